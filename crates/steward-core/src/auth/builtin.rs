@@ -1,0 +1,171 @@
+//! The built-in roles, as data. They are seeded into every database and cannot be edited;
+//! admins build custom roles from the same grants.
+use super::{Action, Domain, Grant, Scope};
+
+#[derive(Debug, Clone)]
+pub struct BuiltinRole {
+    pub key: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub grants: Vec<Grant>,
+}
+
+fn g(domain: Domain, actions: &[Action], scope: Scope) -> impl Iterator<Item = Grant> + '_ {
+    actions.iter().map(move |&action| Grant {
+        domain,
+        action,
+        scope,
+    })
+}
+
+const ALL_ACTIONS: &[Action] = Action::ALL;
+const READ: &[Action] = &[Action::Read, Action::Export];
+const WORK: &[Action] = &[
+    Action::Read,
+    Action::Create,
+    Action::Update,
+    Action::Export,
+    Action::Import,
+];
+const LEAD: &[Action] = &[
+    Action::Read,
+    Action::Create,
+    Action::Update,
+    Action::Delete,
+    Action::Approve,
+    Action::Export,
+    Action::Import,
+];
+
+/// What every employee may do for themselves (self-service).
+fn self_service() -> Vec<Grant> {
+    let own = [Action::Read, Action::Create, Action::Update];
+    [
+        Domain::Hr,
+        Domain::It,
+        Domain::Procurement,
+        Domain::Expenses,
+        Domain::Work,
+    ]
+    .into_iter()
+    .flat_map(|d| g(d, &own, Scope::Own).collect::<Vec<_>>())
+    .collect()
+}
+
+fn role(
+    key: &'static str,
+    name: &'static str,
+    description: &'static str,
+    extra: Vec<Grant>,
+) -> BuiltinRole {
+    let mut grants = self_service();
+    for e in extra {
+        if !grants.contains(&e) {
+            grants.push(e);
+        }
+    }
+    BuiltinRole {
+        key,
+        name,
+        description,
+        grants,
+    }
+}
+
+fn domain_pair(domain: Domain, lead: bool) -> Vec<Grant> {
+    let mut v: Vec<Grant> = g(domain, if lead { LEAD } else { WORK }, Scope::Company).collect();
+    v.extend(g(
+        Domain::Work,
+        &[Action::Read, Action::Create, Action::Update],
+        Scope::Department,
+    ));
+    v
+}
+
+pub fn builtin_roles() -> Vec<BuiltinRole> {
+    vec![
+        BuiltinRole {
+            key: "admin",
+            name: "Back office manager (admin)",
+            description: "Sees everything, sets up the company, approves, answers to auditors.",
+            grants: Domain::ALL
+                .iter()
+                .flat_map(|&d| g(d, ALL_ACTIONS, Scope::Company).collect::<Vec<_>>())
+                .collect(),
+        },
+        role(
+            "accounting_lead",
+            "Accounting lead",
+            "Runs the books; approves entries and payments.",
+            domain_pair(Domain::Accounting, true),
+        ),
+        role(
+            "accountant",
+            "Accountant",
+            "Enters and reconciles; works the accounting queues.",
+            domain_pair(Domain::Accounting, false),
+        ),
+        role(
+            "hr_lead",
+            "HR lead",
+            "Runs HR; sees personal and pay data; approves.",
+            domain_pair(Domain::Hr, true),
+        ),
+        role(
+            "hr_clerk",
+            "HR clerk",
+            "Files and corrects employee records.",
+            domain_pair(Domain::Hr, false),
+        ),
+        role(
+            "it_lead",
+            "IT lead",
+            "Runs IT assets, licenses and the helpdesk.",
+            domain_pair(Domain::It, true),
+        ),
+        role(
+            "it_technician",
+            "IT technician",
+            "Works helpdesk tickets and asset check-outs.",
+            domain_pair(Domain::It, false),
+        ),
+        role(
+            "procurement_lead",
+            "Procurement lead",
+            "Runs purchasing; approves orders within limits.",
+            domain_pair(Domain::Procurement, true),
+        ),
+        role(
+            "buyer",
+            "Buyer",
+            "Places and receives purchase orders.",
+            domain_pair(Domain::Procurement, false),
+        ),
+        role(
+            "employee",
+            "Employee",
+            "Self-service: own record, time off, equipment, requests.",
+            Vec::new(),
+        ),
+        role(
+            "front_office",
+            "Front office",
+            "Escalates customers' problems to the back office and follows them.",
+            g(
+                Domain::Escalations,
+                &[Action::Read, Action::Create, Action::Update],
+                Scope::Own,
+            )
+            .collect(),
+        ),
+        BuiltinRole {
+            key: "auditor",
+            name: "Auditor",
+            description: "Read-only, time-boxed access to books, records and the audit trail.",
+            grants: Domain::ALL
+                .iter()
+                .flat_map(|&d| g(d, READ, Scope::Company).collect::<Vec<_>>())
+                .collect(),
+        },
+    ]
+}

@@ -1,0 +1,324 @@
+//! Who may do what. Permissions are (domain, action) pairs granted with a record scope;
+//! roles bundle grants and are data (built-in ones are seeded, admins add custom ones).
+//! [`authorize`] is the one gate every service calls before it reads or writes. Deny by default.
+mod builtin;
+mod password;
+pub mod session;
+
+pub use builtin::{builtin_roles, BuiltinRole};
+pub use password::{hash_password, verify_password, Password, DUMMY_HASH};
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use crate::ids::{CompanyId, DepartmentId, UserId};
+use crate::{Error, Result};
+
+macro_rules! str_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $s:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $s),* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some($name::$variant),)* _ => None }
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+str_enum!(
+    /// A part of the back office. System covers company settings, users and roles.
+    Domain {
+        System = "system",
+        Users = "users",
+        Audit = "audit",
+        Accounting = "accounting",
+        Hr = "hr",
+        It = "it",
+        Procurement = "procurement",
+        Work = "work",
+        Escalations = "escalations",
+        Records = "records",
+        Expenses = "expenses",
+    }
+);
+
+str_enum!(
+    Action {
+        Read = "read",
+        Create = "create",
+        Update = "update",
+        Delete = "delete",
+        Approve = "approve",
+        Export = "export",
+        Import = "import",
+    }
+);
+
+str_enum!(
+    /// How far a grant reaches: the actor's own records, their department's, or the company's.
+    Scope {
+        Own = "own",
+        Department = "department",
+        Company = "company",
+    }
+);
+
+impl Action {
+    /// Actions that change nothing; the only ones a read-only token or an auditor may use.
+    pub fn is_read(self) -> bool {
+        matches!(self, Action::Read | Action::Export)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Permission {
+    pub domain: Domain,
+    pub action: Action,
+}
+
+impl Permission {
+    pub const fn new(domain: Domain, action: Action) -> Self {
+        Permission { domain, action }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.domain, self.action)
+    }
+}
+
+/// One permission with the scope it is granted at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Grant {
+    pub domain: Domain,
+    pub action: Action,
+    pub scope: Scope,
+}
+
+impl Grant {
+    pub fn parse(domain: &str, action: &str, scope: &str) -> Result<Self> {
+        Ok(Grant {
+            domain: Domain::parse(domain)
+                .ok_or_else(|| Error::invalid("domain", format!("unknown domain `{domain}`")))?,
+            action: Action::parse(action)
+                .ok_or_else(|| Error::invalid("action", format!("unknown action `{action}`")))?,
+            scope: Scope::parse(scope)
+                .ok_or_else(|| Error::invalid("scope", format!("unknown scope `{scope}`")))?,
+        })
+    }
+}
+
+/// Who is acting, in which company, with which grants. Built once per request from the
+/// session or API token; every service takes it.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub company_currency: String,
+    pub department_id: Option<DepartmentId>,
+    pub role_keys: Vec<String>,
+    pub grants: Vec<Grant>,
+    /// Set for API tokens created read-only: only read actions pass.
+    pub read_only: bool,
+    pub ip: Option<String>,
+    pub via: Via,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Session,
+    Token,
+    Cli,
+}
+
+/// The facts about a record that access depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    pub company: CompanyId,
+    pub owner: Option<UserId>,
+    pub department: Option<DepartmentId>,
+}
+
+impl Target {
+    pub fn company(company: CompanyId) -> Self {
+        Target {
+            company,
+            owner: None,
+            department: None,
+        }
+    }
+}
+
+impl Actor {
+    /// The widest scope at which the actor holds `perm`, if any.
+    pub fn scope_for(&self, perm: Permission) -> Option<Scope> {
+        if self.read_only && !perm.action.is_read() {
+            return None;
+        }
+        self.grants
+            .iter()
+            .filter(|g| g.domain == perm.domain && g.action == perm.action)
+            .map(|g| g.scope)
+            .max()
+    }
+    pub fn can(&self, perm: Permission) -> bool {
+        self.scope_for(perm).is_some()
+    }
+    pub fn can_read(&self, domain: Domain) -> bool {
+        self.can(Permission::new(domain, Action::Read))
+    }
+    /// The audit "who".
+    pub fn audit_name(&self) -> String {
+        self.username.clone()
+    }
+}
+
+/// The gate. A record of another company is `NotFound` (its existence is not revealed);
+/// a missing grant, a too-narrow scope or a write through a read-only token is `Forbidden`.
+pub fn authorize(actor: &Actor, perm: Permission, target: &Target) -> Result<()> {
+    if target.company != actor.company_id {
+        return Err(Error::NotFound { entity: "record" });
+    }
+    let scope = actor.scope_for(perm).ok_or(Error::Forbidden)?;
+    let allowed = match scope {
+        Scope::Company => true,
+        Scope::Department => {
+            (actor.department_id.is_some() && target.department == actor.department_id)
+                || target.owner == Some(actor.user_id)
+        }
+        Scope::Own => target.owner == Some(actor.user_id),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// For lists: the scope the query must be narrowed to, or `Forbidden`.
+pub fn list_scope(actor: &Actor, perm: Permission) -> Result<Scope> {
+    actor.scope_for(perm).ok_or(Error::Forbidden)
+}
+
+#[cfg(test)]
+pub(crate) fn test_actor(role: &str) -> Actor {
+    let grants = builtin_roles()
+        .iter()
+        .find(|r| r.key == role)
+        .map(|r| r.grants.clone())
+        .unwrap_or_default();
+    Actor {
+        user_id: UserId(1),
+        username: role.to_string(),
+        display_name: role.to_string(),
+        company_id: CompanyId(1),
+        company_name: "Test".into(),
+        company_currency: "EUR".into(),
+        department_id: Some(DepartmentId(1)),
+        role_keys: vec![role.to_string()],
+        grants,
+        read_only: false,
+        ip: None,
+        via: Via::Session,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deny_by_default() {
+        let a = test_actor("nobody");
+        let t = Target::company(CompanyId(1));
+        assert!(matches!(
+            authorize(&a, Permission::new(Domain::Users, Action::Read), &t),
+            Err(Error::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn other_company_is_not_found() {
+        let a = test_actor("admin");
+        let t = Target::company(CompanyId(2));
+        assert!(matches!(
+            authorize(&a, Permission::new(Domain::Users, Action::Read), &t),
+            Err(Error::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn auditor_reads_but_never_writes() {
+        let a = test_actor("auditor");
+        let t = Target::company(CompanyId(1));
+        for d in Domain::ALL {
+            assert!(
+                authorize(&a, Permission::new(*d, Action::Read), &t).is_ok(),
+                "{d}"
+            );
+            for act in Action::ALL.iter().filter(|a| !a.is_read()) {
+                assert!(
+                    authorize(&a, Permission::new(*d, *act), &t).is_err(),
+                    "{d}.{act}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_token_cannot_write() {
+        let mut a = test_actor("admin");
+        let t = Target::company(CompanyId(1));
+        assert!(authorize(&a, Permission::new(Domain::Users, Action::Create), &t).is_ok());
+        a.read_only = true;
+        assert!(authorize(&a, Permission::new(Domain::Users, Action::Create), &t).is_err());
+        assert!(authorize(&a, Permission::new(Domain::Users, Action::Read), &t).is_ok());
+    }
+
+    #[test]
+    fn own_scope_needs_ownership() {
+        let a = test_actor("employee");
+        let perm = Permission::new(Domain::Expenses, Action::Read);
+        let mine = Target {
+            company: CompanyId(1),
+            owner: Some(UserId(1)),
+            department: None,
+        };
+        let theirs = Target {
+            company: CompanyId(1),
+            owner: Some(UserId(9)),
+            department: Some(DepartmentId(1)),
+        };
+        assert!(authorize(&a, perm, &mine).is_ok());
+        assert!(matches!(
+            authorize(&a, perm, &theirs),
+            Err(Error::Forbidden)
+        ));
+    }
+
+    #[test]
+    fn every_builtin_role_is_well_formed() {
+        let roles = builtin_roles();
+        assert_eq!(roles.len(), 12);
+        for r in roles {
+            assert!(!r.grants.is_empty(), "{}", r.key);
+            if r.key == "auditor" {
+                assert!(r.grants.iter().all(|g| g.action.is_read()));
+            }
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! Signing in and out, sessions and API tokens turned into an [`Actor`], password changes.
+//! Sessions live in the database (so any instance can serve any request); the cookie holds a
+//! random secret and the database only its SHA-256.
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use std::future::Future;
+
+use super::{hash_password, verify_password, Actor, Grant, Password, Via, DUMMY_HASH};
+use crate::audit::AuditDraft;
+use crate::ids::{CompanyId, DepartmentId, UserId};
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct SessionConfig {
+    pub idle_timeout_secs: i64,
+    pub absolute_timeout_secs: i64,
+    /// Failed sign-ins allowed per account, and per address, within the window.
+    pub max_failures_per_account: u32,
+    pub max_failures_per_address: u32,
+    pub throttle_window_secs: i64,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig {
+            idle_timeout_secs: 30 * 60,
+            absolute_timeout_secs: 12 * 3600,
+            max_failures_per_account: 5,
+            max_failures_per_address: 50,
+            throttle_window_secs: 15 * 60,
+        }
+    }
+}
+
+/// Sessions are touched at most this often, so that reading pages does not write every time.
+pub const TOUCH_EVERY_SECS: i64 = 60;
+
+#[derive(Debug, Clone)]
+pub struct LoginUser {
+    pub id: UserId,
+    pub username: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// What the store knows about a user acting in a company; `None` from the store when the
+/// user is disabled, not a member, or the membership has expired.
+#[derive(Debug, Clone)]
+pub struct ActorRecord {
+    pub user_id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub company_id: CompanyId,
+    pub company_name: String,
+    pub company_currency: String,
+    pub department_id: Option<DepartmentId>,
+    pub role_keys: Vec<String>,
+    pub grants: Vec<Grant>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TokenRecord {
+    pub id: crate::ids::TokenId,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+    pub read_only: bool,
+    pub revoked: bool,
+}
+
+pub trait AuthStore: Send + Sync {
+    fn find_login(&self, login: &str) -> impl Future<Output = Result<Option<LoginUser>>> + Send;
+    /// Failures recorded under each key since `since`, in the order of `keys`.
+    fn count_failures(
+        &self,
+        keys: &[String],
+        since: Timestamp,
+    ) -> impl Future<Output = Result<Vec<u32>>> + Send;
+    fn record_failure(
+        &self,
+        keys: &[String],
+        at: Timestamp,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn clear_failures(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    fn first_company(&self, user: UserId)
+        -> impl Future<Output = Result<Option<CompanyId>>> + Send;
+    fn create_session(
+        &self,
+        s: &SessionRecord,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_session(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<SessionRecord>>> + Send;
+    fn touch_session(
+        &self,
+        token_hash: &str,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn delete_session(
+        &self,
+        token_hash: &str,
+        audit: Option<AuditDraft>,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn switch_session_company(
+        &self,
+        token_hash: &str,
+        company: CompanyId,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn load_actor(
+        &self,
+        user: UserId,
+        company: CompanyId,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<ActorRecord>>> + Send;
+    fn password_hash(&self, user: UserId) -> impl Future<Output = Result<Option<String>>> + Send;
+    /// Sets the hash and ends every session of the user, in one transaction.
+    fn set_password(
+        &self,
+        user: UserId,
+        hash: &str,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn find_token(
+        &self,
+        token_hash: &str,
+    ) -> impl Future<Output = Result<Option<TokenRecord>>> + Send;
+    fn touch_token(
+        &self,
+        id: crate::ids::TokenId,
+        at: Timestamp,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// A fresh random secret (hex) for a session cookie or an API token.
+pub fn new_secret() -> String {
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// What is stored for a secret.
+pub fn secret_hash(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+pub struct SignIn<'a> {
+    pub login: &'a str,
+    pub password: &'a str,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub struct NewSession {
+    /// The secret for the cookie; only its hash is stored.
+    pub secret: String,
+    pub user_id: UserId,
+    pub company_id: CompanyId,
+}
+
+const BAD_CREDENTIALS: &str = "wrong user name or password";
+
+fn throttle_keys(login: &str, ip: Option<&str>) -> Vec<String> {
+    let mut keys = vec![format!("acct:{}", login.trim().to_lowercase())];
+    if let Some(ip) = ip {
+        keys.push(format!("addr:{ip}"));
+    }
+    keys
+}
+
+/// Checks the password and opens a session. Every failure answers the same way whether or
+/// not the account exists, and takes the same time (argon2 runs against a dummy hash).
+pub async fn sign_in(
+    store: &impl AuthStore,
+    cfg: &SessionConfig,
+    req: SignIn<'_>,
+) -> Result<NewSession> {
+    let now = Timestamp::now();
+    let keys = throttle_keys(req.login, req.ip.as_deref());
+    let counts = store
+        .count_failures(&keys, now.plus_secs(-cfg.throttle_window_secs))
+        .await?;
+    let limits = [cfg.max_failures_per_account, cfg.max_failures_per_address];
+    if counts.iter().zip(limits).any(|(c, l)| *c >= l) {
+        return Err(Error::Throttled {
+            retry_after_secs: cfg.throttle_window_secs as u64,
+        });
+    }
+    let user = store.find_login(req.login.trim()).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let ok = verify_password(req.password, hash.as_deref().unwrap_or(DUMMY_HASH)) && hash.is_some();
+    let user = match user {
+        Some(u) if ok && !u.disabled => u,
+        other => {
+            let audit = AuditDraft::system(
+                req.login.trim(),
+                req.ip.clone(),
+                "session",
+                None,
+                "sign_in_failed",
+                serde_json::json!({ "login": req.login.trim() }),
+            );
+            let audit = match other.as_ref().map(|u| u.id) {
+                Some(uid) => match store.first_company(uid).await? {
+                    Some(c) => audit.in_company(c),
+                    None => audit,
+                },
+                None => audit,
+            };
+            store.record_failure(&keys, now, audit).await?;
+            return Err(Error::invalid("password", BAD_CREDENTIALS));
+        }
+    };
+    let company = store
+        .first_company(user.id)
+        .await?
+        .ok_or_else(|| Error::invalid("password", BAD_CREDENTIALS))?;
+    let secret = new_secret();
+    let rec = SessionRecord {
+        token_hash: secret_hash(&secret),
+        user_id: user.id,
+        company_id: company,
+        created_at: now,
+        last_seen_at: now,
+        ip: req.ip.clone(),
+        user_agent: req.user_agent.map(|ua| ua.chars().take(300).collect()),
+    };
+    let mut audit = AuditDraft::system(
+        &user.username,
+        req.ip,
+        "session",
+        None,
+        "sign_in",
+        serde_json::json!({}),
+    );
+    audit.actor_id = Some(user.id);
+    audit.company_id = Some(company);
+    store.create_session(&rec, audit).await?;
+    store.clear_failures(&keys[0]).await?;
+    Ok(NewSession {
+        secret,
+        user_id: user.id,
+        company_id: company,
+    })
+}
+
+fn actor_from(rec: ActorRecord, ip: Option<String>, via: Via, read_only: bool) -> Actor {
+    Actor {
+        user_id: rec.user_id,
+        username: rec.username,
+        display_name: rec.display_name,
+        company_id: rec.company_id,
+        company_name: rec.company_name,
+        company_currency: rec.company_currency,
+        department_id: rec.department_id,
+        role_keys: rec.role_keys,
+        grants: rec.grants,
+        read_only,
+        ip,
+        via,
+    }
+}
+
+/// The actor behind a session cookie, or `Unauthenticated` when the session is unknown,
+/// idle too long, too old, or its user was disabled.
+pub async fn resolve_session(
+    store: &impl AuthStore,
+    cfg: &SessionConfig,
+    secret: &str,
+    ip: Option<String>,
+) -> Result<Actor> {
+    let now = Timestamp::now();
+    let hash = secret_hash(secret);
+    let s = store
+        .get_session(&hash)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if now.0 - s.last_seen_at.0 > cfg.idle_timeout_secs * 1_000_000
+        || now.0 - s.created_at.0 > cfg.absolute_timeout_secs * 1_000_000
+    {
+        store.delete_session(&hash, None).await?;
+        return Err(Error::Unauthenticated);
+    }
+    let rec = store
+        .load_actor(s.user_id, s.company_id, now)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if now.0 - s.last_seen_at.0 > TOUCH_EVERY_SECS * 1_000_000 {
+        store.touch_session(&hash, now).await?;
+    }
+    Ok(actor_from(rec, ip, Via::Session, false))
+}
+
+/// The actor behind an API bearer token.
+pub async fn resolve_token(
+    store: &impl AuthStore,
+    secret: &str,
+    ip: Option<String>,
+) -> Result<Actor> {
+    let now = Timestamp::now();
+    let t = store
+        .find_token(&secret_hash(secret))
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if t.revoked {
+        return Err(Error::Unauthenticated);
+    }
+    let rec = store
+        .load_actor(t.user_id, t.company_id, now)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    store.touch_token(t.id, now).await?;
+    Ok(actor_from(rec, ip, Via::Token, t.read_only))
+}
+
+/// The actor for an operator at the command line, acting as `user` in `company`.
+pub async fn cli_actor(store: &impl AuthStore, user: UserId, company: CompanyId) -> Result<Actor> {
+    let rec = store
+        .load_actor(user, company, Timestamp::now())
+        .await?
+        .ok_or(Error::Forbidden)?;
+    Ok(actor_from(rec, None, Via::Cli, false))
+}
+
+pub async fn sign_out(store: &impl AuthStore, actor: &Actor, secret: &str) -> Result<()> {
+    let audit = AuditDraft::by(actor, "session", None, "sign_out", serde_json::json!({}));
+    store
+        .delete_session(&secret_hash(secret), Some(audit))
+        .await
+}
+
+/// Changes the actor's own password; every session of theirs ends (they sign in again).
+pub async fn change_password(
+    store: &impl AuthStore,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+    confirm: &str,
+) -> Result<()> {
+    let hash = store.password_hash(actor.user_id).await?;
+    if !hash.as_deref().is_some_and(|h| verify_password(current, h)) {
+        return Err(Error::invalid(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    if new != confirm {
+        return Err(Error::invalid(
+            "confirm_password",
+            "does not match the new password",
+        ));
+    }
+    if new == current {
+        return Err(Error::invalid(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let p = Password::parse(new, &[&actor.username]).map_err(|e| match e {
+        Error::Invalid { message, .. } => Error::invalid("new_password", message),
+        other => other,
+    })?;
+    let h = hash_password(&p)?;
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        Some(actor.user_id.to_string()),
+        "change_password",
+        serde_json::json!({}),
+    );
+    store.set_password(actor.user_id, &h, audit).await
+}
+
+/// Moves the session to another company the user belongs to.
+pub async fn switch_company(
+    store: &impl AuthStore,
+    actor: &Actor,
+    secret: &str,
+    company: CompanyId,
+) -> Result<()> {
+    let now = Timestamp::now();
+    store
+        .load_actor(actor.user_id, company, now)
+        .await?
+        .ok_or(Error::NotFound { entity: "company" })?;
+    let audit = AuditDraft::by(
+        actor,
+        "session",
+        None,
+        "switch_company",
+        serde_json::json!({"to": company.0}),
+    );
+    store
+        .switch_session_company(&secret_hash(secret), company, audit)
+        .await
+}

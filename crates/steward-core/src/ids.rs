@@ -1,0 +1,17 @@
+//! Typed ids: an `EmployeeId` can never be passed where a `UserId` is expected.
+use serde::{Deserialize, Serialize};
+
+macro_rules! id_type {
+    ($($name:ident),* $(,)?) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )*};
+}
+
+id_type!(CompanyId, UserId, RoleId, DepartmentId, TokenId, AuditSeq);

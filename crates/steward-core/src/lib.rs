@@ -1,0 +1,18 @@
+//! Steward's domain: the types, rules and services every front end (web pages, JSON API,
+//! CLI) goes through. Nothing here knows about SQL or HTTP: services take a store trait and
+//! an [`auth::Actor`], authorize, validate, compute, and hand typed records to the store.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod auth;
+pub mod company;
+pub mod error;
+pub mod ids;
+pub mod list;
+pub mod money;
+pub mod roles;
+pub mod time;
+pub mod tokens;
+pub mod users;
+
+pub use error::{Error, Result};

@@ -1,0 +1,657 @@
+//! Users of a company: who can sign in, with which roles. Admins manage them in the web UI,
+//! the API and the CLI; all three come through these functions.
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::future::Future;
+
+use crate::audit::AuditDraft;
+use crate::auth::{
+    authorize, hash_password, list_scope, Action, Actor, Domain, Password, Permission, Target,
+};
+use crate::error::Validator;
+use crate::ids::{CompanyId, RoleId, UserId};
+use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub disabled: bool,
+    /// Role keys in the company the user was read in.
+    pub roles: Vec<String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// Optimistic concurrency: an update must carry the version it read.
+    pub version: i64,
+}
+
+impl User {
+    /// The audit view: no secrets.
+    pub fn audit_json(&self) -> serde_json::Value {
+        json!({"username": self.username, "email": self.email, "display_name": self.display_name,
+               "disabled": self.disabled, "roles": self.roles})
+    }
+}
+
+/// A validated user name: 3-64 of `a-z 0-9 . _ -`, starting with a letter or digit.
+pub fn parse_username(s: &str) -> Result<String> {
+    let u = s.trim().to_lowercase();
+    let ok = (3..=64).contains(&u.len())
+        && u.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && u.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(u)
+    } else {
+        Err(Error::invalid(
+            "username",
+            "must be 3-64 characters: letters, digits, '.', '_' or '-'",
+        ))
+    }
+}
+
+/// A plausible e-mail address (one `@`, a dotted domain, no spaces). Delivery proves the rest.
+pub fn parse_email(s: &str) -> Result<String> {
+    let e = s.trim();
+    let ok = e.len() <= 254
+        && !e.contains(char::is_whitespace)
+        && e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if ok {
+        Ok(e.to_lowercase())
+    } else {
+        Err(Error::invalid("email", "is not an e-mail address"))
+    }
+}
+
+pub fn parse_display_name(s: &str) -> Result<String> {
+    let d = s.trim();
+    if d.is_empty() || d.chars().count() > 200 {
+        return Err(Error::invalid(
+            "display_name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    Ok(d.to_string())
+}
+
+/// What a client may send to create a user. Unknown fields are refused by the API layer.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NewUser {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    /// Absent: the user cannot sign in until an admin sets one.
+    pub password: Option<String>,
+    pub roles: Vec<String>,
+}
+
+/// A validated new user, ready for the store.
+#[derive(Debug, Clone)]
+pub struct NewUserRecord {
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: Option<String>,
+    pub role_ids: Vec<RoleId>,
+    pub role_keys: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct UserPatch {
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserSort {
+    #[default]
+    Username,
+    DisplayName,
+    Email,
+    Status,
+    CreatedAt,
+}
+
+impl SortKey for UserSort {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("username", UserSort::Username),
+        ("display_name", UserSort::DisplayName),
+        ("email", UserSort::Email),
+        ("status", UserSort::Status),
+        ("created_at", UserSort::CreatedAt),
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserStatus {
+    Active,
+    Disabled,
+}
+
+impl UserStatus {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(UserStatus::Active),
+            "disabled" => Some(UserStatus::Disabled),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub status: Option<UserStatus>,
+    pub role: Option<String>,
+    pub sort: UserSort,
+    pub dir: SortDir,
+    pub paging: Paging,
+}
+
+pub trait UserStore: Send + Sync {
+    fn list_users(
+        &self,
+        company: CompanyId,
+        q: &UserQuery,
+    ) -> impl Future<Output = Result<Page<User>>> + Send;
+    fn get_user(
+        &self,
+        company: CompanyId,
+        id: UserId,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    fn find_user(
+        &self,
+        company: CompanyId,
+        username: &str,
+    ) -> impl Future<Output = Result<Option<User>>> + Send;
+    /// Role ids for keys, among the built-in roles and the company's own; unknown keys are absent.
+    fn role_ids(
+        &self,
+        company: CompanyId,
+        keys: &[String],
+    ) -> impl Future<Output = Result<Vec<(String, RoleId)>>> + Send;
+    /// Inserts all users and their memberships in one transaction, with one audit event
+    /// per user (or, for imports, the single `audit` given), and returns their ids.
+    fn insert_users(
+        &self,
+        company: CompanyId,
+        users: &[NewUserRecord],
+        audit: Vec<AuditDraft>,
+    ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
+    /// `Conflict` when the stored version is not `expected_version`.
+    fn update_user(
+        &self,
+        company: CompanyId,
+        id: UserId,
+        email: &str,
+        display_name: &str,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Disabling also ends the user's sessions, in the same transaction.
+    fn set_user_disabled(
+        &self,
+        company: CompanyId,
+        id: UserId,
+        disabled: bool,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn set_user_roles(
+        &self,
+        company: CompanyId,
+        id: UserId,
+        roles: &[RoleId],
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn set_user_password(
+        &self,
+        id: UserId,
+        hash: &str,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn username_or_email_taken(
+        &self,
+        username: &str,
+        email: &str,
+    ) -> impl Future<Output = Result<Option<&'static str>>> + Send;
+}
+
+fn perm(action: Action) -> Permission {
+    Permission::new(Domain::Users, action)
+}
+
+pub async fn list_users(
+    store: &impl UserStore,
+    actor: &Actor,
+    q: &UserQuery,
+) -> Result<Page<User>> {
+    list_scope(actor, perm(Action::Read))?;
+    authorize(
+        actor,
+        perm(Action::Read),
+        &Target::company(actor.company_id),
+    )?;
+    store.list_users(actor.company_id, q).await
+}
+
+pub async fn get_user(store: &impl UserStore, actor: &Actor, id: UserId) -> Result<User> {
+    let user = store
+        .get_user(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "user" })?;
+    let target = Target {
+        company: actor.company_id,
+        owner: Some(user.id),
+        department: None,
+    };
+    authorize(actor, perm(Action::Read), &target)?;
+    Ok(user)
+}
+
+/// Resolves role keys, naming the first unknown one.
+async fn resolve_roles(
+    store: &impl UserStore,
+    company: CompanyId,
+    keys: &[String],
+    field: &str,
+) -> Result<(Vec<RoleId>, Vec<String>)> {
+    let mut keys: Vec<String> = keys
+        .iter()
+        .map(|k| k.trim().to_string())
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let found = store.role_ids(company, &keys).await?;
+    if let Some(missing) = keys.iter().find(|k| !found.iter().any(|(fk, _)| fk == *k)) {
+        return Err(Error::invalid(field, format!("unknown role `{missing}`")));
+    }
+    Ok((found.iter().map(|(_, id)| *id).collect(), keys))
+}
+
+/// Validates a new user without touching the store's uniqueness rules.
+fn validate_new(input: &NewUser) -> Result<(String, String, String, Option<Password>)> {
+    let mut v = Validator::new();
+    let username = v.check("username", parse_username(&input.username));
+    let email = v.check("email", parse_email(&input.email));
+    let display = v.check("display_name", parse_display_name(&input.display_name));
+    let password = match input.password.as_deref().filter(|p| !p.is_empty()) {
+        Some(p) => v.check(
+            "password",
+            Password::parse(p, &[&input.username, &input.email]),
+        ),
+        None => None,
+    };
+    v.finish()?;
+    match (username, email, display) {
+        (Some(u), Some(e), Some(d)) => Ok((u, e, d, password)),
+        _ => Err(Error::internal("validator let an invalid user through")),
+    }
+}
+
+pub async fn create_user(store: &impl UserStore, actor: &Actor, input: NewUser) -> Result<UserId> {
+    authorize(
+        actor,
+        perm(Action::Create),
+        &Target::company(actor.company_id),
+    )?;
+    let (username, email, display_name, password) = validate_new(&input)?;
+    let (role_ids, role_keys) =
+        resolve_roles(store, actor.company_id, &input.roles, "roles").await?;
+    guard_admin_grant(actor, &role_keys)?;
+    if let Some(field) = store.username_or_email_taken(&username, &email).await? {
+        return Err(Error::invalid(field, "is already taken"));
+    }
+    let password_hash = password.as_ref().map(hash_password).transpose()?;
+    let rec = NewUserRecord {
+        username,
+        email,
+        display_name,
+        password_hash,
+        role_ids,
+        role_keys,
+    };
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        None,
+        "create",
+        json!({"username": rec.username, "email": rec.email, "display_name": rec.display_name, "roles": rec.role_keys}),
+    );
+    let ids = store
+        .insert_users(actor.company_id, std::slice::from_ref(&rec), vec![audit])
+        .await?;
+    ids.into_iter()
+        .next()
+        .ok_or_else(|| Error::internal("no id returned"))
+}
+
+/// Only someone who holds the admin role may hand it out.
+fn guard_admin_grant(actor: &Actor, role_keys: &[String]) -> Result<()> {
+    if role_keys.iter().any(|k| k == "admin") && !actor.role_keys.iter().any(|k| k == "admin") {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
+pub async fn update_user(
+    store: &impl UserStore,
+    actor: &Actor,
+    id: UserId,
+    patch: UserPatch,
+) -> Result<User> {
+    let before = store
+        .get_user(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "user" })?;
+    authorize(
+        actor,
+        perm(Action::Update),
+        &Target {
+            company: actor.company_id,
+            owner: Some(id),
+            department: None,
+        },
+    )?;
+    let mut v = Validator::new();
+    let email = match &patch.email {
+        Some(e) => v.check("email", parse_email(e)),
+        None => Some(before.email.clone()),
+    };
+    let display = match &patch.display_name {
+        Some(d) => v.check("display_name", parse_display_name(d)),
+        None => Some(before.display_name.clone()),
+    };
+    v.finish()?;
+    let (email, display) = (email.unwrap_or_default(), display.unwrap_or_default());
+    if email != before.email {
+        if let Some(field) = store.username_or_email_taken("", &email).await? {
+            return Err(Error::invalid(field, "is already taken"));
+        }
+    }
+    let after = json!({"email": email, "display_name": display});
+    let changes = crate::audit::diff(
+        &json!({"email": before.email, "display_name": before.display_name}),
+        &after,
+    );
+    let audit = AuditDraft::by(actor, "user", Some(id.to_string()), "update", changes);
+    store
+        .update_user(actor.company_id, id, &email, &display, patch.version, audit)
+        .await?;
+    get_user(store, actor, id).await
+}
+
+pub async fn set_disabled(
+    store: &impl UserStore,
+    actor: &Actor,
+    id: UserId,
+    disabled: bool,
+) -> Result<()> {
+    let user = store
+        .get_user(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "user" })?;
+    authorize(
+        actor,
+        perm(Action::Update),
+        &Target::company(actor.company_id),
+    )?;
+    if id == actor.user_id && disabled {
+        return Err(Error::invalid("user", "you cannot disable yourself"));
+    }
+    if user.disabled == disabled {
+        return Ok(());
+    }
+    let action = if disabled { "disable" } else { "enable" };
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        Some(id.to_string()),
+        action,
+        json!({"disabled": {"from": !disabled, "to": disabled}}),
+    );
+    store
+        .set_user_disabled(actor.company_id, id, disabled, audit)
+        .await
+}
+
+pub async fn set_roles(
+    store: &impl UserStore,
+    actor: &Actor,
+    id: UserId,
+    roles: &[String],
+) -> Result<User> {
+    let before = store
+        .get_user(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "user" })?;
+    authorize(
+        actor,
+        Permission::new(Domain::System, Action::Update),
+        &Target::company(actor.company_id),
+    )?;
+    let (role_ids, keys) = resolve_roles(store, actor.company_id, roles, "roles").await?;
+    guard_admin_grant(actor, &keys)?;
+    if id == actor.user_id
+        && before.roles.iter().any(|r| r == "admin")
+        && !keys.iter().any(|k| k == "admin")
+    {
+        return Err(Error::invalid(
+            "roles",
+            "you cannot remove your own admin role",
+        ));
+    }
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        Some(id.to_string()),
+        "set_roles",
+        json!({"roles": {"from": before.roles, "to": keys}}),
+    );
+    store
+        .set_user_roles(actor.company_id, id, &role_ids, audit)
+        .await?;
+    get_user(store, actor, id).await
+}
+
+/// An admin sets another user's password (for example one created without, or imported).
+pub async fn reset_password(
+    store: &impl UserStore,
+    actor: &Actor,
+    id: UserId,
+    password: &str,
+) -> Result<()> {
+    let user = store
+        .get_user(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "user" })?;
+    authorize(
+        actor,
+        perm(Action::Update),
+        &Target::company(actor.company_id),
+    )?;
+    let p = Password::parse(password, &[&user.username, &user.email])?;
+    let h = hash_password(&p)?;
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        Some(id.to_string()),
+        "reset_password",
+        json!({}),
+    );
+    store.set_user_password(id, &h, audit).await
+}
+
+/// The columns of a user import file, in the order of the export.
+pub const IMPORT_COLUMNS: &[&str] = &["username", "email", "display_name", "roles"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportProblem {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: usize,
+    pub created: usize,
+    pub problems: Vec<ImportProblem>,
+}
+
+/// Imports users from a table (CSV or XLSX read by steward-io). Every row is checked first;
+/// if any row is bad nothing is written and every problem is reported by line and column.
+/// Roles are separated by `;` or `|`. One audit event names the import.
+pub async fn import_users(
+    store: &impl UserStore,
+    actor: &Actor,
+    table: &steward_io::Table,
+    file_name: &str,
+    dry_run: bool,
+) -> Result<ImportReport> {
+    authorize(
+        actor,
+        perm(Action::Import),
+        &Target::company(actor.company_id),
+    )?;
+    authorize(
+        actor,
+        perm(Action::Create),
+        &Target::company(actor.company_id),
+    )?;
+    let mapping = steward_io::ColumnMapping::auto(IMPORT_COLUMNS, &table.headers)
+        .optional(&["roles"])
+        .resolve(table)
+        .map_err(|e| Error::invalid("file", e.to_string()))?;
+    let mut problems = Vec::new();
+    let mut records = Vec::new();
+    let mut seen_u = std::collections::HashSet::new();
+    let mut seen_e = std::collections::HashSet::new();
+    for row in mapping.rows() {
+        let line = row.line();
+        let mut push = |column: &str, message: String| {
+            problems.push(ImportProblem {
+                line,
+                column: column.into(),
+                message,
+            })
+        };
+        let input = NewUser {
+            username: row.get("username").unwrap_or_default().to_string(),
+            email: row.get("email").unwrap_or_default().to_string(),
+            display_name: row.get("display_name").unwrap_or_default().to_string(),
+            password: None,
+            roles: row
+                .get("roles")
+                .unwrap_or_default()
+                .split([';', '|'])
+                .map(str::to_string)
+                .collect(),
+        };
+        let (u, e, d) = match validate_new(&input) {
+            Ok((u, e, d, _)) => (u, e, d),
+            Err(err) => {
+                for fe in err.field_errors() {
+                    push(&fe.field, fe.message);
+                }
+                continue;
+            }
+        };
+        if !seen_u.insert(u.clone()) {
+            push("username", format!("`{u}` appears twice in the file"));
+            continue;
+        }
+        if !seen_e.insert(e.clone()) {
+            push("email", format!("`{e}` appears twice in the file"));
+            continue;
+        }
+        if let Some(field) = store.username_or_email_taken(&u, &e).await? {
+            push(field, "is already taken".into());
+            continue;
+        }
+        match resolve_roles(store, actor.company_id, &input.roles, "roles").await {
+            Ok((role_ids, role_keys)) => {
+                if guard_admin_grant(actor, &role_keys).is_err() {
+                    push("roles", "only an admin may grant the admin role".into());
+                    continue;
+                }
+                records.push(NewUserRecord {
+                    username: u,
+                    email: e,
+                    display_name: d,
+                    password_hash: None,
+                    role_ids,
+                    role_keys,
+                })
+            }
+            Err(err) => push(
+                "roles",
+                err.field_errors()
+                    .first()
+                    .map(|f| f.message.clone())
+                    .unwrap_or_default(),
+            ),
+        }
+    }
+    let rows = mapping.len();
+    if !problems.is_empty() || dry_run {
+        return Ok(ImportReport {
+            dry_run,
+            rows,
+            created: 0,
+            problems,
+        });
+    }
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        None,
+        "import",
+        json!({"file": file_name, "rows": rows, "usernames": records.iter().map(|r| r.username.clone()).collect::<Vec<_>>()}),
+    );
+    let ids = store
+        .insert_users(actor.company_id, &records, vec![audit])
+        .await?;
+    Ok(ImportReport {
+        dry_run,
+        rows,
+        created: ids.len(),
+        problems,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert_eq!(parse_username(" Alice.B ").expect("valid"), "alice.b");
+        assert!(parse_username("al").is_err());
+        assert!(parse_username("-alice").is_err());
+        assert!(parse_username("alice smith").is_err());
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(
+            parse_email("A@Example.com").expect("valid"),
+            "a@example.com"
+        );
+        for bad in ["a", "a@b", "@b.com", "a@@b.com", "a b@c.com", "a@.com"] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+    }
+}

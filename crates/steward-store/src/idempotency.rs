@@ -1,0 +1,70 @@
+//! Idempotency keys: a POST retried with the same `Idempotency-Key` gets the first answer
+//! back instead of doing the work twice.
+use steward_core::ids::UserId;
+use steward_core::time::Timestamp;
+use steward_core::Result;
+
+use crate::{db, get_i64, get_str, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+    pub body: String,
+}
+
+impl Store {
+    pub async fn idempotent_response(
+        &self,
+        user: UserId,
+        key: &str,
+    ) -> Result<Option<StoredResponse>> {
+        let r = sqlx::query("SELECT method, path, status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+            .bind(user.0)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        r.map(|r| {
+            Ok(StoredResponse {
+                method: get_str(&r, "method")?,
+                path: get_str(&r, "path")?,
+                status: u16::try_from(get_i64(&r, "status")?).unwrap_or(500),
+                body: get_str(&r, "body")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Remembers the answer; a concurrent first writer wins and the second is ignored.
+    pub async fn remember_response(
+        &self,
+        user: UserId,
+        key: &str,
+        resp: &StoredResponse,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO idempotency_keys (user_id, key, method, path, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING")
+            .bind(user.0)
+            .bind(key)
+            .bind(&resp.method)
+            .bind(&resp.path)
+            .bind(i64::from(resp.status))
+            .bind(&resp.body)
+            .bind(Timestamp::now().0)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    /// Forgets keys older than `before` (a periodic job).
+    pub async fn purge_idempotency(&self, before: Timestamp) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before.0)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(r.rows_affected())
+    }
+}

@@ -1,0 +1,278 @@
+//! The Store: every read and write of Steward's data, for SQLite and PostgreSQL through one
+//! code path (sqlx's `Any` driver; static SQL uses `$n` placeholders, which both accept;
+//! dynamic SQL is built by sea-query for the right dialect). The Store holds no rules: it
+//! implements the store traits of `steward-core` and writes each change with its audit
+//! event in one transaction.
+#![forbid(unsafe_code)]
+
+mod audit;
+mod auth;
+mod company;
+pub mod idempotency;
+mod migrate;
+mod roles;
+mod sql;
+mod tokens;
+mod users;
+
+pub use migrate::{MigrateReport, LATEST_VERSION};
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{Any, AnyPool, Executor, Row, Transaction};
+use std::time::Duration;
+use steward_core::audit::{AuditDraft, AuditEvent};
+use steward_core::time::Timestamp;
+use steward_core::{Error, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// PostgreSQL only: run inside this schema (created if missing). Used by tests to get a
+    /// fresh schema each; also lets an operator share one database between applications.
+    pub pg_schema: Option<String>,
+    pub max_connections: u32,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        ConnectOptions {
+            pg_schema: None,
+            max_connections: 16,
+        }
+    }
+}
+
+/// A handle to the database. Cheap to clone. On SQLite, writes go through a pool of one
+/// connection (SQLite has one writer anyway; this avoids lock upgrade failures), reads
+/// through the other pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    backend: Backend,
+}
+
+/// Maps a database error to the domain's error: unique violations are conflicts the user can
+/// fix; anything else is internal (logged by the web layer, never shown).
+pub(crate) fn db(e: sqlx::Error) -> Error {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            return Error::conflict("a record with the same unique value already exists");
+        }
+        if d.is_foreign_key_violation() {
+            return Error::conflict(
+                "the record is referenced elsewhere or refers to a missing record",
+            );
+        }
+    }
+    Error::Internal(format!("database: {e}"))
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str, opts: ConnectOptions) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(Error::invalid(
+                "database_url",
+                "must start with sqlite: or postgres:",
+            ));
+        };
+        match backend {
+            Backend::Sqlite => {
+                let url = if url.contains('?') {
+                    url.to_string()
+                } else {
+                    format!("{url}?mode=rwc")
+                };
+                let pool = |n: u32| {
+                    AnyPoolOptions::new()
+                        .max_connections(n)
+                        .min_connections(1)
+                        .acquire_timeout(Duration::from_secs(30))
+                        .after_connect(|conn, _| {
+                            Box::pin(async move {
+                                // WAL: readers never block the writer. synchronous=FULL: a
+                                // committed transaction survives power loss (see OPERATIONS.md).
+                                conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;")
+                                    .await?;
+                                Ok(())
+                            })
+                        })
+                };
+                let write = pool(1).connect(&url).await.map_err(db)?;
+                let read = pool(opts.max_connections.max(2))
+                    .connect(&url)
+                    .await
+                    .map_err(db)?;
+                Ok(Store {
+                    read,
+                    write,
+                    backend,
+                })
+            }
+            Backend::Postgres => {
+                if let Some(schema) = &opts.pg_schema {
+                    if !schema
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    {
+                        return Err(Error::invalid("pg_schema", "letters, digits and '_' only"));
+                    }
+                    let setup = AnyPoolOptions::new()
+                        .max_connections(1)
+                        .connect(url)
+                        .await
+                        .map_err(db)?;
+                    sqlx::raw_sql(&format!("CREATE SCHEMA IF NOT EXISTS {schema}"))
+                        .execute(&setup)
+                        .await
+                        .map_err(db)?;
+                    setup.close().await;
+                }
+                let schema = opts.pg_schema.clone();
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(move |conn, _| {
+                        let schema = schema.clone();
+                        Box::pin(async move {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO {s}").as_str())
+                                    .await?;
+                            }
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await
+                    .map_err(db)?;
+                Ok(Store {
+                    read: pool.clone(),
+                    write: pool,
+                    backend,
+                })
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Is the database reachable (for `/readyz`)?
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+
+    pub(crate) async fn begin(&self) -> Result<Transaction<'static, Any>> {
+        self.write.begin().await.map_err(db)
+    }
+
+    /// Reads a setting.
+    pub async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let row = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.map(|r| r.try_get::<String, _>(0))
+            .transpose()
+            .map_err(db)
+    }
+
+    /// Writes a setting, audited.
+    pub async fn set_setting(&self, key: &str, value: &str, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(key)
+            .bind(value)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}
+
+/// Appends an event to the hash chain inside the caller's transaction. The head row is
+/// updated first: on PostgreSQL that row lock serializes concurrent writers (any number of
+/// instances) into one chain; on SQLite the single writer does.
+pub(crate) async fn append_audit(
+    tx: &mut Transaction<'static, Any>,
+    draft: AuditDraft,
+) -> Result<AuditEvent> {
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+    let seq: i64 = row.try_get(0).map_err(db)?;
+    let prev: String = row.try_get(1).map_err(db)?;
+    let event = AuditEvent::seal(draft, seq, Timestamp::now(), &prev);
+    sqlx::query(
+        "INSERT INTO audit_events (seq, at, company_id, actor_id, actor, ip, entity, entity_id, action, changes, prev_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(event.seq)
+    .bind(event.at.0)
+    .bind(event.company_id.map(|c| c.0))
+    .bind(event.actor_id.map(|u| u.0))
+    .bind(&event.actor)
+    .bind(&event.ip)
+    .bind(&event.entity)
+    .bind(&event.entity_id)
+    .bind(&event.action)
+    .bind(event.changes.to_string())
+    .bind(&event.prev_hash)
+    .bind(&event.hash)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&event.hash)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(event)
+}
+
+/// Reads an optional i64 column.
+pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {
+    row.try_get::<Option<i64>, _>(col).map_err(db)
+}
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    row.try_get::<i64, _>(col).map_err(db)
+}
+pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
+    row.try_get::<String, _>(col).map_err(db)
+}
+pub(crate) fn opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    row.try_get::<Option<String>, _>(col).map_err(db)
+}

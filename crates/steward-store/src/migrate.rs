@@ -1,0 +1,118 @@
+//! Schema migrations, one numbered script per database kind, applied in order in one
+//! transaction each. A database whose schema is newer than this binary is refused untouched.
+use sqlx::Row;
+use steward_core::{Error, Result};
+
+use crate::{db, Backend, Store};
+
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+}];
+
+pub const LATEST_VERSION: i64 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrateReport {
+    pub from: i64,
+    pub to: i64,
+    pub applied: Vec<String>,
+}
+
+impl Store {
+    /// The schema version the database is at (0 for an empty database).
+    pub async fn schema_version(&self) -> Result<i64> {
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS steward_schema (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)")
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM steward_schema")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?;
+        row.try_get::<i64, _>("v").map_err(db)
+    }
+
+    /// Brings the schema to [`LATEST_VERSION`] and syncs the built-in roles.
+    pub async fn migrate(&self) -> Result<MigrateReport> {
+        let from = self.schema_version().await?;
+        if from > LATEST_VERSION {
+            return Err(Error::conflict(format!(
+                "the database schema is at version {from}, newer than this Steward understands ({LATEST_VERSION}); \
+                 upgrade Steward, or restore a backup made by this version. Nothing was changed."
+            )));
+        }
+        let mut applied = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| m.version > from) {
+            let script = match self.backend {
+                Backend::Sqlite => m.sqlite,
+                Backend::Postgres => m.postgres,
+            };
+            let mut tx = self.begin().await?;
+            sqlx::raw_sql(script).execute(&mut *tx).await.map_err(|e| {
+                Error::Internal(format!("migration {} ({}) failed: {e}", m.version, m.name))
+            })?;
+            sqlx::query(
+                "INSERT INTO steward_schema (version, name, applied_at) VALUES ($1, $2, $3)",
+            )
+            .bind(m.version)
+            .bind(m.name)
+            .bind(steward_core::time::Timestamp::now().0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            applied.push(format!("{:04}_{}", m.version, m.name));
+        }
+        self.sync_builtin_roles().await?;
+        Ok(MigrateReport {
+            from,
+            to: LATEST_VERSION,
+            applied,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Table and column names of a script, in order: the two dialects must agree.
+    fn shape(script: &str) -> Vec<String> {
+        script
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with("--") && !l.is_empty())
+            .map(|l| {
+                l.split_whitespace()
+                    .take(3)
+                    .filter(|w| !matches!(*w, "INTEGER" | "BIGINT"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn migrations_are_in_lockstep() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i as i64 + 1, "versions are consecutive");
+            assert_eq!(
+                shape(m.sqlite),
+                shape(m.postgres),
+                "migration {} differs between SQLite and PostgreSQL",
+                m.name
+            );
+        }
+        assert_eq!(MIGRATIONS.last().map(|m| m.version), Some(LATEST_VERSION));
+    }
+}

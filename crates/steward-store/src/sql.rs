@@ -1,0 +1,74 @@
+//! Running sea-query statements on either backend: build for the right dialect, bind the
+//! values in order.
+use sea_query::{QueryStatementWriter, Value, Values};
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::Any;
+use steward_core::Result;
+
+use crate::{db, Backend, Store};
+
+pub(crate) fn build(backend: Backend, stmt: &impl QueryStatementWriter) -> (String, Values) {
+    match backend {
+        Backend::Sqlite => stmt.build(sea_query::SqliteQueryBuilder),
+        Backend::Postgres => stmt.build(sea_query::PostgresQueryBuilder),
+    }
+}
+
+pub(crate) fn bind_values<'q>(
+    mut q: Query<'q, Any, AnyArguments<'q>>,
+    values: Values,
+) -> Query<'q, Any, AnyArguments<'q>> {
+    for v in values.0 {
+        q = match v {
+            Value::Bool(b) => q.bind(b.map(i64::from)),
+            Value::TinyInt(i) => q.bind(i.map(i64::from)),
+            Value::SmallInt(i) => q.bind(i.map(i64::from)),
+            Value::Int(i) => q.bind(i.map(i64::from)),
+            Value::BigInt(i) => q.bind(i),
+            Value::TinyUnsigned(i) => q.bind(i.map(i64::from)),
+            Value::SmallUnsigned(i) => q.bind(i.map(i64::from)),
+            Value::Unsigned(i) => q.bind(i.map(i64::from)),
+            Value::BigUnsigned(i) => q.bind(i.map(|v| i64::try_from(v).unwrap_or(i64::MAX))),
+            Value::String(s) => q.bind(s.map(|s| s.to_string())),
+            Value::Char(c) => q.bind(c.map(|c| c.to_string())),
+            Value::Float(f) => q.bind(f.map(f64::from)),
+            Value::Double(f) => q.bind(f),
+            Value::Bytes(b) => q.bind(b.map(|b| b.to_vec())),
+            #[allow(unreachable_patterns)]
+            other => q.bind(Some(format!("{other:?}"))),
+        };
+    }
+    q
+}
+
+impl Store {
+    pub(crate) async fn fetch_all(&self, stmt: &impl QueryStatementWriter) -> Result<Vec<AnyRow>> {
+        let (sql, values) = build(self.backend, stmt);
+        bind_values(sqlx::query(&sql), values)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)
+    }
+    pub(crate) async fn fetch_one(&self, stmt: &impl QueryStatementWriter) -> Result<AnyRow> {
+        let (sql, values) = build(self.backend, stmt);
+        bind_values(sqlx::query(&sql), values)
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)
+    }
+}
+
+/// `%text%` for LIKE, with the wildcard characters in `text` escaped by `\`.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
