@@ -37,7 +37,7 @@ impl AuditDraft {
     ) -> Self {
         AuditDraft {
             company_id: Some(actor.company_id),
-            actor_id: Some(actor.user_id),
+            actor_id: (actor.via != crate::auth::Via::Cli).then_some(actor.user_id),
             actor: actor.audit_name(),
             ip: actor.ip.clone(),
             entity: entity.to_string(),

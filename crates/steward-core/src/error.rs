@@ -21,6 +21,8 @@ pub enum Error {
     InvalidMany(Vec<FieldError>),
     #[error("{message}")]
     Conflict { message: String },
+    #[error("the request is too large (at most {limit} bytes)")]
+    TooLarge { limit: u64 },
     #[error("too many attempts, try again in {retry_after_secs} s")]
     Throttled { retry_after_secs: u64 },
     /// Anything the user cannot fix: database down, I/O. The message is logged, never shown.

@@ -105,3 +105,22 @@ impl Store {
         tx.commit().await.map_err(db)
     }
 }
+
+impl Store {
+    /// Every company, oldest first (for the command line and the demo).
+    pub async fn companies_of_all(&self) -> Result<Vec<Company>> {
+        let rows = sqlx::query("SELECT id, name, currency FROM companies ORDER BY id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Company {
+                    id: CompanyId(get_i64(r, "id")?),
+                    name: get_str(r, "name")?,
+                    currency: get_str(r, "currency")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -68,3 +68,77 @@ impl Store {
         Ok(r.rows_affected())
     }
 }
+
+/// What a POST with an `Idempotency-Key` should do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// First use of the key: run the request, then `complete` or `release` it.
+    Fresh,
+    /// Answered before: send this again.
+    Replay(StoredResponse),
+    /// A request with this key is running right now.
+    InProgress,
+    /// The key was used for another method or path.
+    Mismatch,
+}
+
+impl Store {
+    /// Claims a key atomically: of two concurrent requests with one key, one runs.
+    pub async fn claim_idempotency(
+        &self,
+        user: UserId,
+        key: &str,
+        method: &str,
+        path: &str,
+    ) -> Result<Claim> {
+        let r = sqlx::query("INSERT INTO idempotency_keys (user_id, key, method, path, status, body, created_at) VALUES ($1, $2, $3, $4, 0, '', $5) ON CONFLICT DO NOTHING")
+            .bind(user.0)
+            .bind(key)
+            .bind(method)
+            .bind(path)
+            .bind(Timestamp::now().0)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        if r.rows_affected() == 1 {
+            return Ok(Claim::Fresh);
+        }
+        Ok(match self.idempotent_response(user, key).await? {
+            None => Claim::InProgress,
+            Some(s) if s.method != method || s.path != path => Claim::Mismatch,
+            Some(s) if s.status == 0 => Claim::InProgress,
+            Some(s) => Claim::Replay(s),
+        })
+    }
+
+    pub async fn complete_idempotency(
+        &self,
+        user: UserId,
+        key: &str,
+        status: u16,
+        body: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE idempotency_keys SET status = $1, body = $2 WHERE user_id = $3 AND key = $4",
+        )
+        .bind(i64::from(status))
+        .bind(body)
+        .bind(user.0)
+        .bind(key)
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
+        Ok(())
+    }
+
+    /// Frees a key whose request failed on our side, so a retry runs again.
+    pub async fn release_idempotency(&self, user: UserId, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status IN (0, 500, 502, 503)")
+            .bind(user.0)
+            .bind(key)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+}

@@ -7,6 +7,7 @@
 
 mod audit;
 mod auth;
+pub mod backup;
 mod company;
 pub mod idempotency;
 mod migrate;

@@ -103,7 +103,11 @@ impl Store {
         let mut tx = self.begin().await?;
         for b in builtin_roles() {
             let mut want = b.grants.clone();
-            want.sort_by_key(|g| (g.domain, g.action));
+            // A role may list a permission at two scopes (self-service `own` and a wider
+            // one); the widest is the one that counts (`Actor::scope_for`) and the table
+            // holds one row per permission, so keep only that.
+            want.sort_by_key(|g| (g.domain, g.action, std::cmp::Reverse(g.scope)));
+            want.dedup_by_key(|g| (g.domain, g.action));
             let found = existing.iter().find(|r| r.builtin && r.key == b.key);
             let id = match found {
                 Some(r) => {

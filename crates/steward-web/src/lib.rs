@@ -1,1 +1,57 @@
+//! Steward's web front end: server-rendered pages and the JSON API over the same services.
+//! Handlers parse input, call a `steward-core` service with the request's `Actor`, and
+//! render the typed result; they hold no SQL and no business rules.
+#![forbid(unsafe_code)]
 
+pub mod api;
+mod assets;
+mod auth;
+mod error;
+mod list;
+mod middleware;
+mod pages;
+mod state;
+
+pub use state::{AppState, WebConfig};
+
+use axum::Router;
+use std::net::SocketAddr;
+use tower_http::limit::RequestBodyLimitLayer;
+
+/// Bodies larger than this are refused with 413 (imports have their own, larger limit).
+pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
+pub const IMPORT_BODY_LIMIT: usize = 50 * 1024 * 1024;
+
+/// The whole application: pages, API, static files, health checks, and the layers every
+/// request passes (request id, security headers, CSRF check, body limit).
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router(state.clone());
+    Router::new()
+        .merge(pages::router(state.clone()))
+        .merge(api)
+        .merge(api::docs(openapi))
+        .merge(assets::router())
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(middleware::readyz))
+        .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf,
+        ))
+        .layer(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn(middleware::request_id))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

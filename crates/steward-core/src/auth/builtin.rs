@@ -59,9 +59,14 @@ fn role(
     extra: Vec<Grant>,
 ) -> BuiltinRole {
     let mut grants = self_service();
+    // One grant per (domain, action): the widest scope wins.
     for e in extra {
-        if !grants.contains(&e) {
-            grants.push(e);
+        match grants
+            .iter_mut()
+            .find(|g| g.domain == e.domain && g.action == e.action)
+        {
+            Some(g) => g.scope = g.scope.max(e.scope),
+            None => grants.push(e),
         }
     }
     BuiltinRole {

@@ -164,6 +164,31 @@ impl Target {
 }
 
 impl Actor {
+    /// The operator at the command line: acts with the admin role's grants in `company`,
+    /// recorded in the audit trail as `cli`. Only someone with access to the database and
+    /// the configuration can be this actor.
+    pub fn system(company: CompanyId, company_name: &str) -> Actor {
+        let grants = builtin_roles()
+            .into_iter()
+            .find(|r| r.key == "admin")
+            .map(|r| r.grants)
+            .unwrap_or_default();
+        Actor {
+            user_id: UserId(0),
+            username: "cli".into(),
+            display_name: "Command line".into(),
+            company_id: company,
+            company_name: company_name.to_string(),
+            company_currency: String::new(),
+            department_id: None,
+            role_keys: vec!["admin".into()],
+            grants,
+            read_only: false,
+            ip: None,
+            via: Via::Cli,
+        }
+    }
+
     /// The widest scope at which the actor holds `perm`, if any.
     pub fn scope_for(&self, perm: Permission) -> Option<Scope> {
         if self.read_only && !perm.action.is_read() {
@@ -316,6 +341,11 @@ mod tests {
         assert_eq!(roles.len(), 12);
         for r in roles {
             assert!(!r.grants.is_empty(), "{}", r.key);
+            let mut pairs: Vec<_> = r.grants.iter().map(|g| (g.domain, g.action)).collect();
+            pairs.sort();
+            let n = pairs.len();
+            pairs.dedup();
+            assert_eq!(pairs.len(), n, "{} grants one permission twice", r.key);
             if r.key == "auditor" {
                 assert!(r.grants.iter().all(|g| g.action.is_read()));
             }

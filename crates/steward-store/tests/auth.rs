@@ -1,0 +1,394 @@
+//! Signing in, sessions, throttling, passwords and API tokens, on the real store.
+#[macro_use]
+mod common;
+
+use steward_core::audit::{AuditQuery, AuditStore};
+use steward_core::auth::session::{
+    change_password, cli_actor, resolve_session, resolve_token, sign_in, sign_out, switch_company,
+    AuthStore, SessionConfig, SignIn,
+};
+use steward_core::auth::Via;
+use steward_core::list::Paging;
+use steward_core::tokens::{self, TokenStore};
+use steward_core::users;
+use steward_core::Error;
+
+use common::{create_user, world, PASSWORD};
+
+const NEW_PASSWORD: &str = "another quite unusual phrase";
+
+fn req<'a>(login: &'a str, password: &'a str) -> SignIn<'a> {
+    SignIn {
+        login,
+        password,
+        ip: None,
+        user_agent: Some("tests".into()),
+    }
+}
+
+fn is_unauthenticated<T: std::fmt::Debug>(r: &Result<T, Error>) -> bool {
+    matches!(r, Err(Error::Unauthenticated))
+}
+
+store_test!(sign_in_and_throttling, |db| async move {
+    let s = &db.store;
+    let cfg = SessionConfig::default();
+    let w = world(s).await;
+    let carol = create_user(s, &w.actor_a, "carol", &["employee"], Some(PASSWORD)).await;
+    create_user(s, &w.actor_a, "nopass", &["employee"], None).await;
+
+    // The right password opens a session that resolves to the user in their company.
+    let ns = sign_in(s, &cfg, req("carol", PASSWORD))
+        .await
+        .expect("sign in with the right password");
+    assert_eq!(ns.user_id, carol);
+    assert_eq!(ns.company_id, w.a);
+    let actor = resolve_session(s, &cfg, &ns.secret, Some("192.0.2.1".into()))
+        .await
+        .expect("resolve the new session");
+    assert_eq!(actor.user_id, carol);
+    assert_eq!(actor.company_id, w.a);
+    assert_eq!(actor.company_name, "Alpha Ltd");
+    assert_eq!(actor.role_keys, vec!["employee"]);
+    assert_eq!(actor.via, Via::Session);
+    assert!(!actor.read_only);
+    assert_eq!(actor.ip.as_deref(), Some("192.0.2.1"));
+    // Only the hash of the secret is stored.
+    assert!(s.get_session(&ns.secret).await.expect("get").is_none());
+    // An unknown secret is no session.
+    assert!(is_unauthenticated(
+        &resolve_session(s, &cfg, "not-a-session", None).await
+    ));
+    // The e-mail address works as the login, in any case.
+    sign_in(s, &cfg, req(" CAROL@Example.com ", PASSWORD))
+        .await
+        .expect("sign in by e-mail address");
+
+    // Wrong password, unknown account, account without password: the same answer.
+    let wrong = sign_in(s, &cfg, req("carol", "not the password at all"))
+        .await
+        .err()
+        .expect("wrong password refused");
+    let unknown = sign_in(s, &cfg, req("nobody-here", PASSWORD))
+        .await
+        .err()
+        .expect("unknown account refused");
+    let nopass = sign_in(s, &cfg, req("nopass", PASSWORD))
+        .await
+        .err()
+        .expect("account without password refused");
+    assert!(matches!(wrong, Error::Invalid { .. }), "{wrong:?}");
+    assert_eq!(wrong.to_string(), unknown.to_string());
+    assert_eq!(wrong.to_string(), nopass.to_string());
+
+    // Failures are audited, in the account's company when the account exists.
+    let failed = steward_core::audit::list_events(
+        s,
+        &w.actor_a,
+        &AuditQuery {
+            action: Some("sign_in_failed".into()),
+            paging: Paging::new(Some(100), None),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list failures");
+    assert_eq!(failed.total, 2, "[{}] carol's and nopass's", db.name);
+
+    // Four more failures make five: then even the right password is throttled.
+    for i in 0..4 {
+        let r = sign_in(s, &cfg, req("carol", "still not the password")).await;
+        assert!(
+            matches!(r, Err(Error::Invalid { .. })),
+            "[{}] failure {} is a plain refusal: {:?}",
+            db.name,
+            i + 2,
+            r.err()
+        );
+    }
+    let r = sign_in(s, &cfg, req("carol", PASSWORD)).await;
+    assert!(
+        matches!(r, Err(Error::Throttled { .. })),
+        "[{}] the right password after 5 failures: {:?}",
+        db.name,
+        r.as_ref().err()
+    );
+    let r = sign_in(s, &cfg, req("Carol", "still not the password")).await;
+    assert!(matches!(r, Err(Error::Throttled { .. })));
+    // Other accounts are not affected; the existing session still works.
+    sign_in(s, &cfg, req("admin-a", PASSWORD))
+        .await
+        .expect("another account signs in");
+    resolve_session(s, &cfg, &ns.secret, None)
+        .await
+        .expect("the earlier session still resolves");
+
+    // Failures outside the window do not count.
+    let strict = SessionConfig {
+        throttle_window_secs: 0,
+        ..SessionConfig::default()
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    sign_in(s, &strict, req("carol", PASSWORD))
+        .await
+        .expect("old failures expired");
+
+    assert!(matches!(s.verify().await, Ok(Ok(_))));
+});
+
+store_test!(sessions_end, |db| async move {
+    let s = &db.store;
+    let cfg = SessionConfig::default();
+    let w = world(s).await;
+    let dave = create_user(s, &w.actor_a, "dave", &["employee"], Some(PASSWORD)).await;
+    let erin = create_user(s, &w.actor_a, "erin", &["employee"], Some(PASSWORD)).await;
+
+    // Disabling a user ends their sessions and stops them signing in.
+    let d = sign_in(s, &cfg, req("dave", PASSWORD)).await.expect("dave");
+    resolve_session(s, &cfg, &d.secret, None)
+        .await
+        .expect("dave's session");
+    users::set_disabled(s, &w.actor_a, dave, true)
+        .await
+        .expect("disable dave");
+    assert!(is_unauthenticated(
+        &resolve_session(s, &cfg, &d.secret, None).await
+    ));
+    let r = sign_in(s, &cfg, req("dave", PASSWORD)).await;
+    assert!(
+        matches!(&r, Err(Error::Invalid { .. })),
+        "[{}] a disabled user cannot sign in: {:?}",
+        db.name,
+        r.as_ref().err()
+    );
+    users::set_disabled(s, &w.actor_a, dave, false)
+        .await
+        .expect("enable dave");
+    assert!(
+        is_unauthenticated(&resolve_session(s, &cfg, &d.secret, None).await),
+        "re-enabling does not revive the old session"
+    );
+    sign_in(s, &cfg, req("dave", PASSWORD))
+        .await
+        .expect("dave signs in again");
+
+    // Changing the password ends every session of the user.
+    let e1 = sign_in(s, &cfg, req("erin", PASSWORD))
+        .await
+        .expect("erin 1");
+    let e2 = sign_in(s, &cfg, req("erin", PASSWORD))
+        .await
+        .expect("erin 2");
+    let erin_actor = resolve_session(s, &cfg, &e1.secret, None)
+        .await
+        .expect("erin's session");
+    assert_eq!(erin_actor.user_id, erin);
+    let r = change_password(
+        s,
+        &erin_actor,
+        "wrong current pass",
+        NEW_PASSWORD,
+        NEW_PASSWORD,
+    )
+    .await;
+    assert!(matches!(&r, Err(Error::Invalid { field, .. }) if field == "current_password"));
+    resolve_session(s, &cfg, &e2.secret, None)
+        .await
+        .expect("a refused change ends nothing");
+    change_password(s, &erin_actor, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+        .await
+        .expect("change password");
+    assert!(is_unauthenticated(
+        &resolve_session(s, &cfg, &e1.secret, None).await
+    ));
+    assert!(is_unauthenticated(
+        &resolve_session(s, &cfg, &e2.secret, None).await
+    ));
+    assert!(sign_in(s, &cfg, req("erin", PASSWORD)).await.is_err());
+    let e3 = sign_in(s, &cfg, req("erin", NEW_PASSWORD))
+        .await
+        .expect("the new password works");
+    // Another user's sessions are untouched by erin's change.
+    let dave_again = sign_in(s, &cfg, req("dave", PASSWORD)).await.expect("dave");
+
+    // Signing out ends that session only.
+    let erin_actor = resolve_session(s, &cfg, &e3.secret, None)
+        .await
+        .expect("erin");
+    sign_out(s, &erin_actor, &e3.secret)
+        .await
+        .expect("sign out");
+    assert!(is_unauthenticated(
+        &resolve_session(s, &cfg, &e3.secret, None).await
+    ));
+    resolve_session(s, &cfg, &dave_again.secret, None)
+        .await
+        .expect("dave still signed in");
+
+    // An idle session is ended when next seen.
+    let idle = SessionConfig {
+        idle_timeout_secs: 0,
+        ..SessionConfig::default()
+    };
+    let e4 = sign_in(s, &cfg, req("erin", NEW_PASSWORD))
+        .await
+        .expect("erin");
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    assert!(is_unauthenticated(
+        &resolve_session(s, &idle, &e4.secret, None).await
+    ));
+    assert!(
+        s.get_session(&steward_core::auth::session::secret_hash(&e4.secret))
+            .await
+            .expect("get")
+            .is_none(),
+        "the idle session was removed"
+    );
+
+    // Switching company moves the session; only to a company the user belongs to.
+    let e5 = sign_in(s, &cfg, req("erin", NEW_PASSWORD))
+        .await
+        .expect("erin");
+    let a = resolve_session(s, &cfg, &e5.secret, None)
+        .await
+        .expect("erin");
+    assert!(matches!(
+        switch_company(s, &a, &e5.secret, w.b).await,
+        Err(Error::NotFound { .. })
+    ));
+    s.add_membership(
+        erin,
+        w.b,
+        steward_core::audit::AuditDraft::system(
+            "test",
+            None,
+            "membership",
+            None,
+            "add",
+            serde_json::json!({}),
+        ),
+    )
+    .await
+    .expect("add membership");
+    switch_company(s, &a, &e5.secret, w.b)
+        .await
+        .expect("switch to B");
+    let in_b = resolve_session(s, &cfg, &e5.secret, None)
+        .await
+        .expect("erin in B");
+    assert_eq!(in_b.company_id, w.b);
+    assert!(in_b.grants.is_empty(), "no roles in B");
+
+    assert!(matches!(s.verify().await, Ok(Ok(_))));
+});
+
+store_test!(api_tokens, |db| async move {
+    let s = &db.store;
+    let w = world(s).await;
+    let tom = create_user(s, &w.actor_a, "tom", &["employee"], None).await;
+    let tom_actor = cli_actor(s, tom, w.a).await.expect("tom's actor");
+
+    let (rw_id, rw) = tokens::create_token(s, &w.actor_a, "ci", false)
+        .await
+        .expect("create token");
+    let (ro_id, ro) = tokens::create_token(s, &w.actor_a, "reports", true)
+        .await
+        .expect("create read-only token");
+    assert!(rw.starts_with(tokens::PREFIX));
+    assert_ne!(rw, ro);
+
+    let a = resolve_token(s, tokens::strip_prefix(&rw), None)
+        .await
+        .expect("resolve token");
+    assert_eq!(a.user_id, w.admin_a);
+    assert_eq!(a.company_id, w.a);
+    assert_eq!(a.via, Via::Token);
+    assert!(!a.read_only);
+    assert_eq!(a.role_keys, vec!["admin"]);
+
+    let r = resolve_token(s, tokens::strip_prefix(&ro), None)
+        .await
+        .expect("resolve read-only token");
+    assert!(r.read_only, "[{}] a read-only token's actor", db.name);
+    // A read-only admin reads but cannot write.
+    users::list_users(s, &r, &Default::default())
+        .await
+        .expect("read with a read-only token");
+    let created = users::create_user(
+        s,
+        &r,
+        users::NewUser {
+            username: "via-ro".into(),
+            email: "via-ro@example.com".into(),
+            display_name: "Nope".into(),
+            password: None,
+            roles: vec![],
+        },
+    )
+    .await;
+    assert!(matches!(created, Err(Error::Forbidden)), "{created:?}");
+    assert!(matches!(
+        tokens::create_token(s, &r, "more", false).await,
+        Err(Error::Forbidden)
+    ));
+
+    // Using a token is recorded.
+    let listed = tokens::list_tokens(s, &w.actor_a).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|t| t.last_used_at.is_some()));
+    assert!(listed.iter().all(|t| t.revoked_at.is_none()));
+    assert_eq!(
+        listed.iter().find(|t| t.id == ro_id).map(|t| t.read_only),
+        Some(true)
+    );
+    // Tokens are per user.
+    assert!(tokens::list_tokens(s, &tom_actor)
+        .await
+        .expect("list")
+        .is_empty());
+    assert!(matches!(
+        tokens::revoke_token(s, &tom_actor, rw_id).await,
+        Err(Error::NotFound { .. })
+    ));
+    resolve_token(s, tokens::strip_prefix(&rw), None)
+        .await
+        .expect("another user cannot revoke it");
+
+    tokens::revoke_token(s, &w.actor_a, rw_id)
+        .await
+        .expect("revoke");
+    assert!(is_unauthenticated(
+        &resolve_token(s, tokens::strip_prefix(&rw), None).await
+    ));
+    assert!(matches!(
+        tokens::revoke_token(s, &w.actor_a, rw_id).await,
+        Err(Error::NotFound { .. })
+    ));
+    let listed = s.list_tokens(w.admin_a, w.a).await.expect("list");
+    assert!(listed
+        .iter()
+        .find(|t| t.id == rw_id)
+        .is_some_and(|t| t.revoked_at.is_some()));
+    resolve_token(s, tokens::strip_prefix(&ro), None)
+        .await
+        .expect("the other token still works");
+    assert!(is_unauthenticated(
+        &resolve_token(s, "no-such-token", None).await
+    ));
+
+    // A disabled user's tokens stop working.
+    let (_, tom_token) = tokens::create_token(s, &tom_actor, "tom's", false)
+        .await
+        .expect("tom's token");
+    resolve_token(s, tokens::strip_prefix(&tom_token), None)
+        .await
+        .expect("tom's token works");
+    users::set_disabled(s, &w.actor_a, tom, true)
+        .await
+        .expect("disable tom");
+    assert!(is_unauthenticated(
+        &resolve_token(s, tokens::strip_prefix(&tom_token), None).await
+    ));
+
+    assert!(matches!(s.verify().await, Ok(Ok(_))));
+});

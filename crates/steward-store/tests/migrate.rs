@@ -1,0 +1,164 @@
+//! Migrations: idempotent, versioned, and refusing a schema newer than the binary.
+#[macro_use]
+mod common;
+
+use sqlx::Row;
+use steward_core::roles::RoleStore;
+use steward_core::Error;
+use steward_store::LATEST_VERSION;
+
+use common::TestDb;
+
+/// The rows of `steward_schema`, in order.
+async fn schema_rows(db: &TestDb) -> Vec<(i64, String)> {
+    let raw = db.raw().await;
+    let rows = sqlx::query("SELECT version, name FROM steward_schema ORDER BY version")
+        .fetch_all(&raw)
+        .await
+        .expect("read steward_schema");
+    raw.close().await;
+    rows.iter()
+        .map(|r| {
+            (
+                r.try_get::<i64, _>("version").expect("version"),
+                r.try_get::<String, _>("name").expect("name"),
+            )
+        })
+        .collect()
+}
+
+store_test_unmigrated!(
+    first_migrate_applies_everything_then_nothing,
+    |db| async move {
+        assert_eq!(db.store.schema_version().await.expect("version"), 0);
+        let first = db.store.migrate().await.expect("first migrate");
+        assert_eq!(first.from, 0);
+        assert_eq!(first.to, LATEST_VERSION);
+        assert_eq!(first.applied.len() as i64, LATEST_VERSION);
+        assert_eq!(first.applied[0], "0001_foundation");
+        assert_eq!(
+            db.store.schema_version().await.expect("version"),
+            LATEST_VERSION
+        );
+        // The built-in roles were synced, with one audit event saying so.
+        assert_eq!(db.count("roles").await, 12);
+        let events = db.count("audit_events").await;
+        assert_eq!(events, 1, "[{}] one sync_builtin event", db.name);
+
+        for _ in 0..2 {
+            let again = db.store.migrate().await.expect("migrate again");
+            assert_eq!(again.from, LATEST_VERSION);
+            assert_eq!(again.to, LATEST_VERSION);
+            assert!(again.applied.is_empty(), "{:?}", again.applied);
+        }
+        assert_eq!(
+            db.store.schema_version().await.expect("version"),
+            LATEST_VERSION
+        );
+        assert_eq!(
+            schema_rows(&db).await.len() as i64,
+            LATEST_VERSION,
+            "[{}] no migration recorded twice",
+            db.name
+        );
+        assert_eq!(db.count("roles").await, 12, "no role duplicated");
+        assert_eq!(
+            db.count("audit_events").await,
+            events,
+            "[{}] an unchanged sync writes no audit event",
+            db.name
+        );
+    }
+);
+
+store_test!(migrate_is_idempotent, |db| async move {
+    let before_roles = db.count("role_grants").await;
+    let before_events = db.count("audit_events").await;
+    let r = db.store.migrate().await.expect("migrate again");
+    assert!(r.applied.is_empty());
+    assert_eq!(
+        db.store.schema_version().await.expect("version"),
+        LATEST_VERSION
+    );
+    assert_eq!(db.count("role_grants").await, before_roles);
+    assert_eq!(db.count("audit_events").await, before_events);
+    assert!(matches!(
+        steward_core::audit::AuditStore::verify(&db.store).await,
+        Ok(Ok(1))
+    ));
+});
+
+store_test_unmigrated!(newer_schema_on_empty_database_is_refused, |db| async move {
+    assert_eq!(db.store.schema_version().await.expect("version"), 0);
+    db.exec(&format!(
+        "INSERT INTO steward_schema (version, name, applied_at) VALUES ({}, 'from_the_future', 0)",
+        LATEST_VERSION + 1
+    ))
+    .await;
+    let err = db.store.migrate().await.expect_err("newer schema refused");
+    match &err {
+        Error::Conflict { message } => {
+            assert!(message.contains("newer"), "[{}] {message}", db.name)
+        }
+        other => panic!("[{}] expected Conflict, got {other:?}", db.name),
+    }
+    assert_eq!(
+        schema_rows(&db).await,
+        vec![(LATEST_VERSION + 1, "from_the_future".to_string())],
+        "[{}] steward_schema untouched",
+        db.name
+    );
+    // Nothing was created: not the tables, not the roles.
+    let raw = db.raw().await;
+    assert!(
+        sqlx::query("SELECT COUNT(*) FROM roles")
+            .fetch_one(&raw)
+            .await
+            .is_err(),
+        "[{}] the foundation migration did not run",
+        db.name
+    );
+    raw.close().await;
+    assert_eq!(
+        db.store.schema_version().await.expect("version"),
+        LATEST_VERSION + 1
+    );
+});
+
+store_test!(
+    newer_schema_on_migrated_database_is_refused,
+    |db| async move {
+        db.exec(&format!(
+        "INSERT INTO steward_schema (version, name, applied_at) VALUES ({}, 'from_the_future', 0)",
+        LATEST_VERSION + 1
+    ))
+        .await;
+        // Make the built-in roles out of date: a migrate that went ahead would sync them.
+        db.exec("DELETE FROM role_grants WHERE role_id = (SELECT MIN(id) FROM roles)")
+            .await;
+        let rows = schema_rows(&db).await;
+        let grants = db.count("role_grants").await;
+        let events = db.count("audit_events").await;
+
+        let err = db.store.migrate().await.expect_err("newer schema refused");
+        assert!(
+            matches!(&err, Error::Conflict { message } if message.contains("newer")),
+            "[{}] {err:?}",
+            db.name
+        );
+        assert_eq!(schema_rows(&db).await, rows, "[{}] untouched", db.name);
+        assert_eq!(db.count("role_grants").await, grants, "roles not synced");
+        assert_eq!(db.count("audit_events").await, events, "nothing audited");
+        assert_eq!(
+            db.store.schema_version().await.expect("version"),
+            LATEST_VERSION + 1
+        );
+        // The store still reads the roles it has.
+        let roles = db
+            .store
+            .list_roles(steward_core::ids::CompanyId(0))
+            .await
+            .expect("list roles");
+        assert_eq!(roles.len(), 12);
+    }
+);

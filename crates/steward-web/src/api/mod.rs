@@ -1,0 +1,243 @@
+//! The JSON API at `/api/v1/…`. Every route is registered together with its OpenAPI
+//! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
+//! routes that exist, and the role-matrix test walks it.
+mod audit;
+mod me;
+mod roles;
+mod tokens;
+mod users;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use steward_core::Error;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::ApiActor;
+use crate::error::{problem_response, ApiError};
+use crate::middleware::RequestId;
+use crate::state::AppState;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
+        }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Steward API", description = "Everything the Steward pages do, as JSON. Authenticate with `Authorization: Bearer <token>` (create one on your profile page or with `steward token create`). Errors are `application/problem+json` naming the field at fault. Lists take `limit`, `offset`, `sort`, `dir`, `q` and filters. Updates carry the `version` they read and get 409 when the record changed since. POSTs honour `Idempotency-Key`."),
+    components(schemas(crate::error::Problem)),
+    modifiers(&Security),
+    security(("bearer" = []))
+)]
+struct ApiDoc;
+
+pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(me::me))
+        .routes(routes!(me::companies))
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::get, users::update))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(users::set_roles))
+        .routes(routes!(users::set_password))
+        .routes(routes!(users::import))
+        .routes(routes!(roles::list, roles::create))
+        .routes(routes!(roles::get, roles::update, roles::delete))
+        .routes(routes!(audit::list))
+        .routes(routes!(audit::verify))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
+        .split_for_parts();
+    let router = router.layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        idempotency,
+    ));
+    (router, openapi)
+}
+
+/// The OpenAPI document and the vendored Swagger UI.
+pub fn docs(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
+    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+}
+
+/// A JSON body whose problems (unknown fields, wrong types, missing fields) come back as
+/// problem+json naming them.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let rid = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId("-".into()));
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(rej) => {
+                let (field, message) = match &rej {
+                    JsonRejection::JsonDataError(e) => ("body", e.body_text()),
+                    JsonRejection::JsonSyntaxError(e) => ("body", e.body_text()),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        ("content-type", "must be application/json".to_string())
+                    }
+                    JsonRejection::BytesRejection(e) => {
+                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            return Err(ApiError::new(
+                                Error::TooLarge {
+                                    limit: crate::BODY_LIMIT as u64,
+                                },
+                                &rid,
+                            ));
+                        }
+                        ("body", e.body_text())
+                    }
+                    other => ("body", other.body_text()),
+                };
+                Err(ApiError::new(
+                    Error::invalid(
+                        field,
+                        message.replace(
+                            "Failed to deserialize the JSON body into the target type: ",
+                            "",
+                        ),
+                    ),
+                    &rid,
+                ))
+            }
+        }
+    }
+}
+
+/// `200 OK` with a JSON body.
+pub fn ok<T: Serialize>(v: T) -> Response {
+    axum::Json(v).into_response()
+}
+
+pub fn created<T: Serialize>(v: T) -> Response {
+    (StatusCode::CREATED, axum::Json(v)).into_response()
+}
+
+/// A list envelope.
+#[derive(Serialize, ToSchema)]
+pub struct ListOf<T: ToSchema> {
+    pub items: Vec<T>,
+    pub total: u64,
+    pub limit: u32,
+    pub offset: u64,
+}
+
+/// Replays the first answer to a retried POST with the same `Idempotency-Key`.
+async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.method() != Method::POST {
+        return next.run(req).await;
+    }
+    let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+    else {
+        return next.run(req).await;
+    };
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(|| RequestId("-".into()));
+    if key.is_empty() || key.len() > 200 {
+        return problem_response(
+            &Error::invalid("Idempotency-Key", "must be 1 to 200 characters"),
+            &rid.0,
+        );
+    }
+    let (mut parts, body) = req.into_parts();
+    let actor = match <ApiActor as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(a) => a.actor,
+        Err(e) => return e.into_response(),
+    };
+    let path = parts.uri.path().to_string();
+    let claim = match state
+        .store
+        .claim_idempotency(actor.user_id, &key, "POST", &path)
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => return problem_response(&e, &rid.0),
+    };
+    match claim {
+        steward_store::idempotency::Claim::Replay(s) => {
+            let status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
+            let mut r = (status, s.body).into_response();
+            r.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            r
+        }
+        steward_store::idempotency::Claim::InProgress => problem_response(
+            &Error::conflict("a request with this Idempotency-Key is still running"),
+            &rid.0,
+        ),
+        steward_store::idempotency::Claim::Mismatch => problem_response(
+            &Error::invalid("Idempotency-Key", "was already used for another request"),
+            &rid.0,
+        ),
+        steward_store::idempotency::Claim::Fresh => {
+            let resp = next.run(Request::from_parts(parts, body)).await;
+            let (rparts, rbody) = resp.into_parts();
+            let bytes = match rbody.collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(_) => {
+                    let _ = state.store.release_idempotency(actor.user_id, &key).await;
+                    return problem_response(&Error::internal("response body"), &rid.0);
+                }
+            };
+            let status = rparts.status.as_u16();
+            let stored = if rparts.status.is_server_error() {
+                state.store.release_idempotency(actor.user_id, &key).await
+            } else {
+                state
+                    .store
+                    .complete_idempotency(
+                        actor.user_id,
+                        &key,
+                        status,
+                        &String::from_utf8_lossy(&bytes),
+                    )
+                    .await
+            };
+            if let Err(e) = stored {
+                tracing::error!(request_id = %rid.0, error = %e, "could not store the idempotent response");
+            }
+            Response::from_parts(rparts, axum::body::Body::from(bytes))
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! `/api/v1/roles`: built-in and custom roles.
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use steward_core::auth::Grant;
+use steward_core::ids::RoleId;
+use steward_core::roles::{self, NewRole, Role};
+use steward_core::Error;
+use utoipa::ToSchema;
+
+use super::{created, ok, ApiJson};
+use crate::auth::ApiActor;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GrantIo {
+    /// e.g. `users`, `accounting`, `hr`.
+    domain: String,
+    /// `read`, `create`, `update`, `delete`, `approve`, `export` or `import`.
+    action: String,
+    /// `own`, `department` or `company`.
+    scope: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleOut {
+    id: i64,
+    key: String,
+    name: String,
+    description: String,
+    builtin: bool,
+    grants: Vec<GrantIo>,
+    user_count: i64,
+}
+
+impl From<Role> for RoleOut {
+    fn from(r: Role) -> Self {
+        RoleOut {
+            id: r.id.0,
+            key: r.key,
+            name: r.name,
+            description: r.description,
+            builtin: r.builtin,
+            grants: r
+                .grants
+                .iter()
+                .map(|g| GrantIo {
+                    domain: g.domain.to_string(),
+                    action: g.action.to_string(),
+                    scope: g.scope.to_string(),
+                })
+                .collect(),
+            user_count: r.user_count,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleIn {
+    /// Ignored on update (a role's key never changes).
+    #[serde(default)]
+    key: String,
+    name: String,
+    #[serde(default)]
+    description: String,
+    grants: Vec<GrantIo>,
+}
+
+fn to_new(b: RoleIn) -> Result<NewRole, Error> {
+    let grants = b
+        .grants
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            Grant::parse(&g.domain, &g.action, &g.scope)
+                .map_err(|e| Error::invalid(format!("grants[{i}]"), e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(NewRole {
+        key: b.key,
+        name: b.name,
+        description: b.description,
+        grants,
+    })
+}
+
+/// Built-in and custom roles of the caller's company.
+#[utoipa::path(get, path = "/api/v1/roles", tag = "roles", responses((status = 200, body = Vec<RoleOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
+pub async fn list(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+    let list = roles::list_roles(&state.store, &a.actor)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(list.into_iter().map(RoleOut::from).collect::<Vec<_>>()))
+}
+
+/// Creates a custom role.
+#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = RoleIn,
+    responses((status = 201, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<RoleIn>,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let id = roles::create_role(&state.store, &a.actor, to_new(b).map_err(err)?)
+        .await
+        .map_err(err)?;
+    let r = roles::get_role(&state.store, &a.actor, id)
+        .await
+        .map_err(err)?;
+    Ok(created(RoleOut::from(r)))
+}
+
+/// One role.
+#[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)),
+    responses((status = 200, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let r = roles::get_role(&state.store, &a.actor, RoleId(id))
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(RoleOut::from(r)))
+}
+
+/// Replaces a custom role's name, description and grants. Built-in roles: 409.
+#[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), request_body = RoleIn,
+    responses((status = 200, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RoleIn>,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let r = roles::update_role(&state.store, &a.actor, RoleId(id), to_new(b).map_err(err)?)
+        .await
+        .map_err(err)?;
+    Ok(ok(RoleOut::from(r)))
+}
+
+/// Deletes a custom role nobody holds.
+#[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    roles::delete_role(&state.store, &a.actor, RoleId(id))
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(StatusCode::NO_CONTENT)
+}

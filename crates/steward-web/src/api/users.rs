@@ -1,0 +1,383 @@
+//! `/api/v1/users`: list, create, read, update, disable/enable, roles, password, import.
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use steward_core::ids::UserId;
+use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::users::{self, NewUser, User, UserPatch, UserQuery, UserSort, UserStatus};
+use steward_core::Error;
+use utoipa::{IntoParams, ToSchema};
+
+use super::{created, ok, ApiJson, ListOf};
+use crate::auth::ApiActor;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Serialize, ToSchema)]
+pub struct UserOut {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub display_name: String,
+    pub disabled: bool,
+    pub roles: Vec<String>,
+    /// RFC 3339.
+    pub created_at: String,
+    pub updated_at: String,
+    /// Send it back with an update; a stale one gets 409.
+    pub version: i64,
+}
+
+impl From<User> for UserOut {
+    fn from(u: User) -> Self {
+        UserOut {
+            id: u.id.0,
+            username: u.username,
+            email: u.email,
+            display_name: u.display_name,
+            disabled: u.disabled,
+            roles: u.roles,
+            created_at: u.created_at.rfc3339(),
+            updated_at: u.updated_at.rfc3339(),
+            version: u.version,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListParams {
+    /// Search in user name, name and e-mail.
+    q: Option<String>,
+    /// `active` or `disabled`.
+    status: Option<String>,
+    /// A role key.
+    role: Option<String>,
+    /// One of `username`, `display_name`, `email`, `status`, `created_at`.
+    sort: Option<String>,
+    /// `asc` or `desc`.
+    dir: Option<String>,
+    /// 1 to 500, default 50.
+    limit: Option<u32>,
+    offset: Option<u64>,
+    /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    format: Option<String>,
+}
+
+fn query(p: &UserListParams) -> Result<UserQuery, Error> {
+    let sort = match p.sort.as_deref() {
+        None | Some("") => UserSort::default(),
+        Some(s) => UserSort::parse(s)
+            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
+    };
+    let dir = match p.dir.as_deref() {
+        None | Some("") => SortDir::Asc,
+        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
+    };
+    let status = match p.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(
+            UserStatus::parse(s)
+                .ok_or_else(|| Error::invalid("status", "must be active or disabled"))?,
+        ),
+    };
+    let export = p.format.is_some();
+    Ok(UserQuery {
+        search: p.q.clone(),
+        status,
+        role: p.role.clone(),
+        sort,
+        dir,
+        paging: if export {
+            Paging::export()
+        } else {
+            Paging::new(p.limit, p.offset)
+        },
+    })
+}
+
+/// Lists the company's users.
+#[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListParams),
+    responses((status = 200, body = ListOf<UserOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn list(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Query(p): Query<UserListParams>,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let q = query(&p).map_err(err)?;
+    let page = users::list_users(&state.store, &a.actor, &q)
+        .await
+        .map_err(err)?;
+    if let Some(f) = p.format.as_deref() {
+        let format = steward_io::TableFormat::from_name(f)
+            .ok_or_else(|| err(Error::invalid("format", "must be csv or xlsx")))?;
+        if !a.actor.can(steward_core::auth::Permission::new(
+            steward_core::auth::Domain::Users,
+            steward_core::auth::Action::Export,
+        )) {
+            return Err(err(Error::Forbidden));
+        }
+        return Ok(crate::list::export(
+            format,
+            "users",
+            crate::pages::USER_EXPORT_HEADERS,
+            page.items
+                .iter()
+                .map(crate::pages::user_export_row)
+                .collect(),
+        ));
+    }
+    Ok(ok(ListOf {
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+        items: page
+            .items
+            .into_iter()
+            .map(UserOut::from)
+            .collect::<Vec<_>>(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUserIn {
+    username: String,
+    email: String,
+    display_name: String,
+    /// Optional; at least 12 characters, not a common password.
+    #[serde(default)]
+    password: Option<String>,
+    /// Role keys, e.g. `["accountant"]`.
+    #[serde(default)]
+    roles: Vec<String>,
+}
+
+/// Creates a user in the caller's company.
+#[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
+    responses((status = 201, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn create(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<NewUserIn>,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let input = NewUser {
+        username: b.username,
+        email: b.email,
+        display_name: b.display_name,
+        password: b.password,
+        roles: b.roles,
+    };
+    let id = users::create_user(&state.store, &a.actor, input)
+        .await
+        .map_err(err)?;
+    let u = users::get_user(&state.store, &a.actor, id)
+        .await
+        .map_err(err)?;
+    Ok(created(UserOut::from(u)))
+}
+
+/// One user.
+#[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let u = users::get_user(&state.store, &a.actor, UserId(id))
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(UserOut::from(u)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserPatchIn {
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    display_name: Option<String>,
+    /// The `version` you read.
+    version: i64,
+}
+
+/// Changes a user's e-mail or name. 409 when the user changed since `version`.
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatchIn,
+    responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn update(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<UserPatchIn>,
+) -> Result<Response, ApiError> {
+    let patch = UserPatch {
+        email: b.email,
+        display_name: b.display_name,
+        version: b.version,
+    };
+    let u = users::update_user(&state.store, &a.actor, UserId(id), patch)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(UserOut::from(u)))
+}
+
+async fn toggle(
+    state: AppState,
+    a: ApiActor,
+    id: i64,
+    disabled: bool,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    users::set_disabled(&state.store, &a.actor, UserId(id), disabled)
+        .await
+        .map_err(err)?;
+    let u = users::get_user(&state.store, &a.actor, UserId(id))
+        .await
+        .map_err(err)?;
+    Ok(ok(UserOut::from(u)))
+}
+
+/// Disables a user and ends their sessions.
+#[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn disable(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    toggle(state, a, id, true).await
+}
+
+/// Enables a disabled user.
+#[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)),
+    responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
+pub async fn enable(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    toggle(state, a, id, false).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RolesIn {
+    roles: Vec<String>,
+}
+
+/// Replaces a user's roles in the caller's company.
+#[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "users", params(("id" = i64, Path)), request_body = RolesIn,
+    responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn set_roles(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RolesIn>,
+) -> Result<Response, ApiError> {
+    let u = users::set_roles(&state.store, &a.actor, UserId(id), &b.roles)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(UserOut::from(u)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordIn {
+    password: String,
+}
+
+/// Sets another user's password (ends their sessions).
+#[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)), request_body = PasswordIn,
+    responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn set_password(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<PasswordIn>,
+) -> Result<axum::http::StatusCode, ApiError> {
+    users::reset_password(&state.store, &a.actor, UserId(id), &b.password)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// Check every row and write nothing.
+    #[serde(default)]
+    dry_run: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportProblemOut {
+    line: usize,
+    column: String,
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ImportReportOut {
+    dry_run: bool,
+    rows: usize,
+    created: usize,
+    problems: Vec<ImportProblemOut>,
+}
+
+/// Imports users from a CSV (`text/csv`) or XLSX body: all rows or none. With problems
+/// the answer is 422 and lists each by line and column.
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "users", params(ImportParams),
+    request_body(content = String, content_type = "text/csv", description = "CSV or XLSX with columns username, email, display_name, roles"),
+    responses((status = 200, body = ImportReportOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = ImportReportOut)))]
+pub async fn import(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Query(p): Query<ImportParams>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let name = match req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(ct) if ct.contains("spreadsheetml") => "upload.xlsx",
+        _ => "upload.csv",
+    };
+    let bytes = axum::body::to_bytes(req.into_body(), crate::IMPORT_BODY_LIMIT)
+        .await
+        .map_err(|_| {
+            err(Error::TooLarge {
+                limit: crate::IMPORT_BODY_LIMIT as u64,
+            })
+        })?;
+    let table = crate::pages::parse_table(name, &bytes).map_err(err)?;
+    let r = users::import_users(&state.store, &a.actor, &table, name, p.dry_run)
+        .await
+        .map_err(err)?;
+    let out = ImportReportOut {
+        dry_run: r.dry_run,
+        rows: r.rows,
+        created: r.created,
+        problems: r
+            .problems
+            .into_iter()
+            .map(|p| ImportProblemOut {
+                line: p.line,
+                column: p.column,
+                message: p.message,
+            })
+            .collect(),
+    };
+    let status = if out.problems.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, axum::Json(out)).into_response())
+}

@@ -1,0 +1,193 @@
+//! Server-rendered pages, one module per domain. Each handler: parse the form or query, call
+//! the service with the signed-in `Actor`, render a template or redirect.
+mod audit;
+mod auth;
+mod home;
+mod profile;
+mod roles;
+mod users;
+
+pub(crate) use audit::{
+    export_row as audit_export_row, query_from as audit_query_from,
+    EXPORT_HEADERS as AUDIT_EXPORT_HEADERS,
+};
+pub(crate) use users::{
+    export_row as user_export_row, parse_table, EXPORT_HEADERS as USER_EXPORT_HEADERS,
+};
+
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Router;
+use steward_core::auth::{Action, Actor, Domain, Permission};
+use steward_core::company::{Company, CompanyStore};
+use steward_core::Error;
+
+use crate::auth::{flash_cookie, PageActor, FLASH_COOKIE};
+use crate::state::AppState;
+
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .merge(auth::router())
+        .merge(home::router())
+        .merge(users::router())
+        .merge(roles::router())
+        .merge(audit::router())
+        .merge(profile::router())
+        .with_state(state)
+}
+
+pub struct NavItem {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+/// What the layout around every page needs.
+pub struct Chrome {
+    pub title: String,
+    pub username: String,
+    pub display_name: String,
+    pub company_id: i64,
+    pub company: String,
+    pub companies: Vec<Company>,
+    pub nav: Vec<NavItem>,
+    pub demo: bool,
+    pub flash: Option<String>,
+}
+
+impl Chrome {
+    pub fn asset(&self, name: &str) -> String {
+        crate::assets::url(name)
+    }
+}
+
+/// The navigation a person sees: only what they may use.
+pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
+    let items: [(&'static str, &'static str, Option<Permission>); 5] = [
+        ("/", "Home", None),
+        (
+            "/users",
+            "Users",
+            Some(Permission::new(Domain::Users, Action::Read)),
+        ),
+        (
+            "/roles",
+            "Roles",
+            Some(Permission::new(Domain::System, Action::Read)),
+        ),
+        (
+            "/audit",
+            "Audit trail",
+            Some(Permission::new(Domain::Audit, Action::Read)),
+        ),
+        ("/profile", "My profile", None),
+    ];
+    items
+        .into_iter()
+        .filter(|(_, _, p)| p.is_none_or(|p| actor.can(p)))
+        .map(|(href, label, _)| NavItem {
+            href,
+            label,
+            current: if href == "/" {
+                path == "/"
+            } else {
+                path.starts_with(href)
+            },
+        })
+        .collect()
+}
+
+pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -> Chrome {
+    let companies = state
+        .store
+        .companies_of(pa.actor.user_id)
+        .await
+        .unwrap_or_default();
+    Chrome {
+        title: title.to_string(),
+        username: pa.actor.username.clone(),
+        display_name: pa.actor.display_name.clone(),
+        company_id: pa.actor.company_id.0,
+        company: pa.actor.company_name.clone(),
+        companies,
+        nav: nav_for(&pa.actor, path),
+        demo: state.config.demo,
+        flash: pa.flash.clone(),
+    }
+}
+
+/// Renders a template; a page that was shown consumes the flash message.
+pub fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => {
+            let mut r = (status, Html(html)).into_response();
+            r.headers_mut()
+                .append(header::SET_COOKIE, crate::auth::clear_cookie(FLASH_COOKIE));
+            r
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+/// Redirects with a message for the next page.
+pub fn redirect_with(to: &str, message: &str) -> Response {
+    let mut r = Redirect::to(to).into_response();
+    r.headers_mut()
+        .append(header::SET_COOKIE, flash_cookie(message));
+    r
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    status: u16,
+    title: String,
+    message: String,
+    request_id: String,
+    chrome: Option<Chrome>,
+    css: String,
+}
+
+/// An error as a page, with the status that fits it. Internal errors show only a reference.
+pub fn error_page(e: &Error, request_id: &str, chrome: Option<Chrome>) -> Response {
+    let status = crate::error::status_of(e);
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        message: crate::error::public_message(e, request_id),
+        request_id: request_id.to_string(),
+        chrome,
+        css: crate::assets::url("app.css"),
+    };
+    render(&page, status)
+}
+
+/// Error pages for a signed-in person keep the layout.
+pub async fn fail(state: &AppState, pa: &PageActor, e: Error) -> Response {
+    let c = chrome(state, pa, "Error", "").await;
+    error_page(&e, &pa.request_id.0, Some(c))
+}
+
+pub async fn not_found(req: axum::extract::Request) -> Response {
+    let rid = req
+        .extensions()
+        .get::<crate::middleware::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    if req.uri().path().starts_with("/api/") {
+        return crate::error::problem_response(&Error::NotFound { entity: "route" }, &rid);
+    }
+    error_page(&Error::NotFound { entity: "page" }, &rid, None)
+}
+
+/// The field error message for `field`, if any, for templates.
+pub fn field_error(errors: &[steward_core::error::FieldError], field: &str) -> Option<String> {
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.clone())
+}

@@ -1,0 +1,522 @@
+//! Users: the list (search, filter, sort, page, export), create, view and edit, roles,
+//! disable, password reset, and import from CSV/XLSX with a dry run.
+use askama::Template;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+use steward_core::auth::{Action, Domain, Permission};
+use steward_core::error::FieldError;
+use steward_core::ids::UserId;
+use steward_core::list::SortKey;
+use steward_core::roles::{list_roles, Role};
+use steward_core::users::{
+    self, ImportReport, NewUser, User, UserPatch, UserQuery, UserSort, UserStatus,
+};
+use steward_core::Error;
+
+use super::{chrome, fail, field_error, redirect_with, render, Chrome};
+use crate::auth::PageActor;
+use crate::list::{col, export, Column, ListParams, ListView};
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/users", get(index).post(create))
+        .route("/users/new", get(new_form))
+        .route(
+            "/users/import",
+            get(import_form)
+                .post(import)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::IMPORT_BODY_LIMIT,
+                )),
+        )
+        .route("/users/{id}", get(show).post(update))
+        .route("/users/{id}/roles", post(set_roles))
+        .route("/users/{id}/disable", post(disable))
+        .route("/users/{id}/enable", post(enable))
+        .route("/users/{id}/password", post(reset_password))
+}
+
+const COLUMNS: &[Column] = &[
+    col("username", "User name", true),
+    col("display_name", "Name", true),
+    col("email", "E-mail", true),
+    col("roles", "Roles", false),
+    col("status", "Status", true),
+    col("created_at", "Created", true),
+];
+
+pub fn query_from(params: &ListParams) -> UserQuery {
+    let (sort, dir) = params.sort::<UserSort>();
+    UserQuery {
+        search: params.search(),
+        status: params.get("status").and_then(UserStatus::parse),
+        role: params.get("role").map(str::to_string),
+        sort,
+        dir,
+        paging: params.paging(),
+    }
+}
+
+/// One export row per user; the same columns the import reads, plus status and creation.
+pub const EXPORT_HEADERS: &[&str] = &[
+    "username",
+    "email",
+    "display_name",
+    "roles",
+    "status",
+    "created_at",
+];
+
+pub fn export_row(u: &User) -> Vec<String> {
+    vec![
+        u.username.clone(),
+        u.email.clone(),
+        u.display_name.clone(),
+        u.roles.join(";"),
+        if u.disabled { "disabled" } else { "active" }.to_string(),
+        u.created_at.rfc3339(),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "users/list.html")]
+struct ListPage {
+    chrome: Chrome,
+    list: ListView,
+    users: Vec<User>,
+    roles: Vec<Role>,
+    can_create: bool,
+}
+
+async fn index(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let params = ListParams::new(pairs);
+    let q = query_from(&params);
+    let page = match users::list_users(&state.store, &pa.actor, &q).await {
+        Ok(p) => p,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    if let Some(format) = params.export_format() {
+        if !pa.actor.can(Permission::new(Domain::Users, Action::Export)) {
+            return fail(&state, &pa, Error::Forbidden).await;
+        }
+        return export(
+            format,
+            "users",
+            EXPORT_HEADERS,
+            page.items.iter().map(export_row).collect(),
+        );
+    }
+    let roles = list_roles(&state.store, &pa.actor)
+        .await
+        .unwrap_or_default();
+    let list = ListView::new("/users", &params, COLUMNS, q.sort.name(), q.dir, &page);
+    let can_create = pa.actor.can(Permission::new(Domain::Users, Action::Create));
+    render(
+        &ListPage {
+            chrome: chrome(&state, &pa, "Users", "/users").await,
+            list,
+            users: page.items,
+            roles,
+            can_create,
+        },
+        StatusCode::OK,
+    )
+}
+
+#[derive(Template)]
+#[template(path = "users/new.html")]
+struct NewPage {
+    chrome: Chrome,
+    form: NewUserForm,
+    roles: Vec<Role>,
+    errors: Vec<FieldError>,
+}
+
+impl NewPage {
+    fn error(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field)
+    }
+    fn has_role(&self, key: &str) -> bool {
+        self.form.roles.iter().any(|r| r == key)
+    }
+}
+
+#[derive(Default, Clone)]
+struct NewUserForm {
+    username: String,
+    email: String,
+    display_name: String,
+    roles: Vec<String>,
+}
+
+async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+    if !pa.actor.can(Permission::new(Domain::Users, Action::Create)) {
+        return fail(&state, &pa, Error::Forbidden).await;
+    }
+    let roles = list_roles(&state.store, &pa.actor)
+        .await
+        .unwrap_or_default();
+    render(
+        &NewPage {
+            chrome: chrome(&state, &pa, "New user", "/users").await,
+            form: NewUserForm::default(),
+            roles,
+            errors: vec![],
+        },
+        StatusCode::OK,
+    )
+}
+
+fn pairs_get(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+async fn create(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let form = NewUserForm {
+        username: pairs_get(&pairs, "username"),
+        email: pairs_get(&pairs, "email"),
+        display_name: pairs_get(&pairs, "display_name"),
+        roles: pairs
+            .iter()
+            .filter(|(k, _)| k == "roles")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let input = NewUser {
+        username: form.username.clone(),
+        email: form.email.clone(),
+        display_name: form.display_name.clone(),
+        password: Some(pairs_get(&pairs, "password")).filter(|p| !p.is_empty()),
+        roles: form.roles.clone(),
+    };
+    match users::create_user(&state.store, &pa.actor, input).await {
+        Ok(id) => redirect_with(
+            &format!("/users/{id}"),
+            &format!("User {} created.", form.username.trim().to_lowercase()),
+        ),
+        Err(e @ (Error::Invalid { .. } | Error::InvalidMany(_))) => {
+            let roles = list_roles(&state.store, &pa.actor)
+                .await
+                .unwrap_or_default();
+            let page = NewPage {
+                chrome: chrome(&state, &pa, "New user", "/users").await,
+                form,
+                roles,
+                errors: e.field_errors(),
+            };
+            render(&page, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/show.html")]
+struct ShowPage {
+    chrome: Chrome,
+    user: User,
+    roles: Vec<Role>,
+    errors: Vec<FieldError>,
+    can_update: bool,
+    can_assign: bool,
+    is_self: bool,
+}
+
+impl ShowPage {
+    fn error(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field)
+    }
+    fn has_role(&self, key: &str) -> bool {
+        self.user.roles.iter().any(|r| r == key)
+    }
+}
+
+async fn show_page(
+    state: &AppState,
+    pa: &PageActor,
+    user: User,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
+    let roles = list_roles(&state.store, &pa.actor)
+        .await
+        .unwrap_or_default();
+    let page = ShowPage {
+        chrome: chrome(state, pa, &user.display_name, "/users").await,
+        can_update: pa.actor.can(Permission::new(Domain::Users, Action::Update)),
+        can_assign: pa
+            .actor
+            .can(Permission::new(Domain::System, Action::Update)),
+        is_self: user.id == pa.actor.user_id,
+        user,
+        roles,
+        errors,
+    };
+    render(&page, status)
+}
+
+async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+    match users::get_user(&state.store, &pa.actor, UserId(id)).await {
+        Ok(u) => show_page(&state, &pa, u, vec![], StatusCode::OK).await,
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct UpdateForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    version: i64,
+}
+
+async fn update(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<UpdateForm>,
+) -> Response {
+    let patch = UserPatch {
+        email: Some(f.email.clone()),
+        display_name: Some(f.display_name.clone()),
+        version: f.version,
+    };
+    match users::update_user(&state.store, &pa.actor, UserId(id), patch).await {
+        Ok(_) => redirect_with(&format!("/users/{id}"), "Saved."),
+        Err(e @ (Error::Invalid { .. } | Error::InvalidMany(_))) => {
+            match users::get_user(&state.store, &pa.actor, UserId(id)).await {
+                Ok(mut u) => {
+                    u.email = f.email;
+                    u.display_name = f.display_name;
+                    show_page(
+                        &state,
+                        &pa,
+                        u,
+                        e.field_errors(),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                Err(e) => fail(&state, &pa, e).await,
+            }
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let roles: Vec<String> = pairs
+        .into_iter()
+        .filter(|(k, _)| k == "roles")
+        .map(|(_, v)| v)
+        .collect();
+    match users::set_roles(&state.store, &pa.actor, UserId(id), &roles).await {
+        Ok(_) => redirect_with(&format!("/users/{id}"), "Roles saved."),
+        Err(e @ Error::Invalid { .. }) => {
+            match users::get_user(&state.store, &pa.actor, UserId(id)).await {
+                Ok(u) => {
+                    show_page(
+                        &state,
+                        &pa,
+                        u,
+                        e.field_errors(),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                Err(e) => fail(&state, &pa, e).await,
+            }
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn toggle(state: AppState, pa: PageActor, id: i64, disabled: bool) -> Response {
+    match users::set_disabled(&state.store, &pa.actor, UserId(id), disabled).await {
+        Ok(()) => redirect_with(
+            &format!("/users/{id}"),
+            if disabled {
+                "User disabled; their sessions were ended."
+            } else {
+                "User enabled."
+            },
+        ),
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn disable(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+    toggle(state, pa, id, true).await
+}
+
+async fn enable(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+    toggle(state, pa, id, false).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(f): Form<PasswordForm>,
+) -> Response {
+    match users::reset_password(&state.store, &pa.actor, UserId(id), &f.password).await {
+        Ok(()) => redirect_with(
+            &format!("/users/{id}"),
+            "Password set; the user's sessions were ended.",
+        ),
+        Err(e @ Error::Invalid { .. }) => {
+            match users::get_user(&state.store, &pa.actor, UserId(id)).await {
+                Ok(u) => {
+                    show_page(
+                        &state,
+                        &pa,
+                        u,
+                        e.field_errors(),
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
+                }
+                Err(e) => fail(&state, &pa, e).await,
+            }
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "users/import.html")]
+struct ImportPage {
+    chrome: Chrome,
+    report: Option<ImportReport>,
+    error: Option<String>,
+    file_name: String,
+    columns: &'static [&'static str],
+}
+
+async fn import_form(State(state): State<AppState>, pa: PageActor) -> Response {
+    if !pa.actor.can(Permission::new(Domain::Users, Action::Import)) {
+        return fail(&state, &pa, Error::Forbidden).await;
+    }
+    let page = ImportPage {
+        chrome: chrome(&state, &pa, "Import users", "/users").await,
+        report: None,
+        error: None,
+        file_name: String::new(),
+        columns: users::IMPORT_COLUMNS,
+    };
+    render(&page, StatusCode::OK)
+}
+
+/// Reads an uploaded file field and the form's other fields.
+pub async fn read_upload(
+    mut mp: Multipart,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    let mut file = None;
+    let mut fields = Vec::new();
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| Error::invalid("file", format!("could not read the upload: {e}")))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let fname = field.file_name().unwrap_or("upload").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|e| Error::invalid("file", format!("could not read the upload: {e}")))?;
+            file = Some((fname, bytes.to_vec()));
+        } else {
+            let v = field
+                .text()
+                .await
+                .map_err(|e| Error::invalid(name.clone(), format!("could not read: {e}")))?;
+            fields.push((name, v));
+        }
+    }
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| Error::invalid("file", "choose a CSV or XLSX file"))?;
+    Ok((name, bytes, fields))
+}
+
+/// Parses an uploaded table by its name or content (XLSX files are zip archives).
+pub fn parse_table(name: &str, bytes: &[u8]) -> Result<steward_io::Table, Error> {
+    let format = if bytes.starts_with(b"PK\x03\x04") {
+        steward_io::TableFormat::Xlsx
+    } else {
+        match steward_io::TableFormat::from_name(name) {
+            Some(steward_io::TableFormat::Xlsx) => {
+                return Err(Error::invalid("file", "is not a valid XLSX file"))
+            }
+            _ => steward_io::TableFormat::Csv,
+        }
+    };
+    steward_io::read_table(bytes, format, &steward_io::ReadLimits::default())
+        .map_err(|e| Error::invalid("file", e.to_string()))
+}
+
+async fn import(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> Response {
+    let result = async {
+        let (name, bytes, fields) = read_upload(mp).await?;
+        let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");
+        let table = parse_table(&name, &bytes)?;
+        let report = users::import_users(&state.store, &pa.actor, &table, &name, dry_run).await?;
+        Ok::<_, Error>((name, report))
+    }
+    .await;
+    let (report, error, file_name, status) = match result {
+        Ok((name, r)) => {
+            let status = if r.problems.is_empty() {
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            (Some(r), None, name, status)
+        }
+        Err(e @ Error::Invalid { .. }) => (
+            None,
+            Some(e.to_string()),
+            String::new(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    let page = ImportPage {
+        chrome: chrome(&state, &pa, "Import users", "/users").await,
+        report,
+        error,
+        file_name,
+        columns: users::IMPORT_COLUMNS,
+    };
+    render(&page, status)
+}

@@ -1,0 +1,41 @@
+//! What every handler can reach: the store and the web settings.
+use std::sync::Arc;
+use steward_core::auth::session::SessionConfig;
+use steward_store::Store;
+
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    pub session: SessionConfig,
+    /// Mark cookies `Secure`. Also set automatically when a proxy says the request was HTTPS.
+    pub secure_cookies: bool,
+    /// Shows the "demo data" banner on every page.
+    pub demo: bool,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer).
+    pub trust_proxy: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            session: SessionConfig::default(),
+            secure_cookies: false,
+            demo: false,
+            trust_proxy: false,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<WebConfig>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: WebConfig) -> Self {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! What each command does: open the store, call the services, print the result.
+use anyhow::{anyhow, bail, Context};
+use std::process::ExitCode;
+use steward_core::auth::session::SessionConfig;
+use steward_core::auth::Actor;
+use steward_core::company::{create_company, CompanyStore};
+use steward_core::ids::CompanyId;
+use steward_core::users::{self, NewUser, UserQuery, UserStore};
+use steward_core::{audit, tokens};
+use steward_store::{ConnectOptions, Store};
+
+use crate::cli::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::config::{self, Loaded};
+
+fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STEWARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+async fn open(cfg: &Loaded) -> anyhow::Result<Store> {
+    if cfg.url().starts_with("sqlite:") {
+        std::fs::create_dir_all(&cfg.config.data).with_context(|| {
+            format!(
+                "cannot create the data folder {}",
+                cfg.config.data.display()
+            )
+        })?;
+    }
+    let opts = ConnectOptions {
+        max_connections: cfg.config.max_connections,
+        ..Default::default()
+    };
+    Store::connect(cfg.url(), opts)
+        .await
+        .map_err(|e| anyhow!("cannot open the database {}: {e}", cfg.url_for_display()))
+}
+
+/// Opens and migrates, saying what it did.
+async fn open_migrated(cfg: &Loaded) -> anyhow::Result<Store> {
+    let store = open(cfg).await?;
+    let report = store.migrate().await.map_err(|e| anyhow!("{e}"))?;
+    if report.applied.is_empty() {
+        eprintln!(
+            "database: {} at schema version {} (up to date)",
+            store.backend().name(),
+            report.to
+        );
+    } else {
+        eprintln!(
+            "database: {} migrated from version {} to {} ({})",
+            store.backend().name(),
+            report.from,
+            report.to,
+            report.applied.join(", ")
+        );
+    }
+    Ok(store)
+}
+
+/// The CLI acts in a company: the one named, or the first.
+async fn cli_actor(store: &Store, company: Option<i64>) -> anyhow::Result<Actor> {
+    let companies = store.companies_of_all().await.map_err(|e| anyhow!("{e}"))?;
+    let c = match company {
+        Some(id) => companies
+            .into_iter()
+            .find(|c| c.id == CompanyId(id))
+            .ok_or_else(|| anyhow!("no company with id {id}"))?,
+        None => companies
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("no company yet: run `steward init` first"))?,
+    };
+    Ok(Actor::system(c.id, &c.name))
+}
+
+fn password_from(env: &str, prompt: &str) -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var(env) {
+        return Ok(p);
+    }
+    let p = rpassword::prompt_password(prompt)
+        .context("cannot read the password (set it in the environment instead)")?;
+    let again = rpassword::prompt_password("Again: ")?;
+    if p != again {
+        bail!("the passwords differ");
+    }
+    Ok(p)
+}
+
+fn session_config(cfg: &config::Config) -> SessionConfig {
+    SessionConfig {
+        idle_timeout_secs: cfg.session_idle_minutes.max(1) * 60,
+        absolute_timeout_secs: cfg.session_absolute_hours.max(1) * 3600,
+        ..SessionConfig::default()
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let addr = match &cli.command {
+        Command::Serve(s) => s.addr.clone(),
+        _ => None,
+    };
+    let cfg = config::load(&cli.global, addr.as_deref())?;
+    init_logging(&cfg.config.log_format);
+    for w in &cfg.warnings {
+        tracing::warn!("{w}");
+    }
+    match cli.command {
+        Command::Init(a) => {
+            let store = open_migrated(&cfg).await?;
+            if store.has_companies().await.map_err(|e| anyhow!("{e}"))? {
+                bail!("this database is already initialised; nothing was changed");
+            }
+            let password =
+                password_from("STEWARD_ADMIN_PASSWORD", "Password for the first admin: ")?;
+            steward_core::auth::Password::parse(&password, &[&a.admin_username, &a.admin_email])
+                .map_err(|e| anyhow!("{e}"))?;
+            let company = create_company(&store, "cli", &a.company, &a.currency)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            let actor = Actor::system(company, &a.company);
+            let input = NewUser {
+                username: a.admin_username.clone(),
+                email: a.admin_email,
+                display_name: "Administrator".into(),
+                password: Some(password),
+                roles: vec!["admin".into()],
+            };
+            users::create_user(&store, &actor, input)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "Created company `{}` (id {company}) and the admin `{}`. Start with: steward serve",
+                a.company, a.admin_username
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            open_migrated(&cfg).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve(s) => serve(cfg, s.demo).await,
+        Command::User(u) => user(&cfg, u).await,
+        Command::Token(TokenCommand::Create {
+            username,
+            name,
+            read_only,
+            company,
+        }) => {
+            let store = open_migrated(&cfg).await?;
+            let sys = cli_actor(&store, company).await?;
+            let user = store
+                .find_user(sys.company_id, &username)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+                .ok_or_else(|| anyhow!("no user `{username}` in this company"))?;
+            let actor = steward_core::auth::session::cli_actor(&store, user.id, sys.company_id)
+                .await
+                .map_err(|_| anyhow!("`{username}` cannot act in this company (disabled?)"))?;
+            let (_, secret) = tokens::create_token(&store, &actor, &name, read_only)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("{secret}");
+            eprintln!("This token is shown once. Send it as `Authorization: Bearer <token>`.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let store = open_migrated(&cfg).await?;
+            let sys = cli_actor(&store, None).await?;
+            match audit::verify(&store, &sys)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+            {
+                Ok(n) => {
+                    println!("audit trail intact: {n} events verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(b) => {
+                    eprintln!("AUDIT TRAIL BROKEN: {b}");
+                    Ok(ExitCode::from(2))
+                }
+            }
+        }
+        Command::Backup { file } => {
+            let store = open_migrated(&cfg).await?;
+            let mut out = std::fs::File::create(&file)
+                .with_context(|| format!("cannot create {}", file.display()))?;
+            let files = cfg.config.data.join("files");
+            let summary = steward_store::backup::backup(&store, Some(&files), &mut out)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            out.sync_all()?;
+            println!("backup written to {}: {summary:?}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { file } => {
+            let store = open_migrated(&cfg).await?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let files = cfg.config.data.join("files");
+            let summary = steward_store::backup::restore(
+                &store,
+                Some(&files),
+                std::io::BufReader::new(input),
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+            println!(
+                "restored {} into {}: {summary:?}",
+                file.display(),
+                store.backend().name()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
+    let store = open_migrated(cfg).await?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            email,
+            name,
+            roles,
+            no_password,
+            company,
+        } => {
+            let actor = cli_actor(&store, company).await?;
+            let password = if no_password {
+                None
+            } else {
+                Some(password_from(
+                    "STEWARD_USER_PASSWORD",
+                    &format!("Password for {username}: "),
+                )?)
+            };
+            let id = users::create_user(
+                &store,
+                &actor,
+                NewUser {
+                    username: username.clone(),
+                    email,
+                    display_name: name,
+                    password,
+                    roles,
+                },
+            )
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+            println!("added {username} (id {id})");
+        }
+        UserCommand::List { company, search } => {
+            let actor = cli_actor(&store, company).await?;
+            let mut offset = 0;
+            println!(
+                "{:<6} {:<24} {:<32} {:<9} roles",
+                "id", "username", "email", "status"
+            );
+            loop {
+                let q = UserQuery {
+                    search: search.clone(),
+                    paging: steward_core::list::Paging::new(Some(500), Some(offset)),
+                    ..Default::default()
+                };
+                let page = users::list_users(&store, &actor, &q)
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                for u in &page.items {
+                    println!(
+                        "{:<6} {:<24} {:<32} {:<9} {}",
+                        u.id,
+                        u.username,
+                        u.email,
+                        if u.disabled { "disabled" } else { "active" },
+                        u.roles.join(",")
+                    );
+                }
+                match page.next_offset() {
+                    Some(o) => offset = o,
+                    None => break,
+                }
+            }
+        }
+        UserCommand::Disable { username, company } => {
+            let actor = cli_actor(&store, company).await?;
+            let u = store
+                .find_user(actor.company_id, &username)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+                .ok_or_else(|| anyhow!("no user `{username}`"))?;
+            users::set_disabled(&store, &actor, u.id, true)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("disabled {username}; their sessions were ended");
+        }
+        UserCommand::SetRole {
+            username,
+            roles,
+            company,
+        } => {
+            let actor = cli_actor(&store, company).await?;
+            let u = store
+                .find_user(actor.company_id, &username)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+                .ok_or_else(|| anyhow!("no user `{username}`"))?;
+            let u = users::set_roles(&store, &actor, u.id, &roles)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("{username} now has: {}", u.roles.join(", "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn serve(cfg: Loaded, demo: bool) -> anyhow::Result<ExitCode> {
+    let store = open_migrated(&cfg).await?;
+    let is_demo = crate::demo::prepare(&store, demo).await?;
+    let web = steward_web::WebConfig {
+        session: session_config(&cfg.config),
+        secure_cookies: cfg.config.secure_cookies,
+        demo: is_demo,
+        trust_proxy: cfg.config.trust_proxy,
+    };
+    let listener = tokio::net::TcpListener::bind(&cfg.config.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", cfg.config.addr))?;
+    let local = listener.local_addr()?;
+    eprintln!("Steward is running at http://{local}/ (press Ctrl-C to stop)");
+    if is_demo {
+        eprintln!("Demo company: sign in as admin, accountant, hr, it, buyer, employee, frontoffice or auditor with the password `demo`.");
+    }
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), web.session.clone()));
+    let state = steward_web::AppState::new(store.clone(), web);
+    steward_web::serve(listener, state, shutdown_signal()).await?;
+    housekeeping.abort();
+    store.close().await;
+    eprintln!("Steward stopped.");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Removes expired sessions and old idempotency keys every ten minutes.
+async fn housekeeping(store: Store, session: SessionConfig) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = steward_core::time::Timestamp::now();
+        if let Err(e) = store
+            .purge_sessions(
+                now.plus_secs(-session.idle_timeout_secs),
+                now.plus_secs(-session.absolute_timeout_secs),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "session clean-up failed");
+        }
+        if let Err(e) = store.purge_idempotency(now.plus_secs(-86_400)).await {
+            tracing::warn!(error = %e, "idempotency clean-up failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    eprintln!("Stopping: finishing requests in flight…");
+}

@@ -1,0 +1,159 @@
+//! The demo company: one user per role with the password `demo`, and enough people to make
+//! the lists worth looking at. Seeded only into an empty database.
+use anyhow::{anyhow, bail};
+use serde_json::json;
+use steward_core::audit::AuditDraft;
+use steward_core::auth::{hash_password, Password};
+use steward_core::company::{create_company, CompanyStore as _};
+use steward_core::users::{NewUserRecord, UserStore};
+use steward_store::Store;
+
+const DEMO_KEY: &str = "demo";
+
+/// (user name, full name, role)
+const PEOPLE: &[(&str, &str, &str)] = &[
+    ("admin", "Alex Morgan", "admin"),
+    ("accountant", "Priya Shah", "accountant"),
+    ("hr", "Jonas Weber", "hr_lead"),
+    ("it", "Mei Chen", "it_lead"),
+    ("buyer", "Carlos Ruiz", "buyer"),
+    ("employee", "Sam Taylor", "employee"),
+    ("frontoffice", "Fatima Khan", "front_office"),
+    ("auditor", "Olivia Brown", "auditor"),
+];
+
+const FIRST: &[&str] = &[
+    "Anna", "Ben", "Chloé", "David", "Elif", "Farid", "Greta", "Hugo", "Ines", "Jamal", "Kofi",
+    "Lena", "Marta", "Nils", "Oscar", "Paula", "Quentin", "Rosa", "Stefan", "Tomás",
+];
+const LAST: &[&str] = &[
+    "Novak", "Okafor", "Jensen", "Rossi", "Dubois", "Yilmaz", "Kowalski", "Silva",
+];
+const STAFF_ROLES: &[&str] = &[
+    "employee",
+    "employee",
+    "employee",
+    "accountant",
+    "hr_clerk",
+    "it_technician",
+    "buyer",
+    "employee",
+];
+
+/// Seeds the demo when asked to; says whether this database is a demo database.
+pub async fn prepare(store: &Store, demo: bool) -> anyhow::Result<bool> {
+    let seeded = store
+        .setting(DEMO_KEY)
+        .await
+        .map_err(|e| anyhow!("{e}"))?
+        .as_deref()
+        == Some("true");
+    if !demo || seeded {
+        return Ok(seeded);
+    }
+    if store.has_companies().await.map_err(|e| anyhow!("{e}"))? {
+        bail!("refusing to seed demo data: this database already holds a company that is not the demo. Use another --data folder or database.");
+    }
+    seed(store)
+        .await
+        .map_err(|e| anyhow!("seeding the demo failed: {e}"))?;
+    Ok(true)
+}
+
+async fn seed(store: &Store) -> steward_core::Result<()> {
+    let company = create_company(store, "demo", "Northwind Health", "EUR").await?;
+    let labs = create_company(store, "demo", "Northwind Labs", "USD").await?;
+    // The well-known demo password is below the policy on purpose; hash it once.
+    let hash = hash_password(&Password::unchecked("demo"))?;
+    let mut records = Vec::new();
+    for (username, name, role) in PEOPLE {
+        let ids = store.role_ids(company, &[(*role).to_string()]).await?;
+        records.push(NewUserRecord {
+            username: (*username).into(),
+            email: format!("{username}@northwind.example"),
+            display_name: (*name).into(),
+            password_hash: Some(hash.clone()),
+            role_ids: ids.iter().map(|(_, id)| *id).collect(),
+            role_keys: vec![(*role).into()],
+        });
+    }
+    for i in 0..48 {
+        let first = FIRST[i % FIRST.len()];
+        let last = LAST[(i / FIRST.len() + i) % LAST.len()];
+        let role = STAFF_ROLES[i % STAFF_ROLES.len()];
+        let username = format!(
+            "{}.{}{}",
+            first.to_lowercase().replace('é', "e").replace('á', "a"),
+            last.to_lowercase(),
+            i
+        );
+        let ids = store.role_ids(company, &[role.to_string()]).await?;
+        records.push(NewUserRecord {
+            email: format!("{username}@northwind.example"),
+            username,
+            display_name: format!("{first} {last}"),
+            password_hash: None,
+            role_ids: ids.iter().map(|(_, id)| *id).collect(),
+            role_keys: vec![role.into()],
+        });
+    }
+    let audit = AuditDraft::system(
+        "demo",
+        None,
+        "user",
+        None,
+        "seed_demo",
+        json!({"users": records.len()}),
+    )
+    .in_company(company);
+    let ids = store.insert_users(company, &records, vec![audit]).await?;
+    // The admin also works for the second company, to show switching.
+    let admin_role = store.role_ids(labs, &["admin".into()]).await?;
+    store
+        .add_membership(
+            ids[0],
+            labs,
+            AuditDraft::system(
+                "demo",
+                None,
+                "membership",
+                Some(ids[0].to_string()),
+                "create",
+                json!({"company": labs.0}),
+            )
+            .in_company(labs),
+        )
+        .await?;
+    UserStore::set_user_roles(
+        store,
+        labs,
+        ids[0],
+        &admin_role.iter().map(|(_, id)| *id).collect::<Vec<_>>(),
+        AuditDraft::system(
+            "demo",
+            None,
+            "user",
+            Some(ids[0].to_string()),
+            "set_roles",
+            json!({"roles": ["admin"]}),
+        )
+        .in_company(labs),
+    )
+    .await?;
+    store
+        .set_setting(
+            DEMO_KEY,
+            "true",
+            AuditDraft::system(
+                "demo",
+                None,
+                "setting",
+                Some(DEMO_KEY.into()),
+                "update",
+                json!({"demo": true}),
+            )
+            .in_company(company),
+        )
+        .await?;
+    Ok(())
+}
