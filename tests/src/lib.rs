@@ -20,7 +20,9 @@ pub enum Db {
 
 /// The PostgreSQL URL for tests, or `None` (and a visible note) when not configured.
 pub fn pg_url() -> Option<String> {
-    std::env::var("STEWARD_TEST_PG").ok().filter(|u| !u.is_empty())
+    std::env::var("STEWARD_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
 }
 
 pub fn skip_pg(test: &str) {
@@ -35,17 +37,48 @@ pub async fn fresh_store(db: Db) -> (Store, DbGuard) {
         Db::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             let url = format!("sqlite://{}/steward.db", dir.path().display());
-            let store = Store::connect(&url, ConnectOptions::default()).await.expect("open sqlite");
+            let store = Store::connect(&url, ConnectOptions::default())
+                .await
+                .expect("open sqlite");
             store.migrate().await.expect("migrate");
-            (store, DbGuard { _dir: Some(dir), url, schema: None })
+            (
+                store,
+                DbGuard {
+                    _dir: Some(dir),
+                    url,
+                    schema: None,
+                },
+            )
         }
         Db::Postgres => {
             let url = pg_url().expect("STEWARD_TEST_PG is set");
-            let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-            let schema = format!("steward_e2e_{secs}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
-            let store = Store::connect(&url, ConnectOptions { pg_schema: Some(schema.clone()), max_connections: 8 }).await.expect("open postgres");
+            let secs = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            let schema = format!(
+                "steward_e2e_{secs}_{}_{}",
+                std::process::id(),
+                COUNTER.fetch_add(1, Ordering::SeqCst)
+            );
+            let store = Store::connect(
+                &url,
+                ConnectOptions {
+                    pg_schema: Some(schema.clone()),
+                    max_connections: 8,
+                },
+            )
+            .await
+            .expect("open postgres");
             store.migrate().await.expect("migrate");
-            (store, DbGuard { _dir: None, url, schema: Some(schema) })
+            (
+                store,
+                DbGuard {
+                    _dir: None,
+                    url,
+                    schema: Some(schema),
+                },
+            )
         }
     }
 }
@@ -60,7 +93,15 @@ pub struct DbGuard {
 impl DbGuard {
     /// Another store on the same database (a second server instance).
     pub async fn open_again(&self) -> Store {
-        Store::connect(&self.url, ConnectOptions { pg_schema: self.schema.clone(), max_connections: 8 }).await.expect("open again")
+        Store::connect(
+            &self.url,
+            ConnectOptions {
+                pg_schema: self.schema.clone(),
+                max_connections: 8,
+            },
+        )
+        .await
+        .expect("open again")
     }
 }
 
@@ -70,12 +111,19 @@ impl Drop for DbGuard {
             let url = self.url.clone();
             // A runtime of its own: Drop may run outside or at the end of the test's runtime.
             let _ = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     rt.block_on(async {
                         use sqlx::Executor;
                         sqlx::any::install_default_drivers();
-                        if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await {
-                            let _ = c.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str()).await;
+                        if let Ok(mut c) =
+                            <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await
+                        {
+                            let _ = c
+                                .execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
+                                .await;
                         }
                     });
                 }
@@ -103,14 +151,18 @@ pub const ADMIN_PASSWORD: &str = "correct horse battery";
 /// ("Acme", EUR) and its admin.
 pub async fn spawn_app(db: Db) -> TestApp {
     let (store, guard) = fresh_store(db).await;
-    let company = create_company(&store, "test", "Acme", "EUR").await.expect("company");
+    let company = create_company(&store, "test", "Acme", "EUR")
+        .await
+        .expect("company");
     let admin = add_user(&store, company, ADMIN, ADMIN_PASSWORD, &["admin"]).await;
     serve(store, guard, company, admin).await
 }
 
 /// Starts a server on an existing database (e.g. a second instance).
 pub async fn serve(store: Store, guard: DbGuard, company: CompanyId, admin: UserId) -> TestApp {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = steward_web::AppState::new(store.clone(), steward_web::WebConfig::default());
@@ -120,7 +172,14 @@ pub async fn serve(store: Store, guard: DbGuard, company: CompanyId, admin: User
         })
         .await;
     });
-    TestApp { addr, store, company, admin, guard, shutdown: Some(tx) }
+    TestApp {
+        addr,
+        store,
+        company,
+        admin,
+        guard,
+        shutdown: Some(tx),
+    }
 }
 
 impl Drop for TestApp {
@@ -132,7 +191,13 @@ impl Drop for TestApp {
 }
 
 /// Adds a user with a password and roles straight through the store.
-pub async fn add_user(store: &Store, company: CompanyId, username: &str, password: &str, roles: &[&str]) -> UserId {
+pub async fn add_user(
+    store: &Store,
+    company: CompanyId,
+    username: &str,
+    password: &str,
+    roles: &[&str],
+) -> UserId {
     let keys: Vec<String> = roles.iter().map(|r| (*r).to_string()).collect();
     let ids = store.role_ids(company, &keys).await.expect("roles");
     assert_eq!(ids.len(), keys.len(), "unknown role in {keys:?}");
@@ -144,8 +209,19 @@ pub async fn add_user(store: &Store, company: CompanyId, username: &str, passwor
         role_ids: ids.iter().map(|(_, id)| *id).collect(),
         role_keys: keys,
     };
-    let audit = AuditDraft::system("test", None, "user", None, "create", serde_json::json!({"username": username})).in_company(company);
-    store.insert_users(company, &[rec], vec![audit]).await.expect("insert user")[0]
+    let audit = AuditDraft::system(
+        "test",
+        None,
+        "user",
+        None,
+        "create",
+        serde_json::json!({"username": username}),
+    )
+    .in_company(company);
+    store
+        .insert_users(company, &[rec], vec![audit])
+        .await
+        .expect("insert user")[0]
 }
 
 impl TestApp {
@@ -156,14 +232,27 @@ impl TestApp {
     /// A client that keeps cookies and sends the same-origin header a browser sends.
     pub fn browser(&self) -> reqwest::Client {
         let mut h = reqwest::header::HeaderMap::new();
-        h.insert("origin", reqwest::header::HeaderValue::from_str(&self.addr).expect("origin"));
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).default_headers(h).build().expect("client")
+        h.insert(
+            "origin",
+            reqwest::header::HeaderValue::from_str(&self.addr).expect("origin"),
+        );
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .default_headers(h)
+            .build()
+            .expect("client")
     }
 
     /// A signed-in browser-like client.
     pub async fn signed_in(&self, username: &str, password: &str) -> reqwest::Client {
         let c = self.browser();
-        let r = c.post(self.url("/login")).form(&[("login", username), ("password", password), ("next", "/")]).send().await.expect("login");
+        let r = c
+            .post(self.url("/login"))
+            .form(&[("login", username), ("password", password), ("next", "/")])
+            .send()
+            .await
+            .expect("login");
         assert_eq!(r.status(), 303, "sign-in of {username} failed");
         c
     }
@@ -171,7 +260,12 @@ impl TestApp {
     /// An API token for a user (via the API, as that user).
     pub async fn token(&self, username: &str, password: &str, read_only: bool) -> String {
         let c = self.signed_in(username, password).await;
-        let r = c.post(self.url("/api/v1/tokens")).json(&serde_json::json!({"name": "test", "read_only": read_only})).send().await.expect("token");
+        let r = c
+            .post(self.url("/api/v1/tokens"))
+            .json(&serde_json::json!({"name": "test", "read_only": read_only}))
+            .send()
+            .await
+            .expect("token");
         assert_eq!(r.status(), 201);
         let v: serde_json::Value = r.json().await.expect("json");
         v["token"].as_str().expect("token").to_string()
@@ -180,8 +274,15 @@ impl TestApp {
     /// A plain API client with a bearer token.
     pub fn api(&self, token: &str) -> reqwest::Client {
         let mut h = reqwest::header::HeaderMap::new();
-        h.insert("authorization", reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header"));
-        reqwest::Client::builder().default_headers(h).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+        h.insert(
+            "authorization",
+            reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header"),
+        );
+        reqwest::Client::builder()
+            .default_headers(h)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
     }
 }
 
@@ -206,3 +307,545 @@ macro_rules! both_databases {
         }
     };
 }
+
+// ===================== BEGIN browser helpers (WebDriver client) =====================
+/// A small W3C WebDriver client over `reqwest`, driving headless Chromium through
+/// `/usr/bin/chromedriver`. No WebDriver crate: the handful of endpoints the browser tests
+/// need, JSON in and out.
+///
+/// [`webdriver::browser_or_skip`] starts a browser, or — when chromium-driver is not
+/// installed and `STEWARD_BROWSER_TESTS` is not `1` — prints `SKIPPED (browser): …` and
+/// returns `None`. With `STEWARD_BROWSER_TESTS=1` (CI) a missing browser fails the test.
+pub mod webdriver {
+    use base64::Engine as _;
+    use serde_json::{json, Value};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+    pub const CHROMIUM: &str = "/usr/bin/chromium";
+    /// The W3C key under which an element reference travels.
+    const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+    /// The Enter key, for `send_keys`.
+    pub const ENTER: &str = "\u{E007}";
+
+    /// An error answered by the driver (`error` is the W3C code, e.g. `no such element`)
+    /// or met on the way to it (`error` is `transport`).
+    #[derive(Debug, Clone)]
+    pub struct WebDriverError {
+        pub error: String,
+        pub message: String,
+    }
+
+    impl std::fmt::Display for WebDriverError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            let first = self.message.lines().next().unwrap_or("");
+            write!(f, "webdriver: {}: {first}", self.error)
+        }
+    }
+
+    impl std::error::Error for WebDriverError {}
+
+    pub type Result<T> = std::result::Result<T, WebDriverError>;
+
+    fn transport(e: impl std::fmt::Display) -> WebDriverError {
+        WebDriverError {
+            error: "transport".into(),
+            message: e.to_string(),
+        }
+    }
+
+    /// A reference to an element of the current page.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct Element(pub String);
+
+    impl Element {
+        /// The element as an argument for [`Browser::execute`].
+        pub fn to_json(&self) -> Value {
+            json!({ ELEMENT_KEY: self.0 })
+        }
+    }
+
+    /// `STEWARD_BROWSER_TESTS=1`: the browser must be there.
+    pub fn required() -> bool {
+        std::env::var("STEWARD_BROWSER_TESTS").is_ok_and(|v| v == "1")
+    }
+
+    /// Where tests save screenshots: `$STEWARD_SCREENSHOT_DIR`, else `target/browser-screenshots`
+    /// at the workspace root. Created if missing.
+    pub fn screenshot_dir() -> PathBuf {
+        let dir = match std::env::var("STEWARD_SCREENSHOT_DIR") {
+            Ok(d) if !d.is_empty() => PathBuf::from(d),
+            _ => Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("target")
+                .join("browser-screenshots"),
+        };
+        std::fs::create_dir_all(&dir).expect("create the screenshot directory");
+        dir
+    }
+
+    /// A started browser, or `None` (having said so) when chromium-driver is not installed
+    /// and the browser tests are not required.
+    pub async fn browser_or_skip(test: &str) -> Option<Browser> {
+        let missing: Vec<&str> = [CHROMEDRIVER, CHROMIUM]
+            .into_iter()
+            .filter(|p| !Path::new(p).exists())
+            .collect();
+        if !missing.is_empty() {
+            assert!(
+                !required(),
+                "STEWARD_BROWSER_TESTS=1 but {missing:?} is missing: apt-get install chromium chromium-driver"
+            );
+            // Straight to stderr, past the test harness's capture: visible in CI logs.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (browser): chromium-driver not installed ({test})"
+            );
+            return None;
+        }
+        match Browser::start().await {
+            Ok(b) => Some(b),
+            Err(e) => panic!("could not start headless Chromium through {CHROMEDRIVER}: {e}"),
+        }
+    }
+
+    fn free_port() -> Result<u16> {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").map_err(transport)?;
+        Ok(l.local_addr().map_err(transport)?.port())
+    }
+
+    /// Waits until chromedriver answers `/status` with `ready: true`.
+    async fn wait_ready(
+        http: &reqwest::Client,
+        base: &str,
+        child: &mut Child,
+        timeout: Duration,
+    ) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Err(transport(format!("chromedriver exited: {status}")));
+            }
+            if let Ok(r) = http.get(format!("{base}/status")).send().await {
+                if let Ok(v) = r.json::<Value>().await {
+                    if v["value"]["ready"].as_bool() == Some(true) {
+                        return Ok(());
+                    }
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(transport("chromedriver did not answer /status in time"));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// One chromedriver process with one session; both end on `quit()` or on drop.
+    pub struct Browser {
+        http: reqwest::Client,
+        base: String,
+        session: Option<String>,
+        driver: Option<Child>,
+        _profile: tempfile::TempDir,
+    }
+
+    impl Browser {
+        /// Starts chromedriver on a free port and opens a headless Chromium session with a
+        /// fresh profile.
+        pub async fn start() -> Result<Browser> {
+            let http = reqwest::Client::builder()
+                .timeout(Duration::from_secs(120))
+                .build()
+                .map_err(transport)?;
+            let mut last = transport("chromedriver did not start");
+            // A port picked this way can be taken in between; try a few.
+            for _ in 0..3 {
+                let port = free_port()?;
+                let mut child = Command::new(CHROMEDRIVER)
+                    .arg(format!("--port={port}"))
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .spawn()
+                    .map_err(transport)?;
+                let base = format!("http://127.0.0.1:{port}");
+                match wait_ready(&http, &base, &mut child, Duration::from_secs(20)).await {
+                    Ok(()) => {
+                        let profile = tempfile::Builder::new()
+                            .prefix("steward-chromium-")
+                            .tempdir()
+                            .map_err(transport)?;
+                        let mut b = Browser {
+                            http,
+                            base,
+                            session: None,
+                            driver: Some(child),
+                            _profile: profile,
+                        };
+                        b.new_session().await?;
+                        return Ok(b);
+                    }
+                    Err(e) => {
+                        let _ = child.kill();
+                        let _ = child.wait();
+                        last = e;
+                    }
+                }
+            }
+            Err(last)
+        }
+
+        async fn new_session(&mut self) -> Result<()> {
+            let args = [
+                "--headless=new".to_string(),
+                "--no-sandbox".into(),
+                "--disable-gpu".into(),
+                "--disable-dev-shm-usage".into(),
+                "--disable-background-networking".into(),
+                "--disable-component-update".into(),
+                "--disable-sync".into(),
+                "--no-first-run".into(),
+                "--window-size=1280,900".into(),
+                format!("--user-data-dir={}", self._profile.path().display()),
+            ];
+            let caps = json!({
+                "capabilities": {
+                    "alwaysMatch": {
+                        "browserName": "chrome",
+                        "pageLoadStrategy": "normal",
+                        "goog:chromeOptions": { "binary": CHROMIUM, "args": args }
+                    }
+                }
+            });
+            let v = self
+                .request(
+                    reqwest::Method::POST,
+                    format!("{}/session", self.base),
+                    Some(caps),
+                )
+                .await?;
+            let id = v["sessionId"]
+                .as_str()
+                .ok_or_else(|| transport(format!("no sessionId in {v}")))?;
+            self.session = Some(id.to_string());
+            Ok(())
+        }
+
+        async fn request(
+            &self,
+            method: reqwest::Method,
+            url: String,
+            body: Option<Value>,
+        ) -> Result<Value> {
+            let mut rq = self.http.request(method, &url);
+            if let Some(b) = body {
+                rq = rq.json(&b);
+            }
+            let r = rq.send().await.map_err(transport)?;
+            let ok = r.status().is_success();
+            let v: Value = r.json().await.map_err(transport)?;
+            let value = v.get("value").cloned().unwrap_or(Value::Null);
+            if ok {
+                Ok(value)
+            } else {
+                Err(WebDriverError {
+                    error: value["error"]
+                        .as_str()
+                        .unwrap_or("unknown error")
+                        .to_string(),
+                    message: value["message"].as_str().unwrap_or("").to_string(),
+                })
+            }
+        }
+
+        async fn cmd(
+            &self,
+            method: reqwest::Method,
+            path: &str,
+            body: Option<Value>,
+        ) -> Result<Value> {
+            let session = self
+                .session
+                .as_deref()
+                .ok_or_else(|| transport("no session"))?;
+            self.request(
+                method,
+                format!("{}/session/{session}{path}", self.base),
+                body,
+            )
+            .await
+        }
+
+        async fn post(&self, path: &str, body: Value) -> Result<Value> {
+            self.cmd(reqwest::Method::POST, path, Some(body)).await
+        }
+
+        async fn get(&self, path: &str) -> Result<Value> {
+            self.cmd(reqwest::Method::GET, path, None).await
+        }
+
+        /// Navigates and waits for the page to load.
+        pub async fn goto(&self, url: &str) -> Result<()> {
+            self.post("/url", json!({ "url": url })).await.map(drop)
+        }
+
+        pub async fn current_url(&self) -> Result<String> {
+            Ok(self
+                .get("/url")
+                .await?
+                .as_str()
+                .unwrap_or_default()
+                .to_string())
+        }
+
+        pub async fn title(&self) -> Result<String> {
+            Ok(self
+                .get("/title")
+                .await?
+                .as_str()
+                .unwrap_or_default()
+                .to_string())
+        }
+
+        fn element_of(v: &Value) -> Result<Element> {
+            v[ELEMENT_KEY]
+                .as_str()
+                .map(|s| Element(s.to_string()))
+                .ok_or_else(|| transport(format!("not an element: {v}")))
+        }
+
+        /// The first element matching a CSS selector (error `no such element` if none).
+        pub async fn find(&self, css: &str) -> Result<Element> {
+            let v = self
+                .post("/element", json!({ "using": "css selector", "value": css }))
+                .await?;
+            Self::element_of(&v)
+        }
+
+        /// Every element matching a CSS selector, in document order.
+        pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+            let v = self
+                .post(
+                    "/elements",
+                    json!({ "using": "css selector", "value": css }),
+                )
+                .await?;
+            v.as_array()
+                .map(|a| a.iter().map(Self::element_of).collect())
+                .unwrap_or_else(|| Ok(vec![]))
+        }
+
+        /// The first element matching a CSS selector inside `parent`.
+        pub async fn find_in(&self, parent: &Element, css: &str) -> Result<Element> {
+            let v = self
+                .post(
+                    &format!("/element/{}/element", parent.0),
+                    json!({ "using": "css selector", "value": css }),
+                )
+                .await?;
+            Self::element_of(&v)
+        }
+
+        pub async fn click(&self, el: &Element) -> Result<()> {
+            self.post(&format!("/element/{}/click", el.0), json!({}))
+                .await
+                .map(drop)
+        }
+
+        /// Types text into an element (`ENTER` presses Enter).
+        pub async fn send_keys(&self, el: &Element, text: &str) -> Result<()> {
+            self.post(&format!("/element/{}/value", el.0), json!({ "text": text }))
+                .await
+                .map(drop)
+        }
+
+        pub async fn clear(&self, el: &Element) -> Result<()> {
+            self.post(&format!("/element/{}/clear", el.0), json!({}))
+                .await
+                .map(drop)
+        }
+
+        /// The rendered (visible) text of an element.
+        pub async fn text(&self, el: &Element) -> Result<String> {
+            Ok(self
+                .get(&format!("/element/{}/text", el.0))
+                .await?
+                .as_str()
+                .unwrap_or_default()
+                .to_string())
+        }
+
+        /// An attribute, or `None` when the element does not have it.
+        pub async fn attribute(&self, el: &Element, name: &str) -> Result<Option<String>> {
+            Ok(self
+                .get(&format!("/element/{}/attribute/{name}", el.0))
+                .await?
+                .as_str()
+                .map(str::to_string))
+        }
+
+        /// A DOM property (e.g. `checked`, `value`).
+        pub async fn property(&self, el: &Element, name: &str) -> Result<Value> {
+            self.get(&format!("/element/{}/property/{name}", el.0))
+                .await
+        }
+
+        pub async fn displayed(&self, el: &Element) -> Result<bool> {
+            Ok(self
+                .get(&format!("/element/{}/displayed", el.0))
+                .await?
+                .as_bool()
+                .unwrap_or(false))
+        }
+
+        /// Runs a script (a function body; `arguments[i]` are the args) and returns its value.
+        pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+            self.post("/execute/sync", json!({ "script": script, "args": args }))
+                .await
+        }
+
+        /// Polls until an element matching `css` exists, or fails after `timeout`.
+        pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+            let deadline = Instant::now() + timeout;
+            loop {
+                match self.find(css).await {
+                    Ok(el) => return Ok(el),
+                    Err(e)
+                        if e.error == "no such element" || e.error == "stale element reference" =>
+                    {
+                        if Instant::now() > deadline {
+                            return Err(WebDriverError {
+                                error: "timeout".into(),
+                                message: format!(
+                                    "no `{css}` after {timeout:?} on {}",
+                                    self.current_url().await.unwrap_or_default()
+                                ),
+                            });
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+
+        /// Polls until a script returns a truthy value (and returns it), or fails after `timeout`.
+        pub async fn wait_until(&self, script: &str, timeout: Duration) -> Result<Value> {
+            let deadline = Instant::now() + timeout;
+            loop {
+                let v = self.execute(script, vec![]).await?;
+                let truthy = match &v {
+                    Value::Null => false,
+                    Value::Bool(b) => *b,
+                    Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+                    Value::String(s) => !s.is_empty(),
+                    _ => true,
+                };
+                if truthy {
+                    return Ok(v);
+                }
+                if Instant::now() > deadline {
+                    return Err(WebDriverError {
+                        error: "timeout".into(),
+                        message: format!(
+                            "`{script}` still false after {timeout:?} on {}",
+                            self.current_url().await.unwrap_or_default()
+                        ),
+                    });
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+
+        /// Saves a PNG of the viewport.
+        pub async fn screenshot(&self, path: &Path) -> Result<()> {
+            let v = self.get("/screenshot").await?;
+            let png = base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap_or_default())
+                .map_err(transport)?;
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(transport)?;
+            }
+            std::fs::write(path, png).map_err(transport)
+        }
+
+        /// Sets the window's outer size (in headless Chromium the viewport is the same).
+        pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+            self.post("/window/rect", json!({ "width": width, "height": height }))
+                .await
+                .map(drop)
+        }
+
+        /// Ends the session and the driver.
+        pub async fn quit(mut self) -> Result<()> {
+            let r = match self.session.take() {
+                Some(id) => self
+                    .request(
+                        reqwest::Method::DELETE,
+                        format!("{}/session/{id}", self.base),
+                        None,
+                    )
+                    .await
+                    .map(drop),
+                None => Ok(()),
+            };
+            self.kill_driver();
+            r
+        }
+
+        fn kill_driver(&mut self) {
+            if let Some(mut child) = self.driver.take() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            if let Some(id) = self.session.take() {
+                // Close Chromium properly even when a test failed half-way; a runtime of its
+                // own, as Drop may run inside or after the test's runtime.
+                let url = format!("{}/session/{id}", self.base);
+                let _ = std::thread::spawn(move || {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        rt.block_on(async {
+                            if let Ok(c) = reqwest::Client::builder()
+                                .timeout(Duration::from_secs(10))
+                                .build()
+                            {
+                                let _ = c.delete(url).send().await;
+                            }
+                        });
+                    }
+                })
+                .join();
+            }
+            self.kill_driver();
+        }
+    }
+}
+// ====================== END browser helpers (WebDriver client) ======================
+
+// ===================== BEGIN second-instance helper (auth tests) =====================
+
+/// A second server on the same database as `app`, as another instance behind a load
+/// balancer would be. It does not own the database: its guard drops nothing, so the schema
+/// (or SQLite folder) lives as long as `app`. Keep `app` alive while this one runs.
+pub async fn serve_again(app: &TestApp) -> TestApp {
+    let store = app.guard.open_again().await;
+    let guard = DbGuard {
+        _dir: None,
+        url: app.guard.url.clone(),
+        schema: None,
+    };
+    serve(store, guard, app.company, app.admin).await
+}
+// ====================== END second-instance helper (auth tests) ======================

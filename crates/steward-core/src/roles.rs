@@ -31,6 +31,11 @@ pub struct NewRole {
 }
 
 pub trait RoleStore: Send + Sync {
+    /// (key, name) of the built-in and the company's roles, for pickers and filters.
+    fn role_options(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
     fn list_roles(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Role>>> + Send;
     fn get_role(
         &self,
@@ -70,6 +75,14 @@ fn write(a: Action) -> Permission {
 pub async fn list_roles(store: &impl RoleStore, actor: &Actor) -> Result<Vec<Role>> {
     authorize(actor, read(), &Target::company(actor.company_id))?;
     store.list_roles(actor.company_id).await
+}
+
+/// Role keys and names, for whoever may see users or roles (filters, pickers).
+pub async fn role_options(store: &impl RoleStore, actor: &Actor) -> Result<Vec<(String, String)>> {
+    let target = Target::company(actor.company_id);
+    authorize(actor, Permission::new(Domain::Users, Action::Read), &target)
+        .or_else(|_| authorize(actor, read(), &target))?;
+    store.role_options(actor.company_id).await
 }
 
 pub async fn get_role(store: &impl RoleStore, actor: &Actor, id: RoleId) -> Result<Role> {

@@ -1,7 +1,6 @@
 //! Sessions, sign-in throttling, the actor's grants, passwords, API token look-up.
 use steward_core::audit::AuditDraft;
 use steward_core::auth::session::{ActorRecord, AuthStore, LoginUser, SessionRecord, TokenRecord};
-use steward_core::auth::Grant;
 use steward_core::ids::{CompanyId, DepartmentId, TokenId, UserId};
 use steward_core::time::Timestamp;
 use steward_core::Result;
@@ -182,9 +181,11 @@ impl AuthStore for Store {
         .await
         .map_err(db)?;
         let Some(r) = row else { return Ok(None) };
-        let grants = sqlx::query(
-            "SELECT r.key, g.domain, g.action, g.scope FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
-             LEFT JOIN role_grants g ON g.role_id = r.id WHERE ur.user_id = $1 AND ur.company_id = $2",
+        // One row per role; the grants come from the cache, keyed by the role's version,
+        // which every change of its grants increments (so every instance sees changes).
+        let roles = sqlx::query(
+            "SELECT r.id, r.key, r.version FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
+             WHERE ur.user_id = $1 AND ur.company_id = $2",
         )
         .bind(user.0)
         .bind(company.0)
@@ -193,21 +194,12 @@ impl AuthStore for Store {
         .map_err(db)?;
         let mut role_keys = Vec::new();
         let mut gs = Vec::new();
-        for g in grants {
-            let key = get_str(&g, "key")?;
-            if !role_keys.contains(&key) {
-                role_keys.push(key);
-            }
-            if let (Some(d), Some(a), Some(s)) = (
-                opt_str(&g, "domain")?,
-                opt_str(&g, "action")?,
-                opt_str(&g, "scope")?,
-            ) {
-                // A grant the code no longer knows is skipped: deny by default.
-                if let Ok(grant) = Grant::parse(&d, &a, &s) {
-                    gs.push(grant);
-                }
-            }
+        for role in roles {
+            role_keys.push(get_str(&role, "key")?);
+            let grants = self
+                .role_grants_cached(get_i64(&role, "id")?, get_i64(&role, "version")?)
+                .await?;
+            gs.extend(grants.iter().copied());
         }
         role_keys.sort();
         Ok(Some(ActorRecord {
@@ -240,7 +232,7 @@ impl AuthStore for Store {
     }
 
     async fn find_token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
-        let row = sqlx::query("SELECT id, user_id, company_id, read_only, revoked_at FROM api_tokens WHERE token_hash = $1")
+        let row = sqlx::query("SELECT id, user_id, company_id, read_only, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.read)
             .await
@@ -252,6 +244,7 @@ impl AuthStore for Store {
                 company_id: CompanyId(get_i64(&r, "company_id")?),
                 read_only: get_i64(&r, "read_only")? != 0,
                 revoked: opt_i64(&r, "revoked_at")?.is_some(),
+                last_used_at: opt_i64(&r, "last_used_at")?.map(Timestamp),
             })
         })
         .transpose()

@@ -21,6 +21,9 @@ const MIGRATIONS: &[Migration] = &[Migration {
 
 pub const LATEST_VERSION: i64 = 1;
 
+/// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII, shortened).
+const MIGRATION_LOCK: i64 = 0x5354_4557_4152_44;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrateReport {
     pub from: i64,
@@ -42,8 +45,36 @@ impl Store {
         row.try_get::<i64, _>("v").map_err(db)
     }
 
-    /// Brings the schema to [`LATEST_VERSION`] and syncs the built-in roles.
+    /// Brings the schema to [`LATEST_VERSION`] and syncs the built-in roles. On PostgreSQL
+    /// an advisory lock makes instances that start together take turns: the first migrates,
+    /// the others then find the schema current.
     pub async fn migrate(&self) -> Result<MigrateReport> {
+        let mut lock = None;
+        if self.backend == Backend::Postgres {
+            let mut conn = self.write.acquire().await.map_err(db)?;
+            sqlx::query("SELECT pg_advisory_lock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+            lock = Some(conn);
+        }
+        let result = self.migrate_locked().await;
+        if let Some(mut conn) = lock {
+            if let Err(e) = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(MIGRATION_LOCK)
+                .execute(&mut *conn)
+                .await
+            {
+                // Closing the connection releases the lock too.
+                tracing::warn!(error = %e, "could not release the migration lock; closing its connection");
+                let _ = conn.detach();
+            }
+        }
+        result
+    }
+
+    async fn migrate_locked(&self) -> Result<MigrateReport> {
         let from = self.schema_version().await?;
         if from > LATEST_VERSION {
             return Err(Error::conflict(format!(
@@ -74,6 +105,7 @@ impl Store {
             applied.push(format!("{:04}_{}", m.version, m.name));
         }
         self.sync_builtin_roles().await?;
+        self.optimize().await?;
         Ok(MigrateReport {
             from,
             to: LATEST_VERSION,

@@ -1,4 +1,5 @@
 //! Roles and their grants. Built-in roles have no company and are synced from core at start.
+use sea_query::ExprTrait;
 use serde_json::json;
 use sqlx::Row;
 use std::collections::HashMap;
@@ -17,15 +18,16 @@ impl Store {
         if role_ids.is_empty() {
             return Ok(map);
         }
-        let rows = sqlx::query("SELECT role_id, domain, action, scope FROM role_grants ORDER BY role_id, domain, action")
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-        for r in rows {
+        let a = sea_query::Alias::new;
+        let mut q = sea_query::Query::select();
+        q.columns([a("role_id"), a("domain"), a("action"), a("scope")])
+            .from(a("role_grants"))
+            .and_where(sea_query::Expr::col(a("role_id")).is_in(role_ids.iter().copied()))
+            .order_by(a("role_id"), sea_query::Order::Asc)
+            .order_by(a("domain"), sea_query::Order::Asc)
+            .order_by(a("action"), sea_query::Order::Asc);
+        for r in self.fetch_all(&q).await? {
             let id = get_i64(&r, "role_id")?;
-            if !role_ids.contains(&id) {
-                continue;
-            }
             if let Ok(g) = Grant::parse(
                 &get_str(&r, "domain")?,
                 &get_str(&r, "action")?,
@@ -70,11 +72,63 @@ impl Store {
             .collect()
     }
 
+    /// A role's grants, from the cache when the role's `version` is the cached one.
+    pub(crate) async fn role_grants_cached(
+        &self,
+        role: i64,
+        version: i64,
+    ) -> Result<std::sync::Arc<Vec<Grant>>> {
+        if let Ok(cache) = self.grant_cache.read() {
+            if let Some((v, g)) = cache.get(&role) {
+                if *v == version {
+                    return Ok(g.clone());
+                }
+            }
+        }
+        let rows = sqlx::query("SELECT domain, action, scope FROM role_grants WHERE role_id = $1")
+            .bind(role)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        let mut grants = Vec::with_capacity(rows.len());
+        for r in rows {
+            // A grant the code no longer knows is skipped: deny by default.
+            if let Ok(g) = Grant::parse(
+                &get_str(&r, "domain")?,
+                &get_str(&r, "action")?,
+                &get_str(&r, "scope")?,
+            ) {
+                grants.push(g);
+            }
+        }
+        let grants = std::sync::Arc::new(grants);
+        if let Ok(mut cache) = self.grant_cache.write() {
+            cache.insert(role, (version, grants.clone()));
+        }
+        Ok(grants)
+    }
+
+    async fn role_options_impl(&self, company: CompanyId) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT key, name FROM roles WHERE company_id IS NULL OR company_id = $1 ORDER BY builtin DESC, name")
+            .bind(company.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((get_str(r, "key")?, get_str(r, "name")?)))
+            .collect()
+    }
+
     async fn write_grants(
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         role: i64,
         grants: &[Grant],
     ) -> Result<()> {
+        sqlx::query("UPDATE roles SET version = version + 1 WHERE id = $1")
+            .bind(role)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
         sqlx::query("DELETE FROM role_grants WHERE role_id = $1")
             .bind(role)
             .execute(&mut **tx)
@@ -160,6 +214,10 @@ impl Store {
 }
 
 impl RoleStore for Store {
+    async fn role_options(&self, company: CompanyId) -> Result<Vec<(String, String)>> {
+        self.role_options_impl(company).await
+    }
+
     async fn list_roles(&self, company: CompanyId) -> Result<Vec<Role>> {
         self.roles_where(company, None).await
     }

@@ -21,14 +21,29 @@ fn col(t: &str, c: &str) -> Expr {
 }
 
 /// The filtered set of a company's users, without paging or order.
-fn filtered(company: CompanyId, q: &UserQuery) -> SelectStatement {
+///
+/// `for_count`: a join with memberships (the planner counts through the company's index);
+/// otherwise an `EXISTS`, so that a page can walk the sort column's index and stop after
+/// `limit` rows instead of sorting the whole company.
+fn filtered(company: CompanyId, q: &UserQuery, for_count: bool) -> SelectStatement {
     let mut s = Query::select();
-    s.from_as(a("users"), a("u")).inner_join(
-        a("memberships"),
-        Cond::all()
-            .add(col("memberships", "user_id").equals((a("u"), a("id"))))
-            .add(col("memberships", "company_id").eq(company.0)),
-    );
+    s.from_as(a("users"), a("u"));
+    if for_count {
+        s.inner_join(
+            a("memberships"),
+            Cond::all()
+                .add(col("memberships", "user_id").equals((a("u"), a("id"))))
+                .add(col("memberships", "company_id").eq(company.0)),
+        );
+    } else {
+        let mut member = Query::select();
+        member
+            .expr(Expr::val(1))
+            .from_as(a("memberships"), a("m"))
+            .and_where(col("m", "user_id").equals((a("u"), a("id"))))
+            .and_where(col("m", "company_id").eq(company.0));
+        s.and_where(Expr::exists(member));
+    }
     if let Some(text) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let p = like_pattern(text);
         let like = |c: &str| {
@@ -184,11 +199,10 @@ impl Store {
 
 impl UserStore for Store {
     async fn list_users(&self, company: CompanyId, q: &UserQuery) -> Result<Page<User>> {
-        let base = filtered(company, q);
-        let mut count = base.clone();
+        let mut count = filtered(company, q, true);
         count.expr_as(Expr::col((a("u"), a("id"))).count(), a("n"));
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
-        let mut s = base;
+        let mut s = filtered(company, q, false);
         Self::user_columns(&mut s);
         let order = match q.dir {
             SortDir::Asc => Order::Asc,
@@ -214,14 +228,14 @@ impl UserStore for Store {
     }
 
     async fn get_user(&self, company: CompanyId, id: UserId) -> Result<Option<User>> {
-        let mut s = filtered(company, &UserQuery::default());
+        let mut s = filtered(company, &UserQuery::default(), false);
         Self::user_columns(&mut s);
         s.and_where(col("u", "id").eq(id.0));
         Ok(self.users_where(company, &s).await?.into_iter().next())
     }
 
     async fn find_user(&self, company: CompanyId, username: &str) -> Result<Option<User>> {
-        let mut s = filtered(company, &UserQuery::default());
+        let mut s = filtered(company, &UserQuery::default(), false);
         Self::user_columns(&mut s);
         s.and_where(col("u", "username").eq(username.trim().to_lowercase()));
         Ok(self.users_where(company, &s).await?.into_iter().next())

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::RngCore;
+use tracing::Instrument;
 
 use crate::state::AppState;
 
@@ -13,19 +14,21 @@ pub struct RequestId(pub String);
 
 pub async fn request_id(mut req: Request, next: Next) -> Response {
     let mut b = [0u8; 8];
-    rand::rngs::OsRng.fill_bytes(&mut b);
+    rand::thread_rng().fill_bytes(&mut b);
     let id = hex::encode(b);
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let start = std::time::Instant::now();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
-    let mut resp = {
-        let _g = span.enter();
-        drop(_g);
-        next.run(req).await
-    };
-    tracing::info!(request_id = %id, %method, %path, status = resp.status().as_u16(), micros = start.elapsed().as_micros() as u64, "request");
+    let span = tracing::info_span!("request", request_id = %id);
+    let mut resp = next.run(req).instrument(span).await;
+    let status = resp.status().as_u16();
+    let micros = start.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::warn!(request_id = %id, %method, %path, status, micros, "request failed");
+    } else {
+        tracing::debug!(request_id = %id, %method, %path, status, micros, "request");
+    }
     if let Ok(v) = HeaderValue::from_str(&id) {
         resp.headers_mut().insert("x-request-id", v);
     }

@@ -59,6 +59,27 @@ pub enum Command {
         /// The archive written by `steward backup`
         file: PathBuf,
     },
+    /// Measure speed (see docs/BENCHMARKS.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// wrk against an authenticated list page and /api/v1/users, plus the cost of a sign-in.
+    /// Uses a temporary SQLite database, or a fresh schema in the PostgreSQL of --database-url.
+    Http {
+        #[arg(long, default_value_t = 10_000)]
+        users: usize,
+        #[arg(long, default_value_t = 50)]
+        connections: u32,
+        /// Seconds per target
+        #[arg(long, default_value_t = 30)]
+        seconds: u32,
+        /// Sign-ins to time
+        #[arg(long, default_value_t = 20)]
+        signins: u32,
+    },
 }
 
 #[derive(Args, Debug)]

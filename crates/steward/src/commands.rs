@@ -9,7 +9,7 @@ use steward_core::users::{self, NewUser, UserQuery, UserStore};
 use steward_core::{audit, tokens};
 use steward_store::{ConnectOptions, Store};
 
-use crate::cli::{AuditCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{AuditCommand, BenchCommand, Cli, Command, TokenCommand, UserCommand};
 use crate::config::{self, Loaded};
 
 fn init_logging(format: &str) {
@@ -188,6 +188,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Bench(BenchCommand::Http {
+            users,
+            connections,
+            seconds,
+            signins,
+        }) => {
+            let database_url = cli
+                .global
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
+            crate::bench::http(crate::bench::BenchArgs {
+                users,
+                connections,
+                seconds,
+                signins,
+                database_url,
+            })
+            .await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { file } => {
             let store = open_migrated(&cfg).await?;
             let mut out = std::fs::File::create(&file)
@@ -364,6 +385,9 @@ async fn housekeeping(store: Store, session: SessionConfig) {
         }
         if let Err(e) = store.purge_idempotency(now.plus_secs(-86_400)).await {
             tracing::warn!(error = %e, "idempotency clean-up failed");
+        }
+        if let Err(e) = store.optimize().await {
+            tracing::warn!(error = %e, "refreshing planner statistics failed");
         }
     }
 }

@@ -2,6 +2,7 @@
 //! the command. Everything else lives in the library crates.
 #![forbid(unsafe_code)]
 
+mod bench;
 mod cli;
 mod commands;
 mod config;

@@ -74,7 +74,11 @@ impl Password {
         }
         let lower = raw.to_lowercase();
         if COMMON.contains(&lower.as_str())
-            || lower.chars().all(|c| Some(c) == lower.chars().next())
+            || lower
+                .chars()
+                .collect::<std::collections::HashSet<_>>()
+                .len()
+                == 1
         {
             return Err(Error::invalid("password", "is too common; choose another"));
         }

@@ -78,6 +78,7 @@ pub struct TokenRecord {
     pub company_id: CompanyId,
     pub read_only: bool,
     pub revoked: bool,
+    pub last_used_at: Option<Timestamp>,
 }
 
 pub trait AuthStore: Send + Sync {
@@ -175,8 +176,14 @@ pub struct NewSession {
 
 const BAD_CREDENTIALS: &str = "wrong user name or password";
 
-fn throttle_keys(login: &str, ip: Option<&str>) -> Vec<String> {
-    let mut keys = vec![format!("acct:{}", login.trim().to_lowercase())];
+/// Failures count per account (by id when the account exists, so that its user name and
+/// e-mail share one budget; by the text typed otherwise) and per address.
+fn throttle_keys(login: &str, user: Option<UserId>, ip: Option<&str>) -> Vec<String> {
+    let account = match user {
+        Some(id) => format!("acct:#{id}"),
+        None => format!("acct:{}", login.trim().to_lowercase()),
+    };
+    let mut keys = vec![account];
     if let Some(ip) = ip {
         keys.push(format!("addr:{ip}"));
     }
@@ -191,7 +198,8 @@ pub async fn sign_in(
     req: SignIn<'_>,
 ) -> Result<NewSession> {
     let now = Timestamp::now();
-    let keys = throttle_keys(req.login, req.ip.as_deref());
+    let user = store.find_login(req.login.trim()).await?;
+    let keys = throttle_keys(req.login, user.as_ref().map(|u| u.id), req.ip.as_deref());
     let counts = store
         .count_failures(&keys, now.plus_secs(-cfg.throttle_window_secs))
         .await?;
@@ -201,7 +209,6 @@ pub async fn sign_in(
             retry_after_secs: cfg.throttle_window_secs as u64,
         });
     }
-    let user = store.find_login(req.login.trim()).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = verify_password(req.password, hash.as_deref().unwrap_or(DUMMY_HASH)) && hash.is_some();
     let user = match user {
@@ -324,7 +331,12 @@ pub async fn resolve_token(
         .load_actor(t.user_id, t.company_id, now)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    store.touch_token(t.id, now).await?;
+    // Like sessions, a token's "last used" is written at most once a minute.
+    if t.last_used_at
+        .is_none_or(|at| now.0 - at.0 > TOUCH_EVERY_SECS * 1_000_000)
+    {
+        store.touch_token(t.id, now).await?;
+    }
     Ok(actor_from(rec, ip, Via::Token, t.read_only))
 }
 

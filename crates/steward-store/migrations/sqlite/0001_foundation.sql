@@ -17,6 +17,8 @@ CREATE TABLE users (
     updated_at INTEGER NOT NULL,
     version INTEGER NOT NULL DEFAULT 1
 );
+CREATE INDEX users_display_name ON users(display_name);
+CREATE INDEX users_created_at ON users(created_at);
 CREATE TABLE departments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     company_id INTEGER NOT NULL REFERENCES companies(id),
@@ -39,6 +41,7 @@ CREATE TABLE roles (
     name TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
     builtin INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 1,
     created_at INTEGER NOT NULL
 );
 CREATE UNIQUE INDEX roles_company_key ON roles(COALESCE(company_id, 0), key);

@@ -68,11 +68,73 @@ pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .split_for_parts();
-    let router = router.layer(axum::middleware::from_fn_with_state(
-        state.clone(),
-        idempotency,
-    ));
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency,
+        ))
+        .layer(axum::middleware::from_fn(problem_rejections));
     (router, openapi)
+}
+
+/// Axum answers some bad requests itself, as plain text: a path id that is not a number, a
+/// query value of the wrong type, a method the route does not have. The API promises
+/// problem+json for every error, so those are rewritten (same status, same message).
+async fn problem_rejections(req: Request, next: Next) -> Response {
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let resp = next.run(req).await;
+    let plain = resp
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !resp.status().is_client_error() || !plain {
+        return resp;
+    }
+    let status = resp.status();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let text = String::from_utf8_lossy(&bytes);
+    let message = text
+        .trim()
+        .trim_start_matches("Failed to deserialize query string: ")
+        .to_string();
+    let errors = match (
+        text.starts_with("Failed to deserialize query string"),
+        field_of(&message),
+    ) {
+        (true, Some(field)) => vec![steward_core::error::FieldError {
+            field: field.to_string(),
+            message: message.clone(),
+        }],
+        _ => Vec::new(),
+    };
+    let title = status.canonical_reason().unwrap_or("error").to_string();
+    let problem = crate::error::Problem {
+        kind: "about:blank".into(),
+        detail: if message.is_empty() {
+            title.clone()
+        } else {
+            message
+        },
+        title,
+        status: status.as_u16(),
+        errors,
+        request_id: rid,
+    };
+    let mut r = (status, axum::Json(problem)).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    r
 }
 
 /// The OpenAPI document and the vendored Swagger UI.
@@ -115,19 +177,26 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
                     }
                     other => ("body", other.body_text()),
                 };
-                Err(ApiError::new(
-                    Error::invalid(
-                        field,
-                        message.replace(
-                            "Failed to deserialize the JSON body into the target type: ",
-                            "",
-                        ),
-                    ),
-                    &rid,
-                ))
+                let message = message.replace(
+                    "Failed to deserialize the JSON body into the target type: ",
+                    "",
+                );
+                let field = field_of(&message).unwrap_or(field).to_string();
+                Err(ApiError::new(Error::invalid(field, message), &rid))
             }
         }
     }
+}
+
+/// The field a serde message is about: `email: invalid type…` or ``unknown field `x` ``.
+fn field_of(message: &str) -> Option<&str> {
+    for marker in ["unknown field `", "missing field `"] {
+        if let Some(rest) = message.split_once(marker).map(|(_, r)| r) {
+            return rest.split('`').next();
+        }
+    }
+    let (path, _) = message.split_once(": ")?;
+    (!path.is_empty() && !path.contains(' ')).then_some(path)
 }
 
 /// `200 OK` with a JSON body.

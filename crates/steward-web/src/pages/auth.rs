@@ -54,9 +54,14 @@ struct NextQuery {
     next: String,
 }
 
-/// Only same-site paths are followed after sign-in (no open redirect).
+/// Only same-site paths are followed after sign-in (no open redirect), and only those that
+/// fit in a `Location` header (a control character would make the redirect fail).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.chars().any(char::is_control)
+    {
         next.to_string()
     } else {
         "/".to_string()

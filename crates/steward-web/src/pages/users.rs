@@ -89,7 +89,7 @@ struct ListPage {
     chrome: Chrome,
     list: ListView,
     users: Vec<User>,
-    roles: Vec<Role>,
+    roles: Vec<(String, String)>,
     can_create: bool,
 }
 
@@ -115,7 +115,7 @@ async fn index(
             page.items.iter().map(export_row).collect(),
         );
     }
-    let roles = list_roles(&state.store, &pa.actor)
+    let roles = steward_core::roles::role_options(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
     let list = ListView::new("/users", &params, COLUMNS, q.sort.name(), q.dir, &page);

@@ -1,0 +1,701 @@
+//! The `steward` binary end to end: help, init, users, tokens, the audit chain, migrations
+//! from the future, the demo guard, backup and restore, and configuration warnings. Each test
+//! works in its own temporary data folder.
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ADMIN_PW: &str = "the first admin passphrase";
+const USER_PW: &str = "a user passphrase that is long";
+
+/// A temporary working folder with a data folder inside; the binary runs from it so that no
+/// `steward.toml` of the developer's is picked up.
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+    fn db(&self) -> PathBuf {
+        self.data().join("steward.db")
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    /// `steward --data <data> ARGS`.
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = bare(args);
+        c.current_dir(self.dir.path())
+            .arg("--data")
+            .arg(self.data());
+        c
+    }
+    fn run(&self, args: &[&str]) -> Output {
+        run(self.cmd(args))
+    }
+    fn ok(&self, args: &[&str]) -> Output {
+        let o = self.run(args);
+        assert!(o.status.success(), "steward {args:?} failed:\n{}", show(&o));
+        o
+    }
+    fn init(&self) {
+        let o = self.ok(&[
+            "init",
+            "--company",
+            "Acme",
+            "--currency",
+            "EUR",
+            "--admin-email",
+            "admin@acme.example",
+        ]);
+        assert!(
+            stdout(&o).contains("Created company `Acme`"),
+            "{}",
+            show(&o)
+        );
+    }
+}
+
+/// The binary with a clean environment: no STEWARD_* settings from outside, passwords for
+/// the commands that ask.
+fn bare(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_steward"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("STEWARD_") {
+            c.env_remove(k);
+        }
+    }
+    c.env("STEWARD_ADMIN_PASSWORD", ADMIN_PW)
+        .env("STEWARD_USER_PASSWORD", USER_PW)
+        .env("STEWARD_LOG", "warn")
+        .args(args)
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(mut c: Command) -> Output {
+    c.output().expect("run steward")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn show(o: &Output) -> String {
+    format!(
+        "status: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        o.status.code(),
+        stdout(o),
+        stderr(o)
+    )
+}
+
+fn sqlite(db: &Path, sql: &str) -> String {
+    let o = Command::new("sqlite3")
+        .arg(db)
+        .arg(sql)
+        .output()
+        .expect("the sqlite3 command line tool");
+    assert!(o.status.success(), "sqlite3 {sql}: {}", show(&o));
+    stdout(&o)
+}
+
+/// The user rows of `user list` (without the header).
+fn user_rows(o: &Output) -> Vec<String> {
+    stdout(o)
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+/// Subcommand names listed under "Commands:" in a help text (without `help`).
+fn subcommands(help: &str) -> Vec<String> {
+    help.lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn every_command_has_help() {
+    let o = run(bare(&["--help"]));
+    assert!(o.status.success(), "{}", show(&o));
+    let top = subcommands(&stdout(&o));
+    for expected in [
+        "init", "serve", "migrate", "user", "token", "audit", "backup", "restore",
+    ] {
+        assert!(top.iter().any(|c| c == expected), "`{expected}` in {top:?}");
+    }
+    // Walk the whole tree, so that a new command is checked without touching this test.
+    let mut todo: Vec<Vec<String>> = top.into_iter().map(|c| vec![c]).collect();
+    let mut checked = 0;
+    while let Some(path) = todo.pop() {
+        let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+        args.push("--help");
+        let o = run(bare(&args));
+        assert!(o.status.success(), "steward {args:?}: {}", show(&o));
+        let text = stdout(&o);
+        assert!(text.contains("Usage: steward"), "{args:?}: {text}");
+        assert!(text.contains("--help"), "{args:?}");
+        for sub in subcommands(&text) {
+            let mut p = path.clone();
+            p.push(sub);
+            todo.push(p);
+        }
+        checked += 1;
+    }
+    assert!(
+        checked >= 13,
+        "init, serve, migrate, user (4), token (1), audit (1), backup, restore: {checked}"
+    );
+    let o = run(bare(&["--version"]));
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("steward "));
+    let o = run(bare(&["no-such-command"]));
+    assert!(!o.status.success(), "an unknown command fails");
+}
+
+#[test]
+fn init_once_then_refuse() {
+    let env = Env::new();
+    env.init();
+    let before = sqlite(&env.db(), ".dump");
+    let o = env.run(&[
+        "init",
+        "--company",
+        "Second",
+        "--currency",
+        "USD",
+        "--admin-email",
+        "other@acme.example",
+    ]);
+    assert!(!o.status.success(), "a second init fails: {}", show(&o));
+    assert!(stderr(&o).contains("already initialised"), "{}", show(&o));
+    assert_eq!(sqlite(&env.db(), ".dump"), before, "and changes nothing");
+
+    // A weak first password is refused before anything is created.
+    let weak = Env::new();
+    let mut c = weak.cmd(&[
+        "init",
+        "--company",
+        "Acme",
+        "--currency",
+        "EUR",
+        "--admin-email",
+        "admin@acme.example",
+    ]);
+    c.env("STEWARD_ADMIN_PASSWORD", "short");
+    let o = run(c);
+    assert!(!o.status.success(), "{}", show(&o));
+    assert!(stderr(&o).contains("password"), "{}", show(&o));
+    weak.init();
+}
+
+#[test]
+fn users_from_the_command_line() {
+    let env = Env::new();
+    env.init();
+    let o = env.ok(&[
+        "user",
+        "add",
+        "carla",
+        "--email",
+        "carla@acme.example",
+        "--name",
+        "Carla Jones",
+        "--role",
+        "accountant",
+    ]);
+    assert!(stdout(&o).contains("added carla"), "{}", show(&o));
+    let rows = user_rows(&env.ok(&["user", "list"]));
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let carla = rows
+        .iter()
+        .find(|r| r.contains(" carla "))
+        .expect("carla is listed");
+    assert!(
+        carla.ends_with("carla@acme.example active accountant"),
+        "{carla}"
+    );
+    let found = user_rows(&env.ok(&["user", "list", "--search", "CARLA"]));
+    assert_eq!(found.len(), 1, "{found:?}");
+
+    // Refusals: a taken name, an unknown role, a weak password.
+    let o = env.run(&[
+        "user",
+        "add",
+        "carla",
+        "--email",
+        "c2@acme.example",
+        "--name",
+        "C",
+        "--role",
+        "employee",
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("username"),
+        "{}",
+        show(&o)
+    );
+    let o = env.run(&[
+        "user",
+        "add",
+        "dan",
+        "--email",
+        "dan@acme.example",
+        "--name",
+        "Dan",
+        "--role",
+        "overlord",
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("overlord"),
+        "{}",
+        show(&o)
+    );
+    let mut c = env.cmd(&[
+        "user",
+        "add",
+        "eve",
+        "--email",
+        "eve@acme.example",
+        "--name",
+        "Eve",
+    ]);
+    c.env("STEWARD_USER_PASSWORD", "password1234");
+    let o = run(c);
+    assert!(
+        !o.status.success() && stderr(&o).contains("password"),
+        "{}",
+        show(&o)
+    );
+    assert_eq!(
+        user_rows(&env.ok(&["user", "list"])).len(),
+        2,
+        "nothing was added"
+    );
+
+    let o = env.ok(&["user", "set-role", "carla", "accountant", "hr_clerk"]);
+    assert!(stdout(&o).contains("accountant, hr_clerk"), "{}", show(&o));
+    let o = env.ok(&["user", "disable", "carla"]);
+    assert!(stdout(&o).contains("disabled carla"), "{}", show(&o));
+    let rows = user_rows(&env.ok(&["user", "list"]));
+    let carla = rows.iter().find(|r| r.contains(" carla ")).expect("carla");
+    assert!(carla.ends_with("disabled accountant,hr_clerk"), "{carla}");
+    let o = env.run(&["user", "disable", "nobody"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("nobody"),
+        "{}",
+        show(&o)
+    );
+
+    // Every change is in the audit trail, which still verifies.
+    let actions = sqlite(
+        &env.db(),
+        "SELECT actor || ' ' || action FROM audit_events ORDER BY seq",
+    );
+    for want in ["cli create", "cli set_roles", "cli disable"] {
+        assert!(actions.lines().any(|l| l == want), "`{want}` in\n{actions}");
+    }
+    env.ok(&["audit", "verify"]);
+}
+
+/// A raw HTTP/1.1 GET with a bearer token; returns the status line and the body.
+fn http_get(addr: &str, path: &str, token: &str) -> (String, String) {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).expect("read");
+    let status = resp.lines().next().unwrap_or("").to_string();
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b)
+        .unwrap_or("")
+        .to_string();
+    (status, body)
+}
+
+/// Kills the child when dropped (a failing test leaves no server behind).
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `steward serve` on a free port and returns it with its address.
+fn serve(env: &Env) -> (Running, String) {
+    let mut c = env.cmd(&["serve", "--addr", "127.0.0.1:0"]);
+    c.stderr(Stdio::piped()).stdout(Stdio::null());
+    let mut child = Running(c.spawn().expect("serve"));
+    let err = child.0.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split_once("running at http://").map(|(_, r)| r) {
+                let _ = tx.send(rest.split('/').next().unwrap_or("").to_string());
+            }
+        }
+    });
+    let addr = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the server says where it listens");
+    (child, addr)
+}
+
+#[test]
+fn token_create_prints_a_working_token() {
+    let env = Env::new();
+    env.init();
+    let o = env.ok(&["token", "create", "admin", "--name", "x"]);
+    let token = stdout(&o).trim().to_string();
+    assert!(token.starts_with("stw_"), "{token}");
+    assert_eq!(token.len(), 4 + 64, "{token}");
+    assert!(token[4..].chars().all(|c| c.is_ascii_hexdigit()), "{token}");
+    assert!(stderr(&o).contains("shown once"), "{}", show(&o));
+    let ro = stdout(&env.ok(&["token", "create", "admin", "--name", "ro", "--read-only"]))
+        .trim()
+        .to_string();
+    assert_ne!(ro, token);
+    let o = env.run(&["token", "create", "nobody", "--name", "x"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("nobody"),
+        "{}",
+        show(&o)
+    );
+    let stored = sqlite(&env.db(), "SELECT COUNT(*) FROM api_tokens");
+    assert_eq!(stored.trim(), "2");
+    let all = sqlite(&env.db(), ".dump");
+    assert!(
+        !all.contains(&token[4..]),
+        "only a hash of the token is stored"
+    );
+
+    let (_server, addr) = serve(&env);
+    let (status, body) = http_get(&addr, "/api/v1/me", &token);
+    assert!(status.contains(" 200 "), "{status}\n{body}");
+    assert!(body.contains("\"username\":\"admin\""), "{body}");
+    let (status, body) = http_get(&addr, "/api/v1/me", &ro);
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(body.contains("\"read_only\":true"), "{body}");
+    let (status, _) = http_get(&addr, "/api/v1/me", "stw_0000");
+    assert!(status.contains(" 401 "), "{status}");
+}
+
+#[test]
+fn audit_verify_catches_a_changed_row() {
+    let env = Env::new();
+    env.init();
+    env.ok(&[
+        "user",
+        "add",
+        "carla",
+        "--email",
+        "carla@acme.example",
+        "--name",
+        "Carla",
+        "--role",
+        "accountant",
+    ]);
+    let o = env.ok(&["audit", "verify"]);
+    assert!(stdout(&o).contains("intact"), "{}", show(&o));
+    sqlite(
+        &env.db(),
+        "UPDATE audit_events SET actor='mallory' WHERE seq=2",
+    );
+    let o = env.run(&["audit", "verify"]);
+    assert!(!o.status.success(), "a changed row is caught: {}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("event 2"), "names the event: {}", show(&o));
+
+    // A removed newest row is caught too (the head remembers the end of the chain).
+    let env = Env::new();
+    env.init();
+    env.ok(&["audit", "verify"]);
+    sqlite(
+        &env.db(),
+        "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
+    );
+    let o = env.run(&["audit", "verify"]);
+    assert!(
+        !o.status.success(),
+        "a removed tail is caught: {}",
+        show(&o)
+    );
+}
+
+#[test]
+fn migrate_refuses_a_newer_schema_untouched() {
+    let env = Env::new();
+    env.init();
+    let o = env.ok(&["migrate"]);
+    assert!(stderr(&o).contains("up to date"), "{}", show(&o));
+    sqlite(
+        &env.db(),
+        "INSERT INTO steward_schema (version, name, applied_at) VALUES (999, 'from the future', 0)",
+    );
+    let before = sqlite(&env.db(), ".dump");
+    let o = env.run(&["migrate"]);
+    assert!(!o.status.success(), "{}", show(&o));
+    assert!(stderr(&o).contains("newer"), "{}", show(&o));
+    assert_eq!(
+        sqlite(&env.db(), ".dump"),
+        before,
+        "the database was not changed"
+    );
+    // Every other command that opens the database refuses too.
+    let o = env.run(&["user", "list"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("newer"),
+        "{}",
+        show(&o)
+    );
+    assert_eq!(sqlite(&env.db(), ".dump"), before);
+}
+
+#[test]
+fn serve_demo_refuses_real_data() {
+    let env = Env::new();
+    env.init();
+    let before = sqlite(&env.db(), "SELECT username FROM users ORDER BY id");
+    let mut c = env.cmd(&["serve", "--demo", "--addr", "127.0.0.1:0"]);
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = Running(c.spawn().expect("serve --demo"));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(s) = child.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "serve --demo on real data must stop, not serve"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.0.stderr.take() {
+        e.read_to_string(&mut err).expect("stderr");
+    }
+    assert!(!status.success(), "{err}");
+    let lower = err.to_lowercase();
+    assert!(
+        lower.contains("refusing to seed demo data") && lower.contains("already holds"),
+        "says why: {err}"
+    );
+    assert!(!lower.contains("running at"), "{err}");
+    assert_eq!(
+        sqlite(&env.db(), "SELECT username FROM users ORDER BY id"),
+        before,
+        "no demo user was added"
+    );
+}
+
+#[test]
+fn backup_then_restore_elsewhere() {
+    let env = Env::new();
+    env.init();
+    for (u, role) in [("carla", "accountant"), ("hank", "hr_lead")] {
+        env.ok(&[
+            "user",
+            "add",
+            u,
+            "--email",
+            &format!("{u}@acme.example"),
+            "--name",
+            u,
+            "--role",
+            role,
+        ]);
+    }
+    env.ok(&["user", "disable", "hank"]);
+    let users = user_rows(&env.ok(&["user", "list"]));
+    assert_eq!(users.len(), 3);
+    let archive = env.path("backup.tar.gz");
+    let o = env.ok(&["backup", archive.to_str().expect("path")]);
+    assert!(stdout(&o).contains("backup written"), "{}", show(&o));
+    assert!(std::fs::metadata(&archive).expect("archive").len() > 0);
+
+    let other = Env::new();
+    let o = other.ok(&["restore", archive.to_str().expect("path")]);
+    assert!(stdout(&o).contains("restored"), "{}", show(&o));
+    assert_eq!(
+        user_rows(&other.ok(&["user", "list"])),
+        users,
+        "the same users"
+    );
+    other.ok(&["audit", "verify"]);
+    // The restored admin can still use their password: a token works against a server.
+    let token = stdout(&other.ok(&["token", "create", "admin", "--name", "after restore"]))
+        .trim()
+        .to_string();
+    let (_server, addr) = serve(&other);
+    let (status, body) = http_get(&addr, "/api/v1/users?q=hank", &token);
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(body.contains("\"disabled\":true"), "{body}");
+
+    // Restoring over real data is refused and changes nothing.
+    let before = sqlite(&env.db(), ".dump");
+    let o = env.run(&["restore", archive.to_str().expect("path")]);
+    assert!(!o.status.success(), "{}", show(&o));
+    assert_eq!(sqlite(&env.db(), ".dump"), before);
+    // A damaged archive is refused and leaves an empty database empty.
+    let bad = env.path("bad.tar.gz");
+    let mut bytes = std::fs::read(&archive).expect("read");
+    bytes.truncate(bytes.len() / 2);
+    std::fs::write(&bad, bytes).expect("write");
+    let empty = Env::new();
+    let o = empty.run(&["restore", bad.to_str().expect("path")]);
+    assert!(!o.status.success(), "{}", show(&o));
+    let o = empty.run(&["user", "list"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("init"),
+        "{}",
+        show(&o)
+    );
+}
+
+/// Backup from SQLite, restore into a fresh PostgreSQL database (when one is configured).
+#[test]
+fn restore_into_postgres() {
+    let Some(base) = std::env::var("STEWARD_TEST_PG")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("SKIPPED (PostgreSQL) restore_into_postgres: set STEWARD_TEST_PG=postgres://postgres@127.0.0.1:5432/postgres to run it");
+        return;
+    };
+    let env = Env::new();
+    env.init();
+    env.ok(&[
+        "user",
+        "add",
+        "carla",
+        "--email",
+        "carla@acme.example",
+        "--name",
+        "Carla",
+        "--role",
+        "accountant",
+    ]);
+    let users = user_rows(&env.ok(&["user", "list"]));
+    let archive = env.path("backup.tar.gz");
+    env.ok(&["backup", archive.to_str().expect("path")]);
+
+    let name = format!(
+        "steward_cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    );
+    let psql = |sql: &str| {
+        let o = Command::new("psql")
+            .arg(&base)
+            .arg("-v")
+            .arg("ON_ERROR_STOP=1")
+            .arg("-c")
+            .arg(sql)
+            .output()
+            .expect("psql");
+        assert!(o.status.success(), "psql {sql}: {}", show(&o));
+    };
+    psql(&format!("CREATE DATABASE {name}"));
+    struct Cleanup(Box<dyn Fn()>);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            (self.0)();
+        }
+    }
+    let (b2, n2) = (base.clone(), name.clone());
+    let _cleanup = Cleanup(Box::new(move || {
+        let _ = Command::new("psql")
+            .arg(&b2)
+            .arg("-c")
+            .arg(format!("DROP DATABASE IF EXISTS {n2} WITH (FORCE)"))
+            .output();
+    }));
+    let url = match base.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("STEWARD_TEST_PG is a URL with a database"),
+    };
+    let pg = Env::new();
+    pg.ok(&[
+        "--database-url",
+        &url,
+        "restore",
+        archive.to_str().expect("path"),
+    ]);
+    assert_eq!(
+        user_rows(&pg.ok(&["--database-url", &url, "user", "list"])),
+        users
+    );
+    pg.ok(&["--database-url", &url, "audit", "verify"]);
+}
+
+#[test]
+fn unknown_config_keys_are_warned_about() {
+    let env = Env::new();
+    env.init();
+    let cfg = env.path("steward.toml");
+    let mut f = std::fs::File::create(&cfg).expect("config");
+    writeln!(
+        f,
+        "data = {:?}\nsession_idle_minutes = 20\ncolour = \"blue\"\nsesion_absolute_hours = 4",
+        env.data().display().to_string()
+    )
+    .expect("write");
+    drop(f);
+    let mut c = bare(&["--config", cfg.to_str().expect("path"), "user", "list"]);
+    c.current_dir(env.dir.path());
+    let o = run(c);
+    assert!(o.status.success(), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("unknown key `colour`"), "{err}");
+    assert!(
+        err.contains("unknown key `sesion_absolute_hours`"),
+        "a typo is named: {err}"
+    );
+    assert!(!err.contains("unknown key `session_idle_minutes`"), "{err}");
+    assert!(!err.contains("unknown key `data`"), "{err}");
+    assert_eq!(user_rows(&o).len(), 1, "the data folder came from the file");
+
+    // A STEWARD_ variable nobody reads is named too; a missing config file is an error.
+    let mut c = env.cmd(&["user", "list"]);
+    c.env("STEWARD_SESION_IDLE_MINUTES", "5");
+    let o = run(c);
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(
+        stderr(&o).contains("STEWARD_SESION_IDLE_MINUTES"),
+        "{}",
+        show(&o)
+    );
+    let o = env.run(&["--config", "/nonexistent/steward.toml", "user", "list"]);
+    assert!(!o.status.success(), "{}", show(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", show(&o));
+}

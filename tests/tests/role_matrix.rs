@@ -1,0 +1,750 @@
+//! The authorization matrix, generated from the route table: every (method, path) the
+//! OpenAPI document lists must have a row below saying what each built-in role, an anonymous
+//! caller and a read-only admin token get. A new API route without a row fails this test.
+//!
+//! Also: records of another company are 404 (never 403, never touched, never listed).
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use steward_core::auth::{Action, Actor, Domain, Grant, Scope};
+use steward_core::company::create_company;
+use steward_core::ids::RoleId;
+use steward_core::roles::{create_role, NewRole};
+use steward_core::users::UserStore;
+use steward_e2e::*;
+
+/// The built-in roles under test, one user each (user name = role key).
+const ROLES: [&str; 8] = [
+    "admin",
+    "accountant",
+    "hr_lead",
+    "it_lead",
+    "buyer",
+    "employee",
+    "front_office",
+    "auditor",
+];
+const PASSWORD: &str = "a long enough test passphrase";
+
+/// Expected status class per caller, in this column order:
+/// anonymous, admin, accountant, hr_lead, it_lead, buyer, employee, front_office, auditor,
+/// admin with a read-only token.
+type Expect = [&'static str; 10];
+
+/// Users, roles and audit: the admin may do everything; the auditor may read.
+#[rustfmt::skip]
+const ADMIN_OR_AUDITOR_READS: Expect = [
+    "401", "2xx", "403", "403", "403", "403", "403", "403", "2xx", "2xx",
+];
+/// Writes to users and roles: the admin only, and not through a read-only token.
+#[rustfmt::skip]
+const ADMIN_WRITES: Expect = [
+    "401", "2xx", "403", "403", "403", "403", "403", "403", "403", "403",
+];
+/// The caller's own things: everyone signed in.
+#[rustfmt::skip]
+const EVERYONE_READS: Expect = [
+    "401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx",
+];
+/// Changes to the caller's own things: everyone signed in, but no read-only token.
+#[rustfmt::skip]
+const EVERYONE_WRITES: Expect = [
+    "401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403",
+];
+
+/// What `{id}` stands for in a path.
+#[derive(Debug, Clone, Copy)]
+enum Id {
+    None,
+    /// A user of the company (not the admin).
+    TargetUser,
+    /// A custom role of the company (kept).
+    CustomRole,
+    /// A custom role made just for this request (it may be deleted).
+    FreshRole,
+    /// A token the caller just made (the admin's for anonymous and read-only callers).
+    OwnToken,
+}
+
+/// A valid body, so that the status reflects authorization and not validation.
+#[derive(Debug, Clone, Copy)]
+enum Body {
+    None,
+    NewUser,
+    UserPatch,
+    Roles,
+    Password,
+    ImportCsv,
+    NewRole,
+    RoleUpdate,
+    NewToken,
+}
+
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    id: Id,
+    body: Body,
+    expect: Expect,
+}
+
+const fn row(method: &'static str, path: &'static str, id: Id, body: Body, expect: Expect) -> Row {
+    Row {
+        method,
+        path,
+        id,
+        body,
+        expect,
+    }
+}
+
+/// THE TABLE. One row per API route.
+#[rustfmt::skip]
+const TABLE: &[Row] = &[
+    row("GET",    "/api/v1/me",                  Id::None,       Body::None,       EVERYONE_READS),
+    row("GET",    "/api/v1/companies",           Id::None,       Body::None,       EVERYONE_READS),
+    row("GET",    "/api/v1/users",               Id::None,       Body::None,       ADMIN_OR_AUDITOR_READS),
+    row("POST",   "/api/v1/users",               Id::None,       Body::NewUser,    ADMIN_WRITES),
+    row("GET",    "/api/v1/users/{id}",          Id::TargetUser, Body::None,       ADMIN_OR_AUDITOR_READS),
+    row("PATCH",  "/api/v1/users/{id}",          Id::TargetUser, Body::UserPatch,  ADMIN_WRITES),
+    row("POST",   "/api/v1/users/{id}/disable",  Id::TargetUser, Body::None,       ADMIN_WRITES),
+    row("POST",   "/api/v1/users/{id}/enable",   Id::TargetUser, Body::None,       ADMIN_WRITES),
+    row("PUT",    "/api/v1/users/{id}/roles",    Id::TargetUser, Body::Roles,      ADMIN_WRITES),
+    row("POST",   "/api/v1/users/{id}/password", Id::TargetUser, Body::Password,   ADMIN_WRITES),
+    row("POST",   "/api/v1/users/import",        Id::None,       Body::ImportCsv,  ADMIN_WRITES),
+    row("GET",    "/api/v1/roles",               Id::None,       Body::None,       ADMIN_OR_AUDITOR_READS),
+    row("POST",   "/api/v1/roles",               Id::None,       Body::NewRole,    ADMIN_WRITES),
+    row("GET",    "/api/v1/roles/{id}",          Id::CustomRole, Body::None,       ADMIN_OR_AUDITOR_READS),
+    row("PUT",    "/api/v1/roles/{id}",          Id::CustomRole, Body::RoleUpdate, ADMIN_WRITES),
+    row("DELETE", "/api/v1/roles/{id}",          Id::FreshRole,  Body::None,       ADMIN_WRITES),
+    row("GET",    "/api/v1/audit",               Id::None,       Body::None,       ADMIN_OR_AUDITOR_READS),
+    row("GET",    "/api/v1/audit/verify",        Id::None,       Body::None,       ADMIN_OR_AUDITOR_READS),
+    row("GET",    "/api/v1/tokens",              Id::None,       Body::None,       EVERYONE_READS),
+    row("POST",   "/api/v1/tokens",              Id::None,       Body::NewToken,   EVERYONE_WRITES),
+    row("DELETE", "/api/v1/tokens/{id}",         Id::OwnToken,   Body::None,       EVERYONE_WRITES),
+];
+
+static UNIQUE: AtomicU64 = AtomicU64::new(1);
+fn unique() -> u64 {
+    UNIQUE.fetch_add(1, Ordering::SeqCst)
+}
+
+fn class(status: u16) -> String {
+    if (200..300).contains(&status) {
+        "2xx".to_string()
+    } else {
+        status.to_string()
+    }
+}
+
+/// Every (METHOD, path) in the OpenAPI document.
+async fn openapi_routes(app: &TestApp) -> BTreeSet<(String, String)> {
+    let r = reqwest::get(app.url("/api/openapi.json"))
+        .await
+        .expect("openapi");
+    assert_eq!(r.status(), 200);
+    let doc: Value = r.json().await.expect("openapi json");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut out = BTreeSet::new();
+    for (path, item) in paths {
+        for method in [
+            "get", "post", "put", "patch", "delete", "head", "options", "trace",
+        ] {
+            if item.get(method).is_some() {
+                out.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    assert!(out.len() >= 10, "the document lists the API: {out:?}");
+    out
+}
+
+/// A caller of the matrix.
+struct Caller {
+    label: String,
+    client: reqwest::Client,
+    /// A client of the same user that may create tokens (for `Id::OwnToken`).
+    token_maker: reqwest::Client,
+    column: usize,
+}
+
+struct Fixture {
+    admin: reqwest::Client,
+    target: i64,
+    custom_role: i64,
+}
+
+fn json_body(body: Body, version: i64) -> Option<Value> {
+    let n = unique();
+    match body {
+        Body::None | Body::ImportCsv => None,
+        Body::NewUser => Some(json!({
+            "username": format!("new{n}"), "email": format!("new{n}@acme.example"),
+            "display_name": format!("New {n}"), "roles": ["employee"]})),
+        Body::UserPatch => Some(json!({"display_name": format!("Target {n}"), "version": version})),
+        Body::Roles => Some(json!({"roles": ["employee"]})),
+        Body::Password => Some(json!({"password": format!("another long passphrase {n}")})),
+        Body::NewRole => Some(json!({
+            "key": format!("matrix_{n}"), "name": format!("Matrix {n}"),
+            "grants": [{"domain": "users", "action": "read", "scope": "company"}]})),
+        Body::RoleUpdate => Some(json!({
+            "name": format!("Kept {n}"), "description": "updated by the matrix",
+            "grants": [{"domain": "audit", "action": "read", "scope": "company"}]})),
+        Body::NewToken => Some(json!({"name": format!("matrix {n}"), "read_only": false})),
+    }
+}
+
+async fn new_role(admin: &reqwest::Client, app: &TestApp) -> i64 {
+    let r = admin
+        .post(app.url("/api/v1/roles"))
+        .json(&json_body(Body::NewRole, 0))
+        .send()
+        .await
+        .expect("role");
+    assert_eq!(r.status(), 201, "the admin creates a role");
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+async fn new_token(client: &reqwest::Client, app: &TestApp) -> i64 {
+    let r = client
+        .post(app.url("/api/v1/tokens"))
+        .json(&json!({"name": "to revoke"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 201, "a user creates a token for themself");
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+async fn user_version(f: &Fixture, app: &TestApp, id: i64) -> i64 {
+    let v: Value = f
+        .admin
+        .get(app.url(&format!("/api/v1/users/{id}")))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    v["version"].as_i64().expect("version")
+}
+
+/// Sends one request of the matrix and returns its status.
+async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
+    let id = match r.id {
+        Id::None => None,
+        Id::TargetUser => Some(f.target),
+        Id::CustomRole => Some(f.custom_role),
+        Id::FreshRole => Some(new_role(&f.admin, app).await),
+        Id::OwnToken => Some(new_token(&caller.token_maker, app).await),
+    };
+    let path = match id {
+        Some(id) => r.path.replace("{id}", &id.to_string()),
+        None => {
+            assert!(!r.path.contains('{'), "{} needs an id", r.path);
+            r.path.to_string()
+        }
+    };
+    let version = match r.body {
+        Body::UserPatch => user_version(f, app, f.target).await,
+        _ => 0,
+    };
+    let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
+    let mut req = caller.client.request(method, app.url(&path));
+    if let Some(b) = json_body(r.body, version) {
+        req = req.json(&b);
+    }
+    if let Body::ImportCsv = r.body {
+        let n = unique();
+        req = req.header("content-type", "text/csv").body(format!(
+            "username,email,display_name,roles\nimp{n},imp{n}@acme.example,Imported {n},employee\n"
+        ));
+    }
+    let resp = req.send().await.expect("request");
+    resp.status().as_u16()
+}
+
+fn check_coverage(routes: &BTreeSet<(String, String)>) {
+    let table: BTreeSet<(String, String)> = TABLE
+        .iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    assert_eq!(table.len(), TABLE.len(), "the table lists a route twice");
+    let missing: Vec<_> = routes.difference(&table).collect();
+    assert!(
+        missing.is_empty(),
+        "API routes without a row in the role matrix (add one to TABLE in tests/tests/role_matrix.rs): {missing:?}"
+    );
+    let stale: Vec<_> = table.difference(routes).collect();
+    assert!(
+        stale.is_empty(),
+        "rows in the role matrix for routes the API no longer has: {stale:?}"
+    );
+}
+
+both_databases!(
+    every_route_has_a_row_and_each_role_gets_it,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let routes = openapi_routes(&app).await;
+        check_coverage(&routes);
+
+        // One user per built-in role (the admin exists), and a user to act on.
+        for role in ROLES.iter().skip(1) {
+            add_user(&app.store, app.company, role, PASSWORD, &[role]).await;
+        }
+        let target = add_user(&app.store, app.company, "target", PASSWORD, &["employee"]).await;
+        let admin_token = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+        let admin = app.api(&admin_token);
+        let custom_role = new_role(&admin, &app).await;
+        let f = Fixture {
+            admin: admin.clone(),
+            target: target.0,
+            custom_role,
+        };
+
+        // Bearer tokens: anonymous, every role, and a read-only admin token.
+        let mut callers = vec![Caller {
+            label: "anonymous".into(),
+            client: reqwest::Client::new(),
+            token_maker: admin.clone(),
+            column: 0,
+        }];
+        for (i, role) in ROLES.iter().enumerate() {
+            let (user, pw) = if *role == "admin" {
+                (ADMIN, ADMIN_PASSWORD)
+            } else {
+                (*role, PASSWORD)
+            };
+            let t = app.token(user, pw, false).await;
+            callers.push(Caller {
+                label: format!("{role} (token)"),
+                client: app.api(&t),
+                token_maker: app.api(&t),
+                column: i + 1,
+            });
+        }
+        let ro = app.token(ADMIN, ADMIN_PASSWORD, true).await;
+        callers.push(Caller {
+            label: "admin (read-only token)".into(),
+            client: app.api(&ro),
+            token_maker: admin.clone(),
+            column: 9,
+        });
+        // The same through a browser session (cookie and same-origin header) for every role.
+        for (i, role) in ROLES.iter().enumerate() {
+            let (user, pw) = if *role == "admin" {
+                (ADMIN, ADMIN_PASSWORD)
+            } else {
+                (*role, PASSWORD)
+            };
+            let c = app.signed_in(user, pw).await;
+            callers.push(Caller {
+                label: format!("{role} (session)"),
+                client: c.clone(),
+                token_maker: c,
+                column: i + 1,
+            });
+        }
+
+        let mut wrong = Vec::new();
+        let mut checked = 0;
+        for r in TABLE {
+            for caller in &callers {
+                let got = class(call(&app, &f, caller, r).await);
+                let want = r.expect[caller.column];
+                checked += 1;
+                if got != want {
+                    wrong.push(format!(
+                        "{} {} as {}: expected {want}, got {got}",
+                        r.method, r.path, caller.label
+                    ));
+                }
+            }
+        }
+        assert!(
+            wrong.is_empty(),
+            "{} of {checked} requests got an unexpected status:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+        assert_eq!(checked, TABLE.len() * 18);
+    }
+);
+
+both_databases!(other_companys_records_are_not_found, |db| async move {
+    let app = spawn_app(db).await;
+    let token = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+    let admin = app.api(&token);
+    let mine = add_user(&app.store, app.company, "mine", PASSWORD, &["employee"]).await;
+
+    // Company B, its user and its custom role.
+    let b = create_company(&app.store, "test", "Other", "EUR")
+        .await
+        .expect("company B");
+    let bob = add_user(&app.store, b, "bob", PASSWORD, &["employee"]).await;
+    let b_role = create_role(
+        &app.store,
+        &Actor::system(b, "Other"),
+        NewRole {
+            key: "b_only".into(),
+            name: "B only".into(),
+            description: String::new(),
+            grants: vec![Grant {
+                domain: Domain::Users,
+                action: Action::Read,
+                scope: Scope::Company,
+            }],
+        },
+    )
+    .await
+    .expect("role in B");
+    let bob_before = app
+        .store
+        .get_user(b, bob)
+        .await
+        .expect("read")
+        .expect("bob");
+
+    let u = |p: &str| app.url(&format!("/api/v1/users/{}{p}", bob.0));
+    let expect_404 = |what: &str, r: reqwest::Response| {
+        assert_eq!(
+            r.status(),
+            404,
+            "{what}: another company's record is not found"
+        );
+    };
+    expect_404("GET user", admin.get(u("")).send().await.expect("get"));
+    expect_404(
+        "PATCH user",
+        admin
+            .patch(u(""))
+            .json(&json!({"display_name": "Hijacked", "version": bob_before.version}))
+            .send()
+            .await
+            .expect("patch"),
+    );
+    expect_404(
+        "disable",
+        admin.post(u("/disable")).send().await.expect("disable"),
+    );
+    expect_404(
+        "enable",
+        admin.post(u("/enable")).send().await.expect("enable"),
+    );
+    expect_404(
+        "PUT roles",
+        admin
+            .put(u("/roles"))
+            .json(&json!({"roles": ["admin"]}))
+            .send()
+            .await
+            .expect("roles"),
+    );
+    expect_404(
+        "set password",
+        admin
+            .post(u("/password"))
+            .json(&json!({"password": "taken over by company A"}))
+            .send()
+            .await
+            .expect("password"),
+    );
+    let bob_after = app
+        .store
+        .get_user(b, bob)
+        .await
+        .expect("read")
+        .expect("bob");
+    assert_eq!(bob_after, bob_before, "nothing about B's user changed");
+
+    // Company A's list does not show B's user, by search or in full.
+    let list: Value = admin
+        .get(app.url("/api/v1/users?q=bob"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(list["total"], 0, "{list}");
+    let list: Value = admin
+        .get(app.url("/api/v1/users?limit=500"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<i64> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|u| u["id"].as_i64())
+        .collect();
+    assert!(ids.contains(&mine.0) && !ids.contains(&bob.0), "{ids:?}");
+    let csv = admin
+        .get(app.url("/api/v1/users?format=csv"))
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        !csv.contains("bob"),
+        "the export holds only company A: {csv}"
+    );
+
+    // B's custom role: not found, not listed, not assignable in A.
+    let r = |p: &str| app.url(&format!("/api/v1/roles/{}{p}", b_role.0));
+    expect_404("GET role", admin.get(r("")).send().await.expect("get"));
+    expect_404(
+        "PUT role",
+        admin
+            .put(r(""))
+            .json(&json!({"name": "Hijacked", "grants": [{"domain": "users", "action": "update", "scope": "company"}]}))
+            .send()
+            .await
+            .expect("put"),
+    );
+    expect_404(
+        "DELETE role",
+        admin.delete(r("")).send().await.expect("delete"),
+    );
+    let roles: Value = admin
+        .get(app.url("/api/v1/roles"))
+        .send()
+        .await
+        .expect("roles")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        !roles
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|r| r["key"] == "b_only" || r["id"] == b_role.0),
+        "A's role list does not show B's role"
+    );
+    let assign = admin
+        .put(app.url(&format!("/api/v1/users/{}/roles", mine.0)))
+        .json(&json!({"roles": ["b_only"]}))
+        .send()
+        .await
+        .expect("assign");
+    assert_eq!(assign.status(), 422, "B's role key is unknown in A");
+    let still: Vec<RoleId> = app
+        .store
+        .role_ids(b, &["b_only".to_string()])
+        .await
+        .expect("role ids")
+        .into_iter()
+        .map(|(_, id)| id)
+        .collect();
+    assert_eq!(still, vec![b_role], "B's role still exists");
+
+    // A's admin cannot revoke a token of someone else either.
+    let other = app.token("mine", PASSWORD, false).await;
+    let other_id = app
+        .api(&other)
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .expect("tokens")
+        .json::<Value>()
+        .await
+        .expect("json")[0]["id"]
+        .as_i64()
+        .expect("id");
+    let rv = admin
+        .delete(app.url(&format!("/api/v1/tokens/{other_id}")))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(rv.status(), 404, "another user's token is not found");
+    let me = app
+        .api(&other)
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), 200, "the token still works");
+
+    // A's admin cannot switch their session into B.
+    let page = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = page
+        .post(app.url("/company"))
+        .form(&[("company", b.0.to_string())])
+        .send()
+        .await
+        .expect("switch");
+    assert_eq!(
+        r.status(),
+        404,
+        "a company one is not a member of is not found"
+    );
+    let me: Value = page
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["company_id"], app.company.0, "still in company A");
+    let companies: Value = page
+        .get(app.url("/api/v1/companies"))
+        .send()
+        .await
+        .expect("companies")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(companies.as_array().map(Vec::len), Some(1), "{companies}");
+
+    // A's audit trail shows nothing of B.
+    let audit: Value = admin
+        .get(app.url("/api/v1/audit?limit=500"))
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    for e in audit["items"].as_array().expect("items") {
+        let text = e.to_string();
+        assert!(
+            !text.contains("bob") && !text.contains("b_only") && !text.contains("Other"),
+            "A's audit trail shows an event of B: {text}"
+        );
+    }
+});
+
+/// The pages, per role: what each may open, and which form posts are refused. Anonymous
+/// callers are sent to sign in (303) everywhere.
+#[rustfmt::skip]
+const PAGES: &[(&str, &str, Expect)] = &[
+    //                                   anon   admin  acct   hr     it     buyer  empl   front  audit  (unused)
+    ("GET",  "/",                        ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/profile",                 ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/users",                   ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/users?format=csv",        ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/users/new",               ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/users/import",            ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/users/{user}",            ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/roles",                   ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/roles/new",               ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/roles/{role}",            ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/audit",                   ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/audit?format=csv",        ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("POST", "/users",                   ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/users/{user}",            ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/users/{user}/roles",      ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/users/{user}/disable",    ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/users/{user}/enable",     ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/users/{user}/password",   ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/roles",                   ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/roles/{role}",            ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/roles/{fresh_role}/delete", ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+];
+
+/// A valid form for a page post (by its path template).
+fn page_form(template: &str, version: i64) -> Vec<(String, String)> {
+    let n = unique();
+    let pairs: Vec<(&str, String)> = match template {
+        "/users" => vec![
+            ("username", format!("page{n}")),
+            ("email", format!("page{n}@acme.example")),
+            ("display_name", format!("Page {n}")),
+            ("roles", "employee".into()),
+        ],
+        "/users/{user}" => vec![
+            ("email", "target@acme.example".into()),
+            ("display_name", format!("Target {n}")),
+            ("version", version.to_string()),
+        ],
+        "/users/{user}/roles" => vec![("roles", "employee".into())],
+        "/users/{user}/password" => vec![("password", format!("a page set passphrase {n}"))],
+        "/roles" | "/roles/{role}" => vec![
+            ("key", format!("page_{n}")),
+            ("name", format!("Page role {n}")),
+            ("description", String::new()),
+            ("g.users.read", "company".into()),
+        ],
+        _ => Vec::new(),
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
+both_databases!(each_role_sees_only_its_pages, |db| async move {
+    let app = spawn_app(db).await;
+    for role in ROLES.iter().skip(1) {
+        add_user(&app.store, app.company, role, PASSWORD, &[role]).await;
+    }
+    let target = add_user(&app.store, app.company, "target", PASSWORD, &["employee"]).await;
+    let admin_token = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+    let admin = app.api(&admin_token);
+    let role = new_role(&admin, &app).await;
+    let f = Fixture {
+        admin: admin.clone(),
+        target: target.0,
+        custom_role: role,
+    };
+    let mut clients = vec![("anonymous".to_string(), app.browser())];
+    for r in ROLES {
+        let (user, pw) = if r == "admin" {
+            (ADMIN, ADMIN_PASSWORD)
+        } else {
+            (r, PASSWORD)
+        };
+        clients.push((r.to_string(), app.signed_in(user, pw).await));
+    }
+    let mut wrong = Vec::new();
+    for (method, template, expect) in PAGES {
+        for (col, (label, client)) in clients.iter().enumerate() {
+            let mut path = template
+                .replace("{user}", &target.0.to_string())
+                .replace("{role}", &role.to_string());
+            if path.contains("{fresh_role}") {
+                path = path.replace("{fresh_role}", &new_role(&admin, &app).await.to_string());
+            }
+            let r = if *method == "GET" {
+                client.get(app.url(&path)).send().await.expect("get")
+            } else {
+                let version = user_version(&f, &app, target.0).await;
+                client
+                    .post(app.url(&path))
+                    .form(&page_form(template, version))
+                    .send()
+                    .await
+                    .expect("post")
+            };
+            let got = r.status().as_u16().to_string();
+            let to = r
+                .headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            if got != expect[col] {
+                wrong.push(format!(
+                    "{method} {path} as {label}: expected {}, got {got} {to}",
+                    expect[col]
+                ));
+            } else if col == 0 && !to.starts_with("/login") {
+                wrong.push(format!(
+                    "{method} {path} as anonymous: sent to {to}, not to sign in"
+                ));
+            } else if col == 1 && got == "303" && to.starts_with("/login") {
+                wrong.push(format!("{method} {path} as admin: sent to sign in"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+});
