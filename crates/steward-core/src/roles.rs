@@ -130,6 +130,7 @@ pub async fn create_role(
     )?;
     role.key = role.key.trim().to_string();
     validate(&role)?;
+    crate::auth::authorize_delegation(actor, &role.grants)?;
     let existing = store.list_roles(actor.company_id).await?;
     if existing.iter().any(|r| r.key == role.key) {
         return Err(Error::invalid("key", "is already used by another role"));
@@ -168,6 +169,9 @@ pub async fn update_role(
     }
     role.key = before.key.clone();
     validate(&role)?;
+    // Both what the role grants now and what it will grant must be within the actor's reach.
+    crate::auth::authorize_delegation(actor, &before.grants)?;
+    crate::auth::authorize_delegation(actor, &role.grants)?;
     role.grants.sort_by_key(|g| (g.domain, g.action));
     role.grants.dedup();
     let changes = crate::audit::diff(
@@ -201,6 +205,7 @@ pub async fn delete_role(store: &impl RoleStore, actor: &Actor, id: RoleId) -> R
     if before.builtin {
         return Err(Error::conflict("built-in roles cannot be deleted"));
     }
+    crate::auth::authorize_delegation(actor, &before.grants)?;
     if before.user_count > 0 {
         return Err(Error::conflict(format!(
             "{} user(s) still hold this role",

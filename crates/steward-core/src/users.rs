@@ -160,6 +160,12 @@ pub struct UserQuery {
 }
 
 pub trait UserStore: Send + Sync {
+    /// Every grant of the given roles (built-in or the company's).
+    fn grants_of_roles(
+        &self,
+        company: CompanyId,
+        roles: &[RoleId],
+    ) -> impl Future<Output = Result<Vec<crate::auth::Grant>>> + Send;
     fn list_users(
         &self,
         company: CompanyId,
@@ -309,7 +315,7 @@ pub async fn create_user(store: &impl UserStore, actor: &Actor, input: NewUser) 
     let (username, email, display_name, password) = validate_new(&input)?;
     let (role_ids, role_keys) =
         resolve_roles(store, actor.company_id, &input.roles, "roles").await?;
-    guard_admin_grant(actor, &role_keys)?;
+    guard_delegation(store, actor, &role_ids).await?;
     if let Some(field) = store.username_or_email_taken(&username, &email).await? {
         return Err(Error::invalid(field, "is already taken"));
     }
@@ -337,12 +343,14 @@ pub async fn create_user(store: &impl UserStore, actor: &Actor, input: NewUser) 
         .ok_or_else(|| Error::internal("no id returned"))
 }
 
-/// Only someone who holds the admin role may hand it out.
-fn guard_admin_grant(actor: &Actor, role_keys: &[String]) -> Result<()> {
-    if role_keys.iter().any(|k| k == "admin") && !actor.role_keys.iter().any(|k| k == "admin") {
-        return Err(Error::Forbidden);
-    }
-    Ok(())
+/// Only roles whose every permission the actor holds may be handed out (see
+/// [`crate::auth::authorize_delegation`]); reported on the `roles` field.
+async fn guard_delegation(store: &impl UserStore, actor: &Actor, roles: &[RoleId]) -> Result<()> {
+    let grants = store.grants_of_roles(actor.company_id, roles).await?;
+    crate::auth::authorize_delegation(actor, &grants).map_err(|e| match e {
+        Error::Invalid { message, .. } => Error::invalid("roles", message),
+        other => other,
+    })
 }
 
 pub async fn update_user(
@@ -442,7 +450,10 @@ pub async fn set_roles(
         &Target::company(actor.company_id),
     )?;
     let (role_ids, keys) = resolve_roles(store, actor.company_id, roles, "roles").await?;
-    guard_admin_grant(actor, &keys)?;
+    // Someone who holds more than the actor cannot be changed by them either.
+    let (current_ids, _) = resolve_roles(store, actor.company_id, &before.roles, "roles").await?;
+    guard_delegation(store, actor, &current_ids).await?;
+    guard_delegation(store, actor, &role_ids).await?;
     if id == actor.user_id
         && before.roles.iter().any(|r| r == "admin")
         && !keys.iter().any(|k| k == "admin")
@@ -583,8 +594,14 @@ pub async fn import_users(
         }
         match resolve_roles(store, actor.company_id, &input.roles, "roles").await {
             Ok((role_ids, role_keys)) => {
-                if guard_admin_grant(actor, &role_keys).is_err() {
-                    push("roles", "only an admin may grant the admin role".into());
+                if let Err(e) = guard_delegation(store, actor, &role_ids).await {
+                    push(
+                        "roles",
+                        e.field_errors()
+                            .first()
+                            .map(|f| f.message.clone())
+                            .unwrap_or_else(|| e.to_string()),
+                    );
                     continue;
                 }
                 records.push(NewUserRecord {

@@ -78,7 +78,7 @@ pub enum Claim {
     Replay(StoredResponse),
     /// A request with this key is running right now.
     InProgress,
-    /// The key was used for another method or path.
+    /// The key was used for another method, path or body.
     Mismatch,
 }
 
@@ -90,22 +90,39 @@ impl Store {
         key: &str,
         method: &str,
         path: &str,
+        request_hash: &str,
     ) -> Result<Claim> {
-        let r = sqlx::query("INSERT INTO idempotency_keys (user_id, key, method, path, status, body, created_at) VALUES ($1, $2, $3, $4, 0, '', $5) ON CONFLICT DO NOTHING")
-            .bind(user.0)
-            .bind(key)
-            .bind(method)
-            .bind(path)
-            .bind(Timestamp::now().0)
-            .execute(&self.write)
-            .await
-            .map_err(db)?;
+        let r = sqlx::query(
+            "INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, status, body, created_at) \
+             VALUES ($1, $2, $3, $4, $5, 0, '', $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(user.0)
+        .bind(key)
+        .bind(method)
+        .bind(path)
+        .bind(request_hash)
+        .bind(Timestamp::now().0)
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
         if r.rows_affected() == 1 {
             return Ok(Claim::Fresh);
         }
+        let row = sqlx::query(
+            "SELECT request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+        )
+        .bind(user.0)
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        let same_body = match &row {
+            Some(r) => get_str(r, "request_hash")? == request_hash,
+            None => true,
+        };
         Ok(match self.idempotent_response(user, key).await? {
             None => Claim::InProgress,
-            Some(s) if s.method != method || s.path != path => Claim::Mismatch,
+            Some(s) if s.method != method || s.path != path || !same_body => Claim::Mismatch,
             Some(s) if s.status == 0 => Claim::InProgress,
             Some(s) => Claim::Replay(s),
         })

@@ -21,8 +21,8 @@ const MIGRATIONS: &[Migration] = &[Migration {
 
 pub const LATEST_VERSION: i64 = 1;
 
-/// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII, shortened).
-const MIGRATION_LOCK: i64 = 0x5354_4557_4152_44;
+/// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
+const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MigrateReport {

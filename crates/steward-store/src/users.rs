@@ -198,9 +198,57 @@ impl Store {
 }
 
 impl UserStore for Store {
+    async fn grants_of_roles(
+        &self,
+        company: CompanyId,
+        roles: &[RoleId],
+    ) -> Result<Vec<steward_core::auth::Grant>> {
+        let mut s = Query::select();
+        s.columns([a("domain"), a("action"), a("scope")])
+            .from_as(a("role_grants"), a("g"))
+            .inner_join(
+                a("roles"),
+                col("roles", "id").equals((a("g"), a("role_id"))),
+            )
+            .and_where(col("g", "role_id").is_in(roles.iter().map(|r| r.0)))
+            .cond_where(
+                Cond::any()
+                    .add(col("roles", "company_id").is_null())
+                    .add(col("roles", "company_id").eq(company.0)),
+            );
+        if roles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for r in self.fetch_all(&s).await? {
+            // A grant the code no longer knows grants nothing.
+            if let Ok(g) = steward_core::auth::Grant::parse(
+                &get_str(&r, "domain")?,
+                &get_str(&r, "action")?,
+                &get_str(&r, "scope")?,
+            ) {
+                out.push(g);
+            }
+        }
+        Ok(out)
+    }
+
     async fn list_users(&self, company: CompanyId, q: &UserQuery) -> Result<Page<User>> {
-        let mut count = filtered(company, q, true);
-        count.expr_as(Expr::col((a("u"), a("id"))).count(), a("n"));
+        let unfiltered = q.search.as_deref().is_none_or(|t| t.trim().is_empty())
+            && q.status.is_none()
+            && q.role.as_deref().is_none_or(str::is_empty);
+        let count = if unfiltered {
+            // Every member is a user: the company's membership index alone answers.
+            let mut c = Query::select();
+            c.expr_as(Expr::col(a("user_id")).count(), a("n"))
+                .from(a("memberships"))
+                .and_where(Expr::col(a("company_id")).eq(company.0));
+            c
+        } else {
+            let mut c = filtered(company, q, true);
+            c.expr_as(Expr::col((a("u"), a("id"))).count(), a("n"));
+            c
+        };
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = filtered(company, q, false);
         Self::user_columns(&mut s);

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use steward_core::auth::session::SessionConfig;
 use steward_store::Store;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     pub session: SessionConfig,
     /// Mark cookies `Secure`. Also set automatically when a proxy says the request was HTTPS.
@@ -12,17 +12,6 @@ pub struct WebConfig {
     pub demo: bool,
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer).
     pub trust_proxy: bool,
-}
-
-impl Default for WebConfig {
-    fn default() -> Self {
-        WebConfig {
-            session: SessionConfig::default(),
-            secure_cookies: false,
-            demo: false,
-            trust_proxy: false,
-        }
-    }
 }
 
 #[derive(Clone)]

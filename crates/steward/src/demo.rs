@@ -52,7 +52,7 @@ pub async fn prepare(store: &Store, demo: bool) -> anyhow::Result<bool> {
         return Ok(seeded);
     }
     if store.has_companies().await.map_err(|e| anyhow!("{e}"))? {
-        bail!("refusing to seed demo data: this database already holds a company that is not the demo. Use another --data folder or database.");
+        bail!("refusing to seed demo data: this database already holds real data (a company that is not the demo). Use another --data folder or database.");
     }
     seed(store)
         .await

@@ -234,6 +234,27 @@ pub fn authorize(actor: &Actor, perm: Permission, target: &Target) -> Result<()>
     }
 }
 
+/// Nobody hands out more than they hold: every grant must be held by the actor at the same
+/// or a wider scope. Guards creating and changing roles and assigning them to people, so a
+/// holder of `system.update` cannot make themself an admin.
+pub fn authorize_delegation(actor: &Actor, grants: &[Grant]) -> Result<()> {
+    let beyond = grants.iter().find(|g| {
+        actor
+            .scope_for(Permission::new(g.domain, g.action))
+            .is_none_or(|held| held < g.scope)
+    });
+    match beyond {
+        None => Ok(()),
+        Some(g) => Err(Error::invalid(
+            "grants",
+            format!(
+                "you cannot grant {}.{} at {} scope: you do not hold it",
+                g.domain, g.action, g.scope
+            ),
+        )),
+    }
+}
+
 /// For lists: the scope the query must be narrowed to, or `Forbidden`.
 pub fn list_scope(actor: &Actor, perm: Permission) -> Result<Scope> {
     actor.scope_for(perm).ok_or(Error::Forbidden)
@@ -312,6 +333,31 @@ mod tests {
         a.read_only = true;
         assert!(authorize(&a, Permission::new(Domain::Users, Action::Create), &t).is_err());
         assert!(authorize(&a, Permission::new(Domain::Users, Action::Read), &t).is_ok());
+    }
+
+    #[test]
+    fn nobody_delegates_more_than_they_hold() {
+        let hr = test_actor("hr_lead");
+        let g = |d, a, s| Grant {
+            domain: d,
+            action: a,
+            scope: s,
+        };
+        assert!(authorize_delegation(&hr, &[g(Domain::Hr, Action::Read, Scope::Company)]).is_ok());
+        assert!(
+            authorize_delegation(&hr, &[g(Domain::Accounting, Action::Read, Scope::Own)]).is_err()
+        );
+        let employee = test_actor("employee");
+        assert!(
+            authorize_delegation(&employee, &[g(Domain::Hr, Action::Read, Scope::Own)]).is_ok()
+        );
+        assert!(
+            authorize_delegation(&employee, &[g(Domain::Hr, Action::Read, Scope::Department)])
+                .is_err()
+        );
+        let admin = test_actor("admin");
+        let all: Vec<Grant> = builtin_roles().into_iter().flat_map(|r| r.grants).collect();
+        assert!(authorize_delegation(&admin, &all).is_ok());
     }
 
     #[test]

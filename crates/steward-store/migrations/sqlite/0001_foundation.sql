@@ -114,6 +114,7 @@ CREATE TABLE idempotency_keys (
     key TEXT NOT NULL,
     method TEXT NOT NULL,
     path TEXT NOT NULL,
+    request_hash TEXT NOT NULL DEFAULT '',
     status INTEGER NOT NULL,
     body TEXT NOT NULL,
     created_at INTEGER NOT NULL,

@@ -250,10 +250,24 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
         Ok(a) => a.actor,
         Err(e) => return e.into_response(),
     };
+    // The body is part of what the key names: a retry with another body is a client error.
+    let bytes = match axum::body::to_bytes(body, crate::IMPORT_BODY_LIMIT).await {
+        Ok(b) => b,
+        Err(_) => {
+            return problem_response(
+                &Error::TooLarge {
+                    limit: crate::IMPORT_BODY_LIMIT as u64,
+                },
+                &rid.0,
+            )
+        }
+    };
+    let request_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+    let body = axum::body::Body::from(bytes);
     let path = parts.uri.path().to_string();
     let claim = match state
         .store
-        .claim_idempotency(actor.user_id, &key, "POST", &path)
+        .claim_idempotency(actor.user_id, &key, "POST", &path, &request_hash)
         .await
     {
         Ok(c) => c,
