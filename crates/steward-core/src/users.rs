@@ -530,6 +530,7 @@ pub async fn import_users(
     actor: &Actor,
     table: &steward_io::Table,
     file_name: &str,
+    mapping: &[(String, String)],
     dry_run: bool,
 ) -> Result<ImportReport> {
     authorize(
@@ -542,8 +543,24 @@ pub async fn import_users(
         perm(Action::Create),
         &Target::company(actor.company_id),
     )?;
-    let mapping = steward_io::ColumnMapping::auto(IMPORT_COLUMNS, &table.headers)
-        .optional(&["roles"])
+    let mut columns =
+        steward_io::ColumnMapping::auto(IMPORT_COLUMNS, &table.headers).optional(&["roles"]);
+    for (field, source) in mapping.iter().filter(|(_, s)| !s.trim().is_empty()) {
+        if !IMPORT_COLUMNS.contains(&field.as_str()) {
+            return Err(Error::invalid(
+                format!("map.{field}"),
+                "is not a column of a user import",
+            ));
+        }
+        if !table.headers.iter().any(|h| h == source.trim()) {
+            return Err(Error::invalid(
+                format!("map.{field}"),
+                format!("the file has no column `{}`", source.trim()),
+            ));
+        }
+        columns = columns.with_source(field, source.trim());
+    }
+    let mapping = columns
         .resolve(table)
         .map_err(|e| Error::invalid("file", e.to_string()))?;
     let mut problems = Vec::new();

@@ -68,6 +68,16 @@ impl ColumnMapping {
         Self { columns }
     }
 
+    /// Takes `field` from the column headed `source`, whatever the automatic match said
+    /// (the person's explicit column mapping). An unknown field is ignored.
+    #[must_use]
+    pub fn with_source(mut self, field: &str, source: &str) -> Self {
+        if let Some(column) = self.columns.iter_mut().find(|c| c.field == field) {
+            column.source = Some(source.to_owned());
+        }
+        self
+    }
+
     /// Marks `fields` as optional: a missing column is then not an error,
     /// and [`MappedRow::get`] simply returns `None` for it.
     #[must_use]
@@ -218,6 +228,25 @@ impl<'a> MappedRow<'a> {
             .iter()
             .filter_map(|(_, i)| *i)
             .all(|i| self.row.cells.get(i).is_none_or(|c| is_blank(c)))
+    }
+}
+
+#[cfg(test)]
+mod with_source_tests {
+    use super::*;
+
+    #[test]
+    fn an_explicit_source_wins_over_the_automatic_match() {
+        let headers = vec![
+            "Login".to_string(),
+            "email".to_string(),
+            "Mail 2".to_string(),
+        ];
+        let m = ColumnMapping::auto(&["username", "email"], &headers)
+            .with_source("username", "Login")
+            .with_source("email", "Mail 2");
+        assert_eq!(m.source("username"), Some("Login"));
+        assert_eq!(m.source("email"), Some("Mail 2"));
     }
 }
 

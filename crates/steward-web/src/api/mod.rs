@@ -7,6 +7,8 @@ mod roles;
 mod tokens;
 mod users;
 
+pub(crate) use users::column_mapping;
+
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};

@@ -329,8 +329,18 @@ pub struct ImportReportOut {
     problems: Vec<ImportProblemOut>,
 }
 
+/// `map.<field>=<column header>` pairs: the person's explicit column mapping.
+pub fn column_mapping(pairs: &[(String, String)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix("map.").map(|f| (f.to_string(), v.clone())))
+        .collect()
+}
+
 /// Imports users from a CSV (`text/csv`) or XLSX body: all rows or none. With problems
-/// the answer is 422 and lists each by line and column.
+/// the answer is 422 and lists each by line and column. Columns are matched by header name
+/// (ignoring case, spaces, `_` and `-`); `map.<field>=<header>` in the query string maps one
+/// explicitly, e.g. `?map.username=Login`.
 #[utoipa::path(post, path = "/api/v1/users/import", tag = "users", params(ImportParams),
     request_body(content = String, content_type = "text/csv", description = "CSV or XLSX with columns username, email, display_name, roles"),
     responses((status = 200, body = ImportReportOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = ImportReportOut)))]
@@ -338,9 +348,11 @@ pub async fn import(
     State(state): State<AppState>,
     a: ApiActor,
     Query(p): Query<ImportParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
     req: Request,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    let mapping = column_mapping(&pairs);
     let name = match req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -357,7 +369,7 @@ pub async fn import(
             })
         })?;
     let table = crate::pages::parse_table(name, &bytes).map_err(err)?;
-    let r = users::import_users(&state.store, &a.actor, &table, name, p.dry_run)
+    let r = users::import_users(&state.store, &a.actor, &table, name, &mapping, p.dry_run)
         .await
         .map_err(err)?;
     let out = ImportReportOut {

@@ -490,7 +490,9 @@ async fn import(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> 
         let (name, bytes, fields) = read_upload(mp).await?;
         let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");
         let table = parse_table(&name, &bytes)?;
-        let report = users::import_users(&state.store, &pa.actor, &table, &name, dry_run).await?;
+        let mapping = crate::api::column_mapping(&fields);
+        let report =
+            users::import_users(&state.store, &pa.actor, &table, &name, &mapping, dry_run).await?;
         Ok::<_, Error>((name, report))
     }
     .await;
