@@ -986,3 +986,44 @@ both_databases!(every_api_error_is_problem_json, |db| async move {
     assert_eq!(r.status(), 401);
     assert_eq!(content_type(&r), "application/problem+json");
 });
+
+both_databases!(imports_follow_an_explicit_column_mapping, |db| async move {
+    let app = spawn_app(db).await;
+    let c = admin_api(&app).await;
+    let before = user_count(&app, &c).await;
+    // Headers that the automatic matching cannot place, and a decoy column named like a field.
+    let csv = "Login;Mail;Full name;email\nmapped1;m1@acme.example;Mapped One;decoy\nmapped2;m2@acme.example;Mapped Two;decoy\n";
+    let post = |query: &str| {
+        c.post(app.url(&format!("/api/v1/users/import?{query}")))
+            .header("content-type", "text/csv")
+            .body(csv.to_string())
+            .send()
+    };
+    // Without a mapping the file is refused whole: `username` has no column.
+    let r = post("dry_run=false").await.expect("import");
+    assert_eq!(r.status(), 422);
+    assert!(body(r).await.to_string().contains("username"));
+    assert_eq!(user_count(&app, &c).await, before);
+    // A mapping to a column the file does not have names the mapping field.
+    let r = post("dry_run=true&map.username=Nope&map.display_name=Full%20name")
+        .await
+        .expect("import");
+    assert_eq!(r.status(), 422);
+    let v = body(r).await;
+    assert_eq!(v["errors"][0]["field"], "map.username", "{v}");
+    // With the mapping, the explicit `Mail` column wins over the decoy `email` column.
+    let q = "dry_run=false&map.username=Login&map.email=Mail&map.display_name=Full%20name";
+    let r = post(q).await.expect("import");
+    assert_eq!(r.status(), 200);
+    assert_eq!(body(r).await["created"], 2);
+    assert_eq!(user_count(&app, &c).await, before + 2);
+    let listed = body(
+        c.get(app.url("/api/v1/users?q=mapped&sort=username"))
+            .send()
+            .await
+            .expect("list"),
+    )
+    .await;
+    assert_eq!(listed["items"][0]["email"], "m1@acme.example", "{listed}");
+    assert_eq!(listed["items"][1]["display_name"], "Mapped Two", "{listed}");
+});
