@@ -370,6 +370,24 @@ pub async fn list_events(
     store.list_events(actor.company_id, q).await
 }
 
+/// Every event matching `q` (up to the export limit), for a CSV/XLSX download.
+pub async fn export_events(
+    store: &impl AuditStore,
+    actor: &Actor,
+    q: &AuditQuery,
+) -> crate::Result<Vec<AuditEvent>> {
+    authz(
+        actor,
+        Permission::new(Domain::Audit, Action::Export),
+        &Target::company(actor.company_id),
+    )?;
+    let q = AuditQuery {
+        paging: Paging::export(),
+        ..q.clone()
+    };
+    Ok(store.list_events(actor.company_id, &q).await?.items)
+}
+
 pub async fn verify(
     store: &impl AuditStore,
     actor: &Actor,

@@ -251,6 +251,24 @@ pub async fn list_users(
     store.list_users(actor.company_id, q).await
 }
 
+/// Every user matching `q` (up to the export limit), for a CSV/XLSX download.
+pub async fn export_users(
+    store: &impl UserStore,
+    actor: &Actor,
+    q: &UserQuery,
+) -> Result<Vec<User>> {
+    authorize(
+        actor,
+        perm(Action::Export),
+        &Target::company(actor.company_id),
+    )?;
+    let q = UserQuery {
+        paging: Paging::export(),
+        ..q.clone()
+    };
+    Ok(store.list_users(actor.company_id, &q).await?.items)
+}
+
 pub async fn get_user(store: &impl UserStore, actor: &Actor, id: UserId) -> Result<User> {
     let user = store
         .get_user(actor.company_id, id)

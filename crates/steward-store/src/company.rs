@@ -8,6 +8,14 @@ use steward_core::Result;
 
 use crate::{append_audit, db, get_i64, get_str, Store};
 
+fn company_from(r: &sqlx::any::AnyRow) -> Result<Company> {
+    Ok(Company {
+        id: CompanyId(get_i64(r, "id")?),
+        name: get_str(r, "name")?,
+        currency: get_str(r, "currency")?,
+    })
+}
+
 impl CompanyStore for Store {
     async fn companies_of(&self, user: UserId) -> Result<Vec<Company>> {
         let rows = sqlx::query(
@@ -19,15 +27,7 @@ impl CompanyStore for Store {
         .fetch_all(&self.read)
         .await
         .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Company {
-                    id: CompanyId(get_i64(r, "id")?),
-                    name: get_str(r, "name")?,
-                    currency: get_str(r, "currency")?,
-                })
-            })
-            .collect()
+        rows.iter().map(company_from).collect()
     }
 
     async fn insert_company(
@@ -113,14 +113,6 @@ impl Store {
             .fetch_all(&self.read)
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Company {
-                    id: CompanyId(get_i64(r, "id")?),
-                    name: get_str(r, "name")?,
-                    currency: get_str(r, "currency")?,
-                })
-            })
-            .collect()
+        rows.iter().map(company_from).collect()
     }
 }

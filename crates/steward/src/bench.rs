@@ -93,7 +93,7 @@ pub async fn http(args: BenchArgs) -> anyhow::Result<()> {
                 u.clone(),
                 ConnectOptions {
                     pg_schema: Some(schema),
-                    max_connections: 32,
+                    max_connections: 8,
                 },
                 "PostgreSQL",
             )

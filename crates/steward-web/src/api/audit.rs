@@ -3,7 +3,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::audit::{self, AuditEvent};
-use steward_core::auth::{Action, Domain, Permission};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 
@@ -79,25 +78,22 @@ pub async fn list(
     let err = |e| ApiError::new(e, &a.request_id);
     let params = ListParams::new(pairs);
     let q = crate::pages::audit_query_from(&params).map_err(err)?;
-    let page = audit::list_events(&state.store, &a.actor, &q)
-        .await
-        .map_err(err)?;
     if let Some(f) = params.get("format") {
         let format = steward_io::TableFormat::from_name(f)
             .ok_or_else(|| err(Error::invalid("format", "must be csv or xlsx")))?;
-        if !a.actor.can(Permission::new(Domain::Audit, Action::Export)) {
-            return Err(err(Error::Forbidden));
-        }
+        let items = audit::export_events(&state.store, &a.actor, &q)
+            .await
+            .map_err(err)?;
         return Ok(crate::list::export(
             format,
             "audit",
             crate::pages::AUDIT_EXPORT_HEADERS,
-            page.items
-                .iter()
-                .map(crate::pages::audit_export_row)
-                .collect(),
+            items.iter().map(crate::pages::audit_export_row).collect(),
         ));
     }
+    let page = audit::list_events(&state.store, &a.actor, &q)
+        .await
+        .map_err(err)?;
     Ok(ok(ListOf {
         total: page.total,
         limit: page.limit,

@@ -107,28 +107,22 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let q = query(&p).map_err(err)?;
-    let page = users::list_users(&state.store, &a.actor, &q)
-        .await
-        .map_err(err)?;
     if let Some(f) = p.format.as_deref() {
         let format = steward_io::TableFormat::from_name(f)
             .ok_or_else(|| err(Error::invalid("format", "must be csv or xlsx")))?;
-        if !a.actor.can(steward_core::auth::Permission::new(
-            steward_core::auth::Domain::Users,
-            steward_core::auth::Action::Export,
-        )) {
-            return Err(err(Error::Forbidden));
-        }
+        let items = users::export_users(&state.store, &a.actor, &q)
+            .await
+            .map_err(err)?;
         return Ok(crate::list::export(
             format,
             "users",
             crate::pages::USER_EXPORT_HEADERS,
-            page.items
-                .iter()
-                .map(crate::pages::user_export_row)
-                .collect(),
+            items.iter().map(crate::pages::user_export_row).collect(),
         ));
     }
+    let page = users::list_users(&state.store, &a.actor, &q)
+        .await
+        .map_err(err)?;
     Ok(ok(ListOf {
         total: page.total,
         limit: page.limit,

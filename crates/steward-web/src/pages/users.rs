@@ -100,21 +100,21 @@ async fn index(
 ) -> Response {
     let params = ListParams::new(pairs);
     let q = query_from(&params);
+    if let Some(format) = params.export_format() {
+        return match users::export_users(&state.store, &pa.actor, &q).await {
+            Ok(items) => export(
+                format,
+                "users",
+                EXPORT_HEADERS,
+                items.iter().map(export_row).collect(),
+            ),
+            Err(e) => fail(&state, &pa, e).await,
+        };
+    }
     let page = match users::list_users(&state.store, &pa.actor, &q).await {
         Ok(p) => p,
         Err(e) => return fail(&state, &pa, e).await,
     };
-    if let Some(format) = params.export_format() {
-        if !pa.actor.can(Permission::new(Domain::Users, Action::Export)) {
-            return fail(&state, &pa, Error::Forbidden).await;
-        }
-        return export(
-            format,
-            "users",
-            EXPORT_HEADERS,
-            page.items.iter().map(export_row).collect(),
-        );
-    }
     let roles = steward_core::roles::role_options(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
@@ -335,22 +335,28 @@ async fn set_roles(
         .collect();
     match users::set_roles(&state.store, &pa.actor, UserId(id), &roles).await {
         Ok(_) => redirect_with(&format!("/users/{id}"), "Roles saved."),
-        Err(e @ Error::Invalid { .. }) => {
-            match users::get_user(&state.store, &pa.actor, UserId(id)).await {
-                Ok(u) => {
-                    show_page(
-                        &state,
-                        &pa,
-                        u,
-                        e.field_errors(),
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                Err(e) => fail(&state, &pa, e).await,
-            }
+        Err(e) => show_errors(&state, &pa, id, e).await,
+    }
+}
+
+/// After a failed write on a user's page: the page again with the field errors beside
+/// their fields, or the error page for anything else.
+async fn show_errors(state: &AppState, pa: &PageActor, id: i64, e: Error) -> Response {
+    if !matches!(e, Error::Invalid { .. } | Error::InvalidMany(_)) {
+        return fail(state, pa, e).await;
+    }
+    match users::get_user(&state.store, &pa.actor, UserId(id)).await {
+        Ok(u) => {
+            show_page(
+                state,
+                pa,
+                u,
+                e.field_errors(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        Err(e) => fail(&state, &pa, e).await,
+        Err(e) => fail(state, pa, e).await,
     }
 }
 
@@ -393,22 +399,7 @@ async fn reset_password(
             &format!("/users/{id}"),
             "Password set; the user's sessions were ended.",
         ),
-        Err(e @ Error::Invalid { .. }) => {
-            match users::get_user(&state.store, &pa.actor, UserId(id)).await {
-                Ok(u) => {
-                    show_page(
-                        &state,
-                        &pa,
-                        u,
-                        e.field_errors(),
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                    )
-                    .await
-                }
-                Err(e) => fail(&state, &pa, e).await,
-            }
-        }
-        Err(e) => fail(&state, &pa, e).await,
+        Err(e) => show_errors(&state, &pa, id, e).await,
     }
 }
 
