@@ -91,19 +91,16 @@ impl AuditStore for Store {
         count.expr_as(Expr::col(a("seq")).count(), a("n"));
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = filtered(company, q);
-        s.columns(COLUMNS.map(a))
-            .order_by(
-                a("seq"),
-                if q.dir == SortDir::Asc {
-                    Order::Asc
-                } else {
-                    Order::Desc
-                },
-            )
-            .limit(u64::from(q.paging.limit))
-            .offset(q.paging.offset);
+        s.columns(COLUMNS.map(a)).order_by(
+            a("seq"),
+            if q.dir == SortDir::Asc {
+                Order::Asc
+            } else {
+                Order::Desc
+            },
+        );
         let items = self
-            .fetch_all(&s)
+            .fetch_page(&s, q.paging)
             .await?
             .iter()
             .map(event_from)

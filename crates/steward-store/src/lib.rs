@@ -313,11 +313,14 @@ impl Store {
 impl Store {
     /// Refreshes the planner's statistics, so that lists walk their sort index instead of
     /// sorting every row. Cheap (SQLite samples at most 1,000 rows per index). Run after
-    /// migrations, after bulk imports, and periodically by the server.
+    /// migrations, after bulk imports, and periodically by the server (autovacuum does the
+    /// same on PostgreSQL, later).
     pub async fn optimize(&self) -> Result<()> {
         let sql = match self.backend {
             Backend::Sqlite => "PRAGMA analysis_limit = 1000; ANALYZE;",
-            Backend::Postgres => "ANALYZE",
+            // VACUUM also sets the visibility map, without which PostgreSQL's index-only
+            // scans (the counts of lists) still read every row from the heap.
+            Backend::Postgres => "VACUUM (ANALYZE)",
         };
         sqlx::raw_sql(sql).execute(&self.write).await.map_err(db)?;
         Ok(())

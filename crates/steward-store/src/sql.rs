@@ -50,6 +50,22 @@ impl Store {
             .await
             .map_err(db)
     }
+    /// A page of a list. The bounds are written into the SQL as literals (they are integers
+    /// we computed, never client text): bound as parameters, PostgreSQL's generic plan no
+    /// longer knows that only `limit` rows are wanted and sorts the whole table.
+    pub(crate) async fn fetch_page(
+        &self,
+        stmt: &impl QueryStatementWriter,
+        paging: steward_core::list::Paging,
+    ) -> Result<Vec<AnyRow>> {
+        let (sql, values) = build(self.backend, stmt);
+        let sql = format!("{sql} LIMIT {} OFFSET {}", paging.limit, paging.offset);
+        bind_values(sqlx::query(&sql), values)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)
+    }
+
     pub(crate) async fn fetch_one(&self, stmt: &impl QueryStatementWriter) -> Result<AnyRow> {
         let (sql, values) = build(self.backend, stmt);
         bind_values(sqlx::query(&sql), values)

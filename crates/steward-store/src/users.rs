@@ -4,7 +4,7 @@ use sqlx::Row;
 use std::collections::HashMap;
 use steward_core::audit::AuditDraft;
 use steward_core::ids::{CompanyId, RoleId, UserId};
-use steward_core::list::{Page, SortDir};
+use steward_core::list::{Page, Paging, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::users::{NewUserRecord, User, UserQuery, UserSort, UserStatus, UserStore};
 use steward_core::{Error, Result};
@@ -112,8 +112,16 @@ impl Store {
         Ok(map)
     }
 
-    async fn users_where(&self, company: CompanyId, s: &SelectStatement) -> Result<Vec<User>> {
-        let rows = self.fetch_all(s).await?;
+    async fn users_where(
+        &self,
+        company: CompanyId,
+        s: &SelectStatement,
+        paging: Option<Paging>,
+    ) -> Result<Vec<User>> {
+        let rows = match paging {
+            Some(p) => self.fetch_page(s, p).await?,
+            None => self.fetch_all(s).await?,
+        };
         let ids: Vec<i64> = rows
             .iter()
             .map(|r| get_i64(r, "id"))
@@ -265,8 +273,7 @@ impl UserStore for Store {
         };
         s.order_by((a("u"), a(sort_col)), order.clone())
             .order_by((a("u"), a("id")), order);
-        s.limit(u64::from(q.paging.limit)).offset(q.paging.offset);
-        let items = self.users_where(company, &s).await?;
+        let items = self.users_where(company, &s, Some(q.paging)).await?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),
@@ -279,14 +286,22 @@ impl UserStore for Store {
         let mut s = filtered(company, &UserQuery::default(), false);
         Self::user_columns(&mut s);
         s.and_where(col("u", "id").eq(id.0));
-        Ok(self.users_where(company, &s).await?.into_iter().next())
+        Ok(self
+            .users_where(company, &s, None)
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn find_user(&self, company: CompanyId, username: &str) -> Result<Option<User>> {
         let mut s = filtered(company, &UserQuery::default(), false);
         Self::user_columns(&mut s);
         s.and_where(col("u", "username").eq(username.trim().to_lowercase()));
-        Ok(self.users_where(company, &s).await?.into_iter().next())
+        Ok(self
+            .users_where(company, &s, None)
+            .await?
+            .into_iter()
+            .next())
     }
 
     async fn role_ids(&self, company: CompanyId, keys: &[String]) -> Result<Vec<(String, RoleId)>> {
@@ -349,6 +364,13 @@ impl UserStore for Store {
             append_audit(&mut tx, ev).await?;
         }
         tx.commit().await.map_err(db)?;
+        // A bulk import changes the shape of the data: refresh the planner's statistics now
+        // rather than at the next periodic run (best effort; the import itself is committed).
+        if ids.len() >= 1000 {
+            if let Err(e) = self.optimize().await {
+                tracing::warn!(error = %e, "refreshing statistics after an import failed");
+            }
+        }
         Ok(ids)
     }
 

@@ -84,41 +84,73 @@ async fn run_wrk(url: &str, header: &str, connections: u32, seconds: u32) -> any
     parse_wrk(&text).ok_or_else(|| anyhow!("cannot read wrk's output:\n{text}"))
 }
 
+/// Replaces the database name of a PostgreSQL URL.
+fn with_database(url: &str, db: &str) -> String {
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    let prefix = match base
+        .find("://")
+        .map(|i| i + 3)
+        .and_then(|start| base[start..].find('/').map(|j| start + j))
+    {
+        Some(slash) => &base[..slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{prefix}/{db}?{q}"),
+        None => format!("{prefix}/{db}"),
+    }
+}
+
+async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut c = sqlx::AnyConnection::connect(url).await?;
+    sqlx::raw_sql(sql).execute(&mut c).await?;
+    c.close().await?;
+    Ok(())
+}
+
 pub async fn http(args: BenchArgs) -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
-    let (url, opts, backend) = match &args.database_url {
+    let opts = ConnectOptions {
+        pg_schema: None,
+        max_connections: 16,
+    };
+    // PostgreSQL: a fresh database of its own, as a deployment has (dropped afterwards).
+    let (url, pg_db, backend) = match &args.database_url {
         Some(u) if u.starts_with("postgres") => {
-            let schema = format!("steward_bench_{}", std::process::id());
-            (
-                u.clone(),
-                ConnectOptions {
-                    pg_schema: Some(schema),
-                    max_connections: 8,
-                },
-                "PostgreSQL",
-            )
+            let db = format!("steward_bench_{}", std::process::id());
+            pg_admin(u, &format!("CREATE DATABASE {db}"))
+                .await
+                .context("cannot create the benchmark database")?;
+            (with_database(u, &db), Some((u.clone(), db)), "PostgreSQL")
         }
         Some(_) => bail!("bench takes a postgres:// URL, or none for a temporary SQLite database"),
         None => {
             std::fs::create_dir_all(&tmp)?;
             (
                 format!("sqlite://{}/bench.db", tmp.display()),
-                ConnectOptions {
-                    pg_schema: None,
-                    max_connections: 16,
-                },
+                None,
                 "SQLite",
             )
         }
     };
-    let store = Store::connect(&url, opts.clone())
+    let store = Store::connect(&url, opts)
         .await
         .map_err(|e| anyhow!("{e}"))?;
     let result = run(&store, &args, backend).await;
-    if let Some(schema) = &opts.pg_schema {
-        let _ = store.drop_schema(schema).await;
-    }
     store.close().await;
+    if let Some((admin_url, db)) =
+        pg_db.filter(|_| std::env::var_os("STEWARD_BENCH_KEEP").is_none())
+    {
+        pg_admin(
+            &admin_url,
+            &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        )
+        .await?;
+    }
     let _ = std::fs::remove_dir_all(&tmp);
     result
 }
@@ -178,6 +210,7 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
             batch.clear();
         }
     }
+    store.optimize().await.map_err(|e| anyhow!("{e}"))?;
     eprintln!(
         "seeded {} users on {backend} in {:.1} s",
         args.users,
@@ -299,6 +332,19 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn swaps_the_database_name() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "b"),
+            "postgres://u@h:5432/b"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/postgres?sslmode=disable", "b"),
+            "postgres://u@h/b?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "b"), "postgres://u@h/b");
+    }
 
     #[test]
     fn reads_wrk_output() {
