@@ -160,6 +160,14 @@ pub struct UserQuery {
 }
 
 pub trait UserStore: Send + Sync {
+    /// Ends (or, with `None`, stops ending) the user's access to the company at `until`.
+    fn set_access_until(
+        &self,
+        company: CompanyId,
+        id: UserId,
+        until: Option<Timestamp>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// Every grant of the given roles (built-in or the company's).
     fn grants_of_roles(
         &self,
@@ -492,6 +500,35 @@ pub async fn set_roles(
         .set_user_roles(actor.company_id, id, &role_ids, audit)
         .await?;
     get_user(store, actor, id).await
+}
+
+/// Time-boxes a user's access to the company (an auditor's engagement): from `until` on they
+/// cannot sign in to it, and their sessions and tokens stop working there.
+pub async fn set_access_until(
+    store: &impl UserStore,
+    actor: &Actor,
+    id: UserId,
+    until: Option<Timestamp>,
+) -> Result<()> {
+    store
+        .get_user(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "user" })?;
+    authorize(
+        actor,
+        perm(Action::Update),
+        &Target::company(actor.company_id),
+    )?;
+    let audit = AuditDraft::by(
+        actor,
+        "user",
+        Some(id.to_string()),
+        "set_access_until",
+        json!({"until": until.map(|t| t.rfc3339())}),
+    );
+    store
+        .set_access_until(actor.company_id, id, until, audit)
+        .await
 }
 
 /// An admin sets another user's password (for example one created without, or imported).

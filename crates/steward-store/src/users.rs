@@ -206,6 +206,16 @@ impl Store {
 }
 
 impl UserStore for Store {
+    async fn set_access_until(
+        &self,
+        company: CompanyId,
+        id: UserId,
+        until: Option<Timestamp>,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        self.set_membership_until(id, company, until, audit).await
+    }
+
     async fn grants_of_roles(
         &self,
         company: CompanyId,

@@ -123,6 +123,9 @@ pub enum UserCommand {
         roles: Vec<String>,
         #[arg(long)]
         no_password: bool,
+        /// Access ends at the start of this day (YYYY-MM-DD): an auditor's time box
+        #[arg(long)]
+        until: Option<String>,
         /// Company id [default: the first]
         #[arg(long)]
         company: Option<i64>,

@@ -252,9 +252,23 @@ async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             name,
             roles,
             no_password,
+            until,
             company,
         } => {
             let actor = cli_actor(&store, company).await?;
+            let until = until
+                .map(|d| {
+                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
+                        .map_err(|_| anyhow!("--until must be a date like 2026-12-31"))
+                        .map(|d| {
+                            steward_core::time::Timestamp(
+                                d.and_hms_opt(0, 0, 0)
+                                    .map(|t| t.and_utc().timestamp_micros())
+                                    .unwrap_or(0),
+                            )
+                        })
+                })
+                .transpose()?;
             let password = if no_password {
                 None
             } else {
@@ -276,7 +290,14 @@ async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             )
             .await
             .map_err(|e| anyhow!("{e}"))?;
-            println!("added {username} (id {id})");
+            if let Some(t) = until {
+                users::set_access_until(&store, &actor, id, Some(t))
+                    .await
+                    .map_err(|e| anyhow!("{e}"))?;
+                println!("added {username} (id {id}), access ends {}", t.display());
+            } else {
+                println!("added {username} (id {id})");
+            }
         }
         UserCommand::List { company, search } => {
             let actor = cli_actor(&store, company).await?;

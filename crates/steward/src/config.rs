@@ -50,7 +50,15 @@ const KNOWN: &[&str] = &[
     "max_connections",
 ];
 /// STEWARD_* variables that are read elsewhere, not configuration keys.
-const OTHER_ENV: &[&str] = &["admin_password", "user_password", "test_pg", "log", "bench_keep", "browser_tests", "screenshot_dir"];
+const OTHER_ENV: &[&str] = &[
+    "admin_password",
+    "user_password",
+    "test_pg",
+    "log",
+    "bench_keep",
+    "browser_tests",
+    "screenshot_dir",
+];
 
 pub struct Loaded {
     pub config: Config,

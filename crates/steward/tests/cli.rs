@@ -705,3 +705,61 @@ fn unknown_config_keys_are_warned_about() {
     assert!(!o.status.success(), "{}", show(&o));
     assert!(stderr(&o).contains("does not exist"), "{}", show(&o));
 }
+
+#[test]
+fn an_auditor_can_be_time_boxed() {
+    let env = Env::new();
+    env.init();
+    let o = env.ok(&[
+        "user",
+        "add",
+        "ext.auditor",
+        "--email",
+        "audit@firm.example",
+        "--name",
+        "External Auditor",
+        "--role",
+        "auditor",
+        "--no-password",
+        "--until",
+        "2031-03-31",
+    ]);
+    assert!(
+        stdout(&o).contains("access ends 2031-03-31 00:00:00 UTC"),
+        "{}",
+        show(&o)
+    );
+    let until = sqlite(&env.db(), "SELECT m.valid_until FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.username = 'ext.auditor'");
+    assert_eq!(
+        until.trim(),
+        "1932681600000000",
+        "midnight UTC of 2031-03-31 in µs"
+    );
+    let audit = sqlite(
+        &env.db(),
+        "SELECT action FROM audit_events WHERE action = 'set_access_until'",
+    );
+    assert_eq!(
+        audit.trim(),
+        "set_access_until",
+        "the time box is in the audit trail"
+    );
+    let bad = env.run(&[
+        "user",
+        "add",
+        "x.y",
+        "--email",
+        "x@y.example",
+        "--name",
+        "X",
+        "--no-password",
+        "--until",
+        "31/03/2031",
+    ]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("--until must be a date"),
+        "{}",
+        show(&bad)
+    );
+}
