@@ -129,7 +129,7 @@ impl Store {
                         })
                 };
                 let write = pool(1).connect(&url).await.map_err(db)?;
-                let read = pool(opts.max_connections.max(2))
+                let read = pool(opts.max_connections.clamp(2, 8))
                     .connect(&url)
                     .await
                     .map_err(db)?;
