@@ -13,6 +13,14 @@ impl Timestamp {
     pub fn from_secs(secs: i64) -> Self {
         Timestamp(secs.saturating_mul(1_000_000))
     }
+    /// Midnight UTC at the start of a `YYYY-MM-DD` day; `None` if it is not such a date.
+    pub fn start_of_day(day: &str) -> Option<Self> {
+        let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
+        Some(Timestamp(
+            d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros(),
+        ))
+    }
+
     pub fn plus_secs(self, secs: i64) -> Self {
         Timestamp(self.0.saturating_add(secs.saturating_mul(1_000_000)))
     }
@@ -31,5 +39,22 @@ impl Timestamp {
     pub fn rfc3339(self) -> String {
         self.to_datetime()
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_start_at_midnight_utc() {
+        assert_eq!(
+            Timestamp::start_of_day("2031-03-31"),
+            Some(Timestamp(1_932_681_600_000_000))
+        );
+        assert_eq!(Timestamp::start_of_day("1970-01-01"), Some(Timestamp(0)));
+        for bad in ["31/03/2031", "2031-02-30", "", "2031-3-31x"] {
+            assert_eq!(Timestamp::start_of_day(bad), None, "{bad}");
+        }
     }
 }

@@ -2,12 +2,11 @@
 //! the API and the CLI; all three come through these functions.
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crate::audit::AuditDraft;
-use crate::auth::{
-    authorize, hash_password, list_scope, Action, Actor, Domain, Password, Permission, Target,
-};
+use crate::auth::{authorize, hash_password, Action, Actor, Domain, Password, Permission, Target};
 use crate::error::Validator;
 use crate::ids::{CompanyId, RoleId, UserId};
 use crate::list::{Page, Paging, SortDir, SortKey};
@@ -160,6 +159,13 @@ pub struct UserQuery {
 }
 
 pub trait UserStore: Send + Sync {
+    /// Which of these user names and e-mail addresses already belong to someone (one pass
+    /// for a whole import).
+    fn taken_logins(
+        &self,
+        usernames: &[String],
+        emails: &[String],
+    ) -> impl Future<Output = Result<(HashSet<String>, HashSet<String>)>> + Send;
     /// Ends (or, with `None`, stops ending) the user's access to the company at `until`.
     fn set_access_until(
         &self,
@@ -250,7 +256,6 @@ pub async fn list_users(
     actor: &Actor,
     q: &UserQuery,
 ) -> Result<Page<User>> {
-    list_scope(actor, perm(Action::Read))?;
     authorize(
         actor,
         perm(Action::Read),
@@ -277,11 +282,16 @@ pub async fn export_users(
     Ok(store.list_users(actor.company_id, &q).await?.items)
 }
 
-pub async fn get_user(store: &impl UserStore, actor: &Actor, id: UserId) -> Result<User> {
-    let user = store
+/// The user of the actor's company, or `NotFound` (also for another company's user).
+async fn existing(store: &impl UserStore, actor: &Actor, id: UserId) -> Result<User> {
+    store
         .get_user(actor.company_id, id)
         .await?
-        .ok_or(Error::NotFound { entity: "user" })?;
+        .ok_or(Error::NotFound { entity: "user" })
+}
+
+pub async fn get_user(store: &impl UserStore, actor: &Actor, id: UserId) -> Result<User> {
+    let user = existing(store, actor, id).await?;
     let target = Target {
         company: actor.company_id,
         owner: Some(user.id),
@@ -291,13 +301,8 @@ pub async fn get_user(store: &impl UserStore, actor: &Actor, id: UserId) -> Resu
     Ok(user)
 }
 
-/// Resolves role keys, naming the first unknown one.
-async fn resolve_roles(
-    store: &impl UserStore,
-    company: CompanyId,
-    keys: &[String],
-    field: &str,
-) -> Result<(Vec<RoleId>, Vec<String>)> {
+/// Role keys as typed: trimmed, blanks dropped, sorted, each once.
+fn normalize_keys(keys: &[String]) -> Vec<String> {
     let mut keys: Vec<String> = keys
         .iter()
         .map(|k| k.trim().to_string())
@@ -305,6 +310,17 @@ async fn resolve_roles(
         .collect();
     keys.sort();
     keys.dedup();
+    keys
+}
+
+/// Resolves role keys, naming the first unknown one.
+async fn resolve_roles(
+    store: &impl UserStore,
+    company: CompanyId,
+    keys: &[String],
+    field: &str,
+) -> Result<(Vec<RoleId>, Vec<String>)> {
+    let keys = normalize_keys(keys);
     let found = store.role_ids(company, &keys).await?;
     if let Some(missing) = keys.iter().find(|k| !found.iter().any(|(fk, _)| fk == *k)) {
         return Err(Error::invalid(field, format!("unknown role `{missing}`")));
@@ -385,10 +401,7 @@ pub async fn update_user(
     id: UserId,
     patch: UserPatch,
 ) -> Result<User> {
-    let before = store
-        .get_user(actor.company_id, id)
-        .await?
-        .ok_or(Error::NotFound { entity: "user" })?;
+    let before = existing(store, actor, id).await?;
     authorize(
         actor,
         perm(Action::Update),
@@ -432,10 +445,7 @@ pub async fn set_disabled(
     id: UserId,
     disabled: bool,
 ) -> Result<()> {
-    let user = store
-        .get_user(actor.company_id, id)
-        .await?
-        .ok_or(Error::NotFound { entity: "user" })?;
+    let user = existing(store, actor, id).await?;
     authorize(
         actor,
         perm(Action::Update),
@@ -466,10 +476,7 @@ pub async fn set_roles(
     id: UserId,
     roles: &[String],
 ) -> Result<User> {
-    let before = store
-        .get_user(actor.company_id, id)
-        .await?
-        .ok_or(Error::NotFound { entity: "user" })?;
+    let before = existing(store, actor, id).await?;
     authorize(
         actor,
         Permission::new(Domain::System, Action::Update),
@@ -510,10 +517,7 @@ pub async fn set_access_until(
     id: UserId,
     until: Option<Timestamp>,
 ) -> Result<()> {
-    store
-        .get_user(actor.company_id, id)
-        .await?
-        .ok_or(Error::NotFound { entity: "user" })?;
+    existing(store, actor, id).await?;
     authorize(
         actor,
         perm(Action::Update),
@@ -538,10 +542,7 @@ pub async fn reset_password(
     id: UserId,
     password: &str,
 ) -> Result<()> {
-    let user = store
-        .get_user(actor.company_id, id)
-        .await?
-        .ok_or(Error::NotFound { entity: "user" })?;
+    let user = existing(store, actor, id).await?;
     authorize(
         actor,
         perm(Action::Update),
@@ -618,10 +619,18 @@ pub async fn import_users(
     let mapping = columns
         .resolve(table)
         .map_err(|e| Error::invalid("file", e.to_string()))?;
+    // First every row on its own (fields, duplicates within the file)...
+    struct Candidate {
+        line: usize,
+        username: String,
+        email: String,
+        display_name: String,
+        roles: Vec<String>,
+    }
     let mut problems = Vec::new();
-    let mut records = Vec::new();
-    let mut seen_u = std::collections::HashSet::new();
-    let mut seen_e = std::collections::HashSet::new();
+    let mut candidates = Vec::new();
+    let mut seen_u = HashSet::new();
+    let mut seen_e = HashSet::new();
     for row in mapping.rows() {
         let line = row.line();
         let mut push = |column: &str, message: String| {
@@ -643,7 +652,7 @@ pub async fn import_users(
                 .map(str::to_string)
                 .collect(),
         };
-        let (u, e, d) = match validate_new(&input) {
+        let (username, email, display_name) = match validate_new(&input) {
             Ok((u, e, d, _)) => (u, e, d),
             Err(err) => {
                 for fe in err.field_errors() {
@@ -652,48 +661,92 @@ pub async fn import_users(
                 continue;
             }
         };
-        if !seen_u.insert(u.clone()) {
-            push("username", format!("`{u}` appears twice in the file"));
+        if !seen_u.insert(username.clone()) {
+            push(
+                "username",
+                format!("`{username}` appears twice in the file"),
+            );
             continue;
         }
-        if !seen_e.insert(e.clone()) {
-            push("email", format!("`{e}` appears twice in the file"));
+        if !seen_e.insert(email.clone()) {
+            push("email", format!("`{email}` appears twice in the file"));
             continue;
         }
-        if let Some(field) = store.username_or_email_taken(&u, &e).await? {
-            push(field, "is already taken".into());
-            continue;
-        }
-        match resolve_roles(store, actor.company_id, &input.roles, "roles").await {
-            Ok((role_ids, role_keys)) => {
-                if let Err(e) = guard_delegation(store, actor, &role_ids).await {
-                    push(
-                        "roles",
-                        e.field_errors()
-                            .first()
-                            .map(|f| f.message.clone())
-                            .unwrap_or_else(|| e.to_string()),
-                    );
-                    continue;
-                }
-                records.push(NewUserRecord {
-                    username: u,
-                    email: e,
-                    display_name: d,
-                    password_hash: None,
-                    role_ids,
-                    role_keys,
-                })
-            }
-            Err(err) => push(
-                "roles",
-                err.field_errors()
+        candidates.push(Candidate {
+            line,
+            username,
+            email,
+            display_name,
+            roles: normalize_keys(&input.roles),
+        });
+    }
+    // ...then against the database in a few queries for the whole file, not per row.
+    let usernames: Vec<String> = candidates.iter().map(|c| c.username.clone()).collect();
+    let emails: Vec<String> = candidates.iter().map(|c| c.email.clone()).collect();
+    let (taken_u, taken_e) = store.taken_logins(&usernames, &emails).await?;
+    let mut keys: Vec<String> = candidates
+        .iter()
+        .flat_map(|c| c.roles.iter().cloned())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let found: HashMap<String, RoleId> = store
+        .role_ids(actor.company_id, &keys)
+        .await?
+        .into_iter()
+        .collect();
+    let mut refused: HashMap<RoleId, String> = HashMap::new();
+    for id in found.values() {
+        if let Err(e) = guard_delegation(store, actor, std::slice::from_ref(id)).await {
+            refused.insert(
+                *id,
+                e.field_errors()
                     .first()
                     .map(|f| f.message.clone())
-                    .unwrap_or_default(),
-            ),
+                    .unwrap_or_else(|| e.to_string()),
+            );
         }
     }
+    let mut records = Vec::new();
+    for c in candidates {
+        let mut push = |column: &str, message: String| {
+            problems.push(ImportProblem {
+                line: c.line,
+                column: column.into(),
+                message,
+            })
+        };
+        if taken_u.contains(&c.username) {
+            push("username", "is already taken".into());
+            continue;
+        }
+        if taken_e.contains(&c.email) {
+            push("email", "is already taken".into());
+            continue;
+        }
+        if let Some(missing) = c.roles.iter().find(|k| !found.contains_key(*k)) {
+            push("roles", format!("unknown role `{missing}`"));
+            continue;
+        }
+        let role_ids: Vec<RoleId> = c
+            .roles
+            .iter()
+            .filter_map(|k| found.get(k).copied())
+            .collect();
+        if let Some(message) = role_ids.iter().find_map(|id| refused.get(id)) {
+            push("roles", message.clone());
+            continue;
+        }
+        records.push(NewUserRecord {
+            username: c.username,
+            email: c.email,
+            display_name: c.display_name,
+            password_hash: None,
+            role_ids,
+            role_keys: c.roles,
+        });
+    }
+    problems.sort_by_key(|p| p.line);
     let rows = mapping.len();
     if !problems.is_empty() || dry_run {
         return Ok(ImportReport {

@@ -108,24 +108,35 @@ impl Store {
         if r.rows_affected() == 1 {
             return Ok(Claim::Fresh);
         }
-        let row = sqlx::query(
-            "SELECT request_hash FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-        )
-        .bind(user.0)
-        .bind(key)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db)?;
-        let same_body = match &row {
-            Some(r) => get_str(r, "request_hash")? == request_hash,
-            None => true,
+        // One read of the earlier request: what it was and what it answered.
+        let row = sqlx::query("SELECT method, path, request_hash, status, body FROM idempotency_keys WHERE user_id = $1 AND key = $2")
+            .bind(user.0)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        let Some(r) = row else {
+            // Released between our insert and this read: the other request failed; retry later.
+            return Ok(Claim::InProgress);
         };
-        Ok(match self.idempotent_response(user, key).await? {
-            None => Claim::InProgress,
-            Some(s) if s.method != method || s.path != path || !same_body => Claim::Mismatch,
-            Some(s) if s.status == 0 => Claim::InProgress,
-            Some(s) => Claim::Replay(s),
-        })
+        let stored = StoredResponse {
+            method: get_str(&r, "method")?,
+            path: get_str(&r, "path")?,
+            status: u16::try_from(get_i64(&r, "status")?).unwrap_or(500),
+            body: get_str(&r, "body")?,
+        };
+        Ok(
+            if stored.method != method
+                || stored.path != path
+                || get_str(&r, "request_hash")? != request_hash
+            {
+                Claim::Mismatch
+            } else if stored.status == 0 {
+                Claim::InProgress
+            } else {
+                Claim::Replay(stored)
+            },
+        )
     }
 
     pub async fn complete_idempotency(

@@ -12,8 +12,19 @@ use steward_core::Result;
 
 use crate::{append_audit, db, get_i64, get_str, Store};
 
+/// A stored grant, or `None` for one the code no longer knows (it then grants nothing:
+/// deny by default).
+fn grant_from(r: &sqlx::any::AnyRow) -> Result<Option<Grant>> {
+    Ok(Grant::parse(
+        &get_str(r, "domain")?,
+        &get_str(r, "action")?,
+        &get_str(r, "scope")?,
+    )
+    .ok())
+}
+
 impl Store {
-    async fn grants_of(&self, role_ids: &[i64]) -> Result<HashMap<i64, Vec<Grant>>> {
+    pub(crate) async fn grants_of(&self, role_ids: &[i64]) -> Result<HashMap<i64, Vec<Grant>>> {
         let mut map: HashMap<i64, Vec<Grant>> = HashMap::new();
         if role_ids.is_empty() {
             return Ok(map);
@@ -28,11 +39,7 @@ impl Store {
             .order_by(a("action"), sea_query::Order::Asc);
         for r in self.fetch_all(&q).await? {
             let id = get_i64(&r, "role_id")?;
-            if let Ok(g) = Grant::parse(
-                &get_str(&r, "domain")?,
-                &get_str(&r, "action")?,
-                &get_str(&r, "scope")?,
-            ) {
+            if let Some(g) = grant_from(&r)? {
                 map.entry(id).or_default().push(g);
             }
         }
@@ -93,11 +100,7 @@ impl Store {
         let mut grants = Vec::with_capacity(rows.len());
         for r in rows {
             // A grant the code no longer knows is skipped: deny by default.
-            if let Ok(g) = Grant::parse(
-                &get_str(&r, "domain")?,
-                &get_str(&r, "action")?,
-                &get_str(&r, "scope")?,
-            ) {
+            if let Some(g) = grant_from(&r)? {
                 grants.push(g);
             }
         }
@@ -106,17 +109,6 @@ impl Store {
             cache.insert(role, (version, grants.clone()));
         }
         Ok(grants)
-    }
-
-    async fn role_options_impl(&self, company: CompanyId) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query("SELECT key, name FROM roles WHERE company_id IS NULL OR company_id = $1 ORDER BY builtin DESC, name")
-            .bind(company.0)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((get_str(r, "key")?, get_str(r, "name")?)))
-            .collect()
     }
 
     async fn write_grants(
@@ -215,7 +207,14 @@ impl Store {
 
 impl RoleStore for Store {
     async fn role_options(&self, company: CompanyId) -> Result<Vec<(String, String)>> {
-        self.role_options_impl(company).await
+        let rows = sqlx::query("SELECT key, name FROM roles WHERE company_id IS NULL OR company_id = $1 ORDER BY builtin DESC, name")
+            .bind(company.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((get_str(r, "key")?, get_str(r, "name")?)))
+            .collect()
     }
 
     async fn list_roles(&self, company: CompanyId) -> Result<Vec<Role>> {

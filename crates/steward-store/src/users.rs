@@ -1,7 +1,7 @@
 //! Users and their memberships and roles in a company.
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::Row;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use steward_core::audit::AuditDraft;
 use steward_core::ids::{CompanyId, RoleId, UserId};
 use steward_core::list::{Page, Paging, SortDir};
@@ -218,37 +218,41 @@ impl UserStore for Store {
 
     async fn grants_of_roles(
         &self,
-        company: CompanyId,
+        _company: CompanyId,
         roles: &[RoleId],
     ) -> Result<Vec<steward_core::auth::Grant>> {
-        let mut s = Query::select();
-        s.columns([a("domain"), a("action"), a("scope")])
-            .from_as(a("role_grants"), a("g"))
-            .inner_join(
-                a("roles"),
-                col("roles", "id").equals((a("g"), a("role_id"))),
-            )
-            .and_where(col("g", "role_id").is_in(roles.iter().map(|r| r.0)))
-            .cond_where(
-                Cond::any()
-                    .add(col("roles", "company_id").is_null())
-                    .add(col("roles", "company_id").eq(company.0)),
-            );
-        if roles.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut out = Vec::new();
-        for r in self.fetch_all(&s).await? {
-            // A grant the code no longer knows grants nothing.
-            if let Ok(g) = steward_core::auth::Grant::parse(
-                &get_str(&r, "domain")?,
-                &get_str(&r, "action")?,
-                &get_str(&r, "scope")?,
-            ) {
-                out.push(g);
+        // The ids come from `role_ids`, which only finds roles the company can see.
+        let ids: Vec<i64> = roles.iter().map(|r| r.0).collect();
+        Ok(self
+            .grants_of(&ids)
+            .await?
+            .into_values()
+            .flatten()
+            .collect())
+    }
+
+    async fn taken_logins(
+        &self,
+        usernames: &[String],
+        emails: &[String],
+    ) -> Result<(HashSet<String>, HashSet<String>)> {
+        let (mut taken_u, mut taken_e) = (HashSet::new(), HashSet::new());
+        // Chunks keep every statement far below both databases' bind-parameter limits.
+        for (column, values, out) in [
+            ("username", usernames, &mut taken_u),
+            ("email", emails, &mut taken_e),
+        ] {
+            for chunk in values.chunks(500) {
+                let mut q = Query::select();
+                q.column(a(column))
+                    .from(a("users"))
+                    .and_where(Expr::col(a(column)).is_in(chunk.iter().cloned()));
+                for r in self.fetch_all(&q).await? {
+                    out.insert(get_str(&r, column)?);
+                }
             }
         }
-        Ok(out)
+        Ok((taken_u, taken_e))
     }
 
     async fn list_users(&self, company: CompanyId, q: &UserQuery) -> Result<Page<User>> {

@@ -100,6 +100,26 @@ pub fn request_id(parts: &Parts) -> RequestId {
         .unwrap_or_else(|| RequestId("-".into()))
 }
 
+/// Who is calling from where, for requests that need no session (signing in).
+pub struct Caller {
+    pub ip: Option<String>,
+    pub request_id: RequestId,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Caller {
+            ip: client_ip(parts, state.config.trust_proxy),
+            request_id: request_id(parts),
+        })
+    }
+}
+
 /// The signed-in person behind a page request; unauthenticated requests are sent to the
 /// sign-in page and come back afterwards.
 pub struct PageActor {

@@ -34,10 +34,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(middleware::readyz))
         .fallback(pages::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::csrf,
-        ))
+        .layer(axum::middleware::from_fn(middleware::csrf))
         .layer(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(middleware::request_id))

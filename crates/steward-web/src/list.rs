@@ -164,6 +164,17 @@ impl ListView {
     }
 }
 
+/// An API list's `format`: absent for JSON, `csv` or `xlsx` for a download, anything else
+/// a 422 naming the parameter (pages instead fall back to HTML).
+pub fn api_export_format(format: Option<&str>) -> Result<Option<TableFormat>, steward_core::Error> {
+    format
+        .map(|f| {
+            TableFormat::from_name(f)
+                .ok_or_else(|| steward_core::Error::invalid("format", "must be csv or xlsx"))
+        })
+        .transpose()
+}
+
 /// The filtered rows as a CSV or XLSX download.
 pub fn export(
     format: TableFormat,

@@ -88,7 +88,7 @@ fn same_origin(headers: &HeaderMap) -> Option<bool> {
 /// Refuses a state-changing request that a browser says came from another site. A request
 /// with neither `Sec-Fetch-Site` nor `Origin` passes only when it authenticates with a
 /// bearer token (not a cookie a browser would attach by itself).
-pub async fn csrf(State(_state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn csrf(req: Request, next: Next) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }

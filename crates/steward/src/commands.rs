@@ -258,15 +258,8 @@ async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
             let actor = cli_actor(&store, company).await?;
             let until = until
                 .map(|d| {
-                    chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d")
-                        .map_err(|_| anyhow!("--until must be a date like 2026-12-31"))
-                        .map(|d| {
-                            steward_core::time::Timestamp(
-                                d.and_hms_opt(0, 0, 0)
-                                    .map(|t| t.and_utc().timestamp_micros())
-                                    .unwrap_or(0),
-                            )
-                        })
+                    steward_core::time::Timestamp::start_of_day(&d)
+                        .ok_or_else(|| anyhow!("--until must be a date like 2026-12-31"))
                 })
                 .transpose()?;
             let password = if no_password {

@@ -3,7 +3,6 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::audit::{self, AuditEvent};
-use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 
 use super::{ok, ListOf};
@@ -78,9 +77,7 @@ pub async fn list(
     let err = |e| ApiError::new(e, &a.request_id);
     let params = ListParams::new(pairs);
     let q = crate::pages::audit_query_from(&params).map_err(err)?;
-    if let Some(f) = params.get("format") {
-        let format = steward_io::TableFormat::from_name(f)
-            .ok_or_else(|| err(Error::invalid("format", "must be csv or xlsx")))?;
+    if let Some(format) = crate::list::api_export_format(params.get("format")).map_err(err)? {
         let items = audit::export_events(&state.store, &a.actor, &q)
             .await
             .map_err(err)?;

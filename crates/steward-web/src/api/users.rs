@@ -107,9 +107,7 @@ pub async fn list(
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let q = query(&p).map_err(err)?;
-    if let Some(f) = p.format.as_deref() {
-        let format = steward_io::TableFormat::from_name(f)
-            .ok_or_else(|| err(Error::invalid("format", "must be csv or xlsx")))?;
+    if let Some(format) = crate::list::api_export_format(p.format.as_deref()).map_err(err)? {
         let items = users::export_users(&state.store, &a.actor, &q)
             .await
             .map_err(err)?;

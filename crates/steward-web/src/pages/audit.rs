@@ -55,19 +55,13 @@ pub fn export_row(e: &AuditEvent) -> Vec<String> {
 }
 
 /// Parses `YYYY-MM-DD` as the start of that day (UTC).
+/// A `YYYY-MM-DD` filter as the start of that day (UTC).
 fn day(s: Option<&str>, field: &str) -> Result<Option<steward_core::time::Timestamp>, Error> {
-    match s {
-        None => Ok(None),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(|d| {
-                Some(steward_core::time::Timestamp(
-                    d.and_hms_opt(0, 0, 0)
-                        .map(|t| t.and_utc().timestamp_micros())
-                        .unwrap_or(0),
-                ))
-            })
-            .map_err(|_| Error::invalid(field, "must be a date like 2026-01-31")),
-    }
+    s.map(|d| {
+        steward_core::time::Timestamp::start_of_day(d)
+            .ok_or_else(|| Error::invalid(field, "must be a date like 2026-01-31"))
+    })
+    .transpose()
 }
 
 pub fn query_from(params: &ListParams) -> Result<AuditQuery, Error> {

@@ -1,18 +1,17 @@
 //! Signing in and out, and switching company.
 use askama::Template;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
-use std::net::SocketAddr;
 use steward_core::auth::session::{sign_in, sign_out, switch_company, SignIn};
 use steward_core::ids::CompanyId;
 use steward_core::Error;
 
 use super::{fail, render};
-use crate::auth::{clear_cookie, is_https, session_cookie, PageActor, SESSION_COOKIE};
+use crate::auth::{clear_cookie, is_https, session_cookie, Caller, PageActor, SESSION_COOKIE};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -87,20 +86,11 @@ struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    caller: Caller,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let ip = if state.config.trust_proxy {
-        headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(|s| s.trim().to_string())
-    } else {
-        None
-    }
-    .or_else(|| Some(addr.ip().to_string()));
+    let ip = caller.ip;
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -125,7 +115,7 @@ async fn login(
             let message = match &e {
                 Error::Invalid { message, .. } => message.clone(),
                 Error::Throttled { .. } => e.to_string(),
-                other => crate::error::public_message(other, "login"),
+                other => crate::error::public_message(other, &caller.request_id.0),
             };
             render(
                 &LoginPage::new(&state, f.login, safe_next(&f.next), Some(message)),
