@@ -51,6 +51,22 @@ const EVERYONE_READS: Expect = [
 const EVERYONE_WRITES: Expect = [
     "401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403",
 ];
+/// The books: accountants (and accounting leads, admins) and auditors read them.
+#[rustfmt::skip]
+const LEDGER_READS: Expect = [
+    "401", "2xx", "2xx", "403", "403", "403", "403", "403", "2xx", "2xx",
+];
+/// Entering and correcting: accountants and up; not auditors, not read-only tokens.
+#[rustfmt::skip]
+const LEDGER_WRITES: Expect = [
+    "401", "2xx", "2xx", "403", "403", "403", "403", "403", "403", "403",
+];
+/// Approving, deleting drafts, closing periods, settings: accounting leads and admins
+/// (accounting_lead is not a column here; tests/tests/ledger_api.rs covers it).
+#[rustfmt::skip]
+const LEDGER_LEAD: Expect = [
+    "401", "2xx", "403", "403", "403", "403", "403", "403", "403", "403",
+];
 
 /// What `{id}` stands for in a path.
 #[derive(Debug, Clone, Copy)]
@@ -64,7 +80,22 @@ enum Id {
     FreshRole,
     /// A token the caller just made (the admin's for anonymous and read-only callers).
     OwnToken,
+    /// A ledger account of the company (kept).
+    Account,
+    /// A posted entry of the company (kept).
+    Entry,
+    /// A draft entry made just for this request (by the admin).
+    FreshDraft,
+    /// An entry waiting for approval, made just for this request by an accounting lead.
+    FreshPending,
+    /// A posted entry made just for this request (by the admin).
+    FreshPosted,
 }
+
+/// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
+const MATRIX_MONTH: &str = "2019-06";
+const MATRIX_YEAR: &str = "2018";
+const MATRIX_REPORT: &str = "trial-balance";
 
 /// A valid body, so that the status reflects authorization and not validation.
 #[derive(Debug, Clone, Copy)]
@@ -78,6 +109,21 @@ enum Body {
     NewRole,
     RoleUpdate,
     NewToken,
+    NewAccount,
+    AccountPatch,
+    AccountRows,
+    NewEntry,
+    Batch,
+    DraftUpdate,
+    Reject,
+    Reverse,
+    Reopen,
+    NewJournal,
+    NewCommodity,
+    Rates,
+    LedgerSettings,
+    /// A multipart upload of a small hledger journal.
+    JournalImport,
 }
 
 struct Row {
@@ -122,6 +168,37 @@ const TABLE: &[Row] = &[
     row("GET",    "/api/v1/tokens",              Id::None,       Body::None,       EVERYONE_READS),
     row("POST",   "/api/v1/tokens",              Id::None,       Body::NewToken,   EVERYONE_WRITES),
     row("DELETE", "/api/v1/tokens/{id}",         Id::OwnToken,   Body::None,       EVERYONE_WRITES),
+    row("POST",   "/api/v1/ledger/setup",                  Id::None,         Body::None,           LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/settings",               Id::None,         Body::None,           LEDGER_READS),
+    row("PUT",    "/api/v1/ledger/settings",               Id::None,         Body::LedgerSettings, LEDGER_LEAD),
+    row("GET",    "/api/v1/ledger/accounts",               Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/accounts",               Id::None,         Body::NewAccount,     LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/accounts/{id}",          Id::Account,      Body::None,           LEDGER_READS),
+    row("PATCH",  "/api/v1/ledger/accounts/{id}",          Id::Account,      Body::AccountPatch,   LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/accounts/import",        Id::None,         Body::AccountRows,    LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/accounts/{id}/ledger",   Id::Account,      Body::None,           LEDGER_READS),
+    row("GET",    "/api/v1/ledger/entries",                Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/entries",                Id::None,         Body::NewEntry,       LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/entries/batch",          Id::None,         Body::Batch,          LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/entries/{id}",           Id::Entry,        Body::None,           LEDGER_READS),
+    row("PUT",    "/api/v1/ledger/entries/{id}",           Id::FreshDraft,   Body::DraftUpdate,    LEDGER_WRITES),
+    row("DELETE", "/api/v1/ledger/entries/{id}",           Id::FreshDraft,   Body::None,           LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/entries/{id}/post",      Id::FreshDraft,   Body::None,           LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/entries/{id}/approve",   Id::FreshPending, Body::None,           LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/entries/{id}/reject",    Id::FreshPending, Body::Reject,         LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/entries/{id}/reverse",   Id::FreshPosted,  Body::Reverse,        LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/reports/{kind}",         Id::None,         Body::None,           LEDGER_READS),
+    row("GET",    "/api/v1/ledger/periods",                Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/periods/{month}/close",  Id::None,         Body::None,           LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/periods/{month}/reopen", Id::None,         Body::Reopen,         ADMIN_WRITES),
+    row("POST",   "/api/v1/ledger/years/{year}/close",     Id::None,         Body::None,           LEDGER_LEAD),
+    row("GET",    "/api/v1/ledger/journals",               Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/journals",               Id::None,         Body::NewJournal,     LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/commodities",            Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/commodities",            Id::None,         Body::NewCommodity,   LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/rates",                  Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/rates",                  Id::None,         Body::Rates,          LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/import",                 Id::None,         Body::JournalImport,  LEDGER_WRITES),
 ];
 
 static UNIQUE: AtomicU64 = AtomicU64::new(1);
@@ -172,12 +249,125 @@ struct Fixture {
     admin: reqwest::Client,
     target: i64,
     custom_role: i64,
+    ledger: Option<LedgerFixture>,
+}
+
+/// The books the ledger rows act on: set up, with an approval threshold of 1000.00 so
+/// that an entry above it waits for an approver.
+struct LedgerFixture {
+    /// An accounting lead: authors the pending entries (nobody approves their own).
+    lead: reqwest::Client,
+    account: i64,
+    entry: i64,
+}
+
+/// A small entry (10.00), or one above the approval threshold (5000.00).
+fn ledger_entry(n: u64, big: bool) -> Value {
+    json!({"date": "2026-03-01", "description": format!("Matrix {n}"),
+        "lines": [{"account": "Expenses:Office", "amount": if big { "5000.00" } else { "10.00" }},
+                  {"account": "Assets:Cash"}]})
+}
+
+/// Makes an entry as `client` (`?draft=true` when `draft`) and returns its id and version.
+async fn new_entry(
+    app: &TestApp,
+    client: &reqwest::Client,
+    draft: bool,
+    big: bool,
+    expect: &str,
+) -> (i64, i64) {
+    let r = client
+        .post(app.url(&format!("/api/v1/ledger/entries?draft={draft}")))
+        .json(&ledger_entry(unique(), big))
+        .send()
+        .await
+        .expect("entry");
+    assert_eq!(r.status(), 201, "the fixture makes an entry");
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["status"], expect, "{v}");
+    (
+        v["id"].as_i64().expect("id"),
+        v["version"].as_i64().expect("version"),
+    )
+}
+
+async fn ledger_fixture(app: &TestApp, admin: &reqwest::Client) -> LedgerFixture {
+    let r = admin
+        .post(app.url("/api/v1/ledger/setup"))
+        .send()
+        .await
+        .expect("setup");
+    assert_eq!(r.status(), 200, "the admin sets up the books");
+    let r = admin
+        .post(app.url("/api/v1/ledger/commodities"))
+        .json(&json!({"symbol": "USD", "precision": 2}))
+        .send()
+        .await
+        .expect("commodity");
+    assert_eq!(r.status(), 201);
+    let version = ledger_settings_version(admin, app).await;
+    let r = admin
+        .put(app.url("/api/v1/ledger/settings"))
+        .json(&json_body(Body::LedgerSettings, version))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(r.status(), 200, "the admin sets an approval threshold");
+    add_user(
+        &app.store,
+        app.company,
+        "matrix_lead",
+        PASSWORD,
+        &["accounting_lead"],
+    )
+    .await;
+    let lead = app.api(&app.token("matrix_lead", PASSWORD, false).await);
+    let r = admin
+        .post(app.url("/api/v1/ledger/accounts"))
+        .json(&json!({"name": "Expenses:Matrix:Kept"}))
+        .send()
+        .await
+        .expect("account");
+    assert_eq!(r.status(), 201);
+    let account = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let (entry, _) = new_entry(app, admin, false, false, "posted").await;
+    LedgerFixture {
+        lead,
+        account,
+        entry,
+    }
+}
+
+async fn ledger_settings_version(admin: &reqwest::Client, app: &TestApp) -> i64 {
+    let v: Value = admin
+        .get(app.url("/api/v1/ledger/settings"))
+        .send()
+        .await
+        .expect("settings")
+        .json()
+        .await
+        .expect("json");
+    v["version"].as_i64().expect("version")
+}
+
+async fn account_version(admin: &reqwest::Client, app: &TestApp, id: i64) -> i64 {
+    let v: Value = admin
+        .get(app.url(&format!("/api/v1/ledger/accounts/{id}")))
+        .send()
+        .await
+        .expect("account")
+        .json()
+        .await
+        .expect("json");
+    v["version"].as_i64().expect("version")
 }
 
 fn json_body(body: Body, version: i64) -> Option<Value> {
     let n = unique();
     match body {
-        Body::None | Body::ImportCsv => None,
+        Body::None | Body::ImportCsv | Body::JournalImport => None,
         Body::NewUser => Some(json!({
             "username": format!("new{n}"), "email": format!("new{n}@acme.example"),
             "display_name": format!("New {n}"), "roles": ["employee"]})),
@@ -191,6 +381,35 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
             "name": format!("Kept {n}"), "description": "updated by the matrix",
             "grants": [{"domain": "audit", "action": "read", "scope": "company"}]})),
         Body::NewToken => Some(json!({"name": format!("matrix {n}"), "read_only": false})),
+        Body::NewAccount => Some(json!({"name": format!("Expenses:Matrix:New {n}")})),
+        Body::AccountPatch => {
+            Some(json!({"description": format!("Matrix {n}"), "version": version}))
+        }
+        Body::AccountRows => {
+            Some(json!({"rows": [{"name": format!("Expenses:Matrix:Imported {n}")}]}))
+        }
+        Body::NewEntry => Some(ledger_entry(n, false)),
+        Body::Batch => Some(
+            json!({"entries": [{"key": format!("matrix-{n}"), "entry": ledger_entry(n, false)}]}),
+        ),
+        Body::DraftUpdate => {
+            let mut e = ledger_entry(n, false);
+            e["version"] = json!(version);
+            Some(e)
+        }
+        Body::Reject => Some(json!({"comment": "not this one"})),
+        Body::Reverse => Some(json!({"reason": "entered twice"})),
+        Body::Reopen => Some(json!({"reason": "a late invoice"})),
+        Body::NewJournal => {
+            Some(json!({"code": format!("M{n}"), "name": format!("Matrix {n}"), "kind": "custom"}))
+        }
+        Body::NewCommodity => Some(json!({"symbol": format!("MX{n}"), "precision": 2})),
+        Body::Rates => Some(
+            json!({"rates": [{"date": "2026-01-01", "commodity": "USD", "quote": "EUR", "rate": "0.9"}]}),
+        ),
+        Body::LedgerSettings => Some(
+            json!({"fiscal_year_start_month": 1, "approval_threshold": "1000.00", "version": version}),
+        ),
     }
 }
 
@@ -235,22 +454,42 @@ async fn user_version(f: &Fixture, app: &TestApp, id: i64) -> i64 {
 
 /// Sends one request of the matrix and returns its status.
 async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
+    let ledger = || f.ledger.as_ref().expect("the ledger fixture");
+    let mut entry_version = 0;
     let id = match r.id {
         Id::None => None,
         Id::TargetUser => Some(f.target),
         Id::CustomRole => Some(f.custom_role),
         Id::FreshRole => Some(new_role(&f.admin, app).await),
         Id::OwnToken => Some(new_token(&caller.token_maker, app).await),
-    };
-    let path = match id {
-        Some(id) => r.path.replace("{id}", &id.to_string()),
-        None => {
-            assert!(!r.path.contains('{'), "{} needs an id", r.path);
-            r.path.to_string()
+        Id::Account => Some(ledger().account),
+        Id::Entry => Some(ledger().entry),
+        Id::FreshDraft => {
+            let (id, v) = new_entry(app, &f.admin, true, false, "draft").await;
+            entry_version = v;
+            Some(id)
         }
+        Id::FreshPending => Some(
+            new_entry(app, &ledger().lead, false, true, "pending")
+                .await
+                .0,
+        ),
+        Id::FreshPosted => Some(new_entry(app, &f.admin, false, false, "posted").await.0),
     };
+    let mut path = r
+        .path
+        .replace("{month}", MATRIX_MONTH)
+        .replace("{year}", MATRIX_YEAR)
+        .replace("{kind}", MATRIX_REPORT);
+    if let Some(id) = id {
+        path = path.replace("{id}", &id.to_string());
+    }
+    assert!(!path.contains('{'), "{} needs an id", r.path);
     let version = match r.body {
         Body::UserPatch => user_version(f, app, f.target).await,
+        Body::AccountPatch => account_version(&f.admin, app, ledger().account).await,
+        Body::LedgerSettings => ledger_settings_version(&f.admin, app).await,
+        Body::DraftUpdate => entry_version,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -263,6 +502,19 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         req = req.header("content-type", "text/csv").body(format!(
             "username,email,display_name,roles\nimp{n},imp{n}@acme.example,Imported {n},employee\n"
         ));
+    }
+    if let Body::JournalImport = r.body {
+        let n = unique();
+        let journal = format!(
+            "2026-03-05 Matrix import {n}\n    Expenses:Office    10.00 EUR\n    Assets:Cash\n"
+        );
+        let form = reqwest::multipart::Form::new()
+            .text("format", "hledger")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(journal.into_bytes()).file_name("matrix.journal"),
+            );
+        req = req.multipart(form);
     }
     let resp = req.send().await.expect("request");
     resp.status().as_u16()
@@ -301,10 +553,12 @@ both_databases!(
         let admin_token = app.token(ADMIN, ADMIN_PASSWORD, false).await;
         let admin = app.api(&admin_token);
         let custom_role = new_role(&admin, &app).await;
+        let ledger = ledger_fixture(&app, &admin).await;
         let f = Fixture {
             admin: admin.clone(),
             target: target.0,
             custom_role,
+            ledger: Some(ledger),
         };
 
         // Bearer tokens: anonymous, every role, and a read-only admin token.
@@ -643,6 +897,20 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("GET",  "/roles/{role}",            ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
     ("GET",  "/audit",                   ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
     ("GET",  "/audit?format=csv",        ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    // The books: accounting roles and the admin work in them; the auditor reads them but
+    // gets none of the forms that write; everyone else sees none of them.
+    ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/accounts",         ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/accounts/new",     ["303", "200", "200", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/ledger/entries",          ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/entries/new",      ["303", "200", "200", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/ledger/reports/trial-balance", ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/reports/balance-sheet", ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/reports/income-statement", ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/periods",          ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/journals",         ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/ledger/import",           ["303", "200", "200", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/ledger/settings",         ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
     ("POST", "/users",                   ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("POST", "/users/{user}",            ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("POST", "/users/{user}/roles",      ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
@@ -695,6 +963,7 @@ both_databases!(each_role_sees_only_its_pages, |db| async move {
         admin: admin.clone(),
         target: target.0,
         custom_role: role,
+        ledger: None,
     };
     let mut clients = vec![("anonymous".to_string(), app.browser())];
     for r in ROLES {

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 macro_rules! id_type {
     ($($name:ident),* $(,)?) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
         impl std::fmt::Display for $name {
@@ -14,4 +14,16 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CompanyId, UserId, RoleId, DepartmentId, TokenId, AuditSeq);
+id_type!(
+    CompanyId,
+    UserId,
+    RoleId,
+    DepartmentId,
+    TokenId,
+    AuditSeq,
+    AccountId,
+    CommodityId,
+    JournalId,
+    EntryId,
+    ImportId,
+);

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod company;
 pub mod error;
 pub mod ids;
+pub mod jobs;
+pub mod ledger;
 pub mod list;
 pub mod money;
 pub mod roles;

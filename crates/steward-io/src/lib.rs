@@ -40,6 +40,7 @@
 //! # Ok::<(), steward_io::WriteError>(())
 //! ```
 
+pub mod journal;
 pub mod table;
 
 pub use table::{

@@ -53,6 +53,17 @@ pub const TABLES: &[&str] = &[
     "idempotency_keys",
     "jobs",
     "settings",
+    "ledger_settings",
+    "ledger_commodities",
+    "ledger_accounts",
+    "ledger_journals",
+    "ledger_sequences",
+    "ledger_imports",
+    "ledger_entries",
+    "ledger_postings",
+    "ledger_balances",
+    "ledger_periods",
+    "ledger_rates",
     "steward_schema",
 ];
 

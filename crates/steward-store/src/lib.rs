@@ -10,6 +10,8 @@ mod auth;
 pub mod backup;
 mod company;
 pub mod idempotency;
+mod jobs;
+mod ledger;
 mod migrate;
 mod roles;
 mod sql;

@@ -1,6 +1,7 @@
 //! `steward backup` / `steward restore` at the store level: round trips SQLite ⇄ SQLite,
 //! SQLite ⇄ PostgreSQL (when `STEWARD_TEST_PG` names a server), refusals, damaged archives
 //! and files.
+use chrono::NaiveDate;
 use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -13,7 +14,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use steward_core::audit::{AuditDraft, AuditStore};
 use steward_core::auth::session::{cli_actor, sign_in, SessionConfig, SignIn};
 use steward_core::company::create_company;
-use steward_core::ids::{CompanyId, UserId};
+use steward_core::ids::{AccountId, CommodityId, CompanyId, JournalId, UserId};
+use steward_core::ledger::{
+    AccountName, AccountType, BalanceQuery, EntrySource, EntryStatus, ImportSetup, JournalKind,
+    LedgerSettings, LedgerStore, Line, NewAccount, NewEntry, NewRate, PeriodStatus,
+};
 use steward_core::users::{create_user, NewUser, NewUserRecord, UserStore};
 use steward_core::Error;
 use steward_store::backup::{self, Manifest, TABLES};
@@ -221,7 +226,217 @@ async fn seed(store: &Store, many: usize) -> (CompanyId, UserId) {
             .await
             .expect("setting");
     }
+    seed_ledger(store, company, admin).await;
     (company, admin)
+}
+
+fn ledger_line(account: AccountId, commodity: CommodityId, amount: i64) -> Line {
+    Line {
+        account_id: account,
+        account: String::new(),
+        commodity_id: commodity,
+        commodity: String::new(),
+        amount,
+        cost: None,
+        department_id: None,
+        project: String::new(),
+        memo: String::new(),
+    }
+}
+
+fn ledger_entry(journal: JournalId, date: &str, lines: Vec<Line>) -> NewEntry {
+    NewEntry {
+        journal_id: journal,
+        date: NaiveDate::parse_from_str(date, "%Y-%m-%d").expect("date"),
+        reference: "INV «1»".into(),
+        description: "Büro 'Material' \"x\"".into(),
+        comment: "line\nbreak".into(),
+        lines,
+        client_key: None,
+        reverses: None,
+    }
+}
+
+/// Ledger rows in every ledger table: settings, commodities, accounts (with parents),
+/// journals and their sequences, posted entries with postings and balances, a draft, a
+/// reversal, an import, a closed period and a rate.
+async fn seed_ledger(store: &Store, company: CompanyId, admin: UserId) {
+    let ev = |what: &str| {
+        AuditDraft::system("cli", None, what, None, "create", json!({})).in_company(company)
+    };
+    store
+        .save_ledger_settings(
+            company,
+            &LedgerSettings {
+                fiscal_year_start_month: 4,
+                approval_threshold: Some(1_000_000),
+                version: 0,
+            },
+            ev("ledger_settings"),
+        )
+        .await
+        .expect("ledger settings");
+    let eur = store
+        .insert_commodity(company, "EUR", 2, "Euro", ev("commodity"))
+        .await
+        .expect("EUR");
+    let usd = store
+        .insert_commodity(company, "USD", 2, "Dollar", ev("commodity"))
+        .await
+        .expect("USD");
+    let gj = store
+        .insert_journal(
+            company,
+            "GJ",
+            "General",
+            JournalKind::General,
+            ev("journal"),
+        )
+        .await
+        .expect("journal");
+    let account = |name: &str, code: Option<&str>| NewAccount {
+        name: AccountName::parse(name).expect("name"),
+        code: code.map(str::to_string),
+        kind: AccountType::from_name(name).unwrap_or(AccountType::Asset),
+        commodity_id: None,
+        description: "ümlaut".into(),
+    };
+    let ids = store
+        .insert_accounts(
+            company,
+            &[
+                account("Assets", None),
+                account("Assets:Bank", Some("1200")),
+                account("Income", None),
+                account("Income:Sales", Some("4000")),
+            ],
+            vec![ev("account")],
+        )
+        .await
+        .expect("accounts");
+    let (bank, sales) = (ids[1], ids[3]);
+    let posted = store
+        .insert_entries(
+            company,
+            &[
+                ledger_entry(
+                    gj,
+                    "2026-01-15",
+                    vec![
+                        ledger_line(bank, eur, 12_345),
+                        ledger_line(sales, eur, -12_345),
+                    ],
+                ),
+                ledger_entry(
+                    gj,
+                    "2026-05-02",
+                    vec![ledger_line(bank, usd, 500), ledger_line(sales, usd, -500)],
+                ),
+            ],
+            EntryStatus::Posted,
+            Some(admin),
+            vec![ev("entry")],
+        )
+        .await
+        .expect("posted entries");
+    let mut reversal = ledger_entry(
+        gj,
+        "2026-01-20",
+        vec![
+            ledger_line(bank, eur, -12_345),
+            ledger_line(sales, eur, 12_345),
+        ],
+    );
+    reversal.reverses = Some(posted[0].0);
+    reversal.client_key = Some("rev-1".into());
+    store
+        .insert_entries(
+            company,
+            &[reversal],
+            EntryStatus::Posted,
+            Some(admin),
+            vec![ev("entry")],
+        )
+        .await
+        .expect("reversal");
+    store
+        .insert_entries(
+            company,
+            &[ledger_entry(
+                gj,
+                "2026-06-01",
+                vec![ledger_line(bank, eur, 1), ledger_line(sales, eur, -1)],
+            )],
+            EntryStatus::Draft,
+            Some(admin),
+            vec![ev("entry")],
+        )
+        .await
+        .expect("draft");
+    store
+        .import_entries(
+            company,
+            ImportSetup {
+                commodities: vec![("CHF".into(), 2)],
+                accounts: vec![(
+                    AccountName::parse("Assets:Cash").expect("name"),
+                    AccountType::Asset,
+                )],
+                journal_id: Some(gj),
+                file_name: "old books.journal".into(),
+                sha256: "ab".repeat(32),
+                format: "hledger".into(),
+                rates: vec![],
+            },
+            Some(admin),
+            move |ids| {
+                ImportOnce(Some(vec![ledger_entry(
+                    ids.journal_id,
+                    "2025-02-03",
+                    vec![
+                        ledger_line(ids.accounts["Assets:Cash"], ids.commodities["CHF"], 700),
+                        ledger_line(ids.accounts["Income:Sales"], ids.commodities["CHF"], -700),
+                    ],
+                )]))
+            },
+            ev("import"),
+        )
+        .await
+        .expect("import");
+    store
+        .set_period(
+            company,
+            202502,
+            PeriodStatus::Closed,
+            "admin",
+            "year end",
+            ev("period"),
+        )
+        .await
+        .expect("period");
+    store
+        .upsert_rates(
+            company,
+            &[NewRate {
+                date: NaiveDate::from_ymd_opt(2026, 1, 1).expect("date"),
+                commodity_id: usd,
+                quote_id: eur,
+                rate: "0.9231".into(),
+                source: "ecb".into(),
+            }],
+            ev("rate"),
+        )
+        .await
+        .expect("rates");
+}
+
+/// One batch, then the end.
+struct ImportOnce(Option<Vec<NewEntry>>);
+
+impl EntrySource for ImportOnce {
+    async fn next_batch(&mut self) -> steward_core::Result<Option<Vec<NewEntry>>> {
+        Ok(self.0.take())
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -335,6 +550,63 @@ async fn check_usable(store: &Store, source: &Manifest) {
         )
         .await
         .expect("a new user after restore");
+    // The ledger goes on where it stopped: fresh ids, the next number, balances added to.
+    let company = CompanyId(1);
+    let accounts = store.all_accounts(company).await.expect("accounts");
+    let find = |n: &str| {
+        accounts
+            .iter()
+            .find(|a| a.name.as_str() == n)
+            .map(|a| a.id)
+            .expect("account")
+    };
+    let eur = store
+        .commodities(company)
+        .await
+        .expect("commodities")
+        .into_iter()
+        .find(|c| c.symbol == "EUR")
+        .expect("EUR");
+    let gj = store.journals(company).await.expect("journals")[0].id;
+    let entries_before = rows(source, "ledger_entries") as i64;
+    let ids = store
+        .insert_entries(
+            company,
+            &[ledger_entry(
+                gj,
+                "2026-02-01",
+                vec![
+                    ledger_line(find("Assets:Bank"), eur.id, 5),
+                    ledger_line(find("Income:Sales"), eur.id, -5),
+                ],
+            )],
+            EntryStatus::Posted,
+            None,
+            vec![],
+        )
+        .await
+        .expect("a new entry after restore");
+    assert_eq!(
+        ids[0].0 .0,
+        entries_before + 1,
+        "the next entry id follows the restored ones"
+    );
+    let e = store
+        .get_entry(company, ids[0].0)
+        .await
+        .expect("get")
+        .expect("entry");
+    // FY starts in April: Jan-Feb 2026 is FY 2026, which had two entries.
+    assert_eq!(e.number.as_deref(), Some("GJ-2026-000003"));
+    let bal = store
+        .balances(company, &BalanceQuery::default())
+        .await
+        .expect("balances");
+    let bank = bal
+        .iter()
+        .find(|r| r.account_id == find("Assets:Bank") && r.commodity_id == eur.id)
+        .expect("bank");
+    assert_eq!(bank.amount, 5);
     let verified = store.verify().await.expect("verify");
     assert!(
         verified.is_ok(),

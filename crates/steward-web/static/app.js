@@ -187,3 +187,32 @@
     }
   });
 })();
+
+/* ===================== Ledger (Books) ===================== */
+/* The entry form's "Add line": with htmx it fetches one more row from
+   /ledger/entries/line?i=N, N being the number of rows there are; without JavaScript
+   the same button submits the form, which comes back with one more row. */
+(function () {
+  "use strict";
+
+  var doc = document;
+
+  doc.addEventListener("htmx:configRequest", function (ev) {
+    var elt = ev.detail && ev.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-entry-lines")) return;
+    var body = doc.querySelector(elt.getAttribute("data-entry-lines"));
+    ev.detail.parameters.i = body ? String(body.rows.length) : "0";
+    // The button's own name=value is for the round trip without JavaScript.
+    delete ev.detail.parameters.action;
+  });
+
+  // Keyboard users continue in the new row.
+  doc.addEventListener("htmx:afterSwap", function (ev) {
+    var target = ev.detail && ev.detail.target;
+    if (!target || target.id !== "entry-lines") return;
+    var rows = target.rows;
+    if (!rows || !rows.length) return;
+    var input = rows[rows.length - 1].querySelector("input:not([type=hidden])");
+    if (input) input.focus();
+  });
+})();

@@ -85,7 +85,7 @@ async fn run_wrk(url: &str, header: &str, connections: u32, seconds: u32) -> any
 }
 
 /// Replaces the database name of a PostgreSQL URL.
-fn with_database(url: &str, db: &str) -> String {
+pub(crate) fn with_database(url: &str, db: &str) -> String {
     let (base, query) = url
         .split_once('?')
         .map_or((url, None), |(b, q)| (b, Some(q)));
@@ -103,7 +103,7 @@ fn with_database(url: &str, db: &str) -> String {
     }
 }
 
-async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
+pub(crate) async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut c = sqlx::AnyConnection::connect(url).await?;

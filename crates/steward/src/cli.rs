@@ -59,6 +59,11 @@ pub enum Command {
         /// The archive written by `steward backup`
         file: PathBuf,
     },
+    /// The general ledger: import and export plain-text journals.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Accounting reports: trial balance, balance sheet, income statement, an account's ledger.
+    Report(ReportArgs),
     /// Measure speed (see docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -80,6 +85,148 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         signins: u32,
     },
+    /// Import a generated hledger journal with Steward, hledger and ledger; time the
+    /// trial balance, the balance sheet and an account's ledger; post entries through the API.
+    /// Uses temporary SQLite databases, or fresh databases in the PostgreSQL of --database-url.
+    Ledger(BenchLedgerArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchLedgerArgs {
+    /// Transactions per generated journal, comma separated
+    #[arg(long, value_delimiter = ',', default_value = "10000,100000,1000000")]
+    pub sizes: Vec<usize>,
+    /// Accounts in the generated journals
+    #[arg(long, default_value_t = 60)]
+    pub accounts: usize,
+    /// Also run the many-accounts case: 1,500 accounts, 100,000 transactions
+    #[arg(long)]
+    pub many_accounts: bool,
+    /// Do not run hledger and ledger (Steward only)
+    #[arg(long)]
+    pub skip_peers: bool,
+    /// Seconds per API measurement (0: skip the API part)
+    #[arg(long, default_value_t = 10)]
+    pub api_seconds: u32,
+    /// Concurrent clients posting single entries
+    #[arg(long, default_value_t = 20)]
+    pub clients: usize,
+    /// Iterations of each in-process report timing
+    #[arg(long, default_value_t = 30)]
+    pub iterations: usize,
+    /// Keep the generated journals and databases in this folder (default: a temporary one, removed)
+    #[arg(long)]
+    pub keep_in: Option<PathBuf>,
+}
+
+/// A plain-text journal dialect.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalFormat {
+    Hledger,
+    Ledger,
+    Beancount,
+}
+
+/// A dialect Steward can write.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Hledger,
+    Beancount,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCommand {
+    /// Import a plain-text journal (all of it or nothing). Accounts and commodities it names
+    /// are created; errors read `FILE:LINE: what is wrong`.
+    Import {
+        /// The journal file (included files are read relative to it)
+        file: PathBuf,
+        /// Its dialect [default: from the extension: .journal/.hledger, .ledger/.dat, .beancount/.bean]
+        #[arg(long, value_enum)]
+        format: Option<JournalFormat>,
+        /// Check everything, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Journal code for the entries [default: the general journal]
+        #[arg(long)]
+        journal: Option<String>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Write every posted entry as a plain-text journal.
+    Export {
+        #[arg(long, value_enum, default_value = "hledger")]
+        format: ExportFormat,
+        /// The file to write [default: standard output]
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportName {
+    TrialBalance,
+    BalanceSheet,
+    IncomeStatement,
+    /// One account's postings with running balances (needs --account)
+    GeneralLedger,
+}
+
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportFormat {
+    /// An aligned table for people
+    Table,
+    /// Comma separated (trial balance: `account,commodity,amount`)
+    Csv,
+    /// The report as JSON
+    Json,
+    /// An Excel workbook (needs -o)
+    Xlsx,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReportArgs {
+    #[arg(value_enum)]
+    pub report: ReportName,
+    /// Balances up to and including this day (YYYY-MM-DD) [default: every posted entry]
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// First day (YYYY-MM-DD)
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD)
+    #[arg(long)]
+    pub to: Option<String>,
+    /// general-ledger: the account's full name (e.g. Assets:Bank:Checking) or code
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Comparative columns: none, months, quarters, years or last-year
+    #[arg(long)]
+    pub compare: Option<String>,
+    /// Columns by dimension: none, department or project
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Convert every amount into this commodity at the company's rates
+    #[arg(long)]
+    pub convert: Option<String>,
+    /// Statements: show parent accounts with the sums of their children
+    #[arg(long)]
+    pub tree: bool,
+    /// general-ledger: at most this many rows [default: all]
+    #[arg(long)]
+    pub limit: Option<u64>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    /// The file to write [default: standard output]
+    #[arg(short = 'o', long)]
+    pub output: Option<PathBuf>,
+    /// Company id [default: the first]
+    #[arg(long)]
+    pub company: Option<i64>,
 }
 
 #[derive(Args, Debug)]

@@ -44,7 +44,7 @@ async fn open(cfg: &Loaded) -> anyhow::Result<Store> {
 }
 
 /// Opens and migrates, saying what it did.
-async fn open_migrated(cfg: &Loaded) -> anyhow::Result<Store> {
+pub(crate) async fn open_migrated(cfg: &Loaded) -> anyhow::Result<Store> {
     let store = open(cfg).await?;
     let report = store.migrate().await.map_err(|e| anyhow!("{e}"))?;
     if report.applied.is_empty() {
@@ -66,7 +66,7 @@ async fn open_migrated(cfg: &Loaded) -> anyhow::Result<Store> {
 }
 
 /// The CLI acts in a company: the one named, or the first.
-async fn cli_actor(store: &Store, company: Option<i64>) -> anyhow::Result<Actor> {
+pub(crate) async fn cli_actor(store: &Store, company: Option<i64>) -> anyhow::Result<Actor> {
     let companies = store.companies_of_all().await.map_err(|e| anyhow!("{e}"))?;
     let c = match company {
         Some(id) => companies
@@ -78,7 +78,7 @@ async fn cli_actor(store: &Store, company: Option<i64>) -> anyhow::Result<Actor>
             .next()
             .ok_or_else(|| anyhow!("no company yet: run `steward init` first"))?,
     };
-    Ok(Actor::system(c.id, &c.name))
+    Ok(Actor::system(c.id, &c.name).with_currency(&c.currency))
 }
 
 fn password_from(env: &str, prompt: &str) -> anyhow::Result<String> {
@@ -125,7 +125,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let company = create_company(&store, "cli", &a.company, &a.currency)
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            let actor = Actor::system(company, &a.company);
+            let actor =
+                Actor::system(company, &a.company).with_currency(&a.currency.to_uppercase());
+            steward_core::ledger::service::set_up_books(&store, &actor, true)
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
             let input = NewUser {
                 username: a.admin_username.clone(),
                 email: a.admin_email,
@@ -209,6 +213,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::Ledger(args)) => {
+            let database_url = cli
+                .global
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
+            crate::bench_ledger::run(args, database_url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Ledger(c) => crate::ledger_cli::ledger(&cfg, c).await,
+        Command::Report(a) => crate::ledger_cli::report(&cfg, a).await,
         Command::Backup { file } => {
             let store = open_migrated(&cfg).await?;
             let mut out = std::fs::File::create(&file)

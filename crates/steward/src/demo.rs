@@ -54,9 +54,15 @@ pub async fn prepare(store: &Store, demo: bool) -> anyhow::Result<bool> {
     if store.has_companies().await.map_err(|e| anyhow!("{e}"))? {
         bail!("refusing to seed demo data: this database already holds real data (a company that is not the demo). Use another --data folder or database.");
     }
-    seed(store)
-        .await
-        .map_err(|e| anyhow!("seeding the demo failed: {e}"))?;
+    seed(store).await.map_err(|e| {
+        let details: Vec<String> = e
+            .field_errors()
+            .iter()
+            .take(5)
+            .map(|f| f.to_string())
+            .collect();
+        anyhow!("seeding the demo failed: {e} {}", details.join("; "))
+    })?;
     Ok(true)
 }
 
@@ -140,6 +146,9 @@ async fn seed(store: &Store) -> steward_core::Result<()> {
         .in_company(labs),
     )
     .await?;
+    crate::demo_books::seed(store, company, ids[0], ids[1]).await?;
+    let labs_admin = crate::demo_books::actor(labs, "USD", ids[0], "admin", "admin");
+    steward_core::ledger::service::set_up_books(store, &labs_admin, true).await?;
     store
         .set_setting(
             DEMO_KEY,

@@ -3,10 +3,13 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_ledger;
 mod cli;
 mod commands;
 mod config;
 mod demo;
+mod demo_books;
+mod ledger_cli;
 
 use clap::Parser;
 

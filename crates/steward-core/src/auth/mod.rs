@@ -189,6 +189,12 @@ impl Actor {
         }
     }
 
+    /// The company's currency (the CLI actor knows only the company id until told).
+    pub fn with_currency(mut self, currency: &str) -> Actor {
+        self.company_currency = currency.to_string();
+        self
+    }
+
     /// The widest scope at which the actor holds `perm`, if any.
     pub fn scope_for(&self, perm: Permission) -> Option<Scope> {
         if self.read_only && !perm.action.is_read() {

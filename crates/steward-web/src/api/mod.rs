@@ -2,6 +2,7 @@
 //! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
+mod ledger;
 mod me;
 mod roles;
 mod tokens;
@@ -69,6 +70,41 @@ pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::verify))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(ledger::books::setup))
+        .routes(routes!(
+            ledger::books::settings,
+            ledger::books::update_settings
+        ))
+        .routes(routes!(ledger::accounts::list, ledger::accounts::create))
+        .routes(routes!(ledger::accounts::get, ledger::accounts::update))
+        .routes(ledger::large_body(routes!(ledger::accounts::import)))
+        .routes(routes!(ledger::accounts::ledger))
+        .routes(routes!(ledger::entries::list, ledger::entries::create))
+        .routes(routes!(ledger::entries::batch))
+        .routes(routes!(
+            ledger::entries::get,
+            ledger::entries::update,
+            ledger::entries::delete
+        ))
+        .routes(routes!(ledger::entries::post))
+        .routes(routes!(ledger::entries::approve))
+        .routes(routes!(ledger::entries::reject))
+        .routes(routes!(ledger::entries::reverse))
+        .routes(routes!(ledger::reports::report))
+        .routes(routes!(ledger::books::periods))
+        .routes(routes!(ledger::books::close_period))
+        .routes(routes!(ledger::books::reopen_period))
+        .routes(routes!(ledger::books::close_year))
+        .routes(routes!(
+            ledger::books::journals,
+            ledger::books::create_journal
+        ))
+        .routes(routes!(
+            ledger::books::commodities,
+            ledger::books::create_commodity
+        ))
+        .routes(routes!(ledger::books::rates, ledger::books::set_rates))
+        .routes(ledger::large_body(routes!(ledger::books::import_journal)))
         .split_for_parts();
     let router = router
         .layer(axum::middleware::from_fn_with_state(
@@ -224,19 +260,21 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let Some(key) = req
-        .headers()
-        .get("idempotency-key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-    else {
-        return next.run(req).await;
-    };
     let rid = req
         .extensions()
         .get::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId("-".into()));
+    let Some(raw) = req.headers().get("idempotency-key") else {
+        return next.run(req).await;
+    };
+    // A key we cannot read must not be treated as no key: the retry would run twice.
+    let Ok(key) = raw.to_str().map(str::to_string) else {
+        return problem_response(
+            &Error::invalid("Idempotency-Key", "must be printable ASCII"),
+            &rid.0,
+        );
+    };
     if key.is_empty() || key.len() > 200 {
         return problem_response(
             &Error::invalid("Idempotency-Key", "must be 1 to 200 characters"),

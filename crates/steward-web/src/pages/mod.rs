@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod home;
+mod ledger;
 mod profile;
 mod roles;
 mod users;
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(roles::router())
         .merge(audit::router())
         .merge(profile::router())
+        .merge(ledger::router())
         .with_state(state)
 }
 
@@ -64,8 +66,13 @@ impl Chrome {
 
 /// The navigation a person sees: only what they may use.
 pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, Option<Permission>); 5] = [
+    let items: [(&'static str, &'static str, Option<Permission>); 6] = [
         ("/", "Home", None),
+        (
+            "/ledger",
+            "Books",
+            Some(Permission::new(Domain::Accounting, Action::Read)),
+        ),
         (
             "/users",
             "Users",

@@ -1,0 +1,125 @@
+//! The general ledger's pages ("Books"): overview, chart of accounts, entries and their
+//! workflow (draft, approval, posting, reversal), reports with drill-down, periods and
+//! year-end close, journals, commodities, rates, settings and journal import. Every
+//! handler goes through `steward_core::ledger::{service, report}`, which authorize.
+mod accounts;
+mod entries;
+mod import;
+mod overview;
+mod periods;
+mod reports;
+mod setup;
+
+use axum::Router;
+use steward_core::auth::{Action, Actor, Domain, Permission};
+use steward_core::error::FieldError;
+use steward_core::Error;
+
+use super::NavItem;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(overview::router())
+        .merge(accounts::router())
+        .merge(entries::router())
+        .merge(reports::router())
+        .merge(periods::router())
+        .merge(setup::router())
+        .merge(import::router())
+}
+
+pub(crate) fn perm(action: Action) -> Permission {
+    Permission::new(Domain::Accounting, action)
+}
+
+/// Whether to offer an action; the service decides for real.
+pub(crate) fn can(actor: &Actor, action: Action) -> bool {
+    actor.can(perm(action))
+}
+
+pub(crate) fn is_invalid(e: &Error) -> bool {
+    matches!(e, Error::Invalid { .. } | Error::InvalidMany(_))
+}
+
+/// The ledger's own navigation, shown on every ledger page.
+pub(crate) fn subnav(current: &str) -> Vec<NavItem> {
+    const ITEMS: &[(&str, &str)] = &[
+        ("/ledger", "Overview"),
+        ("/ledger/accounts", "Accounts"),
+        ("/ledger/entries", "Entries"),
+        ("/ledger/reports/trial-balance", "Trial balance"),
+        ("/ledger/reports/balance-sheet", "Balance sheet"),
+        ("/ledger/reports/income-statement", "Income statement"),
+        ("/ledger/periods", "Periods"),
+        ("/ledger/journals", "Journals"),
+        ("/ledger/commodities", "Commodities"),
+        ("/ledger/rates", "Rates"),
+        ("/ledger/settings", "Settings"),
+        ("/ledger/import", "Import"),
+    ];
+    ITEMS
+        .iter()
+        .map(|(href, label)| NavItem {
+            href,
+            label,
+            current: if *href == "/ledger" {
+                current == "/ledger"
+            } else {
+                current.starts_with(href)
+            },
+        })
+        .collect()
+}
+
+/// The value of a form or query field (empty when absent).
+pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// `Some(trimmed)` unless blank.
+pub(crate) fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+pub(crate) fn find_error(errors: &[FieldError], field: &str) -> Option<String> {
+    super::field_error(errors, field)
+}
+
+/// Turns any error into field errors for a form: field errors as they are, a conflict
+/// under `fallback` (so it shows beside the form instead of on an error page).
+pub(crate) fn form_errors(e: &Error, fallback: &str) -> Option<Vec<FieldError>> {
+    match e {
+        Error::Invalid { .. } | Error::InvalidMany(_) => Some(e.field_errors()),
+        Error::Conflict { message } => Some(vec![FieldError {
+            field: fallback.to_string(),
+            message: message.clone(),
+        }]),
+        _ => None,
+    }
+}
+
+/// Amounts as they are shown: the commodity's places, a minus for negatives.
+pub(crate) fn amount(minor: i64, precision: u8) -> String {
+    steward_core::money::format_minor(minor, precision)
+}
+
+/// A same-site link with a query string.
+pub(crate) fn href_with(path: &str, pairs: &[(&str, String)]) -> String {
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, v.as_str()))
+        .collect();
+    let q = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    if q.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{q}")
+    }
+}
