@@ -16,5 +16,6 @@ pub mod roles;
 pub mod time;
 pub mod tokens;
 pub mod users;
+pub mod work;
 
 pub use error::{Error, Result};

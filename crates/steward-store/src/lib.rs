@@ -17,6 +17,7 @@ mod roles;
 mod sql;
 mod tokens;
 mod users;
+mod work;
 
 pub use migrate::{MigrateReport, LATEST_VERSION};
 

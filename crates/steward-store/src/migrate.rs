@@ -31,9 +31,33 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_jobs.sql"),
         postgres: include_str!("../migrations/postgres/0003_jobs.sql"),
     },
+    Migration {
+        version: 4,
+        name: "tasks",
+        sqlite: include_str!("../migrations/sqlite/0004_tasks.sql"),
+        postgres: include_str!("../migrations/postgres/0004_tasks.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "approvals",
+        sqlite: include_str!("../migrations/sqlite/0005_approvals.sql"),
+        postgres: include_str!("../migrations/postgres/0005_approvals.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "cases",
+        sqlite: include_str!("../migrations/sqlite/0006_cases.sql"),
+        postgres: include_str!("../migrations/postgres/0006_cases.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "notifications",
+        sqlite: include_str!("../migrations/sqlite/0007_notifications.sql"),
+        postgres: include_str!("../migrations/postgres/0007_notifications.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 3;
+pub const LATEST_VERSION: i64 = 7;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

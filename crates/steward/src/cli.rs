@@ -38,6 +38,8 @@ pub enum Command {
     Init(InitArgs),
     /// Run the web server (pages, API, background work).
     Serve(ServeArgs),
+    /// Run background jobs (reminders, recurrence, SLA timers, e-mail) without serving pages.
+    Worker(WorkerArgs),
     /// Bring the database schema up to date.
     Migrate,
     /// Manage users.
@@ -253,6 +255,19 @@ pub struct ServeArgs {
     /// Address to listen on [env: STEWARD_ADDR] [default: 127.0.0.1:8080]
     #[arg(long)]
     pub addr: Option<String>,
+    /// Serve pages only; leave background jobs to `steward worker` processes
+    #[arg(long)]
+    pub no_worker: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WorkerArgs {
+    /// Jobs run at the same time
+    #[arg(long, default_value_t = 4)]
+    pub concurrency: usize,
+    /// Seconds between looks at the queue when it is empty
+    #[arg(long, default_value_t = 2)]
+    pub poll_secs: u64,
 }
 
 #[derive(Subcommand, Debug)]

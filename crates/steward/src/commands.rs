@@ -5,6 +5,7 @@ use steward_core::auth::session::SessionConfig;
 use steward_core::auth::Actor;
 use steward_core::company::{create_company, CompanyStore};
 use steward_core::ids::CompanyId;
+use steward_core::jobs::JobStore;
 use steward_core::users::{self, NewUser, UserQuery, UserStore};
 use steward_core::{audit, tokens};
 use steward_store::{ConnectOptions, Store};
@@ -150,7 +151,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             open_migrated(&cfg).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve(s) => serve(cfg, s.demo).await,
+        Command::Serve(s) => serve(cfg, s.demo, !s.no_worker).await,
+        Command::Worker(w) => {
+            let store = open_migrated(&cfg).await?;
+            let config = crate::worker::worker_config(w.concurrency, w.poll_secs);
+            eprintln!(
+                "Steward worker {} is running (press Ctrl-C to stop)",
+                config.id.as_str()
+            );
+            let report = crate::worker::run_worker(store.clone(), config, shutdown_signal()).await;
+            store.close().await;
+            eprintln!(
+                "Steward worker stopped: {} jobs done, {} failed.",
+                report.succeeded, report.failed
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::User(u) => user(&cfg, u).await,
         Command::Token(TokenCommand::Create {
             username,
@@ -371,7 +387,7 @@ async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn serve(cfg: Loaded, demo: bool) -> anyhow::Result<ExitCode> {
+async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<ExitCode> {
     let store = open_migrated(&cfg).await?;
     let is_demo = crate::demo::prepare(&store, demo).await?;
     let web = steward_web::WebConfig {
@@ -389,15 +405,32 @@ async fn serve(cfg: Loaded, demo: bool) -> anyhow::Result<ExitCode> {
         eprintln!("Demo company: sign in as admin, accountant, hr, it, buyer, employee, frontoffice or auditor with the password `demo`.");
     }
     let housekeeping = tokio::spawn(housekeeping(store.clone(), web.session.clone()));
+    let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
+    let worker = with_worker.then(|| {
+        let config = crate::worker::worker_config(4, 2);
+        tokio::spawn(crate::worker::run_worker(
+            store.clone(),
+            config,
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            },
+        ))
+    });
     let state = steward_web::AppState::new(store.clone(), web);
-    steward_web::serve(listener, state, shutdown_signal()).await?;
+    let served = steward_web::serve(listener, state, shutdown_signal()).await;
+    let _ = stop_worker.send(true);
+    if let Some(worker) = worker {
+        let _ = worker.await;
+    }
     housekeeping.abort();
+    served?;
     store.close().await;
     eprintln!("Steward stopped.");
     Ok(ExitCode::SUCCESS)
 }
 
-/// Removes expired sessions and old idempotency keys every ten minutes.
+/// Removes expired sessions, old idempotency keys and month-old finished jobs every ten
+/// minutes.
 async fn housekeeping(store: Store, session: SessionConfig) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
@@ -414,6 +447,9 @@ async fn housekeeping(store: Store, session: SessionConfig) {
         }
         if let Err(e) = store.purge_idempotency(now.plus_secs(-86_400)).await {
             tracing::warn!(error = %e, "idempotency clean-up failed");
+        }
+        if let Err(e) = store.purge_done(now.plus_secs(-30 * 86_400)).await {
+            tracing::warn!(error = %e, "finished-jobs clean-up failed");
         }
         if let Err(e) = store.optimize().await {
             tracing::warn!(error = %e, "refreshing planner statistics failed");

@@ -10,6 +10,7 @@ mod config;
 mod demo;
 mod demo_books;
 mod ledger_cli;
+mod worker;
 
 use clap::Parser;
 

@@ -189,6 +189,12 @@ impl Actor {
         }
     }
 
+    /// The user to record as a record's author: none for the command-line operator, who is
+    /// not a user row.
+    pub fn author(&self) -> Option<UserId> {
+        (self.user_id.0 != 0).then_some(self.user_id)
+    }
+
     /// The company's currency (the CLI actor knows only the company id until told).
     pub fn with_currency(mut self, currency: &str) -> Actor {
         self.company_currency = currency.to_string();

@@ -904,7 +904,7 @@ pub async fn import_journal(
         .import_entries(
             actor.company_id,
             plan.setup,
-            Some(actor.user_id),
+            actor.author(),
             make_source,
             audit,
         )

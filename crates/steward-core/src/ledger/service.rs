@@ -784,7 +784,7 @@ pub async fn create_entry(
             actor.company_id,
             std::slice::from_ref(&entry),
             status,
-            Some(actor.user_id),
+            actor.author(),
             vec![audit],
         )
         .await?;
@@ -902,7 +902,7 @@ pub async fn post_batch(
             actor.company_id,
             &entries,
             EntryStatus::Posted,
-            Some(actor.user_id),
+            actor.author(),
             vec![audit],
         )
         .await?;
@@ -1046,7 +1046,7 @@ pub async fn approve_entry(
             id,
             EntryStatus::Pending,
             EntryStatus::Posted,
-            Some(actor.user_id),
+            actor.author(),
             audit,
         )
         .await?;
@@ -1169,7 +1169,7 @@ pub async fn reverse_entry(
             actor.company_id,
             &batch,
             EntryStatus::Posted,
-            Some(actor.user_id),
+            actor.author(),
             audit,
         )
         .await?;
@@ -1388,7 +1388,7 @@ pub async fn close_year(store: &impl LedgerStore, actor: &Actor, fy: i32) -> Res
                 actor.company_id,
                 &[ne],
                 EntryStatus::Posted,
-                Some(actor.user_id),
+                actor.author(),
                 vec![audit],
             )
             .await?;

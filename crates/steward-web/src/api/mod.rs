@@ -7,6 +7,7 @@ mod me;
 mod roles;
 mod tokens;
 mod users;
+mod work;
 
 pub(crate) use users::column_mapping;
 
@@ -54,7 +55,7 @@ impl Modify for Security {
 struct ApiDoc;
 
 pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(me::me))
         .routes(routes!(me::companies))
         .routes(routes!(users::list, users::create))
@@ -104,8 +105,8 @@ pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
             ledger::books::create_commodity
         ))
         .routes(routes!(ledger::books::rates, ledger::books::set_rates))
-        .routes(ledger::large_body(routes!(ledger::books::import_journal)))
-        .split_for_parts();
+        .routes(ledger::large_body(routes!(ledger::books::import_journal)));
+    let (router, openapi) = work::routes(api).split_for_parts();
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

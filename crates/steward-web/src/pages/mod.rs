@@ -7,6 +7,7 @@ mod ledger;
 mod profile;
 mod roles;
 mod users;
+mod work;
 
 pub(crate) use audit::{
     export_row as audit_export_row, query_from as audit_query_from,
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(audit::router())
         .merge(profile::router())
         .merge(ledger::router())
+        .merge(work::router())
         .with_state(state)
 }
 
@@ -66,8 +68,25 @@ impl Chrome {
 
 /// The navigation a person sees: only what they may use.
 pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, Option<Permission>); 6] = [
+    let items: [(&'static str, &'static str, Option<Permission>); 11] = [
         ("/", "Home", None),
+        ("/work", "My work", None),
+        (
+            "/dashboard",
+            "Dashboard",
+            Some(Permission::new(Domain::Work, Action::Approve)),
+        ),
+        (
+            "/tasks",
+            "Tasks",
+            Some(Permission::new(Domain::Work, Action::Read)),
+        ),
+        ("/approvals", "Approvals", None),
+        (
+            "/cases",
+            "Cases",
+            Some(Permission::new(Domain::Escalations, Action::Read)),
+        ),
         (
             "/ledger",
             "Books",

@@ -7,6 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use steward_core::auth::Domain;
 use steward_core::error::FieldError;
 use steward_core::ledger::report::{
     self, Compare, Dimension, Report, ReportKind, ReportOptions, ReportRow,
@@ -23,11 +24,16 @@ use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route(
-            "/ledger/reports",
-            get(|| async { Redirect::to("/ledger/reports/trial-balance") }),
-        )
+        .route("/ledger/reports", get(index))
         .route("/ledger/reports/{kind}", get(show))
+}
+
+/// The reports' landing page is the trial balance, for those who may read the books.
+async fn index(State(state): State<AppState>, pa: PageActor) -> Response {
+    if !pa.actor.can_read(Domain::Accounting) {
+        return fail(&state, &pa, Error::Forbidden).await;
+    }
+    Redirect::to("/ledger/reports/trial-balance").into_response()
 }
 
 const KINDS: [ReportKind; 3] = [

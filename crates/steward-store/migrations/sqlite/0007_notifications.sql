@@ -1,0 +1,3 @@
+-- Work: notifications (being written).
+CREATE TABLE work_placeholder_notifications (id BIGINT PRIMARY KEY);
+DROP TABLE work_placeholder_notifications;

@@ -1,0 +1,19 @@
+//! Work's API under `/api/v1/…`: tasks, approvals, cases, notifications, dashboard. Each
+//! module registers its routes (with their OpenAPI descriptions) in its own `routes`.
+mod approvals;
+mod cases;
+mod dashboard;
+mod notify;
+mod tasks;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+
+pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+    let r = tasks::routes(r);
+    let r = approvals::routes(r);
+    let r = cases::routes(r);
+    let r = notify::routes(r);
+    dashboard::routes(r)
+}

@@ -1,0 +1,21 @@
+//! Work's pages: my work, tasks and delegation, the approvals inbox, front-office cases,
+//! notifications and the manager's dashboard. Every handler goes through
+//! `steward_core::work`, which authorizes.
+mod approvals;
+mod cases;
+mod dashboard;
+mod notify;
+mod tasks;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(tasks::router())
+        .merge(approvals::router())
+        .merge(cases::router())
+        .merge(notify::router())
+        .merge(dashboard::router())
+}
