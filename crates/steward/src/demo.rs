@@ -147,6 +147,16 @@ async fn seed(store: &Store) -> steward_core::Result<()> {
     )
     .await?;
     crate::demo_books::seed(store, company, ids[0], ids[1]).await?;
+    let mut people = crate::demo_work::DemoUsers::new(company, "EUR");
+    for (record, id) in records.iter().zip(&ids) {
+        let role = record
+            .role_keys
+            .first()
+            .map(String::as_str)
+            .unwrap_or("employee");
+        people.add(&record.username, *id, role);
+    }
+    crate::demo_work::seed(store, &people).await?;
     let labs_admin = crate::demo_books::actor(labs, "USD", ids[0], "admin", "admin");
     steward_core::ledger::service::set_up_books(store, &labs_admin, true).await?;
     store

@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod demo;
 mod demo_books;
+mod demo_work;
 mod ledger_cli;
 mod worker;
 
