@@ -849,3 +849,299 @@ pub async fn serve_again(app: &TestApp) -> TestApp {
     serve(store, guard, app.company, app.admin).await
 }
 // ====================== END second-instance helper (auth tests) ======================
+
+// ===================== BEGIN SMTP sink and in-process worker (work: notifications) =====================
+/// A small SMTP server on 127.0.0.1 for tests: it accepts EHLO/HELO, MAIL FROM, RCPT TO,
+/// DATA, RSET, NOOP and QUIT, and records every message for the test to read. No TLS, no
+/// authentication: Steward's mailer talks to it with `smtp_tls = none`.
+pub mod smtp_sink {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::TcpListener;
+
+    /// One delivered message.
+    #[derive(Debug, Clone, Default)]
+    pub struct SmtpMessage {
+        pub mail_from: String,
+        pub rcpt_to: Vec<String>,
+        /// The message as sent (headers, blank line, body), dot-unstuffed, CRLF line ends.
+        pub data: String,
+    }
+
+    impl SmtpMessage {
+        /// A header's value (unfolded), by name, case-insensitive.
+        pub fn header(&self, name: &str) -> Option<String> {
+            let head = self.data.split("\r\n\r\n").next().unwrap_or("");
+            let mut out: Option<String> = None;
+            let mut current = false;
+            for line in head.split("\r\n") {
+                if line.starts_with(' ') || line.starts_with('\t') {
+                    if current {
+                        if let Some(v) = out.as_mut() {
+                            v.push(' ');
+                            v.push_str(line.trim());
+                        }
+                    }
+                    continue;
+                }
+                current = false;
+                if let Some((k, v)) = line.split_once(':') {
+                    if k.trim().eq_ignore_ascii_case(name) && out.is_none() {
+                        out = Some(v.trim().to_string());
+                        current = true;
+                    }
+                }
+            }
+            out
+        }
+        pub fn subject(&self) -> String {
+            self.header("subject").unwrap_or_default()
+        }
+        /// The body, decoded from quoted-printable or base64 when the message says so.
+        pub fn body(&self) -> String {
+            let raw = self
+                .data
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b)
+                .unwrap_or("");
+            let enc = self
+                .header("content-transfer-encoding")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            match enc.as_str() {
+                "quoted-printable" => decode_qp(raw),
+                "base64" => {
+                    use base64::Engine as _;
+                    let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(compact)
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default()
+                }
+                _ => raw.to_string(),
+            }
+            .replace("\r\n", "\n")
+        }
+    }
+
+    fn decode_qp(s: &str) -> String {
+        let mut out = Vec::with_capacity(s.len());
+        let b = s.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            if b[i] == b'=' {
+                if b.get(i + 1) == Some(&b'\r') && b.get(i + 2) == Some(&b'\n') {
+                    i += 3;
+                    continue;
+                }
+                if let (Some(h), Some(l)) = (b.get(i + 1), b.get(i + 2)) {
+                    if let Ok(v) = u8::from_str_radix(&format!("{}{}", *h as char, *l as char), 16)
+                    {
+                        out.push(v);
+                        i += 3;
+                        continue;
+                    }
+                }
+            }
+            out.push(b[i]);
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The running sink; stops when dropped (with the worker started beside it, if any).
+    pub struct SmtpSink {
+        pub port: u16,
+        messages: Arc<Mutex<Vec<SmtpMessage>>>,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        pub(crate) worker_stop: Option<tokio::sync::oneshot::Sender<()>>,
+    }
+
+    impl Drop for SmtpSink {
+        fn drop(&mut self) {
+            if let Some(s) = self.worker_stop.take() {
+                let _ = s.send(());
+            }
+            if let Some(s) = self.stop.take() {
+                let _ = s.send(());
+            }
+        }
+    }
+
+    impl SmtpSink {
+        pub async fn start() -> SmtpSink {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind SMTP sink");
+            let port = listener.local_addr().expect("sink addr").port();
+            let messages = Arc::new(Mutex::new(Vec::new()));
+            let (tx, mut rx) = tokio::sync::oneshot::channel::<()>();
+            let store = messages.clone();
+            tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = &mut rx => break,
+                        accepted = listener.accept() => {
+                            let Ok((sock, _)) = accepted else { continue };
+                            let store = store.clone();
+                            tokio::spawn(async move {
+                                let _ = session(sock, store).await;
+                            });
+                        }
+                    }
+                }
+            });
+            SmtpSink {
+                port,
+                messages,
+                stop: Some(tx),
+                worker_stop: None,
+            }
+        }
+
+        /// Every message received so far.
+        pub fn messages(&self) -> Vec<SmtpMessage> {
+            self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+        }
+
+        /// Waits up to `timeout` for at least `n` messages; returns what arrived.
+        pub async fn wait_for(&self, n: usize, timeout: Duration) -> Vec<SmtpMessage> {
+            let end = tokio::time::Instant::now() + timeout;
+            loop {
+                let m = self.messages();
+                if m.len() >= n || tokio::time::Instant::now() >= end {
+                    return m;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+
+    async fn session(
+        sock: tokio::net::TcpStream,
+        store: Arc<Mutex<Vec<SmtpMessage>>>,
+    ) -> std::io::Result<()> {
+        let (r, mut w) = sock.into_split();
+        let mut r = BufReader::new(r);
+        w.write_all(b"220 sink.test ESMTP test sink\r\n").await?;
+        let mut current = SmtpMessage::default();
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if r.read_line(&mut line).await? == 0 {
+                return Ok(());
+            }
+            let cmd = line.trim_end().to_string();
+            let upper = cmd.to_ascii_uppercase();
+            if upper.starts_with("EHLO") {
+                w.write_all(b"250-sink.test\r\n250-8BITMIME\r\n250 SIZE 10485760\r\n")
+                    .await?;
+            } else if upper.starts_with("HELO") {
+                w.write_all(b"250 sink.test\r\n").await?;
+            } else if upper.starts_with("MAIL FROM:") {
+                current = SmtpMessage {
+                    mail_from: addr(&cmd[10..]),
+                    ..Default::default()
+                };
+                w.write_all(b"250 OK\r\n").await?;
+            } else if upper.starts_with("RCPT TO:") {
+                current.rcpt_to.push(addr(&cmd[8..]));
+                w.write_all(b"250 OK\r\n").await?;
+            } else if upper == "DATA" {
+                w.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                    .await?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if r.read_line(&mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == ".\r\n" || line == ".\n" {
+                        break;
+                    }
+                    let l = line.strip_prefix('.').unwrap_or(&line);
+                    data.push_str(l.trim_end_matches(['\r', '\n']));
+                    data.push_str("\r\n");
+                }
+                current.data = data;
+                if let Ok(mut m) = store.lock() {
+                    m.push(std::mem::take(&mut current));
+                }
+                w.write_all(b"250 OK queued\r\n").await?;
+            } else if upper == "RSET" {
+                current = SmtpMessage::default();
+                w.write_all(b"250 OK\r\n").await?;
+            } else if upper == "NOOP" {
+                w.write_all(b"250 OK\r\n").await?;
+            } else if upper == "QUIT" {
+                w.write_all(b"221 Bye\r\n").await?;
+                return Ok(());
+            } else {
+                w.write_all(b"502 Command not implemented\r\n").await?;
+            }
+        }
+    }
+
+    /// `<a@b>` (with any parameters after it) -> `a@b`.
+    fn addr(s: &str) -> String {
+        let s = s.trim();
+        match (s.find('<'), s.find('>')) {
+            (Some(a), Some(b)) if b > a => s[a + 1..b].to_string(),
+            _ => s.split_whitespace().next().unwrap_or("").to_string(),
+        }
+    }
+}
+
+pub use smtp_sink::{SmtpMessage, SmtpSink};
+
+/// The sender Steward's test mailer uses.
+pub const MAIL_FROM: &str = "Steward <steward@acme.example>";
+
+/// Like [`spawn_app`], plus an SMTP sink and a job worker running in this process with
+/// every Work job and a mailer pointed at the sink (plain SMTP on localhost). The worker
+/// polls every 100 ms; it stops when the sink is dropped.
+pub async fn spawn_app_with_mail(db: Db) -> (TestApp, SmtpSink) {
+    let app = spawn_app(db).await;
+    let sink = start_worker_with_mail(&app).await;
+    (app, sink)
+}
+
+/// Starts an SMTP sink and an in-process worker whose mail goes to it, for a running app.
+pub async fn start_worker_with_mail(app: &TestApp) -> SmtpSink {
+    use steward_web::mail::{SmtpConfig, SmtpMailer, TlsMode};
+    let mut sink = SmtpSink::start().await;
+    let mailer = SmtpMailer::new(&SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        tls: TlsMode::None,
+        username: None,
+        password: None,
+        from: MAIL_FROM.into(),
+        base_url: app.addr.clone(),
+        timeout: std::time::Duration::from_secs(10),
+    })
+    .expect("test mailer");
+    let mut registry = steward_core::jobs::Registry::new();
+    steward_core::work::register_jobs(
+        &mut registry,
+        app.store.clone(),
+        std::sync::Arc::new(mailer),
+    );
+    let worker = steward_core::jobs::Worker::new(
+        app.store.clone(),
+        registry,
+        steward_core::jobs::WorkerConfig {
+            poll_interval: std::time::Duration::from_millis(100),
+            shutdown_grace: std::time::Duration::from_secs(2),
+            ..steward_core::jobs::WorkerConfig::default()
+        },
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(worker.run(async move {
+        let _ = rx.await;
+    }));
+    sink.worker_stop = Some(tx);
+    sink
+}
+// ====================== END SMTP sink and in-process worker (work: notifications) ======================

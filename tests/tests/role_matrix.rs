@@ -90,6 +90,30 @@ enum Id {
     FreshPending,
     /// A posted entry made just for this request (by the admin).
     FreshPosted,
+    // work: notifications
+    /// A notification of the caller made just for this request (the admin's for anonymous).
+    OwnNotification,
+    /// A background job of the company that failed for good, made just for this request.
+    DeadJob,
+    // work: cases
+    /// A case opened by the front-office user, made just for this request.
+    FrontOfficeCase,
+    // work: approvals
+    /// A small request of the employee user, waiting for an admin, made for this request.
+    EmployeeApproval,
+    /// A configured approval policy, made for this request (it may be deleted).
+    FreshPolicy,
+    /// The admin's out-of-office delegation, made for this request.
+    AdminDelegation,
+    /// A department, made for this request.
+    FreshDepartment,
+    // work: tasks
+    /// A task of the admin (owner and assignee, one checklist item), made for this request.
+    FreshTask,
+    /// A company task template, made for this request by the admin.
+    TaskTemplate,
+    /// A recurring rule of the admin (yearly, far ahead), made for this request.
+    FreshTaskRule,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -124,6 +148,32 @@ enum Body {
     LedgerSettings,
     /// A multipart upload of a small hledger journal.
     JournalImport,
+    // work: notifications
+    NotifyPrefs,
+    // work: cases
+    NewCase,
+    CaseNote,
+    CaseSla,
+    // work: approvals
+    NewApproval,
+    Decision,
+    Bulk,
+    Policy,
+    /// `version` carries the target user's id: the delegate.
+    Delegation,
+    Department,
+    Member,
+    // work: tasks
+    NewTask,
+    TaskPatch,
+    /// `version` carries the target user's id: the new assignee.
+    TaskReassign,
+    TaskComment,
+    TaskItem,
+    TaskItemDone,
+    NewTaskTemplate,
+    TaskInstantiate,
+    NewTaskRule,
 }
 
 struct Row {
@@ -199,6 +249,73 @@ const TABLE: &[Row] = &[
     row("GET",    "/api/v1/ledger/rates",                  Id::None,         Body::None,           LEDGER_READS),
     row("POST",   "/api/v1/ledger/rates",                  Id::None,         Body::Rates,          LEDGER_WRITES),
     row("POST",   "/api/v1/ledger/import",                 Id::None,         Body::JournalImport,  LEDGER_WRITES),
+    // work: notifications (everyone has their own), the dashboard (the manager), jobs (admins; auditors read)
+    row("GET",    "/api/v1/notifications",                 Id::None,            Body::None,        EVERYONE_READS),
+    row("GET",    "/api/v1/notifications/unread-count",    Id::None,            Body::None,        EVERYONE_READS),
+    row("POST",   "/api/v1/notifications/read-all",        Id::None,            Body::None,        EVERYONE_WRITES),
+    row("GET",    "/api/v1/notifications/preferences",     Id::None,            Body::None,        EVERYONE_READS),
+    row("PUT",    "/api/v1/notifications/preferences",     Id::None,            Body::NotifyPrefs, EVERYONE_WRITES),
+    row("GET",    "/api/v1/notifications/{id}",            Id::OwnNotification, Body::None,        EVERYONE_READS),
+    row("POST",   "/api/v1/notifications/{id}/read",       Id::OwnNotification, Body::None,        EVERYONE_WRITES),
+    row("GET",    "/api/v1/dashboard",                     Id::None,            Body::None,        ["401", "2xx", "403", "403", "403", "403", "403", "403", "403", "2xx"]),
+    row("GET",    "/api/v1/jobs",                          Id::None,            Body::None,        ADMIN_OR_AUDITOR_READS),
+    row("GET",    "/api/v1/jobs/stats",                    Id::None,            Body::None,        ADMIN_OR_AUDITOR_READS),
+    row("POST",   "/api/v1/jobs/{id}/retry",               Id::DeadJob,         Body::None,        ADMIN_WRITES),
+    // work: cases. The back office is the admin and the leads (hr_lead, it_lead here); the
+    // front office opens cases and reads its own; the auditor reads; only the manager
+    // (escalations.approve: the admin) sets the service levels.
+    row("GET",    "/api/v1/cases",                         Id::None,            Body::None,        ["401", "2xx", "403", "2xx", "2xx", "403", "403", "2xx", "2xx", "2xx"]),
+    row("POST",   "/api/v1/cases",                         Id::None,            Body::NewCase,     ["401", "2xx", "403", "2xx", "2xx", "403", "403", "2xx", "403", "403"]),
+    row("GET",    "/api/v1/cases/{id}",                    Id::FrontOfficeCase, Body::None,        ["401", "2xx", "403", "2xx", "2xx", "403", "403", "2xx", "2xx", "2xx"]),
+    row("GET",    "/api/v1/cases/{id}/log",                Id::FrontOfficeCase, Body::None,        ["401", "2xx", "403", "2xx", "2xx", "403", "403", "2xx", "2xx", "2xx"]),
+    row("POST",   "/api/v1/cases/{id}/actions",            Id::FrontOfficeCase, Body::CaseNote,    ["401", "2xx", "403", "2xx", "2xx", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/cases/staff",                   Id::None,            Body::None,        ["401", "2xx", "403", "2xx", "2xx", "403", "403", "403", "2xx", "2xx"]),
+    row("GET",    "/api/v1/cases/sla",                     Id::None,            Body::None,        ["401", "2xx", "403", "2xx", "2xx", "403", "403", "403", "2xx", "2xx"]),
+    row("PUT",    "/api/v1/cases/sla",                     Id::None,            Body::CaseSla,     ADMIN_WRITES),
+    row("GET",    "/api/v1/cases/report",                  Id::None,            Body::None,        ["401", "2xx", "403", "2xx", "2xx", "403", "403", "403", "2xx", "2xx"]),
+    // work: approvals. Everyone has an inbox and may ask; a request is seen by its
+    // requester, its approvers and company-wide readers (404 for the rest: a staff member
+    // cannot approve outside their scope), never decided by its requester (422); policies
+    // and departments are the admin's.
+    row("GET",    "/api/v1/approvals",                     Id::None,             Body::None,        EVERYONE_READS),
+    row("POST",   "/api/v1/approvals",                     Id::None,             Body::NewApproval, ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403"]),
+    row("GET",    "/api/v1/approvals/mine",                Id::None,             Body::None,        EVERYONE_READS),
+    row("POST",   "/api/v1/approvals/bulk-approve",        Id::None,             Body::Bulk,        ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403"]),
+    row("GET",    "/api/v1/approvals/{id}",                Id::EmployeeApproval, Body::None,        ["401", "2xx", "404", "404", "404", "404", "2xx", "404", "2xx", "2xx"]),
+    row("POST",   "/api/v1/approvals/{id}/approve",        Id::EmployeeApproval, Body::None,        ["401", "2xx", "404", "404", "404", "404", "422", "404", "403", "403"]),
+    row("POST",   "/api/v1/approvals/{id}/reject",         Id::EmployeeApproval, Body::Decision,    ["401", "2xx", "404", "404", "404", "404", "422", "404", "403", "403"]),
+    row("GET",    "/api/v1/approvals/policies",            Id::None,             Body::None,        EVERYONE_READS),
+    row("PUT",    "/api/v1/approvals/policies",            Id::None,             Body::Policy,      ADMIN_WRITES),
+    row("DELETE", "/api/v1/approvals/policies/{id}",       Id::FreshPolicy,      Body::None,        ADMIN_WRITES),
+    row("GET",    "/api/v1/approvals/delegations",         Id::None,             Body::None,        EVERYONE_READS),
+    row("POST",   "/api/v1/approvals/delegations",         Id::None,             Body::Delegation,  ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403"]),
+    row("DELETE", "/api/v1/approvals/delegations/{id}",    Id::AdminDelegation,  Body::None,        ["401", "2xx", "404", "404", "404", "404", "404", "404", "404", "403"]),
+    row("GET",    "/api/v1/departments",                   Id::None,             Body::None,        EVERYONE_READS),
+    row("POST",   "/api/v1/departments",                   Id::None,             Body::Department,  ADMIN_WRITES),
+    row("PUT",    "/api/v1/departments/{id}",              Id::FreshDepartment,  Body::Department,  ADMIN_WRITES),
+    row("GET",    "/api/v1/departments/members",           Id::None,             Body::None,        ADMIN_OR_AUDITOR_READS),
+    row("PUT",    "/api/v1/departments/members/{id}",      Id::TargetUser,       Body::Member,      ADMIN_WRITES),
+    // work: tasks. Everyone works on their own tasks (the auditor reads all); leads and
+    // staff with department scope see their department's, so the admin's task is 404 to
+    // them; templates hand out work to roles (department scope or wider).
+    row("GET",    "/api/v1/tasks",                         Id::None,          Body::None,            EVERYONE_READS),
+    row("POST",   "/api/v1/tasks",                         Id::None,          Body::NewTask,         ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403"]),
+    row("GET",    "/api/v1/tasks/workload",                Id::None,          Body::None,            EVERYONE_READS),
+    row("GET",    "/api/v1/tasks/templates",               Id::None,          Body::None,            EVERYONE_READS),
+    row("POST",   "/api/v1/tasks/templates",               Id::None,          Body::NewTaskTemplate, ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403", "403", "403"]),
+    row("POST",   "/api/v1/tasks/templates/{id}/instantiate", Id::TaskTemplate, Body::TaskInstantiate, ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/tasks/recurring",               Id::None,          Body::None,            EVERYONE_READS),
+    row("POST",   "/api/v1/tasks/recurring",               Id::None,          Body::NewTaskRule,     ["401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403"]),
+    row("POST",   "/api/v1/tasks/recurring/{id}/pause",    Id::FreshTaskRule, Body::None,            ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("POST",   "/api/v1/tasks/recurring/{id}/resume",   Id::FreshTaskRule, Body::None,            ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("GET",    "/api/v1/tasks/{id}",                    Id::FreshTask,     Body::None,            ["401", "2xx", "404", "404", "404", "404", "404", "404", "2xx", "2xx"]),
+    row("PATCH",  "/api/v1/tasks/{id}",                    Id::FreshTask,     Body::TaskPatch,       ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("POST",   "/api/v1/tasks/{id}/reassign",           Id::FreshTask,     Body::TaskReassign,    ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("GET",    "/api/v1/tasks/{id}/history",            Id::FreshTask,     Body::None,            ["401", "2xx", "404", "404", "404", "404", "404", "404", "2xx", "2xx"]),
+    row("GET",    "/api/v1/tasks/{id}/comments",           Id::FreshTask,     Body::None,            ["401", "2xx", "404", "404", "404", "404", "404", "404", "2xx", "2xx"]),
+    row("POST",   "/api/v1/tasks/{id}/comments",           Id::FreshTask,     Body::TaskComment,     ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("POST",   "/api/v1/tasks/{id}/checklist",          Id::FreshTask,     Body::TaskItem,        ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("PUT",    "/api/v1/tasks/{id}/checklist/{item}",   Id::FreshTask,     Body::TaskItemDone,    ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
 ];
 
 static UNIQUE: AtomicU64 = AtomicU64::new(1);
@@ -368,6 +485,21 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
     let n = unique();
     match body {
         Body::None | Body::ImportCsv | Body::JournalImport => None,
+        Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
+        // work: cases
+        Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
+            "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
+            "category": "billing"})),
+        Body::CaseNote => Some(json!({"action": "note", "body": format!("Matrix note {n}")})),
+        Body::CaseSla => Some(json!({"targets": [
+                {"priority": "low", "first_response_minutes": 960, "resolution_minutes": 4800},
+                {"priority": "normal", "first_response_minutes": 480, "resolution_minutes": 2400},
+                {"priority": "high", "first_response_minutes": 240, "resolution_minutes": 960},
+                {"priority": "urgent", "first_response_minutes": 60, "resolution_minutes": 480}],
+            "utc_offset_minutes": 0,
+            "hours": {"mon": "09:00-17:00", "tue": "09:00-17:00", "wed": "09:00-17:00", "thu": "09:00-17:00", "fri": "09:00-17:00", "sat": "", "sun": ""},
+            "holidays": [{"day": "2026-12-25", "name": "Christmas"}],
+            "warn_percent": 80, "version": version})),
         Body::NewUser => Some(json!({
             "username": format!("new{n}"), "email": format!("new{n}@acme.example"),
             "display_name": format!("New {n}"), "roles": ["employee"]})),
@@ -410,6 +542,30 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::LedgerSettings => Some(
             json!({"fiscal_year_start_month": 1, "approval_threshold": "1000.00", "version": version}),
         ),
+        // work: approvals
+        Body::NewApproval => Some(json!({"kind": "general", "title": format!("Matrix {n}"), "amount": "5.00"})),
+        Body::Decision => Some(json!({"comment": "matrix"})),
+        Body::Bulk => Some(json!({"ids": [999_999_999]})),
+        Body::Policy => Some(json!({"kind": "general", "levels": [{"rule": "admin"}]})),
+        Body::Delegation => Some(json!({"delegate_id": version, "from": "2030-01-01", "until": "2030-01-05"})),
+        Body::Department => Some(json!({"name": format!("Matrix dept {n}")})),
+        Body::Member => Some(json!({"department_id": null})),
+        // work: tasks
+        Body::NewTask => Some(json!({"title": format!("Matrix task {n}")})),
+        Body::TaskPatch => Some(json!({"title": format!("Matrix task {n}"), "version": 1})),
+        Body::TaskReassign => Some(json!({"assignee_id": version, "note": "matrix", "version": 1})),
+        Body::TaskComment => Some(json!({"body": format!("Matrix comment {n}")})),
+        Body::TaskItem => Some(json!({"text": format!("Matrix item {n}")})),
+        Body::TaskItemDone => Some(json!({"done": true})),
+        Body::NewTaskTemplate => Some(
+            json!({"name": format!("Matrix template {n}"), "items": [{"title": "Do it", "offset_days": 1}]}),
+        ),
+        Body::TaskInstantiate => Some(json!({"start": "2030-01-01"})),
+        Body::NewTaskRule => Some(json!({
+            "title": format!("Matrix rule {n}"),
+            "rrule": "FREQ=YEARLY;BYMONTH=1;BYMONTHDAY=1",
+            "start": "2031-01-01"
+        })),
     }
 }
 
@@ -475,6 +631,20 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
                 .0,
         ),
         Id::FreshPosted => Some(new_entry(app, &f.admin, false, false, "posted").await.0),
+        // work: notifications
+        Id::OwnNotification => Some(own_notification(app, &caller.token_maker).await),
+        Id::DeadJob => Some(dead_job(app).await),
+        // work: cases
+        Id::FrontOfficeCase => Some(front_office_case(app).await),
+        // work: approvals
+        Id::EmployeeApproval => Some(employee_approval(app).await),
+        Id::FreshPolicy => Some(fresh_policy(app).await),
+        Id::AdminDelegation => Some(admin_delegation(app, f.target).await),
+        Id::FreshDepartment => Some(fresh_department(app).await),
+        // work: tasks
+        Id::FreshTask => Some(fresh_task(app, &f.admin).await),
+        Id::TaskTemplate => Some(task_template(app, &f.admin).await),
+        Id::FreshTaskRule => Some(fresh_task_rule(app, &f.admin).await),
     };
     let mut path = r
         .path
@@ -483,6 +653,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         .replace("{kind}", MATRIX_REPORT);
     if let Some(id) = id {
         path = path.replace("{id}", &id.to_string());
+        // work: tasks
+        if path.contains("{item}") {
+            path = path.replace("{item}", &task_item(app, &f.admin, id).await.to_string());
+        }
     }
     assert!(!path.contains('{'), "{} needs an id", r.path);
     let version = match r.body {
@@ -490,6 +664,11 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::AccountPatch => account_version(&f.admin, app, ledger().account).await,
         Body::LedgerSettings => ledger_settings_version(&f.admin, app).await,
         Body::DraftUpdate => entry_version,
+        // work: cases
+        Body::CaseSla => case_sla_version(&f.admin, app).await,
+        Body::Delegation => f.target,
+        // work: tasks
+        Body::TaskReassign => f.target,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -921,6 +1100,49 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("POST", "/roles",                   ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("POST", "/roles/{role}",            ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("POST", "/roles/{fresh_role}/delete", ["303", "303", "403", "403", "403", "403", "403", "403", "403", ""]),
+    // work: notifications, my work, the dashboard, background jobs
+    ("GET",  "/work",                    ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/notifications",           ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/notifications?format=csv", ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/notifications/preferences", ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("POST", "/notifications/preferences", ["303", "303", "303", "303", "303", "303", "303", "303", "303", ""]),
+    ("POST", "/notifications/read-all",  ["303", "303", "303", "303", "303", "303", "303", "303", "303", ""]),
+    ("GET",  "/dashboard",               ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/jobs",                    ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/jobs?format=xlsx",        ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    // work: cases (one case's page is covered by tests/tests/work_cases_pages.rs)
+    ("GET",  "/cases",                   ["303", "200", "403", "200", "200", "403", "403", "200", "200", ""]),
+    ("GET",  "/cases?format=csv",        ["303", "200", "403", "200", "200", "403", "403", "200", "200", ""]),
+    ("GET",  "/cases?format=xlsx&status=open", ["303", "200", "403", "200", "200", "403", "403", "200", "200", ""]),
+    ("GET",  "/cases/new",               ["303", "200", "403", "200", "200", "403", "403", "200", "403", ""]),
+    ("GET",  "/cases/sla",               ["303", "200", "403", "200", "200", "403", "403", "403", "200", ""]),
+    ("GET",  "/cases/report",            ["303", "200", "403", "200", "200", "403", "403", "403", "200", ""]),
+    ("GET",  "/cases/report?format=csv", ["303", "200", "403", "200", "200", "403", "403", "403", "200", ""]),
+    ("POST", "/cases",                   ["303", "422", "403", "422", "422", "403", "403", "422", "403", ""]),
+    ("POST", "/cases/sla",               ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
+    // work: approvals (one request's page is covered by tests/tests/work_approvals_pages.rs)
+    ("GET",  "/approvals",               ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/approvals?format=csv",    ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/approvals/mine",          ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/approvals/mine?format=xlsx", ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/approvals/new",           ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/approvals/policies",      ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/approvals/delegations",   ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/departments",             ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("POST", "/approvals",               ["303", "422", "422", "422", "422", "422", "422", "422", "403", ""]),
+    ("POST", "/approvals/policies",      ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/departments",             ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
+    // work: tasks (one task's page is covered by tests/tests/work_tasks_pages.rs)
+    ("GET",  "/tasks",                   ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/tasks?format=csv",        ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/tasks?format=xlsx&status=active", ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/tasks/new",               ["303", "200", "200", "200", "200", "200", "200", "200", "403", ""]),
+    ("GET",  "/tasks/workload",          ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/tasks/templates",         ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/tasks/recurring",         ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("POST", "/tasks",                   ["303", "422", "422", "422", "422", "422", "422", "422", "403", ""]),
+    ("POST", "/tasks/templates",         ["303", "422", "422", "422", "422", "422", "403", "403", "403", ""]),
+    ("POST", "/tasks/recurring",         ["303", "422", "422", "422", "422", "422", "422", "422", "403", ""]),
 ];
 
 /// A valid form for a page post (by its path template).
@@ -1018,3 +1240,248 @@ both_databases!(each_role_sees_only_its_pages, |db| async move {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 });
+
+// work: notifications
+/// A notification for the user behind `client` (made through the service, as any part of
+/// Steward would), returning its id.
+async fn own_notification(app: &TestApp, client: &reqwest::Client) -> i64 {
+    use steward_core::work::notify::{NewNotification, NotificationQuery, NotifyStore};
+    let me: Value = client
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    let user = steward_core::ids::UserId(me["id"].as_i64().expect("my id"));
+    let title = format!("Matrix {}", unique());
+    steward_core::work::notify::notify(
+        &app.store,
+        vec![NewNotification {
+            company: app.company,
+            user,
+            kind: "system.matrix".into(),
+            title: title.clone(),
+            body: String::new(),
+            link: None,
+        }],
+    )
+    .await
+    .expect("notify");
+    let q = NotificationQuery {
+        search: Some(title),
+        ..Default::default()
+    };
+    app.store
+        .list_notifications(app.company, user, &q)
+        .await
+        .expect("list")
+        .items[0]
+        .id
+        .0
+}
+
+/// A job of the company that failed for good.
+async fn dead_job(app: &TestApp) -> i64 {
+    use steward_core::jobs::{JobKind, JobStore, NewJob, WorkerId};
+    let kind = format!("matrix.dead{}", unique());
+    let id = app
+        .store
+        .enqueue(&[
+            NewJob::new(JobKind::new(&kind).expect("kind"), json!({})).for_company(app.company)
+        ])
+        .await
+        .expect("enqueue")[0]
+        .expect("id");
+    let w = WorkerId::new("matrix").expect("worker");
+    let now = steward_core::time::Timestamp::now();
+    let claimed = app
+        .store
+        .claim(&w, now, now.plus_secs(60), 1, &[kind])
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert!(app
+        .store
+        .fail(id, &w, "failed for the matrix", None)
+        .await
+        .expect("fail"));
+    id.0
+}
+
+// work: cases
+/// A case opened by the front-office user (through the service), returning its id.
+async fn front_office_case(app: &TestApp) -> i64 {
+    use steward_core::users::UserStore as _;
+    let n = unique();
+    let user = app
+        .store
+        .find_user(app.company, "front_office")
+        .await
+        .expect("look up")
+        .expect("the front_office user")
+        .id;
+    let actor = steward_core::auth::session::cli_actor(&app.store, user, app.company)
+        .await
+        .expect("actor");
+    let input = steward_core::work::cases::CaseInput {
+        customer_name: format!("Customer {n}"),
+        customer_email: format!("c{n}@customer.example"),
+        subject: format!("Matrix case {n}"),
+        category: "billing".into(),
+        ..Default::default()
+    };
+    steward_core::work::cases::create_case(&app.store, &actor, &input)
+        .await
+        .expect("case")
+        .id
+        .0
+}
+
+async fn case_sla_version(admin: &reqwest::Client, app: &TestApp) -> i64 {
+    let v: Value = admin
+        .get(app.url("/api/v1/cases/sla"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    v["version"].as_i64().expect("version")
+}
+
+// work: approvals
+/// A small request of the employee user (through the service); with no department and
+/// no manager it waits for any admin. Returns its id.
+async fn employee_approval(app: &TestApp) -> i64 {
+    use steward_core::users::UserStore as _;
+    let user = app
+        .store
+        .find_user(app.company, "employee")
+        .await
+        .expect("look up")
+        .expect("the employee user")
+        .id;
+    let actor = steward_core::auth::session::cli_actor(&app.store, user, app.company)
+        .await
+        .expect("actor")
+        .with_currency("EUR");
+    let input = steward_core::work::approvals::DirectRequest {
+        kind: "general".into(),
+        title: format!("Matrix request {}", unique()),
+        amount: Some("5.00".into()),
+        ..Default::default()
+    };
+    steward_core::work::approvals::submit_direct(&app.store, &actor, &input)
+        .await
+        .expect("request")
+        .0
+}
+
+fn system_actor(app: &TestApp) -> steward_core::auth::Actor {
+    steward_core::auth::Actor::system(app.company, "Acme").with_currency("EUR")
+}
+
+/// A policy for purchases (replacing the last one), returning its id.
+async fn fresh_policy(app: &TestApp) -> i64 {
+    use steward_core::work::approvals::{save_policy, LevelInput, PolicyInput};
+    let input = PolicyInput {
+        kind: "purchase".into(),
+        levels: vec![LevelInput {
+            above: None,
+            rule: "admin".into(),
+        }],
+        ..Default::default()
+    };
+    let actor = system_actor(app);
+    // A stale version after a delete is not an issue: the policy is created afresh.
+    save_policy(&app.store, &actor, &input)
+        .await
+        .expect("policy")
+        .id
+        .expect("id")
+}
+
+/// The admin's delegation to the target user, returning its id.
+async fn admin_delegation(app: &TestApp, target: i64) -> i64 {
+    use steward_core::work::approvals::{add_delegation, DelegationInput};
+    let input = DelegationInput {
+        user_id: Some(app.admin.0),
+        delegate_id: target,
+        from: "2031-01-01".into(),
+        until: "2031-01-02".into(),
+        note: String::new(),
+    };
+    add_delegation(&app.store, &system_actor(app), &input)
+        .await
+        .expect("delegation")
+        .id
+}
+
+async fn fresh_department(app: &TestApp) -> i64 {
+    steward_core::departments::create(
+        &app.store,
+        &system_actor(app),
+        &format!("Matrix department {}", unique()),
+    )
+    .await
+    .expect("department")
+    .id
+    .0
+}
+
+// work: tasks
+/// A task the admin owns and holds, with one checklist item, returning its id.
+async fn fresh_task(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    let n = unique();
+    let v: Value = admin
+        .post(app.url("/api/v1/tasks"))
+        .json(&json!({"title": format!("Matrix fixture {n}"), "assignee_id": app.admin.0, "checklist": ["one"]}))
+        .send()
+        .await
+        .expect("task")
+        .json()
+        .await
+        .expect("json");
+    v["id"].as_i64().expect("task id")
+}
+
+/// The first checklist item of a task.
+async fn task_item(app: &TestApp, admin: &reqwest::Client, task: i64) -> i64 {
+    let v: Value = admin
+        .get(app.url(&format!("/api/v1/tasks/{task}")))
+        .send()
+        .await
+        .expect("task")
+        .json()
+        .await
+        .expect("json");
+    v["checklist"][0]["id"].as_i64().expect("item id")
+}
+
+async fn task_template(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    let v: Value = admin
+        .post(app.url("/api/v1/tasks/templates"))
+        .json(&json_body(Body::NewTaskTemplate, 0))
+        .send()
+        .await
+        .expect("template")
+        .json()
+        .await
+        .expect("json");
+    v["id"].as_i64().expect("template id")
+}
+
+async fn fresh_task_rule(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    let v: Value = admin
+        .post(app.url("/api/v1/tasks/recurring"))
+        .json(&json_body(Body::NewTaskRule, 0))
+        .send()
+        .await
+        .expect("rule")
+        .json()
+        .await
+        .expect("json");
+    v["id"].as_i64().expect("rule id")
+}

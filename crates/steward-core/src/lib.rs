@@ -6,6 +6,7 @@
 pub mod audit;
 pub mod auth;
 pub mod company;
+pub mod departments;
 pub mod error;
 pub mod ids;
 pub mod jobs;

@@ -64,6 +64,28 @@ pub const TABLES: &[&str] = &[
     "ledger_balances",
     "ledger_periods",
     "ledger_rates",
+    // work: cases
+    "cases",
+    "case_log",
+    "case_sla_settings",
+    "case_sla_targets",
+    "case_holidays",
+    // work: tasks
+    "work_task_templates",
+    "work_task_rules",
+    "work_tasks",
+    "work_task_watchers",
+    "work_task_checklist",
+    "work_task_comments",
+    "work_task_assignments",
+    // work: approvals
+    "approval_policies",
+    "approval_requests",
+    "approval_steps",
+    "approval_delegates",
+    // work: notifications
+    "notifications",
+    "notification_prefs",
     "steward_schema",
 ];
 

@@ -9,6 +9,7 @@ mod audit;
 mod auth;
 pub mod backup;
 mod company;
+mod departments;
 pub mod idempotency;
 mod jobs;
 mod ledger;

@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod error;
 mod list;
+pub mod mail;
 mod middleware;
 mod pages;
 mod state;

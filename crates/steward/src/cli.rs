@@ -91,6 +91,41 @@ pub enum BenchCommand {
     /// trial balance, the balance sheet and an account's ledger; post entries through the API.
     /// Uses temporary SQLite databases, or fresh databases in the PostgreSQL of --database-url.
     Ledger(BenchLedgerArgs),
+    /// Seed open front-office cases and time the SLA job's evaluation of all of them.
+    /// Uses a temporary SQLite database, or a fresh schema in the PostgreSQL of --database-url.
+    WorkCases(BenchWorkCasesArgs),
+    /// Seed 100,000 open tasks and 20,000 open cases; wrk against "My work" and the
+    /// approvals inbox (p99 goal 30 ms). Uses a temporary SQLite database, or a fresh schema
+    /// in the PostgreSQL of --database-url.
+    WorkInbox(BenchWorkInboxArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchWorkInboxArgs {
+    /// Open tasks to seed
+    #[arg(long, default_value_t = 100_000)]
+    pub tasks: usize,
+    /// Open cases to seed
+    #[arg(long, default_value_t = 20_000)]
+    pub cases: usize,
+    /// Approval requests waiting for the manager
+    #[arg(long, default_value_t = 500)]
+    pub approvals: usize,
+    #[arg(long, default_value_t = 20)]
+    pub connections: u32,
+    /// Seconds per page
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u32,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct BenchWorkCasesArgs {
+    /// Open cases to seed
+    #[arg(long, default_value_t = 20_000)]
+    pub cases: usize,
+    /// Steady-state runs to time
+    #[arg(long, default_value_t = 5)]
+    pub iterations: usize,
 }
 
 #[derive(Args, Debug, Clone)]

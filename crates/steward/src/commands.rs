@@ -155,11 +155,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker(w) => {
             let store = open_migrated(&cfg).await?;
             let config = crate::worker::worker_config(w.concurrency, w.poll_secs);
+            let mailer = crate::worker::mailer(&cfg.config)?;
             eprintln!(
                 "Steward worker {} is running (press Ctrl-C to stop)",
                 config.id.as_str()
             );
-            let report = crate::worker::run_worker(store.clone(), config, shutdown_signal()).await;
+            let report = crate::worker::run_worker(store.clone(), config, mailer, shutdown_signal()).await;
             store.close().await;
             eprintln!(
                 "Steward worker stopped: {} jobs done, {} failed.",
@@ -236,6 +237,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .clone()
                 .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
             crate::bench_ledger::run(args, database_url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::WorkCases(args)) => {
+            let database_url = cli
+                .global
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
+            crate::bench_work::run(args, database_url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::WorkInbox(args)) => {
+            let database_url = cli
+                .global
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
+            crate::bench_work_inbox::run(args, database_url).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Ledger(c) => crate::ledger_cli::ledger(&cfg, c).await,
@@ -406,11 +425,13 @@ async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<Exi
     }
     let housekeeping = tokio::spawn(housekeeping(store.clone(), web.session.clone()));
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
+    let mailer = crate::worker::mailer(&cfg.config)?;
     let worker = with_worker.then(|| {
         let config = crate::worker::worker_config(4, 2);
         tokio::spawn(crate::worker::run_worker(
             store.clone(),
             config,
+            mailer,
             async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             },

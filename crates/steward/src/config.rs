@@ -20,6 +20,19 @@ pub struct Config {
     pub secure_cookies: bool,
     pub trust_proxy: bool,
     pub max_connections: u32,
+    /// The address people reach Steward at, for links in e-mails (default: http://<addr>).
+    pub public_url: Option<String>,
+    /// SMTP server for e-mail; without it mail is not sent (its jobs fail, saying so).
+    pub smtp_host: Option<String>,
+    /// Default: 25 with `none`, 587 with `starttls`, 465 with `tls`.
+    pub smtp_port: Option<u16>,
+    /// `none`, `starttls` or `tls`; default `none` for localhost, `starttls` otherwise.
+    pub smtp_tls: Option<String>,
+    pub smtp_username: Option<String>,
+    #[serde(skip_serializing)]
+    pub smtp_password: Option<SecretString>,
+    /// The sender: `Steward <steward@example.com>`. Needed with `smtp_host`.
+    pub smtp_from: Option<String>,
 }
 
 impl Default for Config {
@@ -34,6 +47,13 @@ impl Default for Config {
             secure_cookies: false,
             trust_proxy: false,
             max_connections: 16,
+            public_url: None,
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: None,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_from: None,
         }
     }
 }
@@ -48,6 +68,13 @@ const KNOWN: &[&str] = &[
     "secure_cookies",
     "trust_proxy",
     "max_connections",
+    "public_url",
+    "smtp_host",
+    "smtp_port",
+    "smtp_tls",
+    "smtp_username",
+    "smtp_password",
+    "smtp_from",
 ];
 /// STEWARD_* variables that are read elsewhere, not configuration keys.
 const OTHER_ENV: &[&str] = &[
@@ -126,6 +153,50 @@ pub fn load(global: &Global, addr: Option<&str>) -> anyhow::Result<Loaded> {
     })
 }
 
+/// The SMTP settings, checked, or `None` when no `smtp_host` is set.
+pub fn smtp(config: &Config) -> anyhow::Result<Option<steward_web::mail::SmtpConfig>> {
+    use steward_web::mail::{SmtpConfig, TlsMode};
+    let Some(host) = config
+        .smtp_host
+        .as_deref()
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+    else {
+        return Ok(None);
+    };
+    let local = matches!(host, "localhost" | "127.0.0.1" | "::1");
+    let tls = match config.smtp_tls.as_deref() {
+        Some(t) => TlsMode::parse(t)
+            .ok_or_else(|| anyhow::anyhow!("smtp_tls must be none, starttls or tls, not `{t}`"))?,
+        None if local => TlsMode::None,
+        None => TlsMode::StartTls,
+    };
+    let port = config.smtp_port.unwrap_or(match tls {
+        TlsMode::None => 25,
+        TlsMode::StartTls => 587,
+        TlsMode::Tls => 465,
+    });
+    let from = config
+        .smtp_from
+        .clone()
+        .filter(|f| !f.trim().is_empty())
+        .ok_or_else(|| anyhow::anyhow!("smtp_from is needed with smtp_host (the sender, e.g. `Steward <steward@example.com>`)"))?;
+    let base_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.addr));
+    Ok(Some(SmtpConfig {
+        host: host.to_string(),
+        port,
+        tls,
+        username: config.smtp_username.clone().filter(|u| !u.is_empty()),
+        password: config.smtp_password.clone(),
+        from,
+        base_url,
+        timeout: std::time::Duration::from_secs(30),
+    }))
+}
+
 pub fn sqlite_url(data: &Path) -> String {
     format!("sqlite://{}/steward.db", data.display())
 }
@@ -147,5 +218,43 @@ impl Loaded {
             }
             _ => u.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod smtp_tests {
+    use super::*;
+    use steward_web::mail::TlsMode;
+
+    #[test]
+    fn smtp_settings_have_safe_defaults_and_clear_errors() {
+        let mut c = Config::default();
+        assert!(smtp(&c).expect("no smtp").is_none(), "not configured");
+        c.smtp_host = Some("localhost".into());
+        let err = smtp(&c).expect_err("needs a sender").to_string();
+        assert!(err.contains("smtp_from"), "{err}");
+        c.smtp_from = Some("Steward <steward@example.com>".into());
+        let s = smtp(&c).expect("ok").expect("configured");
+        assert_eq!((s.tls, s.port), (TlsMode::None, 25), "plain for localhost");
+        assert_eq!(s.base_url, "http://127.0.0.1:8080");
+        c.smtp_host = Some("mail.example.com".into());
+        let s = smtp(&c).expect("ok").expect("configured");
+        assert_eq!((s.tls, s.port), (TlsMode::StartTls, 587), "TLS elsewhere");
+        c.smtp_tls = Some("tls".into());
+        c.public_url = Some("https://steward.example.com".into());
+        let s = smtp(&c).expect("ok").expect("configured");
+        assert_eq!((s.tls, s.port), (TlsMode::Tls, 465));
+        assert_eq!(s.base_url, "https://steward.example.com");
+        c.smtp_tls = Some("ssl3".into());
+        assert!(smtp(&c)
+            .expect_err("bad mode")
+            .to_string()
+            .contains("smtp_tls"));
+        // The password never shows in debug output.
+        c.smtp_tls = None;
+        c.smtp_username = Some("u".into());
+        c.smtp_password = Some(SecretString::from("hunter2-secret"));
+        assert!(!format!("{c:?}").contains("hunter2-secret"));
+        assert!(steward_web::mail::SmtpMailer::new(&smtp(&c).expect("ok").expect("cfg")).is_ok());
     }
 }

@@ -4,6 +4,8 @@
 
 mod bench;
 mod bench_ledger;
+mod bench_work;
+mod bench_work_inbox;
 mod cli;
 mod commands;
 mod config;

@@ -3,14 +3,32 @@
 //! beside the web server unless told `--no-worker`. Several workers, in one or many
 //! processes, share the table safely (leases; `FOR UPDATE SKIP LOCKED` on PostgreSQL).
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use steward_core::jobs::{Registry, Worker, WorkerConfig, WorkerId, WorkerReport};
+use steward_core::work::mail::{Mailer, NotConfigured};
 use steward_store::Store;
 
+use crate::config::Config;
+
 /// Every kind of job this build knows how to run.
-pub(crate) fn job_registry(_store: &Store) -> Registry {
-    Registry::new()
+pub(crate) fn job_registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
+    let mut registry = Registry::new();
+    steward_core::work::register_jobs(&mut registry, store.clone(), mailer);
+    registry
+}
+
+/// The mailer the configuration asks for: SMTP, or [`NotConfigured`] (mail jobs then fail
+/// for good with a message saying so, visible on the jobs page).
+pub(crate) fn mailer(config: &Config) -> anyhow::Result<Arc<dyn Mailer>> {
+    match crate::config::smtp(config)? {
+        Some(smtp) => {
+            let m = steward_web::mail::SmtpMailer::new(&smtp).map_err(|e| anyhow::anyhow!(e))?;
+            Ok(Arc::new(m))
+        }
+        None => Ok(Arc::new(NotConfigured)),
+    }
 }
 
 /// The worker's settings: `concurrency` jobs at a time, polling every `poll_secs`.
@@ -28,9 +46,15 @@ pub(crate) fn worker_config(concurrency: usize, poll_secs: u64) -> WorkerConfig 
 pub(crate) async fn run_worker(
     store: Store,
     config: WorkerConfig,
+    mailer: Arc<dyn Mailer>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> WorkerReport {
-    let registry = job_registry(&store);
+    tracing::info!(mail = %mailer.describe(), "mail");
+    let registry = job_registry(&store, mailer);
+    // Every worker makes sure the next daily digest is scheduled (once: a dedupe key per day).
+    if let Err(e) = steward_core::work::notify::schedule_digest(&store).await {
+        tracing::warn!(error = %e, "could not schedule the daily digest");
+    }
     tracing::info!(worker = %config.id.as_str(), kinds = ?registry.kinds(), "worker started");
     let report = Worker::new(store, registry, config).run(shutdown).await;
     tracing::info!(

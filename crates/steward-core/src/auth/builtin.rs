@@ -79,6 +79,11 @@ fn role(
 
 fn domain_pair(domain: Domain, lead: bool) -> Vec<Grant> {
     let mut v: Vec<Grant> = g(domain, if lead { LEAD } else { WORK }, Scope::Company).collect();
+    if lead {
+        // Leads are the back office that takes the customer problems the front office
+        // escalates (the case queue); the manager (admin) also sets the service levels.
+        v.extend(g(Domain::Escalations, WORK, Scope::Company));
+    }
     v.extend(g(
         Domain::Work,
         &[Action::Read, Action::Create, Action::Update],

@@ -11,6 +11,9 @@ use crate::audit::AuditDraft;
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
 use crate::ids::{AccountId, EntryId};
 use crate::list::{Page, Paging};
+use crate::money::{Currency, Money};
+use crate::work::approvals::{self, ApprovalBackend, NewApprovalRequest};
+use crate::work::RecordRef;
 use crate::{Error, Result};
 
 fn perm(action: Action) -> Permission {
@@ -678,12 +681,24 @@ fn check_key(key: Option<&str>) -> Result<Option<String>> {
 /// Does this entry need another user's approval before it posts? Foreign lines count at
 /// the latest rate on or before the entry date; without a rate they count as above.
 async fn needs_approval(store: &impl LedgerStore, actor: &Actor, entry: &NewEntry) -> Result<bool> {
+    Ok(approval_amount(store, actor, entry).await?.is_some())
+}
+
+/// `Some` when the entry needs approval, with its debits in the company currency (`None`
+/// inside when they cannot be converted), for the approval request.
+async fn approval_amount(
+    store: &impl LedgerStore,
+    actor: &Actor,
+    entry: &NewEntry,
+) -> Result<Option<Option<i64>>> {
     let settings = store.ledger_settings(actor.company_id).await?;
     let Some(threshold) = settings.approval_threshold else {
-        return Ok(false);
+        return Ok(None);
     };
     let home = company_commodity(store, actor).await?;
-    let Some(home) = home else { return Ok(true) };
+    let Some(home) = home else {
+        return Ok(Some(None));
+    };
     let mut total: i128 = 0;
     let mut rates: Option<Vec<Rate>> = None;
     let commodities = store.commodities(actor.company_id).await?;
@@ -705,10 +720,54 @@ async fn needs_approval(store: &impl LedgerStore, actor: &Actor, entry: &NewEntr
             .and_then(|r| rate_on(r, &l.commodity, &home.symbol, entry.date));
         match rate.and_then(|r| convert(l.amount, precision, r, home.precision)) {
             Some(v) => total += i128::from(v),
-            None => return Ok(true),
+            None => return Ok(Some(None)),
         }
     }
-    Ok(total > i128::from(threshold))
+    Ok((total > i128::from(threshold)).then(|| i64::try_from(total).ok()))
+}
+
+/// Sends a pending entry to the approvals inbox, once (a retry finds the open request).
+/// The entry is pending either way and can still be approved on its own page, so a
+/// failure here is logged, not returned.
+async fn request_approval(
+    store: &impl ApprovalBackend,
+    actor: &Actor,
+    e: &Entry,
+    amount: Option<i64>,
+) {
+    let subject = RecordRef::new("ledger.entry", e.id.0);
+    let r = async {
+        if store
+            .open_request_for(actor.company_id, &subject)
+            .await?
+            .is_some()
+        {
+            return Ok(());
+        }
+        let currency = Currency::parse(&actor.company_currency)?;
+        let what = if e.description.trim().is_empty() {
+            format!("Entry #{}", e.id)
+        } else {
+            e.description.chars().take(150).collect()
+        };
+        approvals::submit(
+            store,
+            actor,
+            NewApprovalRequest {
+                kind: "ledger.entry".into(),
+                subject: subject.clone(),
+                title: format!("Ledger entry: {what}"),
+                amount: amount.map(|m| Money::new(m, currency)),
+                department: None,
+            },
+        )
+        .await
+        .map(|_| ())
+    }
+    .await;
+    if let Err(e) = r {
+        tracing::warn!(error = %e, entry = %subject, "could not send the entry for approval");
+    }
 }
 
 /// The latest rate of `from` in `to` on or before `date`, inverting a stored reverse rate.
@@ -759,7 +818,7 @@ pub enum Intent {
 
 /// Creates an entry. Idempotent on `key`: a retry returns the entry the first call made.
 pub async fn create_entry(
-    store: &impl LedgerStore,
+    store: &impl ApprovalBackend,
     actor: &Actor,
     input: &EntryInput,
     key: Option<&str>,
@@ -768,9 +827,13 @@ pub async fn create_entry(
     gate(actor, Action::Create)?;
     let key = check_key(key)?;
     let entry = prepare(store, actor, input, key).await?;
+    let approval = match intent {
+        Intent::Draft => None,
+        Intent::Post => approval_amount(store, actor, &entry).await?,
+    };
     let status = match intent {
         Intent::Draft => EntryStatus::Draft,
-        Intent::Post if needs_approval(store, actor, &entry).await? => EntryStatus::Pending,
+        Intent::Post if approval.is_some() => EntryStatus::Pending,
         Intent::Post => EntryStatus::Posted,
     };
     let action = match status {
@@ -792,7 +855,11 @@ pub async fn create_entry(
         .first()
         .copied()
         .ok_or_else(|| Error::internal("no entry id"))?;
-    get_entry(store, actor, id).await
+    let e = get_entry(store, actor, id).await?;
+    if let (Some(amount), EntryStatus::Pending) = (approval, e.status) {
+        request_approval(store, actor, &e, amount).await;
+    }
+    Ok(e)
 }
 
 /// One item of a batch: its own idempotency key and the entry.
@@ -957,7 +1024,7 @@ pub async fn delete_draft(store: &impl LedgerStore, actor: &Actor, id: EntryId) 
 }
 
 /// Posts a draft (or sends it for approval when it is above the threshold).
-pub async fn post_draft(store: &impl LedgerStore, actor: &Actor, id: EntryId) -> Result<Entry> {
+pub async fn post_draft(store: &impl ApprovalBackend, actor: &Actor, id: EntryId) -> Result<Entry> {
     gate(actor, Action::Create)?;
     let e = get_entry(store, actor, id).await?;
     if e.status != EntryStatus::Draft {
@@ -990,7 +1057,8 @@ pub async fn post_draft(store: &impl LedgerStore, actor: &Actor, id: EntryId) ->
             }
         }
     }
-    let to = if needs_approval(store, actor, &as_new).await? {
+    let approval = approval_amount(store, actor, &as_new).await?;
+    let to = if approval.is_some() {
         EntryStatus::Pending
     } else {
         EntryStatus::Posted
@@ -1009,18 +1077,68 @@ pub async fn post_draft(store: &impl LedgerStore, actor: &Actor, id: EntryId) ->
     store
         .set_entry_status(actor.company_id, id, EntryStatus::Draft, to, None, audit)
         .await?;
-    get_entry(store, actor, id).await
+    let e = get_entry(store, actor, id).await?;
+    if let Some(amount) = approval {
+        request_approval(store, actor, &e, amount).await;
+    }
+    Ok(e)
 }
 
 /// Approves a pending entry: it posts. Nobody approves their own entry.
 pub async fn approve_entry(
-    store: &impl LedgerStore,
+    store: &impl ApprovalBackend,
     actor: &Actor,
     id: EntryId,
     comment: &str,
 ) -> Result<Entry> {
     gate(actor, Action::Approve)?;
-    let e = get_entry(store, actor, id).await?;
+    let e = approve_pending(store, actor, id, comment).await?;
+    let subject = RecordRef::new("ledger.entry", id.0);
+    // The entry is settled; the inbox catching up is best effort.
+    if let Err(err) = approvals::resolve_subject(store, actor, &subject, true, comment).await {
+        tracing::warn!(error = %err, entry = %subject, "could not close the approval request");
+    }
+    Ok(e)
+}
+
+/// The approvals engine's final decision on a `ledger.entry` request: the engine has
+/// checked that the actor decides this step under the kind's policy, so the ledger's own
+/// approve permission is not asked again; nobody settles their own entry all the same.
+pub async fn settle_pending(
+    store: &impl LedgerStore,
+    actor: &Actor,
+    id: EntryId,
+    approved: bool,
+    comment: &str,
+) -> Result<()> {
+    let e = store
+        .get_entry(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "entry" })?;
+    if e.created_by.is_some() && e.created_by == actor.author() {
+        return Err(Error::invalid(
+            "approver",
+            "nobody approves their own entry: another user must",
+        ));
+    }
+    if approved {
+        approve_pending(store, actor, id, comment).await?;
+    } else {
+        reject_pending(store, actor, id, comment).await?;
+    }
+    Ok(())
+}
+
+async fn approve_pending(
+    store: &impl LedgerStore,
+    actor: &Actor,
+    id: EntryId,
+    comment: &str,
+) -> Result<Entry> {
+    let e = store
+        .get_entry(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "entry" })?;
     if e.status != EntryStatus::Pending {
         return Err(Error::conflict(format!(
             "the entry is {}, not waiting for approval",
@@ -1050,18 +1168,39 @@ pub async fn approve_entry(
             audit,
         )
         .await?;
-    get_entry(store, actor, id).await
+    store
+        .get_entry(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "entry" })
 }
 
 /// Rejects a pending entry: it goes back to its author as a draft, with the reason.
 pub async fn reject_entry(
-    store: &impl LedgerStore,
+    store: &impl ApprovalBackend,
     actor: &Actor,
     id: EntryId,
     comment: &str,
 ) -> Result<Entry> {
     gate(actor, Action::Approve)?;
-    let e = get_entry(store, actor, id).await?;
+    let e = reject_pending(store, actor, id, comment).await?;
+    let subject = RecordRef::new("ledger.entry", id.0);
+    // The entry is settled; the inbox catching up is best effort.
+    if let Err(err) = approvals::resolve_subject(store, actor, &subject, false, comment).await {
+        tracing::warn!(error = %err, entry = %subject, "could not close the approval request");
+    }
+    Ok(e)
+}
+
+async fn reject_pending(
+    store: &impl LedgerStore,
+    actor: &Actor,
+    id: EntryId,
+    comment: &str,
+) -> Result<Entry> {
+    let e = store
+        .get_entry(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "entry" })?;
     if e.status != EntryStatus::Pending {
         return Err(Error::conflict(format!(
             "the entry is {}, not waiting for approval",
@@ -1088,7 +1227,10 @@ pub async fn reject_entry(
             audit,
         )
         .await?;
-    get_entry(store, actor, id).await
+    store
+        .get_entry(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "entry" })
 }
 
 #[derive(Debug, Clone, Deserialize)]

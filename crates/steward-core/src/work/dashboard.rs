@@ -1,1 +1,455 @@
-//! (being written)
+//! The manager's dashboard: a grid of [`Tile`]s, each a title, a big number, an optional
+//! bar chart and a link to the filtered list behind it. Any domain adds tiles by
+//! implementing [`TileSource`] for the store and listing it in the web layer's sources
+//! (the dashboard page passes them to [`dashboard`]). A source that fails shows as an
+//! unavailable tile; it does not take the page down.
+use serde::Serialize;
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::audit::{AuditQuery, AuditStore};
+use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
+use crate::jobs::JobStore;
+use crate::list::{Paging, SortDir};
+use crate::time::Timestamp;
+use crate::work::notify::NotifyStore;
+use crate::Result;
+
+/// One bar of a tile's chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bar {
+    pub label: String,
+    pub value: i64,
+    /// The list behind this bar (e.g. that person's open tasks).
+    pub link: Option<String>,
+}
+
+/// A line of text in a tile (recent events).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TileLine {
+    pub text: String,
+    pub when: Option<Timestamp>,
+    pub link: Option<String>,
+}
+
+/// What a tile shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Tile {
+    /// Stable, for tests and anchors: `audit.recent`, `tasks.overdue`.
+    pub key: String,
+    pub title: String,
+    /// The big number.
+    pub number: i64,
+    /// What the number counts ("unread", "events today").
+    pub caption: String,
+    /// Bars, largest first is the usual order; empty: no chart.
+    pub bars: Vec<Bar>,
+    pub lines: Vec<TileLine>,
+    /// The filtered list behind the tile.
+    pub link: String,
+    /// Shown when the tile's data could not be read.
+    pub unavailable: bool,
+}
+
+impl Tile {
+    pub fn new(key: &str, title: &str, number: i64, caption: &str, link: &str) -> Tile {
+        Tile {
+            key: key.into(),
+            title: title.into(),
+            number,
+            caption: caption.into(),
+            bars: Vec::new(),
+            lines: Vec::new(),
+            link: link.into(),
+            unavailable: false,
+        }
+    }
+    pub fn with_bars(mut self, bars: Vec<Bar>) -> Tile {
+        self.bars = bars;
+        self
+    }
+    pub fn with_lines(mut self, lines: Vec<TileLine>) -> Tile {
+        self.lines = lines;
+        self
+    }
+}
+
+pub type TileFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<Tile>>> + Send + 'a>>;
+
+/// A domain's contribution to the dashboard. `tiles` is called with the signed-in manager;
+/// it returns only what that person may see (check with `actor.can(...)`), and may return
+/// none.
+pub trait TileSource<S>: Send + Sync {
+    /// A short name for logs.
+    fn name(&self) -> &'static str;
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a>;
+}
+
+/// Who sees the dashboard: the manager (Work approve). Looking is a read: a read-only token
+/// of the manager sees it too.
+pub fn authorize_dashboard(actor: &Actor) -> Result<()> {
+    let mut looking = actor.clone();
+    looking.read_only = false;
+    authorize(
+        &looking,
+        Permission::new(Domain::Work, Action::Approve),
+        &Target::company(actor.company_id),
+    )
+}
+
+/// Every source's tiles, in the order given. A failing source becomes one unavailable
+/// tile (logged), so that one broken part does not hide the others.
+pub async fn dashboard<S: Sync>(
+    store: &S,
+    actor: &Actor,
+    sources: &[&dyn TileSource<S>],
+) -> Result<Vec<Tile>> {
+    authorize_dashboard(actor)?;
+    let mut out = Vec::new();
+    for s in sources {
+        match s.tiles(store, actor).await {
+            Ok(t) => out.extend(t),
+            Err(e) => {
+                tracing::warn!(source = s.name(), error = %e, "dashboard tile failed");
+                let mut t = Tile::new(s.name(), s.name(), 0, "", "/dashboard");
+                t.unavailable = true;
+                out.push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Recent audit events (for those who may read the audit trail).
+pub struct RecentAudit;
+
+impl<S: AuditStore + Sync> TileSource<S> for RecentAudit {
+    fn name(&self) -> &'static str {
+        "Recent changes"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(async move {
+            if !actor.can(Permission::new(Domain::Audit, Action::Read)) {
+                return Ok(Vec::new());
+            }
+            let since = Timestamp::now().plus_secs(-86_400);
+            let q = AuditQuery {
+                search: None,
+                entity: None,
+                action: None,
+                actor: None,
+                from: Some(since),
+                to: None,
+                dir: SortDir::Desc,
+                paging: Paging::new(Some(8), None),
+            };
+            let page = crate::audit::list_events(store, actor, &q).await?;
+            let lines = page
+                .items
+                .iter()
+                .map(|e| TileLine {
+                    text: format!(
+                        "{} {} {}{}",
+                        e.actor,
+                        e.action,
+                        e.entity,
+                        e.entity_id
+                            .as_deref()
+                            .map(|i| format!(" #{i}"))
+                            .unwrap_or_default()
+                    ),
+                    when: Some(e.at),
+                    link: None,
+                })
+                .collect();
+            // Bars: the day's events by entity.
+            let mut by: std::collections::BTreeMap<String, i64> = Default::default();
+            for e in &page.items {
+                *by.entry(e.entity.clone()).or_default() += 1;
+            }
+            let mut bars: Vec<Bar> = by
+                .into_iter()
+                .map(|(label, value)| Bar {
+                    link: Some(format!("/audit?entity={label}")),
+                    label,
+                    value,
+                })
+                .collect();
+            bars.sort_by(|a, b| b.value.cmp(&a.value).then(a.label.cmp(&b.label)));
+            let n = i64::try_from(page.total).unwrap_or(i64::MAX);
+            Ok(vec![Tile::new(
+                "audit.recent",
+                "Recent changes",
+                n,
+                "changes in the last 24 hours",
+                &format!("/audit?from={}", since.to_datetime().format("%Y-%m-%d")),
+            )
+            .with_lines(lines)
+            .with_bars(bars)])
+        })
+    }
+}
+
+/// My unread notifications.
+pub struct MyNotifications;
+
+impl<S: NotifyStore + Sync> TileSource<S> for MyNotifications {
+    fn name(&self) -> &'static str {
+        "Notifications"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(async move {
+            let n = crate::work::notify::unread_count(store, actor).await?;
+            let q = crate::work::notify::NotificationQuery {
+                unread_only: true,
+                paging: Paging::new(Some(5), None),
+                ..Default::default()
+            };
+            let page = crate::work::notify::list(store, actor, &q).await?;
+            let lines = page
+                .items
+                .into_iter()
+                .map(|x| TileLine {
+                    text: x.title,
+                    when: Some(x.created_at),
+                    link: x.link,
+                })
+                .collect();
+            Ok(vec![Tile::new(
+                "notifications.unread",
+                "My notifications",
+                i64::try_from(n).unwrap_or(i64::MAX),
+                "unread",
+                "/notifications?unread=true",
+            )
+            .with_lines(lines)])
+        })
+    }
+}
+
+/// Background jobs that failed for good (for those who may see the jobs page).
+pub struct DeadJobs;
+
+impl<S: JobStore + Sync> TileSource<S> for DeadJobs {
+    fn name(&self) -> &'static str {
+        "Background jobs"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(async move {
+            if !actor.can(Permission::new(Domain::System, Action::Read)) {
+                return Ok(Vec::new());
+            }
+            let s = crate::jobs::job_stats(store, actor).await?;
+            let v = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+            let bars = vec![
+                Bar {
+                    label: "queued".into(),
+                    value: v(s.queued),
+                    link: Some("/jobs?status=queued".into()),
+                },
+                Bar {
+                    label: "running".into(),
+                    value: v(s.running),
+                    link: Some("/jobs?status=running".into()),
+                },
+                Bar {
+                    label: "failed".into(),
+                    value: v(s.dead),
+                    link: Some("/jobs?status=dead".into()),
+                },
+            ];
+            Ok(vec![Tile::new(
+                "jobs.dead",
+                "Background jobs",
+                v(s.dead),
+                "failed for good (e-mail, timers)",
+                "/jobs?status=dead",
+            )
+            .with_bars(bars)])
+        })
+    }
+}
+
+/// Open tasks by person and overdue tasks by person (within what the manager may read).
+pub struct OpenTasks;
+
+impl<S: crate::work::tasks::TaskStore + Sync> TileSource<S> for OpenTasks {
+    fn name(&self) -> &'static str {
+        "Tasks"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(async move {
+            use crate::work::tasks;
+            if !actor.can_read(Domain::Work) {
+                return Ok(Vec::new());
+            }
+            let scope = tasks::list_scope(actor, Action::Read)?;
+            let mut rows = store
+                .workload(actor.company_id, scope, tasks::today())
+                .await?;
+            let open: i64 = rows.iter().map(|r| r.open).sum();
+            let overdue: i64 = rows.iter().map(|r| r.overdue).sum();
+            rows.sort_by(|a, b| b.open.cmp(&a.open).then(a.name.cmp(&b.name)));
+            let open_bars = rows
+                .iter()
+                .filter(|r| r.open > 0)
+                .map(|r| Bar {
+                    label: r.name.clone(),
+                    value: r.open,
+                    link: Some(format!("/tasks?status=active&assignee={}", r.user_id.0)),
+                })
+                .collect();
+            rows.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.name.cmp(&b.name)));
+            let overdue_bars = rows
+                .iter()
+                .filter(|r| r.overdue > 0)
+                .map(|r| Bar {
+                    label: r.name.clone(),
+                    value: r.overdue,
+                    link: Some(format!("/tasks?overdue=yes&assignee={}", r.user_id.0)),
+                })
+                .collect();
+            Ok(vec![
+                Tile::new(
+                    "tasks.open",
+                    "Open tasks by person",
+                    open,
+                    "open tasks",
+                    "/tasks?status=active",
+                )
+                .with_bars(open_bars),
+                Tile::new(
+                    "tasks.overdue",
+                    "Overdue tasks",
+                    overdue,
+                    "past their due date",
+                    "/tasks?overdue=yes",
+                )
+                .with_bars(overdue_bars),
+            ])
+        })
+    }
+}
+
+/// The approvals waiting for me, by how long they have waited.
+pub struct WaitingApprovals;
+
+impl<S: crate::work::approvals::ApprovalStore + Sync> TileSource<S> for WaitingApprovals {
+    fn name(&self) -> &'static str {
+        "Approvals"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(async move {
+            use crate::work::approvals::{self, ApprovalQuery, ApprovalSort, Mailbox};
+            if !actor.can_read(Domain::Work) {
+                return Ok(Vec::new());
+            }
+            let q = ApprovalQuery {
+                mailbox: Mailbox::Inbox,
+                sort: ApprovalSort::Created,
+                dir: SortDir::Asc,
+                paging: Paging::new(Some(crate::list::MAX_LIMIT), None),
+                ..Default::default()
+            };
+            let page = approvals::list(store, actor, &q).await?;
+            let now = Timestamp::now();
+            let buckets: [(&str, i64, i64); 4] = [
+                ("under a day", 0, 86_400),
+                ("1-3 days", 86_400, 3 * 86_400),
+                ("3-7 days", 3 * 86_400, 7 * 86_400),
+                ("over a week", 7 * 86_400, i64::MAX),
+            ];
+            let mut counts = [0i64; 4];
+            for a in &page.items {
+                let age = (now.0 - a.created_at.0) / 1_000_000;
+                if let Some(i) = buckets
+                    .iter()
+                    .position(|(_, lo, hi)| age >= *lo && age < *hi)
+                {
+                    counts[i] += 1;
+                }
+            }
+            let bars = buckets
+                .iter()
+                .zip(counts)
+                .map(|((label, _, _), value)| Bar {
+                    label: (*label).to_string(),
+                    value,
+                    link: Some("/approvals?sort=created&dir=asc".into()),
+                })
+                .collect();
+            let overdue = page.items.iter().filter(|a| a.overdue()).count();
+            let lines = page
+                .items
+                .iter()
+                .take(3)
+                .map(|a| TileLine {
+                    text: format!("{} ({})", a.title, a.requester_name),
+                    when: Some(a.created_at),
+                    link: Some(format!("/approvals/{}", a.id.0)),
+                })
+                .collect();
+            let mut t = Tile::new(
+                "approvals.waiting",
+                "Approvals waiting for me",
+                i64::try_from(page.total).unwrap_or(i64::MAX),
+                &if overdue > 0 {
+                    format!("waiting, {overdue} past their deadline")
+                } else {
+                    "waiting".to_string()
+                },
+                "/approvals",
+            )
+            .with_bars(bars);
+            t.lines = lines;
+            Ok(vec![t])
+        })
+    }
+}
+
+/// Open escalations by SLA state.
+pub struct Escalations;
+
+impl<S: crate::work::cases::CaseStore + Sync> TileSource<S> for Escalations {
+    fn name(&self) -> &'static str {
+        "Escalations"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(async move {
+            use crate::work::cases::{self, CaseQuery, SlaState};
+            if !actor.can_read(Domain::Escalations) {
+                return Ok(Vec::new());
+            }
+            let mut bars = Vec::new();
+            let mut total = 0i64;
+            let mut breached = 0i64;
+            for state in SlaState::ALL.iter().filter(|s| **s != SlaState::Met) {
+                let q = CaseQuery {
+                    open_only: true,
+                    sla: Some(*state),
+                    paging: Paging::new(Some(1), None),
+                    ..Default::default()
+                };
+                let n = i64::try_from(cases::list_cases(store, actor, &q).await?.total)
+                    .unwrap_or(i64::MAX);
+                total += n;
+                if *state == SlaState::Breached {
+                    breached = n;
+                }
+                bars.push(Bar {
+                    label: state.label().to_string(),
+                    value: n,
+                    link: Some(format!("/cases?status=open&sla={}", state.as_str())),
+                });
+            }
+            Ok(vec![Tile::new(
+                "cases.sla",
+                "Escalations by SLA state",
+                total,
+                &format!("open, {breached} breached"),
+                "/cases?status=open",
+            )
+            .with_bars(bars)])
+        })
+    }
+}

@@ -7,11 +7,37 @@
 pub mod approvals;
 pub mod cases;
 pub mod dashboard;
+pub mod mail;
 pub mod notify;
 pub mod sla;
 pub mod tasks;
 
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use crate::jobs::{JobStore, Registry};
+
+/// Registers every job kind of Work: e-mail (`mail.send`), notification mail and the daily
+/// digest, and each part's own kinds (recurrence, SLA timers, escalations). The binary's
+/// worker calls it with the store and the configured mailer.
+///
+/// Each part adds its store trait to the bound and its call below.
+pub fn register_jobs<S>(registry: &mut Registry, store: S, mailer: Arc<dyn mail::Mailer>)
+where
+    S: notify::NotifyStore
+        + JobStore
+        + approvals::ApprovalBackend
+        + cases::CaseStore
+        + tasks::TaskStore
+        + Clone
+        + 'static,
+{
+    mail::register_jobs(registry, mailer.clone());
+    notify::register_jobs(registry, store.clone(), mailer);
+    approvals::register_jobs(registry, store.clone());
+    cases::register_jobs(registry, store.clone());
+    tasks::register_jobs(registry, store.clone());
+}
 
 /// A link to any record in any domain, as `kind:id` (`ledger.entry:42`, `user:7`). The kind
 /// is a short lowercase word with dots; the id is the record's numeric id. What a kind

@@ -7,7 +7,7 @@ mod ledger;
 mod profile;
 mod roles;
 mod users;
-mod work;
+pub(crate) mod work;
 
 pub(crate) use audit::{
     export_row as audit_export_row, query_from as audit_query_from,
@@ -58,6 +58,8 @@ pub struct Chrome {
     pub nav: Vec<NavItem>,
     pub demo: bool,
     pub flash: Option<String>,
+    /// My unread notifications, for the bell in the header (one indexed count).
+    pub unread: u64,
 }
 
 impl Chrome {
@@ -125,11 +127,12 @@ pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
 }
 
 pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -> Chrome {
-    let companies = state
-        .store
-        .companies_of(pa.actor.user_id)
-        .await
-        .unwrap_or_default();
+    let (companies, unread) = tokio::join!(
+        state.store.companies_of(pa.actor.user_id),
+        steward_core::work::notify::unread_count(&state.store, &pa.actor)
+    );
+    let companies = companies.unwrap_or_default();
+    let unread = unread.unwrap_or_default();
     Chrome {
         title: title.to_string(),
         username: pa.actor.username.clone(),
@@ -140,6 +143,7 @@ pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -
         nav: nav_for(&pa.actor, path),
         demo: state.config.demo,
         flash: pa.flash.clone(),
+        unread,
     }
 }
 

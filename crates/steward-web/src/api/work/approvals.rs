@@ -1,8 +1,882 @@
-//! (being written)
+//! `/api/v1/approvals/…` and `/api/v1/departments/…`: the inbox (waiting for me, also as a
+//! delegate), my requests, one request with its steps, decisions (one by one or in bulk
+//! for small amounts), policies, out-of-office delegates, and departments with their heads.
+//! Every handler goes through `steward_core::work::approvals` or
+//! `steward_core::departments`, which authorize.
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use steward_core::departments::{self, Department, Member};
+use steward_core::ids::{DepartmentId, UserId};
+use steward_core::list::Paging;
+use steward_core::work::approvals::{
+    self, kind_label, ApprovalId, ApprovalQuery, ApprovalRequest, ApprovalSort, ApprovalSummary,
+    Delegation, DelegationInput, DirectRequest, LevelInput, Mailbox, Policy, PolicyInput,
+    RequestStatus, Step, Verdict,
+};
+use steward_core::Error;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::api::ledger::accounts::sort_and_dir;
+use crate::api::ledger::OptionalJson;
+use crate::api::{created, ok, ApiJson, ListOf};
+use crate::auth::ApiActor;
+use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
 pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r
+    r.routes(routes!(inbox, submit))
+        .routes(routes!(mine))
+        .routes(routes!(bulk_approve))
+        .routes(routes!(get))
+        .routes(routes!(approve))
+        .routes(routes!(reject))
+        .routes(routes!(policies, save_policy))
+        .routes(routes!(delete_policy))
+        .routes(routes!(delegations, add_delegation))
+        .routes(routes!(remove_delegation))
+        .routes(routes!(list_departments, create_department))
+        .routes(routes!(update_department))
+        .routes(routes!(members))
+        .routes(routes!(set_member))
+}
+
+// ---- shapes ----
+
+#[derive(Serialize, ToSchema)]
+pub struct StepOut {
+    pub position: i64,
+    /// `manager`, `admin`, `role:<key>` or `user:<id>`.
+    pub rule: String,
+    /// Who the rule names, for people.
+    pub approver: String,
+    pub approver_user_id: Option<i64>,
+    pub approver_role: Option<String>,
+    /// `waiting`, `pending` (its turn), `approved`, `rejected`, `escalated` or `skipped`.
+    pub status: String,
+    /// RFC 3339: when it is escalated if nobody decides.
+    pub due_at: Option<String>,
+    pub decided_by: Option<i64>,
+    /// "Priya Shah for Alex Morgan" when a delegate decided.
+    pub decided_by_name: Option<String>,
+    pub on_behalf_of: Option<i64>,
+    pub decided_at: Option<String>,
+    pub comment: String,
+}
+
+impl From<&Step> for StepOut {
+    fn from(s: &Step) -> Self {
+        StepOut {
+            position: s.position,
+            rule: s.rule.clone(),
+            approver: s.approver_label.clone(),
+            approver_user_id: s.approver_user.map(|u| u.0),
+            approver_role: s.approver_role.clone(),
+            status: s.status.as_str().to_string(),
+            due_at: s.due_at.map(|t| t.rfc3339()),
+            decided_by: s.decided_by.map(|u| u.0),
+            decided_by_name: s.decided_by.map(|_| s.decided_label()),
+            on_behalf_of: s.on_behalf_of.map(|u| u.0),
+            decided_at: s.decided_at.map(|t| t.rfc3339()),
+            comment: s.comment.clone(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalOut {
+    pub id: i64,
+    /// `ledger.entry`, `timeoff`, `purchase`, `expense` or `general`.
+    pub kind: String,
+    pub kind_label: String,
+    /// The record asked about, `kind:id`.
+    pub subject: Option<String>,
+    /// The page of that record.
+    pub subject_href: Option<String>,
+    pub title: String,
+    pub description: String,
+    /// Decimal in `currency`.
+    pub amount: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub department_id: Option<i64>,
+    pub department: Option<String>,
+    pub requester_id: Option<i64>,
+    pub requester: String,
+    /// `pending`, `approved` or `rejected`.
+    pub status: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+    pub steps: Vec<StepOut>,
+    /// Whether the caller may decide the current step now.
+    pub can_decide: bool,
+    /// Set when the caller decides as someone's delegate: whom for.
+    pub deciding_for: Option<i64>,
+}
+
+fn amount_decimal(amount: Option<i64>, currency: Option<&str>) -> Option<String> {
+    let t = approvals::money_text(amount, currency);
+    t.split_once(' ').map(|(a, _)| a.to_string())
+}
+
+fn approval_out(r: ApprovalRequest, standing: Option<Option<UserId>>) -> ApprovalOut {
+    ApprovalOut {
+        id: r.id.0,
+        kind_label: kind_label(&r.kind).to_string(),
+        kind: r.kind.clone(),
+        subject: r.subject.as_ref().map(|s| s.to_string()),
+        subject_href: r.subject.as_ref().map(|s| s.href()),
+        title: r.title.clone(),
+        description: r.description.clone(),
+        amount: amount_decimal(r.amount, r.currency.as_deref()),
+        amount_minor: r.amount,
+        currency: r.currency.clone(),
+        department_id: r.department.map(|d| d.0),
+        department: r.department_name.clone(),
+        requester_id: r.requester.map(|u| u.0),
+        requester: r.requester_name.clone(),
+        status: r.status.as_str().to_string(),
+        created_at: r.created_at.rfc3339(),
+        decided_at: r.decided_at.map(|t| t.rfc3339()),
+        steps: r.steps.iter().map(StepOut::from).collect(),
+        can_decide: standing.is_some(),
+        deciding_for: standing.flatten().map(|u| u.0),
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalSummaryOut {
+    pub id: i64,
+    pub kind: String,
+    pub subject: Option<String>,
+    pub title: String,
+    pub amount: Option<String>,
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    pub requester: String,
+    pub department: Option<String>,
+    pub status: String,
+    pub created_at: String,
+    /// The step whose turn it is, and who decides it.
+    pub step: Option<i64>,
+    pub step_approver: Option<String>,
+    pub due_at: Option<String>,
+    pub overdue: bool,
+}
+
+impl From<ApprovalSummary> for ApprovalSummaryOut {
+    fn from(s: ApprovalSummary) -> Self {
+        ApprovalSummaryOut {
+            id: s.id.0,
+            overdue: s.overdue(),
+            amount: amount_decimal(s.amount, s.currency.as_deref()),
+            kind: s.kind,
+            subject: s.subject.map(|x| x.to_string()),
+            title: s.title,
+            amount_minor: s.amount,
+            currency: s.currency,
+            requester: s.requester_name,
+            department: s.department_name,
+            status: s.status.as_str().to_string(),
+            created_at: s.created_at.rfc3339(),
+            step: s.step_position,
+            step_approver: s.step_label,
+            due_at: s.step_due_at.map(|t| t.rfc3339()),
+        }
+    }
+}
+
+pub(crate) const EXPORT_HEADERS: &[&str] = &[
+    "id",
+    "kind",
+    "title",
+    "amount",
+    "currency",
+    "requester",
+    "department",
+    "status",
+    "created_at",
+    "step",
+    "approver",
+    "due_at",
+];
+
+pub(crate) fn export_row(s: &ApprovalSummary) -> Vec<String> {
+    vec![
+        s.id.to_string(),
+        s.kind.clone(),
+        s.title.clone(),
+        amount_decimal(s.amount, s.currency.as_deref()).unwrap_or_default(),
+        s.currency.clone().unwrap_or_default(),
+        s.requester_name.clone(),
+        s.department_name.clone().unwrap_or_default(),
+        s.status.as_str().to_string(),
+        s.created_at.rfc3339(),
+        s.step_position.map(|p| p.to_string()).unwrap_or_default(),
+        s.step_label.clone().unwrap_or_default(),
+        s.step_due_at.map(|t| t.rfc3339()).unwrap_or_default(),
+    ]
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApprovalListParams {
+    /// Search in the title.
+    q: Option<String>,
+    /// A kind: `ledger.entry`, `timeoff`, `purchase`, `expense`, `general`.
+    kind: Option<String>,
+    /// `pending`, `approved` or `rejected` (my requests).
+    status: Option<String>,
+    /// One of `created`, `due`, `amount`, `title`, `kind`.
+    sort: Option<String>,
+    /// `asc` or `desc`.
+    dir: Option<String>,
+    /// 1 to 500, default 50.
+    limit: Option<u32>,
+    offset: Option<u64>,
+    /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    format: Option<String>,
+}
+
+fn list_query(p: &ApprovalListParams, mailbox: Mailbox) -> Result<ApprovalQuery, Error> {
+    let (sort, dir) = sort_and_dir::<ApprovalSort>(p.sort.as_deref(), p.dir.as_deref())?;
+    let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            RequestStatus::parse(s)
+                .ok_or_else(|| Error::invalid("status", "pending, approved or rejected"))?,
+        ),
+    };
+    Ok(ApprovalQuery {
+        mailbox,
+        kind: p
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(str::to_string),
+        status,
+        search: p.q.clone(),
+        max_amount: None,
+        sort,
+        dir,
+        paging: if p.format.is_some() {
+            Paging::export()
+        } else {
+            Paging::new(p.limit, p.offset)
+        },
+    })
+}
+
+async fn list_response(
+    state: &AppState,
+    a: &ApiActor,
+    p: &ApprovalListParams,
+    mailbox: Mailbox,
+    name: &str,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let q = list_query(p, mailbox).map_err(err)?;
+    if let Some(format) = crate::list::api_export_format(p.format.as_deref()).map_err(err)? {
+        let items = approvals::export(&state.store, &a.actor, &q)
+            .await
+            .map_err(err)?;
+        return Ok(crate::list::export(
+            format,
+            name,
+            EXPORT_HEADERS,
+            items.iter().map(export_row).collect(),
+        ));
+    }
+    let page = approvals::list(&state.store, &a.actor, &q)
+        .await
+        .map_err(err)?;
+    Ok(ok(ListOf {
+        total: page.total,
+        limit: page.limit,
+        offset: page.offset,
+        items: page
+            .items
+            .into_iter()
+            .map(ApprovalSummaryOut::from)
+            .collect::<Vec<_>>(),
+    }))
+}
+
+/// The inbox: pending requests whose current step the caller decides (as themself or as
+/// someone's out-of-office delegate).
+#[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals", params(ApprovalListParams),
+    responses((status = 200, body = ListOf<ApprovalSummaryOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn inbox(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Query(p): Query<ApprovalListParams>,
+) -> Result<Response, ApiError> {
+    list_response(&state, &a, &p, Mailbox::Inbox, "approvals").await
+}
+
+/// The caller's own requests and where they stand.
+#[utoipa::path(get, path = "/api/v1/approvals/mine", tag = "approvals", params(ApprovalListParams),
+    responses((status = 200, body = ListOf<ApprovalSummaryOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn mine(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Query(p): Query<ApprovalListParams>,
+) -> Result<Response, ApiError> {
+    list_response(&state, &a, &p, Mailbox::Mine, "my-requests").await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalIn {
+    /// `purchase`, `expense` or `general` (ledger entries and time off are sent from
+    /// their own pages).
+    kind: String,
+    title: String,
+    #[serde(default)]
+    description: String,
+    /// Decimal in the company currency.
+    #[serde(default)]
+    amount: Option<String>,
+    /// A record it is about, `kind:id`.
+    #[serde(default)]
+    subject: Option<String>,
+    /// The requester's department when absent.
+    #[serde(default)]
+    department_id: Option<i64>,
+}
+
+async fn approval_response(
+    state: &AppState,
+    a: &ApiActor,
+    r: ApprovalRequest,
+    status: StatusCode,
+) -> Result<Response, ApiError> {
+    let standing = approvals::can_decide(&state.store, &a.actor, &r)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    let out = approval_out(r, standing);
+    Ok(if status == StatusCode::CREATED {
+        created(out)
+    } else {
+        ok(out)
+    })
+}
+
+/// Asks for an approval. The chain comes from the kind's policy and the amount.
+#[utoipa::path(post, path = "/api/v1/approvals", tag = "approvals", request_body = ApprovalIn,
+    responses((status = 201, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<ApprovalIn>,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let input = DirectRequest {
+        kind: b.kind,
+        subject: b.subject,
+        title: b.title,
+        description: b.description,
+        amount: b.amount,
+        department: b.department_id.map(DepartmentId),
+    };
+    let id = approvals::submit_direct(&state.store, &a.actor, &input)
+        .await
+        .map_err(err)?;
+    let r = approvals::get(&state.store, &a.actor, id)
+        .await
+        .map_err(err)?;
+    approval_response(&state, &a, r, StatusCode::CREATED).await
+}
+
+/// One request with its steps: who decided when, with what comment.
+#[utoipa::path(get, path = "/api/v1/approvals/{id}", tag = "approvals", params(("id" = i64, Path)),
+    responses((status = 200, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn get(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let r = approvals::get(&state.store, &a.actor, ApprovalId(id))
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    approval_response(&state, &a, r, StatusCode::OK).await
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionIn {
+    /// Required to reject.
+    #[serde(default)]
+    comment: String,
+}
+
+/// Approves the current step; the last one approves the request (a ledger entry posts).
+/// Nobody approves their own request (422 naming `approver`).
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/approve", tag = "approvals", params(("id" = i64, Path)),
+    request_body(content = Option<DecisionIn>, description = "Optional"),
+    responses((status = 200, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    OptionalJson(b): OptionalJson<DecisionIn>,
+) -> Result<Response, ApiError> {
+    let r = approvals::decide(
+        &state.store,
+        &a.actor,
+        ApprovalId(id),
+        Verdict::Approve,
+        &b.comment,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    approval_response(&state, &a, r, StatusCode::OK).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RejectIn {
+    /// Why; required.
+    comment: String,
+}
+
+/// Rejects the request at its current step (a ledger entry goes back to a draft).
+#[utoipa::path(post, path = "/api/v1/approvals/{id}/reject", tag = "approvals", params(("id" = i64, Path)), request_body = RejectIn,
+    responses((status = 200, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<RejectIn>,
+) -> Result<Response, ApiError> {
+    let r = approvals::decide(
+        &state.store,
+        &a.actor,
+        ApprovalId(id),
+        Verdict::Reject,
+        &b.comment,
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    approval_response(&state, &a, r, StatusCode::OK).await
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkIn {
+    /// Request ids, at most 200.
+    ids: Vec<i64>,
+    #[serde(default)]
+    comment: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkOut {
+    pub id: i64,
+    pub ok: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkResultOut {
+    pub approved: usize,
+    pub failed: usize,
+    pub results: Vec<BulkOut>,
+}
+
+/// Approves several small requests, each checked and recorded on its own; one above its
+/// policy's bulk limit (or not the caller's to decide) is reported and left waiting.
+#[utoipa::path(post, path = "/api/v1/approvals/bulk-approve", tag = "approvals", request_body = BulkIn,
+    responses((status = 200, body = BulkResultOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn bulk_approve(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<BulkIn>,
+) -> Result<Response, ApiError> {
+    let ids: Vec<ApprovalId> = b.ids.iter().map(|i| ApprovalId(*i)).collect();
+    let out = approvals::bulk_approve(&state.store, &a.actor, &ids, &b.comment)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    let approved = out.iter().filter(|o| o.ok).count();
+    Ok(ok(BulkResultOut {
+        approved,
+        failed: out.len() - approved,
+        results: out
+            .into_iter()
+            .map(|o| BulkOut {
+                id: o.id.0,
+                ok: o.ok,
+                error: o.error,
+            })
+            .collect(),
+    }))
+}
+
+// ---- policies ----
+
+#[derive(Serialize, ToSchema)]
+pub struct LevelOut {
+    /// The level applies when the amount is above this (`0.00`: always).
+    pub above: String,
+    pub above_minor: i64,
+    pub rule: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PolicyOut {
+    /// None for a kind's built-in default (nobody configured it yet).
+    pub id: Option<i64>,
+    pub kind: String,
+    pub department_id: Option<i64>,
+    pub deadline_hours: i64,
+    pub bulk_limit: String,
+    pub levels: Vec<LevelOut>,
+    pub version: i64,
+}
+
+fn policy_out(p: Policy, currency: &str) -> PolicyOut {
+    let dec = |m: i64| amount_decimal(Some(m), Some(currency)).unwrap_or_default();
+    PolicyOut {
+        id: p.id,
+        kind: p.kind,
+        department_id: p.department.map(|d| d.0),
+        deadline_hours: p.deadline_hours,
+        bulk_limit: dec(p.bulk_limit),
+        levels: p
+            .levels
+            .iter()
+            .map(|l| LevelOut {
+                above: dec(l.above),
+                above_minor: l.above,
+                rule: l.rule.as_text(),
+            })
+            .collect(),
+        version: p.version,
+    }
+}
+
+/// Every kind's policy (the built-in default where none is configured).
+#[utoipa::path(get, path = "/api/v1/approvals/policies", tag = "approvals",
+    responses((status = 200, body = Vec<PolicyOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn policies(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+    let ps = approvals::policies(&state.store, &a.actor)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    let c = a.actor.company_currency.clone();
+    Ok(ok(ps
+        .into_iter()
+        .map(|p| policy_out(p, &c))
+        .collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelIn {
+    /// Decimal; absent or `0` applies always.
+    #[serde(default)]
+    above: Option<String>,
+    /// `manager`, `admin`, `role:<key>` or `user:<id>`.
+    rule: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyIn {
+    kind: String,
+    /// A policy for one department wins over the kind's general one.
+    #[serde(default)]
+    department_id: Option<i64>,
+    /// Hours a step may wait before it is escalated (1-2160, default 48).
+    #[serde(default)]
+    deadline_hours: Option<i64>,
+    /// Requests up to this amount may be approved in bulk.
+    #[serde(default)]
+    bulk_limit: Option<String>,
+    levels: Vec<LevelIn>,
+    /// The version read, when replacing a policy.
+    #[serde(default)]
+    version: Option<i64>,
+}
+
+/// Creates or replaces the policy of a kind (and department). Levels go from the smallest
+/// threshold up; errors name `levels[i].rule` or `levels[i].above`.
+#[utoipa::path(put, path = "/api/v1/approvals/policies", tag = "approvals", request_body = PolicyIn,
+    responses((status = 200, body = PolicyOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn save_policy(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<PolicyIn>,
+) -> Result<Response, ApiError> {
+    let input = PolicyInput {
+        kind: b.kind,
+        department_id: b.department_id,
+        deadline_hours: b.deadline_hours,
+        bulk_limit: b.bulk_limit,
+        levels: b
+            .levels
+            .into_iter()
+            .map(|l| LevelInput {
+                above: l.above,
+                rule: l.rule,
+            })
+            .collect(),
+        version: b.version,
+    };
+    let p = approvals::save_policy(&state.store, &a.actor, &input)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(policy_out(p, &a.actor.company_currency)))
+}
+
+/// Removes a configured policy (the kind falls back to the default).
+#[utoipa::path(delete, path = "/api/v1/approvals/policies/{id}", tag = "approvals", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn delete_policy(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    approvals::delete_policy(&state.store, &a.actor, id)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- delegates ----
+
+#[derive(Serialize, ToSchema)]
+pub struct DelegationOut {
+    pub id: i64,
+    pub user_id: i64,
+    pub user: String,
+    pub delegate_id: i64,
+    pub delegate: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    pub until: String,
+    pub note: String,
+}
+
+impl From<Delegation> for DelegationOut {
+    fn from(d: Delegation) -> Self {
+        DelegationOut {
+            id: d.id,
+            user_id: d.user.0,
+            user: d.user_name,
+            delegate_id: d.delegate.0,
+            delegate: d.delegate_name,
+            from: d.from.to_string(),
+            until: d.until.to_string(),
+            note: d.note,
+        }
+    }
+}
+
+/// Out-of-office delegates the caller is part of (all of them for an admin).
+#[utoipa::path(get, path = "/api/v1/approvals/delegations", tag = "approvals",
+    responses((status = 200, body = Vec<DelegationOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn delegations(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+    let ds = approvals::delegations(&state.store, &a.actor)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(ds
+        .into_iter()
+        .map(DelegationOut::from)
+        .collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationIn {
+    /// The absent person; the caller when absent (only an admin names someone else).
+    #[serde(default)]
+    user_id: Option<i64>,
+    delegate_id: i64,
+    /// `YYYY-MM-DD`, inclusive.
+    from: String,
+    until: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// "While I am away, this person decides for me."
+#[utoipa::path(post, path = "/api/v1/approvals/delegations", tag = "approvals", request_body = DelegationIn,
+    responses((status = 201, body = DelegationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_delegation(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<DelegationIn>,
+) -> Result<Response, ApiError> {
+    let input = DelegationInput {
+        user_id: b.user_id,
+        delegate_id: b.delegate_id,
+        from: b.from,
+        until: b.until,
+        note: b.note,
+    };
+    let d = approvals::add_delegation(&state.store, &a.actor, &input)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(created(DelegationOut::from(d)))
+}
+
+#[utoipa::path(delete, path = "/api/v1/approvals/delegations/{id}", tag = "approvals", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn remove_delegation(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    approvals::remove_delegation(&state.store, &a.actor, id)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- departments ----
+
+#[derive(Serialize, ToSchema)]
+pub struct DepartmentOut {
+    pub id: i64,
+    pub name: String,
+    /// The manager of everyone in it.
+    pub head_user_id: Option<i64>,
+    pub head: Option<String>,
+    pub members: i64,
+}
+
+impl From<Department> for DepartmentOut {
+    fn from(d: Department) -> Self {
+        DepartmentOut {
+            id: d.id.0,
+            name: d.name,
+            head_user_id: d.head.map(|h| h.0),
+            head: d.head_name,
+            members: d.members,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/departments", tag = "departments",
+    responses((status = 200, body = Vec<DepartmentOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn list_departments(
+    State(state): State<AppState>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
+    let ds = departments::list(&state.store, &a.actor)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(ds
+        .into_iter()
+        .map(DepartmentOut::from)
+        .collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentIn {
+    name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = DepartmentIn,
+    responses((status = 201, body = DepartmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_department(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<DepartmentIn>,
+) -> Result<Response, ApiError> {
+    let d = departments::create(&state.store, &a.actor, &b.name)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(created(DepartmentOut::from(d)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepartmentUpdateIn {
+    name: String,
+    /// The head (manager); null for none.
+    #[serde(default)]
+    head_user_id: Option<i64>,
+}
+
+/// Renames a department and sets its head.
+#[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "departments", params(("id" = i64, Path)), request_body = DepartmentUpdateIn,
+    responses((status = 200, body = DepartmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn update_department(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<DepartmentUpdateIn>,
+) -> Result<Response, ApiError> {
+    let d = departments::update(
+        &state.store,
+        &a.actor,
+        DepartmentId(id),
+        &b.name,
+        b.head_user_id.map(UserId),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(DepartmentOut::from(d)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberOut {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub department_id: Option<i64>,
+}
+
+impl From<Member> for MemberOut {
+    fn from(m: Member) -> Self {
+        MemberOut {
+            user_id: m.user_id.0,
+            username: m.username,
+            display_name: m.display_name,
+            department_id: m.department.map(|d| d.0),
+        }
+    }
+}
+
+/// The company's people with their departments.
+#[utoipa::path(get, path = "/api/v1/departments/members", tag = "departments",
+    responses((status = 200, body = Vec<MemberOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn members(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+    let ms = departments::members(&state.store, &a.actor)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(ms.into_iter().map(MemberOut::from).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberIn {
+    /// Null: no department.
+    department_id: Option<i64>,
+}
+
+/// Puts a person into a department.
+#[utoipa::path(put, path = "/api/v1/departments/members/{id}", tag = "departments", params(("id" = i64, Path, description = "The user id")), request_body = MemberIn,
+    responses((status = 200, body = MemberOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_member(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<MemberIn>,
+) -> Result<Response, ApiError> {
+    let m = departments::set_member(
+        &state.store,
+        &a.actor,
+        UserId(id),
+        b.department_id.map(DepartmentId),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(MemberOut::from(m)))
 }

@@ -766,6 +766,8 @@ struct ShowPage {
     reverse_date: String,
     reason: String,
     comment: String,
+    /// Tasks linked to this entry.
+    task_links: crate::pages::work::tasks::TaskLinks,
 }
 
 impl ShowPage {
@@ -920,6 +922,12 @@ async fn show_page(
         },
         reason: forms.reason,
         comment: forms.comment,
+        task_links: crate::pages::work::tasks::TaskLinks::load(
+            state,
+            actor,
+            &steward_core::work::RecordRef::new("ledger.entry", e.id.0),
+        )
+        .await,
         e,
     };
     render(&page, status)

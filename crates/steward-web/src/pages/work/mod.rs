@@ -3,9 +3,11 @@
 //! `steward_core::work`, which authorizes.
 mod approvals;
 mod cases;
-mod dashboard;
-mod notify;
-mod tasks;
+pub(crate) mod dashboard;
+pub(crate) mod jobs;
+mod my_work;
+pub(crate) mod notify;
+pub(crate) mod tasks;
 
 use axum::Router;
 
@@ -18,4 +20,6 @@ pub fn router() -> Router<AppState> {
         .merge(cases::router())
         .merge(notify::router())
         .merge(dashboard::router())
+        .merge(my_work::router())
+        .merge(jobs::router())
 }

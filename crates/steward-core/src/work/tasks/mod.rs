@@ -1,0 +1,2074 @@
+//! Tasks and delegation: a task has an owner (who answers for it), an assignee (who does it
+//! now), watchers, a due date, a priority, a status, a checklist, comments and a link to any
+//! record ([`RecordRef`]). Reassigning keeps the history of who held it when. Checklist
+//! templates create a set of tasks with owners by role and due dates relative to a start
+//! date; recurring rules (an RFC 5545 `RRULE`, see [`recur`]) create tasks ahead of time
+//! from the `work.recurrence` job.
+//!
+//! Who sees what (Work grants): Own scope sees the tasks they own, hold or watch; Department
+//! scope also those whose owner or assignee is in their department (a manager sees their
+//! team's); Company scope sees all. Lists are narrowed by the scope in the query. A task out
+//! of reach reads as not found; changing one needs the update grant at a scope that reaches
+//! it as owner or assignee (watchers read and comment).
+pub mod recur;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use super::notify::{notify, NewNotification, NotifyStore};
+use super::RecordRef;
+use crate::audit::AuditDraft;
+use crate::auth::{Action, Actor, Domain, Permission, Scope};
+use crate::error::Validator;
+use crate::ids::{CompanyId, DepartmentId, UserId};
+use crate::jobs::{Job, JobKind, JobStore, NewJob, Registry};
+use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::time::Timestamp;
+use crate::{Error, Result};
+
+pub use recur::Rule;
+
+macro_rules! id_type {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(pub i64);
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
+        }
+    )*};
+}
+id_type!(TaskId, TemplateId, RuleId, ChecklistItemId);
+
+pub const MAX_TITLE: usize = 200;
+pub const MAX_DESCRIPTION: usize = 20_000;
+pub const MAX_COMMENT: usize = 10_000;
+pub const MAX_CHECKLIST: usize = 100;
+pub const MAX_WATCHERS: usize = 50;
+pub const MAX_NOTE: usize = 1000;
+/// Recurring tasks are created this many days ahead.
+pub const RECURRENCE_AHEAD_DAYS: i64 = 14;
+/// The job kind that creates recurring tasks ahead.
+pub const RECURRENCE_JOB: &str = "work.recurrence";
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Priority {
+    Low,
+    #[default]
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Normal => "Normal",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+    /// Stored as a number so that sorting by priority is sorting by urgency.
+    pub fn rank(self) -> i64 {
+        match self {
+            Priority::Low => 1,
+            Priority::Normal => 2,
+            Priority::High => 3,
+            Priority::Urgent => 4,
+        }
+    }
+    pub fn from_rank(n: i64) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.rank() == n)
+    }
+    fn checked(s: &str, field: &str) -> Result<Self> {
+        Self::parse(s).ok_or_else(|| Error::invalid(field, "low, normal, high or urgent"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    #[default]
+    Open,
+    InProgress,
+    Waiting,
+    Done,
+    Cancelled,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 5] = [
+        TaskStatus::Open,
+        TaskStatus::InProgress,
+        TaskStatus::Waiting,
+        TaskStatus::Done,
+        TaskStatus::Cancelled,
+    ];
+    pub const ACTIVE: [TaskStatus; 3] = [
+        TaskStatus::Open,
+        TaskStatus::InProgress,
+        TaskStatus::Waiting,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "open",
+            TaskStatus::InProgress => "in_progress",
+            TaskStatus::Waiting => "waiting",
+            TaskStatus::Done => "done",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskStatus::Open => "Open",
+            TaskStatus::InProgress => "In progress",
+            TaskStatus::Waiting => "Waiting",
+            TaskStatus::Done => "Done",
+            TaskStatus::Cancelled => "Cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+    pub fn is_closed(self) -> bool {
+        matches!(self, TaskStatus::Done | TaskStatus::Cancelled)
+    }
+    fn checked(s: &str, field: &str) -> Result<Self> {
+        Self::parse(s)
+            .ok_or_else(|| Error::invalid(field, "open, in_progress, waiting, done or cancelled"))
+    }
+}
+
+/// A member of the company, as tasks show and pick people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Person {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub department_id: Option<DepartmentId>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChecklistItem {
+    pub id: ChecklistItemId,
+    pub text: String,
+    pub done: bool,
+    pub done_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Task {
+    pub id: TaskId,
+    pub company_id: CompanyId,
+    pub title: String,
+    /// Markdown; pages render it without raw HTML.
+    pub description: String,
+    pub owner_id: UserId,
+    pub owner_name: String,
+    pub owner_department: Option<DepartmentId>,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: String,
+    pub assignee_department: Option<DepartmentId>,
+    pub watchers: Vec<(UserId, String)>,
+    pub due: Option<NaiveDate>,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub link: Option<RecordRef>,
+    pub checklist: Vec<ChecklistItem>,
+    pub template_id: Option<TemplateId>,
+    pub rule_id: Option<RuleId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub completed_at: Option<Timestamp>,
+    pub version: i64,
+}
+
+impl Task {
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        !self.status.is_closed() && self.due.is_some_and(|d| d < today)
+    }
+    fn holds(&self, user: UserId) -> bool {
+        self.owner_id == user || self.assignee_id == Some(user)
+    }
+    fn watches(&self, user: UserId) -> bool {
+        self.watchers.iter().any(|(w, _)| *w == user)
+    }
+    fn in_department(&self, d: Option<DepartmentId>) -> bool {
+        d.is_some() && (self.owner_department == d || self.assignee_department == d)
+    }
+}
+
+/// The columns of a task list export (CSV/XLSX), pages and API alike.
+pub const EXPORT_HEADERS: &[&str] = &[
+    "id",
+    "title",
+    "owner",
+    "assignee",
+    "due",
+    "priority",
+    "status",
+    "overdue",
+    "link",
+    "checklist_done",
+    "checklist_total",
+];
+
+/// One exported row, in [`EXPORT_HEADERS`] order.
+pub fn export_row(t: &TaskSummary, today: NaiveDate) -> Vec<String> {
+    vec![
+        t.id.to_string(),
+        t.title.clone(),
+        t.owner_name.clone(),
+        t.assignee_name.clone(),
+        t.due.map(|d| d.to_string()).unwrap_or_default(),
+        t.priority.as_str().to_string(),
+        t.status.as_str().to_string(),
+        if t.is_overdue(today) { "yes" } else { "no" }.to_string(),
+        t.link.as_ref().map(|l| l.to_string()).unwrap_or_default(),
+        t.checklist_done.to_string(),
+        t.checklist_total.to_string(),
+    ]
+}
+
+/// A row of a task list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub title: String,
+    pub owner_id: UserId,
+    pub owner_name: String,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: String,
+    pub due: Option<NaiveDate>,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub link: Option<RecordRef>,
+    pub checklist_done: i64,
+    pub checklist_total: i64,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+impl TaskSummary {
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        !self.status.is_closed() && self.due.is_some_and(|d| d < today)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comment {
+    pub id: i64,
+    pub author_id: Option<UserId>,
+    pub author_name: String,
+    pub body: String,
+    pub created_at: Timestamp,
+}
+
+/// One stretch of time a person held the task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Assignment {
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: String,
+    pub assigned_by: Option<UserId>,
+    pub assigned_by_name: String,
+    pub note: String,
+    pub from: Timestamp,
+    pub until: Option<Timestamp>,
+}
+
+/// What the store writes for a new task (validated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    pub owner_id: UserId,
+    pub assignee_id: Option<UserId>,
+    pub watchers: Vec<UserId>,
+    pub due: Option<NaiveDate>,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub link: Option<RecordRef>,
+    pub checklist: Vec<String>,
+    pub template_id: Option<TemplateId>,
+    pub rule_id: Option<RuleId>,
+    /// For recurring tasks: the date of the occurrence (unique per rule).
+    pub occurrence: Option<NaiveDate>,
+    pub created_by: Option<UserId>,
+}
+
+/// The writable fields of a task (the allowlist of an update).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskUpdate {
+    pub title: String,
+    pub description: String,
+    pub due: Option<NaiveDate>,
+    pub priority: Priority,
+    pub status: TaskStatus,
+    pub link: Option<RecordRef>,
+    pub watchers: Vec<UserId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TaskSort {
+    #[default]
+    Due,
+    Priority,
+    Title,
+    Status,
+    Assignee,
+    Created,
+    Updated,
+}
+
+impl SortKey for TaskSort {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("due", TaskSort::Due),
+        ("priority", TaskSort::Priority),
+        ("title", TaskSort::Title),
+        ("status", TaskSort::Status),
+        ("assignee", TaskSort::Assignee),
+        ("created", TaskSort::Created),
+        ("updated", TaskSort::Updated),
+    ];
+}
+
+/// How far a list reaches, decided from the actor's grant; the store turns it into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskScope {
+    Company,
+    /// Tasks whose owner or assignee is in `department`, and the user's own.
+    Department {
+        department: Option<DepartmentId>,
+        user: UserId,
+    },
+    /// Tasks the user owns, holds or watches.
+    Own {
+        user: UserId,
+    },
+}
+
+/// Which statuses a list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    #[default]
+    Any,
+    /// Open, in progress or waiting.
+    Active,
+    One(TaskStatus),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TaskQuery {
+    /// Title or description, case-insensitive substring.
+    pub search: Option<String>,
+    pub status: StatusFilter,
+    pub assignee: Option<UserId>,
+    pub owner: Option<UserId>,
+    /// Tasks the user owns, holds or watches ("mine").
+    pub involving: Option<UserId>,
+    pub priority: Option<Priority>,
+    /// Only active tasks due before `today`.
+    pub overdue: bool,
+    pub link: Option<RecordRef>,
+    pub today: Option<NaiveDate>,
+    pub sort: TaskSort,
+    pub dir: SortDir,
+    pub paging: Paging,
+}
+
+fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1900..=2999).contains(&d.year()))
+        .ok_or_else(|| Error::invalid(field, "a date YYYY-MM-DD"))
+}
+
+impl TaskQuery {
+    /// The filters from query parameters (`q`, `status` (a status or `active`), `assignee`,
+    /// `owner` (user ids), `priority`, `overdue`, `link` (`kind:id`)), naming the bad one.
+    /// `me` as assignee or owner is the actor.
+    pub fn filters_from(actor: &Actor, get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let user = |k: &str| -> Result<Option<UserId>> {
+            get(k)
+                .map(|v| {
+                    if v == "me" {
+                        return Ok(actor.user_id);
+                    }
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .map(UserId)
+                        .ok_or_else(|| Error::invalid(k, "a user id or `me`"))
+                })
+                .transpose()
+        };
+        let mut v = Validator::new();
+        let status = match get("status").as_deref() {
+            None | Some("any") => Some(StatusFilter::Any),
+            Some("active") => Some(StatusFilter::Active),
+            Some(s) => v
+                .check(
+                    "status",
+                    TaskStatus::parse(s).map(StatusFilter::One).ok_or_else(|| {
+                        Error::invalid(
+                            "status",
+                            "active, open, in_progress, waiting, done or cancelled",
+                        )
+                    }),
+                )
+                .map(Some)
+                .unwrap_or(None),
+        };
+        let assignee = v.check("assignee", user("assignee")).flatten();
+        let owner = v.check("owner", user("owner")).flatten();
+        let priority =
+            get("priority").and_then(|p| v.check("priority", Priority::checked(&p, "priority")));
+        let overdue = match get("overdue").as_deref() {
+            None | Some("0" | "false" | "no") => false,
+            Some("1" | "true" | "yes") => true,
+            Some(_) => {
+                v.push("overdue", "yes or no");
+                false
+            }
+        };
+        let link = get("link").and_then(|l| {
+            v.check(
+                "link",
+                RecordRef::parse(&l).ok_or_else(|| {
+                    Error::invalid("link", "a record as kind:id, e.g. ledger.entry:42")
+                }),
+            )
+        });
+        let involving = match get("mine").as_deref() {
+            Some("1" | "true" | "yes") => Some(actor.user_id),
+            _ => None,
+        };
+        v.finish()?;
+        Ok(TaskQuery {
+            search: get("q").map(|s| s.chars().take(200).collect()),
+            status: status.unwrap_or_default(),
+            assignee,
+            owner,
+            involving,
+            priority,
+            overdue,
+            link,
+            ..Default::default()
+        })
+    }
+}
+
+/// Open work per person, for the workload view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WorkloadRow {
+    pub user_id: UserId,
+    pub name: String,
+    pub open: i64,
+    pub overdue: i64,
+    pub urgent: i64,
+    pub high: i64,
+    pub next_due: Option<NaiveDate>,
+}
+
+/// A person's open tasks, overdue first, then by due date and priority.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Workload {
+    pub person: WorkloadRow,
+    pub tasks: Vec<TaskSummary>,
+}
+
+// ---------------------------------------------------------------- templates and rules
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateItem {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// A role key (`accountant`); the first active user with it gets the task. Empty: the
+    /// person who runs the template.
+    #[serde(default)]
+    pub role: String,
+    /// Days after the start date the task is due (negative: before).
+    #[serde(default)]
+    pub offset_days: i64,
+    #[serde(default)]
+    pub priority: Priority,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskTemplate {
+    pub id: TemplateId,
+    /// Built-in templates have a key (`month_end_close`) and cannot be changed.
+    pub key: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub items: Vec<TemplateItem>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTemplate {
+    pub key: Option<String>,
+    pub name: String,
+    pub description: String,
+    pub items: Vec<TemplateItem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskRule {
+    pub id: RuleId,
+    pub company_id: CompanyId,
+    pub title: String,
+    pub description: String,
+    /// Canonical `RRULE` text.
+    pub rrule: String,
+    pub start: NaiveDate,
+    pub owner_id: UserId,
+    pub owner_name: String,
+    pub assignee_id: Option<UserId>,
+    pub assignee_name: String,
+    pub priority: Priority,
+    pub checklist: Vec<String>,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRule {
+    pub title: String,
+    pub description: String,
+    pub rrule: String,
+    pub start: NaiveDate,
+    pub owner_id: UserId,
+    pub assignee_id: Option<UserId>,
+    pub priority: Priority,
+    pub checklist: Vec<String>,
+}
+
+// ---------------------------------------------------------------- the store
+
+pub trait TaskStore: Send + Sync {
+    /// The company's active members (not disabled, access not ended), by display name.
+    fn task_people(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Person>>> + Send;
+    /// The first active member (lowest id) holding the role, if any.
+    fn first_user_with_role(
+        &self,
+        company: CompanyId,
+        role_key: &str,
+    ) -> impl Future<Output = Result<Option<UserId>>> + Send;
+    /// Inserts tasks in one transaction with one audit event each (entity id filled in),
+    /// their watchers, checklist and first assignment. Recurring occurrences that exist
+    /// already (same rule and date) are skipped: their id is `None`.
+    fn insert_tasks(
+        &self,
+        company: CompanyId,
+        tasks: &[NewTask],
+        audit: Vec<AuditDraft>,
+    ) -> impl Future<Output = Result<Vec<Option<TaskId>>>> + Send;
+    fn get_task(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+    ) -> impl Future<Output = Result<Option<Task>>> + Send;
+    fn list_tasks(
+        &self,
+        company: CompanyId,
+        scope: TaskScope,
+        q: &TaskQuery,
+    ) -> impl Future<Output = Result<Page<TaskSummary>>> + Send;
+    /// Conflict when the version is stale.
+    fn update_task(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+        update: &TaskUpdate,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Ends the current assignment, starts the next one (with the note), sets the assignee.
+    #[allow(clippy::too_many_arguments)]
+    fn reassign_task(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+        to: Option<UserId>,
+        by: Option<UserId>,
+        note: &str,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn task_assignments(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+    ) -> impl Future<Output = Result<Vec<Assignment>>> + Send;
+    fn task_comments(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+    ) -> impl Future<Output = Result<Vec<Comment>>> + Send;
+    fn add_task_comment(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+        author: Option<UserId>,
+        body: &str,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    fn add_checklist_item(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+        text: &str,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<ChecklistItemId>> + Send;
+    /// Not found when the item is not on that task of that company.
+    fn set_checklist_item(
+        &self,
+        company: CompanyId,
+        id: TaskId,
+        item: ChecklistItemId,
+        done: bool,
+        by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Active tasks per assignee within the scope.
+    fn workload(
+        &self,
+        company: CompanyId,
+        scope: TaskScope,
+        today: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<WorkloadRow>>> + Send;
+
+    /// The company's templates (built-in ones included), by name.
+    fn task_templates(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<Vec<TaskTemplate>>> + Send;
+    /// Inserts the templates whose key the company does not have yet (built-ins).
+    fn ensure_templates(
+        &self,
+        company: CompanyId,
+        templates: &[NewTemplate],
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn insert_template(
+        &self,
+        company: CompanyId,
+        template: &NewTemplate,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<TemplateId>> + Send;
+
+    fn task_rules(&self, company: CompanyId) -> impl Future<Output = Result<Vec<TaskRule>>> + Send;
+    /// Every active rule of every company (for the recurrence job).
+    fn active_task_rules(&self) -> impl Future<Output = Result<Vec<TaskRule>>> + Send;
+    fn insert_rule(
+        &self,
+        company: CompanyId,
+        rule: &NewRule,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<RuleId>> + Send;
+    fn set_rule_active(
+        &self,
+        company: CompanyId,
+        id: RuleId,
+        active: bool,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+// ---------------------------------------------------------------- access
+
+fn perm(action: Action) -> Permission {
+    Permission::new(Domain::Work, action)
+}
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The scope a list is narrowed to, or `Forbidden`.
+pub fn list_scope(actor: &Actor, action: Action) -> Result<TaskScope> {
+    let scope = actor.scope_for(perm(action)).ok_or(Error::Forbidden)?;
+    Ok(match scope {
+        Scope::Company => TaskScope::Company,
+        Scope::Department => TaskScope::Department {
+            department: actor.department_id,
+            user: actor.user_id,
+        },
+        Scope::Own => TaskScope::Own {
+            user: actor.user_id,
+        },
+    })
+}
+
+/// Can the actor see the task at all? (Reads through a watcher count.)
+fn reaches(actor: &Actor, action: Action, task: &Task, watchers_count: bool) -> bool {
+    if task.company_id != actor.company_id {
+        return false;
+    }
+    let me = actor.user_id;
+    let involved = task.holds(me) || (watchers_count && task.watches(me));
+    match actor.scope_for(perm(action)) {
+        None => false,
+        Some(Scope::Company) => true,
+        Some(Scope::Department) => involved || task.in_department(actor.department_id),
+        Some(Scope::Own) => involved,
+    }
+}
+
+async fn load(store: &impl TaskStore, actor: &Actor, id: TaskId) -> Result<Task> {
+    actor
+        .scope_for(perm(Action::Read))
+        .ok_or(Error::Forbidden)?;
+    let task = store
+        .get_task(actor.company_id, id)
+        .await?
+        .filter(|t| reaches(actor, Action::Read, t, true))
+        .ok_or(Error::NotFound { entity: "task" })?;
+    Ok(task)
+}
+
+/// The task, if the actor may change it (owner or assignee within their update scope).
+async fn load_for_update(store: &impl TaskStore, actor: &Actor, id: TaskId) -> Result<Task> {
+    let task = load(store, actor, id).await?;
+    if reaches(actor, Action::Update, &task, false) {
+        Ok(task)
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+// ---------------------------------------------------------------- reading
+
+pub async fn get_task(store: &impl TaskStore, actor: &Actor, id: TaskId) -> Result<Task> {
+    load(store, actor, id).await
+}
+
+/// Whether the actor may change the task (for pages to offer the forms).
+pub fn can_update(actor: &Actor, task: &Task) -> bool {
+    reaches(actor, Action::Update, task, false)
+}
+
+/// Whether the actor may comment (anyone who sees it and may update tasks at all).
+pub fn can_comment(actor: &Actor, task: &Task) -> bool {
+    reaches(actor, Action::Read, task, true) && actor.can(perm(Action::Update))
+}
+
+pub async fn list_tasks(
+    store: &impl TaskStore,
+    actor: &Actor,
+    q: &TaskQuery,
+) -> Result<Page<TaskSummary>> {
+    let scope = list_scope(actor, Action::Read)?;
+    let q = TaskQuery {
+        today: Some(q.today.unwrap_or_else(today)),
+        ..q.clone()
+    };
+    store.list_tasks(actor.company_id, scope, &q).await
+}
+
+/// The filtered list in one go, for CSV/XLSX. It holds exactly the rows the actor's list
+/// shows (narrowed by the same read scope), so reading is enough: everyone can export
+/// their own tasks.
+pub async fn export_tasks(
+    store: &impl TaskStore,
+    actor: &Actor,
+    q: &TaskQuery,
+) -> Result<Vec<TaskSummary>> {
+    let scope = list_scope(actor, Action::Read)?;
+    let q = TaskQuery {
+        today: Some(q.today.unwrap_or_else(today)),
+        paging: Paging::export(),
+        ..q.clone()
+    };
+    Ok(store.list_tasks(actor.company_id, scope, &q).await?.items)
+}
+
+/// Tasks linked to a record that the actor can see (for that record's page).
+pub async fn linked_to(
+    store: &impl TaskStore,
+    actor: &Actor,
+    record: &RecordRef,
+) -> Result<Vec<TaskSummary>> {
+    let Ok(scope) = list_scope(actor, Action::Read) else {
+        return Ok(Vec::new());
+    };
+    let q = TaskQuery {
+        link: Some(record.clone()),
+        today: Some(today()),
+        paging: Paging::new(Some(100), None),
+        ..Default::default()
+    };
+    Ok(store.list_tasks(actor.company_id, scope, &q).await?.items)
+}
+
+pub async fn history(store: &impl TaskStore, actor: &Actor, id: TaskId) -> Result<Vec<Assignment>> {
+    load(store, actor, id).await?;
+    store.task_assignments(actor.company_id, id).await
+}
+
+pub async fn comments(store: &impl TaskStore, actor: &Actor, id: TaskId) -> Result<Vec<Comment>> {
+    load(store, actor, id).await?;
+    store.task_comments(actor.company_id, id).await
+}
+
+/// The people a task can be given to (active members of the company).
+pub async fn people(store: &impl TaskStore, actor: &Actor) -> Result<Vec<Person>> {
+    actor
+        .scope_for(perm(Action::Read))
+        .ok_or(Error::Forbidden)?;
+    store.task_people(actor.company_id).await
+}
+
+/// Per person in reach, their active tasks, the most pressing first: overdue, then by due
+/// date, then by priority. `per_person` tasks are listed for each.
+pub async fn workload(
+    store: &impl TaskStore,
+    actor: &Actor,
+    per_person: u32,
+) -> Result<Vec<Workload>> {
+    let scope = list_scope(actor, Action::Read)?;
+    let today = today();
+    let rows = store.workload(actor.company_id, scope, today).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for person in rows {
+        let q = TaskQuery {
+            status: StatusFilter::Active,
+            assignee: Some(person.user_id),
+            today: Some(today),
+            sort: TaskSort::Due,
+            paging: Paging::new(Some(per_person.max(1)), None),
+            ..Default::default()
+        };
+        let mut tasks = store.list_tasks(actor.company_id, scope, &q).await?.items;
+        // The store sorts by due date (no date last); ties by priority, most urgent first.
+        tasks.sort_by(|a, b| {
+            let key = |t: &TaskSummary| {
+                (
+                    !t.is_overdue(today),
+                    t.due.is_none(),
+                    t.due,
+                    std::cmp::Reverse(t.priority),
+                )
+            };
+            key(a).cmp(&key(b))
+        });
+        out.push(Workload { person, tasks });
+    }
+    out.sort_by(|a, b| {
+        (b.person.overdue, b.person.open, &a.person.name).cmp(&(
+            a.person.overdue,
+            a.person.open,
+            &b.person.name,
+        ))
+    });
+    Ok(out)
+}
+
+// ---------------------------------------------------------------- writing
+
+/// A task as a person or a client sends it.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// The owner; the actor when absent.
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    #[serde(default)]
+    pub assignee_id: Option<UserId>,
+    #[serde(default)]
+    pub watchers: Vec<UserId>,
+    /// `YYYY-MM-DD`.
+    #[serde(default)]
+    pub due: Option<String>,
+    #[serde(default)]
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `kind:id`.
+    #[serde(default)]
+    pub link: Option<String>,
+    #[serde(default)]
+    pub checklist: Vec<String>,
+}
+
+fn clean_text(v: &mut Validator, field: &str, s: &str, max: usize, required: bool) -> String {
+    let t = s.trim();
+    if required && t.is_empty() {
+        v.push(field, "is required");
+    } else if t.chars().count() > max {
+        v.push(field, format!("at most {max} characters"));
+    } else if t
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        v.push(field, "must not contain control characters");
+    }
+    t.to_string()
+}
+
+fn check_people(v: &mut Validator, people: &[Person], field: &str, ids: &[UserId]) {
+    for id in ids {
+        if !people.iter().any(|p| p.id == *id) {
+            v.push(
+                field,
+                format!("user {id} is not an active member of the company"),
+            );
+            return;
+        }
+    }
+}
+
+fn checked_link(v: &mut Validator, link: Option<&str>) -> Option<RecordRef> {
+    let l = link.map(str::trim).filter(|l| !l.is_empty())?;
+    v.check(
+        "link",
+        RecordRef::parse(l)
+            .ok_or_else(|| Error::invalid("link", "a record as kind:id, e.g. ledger.entry:42")),
+    )
+}
+
+fn checked_due(v: &mut Validator, due: Option<&str>) -> Option<NaiveDate> {
+    let d = due.map(str::trim).filter(|d| !d.is_empty())?;
+    v.check("due", parse_date("due", d))
+}
+
+fn checked_checklist(v: &mut Validator, items: &[String]) -> Vec<String> {
+    let items: Vec<String> = items
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if items.len() > MAX_CHECKLIST {
+        v.push("checklist", format!("at most {MAX_CHECKLIST} items"));
+    }
+    for (i, it) in items.iter().enumerate() {
+        if it.chars().count() > MAX_TITLE {
+            v.push(
+                &format!("checklist[{i}]"),
+                format!("at most {MAX_TITLE} characters"),
+            );
+        }
+    }
+    items
+}
+
+fn dedup(mut ids: Vec<UserId>) -> Vec<UserId> {
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+fn task_audit_json(t: &NewTask) -> serde_json::Value {
+    json!({"title": t.title, "owner_id": t.owner_id, "assignee_id": t.assignee_id, "due": t.due,
+           "priority": t.priority.as_str(), "status": t.status.as_str(),
+           "link": t.link.as_ref().map(|l| l.to_string()), "watchers": t.watchers,
+           "checklist": t.checklist, "template_id": t.template_id, "rule_id": t.rule_id,
+           "occurrence": t.occurrence})
+}
+
+/// Creates a task. With Own scope only, the actor is the owner.
+pub async fn create_task(store: &impl TaskStore, actor: &Actor, input: &TaskInput) -> Result<Task> {
+    let scope = actor
+        .scope_for(perm(Action::Create))
+        .ok_or(Error::Forbidden)?;
+    let people = store.task_people(actor.company_id).await?;
+    let mut v = Validator::new();
+    let title = clean_text(&mut v, "title", &input.title, MAX_TITLE, true);
+    let description = clean_text(
+        &mut v,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION,
+        false,
+    );
+    let owner_id = input.owner_id.unwrap_or(actor.user_id);
+    if scope == Scope::Own && owner_id != actor.user_id {
+        v.push("owner_id", "you can only create tasks that you own");
+    } else if input.owner_id.is_some() {
+        check_people(&mut v, &people, "owner_id", &[owner_id]);
+    }
+    if let Some(a) = input.assignee_id {
+        check_people(&mut v, &people, "assignee_id", &[a]);
+    }
+    let watchers = dedup(input.watchers.clone());
+    if watchers.len() > MAX_WATCHERS {
+        v.push("watchers", format!("at most {MAX_WATCHERS}"));
+    }
+    check_people(&mut v, &people, "watchers", &watchers);
+    let due = checked_due(&mut v, input.due.as_deref());
+    let priority = match input
+        .priority
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => Priority::Normal,
+        Some(p) => v
+            .check("priority", Priority::checked(p, "priority"))
+            .unwrap_or_default(),
+    };
+    let status = match input
+        .status
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => TaskStatus::Open,
+        Some(s) => v
+            .check("status", TaskStatus::checked(s, "status"))
+            .unwrap_or_default(),
+    };
+    let link = checked_link(&mut v, input.link.as_deref());
+    let checklist = checked_checklist(&mut v, &input.checklist);
+    v.finish()?;
+    let new = NewTask {
+        title,
+        description,
+        owner_id,
+        assignee_id: input.assignee_id,
+        watchers,
+        due,
+        priority,
+        status,
+        link,
+        checklist,
+        template_id: None,
+        rule_id: None,
+        occurrence: None,
+        created_by: actor.author(),
+    };
+    let audit = AuditDraft::by(actor, "work_task", None, "create", task_audit_json(&new));
+    let ids = store
+        .insert_tasks(actor.company_id, std::slice::from_ref(&new), vec![audit])
+        .await?;
+    let id = ids
+        .first()
+        .copied()
+        .flatten()
+        .ok_or_else(|| Error::internal("no task id"))?;
+    get_task(store, actor, id).await
+}
+
+/// The changes a client sends: every field optional; absent fields keep their value.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct TaskChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// `YYYY-MM-DD`, or empty to clear.
+    pub due: Option<String>,
+    pub priority: Option<String>,
+    pub status: Option<String>,
+    /// `kind:id`, or empty to clear.
+    pub link: Option<String>,
+    pub watchers: Option<Vec<UserId>>,
+}
+
+/// Changes a task (the allowlisted fields). 409 on a stale version.
+pub async fn update_task(
+    store: &impl TaskStore,
+    actor: &Actor,
+    id: TaskId,
+    changes: &TaskChanges,
+    version: i64,
+) -> Result<Task> {
+    let before = load_for_update(store, actor, id).await?;
+    let mut v = Validator::new();
+    let title = match &changes.title {
+        Some(t) => clean_text(&mut v, "title", t, MAX_TITLE, true),
+        None => before.title.clone(),
+    };
+    let description = match &changes.description {
+        Some(d) => clean_text(&mut v, "description", d, MAX_DESCRIPTION, false),
+        None => before.description.clone(),
+    };
+    let due = match &changes.due {
+        Some(d) => checked_due(&mut v, Some(d)),
+        None => before.due,
+    };
+    let priority = match &changes.priority {
+        Some(p) => v
+            .check("priority", Priority::checked(p, "priority"))
+            .unwrap_or(before.priority),
+        None => before.priority,
+    };
+    let status = match &changes.status {
+        Some(s) => v
+            .check("status", TaskStatus::checked(s, "status"))
+            .unwrap_or(before.status),
+        None => before.status,
+    };
+    let link = match &changes.link {
+        Some(l) => checked_link(&mut v, Some(l)),
+        None => before.link.clone(),
+    };
+    let watchers = match &changes.watchers {
+        Some(w) => {
+            let w = dedup(w.clone());
+            if w.len() > MAX_WATCHERS {
+                v.push("watchers", format!("at most {MAX_WATCHERS}"));
+            }
+            let people = store.task_people(actor.company_id).await?;
+            // People who left may stay on as watchers; new ones must be members.
+            let added: Vec<UserId> = w.iter().copied().filter(|u| !before.watches(*u)).collect();
+            check_people(&mut v, &people, "watchers", &added);
+            w
+        }
+        None => before.watchers.iter().map(|(u, _)| *u).collect(),
+    };
+    v.finish()?;
+    let update = TaskUpdate {
+        title,
+        description,
+        due,
+        priority,
+        status,
+        link,
+        watchers,
+    };
+    let mut diff = serde_json::Map::new();
+    if update.title != before.title {
+        diff.insert("title".into(), json!([before.title, update.title]));
+    }
+    if update.description != before.description {
+        diff.insert("description".into(), json!("changed"));
+    }
+    if update.due != before.due {
+        diff.insert("due".into(), json!([before.due, update.due]));
+    }
+    if update.priority != before.priority {
+        diff.insert(
+            "priority".into(),
+            json!([before.priority.as_str(), update.priority.as_str()]),
+        );
+    }
+    if update.status != before.status {
+        diff.insert(
+            "status".into(),
+            json!([before.status.as_str(), update.status.as_str()]),
+        );
+    }
+    if update.link != before.link {
+        diff.insert(
+            "link".into(),
+            json!([
+                before.link.as_ref().map(|l| l.to_string()),
+                update.link.as_ref().map(|l| l.to_string())
+            ]),
+        );
+    }
+    let before_w: Vec<UserId> = before.watchers.iter().map(|(u, _)| *u).collect();
+    if update.watchers != dedup(before_w.clone()) {
+        diff.insert("watchers".into(), json!([before_w, update.watchers]));
+    }
+    let audit = AuditDraft::by(
+        actor,
+        "work_task",
+        Some(id.to_string()),
+        "update",
+        serde_json::Value::Object(diff),
+    );
+    store
+        .update_task(actor.company_id, id, &update, version, audit)
+        .await?;
+    get_task(store, actor, id).await
+}
+
+/// Sets only the status (the quick buttons on a task's page).
+pub async fn set_status(
+    store: &impl TaskStore,
+    actor: &Actor,
+    id: TaskId,
+    status: &str,
+    version: i64,
+) -> Result<Task> {
+    let changes = TaskChanges {
+        status: Some(status.to_string()),
+        ..Default::default()
+    };
+    update_task(store, actor, id, &changes, version).await
+}
+
+/// Gives the task to someone else (or to nobody), with a note; the history keeps who held
+/// it when. The owner, the assignee, or someone whose update scope reaches the task may.
+/// The new assignee is notified (after the change is committed; a failed notification is
+/// logged and does not undo the reassignment).
+pub async fn reassign<S: TaskStore + NotifyStore + JobStore>(
+    store: &S,
+    actor: &Actor,
+    id: TaskId,
+    to: Option<UserId>,
+    note: &str,
+    version: i64,
+) -> Result<Task> {
+    let before = load_for_update(store, actor, id).await?;
+    let mut v = Validator::new();
+    let note = clean_text(&mut v, "note", note, MAX_NOTE, false);
+    if let Some(u) = to {
+        let people = store.task_people(actor.company_id).await?;
+        check_people(&mut v, &people, "assignee_id", &[u]);
+    }
+    if to == before.assignee_id {
+        v.push("assignee_id", "the task is already with this person");
+    }
+    v.finish()?;
+    let audit = AuditDraft::by(
+        actor,
+        "work_task",
+        Some(id.to_string()),
+        "reassign",
+        json!({"from": before.assignee_id, "to": to, "note": note}),
+    );
+    store
+        .reassign_task(
+            actor.company_id,
+            id,
+            to,
+            actor.author(),
+            &note,
+            version,
+            audit,
+        )
+        .await?;
+    // Read without the reach check: someone who hands their own task on may no longer see
+    // it, but the answer to their request is the task as it now stands.
+    let task = store
+        .get_task(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "task" })?;
+    if let Some(user) = to.filter(|u| *u != actor.user_id) {
+        let title: String = format!("{} gave you a task: {}", actor.display_name, task.title)
+            .chars()
+            .take(200)
+            .collect();
+        let due = task
+            .due
+            .map(|d| format!("Due {d}."))
+            .unwrap_or_else(|| "No due date.".into());
+        let body: String = if note.is_empty() {
+            due
+        } else {
+            format!("{note}\n\n{due}")
+        }
+        .chars()
+        .take(4000)
+        .collect();
+        let n = NewNotification {
+            company: actor.company_id,
+            user,
+            kind: "task.assigned".into(),
+            title,
+            body,
+            link: Some(format!("/tasks/{id}")),
+        };
+        if let Err(e) = notify(store, vec![n]).await {
+            tracing::warn!(task = id.0, error = %e, "could not notify the new assignee");
+        }
+    }
+    Ok(task)
+}
+
+pub async fn add_comment(
+    store: &impl TaskStore,
+    actor: &Actor,
+    id: TaskId,
+    body: &str,
+) -> Result<Vec<Comment>> {
+    let task = load(store, actor, id).await?;
+    if !can_comment(actor, &task) {
+        return Err(Error::Forbidden);
+    }
+    let mut v = Validator::new();
+    let body = clean_text(&mut v, "body", body, MAX_COMMENT, true);
+    v.finish()?;
+    let audit = AuditDraft::by(
+        actor,
+        "work_task",
+        Some(id.to_string()),
+        "comment",
+        json!({"body": body}),
+    );
+    store
+        .add_task_comment(actor.company_id, id, actor.author(), &body, audit)
+        .await?;
+    store.task_comments(actor.company_id, id).await
+}
+
+pub async fn add_checklist_item(
+    store: &impl TaskStore,
+    actor: &Actor,
+    id: TaskId,
+    text: &str,
+) -> Result<Task> {
+    let task = load_for_update(store, actor, id).await?;
+    let mut v = Validator::new();
+    let text = clean_text(&mut v, "text", text, MAX_TITLE, true);
+    if task.checklist.len() >= MAX_CHECKLIST {
+        v.push(
+            "text",
+            format!("a checklist has at most {MAX_CHECKLIST} items"),
+        );
+    }
+    v.finish()?;
+    let audit = AuditDraft::by(
+        actor,
+        "work_task",
+        Some(id.to_string()),
+        "checklist_add",
+        json!({"text": text}),
+    );
+    store
+        .add_checklist_item(actor.company_id, id, &text, audit)
+        .await?;
+    get_task(store, actor, id).await
+}
+
+pub async fn toggle_checklist_item(
+    store: &impl TaskStore,
+    actor: &Actor,
+    id: TaskId,
+    item: ChecklistItemId,
+    done: bool,
+) -> Result<Task> {
+    let task = load_for_update(store, actor, id).await?;
+    let it = task
+        .checklist
+        .iter()
+        .find(|i| i.id == item)
+        .ok_or(Error::NotFound {
+            entity: "checklist item",
+        })?;
+    let audit = AuditDraft::by(
+        actor,
+        "work_task",
+        Some(id.to_string()),
+        if done {
+            "checklist_done"
+        } else {
+            "checklist_undone"
+        },
+        json!({"item": item, "text": it.text}),
+    );
+    store
+        .set_checklist_item(actor.company_id, id, item, done, actor.author(), audit)
+        .await?;
+    get_task(store, actor, id).await
+}
+
+// ---------------------------------------------------------------- templates
+
+fn item(title: &str, role: &str, offset_days: i64, priority: Priority) -> TemplateItem {
+    TemplateItem {
+        title: title.to_string(),
+        description: String::new(),
+        role: role.to_string(),
+        offset_days,
+        priority,
+    }
+}
+
+/// The built-in checklists every company gets.
+pub fn builtin_templates() -> Vec<NewTemplate> {
+    use Priority::*;
+    vec![
+        NewTemplate {
+            key: Some("month_end_close".into()),
+            name: "Month-end close".into(),
+            description: "Closing the books for a month: bank, payables, receivables, accruals, review and close. Start on the month's last day.".into(),
+            items: vec![
+                item("Reconcile the bank accounts", "accountant", 1, High),
+                item("Post supplier invoices and check payables", "accountant", 2, Normal),
+                item("Check receivables and send reminders", "accountant", 2, Normal),
+                item("Post accruals and deferrals", "accountant", 3, Normal),
+                item("Post payroll entries", "hr_lead", 3, Normal),
+                item("Review the trial balance", "accounting_lead", 4, High),
+                item("Close the period", "accounting_lead", 5, Urgent),
+            ],
+        },
+        NewTemplate {
+            key: Some("onboarding".into()),
+            name: "Onboarding".into(),
+            description: "A new colleague's first weeks. Start on their first working day.".into(),
+            items: vec![
+                item("Prepare the employment contract and personal file", "hr_clerk", -7, High),
+                item("Create the user account and e-mail", "it_technician", -3, High),
+                item("Prepare the laptop and equipment", "it_technician", -2, Normal),
+                item("Welcome and introduction to the team", "", 0, Normal),
+                item("Explain the policies and sign the acknowledgements", "hr_clerk", 1, Normal),
+                item("Check-in after the first month", "", 30, Normal),
+            ],
+        },
+        NewTemplate {
+            key: Some("offboarding".into()),
+            name: "Offboarding".into(),
+            description: "A colleague leaving. Start on their last working day.".into(),
+            items: vec![
+                item("Confirm the leaving date and final pay", "hr_clerk", -14, High),
+                item("Hand over open work", "", -7, Normal),
+                item("Collect the laptop, keys and badge", "it_technician", 0, High),
+                item("Disable the user account and access", "it_technician", 0, Urgent),
+                item("Final pay and leaving certificate", "hr_lead", 5, Normal),
+            ],
+        },
+        NewTemplate {
+            key: Some("audit_preparation".into()),
+            name: "Audit preparation".into(),
+            description: "Getting ready for the auditors. Start on the day they arrive.".into(),
+            items: vec![
+                item("Agree the scope and the timetable with the auditors", "", -30, Normal),
+                item("Close the year and export the trial balance", "accounting_lead", -21, High),
+                item("Collect the bank confirmations", "accountant", -14, Normal),
+                item("Prepare the fixed asset and inventory lists", "accountant", -14, Normal),
+                item("Collect contracts and board minutes", "", -10, Normal),
+                item("Check the audit trail and give the auditor access", "", -3, High),
+            ],
+        },
+    ]
+}
+
+pub async fn templates(store: &impl TaskStore, actor: &Actor) -> Result<Vec<TaskTemplate>> {
+    actor
+        .scope_for(perm(Action::Read))
+        .ok_or(Error::Forbidden)?;
+    store
+        .ensure_templates(actor.company_id, &builtin_templates())
+        .await?;
+    store.task_templates(actor.company_id).await
+}
+
+/// A template by its built-in key (`onboarding`), for other domains.
+pub async fn template_by_key(
+    store: &impl TaskStore,
+    actor: &Actor,
+    key: &str,
+) -> Result<TaskTemplate> {
+    templates(store, actor)
+        .await?
+        .into_iter()
+        .find(|t| t.key.as_deref() == Some(key))
+        .ok_or(Error::NotFound { entity: "template" })
+}
+
+fn checked_template(
+    v: &mut Validator,
+    name: &str,
+    description: &str,
+    items: &[TemplateItem],
+) -> NewTemplate {
+    let name = clean_text(v, "name", name, MAX_TITLE, true);
+    let description = clean_text(v, "description", description, MAX_DESCRIPTION, false);
+    if items.is_empty() {
+        v.push("items", "a template needs at least one task");
+    }
+    if items.len() > MAX_CHECKLIST {
+        v.push("items", format!("at most {MAX_CHECKLIST} tasks"));
+    }
+    let known_roles: Vec<&str> = crate::auth::builtin_roles().iter().map(|r| r.key).collect();
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| {
+            let title = clean_text(v, &format!("items[{i}].title"), &it.title, MAX_TITLE, true);
+            let description = clean_text(
+                v,
+                &format!("items[{i}].description"),
+                &it.description,
+                MAX_DESCRIPTION,
+                false,
+            );
+            let role = it.role.trim().to_string();
+            if !role.is_empty()
+                && !(role.len() <= 64
+                    && role
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                    && (known_roles.contains(&role.as_str())
+                        || role.starts_with("custom_")
+                        || role.len() >= 2))
+            {
+                v.push(&format!("items[{i}].role"), "a role key such as accountant");
+            }
+            if !(-3650..=3650).contains(&it.offset_days) {
+                v.push(
+                    &format!("items[{i}].offset_days"),
+                    "from -3650 to 3650 days",
+                );
+            }
+            TemplateItem {
+                title,
+                description,
+                role,
+                offset_days: it.offset_days,
+                priority: it.priority,
+            }
+        })
+        .collect();
+    NewTemplate {
+        key: None,
+        name,
+        description,
+        items,
+    }
+}
+
+pub async fn create_template(
+    store: &impl TaskStore,
+    actor: &Actor,
+    name: &str,
+    description: &str,
+    items: &[TemplateItem],
+) -> Result<TaskTemplate> {
+    actor
+        .scope_for(perm(Action::Create))
+        .ok_or(Error::Forbidden)?;
+    if actor.scope_for(perm(Action::Create)) == Some(Scope::Own) {
+        // Templates hand out work to roles: a department-wide grant at least.
+        return Err(Error::Forbidden);
+    }
+    let mut v = Validator::new();
+    let t = checked_template(&mut v, name, description, items);
+    v.finish()?;
+    let audit = AuditDraft::by(
+        actor,
+        "work_task_template",
+        None,
+        "create",
+        json!({"name": t.name, "items": t.items}),
+    );
+    let id = store
+        .insert_template(actor.company_id, &t, audit)
+        .await
+        .map_err(|e| match e {
+            Error::Conflict { .. } => {
+                Error::invalid("name", "a template with this name exists already")
+            }
+            e => e,
+        })?;
+    templates(store, actor)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(Error::NotFound { entity: "template" })
+}
+
+/// Creates the template's tasks: each owned by the first active user with the item's role
+/// (or by the actor), due `offset_days` after `start`, linked to `subject` when given. One
+/// transaction: all tasks or none.
+pub async fn instantiate_template(
+    store: &impl TaskStore,
+    actor: &Actor,
+    template_id: TemplateId,
+    start: NaiveDate,
+    subject: Option<RecordRef>,
+) -> Result<Vec<TaskId>> {
+    let scope = actor
+        .scope_for(perm(Action::Create))
+        .ok_or(Error::Forbidden)?;
+    if scope == Scope::Own {
+        return Err(Error::Forbidden);
+    }
+    let template = templates(store, actor)
+        .await?
+        .into_iter()
+        .find(|t| t.id == template_id)
+        .ok_or(Error::NotFound { entity: "template" })?;
+    let mut by_role: BTreeMap<String, UserId> = BTreeMap::new();
+    let mut tasks = Vec::with_capacity(template.items.len());
+    for it in &template.items {
+        let owner = if it.role.is_empty() {
+            actor.author()
+        } else if let Some(u) = by_role.get(&it.role) {
+            Some(*u)
+        } else {
+            let u = store
+                .first_user_with_role(actor.company_id, &it.role)
+                .await?;
+            if let Some(u) = u {
+                by_role.insert(it.role.clone(), u);
+            }
+            u.or(actor.author())
+        };
+        // The command-line operator is no user: the first admin owns what it starts.
+        let owner = match owner {
+            Some(u) => u,
+            None => store
+                .first_user_with_role(actor.company_id, "admin")
+                .await?
+                .ok_or_else(|| {
+                    Error::invalid("template", "nobody in the company can own these tasks")
+                })?,
+        };
+        tasks.push(NewTask {
+            title: it.title.clone(),
+            description: it.description.clone(),
+            owner_id: owner,
+            assignee_id: Some(owner),
+            watchers: actor.author().filter(|a| *a != owner).into_iter().collect(),
+            due: start.checked_add_signed(Duration::days(it.offset_days)),
+            priority: it.priority,
+            status: TaskStatus::Open,
+            link: subject.clone(),
+            checklist: Vec::new(),
+            template_id: Some(template.id),
+            rule_id: None,
+            occurrence: None,
+            created_by: actor.author(),
+        });
+    }
+    let audits = tasks
+        .iter()
+        .map(|t| {
+            let mut j = task_audit_json(t);
+            j["template"] = json!(template.name);
+            AuditDraft::by(actor, "work_task", None, "create", j)
+        })
+        .collect();
+    let ids = store.insert_tasks(actor.company_id, &tasks, audits).await?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+// ---------------------------------------------------------------- recurring rules
+
+pub async fn rules(store: &impl TaskStore, actor: &Actor) -> Result<Vec<TaskRule>> {
+    let scope = actor
+        .scope_for(perm(Action::Read))
+        .ok_or(Error::Forbidden)?;
+    let all = store.task_rules(actor.company_id).await?;
+    Ok(match scope {
+        Scope::Company => all,
+        _ => all
+            .into_iter()
+            .filter(|r| r.owner_id == actor.user_id || r.assignee_id == Some(actor.user_id))
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RuleInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub rrule: String,
+    /// `YYYY-MM-DD`; today when absent.
+    #[serde(default)]
+    pub start: Option<String>,
+    #[serde(default)]
+    pub owner_id: Option<UserId>,
+    #[serde(default)]
+    pub assignee_id: Option<UserId>,
+    #[serde(default)]
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub checklist: Vec<String>,
+}
+
+/// Creates a recurring rule and, at once, its tasks for the coming days; the
+/// `work.recurrence` job keeps creating them ahead.
+pub async fn create_rule<S: TaskStore + JobStore>(
+    store: &S,
+    actor: &Actor,
+    input: &RuleInput,
+) -> Result<TaskRule> {
+    let scope = actor
+        .scope_for(perm(Action::Create))
+        .ok_or(Error::Forbidden)?;
+    let people = store.task_people(actor.company_id).await?;
+    let mut v = Validator::new();
+    let title = clean_text(&mut v, "title", &input.title, MAX_TITLE, true);
+    let description = clean_text(
+        &mut v,
+        "description",
+        &input.description,
+        MAX_DESCRIPTION,
+        false,
+    );
+    let rule = v.check("rrule", Rule::parse(&input.rrule));
+    let start = match input
+        .start
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        Some(s) => v.check("start", parse_date("start", s)),
+        None => Some(today()),
+    };
+    let owner_id = input.owner_id.unwrap_or(actor.user_id);
+    if scope == Scope::Own
+        && (owner_id != actor.user_id || input.assignee_id.is_some_and(|a| a != actor.user_id))
+    {
+        v.push(
+            "owner_id",
+            "you can only create recurring tasks for yourself",
+        );
+    } else {
+        if input.owner_id.is_some() {
+            check_people(&mut v, &people, "owner_id", &[owner_id]);
+        }
+        if let Some(a) = input.assignee_id {
+            check_people(&mut v, &people, "assignee_id", &[a]);
+        }
+    }
+    let priority = match input
+        .priority
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        None => Priority::Normal,
+        Some(p) => v
+            .check("priority", Priority::checked(p, "priority"))
+            .unwrap_or_default(),
+    };
+    let checklist = checked_checklist(&mut v, &input.checklist);
+    v.finish()?;
+    let (Some(rule), Some(start)) = (rule, start) else {
+        return Err(Error::invalid("rrule", "is invalid"));
+    };
+    let new = NewRule {
+        title,
+        description,
+        rrule: rule.to_string(),
+        start,
+        owner_id,
+        assignee_id: input.assignee_id,
+        priority,
+        checklist,
+    };
+    let audit = AuditDraft::by(
+        actor,
+        "work_task_rule",
+        None,
+        "create",
+        json!({"title": new.title, "rrule": new.rrule, "start": new.start, "owner_id": new.owner_id,
+               "assignee_id": new.assignee_id, "priority": new.priority.as_str()}),
+    );
+    let id = store.insert_rule(actor.company_id, &new, audit).await?;
+    let created = store
+        .task_rules(actor.company_id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::NotFound {
+            entity: "recurring task",
+        })?;
+    generate_occurrences(store, &created, today()).await?;
+    schedule_recurrence(store, today()).await?;
+    Ok(created)
+}
+
+pub async fn set_rule_active(
+    store: &impl TaskStore,
+    actor: &Actor,
+    id: RuleId,
+    active: bool,
+) -> Result<TaskRule> {
+    let rule = rules(store, actor)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::NotFound {
+            entity: "recurring task",
+        })?;
+    let scope = actor
+        .scope_for(perm(Action::Update))
+        .ok_or(Error::Forbidden)?;
+    if scope != Scope::Company && rule.owner_id != actor.user_id {
+        return Err(Error::Forbidden);
+    }
+    let audit = AuditDraft::by(
+        actor,
+        "work_task_rule",
+        Some(id.to_string()),
+        if active { "resume" } else { "pause" },
+        json!({"title": rule.title}),
+    );
+    store
+        .set_rule_active(actor.company_id, id, active, audit)
+        .await?;
+    rules(store, actor)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::NotFound {
+            entity: "recurring task",
+        })
+}
+
+/// Creates the rule's tasks due from `today` to `today + RECURRENCE_AHEAD_DAYS`. Safe to run
+/// any number of times: a (rule, date) pair is unique in the table, so a task is created once.
+/// Returns how many were new.
+pub async fn generate_occurrences(
+    store: &impl TaskStore,
+    rule: &TaskRule,
+    today: NaiveDate,
+) -> Result<usize> {
+    if !rule.active {
+        return Ok(0);
+    }
+    let parsed = Rule::parse(&rule.rrule)?;
+    let to = today + Duration::days(RECURRENCE_AHEAD_DAYS);
+    let dates = parsed.occurrences(rule.start, today, to);
+    if dates.is_empty() {
+        return Ok(0);
+    }
+    let tasks: Vec<NewTask> = dates
+        .iter()
+        .map(|d| NewTask {
+            title: rule.title.clone(),
+            description: rule.description.clone(),
+            owner_id: rule.owner_id,
+            assignee_id: rule.assignee_id.or(Some(rule.owner_id)),
+            watchers: Vec::new(),
+            due: Some(*d),
+            priority: rule.priority,
+            status: TaskStatus::Open,
+            link: None,
+            checklist: rule.checklist.clone(),
+            template_id: None,
+            rule_id: Some(rule.id),
+            occurrence: Some(*d),
+            created_by: None,
+        })
+        .collect();
+    let audits = tasks
+        .iter()
+        .map(|t| {
+            AuditDraft::system(
+                RECURRENCE_JOB,
+                None,
+                "work_task",
+                None,
+                "create",
+                task_audit_json(t),
+            )
+            .in_company(rule.company_id)
+        })
+        .collect();
+    let ids = store.insert_tasks(rule.company_id, &tasks, audits).await?;
+    Ok(ids.iter().filter(|i| i.is_some()).count())
+}
+
+/// Runs every active rule of every company once (the job's work). Returns the tasks created.
+pub async fn run_recurrence(store: &impl TaskStore, today: NaiveDate) -> Result<usize> {
+    let mut n = 0;
+    for rule in store.active_task_rules().await? {
+        match generate_occurrences(store, &rule, today).await {
+            Ok(k) => n += k,
+            // One broken rule (edited in the database) does not stop the others.
+            Err(Error::Invalid { message, .. }) => {
+                tracing::warn!(rule = rule.id.0, %message, "recurring task rule skipped")
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Enqueues the recurrence job for `day` (once: the dedupe key is the day). The job enqueues
+/// the next day's when it has run, so one call keeps the chain going.
+pub async fn schedule_recurrence(store: &impl JobStore, day: NaiveDate) -> Result<()> {
+    let kind = JobKind::new(RECURRENCE_JOB)?;
+    let at = day
+        .and_hms_opt(0, 5, 0)
+        .map(|t| Timestamp(t.and_utc().timestamp_micros()))
+        .unwrap_or_else(Timestamp::now);
+    let job = NewJob::new(kind, json!({"day": day.to_string()}))
+        .at(at)
+        .dedupe(format!("{RECURRENCE_JOB}:{day}"));
+    store.enqueue(&[job]).await?;
+    Ok(())
+}
+
+/// Registers the `work.recurrence` job: creates recurring tasks ahead, then schedules
+/// tomorrow's run. Call [`schedule_recurrence`] once at start-up to begin the chain.
+pub fn register_jobs<S>(registry: &mut Registry, store: S)
+where
+    S: TaskStore + JobStore + Clone + 'static,
+{
+    let Ok(kind) = JobKind::new(RECURRENCE_JOB) else {
+        return;
+    };
+    registry.register(&kind, move |_job: Job| {
+        let store = store.clone();
+        async move {
+            let day = today();
+            let n = run_recurrence(&store, day).await?;
+            tracing::info!(created = n, "recurring tasks created");
+            schedule_recurrence(&store, day + Duration::days(1)).await?;
+            Ok(())
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priorities_and_statuses_round_trip() {
+        for p in Priority::ALL {
+            assert_eq!(Priority::parse(p.as_str()), Some(p));
+            assert_eq!(Priority::from_rank(p.rank()), Some(p));
+        }
+        assert!(Priority::Urgent > Priority::High);
+        for s in TaskStatus::ALL {
+            assert_eq!(TaskStatus::parse(s.as_str()), Some(s));
+        }
+        assert!(TaskStatus::Done.is_closed() && !TaskStatus::Waiting.is_closed());
+    }
+
+    #[test]
+    fn filters_name_the_bad_parameter() {
+        let actor = crate::auth::test_actor("employee");
+        let q = |pairs: &[(&str, &str)]| {
+            let pairs: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            TaskQuery::filters_from(&actor, |k| {
+                pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone())
+            })
+        };
+        let ok = q(&[
+            ("status", "active"),
+            ("assignee", "me"),
+            ("priority", "high"),
+            ("overdue", "yes"),
+        ])
+        .expect("valid filters");
+        assert_eq!(ok.status, StatusFilter::Active);
+        assert_eq!(ok.assignee, Some(actor.user_id));
+        assert_eq!(ok.priority, Some(Priority::High));
+        assert!(ok.overdue);
+        for (k, v) in [
+            ("status", "closed"),
+            ("assignee", "bob"),
+            ("priority", "asap"),
+            ("overdue", "maybe"),
+            ("link", "nuclear:1"),
+        ] {
+            match q(&[(k, v)]) {
+                Err(Error::Invalid { field, .. }) => assert_eq!(field, k),
+                other => panic!("{k}={v}: {other:?}"),
+            }
+        }
+    }
+
+    fn task(owner: i64, assignee: Option<i64>, watchers: &[i64], dept: Option<i64>) -> Task {
+        Task {
+            id: TaskId(1),
+            company_id: CompanyId(1),
+            title: "t".into(),
+            description: String::new(),
+            owner_id: UserId(owner),
+            owner_name: String::new(),
+            owner_department: dept.map(DepartmentId),
+            assignee_id: assignee.map(UserId),
+            assignee_name: String::new(),
+            assignee_department: None,
+            watchers: watchers
+                .iter()
+                .map(|w| (UserId(*w), String::new()))
+                .collect(),
+            due: None,
+            priority: Priority::Normal,
+            status: TaskStatus::Open,
+            link: None,
+            checklist: Vec::new(),
+            template_id: None,
+            rule_id: None,
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+            completed_at: None,
+            version: 1,
+        }
+    }
+
+    #[test]
+    fn scopes_reach_what_they_should() {
+        let employee = crate::auth::test_actor("employee"); // user 1, department 1, Own
+        let accountant = crate::auth::test_actor("accountant"); // Department
+        let admin = crate::auth::test_actor("admin");
+        let auditor = crate::auth::test_actor("auditor");
+        let mine = task(1, None, &[], None);
+        let watched = task(9, Some(8), &[1], None);
+        let team = task(9, Some(8), &[], Some(1));
+        let other = task(9, Some(8), &[], Some(2));
+        assert!(reaches(&employee, Action::Read, &mine, true));
+        assert!(reaches(&employee, Action::Read, &watched, true));
+        assert!(
+            !reaches(&employee, Action::Update, &watched, false),
+            "watchers do not change"
+        );
+        assert!(!reaches(&employee, Action::Read, &team, true));
+        assert!(reaches(&accountant, Action::Read, &team, true));
+        assert!(reaches(&accountant, Action::Update, &team, false));
+        assert!(!reaches(&accountant, Action::Read, &other, true));
+        assert!(reaches(&admin, Action::Update, &other, false));
+        assert!(reaches(&auditor, Action::Read, &other, true));
+        assert!(!reaches(&auditor, Action::Update, &other, false));
+        let mut foreign = task(1, None, &[], None);
+        foreign.company_id = CompanyId(2);
+        assert!(!reaches(&admin, Action::Read, &foreign, true));
+    }
+
+    #[test]
+    fn builtin_templates_are_well_formed() {
+        let t = builtin_templates();
+        let keys: Vec<_> = t.iter().filter_map(|t| t.key.clone()).collect();
+        assert_eq!(
+            keys,
+            [
+                "month_end_close",
+                "onboarding",
+                "offboarding",
+                "audit_preparation"
+            ]
+        );
+        let roles: Vec<&str> = crate::auth::builtin_roles().iter().map(|r| r.key).collect();
+        for tpl in &t {
+            let mut v = Validator::new();
+            checked_template(&mut v, &tpl.name, &tpl.description, &tpl.items);
+            assert!(v.finish().is_ok(), "{}", tpl.name);
+            for it in &tpl.items {
+                assert!(
+                    it.role.is_empty() || roles.contains(&it.role.as_str()),
+                    "{}",
+                    it.role
+                );
+            }
+        }
+    }
+}
