@@ -1765,7 +1765,25 @@ impl LedgerStore for Store {
                 *d2,
             ));
         }
+        // The grouped rows come back as one JSON array in one row: with thousands of
+        // accounts, handing each row from the database thread to the runtime cost more than
+        // the sums themselves (measured: 1,500 accounts, 2,900 rows).
+        let wrap: fn(&str) -> String = match self.backend {
+            Backend::Sqlite => |inner: &str| {
+                format!(
+                    "SELECT COALESCE(json_group_array(json_array(account_id, commodity_id, dept, proj, \
+                     amount, debit, credit)), '[]') AS j FROM ({inner}) AS g"
+                )
+            },
+            Backend::Postgres => |inner: &str| {
+                format!(
+                    "SELECT COALESCE(json_agg(json_build_array(account_id, commodity_id, dept, proj, \
+                     amount, debit, credit))::text, '[]') AS j FROM ({inner}) AS g"
+                )
+            },
+        };
         for (sql, lo, hi) in queries {
+            let sql = wrap(&sql);
             let mut qy = sqlx::query(&sql).bind(company.0).bind(lo).bind(hi);
             if let Some(d) = q.department {
                 qy = qy.bind(d.0);
@@ -1773,19 +1791,18 @@ impl LedgerStore for Store {
             if let Some(p) = &q.project {
                 qy = qy.bind(p.as_str());
             }
-            for r in qy.fetch_all(&self.read).await.map_err(db)? {
-                let key = (
-                    get_i64(&r, "account_id")?,
-                    get_i64(&r, "commodity_id")?,
-                    get_i64(&r, "dept")?,
-                    get_str(&r, "proj")?,
-                );
-                sums.entry(key).or_default().merge(Delta {
-                    amount: get_i64(&r, "amount")?,
-                    debit: get_i64(&r, "debit")?,
-                    credit: get_i64(&r, "credit")?,
-                    count: 0,
-                });
+            let r = qy.fetch_one(&self.read).await.map_err(db)?;
+            let rows: Vec<(i64, i64, i64, String, i64, i64, i64)> =
+                serde_json::from_str(&get_str(&r, "j")?).map_err(|_| bad_row("balance sums"))?;
+            for (account, commodity, dept, project, amount, debit, credit) in rows {
+                sums.entry((account, commodity, dept, project))
+                    .or_default()
+                    .merge(Delta {
+                        amount,
+                        debit,
+                        credit,
+                        count: 0,
+                    });
             }
         }
         Ok(sums
