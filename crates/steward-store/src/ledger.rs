@@ -152,8 +152,12 @@ fn add_lines(deltas: &mut HashMap<BalanceKey, Delta>, lines: &[Line], date: Naiv
 }
 
 /// Adds the deltas to the stored balances, one row per key, in key order (the lock order).
+/// On SQLite the rows use anonymous `?` placeholders: sqlx resolves numbered ones through
+/// `sqlite3_bind_parameter_name`, a linear walk per parameter (quadratic in a 5,000-value
+/// statement; it was a quarter of a large import's time).
 async fn upsert_balances(
     tx: &mut Tx,
+    backend: Backend,
     company: CompanyId,
     deltas: HashMap<BalanceKey, Delta>,
 ) -> Result<()> {
@@ -167,6 +171,10 @@ async fn upsert_balances(
             let b = i * 10;
             if i > 0 {
                 sql.push_str(", ");
+            }
+            if backend == Backend::Sqlite {
+                sql.push_str("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                continue;
             }
             let _ = write!(
                 sql,
@@ -1601,7 +1609,7 @@ impl LedgerStore for Store {
             }
             let mut deltas = HashMap::new();
             add_lines(&mut deltas, &lines, date);
-            upsert_balances(&mut tx, company, deltas).await?;
+            upsert_balances(&mut tx, self.backend, company, deltas).await?;
         } else {
             let r = sqlx::query(
                 "UPDATE ledger_entries SET status = $1, approved_by = $2, version = version + 1 WHERE id = $3 AND status = $4",
@@ -1757,7 +1765,25 @@ impl LedgerStore for Store {
                 *d2,
             ));
         }
+        // The grouped rows come back as one JSON array in one row: with thousands of
+        // accounts, handing each row from the database thread to the runtime cost more than
+        // the sums themselves (measured: 1,500 accounts, 2,900 rows).
+        let wrap: fn(&str) -> String = match self.backend {
+            Backend::Sqlite => |inner: &str| {
+                format!(
+                    "SELECT COALESCE(json_group_array(json_array(account_id, commodity_id, dept, proj, \
+                     amount, debit, credit)), '[]') AS j FROM ({inner}) AS g"
+                )
+            },
+            Backend::Postgres => |inner: &str| {
+                format!(
+                    "SELECT COALESCE(json_agg(json_build_array(account_id, commodity_id, dept, proj, \
+                     amount, debit, credit))::text, '[]') AS j FROM ({inner}) AS g"
+                )
+            },
+        };
         for (sql, lo, hi) in queries {
+            let sql = wrap(&sql);
             let mut qy = sqlx::query(&sql).bind(company.0).bind(lo).bind(hi);
             if let Some(d) = q.department {
                 qy = qy.bind(d.0);
@@ -1765,19 +1791,18 @@ impl LedgerStore for Store {
             if let Some(p) = &q.project {
                 qy = qy.bind(p.as_str());
             }
-            for r in qy.fetch_all(&self.read).await.map_err(db)? {
-                let key = (
-                    get_i64(&r, "account_id")?,
-                    get_i64(&r, "commodity_id")?,
-                    get_i64(&r, "dept")?,
-                    get_str(&r, "proj")?,
-                );
-                sums.entry(key).or_default().merge(Delta {
-                    amount: get_i64(&r, "amount")?,
-                    debit: get_i64(&r, "debit")?,
-                    credit: get_i64(&r, "credit")?,
-                    count: 0,
-                });
+            let r = qy.fetch_one(&self.read).await.map_err(db)?;
+            let rows: Vec<(i64, i64, i64, String, i64, i64, i64)> =
+                serde_json::from_str(&get_str(&r, "j")?).map_err(|_| bad_row("balance sums"))?;
+            for (account, commodity, dept, project, amount, debit, credit) in rows {
+                sums.entry((account, commodity, dept, project))
+                    .or_default()
+                    .merge(Delta {
+                        amount,
+                        debit,
+                        credit,
+                        count: 0,
+                    });
             }
         }
         Ok(sums
@@ -2223,7 +2248,7 @@ impl Store {
             .flat_map(|(id, e)| postings_of(*id, e))
             .collect();
         insert_postings(&mut tx, self.backend, company, &rows).await?;
-        upsert_balances(&mut tx, company, deltas).await?;
+        upsert_balances(&mut tx, self.backend, company, deltas).await?;
         if new_ids.is_empty() {
             // A pure retry: nothing happened, nothing to record.
             return Ok(out);
@@ -2476,7 +2501,7 @@ impl Store {
                 insert_postings(tx, backend, company, &posting_rows).await?;
             }
         }
-        upsert_balances(tx, company, deltas).await?;
+        upsert_balances(tx, backend, company, deltas).await?;
         sqlx::query("UPDATE ledger_imports SET entries = $1, postings = $2 WHERE id = $3")
             .bind(i64::try_from(summary.entries).unwrap_or(i64::MAX))
             .bind(i64::try_from(summary.postings).unwrap_or(i64::MAX))

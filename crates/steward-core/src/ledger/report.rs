@@ -655,14 +655,15 @@ fn section_rows(
             }
         }
     }
+    let ids: std::collections::HashMap<&str, AccountId> = ctx
+        .accounts
+        .values()
+        .map(|a| (a.name.as_str(), a.id))
+        .collect();
     sums.into_iter()
         .map(|((name, sym), amounts)| {
             let an = AccountName::parse(&name).ok();
-            let id = ctx
-                .accounts
-                .values()
-                .find(|a| a.name.as_str() == name)
-                .map(|a| a.id);
+            let id = ids.get(name.as_str()).copied();
             ReportRow {
                 account_id: id,
                 label: an

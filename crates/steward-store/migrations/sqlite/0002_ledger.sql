@@ -122,7 +122,8 @@ CREATE TABLE ledger_balances (
     count INTEGER NOT NULL,
     PRIMARY KEY (account_id, commodity_id, month, department_id, project)
 ) WITHOUT ROWID;
-CREATE INDEX ledger_balances_company ON ledger_balances(company_id, month);
+-- Covers the reports' sums: walks one company in (account, commodity) order, no lookups.
+CREATE INDEX ledger_balances_sums ON ledger_balances(company_id, account_id, commodity_id, month, amount, debit, credit);
 CREATE TABLE ledger_periods (
     company_id INTEGER NOT NULL REFERENCES companies(id),
     month INTEGER NOT NULL,
