@@ -543,11 +543,15 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
             json!({"fiscal_year_start_month": 1, "approval_threshold": "1000.00", "version": version}),
         ),
         // work: approvals
-        Body::NewApproval => Some(json!({"kind": "general", "title": format!("Matrix {n}"), "amount": "5.00"})),
+        Body::NewApproval => {
+            Some(json!({"kind": "general", "title": format!("Matrix {n}"), "amount": "5.00"}))
+        }
         Body::Decision => Some(json!({"comment": "matrix"})),
         Body::Bulk => Some(json!({"ids": [999_999_999]})),
         Body::Policy => Some(json!({"kind": "general", "levels": [{"rule": "admin"}]})),
-        Body::Delegation => Some(json!({"delegate_id": version, "from": "2030-01-01", "until": "2030-01-05"})),
+        Body::Delegation => {
+            Some(json!({"delegate_id": version, "from": "2030-01-01", "until": "2030-01-05"}))
+        }
         Body::Department => Some(json!({"name": format!("Matrix dept {n}")})),
         Body::Member => Some(json!({"department_id": null})),
         // work: tasks

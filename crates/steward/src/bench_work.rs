@@ -237,9 +237,7 @@ async fn bench(store: &Store, args: &BenchWorkCasesArgs) -> anyhow::Result<()> {
         &settings.calendar,
     );
     let t = Instant::now();
-    let r = cases::evaluate_sla(store, later)
-        .await
-        .map_err(e)?;
+    let r = cases::evaluate_sla(store, later).await.map_err(e)?;
     let catch_up = t.elapsed();
     println!(
         "| an hour of business time later (catch-up) | {} | {} | {} | {} | {:.0} ms |",

@@ -160,7 +160,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Steward worker {} is running (press Ctrl-C to stop)",
                 config.id.as_str()
             );
-            let report = crate::worker::run_worker(store.clone(), config, mailer, shutdown_signal()).await;
+            let report =
+                crate::worker::run_worker(store.clone(), config, mailer, shutdown_signal()).await;
             store.close().await;
             eprintln!(
                 "Steward worker stopped: {} jobs done, {} failed.",

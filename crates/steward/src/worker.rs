@@ -51,9 +51,17 @@ pub(crate) async fn run_worker(
 ) -> WorkerReport {
     tracing::info!(mail = %mailer.describe(), "mail");
     let registry = job_registry(&store, mailer);
-    // Every worker makes sure the next daily digest is scheduled (once: a dedupe key per day).
+    // Every worker makes sure the periodic jobs are scheduled: each chain re-enqueues itself
+    // under a dedupe key (per day or per minute), so any number of workers start one chain.
     if let Err(e) = steward_core::work::notify::schedule_digest(&store).await {
         tracing::warn!(error = %e, "could not schedule the daily digest");
+    }
+    if let Err(e) = steward_core::work::cases::ensure_sla_scheduled(&store).await {
+        tracing::warn!(error = %e, "could not schedule the SLA timers");
+    }
+    let today = steward_core::work::tasks::today();
+    if let Err(e) = steward_core::work::tasks::schedule_recurrence(&store, today).await {
+        tracing::warn!(error = %e, "could not schedule recurring tasks");
     }
     tracing::info!(worker = %config.id.as_str(), kinds = ?registry.kinds(), "worker started");
     let report = Worker::new(store, registry, config).run(shutdown).await;
