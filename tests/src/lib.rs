@@ -709,6 +709,48 @@ pub mod webdriver {
         }
 
         /// Polls until an element matching `css` exists, or fails after `timeout`.
+        /// Signs in through the real form at `login_url` and waits for the layout (`#nav`).
+        /// Panics with a clear message: this is for tests.
+        pub async fn sign_in(&self, login_url: &str, login: &str, password: &str) {
+            const WAIT: Duration = Duration::from_secs(15);
+            self.goto(login_url).await.expect("open /login");
+            let field = self
+                .wait_for("#login", WAIT)
+                .await
+                .expect("the login field");
+            self.clear(&field).await.expect("clear login");
+            self.send_keys(&field, login).await.expect("type login");
+            let pw = self.find("#password").await.expect("the password field");
+            self.send_keys(&pw, password).await.expect("type password");
+            let submit = self
+                .find("form[action='/login'] button[type=submit]")
+                .await
+                .expect("the sign-in button");
+            self.click(&submit).await.expect("click sign in");
+            self.wait_for("#nav", WAIT)
+                .await
+                .unwrap_or_else(|e| panic!("{login} is signed in and sees the layout: {e}"));
+        }
+
+        /// The text of the first element matching `css`, waiting for it; found again when a
+        /// navigation replaced it between the look-up and the read (a stale element).
+        pub async fn text_of(&self, css: &str, timeout: Duration) -> String {
+            let deadline = Instant::now() + timeout;
+            loop {
+                let el = self
+                    .wait_for(css, timeout)
+                    .await
+                    .unwrap_or_else(|e| panic!("{css}: {e}"));
+                match self.text(&el).await {
+                    Ok(t) => return t,
+                    Err(e) if e.error == "stale element reference" && Instant::now() < deadline => {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Err(e) => panic!("text of {css}: {e}"),
+                }
+            }
+        }
+
         pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
             let deadline = Instant::now() + timeout;
             loop {

@@ -12,20 +12,7 @@ const NEW_PASSWORD: &str = "ledger lines all day";
 
 /// Signs in through the real form at /login and waits for the layout.
 async fn sign_in(b: &Browser, app: &TestApp, login: &str, password: &str) {
-    b.goto(&app.url("/login")).await.expect("open /login");
-    let field = b.wait_for("#login", WAIT).await.expect("the login field");
-    b.clear(&field).await.expect("clear login");
-    b.send_keys(&field, login).await.expect("type login");
-    let pw = b.find("#password").await.expect("the password field");
-    b.send_keys(&pw, password).await.expect("type password");
-    let submit = b
-        .find("form[action='/login'] button[type=submit]")
-        .await
-        .expect("the sign-in button");
-    b.click(&submit).await.expect("click sign in");
-    b.wait_for("#nav", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{login} is signed in and sees the layout: {e}"));
+    b.sign_in(&app.url("/login"), login, password).await;
 }
 
 /// Signs out through the user menu (a `<details>`: open it first).

@@ -18,20 +18,7 @@ const CHECKING: &str = "Assets:Bank:Checking";
 
 /// Signs in through the real form at /login and waits for the layout.
 async fn sign_in(b: &Browser, app: &TestApp, login: &str, password: &str) {
-    b.goto(&app.url("/login")).await.expect("open /login");
-    let field = b.wait_for("#login", WAIT).await.expect("the login field");
-    b.clear(&field).await.expect("clear login");
-    b.send_keys(&field, login).await.expect("type login");
-    let pw = b.find("#password").await.expect("the password field");
-    b.send_keys(&pw, password).await.expect("type password");
-    let submit = b
-        .find("form[action='/login'] button[type=submit]")
-        .await
-        .expect("the sign-in button");
-    b.click(&submit).await.expect("click sign in");
-    b.wait_for("#nav", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{login} is signed in and sees the layout: {e}"));
+    b.sign_in(&app.url("/login"), login, password).await;
 }
 
 async fn find(b: &Browser, css: &str) -> Element {
@@ -86,17 +73,12 @@ async fn click(b: &Browser, css: &str) {
 }
 
 async fn text_of(b: &Browser, css: &str) -> String {
-    let el = find(b, css).await;
-    b.text(&el).await.expect("text")
+    b.text_of(css, WAIT).await
 }
 
 /// Waits for the next page's flash message and returns its text.
 async fn flash(b: &Browser, kind: &str) -> String {
-    let el = b
-        .wait_for(&format!(".flash.{kind}"), WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("a .flash.{kind}: {e}"));
-    b.text(&el).await.expect("flash text")
+    b.text_of(&format!(".flash.{kind}"), WAIT).await
 }
 
 /// `[scrollWidth, innerWidth]`: the page must not scroll sideways.

@@ -15,20 +15,7 @@ const WAIT: Duration = Duration::from_secs(15);
 const PASSWORD: &str = "a long test password";
 
 async fn sign_in(b: &Browser, app: &TestApp, login: &str) {
-    b.goto(&app.url("/login")).await.expect("open /login");
-    let field = b.wait_for("#login", WAIT).await.expect("the login field");
-    b.clear(&field).await.expect("clear login");
-    b.send_keys(&field, login).await.expect("type login");
-    let pw = b.find("#password").await.expect("the password field");
-    b.send_keys(&pw, PASSWORD).await.expect("type password");
-    let submit = b
-        .find("form[action='/login'] button[type=submit]")
-        .await
-        .expect("the sign-in button");
-    b.click(&submit).await.expect("click sign in");
-    b.wait_for("#nav", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{login} is signed in: {e}"));
+    b.sign_in(&app.url("/login"), login, PASSWORD).await;
 }
 
 async fn sign_out(b: &Browser) {
@@ -64,16 +51,11 @@ async fn type_into(b: &Browser, css: &str, text: &str) {
 }
 
 async fn text_of(b: &Browser, css: &str) -> String {
-    let el = find(b, css).await;
-    b.text(&el).await.expect("text")
+    b.text_of(css, WAIT).await
 }
 
 async fn flash(b: &Browser) -> String {
-    let el = b
-        .wait_for(".flash.ok", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("a flash message: {e}"));
-    b.text(&el).await.expect("flash text")
+    b.text_of(".flash.ok", WAIT).await
 }
 
 /// At 360 px nothing scrolls sideways; a screenshot is kept.

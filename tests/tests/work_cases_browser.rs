@@ -26,20 +26,7 @@ async fn sign_in(b: &Browser, app: &TestApp, login: &str, password: &str) {
     if signed_out == json!(true) {
         b.wait_for("#login", WAIT).await.expect("signed out");
     }
-    b.goto(&app.url("/login")).await.expect("open /login");
-    let field = b.wait_for("#login", WAIT).await.expect("the login field");
-    b.clear(&field).await.expect("clear");
-    b.send_keys(&field, login).await.expect("type login");
-    let pw = b.find("#password").await.expect("password field");
-    b.send_keys(&pw, password).await.expect("type password");
-    let submit = b
-        .find("form[action='/login'] button[type=submit]")
-        .await
-        .expect("sign-in button");
-    b.click(&submit).await.expect("sign in");
-    b.wait_for("#nav", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{login} signed in: {e}"));
+    b.sign_in(&app.url("/login"), login, password).await;
 }
 
 async fn type_into(b: &Browser, css: &str, text: &str) {
@@ -73,12 +60,10 @@ async fn click(b: &Browser, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// The element's text; found again when a navigation replaced it between the look-up and
+/// the read (a stale element).
 async fn text_of(b: &Browser, css: &str) -> String {
-    let el = b
-        .wait_for(css, WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
-    b.text(&el).await.expect("text")
+    b.text_of(css, WAIT).await
 }
 
 async fn flash(b: &Browser) -> String {

@@ -12,20 +12,7 @@ const WAIT: Duration = Duration::from_secs(15);
 const PASSWORD: &str = "a long test password";
 
 async fn sign_in(b: &Browser, app: &TestApp, login: &str, password: &str) {
-    b.goto(&app.url("/login")).await.expect("open /login");
-    let field = b.wait_for("#login", WAIT).await.expect("the login field");
-    b.clear(&field).await.expect("clear login");
-    b.send_keys(&field, login).await.expect("type login");
-    let pw = b.find("#password").await.expect("the password field");
-    b.send_keys(&pw, password).await.expect("type password");
-    let submit = b
-        .find("form[action='/login'] button[type=submit]")
-        .await
-        .expect("the sign-in button");
-    b.click(&submit).await.expect("click sign in");
-    b.wait_for("#nav", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("{login} is signed in and sees the layout: {e}"));
+    b.sign_in(&app.url("/login"), login, password).await;
 }
 
 async fn sign_out(b: &Browser) {
@@ -59,16 +46,11 @@ async fn type_into(b: &Browser, css: &str, text: &str) {
 }
 
 async fn text_of(b: &Browser, css: &str) -> String {
-    let el = find(b, css).await;
-    b.text(&el).await.expect("text")
+    b.text_of(css, WAIT).await
 }
 
 async fn flash(b: &Browser) -> String {
-    let el = b
-        .wait_for(".flash.ok", WAIT)
-        .await
-        .unwrap_or_else(|e| panic!("a .flash.ok: {e}"));
-    b.text(&el).await.expect("flash text")
+    b.text_of(".flash.ok", WAIT).await
 }
 
 /// The page must not scroll sideways at 360 px; a screenshot for people to look at.
