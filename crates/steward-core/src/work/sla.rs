@@ -15,9 +15,10 @@ use crate::{Error, Result};
 
 const MICROS_PER_MIN: i64 = 60_000_000;
 const MICROS_PER_DAY: i64 = 24 * 60 * MICROS_PER_MIN;
-/// How far ahead `add_business_time` looks for working time before it gives up (a calendar
-/// with holidays every working day for ten years has none).
-const MAX_DAYS: i64 = 3660;
+/// How far ahead `add_business_time` looks for working time before it gives up: 400 years,
+/// enough for any duration on any valid calendar (whole weeks are skipped in one step), and
+/// a bound for a calendar whose holidays cover every working day for that long.
+const MAX_DAYS: i64 = 146_100;
 
 /// Working hours of one weekday: from `start` to `end`, minutes after local midnight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -147,8 +148,8 @@ fn weekday_index(w: Weekday) -> usize {
 }
 
 /// The instant `duration` (µs, negative counts as zero) of working time after `start`. A
-/// zero duration returns `start`. With no working time in the next ten years, returns the
-/// instant ten years on.
+/// zero duration returns `start`. With no working time in the next 400 years, returns the
+/// instant 400 years on.
 pub fn add_business_time(start: Timestamp, duration: i64, cal: &Calendar) -> Timestamp {
     let mut left = duration.max(0);
     if left == 0 {
@@ -157,19 +158,27 @@ pub fn add_business_time(start: Timestamp, duration: i64, cal: &Calendar) -> Tim
     let off = cal.offset();
     let local = start.0.saturating_add(off);
     let first = local.div_euclid(MICROS_PER_DAY);
-    for day in first..first + MAX_DAYS {
-        let Some((ws, we)) = cal.window(day) else {
-            continue;
-        };
-        let from = ws.max(local);
-        if from >= we {
+    // Whole weeks without holidays are taken at once (as when measuring), so a sparse
+    // calendar (one hour a week) still reaches any duration quickly and exactly.
+    let week = cal.week_micros();
+    let mut day = first;
+    while day < first + MAX_DAYS {
+        if day > first && week > 0 && left > week && no_holidays(cal, day, day + 7) {
+            left -= week;
+            day += 7;
             continue;
         }
-        let avail = we - from;
-        if left <= avail {
-            return Timestamp(from + left - off);
+        if let Some((ws, we)) = cal.window(day) {
+            let from = ws.max(local);
+            if from < we {
+                let avail = we - from;
+                if left <= avail {
+                    return Timestamp(from + left - off);
+                }
+                left -= avail;
+            }
         }
-        left -= avail;
+        day += 1;
     }
     Timestamp(local + MAX_DAYS * MICROS_PER_DAY - off)
 }
