@@ -9,6 +9,7 @@ mod auth;
 mod error;
 mod list;
 pub mod mail;
+mod markdown;
 mod middleware;
 mod pages;
 mod state;

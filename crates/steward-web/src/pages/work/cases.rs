@@ -35,51 +35,7 @@ pub fn router() -> Router<AppState> {
         .route("/cases/{id}", get(show).post(act))
 }
 
-/// Markdown to HTML with no raw HTML (it is shown as text) and only safe link targets.
-pub(crate) fn markdown(src: &str) -> String {
-    use pulldown_cmark::{Event, Options, Parser, Tag};
-    let safe = |url: &str| {
-        let u = url.trim().to_ascii_lowercase();
-        u.starts_with("http://")
-            || u.starts_with("https://")
-            || u.starts_with("mailto:")
-            || u.starts_with('/')
-            || u.starts_with('#')
-    };
-    let events = Parser::new_ext(src, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(
-        |e| match e {
-            Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) if !safe(&dest_url) => Event::Start(Tag::Link {
-                link_type,
-                dest_url: "#".into(),
-                title,
-                id,
-            }),
-            Event::Start(Tag::Image {
-                dest_url, title, ..
-            }) => Event::Start(Tag::Link {
-                link_type: pulldown_cmark::LinkType::Inline,
-                dest_url: if safe(&dest_url) {
-                    dest_url
-                } else {
-                    "#".into()
-                },
-                title,
-                id: "".into(),
-            }),
-            Event::End(pulldown_cmark::TagEnd::Image) => Event::End(pulldown_cmark::TagEnd::Link),
-            other => other,
-        },
-    );
-    let mut html = String::new();
-    pulldown_cmark::html::push_html(&mut html, events);
-    html
-}
+pub(crate) use crate::markdown::render as markdown;
 
 fn subnav(actor: &steward_core::auth::Actor, current: &str) -> Vec<NavItem> {
     let mut items: Vec<(&'static str, &'static str)> = vec![("/cases", "Cases")];
