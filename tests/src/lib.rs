@@ -732,6 +732,26 @@ pub mod webdriver {
                 .unwrap_or_else(|e| panic!("{login} is signed in and sees the layout: {e}"));
         }
 
+        /// Waits until the first element matching `css` holds `needle` (a page that is still
+        /// being replaced shows the old one's message first) and returns its text; panics
+        /// with the last text seen after `timeout`.
+        pub async fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> String {
+            let deadline = Instant::now() + timeout;
+            loop {
+                let text = match self.find(css).await {
+                    Ok(el) => self.text(&el).await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                if text.contains(needle) {
+                    return text;
+                }
+                if Instant::now() > deadline {
+                    panic!("`{css}` says {text:?}, not {needle:?}, after {timeout:?}");
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+
         /// The text of the first element matching `css`, waiting for it; found again when a
         /// navigation replaced it between the look-up and the read (a stale element).
         pub async fn text_of(&self, css: &str, timeout: Duration) -> String {

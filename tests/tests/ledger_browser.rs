@@ -393,7 +393,7 @@ async fn an_entry_from_the_form_to_the_reports_and_reversed() {
     // Reverse it from its page: the reversal links to it, and it to the reversal.
     type_into(&b, "#reason", "bought on the wrong card").await;
     click(&b, "form[action$='/reverse'] button[type=submit]").await;
-    let msg = flash(&b, "ok").await;
+    let msg = b.wait_for_text(".flash.ok", "Reversed", WAIT).await;
     let reversal_number = format!("GJ-{year}-000002");
     assert_eq!(
         msg,

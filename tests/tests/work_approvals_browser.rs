@@ -54,10 +54,6 @@ async fn text_of(b: &Browser, css: &str) -> String {
     b.text_of(css, WAIT).await
 }
 
-async fn flash(b: &Browser) -> String {
-    b.text_of(".flash.ok", WAIT).await
-}
-
 /// At 360 px nothing scrolls sideways; a screenshot is kept.
 async fn fits_a_phone(b: &Browser, name: &str) {
     b.set_window_size(360, 800).await.expect("resize");
@@ -146,8 +142,8 @@ async fn a_two_level_approval_goes_through_and_one_is_rejected() {
     type_into(&b, "#amount", "1500.00").await;
     type_into(&b, "#description", "The old one is five years old.").await;
     click(&b, "form[action='/approvals'] button[type=submit]").await;
-    let msg = flash(&b).await;
-    assert!(msg.contains("sent for approval"), "{msg}");
+    b.wait_for_text(".flash.ok", "sent for approval", WAIT)
+        .await;
     assert_eq!(text_of(&b, "#request-status").await, "pending");
     let steps = text_of(&b, "#approval-steps").await;
     assert!(
@@ -161,7 +157,8 @@ async fn a_two_level_approval_goes_through_and_one_is_rejected() {
     type_into(&b, "#title", "Espresso machine").await;
     type_into(&b, "#amount", "300.00").await;
     click(&b, "form[action='/approvals'] button[type=submit]").await;
-    flash(&b).await;
+    b.wait_for_text(".flash.ok", "sent for approval", WAIT)
+        .await;
     sign_out(&b).await;
 
     // The manager approves the first step from the inbox.
@@ -174,8 +171,8 @@ async fn a_two_level_approval_goes_through_and_one_is_rejected() {
     open_from_inbox(&b, &app, "Laptop").await;
     type_into(&b, "#comment", "Agreed, the old one is slow.").await;
     click(&b, "#approve-btn").await;
-    let msg = flash(&b).await;
-    assert!(msg.contains("now waits for any Accounting lead"), "{msg}");
+    b.wait_for_text(".flash.ok", "now waits for any Accounting lead", WAIT)
+        .await;
     assert_eq!(text_of(&b, "#request-status").await, "pending");
 
     // The second request: rejected, first without a reason.
@@ -188,8 +185,7 @@ async fn a_two_level_approval_goes_through_and_one_is_rejected() {
     assert!(b.text(&err).await.expect("text").contains("say why"));
     type_into(&b, "#comment", "We have a coffee machine.").await;
     click(&b, "#reject-btn").await;
-    let msg = flash(&b).await;
-    assert!(msg.contains("Rejected"), "{msg}");
+    b.wait_for_text(".flash.ok", "Rejected", WAIT).await;
     assert_eq!(text_of(&b, "#request-status").await, "rejected");
     sign_out(&b).await;
 
@@ -197,8 +193,8 @@ async fn a_two_level_approval_goes_through_and_one_is_rejected() {
     sign_in(&b, &app, "lead").await;
     open_from_inbox(&b, &app, "Laptop").await;
     click(&b, "#approve-btn").await;
-    let msg = flash(&b).await;
-    assert!(msg.contains("the request is approved"), "{msg}");
+    b.wait_for_text(".flash.ok", "the request is approved", WAIT)
+        .await;
     assert_eq!(text_of(&b, "#request-status").await, "approved");
     sign_out(&b).await;
 

@@ -66,10 +66,6 @@ async fn text_of(b: &Browser, css: &str) -> String {
     b.text_of(css, WAIT).await
 }
 
-async fn flash(b: &Browser) -> String {
-    text_of(b, ".flash.ok").await
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn front_office_escalates_back_office_resolves() {
     let Some(b) = browser_or_skip("work_cases_browser").await else {
@@ -91,7 +87,7 @@ async fn front_office_escalates_back_office_resolves() {
     choose(&b, "#priority", "high").await;
     type_into(&b, "#description", "The customer was charged **twice**.").await;
     click(&b, "#open-case").await;
-    assert!(flash(&b).await.contains("opened"));
+    b.wait_for_text(".flash.ok", "opened", WAIT).await;
     let url = b.current_url().await.expect("url");
     let id: i64 = url
         .rsplit('/')
@@ -108,12 +104,12 @@ async fn front_office_escalates_back_office_resolves() {
     b.goto(&app.url("/cases?status=open")).await.expect("queue");
     click(&b, &format!("tr[data-case='{id}'] a")).await;
     click(&b, "#take").await;
-    assert!(flash(&b).await.contains("took"));
+    b.wait_for_text(".flash.ok", "took", WAIT).await;
     assert_eq!(text_of(&b, "#case-status").await, "In progress");
     choose(&b, "#log-kind", "message").await;
     type_into(&b, "#log-body", "We refund the second charge today.").await;
     click(&b, "#log-submit").await;
-    assert!(flash(&b).await.contains("Message"));
+    b.wait_for_text(".flash.ok", "Message", WAIT).await;
     let q = JobQuery {
         kind: Some("mail.send".into()),
         ..Default::default()
@@ -145,7 +141,7 @@ async fn front_office_escalates_back_office_resolves() {
     choose(&b, "#resolution_category", "refund").await;
     type_into(&b, "#resolution", "Second charge refunded.").await;
     click(&b, "#resolve").await;
-    assert!(flash(&b).await.contains("resolved"));
+    b.wait_for_text(".flash.ok", "resolved", WAIT).await;
     assert_eq!(text_of(&b, "#case-status").await, "Resolved");
 
     // The front office sees it resolved, with the message, and no internal entries.

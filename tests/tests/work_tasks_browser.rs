@@ -49,10 +49,6 @@ async fn text_of(b: &Browser, css: &str) -> String {
     b.text_of(css, WAIT).await
 }
 
-async fn flash(b: &Browser) -> String {
-    b.text_of(".flash.ok", WAIT).await
-}
-
 /// The page must not scroll sideways at 360 px; a screenshot for people to look at.
 async fn fits_small_screens(b: &Browser, name: &str) {
     b.set_window_size(360, 800).await.expect("narrow window");
@@ -105,14 +101,14 @@ async fn a_manager_delegates_a_task_and_the_colleague_finds_it() {
     click(&b, "#priority option[value='high']").await;
     fits_small_screens(&b, "task-new").await;
     click(&b, "form.task-form button[type=submit]").await;
-    assert!(flash(&b).await.contains("Task created"));
+    b.wait_for_text(".flash.ok", "Task created", WAIT).await;
     assert_eq!(text_of(&b, "#main h1").await, "Collect the travel receipts");
 
     // …and hands it to Dana with a note.
     click(&b, &format!("#reassign-to option[value='{}']", dana.0)).await;
     type_into(&b, "#note", "You booked the trip, please collect them").await;
     click(&b, "#reassign-form button[type=submit]").await;
-    assert!(flash(&b).await.contains("dana (test)"));
+    b.wait_for_text(".flash.ok", "dana (test)", WAIT).await;
     assert!(text_of(&b, "#task-assignee").await.contains("dana (test)"));
     let task_url = b.current_url().await.expect("url");
     sign_out(&b).await;
