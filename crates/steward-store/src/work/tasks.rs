@@ -76,6 +76,42 @@ fn involving(user: UserId) -> Cond {
         .add(Expr::exists(watch))
 }
 
+/// The columns of a task in a list (with owner and assignee names and checklist progress),
+/// filtered by scope and query; the caller orders it.
+fn summary_select(company: CompanyId, scope: TaskScope, q: &TaskQuery) -> SelectStatement {
+    let mut s = Query::select();
+    filtered(company, scope, q, &mut s);
+    for c in SUMMARY_COLUMNS {
+        s.column((a("t"), a(c)));
+    }
+    s.join_as(
+        sea_query::JoinType::LeftJoin,
+        a("users"),
+        a("o"),
+        col("o", "id").equals((a("t"), a("owner_id"))),
+    )
+    .join_as(
+        sea_query::JoinType::LeftJoin,
+        a("users"),
+        a("s"),
+        col("s", "id").equals((a("t"), a("assignee_id"))),
+    )
+    .expr_as(col("o", "display_name"), a("owner_name"))
+    .expr_as(col("s", "display_name"), a("assignee_name"))
+    // Static SQL (no client text): the checklist's progress per row.
+    .expr_as(
+        Expr::cust(
+            "(SELECT COUNT(*) FROM work_task_checklist c WHERE c.task_id = t.id AND c.done = 1)",
+        ),
+        a("checklist_done"),
+    )
+    .expr_as(
+        Expr::cust("(SELECT COUNT(*) FROM work_task_checklist c WHERE c.task_id = t.id)"),
+        a("checklist_total"),
+    );
+    s
+}
+
 fn scope_cond(scope: TaskScope) -> Option<Cond> {
     match scope {
         TaskScope::Company => None,
@@ -470,34 +506,7 @@ impl TaskStore for Store {
         count.expr_as(col("t", "id").count(), a("n"));
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
-        let mut s = Query::select();
-        filtered(company, scope, q, &mut s);
-        for c in SUMMARY_COLUMNS {
-            s.column((a("t"), a(c)));
-        }
-        s.join_as(
-            sea_query::JoinType::LeftJoin,
-            a("users"),
-            a("o"),
-            col("o", "id").equals((a("t"), a("owner_id"))),
-        )
-        .join_as(
-            sea_query::JoinType::LeftJoin,
-            a("users"),
-            a("s"),
-            col("s", "id").equals((a("t"), a("assignee_id"))),
-        )
-        .expr_as(col("o", "display_name"), a("owner_name"))
-        .expr_as(col("s", "display_name"), a("assignee_name"))
-        // Static SQL (no client text): the checklist's progress per row.
-        .expr_as(
-            Expr::cust("(SELECT COUNT(*) FROM work_task_checklist c WHERE c.task_id = t.id AND c.done = 1)"),
-            a("checklist_done"),
-        )
-        .expr_as(
-            Expr::cust("(SELECT COUNT(*) FROM work_task_checklist c WHERE c.task_id = t.id)"),
-            a("checklist_total"),
-        );
+        let mut s = summary_select(company, scope, q);
         let order = match q.dir {
             SortDir::Asc => Order::Asc,
             SortDir::Desc => Order::Desc,
@@ -768,6 +777,44 @@ impl TaskStore for Store {
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn workload_tasks(
+        &self,
+        company: CompanyId,
+        scope: TaskScope,
+        today: NaiveDate,
+        per_person: u32,
+    ) -> Result<Vec<TaskSummary>> {
+        let q = TaskQuery {
+            status: StatusFilter::Active,
+            ..Default::default()
+        };
+        let mut s = summary_select(company, scope, &q);
+        s.and_where(col("t", "assignee_id").is_not_null());
+        // Each person's most pressing tasks in one query: overdue first, then by due date
+        // (none last), then by priority. Integers we computed, never client text.
+        s.expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY t.assignee_id ORDER BY \
+                 CASE WHEN t.due < {} THEN 0 ELSE 1 END, \
+                 CASE WHEN t.due IS NULL THEN 1 ELSE 0 END, t.due, t.priority DESC, t.id)",
+                day_key(today)
+            )),
+            a("rn"),
+        );
+        let (inner, values) = crate::sql::build(self.backend(), &s);
+        let sql = format!(
+            "SELECT * FROM ({inner}) AS w WHERE w.rn <= {} ORDER BY w.assignee_id, w.rn",
+            Ord::max(per_person, 1)
+        );
+        crate::sql::bind_values(sqlx::query(&sql), values)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(summary_of)
+            .collect()
     }
 
     async fn workload(

@@ -15,7 +15,7 @@ pub mod recur;
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 
 use super::notify::{notify, NewNotification, NotifyStore};
@@ -669,6 +669,15 @@ pub trait TaskStore: Send + Sync {
         scope: TaskScope,
         today: NaiveDate,
     ) -> impl Future<Output = Result<Vec<WorkloadRow>>> + Send;
+    /// Each assignee's `per_person` most pressing active tasks within the scope (overdue
+    /// first, then by due date, then by priority), in one query.
+    fn workload_tasks(
+        &self,
+        company: CompanyId,
+        scope: TaskScope,
+        today: NaiveDate,
+        per_person: u32,
+    ) -> impl Future<Output = Result<Vec<TaskSummary>>> + Send;
 
     /// The company's templates (built-in ones included), by name.
     fn task_templates(
@@ -860,31 +869,22 @@ pub async fn workload(
     let scope = list_scope(actor, Action::Read)?;
     let today = today();
     let rows = store.workload(actor.company_id, scope, today).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for person in rows {
-        let q = TaskQuery {
-            status: StatusFilter::Active,
-            assignee: Some(person.user_id),
-            today: Some(today),
-            sort: TaskSort::Due,
-            paging: Paging::new(Some(per_person.max(1)), None),
-            ..Default::default()
-        };
-        let mut tasks = store.list_tasks(actor.company_id, scope, &q).await?.items;
-        // The store sorts by due date (no date last); ties by priority, most urgent first.
-        tasks.sort_by(|a, b| {
-            let key = |t: &TaskSummary| {
-                (
-                    !t.is_overdue(today),
-                    t.due.is_none(),
-                    t.due,
-                    std::cmp::Reverse(t.priority),
-                )
-            };
-            key(a).cmp(&key(b))
-        });
-        out.push(Workload { person, tasks });
+    let mut by_person: HashMap<UserId, Vec<TaskSummary>> = HashMap::new();
+    for t in store
+        .workload_tasks(actor.company_id, scope, today, per_person)
+        .await?
+    {
+        if let Some(id) = t.assignee_id {
+            by_person.entry(id).or_default().push(t);
+        }
     }
+    let mut out: Vec<Workload> = rows
+        .into_iter()
+        .map(|person| {
+            let tasks = by_person.remove(&person.user_id).unwrap_or_default();
+            Workload { person, tasks }
+        })
+        .collect();
     out.sort_by(|a, b| {
         (b.person.overdue, b.person.open, &a.person.name).cmp(&(
             a.person.overdue,
