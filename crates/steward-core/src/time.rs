@@ -1,5 +1,7 @@
 //! Instants are stored as microseconds since the Unix epoch (UTC) in both databases.
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc};
+
+use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -39,6 +41,33 @@ impl Timestamp {
     pub fn rfc3339(self) -> String {
         self.to_datetime()
             .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+    }
+}
+
+/// A `YYYY-MM-DD` date typed into `field`. Years 1900-2999 only: anything else is a typo.
+pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
+    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| Error::invalid(field, format!("`{s}` is not a date (YYYY-MM-DD)")))?;
+    check_date_range(field, d)?;
+    Ok(d)
+}
+
+/// [`parse_date`] for an optional field: blank or absent is `None`.
+pub fn parse_optional_date(field: &str, s: Option<&str>) -> Result<Option<NaiveDate>> {
+    match s.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => parse_date(field, s).map(Some),
+    }
+}
+
+pub fn check_date_range(field: &str, d: NaiveDate) -> Result<()> {
+    if (1900..=2999).contains(&d.year()) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            field,
+            format!("{d} is out of range (years 1900-2999)"),
+        ))
     }
 }
 

@@ -396,24 +396,7 @@ pub fn month_end(month: i64) -> Option<NaiveDate> {
     next.pred_opt()
 }
 
-/// Dates Steward accepts: years 1900-2999. Anything else is a typo.
-pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, format!("`{s}` is not a date (YYYY-MM-DD)")))?;
-    check_date_range(field, d)?;
-    Ok(d)
-}
-
-pub fn check_date_range(field: &str, d: NaiveDate) -> Result<()> {
-    if (1900..=2999).contains(&d.year()) {
-        Ok(())
-    } else {
-        Err(Error::invalid(
-            field,
-            format!("{d} is out of range (years 1900-2999)"),
-        ))
-    }
-}
+pub use crate::time::{check_date_range, parse_date};
 
 /// The fiscal year a date falls in, named by the calendar year it ends in.
 pub fn fiscal_year(d: NaiveDate, start_month: u32) -> i32 {

@@ -1715,12 +1715,7 @@ pub async fn delegations(store: &impl ApprovalStore, actor: &Actor) -> Result<Ve
         .collect())
 }
 
-pub fn parse_day(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| (1900..=2999).contains(&d.year()))
-        .ok_or_else(|| Error::invalid(field, "must be a date like 2026-01-31"))
-}
+pub use crate::time::parse_date as parse_day;
 
 #[derive(Debug, Clone, Deserialize, Default)]
 pub struct DelegationInput {

@@ -1728,14 +1728,7 @@ pub fn report_rows(r: &ComplianceReport) -> Vec<Vec<String>> {
         .collect()
 }
 
-pub fn parse_day(field: &str, v: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
-    match v.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| Error::invalid(field, "must be a date as YYYY-MM-DD")),
-    }
-}
+pub use crate::time::parse_optional_date as parse_day;
 
 // ---------------------------------------------------------------------------------------
 // The SLA job

@@ -12,7 +12,7 @@
 //! it as owner or assignee (watchers read and comment).
 pub mod recur;
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::collections::{BTreeMap, HashMap};
@@ -400,12 +400,7 @@ pub struct TaskQuery {
     pub paging: Paging,
 }
 
-fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|d| (1900..=2999).contains(&d.year()))
-        .ok_or_else(|| Error::invalid(field, "a date YYYY-MM-DD"))
-}
+use crate::time::parse_date;
 
 impl TaskQuery {
     /// The filters from query parameters (`q`, `status` (a status or `active`), `assignee`,

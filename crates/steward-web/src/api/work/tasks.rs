@@ -796,8 +796,8 @@ pub async fn instantiate(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<InstantiateIn>,
 ) -> Result<Response, ApiError> {
-    let start = chrono::NaiveDate::parse_from_str(b.start.trim(), "%Y-%m-%d")
-        .map_err(|_| ApiError::new(Error::invalid("start", "a date YYYY-MM-DD"), &a.request_id))?;
+    let start = steward_core::time::parse_date("start", &b.start)
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
     let subject = match b
         .subject
         .as_deref()

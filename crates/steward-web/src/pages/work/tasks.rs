@@ -1042,12 +1042,17 @@ async fn run_template(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
     let start = field(&pairs, "start");
-    let start = match NaiveDate::parse_from_str(start.trim(), "%Y-%m-%d") {
+    let start = match steward_core::time::parse_date("start", &start) {
         Ok(d) => d,
-        Err(_) => {
+        Err(e) => {
             let errors = vec![FieldError {
                 field: format!("start-{id}"),
-                message: "a date YYYY-MM-DD".into(),
+                message: e
+                    .field_errors()
+                    .into_iter()
+                    .next()
+                    .map(|f| f.message)
+                    .unwrap_or_default(),
             }];
             return templates_page(
                 &state,
