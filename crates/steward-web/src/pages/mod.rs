@@ -41,6 +41,20 @@ pub fn router(state: AppState) -> Router<AppState> {
         .with_state(state)
 }
 
+/// The value of a form or query field (empty when absent).
+pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Whether an error is the user's input (shown beside the fields) rather than a failure.
+pub(crate) fn is_invalid(e: &Error) -> bool {
+    matches!(e, Error::Invalid { .. } | Error::InvalidMany(_))
+}
+
 pub struct NavItem {
     pub href: &'static str,
     pub label: &'static str,

@@ -38,10 +38,6 @@ pub(crate) fn can(actor: &Actor, action: Action) -> bool {
     actor.can(perm(action))
 }
 
-pub(crate) fn is_invalid(e: &Error) -> bool {
-    matches!(e, Error::Invalid { .. } | Error::InvalidMany(_))
-}
-
 /// The ledger's own navigation, shown on every ledger page.
 pub(crate) fn subnav(current: &str) -> Vec<NavItem> {
     const ITEMS: &[(&str, &str)] = &[
@@ -72,14 +68,7 @@ pub(crate) fn subnav(current: &str) -> Vec<NavItem> {
         .collect()
 }
 
-/// The value of a form or query field (empty when absent).
-pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
+pub(crate) use super::{field, is_invalid};
 
 /// `Some(trimmed)` unless blank.
 pub(crate) fn non_empty(s: &str) -> Option<String> {

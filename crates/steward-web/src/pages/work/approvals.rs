@@ -21,6 +21,7 @@ use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
+use crate::pages::field;
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
 use crate::state::AppState;
 
@@ -49,14 +50,6 @@ pub fn router() -> Router<AppState> {
         )
         .route("/departments/members", post(set_member))
         .route("/departments/{id}", post(update_department))
-}
-
-fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {

@@ -24,6 +24,7 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
+use crate::pages::{field, is_invalid};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -151,10 +152,6 @@ fn query_from(pa: &PageActor, params: &ListParams) -> Result<CaseQuery, Error> {
     Ok(q)
 }
 
-fn is_invalid(e: &Error) -> bool {
-    matches!(e, Error::Invalid { .. } | Error::InvalidMany(_))
-}
-
 async fn index(
     State(state): State<AppState>,
     pa: PageActor,
@@ -270,14 +267,6 @@ async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
         ..Default::default()
     };
     new_page(&state, &pa, form, Vec::new(), StatusCode::OK).await
-}
-
-fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 async fn create(

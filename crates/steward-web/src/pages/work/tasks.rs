@@ -25,6 +25,7 @@ use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
+use crate::pages::field;
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
 use crate::state::AppState;
 
@@ -66,14 +67,6 @@ fn subnav(current: &str) -> Vec<NavItem> {
             current: *href == current,
         })
         .collect()
-}
-
-fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
 }
 
 fn all(pairs: &[(String, String)], key: &str) -> Vec<String> {
