@@ -26,4 +26,8 @@ id_type!(
     JournalId,
     EntryId,
     ImportId,
+    EmployeeId,
+    LocationId,
+    FileId,
+    DocumentId,
 );

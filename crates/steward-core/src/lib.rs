@@ -8,6 +8,8 @@ pub mod auth;
 pub mod company;
 pub mod departments;
 pub mod error;
+pub mod files;
+pub mod hr;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;

@@ -10,6 +10,8 @@ mod auth;
 pub mod backup;
 mod company;
 mod departments;
+pub mod files;
+mod hr;
 pub mod idempotency;
 mod jobs;
 mod ledger;

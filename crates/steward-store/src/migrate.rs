@@ -55,9 +55,33 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0007_notifications.sql"),
         postgres: include_str!("../migrations/postgres/0007_notifications.sql"),
     },
+    Migration {
+        version: 8,
+        name: "hr",
+        sqlite: include_str!("../migrations/sqlite/0008_hr.sql"),
+        postgres: include_str!("../migrations/postgres/0008_hr.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "files",
+        sqlite: include_str!("../migrations/sqlite/0009_files.sql"),
+        postgres: include_str!("../migrations/postgres/0009_files.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "timeoff",
+        sqlite: include_str!("../migrations/sqlite/0010_timeoff.sql"),
+        postgres: include_str!("../migrations/postgres/0010_timeoff.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "hr_health",
+        sqlite: include_str!("../migrations/sqlite/0011_hr_health.sql"),
+        postgres: include_str!("../migrations/postgres/0011_hr_health.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 7;
+pub const LATEST_VERSION: i64 = 11;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -12,6 +12,9 @@ pub struct WebConfig {
     pub demo: bool,
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer).
     pub trust_proxy: bool,
+    /// Where uploaded files live (the local FileStore). `None`: a folder under the
+    /// system's temporary directory (tests, benchmarks).
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Clone)]

@@ -98,6 +98,12 @@ pub enum BenchCommand {
     /// approvals inbox (p99 goal 30 ms). Uses a temporary SQLite database, or a fresh schema
     /// in the PostgreSQL of --database-url.
     WorkInbox(BenchWorkInboxArgs),
+    /// Seed 50,000 employees: time their CSV import and wrk a filtered, sorted employee
+    /// list page (goals: import ≤ 10 s, list p99 ≤ 30 ms).
+    Hr(crate::bench_hr::Args),
+    /// Seed 50,000 employees with a 2,000-person department: time its org chart and the
+    /// full record-health run (goals: ≤ 100 ms, ≤ 5 s).
+    HrOrg(crate::bench_hr_org::Args),
 }
 
 #[derive(Args, Debug, Clone)]

@@ -258,6 +258,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::bench_work_inbox::run(args, database_url).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Bench(BenchCommand::Hr(args)) => {
+            let database_url = cli
+                .global
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
+            crate::bench_hr::run(args, database_url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(BenchCommand::HrOrg(args)) => {
+            let database_url = cli
+                .global
+                .database_url
+                .clone()
+                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
+            crate::bench_hr_org::run(args, database_url).await?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Ledger(c) => crate::ledger_cli::ledger(&cfg, c).await,
         Command::Report(a) => crate::ledger_cli::report(&cfg, a).await,
         Command::Backup { file } => {
@@ -415,6 +433,7 @@ async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<Exi
         secure_cookies: cfg.config.secure_cookies,
         demo: is_demo,
         trust_proxy: cfg.config.trust_proxy,
+        files_dir: Some(cfg.config.data.join("files")),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.config.addr)
         .await

@@ -157,6 +157,7 @@ async fn seed(store: &Store) -> steward_core::Result<()> {
         people.add(&record.username, *id, role);
     }
     crate::demo_work::seed(store, &people).await?;
+    crate::demo_hr::seed(store, &people).await?;
     let labs_admin = crate::demo_books::actor(labs, "USD", ids[0], "admin", "admin");
     steward_core::ledger::service::set_up_books(store, &labs_admin, true).await?;
     store

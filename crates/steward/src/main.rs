@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 mod bench;
+mod bench_hr;
+mod bench_hr_org;
 mod bench_ledger;
 mod bench_work;
 mod bench_work_inbox;
@@ -11,6 +13,7 @@ mod commands;
 mod config;
 mod demo;
 mod demo_books;
+mod demo_hr;
 mod demo_work;
 mod ledger_cli;
 mod worker;

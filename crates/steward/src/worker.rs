@@ -16,6 +16,7 @@ use crate::config::Config;
 pub(crate) fn job_registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     let mut registry = Registry::new();
     steward_core::work::register_jobs(&mut registry, store.clone(), mailer);
+    steward_core::hr::register_jobs(&mut registry, store.clone());
     registry
 }
 
@@ -62,6 +63,9 @@ pub(crate) async fn run_worker(
     let today = steward_core::work::tasks::today();
     if let Err(e) = steward_core::work::tasks::schedule_recurrence(&store, today).await {
         tracing::warn!(error = %e, "could not schedule recurring tasks");
+    }
+    if let Err(e) = steward_core::hr::schedule(&store).await {
+        tracing::warn!(error = %e, "could not schedule HR's periodic jobs");
     }
     tracing::info!(worker = %config.id.as_str(), kinds = ?registry.kinds(), "worker started");
     let report = Worker::new(store, registry, config).run(shutdown).await;

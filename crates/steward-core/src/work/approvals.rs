@@ -70,6 +70,12 @@ pub const KINDS: &[KindInfo] = &[
         lead_role: "hr_lead",
     },
     KindInfo {
+        key: "hr.change",
+        label: "Change to an employee record",
+        direct: false,
+        lead_role: "hr_lead",
+    },
+    KindInfo {
         key: "purchase",
         label: "Purchase request",
         direct: true,
@@ -605,11 +611,25 @@ pub trait ApprovalStore: Send + Sync {
 /// Everything the engine needs from the store: its own tables, departments, the ledger (to
 /// settle entries) and the jobs queue (escalation, mail).
 pub trait ApprovalBackend:
-    ApprovalStore + DepartmentStore + LedgerStore + JobStore + crate::work::notify::NotifyStore
+    ApprovalStore
+    + DepartmentStore
+    + LedgerStore
+    + JobStore
+    + crate::work::notify::NotifyStore
+    + crate::hr::HrBaseStore
+    + crate::hr::employees::EmployeeStore
+    + crate::hr::timeoff::TimeoffStore
 {
 }
 impl<T> ApprovalBackend for T where
-    T: ApprovalStore + DepartmentStore + LedgerStore + JobStore + crate::work::notify::NotifyStore
+    T: ApprovalStore
+        + DepartmentStore
+        + LedgerStore
+        + JobStore
+        + crate::work::notify::NotifyStore
+        + crate::hr::HrBaseStore
+        + crate::hr::employees::EmployeeStore
+        + crate::hr::timeoff::TimeoffStore
 {
 }
 
@@ -684,7 +704,7 @@ pub async fn policy_for(
 /// decides. A level nobody but the requester could decide is left out (the next level
 /// takes it); when none is left, the admin decides.
 async fn plan_steps(
-    store: &(impl ApprovalStore + DepartmentStore),
+    store: &(impl ApprovalStore + DepartmentStore + crate::hr::HrBaseStore),
     company: CompanyId,
     policy: &Policy,
     amount: Option<i64>,
@@ -700,7 +720,16 @@ async fn plan_steps(
         }
         let (user, role) = match &level.rule {
             ApproverRule::Manager => {
-                match departments::manager_of(store, company, requester, department).await? {
+                // The reporting line first (HR's manager), then the department's head.
+                let line = match requester {
+                    Some(r) => crate::hr::manager_user_of(store, company, r).await?,
+                    None => None,
+                };
+                let head = match line {
+                    Some(m) => Some(m),
+                    None => departments::manager_of(store, company, requester, department).await?,
+                };
+                match head {
                     Some(m) => (Some(m), None),
                     None => continue,
                 }
@@ -1353,7 +1382,27 @@ async fn dispatch<S: ApprovalBackend>(
             )
             .await
         }
-        // Time off, purchases and the rest read the request's status when they need it.
+        ("timeoff", Some(s)) if s.kind == "hr.timeoff" => {
+            crate::hr::timeoff::on_decision(
+                store,
+                actor,
+                s.id,
+                status == RequestStatus::Approved,
+                comment,
+            )
+            .await
+        }
+        ("hr.change", Some(s)) if s.kind == "hr.change" => {
+            crate::hr::employees::on_change_decision(
+                store,
+                actor,
+                s.id,
+                status == RequestStatus::Approved,
+                comment,
+            )
+            .await
+        }
+        // Purchases and the rest read the request's status when they need it.
         _ => Ok(()),
     }
 }

@@ -73,6 +73,10 @@ impl RecordRef {
             "ledger.account" => format!("/ledger/accounts/{}", self.id),
             "user" => format!("/users/{}", self.id),
             "task" => format!("/tasks/{}", self.id),
+            "hr.employee" => format!("/hr/employees/{}", self.id),
+            "hr.timeoff" => format!("/hr/timeoff/requests/{}", self.id),
+            "hr.change" => format!("/hr/changes/{}", self.id),
+            "hr.document" => format!("/hr/documents/{}", self.id),
             "case" => format!("/cases/{}", self.id),
             "approval" => format!("/approvals/{}", self.id),
             _ => "/".to_string(),
@@ -104,6 +108,10 @@ pub const KNOWN_KINDS: &[(&str, &str)] = &[
     ("task", "Task"),
     ("case", "Case"),
     ("approval", "Approval"),
+    ("hr.employee", "Employee"),
+    ("hr.timeoff", "Time-off request"),
+    ("hr.change", "Record change"),
+    ("hr.document", "Employee document"),
 ];
 
 #[cfg(test)]

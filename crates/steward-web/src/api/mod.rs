@@ -2,6 +2,7 @@
 //! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
+mod hr;
 mod ledger;
 mod me;
 mod roles;
@@ -106,7 +107,8 @@ pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(ledger::books::rates, ledger::books::set_rates))
         .routes(ledger::large_body(routes!(ledger::books::import_journal)));
-    let (router, openapi) = work::routes(api).split_for_parts();
+    let api = work::routes(api);
+    let (router, openapi) = hr::routes(api).split_for_parts();
     let router = router
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -3,6 +3,7 @@
 mod audit;
 mod auth;
 mod home;
+pub(crate) mod hr;
 mod ledger;
 mod profile;
 mod roles;
@@ -38,6 +39,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(profile::router())
         .merge(ledger::router())
         .merge(work::router())
+        .merge(hr::router())
         .with_state(state)
 }
 
@@ -84,7 +86,7 @@ impl Chrome {
 
 /// The navigation a person sees: only what they may use.
 pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, Option<Permission>); 11] = [
+    let items: [(&'static str, &'static str, Option<Permission>); 13] = [
         ("/", "Home", None),
         ("/work", "My work", None),
         (
@@ -102,6 +104,12 @@ pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
             "/cases",
             "Cases",
             Some(Permission::new(Domain::Escalations, Action::Read)),
+        ),
+        ("/hr/employees", "People", None),
+        (
+            "/hr/timeoff",
+            "Time off",
+            Some(Permission::new(Domain::Hr, Action::Read)),
         ),
         (
             "/ledger",

@@ -1,0 +1,2 @@
+-- Files (the FileStore's index), attachments on any record, employee documents and certifications.
+-- Kept in lockstep with migrations/sqlite/0009_files.sql (a test compares them).

@@ -1,0 +1,2 @@
+-- Time off: working calendars, holidays, policies, the accruals ledger, requests, iCalendar feeds.
+-- Kept in lockstep with migrations/postgres/0010_timeoff.sql (a test compares them).

@@ -1,0 +1,2 @@
+-- Record health: the problems found by the last run and the history of runs.
+-- Kept in lockstep with migrations/postgres/0011_hr_health.sql (a test compares them).

@@ -1,0 +1,1 @@
+//! The local-folder FileStore and the files index (see `steward_core::files`).

@@ -1,0 +1,6 @@
+//! Filled by its owner (see steward_core::hr).
+use steward_core::hr::timeoff::TimeoffStore;
+
+use crate::Store;
+
+impl TimeoffStore for Store {}

@@ -1,0 +1,26 @@
+//! HR's pages: employees and the directory, custom fields, the department tree and org
+//! chart, documents and certifications, time off, on- and offboarding, record health and
+//! reports. Every handler goes through `steward_core::hr`, which authorizes and leaves out
+//! the fields the actor may not see.
+mod documents;
+mod employees;
+mod health;
+mod lifecycle;
+mod org;
+mod reports;
+mod timeoff;
+
+use axum::Router;
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(employees::router())
+        .merge(org::router())
+        .merge(documents::router())
+        .merge(timeoff::router())
+        .merge(lifecycle::router())
+        .merge(health::router())
+        .merge(reports::router())
+}

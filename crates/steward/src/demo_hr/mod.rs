@@ -1,0 +1,20 @@
+//! The demo company's people: about 60 employees in 6 departments with managers, contracts
+//! and pay history, documents (some expiring), time-off balances and requests, and a
+//! handful of record-health problems to find. Each part seeds its own records, in order.
+mod documents;
+mod employees;
+mod health;
+mod timeoff;
+
+use steward_store::Store;
+
+use crate::demo_work::DemoUsers;
+
+/// Seeds every part of the company's people.
+pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> {
+    employees::seed(store, users).await?;
+    documents::seed(store, users).await?;
+    timeoff::seed(store, users).await?;
+    health::seed(store, users).await?;
+    Ok(())
+}
