@@ -11,7 +11,7 @@ pub mod backup;
 mod company;
 mod departments;
 pub mod files;
-mod hr;
+pub mod hr;
 pub mod idempotency;
 mod jobs;
 mod ledger;

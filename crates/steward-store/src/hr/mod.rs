@@ -119,3 +119,102 @@ impl HrBaseStore for Store {
         Ok(get_i64(&row, "n")? > 0)
     }
 }
+
+/// An employee as demo data, benchmarks and tests put them in (no checks, no audit event:
+/// people's own changes go through `steward_core::hr::employees`, which validates and audits).
+#[derive(Debug, Clone)]
+pub struct SeedEmployee {
+    pub employee_number: String,
+    pub legal_name: String,
+    pub user_id: Option<UserId>,
+    pub work_email: String,
+    pub position: String,
+    pub department_id: Option<DepartmentId>,
+    pub manager_id: Option<EmployeeId>,
+    pub location_id: Option<LocationId>,
+    pub employment_type: String,
+    pub fte_milli: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+}
+
+impl SeedEmployee {
+    /// A full-time permanent employee with nothing else set.
+    pub fn new(number: &str, name: &str, start_date: NaiveDate) -> SeedEmployee {
+        SeedEmployee {
+            employee_number: number.to_string(),
+            legal_name: name.to_string(),
+            user_id: None,
+            work_email: String::new(),
+            position: String::new(),
+            department_id: None,
+            manager_id: None,
+            location_id: None,
+            employment_type: "permanent".into(),
+            fte_milli: 1000,
+            start_date,
+            end_date: None,
+        }
+    }
+}
+
+impl Store {
+    /// Inserts an employee and their first job-history row as they are (see [`SeedEmployee`]).
+    pub async fn seed_employee(&self, company: CompanyId, e: &SeedEmployee) -> Result<EmployeeId> {
+        let now = steward_core::time::Timestamp::now().0;
+        let today = chrono::Utc::now().date_naive();
+        let status = steward_core::hr::status_on(e.start_date, e.end_date, today);
+        let search = format!(
+            "{} {} {} {}",
+            e.legal_name, e.employee_number, e.work_email, e.position
+        )
+        .to_lowercase();
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "INSERT INTO hr_employees (company_id, user_id, employee_number, legal_name, work_email, \
+             position, department_id, manager_id, location_id, employment_type, fte_milli, start_date, \
+             end_date, status, search, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16) RETURNING id",
+        )
+        .bind(company.0)
+        .bind(e.user_id.map(|u| u.0))
+        .bind(&e.employee_number)
+        .bind(&e.legal_name)
+        .bind(&e.work_email)
+        .bind(&e.position)
+        .bind(e.department_id.map(|d| d.0))
+        .bind(e.manager_id.map(|m| m.0))
+        .bind(e.location_id.map(|l| l.0))
+        .bind(&e.employment_type)
+        .bind(e.fte_milli)
+        .bind(steward_core::hr::day_key(e.start_date))
+        .bind(e.end_date.map(steward_core::hr::day_key))
+        .bind(status)
+        .bind(search)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let id = get_i64(&row, "id")?;
+        sqlx::query(
+            "INSERT INTO hr_job_history (company_id, employee_id, effective_date, position, department_id, \
+             manager_id, location_id, employment_type, fte_milli, reason, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'hire', $10)",
+        )
+        .bind(company.0)
+        .bind(id)
+        .bind(steward_core::hr::day_key(e.start_date))
+        .bind(&e.position)
+        .bind(e.department_id.map(|d| d.0))
+        .bind(e.manager_id.map(|m| m.0))
+        .bind(e.location_id.map(|l| l.0))
+        .bind(&e.employment_type)
+        .bind(e.fte_milli)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(EmployeeId(id))
+    }
+}
