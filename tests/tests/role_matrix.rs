@@ -114,6 +114,11 @@ enum Id {
     TaskTemplate,
     /// A recurring rule of the admin (yearly, far ahead), made for this request.
     FreshTaskRule,
+    // hr: lifecycle
+    /// An employee without a user, made for this request.
+    FreshEmployee,
+    /// An item to hand back of a fresh employee the admin started offboarding for.
+    FreshReturnItem,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -174,6 +179,10 @@ enum Body {
     NewTaskTemplate,
     TaskInstantiate,
     NewTaskRule,
+    // hr: lifecycle
+    Onboarding,
+    Offboarding,
+    Returned,
 }
 
 struct Row {
@@ -316,6 +325,78 @@ const TABLE: &[Row] = &[
     row("POST",   "/api/v1/tasks/{id}/comments",           Id::FreshTask,     Body::TaskComment,     ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
     row("POST",   "/api/v1/tasks/{id}/checklist",          Id::FreshTask,     Body::TaskItem,        ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
     row("PUT",    "/api/v1/tasks/{id}/checklist/{item}",   Id::FreshTask,     Body::TaskItemDone,    ["401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    // hr: documents (and attachments on tasks and cases). Attachments follow their record:
+    // whoever sees the task or case lists them; adding needs the right to change the task
+    // (or to work the case, or to have opened it); an upload without a file is 422 for them.
+    // Employee documents and certifications of an id that is no employee are 404 for every
+    // signed-in caller (a JSON POST without a body is 422 first); the company list of
+    // certifications is for HR read at company scope (admin, hr_lead, auditor).
+    row("GET",    "/api/v1/tasks/{id}/attachments",        Id::FreshTask,       Body::None, ["401", "2xx", "404", "404", "404", "404", "404", "404", "2xx", "2xx"]),
+    row("POST",   "/api/v1/tasks/{id}/attachments",        Id::FreshTask,       Body::None, ["401", "422", "404", "404", "404", "404", "404", "404", "403", "403"]),
+    row("GET",    "/api/v1/cases/{id}/attachments",        Id::FrontOfficeCase, Body::None, ["401", "2xx", "403", "2xx", "2xx", "403", "403", "2xx", "2xx", "2xx"]),
+    row("POST",   "/api/v1/cases/{id}/attachments",        Id::FrontOfficeCase, Body::None, ["401", "422", "403", "422", "422", "403", "403", "422", "403", "403"]),
+    row("GET",    "/api/v1/attachments/{id}",              Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("DELETE", "/api/v1/attachments/{id}",              Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("GET",    "/api/v1/attachments/{id}/download",     Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("GET",    "/api/v1/hr/employees/{id}/documents",   Id::FreshEmployee,   Body::None, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "2xx"]),
+    row("POST",   "/api/v1/hr/employees/{id}/documents",   Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("GET",    "/api/v1/hr/documents/{id}",             Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("DELETE", "/api/v1/hr/documents/{id}",             Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("GET",    "/api/v1/hr/documents/{id}/download",    Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("GET",    "/api/v1/hr/employees/{id}/certifications", Id::FreshEmployee, Body::None, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    row("POST",   "/api/v1/hr/employees/{id}/certifications", Id::TargetUser,   Body::None, ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("DELETE", "/api/v1/hr/certifications/{id}",        Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("GET",    "/api/v1/hr/certifications",             Id::None,            Body::None, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    // hr: timeoff. Everyone reads policies, their own balances and requests (the matrix
+    // users have no employee record: an empty balance list); HR staff (admin, hr_lead)
+    // create policies and run accruals; a policy update without a version is 422 for them; a
+    // request id that does not exist is 404; a request without a body is 422.
+    row("GET",    "/api/v1/hr/timeoff/policies",             Id::None,       Body::None,       EVERYONE_READS),
+    row("POST",   "/api/v1/hr/timeoff/policies",             Id::None,       Body::Department, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("PUT",    "/api/v1/hr/timeoff/policies/{id}",        Id::TargetUser, Body::Department, ["401", "422", "403", "422", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/timeoff/balances",             Id::None,       Body::None,       EVERYONE_READS),
+    row("GET",    "/api/v1/hr/timeoff/ledger",               Id::None,       Body::None,       ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("GET",    "/api/v1/hr/timeoff/requests",             Id::None,       Body::None,       EVERYONE_READS),
+    row("POST",   "/api/v1/hr/timeoff/requests",             Id::None,       Body::None,       ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("GET",    "/api/v1/hr/timeoff/requests/{id}",        Id::TargetUser, Body::None,       ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("POST",   "/api/v1/hr/timeoff/requests/{id}/cancel", Id::TargetUser, Body::None,       ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    row("POST",   "/api/v1/hr/timeoff/accrue",               Id::None,       Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    // hr: org. Everyone reads the org chart, the department tree and positions (directory
+    // data); HR staff and admins shape the tree and positions (a position id that does not
+    // exist is 404 for them); record health and HR reports are for HR staff and auditors,
+    // a run now for HR staff.
+    row("GET",    "/api/v1/hr/org",                          Id::None,            Body::None,       EVERYONE_READS),
+    row("GET",    "/api/v1/hr/departments",                  Id::None,            Body::None,       EVERYONE_READS),
+    row("PUT",    "/api/v1/hr/departments/{id}",             Id::FreshDepartment, Body::Department, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/positions",                    Id::None,            Body::None,       EVERYONE_READS),
+    row("POST",   "/api/v1/hr/positions",                    Id::None,            Body::NewTask,    ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("PUT",    "/api/v1/hr/positions/{id}",               Id::TargetUser,      Body::NewTask,    ["401", "404", "403", "404", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/health",                       Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    row("GET",    "/api/v1/hr/health/issues",                Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    row("POST",   "/api/v1/hr/health/run",                   Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/reports/headcount",            Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    row("GET",    "/api/v1/hr/reports/movements",            Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    // hr: employees. Everyone reads the directory list and the custom field definitions;
+    // hiring and the import are for HR staff (admin, hr_lead: a body without the required
+    // fields or columns is 422 for them, 403 for everyone else); an employee id that does
+    // not exist is 404 for every signed-in caller; a change without a `version` or a body is
+    // 422 first. Per-role field visibility is in tests/tests/hr_employees_api.rs.
+    row("GET",    "/api/v1/hr/employees",                    Id::None,       Body::None,      EVERYONE_READS),
+    row("POST",   "/api/v1/hr/employees",                    Id::None,       Body::Member,    ["401", "422", "403", "422", "403", "403", "403", "403", "403", "403"]),
+    row("POST",   "/api/v1/hr/employees/import",             Id::None,       Body::ImportCsv, ["401", "422", "403", "422", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/employees/{id}",               Id::FreshEmployee, Body::None,   EVERYONE_READS),
+    row("PATCH",  "/api/v1/hr/employees/{id}",               Id::TargetUser, Body::Member,    ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("POST",   "/api/v1/hr/employees/{id}/contracts",     Id::TargetUser, Body::None,      ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("GET",    "/api/v1/hr/fields",                       Id::None,       Body::None,      EVERYONE_READS),
+    row("POST",   "/api/v1/hr/fields",                       Id::None,       Body::None,      ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("PUT",    "/api/v1/hr/fields/{id}",                  Id::TargetUser, Body::None,      ["401", "422", "422", "422", "422", "422", "422", "422", "422", "422"]),
+    row("GET",    "/api/v1/hr/changes/{id}",                 Id::TargetUser, Body::None,      ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    // hr: lifecycle. HR staff start on- and offboarding; the employee's managers, the
+    // employee and company-wide HR readers (the auditor) read it.
+    row("GET",    "/api/v1/hr/employees/{id}/lifecycle",   Id::FreshEmployee,   Body::None,        ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    row("POST",   "/api/v1/hr/employees/{id}/onboarding",  Id::FreshEmployee,   Body::Onboarding,  ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("POST",   "/api/v1/hr/employees/{id}/offboarding", Id::FreshEmployee,   Body::Offboarding, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("POST",   "/api/v1/hr/returns/{id}",               Id::FreshReturnItem, Body::Returned,    ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
 ];
 
 static UNIQUE: AtomicU64 = AtomicU64::new(1);
@@ -486,6 +567,10 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
     match body {
         Body::None | Body::ImportCsv | Body::JournalImport => None,
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
+        // hr: lifecycle
+        Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
+        Body::Offboarding => Some(json!({"leaving_date": "2999-01-29", "reason": "resignation"})),
+        Body::Returned => Some(json!({"returned": true})),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
@@ -649,6 +734,9 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::FreshTask => Some(fresh_task(app, &f.admin).await),
         Id::TaskTemplate => Some(task_template(app, &f.admin).await),
         Id::FreshTaskRule => Some(fresh_task_rule(app, &f.admin).await),
+        // hr: lifecycle
+        Id::FreshEmployee => Some(fresh_employee(app).await),
+        Id::FreshReturnItem => Some(fresh_return_item(app, &f.admin).await),
     };
     let mut path = r
         .path
@@ -1488,4 +1576,37 @@ async fn fresh_task_rule(app: &TestApp, admin: &reqwest::Client) -> i64 {
         .await
         .expect("json");
     v["id"].as_i64().expect("rule id")
+}
+// hr: lifecycle
+async fn fresh_employee(app: &TestApp) -> i64 {
+    let n = unique();
+    let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 6).expect("date");
+    app.store
+        .seed_employee(
+            app.company,
+            &steward_store::hr::SeedEmployee::new(&format!("M-{n}"), &format!("Matrix {n}"), start),
+        )
+        .await
+        .expect("employee")
+        .0
+}
+
+async fn fresh_return_item(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    let emp = fresh_employee(app).await;
+    let r = admin
+        .post(app.url(&format!("/api/v1/hr/employees/{emp}/offboarding")))
+        .json(&json!({"leaving_date": "2999-01-29", "reason": "resignation", "returns": ["Badge"]}))
+        .send()
+        .await
+        .expect("offboarding");
+    assert_eq!(r.status(), 201);
+    let v: Value = admin
+        .get(app.url(&format!("/api/v1/hr/employees/{emp}/lifecycle")))
+        .send()
+        .await
+        .expect("lifecycle")
+        .json()
+        .await
+        .expect("json");
+    v["returns"][0]["id"].as_i64().expect("a return item")
 }

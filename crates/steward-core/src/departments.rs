@@ -1,7 +1,8 @@
 //! Departments: a name, a head (the manager of everyone in it) and members
 //! (`memberships.department_id`). Approval chains ask "who is this person's manager?" here:
-//! the head of their department, or nobody when they are the head themself. HR extends
-//! departments later (cost centres, hierarchy).
+//! the head of their department, or nobody when they are the head themself. HR places
+//! departments in a tree (`parent_id`, never a cycle) and gives them a short `code`
+//! ([`edit`]).
 use serde::Serialize;
 use serde_json::json;
 use std::future::Future;
@@ -18,6 +19,10 @@ pub struct Department {
     pub head: Option<UserId>,
     pub head_name: Option<String>,
     pub members: i64,
+    /// The department it belongs under (the tree); `None` at the top.
+    pub parent_id: Option<DepartmentId>,
+    /// A short code (`FIN`, `OPS-2`), unique in the company.
+    pub code: Option<String>,
 }
 
 /// A person of the company with their department, for the members table and pickers.
@@ -47,6 +52,14 @@ pub trait DepartmentStore: Send + Sync {
         id: DepartmentId,
         name: &str,
         head: Option<UserId>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// Name, head, parent and code in one write (HR's department tree).
+    fn edit_department(
+        &self,
+        company: CompanyId,
+        id: DepartmentId,
+        edit: &DepartmentEdit,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
     fn set_member_department(
@@ -205,6 +218,126 @@ pub async fn set_member(
         .member(actor.company_id, user)
         .await?
         .ok_or(Error::NotFound { entity: "user" })
+}
+
+/// What HR edits of a department: all of it at once.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DepartmentEdit {
+    pub name: String,
+    pub code: Option<String>,
+    pub parent_id: Option<DepartmentId>,
+    pub head: Option<UserId>,
+}
+
+const MAX_CODE: usize = 20;
+
+/// HR staff or whoever may change people (`users.update`) shape the tree.
+fn gate_tree(actor: &Actor) -> Result<()> {
+    if crate::hr::is_hr_staff(actor) {
+        return Ok(());
+    }
+    gate(actor, Action::Update)
+}
+
+/// Whether `candidate` is `id` or lies below it in the tree (by the parents in `all`).
+/// Stops at a cycle already in the data.
+pub fn is_within(all: &[Department], id: DepartmentId, candidate: DepartmentId) -> bool {
+    let mut cur = Some(candidate);
+    let mut steps = 0;
+    while let Some(c) = cur {
+        if c == id {
+            return true;
+        }
+        steps += 1;
+        if steps > all.len() {
+            return false;
+        }
+        cur = all.iter().find(|d| d.id == c).and_then(|d| d.parent_id);
+    }
+    false
+}
+
+/// Renames, recodes, moves (under another department or to the top) and sets the head of
+/// a department. Moving it under itself or one of its own sub-departments is refused on
+/// `parent_id`; all field errors come back at once.
+pub async fn edit(
+    store: &impl DepartmentStore,
+    actor: &Actor,
+    id: DepartmentId,
+    input: DepartmentEdit,
+) -> Result<Department> {
+    gate_tree(actor)?;
+    let all = store.departments(actor.company_id).await?;
+    let before = all.iter().find(|d| d.id == id).ok_or(Error::NotFound {
+        entity: "department",
+    })?;
+    let mut v = crate::error::Validator::new();
+    let name = v.check("name", check_name(&input.name));
+    if let Some(n) = &name {
+        if all
+            .iter()
+            .any(|d| d.id != id && d.name.eq_ignore_ascii_case(n))
+        {
+            v.push("name", "a department with this name exists");
+        }
+    }
+    let code = input
+        .code
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_string);
+    if let Some(c) = &code {
+        if c.chars().count() > MAX_CODE
+            || !c
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'))
+        {
+            v.push(
+                "code",
+                format!("at most {MAX_CODE} letters, digits, '-', '_' or '.'"),
+            );
+        } else if all
+            .iter()
+            .any(|d| d.id != id && d.code.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(c)))
+        {
+            v.push("code", "another department has this code");
+        }
+    }
+    if let Some(p) = input.parent_id {
+        if !all.iter().any(|d| d.id == p) {
+            v.push("parent_id", "no such department");
+        } else if is_within(&all, id, p) {
+            v.push(
+                "parent_id",
+                "a department cannot be placed under itself or one of its own sub-departments",
+            );
+        }
+    }
+    if let Some(h) = input.head {
+        if store.member(actor.company_id, h).await?.is_none() {
+            v.push("head", "no such person in this company");
+        }
+    }
+    v.finish()?;
+    let after = DepartmentEdit {
+        name: name.unwrap_or_default(),
+        code,
+        parent_id: input.parent_id,
+        head: input.head,
+    };
+    let audit = AuditDraft::by(
+        actor,
+        "department",
+        Some(id.to_string()),
+        "update",
+        json!({"before": {"name": before.name, "head": before.head, "parent_id": before.parent_id, "code": before.code},
+               "after": {"name": after.name, "head": after.head, "parent_id": after.parent_id, "code": after.code}}),
+    );
+    store
+        .edit_department(actor.company_id, id, &after, audit)
+        .await?;
+    get(store, actor, id).await
 }
 
 /// The manager of `user`: the head of their department, unless that is themself.

@@ -86,6 +86,32 @@ pub const TABLES: &[&str] = &[
     // work: notifications
     "notifications",
     "notification_prefs",
+    // hr (parents before children: restore inserts in this order)
+    "hr_locations",
+    "hr_positions",
+    "hr_employees",
+    "hr_job_history",
+    "hr_contracts",
+    "hr_custom_fields",
+    "hr_change_requests",
+    // files, attachments, employee documents and certifications
+    "files",
+    "attachments",
+    "hr_documents",
+    "hr_certifications",
+    // hr: time off
+    "hr_timeoff_calendars",
+    "hr_timeoff_holidays",
+    "hr_timeoff_policies",
+    "hr_timeoff_requests",
+    "hr_timeoff_ledger",
+    "hr_timeoff_feeds",
+    // hr: record health
+    "hr_health_runs",
+    "hr_health_issues",
+    // hr: on- and offboarding
+    "hr_lifecycles",
+    "hr_returns",
     "steward_schema",
 ];
 

@@ -1,6 +1,6 @@
 //! Departments and who belongs to them (`memberships.department_id`).
 use steward_core::audit::AuditDraft;
-use steward_core::departments::{Department, DepartmentStore, Member};
+use steward_core::departments::{Department, DepartmentEdit, DepartmentStore, Member};
 use steward_core::ids::{CompanyId, DepartmentId, UserId};
 use steward_core::{Error, Result};
 
@@ -21,7 +21,7 @@ const MEMBERS: &str = "SELECT m.user_id, u.username, u.display_name, m.departmen
 impl DepartmentStore for Store {
     async fn departments(&self, company: CompanyId) -> Result<Vec<Department>> {
         let rows = sqlx::query(
-            "SELECT d.id, d.name, d.head_user_id, u.display_name AS head_name, \
+            "SELECT d.id, d.name, d.head_user_id, d.parent_id, d.code, u.display_name AS head_name, \
              (SELECT COUNT(*) FROM memberships m WHERE m.company_id = d.company_id AND m.department_id = d.id) AS members \
              FROM departments d LEFT JOIN users u ON u.id = d.head_user_id \
              WHERE d.company_id = $1 ORDER BY d.name, d.id",
@@ -38,6 +38,8 @@ impl DepartmentStore for Store {
                     head: opt_i64(r, "head_user_id")?.map(UserId),
                     head_name: opt_str(r, "head_name")?,
                     members: get_i64(r, "members")?,
+                    parent_id: opt_i64(r, "parent_id")?.map(DepartmentId),
+                    code: opt_str(r, "code")?,
                 })
             })
             .collect()
@@ -78,6 +80,60 @@ impl DepartmentStore for Store {
         )
         .bind(name)
         .bind(head.map(|h| h.0))
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::NotFound {
+                entity: "department",
+            });
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn edit_department(
+        &self,
+        company: CompanyId,
+        id: DepartmentId,
+        edit: &DepartmentEdit,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        // The parent must still not lie below this department (a concurrent move): walk up
+        // from the new parent inside the transaction.
+        if let Some(p) = edit.parent_id {
+            let row = sqlx::query(
+                "WITH RECURSIVE up(id, depth) AS ( \
+                   SELECT id, 0 FROM departments WHERE company_id = $1 AND id = $2 \
+                   UNION ALL \
+                   SELECT d.parent_id, up.depth + 1 FROM departments d JOIN up ON d.id = up.id \
+                   WHERE d.company_id = $1 AND d.parent_id IS NOT NULL AND up.depth < 256 \
+                 ) SELECT COUNT(*) AS n FROM up WHERE id = $3",
+            )
+            .bind(company.0)
+            .bind(p.0)
+            .bind(id.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            if get_i64(&row, "n")? > 0 {
+                return Err(Error::invalid(
+                    "parent_id",
+                    "a department cannot be placed under itself or one of its own sub-departments",
+                ));
+            }
+        }
+        let r = sqlx::query(
+            "UPDATE departments SET name = $1, head_user_id = $2, parent_id = $3, code = $4 \
+             WHERE id = $5 AND company_id = $6",
+        )
+        .bind(&edit.name)
+        .bind(edit.head.map(|h| h.0))
+        .bind(edit.parent_id.map(|p| p.0))
+        .bind(edit.code.as_deref())
         .bind(id.0)
         .bind(company.0)
         .execute(&mut *tx)

@@ -79,9 +79,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0011_hr_health.sql"),
         postgres: include_str!("../migrations/postgres/0011_hr_health.sql"),
     },
+    Migration {
+        version: 12,
+        name: "lifecycle",
+        sqlite: include_str!("../migrations/sqlite/0012_lifecycle.sql"),
+        postgres: include_str!("../migrations/postgres/0012_lifecycle.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 11;
+pub const LATEST_VERSION: i64 = 12;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

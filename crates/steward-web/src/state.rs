@@ -1,6 +1,7 @@
-//! What every handler can reach: the store and the web settings.
+//! What every handler can reach: the store, the file store and the web settings.
 use std::sync::Arc;
 use steward_core::auth::session::SessionConfig;
+use steward_store::files::LocalFiles;
 use steward_store::Store;
 
 #[derive(Debug, Clone, Default)]
@@ -20,14 +21,45 @@ pub struct WebConfig {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Where uploaded files' bytes live (their index is in the store).
+    pub files: LocalFiles,
     pub config: Arc<WebConfig>,
 }
 
 impl AppState {
     pub fn new(store: Store, config: WebConfig) -> Self {
+        let files = match &config.files_dir {
+            Some(dir) => LocalFiles::new(dir.clone()),
+            None => LocalFiles::temporary(),
+        };
         AppState {
             store,
+            files,
             config: Arc::new(config),
         }
+    }
+
+    /// Record health runs on every change: after a write to an employee's record (or, with
+    /// `None`, after an import) the rules are checked again in the background, so the
+    /// response does not wait for them. The nightly run catches anything missed here.
+    pub fn recheck_health(
+        &self,
+        company: steward_core::ids::CompanyId,
+        employee: Option<steward_core::ids::EmployeeId>,
+    ) {
+        use steward_core::hr::health::{self, HealthStore};
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let r = match employee {
+                Some(e) => health::check_employee(&store, company, e).await,
+                None => store
+                    .run_health(company, health::today(), None)
+                    .await
+                    .map(|_| ()),
+            };
+            if let Err(e) = r {
+                tracing::warn!(error = %e, %company, "record health check failed");
+            }
+        });
     }
 }

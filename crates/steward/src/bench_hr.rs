@@ -1,8 +1,540 @@
-//! Filled by its owner.
+//! `steward bench hr`: the employee import and the employee list under load. Seeds a company
+//! with an admin (HR staff), 20 departments and one location; generates a CSV of
+//! `--employees` people in the import's column format (a reporting tree of spans of 8,
+//! managers listed before their reports, one department of 2,000 people), times its
+//! import through the import service (the function `POST /api/v1/hr/employees/import`
+//! calls; all rows or none, not a dry run), then serves the app in-process and runs `wrk`
+//! against the filtered, sorted list page (session) and the JSON list (bearer token).
+//! Goals: import ≤ 10 s, list p99 ≤ 30 ms. Uses a temporary SQLite database, or a fresh
+//! schema in the PostgreSQL of --database-url.
+use anyhow::{anyhow, Context};
+use chrono::{Duration as Days, NaiveDate};
+use serde_json::json;
+use sqlx::Connection;
+use std::fmt::Write as _;
+use std::time::Instant;
+use steward_core::audit::AuditDraft;
+use steward_core::auth::session::{cli_actor, sign_in, SessionConfig, SignIn};
+use steward_core::auth::{hash_password, Password};
+use steward_core::company::create_company;
+use steward_core::departments;
+use steward_core::hr::employees;
+use steward_core::ids::{CompanyId, DepartmentId};
+use steward_core::time::Timestamp;
+use steward_core::users::{NewUserRecord, UserStore};
+use steward_store::{ConnectOptions, Store};
+
+const PASSWORD: &str = "bench password 2026";
+const DEPARTMENTS: usize = 20;
+/// People in the first department (the one the list is filtered by).
+const BIG_DEPARTMENT: usize = 2_000;
+const SPAN: usize = 8;
+const LOCATION: &str = "Head office";
 
 #[derive(clap::Args, Debug, Clone)]
-pub struct Args {}
+pub struct Args {
+    /// Employees in the imported CSV
+    #[arg(long, default_value_t = 50_000)]
+    pub employees: usize,
+    #[arg(long, default_value_t = 20)]
+    pub connections: u32,
+    /// Seconds per measured URL
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u32,
+}
 
-pub async fn run(_args: Args, _database_url: Option<String>) -> anyhow::Result<()> {
+struct Wrk {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    requests: u64,
+    errors: String,
+}
+
+fn to_ms(v: &str) -> Option<f64> {
+    let i = v.find(|c: char| c.is_ascii_alphabetic())?;
+    let (num, unit) = v.split_at(i);
+    let n: f64 = num.parse().ok()?;
+    Some(match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        _ => return None,
+    })
+}
+
+fn parse_wrk(out: &str) -> Option<Wrk> {
+    let mut w = Wrk {
+        rps: 0.0,
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        requests: 0,
+        errors: String::new(),
+    };
+    for line in out.lines().map(str::trim) {
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        match parts.as_slice() {
+            ["Requests/sec:", v] => w.rps = v.parse().ok()?,
+            ["50%", v] => w.p50_ms = to_ms(v)?,
+            ["99%", v] => w.p99_ms = to_ms(v)?,
+            [n, "requests", "in", ..] => w.requests = n.parse().ok()?,
+            _ if line.starts_with("Non-2xx") || line.starts_with("Socket errors") => {
+                w.errors.push_str(line)
+            }
+            _ => {}
+        }
+    }
+    Some(w)
+}
+
+async fn wrk(url: &str, header: &str, connections: u32, seconds: u32) -> anyhow::Result<Wrk> {
+    let out = tokio::process::Command::new("wrk")
+        .args([
+            "-t2",
+            &format!("-c{connections}"),
+            &format!("-d{seconds}s"),
+            "--latency",
+            "-H",
+            header,
+            url,
+        ])
+        .output()
+        .await
+        .context("cannot run wrk (install Debian's `wrk` package)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    parse_wrk(&text).ok_or_else(|| anyhow!("cannot read wrk's output:\n{text}"))
+}
+
+/// A small deterministic generator (xorshift), so every run imports the same people.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+pub async fn run(args: Args, database_url: Option<String>) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("steward-bench-hr-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let schema = format!("steward_bench_hr_{}", std::process::id());
+    let (url, pg_schema) = match &database_url {
+        Some(u) => (u.clone(), Some(schema.clone())),
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
+    };
+    let store = Store::connect(
+        &url,
+        ConnectOptions {
+            pg_schema: pg_schema.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
+    let result = bench(&store, &args, &url, pg_schema.as_deref()).await;
+    if pg_schema.is_some() && std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
+        let _ = store.drop_schema(&schema).await;
+    }
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// The one location: the store has no write path for locations yet, so a plain insert.
+async fn add_location(
+    url: &str,
+    pg_schema: Option<&str>,
+    company: CompanyId,
+) -> anyhow::Result<()> {
+    const SQL: &str =
+        "INSERT INTO hr_locations (company_id, name, address, created_at) VALUES ($1, $2, '', $3)";
+    let now = Timestamp::now().0;
+    match pg_schema {
+        Some(schema) => {
+            let mut c = sqlx::PgConnection::connect(url).await?;
+            sqlx::query(&format!("SET search_path TO {schema}"))
+                .execute(&mut c)
+                .await?;
+            sqlx::query(SQL)
+                .bind(company.0)
+                .bind(LOCATION)
+                .bind(now)
+                .execute(&mut c)
+                .await?;
+            c.close().await?;
+        }
+        None => {
+            let mut c = sqlx::SqliteConnection::connect(url).await?;
+            sqlx::query(SQL)
+                .bind(company.0)
+                .bind(LOCATION)
+                .bind(now)
+                .execute(&mut c)
+                .await?;
+            c.close().await?;
+        }
+    }
     Ok(())
+}
+
+const FIRST: &[&str] = &[
+    "Ada", "Ben", "Clara", "David", "Eva", "Farid", "Greta", "Hugo", "Ines", "Jonas", "Kira",
+    "Liam", "Mara", "Noah", "Olga", "Paul", "Quinn", "Rosa", "Sven", "Tara", "Ugo", "Vera", "Wim",
+    "Xenia", "Yusuf", "Zoe",
+];
+const LAST: &[&str] = &[
+    "Adler",
+    "Becker",
+    "Costa",
+    "Dietrich",
+    "Eriksen",
+    "Fischer",
+    "Garcia",
+    "Hansen",
+    "Ivanova",
+    "Jensen",
+    "Keller",
+    "Lang",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Peters",
+    "Quist",
+    "Richter",
+    "Schmidt",
+    "Tanaka",
+    "Ulrich",
+    "Vogel",
+    "Weber",
+    "Xu",
+    "Yilmaz",
+    "Zimmermann",
+];
+const POSITIONS: &[&str] = &[
+    "Analyst",
+    "Engineer",
+    "Senior engineer",
+    "Accountant",
+    "Clerk",
+    "Technician",
+    "Consultant",
+    "Specialist",
+    "Coordinator",
+    "Assistant",
+];
+
+fn department_name(i: usize) -> String {
+    format!("Department {:02}", i + 1)
+}
+
+/// The import file: header and rows, people numbered E000001.. in a tree where person `i`
+/// (0-based) reports to person `(i - 1) / SPAN`, so every manager comes before their reports.
+fn generate_csv(n: usize) -> String {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let today = chrono::Utc::now().date_naive();
+    let epoch = NaiveDate::from_ymd_opt(2010, 1, 1).unwrap_or_default();
+    let span_days = (today - epoch).num_days().max(1) as u64;
+    let mut out = String::with_capacity(n * 160);
+    out.push_str(
+        "employee_number,legal_name,preferred_name,work_email,work_phone,position,department,\
+         manager_number,location,employment_type,fte,start_date,probation_end,end_date,end_reason\n",
+    );
+    // The first BIG_DEPARTMENT people drawn into department 1, the rest spread over 2..20.
+    let big_share = BIG_DEPARTMENT.min(n) as u64;
+    let mut big_left = big_share;
+    for i in 0..n {
+        let number = format!("E{:06}", i + 1);
+        let (first, last) = (
+            FIRST[rng.below(FIRST.len() as u64) as usize],
+            LAST[rng.below(LAST.len() as u64) as usize],
+        );
+        let left = (n - i) as u64;
+        let dept = if big_left > 0 && rng.below(left) < big_left {
+            big_left -= 1;
+            0
+        } else {
+            1 + (i % (DEPARTMENTS - 1))
+        };
+        let manager = if i == 0 {
+            String::new()
+        } else {
+            format!("E{:06}", (i - 1) / SPAN + 1)
+        };
+        let position = if i < n / SPAN {
+            "Manager"
+        } else {
+            POSITIONS[rng.below(POSITIONS.len() as u64) as usize]
+        };
+        let roll = rng.below(100);
+        let (etype, fte) = match roll {
+            0..=79 => ("permanent", "1.0"),
+            80..=89 => ("part_time", "0.6"),
+            90..=94 => ("fixed_term", "1.0"),
+            95..=97 => ("contractor", "0.8"),
+            _ => ("intern", "1.0"),
+        };
+        let fate = rng.below(100);
+        let (start, probation, end, reason) = if fate < 2 && i > 0 {
+            // Starts next month.
+            let s = today + Days::days(30 + rng.below(60) as i64);
+            (s, Some(s + Days::days(180)), None, "")
+        } else {
+            let s = epoch + Days::days(rng.below(span_days - 1) as i64);
+            if fate >= 96 && i >= n / SPAN {
+                // Left already.
+                let e = s + Days::days(rng.below((today - s).num_days().max(1) as u64) as i64);
+                (s, None, Some(e), "resignation")
+            } else {
+                (s, None, None, "")
+            }
+        };
+        let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{number},{first} {last},{first},{fl}.{ll}.{i}@bench.example,+49 30 {i:07},{position},{dept},\
+             {manager},{LOCATION},{etype},{fte},{start},{probation},{end},{reason}",
+            fl = first.to_lowercase(),
+            ll = last.to_lowercase(),
+            dept = department_name(dept),
+            probation = d(probation),
+            end = d(end),
+        );
+    }
+    out
+}
+
+async fn bench(
+    store: &Store,
+    args: &Args,
+    url: &str,
+    pg_schema: Option<&str>,
+) -> anyhow::Result<()> {
+    let e = |e: steward_core::Error| anyhow!("{e}");
+    store.migrate().await.map_err(e)?;
+    let company = create_company(store, "bench", "Bench Ltd", "EUR")
+        .await
+        .map_err(e)?;
+    let roles = store
+        .role_ids(company, &["admin".to_string()])
+        .await
+        .map_err(e)?;
+    let hash = hash_password(&Password::unchecked(PASSWORD)).map_err(e)?;
+    let admin = NewUserRecord {
+        email: "hr@bench.example".into(),
+        display_name: "HR Admin".into(),
+        username: "hr".into(),
+        password_hash: Some(hash),
+        role_ids: roles.iter().map(|(_, id)| *id).collect(),
+        role_keys: vec!["admin".into()],
+    };
+    let audit = AuditDraft::system(
+        "bench",
+        None,
+        "user",
+        None,
+        "create",
+        json!({"username": "hr"}),
+    )
+    .in_company(company);
+    let ids = store
+        .insert_users(company, &[admin], vec![audit])
+        .await
+        .map_err(e)?;
+    let admin = *ids.first().ok_or_else(|| anyhow!("no admin created"))?;
+    let actor = cli_actor(store, admin, company).await.map_err(e)?;
+    let mut big: Option<DepartmentId> = None;
+    for i in 0..DEPARTMENTS {
+        let d = departments::create(store, &actor, &department_name(i))
+            .await
+            .map_err(e)?;
+        big.get_or_insert(d.id);
+    }
+    let big = big.ok_or_else(|| anyhow!("no department"))?;
+    add_location(url, pg_schema, company).await?;
+
+    let t = Instant::now();
+    let csv = generate_csv(args.employees);
+    let gen_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let table = steward_io::read_table(
+        csv.as_bytes(),
+        steward_io::TableFormat::Csv,
+        &steward_io::ReadLimits::default(),
+    )
+    .map_err(|e| anyhow!("cannot read the generated CSV: {e}"))?;
+    let rows: Vec<(usize, Vec<String>)> =
+        table.rows.into_iter().map(|r| (r.line, r.cells)).collect();
+    let parse_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let report = employees::import_employees(store, &actor, &table.headers, &rows, false)
+        .await
+        .map_err(e)?;
+    let import_s = t.elapsed().as_secs_f64();
+    if let Some(p) = report.errors.first() {
+        anyhow::bail!(
+            "the import refused the file ({} problems), first: line {} `{}`: {}",
+            report.errors.len(),
+            p.line,
+            p.column,
+            p.message
+        );
+    }
+    let total_s = parse_s + import_s;
+    println!(
+        "# steward bench hr ({})\n\nGenerated a CSV of {} employees ({:.1} MB) in {gen_s:.2} s.\n",
+        store.backend().name(),
+        args.employees,
+        csv.len() as f64 / 1e6,
+    );
+    println!("| import step | seconds | rows/s | goal |");
+    println!("|---|---:|---:|---|");
+    println!(
+        "| read the CSV (`steward_io::read_table`) | {parse_s:.2} | {:.0} | |",
+        rows.len() as f64 / parse_s.max(1e-9)
+    );
+    println!(
+        "| `hr::employees::import_employees` (check + write, {} created) | {import_s:.2} | {:.0} | |",
+        report.created,
+        rows.len() as f64 / import_s.max(1e-9)
+    );
+    println!(
+        "| total | {total_s:.2} | {:.0} | ≤ 10 s: {} |",
+        rows.len() as f64 / total_s.max(1e-9),
+        if total_s <= 10.0 { "met" } else { "NOT met" }
+    );
+
+    let cfg = SessionConfig {
+        max_failures_per_address: u32::MAX,
+        ..SessionConfig::default()
+    };
+    let session = sign_in(
+        store,
+        &cfg,
+        SignIn {
+            login: "hr",
+            password: PASSWORD,
+            ip: Some("127.0.0.1".into()),
+            user_agent: None,
+        },
+    )
+    .await
+    .map_err(e)?;
+    let (_, token) = steward_core::tokens::create_token(store, &actor, "bench", false)
+        .await
+        .map_err(e)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = steward_web::AppState::new(
+        store.clone(),
+        steward_web::WebConfig {
+            session: cfg,
+            ..Default::default()
+        },
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(steward_web::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let filter = format!("department={}&status=active&sort=name&dir=asc", big.0);
+    let targets = [
+        (
+            format!("/hr/employees?{filter}"),
+            format!("Cookie: steward_session={}", session.secret),
+            "page, session",
+        ),
+        (
+            format!("/api/v1/hr/employees?{filter}"),
+            format!("Authorization: Bearer {token}"),
+            "API, bearer token",
+        ),
+    ];
+    // A first request of each, checked: a URL that errs would measure the error page.
+    let client = reqwest::Client::new();
+    for (path, header, _) in &targets {
+        let (name, value) = header
+            .split_once(": ")
+            .ok_or_else(|| anyhow!("bad header"))?;
+        let r = client
+            .get(format!("http://{addr}{path}"))
+            .header(name, value)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "{path} answered {}", r.status());
+    }
+    let mut results = Vec::new();
+    for (path, header, what) in &targets {
+        let w = wrk(
+            &format!("http://{addr}{path}"),
+            header,
+            args.connections,
+            args.seconds,
+        )
+        .await?;
+        results.push((path, what, w));
+    }
+    let _ = tx.send(());
+    let _ = server.await;
+    println!(
+        "\nList filtered to the {BIG_DEPARTMENT}-person department, active, sorted by name (HR admin):\n"
+    );
+    println!("| URL | as | requests/s | p50 ms | p99 ms | requests | errors | p99 ≤ 30 ms |");
+    println!("|---|---|---:|---:|---:|---:|---|---|");
+    for (path, what, w) in &results {
+        println!(
+            "| `{path}` | {what} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+            w.rps,
+            w.p50_ms,
+            w.p99_ms,
+            w.requests,
+            if w.errors.is_empty() {
+                "none"
+            } else {
+                &w.errors
+            },
+            if w.p99_ms <= 30.0 { "met" } else { "NOT met" }
+        );
+    }
+    println!(
+        "\nwrk -t2 -c{} -d{}s per URL.",
+        args.connections, args.seconds
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_wrk_latencies() {
+        let out = "  Latency Distribution\n     50%    1.20ms\n     99%   12.50ms\n  4000 requests in 10.00s, 1MB read\nRequests/sec:    400.00\n";
+        let w = parse_wrk(out).expect("parsed");
+        assert_eq!((w.p50_ms, w.p99_ms, w.requests), (1.2, 12.5, 4000));
+        assert_eq!(to_ms("1.5s"), Some(1500.0));
+    }
+
+    #[test]
+    fn the_file_lists_managers_first_and_fills_the_big_department() {
+        let csv = generate_csv(3_000);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 3_001);
+        let big = lines
+            .iter()
+            .filter(|l| l.contains(&format!(",{},", department_name(0))))
+            .count();
+        assert_eq!(big, BIG_DEPARTMENT);
+        for (i, l) in lines.iter().skip(1).enumerate() {
+            let cells: Vec<&str> = l.split(',').collect();
+            assert_eq!(cells.len(), 15, "{l}");
+            if i > 0 {
+                let m: usize = cells[7][1..].parse().expect("manager number");
+                assert!(m <= i, "manager after report on line {i}");
+            }
+        }
+    }
 }

@@ -427,7 +427,7 @@ async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
 
 async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<ExitCode> {
     let store = open_migrated(&cfg).await?;
-    let is_demo = crate::demo::prepare(&store, demo).await?;
+    let is_demo = crate::demo::prepare(&store, demo, &cfg.config.data.join("files")).await?;
     let web = steward_web::WebConfig {
         session: session_config(&cfg.config),
         secure_cookies: cfg.config.secure_cookies,

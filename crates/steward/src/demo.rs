@@ -41,7 +41,8 @@ const STAFF_ROLES: &[&str] = &[
 ];
 
 /// Seeds the demo when asked to; says whether this database is a demo database.
-pub async fn prepare(store: &Store, demo: bool) -> anyhow::Result<bool> {
+/// `files` is the folder uploaded files live in (the demo's documents go there).
+pub async fn prepare(store: &Store, demo: bool, files: &std::path::Path) -> anyhow::Result<bool> {
     let seeded = store
         .setting(DEMO_KEY)
         .await
@@ -54,7 +55,7 @@ pub async fn prepare(store: &Store, demo: bool) -> anyhow::Result<bool> {
     if store.has_companies().await.map_err(|e| anyhow!("{e}"))? {
         bail!("refusing to seed demo data: this database already holds real data (a company that is not the demo). Use another --data folder or database.");
     }
-    seed(store).await.map_err(|e| {
+    seed(store, files).await.map_err(|e| {
         let details: Vec<String> = e
             .field_errors()
             .iter()
@@ -66,7 +67,7 @@ pub async fn prepare(store: &Store, demo: bool) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-async fn seed(store: &Store) -> steward_core::Result<()> {
+async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()> {
     let company = create_company(store, "demo", "Northwind Health", "EUR").await?;
     let labs = create_company(store, "demo", "Northwind Labs", "USD").await?;
     // The well-known demo password is below the policy on purpose; hash it once.
@@ -157,7 +158,7 @@ async fn seed(store: &Store) -> steward_core::Result<()> {
         people.add(&record.username, *id, role);
     }
     crate::demo_work::seed(store, &people).await?;
-    crate::demo_hr::seed(store, &people).await?;
+    crate::demo_hr::seed(store, &people, files).await?;
     let labs_admin = crate::demo_books::actor(labs, "USD", ids[0], "admin", "admin");
     steward_core::ledger::service::set_up_books(store, &labs_admin, true).await?;
     store

@@ -1,21 +1,1985 @@
 //! Employees: records with effective-dated job and pay history, field-level access,
 //! self-service changes (sensitive ones through Work's approvals as kind `hr.change`),
 //! import and export.
-use crate::auth::Actor;
-use crate::work::approvals::ApprovalBackend;
-use crate::Result;
+//!
+//! `hr_employees` holds today's job (a copy of the job-history row in force today) so lists
+//! filter and sort on indexed columns. A change dated in the future is kept in the history
+//! only; each record carries `next_change`, the first day its stored copy goes stale (a
+//! future job change, the start date, the day after the end date). Lists and reads first
+//! bring due records up to date ([`EmployeeStore::apply_due_changes`], one indexed count
+//! when nothing is due): "compute on read", so no scheduled job is needed for it.
+//!
+//! Who sees what is [`super::visibility`]: the services leave out (blank) what the actor
+//! may not see and hand the [`Visibility`] along, so pages and the API show only that.
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{json, Map, Value};
+use std::future::Future;
 
-/// The employees' tables. (Its owner adds the methods.)
-pub trait EmployeeStore: Send + Sync {}
+use super::fields::{self, CustomField, FieldStore};
+use super::{is_hr_staff, status_on, HrBaseStore, Relation, Visibility, EMPLOYMENT_TYPES};
+use crate::audit::AuditDraft;
+use crate::auth::{Action, Actor, Domain, Permission, Scope};
+use crate::error::Validator;
+use crate::ids::{CompanyId, DepartmentId, EmployeeId, LocationId, UserId};
+use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::time::{parse_date, Timestamp};
+use crate::work::approvals::{self, ApprovalBackend, NewApprovalRequest};
+use crate::work::RecordRef;
+use crate::{Error, Result};
+
+pub const MAX_TEXT: usize = 200;
+pub const MAX_ADDRESS: usize = 1000;
+pub const MAX_CONTACTS: usize = 10;
+pub const PAY_FREQUENCIES: &[&str] = &["year", "month", "hour"];
+pub const CONTRACT_TYPES: &[&str] = &[
+    "permanent",
+    "fixed_term",
+    "part_time",
+    "contractor",
+    "intern",
+    "apprentice",
+    "other",
+];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyContact {
+    pub name: String,
+    #[serde(default)]
+    pub relation: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// An employee record as stored (names of the department, manager and location joined).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Employee {
+    pub id: EmployeeId,
+    pub company_id: CompanyId,
+    pub user_id: Option<UserId>,
+    pub employee_number: String,
+    pub legal_name: String,
+    pub preferred_name: String,
+    pub work_email: String,
+    pub work_phone: String,
+    pub birth_date: Option<NaiveDate>,
+    pub personal_email: String,
+    pub personal_phone: String,
+    pub home_address: String,
+    pub postal_address: String,
+    pub national_id: String,
+    pub tax_id: String,
+    pub emergency_contacts: Vec<EmergencyContact>,
+    pub position: String,
+    pub department_id: Option<DepartmentId>,
+    pub department_name: String,
+    pub manager_id: Option<EmployeeId>,
+    pub manager_name: String,
+    pub location_id: Option<LocationId>,
+    pub location_name: String,
+    pub employment_type: String,
+    pub fte_milli: i64,
+    pub start_date: NaiveDate,
+    pub probation_end: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub end_reason: String,
+    pub status: String,
+    pub custom: Map<String, Value>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub version: i64,
+}
+
+impl Default for Employee {
+    fn default() -> Self {
+        Employee {
+            id: EmployeeId::default(),
+            company_id: CompanyId::default(),
+            user_id: None,
+            employee_number: String::new(),
+            legal_name: String::new(),
+            preferred_name: String::new(),
+            work_email: String::new(),
+            work_phone: String::new(),
+            birth_date: None,
+            personal_email: String::new(),
+            personal_phone: String::new(),
+            home_address: String::new(),
+            postal_address: String::new(),
+            national_id: String::new(),
+            tax_id: String::new(),
+            emergency_contacts: Vec::new(),
+            position: String::new(),
+            department_id: None,
+            department_name: String::new(),
+            manager_id: None,
+            manager_name: String::new(),
+            location_id: None,
+            location_name: String::new(),
+            employment_type: "permanent".into(),
+            fte_milli: 1000,
+            start_date: NaiveDate::default(),
+            probation_end: None,
+            end_date: None,
+            end_reason: String::new(),
+            status: "active".into(),
+            custom: Map::new(),
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+            version: 1,
+        }
+    }
+}
+
+impl Employee {
+    /// The preferred name when there is one, else the legal name.
+    pub fn name(&self) -> &str {
+        if self.preferred_name.trim().is_empty() {
+            &self.legal_name
+        } else {
+            &self.preferred_name
+        }
+    }
+}
+
+/// The job an employee holds from `effective_date` on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobRecord {
+    pub id: i64,
+    pub effective_date: NaiveDate,
+    pub position: String,
+    pub department_id: Option<DepartmentId>,
+    pub manager_id: Option<EmployeeId>,
+    pub location_id: Option<LocationId>,
+    pub employment_type: String,
+    pub fte_milli: i64,
+    pub reason: String,
+    pub created_at: Timestamp,
+}
+
+/// A contract and its pay from `effective_date` on. Sensitive.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contract {
+    pub id: i64,
+    pub effective_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub contract_type: String,
+    pub pay_minor: i64,
+    pub currency: String,
+    pub frequency: String,
+    pub hours_per_week_milli: Option<i64>,
+    pub note: String,
+    pub created_at: Timestamp,
+}
+
+/// A row of the employee list (directory columns and job columns).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmployeeRow {
+    pub id: EmployeeId,
+    pub user_id: Option<UserId>,
+    pub employee_number: String,
+    pub name: String,
+    pub position: String,
+    pub department_id: Option<DepartmentId>,
+    pub department_name: String,
+    pub manager_id: Option<EmployeeId>,
+    pub manager_name: String,
+    pub location_id: Option<LocationId>,
+    pub location_name: String,
+    pub work_email: String,
+    pub work_phone: String,
+    pub employment_type: String,
+    pub fte_milli: i64,
+    pub start_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub status: String,
+}
+
+/// A job row to write (effective-dated).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub effective_date: NaiveDate,
+    pub position: String,
+    pub department_id: Option<DepartmentId>,
+    pub manager_id: Option<EmployeeId>,
+    pub location_id: Option<LocationId>,
+    pub employment_type: String,
+    pub fte_milli: i64,
+    pub reason: String,
+    pub created_by: Option<UserId>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewContract {
+    pub effective_date: NaiveDate,
+    pub end_date: Option<NaiveDate>,
+    pub contract_type: String,
+    pub pay_minor: i64,
+    pub currency: String,
+    pub frequency: String,
+    pub hours_per_week_milli: Option<i64>,
+    pub note: String,
+    pub created_by: Option<UserId>,
+}
+
+/// What the store writes besides the record: its derived columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    pub status: String,
+    pub search: String,
+    pub next_change: Option<NaiveDate>,
+}
+
+/// A checked row of an import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRow {
+    pub employee: Employee,
+    pub derived: Derived,
+    pub job: NewJob,
+    /// A manager who is in the same file, by employee number.
+    pub manager_number: Option<String>,
+}
+
+/// A self-service change waiting for HR.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeRequest {
+    pub id: i64,
+    pub employee_id: EmployeeId,
+    pub employee_name: String,
+    pub requested_by: Option<UserId>,
+    /// Field -> new value.
+    pub changes: Map<String, Value>,
+    /// `pending`, `approved`, `rejected`.
+    pub status: String,
+    pub approval_id: Option<i64>,
+    pub comment: String,
+    pub created_at: Timestamp,
+    pub decided_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EmployeeSort {
+    #[default]
+    Name,
+    Number,
+    Position,
+    Department,
+    Location,
+    Start,
+    Status,
+    EmploymentType,
+}
+
+impl SortKey for EmployeeSort {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("name", EmployeeSort::Name),
+        ("number", EmployeeSort::Number),
+        ("position", EmployeeSort::Position),
+        ("department", EmployeeSort::Department),
+        ("location", EmployeeSort::Location),
+        ("start", EmployeeSort::Start),
+        ("status", EmployeeSort::Status),
+        ("employment_type", EmployeeSort::EmploymentType),
+    ];
+}
+
+impl EmployeeSort {
+    /// Sorting by these reveals job data.
+    pub fn is_job(self) -> bool {
+        matches!(
+            self,
+            EmployeeSort::Number
+                | EmployeeSort::Start
+                | EmployeeSort::Status
+                | EmployeeSort::EmploymentType
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EmployeeQuery {
+    /// Name, number, work e-mail or position, case-insensitive substring.
+    pub search: Option<String>,
+    pub department: Option<DepartmentId>,
+    pub location: Option<LocationId>,
+    pub manager: Option<EmployeeId>,
+    pub status: Option<String>,
+    pub employment_type: Option<String>,
+    pub sort: EmployeeSort,
+    pub dir: SortDir,
+    pub paging: Paging,
+}
+
+impl EmployeeQuery {
+    /// The filters from query parameters (`q`, `department`, `location`, `manager`,
+    /// `status`, `employment_type`), naming the bad one.
+    pub fn filters_from(get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+        let get = |k: &str| {
+            get(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        let mut v = Validator::new();
+        let id = |v: &mut Validator, k: &str| -> Option<i64> {
+            get(k).and_then(|s| match s.parse::<i64>() {
+                Ok(n) if n > 0 => Some(n),
+                _ => {
+                    v.push(k, "must be an id");
+                    None
+                }
+            })
+        };
+        let department = id(&mut v, "department").map(DepartmentId);
+        let location = id(&mut v, "location").map(LocationId);
+        let manager = id(&mut v, "manager").map(EmployeeId);
+        let status = get("status");
+        if let Some(s) = &status {
+            if !super::STATUSES.contains(&s.as_str()) {
+                v.push("status", "future, active or leaver");
+            }
+        }
+        let employment_type = get("employment_type");
+        if let Some(t) = &employment_type {
+            if !EMPLOYMENT_TYPES.contains(&t.as_str()) {
+                v.push("employment_type", EMPLOYMENT_TYPES.join(", "));
+            }
+        }
+        v.finish()?;
+        Ok(EmployeeQuery {
+            search: get("q").map(|s| s.chars().take(200).collect()),
+            department,
+            location,
+            manager,
+            status,
+            employment_type,
+            ..Default::default()
+        })
+    }
+}
+
+pub trait EmployeeStore: FieldStore + HrBaseStore + Send + Sync {
+    fn get_employee(
+        &self,
+        company: CompanyId,
+        id: EmployeeId,
+    ) -> impl Future<Output = Result<Option<Employee>>> + Send;
+    fn job_history(
+        &self,
+        company: CompanyId,
+        id: EmployeeId,
+    ) -> impl Future<Output = Result<Vec<JobRecord>>> + Send;
+    fn contracts(
+        &self,
+        company: CompanyId,
+        id: EmployeeId,
+    ) -> impl Future<Output = Result<Vec<Contract>>> + Send;
+    /// Whether the department, location and user (each if given) are the company's.
+    fn refs_exist(
+        &self,
+        company: CompanyId,
+        department: Option<DepartmentId>,
+        location: Option<LocationId>,
+        user: Option<UserId>,
+    ) -> impl Future<Output = Result<[bool; 3]>> + Send;
+    fn hr_locations(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<Vec<(LocationId, String)>>> + Send;
+    /// Inserts the employee, their hire job row and first contract (if any); keeps the
+    /// user's membership department in step. Conflict on a duplicate number or user.
+    fn insert_employee(
+        &self,
+        company: CompanyId,
+        e: &Employee,
+        d: &Derived,
+        job: &NewJob,
+        contract: Option<&NewContract>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<EmployeeId>> + Send;
+    /// Many at once, all or nothing (the import), one audit event. Managers named by a
+    /// number of the same file are set after all rows are in.
+    fn import_employees(
+        &self,
+        company: CompanyId,
+        rows: &[ImportRow],
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    /// Writes the record's own columns (not the job columns) and, with `job`, a job row
+    /// (replacing one of the same date); then sets the job columns from the history row in
+    /// force on `today`. Conflict when `expected_version` is stale.
+    #[allow(clippy::too_many_arguments)]
+    fn update_employee(
+        &self,
+        company: CompanyId,
+        e: &Employee,
+        d: &Derived,
+        job: Option<&NewJob>,
+        today: NaiveDate,
+        expected_version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn insert_contract(
+        &self,
+        company: CompanyId,
+        id: EmployeeId,
+        c: &NewContract,
+        next_change: Option<NaiveDate>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    fn list_employees(
+        &self,
+        company: CompanyId,
+        q: &EmployeeQuery,
+    ) -> impl Future<Output = Result<Page<EmployeeRow>>> + Send;
+    /// Brings records whose `next_change` is on or before `today` up to date (job columns
+    /// from the history, status, next change). Returns how many changed.
+    fn apply_due_changes(
+        &self,
+        company: CompanyId,
+        today: NaiveDate,
+    ) -> impl Future<Output = Result<u64>> + Send;
+    fn insert_change_request(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+        requested_by: Option<UserId>,
+        changes: &Map<String, Value>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<i64>> + Send;
+    fn set_change_approval(
+        &self,
+        company: CompanyId,
+        id: i64,
+        approval: i64,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn get_change_request(
+        &self,
+        company: CompanyId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<ChangeRequest>>> + Send;
+    fn decide_change_request(
+        &self,
+        company: CompanyId,
+        id: i64,
+        status: &str,
+        comment: &str,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+// ---------------------------------------------------------------- helpers
+
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// The lowercase text the list searches.
+pub fn search_text(e: &Employee) -> String {
+    format!(
+        "{} {} {} {} {}",
+        e.legal_name, e.preferred_name, e.employee_number, e.work_email, e.position
+    )
+    .to_lowercase()
+}
+
+/// The first day after `today` on which the stored copy of the record goes stale.
+pub fn next_change(
+    start: NaiveDate,
+    end: Option<NaiveDate>,
+    future_dates: impl IntoIterator<Item = NaiveDate>,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let mut c: Vec<NaiveDate> = future_dates.into_iter().filter(|d| *d > today).collect();
+    if start > today {
+        c.push(start);
+    }
+    if let Some(e) = end {
+        let after = e + Duration::days(1);
+        if after > today {
+            c.push(after);
+        }
+    }
+    c.into_iter().min()
+}
+
+pub fn derived(
+    e: &Employee,
+    future: impl IntoIterator<Item = NaiveDate>,
+    today: NaiveDate,
+) -> Derived {
+    Derived {
+        status: status_on(e.start_date, e.end_date, today).to_string(),
+        search: search_text(e),
+        next_change: next_change(e.start_date, e.end_date, future, today),
+    }
+}
+
+fn hr_perm(action: Action) -> Permission {
+    Permission::new(Domain::Hr, action)
+}
+
+/// Whether the actor sees job data of everyone (HR staff, auditors): filters and sorts on
+/// job fields, job columns in the list.
+pub fn reads_job_data(actor: &Actor) -> bool {
+    actor.scope_for(hr_perm(Action::Read)) == Some(Scope::Company)
+}
+
+async fn load(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    id: EmployeeId,
+) -> Result<(Employee, Visibility)> {
+    if !actor.can(hr_perm(Action::Read)) {
+        return Err(Error::Forbidden);
+    }
+    let r = store
+        .employee_ref(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "employee" })?;
+    let vis = super::visibility(store, actor, &r).await?;
+    let e = store
+        .get_employee(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "employee" })?;
+    Ok((e, vis))
+}
+
+/// Blanks what the viewer may not see.
+fn mask(mut e: Employee, vis: &Visibility, defs: &[CustomField]) -> Employee {
+    if !vis.personal {
+        let name = e.name().to_string();
+        e.legal_name = String::new();
+        e.preferred_name = name;
+        e.birth_date = None;
+        e.personal_email = String::new();
+        e.personal_phone = String::new();
+        e.home_address = String::new();
+        e.postal_address = String::new();
+        e.national_id = String::new();
+        e.tax_id = String::new();
+        e.emergency_contacts = Vec::new();
+    }
+    if !vis.job {
+        e.employee_number = String::new();
+        e.employment_type = String::new();
+        e.fte_milli = 0;
+        e.probation_end = None;
+        e.end_date = None;
+        e.end_reason = String::new();
+        e.user_id = None;
+    }
+    e.custom = fields::visible_values(defs, &e.custom, vis);
+    e
+}
+
+/// One employee as the actor may see them, on a day.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmployeeView {
+    pub visibility: Visibility,
+    pub as_of: NaiveDate,
+    pub employee: Employee,
+    /// Empty without job visibility.
+    pub job_history: Vec<JobRecord>,
+    /// Empty without pay visibility.
+    pub contracts: Vec<Contract>,
+    /// The contract in force on `as_of` (pay visibility only).
+    pub contract: Option<Contract>,
+    /// The custom fields the viewer sees values of.
+    pub fields: Vec<CustomField>,
+}
+
+/// The record, optionally as it stood on `as_of` (job data and contract from the history
+/// in force on that day; personal data is kept current only).
+pub async fn get_employee(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    id: EmployeeId,
+    as_of: Option<NaiveDate>,
+) -> Result<EmployeeView> {
+    let day = today();
+    store.apply_due_changes(actor.company_id, day).await?;
+    let (mut e, vis) = load(store, actor, id).await?;
+    let as_of = as_of.unwrap_or(day);
+    let history = store.job_history(actor.company_id, id).await?;
+    if let Some(j) = history
+        .iter()
+        .filter(|j| j.effective_date <= as_of)
+        .max_by_key(|j| (j.effective_date, j.id))
+    {
+        if as_of != day {
+            e.position = j.position.clone();
+            if e.department_id != j.department_id {
+                e.department_name = String::new();
+            }
+            e.department_id = j.department_id;
+            if e.manager_id != j.manager_id {
+                e.manager_name = String::new();
+            }
+            e.manager_id = j.manager_id;
+            if e.location_id != j.location_id {
+                e.location_name = String::new();
+            }
+            e.location_id = j.location_id;
+            e.employment_type = j.employment_type.clone();
+            e.fte_milli = j.fte_milli;
+        }
+    }
+    if as_of != day {
+        e.status = status_on(e.start_date, e.end_date, as_of).to_string();
+        if e.manager_id.is_some() && e.manager_name.is_empty() {
+            if let Some(m) = e.manager_id {
+                if let Some(r) = store.employee_ref(actor.company_id, m).await? {
+                    e.manager_name = r.name;
+                }
+            }
+        }
+    }
+    let defs = store.custom_fields(actor.company_id).await?;
+    let contracts = if vis.pay {
+        store.contracts(actor.company_id, id).await?
+    } else {
+        Vec::new()
+    };
+    let contract = contracts
+        .iter()
+        .filter(|c| c.effective_date <= as_of)
+        .max_by_key(|c| (c.effective_date, c.id))
+        .cloned();
+    let visible_defs: Vec<CustomField> = defs
+        .iter()
+        .filter(|d| if d.sensitive { vis.personal } else { vis.job })
+        .cloned()
+        .collect();
+    Ok(EmployeeView {
+        visibility: vis,
+        as_of,
+        employee: mask(e, &vis, &defs),
+        job_history: if vis.job { history } else { Vec::new() },
+        contracts,
+        contract,
+        fields: visible_defs,
+    })
+}
+
+/// The list. Everyone sees the directory of current staff (active and future); HR staff
+/// and auditors see everyone and may filter and sort by job fields.
+pub async fn list_employees(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    q: &EmployeeQuery,
+) -> Result<Page<EmployeeRow>> {
+    if !actor.can(hr_perm(Action::Read)) {
+        return Err(Error::Forbidden);
+    }
+    store.apply_due_changes(actor.company_id, today()).await?;
+    let mut q = q.clone();
+    if !reads_job_data(actor) {
+        let mut v = Validator::new();
+        if q.status.is_some() {
+            v.push("status", "only HR staff and auditors filter by job fields");
+        }
+        if q.employment_type.is_some() {
+            v.push(
+                "employment_type",
+                "only HR staff and auditors filter by job fields",
+            );
+        }
+        if q.sort.is_job() {
+            v.push("sort", "only HR staff and auditors sort by job fields");
+        }
+        v.finish()?;
+        q.status = Some("active".into());
+    }
+    let mut page = store.list_employees(actor.company_id, &q).await?;
+    if !reads_job_data(actor) {
+        for r in &mut page.items {
+            r.employee_number = String::new();
+            r.employment_type = String::new();
+            r.fte_milli = 0;
+            r.end_date = None;
+            r.user_id = None;
+        }
+    }
+    Ok(page)
+}
+
+/// The columns of the list export the actor may see.
+pub fn export_headers(actor: &Actor) -> Vec<&'static str> {
+    let mut h = vec![
+        "id",
+        "name",
+        "position",
+        "department",
+        "manager",
+        "location",
+        "work_email",
+        "work_phone",
+    ];
+    if reads_job_data(actor) {
+        h.extend([
+            "employee_number",
+            "employment_type",
+            "fte",
+            "start_date",
+            "end_date",
+            "status",
+        ]);
+    }
+    h
+}
+
+pub fn export_row(actor: &Actor, r: &EmployeeRow) -> Vec<String> {
+    let mut v = vec![
+        r.id.to_string(),
+        r.name.clone(),
+        r.position.clone(),
+        r.department_name.clone(),
+        r.manager_name.clone(),
+        r.location_name.clone(),
+        r.work_email.clone(),
+        r.work_phone.clone(),
+    ];
+    if reads_job_data(actor) {
+        v.extend([
+            r.employee_number.clone(),
+            r.employment_type.clone(),
+            fte_text(r.fte_milli),
+            r.start_date.to_string(),
+            r.end_date.map(|d| d.to_string()).unwrap_or_default(),
+            r.status.clone(),
+        ]);
+    }
+    v
+}
+
+pub async fn export_employees(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    q: &EmployeeQuery,
+) -> Result<Vec<EmployeeRow>> {
+    let q = EmployeeQuery {
+        paging: Paging::export(),
+        ..q.clone()
+    };
+    Ok(list_employees(store, actor, &q).await?.items)
+}
+
+/// `1000` -> `1.0`, `800` -> `0.8`, `875` -> `0.875`.
+pub fn fte_text(milli: i64) -> String {
+    let s = format!("{}.{:03}", milli / 1000, milli % 1000);
+    let t = s.trim_end_matches('0');
+    if t.ends_with('.') {
+        format!("{t}0")
+    } else {
+        t.to_string()
+    }
+}
+
+/// `0.8`, `1`, `0.875` -> thousandths.
+pub fn parse_fte(s: &str) -> Option<i64> {
+    crate::money::parse_decimal(s, 3).filter(|n| (1..=1000).contains(n))
+}
+
+// ---------------------------------------------------------------- writing
+
+fn de_some<'de, D, T>(d: D) -> std::result::Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A record as a person or a client sends it. On create, absent is empty; on update,
+/// absent keeps the value (ids: `null` clears; dates: empty text clears).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeeInput {
+    pub employee_number: Option<String>,
+    pub legal_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub work_email: Option<String>,
+    pub work_phone: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    pub personal_email: Option<String>,
+    pub personal_phone: Option<String>,
+    pub home_address: Option<String>,
+    pub postal_address: Option<String>,
+    pub national_id: Option<String>,
+    pub tax_id: Option<String>,
+    pub emergency_contacts: Option<Vec<EmergencyContact>>,
+    pub position: Option<String>,
+    #[serde(default, deserialize_with = "de_some")]
+    pub department_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "de_some")]
+    pub manager_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "de_some")]
+    pub location_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "de_some")]
+    pub user_id: Option<Option<i64>>,
+    pub employment_type: Option<String>,
+    /// Thousandths of full time (1000 = 1.0).
+    pub fte_milli: Option<i64>,
+    pub start_date: Option<String>,
+    pub probation_end: Option<String>,
+    pub end_date: Option<String>,
+    pub end_reason: Option<String>,
+    /// Custom field values by key (a value of `""` or `null` clears it).
+    pub custom: Option<Map<String, Value>>,
+    /// The day job changes take effect (today when absent).
+    pub effective_date: Option<String>,
+    /// Why the job changed (kept in the history).
+    pub change_reason: Option<String>,
+}
+
+/// The fields an employee changes on their own record without approval.
+pub const SELF_DIRECT: &[&str] = &[
+    "personal_email",
+    "personal_phone",
+    "work_phone",
+    "emergency_contacts",
+];
+/// The fields an employee may ask to change (HR approves through Work's approvals).
+pub const SELF_APPROVED: &[&str] = &[
+    "legal_name",
+    "preferred_name",
+    "birth_date",
+    "home_address",
+    "postal_address",
+    "national_id",
+    "tax_id",
+];
+
+fn text(v: &mut Validator, field: &str, s: &str, max: usize, required: bool) -> String {
+    let t = s.trim();
+    if required && t.is_empty() {
+        v.push(field, "is required");
+    } else if t.chars().count() > max {
+        v.push(field, format!("at most {max} characters"));
+    } else if t
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        v.push(field, "must not contain control characters");
+    }
+    t.to_string()
+}
+
+fn email(v: &mut Validator, field: &str, s: &str) -> String {
+    let t = text(v, field, s, MAX_TEXT, false);
+    if !t.is_empty() {
+        let ok = t
+            .split_once('@')
+            .is_some_and(|(a, b)| !a.is_empty() && b.contains('.') && !t.contains(' '));
+        if !ok {
+            v.push(field, "is not an e-mail address");
+        }
+    }
+    t
+}
+
+fn opt_date(v: &mut Validator, field: &str, s: &str) -> Option<NaiveDate> {
+    let t = s.trim();
+    if t.is_empty() {
+        return None;
+    }
+    v.check(field, parse_date(field, t))
+}
+
+/// Applies `input` onto `base` (a new record or the current one), validating every field
+/// it sets. Returns the new record; errors name the field.
+fn apply(
+    base: &Employee,
+    input: &EmployeeInput,
+    defs: &[CustomField],
+    creating: bool,
+) -> Result<Employee> {
+    let mut v = Validator::new();
+    let mut e = base.clone();
+    macro_rules! set_text {
+        ($f:ident, $max:expr, $req:expr) => {
+            if let Some(s) = &input.$f {
+                e.$f = text(&mut v, stringify!($f), s, $max, $req);
+            } else if creating && $req {
+                v.push(stringify!($f), "is required");
+            }
+        };
+    }
+    set_text!(employee_number, 40, true);
+    set_text!(legal_name, MAX_TEXT, true);
+    set_text!(preferred_name, MAX_TEXT, false);
+    set_text!(work_phone, 60, false);
+    set_text!(personal_phone, 60, false);
+    set_text!(home_address, MAX_ADDRESS, false);
+    set_text!(postal_address, MAX_ADDRESS, false);
+    set_text!(national_id, 60, false);
+    set_text!(tax_id, 60, false);
+    set_text!(position, MAX_TEXT, false);
+    set_text!(end_reason, MAX_TEXT, false);
+    if let Some(s) = &input.work_email {
+        e.work_email = email(&mut v, "work_email", s).to_lowercase();
+    }
+    if let Some(s) = &input.personal_email {
+        e.personal_email = email(&mut v, "personal_email", s);
+    }
+    if let Some(s) = &input.birth_date {
+        e.birth_date = opt_date(&mut v, "birth_date", s);
+    }
+    if let Some(s) = &input.probation_end {
+        e.probation_end = opt_date(&mut v, "probation_end", s);
+    }
+    if let Some(s) = &input.end_date {
+        e.end_date = opt_date(&mut v, "end_date", s);
+    }
+    match &input.start_date {
+        Some(s) => {
+            if let Some(d) = opt_date(&mut v, "start_date", s) {
+                e.start_date = d;
+            } else if s.trim().is_empty() {
+                v.push("start_date", "is required");
+            }
+        }
+        None if creating => v.push("start_date", "is required"),
+        None => {}
+    }
+    if let Some(c) = &input.emergency_contacts {
+        if c.len() > MAX_CONTACTS {
+            v.push(
+                "emergency_contacts",
+                format!("at most {MAX_CONTACTS} contacts"),
+            );
+        }
+        let mut out = Vec::new();
+        for (i, ec) in c.iter().enumerate() {
+            let f = |k: &str| format!("emergency_contacts[{i}].{k}");
+            out.push(EmergencyContact {
+                name: text(&mut v, &f("name"), &ec.name, MAX_TEXT, true),
+                relation: text(&mut v, &f("relation"), &ec.relation, 60, false),
+                phone: text(&mut v, &f("phone"), &ec.phone, 60, false),
+            });
+        }
+        e.emergency_contacts = out;
+    }
+    if let Some(d) = input.department_id {
+        e.department_id = d.map(DepartmentId);
+    }
+    if let Some(m) = input.manager_id {
+        e.manager_id = m.map(EmployeeId);
+    }
+    if let Some(l) = input.location_id {
+        e.location_id = l.map(LocationId);
+    }
+    if let Some(u) = input.user_id {
+        e.user_id = u.map(UserId);
+    }
+    if let Some(t) = &input.employment_type {
+        let t = t.trim();
+        if EMPLOYMENT_TYPES.contains(&t) {
+            e.employment_type = t.to_string();
+        } else {
+            v.push("employment_type", EMPLOYMENT_TYPES.join(", "));
+        }
+    } else if creating {
+        e.employment_type = "permanent".into();
+    }
+    if let Some(f) = input.fte_milli {
+        if (1..=1000).contains(&f) {
+            e.fte_milli = f;
+        } else {
+            v.push("fte_milli", "1 to 1000 (thousandths of full time)");
+        }
+    } else if creating {
+        e.fte_milli = 1000;
+    }
+    if let (Some(end), true) = (
+        e.end_date,
+        input.end_date.is_some() || input.start_date.is_some(),
+    ) {
+        if end < e.start_date {
+            v.push("end_date", "must be on or after the start date");
+        }
+    }
+    if let (Some(p), true) = (
+        e.probation_end,
+        input.probation_end.is_some() || input.start_date.is_some(),
+    ) {
+        if p < e.start_date {
+            v.push("probation_end", "must be on or after the start date");
+        }
+    }
+    if let Some(c) = &input.custom {
+        let mut merged = e.custom.clone();
+        for (k, val) in c {
+            merged.insert(k.clone(), val.clone());
+        }
+        e.custom = fields::validate_values(defs, &merged, &mut v);
+    } else if creating {
+        e.custom = fields::validate_values(defs, &Map::new(), &mut v);
+    }
+    v.finish()?;
+    Ok(e)
+}
+
+/// Checks references: department, location, user of the company; the manager exists, is not
+/// the employee, and is not below them (no cycle).
+async fn check_refs(
+    store: &impl EmployeeStore,
+    company: CompanyId,
+    e: &Employee,
+    before: Option<&Employee>,
+) -> Result<()> {
+    let mut v = Validator::new();
+    let changed = |f: fn(&Employee) -> Option<i64>| before.is_none_or(|b| f(b) != f(e));
+    let dep = e
+        .department_id
+        .filter(|_| changed(|x| x.department_id.map(|d| d.0)));
+    let loc = e
+        .location_id
+        .filter(|_| changed(|x| x.location_id.map(|d| d.0)));
+    let user = e.user_id.filter(|_| changed(|x| x.user_id.map(|d| d.0)));
+    let [d_ok, l_ok, u_ok] = store.refs_exist(company, dep, loc, user).await?;
+    if !d_ok {
+        v.push("department_id", "no such department");
+    }
+    if !l_ok {
+        v.push("location_id", "no such location");
+    }
+    if !u_ok {
+        v.push("user_id", "no such user in the company");
+    }
+    if let Some(m) = e
+        .manager_id
+        .filter(|_| changed(|x| x.manager_id.map(|d| d.0)))
+    {
+        if before.is_some() && m == e.id {
+            v.push("manager_id", "an employee cannot be their own manager");
+        } else if store.employee_ref(company, m).await?.is_none() {
+            v.push("manager_id", "no such employee");
+        } else if before.is_some() && store.is_above(company, e.id, m).await? {
+            v.push(
+                "manager_id",
+                "this manager reports to the employee (a reporting-line cycle)",
+            );
+        }
+    }
+    v.finish()
+}
+
+fn job_of(e: &Employee, effective: NaiveDate, reason: &str, by: Option<UserId>) -> NewJob {
+    NewJob {
+        effective_date: effective,
+        position: e.position.clone(),
+        department_id: e.department_id,
+        manager_id: e.manager_id,
+        location_id: e.location_id,
+        employment_type: e.employment_type.clone(),
+        fte_milli: e.fte_milli,
+        reason: reason.to_string(),
+        created_by: by,
+    }
+}
+
+fn audit_json(e: &Employee) -> Value {
+    // Personal values are not copied into the audit trail (it is read more widely);
+    // their change is recorded by field name.
+    json!({"employee_number": e.employee_number, "name": e.name(), "position": e.position,
+           "department_id": e.department_id, "manager_id": e.manager_id,
+           "location_id": e.location_id, "employment_type": e.employment_type,
+           "fte_milli": e.fte_milli, "start_date": e.start_date, "end_date": e.end_date,
+           "user_id": e.user_id})
+}
+
+/// Contract and pay as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractInput {
+    pub effective_date: String,
+    #[serde(default)]
+    pub end_date: Option<String>,
+    pub contract_type: String,
+    /// A decimal amount in `currency`, e.g. `52000.00`.
+    pub pay: String,
+    pub currency: String,
+    /// `year`, `month` or `hour`.
+    pub frequency: String,
+    /// e.g. `37.5`.
+    #[serde(default)]
+    pub hours_per_week: Option<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+fn check_contract(c: &ContractInput, actor: &Actor) -> Result<NewContract> {
+    let mut v = Validator::new();
+    let effective_date = v.check(
+        "effective_date",
+        parse_date("effective_date", &c.effective_date),
+    );
+    let end_date = c
+        .end_date
+        .as_deref()
+        .and_then(|s| opt_date(&mut v, "end_date", s));
+    if let (Some(s), Some(e)) = (effective_date, end_date) {
+        if e < s {
+            v.push("end_date", "must be on or after the effective date");
+        }
+    }
+    let ct = c.contract_type.trim();
+    if !CONTRACT_TYPES.contains(&ct) {
+        v.push("contract_type", CONTRACT_TYPES.join(", "));
+    }
+    let cur = v.check("currency", crate::money::Currency::parse(&c.currency));
+    let pay = cur.as_ref().and_then(|cur| {
+        v.check(
+            "pay",
+            crate::money::parse_decimal(&c.pay, cur.precision())
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| Error::invalid("pay", "a non-negative amount, e.g. 52000.00")),
+        )
+    });
+    let fq = c.frequency.trim();
+    if !PAY_FREQUENCIES.contains(&fq) {
+        v.push("frequency", "year, month or hour");
+    }
+    let hours = c
+        .hours_per_week
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| {
+            v.check(
+                "hours_per_week",
+                crate::money::parse_decimal(s, 3)
+                    .filter(|n| (0..=168_000).contains(n))
+                    .ok_or_else(|| Error::invalid("hours_per_week", "0 to 168 hours")),
+            )
+        });
+    let note = text(&mut v, "note", &c.note, 1000, false);
+    v.finish()?;
+    Ok(NewContract {
+        effective_date: effective_date.unwrap_or_default(),
+        end_date,
+        contract_type: ct.to_string(),
+        pay_minor: pay.unwrap_or_default(),
+        currency: cur.map(|c| c.code().to_string()).unwrap_or_default(),
+        frequency: fq.to_string(),
+        hours_per_week_milli: hours,
+        note,
+        created_by: actor.author(),
+    })
+}
+
+/// Hires: a new employee with their first job row (effective on the start date) and,
+/// optionally, their first contract. HR staff only.
+pub async fn create_employee(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    input: &EmployeeInput,
+    contract: Option<&ContractInput>,
+) -> Result<EmployeeView> {
+    if !is_hr_staff(actor) {
+        return Err(Error::Forbidden);
+    }
+    let defs = store.custom_fields(actor.company_id).await?;
+    let base = Employee {
+        company_id: actor.company_id,
+        ..Default::default()
+    };
+    let applied = apply(&base, input, &defs, true);
+    let contract = contract.map(|c| check_contract(c, actor));
+    let (e, contract) = match (applied, contract.transpose()) {
+        (Ok(e), Ok(c)) => (e, c),
+        (Err(a), Err(b)) => {
+            let mut all = a.field_errors();
+            all.extend(b.field_errors().into_iter().map(|mut f| {
+                f.field = format!("contract.{}", f.field);
+                f
+            }));
+            return Err(Error::InvalidMany(all));
+        }
+        (Err(a), Ok(_)) => return Err(a),
+        (Ok(_), Err(b)) => {
+            return Err(Error::InvalidMany(
+                b.field_errors()
+                    .into_iter()
+                    .map(|mut f| {
+                        f.field = format!("contract.{}", f.field);
+                        f
+                    })
+                    .collect(),
+            ))
+        }
+    };
+    check_refs(store, actor.company_id, &e, None).await?;
+    let job = job_of(&e, e.start_date, "hire", actor.author());
+    let d = derived(&e, std::iter::empty(), today());
+    let audit = AuditDraft::by(actor, "hr_employee", None, "create", audit_json(&e));
+    let id = store
+        .insert_employee(actor.company_id, &e, &d, &job, contract.as_ref(), audit)
+        .await?;
+    get_employee(store, actor, id, None).await
+}
+
+/// What an update did.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpdateOutcome {
+    pub view: EmployeeView,
+    /// Set when sensitive self-service changes went to HR for approval.
+    pub change_request: Option<i64>,
+}
+
+fn touched(input: &EmployeeInput) -> Vec<&'static str> {
+    let mut t = Vec::new();
+    macro_rules! f {
+        ($($n:ident),*) => {$( if input.$n.is_some() { t.push(stringify!($n)); } )*};
+    }
+    f!(
+        employee_number,
+        legal_name,
+        preferred_name,
+        work_email,
+        work_phone,
+        birth_date,
+        personal_email,
+        personal_phone,
+        home_address,
+        postal_address,
+        national_id,
+        tax_id,
+        emergency_contacts,
+        position,
+        department_id,
+        manager_id,
+        location_id,
+        user_id,
+        employment_type,
+        fte_milli,
+        start_date,
+        probation_end,
+        end_date,
+        end_reason,
+        custom
+    );
+    t
+}
+
+/// Changes a record. HR staff change everything (job changes take effect on
+/// `effective_date`, today when absent). An employee changes their own contact and
+/// emergency data at once; sensitive fields (names, birth date, addresses, ids, sensitive
+/// custom fields) go to HR as an `hr.change` approval. 409 on a stale `version`.
+pub async fn update_employee<S: ApprovalBackend>(
+    store: &S,
+    actor: &Actor,
+    id: EmployeeId,
+    input: &EmployeeInput,
+    version: i64,
+) -> Result<UpdateOutcome> {
+    let (before, vis) = load(store, actor, id).await?;
+    let defs = store.custom_fields(actor.company_id).await?;
+    match vis.relation {
+        Relation::Hr => {}
+        Relation::Myself => return self_service(store, actor, before, input, version, &defs).await,
+        _ => return Err(Error::Forbidden),
+    }
+    if !actor.can(hr_perm(Action::Update)) {
+        return Err(Error::Forbidden);
+    }
+    if before.version != version {
+        return Err(Error::conflict(
+            "the record was changed by someone else since you read it; reload and try again",
+        ));
+    }
+    let day = today();
+    let mut after = apply(&before, input, &defs, false)?;
+    after.id = before.id;
+    check_refs(store, actor.company_id, &after, Some(&before)).await?;
+    let mut v = Validator::new();
+    let effective = input
+        .effective_date
+        .as_deref()
+        .and_then(|s| opt_date(&mut v, "effective_date", s))
+        .unwrap_or(day);
+    let reason = text(
+        &mut v,
+        "change_reason",
+        input.change_reason.as_deref().unwrap_or(""),
+        MAX_TEXT,
+        false,
+    );
+    if effective < after.start_date {
+        v.push("effective_date", "must be on or after the start date");
+    }
+    v.finish()?;
+    let job_changed = after.position != before.position
+        || after.department_id != before.department_id
+        || after.manager_id != before.manager_id
+        || after.location_id != before.location_id
+        || after.employment_type != before.employment_type
+        || after.fte_milli != before.fte_milli;
+    let history = store.job_history(actor.company_id, id).await?;
+    // A start date moved: the hire row moves with it.
+    let job = if job_changed {
+        Some(job_of(
+            &after,
+            effective,
+            if reason.is_empty() { "change" } else { &reason },
+            actor.author(),
+        ))
+    } else if after.start_date != before.start_date {
+        history
+            .iter()
+            .min_by_key(|j| (j.effective_date, j.id))
+            .filter(|j| j.effective_date == before.start_date)
+            .map(|_| job_of(&before, after.start_date, "hire", actor.author()))
+    } else {
+        None
+    };
+    let mut future: Vec<NaiveDate> = history.iter().map(|j| j.effective_date).collect();
+    if let Some(j) = &job {
+        future.push(j.effective_date);
+    }
+    let d = derived(&after, future, day);
+    let mut diff = crate::audit::diff(&audit_json(&before), &audit_json(&after));
+    if let Some(obj) = diff.as_object_mut() {
+        let personal = touched(input)
+            .into_iter()
+            .filter(|f| SELF_APPROVED.contains(f) || SELF_DIRECT.contains(f))
+            .collect::<Vec<_>>();
+        if !personal.is_empty() {
+            obj.insert("personal_fields".into(), json!(personal));
+        }
+        if input.custom.is_some() && after.custom != before.custom {
+            obj.insert("custom".into(), json!("changed"));
+        }
+        if let Some(j) = &job {
+            obj.insert("effective_date".into(), json!(j.effective_date));
+        }
+    }
+    let audit = AuditDraft::by(actor, "hr_employee", Some(id.to_string()), "update", diff);
+    store
+        .update_employee(
+            actor.company_id,
+            &after,
+            &d,
+            job.as_ref(),
+            day,
+            version,
+            audit,
+        )
+        .await?;
+    Ok(UpdateOutcome {
+        view: get_employee(store, actor, id, None).await?,
+        change_request: None,
+    })
+}
+
+async fn self_service<S: ApprovalBackend>(
+    store: &S,
+    actor: &Actor,
+    before: Employee,
+    input: &EmployeeInput,
+    version: i64,
+    defs: &[CustomField],
+) -> Result<UpdateOutcome> {
+    if !actor.can(hr_perm(Action::Update)) {
+        return Err(Error::Forbidden);
+    }
+    let mut v = Validator::new();
+    for f in touched(input) {
+        if f != "custom" && !SELF_DIRECT.contains(&f) && !SELF_APPROVED.contains(&f) {
+            v.push(f, "only HR changes this");
+        }
+    }
+    // Custom fields: sensitive ones through HR; the others are HR's (job data).
+    let mut custom_requested = Map::new();
+    if let Some(c) = &input.custom {
+        for (k, val) in c {
+            match defs.iter().find(|d| d.key == *k) {
+                Some(d) if d.sensitive => {
+                    custom_requested.insert(k.clone(), val.clone());
+                }
+                _ => v.push(&format!("custom.{k}"), "only HR changes this"),
+            }
+        }
+    }
+    v.finish()?;
+    if before.version != version {
+        return Err(Error::conflict(
+            "the record was changed by someone else since you read it; reload and try again",
+        ));
+    }
+    let direct = EmployeeInput {
+        personal_email: input.personal_email.clone(),
+        personal_phone: input.personal_phone.clone(),
+        work_phone: input.work_phone.clone(),
+        emergency_contacts: input.emergency_contacts.clone(),
+        ..Default::default()
+    };
+    let approved = EmployeeInput {
+        legal_name: input.legal_name.clone(),
+        preferred_name: input.preferred_name.clone(),
+        birth_date: input.birth_date.clone(),
+        home_address: input.home_address.clone(),
+        postal_address: input.postal_address.clone(),
+        national_id: input.national_id.clone(),
+        tax_id: input.tax_id.clone(),
+        custom: (!custom_requested.is_empty()).then_some(custom_requested),
+        ..Default::default()
+    };
+    // Validate both now, so the person hears of a bad value at once.
+    let after = apply(&before, &direct, defs, false)?;
+    let requested = apply(&before, &approved, defs, false)?;
+    let id = before.id;
+    let mut changed = false;
+    if after != before {
+        let day = today();
+        let history = store.job_history(actor.company_id, id).await?;
+        let d = derived(&after, history.iter().map(|j| j.effective_date), day);
+        let audit = AuditDraft::by(
+            actor,
+            "hr_employee",
+            Some(id.to_string()),
+            "self_update",
+            json!({"personal_fields": touched(&direct)}),
+        );
+        store
+            .update_employee(actor.company_id, &after, &d, None, day, version, audit)
+            .await?;
+        changed = true;
+    }
+    let mut change_request = None;
+    let changes = requested_changes(&before, &requested, &approved);
+    if !changes.is_empty() {
+        let audit = AuditDraft::by(
+            actor,
+            "hr_change_request",
+            None,
+            "create",
+            json!({"employee_id": id, "fields": changes.keys().collect::<Vec<_>>()}),
+        );
+        let cr = store
+            .insert_change_request(actor.company_id, id, actor.author(), &changes, audit)
+            .await?;
+        let approval = approvals::submit(
+            store,
+            actor,
+            NewApprovalRequest {
+                kind: "hr.change".into(),
+                subject: RecordRef::new("hr.change", cr),
+                title: format!("Change to the record of {}", before.name()),
+                amount: None,
+                department: None,
+            },
+        )
+        .await?;
+        store
+            .set_change_approval(actor.company_id, cr, approval.0)
+            .await?;
+        change_request = Some(cr);
+    }
+    let _ = changed;
+    Ok(UpdateOutcome {
+        view: get_employee(store, actor, id, None).await?,
+        change_request,
+    })
+}
+
+/// The requested fields whose value differs, as field -> new value.
+fn requested_changes(
+    before: &Employee,
+    after: &Employee,
+    input: &EmployeeInput,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    macro_rules! t {
+        ($($f:ident),*) => {$(
+            if input.$f.is_some() && after.$f != before.$f {
+                m.insert(stringify!($f).into(), json!(after.$f));
+            }
+        )*};
+    }
+    t!(
+        legal_name,
+        preferred_name,
+        birth_date,
+        home_address,
+        postal_address,
+        national_id,
+        tax_id
+    );
+    if let Some(c) = &input.custom {
+        for k in c.keys() {
+            if after.custom.get(k) != before.custom.get(k) {
+                m.insert(
+                    format!("custom.{k}"),
+                    after.custom.get(k).cloned().unwrap_or(Value::Null),
+                );
+            }
+        }
+    }
+    m
+}
+
+/// A change request, for its page: the requester, HR staff.
+pub async fn get_change_request(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    id: i64,
+) -> Result<ChangeRequest> {
+    let cr = store
+        .get_change_request(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound {
+            entity: "change request",
+        })?;
+    let (_, vis) = load(store, actor, cr.employee_id).await?;
+    if !vis.personal {
+        return Err(Error::NotFound {
+            entity: "change request",
+        });
+    }
+    Ok(cr)
+}
 
 /// Work's approvals call this when an `hr.change` request (subject `hr.change:<id>`) is
 /// finally approved or rejected: apply the change or drop it.
 pub async fn on_change_decision<S: ApprovalBackend>(
-    _store: &S,
-    _actor: &Actor,
-    _change_id: i64,
-    _approved: bool,
-    _comment: &str,
+    store: &S,
+    actor: &Actor,
+    change_id: i64,
+    approved: bool,
+    comment: &str,
 ) -> Result<()> {
-    Ok(())
+    let Some(cr) = store
+        .get_change_request(actor.company_id, change_id)
+        .await?
+    else {
+        return Ok(());
+    };
+    if cr.status != "pending" {
+        return Ok(());
+    }
+    let status = if approved { "approved" } else { "rejected" };
+    if approved {
+        if let Some(before) = store.get_employee(actor.company_id, cr.employee_id).await? {
+            let mut input = EmployeeInput::default();
+            let mut custom = Map::new();
+            for (k, val) in &cr.changes {
+                let s = || fields::value_text(val);
+                match k.as_str() {
+                    "legal_name" => input.legal_name = Some(s()),
+                    "preferred_name" => input.preferred_name = Some(s()),
+                    "birth_date" => input.birth_date = Some(s()),
+                    "home_address" => input.home_address = Some(s()),
+                    "postal_address" => input.postal_address = Some(s()),
+                    "national_id" => input.national_id = Some(s()),
+                    "tax_id" => input.tax_id = Some(s()),
+                    other => {
+                        if let Some(key) = other.strip_prefix("custom.") {
+                            custom.insert(key.to_string(), val.clone());
+                        }
+                    }
+                }
+            }
+            if !custom.is_empty() {
+                input.custom = Some(custom);
+            }
+            let defs = store.custom_fields(actor.company_id).await?;
+            let after = apply(&before, &input, &defs, false)?;
+            let day = today();
+            let history = store.job_history(actor.company_id, before.id).await?;
+            let d = derived(&after, history.iter().map(|j| j.effective_date), day);
+            let audit = AuditDraft::by(
+                actor,
+                "hr_employee",
+                Some(before.id.to_string()),
+                "change_applied",
+                json!({"change_request": change_id, "fields": cr.changes.keys().collect::<Vec<_>>()}),
+            );
+            store
+                .update_employee(
+                    actor.company_id,
+                    &after,
+                    &d,
+                    None,
+                    day,
+                    before.version,
+                    audit,
+                )
+                .await?;
+        }
+    }
+    let audit = AuditDraft::by(
+        actor,
+        "hr_change_request",
+        Some(change_id.to_string()),
+        status,
+        json!({"comment": comment}),
+    );
+    store
+        .decide_change_request(actor.company_id, change_id, status, comment, audit)
+        .await
+}
+
+/// Adds a contract or a pay change effective on its date. HR staff only.
+pub async fn add_contract(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+    id: EmployeeId,
+    input: &ContractInput,
+) -> Result<EmployeeView> {
+    let (e, vis) = load(store, actor, id).await?;
+    if vis.relation != Relation::Hr || !actor.can(hr_perm(Action::Update)) {
+        return Err(Error::Forbidden);
+    }
+    let c = check_contract(input, actor)?;
+    let history = store.job_history(actor.company_id, id).await?;
+    let nc = next_change(
+        e.start_date,
+        e.end_date,
+        history.iter().map(|j| j.effective_date),
+        today(),
+    );
+    let audit = AuditDraft::by(
+        actor,
+        "hr_contract",
+        None,
+        "create",
+        json!({"employee_id": id, "effective_date": c.effective_date,
+               "contract_type": c.contract_type, "frequency": c.frequency}),
+    );
+    store
+        .insert_contract(actor.company_id, id, &c, nc, audit)
+        .await?;
+    get_employee(store, actor, id, None).await
+}
+
+/// The company's locations (for forms and filters).
+pub async fn locations(
+    store: &impl EmployeeStore,
+    actor: &Actor,
+) -> Result<Vec<(LocationId, String)>> {
+    if !actor.can(hr_perm(Action::Read)) {
+        return Err(Error::Forbidden);
+    }
+    store.hr_locations(actor.company_id).await
+}
+
+// ---------------------------------------------------------------- import
+
+/// The columns an import file may have (`employee_number`, `legal_name` and `start_date`
+/// are required).
+pub const IMPORT_COLUMNS: &[&str] = &[
+    "employee_number",
+    "legal_name",
+    "preferred_name",
+    "work_email",
+    "work_phone",
+    "position",
+    "department",
+    "manager_number",
+    "location",
+    "employment_type",
+    "fte",
+    "start_date",
+    "probation_end",
+    "end_date",
+    "end_reason",
+];
+
+/// One bad cell of an import: line (1 = the header) and column.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportError {
+    pub line: usize,
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: u64,
+    pub dry_run: bool,
+    pub errors: Vec<ImportError>,
+}
+
+/// Imports employees from a table (header row + rows, values by column name): every row is
+/// checked first, and nothing is written unless all are valid. Departments and locations
+/// are matched by name, managers by employee number (in the file or already on record).
+pub async fn import_employees<S: EmployeeStore + crate::departments::DepartmentStore>(
+    store: &S,
+    actor: &Actor,
+    header: &[String],
+    rows: &[(usize, Vec<String>)],
+    dry_run: bool,
+) -> Result<ImportReport> {
+    if !is_hr_staff(actor)
+        || !actor.can(hr_perm(Action::Import)) && !actor.can(hr_perm(Action::Create))
+    {
+        return Err(Error::Forbidden);
+    }
+    let mut errors = Vec::new();
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(name))
+    };
+    for h in header {
+        if !IMPORT_COLUMNS.contains(&h.trim().to_ascii_lowercase().as_str()) {
+            errors.push(ImportError {
+                line: 1,
+                column: h.clone(),
+                message: format!("unknown column (known: {})", IMPORT_COLUMNS.join(", ")),
+            });
+        }
+    }
+    for req in ["employee_number", "legal_name", "start_date"] {
+        if col(req).is_none() {
+            errors.push(ImportError {
+                line: 1,
+                column: req.into(),
+                message: "this column is required".into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Ok(ImportReport {
+            rows: rows.len(),
+            created: 0,
+            dry_run,
+            errors,
+        });
+    }
+    let idx: Vec<(usize, &str)> = IMPORT_COLUMNS
+        .iter()
+        .filter_map(|c| col(c).map(|i| (i, *c)))
+        .collect();
+    let departments = store.departments(actor.company_id).await?;
+    let locations = store.hr_locations(actor.company_id).await?;
+    let defs = store.custom_fields(actor.company_id).await?;
+    let day = today();
+    let mut numbers = std::collections::HashMap::new();
+    let mut parsed = Vec::with_capacity(rows.len());
+    for (line, row) in rows {
+        let line = *line;
+        let get = |name: &str| {
+            idx.iter()
+                .find(|(_, c)| *c == name)
+                .and_then(|(i, _)| row.get(*i))
+                .map(|s| s.trim().to_string())
+                .unwrap_or_default()
+        };
+        let mut bad = |column: &str, message: String| {
+            errors.push(ImportError {
+                line,
+                column: column.to_string(),
+                message,
+            })
+        };
+        let mut input = EmployeeInput {
+            employee_number: Some(get("employee_number")),
+            legal_name: Some(get("legal_name")),
+            preferred_name: Some(get("preferred_name")),
+            work_email: Some(get("work_email")),
+            work_phone: Some(get("work_phone")),
+            position: Some(get("position")),
+            start_date: Some(get("start_date")),
+            probation_end: Some(get("probation_end")),
+            end_date: Some(get("end_date")),
+            end_reason: Some(get("end_reason")),
+            ..Default::default()
+        };
+        let t = get("employment_type");
+        if !t.is_empty() {
+            input.employment_type = Some(t);
+        }
+        let f = get("fte");
+        if !f.is_empty() {
+            match parse_fte(&f) {
+                Some(n) => input.fte_milli = Some(n),
+                None => bad("fte", "a number from 0.001 to 1".into()),
+            }
+        }
+        let dep = get("department");
+        if !dep.is_empty() {
+            match departments.iter().find(|d| {
+                d.name.eq_ignore_ascii_case(&dep)
+                    || d.code
+                        .as_deref()
+                        .is_some_and(|c| c.eq_ignore_ascii_case(&dep))
+            }) {
+                Some(d) => input.department_id = Some(Some(d.id.0)),
+                None => bad("department", format!("no department `{dep}`")),
+            }
+        }
+        let loc = get("location");
+        if !loc.is_empty() {
+            match locations.iter().find(|(_, n)| n.eq_ignore_ascii_case(&loc)) {
+                Some((l, _)) => input.location_id = Some(Some(l.0)),
+                None => bad("location", format!("no location `{loc}`")),
+            }
+        }
+        let base = Employee {
+            company_id: actor.company_id,
+            ..Default::default()
+        };
+        match apply(&base, &input, &defs, true) {
+            Ok(e) => {
+                if numbers.insert(e.employee_number.clone(), line).is_some() {
+                    bad("employee_number", "appears twice in the file".into());
+                }
+                parsed.push((line, e, get("manager_number")));
+            }
+            Err(e) => {
+                for fe in e.field_errors() {
+                    let column = match fe.field.as_str() {
+                        "fte_milli" => "fte".to_string(),
+                        "department_id" => "department".to_string(),
+                        "location_id" => "location".to_string(),
+                        other => other.to_string(),
+                    };
+                    errors.push(ImportError {
+                        line,
+                        column,
+                        message: fe.message,
+                    });
+                }
+            }
+        }
+    }
+    // Numbers already on record, and managers.
+    let existing = store
+        .list_employees(
+            actor.company_id,
+            &EmployeeQuery {
+                paging: Paging {
+                    limit: u32::MAX,
+                    offset: 0,
+                },
+                ..Default::default()
+            },
+        )
+        .await?;
+    let on_record: std::collections::HashMap<&str, EmployeeId> = existing
+        .items
+        .iter()
+        .map(|r| (r.employee_number.as_str(), r.id))
+        .collect();
+    for (line, e, m) in &parsed {
+        if on_record.contains_key(e.employee_number.as_str()) {
+            errors.push(ImportError {
+                line: *line,
+                column: "employee_number".into(),
+                message: "an employee with this number exists".into(),
+            });
+        }
+        if !m.is_empty() && !numbers.contains_key(m) && !on_record.contains_key(m.as_str()) {
+            errors.push(ImportError {
+                line: *line,
+                column: "manager_number".into(),
+                message: format!("no employee `{m}`"),
+            });
+        }
+        if !m.is_empty() && *m == e.employee_number {
+            errors.push(ImportError {
+                line: *line,
+                column: "manager_number".into(),
+                message: "an employee cannot be their own manager".into(),
+            });
+        }
+    }
+    errors.sort_by(|a, b| (a.line, &a.column).cmp(&(b.line, &b.column)));
+    if !errors.is_empty() || dry_run {
+        return Ok(ImportReport {
+            rows: rows.len(),
+            created: 0,
+            dry_run,
+            errors,
+        });
+    }
+    // Managers on record are set now; those of the same file by the store.
+    let mut out = Vec::with_capacity(parsed.len());
+    for (_, mut e, m) in parsed {
+        if let Some(id) = on_record.get(m.as_str()) {
+            e.manager_id = Some(*id);
+        }
+        let manager_number = (!m.is_empty() && !on_record.contains_key(m.as_str())).then_some(m);
+        let job = job_of(&e, e.start_date, "hire", actor.author());
+        let derived = derived(&e, std::iter::empty(), day);
+        out.push(ImportRow {
+            employee: e,
+            derived,
+            job,
+            manager_number,
+        });
+    }
+    let audit = AuditDraft::by(
+        actor,
+        "hr_employee",
+        None,
+        "import",
+        json!({"rows": out.len()}),
+    );
+    let created = store
+        .import_employees(actor.company_id, &out, audit)
+        .await?;
+    Ok(ImportReport {
+        rows: rows.len(),
+        created,
+        dry_run,
+        errors: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("date")
+    }
+
+    #[test]
+    fn next_change_is_the_first_day_the_copy_goes_stale() {
+        let today = d(2026, 6, 1);
+        assert_eq!(next_change(d(2020, 1, 1), None, [], today), None);
+        assert_eq!(
+            next_change(d(2026, 7, 1), None, [d(2026, 7, 1)], today),
+            Some(d(2026, 7, 1))
+        );
+        assert_eq!(
+            next_change(d(2020, 1, 1), Some(d(2026, 6, 30)), [d(2026, 9, 1)], today),
+            Some(d(2026, 7, 1))
+        );
+        assert_eq!(
+            next_change(d(2020, 1, 1), None, [d(2025, 1, 1), d(2026, 6, 1)], today),
+            None
+        );
+    }
+
+    #[test]
+    fn fte_reads_and_writes() {
+        assert_eq!(fte_text(1000), "1.0");
+        assert_eq!(fte_text(800), "0.8");
+        assert_eq!(fte_text(875), "0.875");
+        assert_eq!(parse_fte("0.5"), Some(500));
+        assert_eq!(parse_fte("1"), Some(1000));
+        assert_eq!(parse_fte("1.5"), None);
+        assert_eq!(parse_fte("0"), None);
+    }
+
+    #[test]
+    fn end_before_start_is_refused() {
+        let input = EmployeeInput {
+            employee_number: Some("E1".into()),
+            legal_name: Some("Ada".into()),
+            start_date: Some("2024-05-01".into()),
+            end_date: Some("2024-04-30".into()),
+            ..Default::default()
+        };
+        let e = apply(&Employee::default(), &input, &[], true).expect_err("invalid");
+        assert_eq!(e.field_errors()[0].field, "end_date");
+    }
 }

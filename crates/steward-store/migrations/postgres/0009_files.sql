@@ -51,7 +51,8 @@ CREATE TABLE hr_certifications (
     document_id BIGINT REFERENCES hr_documents(id),
     reminded_at BIGINT,
     created_by BIGINT REFERENCES users(id),
-    created_at BIGINT NOT NULL
+    created_at BIGINT NOT NULL,
+    deleted_at BIGINT
 );
 CREATE INDEX hr_certifications_employee ON hr_certifications(company_id, employee_id, id);
 CREATE INDEX hr_certifications_expires ON hr_certifications(company_id, expires);

@@ -2,7 +2,9 @@
 -- positions and the department tree. Kept in lockstep with migrations/postgres/0008_hr.sql.
 -- Dates are INTEGER yyyymmdd, instants µs since the epoch, FTE in thousandths (1000 = full
 -- time), money in minor units with its currency code.
-ALTER TABLE departments ADD COLUMN parent_id INTEGER REFERENCES departments(id);
+-- Links within a table (a department's parent, an employee's manager) are checked at commit, so
+-- a restore may insert a row before the one it points to.
+ALTER TABLE departments ADD COLUMN parent_id INTEGER REFERENCES departments(id) DEFERRABLE INITIALLY DEFERRED;
 ALTER TABLE departments ADD COLUMN code TEXT;
 CREATE INDEX departments_parent ON departments(company_id, parent_id);
 CREATE TABLE hr_locations (
@@ -19,7 +21,7 @@ CREATE TABLE hr_positions (
     company_id INTEGER NOT NULL REFERENCES companies(id),
     title TEXT NOT NULL,
     department_id INTEGER REFERENCES departments(id),
-    reports_to INTEGER REFERENCES hr_positions(id),
+    reports_to INTEGER REFERENCES hr_positions(id) DEFERRABLE INITIALLY DEFERRED,
     created_at INTEGER NOT NULL,
     UNIQUE (company_id, title, department_id)
 );
@@ -42,7 +44,7 @@ CREATE TABLE hr_employees (
     emergency_contacts TEXT NOT NULL DEFAULT '[]',
     position TEXT NOT NULL DEFAULT '',
     department_id INTEGER REFERENCES departments(id),
-    manager_id INTEGER REFERENCES hr_employees(id),
+    manager_id INTEGER REFERENCES hr_employees(id) DEFERRABLE INITIALLY DEFERRED,
     location_id INTEGER REFERENCES hr_locations(id),
     employment_type TEXT NOT NULL,
     fte_milli INTEGER NOT NULL DEFAULT 1000,
@@ -56,6 +58,8 @@ CREATE TABLE hr_employees (
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     version INTEGER NOT NULL DEFAULT 1,
+    -- The first day the copy of today's job or the status goes stale (see steward_core::hr::employees).
+    next_change INTEGER,
     UNIQUE (company_id, employee_number)
 );
 CREATE UNIQUE INDEX hr_employees_user ON hr_employees(company_id, user_id);
@@ -65,6 +69,9 @@ CREATE INDEX hr_employees_manager ON hr_employees(company_id, manager_id);
 CREATE INDEX hr_employees_status ON hr_employees(company_id, status, legal_name);
 CREATE INDEX hr_employees_start ON hr_employees(company_id, start_date);
 CREATE INDEX hr_employees_work_email ON hr_employees(company_id, work_email);
+CREATE INDEX hr_employees_next_change ON hr_employees(company_id, next_change);
+CREATE INDEX hr_employees_location ON hr_employees(company_id, location_id, legal_name);
+CREATE INDEX hr_employees_position ON hr_employees(company_id, position, id);
 -- The job an employee holds from a date on; the row with the latest effective_date on or
 -- before a day is the job on that day. hr_employees holds a copy of today's for lists.
 CREATE TABLE hr_job_history (
@@ -74,7 +81,7 @@ CREATE TABLE hr_job_history (
     effective_date INTEGER NOT NULL,
     position TEXT NOT NULL DEFAULT '',
     department_id INTEGER REFERENCES departments(id),
-    manager_id INTEGER REFERENCES hr_employees(id),
+    manager_id INTEGER REFERENCES hr_employees(id) DEFERRABLE INITIALLY DEFERRED,
     location_id INTEGER REFERENCES hr_locations(id),
     employment_type TEXT NOT NULL,
     fte_milli INTEGER NOT NULL,

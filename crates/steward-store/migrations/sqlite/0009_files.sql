@@ -51,7 +51,8 @@ CREATE TABLE hr_certifications (
     document_id INTEGER REFERENCES hr_documents(id),
     reminded_at INTEGER,
     created_by INTEGER REFERENCES users(id),
-    created_at INTEGER NOT NULL
+    created_at INTEGER NOT NULL,
+    deleted_at INTEGER
 );
 CREATE INDEX hr_certifications_employee ON hr_certifications(company_id, employee_id, id);
 CREATE INDEX hr_certifications_expires ON hr_certifications(company_id, expires);

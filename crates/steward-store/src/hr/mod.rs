@@ -4,6 +4,7 @@ mod documents;
 mod employees;
 mod fields;
 mod health;
+mod lifecycle;
 mod org;
 mod reports;
 mod timeoff;

@@ -2,6 +2,7 @@
 //! the service with the signed-in `Actor`, render a template or redirect.
 mod audit;
 mod auth;
+pub(crate) mod files;
 mod home;
 pub(crate) mod hr;
 mod ledger;
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(ledger::router())
         .merge(work::router())
         .merge(hr::router())
+        .merge(files::router())
         .with_state(state)
 }
 

@@ -11,9 +11,18 @@ use steward_store::Store;
 use crate::demo_work::DemoUsers;
 
 /// Seeds every part of the company's people.
-pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> {
+pub async fn seed(
+    store: &Store,
+    users: &DemoUsers,
+    files: &std::path::Path,
+) -> steward_core::Result<()> {
     employees::seed(store, users).await?;
-    documents::seed(store, users).await?;
+    documents::seed_into(
+        store,
+        users,
+        &steward_store::files::LocalFiles::new(files.to_path_buf()),
+    )
+    .await?;
     timeoff::seed(store, users).await?;
     health::seed(store, users).await?;
     Ok(())

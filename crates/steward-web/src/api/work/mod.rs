@@ -1,6 +1,7 @@
 //! Work's API under `/api/v1/…`: tasks, approvals, cases, notifications, dashboard. Each
 //! module registers its routes (with their OpenAPI descriptions) in its own `routes`.
 mod approvals;
+mod attachments;
 mod cases;
 mod dashboard;
 mod notify;
@@ -14,6 +15,7 @@ pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     let r = tasks::routes(r);
     let r = approvals::routes(r);
     let r = cases::routes(r);
+    let r = attachments::routes(r);
     let r = notify::routes(r);
     dashboard::routes(r)
 }

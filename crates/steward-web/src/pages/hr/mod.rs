@@ -4,10 +4,10 @@
 //! the fields the actor may not see.
 mod documents;
 mod employees;
-mod health;
+pub(crate) mod health;
 mod lifecycle;
 mod org;
-mod reports;
+pub(crate) mod reports;
 mod timeoff;
 
 use axum::Router;

@@ -1,8 +1,488 @@
-//! Filled by its owner (see pages/hr/mod.rs).
-use axum::Router;
+//! The organisation's pages: the org chart at `/hr/org` (the top, a person with their
+//! reporting line and direct reports, or a department; a level at a time, expanded in place
+//! with htmx and plain links without script; search by name), the department tree at
+//! `/hr/departments` (HR staff move, rename and recode departments and set their heads) and
+//! positions at `/hr/positions`. Everything goes through `steward_core::hr::org` and
+//! `steward_core::departments`.
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use steward_core::departments::{self, DepartmentEdit, Member};
+use steward_core::error::FieldError;
+use steward_core::hr::org::{
+    self, OrgDepartment, OrgLevelPage, OrgNode, OrgPerson, Position, PositionId, PositionInput,
+    TreeDepartment,
+};
+use steward_core::ids::{DepartmentId, EmployeeId, UserId};
 
+use crate::auth::PageActor;
+use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/hr/org", get(chart))
+        .route("/hr/org/reports/{id}", get(reports_partial))
+        .route(
+            "/hr/departments",
+            get(departments_page).post(create_department),
+        )
+        .route(
+            "/hr/departments/{id}",
+            get(department_link).post(edit_department),
+        )
+        .route("/hr/positions", get(positions_page).post(create_position))
+        .route("/hr/positions/{id}", post(edit_position))
+}
+
+fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {
+    Some(field(pairs, key).trim().to_string()).filter(|s| !s.is_empty())
+}
+
+fn opt_id(pairs: &[(String, String)], key: &str) -> Option<i64> {
+    opt(pairs, key).and_then(|v| v.parse().ok())
+}
+
+/// A level of people as the templates show it, with the link to the rest.
+pub struct LevelView {
+    pub people: Vec<OrgPerson>,
+    pub total: i64,
+    /// The htmx partial that appends the next people, if there are more.
+    pub more_href: Option<String>,
+    /// The same without script (a full page).
+    pub more_page: Option<String>,
+}
+
+fn level_view(page: OrgLevelPage, partial: &str, full: &str) -> LevelView {
+    let next = page.next_offset();
+    LevelView {
+        more_href: next.map(|o| format!("{partial}offset={o}")),
+        more_page: next.map(|o| format!("{full}offset={o}")),
+        people: page.people,
+        total: page.total,
+    }
+}
+
+enum ChartView {
+    Top {
+        departments: Vec<TreeDepartment>,
+        people: LevelView,
+    },
+    Person {
+        node: OrgNode,
+        reports: LevelView,
+    },
+    Department {
+        dept: OrgDepartment,
+        people: LevelView,
+    },
+}
+
+#[derive(Template)]
+#[template(path = "hr/org_chart.html")]
+struct ChartPage {
+    chrome: Chrome,
+    q: String,
+    results: Option<Vec<OrgPerson>>,
+    view: ChartView,
+    can_shape: bool,
+}
+
+#[derive(Template)]
+#[template(path = "hr/org_level.html")]
+struct LevelPartial {
+    level: LevelView,
+}
+
+async fn chart(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let offset = opt(&pairs, "offset")
+        .and_then(|o| o.parse::<u64>().ok())
+        .unwrap_or(0);
+    let q = opt(&pairs, "q").unwrap_or_default();
+    let results = if q.is_empty() {
+        None
+    } else {
+        match org::search(&state.store, &pa.actor, &q).await {
+            Ok(r) => Some(r),
+            Err(e) => return fail(&state, &pa, e).await,
+        }
+    };
+    let view = if let Some(id) = opt_id(&pairs, "employee") {
+        match org::node(&state.store, &pa.actor, EmployeeId(id), offset).await {
+            Ok(node) => {
+                let reports = level_view(
+                    node.reports.clone(),
+                    &format!("/hr/org/reports/{id}?"),
+                    &format!("/hr/org?employee={id}&"),
+                );
+                ChartView::Person { node, reports }
+            }
+            Err(e) => return fail(&state, &pa, e).await,
+        }
+    } else if let Some(id) = opt_id(&pairs, "department") {
+        match org::department(&state.store, &pa.actor, DepartmentId(id), offset).await {
+            Ok(dept) => {
+                let people = level_view(
+                    dept.people.clone(),
+                    &format!("/hr/org/reports/0?department={id}&"),
+                    &format!("/hr/org?department={id}&"),
+                );
+                ChartView::Department { dept, people }
+            }
+            Err(e) => return fail(&state, &pa, e).await,
+        }
+    } else {
+        let (tree, top) = tokio::join!(
+            org::department_tree(&state.store, &pa.actor),
+            org::top(&state.store, &pa.actor, offset)
+        );
+        match (tree, top) {
+            (Ok(tree), Ok(top)) => ChartView::Top {
+                departments: tree.into_iter().filter(|d| d.depth == 0).collect(),
+                people: level_view(top, "/hr/org/reports/0?", "/hr/org?"),
+            },
+            (Err(e), _) | (_, Err(e)) => return fail(&state, &pa, e).await,
+        }
+    };
+    render(
+        &ChartPage {
+            chrome: chrome(&state, &pa, "Org chart", "/hr/org").await,
+            q,
+            results,
+            view,
+            can_shape: org::authorize_shape(&pa.actor).is_ok(),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// One level as an htmx partial: `/hr/org/reports/{id}` (a person's reports), with
+/// `?department=` the top of a department, and id 0 alone the top of the chart.
+async fn reports_partial(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let offset = opt(&pairs, "offset")
+        .and_then(|o| o.parse::<u64>().ok())
+        .unwrap_or(0);
+    let result = if let Some(d) = opt_id(&pairs, "department") {
+        org::department(&state.store, &pa.actor, DepartmentId(d), offset)
+            .await
+            .map(|x| {
+                level_view(
+                    x.people,
+                    &format!("/hr/org/reports/0?department={d}&"),
+                    &format!("/hr/org?department={d}&"),
+                )
+            })
+    } else if id == 0 {
+        org::top(&state.store, &pa.actor, offset)
+            .await
+            .map(|p| level_view(p, "/hr/org/reports/0?", "/hr/org?"))
+    } else {
+        org::reports_of(&state.store, &pa.actor, EmployeeId(id), offset)
+            .await
+            .map(|p| {
+                level_view(
+                    p,
+                    &format!("/hr/org/reports/{id}?"),
+                    &format!("/hr/org?employee={id}&"),
+                )
+            })
+    };
+    match result {
+        Ok(level) => render(&LevelPartial { level }, StatusCode::OK),
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+// ---- departments ----
+
+#[derive(Template)]
+#[template(path = "hr/org_departments.html")]
+struct DepartmentsPage {
+    chrome: Chrome,
+    tree: Vec<TreeDepartment>,
+    people: Vec<Member>,
+    can_edit: bool,
+    errors: Vec<FieldError>,
+    /// The department the errors are about (0: the new-department form).
+    error_for: i64,
+}
+
+impl DepartmentsPage {
+    fn error<I: std::borrow::Borrow<i64>>(&self, id: I, f: &str) -> Option<String> {
+        if *id.borrow() == self.error_for {
+            field_error(&self.errors, f)
+        } else {
+            None
+        }
+    }
+    /// Departments a department may be moved under (not itself or below it).
+    fn parent_options(&self, d: &TreeDepartment) -> Vec<(i64, String, bool)> {
+        let mut below = vec![d.id];
+        for x in &self.tree {
+            if x.parent_id.is_some_and(|p| below.contains(&p)) {
+                below.push(x.id);
+            }
+        }
+        self.tree
+            .iter()
+            .filter(|x| !below.contains(&x.id))
+            .map(|x| (x.id.0, self.indented(x), d.parent_id == Some(x.id)))
+            .collect()
+    }
+    fn all_options(&self) -> Vec<(i64, String)> {
+        self.tree
+            .iter()
+            .map(|x| (x.id.0, self.indented(x)))
+            .collect()
+    }
+    fn indented(&self, x: &TreeDepartment) -> String {
+        format!("{}{}", "· ".repeat(x.depth), x.name)
+    }
+    fn head_options(&self, d: &TreeDepartment) -> Vec<(i64, String, bool)> {
+        self.people
+            .iter()
+            .map(|p| {
+                (
+                    p.user_id.0,
+                    p.display_name.clone(),
+                    d.head == Some(p.user_id),
+                )
+            })
+            .collect()
+    }
+    fn indent(&self, d: &TreeDepartment) -> usize {
+        d.depth * 16
+    }
+}
+
+async fn departments_view(
+    state: &AppState,
+    pa: &PageActor,
+    errors: Vec<FieldError>,
+    error_for: i64,
+) -> Response {
+    let tree = match org::department_tree(&state.store, &pa.actor).await {
+        Ok(t) => t,
+        Err(e) => return fail(state, pa, e).await,
+    };
+    let can_edit = org::authorize_shape(&pa.actor).is_ok();
+    let people = if can_edit {
+        steward_core::departments::DepartmentStore::members(&state.store, pa.actor.company_id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        &DepartmentsPage {
+            chrome: chrome(state, pa, "Departments", "/hr/departments").await,
+            tree,
+            people,
+            can_edit,
+            errors,
+            error_for,
+        },
+        status,
+    )
+}
+
+async fn departments_page(State(state): State<AppState>, pa: PageActor) -> Response {
+    departments_view(&state, &pa, Vec::new(), -1).await
+}
+
+/// A department's own address (record-health links): its row on the tree page.
+async fn department_link(Path(id): Path<i64>) -> Redirect {
+    Redirect::to(&format!("/hr/departments#dept-{id}"))
+}
+
+fn edit_of(pairs: &[(String, String)]) -> DepartmentEdit {
+    DepartmentEdit {
+        name: field(pairs, "name"),
+        code: opt(pairs, "code"),
+        parent_id: opt_id(pairs, "parent_id").map(DepartmentId),
+        head: opt_id(pairs, "head_user_id").map(UserId),
+    }
+}
+
+async fn create_department(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if let Err(e) = org::authorize_shape(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let input = edit_of(&pairs);
+    let created = match departments::create(&state.store, &pa.actor, &input.name).await {
+        Ok(d) => d,
+        Err(e) if is_invalid(&e) => {
+            return departments_view(&state, &pa, e.field_errors(), 0).await
+        }
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    if input.code.is_some() || input.parent_id.is_some() || input.head.is_some() {
+        if let Err(e) = departments::edit(&state.store, &pa.actor, created.id, input).await {
+            if is_invalid(&e) {
+                return departments_view(&state, &pa, e.field_errors(), created.id.0).await;
+            }
+            return fail(&state, &pa, e).await;
+        }
+    }
+    redirect_with(
+        &format!("/hr/departments#dept-{}", created.id),
+        &format!("{} was created.", created.name),
+    )
+}
+
+async fn edit_department(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    match departments::edit(&state.store, &pa.actor, DepartmentId(id), edit_of(&pairs)).await {
+        Ok(d) => redirect_with(
+            &format!("/hr/departments#dept-{id}"),
+            &format!("{} was saved.", d.name),
+        ),
+        Err(e) if is_invalid(&e) => departments_view(&state, &pa, e.field_errors(), id).await,
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+// ---- positions ----
+
+#[derive(Template)]
+#[template(path = "hr/org_positions.html")]
+struct PositionsPage {
+    chrome: Chrome,
+    items: Vec<Position>,
+    departments: Vec<TreeDepartment>,
+    can_edit: bool,
+    errors: Vec<FieldError>,
+    error_for: i64,
+}
+
+impl PositionsPage {
+    fn error<I: std::borrow::Borrow<i64>>(&self, id: I, f: &str) -> Option<String> {
+        if *id.borrow() == self.error_for {
+            field_error(&self.errors, f)
+        } else {
+            None
+        }
+    }
+    fn dept_options(&self, p: Option<&Position>) -> Vec<(i64, String, bool)> {
+        self.departments
+            .iter()
+            .map(|d| {
+                (
+                    d.id.0,
+                    format!("{}{}", "· ".repeat(d.depth), d.name),
+                    p.is_some_and(|p| p.department_id == Some(d.id)),
+                )
+            })
+            .collect()
+    }
+    fn superior_options(&self, p: Option<&Position>) -> Vec<(i64, String, bool)> {
+        self.items
+            .iter()
+            .filter(|x| p.is_none_or(|p| p.id != x.id))
+            .map(|x| {
+                (
+                    x.id.0,
+                    match &x.department {
+                        Some(d) => format!("{} ({d})", x.title),
+                        None => x.title.clone(),
+                    },
+                    p.is_some_and(|p| p.reports_to == Some(x.id)),
+                )
+            })
+            .collect()
+    }
+}
+
+async fn positions_view(
+    state: &AppState,
+    pa: &PageActor,
+    errors: Vec<FieldError>,
+    error_for: i64,
+) -> Response {
+    let (items, tree) = tokio::join!(
+        org::positions(&state.store, &pa.actor),
+        org::department_tree(&state.store, &pa.actor)
+    );
+    let (items, departments) = match (items, tree) {
+        (Ok(i), Ok(t)) => (i, t),
+        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        &PositionsPage {
+            chrome: chrome(state, pa, "Positions", "/hr/positions").await,
+            items,
+            departments,
+            can_edit: org::authorize_shape(&pa.actor).is_ok(),
+            errors,
+            error_for,
+        },
+        status,
+    )
+}
+
+async fn positions_page(State(state): State<AppState>, pa: PageActor) -> Response {
+    positions_view(&state, &pa, Vec::new(), -1).await
+}
+
+fn position_of(pairs: &[(String, String)]) -> PositionInput {
+    PositionInput {
+        title: field(pairs, "title"),
+        department_id: opt_id(pairs, "department_id").map(DepartmentId),
+        reports_to: opt_id(pairs, "reports_to").map(PositionId),
+    }
+}
+
+async fn create_position(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    match org::create_position(&state.store, &pa.actor, position_of(&pairs)).await {
+        Ok(p) => redirect_with("/hr/positions", &format!("{} was created.", p.title)),
+        Err(e) if is_invalid(&e) => positions_view(&state, &pa, e.field_errors(), 0).await,
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn edit_position(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    match org::update_position(&state.store, &pa.actor, PositionId(id), position_of(&pairs)).await {
+        Ok(p) => redirect_with("/hr/positions", &format!("{} was saved.", p.title)),
+        Err(e) if is_invalid(&e) => positions_view(&state, &pa, e.field_errors(), id).await,
+        Err(e) => fail(&state, &pa, e).await,
+    }
 }

@@ -347,6 +347,7 @@ struct ShowPage {
     paused: String,
     first_response: String,
     resolution_time: String,
+    attachments: crate::pages::files::Attachments,
 }
 
 impl ShowPage {
@@ -394,7 +395,14 @@ async fn show_page(
     } else {
         Vec::new()
     };
+    let attachments = crate::pages::files::Attachments::load(
+        state,
+        actor,
+        &steward_core::work::RecordRef::new("case", case.id.0),
+    )
+    .await;
     let p = ShowPage {
+        attachments,
         chrome: chrome(state, pa, &format!("Case #{}", case.id), "/cases").await,
         subnav: subnav(actor, ""),
         description_html: markdown(&case.description),

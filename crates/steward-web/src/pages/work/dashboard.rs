@@ -27,6 +27,7 @@ pub(crate) fn sources() -> Vec<&'static dyn TileSource<Store>> {
         &dashboard::MyNotifications,
         &dashboard::RecentAudit,
         &dashboard::DeadJobs,
+        &steward_core::hr::health::HealthTile,
     ]
 }
 

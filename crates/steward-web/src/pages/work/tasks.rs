@@ -480,6 +480,7 @@ struct ShowPage {
     comment: String,
     statuses: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
+    attachments: crate::pages::files::Attachments,
 }
 
 impl ShowPage {
@@ -539,7 +540,10 @@ async fn show_page(
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(state, pa, e).await,
     };
     let today = tasks::today();
+    let attachments =
+        crate::pages::files::Attachments::load(state, actor, &RecordRef::new("task", id.0)).await;
     let page = ShowPage {
+        attachments,
         chrome: chrome(state, pa, &task.title, "/tasks").await,
         subnav: subnav(""),
         description_html: markdown(&task.description),
