@@ -338,8 +338,11 @@ const TABLE: &[Row] = &[
     row("GET",    "/api/v1/attachments/{id}",              Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
     row("DELETE", "/api/v1/attachments/{id}",              Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
     row("GET",    "/api/v1/attachments/{id}/download",     Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
-    row("GET",    "/api/v1/hr/employees/{id}/documents",   Id::FreshEmployee,   Body::None, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "2xx"]),
-    row("POST",   "/api/v1/hr/employees/{id}/documents",   Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
+    // An employee's documents are personal data: HR staff (and the employee) only; a
+    // read-only token does not open them (HR staff means HR update at company scope). An
+    // upload without a file is 422 for HR staff.
+    row("GET",    "/api/v1/hr/employees/{id}/documents",   Id::FreshEmployee,   Body::None, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("POST",   "/api/v1/hr/employees/{id}/documents",   Id::FreshEmployee,   Body::None, ["401", "422", "403", "422", "403", "403", "403", "403", "403", "403"]),
     row("GET",    "/api/v1/hr/documents/{id}",             Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
     row("DELETE", "/api/v1/hr/documents/{id}",             Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),
     row("GET",    "/api/v1/hr/documents/{id}/download",    Id::TargetUser,      Body::None, ["401", "404", "404", "404", "404", "404", "404", "404", "404", "404"]),

@@ -446,33 +446,35 @@ impl EmployeeStore for Store {
         audit: AuditDraft,
     ) -> Result<u64> {
         let now = Timestamp::now().0;
+        let sqlite = self.backend == crate::Backend::Sqlite;
         let mut tx = self.begin().await?;
-        let mut ids = std::collections::HashMap::with_capacity(rows.len());
-        for r in rows {
-            let id = insert_row(&mut tx, company, &r.employee, &r.derived, now).await?;
-            insert_job(&mut tx, company, id, &r.job, now).await?;
-            ids.insert(r.employee.employee_number.as_str(), id);
+        // Multi-row statements, a chunk at a time: one round trip per chunk, not per row.
+        let mut ids: std::collections::HashMap<String, EmployeeId> =
+            std::collections::HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(IMPORT_CHUNK) {
+            for (id, number) in insert_rows(&mut tx, sqlite, company, chunk, now).await? {
+                ids.insert(number, id);
+            }
         }
+        // Managers in the same file are known now: the job rows carry them from the start.
+        let mut jobs: Vec<(EmployeeId, NewJob)> = Vec::with_capacity(rows.len());
+        let mut managers: Vec<(EmployeeId, EmployeeId)> = Vec::new();
         for r in rows {
-            let Some(m) = r.manager_number.as_deref() else {
-                continue;
-            };
-            let (Some(id), Some(mid)) = (ids.get(r.employee.employee_number.as_str()), ids.get(m))
-            else {
-                continue;
-            };
-            sqlx::query("UPDATE hr_employees SET manager_id = $1 WHERE id = $2")
-                .bind(mid.0)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            sqlx::query("UPDATE hr_job_history SET manager_id = $1 WHERE employee_id = $2")
-                .bind(mid.0)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            let id = *ids
+                .get(r.employee.employee_number.as_str())
+                .ok_or_else(|| bad_row("imported employee id"))?;
+            let mut job = r.job.clone();
+            if let Some(mid) = r.manager_number.as_deref().and_then(|m| ids.get(m)) {
+                job.manager_id = Some(*mid);
+                managers.push((id, *mid));
+            }
+            jobs.push((id, job));
+        }
+        for chunk in jobs.chunks(IMPORT_CHUNK) {
+            insert_jobs(&mut tx, sqlite, company, chunk, now).await?;
+        }
+        for chunk in managers.chunks(IMPORT_CHUNK) {
+            set_managers(&mut tx, sqlite, chunk).await?;
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
@@ -837,6 +839,154 @@ impl EmployeeStore for Store {
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
+}
+
+/// Rows per multi-row statement in the import (31 values a row: under every bind limit).
+const IMPORT_CHUNK: usize = 500;
+
+/// The `n`th placeholder: `?` on SQLite (sqlx resolves numbered ones quadratically in big
+/// statements), `$n` on PostgreSQL.
+fn ph(sqlite: bool, n: usize) -> String {
+    if sqlite {
+        "?".into()
+    } else {
+        format!("${n}")
+    }
+}
+
+/// `(…), (…)` for `rows` rows of `cols` placeholders.
+fn value_rows(sqlite: bool, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = (1..=cols).map(|c| ph(sqlite, r * cols + c)).collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Inserts a chunk of imported employees; returns (id, employee number) of each.
+async fn insert_rows(
+    tx: &mut Tx,
+    sqlite: bool,
+    company: CompanyId,
+    rows: &[ImportRow],
+    now: i64,
+) -> Result<Vec<(EmployeeId, String)>> {
+    let sql = format!(
+        "INSERT INTO hr_employees (company_id, user_id, employee_number, legal_name, preferred_name, work_email, \
+         work_phone, birth_date, personal_email, personal_phone, home_address, postal_address, national_id, tax_id, \
+         emergency_contacts, position, department_id, manager_id, location_id, employment_type, fte_milli, \
+         start_date, probation_end, end_date, end_reason, status, custom, search, next_change, created_at, updated_at) \
+         VALUES {} RETURNING id, employee_number",
+        value_rows(sqlite, rows.len(), 31)
+    );
+    let mut q = sqlx::query(&sql);
+    for r in rows {
+        let (e, d) = (&r.employee, &r.derived);
+        q = q
+            .bind(company.0)
+            .bind(e.user_id.map(|u| u.0))
+            .bind(e.employee_number.clone())
+            .bind(e.legal_name.clone())
+            .bind(e.preferred_name.clone())
+            .bind(e.work_email.clone())
+            .bind(e.work_phone.clone())
+            .bind(e.birth_date.map(day_key))
+            .bind(e.personal_email.clone())
+            .bind(e.personal_phone.clone())
+            .bind(e.home_address.clone())
+            .bind(e.postal_address.clone())
+            .bind(e.national_id.clone())
+            .bind(e.tax_id.clone())
+            .bind(contacts_json(e))
+            .bind(e.position.clone())
+            .bind(e.department_id.map(|x| x.0))
+            .bind(e.manager_id.map(|x| x.0))
+            .bind(e.location_id.map(|x| x.0))
+            .bind(e.employment_type.clone())
+            .bind(e.fte_milli)
+            .bind(day_key(e.start_date))
+            .bind(e.probation_end.map(day_key))
+            .bind(e.end_date.map(day_key))
+            .bind(e.end_reason.clone())
+            .bind(d.status.clone())
+            .bind(custom_json(e))
+            .bind(d.search.clone())
+            .bind(d.next_change.map(day_key))
+            .bind(now)
+            .bind(now);
+    }
+    let out = q.fetch_all(&mut **tx).await.map_err(db)?;
+    out.iter()
+        .map(|r| {
+            Ok((
+                EmployeeId(get_i64(r, "id")?),
+                get_str(r, "employee_number")?,
+            ))
+        })
+        .collect()
+}
+
+/// Inserts a chunk of first job-history rows.
+async fn insert_jobs(
+    tx: &mut Tx,
+    sqlite: bool,
+    company: CompanyId,
+    jobs: &[(EmployeeId, NewJob)],
+    now: i64,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO hr_job_history (company_id, employee_id, effective_date, position, department_id, \
+         manager_id, location_id, employment_type, fte_milli, reason, created_by, created_at) VALUES {}",
+        value_rows(sqlite, jobs.len(), 12)
+    );
+    let mut q = sqlx::query(&sql);
+    for (id, j) in jobs {
+        q = q
+            .bind(company.0)
+            .bind(id.0)
+            .bind(day_key(j.effective_date))
+            .bind(j.position.clone())
+            .bind(j.department_id.map(|d| d.0))
+            .bind(j.manager_id.map(|m| m.0))
+            .bind(j.location_id.map(|l| l.0))
+            .bind(j.employment_type.clone())
+            .bind(j.fte_milli)
+            .bind(j.reason.clone())
+            .bind(j.created_by.map(|u| u.0))
+            .bind(now);
+    }
+    q.execute(&mut **tx).await.map_err(db)?;
+    Ok(())
+}
+
+/// Sets the managers of a chunk of imported employees in one statement.
+async fn set_managers(tx: &mut Tx, sqlite: bool, pairs: &[(EmployeeId, EmployeeId)]) -> Result<()> {
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        ph(sqlite, n)
+    };
+    let cases: Vec<String> = pairs
+        .iter()
+        .map(|_| format!("WHEN {} THEN {}", next(), next()))
+        .collect();
+    let list: Vec<String> = pairs.iter().map(|_| next()).collect();
+    let sql = format!(
+        "UPDATE hr_employees SET manager_id = CASE id {} END WHERE id IN ({})",
+        cases.join(" "),
+        list.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (id, m) in pairs {
+        q = q.bind(id.0).bind(m.0);
+    }
+    for (id, _) in pairs {
+        q = q.bind(id.0);
+    }
+    q.execute(&mut **tx).await.map_err(db)?;
+    Ok(())
 }
 
 async fn insert_row(
