@@ -20,15 +20,30 @@ pub struct BenchArgs {
     pub database_url: Option<String>,
 }
 
-struct Wrk {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    requests: u64,
-    errors: String,
+/// What wrk reports for one URL (shared by every `steward bench` that runs wrk).
+pub(crate) struct Wrk {
+    pub(crate) rps: f64,
+    pub(crate) p50_ms: f64,
+    pub(crate) p99_ms: f64,
+    pub(crate) requests: u64,
+    pub(crate) errors: String,
 }
 
-fn to_ms(v: &str) -> Option<f64> {
+/// A small deterministic generator (xorshift), so every run seeds the same data.
+pub(crate) struct Rng(pub(crate) u64);
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+pub(crate) fn to_ms(v: &str) -> Option<f64> {
     let (num, unit) = v
         .find(|c: char| c.is_ascii_alphabetic())
         .map(|i| v.split_at(i))?;
@@ -42,7 +57,7 @@ fn to_ms(v: &str) -> Option<f64> {
     })
 }
 
-fn parse_wrk(out: &str) -> Option<Wrk> {
+pub(crate) fn parse_wrk(out: &str) -> Option<Wrk> {
     let mut w = Wrk {
         rps: 0.0,
         p50_ms: 0.0,
@@ -66,7 +81,13 @@ fn parse_wrk(out: &str) -> Option<Wrk> {
     Some(w)
 }
 
-async fn run_wrk(url: &str, header: &str, connections: u32, seconds: u32) -> anyhow::Result<Wrk> {
+/// Runs wrk (2 threads, `connections`, `seconds`) against `url` with one extra `header`.
+pub(crate) async fn run_wrk(
+    url: &str,
+    header: &str,
+    connections: u32,
+    seconds: u32,
+) -> anyhow::Result<Wrk> {
     let out = tokio::process::Command::new("wrk")
         .args([
             "-t2",

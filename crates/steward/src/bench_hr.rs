@@ -7,6 +7,7 @@
 //! against the filtered, sorted list page (session) and the JSON list (bearer token).
 //! Goals: import ≤ 10 s, list p99 ≤ 30 ms. Uses a temporary SQLite database, or a fresh
 //! schema in the PostgreSQL of --database-url.
+use crate::bench::{run_wrk, Rng};
 use anyhow::{anyhow, Context};
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
@@ -41,82 +42,6 @@ pub struct Args {
     /// Seconds per measured URL
     #[arg(long, default_value_t = 10)]
     pub seconds: u32,
-}
-
-struct Wrk {
-    rps: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    requests: u64,
-    errors: String,
-}
-
-fn to_ms(v: &str) -> Option<f64> {
-    let i = v.find(|c: char| c.is_ascii_alphabetic())?;
-    let (num, unit) = v.split_at(i);
-    let n: f64 = num.parse().ok()?;
-    Some(match unit {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        _ => return None,
-    })
-}
-
-fn parse_wrk(out: &str) -> Option<Wrk> {
-    let mut w = Wrk {
-        rps: 0.0,
-        p50_ms: 0.0,
-        p99_ms: 0.0,
-        requests: 0,
-        errors: String::new(),
-    };
-    for line in out.lines().map(str::trim) {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        match parts.as_slice() {
-            ["Requests/sec:", v] => w.rps = v.parse().ok()?,
-            ["50%", v] => w.p50_ms = to_ms(v)?,
-            ["99%", v] => w.p99_ms = to_ms(v)?,
-            [n, "requests", "in", ..] => w.requests = n.parse().ok()?,
-            _ if line.starts_with("Non-2xx") || line.starts_with("Socket errors") => {
-                w.errors.push_str(line)
-            }
-            _ => {}
-        }
-    }
-    Some(w)
-}
-
-async fn wrk(url: &str, header: &str, connections: u32, seconds: u32) -> anyhow::Result<Wrk> {
-    let out = tokio::process::Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "--latency",
-            "-H",
-            header,
-            url,
-        ])
-        .output()
-        .await
-        .context("cannot run wrk (install Debian's `wrk` package)")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    parse_wrk(&text).ok_or_else(|| anyhow!("cannot read wrk's output:\n{text}"))
-}
-
-/// A small deterministic generator (xorshift), so every run imports the same people.
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
 }
 
 pub async fn run(args: Args, database_url: Option<String>) -> anyhow::Result<()> {
@@ -468,7 +393,7 @@ async fn bench(
     }
     let mut results = Vec::new();
     for (path, header, what) in &targets {
-        let w = wrk(
+        let w = run_wrk(
             &format!("http://{addr}{path}"),
             header,
             args.connections,
@@ -509,6 +434,7 @@ async fn bench(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bench::{parse_wrk, to_ms};
 
     #[test]
     fn reads_wrk_latencies() {
