@@ -7,7 +7,6 @@
 //! the record sees and downloads its attachments; who may change it (or comment on it, for
 //! tasks; the person who opened it, for cases) adds them; the uploader or someone who may
 //! change the record removes one (softly: the row is kept, marked removed, and audited).
-use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -255,6 +254,21 @@ pub async fn store_upload(
     Ok(f)
 }
 
+/// Passes on the result of indexing a stored file; when indexing failed, deletes the bytes
+/// first (a file nobody indexed is never reachable).
+pub async fn forget_on_error<T>(
+    files: &impl FileStore,
+    file: &NewFile,
+    indexed: Result<T>,
+) -> Result<T> {
+    if indexed.is_err() {
+        if let Err(d) = files.delete(&file.storage_key).await {
+            tracing::warn!(error = %d, "could not delete the bytes of a failed upload");
+        }
+    }
+    indexed
+}
+
 /// A file's index row.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileMeta {
@@ -441,18 +455,10 @@ where
         json!({"record": record.to_string(), "name": file.name, "content_type": file.content_type,
                "size": file.size, "sha256": file.sha256}),
     );
-    let id = match store
+    let inserted = store
         .insert_attachment(actor.company_id, record, &file, actor.author(), audit)
-        .await
-    {
-        Ok(id) => id,
-        Err(e) => {
-            if let Err(d) = files.delete(&file.storage_key).await {
-                tracing::warn!(error = %d, "could not delete the bytes of a failed upload");
-            }
-            return Err(e);
-        }
-    };
+        .await;
+    let id = forget_on_error(files, &file, inserted).await?;
     store
         .get_attachment(actor.company_id, id)
         .await?
@@ -524,11 +530,6 @@ pub async fn remove_attachment<S: TaskStore + CaseStore + AttachmentStore>(
     );
     store.remove_attachment(actor.company_id, id, audit).await?;
     Ok(a)
-}
-
-/// A date shown on pages ("2026-03-01"), or empty.
-pub fn day_label(d: Option<NaiveDate>) -> String {
-    d.map(|d| d.to_string()).unwrap_or_default()
 }
 
 #[cfg(test)]

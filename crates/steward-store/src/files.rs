@@ -130,6 +130,45 @@ pub(crate) async fn insert_file(
     Ok(FileId(get_i64(&row, "id")?))
 }
 
+/// Fills in the audit event's entity id with the new row's `id` (when the caller left it
+/// empty), appends it and commits: the end of every insert here and in `hr::documents`.
+pub(crate) async fn commit_created(
+    mut tx: Transaction<'static, Any>,
+    mut audit: AuditDraft,
+    id: i64,
+) -> Result<()> {
+    if audit.entity_id.is_none() {
+        audit.entity_id = Some(id.to_string());
+    }
+    append_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(db)
+}
+
+/// Marks row `id` of `table` (a table with `company_id` and `deleted_at`) removed; not
+/// found (as `entity`) when it is not there or removed already. `table` is one of ours,
+/// never client text.
+pub(crate) async fn soft_delete(
+    tx: &mut Transaction<'static, Any>,
+    table: &'static str,
+    company: CompanyId,
+    id: i64,
+    entity: &'static str,
+) -> Result<()> {
+    let done = sqlx::query(&format!(
+        "UPDATE {table} SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
+    ))
+    .bind(company.0)
+    .bind(id)
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    if done.rows_affected() == 0 {
+        return Err(Error::NotFound { entity });
+    }
+    Ok(())
+}
+
 /// The columns [`file_of`] reads, from `files f`.
 pub(crate) const FILE_COLUMNS: &str = "f.id AS f_id, f.company_id AS f_company_id, \
     f.storage_key AS f_storage_key, f.name AS f_name, f.content_type AS f_content_type, \
@@ -175,7 +214,7 @@ impl AttachmentStore for Store {
         record: &RecordRef,
         file: &NewFile,
         by: Option<UserId>,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<AttachmentId> {
         let mut tx = self.begin().await?;
         let file_id = insert_file(&mut tx, company, file, by).await?;
@@ -193,11 +232,7 @@ impl AttachmentStore for Store {
         .await
         .map_err(db)?;
         let id = get_i64(&row, "id")?;
-        if audit.entity_id.is_none() {
-            audit.entity_id = Some(id.to_string());
-        }
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
+        commit_created(tx, audit, id).await?;
         Ok(AttachmentId(id))
     }
 
@@ -250,20 +285,7 @@ impl AttachmentStore for Store {
         audit: AuditDraft,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE attachments SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL",
-        )
-        .bind(company.0)
-        .bind(id.0)
-        .bind(Timestamp::now().0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound {
-                entity: "attachment",
-            });
-        }
+        soft_delete(&mut tx, "attachments", company, id.0, "attachment").await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }

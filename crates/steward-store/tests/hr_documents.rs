@@ -290,6 +290,27 @@ store_test!(documents_and_certifications, |db| async move {
     .await
     .expect("search by employee");
     assert_eq!(found.total, 2);
+    // Every sort key, both ways, runs on this backend and keeps the rows.
+    for (_, sort) in <documents::CertSort as steward_core::list::SortKey>::ALL {
+        for dir in [
+            steward_core::list::SortDir::Asc,
+            steward_core::list::SortDir::Desc,
+        ] {
+            let sorted = documents::list_certifications(
+                s,
+                hr,
+                &CertQuery {
+                    window: CertWindow::All,
+                    sort: *sort,
+                    dir,
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("sorted");
+            assert_eq!(sorted.items.len(), 2, "{sort:?} {dir:?}");
+        }
+    }
     assert!(matches!(
         documents::list_certifications(s, &tom_a, &soonq).await,
         Err(Error::Forbidden)

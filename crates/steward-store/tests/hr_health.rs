@@ -307,6 +307,83 @@ store_test!(each_rule_finds_its_case_and_nothing_else, |db| async move {
         .await
         .iter()
         .any(|(k, _)| k == "duplicate_work_email"));
+    // ... a new duplicate is raised on the other side too.
+    db.exec(&format!(
+        "UPDATE hr_employees SET work_email = ' P13-{}@example.COM' WHERE id = {}",
+        w.a.0,
+        e(15)
+    ))
+    .await;
+    health::check_employee(s, w.a, ids[15])
+        .await
+        .expect("check");
+    let dups: Vec<Option<i64>> = found(s, w.a)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k == "duplicate_work_email")
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(dups, vec![Some(e(13)), Some(e(15))]);
+    // A circle broken by one of its members clears it for all of them; one closed by a
+    // change raises it for everyone on it.
+    db.exec(&format!(
+        "UPDATE hr_employees SET manager_id = {} WHERE id = {}",
+        boss.0,
+        e(11)
+    ))
+    .await;
+    health::check_employee(s, w.a, ids[11])
+        .await
+        .expect("check");
+    assert!(!found(s, w.a)
+        .await
+        .iter()
+        .any(|(k, _)| k == "reporting_cycle"));
+    db.exec(&format!(
+        "UPDATE hr_employees SET manager_id = {} WHERE id = {}",
+        e(12),
+        boss.0
+    ))
+    .await;
+    health::check_employee(s, w.a, boss).await.expect("check");
+    let mut circle: Vec<Option<i64>> = found(s, w.a)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k == "reporting_cycle")
+        .map(|(_, e)| e)
+        .collect();
+    circle.sort();
+    assert_eq!(circle, vec![Some(e(0)), Some(e(11)), Some(e(12))]);
+    db.exec(&format!(
+        "UPDATE hr_employees SET manager_id = NULL WHERE id = {}",
+        boss.0
+    ))
+    .await;
+    health::check_employee(s, w.a, boss).await.expect("check");
+    // A manager who leaves raises the problem for their reports.
+    db.exec(&format!(
+        "UPDATE hr_employees SET status = 'leaver', end_date = {past} WHERE id = {}",
+        e(11)
+    ))
+    .await;
+    health::check_employee(s, w.a, ids[11])
+        .await
+        .expect("check");
+    let left: Vec<Option<i64>> = found(s, w.a)
+        .await
+        .into_iter()
+        .filter(|(k, _)| k == "manager_left")
+        .map(|(_, e)| e)
+        .collect();
+    assert_eq!(left, vec![Some(e(10)), Some(e(12))]);
+    db.exec(&format!(
+        "UPDATE hr_employees SET status = 'active', end_date = NULL WHERE id = {}",
+        e(11)
+    ))
+    .await;
+    health::check_employee(s, w.a, ids[11])
+        .await
+        .expect("check");
 
     // Runs leave a trend; the scores count employees with problems per department.
     assert_eq!(s.health_runs(w.a, 10).await.expect("runs").len(), 2);

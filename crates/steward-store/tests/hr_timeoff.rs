@@ -221,6 +221,37 @@ store_test!(accrue_request_approve_cancel, |db| async move {
         .expect("ics")
         .is_none());
 
+    // A feed stops when its owner's access to the company ends, and speaks again if it is
+    // given back.
+    let (_, token) = timeoff::create_feed(s, &emma_a, "person", None)
+        .await
+        .expect("feed");
+    let audit = || {
+        steward_core::audit::AuditDraft::system(
+            "test",
+            None,
+            "membership",
+            None,
+            "update",
+            serde_json::json!({}),
+        )
+        .in_company(w.a)
+    };
+    s.set_membership_until(emma_u, w.a, Some(Timestamp::from_secs(1)), audit())
+        .await
+        .expect("end access");
+    assert!(timeoff::feed_ics(s, &token, Timestamp::now())
+        .await
+        .expect("ics")
+        .is_none());
+    s.set_membership_until(emma_u, w.a, None, audit())
+        .await
+        .expect("give access back");
+    assert!(timeoff::feed_ics(s, &token, Timestamp::now())
+        .await
+        .expect("ics")
+        .is_some());
+
     // Cancelling the future approved request reverses the ledger.
     let c = timeoff::cancel(s, &emma_a, req.id).await.expect("cancel");
     assert_eq!(c.status, "cancelled");

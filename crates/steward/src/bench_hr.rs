@@ -11,7 +11,6 @@ use crate::bench::{run_wrk, Rng};
 use anyhow::{anyhow, Context};
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
-use sqlx::Connection;
 use std::fmt::Write as _;
 use std::time::Instant;
 use steward_core::audit::AuditDraft;
@@ -20,8 +19,7 @@ use steward_core::auth::{hash_password, Password};
 use steward_core::company::create_company;
 use steward_core::departments;
 use steward_core::hr::employees;
-use steward_core::ids::{CompanyId, DepartmentId};
-use steward_core::time::Timestamp;
+use steward_core::ids::DepartmentId;
 use steward_core::users::{NewUserRecord, UserStore};
 use steward_store::{ConnectOptions, Store};
 
@@ -61,50 +59,13 @@ pub async fn run(args: Args, database_url: Option<String>) -> anyhow::Result<()>
     )
     .await
     .map_err(|e| anyhow!("{e}"))?;
-    let result = bench(&store, &args, &url, pg_schema.as_deref()).await;
+    let result = bench(&store, &args).await;
     if pg_schema.is_some() && std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
         let _ = store.drop_schema(&schema).await;
     }
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     result
-}
-
-/// The one location: the store has no write path for locations yet, so a plain insert.
-async fn add_location(
-    url: &str,
-    pg_schema: Option<&str>,
-    company: CompanyId,
-) -> anyhow::Result<()> {
-    const SQL: &str =
-        "INSERT INTO hr_locations (company_id, name, address, created_at) VALUES ($1, $2, '', $3)";
-    let now = Timestamp::now().0;
-    match pg_schema {
-        Some(schema) => {
-            let mut c = sqlx::PgConnection::connect(url).await?;
-            sqlx::query(&format!("SET search_path TO {schema}"))
-                .execute(&mut c)
-                .await?;
-            sqlx::query(SQL)
-                .bind(company.0)
-                .bind(LOCATION)
-                .bind(now)
-                .execute(&mut c)
-                .await?;
-            c.close().await?;
-        }
-        None => {
-            let mut c = sqlx::SqliteConnection::connect(url).await?;
-            sqlx::query(SQL)
-                .bind(company.0)
-                .bind(LOCATION)
-                .bind(now)
-                .execute(&mut c)
-                .await?;
-            c.close().await?;
-        }
-    }
-    Ok(())
 }
 
 const FIRST: &[&str] = &[
@@ -233,12 +194,7 @@ fn generate_csv(n: usize) -> String {
     out
 }
 
-async fn bench(
-    store: &Store,
-    args: &Args,
-    url: &str,
-    pg_schema: Option<&str>,
-) -> anyhow::Result<()> {
+async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     let e = |e: steward_core::Error| anyhow!("{e}");
     store.migrate().await.map_err(e)?;
     let company = create_company(store, "bench", "Bench Ltd", "EUR")
@@ -280,7 +236,7 @@ async fn bench(
         big.get_or_insert(d.id);
     }
     let big = big.ok_or_else(|| anyhow!("no department"))?;
-    add_location(url, pg_schema, company).await?;
+    store.seed_location(company, LOCATION).await.map_err(e)?;
 
     let t = Instant::now();
     let csv = generate_csv(args.employees);

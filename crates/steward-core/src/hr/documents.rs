@@ -20,11 +20,11 @@ use super::{is_hr_staff, visibility, EmployeeRef, HrBaseStore};
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::error::Validator;
-use crate::files::{store_upload, Download, FileMeta, FileStore, NewFile};
+use crate::files::{check_upload, forget_on_error, Download, FileMeta, FileStore, NewFile};
 use crate::ids::{CompanyId, DocumentId, EmployeeId, UserId};
 use crate::jobs::{Job, JobKind, JobStore, NewJob, Registry};
 use crate::list::{Page, Paging, SortDir, SortKey};
-use crate::time::Timestamp;
+use crate::time::{parse_optional_date, Timestamp};
 use crate::work::notify::{notify, NewNotification, NotifyStore};
 use crate::{Error, Result};
 
@@ -420,19 +420,8 @@ fn text(v: &mut Validator, field: &str, s: &str, required: bool, max: usize) -> 
 }
 
 fn date(v: &mut Validator, field: &str, s: &str) -> Option<NaiveDate> {
-    let s = s.trim();
-    if s.is_empty() {
-        return None;
-    }
-    match crate::time::parse_date(field, s) {
-        Ok(d) => Some(d),
-        Err(e) => {
-            for fe in e.field_errors() {
-                v.push(&fe.field, fe.message);
-            }
-            None
-        }
-    }
+    v.check(field, parse_optional_date(field, Some(s)))
+        .flatten()
 }
 
 /// Validates a new document's fields (all errors at once).
@@ -490,11 +479,11 @@ where
     if !access.edit {
         return Err(Error::Forbidden);
     }
-    // Field errors and the file's error together.
+    // Field errors and the file's error together; the file is checked (sniffed, hashed) once.
     let fields = validate_document(emp.id, input);
-    let checked = crate::files::check_upload("file", file_name, bytes);
-    let doc = match (fields, checked) {
-        (Ok(d), Ok(_)) => d,
+    let checked = check_upload("file", file_name, bytes);
+    let (doc, mut file) = match (fields, checked) {
+        (Ok(d), Ok(f)) => (d, f),
         (a, b) => {
             let mut errors = Vec::new();
             if let Err(e) = a {
@@ -506,7 +495,7 @@ where
             return Err(Error::InvalidMany(errors));
         }
     };
-    let file = store_upload(files, "file", file_name, bytes).await?;
+    file.storage_key = files.put(bytes).await?;
     let audit = AuditDraft::by(
         actor,
         "hr_document",
@@ -516,18 +505,10 @@ where
                "expires": doc.expires.map(|d| d.to_string()), "name": file.name,
                "content_type": file.content_type, "size": file.size, "sha256": file.sha256}),
     );
-    let id = match store
+    let inserted = store
         .insert_document(actor.company_id, &doc, &file, actor.author(), audit)
-        .await
-    {
-        Ok(id) => id,
-        Err(e) => {
-            if let Err(d) = files.delete(&file.storage_key).await {
-                tracing::warn!(error = %d, "could not delete the bytes of a failed upload");
-            }
-            return Err(e);
-        }
-    };
+        .await;
+    let id = forget_on_error(files, &file, inserted).await?;
     store
         .get_document(actor.company_id, id)
         .await?

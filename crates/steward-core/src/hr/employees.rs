@@ -173,6 +173,16 @@ pub struct Contract {
     pub created_at: Timestamp,
 }
 
+impl Contract {
+    /// The pay as a decimal in the currency's places (`3500.00`).
+    pub fn pay_text(&self) -> String {
+        let precision = crate::money::Currency::parse(&self.currency)
+            .map(|c| c.precision())
+            .unwrap_or(2);
+        crate::money::format_minor(self.pay_minor, precision)
+    }
+}
+
 /// A row of the employee list (directory columns and job columns).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmployeeRow {

@@ -267,8 +267,9 @@ pub struct IssueQuery {
 
 /// What the engine needs from the store.
 pub trait HealthStore: Send + Sync {
-    /// Runs every rule for the company (or only for `only`'s problems: their employee rules
-    /// and the company-wide ones that may involve them), replacing the problems they own,
+    /// Runs every rule for the company (or only for `only`'s problems: the employee rules for
+    /// them and for those whose problems a change to them can raise or clear), replacing the
+    /// problems they own,
     /// in one transaction. A full run (`only` = None) records a run row.
     fn run_health(
         &self,
@@ -317,7 +318,9 @@ pub fn today() -> NaiveDate {
 }
 
 /// Re-evaluates one employee's record (the employee service calls it after each change).
-/// Cheap: each rule runs for that employee only, plus the duplicate and cycle rules.
+/// Cheap: each employee rule runs for that employee and the few others the change can
+/// affect (same e-mail or national id, reports, those above, current holders of such
+/// problems); departments without a head are left to full runs.
 pub async fn check_employee(
     store: &impl HealthStore,
     company: CompanyId,

@@ -120,13 +120,13 @@ pub struct NewLifecycle {
 pub trait LifecycleStore: Send + Sync {
     /// Records a started on- or offboarding, its return items, and for an offboarding the
     /// leaving date and reason on the employee and the end of their user's membership,
-    /// with the audit event, in one transaction.
+    /// with the audit event, in one transaction. Returns the record as stored.
     fn insert_lifecycle(
         &self,
         company: CompanyId,
         new: &NewLifecycle,
         audit: AuditDraft,
-    ) -> impl Future<Output = Result<i64>> + Send;
+    ) -> impl Future<Output = Result<Lifecycle>> + Send;
     fn lifecycles(
         &self,
         company: CompanyId,
@@ -270,26 +270,7 @@ pub async fn start_onboarding(
         "start_onboarding",
         json!({"start_date": start.to_string(), "tasks": new.tasks}),
     );
-    let lid = store
-        .insert_lifecycle(actor.company_id, &new, audit)
-        .await?;
-    one(store, actor.company_id, id, lid).await
-}
-
-async fn one(
-    store: &impl LifecycleStore,
-    company: CompanyId,
-    employee: EmployeeId,
-    id: i64,
-) -> Result<Lifecycle> {
-    store
-        .lifecycles(company, employee)
-        .await?
-        .into_iter()
-        .find(|l| l.id == id)
-        .ok_or(Error::NotFound {
-            entity: "lifecycle",
-        })
+    store.insert_lifecycle(actor.company_id, &new, audit).await
 }
 
 /// What HR gives to start an offboarding.
@@ -441,10 +422,7 @@ pub async fn start_offboarding(
             "had_user": employee.user_id.is_some(),
         }),
     );
-    let lid = store
-        .insert_lifecycle(actor.company_id, &new, audit)
-        .await?;
-    one(store, actor.company_id, id, lid).await
+    store.insert_lifecycle(actor.company_id, &new, audit).await
 }
 
 /// Access ends when the leaving date is over: the next day's midnight, UTC.

@@ -273,45 +273,48 @@ pub async fn search(store: &impl OrgStore, actor: &Actor, q: &str) -> Result<Vec
 /// The department tree in display order (each department after its parent, siblings by
 /// name), with depths and headcounts. A cycle in the data is cut where it closes.
 pub fn tree_order(all: &[Department], counts: &[(DepartmentId, i64)]) -> Vec<TreeDepartment> {
-    fn walk(
-        all: &[Department],
-        counts: &[(DepartmentId, i64)],
-        parent: Option<DepartmentId>,
-        depth: usize,
-        seen: &mut Vec<DepartmentId>,
-        out: &mut Vec<TreeDepartment>,
-    ) {
-        let mut kids: Vec<&Department> = all
-            .iter()
-            .filter(|d| {
-                let p = d.parent_id.filter(|p| all.iter().any(|x| x.id == *p));
-                p == parent
-            })
-            .collect();
-        kids.sort_by_key(|d| d.name.to_lowercase());
-        for d in kids {
-            if seen.contains(&d.id) {
-                continue;
-            }
-            seen.push(d.id);
-            out.push(tree_department(d, depth, counts));
-            walk(all, counts, Some(d.id), depth + 1, seen, out);
-        }
+    use std::collections::{HashMap, HashSet};
+    let known: HashSet<DepartmentId> = all.iter().map(|d| d.id).collect();
+    let counts: HashMap<DepartmentId, i64> = counts.iter().copied().collect();
+    // Children by parent (a parent not in the list counts as the top), siblings by name.
+    let mut kids: HashMap<Option<DepartmentId>, Vec<&Department>> = HashMap::new();
+    for d in all {
+        let parent = d.parent_id.filter(|p| known.contains(p));
+        kids.entry(parent).or_default().push(d);
+    }
+    for v in kids.values_mut() {
+        v.sort_by_key(|d| d.name.to_lowercase());
     }
     let mut out = Vec::with_capacity(all.len());
-    let mut seen = Vec::with_capacity(all.len());
-    walk(all, counts, None, 0, &mut seen, &mut out);
+    let mut seen = HashSet::with_capacity(all.len());
+    // Depth first, with an explicit stack (children pushed in reverse to pop by name).
+    let level = |parent: Option<DepartmentId>, depth: usize| {
+        kids.get(&parent)
+            .into_iter()
+            .flat_map(move |v| v.iter().rev().map(move |d| (*d, depth)))
+    };
+    let mut stack: Vec<(&Department, usize)> = level(None, 0).collect();
+    while let Some((d, depth)) = stack.pop() {
+        if !seen.insert(d.id) {
+            continue;
+        }
+        out.push(tree_department(d, depth, &counts));
+        stack.extend(level(Some(d.id), depth + 1));
+    }
     // Departments caught in a cycle have no way down from the top: list them at the end.
     for d in all {
-        if !seen.contains(&d.id) {
-            seen.push(d.id);
-            out.push(tree_department(d, 0, counts));
+        if seen.insert(d.id) {
+            out.push(tree_department(d, 0, &counts));
         }
     }
     out
 }
 
-fn tree_department(d: &Department, depth: usize, counts: &[(DepartmentId, i64)]) -> TreeDepartment {
+fn tree_department(
+    d: &Department,
+    depth: usize,
+    counts: &std::collections::HashMap<DepartmentId, i64>,
+) -> TreeDepartment {
     TreeDepartment {
         id: d.id,
         name: d.name.clone(),
@@ -320,11 +323,7 @@ fn tree_department(d: &Department, depth: usize, counts: &[(DepartmentId, i64)])
         head_name: d.head_name.clone(),
         head: d.head,
         depth,
-        employees: counts
-            .iter()
-            .find(|(id, _)| *id == d.id)
-            .map(|(_, n)| *n)
-            .unwrap_or(0),
+        employees: counts.get(&d.id).copied().unwrap_or(0),
     }
 }
 

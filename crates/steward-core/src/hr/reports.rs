@@ -18,13 +18,14 @@ use crate::{Error, Result};
 pub const MAX_MONTHS: u32 = 36;
 
 pub trait ReportStore: Send + Sync {
-    /// Employed on `day` (started on or before, not ended before), by their department on
-    /// that day (from the job history).
-    fn headcount_on(
+    /// Employed on each of `days` (started on or before, not ended before), by their
+    /// department on that day (from the job history): `(day, department, count)`, in one
+    /// statement for all the days.
+    fn headcounts(
         &self,
         company: CompanyId,
-        day: NaiveDate,
-    ) -> impl Future<Output = Result<Vec<(Option<DepartmentId>, i64)>>> + Send;
+        days: &[NaiveDate],
+    ) -> impl Future<Output = Result<Vec<(NaiveDate, Option<DepartmentId>, i64)>>> + Send;
     /// Joiners (start date) and leavers (end date) per month `yyyymm` between two days.
     fn movements(
         &self,
@@ -169,27 +170,29 @@ pub async fn headcount<S: ReportStore + DepartmentStore>(
     let depts = store.departments(actor.company_id).await?;
     let mut rows: Vec<HeadcountRow> = Vec::new();
     let mut totals = vec![0; months.len()];
-    for (i, m) in months.iter().enumerate() {
-        for (d, n) in store.headcount_on(actor.company_id, m.last_day()).await? {
-            let row = match rows.iter_mut().position(|r| r.department_id == d) {
-                Some(p) => &mut rows[p],
-                None => {
-                    let name = d
-                        .and_then(|d| depts.iter().find(|x| x.id == d))
-                        .map(|x| x.name.clone())
-                        .unwrap_or_else(|| "No department".to_string());
-                    rows.push(HeadcountRow {
-                        department_id: d,
-                        department: name,
-                        counts: vec![0; months.len()],
-                    });
-                    let last = rows.len() - 1;
-                    &mut rows[last]
-                }
-            };
-            row.counts[i] += n;
-            totals[i] += n;
-        }
+    let days: Vec<NaiveDate> = months.iter().map(|m| m.last_day()).collect();
+    for (day, d, n) in store.headcounts(actor.company_id, &days).await? {
+        let Some(i) = days.iter().position(|x| *x == day) else {
+            continue;
+        };
+        let row = match rows.iter_mut().position(|r| r.department_id == d) {
+            Some(p) => &mut rows[p],
+            None => {
+                let name = d
+                    .and_then(|d| depts.iter().find(|x| x.id == d))
+                    .map(|x| x.name.clone())
+                    .unwrap_or_else(|| "No department".to_string());
+                rows.push(HeadcountRow {
+                    department_id: d,
+                    department: name,
+                    counts: vec![0; months.len()],
+                });
+                let last = rows.len() - 1;
+                &mut rows[last]
+            }
+        };
+        row.counts[i] += n;
+        totals[i] += n;
     }
     rows.sort_by(|a, b| {
         (a.department_id.is_none(), a.department.to_lowercase())
@@ -213,17 +216,24 @@ pub async fn movements<S: ReportStore>(
     let moves = store
         .movements(actor.company_id, first.0, range.to.last_day())
         .await?;
-    let total_on =
-        |rows: Vec<(Option<DepartmentId>, i64)>| rows.iter().map(|(_, n)| n).sum::<i64>();
-    let mut start = total_on(
-        store
-            .headcount_on(actor.company_id, first.0.pred_opt().unwrap_or(first.0))
-            .await?,
-    );
+    // The day before the first month, then each month's end: one statement.
+    let before = first.0.pred_opt().unwrap_or(first.0);
+    let days: Vec<NaiveDate> = std::iter::once(before)
+        .chain(months.iter().map(|m| m.last_day()))
+        .collect();
+    let counts = store.headcounts(actor.company_id, &days).await?;
+    let total_on = |day: NaiveDate| {
+        counts
+            .iter()
+            .filter(|(d, _, _)| *d == day)
+            .map(|(_, _, n)| n)
+            .sum::<i64>()
+    };
+    let mut start = total_on(before);
     let mut rows = Vec::new();
     let mut ends = 0;
     for m in &months {
-        let end = total_on(store.headcount_on(actor.company_id, m.last_day()).await?);
+        let end = total_on(m.last_day());
         let (joiners, leavers) = moves
             .iter()
             .find(|(k, _, _)| *k == m.key())

@@ -1,7 +1,11 @@
 //! Employee documents and certifications (see `steward_core::hr::documents`). A document's
 //! file is indexed in `files` in the same transaction as the document row.
 use chrono::NaiveDate;
+use sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, Order, Query, SelectStatement,
+};
 use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
 use steward_core::audit::AuditDraft;
 use steward_core::files::NewFile;
 use steward_core::hr::day_key;
@@ -15,7 +19,8 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::opt_day;
-use crate::files::{file_of, insert_file, FILE_COLUMNS};
+use crate::files::{commit_created, file_of, insert_file, soft_delete, FILE_COLUMNS};
+use crate::sql::like_pattern;
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 const EMPLOYEE_NAME: &str = "COALESCE(NULLIF(TRIM(e.preferred_name), ''), e.legal_name)";
@@ -56,6 +61,58 @@ fn cert_select() -> String {
     )
 }
 
+fn a(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+fn col(t: &str, c: &str) -> Expr {
+    Expr::col((a(t), a(c)))
+}
+
+/// The `hr_certifications c` columns [`cert_of`] reads (besides `employee_name`).
+const CERT_COLUMNS: [&str; 9] = [
+    "id",
+    "company_id",
+    "employee_id",
+    "name",
+    "issuer",
+    "issued",
+    "expires",
+    "document_id",
+    "created_at",
+];
+
+/// The company list's rows: certifications with an expiry date, not removed, within the
+/// window, matching the search (name, issuer or the employee).
+fn cert_filtered(company: CompanyId, q: &CertQuery, s: &mut SelectStatement) {
+    let today = q.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    s.from_as(a("hr_certifications"), a("c"))
+        .join_as(
+            JoinType::InnerJoin,
+            a("hr_employees"),
+            a("e"),
+            Cond::all()
+                .add(col("e", "id").equals((a("c"), a("employee_id"))))
+                .add(col("e", "company_id").equals((a("c"), a("company_id")))),
+        )
+        .and_where(col("c", "company_id").eq(company.0))
+        .and_where(col("c", "deleted_at").is_null())
+        .and_where(col("c", "expires").is_not_null());
+    if let (_, Some(until)) = q.window.bounds(today) {
+        s.and_where(col("c", "expires").lte(day_key(until)));
+    }
+    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = like_pattern(t);
+        let like = |e: Expr| e.like(LikeExpr::new(p.clone()).escape('\\'));
+        s.cond_where(
+            Cond::any()
+                .add(like(Func::lower(col("c", "name")).into()))
+                .add(like(Func::lower(col("c", "issuer")).into()))
+                .add(like(col("e", "search"))),
+        );
+    }
+}
+
 fn cert_of(r: &AnyRow) -> Result<Certification> {
     Ok(Certification {
         id: CertificationId(get_i64(r, "id")?),
@@ -71,6 +128,23 @@ fn cert_of(r: &AnyRow) -> Result<Certification> {
     })
 }
 
+/// Not found unless the employee is the company's (the service checked already; this keeps
+/// a document from hanging on another company's employee whatever the caller).
+async fn company_employee(
+    tx: &mut Transaction<'static, Any>,
+    company: CompanyId,
+    employee: EmployeeId,
+) -> Result<()> {
+    sqlx::query("SELECT id FROM hr_employees WHERE company_id = $1 AND id = $2")
+        .bind(company.0)
+        .bind(employee.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?
+        .map(|_| ())
+        .ok_or(Error::NotFound { entity: "employee" })
+}
+
 impl DocumentStore for Store {
     async fn insert_document(
         &self,
@@ -78,19 +152,10 @@ impl DocumentStore for Store {
         doc: &NewDocument,
         file: &NewFile,
         by: Option<UserId>,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<DocumentId> {
         let mut tx = self.begin().await?;
-        // The employee must be the company's (the service checked; the row lock keeps it so).
-        let found = sqlx::query("SELECT id FROM hr_employees WHERE company_id = $1 AND id = $2")
-            .bind(company.0)
-            .bind(doc.employee_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if found.is_none() {
-            return Err(Error::NotFound { entity: "employee" });
-        }
+        company_employee(&mut tx, company, doc.employee_id).await?;
         let file_id = insert_file(&mut tx, company, file, by).await?;
         let row = sqlx::query(
             "INSERT INTO hr_documents (company_id, employee_id, category, title, file_id, expires, \
@@ -108,11 +173,7 @@ impl DocumentStore for Store {
         .await
         .map_err(db)?;
         let id = get_i64(&row, "id")?;
-        if audit.entity_id.is_none() {
-            audit.entity_id = Some(id.to_string());
-        }
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
+        commit_created(tx, audit, id).await?;
         Ok(DocumentId(id))
     }
 
@@ -160,18 +221,7 @@ impl DocumentStore for Store {
         audit: AuditDraft,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE hr_documents SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL",
-        )
-        .bind(company.0)
-        .bind(id.0)
-        .bind(Timestamp::now().0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound { entity: "document" });
-        }
+        soft_delete(&mut tx, "hr_documents", company, id.0, "document").await?;
         // A certification that pointed at it keeps its dates, without the document.
         sqlx::query(
             "UPDATE hr_certifications SET document_id = NULL WHERE company_id = $1 AND document_id = $2",
@@ -196,18 +246,10 @@ impl DocumentStore for Store {
         company: CompanyId,
         cert: &NewCertification,
         by: Option<UserId>,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<CertificationId> {
         let mut tx = self.begin().await?;
-        let found = sqlx::query("SELECT id FROM hr_employees WHERE company_id = $1 AND id = $2")
-            .bind(company.0)
-            .bind(cert.employee_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if found.is_none() {
-            return Err(Error::NotFound { entity: "employee" });
-        }
+        company_employee(&mut tx, company, cert.employee_id).await?;
         let row = sqlx::query(
             "INSERT INTO hr_certifications (company_id, employee_id, name, issuer, issued, expires, \
              document_id, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
@@ -225,11 +267,7 @@ impl DocumentStore for Store {
         .await
         .map_err(db)?;
         let id = get_i64(&row, "id")?;
-        if audit.entity_id.is_none() {
-            audit.entity_id = Some(id.to_string());
-        }
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
+        commit_created(tx, audit, id).await?;
         Ok(CertificationId(id))
     }
 
@@ -281,20 +319,7 @@ impl DocumentStore for Store {
         audit: AuditDraft,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE hr_certifications SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL",
-        )
-        .bind(company.0)
-        .bind(id.0)
-        .bind(Timestamp::now().0)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-        if done.rows_affected() == 0 {
-            return Err(Error::NotFound {
-                entity: "certification",
-            });
-        }
+        soft_delete(&mut tx, "hr_certifications", company, id.0, "certification").await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -304,76 +329,36 @@ impl DocumentStore for Store {
         company: CompanyId,
         q: &CertQuery,
     ) -> Result<Page<Certification>> {
-        // The WHERE clause is built from fixed fragments; only values are bound.
-        let today = q.today.unwrap_or_else(|| chrono::Utc::now().date_naive());
-        let (_, until) = q.window.bounds(today);
-        let mut filter = String::from(
-            " WHERE c.company_id = $1 AND c.deleted_at IS NULL AND c.expires IS NOT NULL",
-        );
-        let mut n = 1;
-        let mut until_key = None;
-        if let Some(u) = until {
-            n += 1;
-            filter.push_str(&format!(" AND c.expires <= ${n}"));
-            until_key = Some(day_key(u));
+        let mut count = Query::select();
+        cert_filtered(company, q, &mut count);
+        count.expr_as(col("c", "id").count(), a("n"));
+        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
+
+        let mut s = Query::select();
+        cert_filtered(company, q, &mut s);
+        for c in CERT_COLUMNS {
+            s.column((a("c"), a(c)));
         }
-        let mut pattern = None;
-        if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            n += 1;
-            filter.push_str(&format!(
-                " AND (LOWER(c.name) LIKE ${n} ESCAPE '\\' OR LOWER(c.issuer) LIKE ${n} ESCAPE '\\' \
-                 OR e.search LIKE ${n} ESCAPE '\\')"
-            ));
-            pattern = Some(crate::sql::like_pattern(&s.to_lowercase()));
-        }
+        s.expr_as(Expr::cust(EMPLOYEE_NAME), a("employee_name"));
         let dir = match q.dir {
-            SortDir::Asc => "ASC",
-            SortDir::Desc => "DESC",
+            SortDir::Asc => Order::Asc,
+            SortDir::Desc => Order::Desc,
         };
-        let order = match q.sort {
-            CertSort::Expires => format!("c.expires {dir}, c.id {dir}"),
-            CertSort::Name => format!("LOWER(c.name) {dir}, c.id {dir}"),
-            CertSort::Employee => format!("e.legal_name {dir}, c.id {dir}"),
-            CertSort::Issued => {
-                format!("CASE WHEN c.issued IS NULL THEN 1 ELSE 0 END, c.issued {dir}, c.id {dir}")
-            }
+        match q.sort {
+            CertSort::Expires => s.order_by((a("c"), a("expires")), dir.clone()),
+            CertSort::Name => s.order_by_expr(Func::lower(col("c", "name")).into(), dir.clone()),
+            CertSort::Employee => s.order_by((a("e"), a("legal_name")), dir.clone()),
+            CertSort::Issued => s
+                .order_by_expr(
+                    Expr::cust("CASE WHEN c.issued IS NULL THEN 1 ELSE 0 END"),
+                    Order::Asc,
+                )
+                .order_by((a("c"), a("issued")), dir.clone()),
         };
-        let count_sql = format!(
-            "SELECT COUNT(*) AS n FROM hr_certifications c \
-             JOIN hr_employees e ON e.id = c.employee_id AND e.company_id = c.company_id{filter}"
-        );
-        let page_sql = format!(
-            "{}{filter} ORDER BY {order} LIMIT {} OFFSET {}",
-            cert_select(),
-            q.paging.limit,
-            q.paging.offset
-        );
-        fn bind<'q>(
-            sql: &'q str,
-            company: CompanyId,
-            until_key: Option<i64>,
-            pattern: Option<String>,
-        ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-            let mut query = sqlx::query(sql).bind(company.0);
-            if let Some(u) = until_key {
-                query = query.bind(u);
-            }
-            if let Some(p) = pattern {
-                query = query.bind(p);
-            }
-            query
-        }
-        let total = get_i64(
-            &bind(&count_sql, company, until_key, pattern.clone())
-                .fetch_one(&self.read)
-                .await
-                .map_err(db)?,
-            "n",
-        )?;
-        let items = bind(&page_sql, company, until_key, pattern)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?
+        s.order_by((a("c"), a("id")), dir);
+        let items = self
+            .fetch_page(&s, q.paging)
+            .await?
             .iter()
             .map(cert_of)
             .collect::<Result<Vec<_>>>()?;
@@ -441,27 +426,4 @@ fn expiry_of(r: &AnyRow, kind: &'static str, title: &str) -> Result<ExpiryItem> 
         title: get_str(r, title)?,
         expires: opt_day(r, "expires")?.ok_or_else(|| super::bad_row("expires"))?,
     })
-}
-
-impl Store {
-    /// The company's employees (id and name), oldest first, at most `limit`: for demo data
-    /// and benchmarks that attach documents to people seeded elsewhere.
-    pub async fn employees_for_seed(
-        &self,
-        company: CompanyId,
-        limit: i64,
-    ) -> Result<Vec<(EmployeeId, String)>> {
-        let rows = sqlx::query(&format!(
-            "SELECT e.id, {EMPLOYEE_NAME} AS name FROM hr_employees e WHERE e.company_id = $1 \
-             ORDER BY e.id LIMIT $2"
-        ))
-        .bind(company.0)
-        .bind(limit)
-        .fetch_all(&self.read)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((EmployeeId(get_i64(r, "id")?), get_str(r, "name")?)))
-            .collect()
-    }
 }

@@ -126,36 +126,6 @@ fn custom_json(e: &Employee) -> String {
     serde_json::to_string(&e.custom).unwrap_or_else(|_| "{}".into())
 }
 
-async fn insert_job(
-    tx: &mut Tx,
-    company: CompanyId,
-    id: EmployeeId,
-    j: &NewJob,
-    now: i64,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO hr_job_history (company_id, employee_id, effective_date, position, department_id, \
-         manager_id, location_id, employment_type, fte_milli, reason, created_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-    )
-    .bind(company.0)
-    .bind(id.0)
-    .bind(day_key(j.effective_date))
-    .bind(&j.position)
-    .bind(j.department_id.map(|d| d.0))
-    .bind(j.manager_id.map(|m| m.0))
-    .bind(j.location_id.map(|l| l.0))
-    .bind(&j.employment_type)
-    .bind(j.fte_milli)
-    .bind(&j.reason)
-    .bind(j.created_by.map(|u| u.0))
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
-    Ok(())
-}
-
 async fn insert_contract_row(
     tx: &mut Tx,
     company: CompanyId,
@@ -426,9 +396,13 @@ impl EmployeeStore for Store {
         mut audit: AuditDraft,
     ) -> Result<EmployeeId> {
         let now = Timestamp::now().0;
+        let sqlite = self.backend == crate::Backend::Sqlite;
         let mut tx = self.begin().await?;
-        let id = insert_row(&mut tx, company, e, d, now).await?;
-        insert_job(&mut tx, company, id, job, now).await?;
+        let (id, _) = insert_rows(&mut tx, sqlite, company, &[(e, d)], now)
+            .await?
+            .pop()
+            .ok_or_else(|| bad_row("inserted employee id"))?;
+        insert_jobs(&mut tx, sqlite, company, &[(id, job)], now).await?;
         if let Some(c) = contract {
             insert_contract_row(&mut tx, company, id, c, now).await?;
         }
@@ -451,7 +425,9 @@ impl EmployeeStore for Store {
         // Multi-row statements, a chunk at a time: one round trip per chunk, not per row.
         let mut ids: std::collections::HashMap<String, EmployeeId> =
             std::collections::HashMap::with_capacity(rows.len());
-        for chunk in rows.chunks(IMPORT_CHUNK) {
+        let records: Vec<(&Employee, &Derived)> =
+            rows.iter().map(|r| (&r.employee, &r.derived)).collect();
+        for chunk in records.chunks(IMPORT_CHUNK) {
             for (id, number) in insert_rows(&mut tx, sqlite, company, chunk, now).await? {
                 ids.insert(number, id);
             }
@@ -470,6 +446,7 @@ impl EmployeeStore for Store {
             }
             jobs.push((id, job));
         }
+        let jobs: Vec<(EmployeeId, &NewJob)> = jobs.iter().map(|(id, j)| (*id, j)).collect();
         for chunk in jobs.chunks(IMPORT_CHUNK) {
             insert_jobs(&mut tx, sqlite, company, chunk, now).await?;
         }
@@ -559,7 +536,8 @@ impl EmployeeStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            insert_job(&mut tx, company, e.id, j, now).await?;
+            let sqlite = self.backend == crate::Backend::Sqlite;
+            insert_jobs(&mut tx, sqlite, company, &[(e.id, j)], now).await?;
         }
         sync_job(&mut tx, company, e.id, today).await?;
         append_audit(&mut tx, audit).await?;
@@ -634,39 +612,19 @@ impl EmployeeStore for Store {
             SortDir::Asc => Order::Asc,
             SortDir::Desc => Order::Desc,
         };
-        match q.sort {
-            EmployeeSort::Name => {
-                s.order_by((a("e"), a("legal_name")), order.clone());
-            }
-            EmployeeSort::Number => {
-                s.order_by((a("e"), a("employee_number")), order.clone());
-            }
-            EmployeeSort::Position => {
-                s.order_by((a("e"), a("position")), order.clone());
-            }
-            EmployeeSort::Department => {
-                s.order_by_expr(
-                    Func::coalesce([col("d", "name"), Expr::val("")]).into(),
-                    order.clone(),
-                );
-            }
-            EmployeeSort::Location => {
-                s.order_by_expr(
-                    Func::coalesce([col("l", "name"), Expr::val("")]).into(),
-                    order.clone(),
-                );
-            }
-            EmployeeSort::Start => {
-                s.order_by((a("e"), a("start_date")), order.clone());
-            }
-            EmployeeSort::Status => {
-                s.order_by((a("e"), a("status")), order.clone());
-            }
-            EmployeeSort::EmploymentType => {
-                s.order_by((a("e"), a("employment_type")), order.clone());
-            }
-        }
-        s.order_by((a("e"), a("id")), order);
+        let coalesced = |c: Expr| -> Expr { Func::coalesce([c, Expr::val("")]).into() };
+        let key = match q.sort {
+            EmployeeSort::Name => col("e", "legal_name"),
+            EmployeeSort::Number => col("e", "employee_number"),
+            EmployeeSort::Position => col("e", "position"),
+            EmployeeSort::Department => coalesced(col("d", "name")),
+            EmployeeSort::Location => coalesced(col("l", "name")),
+            EmployeeSort::Start => col("e", "start_date"),
+            EmployeeSort::Status => col("e", "status"),
+            EmployeeSort::EmploymentType => col("e", "employment_type"),
+        };
+        s.order_by_expr(key, order.clone())
+            .order_by((a("e"), a("id")), order);
         let items = self
             .fetch_page(&s, q.paging)
             .await?
@@ -865,12 +823,13 @@ fn value_rows(sqlite: bool, rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
-/// Inserts a chunk of imported employees; returns (id, employee number) of each.
+/// Inserts employee records (one created, or a chunk of an import) in one statement;
+/// returns (id, employee number) of each.
 async fn insert_rows(
     tx: &mut Tx,
     sqlite: bool,
     company: CompanyId,
-    rows: &[ImportRow],
+    rows: &[(&Employee, &Derived)],
     now: i64,
 ) -> Result<Vec<(EmployeeId, String)>> {
     let sql = format!(
@@ -882,37 +841,36 @@ async fn insert_rows(
         value_rows(sqlite, rows.len(), 31)
     );
     let mut q = sqlx::query(&sql);
-    for r in rows {
-        let (e, d) = (&r.employee, &r.derived);
+    for (e, d) in rows {
         q = q
             .bind(company.0)
             .bind(e.user_id.map(|u| u.0))
-            .bind(e.employee_number.clone())
-            .bind(e.legal_name.clone())
-            .bind(e.preferred_name.clone())
-            .bind(e.work_email.clone())
-            .bind(e.work_phone.clone())
+            .bind(&e.employee_number)
+            .bind(&e.legal_name)
+            .bind(&e.preferred_name)
+            .bind(&e.work_email)
+            .bind(&e.work_phone)
             .bind(e.birth_date.map(day_key))
-            .bind(e.personal_email.clone())
-            .bind(e.personal_phone.clone())
-            .bind(e.home_address.clone())
-            .bind(e.postal_address.clone())
-            .bind(e.national_id.clone())
-            .bind(e.tax_id.clone())
+            .bind(&e.personal_email)
+            .bind(&e.personal_phone)
+            .bind(&e.home_address)
+            .bind(&e.postal_address)
+            .bind(&e.national_id)
+            .bind(&e.tax_id)
             .bind(contacts_json(e))
-            .bind(e.position.clone())
+            .bind(&e.position)
             .bind(e.department_id.map(|x| x.0))
             .bind(e.manager_id.map(|x| x.0))
             .bind(e.location_id.map(|x| x.0))
-            .bind(e.employment_type.clone())
+            .bind(&e.employment_type)
             .bind(e.fte_milli)
             .bind(day_key(e.start_date))
             .bind(e.probation_end.map(day_key))
             .bind(e.end_date.map(day_key))
-            .bind(e.end_reason.clone())
-            .bind(d.status.clone())
+            .bind(&e.end_reason)
+            .bind(&d.status)
             .bind(custom_json(e))
-            .bind(d.search.clone())
+            .bind(&d.search)
             .bind(d.next_change.map(day_key))
             .bind(now)
             .bind(now);
@@ -928,12 +886,12 @@ async fn insert_rows(
         .collect()
 }
 
-/// Inserts a chunk of first job-history rows.
+/// Inserts job-history rows (one, or a chunk of an import) in one statement.
 async fn insert_jobs(
     tx: &mut Tx,
     sqlite: bool,
     company: CompanyId,
-    jobs: &[(EmployeeId, NewJob)],
+    jobs: &[(EmployeeId, &NewJob)],
     now: i64,
 ) -> Result<()> {
     let sql = format!(
@@ -947,13 +905,13 @@ async fn insert_jobs(
             .bind(company.0)
             .bind(id.0)
             .bind(day_key(j.effective_date))
-            .bind(j.position.clone())
+            .bind(&j.position)
             .bind(j.department_id.map(|d| d.0))
             .bind(j.manager_id.map(|m| m.0))
             .bind(j.location_id.map(|l| l.0))
-            .bind(j.employment_type.clone())
+            .bind(&j.employment_type)
             .bind(j.fte_milli)
-            .bind(j.reason.clone())
+            .bind(&j.reason)
             .bind(j.created_by.map(|u| u.0))
             .bind(now);
     }
@@ -987,55 +945,4 @@ async fn set_managers(tx: &mut Tx, sqlite: bool, pairs: &[(EmployeeId, EmployeeI
     }
     q.execute(&mut **tx).await.map_err(db)?;
     Ok(())
-}
-
-async fn insert_row(
-    tx: &mut Tx,
-    company: CompanyId,
-    e: &Employee,
-    d: &Derived,
-    now: i64,
-) -> Result<EmployeeId> {
-    let row = sqlx::query(
-        "INSERT INTO hr_employees (company_id, user_id, employee_number, legal_name, preferred_name, work_email, \
-         work_phone, birth_date, personal_email, personal_phone, home_address, postal_address, national_id, tax_id, \
-         emergency_contacts, position, department_id, manager_id, location_id, employment_type, fte_milli, \
-         start_date, probation_end, end_date, end_reason, status, custom, search, next_change, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-         $22, $23, $24, $25, $26, $27, $28, $29, $30, $30) RETURNING id",
-    )
-    .bind(company.0)
-    .bind(e.user_id.map(|u| u.0))
-    .bind(&e.employee_number)
-    .bind(&e.legal_name)
-    .bind(&e.preferred_name)
-    .bind(&e.work_email)
-    .bind(&e.work_phone)
-    .bind(e.birth_date.map(day_key))
-    .bind(&e.personal_email)
-    .bind(&e.personal_phone)
-    .bind(&e.home_address)
-    .bind(&e.postal_address)
-    .bind(&e.national_id)
-    .bind(&e.tax_id)
-    .bind(contacts_json(e))
-    .bind(&e.position)
-    .bind(e.department_id.map(|x| x.0))
-    .bind(e.manager_id.map(|x| x.0))
-    .bind(e.location_id.map(|x| x.0))
-    .bind(&e.employment_type)
-    .bind(e.fte_milli)
-    .bind(day_key(e.start_date))
-    .bind(e.probation_end.map(day_key))
-    .bind(e.end_date.map(day_key))
-    .bind(&e.end_reason)
-    .bind(&d.status)
-    .bind(custom_json(e))
-    .bind(&d.search)
-    .bind(d.next_change.map(day_key))
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(db)?;
-    Ok(EmployeeId(get_i64(&row, "id")?))
 }

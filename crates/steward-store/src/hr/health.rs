@@ -1,8 +1,9 @@
 //! Record health (see `steward_core::hr::health`): one `INSERT … SELECT` per rule over the
 //! whole company, in one transaction that replaces the company's problems. Checking one
-//! employee runs the employee rules for them only and the company-wide rules (duplicates,
-//! cycles, managers who left, departments without a head) in full: a change of one record
-//! can raise or clear those for others.
+//! employee runs every rule for their neighbourhood only ([`neighbourhood`]): a change of one
+//! record can raise or clear a duplicate, a circle or a manager who left for others, but only
+//! for those who share a value with them, report to them, are above them, or already have
+//! such a problem. Departments without a head do not depend on employees: full runs only.
 use chrono::NaiveDate;
 use sqlx::any::AnyRow;
 use steward_core::hr::day_key;
@@ -136,16 +137,18 @@ fn rule_sql(key: &str, c: &Ctx, only: &str) -> Option<String> {
         // Walk up from everyone with a manager; whoever the walk comes back to is on a
         // circle. The depth bound ends walks that run into a circle they are not on.
         "reporting_cycle" => format!(
+            // The walks start from the checked employees only (`only` names `e.id`).
             "{INSERT} SELECT $1, '{key}', e.id, e.department_id, '', NULL, '', {now} \
              FROM hr_employees e WHERE e.company_id = $1 {only} AND e.id IN ( \
                WITH RECURSIVE up(start_id, cur, depth) AS ( \
                  SELECT id, manager_id, 1 FROM hr_employees \
-                 WHERE company_id = $1 AND manager_id IS NOT NULL \
+                 WHERE company_id = $1 AND manager_id IS NOT NULL {start} \
                  UNION ALL \
                  SELECT up.start_id, m.manager_id, up.depth + 1 FROM up \
                  JOIN hr_employees m ON m.id = up.cur \
                  WHERE m.manager_id IS NOT NULL AND up.cur <> up.start_id AND up.depth < 64 \
-               ) SELECT start_id FROM up WHERE cur = start_id)"
+               ) SELECT start_id FROM up WHERE cur = start_id)",
+            start = only.replace("e.id", "id")
         ),
         "duplicate_work_email" => dup("work_email"),
         "duplicate_national_id" => dup("national_id"),
@@ -158,14 +161,58 @@ fn rule_sql(key: &str, c: &Ctx, only: &str) -> Option<String> {
     Some(sql)
 }
 
-/// Rules that can change for others when one record changes: run in full on every check.
-const COMPANY_WIDE: &[&str] = &[
-    "reporting_cycle",
-    "duplicate_work_email",
-    "duplicate_national_id",
-    "manager_left",
-    "department_without_head",
-];
+/// Employee rules whose outcome for others can change when one record changes.
+const SPREADING: &str =
+    "'reporting_cycle', 'duplicate_work_email', 'duplicate_national_id', 'manager_left'";
+
+/// The employees whose problems a change to `e` can raise or clear: `e`, their direct
+/// reports (manager left), those above them (a circle through `e` runs through them), those
+/// with the same work e-mail or national id (duplicates), and whoever has such a problem now
+/// (an old duplicate, circle or manager that the change ended).
+async fn neighbourhood(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    company: CompanyId,
+    e: EmployeeId,
+) -> Result<Vec<i64>> {
+    let same = |col: &str| {
+        format!(
+            "SELECT o.id FROM hr_employees o JOIN hr_employees me ON me.id = $2 \
+             AND me.company_id = $1 AND TRIM(me.{col}) <> '' \
+             WHERE o.company_id = $1 AND LOWER(TRIM(o.{col})) = LOWER(TRIM(me.{col}))"
+        )
+    };
+    let sql = format!(
+        "WITH RECURSIVE up(id, depth) AS ( \
+           SELECT manager_id, 1 FROM hr_employees \
+           WHERE company_id = $1 AND id = $2 AND manager_id IS NOT NULL \
+           UNION ALL \
+           SELECT m.manager_id, up.depth + 1 FROM up JOIN hr_employees m ON m.id = up.id \
+           WHERE m.company_id = $1 AND m.manager_id IS NOT NULL AND m.id <> $2 AND up.depth < 64 \
+         ) \
+         SELECT id FROM hr_employees WHERE company_id = $1 AND (id = $2 OR manager_id = $2) \
+         UNION SELECT id FROM up \
+         UNION SELECT employee_id FROM hr_health_issues WHERE company_id = $1 \
+           AND employee_id IS NOT NULL AND rule IN ({SPREADING}) \
+         UNION {} UNION {}",
+        same("work_email"),
+        same("national_id")
+    );
+    let rows = sqlx::query(&sql)
+        .bind(company.0)
+        .bind(e.0)
+        .fetch_all(&mut **tx)
+        .await
+        .map_err(db)?;
+    let mut ids = vec![e.0];
+    for r in &rows {
+        if let Some(id) = opt_i64(r, "id")? {
+            ids.push(id);
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
 
 fn counts_of(json: &str) -> Vec<(String, i64)> {
     serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json)
@@ -226,36 +273,38 @@ impl HealthStore for Store {
         };
         let rules = steward_core::hr::health::RULES;
         let mut tx = self.begin().await?;
-        match only {
-            None => {
-                sqlx::query("DELETE FROM hr_health_issues WHERE company_id = $1")
-                    .bind(company.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-            }
+        // The problems this run replaces, and the filter its rules run with: everyone's,
+        // or those of the checked employee's neighbourhood (literal ids we loaded).
+        let (delete, filter) = match only {
+            None => (
+                "DELETE FROM hr_health_issues WHERE company_id = $1".to_string(),
+                String::new(),
+            ),
             Some(e) => {
-                let wide = COMPANY_WIDE
+                let ids = neighbourhood(&mut tx, company, e)
+                    .await?
                     .iter()
-                    .map(|k| format!("'{k}'"))
+                    .map(i64::to_string)
                     .collect::<Vec<_>>()
                     .join(", ");
-                sqlx::query(&format!(
-                    "DELETE FROM hr_health_issues WHERE company_id = $1 \
-                     AND (employee_id = {} OR rule IN ({wide}))",
-                    e.0
-                ))
-                .bind(company.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+                (
+                    format!(
+                        "DELETE FROM hr_health_issues WHERE company_id = $1 \
+                         AND employee_id IN ({ids})"
+                    ),
+                    format!("AND e.id IN ({ids})"),
+                )
             }
-        }
+        };
+        sqlx::query(&delete)
+            .bind(company.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         for r in rules {
-            let filter = match only {
-                Some(e) if !COMPANY_WIDE.contains(&r.key) => format!("AND e.id = {}", e.0),
-                _ => String::new(),
-            };
+            if only.is_some() && !r.per_employee {
+                continue;
+            }
             let Some(sql) = rule_sql(r.key, &c, &filter) else {
                 continue;
             };
@@ -272,11 +321,10 @@ impl HealthStore for Store {
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        let mut counts = Vec::new();
-        for r in &rows {
-            counts.push((get_i64(r, "n")?, get_str(r, "rule")?));
-        }
-        let counts: Vec<(String, i64)> = counts.into_iter().map(|(n, k)| (k, n)).collect();
+        let counts = rows
+            .iter()
+            .map(|r| Ok((get_str(r, "rule")?, get_i64(r, "n")?)))
+            .collect::<Result<Vec<_>>>()?;
         let issues: i64 = counts.iter().map(|(_, n)| n).sum();
         let row = sqlx::query(
             "SELECT (SELECT COUNT(*) FROM hr_employees WHERE company_id = $1 AND status <> 'leaver') AS employees, \
@@ -350,13 +398,7 @@ impl HealthStore for Store {
             cond.push_str(&format!(" AND i.rule = ${}", 1 + texts.len()));
         }
         if let Some(s) = &q.search {
-            texts.push(format!(
-                "%{}%",
-                s.to_lowercase()
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_")
-            ));
+            texts.push(crate::sql::like_pattern(s));
             cond.push_str(&format!(
                 " AND (e.search LIKE ${n} ESCAPE '\\' OR LOWER(d.name) LIKE ${n} ESCAPE '\\')",
                 n = 1 + texts.len()

@@ -49,7 +49,7 @@ impl LifecycleStore for Store {
         company: CompanyId,
         new: &NewLifecycle,
         mut audit: AuditDraft,
-    ) -> Result<i64> {
+    ) -> Result<Lifecycle> {
         let now = Timestamp::now().0;
         let tasks = serde_json::to_string(&new.tasks).map_err(steward_core::Error::internal)?;
         let mut tx = self.begin().await?;
@@ -126,7 +126,17 @@ impl LifecycleStore for Store {
         audit.company_id = Some(company);
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
-        Ok(id)
+        Ok(Lifecycle {
+            id,
+            employee_id: new.employee_id,
+            kind: new.kind,
+            start_date: new.start_date,
+            reason: new.reason.clone(),
+            note: new.note.clone(),
+            tasks: new.tasks.clone(),
+            created_by: new.created_by,
+            created_at: Timestamp(now),
+        })
     }
 
     async fn lifecycles(&self, company: CompanyId, employee: EmployeeId) -> Result<Vec<Lifecycle>> {

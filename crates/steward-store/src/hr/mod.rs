@@ -160,6 +160,21 @@ impl SeedEmployee {
 }
 
 impl Store {
+    /// Inserts a location (name, no address or calendar): seeding for demos and benchmarks.
+    pub async fn seed_location(&self, company: CompanyId, name: &str) -> Result<LocationId> {
+        let row = sqlx::query(
+            "INSERT INTO hr_locations (company_id, name, address, created_at) \
+             VALUES ($1, $2, '', $3) RETURNING id",
+        )
+        .bind(company.0)
+        .bind(name)
+        .bind(steward_core::time::Timestamp::now().0)
+        .fetch_one(&self.write)
+        .await
+        .map_err(db)?;
+        Ok(LocationId(get_i64(&row, "id")?))
+    }
+
     /// Inserts an employee and their first job-history row as they are (see [`SeedEmployee`]).
     pub async fn seed_employee(&self, company: CompanyId, e: &SeedEmployee) -> Result<EmployeeId> {
         let now = steward_core::time::Timestamp::now().0;

@@ -138,12 +138,7 @@ impl OrgStore for Store {
     }
 
     async fn org_search(&self, company: CompanyId, q: &str, limit: u32) -> Result<Vec<OrgPerson>> {
-        let pattern = format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = crate::sql::like_pattern(q);
         let rows = sqlx::query(&format!(
             "SELECT {PERSON} FROM hr_employees e LEFT JOIN departments d ON d.id = e.department_id \
              WHERE e.company_id = $1 AND e.status <> 'leaver' AND e.search LIKE $2 ESCAPE '\\' \

@@ -35,6 +35,46 @@ fn b(v: bool) -> i64 {
     i64::from(v)
 }
 
+/// Maps a unique-constraint violation to a field error; other errors as [`db`] does.
+fn taken(field: &'static str, message: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| match db(e) {
+        Error::Conflict { .. } => Error::invalid(field, message),
+        e => e,
+    }
+}
+
+/// Ends an insert: the new row's id into the audit entry, appended, committed.
+async fn inserted(mut tx: Tx, row: &AnyRow, mut audit: AuditDraft) -> Result<i64> {
+    let id = get_i64(row, "id")?;
+    audit.entity_id = Some(id.to_string());
+    append_audit(&mut tx, audit).await?;
+    tx.commit().await.map_err(db)?;
+    Ok(id)
+}
+
+/// Binds a policy's ten columns in order (name … active), the same in INSERT and UPDATE.
+trait BindPolicy<'q> {
+    fn bind_policy(self, p: &NewPolicy) -> Self;
+}
+
+impl<'q> BindPolicy<'q> for sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    fn bind_policy(self, p: &NewPolicy) -> Self {
+        self.bind(p.name.clone())
+            .bind(p.kind.clone())
+            .bind(p.accrual.clone())
+            .bind(p.entitlement_milli)
+            .bind(p.waiting_days)
+            .bind(p.carry_cap_milli)
+            .bind(p.carry_expiry_months)
+            .bind(b(p.allow_negative))
+            .bind(b(p.needs_approval))
+            .bind(b(p.active))
+    }
+}
+
+const FEED_COLUMNS: &str =
+    "id, company_id, user_id, scope, employee_id, department_id, label, created_at, revoked_at";
+
 fn policy_of(r: &AnyRow) -> Result<Policy> {
     Ok(Policy {
         id: get_i64(r, "id")?,
@@ -51,6 +91,9 @@ fn policy_of(r: &AnyRow) -> Result<Policy> {
         version: get_i64(r, "version")?,
     })
 }
+
+const LEDGER_COLUMNS: &str = "id, employee_id, policy_id, day, kind, amount_milli, request_id, \
+     period, note, created_at";
 
 fn ledger_of(r: &AnyRow) -> Result<LedgerRow> {
     Ok(LedgerRow {
@@ -298,16 +341,8 @@ impl TimeoffStore for Store {
         .bind(Timestamp::now().0)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| match db(e) {
-            Error::Conflict { .. } => Error::invalid("name", "a calendar has this name already"),
-            e => e,
-        })?;
-        let id = get_i64(&row, "id")?;
-        let mut audit = audit;
-        audit.entity_id = Some(id.to_string());
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(id)
+        .map_err(taken("name", "a calendar has this name already"))?;
+        inserted(tx, &row, audit).await
     }
 
     async fn timeoff_add_holiday(
@@ -329,10 +364,7 @@ impl TimeoffStore for Store {
         .bind(b(holiday.half_day))
         .execute(&mut *tx)
         .await
-        .map_err(|e| match db(e) {
-            Error::Conflict { .. } => Error::invalid("day", "this day is a holiday already"),
-            e => e,
-        })?;
+        .map_err(taken("day", "this day is a holiday already"))?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -410,29 +442,12 @@ impl TimeoffStore for Store {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, 1) RETURNING id",
         )
         .bind(company.0)
-        .bind(p.name.clone())
-        .bind(p.kind.clone())
-        .bind(p.accrual.clone())
-        .bind(p.entitlement_milli)
-        .bind(p.waiting_days)
-        .bind(p.carry_cap_milli)
-        .bind(p.carry_expiry_months)
-        .bind(b(p.allow_negative))
-        .bind(b(p.needs_approval))
-        .bind(b(p.active))
+        .bind_policy(p)
         .bind(now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| match db(e) {
-            Error::Conflict { .. } => Error::invalid("name", "a policy has this name already"),
-            e => e,
-        })?;
-        let id = get_i64(&row, "id")?;
-        let mut audit = audit;
-        audit.entity_id = Some(id.to_string());
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(id)
+        .map_err(taken("name", "a policy has this name already"))?;
+        inserted(tx, &row, audit).await
     }
 
     async fn timeoff_update_policy(
@@ -453,24 +468,12 @@ impl TimeoffStore for Store {
         )
         .bind(company.0)
         .bind(id)
-        .bind(p.name.clone())
-        .bind(p.kind.clone())
-        .bind(p.accrual.clone())
-        .bind(p.entitlement_milli)
-        .bind(p.waiting_days)
-        .bind(p.carry_cap_milli)
-        .bind(p.carry_expiry_months)
-        .bind(b(p.allow_negative))
-        .bind(b(p.needs_approval))
-        .bind(b(p.active))
+        .bind_policy(p)
         .bind(Timestamp::now().0)
         .bind(version)
         .execute(&mut *tx)
         .await
-        .map_err(|e| match db(e) {
-            Error::Conflict { .. } => Error::invalid("name", "a policy has this name already"),
-            e => e,
-        })?;
+        .map_err(taken("name", "a policy has this name already"))?;
         if done.rows_affected() == 0 {
             return Err(Error::conflict(
                 "the policy changed since you loaded it: reload and try again",
@@ -486,30 +489,71 @@ impl TimeoffStore for Store {
         employee: EmployeeId,
         policy: Option<i64>,
     ) -> Result<Vec<LedgerRow>> {
-        let rows = match policy {
-            Some(p) => sqlx::query(
-                "SELECT id, employee_id, policy_id, day, kind, amount_milli, request_id, period, \
-                 note, created_at FROM hr_timeoff_ledger \
-                 WHERE company_id = $1 AND employee_id = $2 AND policy_id = $3 ORDER BY day, id",
-            )
-            .bind(company.0)
-            .bind(employee.0)
-            .bind(p)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?,
-            None => sqlx::query(
-                "SELECT id, employee_id, policy_id, day, kind, amount_milli, request_id, period, \
-                 note, created_at FROM hr_timeoff_ledger \
-                 WHERE company_id = $1 AND employee_id = $2 ORDER BY day, id",
-            )
-            .bind(company.0)
-            .bind(employee.0)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?,
-        };
-        rows.iter().map(ledger_of).collect()
+        // One statement for both: `$3 IS NULL` matches every policy.
+        sqlx::query(&format!(
+            "SELECT {LEDGER_COLUMNS} FROM hr_timeoff_ledger \
+             WHERE company_id = $1 AND employee_id = $2 \
+             AND (CAST($3 AS BIGINT) IS NULL OR policy_id = $3) ORDER BY day, id"
+        ))
+        .bind(company.0)
+        .bind(employee.0)
+        .bind(policy)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(ledger_of)
+        .collect()
+    }
+
+    async fn timeoff_ledger_since(
+        &self,
+        company: CompanyId,
+        since: NaiveDate,
+    ) -> Result<Vec<LedgerRow>> {
+        let since_key = day_key(since);
+        let opening_day = since.pred_opt().unwrap_or(since);
+        let opening = sqlx::query(
+            "SELECT employee_id, policy_id, CAST(SUM(amount_milli) AS BIGINT) AS total \
+             FROM hr_timeoff_ledger WHERE company_id = $1 AND day < $2 \
+             GROUP BY employee_id, policy_id",
+        )
+        .bind(company.0)
+        .bind(since_key)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        let mut out = opening
+            .iter()
+            .map(|r| {
+                Ok(LedgerRow {
+                    id: 0,
+                    employee_id: EmployeeId(get_i64(r, "employee_id")?),
+                    policy_id: get_i64(r, "policy_id")?,
+                    day: opening_day,
+                    kind: "opening".into(),
+                    amount_milli: get_i64(r, "total")?,
+                    request_id: None,
+                    period: None,
+                    note: String::new(),
+                    created_at: Timestamp(0),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        for r in sqlx::query(&format!(
+            "SELECT {LEDGER_COLUMNS} FROM hr_timeoff_ledger \
+             WHERE company_id = $1 AND day >= $2 ORDER BY employee_id, policy_id, day, id"
+        ))
+        .bind(company.0)
+        .bind(since_key)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        {
+            out.push(ledger_of(r)?);
+        }
+        Ok(out)
     }
 
     async fn timeoff_balances(
@@ -756,11 +800,10 @@ impl TimeoffStore for Store {
     }
 
     async fn timeoff_feeds(&self, company: CompanyId, user: UserId) -> Result<Vec<Feed>> {
-        sqlx::query(
-            "SELECT id, company_id, user_id, scope, employee_id, department_id, label, created_at, \
-             revoked_at FROM hr_timeoff_feeds WHERE company_id = $1 AND user_id = $2 \
-             ORDER BY id DESC",
-        )
+        sqlx::query(&format!(
+            "SELECT {FEED_COLUMNS} FROM hr_timeoff_feeds WHERE company_id = $1 AND user_id = $2 \
+             ORDER BY id DESC"
+        ))
         .bind(company.0)
         .bind(user.0)
         .fetch_all(&self.read)
@@ -793,12 +836,7 @@ impl TimeoffStore for Store {
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        let id = get_i64(&row, "id")?;
-        let mut audit = audit;
-        audit.entity_id = Some(id.to_string());
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(id)
+        inserted(tx, &row, audit).await
     }
 
     async fn timeoff_revoke_feed(
@@ -829,10 +867,9 @@ impl TimeoffStore for Store {
     }
 
     async fn timeoff_feed_by_hash(&self, hash: &str) -> Result<Option<Feed>> {
-        let row = sqlx::query(
-            "SELECT id, company_id, user_id, scope, employee_id, department_id, label, created_at, \
-             revoked_at FROM hr_timeoff_feeds WHERE token_hash = $1 AND revoked_at IS NULL",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {FEED_COLUMNS} FROM hr_timeoff_feeds WHERE token_hash = $1 AND revoked_at IS NULL"
+        ))
         .bind(hash.to_string())
         .fetch_optional(&self.read)
         .await

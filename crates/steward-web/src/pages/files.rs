@@ -3,6 +3,7 @@
 //! (`{% include "attachments.html" %}` with an `attachments: Attachments` field). Also the
 //! one way every download leaves Steward ([`download_response`]): as an attachment, with
 //! the stored type and `nosniff`.
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -97,6 +98,11 @@ pub async fn read_multipart(
     let mut file = None;
     let mut fields = Vec::new();
     let unreadable = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return Error::TooLarge {
+                limit: UPLOAD_BODY_LIMIT as u64,
+            };
+        }
         Error::invalid(
             file_field,
             format!(
@@ -126,6 +132,39 @@ pub async fn read_multipart(
         .filter(|(_, b)| !b.is_empty())
         .ok_or_else(|| Error::invalid(file_field, "choose a file"))?;
     Ok((name, bytes, fields))
+}
+
+/// [`read_multipart`] for the API: a body that is not `multipart/form-data` is an error on
+/// the file field; a body over [`UPLOAD_BODY_LIMIT`] is 413.
+pub async fn read_api_upload(
+    mp: Result<Multipart, MultipartRejection>,
+    file_field: &str,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    let mp = mp.map_err(|e| {
+        Error::invalid(
+            file_field,
+            format!(
+                "send multipart/form-data with a `{file_field}`: {}",
+                e.body_text()
+            ),
+        )
+    })?;
+    read_multipart(mp, file_field).await
+}
+
+/// For a page's upload form: a body over the limit as an error on the file field (the
+/// form shows it beside the field instead of an error page).
+pub fn too_large_on(file_field: &str, e: Error) -> Error {
+    match e {
+        Error::TooLarge { .. } => Error::invalid(
+            file_field,
+            format!(
+                "is too large; files may be at most {} MB",
+                files::MAX_FILE_BYTES / (1024 * 1024)
+            ),
+        ),
+        other => other,
+    }
 }
 
 /// `%XX` for everything but unreserved characters (RFC 5987 `filename*`).
@@ -188,7 +227,9 @@ pub fn download_response(d: Download) -> Response {
 async fn upload(state: AppState, pa: PageActor, record: RecordRef, mp: Multipart) -> Response {
     let back = format!("{}#attachments", record.href());
     let result = async {
-        let (name, bytes, _) = read_multipart(mp, "file").await?;
+        let (name, bytes, _) = read_multipart(mp, "file")
+            .await
+            .map_err(|e| too_large_on("file", e))?;
         files::attach(
             &state.store,
             &state.files,

@@ -25,6 +25,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Router;
 use steward_core::auth::{Action, Actor, Domain, Permission};
 use steward_core::company::{Company, CompanyStore};
+use steward_core::error::FieldError;
 use steward_core::Error;
 
 use crate::auth::{flash_cookie, PageActor, FLASH_COOKIE};
@@ -52,6 +53,25 @@ pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.clone())
         .unwrap_or_default()
+}
+
+/// `Some(trimmed)` unless blank.
+pub(crate) fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Turns any error into field errors for a form: field errors as they are, a conflict
+/// under `fallback` (so it shows beside the form instead of on an error page).
+pub(crate) fn form_errors(e: &Error, fallback: &str) -> Option<Vec<FieldError>> {
+    match e {
+        Error::Invalid { .. } | Error::InvalidMany(_) => Some(e.field_errors()),
+        Error::Conflict { message } => Some(vec![FieldError {
+            field: fallback.to_string(),
+            message: message.clone(),
+        }]),
+        _ => None,
+    }
 }
 
 /// Whether an error is the user's input (shown beside the fields) rather than a failure.

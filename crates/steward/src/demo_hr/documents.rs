@@ -6,13 +6,15 @@
 use chrono::{Duration, NaiveDate};
 use steward_core::auth::Actor;
 use steward_core::hr::documents::{self, CertificationInput, DocumentInput};
+use steward_core::hr::employees::{EmployeeQuery, EmployeeSort, EmployeeStore};
+use steward_core::list::Paging;
 use steward_store::files::LocalFiles;
 use steward_store::Store;
 
 use crate::demo_work::DemoUsers;
 
 /// How many employees get documents.
-const PEOPLE: i64 = 40;
+const PEOPLE: u32 = 40;
 
 /// `YYYY-MM-DD`, as the document form takes dates.
 fn day(d: NaiveDate) -> String {
@@ -66,8 +68,20 @@ pub async fn seed_into(
 ) -> steward_core::Result<()> {
     let hr = Actor::system(users.company, "Demo");
     let today = chrono::Utc::now().date_naive();
-    let people = store.employees_for_seed(users.company, PEOPLE).await?;
-    for (i, (id, name)) in people.iter().enumerate() {
+    // The first people by employee number (the store's own list, without an actor).
+    let people = store
+        .list_employees(
+            users.company,
+            &EmployeeQuery {
+                sort: EmployeeSort::Number,
+                paging: Paging::new(Some(PEOPLE), None),
+                ..EmployeeQuery::default()
+            },
+        )
+        .await?
+        .items;
+    for (i, p) in people.iter().enumerate() {
+        let (id, name) = (&p.id, &p.name);
         let contract = DocumentInput {
             category: "contract".into(),
             title: "Employment contract".into(),

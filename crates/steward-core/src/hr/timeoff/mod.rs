@@ -515,6 +515,14 @@ pub trait TimeoffStore: Send + Sync {
         employee: EmployeeId,
         policy: Option<i64>,
     ) -> impl Future<Output = Result<Vec<LedgerRow>>> + Send;
+    /// The ledger of every employee of the company for the accrual job, in one read: the
+    /// rows dated `since` or later, and before them one `opening` row per employee and
+    /// policy (dated the day before `since`) holding the sum of the older rows.
+    fn timeoff_ledger_since(
+        &self,
+        company: CompanyId,
+        since: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<LedgerRow>>> + Send;
     /// The sum of the ledger per policy (policy id, milli-days), up to `until` when given.
     fn timeoff_balances(
         &self,
@@ -698,12 +706,26 @@ pub async fn reach(store: &impl TimeoffBackend, actor: &Actor) -> Result<Option<
     if reads_all(actor) {
         return Ok(None);
     }
-    let Some(me) = me(store, actor).await? else {
-        return Ok(Some(Vec::new()));
-    };
     let all = store.timeoff_employees(actor.company_id).await?;
-    let mut ids: Vec<EmployeeId> = below(&all, me.id).into_iter().collect();
-    ids.push(me.id);
+    Ok(reach_among(store, actor, &all)
+        .await?
+        .map(|r| r.into_iter().collect()))
+}
+
+/// [`reach`] among the company's employees already read.
+async fn reach_among(
+    store: &impl HrBaseStore,
+    actor: &Actor,
+    all: &[EmployeeRef],
+) -> Result<Option<BTreeSet<EmployeeId>>> {
+    if reads_all(actor) {
+        return Ok(None);
+    }
+    let Some(me) = me(store, actor).await? else {
+        return Ok(Some(BTreeSet::new()));
+    };
+    let mut ids = below(all, me.id);
+    ids.insert(me.id);
     Ok(Some(ids))
 }
 
@@ -729,15 +751,24 @@ async fn visible_employee(
 /// Monday to Friday.
 pub async fn calendar_of(store: &impl TimeoffStore, emp: &EmployeeRef) -> Result<WorkCalendar> {
     let cals = store.timeoff_calendars(emp.company_id).await?;
-    let wanted = match emp.location_id {
-        Some(l) => store.timeoff_location_calendar(emp.company_id, l).await?,
-        None => None,
-    };
-    Ok(wanted
+    let wanted = location_calendar(store, emp).await?;
+    Ok(pick_calendar(&cals, wanted))
+}
+
+async fn location_calendar(store: &impl TimeoffStore, emp: &EmployeeRef) -> Result<Option<i64>> {
+    match emp.location_id {
+        Some(l) => store.timeoff_location_calendar(emp.company_id, l).await,
+        None => Ok(None),
+    }
+}
+
+/// The calendar of id `wanted`, else the default one, else Monday to Friday.
+fn pick_calendar(cals: &[CalendarRow], wanted: Option<i64>) -> WorkCalendar {
+    wanted
         .and_then(|id| cals.iter().find(|c| c.id == id))
         .or_else(|| cals.iter().find(|c| c.is_default))
         .map(CalendarRow::work_calendar)
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn employment(e: &EmployeeRef) -> Employment {
@@ -1106,26 +1137,38 @@ pub async fn accrual_rows(
     p: &Policy,
     today: NaiveDate,
 ) -> Result<Vec<NewLedgerRow>> {
+    if p.accrual == "none" || !p.active {
+        return Ok(Vec::new());
+    }
+    let ledger = store
+        .timeoff_ledger(emp.company_id, emp.id, Some(p.id))
+        .await?;
+    Ok(accrual_rows_of(emp, p, &ledger, today))
+}
+
+/// [`accrual_rows`] on the employee's ledger rows for the policy, already read (at least
+/// those from January 1 of last year on, the older ones possibly summed into one row).
+pub fn accrual_rows_of(
+    emp: &EmployeeRef,
+    p: &Policy,
+    ledger: &[LedgerRow],
+    today: NaiveDate,
+) -> Vec<NewLedgerRow> {
     let mut out = Vec::new();
     if p.accrual == "none" || !p.active {
-        return Ok(out);
+        return out;
     }
     let rule = p.rule();
     let em = employment(emp);
     let eligible = em.eligible_from(&rule);
     if eligible > today {
-        return Ok(out);
+        return out;
     }
-    let existing: BTreeSet<String> = store
-        .timeoff_ledger(emp.company_id, emp.id, Some(p.id))
-        .await?
-        .into_iter()
-        .filter_map(|r| r.period)
-        .collect();
+    let existing: BTreeSet<&str> = ledger.iter().filter_map(|r| r.period.as_deref()).collect();
     let first_year = eligible.year().max(today.year() - 1);
     for year in first_year..=today.year() {
         for (key, month) in accrual::periods(p.accrual == "monthly", year, today) {
-            if existing.contains(&key) {
+            if existing.contains(key.as_str()) {
                 continue;
             }
             let amount = if p.accrual == "monthly" {
@@ -1165,17 +1208,15 @@ pub async fn accrual_rows(
     let year = today.year();
     let last_year = year - 1;
     let Some(jan1) = NaiveDate::from_ymd_opt(year, 1, 1) else {
-        return Ok(out);
+        return out;
     };
-    let carry_key = format!("carry:{last_year}");
-    if eligible < jan1 && !existing.contains(&carry_key) {
+    let carry_key = carry_key_of(last_year);
+    if eligible < jan1 && !existing.contains(carry_key.as_str()) {
         let dec31 = jan1.pred_opt().unwrap_or(jan1);
-        let at_end: i64 = store
-            .timeoff_balances(emp.company_id, emp.id, Some(dec31))
-            .await?
-            .into_iter()
-            .filter(|(pid, _)| *pid == p.id)
-            .map(|(_, b)| b)
+        let at_end: i64 = ledger
+            .iter()
+            .filter(|r| r.day <= dec31)
+            .map(|r| r.amount_milli)
             .sum::<i64>()
             + out
                 .iter()
@@ -1190,7 +1231,7 @@ pub async fn accrual_rows(
             kind: "carry_over".into(),
             amount_milli: c,
             request_id: None,
-            period: Some(carry_key),
+            period: Some(carry_key.clone()),
             note: format!(
                 "{} days at the end of {last_year}; at most {} carry over",
                 days_text(at_end),
@@ -1205,22 +1246,20 @@ pub async fn accrual_rows(
         let expires = jan1.checked_add_months(chrono::Months::new(months));
         let expiry_key = format!("expiry:{last_year}");
         if let Some(expires) = expires.filter(|d| *d <= today) {
-            if !existing.contains(&expiry_key) && eligible < jan1 {
-                let rows = store
-                    .timeoff_ledger(emp.company_id, emp.id, Some(p.id))
-                    .await?;
-                let before_jan1: i64 = rows
+            if !existing.contains(expiry_key.as_str()) && eligible < jan1 {
+                // What was carried: last year's balance and the carry-over row, including
+                // those computed in this same run (not posted yet).
+                let carried: i64 = ledger
                     .iter()
-                    .filter(|r| r.day < jan1)
-                    .map(|r| r.amount_milli)
+                    .map(|r| (r.day, r.period.as_deref(), r.amount_milli))
+                    .chain(
+                        out.iter()
+                            .map(|r| (r.day, r.period.as_deref(), r.amount_milli)),
+                    )
+                    .filter(|(day, period, _)| *day < jan1 || *period == Some(carry_key.as_str()))
+                    .map(|(_, _, amount)| amount)
                     .sum();
-                let carry: i64 = rows
-                    .iter()
-                    .filter(|r| r.period.as_deref() == Some(carry_key_of(last_year).as_str()))
-                    .map(|r| r.amount_milli)
-                    .sum();
-                let carried = before_jan1 + carry;
-                let used: i64 = -rows
+                let used: i64 = -ledger
                     .iter()
                     .filter(|r| r.kind == "use" && r.day >= jan1 && r.day < expires)
                     .map(|r| r.amount_milli)
@@ -1245,7 +1284,7 @@ pub async fn accrual_rows(
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn carry_key_of(year: i32) -> String {
@@ -1273,6 +1312,16 @@ async fn accrue_company(
     if ps.is_empty() {
         return Ok(0);
     }
+    // The whole company's ledger from January 1 of last year in one read (older rows summed),
+    // not a read per employee and policy.
+    let since = NaiveDate::from_ymd_opt(today.year() - 1, 1, 1).unwrap_or(today);
+    let mut ledgers: HashMap<(EmployeeId, i64), Vec<LedgerRow>> = HashMap::new();
+    for r in store.timeoff_ledger_since(actor.company_id, since).await? {
+        ledgers
+            .entry((r.employee_id, r.policy_id))
+            .or_default()
+            .push(r);
+    }
     let mut written = 0;
     for e in store.timeoff_employees(actor.company_id).await? {
         if e.end_date.is_some_and(|end| end.year() < today.year() - 1) {
@@ -1280,9 +1329,8 @@ async fn accrue_company(
         }
         let mut rows = Vec::new();
         for p in &ps {
-            // Carry-over reads the ledger: post accruals first so the year end sees them.
-            let mut r = accrual_rows(store, &e, p, today).await?;
-            rows.append(&mut r);
+            let ledger = ledgers.get(&(e.id, p.id)).map(Vec::as_slice);
+            rows.extend(accrual_rows_of(&e, p, ledger.unwrap_or_default(), today));
         }
         if rows.is_empty() {
             continue;
@@ -1823,29 +1871,29 @@ pub async fn team_calendar(
     let first = month.with_day(1).unwrap_or(month);
     let len = accrual::days_in_month(first.year(), first.month());
     let last = first + chrono::Duration::days(len - 1);
-    let reach = reach(store, actor).await?;
     let all = store.timeoff_employees(actor.company_id).await?;
+    // The reach from the employees already read (not a second read of them all).
+    let reach = reach_among(store, actor, &all).await?;
     let people: Vec<&EmployeeRef> = all
         .iter()
         .filter(|e| reach.as_ref().is_none_or(|r| r.contains(&e.id)))
         .filter(|e| department.is_none_or(|d| e.department_id == Some(d)))
         .filter(|e| e.start_date <= last && e.end_date.is_none_or(|x| x >= first))
         .collect();
-    let ids: Vec<EmployeeId> = people.iter().map(|e| e.id).collect();
+    // Company-wide readers: the month's requests of the company (bounded by the month), not
+    // an IN list of every employee id (tens of thousands of bind parameters).
+    let ids: Option<Vec<EmployeeId>> = reach.map(|r| r.into_iter().collect());
     let reqs = store
-        .timeoff_requests_between(actor.company_id, first, last, Some(&ids))
+        .timeoff_requests_between(actor.company_id, first, last, ids.as_deref())
         .await?;
     let mut by_emp: BTreeMap<EmployeeId, Vec<&Request>> = BTreeMap::new();
     for r in &reqs {
         by_emp.entry(r.employee_id).or_default().push(r);
     }
-    let base = store
-        .timeoff_calendars(actor.company_id)
-        .await?
-        .into_iter()
-        .find(|c| c.is_default)
-        .map(|c| c.work_calendar())
-        .unwrap_or_default();
+    // Calendars once, and each location's once: not two reads per person shown.
+    let cals = store.timeoff_calendars(actor.company_id).await?;
+    let base = pick_calendar(&cals, None);
+    let mut by_location: HashMap<Option<LocationId>, WorkCalendar> = HashMap::new();
     let days: Vec<(u32, &'static str, bool)> = (0..len)
         .map(|i| {
             let d = first + chrono::Duration::days(i);
@@ -1863,7 +1911,13 @@ pub async fn team_calendar(
         if rs.is_none() && !show_everyone {
             continue;
         }
-        let cal = calendar_of(store, e).await?;
+        let cal = match by_location.get(&e.location_id) {
+            Some(c) => c,
+            None => {
+                let c = pick_calendar(&cals, location_calendar(store, e).await?);
+                by_location.entry(e.location_id).or_insert(c)
+            }
+        };
         let cells = (0..len)
             .map(|i| {
                 let d = first + chrono::Duration::days(i);
@@ -2014,7 +2068,7 @@ pub async fn revoke_feed(store: &impl TimeoffStore, actor: &Actor, id: i64) -> R
 /// The iCalendar text of a feed by its secret token; `None` for an unknown or revoked one.
 /// Approved time off only, names and dates only; a year back and a year ahead.
 pub async fn feed_ics(
-    store: &impl TimeoffBackend,
+    store: &(impl TimeoffBackend + crate::auth::session::AuthStore),
     token: &str,
     now: Timestamp,
 ) -> Result<Option<String>> {
@@ -2028,6 +2082,17 @@ pub async fn feed_ics(
         return Ok(None);
     };
     let company = f.company_id;
+    // A feed speaks for its owner: it stops when they can no longer sign in to the company
+    // (disabled, or their membership ended), and a department's feed when they no longer
+    // read all of HR.
+    let owner = match crate::auth::session::cli_actor(store, f.user_id, company).await {
+        Ok(a) => a,
+        Err(Error::Forbidden) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if f.department_id.is_some() && !reads_all(&owner) {
+        return Ok(None);
+    }
     let all = store.timeoff_employees(company).await?;
     let ids: Vec<EmployeeId> = match (f.scope.as_str(), f.employee_id, f.department_id) {
         ("person", Some(e), _) => vec![e],

@@ -21,7 +21,7 @@ use utoipa_axum::routes;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::pages::files::{download_response, read_multipart, UPLOAD_BODY_LIMIT};
+use crate::pages::files::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
 use crate::state::AppState;
 
 pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
@@ -200,13 +200,7 @@ pub async fn upload_document(
     if !access.edit {
         return Err(err(Error::Forbidden));
     }
-    let mp = mp.map_err(|e| {
-        err(Error::invalid(
-            "file",
-            format!("send multipart/form-data with a `file`: {}", e.body_text()),
-        ))
-    })?;
-    let (name, bytes, fields) = read_multipart(mp, "file").await.map_err(err)?;
+    let (name, bytes, fields) = read_api_upload(mp, "file").await.map_err(err)?;
     if let Some((k, _)) = fields
         .iter()
         .find(|(k, _)| !matches!(k.as_str(), "category" | "title" | "expires"))

@@ -16,7 +16,6 @@ use steward_core::hr::employees::{
 use steward_core::hr::fields::{self, CustomField, FieldInput};
 use steward_core::ids::EmployeeId;
 use steward_core::list::{Paging, SortDir, SortKey};
-use steward_core::money::format_minor;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -79,15 +78,12 @@ pub struct ContractOut {
 
 impl From<employees::Contract> for ContractOut {
     fn from(c: employees::Contract) -> Self {
-        let precision = steward_core::money::Currency::parse(&c.currency)
-            .map(|c| c.precision())
-            .unwrap_or(2);
         ContractOut {
+            pay: c.pay_text(),
             id: c.id,
             effective_date: c.effective_date.to_string(),
             end_date: c.end_date.map(|d| d.to_string()),
             contract_type: c.contract_type,
-            pay: format_minor(c.pay_minor, precision),
             pay_minor: c.pay_minor,
             currency: c.currency,
             frequency: c.frequency,

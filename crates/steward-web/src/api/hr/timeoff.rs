@@ -11,12 +11,13 @@ use steward_core::hr::timeoff::{
     RequestSort,
 };
 use steward_core::ids::EmployeeId;
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::{Paging, SortDir};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::api::ledger::accounts::sort_and_dir;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
@@ -437,14 +438,13 @@ fn query(p: &ListParams) -> Result<RequestQuery, Error> {
         "to" => p.to.clone(),
         _ => None,
     })?;
-    q.sort = match p.sort.as_deref().map(str::trim) {
-        None | Some("") => RequestSort::default(),
-        Some(s) => RequestSort::parse(s)
-            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
-    };
-    q.dir = match p.dir.as_deref().map(str::trim) {
-        None | Some("") => SortDir::Desc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
+    let (sort, dir) = sort_and_dir::<RequestSort>(p.sort.as_deref(), p.dir.as_deref())?;
+    q.sort = sort;
+    // Newest first unless asked otherwise.
+    q.dir = if p.dir.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        SortDir::Desc
+    } else {
+        dir
     };
     q.paging = if p.format.is_some() {
         Paging::export()

@@ -17,7 +17,7 @@ use utoipa_axum::routes;
 use crate::api::{created, ok};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::pages::files::{download_response, read_multipart, UPLOAD_BODY_LIMIT};
+use crate::pages::files::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
 use crate::state::AppState;
 
 pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
@@ -102,13 +102,7 @@ async fn attach(
     if !access.add {
         return Err(err(Error::Forbidden));
     }
-    let mp = mp.map_err(|e| {
-        err(Error::invalid(
-            "file",
-            format!("send multipart/form-data with a `file`: {}", e.body_text()),
-        ))
-    })?;
-    let (name, bytes, _) = read_multipart(mp, "file").await.map_err(err)?;
+    let (name, bytes, _) = read_api_upload(mp, "file").await.map_err(err)?;
     let att = files::attach(&state.store, &state.files, &a.actor, &record, &name, &bytes)
         .await
         .map_err(err)?;

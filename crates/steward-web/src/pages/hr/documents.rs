@@ -21,7 +21,7 @@ use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::pages::files::{download_response, read_multipart, UPLOAD_BODY_LIMIT};
+use crate::pages::files::{download_response, read_multipart, too_large_on, UPLOAD_BODY_LIMIT};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
 use crate::state::AppState;
 
@@ -180,7 +180,9 @@ async fn upload(
 ) -> Response {
     let mut typed = Vec::new();
     let result = async {
-        let (name, bytes, fields) = read_multipart(mp, "file").await?;
+        let (name, bytes, fields) = read_multipart(mp, "file")
+            .await
+            .map_err(|e| too_large_on("file", e))?;
         typed = fields.clone();
         let input = DocumentInput {
             category: field(&fields, "category"),

@@ -21,13 +21,13 @@ use steward_core::hr::fields::{self, CustomField, FieldInput};
 use steward_core::hr::{is_hr_staff, HrBaseStore, EMPLOYMENT_TYPES};
 use steward_core::ids::{EmployeeId, LocationId};
 use steward_core::list::{Page, Paging, SortKey};
-use steward_core::money::format_minor;
 use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::field;
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome};
+use crate::pages::{form_errors, non_empty};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -40,22 +40,6 @@ pub fn router() -> Router<AppState> {
         .route("/hr/me", get(me))
         .route("/hr/fields", get(field_list).post(create_field))
         .route("/hr/changes/{id}", get(change))
-}
-
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-fn form_errors(e: &Error, fallback: &str) -> Option<Vec<FieldError>> {
-    match e {
-        Error::Invalid { .. } | Error::InvalidMany(_) => Some(e.field_errors()),
-        Error::Conflict { message } => Some(vec![FieldError {
-            field: fallback.to_string(),
-            message: message.clone(),
-        }]),
-        _ => None,
-    }
 }
 
 fn fte(milli: &i64) -> String {
@@ -565,14 +549,11 @@ impl ShowPage {
 }
 
 fn contract_row(c: &employees::Contract) -> ContractRow {
-    let precision = steward_core::money::Currency::parse(&c.currency)
-        .map(|c| c.precision())
-        .unwrap_or(2);
     ContractRow {
         effective_date: c.effective_date.to_string(),
         end_date: c.end_date.map(|d| d.to_string()).unwrap_or_default(),
         contract_type: c.contract_type.clone(),
-        pay: format!("{} {}", format_minor(c.pay_minor, precision), c.currency),
+        pay: format!("{} {}", c.pay_text(), c.currency),
         frequency: c.frequency.clone(),
         hours: c
             .hours_per_week_milli

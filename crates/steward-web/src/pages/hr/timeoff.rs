@@ -46,11 +46,6 @@ pub fn router() -> Router<AppState> {
         .route("/hr/timeoff/ical/{file}", get(ical))
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
 fn id_field(pairs: &[(String, String)], name: &str) -> Option<i64> {
     field(pairs, name)
         .trim()
@@ -415,7 +410,7 @@ async fn team(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let today = timeoff::today();
-    let month = match non_empty(&field(&pairs, "month")) {
+    let month = match crate::pages::non_empty(&field(&pairs, "month")) {
         Some(m) => match NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d") {
             Ok(d) => d,
             Err(_) => {

@@ -13,7 +13,6 @@ mod setup;
 use axum::Router;
 use steward_core::auth::{Action, Actor, Domain, Permission};
 use steward_core::error::FieldError;
-use steward_core::Error;
 
 use super::NavItem;
 use crate::state::AppState;
@@ -68,29 +67,10 @@ pub(crate) fn subnav(current: &str) -> Vec<NavItem> {
         .collect()
 }
 
-pub(crate) use super::{field, is_invalid};
-
-/// `Some(trimmed)` unless blank.
-pub(crate) fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
+pub(crate) use super::{field, form_errors, is_invalid, non_empty};
 
 pub(crate) fn find_error(errors: &[FieldError], field: &str) -> Option<String> {
     super::field_error(errors, field)
-}
-
-/// Turns any error into field errors for a form: field errors as they are, a conflict
-/// under `fallback` (so it shows beside the form instead of on an error page).
-pub(crate) fn form_errors(e: &Error, fallback: &str) -> Option<Vec<FieldError>> {
-    match e {
-        Error::Invalid { .. } | Error::InvalidMany(_) => Some(e.field_errors()),
-        Error::Conflict { message } => Some(vec![FieldError {
-            field: fallback.to_string(),
-            message: message.clone(),
-        }]),
-        _ => None,
-    }
 }
 
 /// Amounts as they are shown: the commodity's places, a minus for negatives.

@@ -25,8 +25,8 @@ use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::pages::field;
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
+use crate::pages::{field, form_errors, non_empty};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -77,11 +77,6 @@ fn all(pairs: &[(String, String)], key: &str) -> Vec<String> {
         .collect()
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
 /// A user id from a form field; a bad one is reported under `name`.
 fn user_field(
     pairs: &[(String, String)],
@@ -121,18 +116,6 @@ fn users_field(
 
 fn version_field(pairs: &[(String, String)]) -> i64 {
     field(pairs, "version").trim().parse().unwrap_or(0)
-}
-
-/// Field errors to show beside a form, or `None` for errors that need the error page.
-fn form_errors(e: &Error, fallback: &str) -> Option<Vec<FieldError>> {
-    match e {
-        Error::Invalid { .. } | Error::InvalidMany(_) => Some(e.field_errors()),
-        Error::Conflict { message } => Some(vec![FieldError {
-            field: fallback.to_string(),
-            message: message.clone(),
-        }]),
-        _ => None,
-    }
 }
 
 fn is_htmx(headers: &HeaderMap) -> bool {
