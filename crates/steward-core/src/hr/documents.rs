@@ -274,6 +274,11 @@ pub struct ExpiryItem {
     pub employee_id: EmployeeId,
     pub title: String,
     pub expires: NaiveDate,
+    /// The employee's display name (preferred, else legal).
+    pub employee_name: String,
+    /// Who is told: the employee's own user and their manager's, where they have one.
+    pub employee_user: Option<UserId>,
+    pub manager_user: Option<UserId>,
 }
 
 /// This part's tables.
@@ -342,15 +347,16 @@ pub trait DocumentStore: Send + Sync {
     ) -> impl Future<Output = Result<Page<Certification>>> + Send;
 
     /// Documents and certifications of every company, not removed, not reminded yet,
-    /// expiring on or before `until`.
+    /// expiring on or before `until`, with whom to tell (one query per kind, not one per
+    /// item).
     fn due_expiry_reminders(
         &self,
         until: NaiveDate,
     ) -> impl Future<Output = Result<Vec<ExpiryItem>>> + Send;
-    /// Sets `reminded_at` on the item.
+    /// Sets `reminded_at` on the items, in one transaction.
     fn mark_reminded(
         &self,
-        item: &ExpiryItem,
+        items: &[ExpiryItem],
         at: Timestamp,
     ) -> impl Future<Output = Result<()>> + Send;
 }
@@ -621,6 +627,47 @@ pub async fn list_employee_certifications(
         .await
 }
 
+/// What an employee's documents page shows, access checked once: the person, what the
+/// actor may do, their documents (empty when the actor may see only certifications) and
+/// their certifications. Forbidden when the actor may see neither.
+pub struct EmployeeFiles {
+    pub employee: EmployeeRef,
+    pub access: DocAccess,
+    pub documents: Vec<Document>,
+    pub certifications: Vec<Certification>,
+}
+
+pub async fn employee_files(
+    store: &(impl HrBaseStore + DocumentStore),
+    actor: &Actor,
+    employee_id: EmployeeId,
+) -> Result<EmployeeFiles> {
+    let (employee, access) = employee_access(store, actor, employee_id).await?;
+    if !access.documents && !access.certifications {
+        return Err(Error::Forbidden);
+    }
+    let documents = if access.documents {
+        store
+            .employee_documents(actor.company_id, employee_id)
+            .await?
+    } else {
+        Vec::new()
+    };
+    let certifications = if access.certifications {
+        store
+            .employee_certifications(actor.company_id, employee_id)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(EmployeeFiles {
+        employee,
+        access,
+        documents,
+        certifications,
+    })
+}
+
 /// Adds a certification or training (HR staff). A document must be the same employee's.
 pub async fn add_certification(
     store: &(impl HrBaseStore + DocumentStore),
@@ -786,32 +833,17 @@ pub fn export_row(c: &Certification, today: NaiveDate) -> Vec<String> {
 /// and their manager, then marks it reminded. Returns how many items were reminded.
 pub async fn run_reminders<S>(store: &S, today: NaiveDate) -> Result<usize>
 where
-    S: DocumentStore + HrBaseStore + NotifyStore + JobStore,
+    S: DocumentStore + NotifyStore + JobStore,
 {
     let items = store
         .due_expiry_reminders(today + Duration::days(REMIND_DAYS))
         .await?;
-    let mut n = 0;
-    for item in items {
-        let Some(emp) = store
-            .employee_ref(item.company_id, item.employee_id)
-            .await?
-        else {
-            continue;
-        };
-        let mut users = Vec::new();
-        if let Some(u) = emp.user_id {
-            users.push(u);
-        }
-        if let Some(m) = emp.manager_id {
-            if let Some(u) = store
-                .employee_ref(item.company_id, m)
-                .await?
-                .and_then(|m| m.user_id)
-            {
-                users.push(u);
-            }
-        }
+    let mut notes = Vec::new();
+    for item in &items {
+        let mut users: Vec<UserId> = [item.employee_user, item.manager_user]
+            .into_iter()
+            .flatten()
+            .collect();
         users.sort();
         users.dedup();
         let (what, link) = match item.kind {
@@ -828,31 +860,29 @@ where
         };
         let title: String = format!(
             "{what} “{}” of {} {verb} {}",
-            item.title, emp.name, item.expires
+            item.title, item.employee_name, item.expires
         )
         .chars()
         .take(200)
         .collect();
         let body = format!(
             "{what} “{}” of {} {verb} {}. Please arrange a renewal and upload the new one.",
-            item.title, emp.name, item.expires
+            item.title, item.employee_name, item.expires
         );
-        let notes: Vec<NewNotification> = users
-            .into_iter()
-            .map(|u| NewNotification {
-                company: item.company_id,
-                user: u,
-                kind: "hr.expiry".into(),
-                title: title.clone(),
-                body: body.clone(),
-                link: Some(link.clone()),
-            })
-            .collect();
-        notify(store, notes).await?;
-        store.mark_reminded(&item, Timestamp::now()).await?;
-        n += 1;
+        notes.extend(users.into_iter().map(|u| NewNotification {
+            company: item.company_id,
+            user: u,
+            kind: "hr.expiry".into(),
+            title: title.clone(),
+            body: body.clone(),
+            link: Some(link.clone()),
+        }));
     }
-    Ok(n)
+    // Told first, marked after: a crash between the two repeats a reminder rather than
+    // losing one.
+    notify(store, notes).await?;
+    store.mark_reminded(&items, Timestamp::now()).await?;
+    Ok(items.len())
 }
 
 /// The reminder job for `day` (once per day: the dedupe key is the day).

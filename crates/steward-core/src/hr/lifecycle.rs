@@ -14,7 +14,7 @@ use crate::audit::AuditDraft;
 use crate::auth::Actor;
 use crate::ids::{CompanyId, EmployeeId, UserId};
 use crate::time::Timestamp;
-use crate::work::tasks::{self, TaskId, TaskStore};
+use crate::work::tasks::{self, TaskId, TaskStatus, TaskStore};
 use crate::work::RecordRef;
 use crate::{Error, Result};
 
@@ -225,6 +225,41 @@ async fn run_template(
     .await
 }
 
+/// Records the lifecycle; if that fails (most likely a second start that raced this one
+/// past the check and won the unique index), the checklist's tasks just created are
+/// cancelled, audited like any status change, so no orphan work is left behind.
+async fn record(
+    store: &impl LifecycleBackend,
+    actor: &Actor,
+    new: &NewLifecycle,
+    audit: AuditDraft,
+) -> Result<Lifecycle> {
+    match store.insert_lifecycle(actor.company_id, new, audit).await {
+        Ok(l) => Ok(l),
+        Err(e) => {
+            for id in &new.tasks {
+                let id = TaskId(*id);
+                let undone = match tasks::get_task(store, actor, id).await {
+                    Ok(t) => tasks::set_status(
+                        store,
+                        actor,
+                        id,
+                        TaskStatus::Cancelled.as_str(),
+                        t.version,
+                    )
+                    .await
+                    .map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(u) = undone {
+                    tracing::warn!(task = id.0, error = %u, "could not cancel a checklist task of a failed lifecycle start");
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
 /// Starts onboarding: the `onboarding` checklist from the employee's start date (or the
 /// date given), its tasks linked to the employee. HR staff only. Refused for a leaver and
 /// when an onboarding was already started.
@@ -270,7 +305,7 @@ pub async fn start_onboarding(
         "start_onboarding",
         json!({"start_date": start.to_string(), "tasks": new.tasks}),
     );
-    store.insert_lifecycle(actor.company_id, &new, audit).await
+    record(store, actor, &new, audit).await
 }
 
 /// What HR gives to start an offboarding.
@@ -422,7 +457,7 @@ pub async fn start_offboarding(
             "had_user": employee.user_id.is_some(),
         }),
     );
-    store.insert_lifecycle(actor.company_id, &new, audit).await
+    record(store, actor, &new, audit).await
 }
 
 /// Access ends when the leaving date is over: the next day's midnight, UTC.

@@ -372,58 +372,68 @@ impl DocumentStore for Store {
 
     async fn due_expiry_reminders(&self, until: NaiveDate) -> Result<Vec<ExpiryItem>> {
         let mut out = Vec::new();
-        let docs = sqlx::query(
-            "SELECT company_id, id, employee_id, title, expires FROM hr_documents \
-             WHERE expires IS NOT NULL AND expires <= $1 AND reminded_at IS NULL AND deleted_at IS NULL \
-             ORDER BY company_id, expires, id",
-        )
-        .bind(day_key(until))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db)?;
-        for r in &docs {
-            out.push(expiry_of(r, "document", "title")?);
-        }
-        let certs = sqlx::query(
-            "SELECT company_id, id, employee_id, name, expires FROM hr_certifications \
-             WHERE expires IS NOT NULL AND expires <= $1 AND reminded_at IS NULL AND deleted_at IS NULL \
-             ORDER BY company_id, expires, id",
-        )
-        .bind(day_key(until))
-        .fetch_all(&self.read)
-        .await
-        .map_err(db)?;
-        for r in &certs {
-            out.push(expiry_of(r, "certification", "name")?);
+        for (kind, table, title) in [
+            ("document", "hr_documents", "title"),
+            ("certification", "hr_certifications", "name"),
+        ] {
+            let rows = sqlx::query(&format!(
+                "SELECT x.company_id, x.id, x.employee_id, x.{title} AS title, x.expires, \
+                 e.legal_name, e.preferred_name, e.user_id AS employee_user, m.user_id AS manager_user \
+                 FROM {table} x JOIN hr_employees e ON e.id = x.employee_id AND e.company_id = x.company_id \
+                 LEFT JOIN hr_employees m ON m.id = e.manager_id AND m.company_id = e.company_id \
+                 WHERE x.expires IS NOT NULL AND x.expires <= $1 AND x.reminded_at IS NULL AND x.deleted_at IS NULL \
+                 ORDER BY x.company_id, x.expires, x.id"
+            ))
+            .bind(day_key(until))
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+            for r in &rows {
+                out.push(expiry_of(r, kind)?);
+            }
         }
         Ok(out)
     }
 
-    async fn mark_reminded(&self, item: &ExpiryItem, at: Timestamp) -> Result<()> {
-        let sql = match item.kind {
-            "document" => {
-                "UPDATE hr_documents SET reminded_at = $3 WHERE company_id = $1 AND id = $2"
-            }
-            _ => "UPDATE hr_certifications SET reminded_at = $3 WHERE company_id = $1 AND id = $2",
-        };
-        sqlx::query(sql)
-            .bind(item.company_id.0)
-            .bind(item.id)
-            .bind(at.0)
-            .execute(&self.write)
-            .await
-            .map_err(db)?;
-        Ok(())
+    async fn mark_reminded(&self, items: &[ExpiryItem], at: Timestamp) -> Result<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        for item in items {
+            let sql = match item.kind {
+                "document" => {
+                    "UPDATE hr_documents SET reminded_at = $3 WHERE company_id = $1 AND id = $2"
+                }
+                _ => "UPDATE hr_certifications SET reminded_at = $3 WHERE company_id = $1 AND id = $2",
+            };
+            sqlx::query(sql)
+                .bind(item.company_id.0)
+                .bind(item.id)
+                .bind(at.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
     }
 }
 
-fn expiry_of(r: &AnyRow, kind: &'static str, title: &str) -> Result<ExpiryItem> {
+fn expiry_of(r: &AnyRow, kind: &'static str) -> Result<ExpiryItem> {
+    let preferred = get_str(r, "preferred_name")?;
     Ok(ExpiryItem {
         company_id: CompanyId(get_i64(r, "company_id")?),
         kind,
         id: get_i64(r, "id")?,
         employee_id: EmployeeId(get_i64(r, "employee_id")?),
-        title: get_str(r, title)?,
+        title: get_str(r, "title")?,
         expires: opt_day(r, "expires")?.ok_or_else(|| super::bad_row("expires"))?,
+        employee_name: if preferred.trim().is_empty() {
+            get_str(r, "legal_name")?
+        } else {
+            preferred
+        },
+        employee_user: opt_i64(r, "employee_user")?.map(UserId),
+        manager_user: opt_i64(r, "manager_user")?.map(UserId),
     })
 }

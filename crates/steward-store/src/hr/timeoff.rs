@@ -580,22 +580,25 @@ impl TimeoffStore for Store {
     async fn timeoff_post(
         &self,
         company: CompanyId,
-        rows: &[NewLedgerRow],
-        audit: Option<AuditDraft>,
+        groups: &[(Vec<NewLedgerRow>, AuditDraft)],
     ) -> Result<usize> {
-        if rows.is_empty() {
+        if groups.iter().all(|(rows, _)| rows.is_empty()) {
             return Ok(0);
         }
         let mut tx = self.begin().await?;
-        let n = insert_rows(&mut tx, company, rows).await?;
-        if n == 0 {
+        let mut total = 0;
+        for (rows, audit) in groups {
+            let n = insert_rows(&mut tx, company, rows).await?;
+            if n > 0 {
+                append_audit(&mut tx, audit.clone()).await?;
+            }
+            total += n;
+        }
+        if total == 0 {
             return Ok(0);
         }
-        if let Some(a) = audit {
-            append_audit(&mut tx, a).await?;
-        }
         tx.commit().await.map_err(db)?;
-        Ok(n)
+        Ok(total)
     }
 
     async fn timeoff_insert_request(

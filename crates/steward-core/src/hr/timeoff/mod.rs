@@ -530,13 +530,13 @@ pub trait TimeoffStore: Send + Sync {
         employee: EmployeeId,
         until: Option<NaiveDate>,
     ) -> impl Future<Output = Result<Vec<(i64, i64)>>> + Send;
-    /// Appends rows; a row whose period exists already is skipped. Returns how many were
-    /// written. The audit draft (if any) is appended only when something was written.
+    /// Appends groups of rows (one group per employee) in one transaction; a row whose
+    /// period exists already is skipped. Returns how many rows were written. A group's
+    /// audit draft is appended only when that group wrote something.
     fn timeoff_post(
         &self,
         company: CompanyId,
-        rows: &[NewLedgerRow],
-        audit: Option<AuditDraft>,
+        groups: &[(Vec<NewLedgerRow>, AuditDraft)],
     ) -> impl Future<Output = Result<usize>> + Send;
     /// Inserts a request, and its `use` row when it is approved at once.
     fn timeoff_insert_request(
@@ -1121,7 +1121,7 @@ pub async fn adjust(
         json!({"policy": p.id, "amount_milli": amount, "note": note}),
     );
     store
-        .timeoff_post(actor.company_id, &[row], Some(audit))
+        .timeoff_post(actor.company_id, &[(vec![row], audit)])
         .await?;
     Ok(())
 }
@@ -1323,6 +1323,7 @@ async fn accrue_company(
             .push(r);
     }
     let mut written = 0;
+    let mut groups = Vec::new();
     for e in store.timeoff_employees(actor.company_id).await? {
         if e.end_date.is_some_and(|end| end.year() < today.year() - 1) {
             continue;
@@ -1342,12 +1343,20 @@ async fn accrue_company(
             "accrue",
             json!({"rows": rows.iter().map(|r| json!({"policy": r.policy_id, "period": r.period, "amount_milli": r.amount_milli})).collect::<Vec<_>>()}),
         );
-        written += store
-            .timeoff_post(actor.company_id, &rows, Some(audit))
-            .await?;
+        groups.push((rows, audit));
+        // Bounded transactions: one per this many people, not one per person (slow on a
+        // large company) nor one for all (holding the writer for long).
+        if groups.len() == ACCRUE_BATCH {
+            written += store.timeoff_post(actor.company_id, &groups).await?;
+            groups.clear();
+        }
     }
+    written += store.timeoff_post(actor.company_id, &groups).await?;
     Ok(written)
 }
+
+/// Employees whose accruals are written per transaction.
+const ACCRUE_BATCH: usize = 500;
 
 /// The next accrual job, once a day at [`ACCRUE_HOUR_UTC`].
 pub fn accrue_job(now: Timestamp) -> Result<NewJob> {

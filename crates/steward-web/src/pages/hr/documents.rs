@@ -17,7 +17,6 @@ use steward_core::hr::documents::{
 use steward_core::hr::EmployeeRef;
 use steward_core::ids::{DocumentId, EmployeeId};
 use steward_core::list::SortKey;
-use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
@@ -115,26 +114,17 @@ async fn employee_view(
     status: StatusCode,
 ) -> Response {
     let (store, actor) = (&state.store, &pa.actor);
-    let (employee, access) = match documents::employee_access(store, actor, id).await {
+    let files = match documents::employee_files(store, actor, id).await {
         Ok(x) => x,
         Err(e) => return fail(state, pa, e).await,
     };
-    if !access.documents && !access.certifications {
-        return fail(state, pa, Error::Forbidden).await;
-    }
     let today = documents::today();
-    let docs = if access.documents {
-        match documents::list_documents(store, actor, id).await {
-            Ok(d) => d,
-            Err(e) => return fail(state, pa, e).await,
-        }
-    } else {
-        Vec::new()
-    };
-    let certs = match documents::list_employee_certifications(store, actor, id).await {
-        Ok(c) => c,
-        Err(e) => return fail(state, pa, e).await,
-    };
+    let documents::EmployeeFiles {
+        employee,
+        access,
+        documents: docs,
+        certifications: certs,
+    } = files;
     let page = EmployeePage {
         chrome: chrome(
             state,
