@@ -214,3 +214,105 @@ both_databases!(people_pages_work_end_to_end, |db| async move {
     let (s, _) = get(&admin, &app, &format!("/hr/employees/{}", x.0)).await;
     assert_eq!(s, 404);
 });
+
+// Editing a custom field on its page: the key and kind shown as fixed, the change saved
+// through the same core update as the API (and seen in the list), errors beside the field
+// they name, HR staff only, another id 404.
+both_databases!(custom_fields_are_edited_on_their_page, |db| async move {
+    let app = spawn_app(db).await;
+    add_user(&app.store, app.company, "emp", PASSWORD, &["employee"]).await;
+    let admin = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+    let r = admin
+        .post(app.url("/hr/fields"))
+        .form(&[
+            ("key", "shift"),
+            ("label", "Shift pattern"),
+            ("kind", "choice"),
+            ("choices", "early, late"),
+        ])
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(r.status(), 303);
+    let (_, html) = get(&admin, &app, "/hr/fields").await;
+    let edit = html
+        .split_once("href=\"/hr/fields/")
+        .and_then(|(_, r)| r.split('"').next())
+        .map(|id| format!("/hr/fields/{id}"))
+        .expect("an edit link");
+    let (s, html) = get(&admin, &app, &edit).await;
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"field-key\">shift<") && html.contains("id=\"fixed-note\""));
+    assert!(html.contains("value=\"early, late\"") && html.contains("value=\"Shift pattern\""));
+
+    // Bad input: each error beside its field, the typed text kept.
+    let r = admin
+        .post(app.url(&edit))
+        .form(&[("label", ""), ("choices", ""), ("help", "kept help")])
+        .send()
+        .await
+        .expect("bad");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("html");
+    assert!(html.contains("id=\"f-label-err\""), "{html}");
+    assert!(html.contains("id=\"f-choices-err\""));
+    assert!(html.contains("kept help"));
+
+    // A good change is saved and listed; unticked `active` archives the field.
+    let r = admin
+        .post(app.url(&edit))
+        .form(&[
+            ("label", "Shift"),
+            ("choices", "early, late, night"),
+            ("sensitive", "1"),
+            ("required", "1"),
+        ])
+        .send()
+        .await
+        .expect("save");
+    assert_eq!(r.status(), 303);
+    assert_eq!(location(&r), "/hr/fields");
+    let (_, html) = get(&admin, &app, "/hr/fields").await;
+    assert!(html.contains("<td>Shift</td>") && html.contains("early, late, night"));
+    let (_, html) = get(&admin, &app, &edit).await;
+    assert!(html.contains("id=\"f-sensitive\" name=\"sensitive\" value=\"1\" checked"));
+    assert!(!html.contains("id=\"f-active\" name=\"active\" value=\"1\" checked"));
+    let api = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+    let list: serde_json::Value = api
+        .get(app.url("/api/v1/hr/fields"))
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    let f = &list.as_array().expect("fields")[0];
+    assert_eq!(f["label"], "Shift");
+    assert_eq!(f["required"], true);
+    assert_eq!(f["active"], false);
+    assert_eq!(f["kind"], "choice");
+
+    // The kind is fixed in the API too, and the error names it.
+    let r = api
+        .put(app.url(&format!("/api/v1/hr/fields/{}", f["id"])))
+        .json(&serde_json::json!({"label": "Shift", "kind": "text"}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("problem").contains("\"kind\""));
+
+    // Only HR staff edit; an unknown field is 404.
+    let emp = app.signed_in("emp", PASSWORD).await;
+    let (s, _) = get(&emp, &app, &edit).await;
+    assert_eq!(s, 403);
+    let r = emp
+        .post(app.url(&edit))
+        .form(&[("label", "Mine")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    let (s, _) = get(&admin, &app, "/hr/fields/999999").await;
+    assert_eq!(s, 404);
+});

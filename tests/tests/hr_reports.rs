@@ -1,9 +1,12 @@
 //! HR reports on fixed data: headcount by department and month (from the job history: a
 //! transfer moves a person between departments from its date), joiners, leavers and
 //! turnover, as CSV (snapshots) and as the HTML page with its SVG charts; HR staff and
-//! auditors only.
+//! auditors only. Time off taken and balances (JSON and CSV snapshots), with who sees
+//! whose: HR the company, a manager their reporting line, others nothing.
 use steward_core::auth::Actor;
+use steward_core::company::create_company;
 use steward_core::departments;
+use steward_core::hr::timeoff::{self, NewLedgerRow, PolicyInput, TimeoffStore};
 use steward_e2e::*;
 use steward_store::hr::SeedEmployee;
 
@@ -88,4 +91,299 @@ both_databases!(headcount_and_turnover_on_fixed_data, |db| async move {
         .expect("xlsx");
     assert_eq!(r.status(), 200);
     assert!(r.bytes().await.expect("bytes").starts_with(b"PK"));
+});
+
+/// Strips ids (they differ between runs of a shared sequence) so the JSON snapshot holds
+/// names and amounts only.
+fn without_ids(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => m
+            .into_iter()
+            .filter(|(k, _)| !k.ends_with("_id"))
+            .map(|(k, v)| (k, without_ids(v)))
+            .collect(),
+        serde_json::Value::Array(a) => a.into_iter().map(without_ids).collect(),
+        other => other,
+    }
+}
+
+fn ledger_row(
+    employee: steward_core::ids::EmployeeId,
+    policy: i64,
+    date: &str,
+    kind: &str,
+    milli: i64,
+    period: Option<&str>,
+) -> NewLedgerRow {
+    NewLedgerRow {
+        employee_id: employee,
+        policy_id: policy,
+        day: day(date),
+        kind: kind.into(),
+        amount_milli: milli,
+        request_id: None,
+        period: period.map(str::to_string),
+        note: String::new(),
+        created_by: None,
+    }
+}
+
+// Time off taken and balances on a fixed ledger (January to June 2025): half days kept
+// exact, a cancellation giving days back in its own month, a leaver counted in what they
+// took but not in the balances after they left, rows outside the months left out, another
+// company's ledger never counted; HR sees the company, a manager only the people below
+// them, an employee without reports 403.
+both_databases!(timeoff_report_on_fixed_data, |db| async move {
+    let app = spawn_app(db).await;
+    add_user(&app.store, app.company, "hilda", PASSWORD, &["hr_lead"]).await;
+    let boss_u = add_user(&app.store, app.company, "boss", PASSWORD, &["employee"]).await;
+    let emma_u = add_user(&app.store, app.company, "emma", PASSWORD, &["employee"]).await;
+    let sys = Actor::system(app.company, "Acme");
+    let ops = departments::create(&app.store, &sys, "Operations")
+        .await
+        .expect("ops");
+    let fin = departments::create(&app.store, &sys, "Finance")
+        .await
+        .expect("fin");
+    let policy = |name: &str, kind: &str| PolicyInput {
+        name: name.into(),
+        kind: kind.into(),
+        accrual: "none".into(),
+        active: true,
+        ..PolicyInput::default()
+    };
+    let annual = timeoff::create_policy(&app.store, &sys, &policy("Annual leave", "annual"))
+        .await
+        .expect("annual")
+        .id;
+    let sick = timeoff::create_policy(&app.store, &sys, &policy("Sick leave", "sick"))
+        .await
+        .expect("sick")
+        .id;
+    let seed = |e: SeedEmployee| {
+        let store = app.store.clone();
+        let company = app.company;
+        async move { store.seed_employee(company, &e).await.expect("seed") }
+    };
+    let start = day("2024-01-01");
+    let boss = seed(SeedEmployee {
+        user_id: Some(boss_u),
+        department_id: Some(ops.id),
+        ..SeedEmployee::new("1", "Bo Boss", start)
+    })
+    .await;
+    let ann = seed(SeedEmployee {
+        manager_id: Some(boss),
+        department_id: Some(ops.id),
+        ..SeedEmployee::new("2", "Ann", start)
+    })
+    .await;
+    let ben = seed(SeedEmployee {
+        manager_id: Some(ann),
+        department_id: Some(fin.id),
+        ..SeedEmployee::new("3", "Ben", start)
+    })
+    .await;
+    let cat = seed(SeedEmployee {
+        department_id: Some(fin.id),
+        ..SeedEmployee::new("4", "Cat", start)
+    })
+    .await;
+    let dan = seed(SeedEmployee {
+        end_date: Some(day("2025-02-28")),
+        ..SeedEmployee::new("5", "Dan", start)
+    })
+    .await;
+    // Emma signs in and has a record, but nobody reports to her.
+    seed(SeedEmployee {
+        user_id: Some(emma_u),
+        department_id: Some(ops.id),
+        ..SeedEmployee::new("6", "Emma", start)
+    })
+    .await;
+    let rows = vec![
+        ledger_row(boss, annual, "2025-01-01", "accrual", 25_000, Some("2025")),
+        ledger_row(boss, annual, "2025-03-10", "use", -2_000, None),
+        ledger_row(ann, annual, "2025-01-01", "accrual", 25_000, Some("2025")),
+        ledger_row(ann, annual, "2024-12-10", "use", -1_000, None),
+        ledger_row(ann, annual, "2025-01-15", "use", -1_500, None),
+        ledger_row(ann, annual, "2025-04-02", "use", -500, None),
+        ledger_row(ann, sick, "2025-04-20", "use", -1_000, None),
+        ledger_row(ben, annual, "2025-01-01", "accrual", 20_000, Some("2025")),
+        ledger_row(ben, annual, "2025-05-05", "use", -3_000, None),
+        // The cancellation of Ben's approved time off, written the day it was cancelled.
+        ledger_row(ben, annual, "2025-06-01", "use", 3_000, None),
+        ledger_row(ben, annual, "2025-06-10", "adjustment", -22_000, None),
+        ledger_row(cat, annual, "2025-01-01", "accrual", 25_000, Some("2025")),
+        ledger_row(cat, annual, "2025-02-03", "use", -5_000, None),
+        ledger_row(cat, annual, "2025-07-07", "use", -2_000, None),
+        ledger_row(cat, sick, "2025-06-15", "use", -500, None),
+        ledger_row(dan, annual, "2025-01-01", "accrual", 25_000, Some("2025")),
+        ledger_row(dan, annual, "2025-01-20", "use", -1_000, None),
+    ];
+    app.store
+        .timeoff_post(app.company, &rows, None)
+        .await
+        .expect("ledger");
+    // Another company's ledger, in the same months.
+    let other = create_company(&app.store, "test", "Other Co", "EUR")
+        .await
+        .expect("company");
+    let osys = Actor::system(other, "Other Co");
+    let opol = timeoff::create_policy(&app.store, &osys, &policy("Annual leave", "annual"))
+        .await
+        .expect("other policy")
+        .id;
+    let oe = app
+        .store
+        .seed_employee(other, &SeedEmployee::new("X1", "Xavier", start))
+        .await
+        .expect("other employee");
+    app.store
+        .timeoff_post(
+            other,
+            &[
+                ledger_row(oe, opol, "2025-01-01", "accrual", 25_000, Some("2025")),
+                ledger_row(oe, opol, "2025-03-03", "use", -4_000, None),
+            ],
+            None,
+        )
+        .await
+        .expect("other ledger");
+    let odept = departments::create(&app.store, &osys, "Elsewhere")
+        .await
+        .expect("other dept");
+
+    let hilda = app.api(&app.token("hilda", PASSWORD, false).await);
+    let get = |c: &reqwest::Client, path: &str| {
+        let r = c.get(app.url(path)).send();
+        async move { r.await.expect("get") }
+    };
+    let range = "to=2025-06&months=6";
+    let r = get(&hilda, &format!("/api/v1/hr/reports/timeoff?{range}")).await;
+    assert_eq!(r.status(), 200);
+    let json: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(json["scope"], "company");
+    assert_eq!(json["as_of"], "2025-06-30");
+    insta::assert_json_snapshot!("hr_timeoff_2025h1", without_ids(json));
+    let r = get(
+        &hilda,
+        &format!("/api/v1/hr/reports/timeoff?{range}&format=csv"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    insta::assert_snapshot!("hr_timeoff_taken_2025h1", r.text().await.expect("csv"));
+    let r = get(
+        &hilda,
+        &format!("/api/v1/hr/reports/timeoff?{range}&format=csv&table=balances"),
+    )
+    .await;
+    insta::assert_snapshot!("hr_timeoff_balances_2025h1", r.text().await.expect("csv"));
+    let r = get(
+        &hilda,
+        &format!("/api/v1/hr/reports/timeoff?{range}&format=csv&table=employees"),
+    )
+    .await;
+    insta::assert_snapshot!("hr_timeoff_people_2025h1", r.text().await.expect("csv"));
+
+    // The department filter: Finance only.
+    let r = get(
+        &hilda,
+        &format!("/api/v1/hr/reports/timeoff?{range}&department={}", fin.id.0),
+    )
+    .await;
+    let json: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(json["taken_total"], "5.5", "Cat 5 + 0.5, Ben 3 - 3");
+    assert!(json["balances"]
+        .as_array()
+        .expect("balances")
+        .iter()
+        .all(|b| b["department"] == "Finance"));
+    // Another company's department, a bad one, too many months: 422 naming the parameter.
+    for (q, field) in [
+        (format!("{range}&department={}", odept.id.0), "department"),
+        (format!("{range}&department=x"), "department"),
+        ("to=2025-06&months=99".to_string(), "months"),
+        (format!("{range}&format=csv&table=all"), "table"),
+    ] {
+        let r = get(&hilda, &format!("/api/v1/hr/reports/timeoff?{q}")).await;
+        assert_eq!(r.status(), 422, "{q}");
+        let p: serde_json::Value = r.json().await.expect("problem");
+        assert!(p.to_string().contains(field), "{q}: {p}");
+    }
+
+    // The manager sees Ann and Ben (below him, two levels), not himself, Cat or Dan.
+    let boss_c = app.api(&app.token("boss", PASSWORD, false).await);
+    let r = get(&boss_c, &format!("/api/v1/hr/reports/timeoff?{range}")).await;
+    assert_eq!(r.status(), 200);
+    let json: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(json["scope"], "reporting_line");
+    assert_eq!(
+        json["taken_total"], "3",
+        "Ann 1.5 + 0.5 + 1 sick, Ben 3 - 3"
+    );
+    let people = get(
+        &boss_c,
+        &format!("/api/v1/hr/reports/timeoff?{range}&format=csv&table=employees"),
+    )
+    .await
+    .text()
+    .await
+    .expect("csv");
+    assert!(people.contains("Ann") && people.contains("Ben"), "{people}");
+    for hidden in ["Bo Boss", "Cat", "Dan", "Emma", "Xavier"] {
+        assert!(!people.contains(hidden), "{hidden} in {people}");
+    }
+    // An employee without reports may not see it.
+    let emma = app.api(&app.token("emma", PASSWORD, false).await);
+    let r = get(&emma, "/api/v1/hr/reports/timeoff").await;
+    assert_eq!(r.status(), 403);
+
+    // The page: chart, tables, the per-person list with its export; the manager's page
+    // holds only their reporting line.
+    let page = app.signed_in("hilda", PASSWORD).await;
+    let r = get(&page, &format!("/hr/reports/timeoff?{range}")).await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    for want in [
+        "<svg",
+        "taken-table",
+        "balances-table",
+        "people-balances",
+        "Cat",
+        "0.5",
+    ] {
+        assert!(html.contains(want), "{want} on the page");
+    }
+    let r = get(&page, "/hr/reports").await;
+    assert!(r
+        .text()
+        .await
+        .expect("html")
+        .contains("/hr/reports/timeoff"));
+    let r = get(&page, &format!("/hr/reports/timeoff?{range}&format=xlsx")).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.expect("bytes").starts_with(b"PK"));
+    let r = get(
+        &page,
+        &format!("/hr/reports/timeoff?{range}&report=taken&format=csv"),
+    )
+    .await;
+    assert!(r
+        .text()
+        .await
+        .expect("csv")
+        .starts_with("policy,department,2025-01"));
+    let boss_page = app.signed_in("boss", PASSWORD).await;
+    let r = get(
+        &boss_page,
+        &format!("/hr/reports/timeoff?{range}&sort=balance&dir=desc"),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.expect("html");
+    assert!(html.contains(">Ann<") && !html.contains(">Cat<") && !html.contains(">Dan<"));
+    let emma_page = app.signed_in("emma", PASSWORD).await;
+    let r = get(&emma_page, "/hr/reports/timeoff").await;
+    assert_eq!(r.status(), 403);
 });

@@ -379,6 +379,9 @@ const TABLE: &[Row] = &[
     row("POST",   "/api/v1/hr/health/run",                   Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
     row("GET",    "/api/v1/hr/reports/headcount",            Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
     row("GET",    "/api/v1/hr/reports/movements",            Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
+    // Time off taken and balances: also a manager over their reporting line; the matrix's
+    // users have no employee records, so no reports (403). Manager rows: tests/tests/hr_reports.rs.
+    row("GET",    "/api/v1/hr/reports/timeoff",              Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
     // hr: employees. Everyone reads the directory list and the custom field definitions;
     // hiring and the import are for HR staff (admin, hr_lead: a body without the required
     // fields or columns is 422 for them, 403 for everyone else); an employee id that does

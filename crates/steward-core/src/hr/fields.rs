@@ -70,7 +70,7 @@ pub trait FieldStore: Send + Sync {
         f: &FieldInput,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<i64>> + Send;
-    /// Not found when the field is not the company's. The key does not change.
+    /// Not found when the field is not the company's. The key and kind do not change.
     fn update_custom_field(
         &self,
         company: CompanyId,
@@ -194,8 +194,17 @@ pub async fn update_field(
         .iter()
         .find(|x| x.id == id)
         .ok_or(Error::NotFound { entity: "field" })?;
+    // Stored values were checked against the kind they were saved under; a new kind would
+    // leave them unchecked, so the kind stays as created (and the key, which names them).
+    if !input.kind.trim().is_empty() && input.kind.trim() != before.kind {
+        return Err(Error::invalid(
+            "kind",
+            format!("stays {} (the kind is fixed once created)", before.kind),
+        ));
+    }
     let mut input = input.clone();
     input.key = before.key.clone();
+    input.kind = before.kind.clone();
     let f = check(&input)?;
     let audit = AuditDraft::by(
         actor,

@@ -3,15 +3,16 @@
 //! turnover (leavers / average headcount) and the record-health trend. HR staff and those
 //! who read all of HR (auditors) see them.
 //!
-//! Time off taken and balances are not here yet: the time-off ledger is built in parallel
-//! and will add its report when its tables land.
+//! Time off taken and balances ([`timeoff`]) read the time-off ledger (the one place a
+//! balance lives): HR staff and auditors see the company, a manager their reporting line.
 use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use std::future::Future;
 
-use crate::auth::Actor;
+use crate::auth::{Action, Actor, Domain, Permission};
 use crate::departments::DepartmentStore;
-use crate::ids::{CompanyId, DepartmentId};
+use crate::ids::{CompanyId, DepartmentId, EmployeeId};
+use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::{Error, Result};
 
 /// At most this many months in one report.
@@ -33,6 +34,38 @@ pub trait ReportStore: Send + Sync {
         from: NaiveDate,
         to: NaiveDate,
     ) -> impl Future<Output = Result<Vec<(i64, i64, i64)>>> + Send;
+    /// Whether anyone reports to `manager` directly (then they have a reporting line).
+    fn has_reports(
+        &self,
+        company: CompanyId,
+        manager: EmployeeId,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Days taken (the negated sum of the ledger's `use` rows, so a cancellation dated
+    /// later gives days back in its own month) between two days, per month `yyyymm`,
+    /// policy and the department the person was in on the row's day: one statement.
+    fn timeoff_taken(
+        &self,
+        company: CompanyId,
+        from: NaiveDate,
+        to: NaiveDate,
+        filter: &TimeoffFilter,
+    ) -> impl Future<Output = Result<Vec<TakenCell>>> + Send;
+    /// Balances on `filter.day` (the ledger summed up to it) of the people employed that
+    /// day, per policy and department: people, total, how many below zero. One statement.
+    fn timeoff_balance_summary(
+        &self,
+        company: CompanyId,
+        filter: &TimeoffFilter,
+    ) -> impl Future<Output = Result<Vec<BalanceCell>>> + Send;
+    /// The same balances per person and policy, sorted and paged.
+    fn timeoff_employee_balances(
+        &self,
+        company: CompanyId,
+        filter: &TimeoffFilter,
+        sort: BalanceSort,
+        dir: SortDir,
+        paging: Paging,
+    ) -> impl Future<Output = Result<Page<EmployeeBalance>>> + Send;
 }
 
 /// A month: its first day.
@@ -267,9 +300,313 @@ pub async fn movements<S: ReportStore>(
     })
 }
 
+// ---------------------------------------------------------------- time off
+
+/// Whose time off a report counts, decided by [`timeoff_reach`], applied in the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "manager")]
+pub enum Reach {
+    /// Everyone in the company (HR staff, auditors).
+    Company,
+    /// The people below this employee in the reporting line (not the manager themself).
+    Below(EmployeeId),
+}
+
+/// What the time-off statements filter on; built by the services only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoffFilter {
+    pub reach: Reach,
+    /// Only people in this department (on the day of the row or of the balance).
+    pub department: Option<DepartmentId>,
+    /// The day balances are taken on.
+    pub day: NaiveDate,
+}
+
+/// Days taken in a month `yyyymm` of a policy by people of a department (milli-days).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TakenCell {
+    pub month: i64,
+    pub policy_id: i64,
+    pub department_id: Option<DepartmentId>,
+    pub milli: i64,
+}
+
+/// Balances of a policy in a department: how many people, their sum, how many below zero.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BalanceCell {
+    pub policy_id: i64,
+    pub department_id: Option<DepartmentId>,
+    pub employees: i64,
+    pub total_milli: i64,
+    pub negative: i64,
+}
+
+/// One person's balance of one policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EmployeeBalance {
+    pub employee_id: EmployeeId,
+    pub employee_number: String,
+    pub name: String,
+    pub department_id: Option<DepartmentId>,
+    pub department: String,
+    pub policy_id: i64,
+    pub policy: String,
+    pub balance_milli: i64,
+}
+
+impl EmployeeBalance {
+    pub fn balance(&self) -> String {
+        super::timeoff::days_text(self.balance_milli)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BalanceSort {
+    #[default]
+    Name,
+    Department,
+    Policy,
+    Balance,
+}
+
+impl SortKey for BalanceSort {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("name", BalanceSort::Name),
+        ("department", BalanceSort::Department),
+        ("policy", BalanceSort::Policy),
+        ("balance", BalanceSort::Balance),
+    ];
+}
+
+/// Days taken of a policy by a department, one amount per month of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TakenRow {
+    pub policy_id: i64,
+    pub policy: String,
+    pub department_id: Option<DepartmentId>,
+    pub department: String,
+    pub milli: Vec<i64>,
+    pub total_milli: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BalanceRow {
+    pub policy_id: i64,
+    pub policy: String,
+    pub department_id: Option<DepartmentId>,
+    pub department: String,
+    pub employees: i64,
+    pub total_milli: i64,
+    /// The total over the people, rounded half away from zero to a milli-day.
+    pub average_milli: i64,
+    pub negative: i64,
+}
+
+/// Time off taken per month and balances, within the actor's reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TimeoffReport {
+    pub months: Vec<Month>,
+    pub reach: Reach,
+    pub department_id: Option<DepartmentId>,
+    pub department: Option<String>,
+    /// Balances are the ledger summed up to this day: the range's last day.
+    pub as_of: NaiveDate,
+    /// By policy, then department (people without one last).
+    pub taken: Vec<TakenRow>,
+    /// Per month, over all rows.
+    pub taken_totals: Vec<i64>,
+    pub taken_total: i64,
+    pub balances: Vec<BalanceRow>,
+    /// The company's departments (id, name), for a filter's choices.
+    #[serde(skip)]
+    pub departments: Vec<(DepartmentId, String)>,
+}
+
+/// `total / n` rounded half away from zero.
+pub fn average(total: i64, n: i64) -> i64 {
+    if n <= 0 {
+        return 0;
+    }
+    let q = (total.abs() * 2 + n) / (2 * n);
+    if total < 0 {
+        -q
+    } else {
+        q
+    }
+}
+
+/// Whose time off the actor may report on: HR staff and auditors the company, someone with
+/// reports their reporting line, anyone else nothing (403).
+pub async fn timeoff_reach<S: ReportStore + super::HrBaseStore>(
+    store: &S,
+    actor: &Actor,
+) -> Result<Reach> {
+    if !actor.can(Permission::new(Domain::Hr, Action::Read)) {
+        return Err(Error::Forbidden);
+    }
+    if super::timeoff::reads_all(actor) {
+        return Ok(Reach::Company);
+    }
+    let Some(me) = super::timeoff::me(store, actor).await? else {
+        return Err(Error::Forbidden);
+    };
+    if store.has_reports(actor.company_id, me.id).await? {
+        Ok(Reach::Below(me.id))
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+async fn timeoff_filter<S: ReportStore + super::HrBaseStore + DepartmentStore>(
+    store: &S,
+    actor: &Actor,
+    department: Option<DepartmentId>,
+    day: NaiveDate,
+) -> Result<(TimeoffFilter, Vec<crate::departments::Department>)> {
+    let reach = timeoff_reach(store, actor).await?;
+    let depts = store.departments(actor.company_id).await?;
+    if let Some(d) = department {
+        // Another company's department is no department here.
+        if !depts.iter().any(|x| x.id == d) {
+            return Err(Error::invalid("department", "no such department"));
+        }
+    }
+    Ok((
+        TimeoffFilter {
+            reach,
+            department,
+            day,
+        },
+        depts,
+    ))
+}
+
+fn department_name(depts: &[crate::departments::Department], d: Option<DepartmentId>) -> String {
+    d.and_then(|d| depts.iter().find(|x| x.id == d))
+        .map(|x| x.name.clone())
+        .unwrap_or_else(|| "No department".to_string())
+}
+
+/// Time off taken per month, policy and department over `range`, and balances on the
+/// range's last day per policy and department.
+pub async fn timeoff<S>(
+    store: &S,
+    actor: &Actor,
+    range: Range,
+    department: Option<DepartmentId>,
+) -> Result<TimeoffReport>
+where
+    S: ReportStore + super::HrBaseStore + DepartmentStore + super::timeoff::TimeoffStore,
+{
+    let months = range.list();
+    let first = months.first().copied().unwrap_or(range.to);
+    let as_of = range.to.last_day();
+    let (filter, depts) = timeoff_filter(store, actor, department, as_of).await?;
+    let policies = store.timeoff_policies(actor.company_id).await?;
+    let policy_name = |id: i64| {
+        policies
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    };
+    let cells = store
+        .timeoff_taken(actor.company_id, first.0, as_of, &filter)
+        .await?;
+    let keys: Vec<i64> = months.iter().map(|m| m.key()).collect();
+    let mut taken: Vec<TakenRow> = Vec::new();
+    let mut taken_totals = vec![0; months.len()];
+    for c in cells {
+        let Some(i) = keys.iter().position(|k| *k == c.month) else {
+            continue;
+        };
+        let p = match taken
+            .iter()
+            .position(|r| r.policy_id == c.policy_id && r.department_id == c.department_id)
+        {
+            Some(p) => p,
+            None => {
+                taken.push(TakenRow {
+                    policy_id: c.policy_id,
+                    policy: policy_name(c.policy_id),
+                    department_id: c.department_id,
+                    department: department_name(&depts, c.department_id),
+                    milli: vec![0; months.len()],
+                    total_milli: 0,
+                });
+                taken.len() - 1
+            }
+        };
+        taken[p].milli[i] += c.milli;
+        taken[p].total_milli += c.milli;
+        taken_totals[i] += c.milli;
+    }
+    let order = |policy: &str, d: Option<DepartmentId>, dept: &str| {
+        (policy.to_lowercase(), d.is_none(), dept.to_lowercase())
+    };
+    taken.sort_by_key(|r| order(&r.policy, r.department_id, &r.department));
+    let mut balances: Vec<BalanceRow> = store
+        .timeoff_balance_summary(actor.company_id, &filter)
+        .await?
+        .into_iter()
+        .map(|c| BalanceRow {
+            policy_id: c.policy_id,
+            policy: policy_name(c.policy_id),
+            department_id: c.department_id,
+            department: department_name(&depts, c.department_id),
+            employees: c.employees,
+            total_milli: c.total_milli,
+            average_milli: average(c.total_milli, c.employees),
+            negative: c.negative,
+        })
+        .collect();
+    balances.sort_by_key(|r| order(&r.policy, r.department_id, &r.department));
+    Ok(TimeoffReport {
+        months,
+        reach: filter.reach,
+        department_id: department,
+        department: department.map(|d| department_name(&depts, Some(d))),
+        as_of,
+        taken_total: taken_totals.iter().sum(),
+        taken,
+        taken_totals,
+        balances,
+        departments: depts.into_iter().map(|d| (d.id, d.name)).collect(),
+    })
+}
+
+/// Each person's balance per policy on `day`, within the actor's reach, sorted and paged.
+pub async fn employee_balances<S>(
+    store: &S,
+    actor: &Actor,
+    day: NaiveDate,
+    department: Option<DepartmentId>,
+    sort: BalanceSort,
+    dir: SortDir,
+    paging: Paging,
+) -> Result<Page<EmployeeBalance>>
+where
+    S: ReportStore + super::HrBaseStore + DepartmentStore,
+{
+    let (filter, _) = timeoff_filter(store, actor, department, day).await?;
+    store
+        .timeoff_employee_balances(actor.company_id, &filter, sort, dir, paging)
+        .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn averages_round_half_away_from_zero() {
+        assert_eq!(average(3000, 2), 1500);
+        assert_eq!(average(1000, 3), 333);
+        assert_eq!(average(2000, 3), 667);
+        assert_eq!(average(-2000, 3), -667);
+        assert_eq!(average(1, 2), 1);
+        assert_eq!(average(5, 0), 0);
+    }
 
     #[test]
     fn months_and_turnover() {

@@ -1,9 +1,12 @@
 //! `/api/v1/hr/reports/...`: headcount by department and month, joiners and leavers with
-//! turnover (HR staff, auditors). `?format=csv|xlsx` downloads the table.
+//! turnover (HR staff, auditors); time off taken and balances (also managers, over their
+//! reporting line). `?format=csv|xlsx` downloads the table.
 use axum::extract::{Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use steward_core::hr::reports;
+use steward_core::hr::reports::{self, BalanceSort, Reach, TimeoffReport};
+use steward_core::hr::timeoff::days_text;
+use steward_core::list::{Paging, SortDir};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -16,7 +19,9 @@ use crate::pages::hr::reports as page;
 use crate::state::AppState;
 
 pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
-    r.routes(routes!(headcount)).routes(routes!(movements))
+    r.routes(routes!(headcount))
+        .routes(routes!(movements))
+        .routes(routes!(timeoff))
 }
 
 /// Documents the query string.
@@ -96,4 +101,157 @@ pub async fn movements(
         page::movements_table(&m),
         &a.request_id,
     )
+}
+
+/// Documents the time-off report's query string.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TimeoffParams {
+    /// The last month, `yyyy-mm` (this month by default); balances are on its last day.
+    to: Option<String>,
+    /// How many months (12 by default, at most 36).
+    months: Option<u32>,
+    /// Only people in this department (id).
+    department: Option<i64>,
+    /// `csv` or `xlsx` to download one table (see `table`).
+    format: Option<String>,
+    /// The table to download: `taken` (default), `balances` or `employees` (each person's
+    /// balance per policy).
+    table: Option<String>,
+}
+
+/// Days taken of a policy by a department; days as exact decimals (`1.5`).
+#[derive(Serialize, ToSchema)]
+pub struct TakenOut {
+    policy_id: i64,
+    policy: String,
+    department_id: Option<i64>,
+    department: String,
+    /// One per month of the report.
+    days: Vec<String>,
+    total: String,
+}
+
+/// Balances of a policy in a department.
+#[derive(Serialize, ToSchema)]
+pub struct BalanceOut {
+    policy_id: i64,
+    policy: String,
+    department_id: Option<i64>,
+    department: String,
+    employees: i64,
+    total: String,
+    average: String,
+    /// How many of them are below zero.
+    negative: i64,
+}
+
+/// Time off taken per month and balances.
+#[derive(Serialize, ToSchema)]
+pub struct TimeoffOut {
+    months: Vec<String>,
+    /// `company` (HR staff, auditors) or `reporting_line` (a manager: the people below them).
+    scope: String,
+    department_id: Option<i64>,
+    /// Balances are the ledger summed up to this day.
+    as_of: String,
+    taken: Vec<TakenOut>,
+    /// Per month, over all rows.
+    taken_totals: Vec<String>,
+    taken_total: String,
+    balances: Vec<BalanceOut>,
+}
+
+impl From<&TimeoffReport> for TimeoffOut {
+    fn from(r: &TimeoffReport) -> Self {
+        TimeoffOut {
+            months: r.months.iter().map(|m| m.label()).collect(),
+            scope: match r.reach {
+                Reach::Company => "company".into(),
+                Reach::Below(_) => "reporting_line".into(),
+            },
+            department_id: r.department_id.map(|d| d.0),
+            as_of: r.as_of.to_string(),
+            taken: r
+                .taken
+                .iter()
+                .map(|t| TakenOut {
+                    policy_id: t.policy_id,
+                    policy: t.policy.clone(),
+                    department_id: t.department_id.map(|d| d.0),
+                    department: t.department.clone(),
+                    days: t.milli.iter().map(|m| days_text(*m)).collect(),
+                    total: days_text(t.total_milli),
+                })
+                .collect(),
+            taken_totals: r.taken_totals.iter().map(|m| days_text(*m)).collect(),
+            taken_total: days_text(r.taken_total),
+            balances: r
+                .balances
+                .iter()
+                .map(|b| BalanceOut {
+                    policy_id: b.policy_id,
+                    policy: b.policy.clone(),
+                    department_id: b.department_id.map(|d| d.0),
+                    department: b.department.clone(),
+                    employees: b.employees,
+                    total: days_text(b.total_milli),
+                    average: days_text(b.average_milli),
+                    negative: b.negative,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Time off taken per month, policy and department, and balances per policy and department
+/// (HR staff and auditors: the company; a manager: the people below them; others 403).
+#[utoipa::path(get, path = "/api/v1/hr/reports/timeoff", tag = "hr", params(TimeoffParams),
+    responses((status = 200, body = TimeoffOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+pub async fn timeoff(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    let params = ListParams::new(pairs);
+    let range = page::range_from(&params).map_err(err)?;
+    let department = page::department_from(&params).map_err(err)?;
+    let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
+    let table = params.get("table").unwrap_or("taken");
+    if !["taken", "balances", "employees"].contains(&table) {
+        return Err(err(steward_core::Error::invalid(
+            "table",
+            "taken, balances or employees",
+        )));
+    }
+    let r = reports::timeoff(&state.store, &a.actor, range, department)
+        .await
+        .map_err(err)?;
+    let Some(f) = format else {
+        return Ok(ok(TimeoffOut::from(&r)));
+    };
+    let (name, (columns, rows)) = match table {
+        "balances" => ("hr-timeoff-balances", page::balances_table(&r)),
+        "employees" => {
+            let people = reports::employee_balances(
+                &state.store,
+                &a.actor,
+                r.as_of,
+                department,
+                BalanceSort::default(),
+                SortDir::Asc,
+                Paging::export(),
+            )
+            .await
+            .map_err(err)?;
+            let columns = page::BALANCE_EXPORT.iter().map(|c| c.to_string()).collect();
+            let rows = people.items.iter().map(page::balance_export_row).collect();
+            ("hr-timeoff-employee-balances", (columns, rows))
+        }
+        _ => ("hr-timeoff-taken", page::taken_table(&r)),
+    };
+    let h: Vec<&str> = columns.iter().map(String::as_str).collect();
+    Ok(crate::list::export(f, name, &h, rows))
 }

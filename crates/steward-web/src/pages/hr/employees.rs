@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/hr/employees/{id}/contracts", post(add_contract))
         .route("/hr/me", get(me))
         .route("/hr/fields", get(field_list).post(create_field))
+        .route("/hr/fields/{id}", get(edit_field).post(update_field))
         .route("/hr/changes/{id}", get(change))
 }
 
@@ -849,6 +850,125 @@ async fn create_field(
                 fields_page(
                     &state,
                     &pa,
+                    EmployeeForm { values: pairs },
+                    errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            None => fail(&state, &pa, e).await,
+        },
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hr/field_edit.html")]
+struct FieldEditPage {
+    chrome: Chrome,
+    field: CustomField,
+    form: EmployeeForm,
+    errors: Vec<FieldError>,
+}
+
+impl FieldEditPage {
+    fn error(&self, field: &str) -> Option<String> {
+        field_error(&self.errors, field)
+    }
+    fn checked(&self, k: &str) -> bool {
+        let v = self.form.get(k);
+        !v.is_empty() && v != "0"
+    }
+}
+
+/// The field of the company with this id (404 otherwise); HR staff only may edit.
+async fn field_by_id(state: &AppState, pa: &PageActor, id: i64) -> Result<CustomField, Error> {
+    if !is_hr_staff(&pa.actor) {
+        return Err(Error::Forbidden);
+    }
+    fields::list_fields(&state.store, &pa.actor)
+        .await?
+        .into_iter()
+        .find(|f| f.id == id)
+        .ok_or(Error::NotFound { entity: "field" })
+}
+
+async fn field_edit_page(
+    state: &AppState,
+    pa: &PageActor,
+    f: CustomField,
+    form: EmployeeForm,
+    errors: Vec<FieldError>,
+    status: StatusCode,
+) -> Response {
+    let page = FieldEditPage {
+        chrome: chrome(state, pa, "Edit custom field", "/hr/employees").await,
+        field: f,
+        form,
+        errors,
+    };
+    render(&page, status)
+}
+
+async fn edit_field(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+    let f = match field_by_id(&state, &pa, id).await {
+        Ok(f) => f,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    let flag = |b: bool| if b { "1" } else { "" }.to_string();
+    let values = vec![
+        ("label".into(), f.label.clone()),
+        ("choices".into(), f.choices.join(", ")),
+        ("help".into(), f.help.clone()),
+        ("required".into(), flag(f.required)),
+        ("sensitive".into(), flag(f.sensitive)),
+        ("active".into(), flag(f.active)),
+    ];
+    field_edit_page(
+        &state,
+        &pa,
+        f,
+        EmployeeForm { values },
+        Vec::new(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn update_field(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let before = match field_by_id(&state, &pa, id).await {
+        Ok(f) => f,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    let checked = |k: &str| pairs.iter().any(|(n, v)| n == k && v != "0");
+    // Key, kind and order are not on the form: they stay as they are.
+    let input = FieldInput {
+        key: before.key.clone(),
+        label: field(&pairs, "label"),
+        kind: before.kind.clone(),
+        choices: field(&pairs, "choices")
+            .split([',', '\n'])
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        required: checked("required"),
+        sensitive: checked("sensitive"),
+        help: field(&pairs, "help"),
+        position: before.position,
+        active: checked("active"),
+    };
+    match fields::update_field(&state.store, &pa.actor, id, &input).await {
+        Ok(_) => redirect_with("/hr/fields", "Field saved."),
+        Err(e) => match form_errors(&e, "label") {
+            Some(errors) => {
+                field_edit_page(
+                    &state,
+                    &pa,
+                    before,
                     EmployeeForm { values: pairs },
                     errors,
                     StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,6 +1,8 @@
 //! HR reports at `/hr/reports`: headcount by department and month, joiners and leavers
 //! with turnover, and the record-health trend; bar charts drawn as SVG here, each table as
 //! CSV/XLSX (`?format=csv&report=headcount|movements|health`). HR staff and auditors.
+//! `/hr/reports/timeoff`: time off taken and balances (also for a manager, over their
+//! reporting line), with the per-person balances as a list.
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -8,16 +10,24 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use steward_core::hr::health::{self, Run};
-use steward_core::hr::reports::{self, percent_label, Headcount, Month, Movements, Range};
+use steward_core::hr::reports::{
+    self, percent_label, BalanceSort, EmployeeBalance, Headcount, Month, Movements, Range, Reach,
+    TimeoffReport,
+};
+use steward_core::hr::timeoff::days_text;
+use steward_core::ids::DepartmentId;
+use steward_core::list::SortKey;
 use steward_core::Error;
 
 use crate::auth::PageActor;
-use crate::list::{export, ListParams};
+use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, render, Chrome};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/hr/reports", get(index))
+    Router::new()
+        .route("/hr/reports", get(index))
+        .route("/hr/reports/timeoff", get(timeoff))
 }
 
 /// `to=yyyy-mm` and `months=n`; the last 12 months by default.
@@ -250,6 +260,245 @@ async fn index(
             base_y: CHART_H - 4,
             runs,
             health_chart,
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---------------------------------------------------------------- time off
+
+/// `department=<id>`, optional.
+pub(crate) fn department_from(params: &ListParams) -> Result<Option<DepartmentId>, Error> {
+    params
+        .get("department")
+        .map(|d| {
+            d.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(DepartmentId)
+                .ok_or_else(|| Error::invalid("department", "a department id"))
+        })
+        .transpose()
+}
+
+/// Days taken: a row per policy and department, a column per month, then the total.
+pub(crate) fn taken_table(r: &TimeoffReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut headers = vec!["policy".to_string(), "department".to_string()];
+    headers.extend(r.months.iter().map(|m| m.label()));
+    headers.push("total".into());
+    let mut rows: Vec<Vec<String>> = r
+        .taken
+        .iter()
+        .map(|t| {
+            let mut v = vec![t.policy.clone(), t.department.clone()];
+            v.extend(t.milli.iter().map(|m| days_text(*m)));
+            v.push(days_text(t.total_milli));
+            v
+        })
+        .collect();
+    let mut total = vec!["Total".to_string(), String::new()];
+    total.extend(r.taken_totals.iter().map(|m| days_text(*m)));
+    total.push(days_text(r.taken_total));
+    rows.push(total);
+    (headers, rows)
+}
+
+/// Balances per policy and department.
+pub(crate) fn balances_table(r: &TimeoffReport) -> (Vec<String>, Vec<Vec<String>>) {
+    let headers = [
+        "policy",
+        "department",
+        "employees",
+        "total",
+        "average",
+        "negative",
+    ]
+    .map(str::to_string)
+    .to_vec();
+    let rows = r
+        .balances
+        .iter()
+        .map(|b| {
+            vec![
+                b.policy.clone(),
+                b.department.clone(),
+                b.employees.to_string(),
+                days_text(b.total_milli),
+                days_text(b.average_milli),
+                b.negative.to_string(),
+            ]
+        })
+        .collect();
+    (headers, rows)
+}
+
+pub(crate) const BALANCE_EXPORT: &[&str] =
+    &["employee_number", "name", "department", "policy", "balance"];
+
+pub(crate) fn balance_export_row(b: &EmployeeBalance) -> Vec<String> {
+    vec![
+        b.employee_number.clone(),
+        b.name.clone(),
+        b.department.clone(),
+        b.policy.clone(),
+        b.balance(),
+    ]
+}
+
+const BALANCE_COLUMNS: &[Column] = &[
+    col("name", "Name", true),
+    col("department", "Department", true),
+    col("policy", "Policy", true),
+    col("balance", "Balance (days)", true),
+];
+
+/// Milli-days however deeply the template's loops borrow them.
+trait Milli {
+    fn milli(&self) -> i64;
+}
+impl Milli for i64 {
+    fn milli(&self) -> i64 {
+        *self
+    }
+}
+impl<T: Milli + ?Sized> Milli for &T {
+    fn milli(&self) -> i64 {
+        (**self).milli()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "hr/report_timeoff.html")]
+struct TimeoffPage {
+    chrome: Chrome,
+    range_to: String,
+    months: u32,
+    report: TimeoffReport,
+    chart: Vec<Col>,
+    bar_w: i64,
+    base_y: i64,
+    items: Vec<EmployeeBalance>,
+    list: ListView,
+    /// Headcount and turnover are for HR staff and auditors; a manager gets no link there.
+    company_wide: bool,
+}
+
+impl TimeoffPage {
+    fn days(&self, milli: impl Milli) -> String {
+        days_text(milli.milli())
+    }
+    fn href(&self, report: &str, format: &str) -> String {
+        let dept = self
+            .report
+            .department_id
+            .map(|d| format!("&department={d}"))
+            .unwrap_or_default();
+        format!(
+            "/hr/reports/timeoff?report={report}&format={format}&to={}&months={}{dept}",
+            self.range_to, self.months
+        )
+    }
+    fn dept_selected(&self, id: &DepartmentId) -> bool {
+        self.report.department_id == Some(*id)
+    }
+}
+
+/// The parameters the per-person list carries on in its links.
+fn list_pairs(params: &ListParams) -> Vec<(String, String)> {
+    [
+        "to",
+        "months",
+        "department",
+        "sort",
+        "dir",
+        "limit",
+        "offset",
+    ]
+    .iter()
+    .filter_map(|k| params.get(k).map(|v| ((*k).to_string(), v.to_string())))
+    .collect()
+}
+
+async fn timeoff(
+    State(state): State<AppState>,
+    pa: PageActor,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let params = ListParams::new(pairs);
+    let (range, department) = match (range_from(&params), department_from(&params)) {
+        (Ok(r), Ok(d)) => (r, d),
+        (Err(e), _) | (_, Err(e)) => return fail(&state, &pa, e).await,
+    };
+    let report = match reports::timeoff(&state.store, &pa.actor, range, department).await {
+        Ok(r) => r,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    let format = params.export_format();
+    match (format, params.get("report")) {
+        (Some(f), Some("taken")) => {
+            let (headers, rows) = taken_table(&report);
+            let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+            return export(f, "hr-timeoff-taken", &h, rows);
+        }
+        (Some(f), Some("balances")) => {
+            let (headers, rows) = balances_table(&report);
+            let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+            return export(f, "hr-timeoff-balances", &h, rows);
+        }
+        _ => {}
+    }
+    let (sort, dir) = params.sort::<BalanceSort>();
+    let page = match reports::employee_balances(
+        &state.store,
+        &pa.actor,
+        report.as_of,
+        department,
+        sort,
+        dir,
+        params.paging(),
+    )
+    .await
+    {
+        Ok(p) => p,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    if let Some(f) = format {
+        let rows = page.items.iter().map(balance_export_row).collect();
+        return export(f, "hr-timeoff-employee-balances", BALANCE_EXPORT, rows);
+    }
+    // The list's own links (sort, pages, its export) must not carry `report=taken|balances`.
+    let list_params = ListParams::new(list_pairs(&params));
+    let list = ListView::new(
+        "/hr/reports/timeoff",
+        &list_params,
+        BALANCE_COLUMNS,
+        sort.name(),
+        dir,
+        &page,
+    );
+    let label = |m: &Month| m.0.format("%b %y").to_string();
+    // Bars scaled in milli-days, labelled in days by the template.
+    let chart = columns(
+        &report
+            .months
+            .iter()
+            .zip(&report.taken_totals)
+            .map(|(m, t)| (label(m), *t))
+            .collect::<Vec<_>>(),
+    );
+    let n = i64::from(range.months).max(1);
+    render(
+        &TimeoffPage {
+            chrome: chrome(&state, &pa, "Time off report", "/hr/reports").await,
+            range_to: range.to.label(),
+            months: range.months,
+            company_wide: report.reach == Reach::Company,
+            report,
+            chart,
+            bar_w: ((CHART_W / n).max(8) - 8).max(2),
+            base_y: CHART_H - 4,
+            items: page.items,
+            list,
         },
         StatusCode::OK,
     )
