@@ -119,6 +119,11 @@ enum Id {
     FreshEmployee,
     /// An item to hand back of a fresh employee the admin started offboarding for.
     FreshReturnItem,
+    // hr: locations
+    /// A work location nobody works at, made for this request.
+    FreshLocation,
+    /// A working calendar without holidays, made for this request.
+    FreshCalendar,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -183,6 +188,8 @@ enum Body {
     Onboarding,
     Offboarding,
     Returned,
+    // hr: locations
+    Holiday,
 }
 
 struct Row {
@@ -372,6 +379,16 @@ const TABLE: &[Row] = &[
     row("GET",    "/api/v1/hr/departments",                  Id::None,            Body::None,       EVERYONE_READS),
     row("PUT",    "/api/v1/hr/departments/{id}",             Id::FreshDepartment, Body::Department, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
     row("GET",    "/api/v1/hr/positions",                    Id::None,            Body::None,       EVERYONE_READS),
+    // hr: locations. Everyone who reads the directory reads locations and calendars; HR
+    // staff (admin, hr_lead) create, change and remove locations and calendars.
+    row("GET",    "/api/v1/hr/locations",                    Id::None,            Body::None,       EVERYONE_READS),
+    row("POST",   "/api/v1/hr/locations",                    Id::None,            Body::Department, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/locations/{id}",               Id::FreshLocation,   Body::None,       EVERYONE_READS),
+    row("PUT",    "/api/v1/hr/locations/{id}",               Id::FreshLocation,   Body::Department, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("DELETE", "/api/v1/hr/locations/{id}",               Id::FreshLocation,   Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("GET",    "/api/v1/hr/timeoff/calendars",            Id::None,            Body::None,       EVERYONE_READS),
+    row("POST",   "/api/v1/hr/timeoff/calendars",            Id::None,            Body::Department, ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
+    row("POST",   "/api/v1/hr/timeoff/calendars/{id}/holidays", Id::FreshCalendar, Body::Holiday,   ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
     row("POST",   "/api/v1/hr/positions",                    Id::None,            Body::NewTask,    ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "403", "403"]),
     row("PUT",    "/api/v1/hr/positions/{id}",               Id::TargetUser,      Body::NewTask,    ["401", "404", "403", "404", "403", "403", "403", "403", "403", "403"]),
     row("GET",    "/api/v1/hr/health",                       Id::None,            Body::None,       ["401", "2xx", "403", "2xx", "403", "403", "403", "403", "2xx", "2xx"]),
@@ -577,6 +594,8 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
         Body::Offboarding => Some(json!({"leaving_date": "2999-01-29", "reason": "resignation"})),
         Body::Returned => Some(json!({"returned": true})),
+        // hr: locations
+        Body::Holiday => Some(json!({"day": "2030-05-01", "name": format!("Matrix holiday {n}")})),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
@@ -743,6 +762,9 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         // hr: lifecycle
         Id::FreshEmployee => Some(fresh_employee(app).await),
         Id::FreshReturnItem => Some(fresh_return_item(app, &f.admin).await),
+        // hr: locations
+        Id::FreshLocation => Some(fresh_location(app).await),
+        Id::FreshCalendar => Some(fresh_calendar(app).await),
     };
     let mut path = r
         .path
@@ -1584,6 +1606,27 @@ async fn fresh_task_rule(app: &TestApp, admin: &reqwest::Client) -> i64 {
     v["id"].as_i64().expect("rule id")
 }
 // hr: lifecycle
+// hr: locations
+async fn fresh_location(app: &TestApp) -> i64 {
+    app.store
+        .seed_location(app.company, &format!("Matrix location {}", unique()))
+        .await
+        .expect("location")
+        .0
+}
+
+async fn fresh_calendar(app: &TestApp) -> i64 {
+    steward_core::hr::timeoff::create_calendar(
+        &app.store,
+        &system_actor(app),
+        &format!("Matrix calendar {}", unique()),
+        "12345",
+        false,
+    )
+    .await
+    .expect("calendar")
+}
+
 async fn fresh_employee(app: &TestApp) -> i64 {
     let n = unique();
     let start = chrono::NaiveDate::from_ymd_opt(2020, 1, 6).expect("date");

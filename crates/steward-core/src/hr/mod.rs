@@ -1,6 +1,6 @@
 //! HR: employee records that are complete and correct. Employees with effective-dated job
 //! and pay history and custom fields (`employees`, `fields`), the department tree and org
-//! chart (`org`), documents and certifications (`documents`), time off (`timeoff`), on- and
+//! chart (`org`), work locations and their calendars (`locations`), documents and certifications (`documents`), time off (`timeoff`), on- and
 //! offboarding (`lifecycle`), the record-health engine (`health`) and reports (`reports`).
 //!
 //! Who sees what of a person is decided in one place, [`visibility`]: HR staff see
@@ -12,6 +12,7 @@ pub mod employees;
 pub mod fields;
 pub mod health;
 pub mod lifecycle;
+pub mod locations;
 pub mod org;
 pub mod reports;
 pub mod timeoff;

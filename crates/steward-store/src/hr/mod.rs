@@ -5,6 +5,7 @@ mod employees;
 mod fields;
 mod health;
 mod lifecycle;
+mod locations;
 mod org;
 mod reports;
 mod timeoff;

@@ -3,12 +3,14 @@
 //! do not sign in. Contracts with pay, some with a raise; three custom fields (a clinical
 //! licence number, a shift pattern, a sensitive bank account). A few record-health problems
 //! are left on purpose: a permanent employee without a contract, two people whose manager
-//! has left, a missing licence number.
+//! has left, a missing licence number. Two work locations: the Berlin head office and the
+//! Potsdam clinic, where the clinic's people work (their calendar comes with time off).
 use chrono::{Datelike, Days, NaiveDate};
 use serde_json::{Map, Value};
 use steward_core::departments;
 use steward_core::hr::employees::{add_contract, create_employee, ContractInput, EmployeeInput};
 use steward_core::hr::fields::{create_field, FieldInput};
+use steward_core::hr::locations::{self, LocationInput};
 use steward_core::ids::{EmployeeId, UserId};
 use steward_store::hr::SeedEmployee;
 use steward_store::Store;
@@ -94,6 +96,24 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
     ] {
         create_field(store, &hr, &f).await?;
     }
+
+    let location = |name: &str, address: &str| {
+        locations::create(
+            store,
+            &hr,
+            LocationInput {
+                name: name.into(),
+                address: address.into(),
+                calendar_id: None,
+            },
+        )
+    };
+    let head_office = location("Berlin head office", "Friedrichstraße 120, 10117 Berlin")
+        .await?
+        .id;
+    let clinic_site = location("Potsdam clinic", "Brandenburger Straße 31, 14467 Potsdam")
+        .await?
+        .id;
 
     let admin_actor = users.actor("admin").ok_or_else(|| err("no admin user"))?;
     let depts = departments::list(store, &admin_actor).await?;
@@ -200,6 +220,14 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
             position: Some(position),
             department_id: Some(m.department.map(|d| d.0)),
             manager_id: Some(manager.map(|e| e.0)),
+            location_id: Some(Some(
+                if dname == "Clinic operations" {
+                    clinic_site
+                } else {
+                    head_office
+                }
+                .0,
+            )),
             user_id: Some(Some(m.user_id.0)),
             employment_type: Some(if part_time { "part_time" } else { "permanent" }.into()),
             fte_milli: Some(if part_time { 600 } else { 1000 }),
@@ -253,6 +281,7 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
     let mut leaver = SeedEmployee::new("NW-0900", "Henrik Larsen", ago(today, 2400));
     leaver.position = "Lab manager".into();
     leaver.department_id = clinic;
+    leaver.location_id = Some(clinic_site);
     leaver.end_date = Some(ago(today, 45));
     leaver.manager_id = admin.and_then(|u| by_user.iter().find(|(x, _)| *x == u).map(|(_, e)| *e));
     let leaver = store.seed_employee(company, &leaver).await?;
@@ -274,6 +303,7 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
         );
         s.position = if i < 2 { "Lab technician" } else { "Cleaner" }.into();
         s.department_id = clinic;
+        s.location_id = Some(clinic_site);
         s.employment_type = if i % 2 == 0 { "permanent" } else { "part_time" }.into();
         s.fte_milli = if i % 2 == 0 { 1000 } else { 500 };
         // The two lab technicians still report to the lab manager who left.

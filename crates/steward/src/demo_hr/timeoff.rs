@@ -1,8 +1,10 @@
-//! The demo's time off: a head-office calendar with this year's public holidays, three
+//! The demo's time off: a head-office calendar with this year's public holidays (Berlin's),
+//! the Potsdam clinic's own calendar (Brandenburg keeps Reformation Day too), three
 //! policies (annual leave 25 days a year, sick leave, unpaid leave), accruals for every demo
 //! employee, some approved time off recorded by HR and one request waiting for the demo
 //! employee's manager.
 use chrono::{Datelike, Duration, NaiveDate};
+use steward_core::hr::locations::{self, LocationInput};
 use steward_core::hr::timeoff::{self, PolicyInput, RequestInput, TimeoffStore};
 use steward_core::ids::EmployeeId;
 use steward_store::Store;
@@ -65,8 +67,30 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
     let year = today.year();
 
     let cal = timeoff::create_calendar(store, &hr, "Head office", "12345", true).await?;
+    let clinic = timeoff::create_calendar(store, &hr, "Potsdam clinic", "12345", false).await?;
     for (day, name, half) in holidays(year).into_iter().chain(holidays(year + 1)) {
         timeoff::add_holiday(store, &hr, cal, &day.to_string(), name, half).await?;
+        timeoff::add_holiday(store, &hr, clinic, &day.to_string(), name, half).await?;
+    }
+    for y in [year, year + 1] {
+        if let Some(d) = NaiveDate::from_ymd_opt(y, 10, 31) {
+            timeoff::add_holiday(store, &hr, clinic, &d.to_string(), "Reformation Day", false)
+                .await?;
+        }
+    }
+    // Each demo location works on its own calendar.
+    for l in locations::all(store, &hr).await? {
+        let calendar_id = if l.name.contains("Potsdam") {
+            clinic
+        } else {
+            cal
+        };
+        let input = LocationInput {
+            name: l.name,
+            address: l.address,
+            calendar_id: Some(calendar_id),
+        };
+        locations::update(store, &hr, l.id, input).await?;
     }
     let annual = timeoff::create_policy(
         store,

@@ -5,6 +5,7 @@ mod documents;
 mod employees;
 mod health;
 mod lifecycle;
+mod locations;
 mod org;
 mod reports;
 mod timeoff;
@@ -16,6 +17,7 @@ use crate::state::AppState;
 pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     let r = employees::routes(r);
     let r = org::routes(r);
+    let r = locations::routes(r);
     let r = documents::routes(r);
     let r = timeoff::routes(r);
     let r = lifecycle::routes(r);

@@ -1,4 +1,5 @@
-//! `/api/v1/hr/timeoff/…`: policies (HR staff manage them), balances and the ledger behind
+//! `/api/v1/hr/timeoff/…`: policies and working calendars with their holidays (HR staff
+//! manage them), balances and the ledger behind
 //! them, requests (list with filters/sort/export, ask, read, cancel), and the accrual run
 //! on demand. Every handler calls `steward_core::hr::timeoff`, which authorizes: an
 //! employee sees their own, a manager their reports', HR and auditors everyone's; another
@@ -7,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::hr::timeoff::{
-    self, days_text, Balance, LedgerLine, Policy, PolicyInput, Request, RequestInput, RequestQuery,
-    RequestSort,
+    self, days_text, Balance, CalendarRow, LedgerLine, Policy, PolicyInput, Request, RequestInput,
+    RequestQuery, RequestSort,
 };
 use steward_core::ids::EmployeeId;
 use steward_core::list::{Paging, SortDir};
@@ -26,6 +27,8 @@ use crate::state::AppState;
 pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
     r.routes(routes!(policies, create_policy))
         .routes(routes!(update_policy))
+        .routes(routes!(calendars, create_calendar))
+        .routes(routes!(add_holiday))
         .routes(routes!(balances))
         .routes(routes!(ledger))
         .routes(routes!(list, create))
@@ -316,6 +319,129 @@ pub async fn update_policy(
         .await
         .map_err(err(&a))?;
     Ok(ok(PolicyOut::from(p)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HolidayOut {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub name: String,
+    /// Only the afternoon is off.
+    pub half_day: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CalendarOut {
+    pub id: i64,
+    pub name: String,
+    /// Worked weekdays, 1 (Monday) to 7, e.g. `12345`.
+    pub weekdays: String,
+    /// The calendar of everyone whose location has none.
+    pub is_default: bool,
+    pub holidays: Vec<HolidayOut>,
+}
+
+impl From<CalendarRow> for CalendarOut {
+    fn from(c: CalendarRow) -> Self {
+        CalendarOut {
+            id: c.id,
+            name: c.name,
+            weekdays: timeoff::calendar::weekdays_text(&c.weekdays),
+            is_default: c.is_default,
+            holidays: c
+                .holidays
+                .into_iter()
+                .map(|h| HolidayOut {
+                    day: h.day.to_string(),
+                    name: h.name,
+                    half_day: h.half_day,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarIn {
+    name: String,
+    /// Worked weekdays, 1 (Monday) to 7; default `12345`.
+    #[serde(default)]
+    weekdays: Option<String>,
+    /// Make it the company's default calendar.
+    #[serde(default)]
+    is_default: bool,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayIn {
+    /// `YYYY-MM-DD`.
+    day: String,
+    name: String,
+    /// Only the afternoon is off.
+    #[serde(default)]
+    half_day: bool,
+}
+
+async fn calendar_out(state: &AppState, a: &ApiActor, id: i64) -> Result<CalendarOut, ApiError> {
+    timeoff::calendars(&state.store, &a.actor)
+        .await
+        .map_err(err(a))?
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(CalendarOut::from)
+        .ok_or_else(|| err(a)(Error::NotFound { entity: "calendar" }))
+}
+
+/// The working calendars with their holidays (everyone who uses time off).
+#[utoipa::path(get, path = "/api/v1/hr/timeoff/calendars", tag = "hr",
+    responses((status = 200, body = Vec<CalendarOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn calendars(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+    let cs = timeoff::calendars(&state.store, &a.actor)
+        .await
+        .map_err(err(&a))?;
+    Ok(ok(cs
+        .into_iter()
+        .map(CalendarOut::from)
+        .collect::<Vec<_>>()))
+}
+
+/// Creates a working calendar (HR staff); give it to a location with
+/// `PUT /api/v1/hr/locations/{id}`.
+#[utoipa::path(post, path = "/api/v1/hr/timeoff/calendars", tag = "hr", request_body = CalendarIn,
+    responses((status = 201, body = CalendarOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_calendar(
+    State(state): State<AppState>,
+    a: ApiActor,
+    ApiJson(b): ApiJson<CalendarIn>,
+) -> Result<Response, ApiError> {
+    let id = timeoff::create_calendar(
+        &state.store,
+        &a.actor,
+        &b.name,
+        b.weekdays.as_deref().unwrap_or("12345"),
+        b.is_default,
+    )
+    .await
+    .map_err(err(&a))?;
+    Ok(created(calendar_out(&state, &a, id).await?))
+}
+
+/// Adds a holiday to a calendar (HR staff); a second holiday on the same day is 422 on
+/// `day`. Answers the calendar with its holidays.
+#[utoipa::path(post, path = "/api/v1/hr/timeoff/calendars/{id}/holidays", tag = "hr", params(("id" = i64, Path)), request_body = HolidayIn,
+    responses((status = 201, body = CalendarOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn add_holiday(
+    State(state): State<AppState>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    ApiJson(b): ApiJson<HolidayIn>,
+) -> Result<Response, ApiError> {
+    timeoff::add_holiday(&state.store, &a.actor, id, &b.day, &b.name, b.half_day)
+        .await
+        .map_err(err(&a))?;
+    Ok(created(calendar_out(&state, &a, id).await?))
 }
 
 #[derive(Deserialize, IntoParams)]

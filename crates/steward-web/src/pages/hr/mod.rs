@@ -1,11 +1,12 @@
 //! HR's pages: employees and the directory, custom fields, the department tree and org
-//! chart, documents and certifications, time off, on- and offboarding, record health and
+//! chart, work locations, documents and certifications, time off, on- and offboarding, record health and
 //! reports. Every handler goes through `steward_core::hr`, which authorizes and leaves out
 //! the fields the actor may not see.
 mod documents;
 mod employees;
 pub(crate) mod health;
 mod lifecycle;
+mod locations;
 mod org;
 pub(crate) mod reports;
 mod timeoff;
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(employees::router())
         .merge(org::router())
+        .merge(locations::router())
         .merge(documents::router())
         .merge(timeoff::router())
         .merge(lifecycle::router())

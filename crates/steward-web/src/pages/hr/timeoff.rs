@@ -450,6 +450,8 @@ struct PoliciesPage {
     chrome: Chrome,
     policies: Vec<Policy>,
     calendars: Vec<CalendarRow>,
+    /// The locations, to show which use each calendar.
+    locations: Vec<steward_core::hr::locations::Location>,
     is_hr: bool,
     errors: Vec<FieldError>,
     kinds: &'static [(&'static str, &'static str)],
@@ -459,6 +461,14 @@ struct PoliciesPage {
 impl PoliciesPage {
     fn error(&self, f: &str) -> Option<String> {
         field_error(&self.errors, f)
+    }
+    /// The locations whose people work on calendar `id` (the default calendar also serves
+    /// every location without its own).
+    fn locations_of(&self, c: &CalendarRow) -> Vec<&steward_core::hr::locations::Location> {
+        self.locations
+            .iter()
+            .filter(|l| l.calendar_id == Some(c.id) || (c.is_default && l.calendar_id.is_none()))
+            .collect()
     }
 }
 
@@ -475,10 +485,14 @@ async fn policies_page(
     let calendars = timeoff::calendars(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
+    let locations = steward_core::hr::locations::all(&state.store, &pa.actor)
+        .await
+        .unwrap_or_default();
     let p = PoliciesPage {
         chrome: chrome(state, pa, "Time-off policies", "/hr/timeoff").await,
         policies,
         calendars,
+        locations,
         is_hr: timeoff::is_hr_staff(&pa.actor),
         errors,
         kinds: timeoff::POLICY_KINDS,
