@@ -40,6 +40,19 @@ impl TableFormat {
         }
     }
 
+    /// The format of an uploaded file: XLSX when its content is a zip archive (what every
+    /// workbook is), else CSV. A file named `.xlsx` that is not a zip archive is refused
+    /// rather than read as text, so a broken workbook is not reported cell by cell.
+    pub fn detect(name: &str, bytes: &[u8]) -> Result<Self, ReadError> {
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Ok(Self::Xlsx);
+        }
+        match Self::from_name(name) {
+            Some(Self::Xlsx) => Err(ReadError::malformed(None, "is not a valid XLSX file")),
+            _ => Ok(Self::Csv),
+        }
+    }
+
     /// The MIME type to send with a download of this format.
     pub fn content_type(self) -> &'static str {
         match self {
@@ -298,6 +311,18 @@ mod tests {
             Some(TableFormat::Xlsx)
         );
         assert_eq!(TableFormat::from_name("old.xls"), None);
+        assert_eq!(
+            TableFormat::detect("people.txt", b"PK\x03\x04rest"),
+            Ok(TableFormat::Xlsx)
+        );
+        assert_eq!(
+            TableFormat::detect("people.xlsx", b"a,b\n"),
+            Err(ReadError::malformed(None, "is not a valid XLSX file"))
+        );
+        assert_eq!(
+            TableFormat::detect("people", b"a,b\n"),
+            Ok(TableFormat::Csv)
+        );
         assert_eq!(TableFormat::from_name("csv.txt"), None);
         assert_eq!(TableFormat::from_name(""), None);
     }

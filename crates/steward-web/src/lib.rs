@@ -38,6 +38,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(middleware::csrf))
         .layer(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
+        .layer(axum::middleware::from_fn(middleware::too_large))
         .layer(axum::middleware::from_fn(middleware::security_headers))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)

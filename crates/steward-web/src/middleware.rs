@@ -115,6 +115,47 @@ pub async fn csrf(req: Request, next: Next) -> Response {
     }
 }
 
+/// Sits just outside the hard body cap, whose own answer to a declared length over it is a
+/// bare "length limit exceeded": a page upload gets an error page saying how large a file
+/// may be, an API call a problem+json like every other error.
+pub async fn too_large(req: Request, next: Next) -> Response {
+    use http_body_util::BodyExt;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_none_or(|n| n <= crate::IMPORT_BODY_LIMIT as u64) {
+        return next.run(req).await;
+    }
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let api = req.uri().path().starts_with("/api/");
+    // Read and drop the upload (up to twice the limit) before answering: a client still
+    // sending when the server answers and closes sees a reset connection, not the answer.
+    let mut body = req.into_body();
+    let mut drained: usize = 0;
+    while drained <= 2 * crate::IMPORT_BODY_LIMIT {
+        match body.frame().await {
+            Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
+            _ => break,
+        }
+    }
+    if api {
+        crate::error::problem_response(
+            &steward_core::Error::TooLarge {
+                limit: crate::IMPORT_BODY_LIMIT as u64,
+            },
+            &rid,
+        )
+    } else {
+        crate::pages::too_large_page(crate::IMPORT_BODY_LIMIT, &rid)
+    }
+}
+
 pub async fn readyz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),

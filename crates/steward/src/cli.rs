@@ -66,6 +66,9 @@ pub enum Command {
     Ledger(LedgerCommand),
     /// Accounting reports: trial balance, balance sheet, income statement, an account's ledger.
     Report(ReportArgs),
+    /// HR: import employees from CSV/XLSX, export the employee list.
+    #[command(subcommand)]
+    Hr(HrCommand),
     /// Measure speed (see docs/BENCHMARKS.md).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -201,6 +204,42 @@ pub enum LedgerCommand {
     Export {
         #[arg(long, value_enum, default_value = "hledger")]
         format: ExportFormat,
+        /// The file to write [default: standard output]
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+}
+
+/// A spreadsheet file format.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFileFormat {
+    Csv,
+    /// An Excel workbook (needs --output)
+    Xlsx,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HrCommand {
+    /// Import employees from a CSV or XLSX file (all rows or none; the columns are those of
+    /// the web page's template). Problems read `FILE:LINE: column: message`; any problem
+    /// exits non-zero.
+    Import {
+        /// The CSV or XLSX file (XLSX is recognised by its content)
+        file: PathBuf,
+        /// Check every row, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Write the employee list (every person, every list column) as CSV or XLSX.
+    Export {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: TableFileFormat,
         /// The file to write [default: standard output]
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,

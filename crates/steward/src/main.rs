@@ -15,6 +15,7 @@ mod demo;
 mod demo_books;
 mod demo_hr;
 mod demo_work;
+mod hr_cli;
 mod ledger_cli;
 mod worker;
 

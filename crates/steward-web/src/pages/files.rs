@@ -92,15 +92,26 @@ impl Attachments {
 /// An uploaded file (`file`, or the first file field) and the other fields of a multipart
 /// form. A read error names the file field.
 pub async fn read_multipart(
+    mp: Multipart,
+    file_field: &str,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    read_multipart_up_to(mp, file_field, UPLOAD_BODY_LIMIT, files::MAX_FILE_BYTES).await
+}
+
+/// [`read_multipart`] for a route with another body limit (`body_limit`, the route's
+/// `DefaultBodyLimit`; `max_file` is what the messages promise), e.g. imports.
+pub async fn read_multipart_up_to(
     mut mp: Multipart,
     file_field: &str,
+    body_limit: usize,
+    max_file: usize,
 ) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
     let mut file = None;
     let mut fields = Vec::new();
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             return Error::TooLarge {
-                limit: UPLOAD_BODY_LIMIT as u64,
+                limit: body_limit as u64,
             };
         }
         Error::invalid(
@@ -108,7 +119,7 @@ pub async fn read_multipart(
             format!(
                 "could not read the upload ({}); files may be at most {} MB",
                 e.body_text(),
-                files::MAX_FILE_BYTES / (1024 * 1024)
+                max_file / (1024 * 1024)
             ),
         )
     };

@@ -240,6 +240,24 @@ pub fn error_page(e: &Error, request_id: &str, chrome: Option<Chrome>) -> Respon
     render(&page, status)
 }
 
+/// A body over the server's hard cap, refused before any handler ran: the page says how
+/// large an upload may be (no layout: the request never reached the sign-in check).
+pub fn too_large_page(limit: usize, request_id: &str) -> Response {
+    let status = StatusCode::PAYLOAD_TOO_LARGE;
+    let page = ErrorPage {
+        status: status.as_u16(),
+        title: "Upload too large".into(),
+        message: format!(
+            "The upload is too large: a file may be at most {} MB. Nothing was saved.",
+            limit / (1024 * 1024)
+        ),
+        request_id: request_id.to_string(),
+        chrome: None,
+        css: crate::assets::url("app.css"),
+    };
+    render(&page, status)
+}
+
 /// Error pages for a signed-in person keep the layout.
 pub async fn fail(state: &AppState, pa: &PageActor, e: Error) -> Response {
     let c = chrome(state, pa, "Error", "").await;

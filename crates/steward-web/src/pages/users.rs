@@ -462,16 +462,8 @@ pub async fn read_upload(
 
 /// Parses an uploaded table by its name or content (XLSX files are zip archives).
 pub fn parse_table(name: &str, bytes: &[u8]) -> Result<steward_io::Table, Error> {
-    let format = if bytes.starts_with(b"PK\x03\x04") {
-        steward_io::TableFormat::Xlsx
-    } else {
-        match steward_io::TableFormat::from_name(name) {
-            Some(steward_io::TableFormat::Xlsx) => {
-                return Err(Error::invalid("file", "is not a valid XLSX file"))
-            }
-            _ => steward_io::TableFormat::Csv,
-        }
-    };
+    let format = steward_io::TableFormat::detect(name, bytes)
+        .map_err(|e| Error::invalid("file", e.to_string()))?;
     steward_io::read_table(bytes, format, &steward_io::ReadLimits::default())
         .map_err(|e| Error::invalid("file", e.to_string()))
 }

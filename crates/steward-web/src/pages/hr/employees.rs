@@ -79,6 +79,7 @@ struct ListPage {
     errors: Vec<FieldError>,
     job: bool,
     can_hire: bool,
+    can_import: bool,
     departments: Vec<Department>,
     locations: Vec<(LocationId, String)>,
     types: &'static [&'static str],
@@ -164,6 +165,7 @@ async fn index(
         errors,
         job,
         can_hire: is_hr_staff(actor),
+        can_import: employees::can_import(actor),
         departments: store
             .departments(actor.company_id)
             .await

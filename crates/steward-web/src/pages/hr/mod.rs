@@ -1,10 +1,11 @@
-//! HR's pages: employees and the directory, custom fields, the department tree and org
-//! chart, work locations, documents and certifications, time off, on- and offboarding, record health and
-//! reports. Every handler goes through `steward_core::hr`, which authorizes and leaves out
-//! the fields the actor may not see.
+//! HR's pages: employees and the directory, custom fields, employee import, the department
+//! tree and org chart, work locations, documents and certifications, time off, on- and
+//! offboarding, record health and reports. Every handler goes through `steward_core::hr`,
+//! which authorizes and leaves out the fields the actor may not see.
 mod documents;
 mod employees;
 pub(crate) mod health;
+mod import;
 mod lifecycle;
 mod locations;
 mod org;
@@ -18,6 +19,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(employees::router())
+        .merge(import::router())
         .merge(org::router())
         .merge(locations::router())
         .merge(documents::router())
