@@ -3,6 +3,8 @@
 //! turnover, as CSV (snapshots) and as the HTML page with its SVG charts; HR staff and
 //! auditors only. Time off taken and balances (JSON and CSV snapshots), with who sees
 //! whose: HR the company, a manager their reporting line, others nothing.
+use serde_json::json;
+use steward_core::audit::AuditDraft;
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
 use steward_core::departments;
@@ -222,7 +224,13 @@ both_databases!(timeoff_report_on_fixed_data, |db| async move {
         ledger_row(dan, annual, "2025-01-20", "use", -1_000, None),
     ];
     app.store
-        .timeoff_post(app.company, &rows, None)
+        .timeoff_post(
+            app.company,
+            &[(
+                rows,
+                AuditDraft::by(&sys, "hr_timeoff_ledger", None, "seed", json!({})),
+            )],
+        )
         .await
         .expect("ledger");
     // Another company's ledger, in the same months.
@@ -242,11 +250,13 @@ both_databases!(timeoff_report_on_fixed_data, |db| async move {
     app.store
         .timeoff_post(
             other,
-            &[
-                ledger_row(oe, opol, "2025-01-01", "accrual", 25_000, Some("2025")),
-                ledger_row(oe, opol, "2025-03-03", "use", -4_000, None),
-            ],
-            None,
+            &[(
+                vec![
+                    ledger_row(oe, opol, "2025-01-01", "accrual", 25_000, Some("2025")),
+                    ledger_row(oe, opol, "2025-03-03", "use", -4_000, None),
+                ],
+                AuditDraft::by(&osys, "hr_timeoff_ledger", None, "seed", json!({})),
+            )],
         )
         .await
         .expect("other ledger");
