@@ -11,6 +11,33 @@ use steward_core::ids::{CompanyId, UserId};
 use steward_core::users::{NewUserRecord, UserStore};
 use steward_store::{ConnectOptions, Store};
 
+/// A response's JSON body (panics, failing the test, when it is not JSON).
+pub async fn body(r: reqwest::Response) -> serde_json::Value {
+    r.json().await.expect("json body")
+}
+
+/// The fields a problem+json answer names in its `errors`.
+pub fn fields(p: &serde_json::Value) -> Vec<String> {
+    p["errors"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A Monday at least two weeks ahead: a full working week for time-off requests.
+pub fn monday_ahead() -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let mut d = steward_core::hr::timeoff::today() + chrono::Duration::days(14);
+    while d.weekday() != chrono::Weekday::Mon {
+        d += chrono::Duration::days(1);
+    }
+    d
+}
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Db {

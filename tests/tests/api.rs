@@ -9,10 +9,6 @@ async fn admin_api(app: &TestApp) -> reqwest::Client {
     app.api(&t)
 }
 
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 async fn user_count(app: &TestApp, c: &reqwest::Client) -> u64 {
     let v = body(
         c.get(app.url("/api/v1/users?limit=1"))
@@ -46,17 +42,6 @@ async fn problem_422(r: reqwest::Response, what: &str) -> Value {
 }
 
 /// The fields a problem names.
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn create_user(app: &TestApp, c: &reqwest::Client, name: &str) -> Value {
     let r = c
         .post(app.url("/api/v1/users"))

@@ -10,10 +10,6 @@ use steward_store::hr::SeedEmployee;
 
 const PASSWORD: &str = "a long enough test passphrase";
 
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 async fn client(app: &TestApp, user: &str) -> reqwest::Client {
     let pw = if user == ADMIN {
         ADMIN_PASSWORD
@@ -22,17 +18,6 @@ async fn client(app: &TestApp, user: &str) -> reqwest::Client {
     };
     let t = app.token(user, pw, false).await;
     app.api(&t)
-}
-
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn hire(c: &reqwest::Client, app: &TestApp, b: Value) -> Value {

@@ -10,10 +10,6 @@ use steward_store::hr::SeedEmployee;
 
 const PASSWORD: &str = "a long enough test passphrase";
 
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 fn fields(p: &Value) -> Vec<String> {
     let mut f: Vec<String> = p["errors"]
         .as_array()

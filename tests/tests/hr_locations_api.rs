@@ -14,29 +14,6 @@ use steward_store::hr::SeedEmployee;
 
 const PASSWORD: &str = "a long enough test passphrase";
 
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn monday_ahead() -> NaiveDate {
-    let mut d = timeoff::today() + Duration::days(14);
-    while d.weekday() != chrono::Weekday::Mon {
-        d += Duration::days(1);
-    }
-    d
-}
-
 both_databases!(
     locations_give_their_people_their_calendar,
     |db| async move {

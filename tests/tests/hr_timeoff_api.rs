@@ -4,35 +4,12 @@
 //! `/api/v1/approvals/{id}/approve` marks the request approved and writes the ledger row;
 //! the iCalendar feed holds the approved time off as RFC 5545 text.
 use chrono::{Datelike, Duration, NaiveDate};
-use serde_json::{json, Value};
+use serde_json::json;
 use steward_core::hr::timeoff;
 use steward_e2e::*;
 use steward_store::hr::SeedEmployee;
 
 const PASSWORD: &str = "a long enough test passphrase";
-
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn monday_ahead() -> NaiveDate {
-    let mut d = timeoff::today() + Duration::days(14);
-    while d.weekday() != chrono::Weekday::Mon {
-        d += Duration::days(1);
-    }
-    d
-}
 
 both_databases!(timeoff_requests_balances_and_approval, |db| async move {
     let app = spawn_app(db).await;

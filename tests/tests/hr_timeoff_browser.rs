@@ -62,14 +62,6 @@ async fn fits_small_screens(b: &Browser, name: &str) {
     );
 }
 
-fn monday_ahead() -> NaiveDate {
-    let mut d = timeoff::today() + Duration::days(14);
-    while d.weekday() != chrono::Weekday::Mon {
-        d += Duration::days(1);
-    }
-    d
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_employee_asks_and_the_manager_approves() {
     let Some(b) = browser_or_skip("the_employee_asks_and_the_manager_approves").await else {

@@ -7,10 +7,6 @@ use steward_e2e::*;
 
 const PASSWORD: &str = "a long enough test passphrase";
 
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
 fn content_type(r: &reqwest::Response) -> String {
     r.headers()
         .get("content-type")
@@ -30,17 +26,6 @@ async fn problem_422(r: reqwest::Response, what: &str) -> Value {
 }
 
 /// The fields a problem names.
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// An API client for `user` (the admin when `user` is `ADMIN`).
 async fn client(app: &TestApp, user: &str) -> reqwest::Client {
     let pw = if user == ADMIN {

@@ -22,17 +22,6 @@ async fn client(app: &TestApp, user: &str) -> reqwest::Client {
     app.api(&t)
 }
 
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 async fn send(r: reqwest::RequestBuilder) -> (u16, Value) {
     let r = r.send().await.expect("request");
     let s = r.status().as_u16();

@@ -2,25 +2,10 @@
 //! update with versions (409 when stale), reassign with history, comments, checklist,
 //! list filters and export, workload, templates, recurring rules, idempotent POSTs, and
 //! scope (an employee sees only their own; another company's task is 404).
-use serde_json::{json, Value};
+use serde_json::json;
 use steward_e2e::*;
 
 const PASSWORD: &str = "a long enough test passphrase";
-
-async fn body(r: reqwest::Response) -> Value {
-    r.json().await.expect("json body")
-}
-
-fn fields(p: &Value) -> Vec<String> {
-    p["errors"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|e| e["field"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 async fn client(app: &TestApp, user: &str) -> reqwest::Client {
     let pw = if user == ADMIN {
