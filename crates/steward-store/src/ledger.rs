@@ -29,16 +29,13 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use crate::sql::{bind_values, build, like_pattern};
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
 
 type Tx = Transaction<'static, Any>;
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 fn order_of(dir: SortDir) -> Order {
@@ -1344,7 +1341,7 @@ impl LedgerStore for Store {
             }
         };
         let mut count = Query::select();
-        count.expr_as(col("e", "id").count(), a("n"));
+        count.expr_as(count_all(), a("n"));
         filter(&mut count);
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 

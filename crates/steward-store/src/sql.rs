@@ -8,6 +8,17 @@ use steward_core::Result;
 
 use crate::{db, Backend, Store};
 
+/// `t.c`, a table alias's column.
+pub(crate) fn col(t: &str, c: &str) -> sea_query::Expr {
+    sea_query::Expr::col((sea_query::Alias::new(t), sea_query::Alias::new(c)))
+}
+
+/// `COUNT(*)` for a list's total: unlike `COUNT(t.id)` it needs no column, so PostgreSQL
+/// answers it from the filter's index alone (an index-only scan), not the table's rows.
+pub(crate) fn count_all() -> sea_query::Expr {
+    sea_query::Expr::cust("COUNT(*)")
+}
+
 pub(crate) fn build(backend: Backend, stmt: &impl QueryStatementWriter) -> (String, Values) {
     match backend {
         Backend::Sqlite => stmt.build(sea_query::SqliteQueryBuilder),

@@ -9,15 +9,12 @@ use steward_core::time::Timestamp;
 use steward_core::users::{NewUserRecord, User, UserQuery, UserSort, UserStatus, UserStore};
 use steward_core::{Error, Result};
 
+use crate::sql::col;
 use crate::sql::like_pattern;
 use crate::{append_audit, db, get_i64, get_str, Store};
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 /// The filtered set of a company's users, without paging or order.

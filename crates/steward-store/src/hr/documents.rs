@@ -21,6 +21,7 @@ use steward_core::{Error, Result};
 use super::opt_day;
 use crate::files::{commit_created, file_of, insert_file, soft_delete, FILE_COLUMNS};
 use crate::sql::like_pattern;
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 const EMPLOYEE_NAME: &str = "COALESCE(NULLIF(TRIM(e.preferred_name), ''), e.legal_name)";
@@ -63,10 +64,6 @@ fn cert_select() -> String {
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 /// The `hr_certifications c` columns [`cert_of`] reads (besides `employee_name`).
@@ -331,7 +328,7 @@ impl DocumentStore for Store {
     ) -> Result<Page<Certification>> {
         let mut count = Query::select();
         cert_filtered(company, q, &mut count);
-        count.expr_as(col("c", "id").count(), a("n"));
+        count.expr_as(count_all(), a("n"));
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = Query::select();

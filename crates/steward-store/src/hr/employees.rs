@@ -22,16 +22,13 @@ use steward_core::{Error, Result};
 
 use super::{bad_row, get_day, opt_day};
 use crate::sql::like_pattern;
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 type Tx = Transaction<'static, Any>;
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 const MANAGER_NAME: &str =
@@ -579,7 +576,7 @@ impl EmployeeStore for Store {
     ) -> Result<Page<EmployeeRow>> {
         let mut count = Query::select();
         filtered(company, q, &mut count);
-        count.expr_as(col("e", "id").count(), a("n"));
+        count.expr_as(count_all(), a("n"));
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = Query::select();

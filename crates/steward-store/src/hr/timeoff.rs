@@ -19,16 +19,13 @@ use steward_core::{Error, Result};
 
 use super::{bad_row, employee_ref_of, get_day, EMPLOYEE_REF};
 use crate::sql::like_pattern;
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 type Tx = Transaction<'static, Any>;
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 fn b(v: bool) -> i64 {
@@ -713,7 +710,7 @@ impl TimeoffStore for Store {
     ) -> Result<Page<Request>> {
         let mut count = Query::select();
         count
-            .expr_as(col("r", "id").count(), a("n"))
+            .expr_as(count_all(), a("n"))
             .from_as(a("hr_timeoff_requests"), a("r"))
             .join_as(
                 JoinType::LeftJoin,

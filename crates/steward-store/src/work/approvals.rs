@@ -17,14 +17,11 @@ use steward_core::work::RecordRef;
 use steward_core::{Error, Result};
 
 use crate::sql::like_pattern;
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 fn bad(what: &str) -> Error {
@@ -384,7 +381,7 @@ impl ApprovalStore for Store {
             }
         };
         let mut count = Query::select();
-        count.expr_as(col("r", "id").count(), a("n"));
+        count.expr_as(count_all(), a("n"));
         filter(&mut count);
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 

@@ -17,16 +17,13 @@ use steward_core::work::sla::{Calendar, Hours, WEEKDAYS};
 use steward_core::{Error, Result};
 
 use crate::sql::like_pattern;
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 type Tx = Transaction<'static, Any>;
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 fn bad_row(what: &str) -> Error {
@@ -280,7 +277,7 @@ impl CaseStore for Store {
         let mut count = Query::select();
         count
             .from_as(a("cases"), a("c"))
-            .expr_as(col("c", "id").count(), a("n"));
+            .expr_as(count_all(), a("n"));
         filter(&mut count);
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = case_select();

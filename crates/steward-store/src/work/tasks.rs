@@ -21,16 +21,13 @@ use steward_core::work::RecordRef;
 use steward_core::{Error, Result};
 
 use crate::sql::like_pattern;
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 type Tx = Transaction<'static, Any>;
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
-}
-
-fn col(t: &str, c: &str) -> Expr {
-    Expr::col((a(t), a(c)))
 }
 
 fn bad_row(what: &str) -> Error {
@@ -503,7 +500,7 @@ impl TaskStore for Store {
     ) -> Result<Page<TaskSummary>> {
         let mut count = Query::select();
         filtered(company, scope, q, &mut count);
-        count.expr_as(col("t", "id").count(), a("n"));
+        count.expr_as(count_all(), a("n"));
         let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = summary_select(company, scope, q);
