@@ -270,13 +270,14 @@ pub async fn delete(store: &impl LocationStore, actor: &Actor, id: LocationId) -
     let usage = store.location_usage(actor.company_id, id).await?;
     if usage.employees > 0 {
         return Err(Error::conflict(format!(
-            "{} {} at {}; move them to another location first",
+            "{} {} (leavers included, unlike the headcount shown) {} {}; move them to another location first",
             usage.employees,
             if usage.employees == 1 {
-                "employee is"
+                "employee record"
             } else {
-                "employees are"
+                "employee records"
             },
+            if usage.employees == 1 { "names" } else { "name" },
             before.name
         )));
     }
