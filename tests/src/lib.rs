@@ -164,6 +164,8 @@ impl Drop for DbGuard {
 pub struct TestApp {
     pub addr: String,
     pub store: Store,
+    /// The domains' registrations the server runs with.
+    pub registry: std::sync::Arc<steward_core::registry::Registry>,
     pub company: CompanyId,
     pub admin: UserId,
     pub guard: DbGuard,
@@ -192,15 +194,25 @@ pub async fn serve(store: Store, guard: DbGuard, company: CompanyId, admin: User
         .expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = steward_web::AppState::new(store.clone(), steward_web::WebConfig::default());
+    let registry = std::sync::Arc::new(steward::app::registry(
+        &store,
+        std::sync::Arc::new(steward_core::work::mail::NotConfigured),
+    ));
+    let state = steward::app::web_state(
+        store.clone(),
+        None,
+        registry.clone(),
+        steward_web::WebConfig::default(),
+    );
     tokio::spawn(async move {
-        let _ = steward_web::serve(listener, state, async {
+        let _ = steward::app::serve(listener, state, async {
             let _ = rx.await;
         })
         .await;
     });
     TestApp {
         addr,
+        registry,
         store,
         company,
         admin,
@@ -1211,15 +1223,16 @@ pub async fn start_worker_with_mail(app: &TestApp) -> SmtpSink {
         timeout: std::time::Duration::from_secs(10),
     })
     .expect("test mailer");
-    let mut registry = steward_core::jobs::Registry::new();
-    steward_core::work::register_jobs(
+    // Work's jobs (mail, notifications, escalations), as the binary registers them.
+    let mut registry = steward_core::registry::Registry::new();
+    steward_core::work::register(
         &mut registry,
         app.store.clone(),
         std::sync::Arc::new(mailer),
     );
     let worker = steward_core::jobs::Worker::new(
         app.store.clone(),
-        registry,
+        registry.jobs().clone(),
         steward_core::jobs::WorkerConfig {
             poll_interval: std::time::Duration::from_millis(100),
             shutdown_grace: std::time::Duration::from_secs(2),

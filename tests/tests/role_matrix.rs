@@ -1493,7 +1493,7 @@ async fn employee_approval(app: &TestApp) -> i64 {
         amount: Some("5.00".into()),
         ..Default::default()
     };
-    steward_core::work::approvals::submit_direct(&app.store, &actor, &input)
+    steward_core::work::approvals::submit_direct(&app.store, &app.registry, &actor, &input)
         .await
         .expect("request")
         .0
@@ -1516,7 +1516,7 @@ async fn fresh_policy(app: &TestApp) -> i64 {
     };
     let actor = system_actor(app);
     // A stale version after a delete is not an issue: the policy is created afresh.
-    save_policy(&app.store, &actor, &input)
+    save_policy(&app.store, &app.registry, &actor, &input)
         .await
         .expect("policy")
         .id

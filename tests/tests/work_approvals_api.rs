@@ -5,7 +5,7 @@
 //! is 404, policies, exports, and a ledger entry above the threshold that waits in the
 //! inbox and posts when approved there.
 use serde_json::{json, Value};
-use steward_core::jobs::Registry;
+use steward_core::jobs::Handlers;
 use steward_core::time::Timestamp;
 use steward_core::work::approvals;
 use steward_e2e::*;
@@ -333,7 +333,7 @@ both_databases!(delegates_escalation_bulk_and_isolation, |db| async move {
     assert_eq!(fields(&e), vec!["approver"]);
 
     // Escalation: the job kind is registered; past the deadline the step goes to the admin.
-    let mut reg = Registry::new();
+    let mut reg = Handlers::new();
     approvals::register_jobs(&mut reg, app.store.clone());
     assert!(reg.kinds().contains(&approvals::ESCALATE_JOB.to_string()));
     let later = Timestamp::now().plus_secs(2 * 3600);

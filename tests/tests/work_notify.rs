@@ -112,15 +112,15 @@ both_databases!(mail_without_smtp_is_shown_as_failed, |db| async move {
     )
     .await
     .expect("enqueue");
-    let mut registry = steward_core::jobs::Registry::new();
-    steward_core::work::register_jobs(
+    let mut registry = steward_core::registry::Registry::new();
+    steward_core::work::register(
         &mut registry,
         app.store.clone(),
         std::sync::Arc::new(steward_core::work::mail::NotConfigured),
     );
     let worker = steward_core::jobs::Worker::new(
         app.store.clone(),
-        registry,
+        registry.jobs().clone(),
         steward_core::jobs::WorkerConfig {
             poll_interval: Duration::from_millis(50),
             ..Default::default()

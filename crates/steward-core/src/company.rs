@@ -26,6 +26,14 @@ pub trait CompanyStore: Send + Sync {
     fn has_companies(&self) -> impl Future<Output = Result<bool>> + Send;
 }
 
+/// The companies the actor belongs to (the switcher in the header, `/api/v1/companies`).
+pub async fn my_companies(
+    store: &impl CompanyStore,
+    actor: &crate::auth::Actor,
+) -> Result<Vec<Company>> {
+    store.companies_of(actor.user_id).await
+}
+
 /// A validated company name.
 pub fn parse_company_name(name: &str) -> Result<String> {
     let n = name.trim();

@@ -233,7 +233,7 @@ const MAX_CODE: usize = 20;
 
 /// HR staff or whoever may change people (`users.update`) shape the tree.
 fn gate_tree(actor: &Actor) -> Result<()> {
-    if crate::hr::is_hr_staff(actor) {
+    if actor.can_company_wide(Permission::new(Domain::Hr, Action::Update)) {
         return Ok(());
     }
     gate(actor, Action::Update)
@@ -340,13 +340,30 @@ pub async fn edit(
     get(store, actor, id).await
 }
 
-/// The manager of `user`: the head of their department, unless that is themself.
+/// Who a person reports to, by the people records (HR keeps the reporting line). The
+/// approval engine's "manager" asks this first, then the department's head.
+pub trait ReportingLine: Send + Sync {
+    /// The user account of `user`'s line manager, if both have one.
+    fn line_manager(
+        &self,
+        company: CompanyId,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<UserId>>> + Send;
+}
+
+/// The manager of `user`: their line manager, else the head of their department; never
+/// themself.
 pub async fn manager_of(
-    store: &impl DepartmentStore,
+    store: &(impl DepartmentStore + ReportingLine),
     company: CompanyId,
     user: Option<UserId>,
     department: Option<DepartmentId>,
 ) -> Result<Option<UserId>> {
+    if let Some(u) = user {
+        if let Some(m) = store.line_manager(company, u).await?.filter(|m| *m != u) {
+            return Ok(Some(m));
+        }
+    }
     let Some(d) = department else {
         return Ok(None);
     };

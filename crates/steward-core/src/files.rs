@@ -3,10 +3,11 @@
 //! the database. Content types are checked from the bytes, not from what the client says:
 //! a file whose bytes are not one of [`ALLOWED`] is refused, whatever its name.
 //!
-//! Attachments hang a file on any record ([`RecordRef`]); today tasks and cases. Who may see
-//! the record sees and downloads its attachments; who may change it (or comment on it, for
-//! tasks; the person who opened it, for cases) adds them; the uploader or someone who may
-//! change the record removes one (softly: the row is kept, marked removed, and audited).
+//! Attachments hang a file on any record ([`RecordRef`]) whose kind takes them: the kind's
+//! domain registers what the actor may do (`Registry::attachments`; tasks and cases today).
+//! Who may see the record sees and downloads its attachments; the kind's rule says who adds
+//! them; the uploader or someone the rule allows removes one (softly: the row is kept,
+//! marked removed, and audited).
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -15,9 +16,9 @@ use std::future::Future;
 use crate::audit::AuditDraft;
 use crate::auth::Actor;
 use crate::ids::{CompanyId, FileId, UserId};
+use crate::registry::Registry;
+pub use crate::registry::{AttachAccess, BoxFuture};
 use crate::time::Timestamp;
-use crate::work::cases::{self, CaseId, CaseStore};
-use crate::work::tasks::{self, TaskId, TaskStore};
 use crate::work::RecordRef;
 use crate::{Error, Result};
 
@@ -58,12 +59,15 @@ pub const ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.gif,.webp,.txt,.csv,.docx,.xlsx,
 
 /// Where the bytes live. Keys are made by the store ([`random_key`]) and never come from a
 /// client; implementations still refuse any key that is not one ([`valid_key`]).
+///
+/// Object-safe (boxed futures), so the web layer holds an `Arc<dyn FileStore>` and the
+/// binary chooses the implementation: a local folder today, S3-compatible storage next.
 pub trait FileStore: Send + Sync {
     /// Stores the bytes under a new random key and returns it.
-    fn put(&self, bytes: &[u8]) -> impl Future<Output = Result<String>> + Send;
-    fn get(&self, key: &str) -> impl Future<Output = Result<Vec<u8>>> + Send;
+    fn put<'a>(&'a self, bytes: &'a [u8]) -> BoxFuture<'a, Result<String>>;
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Vec<u8>>>;
     /// Removes the bytes; a missing key is not an error.
-    fn delete(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>>;
 }
 
 /// A new storage key: 32 random hex digits (128 bits).
@@ -244,7 +248,7 @@ pub fn check_upload(field: &str, name: &str, bytes: &[u8]) -> Result<NewFile> {
 /// Checks the upload and stores its bytes. The caller indexes it (and on failure calls
 /// [`FileStore::delete`] with the key).
 pub async fn store_upload(
-    files: &impl FileStore,
+    files: &(impl FileStore + ?Sized),
     field: &str,
     name: &str,
     bytes: &[u8],
@@ -257,7 +261,7 @@ pub async fn store_upload(
 /// Passes on the result of indexing a stored file; when indexing failed, deletes the bytes
 /// first (a file nobody indexed is never reachable).
 pub async fn forget_on_error<T>(
-    files: &impl FileStore,
+    files: &(impl FileStore + ?Sized),
     file: &NewFile,
     indexed: Result<T>,
 ) -> Result<T> {
@@ -371,55 +375,25 @@ pub trait AttachmentStore: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// What the actor may do with a record's attachments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AttachAccess {
-    pub add: bool,
-    /// Remove anyone's (the uploader may always remove their own).
-    pub remove_any: bool,
-}
-
-/// Loads the record as the actor sees it (not found when they do not) and says what they
-/// may do with its attachments.
-pub async fn record_access<S: TaskStore + CaseStore>(
-    store: &S,
-    actor: &Actor,
-    record: &RecordRef,
-) -> Result<AttachAccess> {
-    match record.kind.as_str() {
-        "task" => {
-            let t = tasks::get_task(store, actor, TaskId(record.id)).await?;
-            let update = tasks::can_update(actor, &t);
-            Ok(AttachAccess {
-                add: update || tasks::can_comment(actor, &t),
-                remove_any: update,
-            })
-        }
-        "case" => {
-            let c = cases::get_case(store, actor, CaseId(record.id)).await?;
-            let work = cases::can_work(actor);
-            let mine = actor.author() == Some(c.opened_by)
-                && actor.can(crate::auth::Permission::new(
-                    crate::auth::Domain::Escalations,
-                    crate::auth::Action::Create,
-                ));
-            Ok(AttachAccess {
-                add: (work || mine) && !actor.read_only,
-                remove_any: work && !actor.read_only,
-            })
-        }
-        _ => Err(Error::NotFound { entity: "record" }),
-    }
-}
-
-/// The record's attachments, if the actor sees the record.
-pub async fn list_attachments<S: TaskStore + CaseStore + AttachmentStore>(
-    store: &S,
+/// The record's attachments, if the actor sees the record (the record's kind says, through
+/// the [`Registry`]).
+pub async fn list_attachments(
+    store: &impl AttachmentStore,
+    reg: &Registry,
     actor: &Actor,
     record: &RecordRef,
 ) -> Result<Vec<Attachment>> {
-    record_access(store, actor, record).await?;
+    reg.attachment_access(actor, record).await?;
     store.list_attachments(actor.company_id, record).await
+}
+
+/// What the actor may do with a record's attachments (not found when they do not see it).
+pub async fn record_access(
+    reg: &Registry,
+    actor: &Actor,
+    record: &RecordRef,
+) -> Result<AttachAccess> {
+    reg.attachment_access(actor, record).await
 }
 
 /// Whether the actor may remove this attachment (for pages).
@@ -433,16 +407,17 @@ pub fn can_remove(actor: &Actor, access: AttachAccess, a: &Attachment) -> bool {
 pub async fn attach<S, F>(
     store: &S,
     files: &F,
+    reg: &Registry,
     actor: &Actor,
     record: &RecordRef,
     name: &str,
     bytes: &[u8],
 ) -> Result<Attachment>
 where
-    S: TaskStore + CaseStore + AttachmentStore,
-    F: FileStore,
+    S: AttachmentStore,
+    F: FileStore + ?Sized,
 {
-    let access = record_access(store, actor, record).await?;
+    let access = reg.attachment_access(actor, record).await?;
     if !access.add {
         return Err(Error::Forbidden);
     }
@@ -468,8 +443,9 @@ where
 }
 
 /// An attachment, if the actor sees the record it hangs on.
-pub async fn get_attachment<S: TaskStore + CaseStore + AttachmentStore>(
+pub async fn get_attachment<S: AttachmentStore>(
     store: &S,
+    reg: &Registry,
     actor: &Actor,
     id: AttachmentId,
 ) -> Result<(Attachment, AttachAccess)> {
@@ -479,7 +455,7 @@ pub async fn get_attachment<S: TaskStore + CaseStore + AttachmentStore>(
         .ok_or(Error::NotFound {
             entity: "attachment",
         })?;
-    let access = match record_access(store, actor, &a.record).await {
+    let access = match reg.attachment_access(actor, &a.record).await {
         Ok(x) => x,
         Err(Error::Forbidden) | Err(Error::NotFound { .. }) => {
             return Err(Error::NotFound {
@@ -495,14 +471,15 @@ pub async fn get_attachment<S: TaskStore + CaseStore + AttachmentStore>(
 pub async fn download_attachment<S, F>(
     store: &S,
     files: &F,
+    reg: &Registry,
     actor: &Actor,
     id: AttachmentId,
 ) -> Result<Download>
 where
-    S: TaskStore + CaseStore + AttachmentStore,
-    F: FileStore,
+    S: AttachmentStore,
+    F: FileStore + ?Sized,
 {
-    let (a, _) = get_attachment(store, actor, id).await?;
+    let (a, _) = get_attachment(store, reg, actor, id).await?;
     let bytes = files.get(&a.file.storage_key).await?;
     Ok(Download {
         name: a.file.name,
@@ -512,12 +489,13 @@ where
 }
 
 /// Removes an attachment (softly; audited). The uploader or whoever may change the record.
-pub async fn remove_attachment<S: TaskStore + CaseStore + AttachmentStore>(
+pub async fn remove_attachment<S: AttachmentStore>(
     store: &S,
+    reg: &Registry,
     actor: &Actor,
     id: AttachmentId,
 ) -> Result<Attachment> {
-    let (a, access) = get_attachment(store, actor, id).await?;
+    let (a, access) = get_attachment(store, reg, actor, id).await?;
     if !can_remove(actor, access, &a) {
         return Err(Error::Forbidden);
     }

@@ -499,19 +499,19 @@ type Handler = Arc<dyn Fn(Job) -> HandlerFuture + Send + Sync>;
 
 /// The handlers a worker runs, by kind.
 #[derive(Clone, Default)]
-pub struct Registry {
+pub struct Handlers {
     handlers: HashMap<String, Handler>,
 }
 
-impl fmt::Debug for Registry {
+impl fmt::Debug for Handlers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registry")
+        f.debug_struct("Handlers")
             .field("kinds", &self.kinds())
             .finish()
     }
 }
 
-impl Registry {
+impl Handlers {
     pub fn new() -> Self {
         Self::default()
     }
@@ -582,10 +582,10 @@ pub struct WorkerReport {
     pub released: u64,
 }
 
-/// Takes due jobs and runs them through a [`Registry`] until told to stop.
+/// Takes due jobs and runs them through a [`Handlers`] until told to stop.
 pub struct Worker<S> {
     store: S,
-    registry: Arc<Registry>,
+    registry: Arc<Handlers>,
     config: WorkerConfig,
     wake: Arc<Notify>,
 }
@@ -613,7 +613,7 @@ fn panic_message(e: tokio::task::JoinError) -> String {
 }
 
 impl<S: JobStore + 'static> Worker<S> {
-    pub fn new(store: S, registry: Registry, config: WorkerConfig) -> Self {
+    pub fn new(store: S, registry: Handlers, config: WorkerConfig) -> Self {
         Worker {
             store,
             registry: Arc::new(registry),

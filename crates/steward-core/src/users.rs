@@ -37,6 +37,14 @@ impl User {
 }
 
 /// A validated user name: 3-64 of `a-z 0-9 . _ -`, starting with a letter or digit.
+/// Users as a kind of record (a task may link to one).
+pub const RECORD: &str = "user";
+
+/// Plugs users in: a record kind.
+pub fn register(r: &mut crate::registry::Registry) {
+    r.record_kind(RECORD, "User");
+}
+
 pub fn parse_username(s: &str) -> Result<String> {
     let u = s.trim().to_lowercase();
     let ok = (3..=64).contains(&u.len())

@@ -10,7 +10,8 @@ use sqlx::{Any, Transaction};
 use std::path::{Path, PathBuf};
 use steward_core::audit::AuditDraft;
 use steward_core::files::{
-    random_key, valid_key, Attachment, AttachmentId, AttachmentStore, FileMeta, FileStore, NewFile,
+    random_key, valid_key, Attachment, AttachmentId, AttachmentStore, BoxFuture, FileMeta,
+    FileStore, NewFile,
 };
 use steward_core::ids::{CompanyId, FileId, UserId};
 use steward_core::time::Timestamp;
@@ -55,7 +56,19 @@ impl LocalFiles {
 }
 
 impl FileStore for LocalFiles {
-    async fn put(&self, bytes: &[u8]) -> Result<String> {
+    fn put<'a>(&'a self, bytes: &'a [u8]) -> BoxFuture<'a, Result<String>> {
+        Box::pin(self.put_file(bytes))
+    }
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Vec<u8>>> {
+        Box::pin(self.get_file(key))
+    }
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<()>> {
+        Box::pin(self.delete_file(key))
+    }
+}
+
+impl LocalFiles {
+    async fn put_file(&self, bytes: &[u8]) -> Result<String> {
         let key = random_key();
         let path = self.path_of(&key)?;
         let tmp_dir = self.root.join("tmp");
@@ -83,7 +96,7 @@ impl FileStore for LocalFiles {
         Ok(key)
     }
 
-    async fn get(&self, key: &str) -> Result<Vec<u8>> {
+    async fn get_file(&self, key: &str) -> Result<Vec<u8>> {
         let path = self.path_of(key)?;
         match tokio::fs::read(&path).await {
             Ok(b) => Ok(b),
@@ -95,7 +108,7 @@ impl FileStore for LocalFiles {
         }
     }
 
-    async fn delete(&self, key: &str) -> Result<()> {
+    async fn delete_file(&self, key: &str) -> Result<()> {
         let path = self.path_of(key)?;
         match tokio::fs::remove_file(&path).await {
             Ok(()) => Ok(()),

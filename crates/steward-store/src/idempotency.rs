@@ -1,18 +1,12 @@
 //! Idempotency keys: a POST retried with the same `Idempotency-Key` gets the first answer
 //! back instead of doing the work twice.
+pub use steward_core::idempotency::{Claim, StoredResponse};
+use steward_core::idempotency::{IdempotencyStore, KeyedRequest};
 use steward_core::ids::UserId;
 use steward_core::time::Timestamp;
 use steward_core::Result;
 
 use crate::{db, get_i64, get_str, Store};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredResponse {
-    pub method: String,
-    pub path: String,
-    pub status: u16,
-    pub body: String,
-}
 
 impl Store {
     pub async fn idempotent_response(
@@ -69,29 +63,15 @@ impl Store {
     }
 }
 
-/// What a POST with an `Idempotency-Key` should do.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Claim {
-    /// First use of the key: run the request, then `complete` or `release` it.
-    Fresh,
-    /// Answered before: send this again.
-    Replay(StoredResponse),
-    /// A request with this key is running right now.
-    InProgress,
-    /// The key was used for another method, path or body.
-    Mismatch,
-}
-
-impl Store {
-    /// Claims a key atomically: of two concurrent requests with one key, one runs.
-    pub async fn claim_idempotency(
-        &self,
-        user: UserId,
-        key: &str,
-        method: &str,
-        path: &str,
-        request_hash: &str,
-    ) -> Result<Claim> {
+impl IdempotencyStore for Store {
+    async fn claim_idempotency(&self, req: KeyedRequest<'_>) -> Result<Claim> {
+        let KeyedRequest {
+            user,
+            key,
+            method,
+            path,
+            request_hash,
+        } = req;
         let r = sqlx::query(
             "INSERT INTO idempotency_keys (user_id, key, method, path, request_hash, status, body, created_at) \
              VALUES ($1, $2, $3, $4, $5, 0, '', $6) ON CONFLICT DO NOTHING",
@@ -139,7 +119,7 @@ impl Store {
         )
     }
 
-    pub async fn complete_idempotency(
+    async fn complete_idempotency(
         &self,
         user: UserId,
         key: &str,
@@ -159,8 +139,7 @@ impl Store {
         Ok(())
     }
 
-    /// Frees a key whose request failed on our side, so a retry runs again.
-    pub async fn release_idempotency(&self, user: UserId, key: &str) -> Result<()> {
+    async fn release_idempotency(&self, user: UserId, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND status IN (0, 500, 502, 503)")
             .bind(user.0)
             .bind(key)

@@ -196,15 +196,6 @@ impl Store {
         self.backend
     }
 
-    /// Is the database reachable (for `/readyz`)?
-    pub async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1")
-            .execute(&self.read)
-            .await
-            .map_err(db)?;
-        Ok(())
-    }
-
     pub async fn close(&self) {
         self.write.close().await;
         self.read.close().await;
@@ -329,6 +320,25 @@ impl Store {
             Backend::Postgres => "VACUUM (ANALYZE)",
         };
         sqlx::raw_sql(sql).execute(&self.write).await.map_err(db)?;
+        Ok(())
+    }
+}
+
+impl steward_core::system::SystemStore for Store {
+    fn backend_name(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    async fn schema_version(&self) -> Result<i64> {
+        // The inherent reader (it also creates the version table on an empty database).
+        Store::schema_version(self).await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.read)
+            .await
+            .map_err(db)?;
         Ok(())
     }
 }

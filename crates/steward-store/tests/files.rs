@@ -41,6 +41,7 @@ store_test!(attachments_on_tasks, |db| async move {
     let bob_a = cli_actor(s, bob, w.a).await.expect("bob");
     let task = tasks::create_task(
         s,
+        &common::registry(s),
         &w.actor_a,
         &TaskInput {
             title: "Sign the lease".into(),
@@ -54,9 +55,17 @@ store_test!(attachments_on_tasks, |db| async move {
     let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n".to_vec();
 
     // The assignee attaches a PDF.
-    let a = files::attach(s, &fs, &alice_a, &record, "lease.pdf", &pdf)
-        .await
-        .expect("attach");
+    let a = files::attach(
+        s,
+        &fs,
+        &common::registry(s),
+        &alice_a,
+        &record,
+        "lease.pdf",
+        &pdf,
+    )
+    .await
+    .expect("attach");
     assert_eq!(a.file.content_type, "application/pdf");
     assert_eq!(a.file.name, "lease.pdf");
     assert_eq!(a.file.size, pdf.len() as i64);
@@ -65,9 +74,17 @@ store_test!(attachments_on_tasks, |db| async move {
 
     // An executable named .pdf is refused, naming the field; nothing is indexed.
     let exe = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00".to_vec();
-    let e = files::attach(s, &fs, &alice_a, &record, "invoice.pdf", &exe)
-        .await
-        .expect_err("refused");
+    let e = files::attach(
+        s,
+        &fs,
+        &common::registry(s),
+        &alice_a,
+        &record,
+        "invoice.pdf",
+        &exe,
+    )
+    .await
+    .expect_err("refused");
     assert!(
         matches!(e, Error::Invalid { ref field, .. } if field == "file"),
         "{e}"
@@ -75,43 +92,54 @@ store_test!(attachments_on_tasks, |db| async move {
     assert_eq!(db.count("files").await, 1);
 
     // Owner (admin) and assignee see it; bob (not involved) and company B do not.
-    let list = files::list_attachments(s, &w.actor_a, &record)
+    let list = files::list_attachments(s, &common::registry(s), &w.actor_a, &record)
         .await
         .expect("list");
     assert_eq!(list.len(), 1);
-    let d = files::download_attachment(s, &fs, &w.actor_a, a.id)
+    let d = files::download_attachment(s, &fs, &common::registry(s), &w.actor_a, a.id)
         .await
         .expect("download");
     assert_eq!(d.bytes, pdf);
     assert_eq!(d.content_type, "application/pdf");
     assert!(matches!(
-        files::list_attachments(s, &bob_a, &record).await,
+        files::list_attachments(s, &common::registry(s), &bob_a, &record).await,
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        files::download_attachment(s, &fs, &bob_a, a.id).await,
+        files::download_attachment(s, &fs, &common::registry(s), &bob_a, a.id).await,
         Err(Error::NotFound { .. })
     ));
     assert!(matches!(
-        files::download_attachment(s, &fs, &w.actor_b, a.id).await,
+        files::download_attachment(s, &fs, &common::registry(s), &w.actor_b, a.id).await,
         Err(Error::NotFound { .. })
     ));
     assert!(s.get_attachment(w.b, a.id).await.expect("get").is_none());
     assert!(matches!(
-        files::attach(s, &fs, &bob_a, &record, "x.txt", b"hello").await,
+        files::attach(
+            s,
+            &fs,
+            &common::registry(s),
+            &bob_a,
+            &record,
+            "x.txt",
+            b"hello"
+        )
+        .await,
         Err(Error::NotFound { .. })
     ));
 
     // Removal is soft and audited; a second removal is not found.
-    files::remove_attachment(s, &alice_a, a.id)
+    files::remove_attachment(s, &common::registry(s), &alice_a, a.id)
         .await
         .expect("remove");
-    assert!(files::list_attachments(s, &w.actor_a, &record)
-        .await
-        .expect("list")
-        .is_empty());
+    assert!(
+        files::list_attachments(s, &common::registry(s), &w.actor_a, &record)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     assert!(matches!(
-        files::remove_attachment(s, &alice_a, a.id).await,
+        files::remove_attachment(s, &common::registry(s), &alice_a, a.id).await,
         Err(Error::NotFound { .. })
     ));
     assert_eq!(db.count("attachments").await, 1, "kept, marked removed");
@@ -123,6 +151,7 @@ store_test!(attachments_on_tasks, |db| async move {
         files::attach(
             s,
             &fs,
+            &common::registry(s),
             &w.actor_a,
             &RecordRef::new("ledger.entry", 1),
             "a.txt",

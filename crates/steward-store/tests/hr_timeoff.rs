@@ -180,9 +180,16 @@ store_test!(accrue_request_approve_cancel, |db| async move {
     // The manager approves in the approvals inbox: the use row is written.
     let boss_a = actor(s, boss_u, w.a).await;
     assert!(timeoff::get_request(s, &boss_a, req.id).await.is_ok());
-    approvals::decide(s, &boss_a, aid, Verdict::Approve, "enjoy")
-        .await
-        .expect("approve");
+    approvals::decide(
+        s,
+        &common::registry(s),
+        &boss_a,
+        aid,
+        Verdict::Approve,
+        "enjoy",
+    )
+    .await
+    .expect("approve");
     let after = timeoff::get_request(s, &emma_a, req.id).await.expect("get");
     assert_eq!(after.status, "approved");
     let (_, balances) = timeoff::balances(s, &emma_a, emma).await.expect("balances");
@@ -273,6 +280,7 @@ store_test!(accrue_request_approve_cancel, |db| async move {
     .expect("request 2");
     approvals::decide(
         s,
+        &common::registry(s),
         &boss_a,
         ApprovalId(r2.approval_id.expect("aid")),
         Verdict::Reject,

@@ -5,6 +5,7 @@ mod common;
 use serde_json::json;
 use steward_core::audit::{AuditDraft, AuditStore};
 use steward_core::ids::UserId;
+use steward_core::system::SystemStore;
 use steward_core::time::Timestamp;
 use steward_store::idempotency::StoredResponse;
 

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use steward_core::audit::AuditDraft;
 use steward_core::jobs::{
-    Job, JobError, JobId, JobKind, JobQuery, JobStatus, JobStore, NewJob, Registry, RetryPolicy,
+    Handlers, Job, JobError, JobId, JobKind, JobQuery, JobStatus, JobStore, NewJob, RetryPolicy,
     Worker, WorkerConfig, WorkerId, WorkerReport,
 };
 use steward_core::time::Timestamp;
@@ -411,8 +411,8 @@ fn test_config(name: &str) -> WorkerConfig {
 }
 
 /// A handler of kind `count` that counts its runs per job id.
-fn counting_registry(runs: &Runs) -> Registry {
-    let mut r = Registry::new();
+fn counting_registry(runs: &Runs) -> Handlers {
+    let mut r = Handlers::new();
     let runs = runs.clone();
     r.register(&kind("count"), move |job: Job| {
         let runs = runs.clone();
@@ -433,7 +433,7 @@ struct Running {
     handle: tokio::task::JoinHandle<WorkerReport>,
 }
 
-fn start(store: Store, registry: Registry, config: WorkerConfig) -> Running {
+fn start(store: Store, registry: Handlers, config: WorkerConfig) -> Running {
     let (stop, rx) = oneshot::channel::<()>();
     let worker = Worker::new(store, registry, config);
     let handle = tokio::spawn(worker.run(async move {
@@ -552,7 +552,7 @@ pg_test!(two_instances_run_each_job_once, |db| async move {
 
 store_test!(a_panicking_handler_fails_its_job, |db| async move {
     let s = &db.store;
-    let mut r = Registry::new();
+    let mut r = Handlers::new();
     r.register(&kind("boom"), |job: Job| async move {
         if job.payload["panic"] == json!(true) {
             panic!("kaboom {}", job.id);
@@ -624,7 +624,7 @@ store_test!(shutdown_lets_running_jobs_finish, |db| async move {
     let s = &db.store;
     let (started_tx, started_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
     let started_rx = Arc::new(tokio::sync::Mutex::new(started_rx));
-    let mut r = Registry::new();
+    let mut r = Handlers::new();
     r.register(&kind("slow"), move |job: Job| {
         let tx = started_tx.clone();
         async move {

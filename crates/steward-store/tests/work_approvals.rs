@@ -124,6 +124,7 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
     }
     let p = approvals::save_policy(
         s,
+        &common::registry(s),
         &admin,
         &PolicyInput {
             kind: "expense".into(),
@@ -152,7 +153,7 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
         s,
         &emp_a,
         NewApprovalRequest {
-            kind: "expense".into(),
+            kind: approvals::EXPENSE,
             subject: RecordRef::new("user", emp.0),
             title: "Taxi".into(),
             amount: eur(4_000),
@@ -165,7 +166,7 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
         s,
         &emp_a,
         NewApprovalRequest {
-            kind: "expense".into(),
+            kind: approvals::EXPENSE,
             subject: RecordRef::new("task", 9),
             title: "Conference trip".into(),
             amount: eur(120_000),
@@ -196,7 +197,7 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
         s,
         &emp_a,
         NewApprovalRequest {
-            kind: "expense".into(),
+            kind: approvals::EXPENSE,
             subject: RecordRef::new("task", 9),
             title: "Again".into(),
             amount: eur(1),
@@ -210,21 +211,24 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
     let boss_a = actor(s, boss, w.a).await;
     let lead_a = actor(s, lead, w.a).await;
     assert_eq!(
-        approvals::list(s, &boss_a, &inbox())
+        approvals::list(s, &common::registry(s), &boss_a, &inbox())
             .await
             .expect("l")
             .total,
         2
     );
     assert_eq!(
-        approvals::list(s, &lead_a, &inbox())
+        approvals::list(s, &common::registry(s), &lead_a, &inbox())
             .await
             .expect("l")
             .total,
         0
     );
     assert_eq!(
-        approvals::list(s, &emp_a, &inbox()).await.expect("l").total,
+        approvals::list(s, &common::registry(s), &emp_a, &inbox())
+            .await
+            .expect("l")
+            .total,
         0
     );
     let mine = ApprovalQuery {
@@ -233,7 +237,9 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
         dir: SortDir::Desc,
         ..inbox()
     };
-    let page = approvals::list(s, &emp_a, &mine).await.expect("mine");
+    let page = approvals::list(s, &common::registry(s), &emp_a, &mine)
+        .await
+        .expect("mine");
     assert_eq!(
         page.items
             .iter()
@@ -245,64 +251,106 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
         search: Some("TAXI".into()),
         ..inbox()
     };
-    assert_eq!(approvals::list(s, &boss_a, &q).await.expect("q").total, 1);
+    assert_eq!(
+        approvals::list(s, &common::registry(s), &boss_a, &q)
+            .await
+            .expect("q")
+            .total,
+        1
+    );
     let q = ApprovalQuery {
         max_amount: Some(10_000),
         ..inbox()
     };
-    assert_eq!(approvals::list(s, &boss_a, &q).await.expect("q").total, 1);
+    assert_eq!(
+        approvals::list(s, &common::registry(s), &boss_a, &q)
+            .await
+            .expect("q")
+            .total,
+        1
+    );
     let q = ApprovalQuery {
         kind: Some("timeoff".into()),
         ..inbox()
     };
-    assert_eq!(approvals::list(s, &boss_a, &q).await.expect("q").total, 0);
+    assert_eq!(
+        approvals::list(s, &common::registry(s), &boss_a, &q)
+            .await
+            .expect("q")
+            .total,
+        0
+    );
 
     // Nobody decides their own; a lead cannot take the manager's step.
-    let own = approvals::decide(s, &emp_a, big, Verdict::Approve, "").await;
+    let own = approvals::decide(s, &common::registry(s), &emp_a, big, Verdict::Approve, "").await;
     assert!(
         matches!(own, Err(Error::Invalid { ref field, .. }) if field == "approver"),
         "{own:?}"
     );
-    let early = approvals::decide(s, &lead_a, big, Verdict::Approve, "").await;
+    let early =
+        approvals::decide(s, &common::registry(s), &lead_a, big, Verdict::Approve, "").await;
     assert!(
         matches!(early, Err(Error::Forbidden | Error::NotFound { .. })),
         "{early:?}"
     );
 
-    let r = approvals::decide(s, &boss_a, big, Verdict::Approve, "ok from me")
-        .await
-        .expect("level 1");
+    let r = approvals::decide(
+        s,
+        &common::registry(s),
+        &boss_a,
+        big,
+        Verdict::Approve,
+        "ok from me",
+    )
+    .await
+    .expect("level 1");
     assert_eq!(r.status, RequestStatus::Pending);
     assert_eq!(r.steps[0].status, StepStatus::Approved);
     assert_eq!(r.steps[0].decided_by, Some(boss));
     assert_eq!(r.steps[0].comment, "ok from me");
     assert_eq!(r.steps[1].status, StepStatus::Pending);
-    let twice = approvals::decide(s, &boss_a, big, Verdict::Approve, "").await;
+    let twice =
+        approvals::decide(s, &common::registry(s), &boss_a, big, Verdict::Approve, "").await;
     assert!(twice.is_err(), "the boss's step is done");
     assert_eq!(
-        approvals::list(s, &lead_a, &inbox())
+        approvals::list(s, &common::registry(s), &lead_a, &inbox())
             .await
             .expect("l")
             .total,
         1
     );
-    let r = approvals::decide(s, &lead_a, big, Verdict::Approve, "")
+    let r = approvals::decide(s, &common::registry(s), &lead_a, big, Verdict::Approve, "")
         .await
         .expect("level 2");
     assert_eq!(r.status, RequestStatus::Approved);
     assert!(r.decided_at.is_some());
-    let late = approvals::decide(s, &lead_a, big, Verdict::Approve, "").await;
+    let late = approvals::decide(s, &common::registry(s), &lead_a, big, Verdict::Approve, "").await;
     assert!(matches!(late, Err(Error::Conflict { .. })), "{late:?}");
 
     // A rejection needs a reason and ends the request.
-    let r = approvals::decide(s, &boss_a, small, Verdict::Reject, " ").await;
+    let r = approvals::decide(
+        s,
+        &common::registry(s),
+        &boss_a,
+        small,
+        Verdict::Reject,
+        " ",
+    )
+    .await;
     assert!(
         matches!(r, Err(Error::Invalid { ref field, .. }) if field == "comment"),
         "{r:?}"
     );
-    let r = approvals::decide(s, &boss_a, small, Verdict::Reject, "no receipt")
-        .await
-        .expect("reject");
+    let r = approvals::decide(
+        s,
+        &common::registry(s),
+        &boss_a,
+        small,
+        Verdict::Reject,
+        "no receipt",
+    )
+    .await
+    .expect("reject");
     assert_eq!(r.status, RequestStatus::Rejected);
     assert_eq!(audits(&db, "submit").await, 2);
     assert_eq!(audits(&db, "approve").await, 2);
@@ -313,7 +361,13 @@ store_test!(two_levels_decided_step_by_step, |db| async move {
     let r = approvals::get(s, &b, big).await;
     assert!(matches!(r, Err(Error::NotFound { .. })), "{r:?}");
     assert!(s.get_request(w.b, big).await.expect("get").is_none());
-    assert_eq!(approvals::list(s, &b, &inbox()).await.expect("l").total, 0);
+    assert_eq!(
+        approvals::list(s, &common::registry(s), &b, &inbox())
+            .await
+            .expect("l")
+            .total,
+        0
+    );
 });
 
 store_test!(delegates_and_escalation, |db| async move {
@@ -337,7 +391,7 @@ store_test!(delegates_and_escalation, |db| async move {
         s,
         &emp_a,
         NewApprovalRequest {
-            kind: "general".into(),
+            kind: approvals::GENERAL,
             subject: RecordRef::new("user", emp.0),
             title: "New chair".into(),
             amount: eur(20_000),
@@ -348,13 +402,13 @@ store_test!(delegates_and_escalation, |db| async move {
     .expect("submit");
     let deputy_a = actor(s, deputy, w.a).await;
     assert_eq!(
-        approvals::list(s, &deputy_a, &inbox())
+        approvals::list(s, &common::registry(s), &deputy_a, &inbox())
             .await
             .expect("l")
             .total,
         0
     );
-    let r = approvals::decide(s, &deputy_a, id, Verdict::Approve, "").await;
+    let r = approvals::decide(s, &common::registry(s), &deputy_a, id, Verdict::Approve, "").await;
     assert!(r.is_err(), "not a delegate yet");
 
     // The boss is away; the deputy decides for them, recorded as such.
@@ -407,7 +461,7 @@ store_test!(delegates_and_escalation, |db| async move {
         "only an admin names someone else's delegate"
     );
     assert_eq!(
-        approvals::list(s, &deputy_a, &inbox())
+        approvals::list(s, &common::registry(s), &deputy_a, &inbox())
             .await
             .expect("l")
             .total,
@@ -433,14 +487,21 @@ store_test!(delegates_and_escalation, |db| async move {
     assert_eq!(r.steps[1].approver_role.as_deref(), Some("admin"));
     assert_eq!(r.steps[1].status, StepStatus::Pending);
     assert_eq!(audits(&db, "escalate").await, 1);
-    let r = approvals::decide(s, &deputy_a, id, Verdict::Approve, "").await;
+    let r = approvals::decide(s, &common::registry(s), &deputy_a, id, Verdict::Approve, "").await;
     assert!(
         r.is_err(),
         "the deputy stood in for the manager's step only"
     );
-    let r = approvals::decide(s, &admin, id, Verdict::Approve, "fine")
-        .await
-        .expect("admin");
+    let r = approvals::decide(
+        s,
+        &common::registry(s),
+        &admin,
+        id,
+        Verdict::Approve,
+        "fine",
+    )
+    .await
+    .expect("admin");
     assert_eq!(r.status, RequestStatus::Approved);
 
     // A fresh one: the deputy decides "for" the boss.
@@ -448,7 +509,7 @@ store_test!(delegates_and_escalation, |db| async move {
         s,
         &emp_a,
         NewApprovalRequest {
-            kind: "general".into(),
+            kind: approvals::GENERAL,
             subject: RecordRef::new("user", emp.0),
             title: "Desk lamp".into(),
             amount: eur(3_000),
@@ -457,9 +518,16 @@ store_test!(delegates_and_escalation, |db| async move {
     )
     .await
     .expect("submit");
-    let r = approvals::decide(s, &deputy_a, id2, Verdict::Approve, "for the boss")
-        .await
-        .expect("deputy");
+    let r = approvals::decide(
+        s,
+        &common::registry(s),
+        &deputy_a,
+        id2,
+        Verdict::Approve,
+        "for the boss",
+    )
+    .await
+    .expect("deputy");
     assert_eq!(r.status, RequestStatus::Approved);
     assert_eq!(r.steps[0].decided_by, Some(deputy));
     assert_eq!(r.steps[0].on_behalf_of, Some(boss));

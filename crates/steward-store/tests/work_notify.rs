@@ -7,7 +7,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use steward_core::ids::{CompanyId, UserId};
-use steward_core::jobs::{JobQuery, JobStatus, JobStore, Registry, Worker, WorkerConfig};
+use steward_core::jobs::{JobQuery, JobStatus, JobStore, Worker, WorkerConfig};
 use steward_core::list::Paging;
 use steward_core::time::Timestamp;
 use steward_core::work::mail::{send_mail, Mail, MailError, MailFuture, Mailer, NotConfigured};
@@ -61,11 +61,11 @@ async fn run_worker_until<F>(store: steward_store::Store, mailer: Arc<dyn Mailer
 where
     F: Fn() -> bool,
 {
-    let mut registry = Registry::new();
-    steward_core::work::register_jobs(&mut registry, store.clone(), mailer);
+    let mut registry = steward_core::registry::Registry::new();
+    steward_core::work::register(&mut registry, store.clone(), mailer);
     let worker = Worker::new(
         store,
-        registry,
+        registry.jobs().clone(),
         WorkerConfig {
             poll_interval: Duration::from_millis(50),
             ..WorkerConfig::default()

@@ -70,6 +70,7 @@ store_test!(create_update_and_reassign_keep_history, |db| async move {
 
     let t = tasks::create_task(
         s,
+        &common::registry(s),
         admin,
         &TaskInput {
             title: "  Pay the rent ".into(),
@@ -136,7 +137,7 @@ store_test!(create_update_and_reassign_keep_history, |db| async move {
             "link",
         ),
     ] {
-        match tasks::create_task(s, admin, &bad).await {
+        match tasks::create_task(s, &common::registry(s), admin, &bad).await {
             Err(Error::Invalid { field: f, .. }) => assert_eq!(f, field),
             other => panic!("{field}: {other:?}"),
         }
@@ -147,14 +148,14 @@ store_test!(create_update_and_reassign_keep_history, |db| async move {
         due: Some(String::new()),
         ..Default::default()
     };
-    let t2 = tasks::update_task(s, admin, t.id, &changes, t.version)
+    let t2 = tasks::update_task(s, &common::registry(s), admin, t.id, &changes, t.version)
         .await
         .expect("update");
     assert_eq!(t2.status, TaskStatus::InProgress);
     assert_eq!(t2.due, None);
     assert_eq!(t2.version, 2);
     assert!(matches!(
-        tasks::update_task(s, admin, t.id, &changes, t.version).await,
+        tasks::update_task(s, &common::registry(s), admin, t.id, &changes, t.version).await,
         Err(Error::Conflict { .. })
     ));
     let done = tasks::set_status(s, admin, t.id, "done", t2.version)
@@ -237,11 +238,17 @@ store_test!(lists_are_narrowed_by_scope, |db| async move {
     ))
     .await;
     let admin = &w.actor_a;
-    let t1 = tasks::create_task(s, admin, &input("alice's", Some(alice)))
-        .await
-        .expect("t1");
+    let t1 = tasks::create_task(
+        s,
+        &common::registry(s),
+        admin,
+        &input("alice's", Some(alice)),
+    )
+    .await
+    .expect("t1");
     tasks::create_task(
         s,
+        &common::registry(s),
         admin,
         &TaskInput {
             title: "bob's, watched by alice".into(),
@@ -252,10 +259,15 @@ store_test!(lists_are_narrowed_by_scope, |db| async move {
     )
     .await
     .expect("t2");
-    let t3 = tasks::create_task(s, admin, &input("carol's", Some(carol)))
-        .await
-        .expect("t3");
-    tasks::create_task(s, &w.actor_b, &input("beta's", None))
+    let t3 = tasks::create_task(
+        s,
+        &common::registry(s),
+        admin,
+        &input("carol's", Some(carol)),
+    )
+    .await
+    .expect("t3");
+    tasks::create_task(s, &common::registry(s), &w.actor_b, &input("beta's", None))
         .await
         .expect("t4");
 
@@ -373,14 +385,25 @@ store_test!(overdue_first_and_links, |db| async move {
         link: Some("ledger.entry:5".into()),
         ..Default::default()
     };
-    tasks::create_task(s, admin, &mk("later", today + Duration::days(3), "urgent"))
-        .await
-        .expect("a");
-    tasks::create_task(s, admin, &mk("late", today - Duration::days(2), "low"))
-        .await
-        .expect("b");
     tasks::create_task(
         s,
+        &common::registry(s),
+        admin,
+        &mk("later", today + Duration::days(3), "urgent"),
+    )
+    .await
+    .expect("a");
+    tasks::create_task(
+        s,
+        &common::registry(s),
+        admin,
+        &mk("late", today - Duration::days(2), "low"),
+    )
+    .await
+    .expect("b");
+    tasks::create_task(
+        s,
+        &common::registry(s),
         admin,
         &mk("late and urgent", today - Duration::days(2), "urgent"),
     )

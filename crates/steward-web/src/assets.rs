@@ -8,7 +8,7 @@ use axum::Router;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 struct Asset {
     name: &'static str,
@@ -77,7 +77,7 @@ async fn serve(Path((hash, name)): Path<(String, String)>) -> Response {
     resp
 }
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route("/static/{hash}/{name}", get(serve))
         .route(

@@ -12,7 +12,7 @@ use steward_core::Error;
 
 use crate::error::ApiError;
 use crate::middleware::RequestId;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 pub const SESSION_COOKIE: &str = "steward_session";
 pub const FLASH_COOKIE: &str = "steward_flash";
@@ -28,7 +28,7 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-pub fn is_https(headers: &HeaderMap, state: &AppState) -> bool {
+pub fn is_https<S: Backend>(headers: &HeaderMap, state: &AppState<S>) -> bool {
     state.config.secure_cookies
         || (state.config.trust_proxy
             && headers
@@ -106,12 +106,12 @@ pub struct Caller {
     pub request_id: RequestId,
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl<S: Backend> FromRequestParts<AppState<S>> for Caller {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
         Ok(Caller {
             ip: client_ip(parts, state.config.trust_proxy),
@@ -129,12 +129,12 @@ pub struct PageActor {
     pub flash: Option<String>,
 }
 
-impl FromRequestParts<AppState> for PageActor {
+impl<S: Backend> FromRequestParts<AppState<S>> for PageActor {
     type Rejection = Response;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
         let to_login = || {
@@ -174,12 +174,12 @@ pub struct ApiActor {
     pub request_id: RequestId,
 }
 
-impl FromRequestParts<AppState> for ApiActor {
+impl<S: Backend> FromRequestParts<AppState<S>> for ApiActor {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
-        state: &AppState,
+        state: &AppState<S>,
     ) -> Result<Self, Self::Rejection> {
         let rid = request_id(parts);
         if let Some(a) = parts.extensions.get::<Actor>() {

@@ -3,18 +3,43 @@
 //! render the typed result; they hold no SQL and no business rules.
 #![forbid(unsafe_code)]
 
+/// utoipa-axum's `routes!` for handlers generic over the store: each handler is routed as
+/// `handler::<S>` (`S`, the store type, is the caller's generic parameter) and documented
+/// by its `#[utoipa::path]`. Same call syntax: `routes!(users::list, users::create)`.
+macro_rules! routes {
+    ($($($seg:ident)::+),+ $(,)?) => {{
+        #[allow(unused_imports)]
+        use utoipa_axum::PathItemExt;
+        let mut paths = utoipa::openapi::path::Paths::new();
+        let mut schemas = Vec::<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>::new();
+        let mut router = axum::routing::MethodRouter::new();
+        $(
+            let (path, item, types) = utoipa_axum::routes!(@resolve_types $($seg)::+ : schemas);
+            router = types
+                .iter()
+                .fold(router, |r, t| r.on(t.to_method_filter(), $($seg)::+::<S>));
+            paths.add_path_operation(&path, types, item);
+        )+
+        (schemas, paths, router)
+    }};
+}
+
 pub mod api;
 mod assets;
 mod auth;
+pub mod domains;
 mod error;
 mod list;
 pub mod mail;
 mod markdown;
 mod middleware;
-mod pages;
+pub mod pages;
 mod state;
 
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, Backend, WebConfig};
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -26,7 +51,7 @@ pub const IMPORT_BODY_LIMIT: usize = 50 * 1024 * 1024;
 
 /// The whole application: pages, API, static files, health checks, and the layers every
 /// request passes (request id, security headers, CSRF check, body limit).
-pub fn router(state: AppState) -> Router {
+pub fn router<S: Backend>(state: AppState<S>) -> Router {
     let (api, openapi) = api::router(state.clone());
     Router::new()
         .merge(pages::router(state.clone()))
@@ -45,9 +70,9 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves, then finishes the requests in flight.
-pub async fn serve(
+pub async fn serve<S: Backend>(
     listener: tokio::net::TcpListener,
-    state: AppState,
+    state: AppState<S>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

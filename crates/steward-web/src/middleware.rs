@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use tracing::Instrument;
 
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
@@ -156,8 +156,8 @@ pub async fn too_large(req: Request, next: Next) -> Response {
     }
 }
 
-pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
+pub async fn readyz<S: Backend>(State(state): State<AppState<S>>) -> Response {
+    match steward_core::system::ready(&state.store).await {
         Ok(()) => (StatusCode::OK, "ready").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "readiness check failed");

@@ -1,8 +1,81 @@
-//! What every handler can reach: the store, the file store and the web settings.
+//! What every handler can reach: the store (as core's store traits: web never names the
+//! concrete store), the file store, the domains' registrations and the web settings.
 use std::sync::Arc;
 use steward_core::auth::session::SessionConfig;
-use steward_store::files::LocalFiles;
-use steward_store::Store;
+use steward_core::files::FileStore;
+use steward_core::registry::Registry;
+
+use crate::domains::{WebDomain, WebRegistry};
+
+/// Everything the pages and the API reach through core's services: the store traits of
+/// the platform and of each domain. The binary hands in the concrete store.
+pub trait Backend:
+    Clone
+    + Send
+    + Sync
+    + 'static
+    + steward_core::auth::session::AuthStore
+    + steward_core::users::UserStore
+    + steward_core::roles::RoleStore
+    + steward_core::tokens::TokenStore
+    + steward_core::audit::AuditStore
+    + steward_core::company::CompanyStore
+    + steward_core::system::SystemStore
+    + steward_core::jobs::JobStore
+    + steward_core::idempotency::IdempotencyStore
+    + steward_core::departments::DepartmentStore
+    + steward_core::files::AttachmentStore
+    + steward_core::ledger::LedgerStore
+    + steward_core::work::approvals::ApprovalBackend
+    + steward_core::work::tasks::TaskStore
+    + steward_core::work::cases::CaseStore
+    + steward_core::work::notify::NotifyStore
+    + steward_core::hr::HrBackend
+    + steward_core::hr::org::OrgStore
+    + steward_core::hr::reports::ReportStore
+    + steward_core::hr::locations::LocationStore
+    + steward_core::hr::lifecycle::LifecycleStore
+    + steward_core::hr::fields::FieldStore
+{
+}
+
+impl<T> Backend for T where
+    T: Clone
+        + Send
+        + Sync
+        + 'static
+        + steward_core::auth::session::AuthStore
+        + steward_core::users::UserStore
+        + steward_core::roles::RoleStore
+        + steward_core::tokens::TokenStore
+        + steward_core::audit::AuditStore
+        + steward_core::company::CompanyStore
+        + steward_core::system::SystemStore
+        + steward_core::jobs::JobStore
+        + steward_core::idempotency::IdempotencyStore
+        + steward_core::departments::DepartmentStore
+        + steward_core::files::AttachmentStore
+        + steward_core::ledger::LedgerStore
+        + steward_core::work::approvals::ApprovalBackend
+        + steward_core::work::tasks::TaskStore
+        + steward_core::work::cases::CaseStore
+        + steward_core::work::notify::NotifyStore
+        + steward_core::hr::HrBackend
+        + steward_core::hr::org::OrgStore
+        + steward_core::hr::reports::ReportStore
+        + steward_core::hr::locations::LocationStore
+        + steward_core::hr::lifecycle::LifecycleStore
+        + steward_core::hr::fields::FieldStore
+{
+}
+
+/// A link to a record, ready for a template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordLink {
+    pub href: String,
+    pub label: &'static str,
+    pub id: i64,
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct WebConfig {
@@ -13,29 +86,57 @@ pub struct WebConfig {
     pub demo: bool,
     /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer).
     pub trust_proxy: bool,
-    /// Where uploaded files live (the local FileStore). `None`: a folder under the
-    /// system's temporary directory (tests, benchmarks).
-    pub files_dir: Option<std::path::PathBuf>,
 }
 
-#[derive(Clone)]
-pub struct AppState {
-    pub store: Store,
+pub struct AppState<S> {
+    pub store: S,
     /// Where uploaded files' bytes live (their index is in the store).
-    pub files: LocalFiles,
+    pub files: Arc<dyn FileStore>,
+    /// What the domains registered with core's engines (approval and record kinds, tiles).
+    pub registry: Arc<Registry>,
+    /// What the domains registered with the web layer (navigation, links to records).
+    pub web: Arc<WebRegistry<S>>,
     pub config: Arc<WebConfig>,
 }
 
-impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
-        let files = match &config.files_dir {
-            Some(dir) => LocalFiles::new(dir.clone()),
-            None => LocalFiles::temporary(),
-        };
+impl<S: Clone> Clone for AppState<S> {
+    fn clone(&self) -> Self {
+        AppState {
+            store: self.store.clone(),
+            files: self.files.clone(),
+            registry: self.registry.clone(),
+            web: self.web.clone(),
+            config: self.config.clone(),
+        }
+    }
+}
+
+impl<S: Backend> AppState<S> {
+    /// The state over `store` with the domains' web parts (`domains`, whose routes
+    /// [`crate::router`] mounts) and their core registrations (`registry`).
+    pub fn new(
+        store: S,
+        files: Arc<dyn FileStore>,
+        registry: Arc<Registry>,
+        domains: &[WebDomain<S>],
+        config: WebConfig,
+    ) -> Self {
         AppState {
             store,
             files,
+            registry,
+            web: Arc::new(WebRegistry::new(domains)),
             config: Arc::new(config),
+        }
+    }
+
+    /// A record as pages link to it: its page (the home page for a kind no domain shows),
+    /// its kind's name and its id.
+    pub fn record_link(&self, record: &steward_core::registry::RecordRef) -> RecordLink {
+        RecordLink {
+            href: self.web.href(record).unwrap_or_else(|| "/".to_string()),
+            label: self.registry.record_label(&record.kind),
+            id: record.id,
         }
     }
 
@@ -47,17 +148,9 @@ impl AppState {
         company: steward_core::ids::CompanyId,
         employee: Option<steward_core::ids::EmployeeId>,
     ) {
-        use steward_core::hr::health::{self, HealthStore};
         let store = self.store.clone();
         tokio::spawn(async move {
-            let r = match employee {
-                Some(e) => health::check_employee(&store, company, e).await,
-                None => store
-                    .run_health(company, health::today(), None)
-                    .await
-                    .map(|_| ()),
-            };
-            if let Err(e) = r {
+            if let Err(e) = steward_core::hr::health::recheck(&store, company, employee).await {
                 tracing::warn!(error = %e, %company, "record health check failed");
             }
         });

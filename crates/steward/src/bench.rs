@@ -283,15 +283,17 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = steward_web::AppState::new(
+    let state = steward::app::web_state(
         store.clone(),
+        None,
+        crate::bench::registry(store),
         steward_web::WebConfig {
             session: cfg,
             ..Default::default()
         },
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward_web::serve(listener, state, async {
+    let server = tokio::spawn(steward::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     let cookie = format!("Cookie: steward_session={secret}");
@@ -377,4 +379,12 @@ mod tests {
         assert!((w.p99_ms - 12.5).abs() < 1e-9);
         assert!(w.errors.is_empty());
     }
+}
+
+/// The registrations a benchmark server runs with (mail is not sent).
+pub(crate) fn registry(store: &Store) -> std::sync::Arc<steward_core::registry::Registry> {
+    std::sync::Arc::new(steward::app::registry(
+        store,
+        std::sync::Arc::new(steward_core::work::mail::NotConfigured),
+    ))
 }

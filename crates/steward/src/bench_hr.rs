@@ -310,15 +310,17 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
         .map_err(e)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = steward_web::AppState::new(
+    let state = steward::app::web_state(
         store.clone(),
+        None,
+        crate::bench::registry(store),
         steward_web::WebConfig {
             session: cfg,
             ..Default::default()
         },
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward_web::serve(listener, state, async {
+    let server = tokio::spawn(steward::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     let filter = format!("department={}&status=active&sort=name&dir=asc", big.0);

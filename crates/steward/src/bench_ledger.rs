@@ -1022,9 +1022,14 @@ async fn api_bench_in(args: &BenchLedgerArgs, db: &Db) -> anyhow::Result<Vec<Str
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = steward_web::AppState::new(store.clone(), steward_web::WebConfig::default());
+    let state = steward::app::web_state(
+        store.clone(),
+        None,
+        crate::bench::registry(&store),
+        steward_web::WebConfig::default(),
+    );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward_web::serve(listener, state, async {
+    let server = tokio::spawn(steward::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     let client = reqwest::Client::builder()

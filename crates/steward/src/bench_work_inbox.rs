@@ -261,9 +261,11 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
     let cases_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let requester = cli_actor(store, p.requester, p.company).await.map_err(e)?;
+    let reg = crate::bench::registry(store);
     for i in 0..args.approvals {
         approvals::submit_direct(
             store,
+            &reg,
             &requester,
             &DirectRequest {
                 kind: "general".into(),
@@ -319,15 +321,17 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
     .map_err(e)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let state = steward_web::AppState::new(
+    let state = steward::app::web_state(
         store.clone(),
+        None,
+        crate::bench::registry(store),
         steward_web::WebConfig {
             session: cfg,
             ..Default::default()
         },
     );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward_web::serve(listener, state, async {
+    let server = tokio::spawn(steward::app::serve(listener, state, async {
         let _ = rx.await;
     }));
     let cookie = format!("Cookie: steward_session={}", session.secret);
@@ -381,6 +385,7 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
 
 /// What each section of "My work" costs on its own (median of 20), to see where time goes.
 async fn breakdown(store: &Store, p: &People) -> anyhow::Result<()> {
+    let reg = crate::bench::registry(store);
     use steward_core::list::{Paging, SortDir};
     use steward_core::work::approvals::{ApprovalQuery, ApprovalSort, Mailbox};
     use steward_core::work::cases::{AssigneeFilter, CaseQuery};
@@ -420,7 +425,8 @@ async fn breakdown(store: &Store, p: &People) -> anyhow::Result<()> {
         paging: rows,
         ..Default::default()
     };
-    let t_appr = median(|| async { approvals::list(store, &actor, &aq).await.map(|_| ()) }).await?;
+    let t_appr =
+        median(|| async { approvals::list(store, &reg, &actor, &aq).await.map(|_| ()) }).await?;
     let cq = CaseQuery {
         open_only: true,
         assignee: Some(AssigneeFilter::User(p.manager)),

@@ -160,8 +160,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "Steward worker {} is running (press Ctrl-C to stop)",
                 config.id.as_str()
             );
+            let registry = std::sync::Arc::new(steward::app::registry(&store, mailer));
             let report =
-                crate::worker::run_worker(store.clone(), config, mailer, shutdown_signal()).await;
+                crate::worker::run_worker(store.clone(), registry, config, shutdown_signal()).await;
             store.close().await;
             eprintln!(
                 "Steward worker stopped: {} jobs done, {} failed.",
@@ -434,7 +435,6 @@ async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<Exi
         secure_cookies: cfg.config.secure_cookies,
         demo: is_demo,
         trust_proxy: cfg.config.trust_proxy,
-        files_dir: Some(cfg.config.data.join("files")),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.config.addr)
         .await
@@ -447,19 +447,25 @@ async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<Exi
     let housekeeping = tokio::spawn(housekeeping(store.clone(), web.session.clone()));
     let (stop_worker, mut stopped) = tokio::sync::watch::channel(false);
     let mailer = crate::worker::mailer(&cfg.config)?;
+    let registry = std::sync::Arc::new(steward::app::registry(&store, mailer));
     let worker = with_worker.then(|| {
         let config = crate::worker::worker_config(4, 2);
         tokio::spawn(crate::worker::run_worker(
             store.clone(),
+            registry.clone(),
             config,
-            mailer,
             async move {
                 let _ = stopped.wait_for(|stop| *stop).await;
             },
         ))
     });
-    let state = steward_web::AppState::new(store.clone(), web);
-    let served = steward_web::serve(listener, state, shutdown_signal()).await;
+    let state = steward::app::web_state(
+        store.clone(),
+        Some(cfg.config.data.join("files")),
+        registry,
+        web,
+    );
+    let served = steward::app::serve(listener, state, shutdown_signal()).await;
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;

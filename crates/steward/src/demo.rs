@@ -148,7 +148,7 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
     )
     .await?;
     crate::demo_books::seed(store, company, ids[0], ids[1]).await?;
-    let mut people = crate::demo_work::DemoUsers::new(company, "EUR");
+    let mut people = crate::demo_work::DemoUsers::new(store, company, "EUR");
     for (record, id) in records.iter().zip(&ids) {
         let role = record
             .role_keys

@@ -6,19 +6,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use steward_core::jobs::{Registry, Worker, WorkerConfig, WorkerId, WorkerReport};
+use steward_core::jobs::{Worker, WorkerConfig, WorkerId, WorkerReport};
+use steward_core::registry::Registry;
 use steward_core::work::mail::{Mailer, NotConfigured};
 use steward_store::Store;
 
 use crate::config::Config;
-
-/// Every kind of job this build knows how to run.
-pub(crate) fn job_registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
-    let mut registry = Registry::new();
-    steward_core::work::register_jobs(&mut registry, store.clone(), mailer);
-    steward_core::hr::register_jobs(&mut registry, store.clone());
-    registry
-}
 
 /// The mailer the configuration asks for: SMTP, or [`NotConfigured`] (mail jobs then fail
 /// for good with a message saying so, visible on the jobs page).
@@ -46,27 +39,14 @@ pub(crate) fn worker_config(concurrency: usize, poll_secs: u64) -> WorkerConfig 
 /// period) and returns what it did.
 pub(crate) async fn run_worker(
     store: Store,
+    registry: Arc<Registry>,
     config: WorkerConfig,
-    mailer: Arc<dyn Mailer>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> WorkerReport {
-    tracing::info!(mail = %mailer.describe(), "mail");
-    let registry = job_registry(&store, mailer);
     // Every worker makes sure the periodic jobs are scheduled: each chain re-enqueues itself
     // under a dedupe key (per day or per minute), so any number of workers start one chain.
-    if let Err(e) = steward_core::work::notify::schedule_digest(&store).await {
-        tracing::warn!(error = %e, "could not schedule the daily digest");
-    }
-    if let Err(e) = steward_core::work::cases::ensure_sla_scheduled(&store).await {
-        tracing::warn!(error = %e, "could not schedule the SLA timers");
-    }
-    let today = steward_core::work::tasks::today();
-    if let Err(e) = steward_core::work::tasks::schedule_recurrence(&store, today).await {
-        tracing::warn!(error = %e, "could not schedule recurring tasks");
-    }
-    if let Err(e) = steward_core::hr::schedule(&store).await {
-        tracing::warn!(error = %e, "could not schedule HR's periodic jobs");
-    }
+    registry.start().await;
+    let registry = registry.jobs().clone();
     tracing::info!(worker = %config.id.as_str(), kinds = ?registry.kinds(), "worker started");
     let report = Worker::new(store, registry, config).run(shutdown).await;
     tracing::info!(

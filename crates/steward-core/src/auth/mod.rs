@@ -218,6 +218,11 @@ impl Actor {
     pub fn can_read(&self, domain: Domain) -> bool {
         self.can(Permission::new(domain, Action::Read))
     }
+    /// Whether the actor holds `perm` for the whole company (a domain's staff, as opposed
+    /// to someone who may act on their own or their department's records).
+    pub fn can_company_wide(&self, perm: Permission) -> bool {
+        self.scope_for(perm) == Some(Scope::Company)
+    }
     /// The audit "who".
     pub fn audit_name(&self) -> String {
         self.username.clone()

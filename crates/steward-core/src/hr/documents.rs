@@ -22,7 +22,7 @@ use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::error::Validator;
 use crate::files::{check_upload, forget_on_error, Download, FileMeta, FileStore, NewFile};
 use crate::ids::{CompanyId, DocumentId, EmployeeId, UserId};
-use crate::jobs::{Job, JobKind, JobStore, NewJob, Registry};
+use crate::jobs::{Handlers, Job, JobKind, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::time::{parse_optional_date, Timestamp};
 use crate::work::notify::{notify, NewNotification, NotifyStore};
@@ -479,7 +479,7 @@ pub async fn upload_document<S, F>(
 ) -> Result<Document>
 where
     S: HrBaseStore + DocumentStore,
-    F: FileStore,
+    F: FileStore + ?Sized,
 {
     let (emp, access) = employee_access(store, actor, employee_id).await?;
     if !access.edit {
@@ -576,7 +576,7 @@ pub async fn download_document<S, F>(
 ) -> Result<Download>
 where
     S: HrBaseStore + DocumentStore,
-    F: FileStore,
+    F: FileStore + ?Sized,
 {
     let (doc, _) = load_document(store, actor, id).await?;
     let bytes = files.get(&doc.file.storage_key).await?;
@@ -899,7 +899,7 @@ pub fn reminder_job(day: NaiveDate) -> Result<NewJob> {
     )
 }
 
-pub fn register_jobs<S>(registry: &mut Registry, store: S)
+pub fn register_jobs<S>(registry: &mut Handlers, store: S)
 where
     S: super::HrBackend + Clone + 'static,
 {

@@ -21,10 +21,11 @@ use super::{is_hr_staff, status_on, HrBaseStore, Relation, Visibility, EMPLOYMEN
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::error::Validator;
+use crate::hr::HrBackend;
 use crate::ids::{CompanyId, DepartmentId, EmployeeId, LocationId, UserId};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::time::{parse_date, Timestamp};
-use crate::work::approvals::{self, ApprovalBackend, NewApprovalRequest};
+use crate::work::approvals::{self, NewApprovalRequest};
 use crate::work::RecordRef;
 use crate::{Error, Result};
 
@@ -1279,7 +1280,7 @@ fn touched(input: &EmployeeInput) -> Vec<&'static str> {
 /// `effective_date`, today when absent). An employee changes their own contact and
 /// emergency data at once; sensitive fields (names, birth date, addresses, ids, sensitive
 /// custom fields) go to HR as an `hr.change` approval. 409 on a stale `version`.
-pub async fn update_employee<S: ApprovalBackend>(
+pub async fn update_employee<S: HrBackend>(
     store: &S,
     actor: &Actor,
     id: EmployeeId,
@@ -1385,7 +1386,7 @@ pub async fn update_employee<S: ApprovalBackend>(
     })
 }
 
-async fn self_service<S: ApprovalBackend>(
+async fn self_service<S: HrBackend>(
     store: &S,
     actor: &Actor,
     before: Employee,
@@ -1476,8 +1477,8 @@ async fn self_service<S: ApprovalBackend>(
             store,
             actor,
             NewApprovalRequest {
-                kind: "hr.change".into(),
-                subject: RecordRef::new("hr.change", cr),
+                kind: crate::hr::CHANGE_APPROVAL,
+                subject: RecordRef::new(crate::hr::CHANGE_REQUEST, cr),
                 title: format!("Change to the record of {}", before.name()),
                 amount: None,
                 department: None,
@@ -1555,7 +1556,7 @@ pub async fn get_change_request(
 
 /// Work's approvals call this when an `hr.change` request (subject `hr.change:<id>`) is
 /// finally approved or rejected: apply the change or drop it.
-pub async fn on_change_decision<S: ApprovalBackend>(
+pub async fn on_change_decision<S: HrBackend>(
     store: &S,
     actor: &Actor,
     change_id: i64,
@@ -1675,6 +1676,25 @@ pub async fn locations(
         return Err(Error::Forbidden);
     }
     store.hr_locations(actor.company_id).await
+}
+
+/// The company's departments (for forms and filters on HR's pages).
+pub async fn departments<S: EmployeeStore + crate::departments::DepartmentStore>(
+    store: &S,
+    actor: &Actor,
+) -> Result<Vec<crate::departments::Department>> {
+    if !actor.can(hr_perm(Action::Read)) {
+        return Err(Error::Forbidden);
+    }
+    store.departments(actor.company_id).await
+}
+
+/// The actor's own employee record, if they have one (`/hr/me`).
+pub async fn my_record(store: &impl EmployeeStore, actor: &Actor) -> Result<Option<EmployeeId>> {
+    Ok(store
+        .employee_of_user(actor.company_id, actor.user_id)
+        .await?
+        .map(|e| e.id))
 }
 
 // ---------------------------------------------------------------- import

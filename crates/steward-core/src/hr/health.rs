@@ -12,7 +12,7 @@ use std::future::Future;
 
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::ids::{CompanyId, DepartmentId, EmployeeId};
-use crate::jobs::{Job, JobError, JobKind, JobResult, JobStore, NewJob, Registry};
+use crate::jobs::{Handlers, Job, JobError, JobKind, JobResult, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::time::Timestamp;
 use crate::work::dashboard::{Bar, Tile, TileFuture, TileSource};
@@ -332,6 +332,19 @@ pub async fn check_employee(
         .map(|_| ())
 }
 
+/// Re-checks after a write: one employee's neighbourhood, or (with `None`, after an import)
+/// the whole company. Web runs it in the background so the response does not wait.
+pub async fn recheck(
+    store: &impl HealthStore,
+    company: CompanyId,
+    employee: Option<EmployeeId>,
+) -> Result<()> {
+    store
+        .run_health(company, today(), employee)
+        .await
+        .map(|_| ())
+}
+
 /// A full run for one company, by hand (HR staff).
 pub async fn run_now(store: &impl HealthStore, actor: &Actor) -> Result<Run> {
     if !super::is_hr_staff(actor) {
@@ -423,7 +436,7 @@ pub fn health_job(now: Timestamp) -> Result<NewJob> {
     )
 }
 
-pub fn register_jobs<S>(registry: &mut Registry, store: S)
+pub fn register_jobs<S>(registry: &mut Handlers, store: S)
 where
     S: super::HrBackend + Clone + 'static,
 {

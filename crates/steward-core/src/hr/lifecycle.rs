@@ -220,7 +220,7 @@ async fn run_template(
         actor,
         template.id,
         start,
-        Some(RecordRef::new("hr.employee", employee.0)),
+        Some(RecordRef::new(crate::hr::EMPLOYEE, employee.0)),
     )
     .await
 }

@@ -23,12 +23,15 @@ use std::future::Future;
 
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::ids::{CompanyId, DepartmentId, EmployeeId, LocationId, UserId};
+use crate::registry::{boxed, ApprovalKind, Decision, Registry};
 use crate::Result;
 
 /// Everything HR's services need from the store. Each part adds its own store trait here.
 pub trait HrBackend:
     crate::work::approvals::ApprovalBackend
     + crate::work::tasks::TaskStore
+    + employees::EmployeeStore
+    + timeoff::TimeoffStore
     + documents::DocumentStore
     + health::HealthStore
 {
@@ -36,20 +39,87 @@ pub trait HrBackend:
 impl<T> HrBackend for T where
     T: crate::work::approvals::ApprovalBackend
         + crate::work::tasks::TaskStore
+        + employees::EmployeeStore
+        + timeoff::TimeoffStore
         + documents::DocumentStore
         + health::HealthStore
 {
 }
 
-/// Registers HR's job kinds: certification and document expiry reminders, monthly
-/// accruals, the nightly record-health run. The binary's worker calls it.
-pub fn register_jobs<S>(registry: &mut crate::jobs::Registry, store: S)
-where
-    S: HrBackend + Clone + 'static,
-{
-    documents::register_jobs(registry, store.clone());
-    timeoff::register_jobs(registry, store.clone());
-    health::register_jobs(registry, store);
+/// Employees as a kind of record (on- and offboarding tasks link to them).
+pub const EMPLOYEE: &str = "hr.employee";
+/// A time-off request as a kind of record.
+pub const TIMEOFF_REQUEST: &str = "hr.timeoff";
+/// A requested change to sensitive fields of an employee's record.
+pub const CHANGE_REQUEST: &str = "hr.change";
+/// An employee document.
+pub const DOCUMENT: &str = "hr.document";
+
+/// Time off waits for the manager (kind `timeoff`); the decision approves the request and
+/// books its days, or declines it.
+pub const TIMEOFF_APPROVAL: ApprovalKind = ApprovalKind {
+    key: "timeoff",
+    label: "Time off",
+    direct: false,
+    lead_role: "hr_lead",
+};
+/// An employee's change to sensitive fields waits for HR; the decision applies it or not.
+pub const CHANGE_APPROVAL: ApprovalKind = ApprovalKind {
+    key: "hr.change",
+    label: "Change to an employee record",
+    direct: false,
+    lead_role: "hr_lead",
+};
+
+/// Plugs HR in: its approval kinds and what their decisions do, its record kinds, the
+/// record-health tile, its jobs (expiry reminders, monthly accruals, the nightly
+/// record-health run) and the chains a starting worker seeds.
+pub fn register<S: HrBackend + Clone + 'static>(r: &mut Registry, store: S) {
+    let s = store.clone();
+    r.approval_kind(
+        &TIMEOFF_APPROVAL,
+        Some(boxed(move |d: Decision| {
+            let s = s.clone();
+            async move {
+                if d.subject.kind != TIMEOFF_REQUEST {
+                    return Ok(());
+                }
+                timeoff::on_decision(&s, &d.actor, d.subject.id, d.approved, &d.comment).await
+            }
+        })),
+    );
+    let s = store.clone();
+    r.approval_kind(
+        &CHANGE_APPROVAL,
+        Some(boxed(move |d: Decision| {
+            let s = s.clone();
+            async move {
+                if d.subject.kind != CHANGE_REQUEST {
+                    return Ok(());
+                }
+                employees::on_change_decision(&s, &d.actor, d.subject.id, d.approved, &d.comment)
+                    .await
+            }
+        })),
+    );
+    r.record_kind(EMPLOYEE, "Employee")
+        .record_kind(TIMEOFF_REQUEST, "Time-off request")
+        .record_kind(CHANGE_REQUEST, "Record change")
+        .record_kind(DOCUMENT, "Employee document");
+    r.tile(
+        "hr.health",
+        crate::work::dashboard::handler(store.clone(), health::HealthTile),
+    );
+    documents::register_jobs(r.jobs_mut(), store.clone());
+    timeoff::register_jobs(r.jobs_mut(), store.clone());
+    health::register_jobs(r.jobs_mut(), store.clone());
+    r.on_start(
+        "hr.schedule",
+        crate::registry::start(move || {
+            let s = store.clone();
+            async move { schedule(&s).await }
+        }),
+    );
 }
 
 /// Makes sure HR's periodic jobs are scheduled (each chain re-enqueues itself under a
@@ -215,9 +285,7 @@ impl Visibility {
 
 /// HR staff: may read and change every employee's record, personal and pay data included.
 pub fn is_hr_staff(actor: &Actor) -> bool {
-    actor
-        .scope_for(Permission::new(Domain::Hr, Action::Update))
-        .is_some_and(|s| s == Scope::Company)
+    actor.can_company_wide(Permission::new(Domain::Hr, Action::Update))
 }
 
 /// How the actor stands to `employee` (which must be of the actor's company; callers load

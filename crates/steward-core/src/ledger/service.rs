@@ -7,12 +7,13 @@ use serde_json::json;
 use super::entry::{convert, parse_rate, prepare_entry, reversal_of, EntryContext, EntryInput};
 use super::store::*;
 use super::types::*;
+use super::LedgerBackend;
 use crate::audit::AuditDraft;
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
 use crate::ids::{AccountId, EntryId};
 use crate::list::{Page, Paging};
 use crate::money::{Currency, Money};
-use crate::work::approvals::{self, ApprovalBackend, NewApprovalRequest};
+use crate::work::approvals::{self, NewApprovalRequest};
 use crate::work::RecordRef;
 use crate::{Error, Result};
 
@@ -730,12 +731,12 @@ async fn approval_amount(
 /// The entry is pending either way and can still be approved on its own page, so a
 /// failure here is logged, not returned.
 async fn request_approval(
-    store: &impl ApprovalBackend,
+    store: &impl LedgerBackend,
     actor: &Actor,
     e: &Entry,
     amount: Option<i64>,
 ) {
-    let subject = RecordRef::new("ledger.entry", e.id.0);
+    let subject = RecordRef::new(super::ENTRY, e.id.0);
     let r = async {
         if store
             .open_request_for(actor.company_id, &subject)
@@ -754,7 +755,7 @@ async fn request_approval(
             store,
             actor,
             NewApprovalRequest {
-                kind: "ledger.entry".into(),
+                kind: super::ENTRY_APPROVAL,
                 subject: subject.clone(),
                 title: format!("Ledger entry: {what}"),
                 amount: amount.map(|m| Money::new(m, currency)),
@@ -818,7 +819,7 @@ pub enum Intent {
 
 /// Creates an entry. Idempotent on `key`: a retry returns the entry the first call made.
 pub async fn create_entry(
-    store: &impl ApprovalBackend,
+    store: &impl LedgerBackend,
     actor: &Actor,
     input: &EntryInput,
     key: Option<&str>,
@@ -1024,7 +1025,7 @@ pub async fn delete_draft(store: &impl LedgerStore, actor: &Actor, id: EntryId) 
 }
 
 /// Posts a draft (or sends it for approval when it is above the threshold).
-pub async fn post_draft(store: &impl ApprovalBackend, actor: &Actor, id: EntryId) -> Result<Entry> {
+pub async fn post_draft(store: &impl LedgerBackend, actor: &Actor, id: EntryId) -> Result<Entry> {
     gate(actor, Action::Create)?;
     let e = get_entry(store, actor, id).await?;
     if e.status != EntryStatus::Draft {
@@ -1086,14 +1087,14 @@ pub async fn post_draft(store: &impl ApprovalBackend, actor: &Actor, id: EntryId
 
 /// Approves a pending entry: it posts. Nobody approves their own entry.
 pub async fn approve_entry(
-    store: &impl ApprovalBackend,
+    store: &impl LedgerBackend,
     actor: &Actor,
     id: EntryId,
     comment: &str,
 ) -> Result<Entry> {
     gate(actor, Action::Approve)?;
     let e = approve_pending(store, actor, id, comment).await?;
-    let subject = RecordRef::new("ledger.entry", id.0);
+    let subject = RecordRef::new(super::ENTRY, id.0);
     // The entry is settled; the inbox catching up is best effort.
     if let Err(err) = approvals::resolve_subject(store, actor, &subject, true, comment).await {
         tracing::warn!(error = %err, entry = %subject, "could not close the approval request");
@@ -1176,14 +1177,14 @@ async fn approve_pending(
 
 /// Rejects a pending entry: it goes back to its author as a draft, with the reason.
 pub async fn reject_entry(
-    store: &impl ApprovalBackend,
+    store: &impl LedgerBackend,
     actor: &Actor,
     id: EntryId,
     comment: &str,
 ) -> Result<Entry> {
     gate(actor, Action::Approve)?;
     let e = reject_pending(store, actor, id, comment).await?;
-    let subject = RecordRef::new("ledger.entry", id.0);
+    let subject = RecordRef::new(super::ENTRY, id.0);
     // The entry is settled; the inbox catching up is best effort.
     if let Err(err) = approvals::resolve_subject(store, actor, &subject, false, comment).await {
         tracing::warn!(error = %err, entry = %subject, "could not close the approval request");

@@ -13,12 +13,12 @@ use std::future::Future;
 
 use crate::audit::AuditDraft;
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Scope, Target};
-use crate::departments::{self, DepartmentStore};
-use crate::ids::{CompanyId, DepartmentId, EntryId, UserId};
-use crate::jobs::{JobError, JobKind, JobStore, NewJob, Registry};
-use crate::ledger::LedgerStore;
+use crate::departments::{self, DepartmentStore, ReportingLine};
+use crate::ids::{CompanyId, DepartmentId, UserId};
+use crate::jobs::{Handlers, JobError, JobKind, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::money::{format_minor, Currency, Money};
+use crate::registry::{ApprovalKind, Decision, Registry};
 use crate::time::Timestamp;
 use crate::work::RecordRef;
 use crate::{Error, Result};
@@ -46,62 +46,31 @@ const MAX_TITLE: usize = 200;
 const MAX_TEXT: usize = 4000;
 const MAX_LEVELS: usize = 10;
 
-/// A kind of request the engine knows: who its domain lead is, and whether people may
-/// ask for it directly (the others come from their domain's own flow).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct KindInfo {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub direct: bool,
-    pub lead_role: &'static str,
-}
+/// Approval requests as a kind of record (a task may link to one).
+pub const RECORD: &str = "approval";
 
-pub const KINDS: &[KindInfo] = &[
-    KindInfo {
-        key: "ledger.entry",
-        label: "Ledger entry",
-        direct: false,
-        lead_role: "accounting_lead",
-    },
-    KindInfo {
-        key: "timeoff",
-        label: "Time off",
-        direct: false,
-        lead_role: "hr_lead",
-    },
-    KindInfo {
-        key: "hr.change",
-        label: "Change to an employee record",
-        direct: false,
-        lead_role: "hr_lead",
-    },
-    KindInfo {
-        key: "purchase",
-        label: "Purchase request",
-        direct: true,
-        lead_role: "procurement_lead",
-    },
-    KindInfo {
-        key: "expense",
-        label: "Expense",
-        direct: true,
-        lead_role: "accounting_lead",
-    },
-    KindInfo {
-        key: "general",
-        label: "Other request",
-        direct: true,
-        lead_role: "admin",
-    },
-];
-
-pub fn kind_info(key: &str) -> Option<&'static KindInfo> {
-    KINDS.iter().find(|k| k.key == key)
-}
-
-pub fn kind_label(key: &str) -> &'static str {
-    kind_info(key).map(|k| k.label).unwrap_or("Request")
-}
+/// Work's own kinds: requests people ask for directly from the inbox, with a title and
+/// an amount. Domains register the kinds that come from their own flows.
+pub const GENERAL: ApprovalKind = ApprovalKind {
+    key: "general",
+    label: "Other request",
+    direct: true,
+    lead_role: "admin",
+};
+/// A purchase asked for directly (until procurement's requisitions replace it).
+pub const PURCHASE: ApprovalKind = ApprovalKind {
+    key: "purchase",
+    label: "Purchase request",
+    direct: true,
+    lead_role: "procurement_lead",
+};
+/// An expense asked for directly (until expense claims replace it).
+pub const EXPENSE: ApprovalKind = ApprovalKind {
+    key: "expense",
+    label: "Expense",
+    direct: true,
+    lead_role: "accounting_lead",
+};
 
 /// Who decides a step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -215,9 +184,9 @@ pub struct LevelInput {
 
 /// The built-in chain: up to 1,000 the manager; above that also the domain lead; above
 /// 10,000 also the admin.
-pub fn default_policy(kind: &str, currency: &Currency) -> Policy {
+pub fn default_policy(kind: &ApprovalKind, currency: &Currency) -> Policy {
     let unit = 10i64.pow(u32::from(currency.precision()));
-    let lead = kind_info(kind).map(|k| k.lead_role).unwrap_or("admin");
+    let lead = kind.lead_role;
     let mut levels = vec![PolicyLevel {
         above: 0,
         rule: ApproverRule::Manager,
@@ -234,7 +203,7 @@ pub fn default_policy(kind: &str, currency: &Currency) -> Policy {
     });
     Policy {
         id: None,
-        kind: kind.to_string(),
+        kind: kind.key.to_string(),
         department: None,
         deadline_hours: DEFAULT_DEADLINE_HOURS,
         bulk_limit: DEFAULT_BULK_LIMIT_UNITS * unit,
@@ -608,36 +577,27 @@ pub trait ApprovalStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<UserId>>> + Send;
 }
 
-/// Everything the engine needs from the store: its own tables, departments, the ledger (to
-/// settle entries) and the jobs queue (escalation, mail).
+/// Everything the engine needs from the store: its own tables, departments and reporting
+/// lines (who decides as "manager"), notifications and the jobs queue (escalation, mail).
+/// Domains are reached through the [`Registry`], not the store.
 pub trait ApprovalBackend:
-    ApprovalStore
-    + DepartmentStore
-    + LedgerStore
-    + JobStore
-    + crate::work::notify::NotifyStore
-    + crate::hr::HrBaseStore
-    + crate::hr::employees::EmployeeStore
-    + crate::hr::timeoff::TimeoffStore
+    ApprovalStore + DepartmentStore + ReportingLine + JobStore + crate::work::notify::NotifyStore
 {
 }
 impl<T> ApprovalBackend for T where
     T: ApprovalStore
         + DepartmentStore
-        + LedgerStore
+        + ReportingLine
         + JobStore
         + crate::work::notify::NotifyStore
-        + crate::hr::HrBaseStore
-        + crate::hr::employees::EmployeeStore
-        + crate::hr::timeoff::TimeoffStore
 {
 }
 
 /// What a domain asks for.
 #[derive(Debug, Clone)]
 pub struct NewApprovalRequest {
-    /// `ledger.entry`, `timeoff`, `purchase`, `expense`, `general`.
-    pub kind: String,
+    /// The kind, as its domain declares it (and registers it).
+    pub kind: ApprovalKind,
     pub subject: RecordRef,
     pub title: String,
     pub amount: Option<Money>,
@@ -683,17 +643,17 @@ pub async fn policy_for(
     store: &impl ApprovalStore,
     company: CompanyId,
     currency: &Currency,
-    kind: &str,
+    kind: &ApprovalKind,
     department: Option<DepartmentId>,
 ) -> Result<Policy> {
     let all = store.policies(company).await?;
     let dept = department.and_then(|d| {
         all.iter()
-            .find(|p| p.kind == kind && p.department == Some(d))
+            .find(|p| p.kind == kind.key && p.department == Some(d))
     });
     let general = all
         .iter()
-        .find(|p| p.kind == kind && p.department.is_none());
+        .find(|p| p.kind == kind.key && p.department.is_none());
     Ok(dept
         .or(general)
         .cloned()
@@ -704,7 +664,7 @@ pub async fn policy_for(
 /// decides. A level nobody but the requester could decide is left out (the next level
 /// takes it); when none is left, the admin decides.
 async fn plan_steps(
-    store: &(impl ApprovalStore + DepartmentStore + crate::hr::HrBaseStore),
+    store: &(impl ApprovalStore + DepartmentStore + ReportingLine),
     company: CompanyId,
     policy: &Policy,
     amount: Option<i64>,
@@ -720,16 +680,8 @@ async fn plan_steps(
         }
         let (user, role) = match &level.rule {
             ApproverRule::Manager => {
-                // The reporting line first (HR's manager), then the department's head.
-                let line = match requester {
-                    Some(r) => crate::hr::manager_user_of(store, company, r).await?,
-                    None => None,
-                };
-                let head = match line {
-                    Some(m) => Some(m),
-                    None => departments::manager_of(store, company, requester, department).await?,
-                };
-                match head {
+                // The reporting line first, then the department's head.
+                match departments::manager_of(store, company, requester, department).await? {
                     Some(m) => (Some(m), None),
                     None => continue,
                 }
@@ -830,8 +782,7 @@ async fn submit_inner<S: ApprovalBackend>(
             department,
         },
     )?;
-    let info = kind_info(&req.kind)
-        .ok_or_else(|| Error::invalid("kind", format!("unknown kind `{}`", req.kind)))?;
+    let info = &req.kind;
     let title = check_text("title", &req.title, MAX_TITLE, true)?;
     let currency = company_currency(actor)?;
     let amount = match &req.amount {
@@ -866,7 +817,7 @@ async fn submit_inner<S: ApprovalBackend>(
             req.subject
         )));
     }
-    let policy = policy_for(store, actor.company_id, &currency, info.key, department).await?;
+    let policy = policy_for(store, actor.company_id, &currency, info, department).await?;
     let now = Timestamp::now();
     let requester = actor.author();
     let steps = plan_steps(
@@ -905,7 +856,7 @@ async fn submit_inner<S: ApprovalBackend>(
         schedule_escalation(store, actor.company_id, id, due).await?;
     }
     if let Some(r) = store.get_request(actor.company_id, id).await? {
-        tell_approvers(store, &r).await;
+        tell_approvers(store, &r, Some(info.label)).await;
     }
     Ok(id)
 }
@@ -913,6 +864,7 @@ async fn submit_inner<S: ApprovalBackend>(
 /// A person's own request (the `direct` kinds).
 pub async fn submit_direct<S: ApprovalBackend>(
     store: &S,
+    reg: &Registry,
     actor: &Actor,
     input: &DirectRequest,
 ) -> Result<ApprovalId> {
@@ -922,7 +874,8 @@ pub async fn submit_direct<S: ApprovalBackend>(
     {
         return Err(Error::Forbidden);
     }
-    let info = kind_info(input.kind.trim())
+    let info = *reg
+        .approval_kind_of(input.kind.trim())
         .ok_or_else(|| Error::invalid("kind", format!("unknown kind `{}`", input.kind.trim())))?;
     if !info.direct {
         return Err(Error::invalid(
@@ -940,7 +893,7 @@ pub async fn submit_direct<S: ApprovalBackend>(
         .filter(|s| !s.is_empty())
     {
         None => None,
-        Some(s) => Some(RecordRef::parse(s).ok_or_else(|| {
+        Some(s) => Some(reg.parse_record(s).ok_or_else(|| {
             Error::invalid("subject", "a record as kind:id, e.g. ledger.account:12")
         })?),
     };
@@ -959,7 +912,7 @@ pub async fn submit_direct<S: ApprovalBackend>(
         store,
         actor,
         NewApprovalRequest {
-            kind: info.key.to_string(),
+            kind: info,
             subject: subject.unwrap_or_else(|| RecordRef::new("approval", 0)),
             title: input.title.clone(),
             amount,
@@ -1131,6 +1084,7 @@ async fn inbox_for(store: &impl ApprovalStore, actor: &Actor) -> Result<InboxFor
 /// The inbox (waiting for me, also as a delegate) or my own requests.
 pub async fn list(
     store: &impl ApprovalStore,
+    reg: &Registry,
     actor: &Actor,
     q: &ApprovalQuery,
 ) -> Result<Page<ApprovalSummary>> {
@@ -1138,9 +1092,22 @@ pub async fn list(
         return Err(Error::Forbidden);
     }
     if let Some(k) = &q.kind {
-        if kind_info(k).is_none() {
+        if reg.approval_kind_of(k).is_none() {
             return Err(Error::invalid("kind", format!("unknown kind `{k}`")));
         }
+    }
+    list_any_kind(store, actor, q).await
+}
+
+/// [`list`] without checking the kind filter against the registry (the dashboard's tile
+/// filters by none).
+pub async fn list_any_kind(
+    store: &impl ApprovalStore,
+    actor: &Actor,
+    q: &ApprovalQuery,
+) -> Result<Page<ApprovalSummary>> {
+    if !actor.can_read(Domain::Work) {
+        return Err(Error::Forbidden);
     }
     let who = inbox_for(store, actor).await?;
     store.list_requests(actor.company_id, &who, q).await
@@ -1148,6 +1115,7 @@ pub async fn list(
 
 pub async fn export(
     store: &impl ApprovalStore,
+    reg: &Registry,
     actor: &Actor,
     q: &ApprovalQuery,
 ) -> Result<Vec<ApprovalSummary>> {
@@ -1159,7 +1127,7 @@ pub async fn export(
         paging: Paging::export(),
         ..q.clone()
     };
-    Ok(list(store, actor, &q).await?.items)
+    Ok(list(store, reg, actor, &q).await?.items)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1172,6 +1140,7 @@ pub enum Verdict {
 /// and settles its subject in its domain.
 pub async fn decide<S: ApprovalBackend>(
     store: &S,
+    reg: &Registry,
     actor: &Actor,
     id: ApprovalId,
     verdict: Verdict,
@@ -1225,8 +1194,17 @@ pub async fn decide<S: ApprovalBackend>(
         },
     };
     // The domain settles first: if it refuses (a closed period, say), nothing is decided.
-    if let Some(f) = final_status {
-        dispatch(store, actor, &req, f, &comment).await?;
+    if let (Some(f), Some(subject)) = (final_status, &req.subject) {
+        reg.decide(
+            &req.kind,
+            Decision {
+                actor: actor.clone(),
+                subject: subject.clone(),
+                approved: f == RequestStatus::Approved,
+                comment: comment.clone(),
+            },
+        )
+        .await?;
     }
     let change = StepChange {
         request: id,
@@ -1264,7 +1242,7 @@ pub async fn decide<S: ApprovalBackend>(
     if final_status.is_some() {
         tell_requester(store, &after).await;
     } else {
-        tell_approvers(store, &after).await;
+        tell_approvers(store, &after, Some(reg.approval_label(&after.kind))).await;
     }
     Ok(after)
 }
@@ -1283,6 +1261,7 @@ pub const MAX_BULK: usize = 200;
 /// is above its policy's bulk limit is left for a decision on its own page.
 pub async fn bulk_approve<S: ApprovalBackend>(
     store: &S,
+    reg: &Registry,
     actor: &Actor,
     ids: &[ApprovalId],
     comment: &str,
@@ -1307,14 +1286,9 @@ pub async fn bulk_approve<S: ApprovalBackend>(
     for &id in ids {
         let r = async {
             let req = get(store, actor, id).await?;
-            let policy = policy_for(
-                store,
-                actor.company_id,
-                &currency,
-                &req.kind,
-                req.department,
-            )
-            .await?;
+            let kind = kind_or_general(reg, &req.kind);
+            let policy =
+                policy_for(store, actor.company_id, &currency, &kind, req.department).await?;
             if req.amount.unwrap_or(0) > policy.bulk_limit {
                 return Err(Error::invalid(
                     "ids",
@@ -1324,7 +1298,7 @@ pub async fn bulk_approve<S: ApprovalBackend>(
                     ),
                 ));
             }
-            decide(store, actor, id, Verdict::Approve, comment).await
+            decide(store, reg, actor, id, Verdict::Approve, comment).await
         }
         .await;
         out.push(match r {
@@ -1352,7 +1326,7 @@ pub async fn bulk_approve<S: ApprovalBackend>(
 /// policy's limit is still refused, one by one).
 pub async fn bulk_limit(store: &impl ApprovalStore, actor: &Actor) -> Result<i64> {
     let currency = company_currency(actor)?;
-    let default = default_policy("general", &currency).bulk_limit;
+    let default = default_policy(&GENERAL, &currency).bulk_limit;
     Ok(store
         .policies(actor.company_id)
         .await?
@@ -1363,48 +1337,10 @@ pub async fn bulk_limit(store: &impl ApprovalStore, actor: &Actor) -> Result<i64
         .max(default))
 }
 
-/// Hands a final decision back to the subject's domain.
-async fn dispatch<S: ApprovalBackend>(
-    store: &S,
-    actor: &Actor,
-    req: &ApprovalRequest,
-    status: RequestStatus,
-    comment: &str,
-) -> Result<()> {
-    match (req.kind.as_str(), &req.subject) {
-        ("ledger.entry", Some(s)) if s.kind == "ledger.entry" => {
-            crate::ledger::service::settle_pending(
-                store,
-                actor,
-                EntryId(s.id),
-                status == RequestStatus::Approved,
-                comment,
-            )
-            .await
-        }
-        ("timeoff", Some(s)) if s.kind == "hr.timeoff" => {
-            crate::hr::timeoff::on_decision(
-                store,
-                actor,
-                s.id,
-                status == RequestStatus::Approved,
-                comment,
-            )
-            .await
-        }
-        ("hr.change", Some(s)) if s.kind == "hr.change" => {
-            crate::hr::employees::on_change_decision(
-                store,
-                actor,
-                s.id,
-                status == RequestStatus::Approved,
-                comment,
-            )
-            .await
-        }
-        // Purchases and the rest read the request's status when they need it.
-        _ => Ok(()),
-    }
+/// The registered kind, or (for a kind this build no longer knows) the general one, so
+/// that old requests keep a policy.
+fn kind_or_general(reg: &Registry, key: &str) -> ApprovalKind {
+    reg.approval_kind_of(key).copied().unwrap_or(GENERAL)
 }
 
 /// Closes the open request about `subject` when its domain decided it on its own page
@@ -1549,7 +1485,7 @@ pub async fn escalate_overdue<S: ApprovalBackend>(store: &S, now: Timestamp) -> 
         schedule_escalation(store, company, id, due).await?;
         n += 1;
         if let Some(after) = store.get_request(company, id).await? {
-            tell_approvers(store, &after).await;
+            tell_approvers(store, &after, None).await;
         }
     }
     Ok(n)
@@ -1557,7 +1493,7 @@ pub async fn escalate_overdue<S: ApprovalBackend>(store: &S, now: Timestamp) -> 
 
 /// Registers `work.approvals.escalate`: with or without a payload it escalates whatever is
 /// overdue (so a late or repeated run is harmless).
-pub fn register_jobs<S: ApprovalBackend + Clone + 'static>(registry: &mut Registry, store: S) {
+pub fn register_jobs<S: ApprovalBackend + Clone + 'static>(registry: &mut Handlers, store: S) {
     let Ok(kind) = JobKind::new(ESCALATE_JOB) else {
         return;
     };
@@ -1574,18 +1510,22 @@ pub fn register_jobs<S: ApprovalBackend + Clone + 'static>(registry: &mut Regist
 
 // ---- policies ----
 
-pub async fn policies(store: &impl ApprovalStore, actor: &Actor) -> Result<Vec<Policy>> {
+pub async fn policies(
+    store: &impl ApprovalStore,
+    reg: &Registry,
+    actor: &Actor,
+) -> Result<Vec<Policy>> {
     if !actor.can_read(Domain::Work) {
         return Err(Error::Forbidden);
     }
     let currency = company_currency(actor)?;
     let mut all = store.policies(actor.company_id).await?;
-    for k in KINDS {
+    for k in reg.approval_kinds() {
         if !all
             .iter()
             .any(|p| p.kind == k.key && p.department.is_none())
         {
-            all.push(default_policy(k.key, &currency));
+            all.push(default_policy(k, &currency));
         }
     }
     all.sort_by(|a, b| {
@@ -1606,13 +1546,16 @@ fn gate_policies(actor: &Actor) -> Result<()> {
 /// Creates or replaces the policy of a kind (and department). Levels must rise.
 pub async fn save_policy(
     store: &(impl ApprovalStore + DepartmentStore),
+    reg: &Registry,
     actor: &Actor,
     input: &PolicyInput,
 ) -> Result<Policy> {
     gate_policies(actor)?;
     let currency = company_currency(actor)?;
     let mut v = crate::error::Validator::new();
-    let kind = kind_info(input.kind.trim()).map(|k| k.key.to_string());
+    let kind = reg
+        .approval_kind_of(input.kind.trim())
+        .map(|k| k.key.to_string());
     if kind.is_none() {
         v.push("kind", format!("unknown kind `{}`", input.kind.trim()));
     }
@@ -1637,7 +1580,7 @@ pub async fn save_policy(
         .map(str::trim)
         .filter(|s| !s.is_empty())
     {
-        None => Some(default_policy("general", &currency).bulk_limit),
+        None => Some(default_policy(&GENERAL, &currency).bulk_limit),
         Some(b) => v
             .check("bulk_limit", Money::parse(b, currency.clone()))
             .map(|m| m.minor),
@@ -1914,7 +1857,9 @@ async fn approvers_of(store: &impl ApprovalBackend, req: &ApprovalRequest) -> Ve
     people
 }
 
-async fn tell_approvers(store: &impl ApprovalBackend, req: &ApprovalRequest) {
+/// Tells the current step's approvers; `label` names the kind ("Ledger entry") when the
+/// caller knows it.
+async fn tell_approvers(store: &impl ApprovalBackend, req: &ApprovalRequest, label: Option<&str>) {
     let people = approvers_of(store, req).await;
     let items = people
         .into_iter()
@@ -1924,10 +1869,10 @@ async fn tell_approvers(store: &impl ApprovalBackend, req: &ApprovalRequest) {
             kind: "approval.waiting".into(),
             title: format!("Waiting for your approval: {}", short(&req.title)),
             body: format!(
-                "{} asks for approval of {} ({}){}.",
+                "{} asks for approval of {}{}{}.",
                 req.requester_name,
                 req.title,
-                kind_label(&req.kind),
+                label.map(|l| format!(" ({l})")).unwrap_or_default(),
                 match req.amount_text() {
                     t if t.is_empty() => String::new(),
                     t => format!(", {t}"),
@@ -2018,7 +1963,13 @@ mod tests {
     #[test]
     fn default_policy_rises_with_the_amount() {
         let eur = Currency::parse("EUR").expect("eur");
-        let p = default_policy("ledger.entry", &eur);
+        let entries = ApprovalKind {
+            key: "ledger.entry",
+            label: "Ledger entry",
+            direct: false,
+            lead_role: "accounting_lead",
+        };
+        let p = default_policy(&entries, &eur);
         assert_eq!(
             p.levels
                 .iter()
@@ -2030,7 +1981,7 @@ mod tests {
                 (1_000_000, "admin".to_string())
             ]
         );
-        let g = default_policy("general", &eur);
+        let g = default_policy(&GENERAL, &eur);
         assert_eq!(
             g.levels.len(),
             2,

@@ -27,8 +27,9 @@ use crate::audit::AuditDraft;
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Scope, Target};
 use crate::error::Validator;
 use crate::ids::{CompanyId, UserId};
-use crate::jobs::{JobKind, JobStore, NewJob, Registry};
+use crate::jobs::{Handlers, JobKind, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::registry::{AttachAccess, AttachmentHandler};
 use crate::time::Timestamp;
 use crate::{Error, Result};
 
@@ -1835,7 +1836,28 @@ pub async fn evaluate_sla<S: CaseStore + JobStore + NotifyStore>(
 }
 
 /// Registers `work.sla`: evaluates all open cases, then schedules the next minute's run.
-pub fn register_jobs<S>(registry: &mut Registry, store: S)
+/// Cases as a kind of record (links, attachments).
+pub const RECORD: &str = "case";
+
+/// Who sees a case sees its attachments; the back office, and the front-office person who
+/// opened it, add them; the back office removes anyone's.
+pub fn attachment_access<S: CaseStore + Clone + 'static>(store: S) -> AttachmentHandler {
+    crate::registry::attachment_rule(move |actor: Actor, id: i64| {
+        let store = store.clone();
+        async move {
+            let c = get_case(&store, &actor, CaseId(id)).await?;
+            let work = can_work(&actor);
+            let mine = actor.author() == Some(c.opened_by)
+                && actor.can(Permission::new(Domain::Escalations, Action::Create));
+            Ok(AttachAccess {
+                add: (work || mine) && !actor.read_only,
+                remove_any: work && !actor.read_only,
+            })
+        }
+    })
+}
+
+pub fn register_jobs<S>(registry: &mut Handlers, store: S)
 where
     S: CaseStore + JobStore + NotifyStore + Clone + 'static,
 {

@@ -1,11 +1,12 @@
 //! The manager's dashboard: a grid of [`Tile`]s, each a title, a big number, an optional
 //! bar chart and a link to the filtered list behind it. Any domain adds tiles by
-//! implementing [`TileSource`] for the store and listing it in the web layer's sources
-//! (the dashboard page passes them to [`dashboard`]). A source that fails shows as an
+//! implementing [`TileSource`] and registering it (`Registry::tile(name, handler(store,
+//! source))`); [`dashboard`] asks every registered source. A source that fails shows as an
 //! unavailable tile; it does not take the page down.
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use crate::audit::{AuditQuery, AuditStore};
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
@@ -74,6 +75,10 @@ impl Tile {
     }
 }
 
+/// A domain's dashboard tiles for the signed-in manager, as the registry keeps them: only
+/// what that person may see.
+pub type TileHandler = Arc<dyn Fn(Actor) -> TileFuture<'static> + Send + Sync>;
+
 pub type TileFuture<'a> = Pin<Box<dyn Future<Output = Result<Vec<Tile>>> + Send + 'a>>;
 
 /// A domain's contribution to the dashboard. `tiles` is called with the signed-in manager;
@@ -97,27 +102,54 @@ pub fn authorize_dashboard(actor: &Actor) -> Result<()> {
     )
 }
 
-/// Every source's tiles, in the order given. A failing source becomes one unavailable
-/// tile (logged), so that one broken part does not hide the others.
-pub async fn dashboard<S: Sync>(
-    store: &S,
+/// Every registered source's tiles, in the order registered, computed at the same time
+/// (each source is a few indexed counts; the page waits for the slowest, not the sum). A
+/// failing source becomes one unavailable tile (logged), so that one broken part does not
+/// hide the others.
+pub async fn dashboard(
+    sources: &[(&'static str, TileHandler)],
     actor: &Actor,
-    sources: &[&dyn TileSource<S>],
 ) -> Result<Vec<Tile>> {
     authorize_dashboard(actor)?;
+    let mut running = tokio::task::JoinSet::new();
+    for (i, (name, tiles)) in sources.iter().enumerate() {
+        let (name, fut) = (*name, tiles(actor.clone()));
+        running.spawn(async move { (i, name, fut.await) });
+    }
+    let mut done = Vec::with_capacity(sources.len());
+    while let Some(r) = running.join_next().await {
+        match r {
+            Ok(x) => done.push(x),
+            Err(e) => tracing::warn!(error = %e, "a dashboard tile's task failed"),
+        }
+    }
+    done.sort_by_key(|(i, _, _)| *i);
     let mut out = Vec::new();
-    for s in sources {
-        match s.tiles(store, actor).await {
+    for (_, name, r) in done {
+        match r {
             Ok(t) => out.extend(t),
             Err(e) => {
-                tracing::warn!(source = s.name(), error = %e, "dashboard tile failed");
-                let mut t = Tile::new(s.name(), s.name(), 0, "", "/dashboard");
+                tracing::warn!(source = name, error = %e, "dashboard tile failed");
+                let mut t = Tile::new(name, name, 0, "", "/dashboard");
                 t.unavailable = true;
                 out.push(t);
             }
         }
     }
     Ok(out)
+}
+
+/// A [`TileSource`] over `store`, as the registry keeps it (`Registry::tile`).
+pub fn handler<S, T>(store: S, source: T) -> TileHandler
+where
+    S: Clone + Send + Sync + 'static,
+    T: TileSource<S> + 'static,
+{
+    let source = Arc::new(source);
+    Arc::new(move |actor: Actor| {
+        let (store, source) = (store.clone(), source.clone());
+        Box::pin(async move { source.tiles(&store, &actor).await })
+    })
 }
 
 /// Recent audit events (for those who may read the audit trail).
@@ -351,7 +383,7 @@ impl<S: crate::work::approvals::ApprovalStore + Sync> TileSource<S> for WaitingA
                 paging: Paging::new(Some(crate::list::MAX_LIMIT), None),
                 ..Default::default()
             };
-            let page = approvals::list(store, actor, &q).await?;
+            let page = approvals::list_any_kind(store, actor, &q).await?;
             let now = Timestamp::now();
             let buckets: [(&str, i64, i64); 4] = [
                 ("under a day", 0, 86_400),

@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::ids::CompanyId;
-use crate::jobs::{Job, JobError, JobId, JobKind, JobResult, JobStore, NewJob, Registry};
+use crate::jobs::{Handlers, Job, JobError, JobId, JobKind, JobResult, JobStore, NewJob};
 use crate::{Error, Result};
 
 /// The job kind that delivers one mail.
@@ -166,7 +166,7 @@ pub fn mail_of(job: &Job) -> std::result::Result<Mail, JobError> {
 }
 
 /// Registers `mail.send`.
-pub fn register_jobs(registry: &mut Registry, mailer: Arc<dyn Mailer>) {
+pub fn register_jobs(registry: &mut Handlers, mailer: Arc<dyn Mailer>) {
     let Ok(kind) = JobKind::new(MAIL_SEND) else {
         return;
     };
@@ -188,92 +188,19 @@ async fn deliver(mailer: &dyn Mailer, job: &Job) -> JobResult {
     }
 }
 
-/// Every mail Steward writes, in plain text. Short, with the link to act on.
-pub mod templates {
-    use super::super::notify::Notification;
-
-    /// The footer of every mail: why they got it and where to change that.
-    fn footer(base_url: &str) -> String {
-        format!(
-            "\n\n-- \nSent by Steward. You receive this because of your notification settings:\n{}/notifications/preferences\n",
-            base_url.trim_end_matches('/')
-        )
-    }
-
-    fn link(base_url: &str, path: &Option<String>) -> String {
-        match path {
-            Some(p) => format!("\n\nOpen: {}{}", base_url.trim_end_matches('/'), p),
-            None => String::new(),
-        }
-    }
-
-    /// One line, at most 200 characters (subjects must be).
-    pub fn subject_line(s: &str) -> String {
-        let one: String = s
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let one = one.trim();
-        if one.chars().count() <= 200 {
-            one.to_string()
-        } else {
-            let mut cut: String = one.chars().take(199).collect();
-            cut.push('…');
-            cut
-        }
-    }
-
-    /// A notification sent at once: subject = its title.
-    pub fn notification(
-        display_name: &str,
-        title: &str,
-        body: &str,
-        link_path: &Option<String>,
-        base_url: &str,
-    ) -> (String, String) {
-        let mut text = format!("Hello {display_name},\n\n{title}");
-        if !body.trim().is_empty() {
-            text.push_str("\n\n");
-            text.push_str(body.trim());
-        }
-        text.push_str(&link(base_url, link_path));
-        text.push_str(&footer(base_url));
-        (subject_line(&format!("[Steward] {title}")), text)
-    }
-
-    /// The daily digest: every notification not yet read or mailed, oldest first.
-    pub fn digest(display_name: &str, items: &[Notification], base_url: &str) -> (String, String) {
-        let n = items.len();
-        let mut text = format!(
-            "Hello {display_name},\n\nYou have {n} unread notification{} in Steward:\n",
-            if n == 1 { "" } else { "s" }
-        );
-        for item in items {
-            text.push_str(&format!(
-                "\n* {} ({})",
-                item.title,
-                item.created_at.display()
-            ));
-            if !item.body.trim().is_empty() {
-                let first = item.body.trim().lines().next().unwrap_or("");
-                text.push_str(&format!("\n  {first}"));
-            }
-            if let Some(p) = &item.link {
-                text.push_str(&format!("\n  {}{}", base_url.trim_end_matches('/'), p));
-            }
-        }
-        text.push_str(&format!(
-            "\n\nAll notifications: {}/notifications",
-            base_url.trim_end_matches('/')
-        ));
-        text.push_str(&footer(base_url));
-        (
-            subject_line(&format!(
-                "[Steward] Daily digest: {n} unread notification{}",
-                if n == 1 { "" } else { "s" }
-            )),
-            text,
-        )
+/// One line, at most 200 characters (subjects must be).
+pub fn subject_line(s: &str) -> String {
+    let one: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let one = one.trim();
+    if one.chars().count() <= 200 {
+        one.to_string()
+    } else {
+        let mut cut: String = one.chars().take(199).collect();
+        cut.push('…');
+        cut
     }
 }
 
@@ -327,10 +254,7 @@ mod tests {
 
     #[test]
     fn subjects_are_one_short_line() {
-        assert_eq!(templates::subject_line("a\nb"), "a b");
-        assert_eq!(
-            templates::subject_line(&"x".repeat(300)).chars().count(),
-            200
-        );
+        assert_eq!(subject_line("a\nb"), "a b");
+        assert_eq!(subject_line(&"x".repeat(300)).chars().count(), 200);
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use crate::audit::AuditDraft;
 use crate::auth::Actor;
 use crate::ids::{CompanyId, UserId};
-use crate::jobs::{Job, JobError, JobKind, JobResult, JobStore, NewJob, Registry};
+use crate::jobs::{Handlers, Job, JobError, JobKind, JobResult, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::time::Timestamp;
 use crate::{Error, Result};
@@ -533,7 +533,7 @@ pub async fn schedule_digest<S: JobStore>(store: &S) -> Result<()> {
 }
 
 /// Registers `work.notify.mail` and `work.digest`.
-pub fn register_jobs<S>(registry: &mut Registry, store: S, mailer: Arc<dyn Mailer>)
+pub fn register_jobs<S>(registry: &mut Handlers, store: S, mailer: Arc<dyn Mailer>)
 where
     S: NotifyStore + JobStore + Clone + 'static,
 {
@@ -586,7 +586,7 @@ async fn mail_one<S: NotifyStore>(store: &S, mailer: &dyn Mailer, job: &Job) -> 
             "the user is no longer an active member of the company",
         ));
     };
-    let (subject, body) = super::mail::templates::notification(
+    let (subject, body) = templates::notification(
         &r.display_name,
         &n.title,
         &n.body,
@@ -647,7 +647,7 @@ pub async fn run_digest<S: NotifyStore + JobStore>(
         else {
             continue;
         };
-        let (subject, body) = super::mail::templates::digest(&r.display_name, &items, &base);
+        let (subject, body) = templates::digest(&r.display_name, &items, &base);
         let mail = Mail {
             company: Some(company),
             to: r.email,
@@ -667,6 +667,80 @@ pub async fn run_digest<S: NotifyStore + JobStore>(
     let next = digest_job(now.plus_secs(60)).map_err(internal)?;
     store.enqueue(&[next]).await.map_err(internal)?;
     Ok(())
+}
+
+/// The mails notifications become, in plain text. Short, with the link to act on.
+pub mod templates {
+    use super::Notification;
+    use crate::work::mail::subject_line;
+
+    /// The footer of every mail: why they got it and where to change that.
+    fn footer(base_url: &str) -> String {
+        format!(
+            "\n\n-- \nSent by Steward. You receive this because of your notification settings:\n{}/notifications/preferences\n",
+            base_url.trim_end_matches('/')
+        )
+    }
+
+    fn link(base_url: &str, path: &Option<String>) -> String {
+        match path {
+            Some(p) => format!("\n\nOpen: {}{}", base_url.trim_end_matches('/'), p),
+            None => String::new(),
+        }
+    }
+
+    /// A notification sent at once: subject = its title.
+    pub fn notification(
+        display_name: &str,
+        title: &str,
+        body: &str,
+        link_path: &Option<String>,
+        base_url: &str,
+    ) -> (String, String) {
+        let mut text = format!("Hello {display_name},\n\n{title}");
+        if !body.trim().is_empty() {
+            text.push_str("\n\n");
+            text.push_str(body.trim());
+        }
+        text.push_str(&link(base_url, link_path));
+        text.push_str(&footer(base_url));
+        (subject_line(&format!("[Steward] {title}")), text)
+    }
+
+    /// The daily digest: every notification not yet read or mailed, oldest first.
+    pub fn digest(display_name: &str, items: &[Notification], base_url: &str) -> (String, String) {
+        let n = items.len();
+        let mut text = format!(
+            "Hello {display_name},\n\nYou have {n} unread notification{} in Steward:\n",
+            if n == 1 { "" } else { "s" }
+        );
+        for item in items {
+            text.push_str(&format!(
+                "\n* {} ({})",
+                item.title,
+                item.created_at.display()
+            ));
+            if !item.body.trim().is_empty() {
+                let first = item.body.trim().lines().next().unwrap_or("");
+                text.push_str(&format!("\n  {first}"));
+            }
+            if let Some(p) = &item.link {
+                text.push_str(&format!("\n  {}{}", base_url.trim_end_matches('/'), p));
+            }
+        }
+        text.push_str(&format!(
+            "\n\nAll notifications: {}/notifications",
+            base_url.trim_end_matches('/')
+        ));
+        text.push_str(&footer(base_url));
+        (
+            subject_line(&format!(
+                "[Steward] Daily digest: {n} unread notification{}",
+                if n == 1 { "" } else { "s" }
+            )),
+            text,
+        )
+    }
 }
 
 #[cfg(test)]

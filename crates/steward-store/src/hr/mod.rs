@@ -61,6 +61,26 @@ pub(crate) fn employee_ref_of(r: &AnyRow) -> Result<EmployeeRef> {
     })
 }
 
+impl steward_core::departments::ReportingLine for Store {
+    /// HR's reporting line: the user account of the employee's manager.
+    async fn line_manager(&self, company: CompanyId, user: UserId) -> Result<Option<UserId>> {
+        let row = sqlx::query(
+            "SELECT m.user_id FROM hr_employees e \
+             JOIN hr_employees m ON m.company_id = e.company_id AND m.id = e.manager_id \
+             WHERE e.company_id = $1 AND e.user_id = $2",
+        )
+        .bind(company.0)
+        .bind(user.0)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(match row {
+            Some(r) => opt_i64(&r, "user_id")?.map(UserId),
+            None => None,
+        })
+    }
+}
+
 impl HrBaseStore for Store {
     async fn employee_ref(
         &self,

@@ -471,3 +471,19 @@ pub async fn create_user(
     .await
     .unwrap_or_else(|e| panic!("create user {username}: {e}"))
 }
+
+/// What the binary registers, over `store` (mail is not sent): the engines' tests decide
+/// approvals and attach files through it.
+#[allow(dead_code)]
+pub fn registry(store: &Store) -> steward_core::registry::Registry {
+    let mut r = steward_core::registry::Registry::new();
+    steward_core::users::register(&mut r);
+    steward_core::work::register(
+        &mut r,
+        store.clone(),
+        std::sync::Arc::new(steward_core::work::mail::NotConfigured),
+    );
+    steward_core::ledger::register(&mut r, store.clone());
+    steward_core::hr::register(&mut r, store.clone());
+    r
+}

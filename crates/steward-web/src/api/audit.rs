@@ -9,7 +9,7 @@ use super::{ok, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Serialize, ToSchema)]
 pub struct AuditEventOut {
@@ -69,8 +69,8 @@ pub struct AuditParams {
 /// The company's audit events, newest first.
 #[utoipa::path(get, path = "/api/v1/audit", tag = "audit", params(AuditParams),
     responses((status = 200, body = ListOf<AuditEventOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -115,7 +115,10 @@ pub struct VerifyOut {
 /// Verifies the whole hash chain.
 #[utoipa::path(get, path = "/api/v1/audit/verify", tag = "audit",
     responses((status = 200, body = VerifyOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn verify(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn verify<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let r = audit::verify(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;

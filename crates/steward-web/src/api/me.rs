@@ -1,13 +1,12 @@
 //! Who am I, and which companies can I switch to.
 use axum::response::Response;
 use serde::Serialize;
-use steward_core::company::CompanyStore;
 use utoipa::ToSchema;
 
 use super::ok;
 use crate::auth::ApiActor;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 use axum::extract::State;
 
 #[derive(Serialize, ToSchema)]
@@ -25,7 +24,7 @@ pub struct Me {
 
 /// The caller: user, company, roles and permissions.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
-pub async fn me(a: ApiActor) -> Response {
+pub async fn me<S: Backend>(a: ApiActor) -> Response {
     let a = a.actor;
     let mut permissions: Vec<String> = a
         .grants
@@ -55,10 +54,11 @@ pub struct CompanyOut {
 
 /// The companies the caller belongs to.
 #[utoipa::path(get, path = "/api/v1/companies", tag = "me", responses((status = 200, body = Vec<CompanyOut>), (status = 401, body = crate::error::Problem)))]
-pub async fn companies(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
-    let list = state
-        .store
-        .companies_of(a.actor.user_id)
+pub async fn companies<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
+    let list = steward_core::company::my_companies(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(list

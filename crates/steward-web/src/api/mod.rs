@@ -2,13 +2,13 @@
 //! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
-mod hr;
-mod ledger;
+pub(crate) mod hr;
+pub(crate) mod ledger;
 mod me;
 mod roles;
 mod tokens;
 mod users;
-mod work;
+pub(crate) mod work;
 
 pub(crate) use users::column_mapping;
 
@@ -21,17 +21,17 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use steward_core::idempotency::{self, Claim, KeyedRequest};
 use steward_core::Error;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::ApiActor;
 use crate::error::{problem_response, ApiError};
 use crate::middleware::RequestId;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 struct Security;
 
@@ -55,9 +55,26 @@ impl Modify for Security {
 )]
 struct ApiDoc;
 
-pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let api = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(me::me))
+/// The API of every registered domain, with the layers every API route passes (replayed
+/// retries, problem+json for axum's own rejections).
+pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, utoipa::openapi::OpenApi) {
+    let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    for d in state.web.domains() {
+        api = (d.api)(api);
+    }
+    let (router, openapi) = api.split_for_parts();
+    let router = router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            idempotency,
+        ))
+        .layer(axum::middleware::from_fn(problem_rejections));
+    (router, openapi)
+}
+
+/// The platform's routes: me, users, roles, the audit trail, tokens.
+pub fn platform_routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
+    r.routes(routes!(me::me))
         .routes(routes!(me::companies))
         .routes(routes!(users::list, users::create))
         .routes(routes!(users::get, users::update))
@@ -72,50 +89,6 @@ pub fn router(state: AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(audit::verify))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
-        .routes(routes!(ledger::books::setup))
-        .routes(routes!(
-            ledger::books::settings,
-            ledger::books::update_settings
-        ))
-        .routes(routes!(ledger::accounts::list, ledger::accounts::create))
-        .routes(routes!(ledger::accounts::get, ledger::accounts::update))
-        .routes(ledger::large_body(routes!(ledger::accounts::import)))
-        .routes(routes!(ledger::accounts::ledger))
-        .routes(routes!(ledger::entries::list, ledger::entries::create))
-        .routes(routes!(ledger::entries::batch))
-        .routes(routes!(
-            ledger::entries::get,
-            ledger::entries::update,
-            ledger::entries::delete
-        ))
-        .routes(routes!(ledger::entries::post))
-        .routes(routes!(ledger::entries::approve))
-        .routes(routes!(ledger::entries::reject))
-        .routes(routes!(ledger::entries::reverse))
-        .routes(routes!(ledger::reports::report))
-        .routes(routes!(ledger::books::periods))
-        .routes(routes!(ledger::books::close_period))
-        .routes(routes!(ledger::books::reopen_period))
-        .routes(routes!(ledger::books::close_year))
-        .routes(routes!(
-            ledger::books::journals,
-            ledger::books::create_journal
-        ))
-        .routes(routes!(
-            ledger::books::commodities,
-            ledger::books::create_commodity
-        ))
-        .routes(routes!(ledger::books::rates, ledger::books::set_rates))
-        .routes(ledger::large_body(routes!(ledger::books::import_journal)));
-    let api = work::routes(api);
-    let (router, openapi) = hr::routes(api).split_for_parts();
-    let router = router
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            idempotency,
-        ))
-        .layer(axum::middleware::from_fn(problem_rejections));
-    (router, openapi)
 }
 
 /// Axum answers some bad requests itself, as plain text: a path id that is not a number, a
@@ -179,7 +152,7 @@ async fn problem_rejections(req: Request, next: Next) -> Response {
 }
 
 /// The OpenAPI document and the vendored Swagger UI.
-pub fn docs(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
+pub fn docs<S: Backend>(openapi: utoipa::openapi::OpenApi) -> Router<AppState<S>> {
     Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
 }
 
@@ -187,10 +160,10 @@ pub fn docs(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
 /// problem+json naming them.
 pub struct ApiJson<T>(pub T);
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for ApiJson<T> {
+impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Self::Rejection> {
         let rid = req
             .extensions()
             .get::<RequestId>()
@@ -259,7 +232,11 @@ pub struct ListOf<T: ToSchema> {
 }
 
 /// Replays the first answer to a retried POST with the same `Idempotency-Key`.
-async fn idempotency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+async fn idempotency<S: Backend>(
+    State(state): State<AppState<S>>,
+    req: Request,
+    next: Next,
+) -> Response {
     if req.method() != Method::POST {
         return next.run(req).await;
     }
@@ -272,27 +249,20 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
         return next.run(req).await;
     };
     // A key we cannot read must not be treated as no key: the retry would run twice.
-    let Ok(key) = raw.to_str().map(str::to_string) else {
-        return problem_response(
-            &Error::invalid("Idempotency-Key", "must be printable ASCII"),
-            &rid.0,
-        );
+    let key = match steward_core::idempotency::check_key(raw.as_bytes()) {
+        Ok(k) => k.to_string(),
+        Err(e) => return problem_response(&e, &rid.0),
     };
-    if key.is_empty() || key.len() > 200 {
-        return problem_response(
-            &Error::invalid("Idempotency-Key", "must be 1 to 200 characters"),
-            &rid.0,
-        );
-    }
     let (mut parts, body) = req.into_parts();
-    let actor = match <ApiActor as axum::extract::FromRequestParts<AppState>>::from_request_parts(
-        &mut parts, &state,
-    )
-    .await
-    {
-        Ok(a) => a.actor,
-        Err(e) => return e.into_response(),
-    };
+    let actor =
+        match <ApiActor as axum::extract::FromRequestParts<AppState<S>>>::from_request_parts(
+            &mut parts, &state,
+        )
+        .await
+        {
+            Ok(a) => a.actor,
+            Err(e) => return e.into_response(),
+        };
     // The body is part of what the key names: a retry with another body is a client error.
     let bytes = match axum::body::to_bytes(body, crate::IMPORT_BODY_LIMIT).await {
         Ok(b) => b,
@@ -308,16 +278,23 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
     let request_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     let body = axum::body::Body::from(bytes);
     let path = parts.uri.path().to_string();
-    let claim = match state
-        .store
-        .claim_idempotency(actor.user_id, &key, "POST", &path, &request_hash)
-        .await
+    let claim = match idempotency::claim(
+        &state.store,
+        KeyedRequest {
+            user: actor.user_id,
+            key: &key,
+            method: "POST",
+            path: &path,
+            request_hash: &request_hash,
+        },
+    )
+    .await
     {
         Ok(c) => c,
         Err(e) => return problem_response(&e, &rid.0),
     };
     match claim {
-        steward_store::idempotency::Claim::Replay(s) => {
+        Claim::Replay(s) => {
             let status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
             let mut r = (status, s.body).into_response();
             r.headers_mut().insert(
@@ -328,38 +305,32 @@ async fn idempotency(State(state): State<AppState>, req: Request, next: Next) ->
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             r
         }
-        steward_store::idempotency::Claim::InProgress => problem_response(
+        Claim::InProgress => problem_response(
             &Error::conflict("a request with this Idempotency-Key is still running"),
             &rid.0,
         ),
-        steward_store::idempotency::Claim::Mismatch => problem_response(
+        Claim::Mismatch => problem_response(
             &Error::invalid("Idempotency-Key", "was already used for another request"),
             &rid.0,
         ),
-        steward_store::idempotency::Claim::Fresh => {
+        Claim::Fresh => {
             let resp = next.run(Request::from_parts(parts, body)).await;
             let (rparts, rbody) = resp.into_parts();
             let bytes = match rbody.collect().await {
                 Ok(b) => b.to_bytes(),
                 Err(_) => {
-                    let _ = state.store.release_idempotency(actor.user_id, &key).await;
+                    let _ = idempotency::finish(&state.store, actor.user_id, &key, 500, "").await;
                     return problem_response(&Error::internal("response body"), &rid.0);
                 }
             };
-            let status = rparts.status.as_u16();
-            let stored = if rparts.status.is_server_error() {
-                state.store.release_idempotency(actor.user_id, &key).await
-            } else {
-                state
-                    .store
-                    .complete_idempotency(
-                        actor.user_id,
-                        &key,
-                        status,
-                        &String::from_utf8_lossy(&bytes),
-                    )
-                    .await
-            };
+            let stored = idempotency::finish(
+                &state.store,
+                actor.user_id,
+                &key,
+                rparts.status.as_u16(),
+                &String::from_utf8_lossy(&bytes),
+            )
+            .await;
             if let Err(e) = stored {
                 tracing::error!(request_id = %rid.0, error = %e, "could not store the idempotent response");
             }

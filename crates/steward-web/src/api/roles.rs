@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::{created, ok, ApiJson};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +90,10 @@ fn to_new(b: RoleIn) -> Result<NewRole, Error> {
 
 /// Built-in and custom roles of the caller's company.
 #[utoipa::path(get, path = "/api/v1/roles", tag = "roles", responses((status = 200, body = Vec<RoleOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn list(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let list = roles::list_roles(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -100,8 +103,8 @@ pub async fn list(State(state): State<AppState>, a: ApiActor) -> Result<Response
 /// Creates a custom role.
 #[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = RoleIn,
     responses((status = 201, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<RoleIn>,
 ) -> Result<Response, ApiError> {
@@ -118,8 +121,8 @@ pub async fn create(
 /// One role.
 #[utoipa::path(get, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)),
     responses((status = 200, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -132,8 +135,8 @@ pub async fn get(
 /// Replaces a custom role's name, description and grants. Built-in roles: 409.
 #[utoipa::path(put, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)), request_body = RoleIn,
     responses((status = 200, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<RoleIn>,
@@ -148,8 +151,8 @@ pub async fn update(
 /// Deletes a custom role nobody holds.
 #[utoipa::path(delete, path = "/api/v1/roles/{id}", tag = "roles", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
-pub async fn delete(
-    State(state): State<AppState>,
+pub async fn delete<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::{created, ok, ApiJson};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Serialize, ToSchema)]
 pub struct TokenOut {
@@ -54,7 +54,10 @@ pub struct CreatedToken {
 
 /// The caller's tokens (never their secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = Vec<TokenOut>), (status = 401, body = crate::error::Problem)))]
-pub async fn list(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let list = tokens::list_tokens(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -64,8 +67,8 @@ pub async fn list(State(state): State<AppState>, a: ApiActor) -> Result<Response
 /// Creates a token for the caller; the secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = TokenIn,
     responses((status = 201, body = CreatedToken), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<TokenIn>,
 ) -> Result<Response, ApiError> {
@@ -83,8 +86,8 @@ pub async fn create(
 /// Revokes one of the caller's tokens.
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn revoke(
-    State(state): State<AppState>,
+pub async fn revoke<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {

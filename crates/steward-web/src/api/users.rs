@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Serialize, ToSchema)]
 pub struct UserOut {
@@ -100,8 +100,8 @@ fn query(p: &UserListParams) -> Result<UserQuery, Error> {
 /// Lists the company's users.
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(UserListParams),
     responses((status = 200, body = ListOf<UserOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<UserListParams>,
 ) -> Result<Response, ApiError> {
@@ -151,8 +151,8 @@ pub struct NewUserIn {
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = NewUserIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 201, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<NewUserIn>,
 ) -> Result<Response, ApiError> {
@@ -176,8 +176,8 @@ pub async fn create(
 /// One user.
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -201,8 +201,8 @@ pub struct UserPatchIn {
 /// Changes a user's e-mail or name. 409 when the user changed since `version`.
 #[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "users", params(("id" = i64, Path)), request_body = UserPatchIn,
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<UserPatchIn>,
@@ -218,8 +218,8 @@ pub async fn update(
     Ok(ok(UserOut::from(u)))
 }
 
-async fn toggle(
-    state: AppState,
+async fn toggle<S: Backend>(
+    state: AppState<S>,
     a: ApiActor,
     id: i64,
     disabled: bool,
@@ -237,8 +237,8 @@ async fn toggle(
 /// Disables a user and ends their sessions.
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn disable(
-    State(state): State<AppState>,
+pub async fn disable<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -248,8 +248,8 @@ pub async fn disable(
 /// Enables a disabled user.
 #[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = i64, Path)),
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn enable(
-    State(state): State<AppState>,
+pub async fn enable<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -265,8 +265,8 @@ pub struct RolesIn {
 /// Replaces a user's roles in the caller's company.
 #[utoipa::path(put, path = "/api/v1/users/{id}/roles", tag = "users", params(("id" = i64, Path)), request_body = RolesIn,
     responses((status = 200, body = UserOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn set_roles(
-    State(state): State<AppState>,
+pub async fn set_roles<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<RolesIn>,
@@ -286,8 +286,8 @@ pub struct PasswordIn {
 /// Sets another user's password (ends their sessions).
 #[utoipa::path(post, path = "/api/v1/users/{id}/password", tag = "users", params(("id" = i64, Path)), request_body = PasswordIn,
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn set_password(
-    State(state): State<AppState>,
+pub async fn set_password<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PasswordIn>,
@@ -336,8 +336,8 @@ pub fn column_mapping(pairs: &[(String, String)]) -> Vec<(String, String)> {
 #[utoipa::path(post, path = "/api/v1/users/import", tag = "users", params(ImportParams),
     request_body(content = String, content_type = "text/csv", description = "CSV or XLSX with columns username, email, display_name, roles"),
     responses((status = 200, body = ImportReportOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = ImportReportOut)))]
-pub async fn import(
-    State(state): State<AppState>,
+pub async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ImportParams>,
     Query(pairs): Query<Vec<(String, String)>>,

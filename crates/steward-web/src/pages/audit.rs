@@ -12,10 +12,10 @@ use steward_core::Error;
 use super::{chrome, fail, render, Chrome};
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(index))
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    Router::new().route("/audit", get(index::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -90,8 +90,8 @@ struct ListPage {
     verify: Option<Result<u64, String>>,
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {

@@ -12,13 +12,13 @@ use steward_core::Error;
 
 use super::{fail, render};
 use crate::auth::{clear_cookie, is_https, session_cookie, Caller, PageActor, SESSION_COOKIE};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/company", post(switch))
+        .route("/login", get(login_page::<S>).post(login::<S>))
+        .route("/logout", post(logout::<S>))
+        .route("/company", post(switch::<S>))
 }
 
 #[derive(Template)]
@@ -34,7 +34,12 @@ struct LoginPage {
 }
 
 impl LoginPage {
-    fn new(state: &AppState, login: String, next: String, error: Option<String>) -> Self {
+    fn new<S: Backend>(
+        state: &AppState<S>,
+        login: String,
+        next: String,
+        error: Option<String>,
+    ) -> Self {
         LoginPage {
             login,
             next,
@@ -67,7 +72,10 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-async fn login_page(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+async fn login_page<S: Backend>(
+    State(state): State<AppState<S>>,
+    Query(q): Query<NextQuery>,
+) -> Response {
     render(
         &LoginPage::new(&state, String::new(), safe_next(&q.next), None),
         StatusCode::OK,
@@ -84,8 +92,8 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(
-    State(state): State<AppState>,
+async fn login<S: Backend>(
+    State(state): State<AppState<S>>,
     caller: Caller,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
@@ -125,7 +133,7 @@ async fn login(
     }
 }
 
-async fn logout(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn logout<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if let Err(e) = sign_out(&state.store, &pa.actor, &pa.secret).await {
         return fail(&state, &pa, e).await;
     }
@@ -140,8 +148,8 @@ struct SwitchForm {
     company: i64,
 }
 
-async fn switch(
-    State(state): State<AppState>,
+async fn switch<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(f): Form<SwitchForm>,
 ) -> Response {

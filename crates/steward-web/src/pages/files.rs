@@ -16,24 +16,24 @@ use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::pages::{fail, redirect_with};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 /// Upload routes take a file up to the FileStore's limit plus the form around it.
 pub const UPLOAD_BODY_LIMIT: usize = files::MAX_FILE_BYTES + 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     let limit = || axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     Router::new()
         .route(
             "/tasks/{id}/attachments",
-            post(upload_to_task).layer(limit()),
+            post(upload_to_task::<S>).layer(limit()),
         )
         .route(
             "/cases/{id}/attachments",
-            post(upload_to_case).layer(limit()),
+            post(upload_to_case::<S>).layer(limit()),
         )
-        .route("/attachments/{id}/download", get(download))
-        .route("/attachments/{id}/remove", post(remove))
+        .route("/attachments/{id}/download", get(download::<S>))
+        .route("/attachments/{id}/remove", post(remove::<S>))
 }
 
 /// One row of the attachments section.
@@ -59,10 +59,16 @@ pub struct Attachments {
 
 impl Attachments {
     /// Loads them; an actor who cannot see the record gets an empty box.
-    pub async fn load(state: &AppState, actor: &Actor, record: &RecordRef) -> Attachments {
-        let access = files::record_access(&state.store, actor, record).await.ok();
+    pub async fn load<S: Backend>(
+        state: &AppState<S>,
+        actor: &Actor,
+        record: &RecordRef,
+    ) -> Attachments {
+        let access = files::record_access(&state.registry, actor, record)
+            .await
+            .ok();
         let list = match access {
-            Some(_) => files::list_attachments(&state.store, actor, record)
+            Some(_) => files::list_attachments(&state.store, &state.registry, actor, record)
                 .await
                 .unwrap_or_default(),
             None => Vec::new(),
@@ -81,7 +87,7 @@ impl Attachments {
             .collect();
         Attachments {
             rows,
-            upload_action: format!("{}/attachments", record.href()),
+            upload_action: format!("{}/attachments", state.record_link(record).href),
             can_add: access.is_some_and(|x| x.add),
             accept: files::ACCEPT,
             max_mb: files::MAX_FILE_BYTES / (1024 * 1024),
@@ -235,15 +241,21 @@ pub fn download_response(d: Download) -> Response {
     r
 }
 
-async fn upload(state: AppState, pa: PageActor, record: RecordRef, mp: Multipart) -> Response {
-    let back = format!("{}#attachments", record.href());
+async fn upload<S: Backend>(
+    state: AppState<S>,
+    pa: PageActor,
+    record: RecordRef,
+    mp: Multipart,
+) -> Response {
+    let back = format!("{}#attachments", state.record_link(&record).href);
     let result = async {
         let (name, bytes, _) = read_multipart(mp, "file")
             .await
             .map_err(|e| too_large_on("file", e))?;
         files::attach(
             &state.store,
-            &state.files,
+            &*state.files,
+            &state.registry,
             &pa.actor,
             &record,
             &name,
@@ -267,8 +279,8 @@ async fn upload(state: AppState, pa: PageActor, record: RecordRef, mp: Multipart
     }
 }
 
-async fn upload_to_task(
-    State(state): State<AppState>,
+async fn upload_to_task<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     mp: Multipart,
@@ -276,8 +288,8 @@ async fn upload_to_task(
     upload(state, pa, RecordRef::new("task", id), mp).await
 }
 
-async fn upload_to_case(
-    State(state): State<AppState>,
+async fn upload_to_case<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     mp: Multipart,
@@ -285,18 +297,34 @@ async fn upload_to_case(
     upload(state, pa, RecordRef::new("case", id), mp).await
 }
 
-async fn download(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
-    match files::download_attachment(&state.store, &state.files, &pa.actor, AttachmentId(id)).await
+async fn download<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    match files::download_attachment(
+        &state.store,
+        &*state.files,
+        &state.registry,
+        &pa.actor,
+        AttachmentId(id),
+    )
+    .await
     {
         Ok(d) => download_response(d),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
 
-async fn remove(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
-    match files::remove_attachment(&state.store, &pa.actor, AttachmentId(id)).await {
+async fn remove<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    match files::remove_attachment(&state.store, &state.registry, &pa.actor, AttachmentId(id)).await
+    {
         Ok(a) => redirect_with(
-            &format!("{}#attachments", a.record.href()),
+            &format!("{}#attachments", state.record_link(&a.record).href),
             &format!("Removed “{}”.", a.file.name),
         ),
         Err(e) => fail(&state, &pa, e).await,

@@ -12,10 +12,10 @@ use steward_core::users::{list_users, UserQuery, UserStatus};
 
 use super::{chrome, render, Chrome};
 use crate::auth::PageActor;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    Router::new().route("/", get(home::<S>))
 }
 
 struct Status {
@@ -35,7 +35,7 @@ struct HomePage {
     can_audit: bool,
 }
 
-async fn home(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn home<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let a = &pa.actor;
     let count = |status| UserQuery {
         status: Some(status),
@@ -53,9 +53,10 @@ async fn home(State(state): State<AppState>, pa: PageActor) -> Response {
             .await
             .map(|p| p.total)
             .unwrap_or(0);
+        let info = steward_core::system::info(&state.store).await;
         Some(Status {
-            backend: state.store.backend().name(),
-            schema_version: state.store.schema_version().await.unwrap_or(0),
+            backend: info.backend,
+            schema_version: info.schema_version,
             users_active: active,
             users_disabled: disabled,
         })

@@ -4,12 +4,12 @@ mod audit;
 mod auth;
 pub(crate) mod files;
 mod home;
-pub(crate) mod hr;
-mod ledger;
+pub mod hr;
+pub mod ledger;
 mod profile;
 mod roles;
 mod users;
-pub(crate) mod work;
+pub mod work;
 
 pub(crate) use audit::{
     export_row as audit_export_row, query_from as audit_query_from,
@@ -23,15 +23,27 @@ use askama::Template;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Router;
-use steward_core::auth::{Action, Actor, Domain, Permission};
-use steward_core::company::{Company, CompanyStore};
+use steward_core::auth::{Action, Actor, Domain};
+use steward_core::company::Company;
 use steward_core::error::FieldError;
 use steward_core::Error;
 
 use crate::auth::{flash_cookie, PageActor, FLASH_COOKIE};
-use crate::state::AppState;
+use crate::domains::{nav, needs, NavEntry, WebDomain};
+use crate::state::{AppState, Backend};
 
-pub fn router(state: AppState) -> Router<AppState> {
+/// The pages of every registered domain.
+pub fn router<S: Backend>(state: AppState<S>) -> Router<AppState<S>> {
+    let mut r = Router::new();
+    for d in state.web.domains() {
+        r = r.merge((d.pages)());
+    }
+    r.with_state(state)
+}
+
+/// The platform's pages: sign-in, home, users, roles, the audit trail, the profile,
+/// attachments.
+pub fn platform_router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .merge(auth::router())
         .merge(home::router())
@@ -39,11 +51,30 @@ pub fn router(state: AppState) -> Router<AppState> {
         .merge(roles::router())
         .merge(audit::router())
         .merge(profile::router())
-        .merge(ledger::router())
-        .merge(work::router())
-        .merge(hr::router())
         .merge(files::router())
-        .with_state(state)
+}
+
+// The platform: home, users, roles, the audit trail, the profile, sign-in, files.
+pub fn platform<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[
+        nav(0, "/", "Home", None),
+        nav(80, "/users", "Users", needs(Domain::Users, Action::Read)),
+        nav(81, "/roles", "Roles", needs(Domain::System, Action::Read)),
+        nav(
+            82,
+            "/audit",
+            "Audit trail",
+            needs(Domain::Audit, Action::Read),
+        ),
+        nav(99, "/profile", "My profile", None),
+    ];
+    WebDomain {
+        name: "platform",
+        pages: platform_router::<S>,
+        api: crate::api::platform_routes::<S>,
+        nav: NAV,
+        links: &[("user", "/users/{id}")],
+    }
 }
 
 /// The value of a form or query field (empty when absent).
@@ -106,73 +137,29 @@ impl Chrome {
     }
 }
 
-/// The navigation a person sees: only what they may use.
-pub fn nav_for(actor: &Actor, path: &str) -> Vec<NavItem> {
-    let items: [(&'static str, &'static str, Option<Permission>); 13] = [
-        ("/", "Home", None),
-        ("/work", "My work", None),
-        (
-            "/dashboard",
-            "Dashboard",
-            Some(Permission::new(Domain::Work, Action::Approve)),
-        ),
-        (
-            "/tasks",
-            "Tasks",
-            Some(Permission::new(Domain::Work, Action::Read)),
-        ),
-        ("/approvals", "Approvals", None),
-        (
-            "/cases",
-            "Cases",
-            Some(Permission::new(Domain::Escalations, Action::Read)),
-        ),
-        ("/hr/employees", "People", None),
-        (
-            "/hr/timeoff",
-            "Time off",
-            Some(Permission::new(Domain::Hr, Action::Read)),
-        ),
-        (
-            "/ledger",
-            "Books",
-            Some(Permission::new(Domain::Accounting, Action::Read)),
-        ),
-        (
-            "/users",
-            "Users",
-            Some(Permission::new(Domain::Users, Action::Read)),
-        ),
-        (
-            "/roles",
-            "Roles",
-            Some(Permission::new(Domain::System, Action::Read)),
-        ),
-        (
-            "/audit",
-            "Audit trail",
-            Some(Permission::new(Domain::Audit, Action::Read)),
-        ),
-        ("/profile", "My profile", None),
-    ];
-    items
-        .into_iter()
-        .filter(|(_, _, p)| p.is_none_or(|p| actor.can(p)))
-        .map(|(href, label, _)| NavItem {
-            href,
-            label,
-            current: if href == "/" {
+/// The navigation a person sees: what the domains registered, only what they may use.
+pub fn nav_for<S>(web: &crate::domains::WebRegistry<S>, actor: &Actor, path: &str) -> Vec<NavItem> {
+    web.nav_for(actor)
+        .map(|n| NavItem {
+            href: n.href,
+            label: n.label,
+            current: if n.href == "/" {
                 path == "/"
             } else {
-                path.starts_with(href)
+                path.starts_with(n.href)
             },
         })
         .collect()
 }
 
-pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -> Chrome {
+pub async fn chrome<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    title: &str,
+    path: &str,
+) -> Chrome {
     let (companies, unread) = tokio::join!(
-        state.store.companies_of(pa.actor.user_id),
+        steward_core::company::my_companies(&state.store, &pa.actor),
         steward_core::work::notify::unread_count(&state.store, &pa.actor)
     );
     let companies = companies.unwrap_or_default();
@@ -184,7 +171,7 @@ pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -
         company_id: pa.actor.company_id.0,
         company: pa.actor.company_name.clone(),
         companies,
-        nav: nav_for(&pa.actor, path),
+        nav: nav_for(&state.web, &pa.actor, path),
         demo: state.config.demo,
         flash: pa.flash.clone(),
         unread,
@@ -259,7 +246,7 @@ pub fn too_large_page(limit: usize, request_id: &str) -> Response {
 }
 
 /// Error pages for a signed-in person keep the layout.
-pub async fn fail(state: &AppState, pa: &PageActor, e: Error) -> Response {
+pub async fn fail<S: Backend>(state: &AppState<S>, pa: &PageActor, e: Error) -> Response {
     let c = chrome(state, pa, "Error", "").await;
     error_page(&e, &pa.request_id.0, Some(c))
 }

@@ -14,14 +14,14 @@ use steward_core::Error;
 
 use super::{chrome, fail, field_error, redirect_with, render, Chrome};
 use crate::auth::{clear_cookie, PageActor, SESSION_COOKIE};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/profile", get(show))
-        .route("/profile/password", post(password))
-        .route("/profile/tokens", post(create_token))
-        .route("/profile/tokens/{id}/revoke", post(revoke_token))
+        .route("/profile", get(show::<S>))
+        .route("/profile/password", post(password::<S>))
+        .route("/profile/tokens", post(create_token::<S>))
+        .route("/profile/tokens/{id}/revoke", post(revoke_token::<S>))
 }
 
 #[derive(Template)]
@@ -40,8 +40,8 @@ impl ProfilePage {
     }
 }
 
-async fn page(
-    state: &AppState,
+async fn page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     new_token: Option<String>,
     errors: Vec<FieldError>,
@@ -60,7 +60,7 @@ async fn page(
     render(&p, status)
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn show<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     page(&state, &pa, None, vec![], StatusCode::OK).await
 }
 
@@ -74,8 +74,8 @@ struct PasswordForm {
     confirm_password: String,
 }
 
-async fn password(
-    State(state): State<AppState>,
+async fn password<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(f): Form<PasswordForm>,
 ) -> Response {
@@ -116,8 +116,8 @@ struct TokenForm {
     read_only: Option<String>,
 }
 
-async fn create_token(
-    State(state): State<AppState>,
+async fn create_token<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(f): Form<TokenForm>,
 ) -> Response {
@@ -138,8 +138,8 @@ async fn create_token(
     }
 }
 
-async fn revoke_token(
-    State(state): State<AppState>,
+async fn revoke_token<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {

@@ -13,14 +13,14 @@ use steward_core::Error;
 
 use super::{chrome, fail, field_error, redirect_with, render, Chrome};
 use crate::auth::PageActor;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/roles", get(index).post(create))
-        .route("/roles/new", get(new_form))
-        .route("/roles/{id}", get(show).post(update))
-        .route("/roles/{id}/delete", post(delete))
+        .route("/roles", get(index::<S>).post(create::<S>))
+        .route("/roles/new", get(new_form::<S>))
+        .route("/roles/{id}", get(show::<S>).post(update::<S>))
+        .route("/roles/{id}/delete", post(delete::<S>))
 }
 
 #[derive(Template)]
@@ -31,7 +31,7 @@ struct ListPage {
     can_create: bool,
 }
 
-async fn index(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     match roles::list_roles(&state.store, &pa.actor).await {
         Ok(list) => {
             let can_create = pa
@@ -99,8 +99,8 @@ impl FormPage {
     }
 }
 
-async fn form_page(
-    state: &AppState,
+async fn form_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     role: Option<Role>,
     input: NewRole,
@@ -135,7 +135,7 @@ async fn form_page(
     render(&page, status)
 }
 
-async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn new_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !pa
         .actor
         .can(Permission::new(Domain::System, Action::Create))
@@ -183,8 +183,8 @@ fn parse_form(pairs: &[(String, String)]) -> Result<NewRole, Error> {
     })
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -219,7 +219,11 @@ async fn create(
     }
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match roles::get_role(&state.store, &pa.actor, RoleId(id)).await {
         Ok(r) => {
             let input = NewRole {
@@ -234,8 +238,8 @@ async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
     }
 }
 
-async fn update(
-    State(state): State<AppState>,
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -275,7 +279,11 @@ async fn update(
     }
 }
 
-async fn delete(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn delete<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match roles::delete_role(&state.store, &pa.actor, RoleId(id)).await {
         Ok(()) => redirect_with("/roles", "Role deleted."),
         Err(e) => fail(&state, &pa, e).await,

@@ -20,25 +20,25 @@ use steward_core::Error;
 use super::{chrome, fail, field_error, redirect_with, render, Chrome};
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/users", get(index).post(create))
-        .route("/users/new", get(new_form))
+        .route("/users", get(index::<S>).post(create::<S>))
+        .route("/users/new", get(new_form::<S>))
         .route(
             "/users/import",
-            get(import_form)
-                .post(import)
+            get(import_form::<S>)
+                .post(import::<S>)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::IMPORT_BODY_LIMIT,
                 )),
         )
-        .route("/users/{id}", get(show).post(update))
-        .route("/users/{id}/roles", post(set_roles))
-        .route("/users/{id}/disable", post(disable))
-        .route("/users/{id}/enable", post(enable))
-        .route("/users/{id}/password", post(reset_password))
+        .route("/users/{id}", get(show::<S>).post(update::<S>))
+        .route("/users/{id}/roles", post(set_roles::<S>))
+        .route("/users/{id}/disable", post(disable::<S>))
+        .route("/users/{id}/enable", post(enable::<S>))
+        .route("/users/{id}/password", post(reset_password::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -93,8 +93,8 @@ struct ListPage {
     can_create: bool,
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -158,7 +158,7 @@ struct NewUserForm {
     roles: Vec<String>,
 }
 
-async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn new_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !pa.actor.can(Permission::new(Domain::Users, Action::Create)) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -184,8 +184,8 @@ fn pairs_get(pairs: &[(String, String)], key: &str) -> String {
         .unwrap_or_default()
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -248,8 +248,8 @@ impl ShowPage {
     }
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     user: User,
     errors: Vec<FieldError>,
@@ -272,7 +272,11 @@ async fn show_page(
     render(&page, status)
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match users::get_user(&state.store, &pa.actor, UserId(id)).await {
         Ok(u) => show_page(&state, &pa, u, vec![], StatusCode::OK).await,
         Err(e) => fail(&state, &pa, e).await,
@@ -288,8 +292,8 @@ struct UpdateForm {
     version: i64,
 }
 
-async fn update(
-    State(state): State<AppState>,
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(f): Form<UpdateForm>,
@@ -322,8 +326,8 @@ async fn update(
     }
 }
 
-async fn set_roles(
-    State(state): State<AppState>,
+async fn set_roles<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -341,7 +345,12 @@ async fn set_roles(
 
 /// After a failed write on a user's page: the page again with the field errors beside
 /// their fields, or the error page for anything else.
-async fn show_errors(state: &AppState, pa: &PageActor, id: i64, e: Error) -> Response {
+async fn show_errors<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    id: i64,
+    e: Error,
+) -> Response {
     if !matches!(e, Error::Invalid { .. } | Error::InvalidMany(_)) {
         return fail(state, pa, e).await;
     }
@@ -360,7 +369,12 @@ async fn show_errors(state: &AppState, pa: &PageActor, id: i64, e: Error) -> Res
     }
 }
 
-async fn toggle(state: AppState, pa: PageActor, id: i64, disabled: bool) -> Response {
+async fn toggle<S: Backend>(
+    state: AppState<S>,
+    pa: PageActor,
+    id: i64,
+    disabled: bool,
+) -> Response {
     match users::set_disabled(&state.store, &pa.actor, UserId(id), disabled).await {
         Ok(()) => redirect_with(
             &format!("/users/{id}"),
@@ -374,11 +388,19 @@ async fn toggle(state: AppState, pa: PageActor, id: i64, disabled: bool) -> Resp
     }
 }
 
-async fn disable(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn disable<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     toggle(state, pa, id, true).await
 }
 
-async fn enable(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn enable<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     toggle(state, pa, id, false).await
 }
 
@@ -388,8 +410,8 @@ struct PasswordForm {
     password: String,
 }
 
-async fn reset_password(
-    State(state): State<AppState>,
+async fn reset_password<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(f): Form<PasswordForm>,
@@ -413,7 +435,7 @@ struct ImportPage {
     columns: &'static [&'static str],
 }
 
-async fn import_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !pa.actor.can(Permission::new(Domain::Users, Action::Import)) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -468,7 +490,11 @@ pub fn parse_table(name: &str, bytes: &[u8]) -> Result<steward_io::Table, Error>
         .map_err(|e| Error::invalid("file", e.to_string()))
 }
 
-async fn import(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> Response {
+async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: Multipart,
+) -> Response {
     let result = async {
         let (name, bytes, fields) = read_upload(mp).await?;
         let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");

@@ -45,6 +45,7 @@ async fn ask(
     let actor = who(users, requester)?;
     approvals::submit_direct(
         store,
+        &users.registry,
         &actor,
         &DirectRequest {
             kind: kind.into(),
@@ -112,6 +113,7 @@ pub async fn seed(
     // the manager, and above 500 the accountant by name.
     approvals::save_policy(
         store,
+        &users.registry,
         &admin,
         &PolicyInput {
             kind: "purchase".into(),
@@ -134,6 +136,7 @@ pub async fn seed(
     if let Some(acct) = users.id("accountant") {
         approvals::save_policy(
             store,
+            &users.registry,
             &admin,
             &PolicyInput {
                 kind: "expense".into(),
@@ -199,6 +202,7 @@ pub async fn seed(
     .await?;
     approvals::decide(
         store,
+        &users.registry,
         &who(users, "hr")?,
         otoscope,
         Verdict::Approve,
@@ -262,6 +266,7 @@ pub async fn seed(
     .await?;
     approvals::decide(
         store,
+        &users.registry,
         &who(users, "hr")?,
         breakfast,
         Verdict::Approve,
@@ -280,6 +285,7 @@ pub async fn seed(
     .await?;
     approvals::decide(
         store,
+        &users.registry,
         &who(users, "hr")?,
         plants,
         Verdict::Reject,
@@ -329,7 +335,7 @@ pub async fn seed(
             store,
             &clerk,
             NewApprovalRequest {
-                kind: "ledger.entry".into(),
+                kind: steward_core::ledger::ENTRY_APPROVAL,
                 subject,
                 title: format!("Ledger entry: {}", e.description),
                 amount: amount.map(|a| Money::new(a, currency.clone())),

@@ -9,20 +9,27 @@ mod tasks;
 use std::collections::HashMap;
 use steward_core::auth::Actor;
 use steward_core::ids::{CompanyId, UserId};
+use steward_core::registry::Registry;
 use steward_store::Store;
 
 /// The demo's people, by user name, with their role, to act as them.
 pub struct DemoUsers {
     pub company: CompanyId,
     pub currency: String,
+    /// The domains' registrations, as the running app has them.
+    pub registry: std::sync::Arc<Registry>,
     people: HashMap<String, (UserId, String)>,
 }
 
 impl DemoUsers {
-    pub fn new(company: CompanyId, currency: &str) -> DemoUsers {
+    pub fn new(store: &Store, company: CompanyId, currency: &str) -> DemoUsers {
         DemoUsers {
             company,
             currency: currency.to_string(),
+            registry: std::sync::Arc::new(steward::app::registry(
+                store,
+                std::sync::Arc::new(steward_core::work::mail::NotConfigured),
+            )),
             people: HashMap::new(),
         }
     }

@@ -419,6 +419,7 @@ pub async fn seed(
         };
         let t = tasks::create_task(
             store,
+            &users.registry,
             &owner_actor,
             &TaskInput {
                 title: (*title).to_string(),
@@ -462,9 +463,16 @@ pub async fn seed(
                 status: Some((*status).to_string()),
                 ..Default::default()
             };
-            tasks::update_task(store, &owner_actor, t.id, &changes, version)
-                .await
-                .map_err(|e| err(title, e))?;
+            tasks::update_task(
+                store,
+                &users.registry,
+                &owner_actor,
+                t.id,
+                &changes,
+                version,
+            )
+            .await
+            .map_err(|e| err(title, e))?;
         }
         if i % 5 == 1 {
             tasks::add_comment(
@@ -519,6 +527,7 @@ pub async fn seed(
     if let Some(emp) = users.id("employee") {
         tasks::create_task(
             store,
+            &users.registry,
             &admin,
             &TaskInput {
                 title: "Welcome the new colleague".into(),

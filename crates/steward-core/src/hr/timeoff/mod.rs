@@ -21,11 +21,12 @@ use self::accrual::{AccrualRule, Employment};
 use self::calendar::{Holiday, Span, WorkCalendar};
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
+use crate::hr::HrBackend;
 use crate::ids::{CompanyId, DepartmentId, EmployeeId, LocationId, UserId};
 use crate::jobs::{Job, JobError, JobKind, JobResult, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::time::Timestamp;
-use crate::work::approvals::{ApprovalBackend, NewApprovalRequest};
+use crate::work::approvals::NewApprovalRequest;
 use crate::work::RecordRef;
 use crate::{Error, Result};
 
@@ -1397,7 +1398,7 @@ pub async fn run_accruals<S: TimeoffBackend + JobStore>(store: &S, today: NaiveD
     Ok(())
 }
 
-pub fn register_jobs<S>(registry: &mut crate::jobs::Registry, store: S)
+pub fn register_jobs<S>(registry: &mut crate::jobs::Handlers, store: S)
 where
     S: super::HrBackend + Clone + 'static,
 {
@@ -1446,7 +1447,7 @@ pub async fn count_for(store: &impl TimeoffStore, emp: &EmployeeRef, span: &Span
 }
 
 /// Asks for time off (or, for HR staff recording someone else's, records it approved).
-pub async fn request<S: ApprovalBackend>(
+pub async fn request<S: HrBackend>(
     store: &S,
     actor: &Actor,
     input: &RequestInput,
@@ -1574,7 +1575,7 @@ pub async fn request<S: ApprovalBackend>(
     });
     let audit = AuditDraft::by(
         actor,
-        "hr.timeoff",
+        crate::hr::TIMEOFF_REQUEST,
         None,
         if direct { "record" } else { "request" },
         json!({"employee": emp.id.0, "policy": pol.id, "span": span.text(), "amount_milli": amount, "status": new.status}),
@@ -1587,8 +1588,8 @@ pub async fn request<S: ApprovalBackend>(
             store,
             actor,
             NewApprovalRequest {
-                kind: "timeoff".into(),
-                subject: RecordRef::new("hr.timeoff", id),
+                kind: crate::hr::TIMEOFF_APPROVAL,
+                subject: RecordRef::new(crate::hr::TIMEOFF_REQUEST, id),
                 title: format!(
                     "{}: {}, {} ({} days)",
                     pol.name,
@@ -1610,7 +1611,7 @@ pub async fn request<S: ApprovalBackend>(
             Err(e) => {
                 let audit = AuditDraft::by(
                     actor,
-                    "hr.timeoff",
+                    crate::hr::TIMEOFF_REQUEST,
                     Some(id.to_string()),
                     "cancel",
                     json!({"reason": "the approval could not be asked for"}),
@@ -1666,7 +1667,7 @@ pub async fn can_cancel(store: &impl TimeoffBackend, actor: &Actor, r: &Request)
 
 /// Cancels a pending request (closing its approval) or an approved one not yet begun
 /// (reversing its `use` row).
-pub async fn cancel<S: ApprovalBackend>(store: &S, actor: &Actor, id: i64) -> Result<Request> {
+pub async fn cancel<S: HrBackend>(store: &S, actor: &Actor, id: i64) -> Result<Request> {
     let r = get_request(store, actor, id).await?;
     let own = me(store, actor)
         .await?
@@ -1676,7 +1677,7 @@ pub async fn cancel<S: ApprovalBackend>(store: &S, actor: &Actor, id: i64) -> Re
     }
     let audit = AuditDraft::by(
         actor,
-        "hr.timeoff",
+        crate::hr::TIMEOFF_REQUEST,
         Some(id.to_string()),
         "cancel",
         json!({"was": r.status}),
@@ -1701,7 +1702,7 @@ pub async fn cancel<S: ApprovalBackend>(store: &S, actor: &Actor, id: i64) -> Re
             crate::work::approvals::resolve_subject(
                 store,
                 actor,
-                &RecordRef::new("hr.timeoff", id),
+                &RecordRef::new(crate::hr::TIMEOFF_REQUEST, id),
                 false,
                 "Cancelled by the requester",
             )
@@ -1747,7 +1748,7 @@ pub async fn cancel<S: ApprovalBackend>(store: &S, actor: &Actor, id: i64) -> Re
 }
 
 /// Work's approvals call this when a time-off request is finally approved or rejected.
-pub async fn on_decision<S: ApprovalBackend>(
+pub async fn on_decision<S: HrBackend>(
     store: &S,
     actor: &Actor,
     request_id: i64,
@@ -1781,7 +1782,7 @@ pub async fn on_decision<S: ApprovalBackend>(
     let to = if approved { "approved" } else { "rejected" };
     let audit = AuditDraft::by(
         actor,
-        "hr.timeoff",
+        crate::hr::TIMEOFF_REQUEST,
         Some(request_id.to_string()),
         if approved { "approve" } else { "reject" },
         json!({"comment": comment, "amount_milli": r.amount_milli}),

@@ -24,8 +24,9 @@ use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::error::Validator;
 use crate::ids::{CompanyId, DepartmentId, UserId};
-use crate::jobs::{Job, JobKind, JobStore, NewJob, Registry};
+use crate::jobs::{Handlers, Job, JobKind, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::registry::{AttachAccess, AttachmentHandler, Registry};
 use crate::time::Timestamp;
 use crate::{Error, Result};
 
@@ -946,12 +947,21 @@ fn check_people(v: &mut Validator, people: &[Person], field: &str, ids: &[UserId
     }
 }
 
-fn checked_link(v: &mut Validator, link: Option<&str>) -> Option<RecordRef> {
+/// A link to a record of a registered kind (without the registry, only its shape is
+/// checked: for callers that change no link).
+fn checked_link(
+    v: &mut Validator,
+    reg: Option<&Registry>,
+    link: Option<&str>,
+) -> Option<RecordRef> {
     let l = link.map(str::trim).filter(|l| !l.is_empty())?;
+    let parsed = match reg {
+        Some(reg) => reg.parse_record(l),
+        None => RecordRef::parse(l),
+    };
     v.check(
         "link",
-        RecordRef::parse(l)
-            .ok_or_else(|| Error::invalid("link", "a record as kind:id, e.g. ledger.entry:42")),
+        parsed.ok_or_else(|| Error::invalid("link", "a record as kind:id, e.g. ledger.entry:42")),
     )
 }
 
@@ -995,7 +1005,12 @@ fn task_audit_json(t: &NewTask) -> serde_json::Value {
 }
 
 /// Creates a task. With Own scope only, the actor is the owner.
-pub async fn create_task(store: &impl TaskStore, actor: &Actor, input: &TaskInput) -> Result<Task> {
+pub async fn create_task(
+    store: &impl TaskStore,
+    reg: &Registry,
+    actor: &Actor,
+    input: &TaskInput,
+) -> Result<Task> {
     let scope = actor
         .scope_for(perm(Action::Create))
         .ok_or(Error::Forbidden)?;
@@ -1046,7 +1061,7 @@ pub async fn create_task(store: &impl TaskStore, actor: &Actor, input: &TaskInpu
             .check("status", TaskStatus::checked(s, "status"))
             .unwrap_or_default(),
     };
-    let link = checked_link(&mut v, input.link.as_deref());
+    let link = checked_link(&mut v, Some(reg), input.link.as_deref());
     let checklist = checked_checklist(&mut v, &input.checklist);
     v.finish()?;
     let new = NewTask {
@@ -1094,6 +1109,19 @@ pub struct TaskChanges {
 /// Changes a task (the allowlisted fields). 409 on a stale version.
 pub async fn update_task(
     store: &impl TaskStore,
+    reg: &Registry,
+    actor: &Actor,
+    id: TaskId,
+    changes: &TaskChanges,
+    version: i64,
+) -> Result<Task> {
+    update_inner(store, Some(reg), actor, id, changes, version).await
+}
+
+/// `reg` checks a new link's kind; changes without a link need none.
+async fn update_inner(
+    store: &impl TaskStore,
+    reg: Option<&Registry>,
     actor: &Actor,
     id: TaskId,
     changes: &TaskChanges,
@@ -1126,7 +1154,7 @@ pub async fn update_task(
         None => before.status,
     };
     let link = match &changes.link {
-        Some(l) => checked_link(&mut v, Some(l)),
+        Some(l) => checked_link(&mut v, reg, Some(l)),
         None => before.link.clone(),
     };
     let watchers = match &changes.watchers {
@@ -1213,7 +1241,7 @@ pub async fn set_status(
         status: Some(status.to_string()),
         ..Default::default()
     };
-    update_task(store, actor, id, &changes, version).await
+    update_inner(store, None, actor, id, &changes, version).await
 }
 
 /// Gives the task to someone else (or to nobody), with a note; the history keeps who held
@@ -1908,7 +1936,26 @@ pub async fn schedule_recurrence(store: &impl JobStore, day: NaiveDate) -> Resul
 
 /// Registers the `work.recurrence` job: creates recurring tasks ahead, then schedules
 /// tomorrow's run. Call [`schedule_recurrence`] once at start-up to begin the chain.
-pub fn register_jobs<S>(registry: &mut Registry, store: S)
+/// Tasks as a kind of record (links, attachments).
+pub const RECORD: &str = "task";
+
+/// Who sees a task sees its attachments; who may change it, or comment on it, adds them;
+/// who may change it removes anyone's.
+pub fn attachment_access<S: TaskStore + Clone + 'static>(store: S) -> AttachmentHandler {
+    crate::registry::attachment_rule(move |actor: Actor, id: i64| {
+        let store = store.clone();
+        async move {
+            let t = get_task(&store, &actor, TaskId(id)).await?;
+            let update = can_update(&actor, &t);
+            Ok(AttachAccess {
+                add: update || can_comment(&actor, &t),
+                remove_any: update,
+            })
+        }
+    })
+}
+
+pub fn register_jobs<S>(registry: &mut Handlers, store: S)
 where
     S: TaskStore + JobStore + Clone + 'static,
 {

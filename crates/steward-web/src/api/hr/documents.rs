@@ -16,15 +16,14 @@ use steward_core::list::{Paging, SortDir, SortKey};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
-use utoipa_axum::routes;
 
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
 use crate::pages::files::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let limit = || axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     r.routes(routes!(list_documents, upload_document).layer(limit()))
         .routes(routes!(get_document, remove_document))
@@ -168,8 +167,8 @@ pub struct CertListQuery {
 #[utoipa::path(get, path = "/api/v1/hr/employees/{id}/documents", tag = "hr",
     params(("id" = i64, Path, description = "Employee id")),
     responses((status = 200, body = DocumentList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_documents(
-    State(state): State<AppState>,
+pub async fn list_documents<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -186,8 +185,8 @@ pub async fn list_documents(
     params(("id" = i64, Path, description = "Employee id")),
     request_body(content = DocumentForm, content_type = "multipart/form-data"),
     responses((status = 201, body = DocumentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn upload_document(
-    State(state): State<AppState>,
+pub async fn upload_document<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     mp: Result<Multipart, MultipartRejection>,
@@ -215,7 +214,7 @@ pub async fn upload_document(
     };
     let d = documents::upload_document(
         &state.store,
-        &state.files,
+        &*state.files,
         &a.actor,
         EmployeeId(id),
         &input,
@@ -231,8 +230,8 @@ pub async fn upload_document(
 #[utoipa::path(get, path = "/api/v1/hr/documents/{id}", tag = "hr",
     params(("id" = i64, Path, description = "Document id")),
     responses((status = 200, body = DocumentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_document(
-    State(state): State<AppState>,
+pub async fn get_document<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -246,8 +245,8 @@ pub async fn get_document(
 #[utoipa::path(delete, path = "/api/v1/hr/documents/{id}", tag = "hr",
     params(("id" = i64, Path, description = "Document id")),
     responses((status = 200, body = DocumentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn remove_document(
-    State(state): State<AppState>,
+pub async fn remove_document<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -262,12 +261,12 @@ pub async fn remove_document(
 #[utoipa::path(get, path = "/api/v1/hr/documents/{id}/download", tag = "hr",
     params(("id" = i64, Path, description = "Document id")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn download_document(
-    State(state): State<AppState>,
+pub async fn download_document<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let d = documents::download_document(&state.store, &state.files, &a.actor, DocumentId(id))
+    let d = documents::download_document(&state.store, &*state.files, &a.actor, DocumentId(id))
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(download_response(d))
@@ -277,8 +276,8 @@ pub async fn download_document(
 #[utoipa::path(get, path = "/api/v1/hr/employees/{id}/certifications", tag = "hr",
     params(("id" = i64, Path, description = "Employee id")),
     responses((status = 200, body = CertificationList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn list_employee_certifications(
-    State(state): State<AppState>,
+pub async fn list_employee_certifications<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -295,8 +294,8 @@ pub async fn list_employee_certifications(
     params(("id" = i64, Path, description = "Employee id")),
     request_body = CertificationIn,
     responses((status = 201, body = CertificationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_certification(
-    State(state): State<AppState>,
+pub async fn add_certification<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<CertificationIn>,
@@ -318,8 +317,8 @@ pub async fn add_certification(
 #[utoipa::path(delete, path = "/api/v1/hr/certifications/{id}", tag = "hr",
     params(("id" = i64, Path, description = "Certification id")),
     responses((status = 200, body = CertificationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn remove_certification(
-    State(state): State<AppState>,
+pub async fn remove_certification<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -334,8 +333,8 @@ pub async fn remove_certification(
 #[utoipa::path(get, path = "/api/v1/hr/certifications", tag = "hr",
     params(CertListQuery),
     responses((status = 200, body = ListOf<CertificationOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list_certifications(
-    State(state): State<AppState>,
+pub async fn list_certifications<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<CertListQuery>,
 ) -> Result<Response, ApiError> {

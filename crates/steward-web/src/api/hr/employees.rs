@@ -19,14 +19,13 @@ use steward_core::list::{Paging, SortDir, SortKey};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list, create))
         .routes(routes!(import))
         .routes(routes!(get, update))
@@ -378,8 +377,8 @@ fn query(p: &EmployeeListParams) -> Result<EmployeeQuery, Error> {
 /// and may filter and sort by them.
 #[utoipa::path(get, path = "/api/v1/hr/employees", tag = "hr", params(EmployeeListParams),
     responses((status = 200, body = ListOf<EmployeeRowOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<EmployeeListParams>,
 ) -> Result<Response, ApiError> {
@@ -589,8 +588,8 @@ fn input_of(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>, Option<i64>) {
 /// Hires an employee (HR staff), with their first job row and optionally a contract.
 #[utoipa::path(post, path = "/api/v1/hr/employees", tag = "hr", request_body = EmployeeIn,
     responses((status = 201, body = EmployeeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<EmployeeIn>,
 ) -> Result<Response, ApiError> {
@@ -613,8 +612,8 @@ pub struct AsOfParams {
 /// One employee, with the fields the caller may see.
 #[utoipa::path(get, path = "/api/v1/hr/employees/{id}", tag = "hr", params(("id" = i64, Path), AsOfParams),
     responses((status = 200, body = EmployeeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     Query(p): Query<AsOfParams>,
@@ -633,8 +632,8 @@ pub async fn get(
 /// `version` is stale.
 #[utoipa::path(patch, path = "/api/v1/hr/employees/{id}", tag = "hr", params(("id" = i64, Path)), request_body = EmployeeIn,
     responses((status = 200, body = EmployeeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<EmployeeIn>,
@@ -659,8 +658,8 @@ pub async fn update(
 /// Adds a contract or a pay change effective on its date (HR staff).
 #[utoipa::path(post, path = "/api/v1/hr/employees/{id}/contracts", tag = "hr", params(("id" = i64, Path)), request_body = ContractIn,
     responses((status = 201, body = EmployeeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_contract(
-    State(state): State<AppState>,
+pub async fn add_contract<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ContractIn>,
@@ -703,8 +702,8 @@ pub struct ImportReportOut {
 #[utoipa::path(post, path = "/api/v1/hr/employees/import", tag = "hr", params(ImportParams),
     request_body(content = String, content_type = "text/csv", description = "CSV or XLSX"),
     responses((status = 200, body = ImportReportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = ImportReportOut)))]
-pub async fn import(
-    State(state): State<AppState>,
+pub async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ImportParams>,
     req: Request,
@@ -835,7 +834,10 @@ impl From<FieldIn> for FieldInput {
 /// The company's custom fields for employee records.
 #[utoipa::path(get, path = "/api/v1/hr/fields", tag = "hr",
     responses((status = 200, body = Vec<FieldOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_fields(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn list_fields<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let f = fields::list_fields(&state.store, &a.actor)
         .await
         .map_err(err(&a))?;
@@ -845,8 +847,8 @@ pub async fn list_fields(State(state): State<AppState>, a: ApiActor) -> Result<R
 /// Defines a custom field (HR staff).
 #[utoipa::path(post, path = "/api/v1/hr/fields", tag = "hr", request_body = FieldIn,
     responses((status = 201, body = FieldOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_field(
-    State(state): State<AppState>,
+pub async fn create_field<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<FieldIn>,
 ) -> Result<Response, ApiError> {
@@ -859,8 +861,8 @@ pub async fn create_field(
 /// Changes a custom field (HR staff); its key stays.
 #[utoipa::path(put, path = "/api/v1/hr/fields/{id}", tag = "hr", params(("id" = i64, Path)), request_body = FieldIn,
     responses((status = 200, body = FieldOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_field(
-    State(state): State<AppState>,
+pub async fn update_field<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<FieldIn>,
@@ -889,8 +891,8 @@ pub struct ChangeOut {
 /// A self-service change request (the employee and HR staff).
 #[utoipa::path(get, path = "/api/v1/hr/changes/{id}", tag = "hr", params(("id" = i64, Path)),
     responses((status = 200, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_change(
-    State(state): State<AppState>,
+pub async fn get_change<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {

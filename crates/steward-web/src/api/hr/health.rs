@@ -7,16 +7,15 @@ use serde::{Deserialize, Serialize};
 use steward_core::hr::health::{self, Issue, Run};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{ok, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
 use crate::pages::hr::health as page;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(summary))
         .routes(routes!(issues))
         .routes(routes!(run))
@@ -75,7 +74,10 @@ pub struct SummaryOut {
 /// Problems by rule, health per department, the trend (HR staff, auditors).
 #[utoipa::path(get, path = "/api/v1/hr/health", tag = "hr",
     responses((status = 200, body = SummaryOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn summary(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn summary<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let s = health::summary(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -168,8 +170,8 @@ pub struct IssueParams {
 /// The problems of the last run (HR staff, auditors).
 #[utoipa::path(get, path = "/api/v1/hr/health/issues", tag = "hr", params(IssueParams),
     responses((status = 200, body = ListOf<IssueOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn issues(
-    State(state): State<AppState>,
+pub async fn issues<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -199,7 +201,10 @@ pub async fn issues(
 /// Checks every record now (HR staff).
 #[utoipa::path(post, path = "/api/v1/hr/health/run", tag = "hr",
     responses((status = 200, body = RunOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn run(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn run<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let r = health::run_now(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;

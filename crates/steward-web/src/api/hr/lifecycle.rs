@@ -8,14 +8,13 @@ use steward_core::hr::lifecycle::{self, Lifecycle, LifecycleView, OffboardingInp
 use steward_core::ids::EmployeeId;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{created, ok, ApiJson};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(get_lifecycle))
         .routes(routes!(onboarding))
         .routes(routes!(offboarding))
@@ -99,8 +98,8 @@ impl From<LifecycleView> for LifecycleViewOut {
 /// An employee's on- and offboardings and what they must hand back.
 #[utoipa::path(get, path = "/api/v1/hr/employees/{id}/lifecycle", tag = "hr", params(("id" = i64, Path)),
     responses((status = 200, body = LifecycleViewOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn get_lifecycle(
-    State(state): State<AppState>,
+pub async fn get_lifecycle<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -123,8 +122,8 @@ pub struct OnboardingIn {
 /// Starts onboarding: the onboarding checklist's tasks, linked to the employee.
 #[utoipa::path(post, path = "/api/v1/hr/employees/{id}/onboarding", tag = "hr", params(("id" = i64, Path)), request_body = OnboardingIn,
     responses((status = 201, body = LifecycleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn onboarding(
-    State(state): State<AppState>,
+pub async fn onboarding<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<OnboardingIn>,
@@ -156,8 +155,8 @@ pub struct OffboardingIn {
 /// and the list of what must come back.
 #[utoipa::path(post, path = "/api/v1/hr/employees/{id}/offboarding", tag = "hr", params(("id" = i64, Path)), request_body = OffboardingIn,
     responses((status = 201, body = LifecycleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn offboarding(
-    State(state): State<AppState>,
+pub async fn offboarding<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<OffboardingIn>,
@@ -184,8 +183,8 @@ pub struct ReturnedIn {
 /// Marks an item handed back (or, to undo a mistake, not).
 #[utoipa::path(post, path = "/api/v1/hr/returns/{id}", tag = "hr", params(("id" = i64, Path)), request_body = ReturnedIn,
     responses((status = 200, body = ReturnOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn set_returned(
-    State(state): State<AppState>,
+pub async fn set_returned<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<ReturnedIn>,

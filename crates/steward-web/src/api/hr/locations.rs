@@ -11,15 +11,14 @@ use steward_core::ids::LocationId;
 use steward_core::list::Paging;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::ledger::accounts::sort_and_dir;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list, create))
         .routes(routes!(get, update, delete))
 }
@@ -90,8 +89,8 @@ pub struct LocationListParams {
 /// The locations, with how many people work at each.
 #[utoipa::path(get, path = "/api/v1/hr/locations", tag = "hr", params(LocationListParams),
     responses((status = 200, body = ListOf<LocationOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<LocationListParams>,
 ) -> Result<Response, ApiError> {
@@ -136,8 +135,8 @@ pub async fn list(
 /// that is not the company's is 422 on `calendar_id`.
 #[utoipa::path(post, path = "/api/v1/hr/locations", tag = "hr", request_body = LocationIn,
     responses((status = 201, body = LocationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<LocationIn>,
 ) -> Result<Response, ApiError> {
@@ -150,8 +149,8 @@ pub async fn create(
 /// One location.
 #[utoipa::path(get, path = "/api/v1/hr/locations/{id}", tag = "hr", params(("id" = i64, Path)),
     responses((status = 200, body = LocationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -164,8 +163,8 @@ pub async fn get(
 /// Changes a location (HR staff): name, address and calendar are replaced.
 #[utoipa::path(put, path = "/api/v1/hr/locations/{id}", tag = "hr", params(("id" = i64, Path)), request_body = LocationIn,
     responses((status = 200, body = LocationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<LocationIn>,
@@ -179,8 +178,8 @@ pub async fn update(
 /// Removes a location (HR staff). 409 while employees work there or job history names it.
 #[utoipa::path(delete, path = "/api/v1/hr/locations/{id}", tag = "hr", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete(
-    State(state): State<AppState>,
+pub async fn delete<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {

@@ -12,9 +12,9 @@ mod timeoff;
 
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let r = employees::routes(r);
     let r = org::routes(r);
     let r = locations::routes(r);

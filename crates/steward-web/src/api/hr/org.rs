@@ -13,14 +13,13 @@ use steward_core::ids::{DepartmentId, EmployeeId, UserId};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{created, ok, ApiJson};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(chart))
         .routes(routes!(tree))
         .routes(routes!(edit_department))
@@ -139,8 +138,8 @@ pub struct ChartParams {
 /// The org chart (everyone who may read HR; directory fields only).
 #[utoipa::path(get, path = "/api/v1/hr/org", tag = "hr", params(ChartParams),
     responses((status = 200, body = ChartOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn chart(
-    State(state): State<AppState>,
+pub async fn chart<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ChartParams>,
 ) -> Result<Response, ApiError> {
@@ -203,7 +202,10 @@ pub async fn chart(
 /// The department tree, parents before children (everyone who may read HR).
 #[utoipa::path(get, path = "/api/v1/hr/departments", tag = "hr",
     responses((status = 200, body = Vec<DepartmentOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn tree(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn tree<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let t = org::department_tree(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -242,8 +244,8 @@ pub struct DepartmentIn {
 /// under itself or one of its sub-departments is 422 on `parent_id`.
 #[utoipa::path(put, path = "/api/v1/hr/departments/{id}", tag = "hr", params(("id" = i64, Path)), request_body = DepartmentIn,
     responses((status = 200, body = DepartmentOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn edit_department(
-    State(state): State<AppState>,
+pub async fn edit_department<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<DepartmentIn>,
@@ -321,8 +323,8 @@ impl From<PositionIn> for PositionInput {
 /// Positions by title (everyone who may read HR).
 #[utoipa::path(get, path = "/api/v1/hr/positions", tag = "hr",
     responses((status = 200, body = Vec<PositionOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn list_positions(
-    State(state): State<AppState>,
+pub async fn list_positions<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
 ) -> Result<Response, ApiError> {
     let ps = org::positions(&state.store, &a.actor)
@@ -337,8 +339,8 @@ pub async fn list_positions(
 /// A new position (HR staff, admins).
 #[utoipa::path(post, path = "/api/v1/hr/positions", tag = "hr", request_body = PositionIn,
     responses((status = 201, body = PositionOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn create_position(
-    State(state): State<AppState>,
+pub async fn create_position<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<PositionIn>,
 ) -> Result<Response, ApiError> {
@@ -351,8 +353,8 @@ pub async fn create_position(
 /// Changes a position (HR staff, admins); a position cannot report to itself or below it.
 #[utoipa::path(put, path = "/api/v1/hr/positions/{id}", tag = "hr", params(("id" = i64, Path)), request_body = PositionIn,
     responses((status = 200, body = PositionOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn update_position(
-    State(state): State<AppState>,
+pub async fn update_position<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PositionIn>,

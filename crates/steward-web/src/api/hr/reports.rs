@@ -9,16 +9,15 @@ use steward_core::hr::timeoff::days_text;
 use steward_core::list::{Paging, SortDir};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::ok;
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
 use crate::pages::hr::reports as page;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(headcount))
         .routes(routes!(movements))
         .routes(routes!(timeoff))
@@ -62,8 +61,8 @@ fn answer(
 /// Headcount at each month's end by department, with a total row.
 #[utoipa::path(get, path = "/api/v1/hr/reports/headcount", tag = "hr", params(RangeParams),
     responses((status = 200, body = TableOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn headcount(
-    State(state): State<AppState>,
+pub async fn headcount<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -84,8 +83,8 @@ pub async fn headcount(
 /// Joiners, leavers, headcount and turnover per month, with a total row.
 #[utoipa::path(get, path = "/api/v1/hr/reports/movements", tag = "hr", params(RangeParams),
     responses((status = 200, body = TableOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn movements(
-    State(state): State<AppState>,
+pub async fn movements<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -209,8 +208,8 @@ impl From<&TimeoffReport> for TimeoffOut {
 /// (HR staff and auditors: the company; a manager: the people below them; others 403).
 #[utoipa::path(get, path = "/api/v1/hr/reports/timeoff", tag = "hr", params(TimeoffParams),
     responses((status = 200, body = TimeoffOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn timeoff(
-    State(state): State<AppState>,
+pub async fn timeoff<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {

@@ -16,15 +16,14 @@ use steward_core::list::{Paging, SortDir};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::ledger::accounts::sort_and_dir;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(policies, create_policy))
         .routes(routes!(update_policy))
         .routes(routes!(calendars, create_calendar))
@@ -284,7 +283,10 @@ pub struct AccrueOut {
 /// The time-off policies.
 #[utoipa::path(get, path = "/api/v1/hr/timeoff/policies", tag = "hr",
     responses((status = 200, body = Vec<PolicyOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn policies(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn policies<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let ps = timeoff::policies(&state.store, &a.actor)
         .await
         .map_err(err(&a))?;
@@ -294,8 +296,8 @@ pub async fn policies(State(state): State<AppState>, a: ApiActor) -> Result<Resp
 /// Creates a policy (HR staff).
 #[utoipa::path(post, path = "/api/v1/hr/timeoff/policies", tag = "hr", request_body = PolicyIn,
     responses((status = 201, body = PolicyOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_policy(
-    State(state): State<AppState>,
+pub async fn create_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<PolicyIn>,
 ) -> Result<Response, ApiError> {
@@ -308,8 +310,8 @@ pub async fn create_policy(
 /// Changes a policy (HR staff) with the `version` read; 409 when it changed since.
 #[utoipa::path(put, path = "/api/v1/hr/timeoff/policies/{id}", tag = "hr", params(("id" = i64, Path)), request_body = PolicyIn,
     responses((status = 200, body = PolicyOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_policy(
-    State(state): State<AppState>,
+pub async fn update_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PolicyIn>,
@@ -384,7 +386,11 @@ pub struct HolidayIn {
     half_day: bool,
 }
 
-async fn calendar_out(state: &AppState, a: &ApiActor, id: i64) -> Result<CalendarOut, ApiError> {
+async fn calendar_out<S: Backend>(
+    state: &AppState<S>,
+    a: &ApiActor,
+    id: i64,
+) -> Result<CalendarOut, ApiError> {
     timeoff::calendars(&state.store, &a.actor)
         .await
         .map_err(err(a))?
@@ -397,7 +403,10 @@ async fn calendar_out(state: &AppState, a: &ApiActor, id: i64) -> Result<Calenda
 /// The working calendars with their holidays (everyone who uses time off).
 #[utoipa::path(get, path = "/api/v1/hr/timeoff/calendars", tag = "hr",
     responses((status = 200, body = Vec<CalendarOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn calendars(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn calendars<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let cs = timeoff::calendars(&state.store, &a.actor)
         .await
         .map_err(err(&a))?;
@@ -411,8 +420,8 @@ pub async fn calendars(State(state): State<AppState>, a: ApiActor) -> Result<Res
 /// `PUT /api/v1/hr/locations/{id}`.
 #[utoipa::path(post, path = "/api/v1/hr/timeoff/calendars", tag = "hr", request_body = CalendarIn,
     responses((status = 201, body = CalendarOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_calendar(
-    State(state): State<AppState>,
+pub async fn create_calendar<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<CalendarIn>,
 ) -> Result<Response, ApiError> {
@@ -432,8 +441,8 @@ pub async fn create_calendar(
 /// `day`. Answers the calendar with its holidays.
 #[utoipa::path(post, path = "/api/v1/hr/timeoff/calendars/{id}/holidays", tag = "hr", params(("id" = i64, Path)), request_body = HolidayIn,
     responses((status = 201, body = CalendarOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_holiday(
-    State(state): State<AppState>,
+pub async fn add_holiday<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<HolidayIn>,
@@ -455,8 +464,8 @@ pub struct EmployeeParam {
 /// everyone's for HR).
 #[utoipa::path(get, path = "/api/v1/hr/timeoff/balances", tag = "hr", params(EmployeeParam),
     responses((status = 200, body = BalancesOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn balances(
-    State(state): State<AppState>,
+pub async fn balances<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<EmployeeParam>,
 ) -> Result<Response, ApiError> {
@@ -502,8 +511,8 @@ pub struct LedgerParams {
 /// line by line.
 #[utoipa::path(get, path = "/api/v1/hr/timeoff/ledger", tag = "hr", params(LedgerParams),
     responses((status = 200, body = Vec<LedgerLineOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn ledger(
-    State(state): State<AppState>,
+pub async fn ledger<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<LedgerParams>,
 ) -> Result<Response, ApiError> {
@@ -584,8 +593,8 @@ fn query(p: &ListParams) -> Result<RequestQuery, Error> {
 /// staff and auditors).
 #[utoipa::path(get, path = "/api/v1/hr/timeoff/requests", tag = "hr", params(ListParams),
     responses((status = 200, body = ListOf<RequestOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ListParams>,
 ) -> Result<Response, ApiError> {
@@ -620,8 +629,8 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/hr/timeoff/requests", tag = "hr", request_body = RequestIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer")),
     responses((status = 201, body = RequestOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<RequestIn>,
 ) -> Result<Response, ApiError> {
@@ -643,8 +652,8 @@ pub async fn create(
 /// One request (404 outside the caller's reach).
 #[utoipa::path(get, path = "/api/v1/hr/timeoff/requests/{id}", tag = "hr", params(("id" = i64, Path)),
     responses((status = 200, body = RequestOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -658,8 +667,8 @@ pub async fn get(
 /// reversed).
 #[utoipa::path(post, path = "/api/v1/hr/timeoff/requests/{id}/cancel", tag = "hr", params(("id" = i64, Path)),
     responses((status = 200, body = RequestOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn cancel(
-    State(state): State<AppState>,
+pub async fn cancel<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -672,7 +681,10 @@ pub async fn cancel(
 /// Runs the accruals now (HR staff). Idempotent: a second run writes nothing.
 #[utoipa::path(post, path = "/api/v1/hr/timeoff/accrue", tag = "hr",
     responses((status = 200, body = AccrueOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn accrue(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn accrue<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let written = timeoff::accrue(&state.store, &a.actor, timeoff::today())
         .await
         .map_err(err(&a))?;

@@ -15,7 +15,7 @@ use super::{is_json, parse_json, rename_fields, request_id, AccountOut, Precisio
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -92,8 +92,8 @@ fn export_row(a: &Account) -> Vec<String> {
 /// Lists the chart of accounts.
 #[utoipa::path(get, path = "/api/v1/ledger/accounts", tag = "ledger", params(AccountListParams),
     responses((status = 200, body = ListOf<AccountOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<AccountListParams>,
 ) -> Result<Response, ApiError> {
@@ -161,8 +161,8 @@ impl From<AccountIn> for AccountInput {
 #[utoipa::path(post, path = "/api/v1/ledger/accounts", tag = "ledger", request_body = AccountIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 201, body = AccountOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<AccountIn>,
 ) -> Result<Response, ApiError> {
@@ -175,8 +175,8 @@ pub async fn create(
 /// One account.
 #[utoipa::path(get, path = "/api/v1/ledger/accounts/{id}", tag = "ledger", params(("id" = i64, Path)),
     responses((status = 200, body = AccountOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -207,8 +207,8 @@ pub struct AccountPatchIn {
 /// it changed since `version`.
 #[utoipa::path(patch, path = "/api/v1/ledger/accounts/{id}", tag = "ledger", params(("id" = i64, Path)), request_body = AccountPatchIn,
     responses((status = 200, body = AccountOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<AccountPatchIn>,
@@ -365,8 +365,8 @@ fn json_row_field(field: &str) -> String {
         (String = "multipart/form-data")),
         description = "JSON rows, a CSV/XLSX body, or a multipart upload with `file`"),
     responses((status = 200, body = AccountImportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn import(
-    State(state): State<AppState>,
+pub async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ImportParams>,
     req: Request,
@@ -503,8 +503,8 @@ fn optional_date(field: &str, v: Option<&str>) -> Result<Option<chrono::NaiveDat
 /// One account's posted lines, oldest first, with running balances.
 #[utoipa::path(get, path = "/api/v1/ledger/accounts/{id}/ledger", tag = "ledger", params(("id" = i64, Path), LedgerParams),
     responses((status = 200, body = AccountLedgerOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn ledger(
-    State(state): State<AppState>,
+pub async fn ledger<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     Query(p): Query<LedgerParams>,

@@ -17,7 +17,7 @@ use super::{precisions, rename_fields, CommodityOut, EntryOut, JournalOut};
 use crate::api::{created, ok, ApiJson};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 // ---------------------------------------------------------------- setup
 
@@ -40,8 +40,8 @@ pub struct SetupOut {
 /// exist already.
 #[utoipa::path(post, path = "/api/v1/ledger/setup", tag = "ledger", params(SetupParams),
     responses((status = 200, body = SetupOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn setup(
-    State(state): State<AppState>,
+pub async fn setup<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<SetupParams>,
 ) -> Result<Response, ApiError> {
@@ -78,8 +78,8 @@ pub struct SettingsOut {
     version: i64,
 }
 
-async fn settings_out(
-    state: &AppState,
+async fn settings_out<S: Backend>(
+    state: &AppState<S>,
     a: &ApiActor,
     s: LedgerSettings,
 ) -> Result<SettingsOut, Error> {
@@ -101,7 +101,10 @@ async fn settings_out(
 /// The ledger settings.
 #[utoipa::path(get, path = "/api/v1/ledger/settings", tag = "ledger",
     responses((status = 200, body = SettingsOut), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn settings(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn settings<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let s = service::settings(&state.store, &a.actor)
         .await
@@ -124,8 +127,8 @@ pub struct SettingsIn {
 /// Changes the ledger settings (accounting leads). 409 on a stale `version`.
 #[utoipa::path(put, path = "/api/v1/ledger/settings", tag = "ledger", request_body = SettingsIn,
     responses((status = 200, body = SettingsOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_settings(
-    State(state): State<AppState>,
+pub async fn update_settings<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<SettingsIn>,
 ) -> Result<Response, ApiError> {
@@ -146,7 +149,10 @@ pub async fn update_settings(
 /// The company's journals.
 #[utoipa::path(get, path = "/api/v1/ledger/journals", tag = "ledger",
     responses((status = 200, body = Vec<JournalOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn journals(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn journals<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let j = service::journals(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -167,8 +173,8 @@ pub struct JournalIn {
 #[utoipa::path(post, path = "/api/v1/ledger/journals", tag = "ledger", request_body = JournalIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 201, body = JournalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_journal(
-    State(state): State<AppState>,
+pub async fn create_journal<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<JournalIn>,
 ) -> Result<Response, ApiError> {
@@ -188,7 +194,10 @@ pub async fn create_journal(
 /// The company's commodities (currencies, shares, …).
 #[utoipa::path(get, path = "/api/v1/ledger/commodities", tag = "ledger",
     responses((status = 200, body = Vec<CommodityOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn commodities(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn commodities<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let c = service::commodities(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -213,8 +222,8 @@ pub struct CommodityIn {
 #[utoipa::path(post, path = "/api/v1/ledger/commodities", tag = "ledger", request_body = CommodityIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 201, body = CommodityOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_commodity(
-    State(state): State<AppState>,
+pub async fn create_commodity<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<CommodityIn>,
 ) -> Result<Response, ApiError> {
@@ -254,7 +263,10 @@ pub struct RateOut {
 /// Exchange rates and prices.
 #[utoipa::path(get, path = "/api/v1/ledger/rates", tag = "ledger",
     responses((status = 200, body = Vec<RateOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn rates(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn rates<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let r = service::rates(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -298,8 +310,8 @@ pub struct RatesOut {
 #[utoipa::path(post, path = "/api/v1/ledger/rates", tag = "ledger", request_body = RatesIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 200, body = RatesOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_rates(
-    State(state): State<AppState>,
+pub async fn set_rates<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<RatesIn>,
 ) -> Result<Response, ApiError> {
@@ -384,8 +396,8 @@ pub struct PeriodsOut {
 /// The months of a fiscal year and whether each is open.
 #[utoipa::path(get, path = "/api/v1/ledger/periods", tag = "ledger", params(PeriodParams),
     responses((status = 200, body = PeriodsOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn periods(
-    State(state): State<AppState>,
+pub async fn periods<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<PeriodParams>,
 ) -> Result<Response, ApiError> {
@@ -412,7 +424,11 @@ pub async fn periods(
 }
 
 /// The state of one month after a change.
-async fn period_of(state: &AppState, a: &ApiActor, month: i64) -> Result<PeriodOut, Error> {
+async fn period_of<S: Backend>(
+    state: &AppState<S>,
+    a: &ApiActor,
+    month: i64,
+) -> Result<PeriodOut, Error> {
     let s = service::settings(&state.store, &a.actor).await?;
     let start = steward_core::ledger::month_start(month)
         .ok_or_else(|| Error::invalid("month", "out of range"))?;
@@ -429,8 +445,8 @@ async fn period_of(state: &AppState, a: &ApiActor, month: i64) -> Result<PeriodO
 #[utoipa::path(post, path = "/api/v1/ledger/periods/{month}/close", tag = "ledger",
     params(("month" = String, Path, description = "YYYY-MM")),
     responses((status = 200, body = PeriodOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn close_period(
-    State(state): State<AppState>,
+pub async fn close_period<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(month): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -453,8 +469,8 @@ pub struct ReopenIn {
 #[utoipa::path(post, path = "/api/v1/ledger/periods/{month}/reopen", tag = "ledger",
     params(("month" = String, Path, description = "YYYY-MM")), request_body = ReopenIn,
     responses((status = 200, body = PeriodOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn reopen_period(
-    State(state): State<AppState>,
+pub async fn reopen_period<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(month): Path<String>,
     ApiJson(b): ApiJson<ReopenIn>,
@@ -482,8 +498,8 @@ pub struct YearCloseOut {
 #[utoipa::path(post, path = "/api/v1/ledger/years/{year}/close", tag = "ledger",
     params(("year" = i32, Path, description = "The fiscal year")),
     responses((status = 200, body = YearCloseOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn close_year(
-    State(state): State<AppState>,
+pub async fn close_year<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(year): Path<i32>,
 ) -> Result<Response, ApiError> {
@@ -567,8 +583,8 @@ fn guess_format(file_name: &str) -> Option<Format> {
 #[utoipa::path(post, path = "/api/v1/ledger/import", tag = "ledger",
     request_body(content = JournalImportForm, content_type = "multipart/form-data"),
     responses((status = 200, body = JournalImportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn import_journal(
-    State(state): State<AppState>,
+pub async fn import_journal<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {

@@ -15,7 +15,7 @@ use super::{precisions, rename_fields, EntryOut, EntrySummaryOut, LargeJson, Opt
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 /// One line: `amount` (signed, positive is a debit) or one of `debit` / `credit`. Amounts
 /// are decimal strings in the line's commodity (`"1200.50"`). One line of an entry may
@@ -172,8 +172,8 @@ fn export_row(e: &EntrySummary) -> Vec<String> {
 /// Lists entries (without their lines).
 #[utoipa::path(get, path = "/api/v1/ledger/entries", tag = "ledger", params(EntryListParams),
     responses((status = 200, body = ListOf<EntrySummaryOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<EntryListParams>,
 ) -> Result<Response, ApiError> {
@@ -213,8 +213,8 @@ pub struct CreateParams {
     draft: bool,
 }
 
-async fn entry_response(
-    state: &AppState,
+async fn entry_response<S: Backend>(
+    state: &AppState<S>,
     a: &ApiActor,
     e: steward_core::ledger::Entry,
     status: StatusCode,
@@ -231,8 +231,8 @@ async fn entry_response(
 #[utoipa::path(post, path = "/api/v1/ledger/entries", tag = "ledger", request_body = EntryIn,
     params(CreateParams, ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first entry; it never posts twice")),
     responses((status = 201, body = EntryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<CreateParams>,
     headers: HeaderMap,
@@ -311,8 +311,8 @@ pub struct BatchOut {
 #[utoipa::path(post, path = "/api/v1/ledger/entries/batch", tag = "ledger", request_body = BatchIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 201, body = BatchOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn batch(
-    State(state): State<AppState>,
+pub async fn batch<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     LargeJson(b): LargeJson<BatchIn>,
 ) -> Result<Response, ApiError> {
@@ -343,8 +343,8 @@ pub async fn batch(
 /// One entry with its lines.
 #[utoipa::path(get, path = "/api/v1/ledger/entries/{id}", tag = "ledger", params(("id" = i64, Path)),
     responses((status = 200, body = EntryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -375,8 +375,8 @@ pub struct DraftIn {
 /// stale `version` or when the entry is no longer a draft.
 #[utoipa::path(put, path = "/api/v1/ledger/entries/{id}", tag = "ledger", params(("id" = i64, Path)), request_body = DraftIn,
     responses((status = 200, body = EntryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<DraftIn>,
@@ -399,8 +399,8 @@ pub async fn update(
 /// Deletes a draft (or a pending entry). A posted entry is never deleted: 409.
 #[utoipa::path(delete, path = "/api/v1/ledger/entries/{id}", tag = "ledger", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn delete(
-    State(state): State<AppState>,
+pub async fn delete<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
@@ -413,8 +413,8 @@ pub async fn delete(
 /// Posts a draft, or sends it for approval when it is above the threshold.
 #[utoipa::path(post, path = "/api/v1/ledger/entries/{id}/post", tag = "ledger", params(("id" = i64, Path)),
     responses((status = 200, body = EntryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn post(
-    State(state): State<AppState>,
+pub async fn post<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -436,8 +436,8 @@ pub struct ApproveIn {
 #[utoipa::path(post, path = "/api/v1/ledger/entries/{id}/approve", tag = "ledger", params(("id" = i64, Path)),
     request_body(content = Option<ApproveIn>, description = "Optional"),
     responses((status = 200, body = EntryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn approve(
-    State(state): State<AppState>,
+pub async fn approve<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     OptionalJson(b): OptionalJson<ApproveIn>,
@@ -458,8 +458,8 @@ pub struct RejectIn {
 /// Rejects a pending entry: it goes back to its author as a draft.
 #[utoipa::path(post, path = "/api/v1/ledger/entries/{id}/reject", tag = "ledger", params(("id" = i64, Path)), request_body = RejectIn,
     responses((status = 200, body = EntryOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn reject(
-    State(state): State<AppState>,
+pub async fn reject<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<RejectIn>,
@@ -494,8 +494,8 @@ pub struct ReverseOut {
 /// copy), posted together. 409 when it is not posted or was reversed already.
 #[utoipa::path(post, path = "/api/v1/ledger/entries/{id}/reverse", tag = "ledger", params(("id" = i64, Path)), request_body = ReverseIn,
     responses((status = 201, body = ReverseOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn reverse(
-    State(state): State<AppState>,
+pub async fn reverse<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReverseIn>,

@@ -19,12 +19,39 @@ use utoipa::ToSchema;
 
 use crate::error::ApiError;
 use crate::middleware::RequestId;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
+use utoipa_axum::router::OpenApiRouter;
+
+/// The ledger's routes.
+pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
+    r.routes(routes!(books::setup))
+        .routes(routes!(books::settings, books::update_settings))
+        .routes(routes!(accounts::list, accounts::create))
+        .routes(routes!(accounts::get, accounts::update))
+        .routes(large_body(routes!(accounts::import)))
+        .routes(routes!(accounts::ledger))
+        .routes(routes!(entries::list, entries::create))
+        .routes(routes!(entries::batch))
+        .routes(routes!(entries::get, entries::update, entries::delete))
+        .routes(routes!(entries::post))
+        .routes(routes!(entries::approve))
+        .routes(routes!(entries::reject))
+        .routes(routes!(entries::reverse))
+        .routes(routes!(reports::report))
+        .routes(routes!(books::periods))
+        .routes(routes!(books::close_period))
+        .routes(routes!(books::reopen_period))
+        .routes(routes!(books::close_year))
+        .routes(routes!(books::journals, books::create_journal))
+        .routes(routes!(books::commodities, books::create_commodity))
+        .routes(routes!(books::rates, books::set_rates))
+        .routes(large_body(routes!(books::import_journal)))
+}
 
 /// Uploads (imports) may be up to the import limit, not the default 2 MiB.
-pub(crate) fn large_body(
-    r: utoipa_axum::router::UtoipaMethodRouter<AppState>,
-) -> utoipa_axum::router::UtoipaMethodRouter<AppState> {
+pub(crate) fn large_body<S: Backend>(
+    r: utoipa_axum::router::UtoipaMethodRouter<AppState<S>>,
+) -> utoipa_axum::router::UtoipaMethodRouter<AppState<S>> {
     use utoipa_axum::router::UtoipaMethodRouterExt;
     r.layer(axum::extract::DefaultBodyLimit::max(
         crate::IMPORT_BODY_LIMIT,
@@ -254,8 +281,8 @@ impl From<Commodity> for CommodityOut {
 }
 
 /// Loads the company's commodities to format amounts (authorized: it is a ledger read).
-pub(crate) async fn precisions(
-    state: &AppState,
+pub(crate) async fn precisions<S: Backend>(
+    state: &AppState<S>,
     actor: &steward_core::auth::Actor,
 ) -> Result<Precisions, Error> {
     let c = steward_core::ledger::service::commodities(&state.store, actor).await?;
@@ -285,10 +312,10 @@ pub(crate) fn rename_fields(e: Error, f: impl Fn(&str) -> String) -> Error {
 /// the import limit, then rejected like [`super::ApiJson`], naming the field at fault.
 pub struct LargeJson<T>(pub T);
 
-impl<T: DeserializeOwned + Send> FromRequest<AppState> for LargeJson<T> {
+impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for LargeJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, _state: &AppState<S>) -> Result<Self, Self::Rejection> {
         let rid = request_id(&req);
         if !is_json(&req) {
             return Err(ApiError::new(
@@ -315,10 +342,12 @@ impl<T: DeserializeOwned + Send> FromRequest<AppState> for LargeJson<T> {
 /// A JSON body that may be left out entirely (then `T::default()`).
 pub struct OptionalJson<T>(pub T);
 
-impl<T: DeserializeOwned + Default + Send> FromRequest<AppState> for OptionalJson<T> {
+impl<T: DeserializeOwned + Default + Send, S: Backend> FromRequest<AppState<S>>
+    for OptionalJson<T>
+{
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Self::Rejection> {
         let empty = req
             .headers()
             .get(header::CONTENT_LENGTH)

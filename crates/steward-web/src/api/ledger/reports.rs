@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::ok;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -174,8 +174,8 @@ fn trial_balance_rows(r: &Report) -> Vec<Vec<String>> {
 #[utoipa::path(get, path = "/api/v1/ledger/reports/{kind}", tag = "ledger",
     params(("kind" = String, Path, description = "trial-balance, balance-sheet or income-statement"), ReportParams),
     responses((status = 200, body = ReportOut, description = "JSON, or CSV/XLSX with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn report(
-    State(state): State<AppState>,
+pub async fn report<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(kind): Path<String>,
     Query(p): Query<ReportParams>,

@@ -11,23 +11,22 @@ use steward_core::departments::{self, Department, Member};
 use steward_core::ids::{DepartmentId, UserId};
 use steward_core::list::Paging;
 use steward_core::work::approvals::{
-    self, kind_label, ApprovalId, ApprovalQuery, ApprovalRequest, ApprovalSort, ApprovalSummary,
-    Delegation, DelegationInput, DirectRequest, LevelInput, Mailbox, Policy, PolicyInput,
-    RequestStatus, Step, Verdict,
+    self, ApprovalId, ApprovalQuery, ApprovalRequest, ApprovalSort, ApprovalSummary, Delegation,
+    DelegationInput, DirectRequest, LevelInput, Mailbox, Policy, PolicyInput, RequestStatus, Step,
+    Verdict,
 };
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::ledger::accounts::sort_and_dir;
 use crate::api::ledger::OptionalJson;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(inbox, submit))
         .routes(routes!(mine))
         .routes(routes!(bulk_approve))
@@ -122,13 +121,17 @@ fn amount_decimal(amount: Option<i64>, currency: Option<&str>) -> Option<String>
     t.split_once(' ').map(|(a, _)| a.to_string())
 }
 
-fn approval_out(r: ApprovalRequest, standing: Option<Option<UserId>>) -> ApprovalOut {
+fn approval_out<S: Backend>(
+    state: &AppState<S>,
+    r: ApprovalRequest,
+    standing: Option<Option<UserId>>,
+) -> ApprovalOut {
     ApprovalOut {
         id: r.id.0,
-        kind_label: kind_label(&r.kind).to_string(),
+        kind_label: state.registry.approval_label(&r.kind).to_string(),
         kind: r.kind.clone(),
         subject: r.subject.as_ref().map(|s| s.to_string()),
-        subject_href: r.subject.as_ref().map(|s| s.href()),
+        subject_href: r.subject.as_ref().and_then(|s| state.web.href(s)),
         title: r.title.clone(),
         description: r.description.clone(),
         amount: amount_decimal(r.amount, r.currency.as_deref()),
@@ -271,8 +274,8 @@ fn list_query(p: &ApprovalListParams, mailbox: Mailbox) -> Result<ApprovalQuery,
     })
 }
 
-async fn list_response(
-    state: &AppState,
+async fn list_response<S: Backend>(
+    state: &AppState<S>,
     a: &ApiActor,
     p: &ApprovalListParams,
     mailbox: Mailbox,
@@ -281,7 +284,7 @@ async fn list_response(
     let err = |e| ApiError::new(e, &a.request_id);
     let q = list_query(p, mailbox).map_err(err)?;
     if let Some(format) = crate::list::api_export_format(p.format.as_deref()).map_err(err)? {
-        let items = approvals::export(&state.store, &a.actor, &q)
+        let items = approvals::export(&state.store, &state.registry, &a.actor, &q)
             .await
             .map_err(err)?;
         return Ok(crate::list::export(
@@ -291,7 +294,7 @@ async fn list_response(
             items.iter().map(export_row).collect(),
         ));
     }
-    let page = approvals::list(&state.store, &a.actor, &q)
+    let page = approvals::list(&state.store, &state.registry, &a.actor, &q)
         .await
         .map_err(err)?;
     Ok(ok(ListOf {
@@ -310,8 +313,8 @@ async fn list_response(
 /// someone's out-of-office delegate).
 #[utoipa::path(get, path = "/api/v1/approvals", tag = "approvals", params(ApprovalListParams),
     responses((status = 200, body = ListOf<ApprovalSummaryOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn inbox(
-    State(state): State<AppState>,
+pub async fn inbox<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ApprovalListParams>,
 ) -> Result<Response, ApiError> {
@@ -321,8 +324,8 @@ pub async fn inbox(
 /// The caller's own requests and where they stand.
 #[utoipa::path(get, path = "/api/v1/approvals/mine", tag = "approvals", params(ApprovalListParams),
     responses((status = 200, body = ListOf<ApprovalSummaryOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn mine(
-    State(state): State<AppState>,
+pub async fn mine<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ApprovalListParams>,
 ) -> Result<Response, ApiError> {
@@ -349,8 +352,8 @@ pub struct ApprovalIn {
     department_id: Option<i64>,
 }
 
-async fn approval_response(
-    state: &AppState,
+async fn approval_response<S: Backend>(
+    state: &AppState<S>,
     a: &ApiActor,
     r: ApprovalRequest,
     status: StatusCode,
@@ -358,7 +361,7 @@ async fn approval_response(
     let standing = approvals::can_decide(&state.store, &a.actor, &r)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    let out = approval_out(r, standing);
+    let out = approval_out(state, r, standing);
     Ok(if status == StatusCode::CREATED {
         created(out)
     } else {
@@ -369,8 +372,8 @@ async fn approval_response(
 /// Asks for an approval. The chain comes from the kind's policy and the amount.
 #[utoipa::path(post, path = "/api/v1/approvals", tag = "approvals", request_body = ApprovalIn,
     responses((status = 201, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn submit(
-    State(state): State<AppState>,
+pub async fn submit<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<ApprovalIn>,
 ) -> Result<Response, ApiError> {
@@ -383,7 +386,7 @@ pub async fn submit(
         amount: b.amount,
         department: b.department_id.map(DepartmentId),
     };
-    let id = approvals::submit_direct(&state.store, &a.actor, &input)
+    let id = approvals::submit_direct(&state.store, &state.registry, &a.actor, &input)
         .await
         .map_err(err)?;
     let r = approvals::get(&state.store, &a.actor, id)
@@ -395,8 +398,8 @@ pub async fn submit(
 /// One request with its steps: who decided when, with what comment.
 #[utoipa::path(get, path = "/api/v1/approvals/{id}", tag = "approvals", params(("id" = i64, Path)),
     responses((status = 200, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -419,14 +422,15 @@ pub struct DecisionIn {
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/approve", tag = "approvals", params(("id" = i64, Path)),
     request_body(content = Option<DecisionIn>, description = "Optional"),
     responses((status = 200, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn approve(
-    State(state): State<AppState>,
+pub async fn approve<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     OptionalJson(b): OptionalJson<DecisionIn>,
 ) -> Result<Response, ApiError> {
     let r = approvals::decide(
         &state.store,
+        &state.registry,
         &a.actor,
         ApprovalId(id),
         Verdict::Approve,
@@ -447,14 +451,15 @@ pub struct RejectIn {
 /// Rejects the request at its current step (a ledger entry goes back to a draft).
 #[utoipa::path(post, path = "/api/v1/approvals/{id}/reject", tag = "approvals", params(("id" = i64, Path)), request_body = RejectIn,
     responses((status = 200, body = ApprovalOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn reject(
-    State(state): State<AppState>,
+pub async fn reject<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<RejectIn>,
 ) -> Result<Response, ApiError> {
     let r = approvals::decide(
         &state.store,
+        &state.registry,
         &a.actor,
         ApprovalId(id),
         Verdict::Reject,
@@ -492,13 +497,13 @@ pub struct BulkResultOut {
 /// policy's bulk limit (or not the caller's to decide) is reported and left waiting.
 #[utoipa::path(post, path = "/api/v1/approvals/bulk-approve", tag = "approvals", request_body = BulkIn,
     responses((status = 200, body = BulkResultOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn bulk_approve(
-    State(state): State<AppState>,
+pub async fn bulk_approve<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<BulkIn>,
 ) -> Result<Response, ApiError> {
     let ids: Vec<ApprovalId> = b.ids.iter().map(|i| ApprovalId(*i)).collect();
-    let out = approvals::bulk_approve(&state.store, &a.actor, &ids, &b.comment)
+    let out = approvals::bulk_approve(&state.store, &state.registry, &a.actor, &ids, &b.comment)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     let approved = out.iter().filter(|o| o.ok).count();
@@ -562,8 +567,11 @@ fn policy_out(p: Policy, currency: &str) -> PolicyOut {
 /// Every kind's policy (the built-in default where none is configured).
 #[utoipa::path(get, path = "/api/v1/approvals/policies", tag = "approvals",
     responses((status = 200, body = Vec<PolicyOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn policies(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
-    let ps = approvals::policies(&state.store, &a.actor)
+pub async fn policies<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
+    let ps = approvals::policies(&state.store, &state.registry, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     let c = a.actor.company_currency.clone();
@@ -606,8 +614,8 @@ pub struct PolicyIn {
 /// threshold up; errors name `levels[i].rule` or `levels[i].above`.
 #[utoipa::path(put, path = "/api/v1/approvals/policies", tag = "approvals", request_body = PolicyIn,
     responses((status = 200, body = PolicyOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn save_policy(
-    State(state): State<AppState>,
+pub async fn save_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<PolicyIn>,
 ) -> Result<Response, ApiError> {
@@ -626,7 +634,7 @@ pub async fn save_policy(
             .collect(),
         version: b.version,
     };
-    let p = approvals::save_policy(&state.store, &a.actor, &input)
+    let p = approvals::save_policy(&state.store, &state.registry, &a.actor, &input)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(policy_out(p, &a.actor.company_currency)))
@@ -635,8 +643,8 @@ pub async fn save_policy(
 /// Removes a configured policy (the kind falls back to the default).
 #[utoipa::path(delete, path = "/api/v1/approvals/policies/{id}", tag = "approvals", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete_policy(
-    State(state): State<AppState>,
+pub async fn delete_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
@@ -679,7 +687,10 @@ impl From<Delegation> for DelegationOut {
 /// Out-of-office delegates the caller is part of (all of them for an admin).
 #[utoipa::path(get, path = "/api/v1/approvals/delegations", tag = "approvals",
     responses((status = 200, body = Vec<DelegationOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn delegations(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn delegations<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let ds = approvals::delegations(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -706,8 +717,8 @@ pub struct DelegationIn {
 /// "While I am away, this person decides for me."
 #[utoipa::path(post, path = "/api/v1/approvals/delegations", tag = "approvals", request_body = DelegationIn,
     responses((status = 201, body = DelegationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_delegation(
-    State(state): State<AppState>,
+pub async fn add_delegation<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<DelegationIn>,
 ) -> Result<Response, ApiError> {
@@ -726,8 +737,8 @@ pub async fn add_delegation(
 
 #[utoipa::path(delete, path = "/api/v1/approvals/delegations/{id}", tag = "approvals", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn remove_delegation(
-    State(state): State<AppState>,
+pub async fn remove_delegation<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {
@@ -763,8 +774,8 @@ impl From<Department> for DepartmentOut {
 
 #[utoipa::path(get, path = "/api/v1/departments", tag = "departments",
     responses((status = 200, body = Vec<DepartmentOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_departments(
-    State(state): State<AppState>,
+pub async fn list_departments<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
 ) -> Result<Response, ApiError> {
     let ds = departments::list(&state.store, &a.actor)
@@ -784,8 +795,8 @@ pub struct DepartmentIn {
 
 #[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = DepartmentIn,
     responses((status = 201, body = DepartmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_department(
-    State(state): State<AppState>,
+pub async fn create_department<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<DepartmentIn>,
 ) -> Result<Response, ApiError> {
@@ -807,8 +818,8 @@ pub struct DepartmentUpdateIn {
 /// Renames a department and sets its head.
 #[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "departments", params(("id" = i64, Path)), request_body = DepartmentUpdateIn,
     responses((status = 200, body = DepartmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_department(
-    State(state): State<AppState>,
+pub async fn update_department<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<DepartmentUpdateIn>,
@@ -847,7 +858,10 @@ impl From<Member> for MemberOut {
 /// The company's people with their departments.
 #[utoipa::path(get, path = "/api/v1/departments/members", tag = "departments",
     responses((status = 200, body = Vec<MemberOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn members(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn members<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let ms = departments::members(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -864,8 +878,8 @@ pub struct MemberIn {
 /// Puts a person into a department.
 #[utoipa::path(put, path = "/api/v1/departments/members/{id}", tag = "departments", params(("id" = i64, Path, description = "The user id")), request_body = MemberIn,
     responses((status = 200, body = MemberOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_member(
-    State(state): State<AppState>,
+pub async fn set_member<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<MemberIn>,

@@ -12,15 +12,14 @@ use steward_core::work::RecordRef;
 use steward_core::Error;
 use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
-use utoipa_axum::routes;
 
 use crate::api::{created, ok};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
 use crate::pages::files::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let limit = || axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
     r.routes(routes!(task_attachments, attach_to_task).layer(limit()))
         .routes(routes!(case_attachments, attach_to_case).layer(limit()))
@@ -79,8 +78,12 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-async fn list_of(state: &AppState, a: &ApiActor, record: RecordRef) -> Result<Response, ApiError> {
-    let items = files::list_attachments(&state.store, &a.actor, &record)
+async fn list_of<S: Backend>(
+    state: &AppState<S>,
+    a: &ApiActor,
+    record: RecordRef,
+) -> Result<Response, ApiError> {
+    let items = files::list_attachments(&state.store, &state.registry, &a.actor, &record)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(AttachmentList {
@@ -88,24 +91,32 @@ async fn list_of(state: &AppState, a: &ApiActor, record: RecordRef) -> Result<Re
     }))
 }
 
-async fn attach(
-    state: &AppState,
+async fn attach<S: Backend>(
+    state: &AppState<S>,
     a: &ApiActor,
     record: RecordRef,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     // Who may not add here hears so before anything about the body.
-    let access = files::record_access(&state.store, &a.actor, &record)
+    let access = files::record_access(&state.registry, &a.actor, &record)
         .await
         .map_err(err)?;
     if !access.add {
         return Err(err(Error::Forbidden));
     }
     let (name, bytes, _) = read_api_upload(mp, "file").await.map_err(err)?;
-    let att = files::attach(&state.store, &state.files, &a.actor, &record, &name, &bytes)
-        .await
-        .map_err(err)?;
+    let att = files::attach(
+        &state.store,
+        &*state.files,
+        &state.registry,
+        &a.actor,
+        &record,
+        &name,
+        &bytes,
+    )
+    .await
+    .map_err(err)?;
     Ok(created(AttachmentOut::from(att)))
 }
 
@@ -113,8 +124,8 @@ async fn attach(
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/attachments", tag = "tasks",
     params(("id" = i64, Path, description = "Task id")),
     responses((status = 200, body = AttachmentList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn task_attachments(
-    State(state): State<AppState>,
+pub async fn task_attachments<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -126,8 +137,8 @@ pub async fn task_attachments(
     params(("id" = i64, Path, description = "Task id")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = AttachmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn attach_to_task(
-    State(state): State<AppState>,
+pub async fn attach_to_task<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     mp: Result<Multipart, MultipartRejection>,
@@ -139,8 +150,8 @@ pub async fn attach_to_task(
 #[utoipa::path(get, path = "/api/v1/cases/{id}/attachments", tag = "cases",
     params(("id" = i64, Path, description = "Case id")),
     responses((status = 200, body = AttachmentList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn case_attachments(
-    State(state): State<AppState>,
+pub async fn case_attachments<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -152,8 +163,8 @@ pub async fn case_attachments(
     params(("id" = i64, Path, description = "Case id")),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 201, body = AttachmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
-pub async fn attach_to_case(
-    State(state): State<AppState>,
+pub async fn attach_to_case<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     mp: Result<Multipart, MultipartRejection>,
@@ -165,12 +176,12 @@ pub async fn attach_to_case(
 #[utoipa::path(get, path = "/api/v1/attachments/{id}", tag = "tasks",
     params(("id" = i64, Path, description = "Attachment id")),
     responses((status = 200, body = AttachmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let (att, _) = files::get_attachment(&state.store, &a.actor, AttachmentId(id))
+    let (att, _) = files::get_attachment(&state.store, &state.registry, &a.actor, AttachmentId(id))
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(AttachmentOut::from(att)))
@@ -180,12 +191,12 @@ pub async fn get(
 #[utoipa::path(delete, path = "/api/v1/attachments/{id}", tag = "tasks",
     params(("id" = i64, Path, description = "Attachment id")),
     responses((status = 200, body = AttachmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn remove(
-    State(state): State<AppState>,
+pub async fn remove<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let att = files::remove_attachment(&state.store, &a.actor, AttachmentId(id))
+    let att = files::remove_attachment(&state.store, &state.registry, &a.actor, AttachmentId(id))
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(AttachmentOut::from(att)))
@@ -195,13 +206,19 @@ pub async fn remove(
 #[utoipa::path(get, path = "/api/v1/attachments/{id}/download", tag = "tasks",
     params(("id" = i64, Path, description = "Attachment id")),
     responses((status = 200, description = "The file", content_type = "application/octet-stream"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn download(
-    State(state): State<AppState>,
+pub async fn download<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    let d = files::download_attachment(&state.store, &state.files, &a.actor, AttachmentId(id))
-        .await
-        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    let d = files::download_attachment(
+        &state.store,
+        &*state.files,
+        &state.registry,
+        &a.actor,
+        AttachmentId(id),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(download_response(d))
 }

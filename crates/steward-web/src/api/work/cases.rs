@@ -16,14 +16,13 @@ use steward_core::work::sla::{Hours, WEEKDAYS};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list, create))
         .routes(routes!(sla_get, sla_put))
         .routes(routes!(report))
@@ -204,8 +203,8 @@ fn query(a: &ApiActor, p: &CaseListParams) -> Result<CaseQuery, Error> {
 /// The case queue (back office) or one's own cases (front office).
 #[utoipa::path(get, path = "/api/v1/cases", tag = "cases", params(CaseListParams),
     responses((status = 200, body = ListOf<CaseOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<CaseListParams>,
 ) -> Result<Response, ApiError> {
@@ -265,8 +264,8 @@ pub struct CaseIn {
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = CaseIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     responses((status = 201, body = CaseOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<CaseIn>,
 ) -> Result<Response, ApiError> {
@@ -289,8 +288,8 @@ pub async fn create(
 /// A case with the log the caller may see.
 #[utoipa::path(get, path = "/api/v1/cases/{id}", tag = "cases", params(("id" = i64, Path)),
     responses((status = 200, body = CaseDetailOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -310,8 +309,8 @@ pub async fn get(
 /// The communication log the caller may see, oldest first.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/log", tag = "cases", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<LogOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn log(
-    State(state): State<AppState>,
+pub async fn log<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -462,8 +461,8 @@ impl ActionIn {
     ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
     request_body = ActionIn,
     responses((status = 200, body = CaseOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn act(
-    State(state): State<AppState>,
+pub async fn act<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ActionIn>,
@@ -486,7 +485,10 @@ pub struct StaffOut {
 /// The people cases can be assigned to.
 #[utoipa::path(get, path = "/api/v1/cases/staff", tag = "cases",
     responses((status = 200, body = Vec<StaffOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn staff(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn staff<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let v = cases::staff(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -596,7 +598,10 @@ fn sla_in(b: SlaIO) -> Result<(SlaSettings, Vec<Holiday>), Error> {
 /// The service levels.
 #[utoipa::path(get, path = "/api/v1/cases/sla", tag = "cases",
     responses((status = 200, body = SlaIO), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn sla_get(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn sla_get<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let (s, h) = cases::sla_settings(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -606,8 +611,8 @@ pub async fn sla_get(State(state): State<AppState>, a: ApiActor) -> Result<Respo
 /// Sets the service levels (the escalation manager: `escalations.approve`).
 #[utoipa::path(put, path = "/api/v1/cases/sla", tag = "cases", request_body = SlaIO,
     responses((status = 200, body = SlaIO), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn sla_put(
-    State(state): State<AppState>,
+pub async fn sla_put<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<SlaIO>,
 ) -> Result<Response, ApiError> {
@@ -670,8 +675,8 @@ fn compliance(group: &str, r: &ComplianceRow) -> ComplianceOut {
 /// resolutions, median business times.
 #[utoipa::path(get, path = "/api/v1/cases/report", tag = "cases", params(ReportParams),
     responses((status = 200, body = Vec<ComplianceOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn report(
-    State(state): State<AppState>,
+pub async fn report<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, ApiError> {

@@ -8,16 +8,15 @@ use steward_core::jobs::{self, Job, JobId, JobStats};
 use steward_core::work::dashboard::Tile;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{ok, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
-use crate::pages::work::{dashboard as dash_page, jobs as jobs_page};
-use crate::state::AppState;
+use crate::pages::work::jobs as jobs_page;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(dashboard))
         .routes(routes!(list_jobs))
         .routes(routes!(stats))
@@ -85,8 +84,11 @@ impl From<Tile> for TileOut {
 /// The manager's dashboard tiles (Work approve).
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "work",
     responses((status = 200, body = Vec<TileOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn dashboard(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
-    let tiles = dash_page::tiles(&state.store, &a.actor)
+pub async fn dashboard<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
+    let tiles = steward_core::work::dashboard::dashboard(state.registry.tiles(), &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(tiles.into_iter().map(TileOut::from).collect::<Vec<_>>()))
@@ -148,8 +150,8 @@ pub struct JobParams {
 /// The company's background jobs, newest first (System read).
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", params(JobParams),
     responses((status = 200, body = ListOf<JobOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn list_jobs(
-    State(state): State<AppState>,
+pub async fn list_jobs<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -202,7 +204,10 @@ impl From<JobStats> for StatsOut {
 /// Counts of the company's jobs by status.
 #[utoipa::path(get, path = "/api/v1/jobs/stats", tag = "jobs",
     responses((status = 200, body = StatsOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn stats(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn stats<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let s = jobs::job_stats(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -212,8 +217,8 @@ pub async fn stats(State(state): State<AppState>, a: ApiActor) -> Result<Respons
 /// Queues a job that failed for good again, with fresh attempts (System update; audited).
 #[utoipa::path(post, path = "/api/v1/jobs/{id}/retry", tag = "jobs", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn retry(
-    State(state): State<AppState>,
+pub async fn retry<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, ApiError> {

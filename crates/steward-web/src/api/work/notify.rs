@@ -7,16 +7,15 @@ use serde::{Deserialize, Serialize};
 use steward_core::work::notify::{self, Delivery, Notification, NotificationId, Preference};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
 use crate::pages::work::notify as pages;
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list))
         .routes(routes!(unread))
         .routes(routes!(read_all))
@@ -81,8 +80,8 @@ pub struct NotificationParams {
 /// My notifications.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", params(NotificationParams),
     responses((status = 200, body = ListOf<NotificationOut>), (status = 401, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -121,7 +120,10 @@ pub struct UnreadOut {
 /// How many of my notifications are unread.
 #[utoipa::path(get, path = "/api/v1/notifications/unread-count", tag = "notifications",
     responses((status = 200, body = UnreadOut), (status = 401, body = crate::error::Problem)))]
-pub async fn unread(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn unread<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let n = notify::unread_count(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -131,8 +133,8 @@ pub async fn unread(State(state): State<AppState>, a: ApiActor) -> Result<Respon
 /// One of my notifications.
 #[utoipa::path(get, path = "/api/v1/notifications/{id}", tag = "notifications", params(("id" = i64, Path)),
     responses((status = 200, body = NotificationOut), (status = 401, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -145,8 +147,8 @@ pub async fn get(
 /// Marks one of my notifications read (again is fine).
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications", params(("id" = i64, Path)),
     responses((status = 200, body = NotificationOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem)))]
-pub async fn read(
-    State(state): State<AppState>,
+pub async fn read<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -165,7 +167,10 @@ pub struct MarkedOut {
 /// Marks all my notifications read.
 #[utoipa::path(post, path = "/api/v1/notifications/read-all", tag = "notifications",
     responses((status = 200, body = MarkedOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn read_all(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn read_all<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let n = notify::mark_all_read(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -195,7 +200,10 @@ fn prefs_out(prefs: Vec<Preference>) -> Vec<PreferenceIo> {
 /// My delivery choice for every group of notifications.
 #[utoipa::path(get, path = "/api/v1/notifications/preferences", tag = "notifications",
     responses((status = 200, body = Vec<PreferenceIo>), (status = 401, body = crate::error::Problem)))]
-pub async fn preferences(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn preferences<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let p = notify::preferences(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
@@ -205,8 +213,8 @@ pub async fn preferences(State(state): State<AppState>, a: ApiActor) -> Result<R
 /// Sets my delivery for the groups named (the others keep theirs); answers with all.
 #[utoipa::path(put, path = "/api/v1/notifications/preferences", tag = "notifications", request_body = Vec<PreferenceIo>,
     responses((status = 200, body = Vec<PreferenceIo>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn set_preferences(
-    State(state): State<AppState>,
+pub async fn set_preferences<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(body): ApiJson<Vec<PreferenceIo>>,
 ) -> Result<Response, ApiError> {

@@ -17,14 +17,13 @@ use steward_core::work::RecordRef;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
 
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub(crate) fn routes(r: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
+pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list, create))
         .routes(routes!(workload))
         .routes(routes!(templates, create_template))
@@ -412,8 +411,8 @@ fn query(a: &ApiActor, p: &TaskListParams) -> Result<TaskQuery, Error> {
 /// Lists the tasks within the caller's reach (own, department or company scope).
 #[utoipa::path(get, path = "/api/v1/tasks", tag = "tasks", params(TaskListParams),
     responses((status = 200, body = ListOf<TaskSummaryOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn list(
-    State(state): State<AppState>,
+pub async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Query(p): Query<TaskListParams>,
 ) -> Result<Response, ApiError> {
@@ -479,8 +478,8 @@ pub struct TaskIn {
 #[utoipa::path(post, path = "/api/v1/tasks", tag = "tasks", request_body = TaskIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer")),
     responses((status = 201, body = TaskOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(
-    State(state): State<AppState>,
+pub async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<TaskIn>,
 ) -> Result<Response, ApiError> {
@@ -496,7 +495,7 @@ pub async fn create(
         link: b.link,
         checklist: b.checklist,
     };
-    let t = tasks::create_task(&state.store, &a.actor, &input)
+    let t = tasks::create_task(&state.store, &state.registry, &a.actor, &input)
         .await
         .map_err(err(&a))?;
     Ok(created(TaskOut::from(t)))
@@ -505,8 +504,8 @@ pub async fn create(
 /// One task with its checklist and watchers.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = i64, Path)),
     responses((status = 200, body = TaskOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(
-    State(state): State<AppState>,
+pub async fn get<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -542,8 +541,8 @@ pub struct TaskPatchIn {
 /// changed with `reassign`, which keeps the history.
 #[utoipa::path(patch, path = "/api/v1/tasks/{id}", tag = "tasks", params(("id" = i64, Path)), request_body = TaskPatchIn,
     responses((status = 200, body = TaskOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn update(
-    State(state): State<AppState>,
+pub async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<TaskPatchIn>,
@@ -557,9 +556,16 @@ pub async fn update(
         link: b.link,
         watchers: b.watchers.map(|w| w.into_iter().map(UserId).collect()),
     };
-    let t = tasks::update_task(&state.store, &a.actor, TaskId(id), &changes, b.version)
-        .await
-        .map_err(err(&a))?;
+    let t = tasks::update_task(
+        &state.store,
+        &state.registry,
+        &a.actor,
+        TaskId(id),
+        &changes,
+        b.version,
+    )
+    .await
+    .map_err(err(&a))?;
     Ok(ok(TaskOut::from(t)))
 }
 
@@ -577,8 +583,8 @@ pub struct ReassignIn {
 /// new assignee is notified.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/reassign", tag = "tasks", params(("id" = i64, Path)), request_body = ReassignIn,
     responses((status = 200, body = TaskOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn reassign(
-    State(state): State<AppState>,
+pub async fn reassign<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReassignIn>,
@@ -599,8 +605,8 @@ pub async fn reassign(
 /// Who held the task when, oldest first.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/history", tag = "tasks", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<AssignmentOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn history(
-    State(state): State<AppState>,
+pub async fn history<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -616,8 +622,8 @@ pub async fn history(
 /// The task's comments, oldest first.
 #[utoipa::path(get, path = "/api/v1/tasks/{id}/comments", tag = "tasks", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<CommentOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn comments(
-    State(state): State<AppState>,
+pub async fn comments<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -637,8 +643,8 @@ pub struct CommentIn {
 /// Adds a comment (watchers may comment too). Answers with all comments.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/comments", tag = "tasks", params(("id" = i64, Path)), request_body = CommentIn,
     responses((status = 201, body = Vec<CommentOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_comment(
-    State(state): State<AppState>,
+pub async fn add_comment<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<CommentIn>,
@@ -660,8 +666,8 @@ pub struct ItemIn {
 /// Adds a checklist item.
 #[utoipa::path(post, path = "/api/v1/tasks/{id}/checklist", tag = "tasks", params(("id" = i64, Path)), request_body = ItemIn,
     responses((status = 201, body = TaskOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_item(
-    State(state): State<AppState>,
+pub async fn add_item<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ItemIn>,
@@ -681,8 +687,8 @@ pub struct ItemDoneIn {
 /// Ticks or unticks a checklist item.
 #[utoipa::path(put, path = "/api/v1/tasks/{id}/checklist/{item}", tag = "tasks", params(("id" = i64, Path), ("item" = i64, Path)), request_body = ItemDoneIn,
     responses((status = 200, body = TaskOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn set_item(
-    State(state): State<AppState>,
+pub async fn set_item<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path((id, item)): Path<(i64, i64)>,
     ApiJson(b): ApiJson<ItemDoneIn>,
@@ -702,7 +708,10 @@ pub async fn set_item(
 /// Open tasks per person within the caller's reach, the most loaded first.
 #[utoipa::path(get, path = "/api/v1/tasks/workload", tag = "tasks",
     responses((status = 200, body = Vec<WorkloadOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn workload(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn workload<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let w = tasks::workload(&state.store, &a.actor, 10)
         .await
         .map_err(err(&a))?;
@@ -714,7 +723,10 @@ pub async fn workload(State(state): State<AppState>, a: ApiActor) -> Result<Resp
 /// The company's checklist templates, built-in ones included.
 #[utoipa::path(get, path = "/api/v1/tasks/templates", tag = "tasks",
     responses((status = 200, body = Vec<TemplateOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn templates(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn templates<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let t = tasks::templates(&state.store, &a.actor)
         .await
         .map_err(err(&a))?;
@@ -733,8 +745,8 @@ pub struct TemplateIn {
 /// Creates a template (department or company scope).
 #[utoipa::path(post, path = "/api/v1/tasks/templates", tag = "tasks", request_body = TemplateIn,
     responses((status = 201, body = TemplateOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_template(
-    State(state): State<AppState>,
+pub async fn create_template<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<TemplateIn>,
 ) -> Result<Response, ApiError> {
@@ -790,8 +802,8 @@ pub struct CreatedTasksOut {
 #[utoipa::path(post, path = "/api/v1/tasks/templates/{id}/instantiate", tag = "tasks", params(("id" = i64, Path)), request_body = InstantiateIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer and creates nothing")),
     responses((status = 201, body = CreatedTasksOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn instantiate(
-    State(state): State<AppState>,
+pub async fn instantiate<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<InstantiateIn>,
@@ -825,7 +837,10 @@ pub async fn instantiate(
 /// Recurring rules within reach (company scope: all; otherwise those I own or receive).
 #[utoipa::path(get, path = "/api/v1/tasks/recurring", tag = "tasks",
     responses((status = 200, body = Vec<RuleOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn rules(State(state): State<AppState>, a: ApiActor) -> Result<Response, ApiError> {
+pub async fn rules<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+) -> Result<Response, ApiError> {
     let r = tasks::rules(&state.store, &a.actor)
         .await
         .map_err(err(&a))?;
@@ -856,8 +871,8 @@ pub struct RuleIn {
 /// Creates a recurring rule; its tasks for the next two weeks are created at once.
 #[utoipa::path(post, path = "/api/v1/tasks/recurring", tag = "tasks", request_body = RuleIn,
     responses((status = 201, body = RuleOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_rule(
-    State(state): State<AppState>,
+pub async fn create_rule<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     ApiJson(b): ApiJson<RuleIn>,
 ) -> Result<Response, ApiError> {
@@ -880,8 +895,8 @@ pub async fn create_rule(
 /// Pauses a rule: it creates no more tasks until resumed.
 #[utoipa::path(post, path = "/api/v1/tasks/recurring/{id}/pause", tag = "tasks", params(("id" = i64, Path)),
     responses((status = 200, body = RuleOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn pause_rule(
-    State(state): State<AppState>,
+pub async fn pause_rule<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
@@ -894,8 +909,8 @@ pub async fn pause_rule(
 /// Resumes a paused rule.
 #[utoipa::path(post, path = "/api/v1/tasks/recurring/{id}/resume", tag = "tasks", params(("id" = i64, Path)),
     responses((status = 200, body = RuleOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn resume_rule(
-    State(state): State<AppState>,
+pub async fn resume_rule<S: Backend>(
+    State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {

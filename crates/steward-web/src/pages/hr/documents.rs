@@ -22,22 +22,28 @@ use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::files::{download_response, read_multipart, too_large_on, UPLOAD_BODY_LIMIT};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route(
             "/hr/employees/{id}/documents",
-            get(employee_page)
-                .post(upload)
+            get(employee_page::<S>)
+                .post(upload::<S>)
                 .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route("/hr/employees/{id}/certifications", post(add_certification))
-        .route("/hr/documents/{id}", get(show))
-        .route("/hr/documents/{id}/download", get(download))
-        .route("/hr/documents/{id}/remove", post(remove))
-        .route("/hr/certifications", get(certifications))
-        .route("/hr/certifications/{id}/remove", post(remove_certification))
+        .route(
+            "/hr/employees/{id}/certifications",
+            post(add_certification::<S>),
+        )
+        .route("/hr/documents/{id}", get(show::<S>))
+        .route("/hr/documents/{id}/download", get(download::<S>))
+        .route("/hr/documents/{id}/remove", post(remove::<S>))
+        .route("/hr/certifications", get(certifications::<S>))
+        .route(
+            "/hr/certifications/{id}/remove",
+            post(remove_certification::<S>),
+        )
 }
 
 /// A document as a row.
@@ -105,8 +111,8 @@ impl EmployeePage {
     }
 }
 
-async fn employee_view(
-    state: &AppState,
+async fn employee_view<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: EmployeeId,
     errors: Vec<FieldError>,
@@ -146,8 +152,8 @@ async fn employee_view(
     render(&page, status)
 }
 
-async fn employee_page(
-    State(state): State<AppState>,
+async fn employee_page<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -162,8 +168,8 @@ async fn employee_page(
     .await
 }
 
-async fn upload(
-    State(state): State<AppState>,
+async fn upload<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     mp: Multipart,
@@ -181,7 +187,7 @@ async fn upload(
         };
         documents::upload_document(
             &state.store,
-            &state.files,
+            &*state.files,
             &pa.actor,
             EmployeeId(id),
             &input,
@@ -211,8 +217,8 @@ async fn upload(
     }
 }
 
-async fn add_certification(
-    State(state): State<AppState>,
+async fn add_certification<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -265,7 +271,11 @@ struct ShowPage {
     access: DocAccess,
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match documents::view_document(&state.store, &pa.actor, DocumentId(id)).await {
         Ok((d, access)) => {
             let page = ShowPage {
@@ -279,15 +289,23 @@ async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
     }
 }
 
-async fn download(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
-    match documents::download_document(&state.store, &state.files, &pa.actor, DocumentId(id)).await
+async fn download<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    match documents::download_document(&state.store, &*state.files, &pa.actor, DocumentId(id)).await
     {
         Ok(d) => download_response(d),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
 
-async fn remove(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn remove<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match documents::remove_document(&state.store, &pa.actor, DocumentId(id)).await {
         Ok(d) => redirect_with(
             &format!("/hr/employees/{}/documents", d.employee_id),
@@ -297,8 +315,8 @@ async fn remove(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64
     }
 }
 
-async fn remove_certification(
-    State(state): State<AppState>,
+async fn remove_certification<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -347,8 +365,8 @@ pub fn query_from(params: &ListParams) -> CertQuery {
     }
 }
 
-async fn certifications(
-    State(state): State<AppState>,
+async fn certifications<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {

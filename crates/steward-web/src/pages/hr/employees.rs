@@ -11,14 +11,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde_json::{Map, Value};
-use steward_core::departments::{Department, DepartmentStore};
+use steward_core::departments::Department;
 use steward_core::error::FieldError;
 use steward_core::hr::employees::{
     self, ChangeRequest, ContractInput, EmergencyContact, EmployeeInput, EmployeeQuery,
     EmployeeRow, EmployeeSort, EmployeeView,
 };
 use steward_core::hr::fields::{self, CustomField, FieldInput};
-use steward_core::hr::{is_hr_staff, HrBaseStore, EMPLOYMENT_TYPES};
+use steward_core::hr::{is_hr_staff, EMPLOYMENT_TYPES};
 use steward_core::ids::{EmployeeId, LocationId};
 use steward_core::list::{Page, Paging, SortKey};
 use steward_core::Error;
@@ -28,19 +28,22 @@ use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::field;
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome};
 use crate::pages::{form_errors, non_empty};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/employees", get(index).post(create))
-        .route("/hr/employees/new", get(new_form))
-        .route("/hr/employees/{id}", get(show))
-        .route("/hr/employees/{id}/update", post(update))
-        .route("/hr/employees/{id}/contracts", post(add_contract))
-        .route("/hr/me", get(me))
-        .route("/hr/fields", get(field_list).post(create_field))
-        .route("/hr/fields/{id}", get(edit_field).post(update_field))
-        .route("/hr/changes/{id}", get(change))
+        .route("/hr/employees", get(index::<S>).post(create::<S>))
+        .route("/hr/employees/new", get(new_form::<S>))
+        .route("/hr/employees/{id}", get(show::<S>))
+        .route("/hr/employees/{id}/update", post(update::<S>))
+        .route("/hr/employees/{id}/contracts", post(add_contract::<S>))
+        .route("/hr/me", get(me::<S>))
+        .route("/hr/fields", get(field_list::<S>).post(create_field::<S>))
+        .route(
+            "/hr/fields/{id}",
+            get(edit_field::<S>).post(update_field::<S>),
+        )
+        .route("/hr/changes/{id}", get(change::<S>))
 }
 
 fn fte(milli: &i64) -> String {
@@ -91,8 +94,8 @@ impl ListPage {
     }
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -166,8 +169,7 @@ async fn index(
         job,
         can_hire: is_hr_staff(actor),
         can_import: employees::can_import(actor),
-        departments: store
-            .departments(actor.company_id)
+        departments: employees::departments(store, actor)
             .await
             .unwrap_or_default(),
         locations: employees::locations(store, actor).await.unwrap_or_default(),
@@ -380,15 +382,14 @@ struct Choices {
     fields: Vec<CustomField>,
 }
 
-async fn choices(state: &AppState, pa: &PageActor) -> Choices {
+async fn choices<S: Backend>(state: &AppState<S>, pa: &PageActor) -> Choices {
     let (store, actor) = (&state.store, &pa.actor);
     let q = EmployeeQuery {
         paging: Paging::new(Some(500), None),
         ..Default::default()
     };
     Choices {
-        departments: store
-            .departments(actor.company_id)
+        departments: employees::departments(store, actor)
             .await
             .unwrap_or_default(),
         locations: employees::locations(store, actor).await.unwrap_or_default(),
@@ -422,8 +423,8 @@ impl NewPage {
     }
 }
 
-async fn new_page(
-    state: &AppState,
+async fn new_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     form: EmployeeForm,
     errors: Vec<FieldError>,
@@ -443,7 +444,7 @@ async fn new_page(
     render(&page, status)
 }
 
-async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn new_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let form = EmployeeForm {
         values: vec![
             ("employment_type".into(), "permanent".into()),
@@ -472,8 +473,8 @@ fn contract_from(pairs: &[(String, String)], effective: &str) -> Option<Contract
     })
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -572,8 +573,8 @@ struct AsOf {
     as_of: Option<String>,
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: EmployeeId,
     as_of: Option<String>,
@@ -633,8 +634,8 @@ async fn show_page(
     render(&page, status)
 }
 
-async fn show(
-    State(state): State<AppState>,
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Query(q): Query<AsOf>,
@@ -651,8 +652,8 @@ async fn show(
     .await
 }
 
-async fn update(
-    State(state): State<AppState>,
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -706,8 +707,8 @@ async fn update(
     }
 }
 
-async fn add_contract(
-    State(state): State<AppState>,
+async fn add_contract<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -749,13 +750,9 @@ async fn add_contract(
     }
 }
 
-async fn me(State(state): State<AppState>, pa: PageActor) -> Response {
-    match state
-        .store
-        .employee_of_user(pa.actor.company_id, pa.actor.user_id)
-        .await
-    {
-        Ok(Some(e)) => Redirect::to(&format!("/hr/employees/{}", e.id)).into_response(),
+async fn me<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    match employees::my_record(&state.store, &pa.actor).await {
+        Ok(Some(id)) => Redirect::to(&format!("/hr/employees/{id}")).into_response(),
         Ok(None) => {
             fail(
                 &state,
@@ -789,8 +786,8 @@ impl FieldsPage {
     }
 }
 
-async fn fields_page(
-    state: &AppState,
+async fn fields_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     form: EmployeeForm,
     errors: Vec<FieldError>,
@@ -811,7 +808,7 @@ async fn fields_page(
     render(&page, status)
 }
 
-async fn field_list(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn field_list<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     fields_page(
         &state,
         &pa,
@@ -824,8 +821,8 @@ async fn field_list(State(state): State<AppState>, pa: PageActor) -> Response {
     .await
 }
 
-async fn create_field(
-    State(state): State<AppState>,
+async fn create_field<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -883,7 +880,11 @@ impl FieldEditPage {
 }
 
 /// The field of the company with this id (404 otherwise); HR staff only may edit.
-async fn field_by_id(state: &AppState, pa: &PageActor, id: i64) -> Result<CustomField, Error> {
+async fn field_by_id<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    id: i64,
+) -> Result<CustomField, Error> {
     if !is_hr_staff(&pa.actor) {
         return Err(Error::Forbidden);
     }
@@ -894,8 +895,8 @@ async fn field_by_id(state: &AppState, pa: &PageActor, id: i64) -> Result<Custom
         .ok_or(Error::NotFound { entity: "field" })
 }
 
-async fn field_edit_page(
-    state: &AppState,
+async fn field_edit_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     f: CustomField,
     form: EmployeeForm,
@@ -911,7 +912,11 @@ async fn field_edit_page(
     render(&page, status)
 }
 
-async fn edit_field(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn edit_field<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     let f = match field_by_id(&state, &pa, id).await {
         Ok(f) => f,
         Err(e) => return fail(&state, &pa, e).await,
@@ -936,8 +941,8 @@ async fn edit_field(State(state): State<AppState>, pa: PageActor, Path(id): Path
     .await
 }
 
-async fn update_field(
-    State(state): State<AppState>,
+async fn update_field<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -992,7 +997,11 @@ struct ChangePage {
     rows: Vec<(String, String)>,
 }
 
-async fn change(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn change<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match employees::get_change_request(&state.store, &pa.actor, id).await {
         Ok(cr) => {
             let rows = cr

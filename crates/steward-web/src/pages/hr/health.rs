@@ -16,12 +16,12 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/health", get(index))
-        .route("/hr/health/run", post(run))
+        .route("/hr/health", get(index::<S>))
+        .route("/hr/health/run", post(run::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -138,8 +138,8 @@ impl HealthPage {
     }
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -181,7 +181,7 @@ async fn index(
     )
 }
 
-async fn run(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn run<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     match health::run_now(&state.store, &pa.actor).await {
         Ok(r) => redirect_with(
             "/hr/health",

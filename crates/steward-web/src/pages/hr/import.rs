@@ -18,19 +18,19 @@ use steward_io::TableFormat;
 use crate::auth::PageActor;
 use crate::pages::files::read_multipart_up_to;
 use crate::pages::{chrome, fail, field, is_invalid, parse_table, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route(
             "/hr/employees/import",
-            get(form)
-                .post(upload)
+            get(form::<S>)
+                .post(upload::<S>)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::IMPORT_BODY_LIMIT,
                 )),
         )
-        .route("/hr/employees/import/template.csv", get(template))
+        .route("/hr/employees/import/template.csv", get(template::<S>))
 }
 
 /// A column of the import file as the page explains it.
@@ -77,7 +77,7 @@ struct ImportPage {
     report: Option<ImportReport>,
 }
 
-async fn page(state: &AppState, pa: &PageActor) -> ImportPage {
+async fn page<S: Backend>(state: &AppState<S>, pa: &PageActor) -> ImportPage {
     ImportPage {
         chrome: chrome(state, pa, "Import employees", "/hr/employees").await,
         columns: columns(),
@@ -88,7 +88,7 @@ async fn page(state: &AppState, pa: &PageActor) -> ImportPage {
     }
 }
 
-async fn form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !employees::can_import(&pa.actor) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -97,7 +97,7 @@ async fn form(State(state): State<AppState>, pa: PageActor) -> Response {
 
 /// The header row and an example row; only for those who may import (deny by default,
 /// though it holds nothing of the company's).
-async fn template(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn template<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !employees::can_import(&pa.actor) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -109,7 +109,11 @@ async fn template(State(state): State<AppState>, pa: PageActor) -> Response {
     )
 }
 
-async fn upload(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> Response {
+async fn upload<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: Multipart,
+) -> Response {
     // Refused before the upload is read: the service would refuse it anyway.
     if !employees::can_import(&pa.actor) {
         return fail(&state, &pa, Error::Forbidden).await;

@@ -13,14 +13,14 @@ use steward_core::ids::EmployeeId;
 
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, field, is_invalid, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/employees/{id}/lifecycle", get(show))
-        .route("/hr/employees/{id}/onboarding", post(onboard))
-        .route("/hr/employees/{id}/offboarding", post(offboard))
-        .route("/hr/returns/{id}", post(returned))
+        .route("/hr/employees/{id}/lifecycle", get(show::<S>))
+        .route("/hr/employees/{id}/onboarding", post(onboard::<S>))
+        .route("/hr/employees/{id}/offboarding", post(offboard::<S>))
+        .route("/hr/returns/{id}", post(returned::<S>))
 }
 
 /// The offboarding form as typed.
@@ -63,8 +63,8 @@ impl LifecyclePage {
     }
 }
 
-async fn page(
-    state: &AppState,
+async fn page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: i64,
     form: OffForm,
@@ -98,7 +98,11 @@ async fn page(
     )
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     page(
         &state,
         &pa,
@@ -110,8 +114,8 @@ async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
     .await
 }
 
-async fn onboard(
-    State(state): State<AppState>,
+async fn onboard<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -161,8 +165,8 @@ async fn onboard(
     }
 }
 
-async fn offboard(
-    State(state): State<AppState>,
+async fn offboard<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -207,8 +211,8 @@ async fn offboard(
     }
 }
 
-async fn returned(
-    State(state): State<AppState>,
+async fn returned<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,

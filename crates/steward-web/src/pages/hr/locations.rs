@@ -18,13 +18,13 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/locations", get(list).post(create))
-        .route("/hr/locations/{id}", get(show).post(update))
-        .route("/hr/locations/{id}/delete", post(remove))
+        .route("/hr/locations", get(list::<S>).post(create::<S>))
+        .route("/hr/locations/{id}", get(show::<S>).post(update::<S>))
+        .route("/hr/locations/{id}/delete", post(remove::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -124,8 +124,8 @@ fn query_from(params: &ListParams) -> LocationQuery {
     }
 }
 
-async fn list_view(
-    state: &AppState,
+async fn list_view<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     pairs: Vec<(String, String)>,
     form: FormState,
@@ -174,16 +174,16 @@ async fn list_view(
     )
 }
 
-async fn list(
-    State(state): State<AppState>,
+async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     list_view(&state, &pa, pairs, FormState::default()).await
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -233,8 +233,8 @@ impl ShowPage {
     }
 }
 
-async fn show_view(
-    state: &AppState,
+async fn show_view<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: i64,
     form: Option<FormState>,
@@ -266,12 +266,16 @@ async fn show_view(
     )
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     show_view(&state, &pa, id, None, None).await
 }
 
-async fn update(
-    State(state): State<AppState>,
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -296,7 +300,11 @@ async fn update(
     }
 }
 
-async fn remove(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn remove<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match locations::delete(&state.store, &pa.actor, LocationId(id)).await {
         Ok(()) => redirect_with("/hr/locations", "The location was removed."),
         Err(Error::Conflict { message }) => show_view(&state, &pa, id, None, Some(message)).await,

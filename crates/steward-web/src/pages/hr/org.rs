@@ -20,22 +20,25 @@ use steward_core::ids::{DepartmentId, EmployeeId, UserId};
 
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/org", get(chart))
-        .route("/hr/org/reports/{id}", get(reports_partial))
+        .route("/hr/org", get(chart::<S>))
+        .route("/hr/org/reports/{id}", get(reports_partial::<S>))
         .route(
             "/hr/departments",
-            get(departments_page).post(create_department),
+            get(departments_page::<S>).post(create_department::<S>),
         )
         .route(
             "/hr/departments/{id}",
-            get(department_link).post(edit_department),
+            get(department_link).post(edit_department::<S>),
         )
-        .route("/hr/positions", get(positions_page).post(create_position))
-        .route("/hr/positions/{id}", post(edit_position))
+        .route(
+            "/hr/positions",
+            get(positions_page::<S>).post(create_position::<S>),
+        )
+        .route("/hr/positions/{id}", post(edit_position::<S>))
 }
 
 fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {
@@ -97,8 +100,8 @@ struct LevelPartial {
     level: LevelView,
 }
 
-async fn chart(
-    State(state): State<AppState>,
+async fn chart<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -165,8 +168,8 @@ async fn chart(
 
 /// One level as an htmx partial: `/hr/org/reports/{id}` (a person's reports), with
 /// `?department=` the top of a department, and id 0 alone the top of the chart.
-async fn reports_partial(
-    State(state): State<AppState>,
+async fn reports_partial<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Query(pairs): Query<Vec<(String, String)>>,
@@ -267,8 +270,8 @@ impl DepartmentsPage {
     }
 }
 
-async fn departments_view(
-    state: &AppState,
+async fn departments_view<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     errors: Vec<FieldError>,
     error_for: i64,
@@ -303,7 +306,7 @@ async fn departments_view(
     )
 }
 
-async fn departments_page(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn departments_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     departments_view(&state, &pa, Vec::new(), -1).await
 }
 
@@ -321,8 +324,8 @@ fn edit_of(pairs: &[(String, String)]) -> DepartmentEdit {
     }
 }
 
-async fn create_department(
-    State(state): State<AppState>,
+async fn create_department<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -351,8 +354,8 @@ async fn create_department(
     )
 }
 
-async fn edit_department(
-    State(state): State<AppState>,
+async fn edit_department<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -418,8 +421,8 @@ impl PositionsPage {
     }
 }
 
-async fn positions_view(
-    state: &AppState,
+async fn positions_view<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     errors: Vec<FieldError>,
     error_for: i64,
@@ -450,7 +453,7 @@ async fn positions_view(
     )
 }
 
-async fn positions_page(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn positions_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     positions_view(&state, &pa, Vec::new(), -1).await
 }
 
@@ -462,8 +465,8 @@ fn position_of(pairs: &[(String, String)]) -> PositionInput {
     }
 }
 
-async fn create_position(
-    State(state): State<AppState>,
+async fn create_position<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -474,8 +477,8 @@ async fn create_position(
     }
 }
 
-async fn edit_position(
-    State(state): State<AppState>,
+async fn edit_position<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,

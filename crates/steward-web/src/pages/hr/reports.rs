@@ -22,12 +22,12 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/reports", get(index))
-        .route("/hr/reports/timeoff", get(timeoff))
+        .route("/hr/reports", get(index::<S>))
+        .route("/hr/reports/timeoff", get(timeoff::<S>))
 }
 
 /// `to=yyyy-mm` and `months=n`; the last 12 months by default.
@@ -183,8 +183,8 @@ impl ReportsPage {
     }
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -419,8 +419,8 @@ fn list_pairs(params: &ListParams) -> Vec<(String, String)> {
     .collect()
 }
 
-async fn timeoff(
-    State(state): State<AppState>,
+async fn timeoff<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {

@@ -24,26 +24,32 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/hr/timeoff", get(mine))
-        .route("/hr/timeoff/requests", get(index).post(create))
-        .route("/hr/timeoff/requests/{id}", get(show))
-        .route("/hr/timeoff/requests/{id}/cancel", post(cancel))
-        .route("/hr/timeoff/ledger", get(ledger))
-        .route("/hr/timeoff/calendar", get(team))
-        .route("/hr/timeoff/policies", get(policies).post(create_policy))
+        .route("/hr/timeoff", get(mine::<S>))
+        .route("/hr/timeoff/requests", get(index::<S>).post(create::<S>))
+        .route("/hr/timeoff/requests/{id}", get(show::<S>))
+        .route("/hr/timeoff/requests/{id}/cancel", post(cancel::<S>))
+        .route("/hr/timeoff/ledger", get(ledger::<S>))
+        .route("/hr/timeoff/calendar", get(team::<S>))
+        .route(
+            "/hr/timeoff/policies",
+            get(policies::<S>).post(create_policy::<S>),
+        )
         .route(
             "/hr/timeoff/calendars",
-            get(calendars).post(create_calendar),
+            get(calendars::<S>).post(create_calendar::<S>),
         )
-        .route("/hr/timeoff/calendars/{id}/holidays", post(add_holiday))
-        .route("/hr/timeoff/accrue", post(accrue))
-        .route("/hr/timeoff/feeds", post(create_feed))
-        .route("/hr/timeoff/feeds/{id}/revoke", post(revoke_feed))
-        .route("/hr/timeoff/ical/{file}", get(ical))
+        .route(
+            "/hr/timeoff/calendars/{id}/holidays",
+            post(add_holiday::<S>),
+        )
+        .route("/hr/timeoff/accrue", post(accrue::<S>))
+        .route("/hr/timeoff/feeds", post(create_feed::<S>))
+        .route("/hr/timeoff/feeds/{id}/revoke", post(revoke_feed::<S>))
+        .route("/hr/timeoff/ical/{file}", get(ical::<S>))
 }
 
 fn id_field(pairs: &[(String, String)], name: &str) -> Option<i64> {
@@ -103,8 +109,8 @@ impl MinePage {
     }
 }
 
-async fn mine_page(
-    state: &AppState,
+async fn mine_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     form: RequestForm,
     errors: Vec<FieldError>,
@@ -161,7 +167,7 @@ async fn mine_page(
     render(&p, status)
 }
 
-async fn mine(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn mine<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     mine_page(
         &state,
         &pa,
@@ -176,8 +182,8 @@ async fn mine(State(state): State<AppState>, pa: PageActor) -> Response {
     .await
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -225,7 +231,11 @@ struct ShowPage {
     can_cancel: bool,
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     let r = match timeoff::get_request(&state.store, &pa.actor, id).await {
         Ok(r) => r,
         Err(e) => return fail(&state, &pa, e).await,
@@ -241,7 +251,11 @@ async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
     render(&p, StatusCode::OK)
 }
 
-async fn cancel(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn cancel<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match timeoff::cancel(&state.store, &pa.actor, id).await {
         Ok(_) => redirect_with(&format!("/hr/timeoff/requests/{id}"), "Request cancelled."),
         Err(e) => fail(&state, &pa, e).await,
@@ -260,8 +274,8 @@ struct LedgerPage {
     balance: String,
 }
 
-async fn ledger(
-    State(state): State<AppState>,
+async fn ledger<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -319,8 +333,8 @@ impl ListPage {
     }
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -404,8 +418,8 @@ struct TeamPage {
     department: String,
 }
 
-async fn team(
-    State(state): State<AppState>,
+async fn team<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -472,8 +486,8 @@ impl PoliciesPage {
     }
 }
 
-async fn policies_page(
-    state: &AppState,
+async fn policies_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     errors: Vec<FieldError>,
     status: StatusCode,
@@ -501,16 +515,16 @@ async fn policies_page(
     render(&p, status)
 }
 
-async fn policies(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn policies<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     policies_page(&state, &pa, Vec::new(), StatusCode::OK).await
 }
 
-async fn calendars(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn calendars<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     policies_page(&state, &pa, Vec::new(), StatusCode::OK).await
 }
 
-async fn create_policy(
-    State(state): State<AppState>,
+async fn create_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -541,8 +555,8 @@ async fn create_policy(
     }
 }
 
-async fn create_calendar(
-    State(state): State<AppState>,
+async fn create_calendar<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -580,8 +594,8 @@ async fn create_calendar(
     }
 }
 
-async fn add_holiday(
-    State(state): State<AppState>,
+async fn add_holiday<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -612,7 +626,7 @@ async fn add_holiday(
     }
 }
 
-async fn accrue(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn accrue<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     match timeoff::accrue(&state.store, &pa.actor, timeoff::today()).await {
         Ok(n) => redirect_with(
             "/hr/timeoff/policies",
@@ -624,8 +638,8 @@ async fn accrue(State(state): State<AppState>, pa: PageActor) -> Response {
 
 // ---------------------------------------------------------------- feeds
 
-async fn create_feed(
-    State(state): State<AppState>,
+async fn create_feed<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -671,8 +685,8 @@ async fn create_feed(
     }
 }
 
-async fn revoke_feed(
-    State(state): State<AppState>,
+async fn revoke_feed<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -683,7 +697,7 @@ async fn revoke_feed(
 }
 
 /// The secret feed: no sign-in, approved time off only, names and dates only.
-async fn ical(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+async fn ical<S: Backend>(State(state): State<AppState<S>>, Path(file): Path<String>) -> Response {
     let token = file.strip_suffix(".ics").unwrap_or(&file);
     match timeoff::feed_ics(&state.store, token, Timestamp::now()).await {
         Ok(Some(text)) => (

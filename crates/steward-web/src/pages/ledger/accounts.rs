@@ -23,21 +23,21 @@ use super::{amount, can, field, find_error, form_errors, href_with, is_invalid, 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/ledger/accounts", get(index).post(create))
-        .route("/ledger/accounts/new", get(new_form))
+        .route("/ledger/accounts", get(index::<S>).post(create::<S>))
+        .route("/ledger/accounts/new", get(new_form::<S>))
         .route(
             "/ledger/accounts/import",
-            get(import_form)
-                .post(import)
+            get(import_form::<S>)
+                .post(import::<S>)
                 .layer(axum::extract::DefaultBodyLimit::max(
                     crate::IMPORT_BODY_LIMIT,
                 )),
         )
-        .route("/ledger/accounts/{id}", get(show).post(update))
+        .route("/ledger/accounts/{id}", get(show::<S>).post(update::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -130,8 +130,8 @@ fn query_from(params: &ListParams) -> Result<AccountQuery, Error> {
     Ok(q)
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -225,8 +225,8 @@ impl NewPage {
     }
 }
 
-async fn new_page(
-    state: &AppState,
+async fn new_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     form: AccountForm,
     errors: Vec<FieldError>,
@@ -247,8 +247,8 @@ async fn new_page(
     render(&page, status)
 }
 
-async fn new_form(
-    State(state): State<AppState>,
+async fn new_form<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -265,8 +265,8 @@ async fn new_form(
     new_page(&state, &pa, form, Vec::new(), StatusCode::OK).await
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -349,8 +349,8 @@ struct EditValues {
     version: i64,
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: AccountId,
     pairs: Vec<(String, String)>,
@@ -494,8 +494,8 @@ async fn show_page(
     render(&page, status)
 }
 
-async fn show(
-    State(state): State<AppState>,
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Query(pairs): Query<Vec<(String, String)>>,
@@ -513,8 +513,8 @@ async fn show(
     .await
 }
 
-async fn update(
-    State(state): State<AppState>,
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -580,7 +580,7 @@ struct ImportPage {
     problems: Vec<Problem>,
 }
 
-async fn import_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !can(&pa.actor, Action::Import) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -667,7 +667,11 @@ fn problem_of(e: &FieldError, lines: &[usize]) -> Problem {
     }
 }
 
-async fn import(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> Response {
+async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: Multipart,
+) -> Response {
     let mut page = ImportPage {
         chrome: chrome(&state, &pa, "Import accounts", "/ledger").await,
         subnav: subnav("/ledger/accounts"),

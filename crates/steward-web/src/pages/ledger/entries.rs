@@ -25,21 +25,24 @@ use super::{amount, can, field, find_error, href_with, is_invalid, non_empty, su
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/ledger/entries", get(index).post(create))
-        .route("/ledger/entries/new", get(new_form))
-        .route("/ledger/entries/line", get(line_fragment))
-        .route("/ledger/entries/{id}", get(show))
-        .route("/ledger/entries/{id}/edit", get(edit_form).post(edit))
-        .route("/ledger/entries/{id}/post", post(post_draft))
-        .route("/ledger/entries/{id}/delete", post(delete_draft))
-        .route("/ledger/entries/{id}/approve", post(approve))
-        .route("/ledger/entries/{id}/reject", post(reject))
-        .route("/ledger/entries/{id}/reverse", post(reverse))
-        .route("/ledger/entries/{id}/correct", get(correct_form))
+        .route("/ledger/entries", get(index::<S>).post(create::<S>))
+        .route("/ledger/entries/new", get(new_form::<S>))
+        .route("/ledger/entries/line", get(line_fragment::<S>))
+        .route("/ledger/entries/{id}", get(show::<S>))
+        .route(
+            "/ledger/entries/{id}/edit",
+            get(edit_form::<S>).post(edit::<S>),
+        )
+        .route("/ledger/entries/{id}/post", post(post_draft::<S>))
+        .route("/ledger/entries/{id}/delete", post(delete_draft::<S>))
+        .route("/ledger/entries/{id}/approve", post(approve::<S>))
+        .route("/ledger/entries/{id}/reject", post(reject::<S>))
+        .route("/ledger/entries/{id}/reverse", post(reverse::<S>))
+        .route("/ledger/entries/{id}/correct", get(correct_form::<S>))
 }
 
 /// Rows a new entry form starts with.
@@ -102,8 +105,8 @@ impl ListPage {
     }
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -458,7 +461,10 @@ struct FormContext {
     currency: String,
 }
 
-async fn form_context(state: &AppState, actor: &Actor) -> Result<FormContext, Error> {
+async fn form_context<S: Backend>(
+    state: &AppState<S>,
+    actor: &Actor,
+) -> Result<FormContext, Error> {
     let journals = service::journals(&state.store, actor).await?;
     let leaf = AccountQuery {
         leaf_only: true,
@@ -540,8 +546,8 @@ impl FormPage {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn form_page(
-    state: &AppState,
+async fn form_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     mode: FormMode,
     heading: String,
@@ -572,7 +578,7 @@ async fn form_page(
     render(&page, status)
 }
 
-async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn new_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !can(&pa.actor, Action::Create) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -597,8 +603,8 @@ fn wants_more_lines(pairs: &[(String, String)]) -> bool {
     field(pairs, "action") == "add_line"
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -689,8 +695,8 @@ struct LineQuery {
 }
 
 /// One more empty line row for the entry form (htmx "Add line").
-async fn line_fragment(
-    State(state): State<AppState>,
+async fn line_fragment<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(q): Query<LineQuery>,
 ) -> Response {
@@ -785,7 +791,7 @@ impl ShowPage {
 
 /// A user's name for "who": the actor themselves, or the name when the actor may read
 /// users, else the id.
-async fn who(state: &AppState, actor: &Actor, id: Option<UserId>) -> String {
+async fn who<S: Backend>(state: &AppState<S>, actor: &Actor, id: Option<UserId>) -> String {
     let Some(id) = id else {
         return String::new();
     };
@@ -806,8 +812,8 @@ struct ShowForms {
     comment: String,
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: EntryId,
     forms: ShowForms,
@@ -933,7 +939,11 @@ async fn show_page(
     render(&page, status)
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     show_page(
         &state,
         &pa,
@@ -946,8 +956,8 @@ async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
 
 /// After a failed action on an entry's page: the page again with the error beside its
 /// form, or the error page.
-async fn show_failed(
-    state: &AppState,
+async fn show_failed<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: i64,
     e: Error,
@@ -969,15 +979,19 @@ async fn show_failed(
     }
 }
 
-async fn post_draft(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn post_draft<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match service::post_draft(&state.store, &pa.actor, EntryId(id)).await {
         Ok(e) => redirect_with(&format!("/ledger/entries/{id}"), &saved_message(&e)),
         Err(e) => show_failed(&state, &pa, id, e, ShowForms::default()).await,
     }
 }
 
-async fn delete_draft(
-    State(state): State<AppState>,
+async fn delete_draft<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -987,8 +1001,8 @@ async fn delete_draft(
     }
 }
 
-async fn approve(
-    State(state): State<AppState>,
+async fn approve<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -1012,8 +1026,8 @@ async fn approve(
     }
 }
 
-async fn reject(
-    State(state): State<AppState>,
+async fn reject<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -1036,8 +1050,8 @@ async fn reject(
 
 /// The reverse form (date, reason, "also post a corrected copy"), and the correction form
 /// posting here with the corrected entry's fields.
-async fn reverse(
-    State(state): State<AppState>,
+async fn reverse<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -1166,8 +1180,8 @@ async fn reverse(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn correct_page(
-    state: &AppState,
+async fn correct_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: i64,
     form: EntryForm,
@@ -1192,8 +1206,8 @@ async fn correct_page(
 
 /// The entry form prefilled with a posted entry: posting it reverses the original and
 /// posts the corrected copy together.
-async fn correct_form(
-    State(state): State<AppState>,
+async fn correct_form<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Query(pairs): Query<Vec<(String, String)>>,
@@ -1230,7 +1244,11 @@ async fn correct_form(
     .await
 }
 
-async fn edit_form(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn edit_form<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     let (store, actor) = (&state.store, &pa.actor);
     if !can(actor, Action::Update) {
         return fail(&state, &pa, Error::Forbidden).await;
@@ -1254,8 +1272,8 @@ async fn edit_form(State(state): State<AppState>, pa: PageActor, Path(id): Path<
     edit_page(&state, &pa, id, form, Vec::new(), StatusCode::OK).await
 }
 
-async fn edit_page(
-    state: &AppState,
+async fn edit_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: i64,
     form: EntryForm,
@@ -1277,8 +1295,8 @@ async fn edit_page(
     .await
 }
 
-async fn edit(
-    State(state): State<AppState>,
+async fn edit<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,

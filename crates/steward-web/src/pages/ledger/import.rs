@@ -17,13 +17,13 @@ use steward_io::journal::Format;
 use super::{can, is_invalid, non_empty, subnav};
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new().route(
         "/ledger/import",
-        get(form)
-            .post(import)
+        get(form::<S>)
+            .post(import::<S>)
             .layer(axum::extract::DefaultBodyLimit::max(
                 crate::IMPORT_BODY_LIMIT,
             )),
@@ -54,14 +54,19 @@ impl ImportPage {
     }
 }
 
-async fn page(state: &AppState, pa: &PageActor, mut p: ImportPage, status: StatusCode) -> Response {
+async fn page<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    mut p: ImportPage,
+    status: StatusCode,
+) -> Response {
     p.journals = service::journals(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
     render(&p, status)
 }
 
-async fn blank(state: &AppState, pa: &PageActor) -> ImportPage {
+async fn blank<S: Backend>(state: &AppState<S>, pa: &PageActor) -> ImportPage {
     ImportPage {
         chrome: chrome(state, pa, "Import a journal", "/ledger").await,
         subnav: subnav("/ledger/import"),
@@ -76,7 +81,7 @@ async fn blank(state: &AppState, pa: &PageActor) -> ImportPage {
     }
 }
 
-async fn form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !can(&pa.actor, Action::Import) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -84,7 +89,11 @@ async fn form(State(state): State<AppState>, pa: PageActor) -> Response {
     page(&state, &pa, p, StatusCode::OK).await
 }
 
-async fn import(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> Response {
+async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: Multipart,
+) -> Response {
     let mut p = blank(&state, &pa).await;
     let upload = crate::pages::users::read_upload(mp).await;
     let (name, bytes, fields) = match upload {

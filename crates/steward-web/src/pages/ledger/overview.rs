@@ -13,12 +13,12 @@ use steward_core::list::{Paging, SortDir};
 use super::{can, subnav};
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/ledger", get(overview))
-        .route("/ledger/setup", post(set_up))
+        .route("/ledger", get(overview::<S>))
+        .route("/ledger/setup", post(set_up::<S>))
 }
 
 #[derive(Template)]
@@ -34,7 +34,7 @@ struct OverviewPage {
     recent: Vec<EntrySummary>,
 }
 
-async fn overview(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn overview<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let (store, actor) = (&state.store, &pa.actor);
     let journals = match service::journals(store, actor).await {
         Ok(j) => j,
@@ -76,7 +76,7 @@ async fn overview(State(state): State<AppState>, pa: PageActor) -> Response {
     render(&page, StatusCode::OK)
 }
 
-async fn set_up(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn set_up<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     match service::set_up_books(&state.store, &pa.actor, true).await {
         Ok(()) => redirect_with(
             "/ledger",

@@ -15,16 +15,16 @@ use steward_core::Error;
 use super::{can, field, find_error, form_errors, subnav};
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/ledger/periods", get(index))
-        .route("/ledger/periods/close", post(close))
-        .route("/ledger/periods/reopen", post(reopen))
+        .route("/ledger/periods", get(index::<S>))
+        .route("/ledger/periods/close", post(close::<S>))
+        .route("/ledger/periods/reopen", post(reopen::<S>))
         .route(
             "/ledger/periods/close-year",
-            get(confirm_close_year).post(close_year),
+            get(confirm_close_year::<S>).post(close_year::<S>),
         )
 }
 
@@ -97,14 +97,14 @@ fn parse_year(s: &str) -> Option<i32> {
         .filter(|y| (1900..=2999).contains(y))
 }
 
-async fn current_year(state: &AppState, pa: &PageActor) -> i32 {
+async fn current_year<S: Backend>(state: &AppState<S>, pa: &PageActor) -> i32 {
     service::fiscal_year_of(&state.store, &pa.actor, service::today())
         .await
         .unwrap_or_else(|_| chrono::Datelike::year(&service::today()))
 }
 
-async fn page(
-    state: &AppState,
+async fn page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     year: i32,
     error_month: String,
@@ -133,8 +133,8 @@ async fn page(
     render(&p, status)
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -161,8 +161,8 @@ fn back_to(pairs: &[(String, String)]) -> String {
     }
 }
 
-async fn after_failure(
-    state: &AppState,
+async fn after_failure<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     pairs: &[(String, String)],
     e: Error,
@@ -190,8 +190,8 @@ async fn after_failure(
     }
 }
 
-async fn close(
-    State(state): State<AppState>,
+async fn close<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -212,8 +212,8 @@ async fn close(
     }
 }
 
-async fn reopen(
-    State(state): State<AppState>,
+async fn reopen<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -241,8 +241,8 @@ struct CloseYearPage {
     to: String,
 }
 
-async fn confirm_close_year(
-    State(state): State<AppState>,
+async fn confirm_close_year<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -268,8 +268,8 @@ async fn confirm_close_year(
     render(&page, StatusCode::OK)
 }
 
-async fn close_year(
-    State(state): State<AppState>,
+async fn close_year<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {

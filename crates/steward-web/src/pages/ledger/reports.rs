@@ -20,16 +20,16 @@ use super::{field, find_error, href_with, is_invalid, subnav};
 use crate::auth::PageActor;
 use crate::list::export;
 use crate::pages::{chrome, fail, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/ledger/reports", get(index))
-        .route("/ledger/reports/{kind}", get(show))
+        .route("/ledger/reports", get(index::<S>))
+        .route("/ledger/reports/{kind}", get(show::<S>))
 }
 
 /// The reports' landing page is the trial balance, for those who may read the books.
-async fn index(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !pa.actor.can_read(Domain::Accounting) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
@@ -179,8 +179,8 @@ fn table_of(r: &Report) -> (Vec<String>, Vec<Vec<String>>) {
     (headers, rows)
 }
 
-async fn show(
-    State(state): State<AppState>,
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(kind): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,

@@ -15,23 +15,29 @@ use steward_core::Error;
 use super::{amount, can, field, find_error, form_errors, is_invalid, subnav};
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/ledger/journals", get(journals).post(create_journal))
+        .route(
+            "/ledger/journals",
+            get(journals::<S>).post(create_journal::<S>),
+        )
         .route(
             "/ledger/commodities",
-            get(commodities).post(create_commodity),
+            get(commodities::<S>).post(create_commodity::<S>),
         )
-        .route("/ledger/rates", get(rates).post(add_rate))
+        .route("/ledger/rates", get(rates::<S>).post(add_rate::<S>))
         .route(
             "/ledger/rates/import",
-            post(import_rates).layer(axum::extract::DefaultBodyLimit::max(
+            post(import_rates::<S>).layer(axum::extract::DefaultBodyLimit::max(
                 crate::IMPORT_BODY_LIMIT,
             )),
         )
-        .route("/ledger/settings", get(settings).post(save_settings))
+        .route(
+            "/ledger/settings",
+            get(settings::<S>).post(save_settings::<S>),
+        )
 }
 
 /// What a create form was given, to show again beside its errors.
@@ -64,8 +70,8 @@ impl JournalsPage {
     }
 }
 
-async fn journals_page(
-    state: &AppState,
+async fn journals_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     typed: Typed,
     errors: Vec<FieldError>,
@@ -87,12 +93,12 @@ async fn journals_page(
     render(&page, status)
 }
 
-async fn journals(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn journals<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     journals_page(&state, &pa, Vec::new(), Vec::new(), StatusCode::OK).await
 }
 
-async fn create_journal(
-    State(state): State<AppState>,
+async fn create_journal<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Typed>,
 ) -> Response {
@@ -135,8 +141,8 @@ impl CommoditiesPage {
     }
 }
 
-async fn commodities_page(
-    state: &AppState,
+async fn commodities_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     typed: Typed,
     errors: Vec<FieldError>,
@@ -157,12 +163,12 @@ async fn commodities_page(
     render(&page, status)
 }
 
-async fn commodities(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn commodities<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     commodities_page(&state, &pa, Vec::new(), Vec::new(), StatusCode::OK).await
 }
 
-async fn create_commodity(
-    State(state): State<AppState>,
+async fn create_commodity<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Typed>,
 ) -> Response {
@@ -240,8 +246,8 @@ struct RatesExtra {
     problems: Vec<RateProblem>,
 }
 
-async fn rates_page(
-    state: &AppState,
+async fn rates_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     x: RatesExtra,
     status: StatusCode,
@@ -271,7 +277,7 @@ async fn rates_page(
     render(&page, status)
 }
 
-async fn rates(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn rates<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let x = RatesExtra {
         typed: Vec::new(),
         errors: Vec::new(),
@@ -281,8 +287,8 @@ async fn rates(State(state): State<AppState>, pa: PageActor) -> Response {
     rates_page(&state, &pa, x, StatusCode::OK).await
 }
 
-async fn add_rate(
-    State(state): State<AppState>,
+async fn add_rate<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Typed>,
 ) -> Response {
@@ -326,7 +332,11 @@ async fn add_rate(
     }
 }
 
-async fn import_rates(State(state): State<AppState>, pa: PageActor, mp: Multipart) -> Response {
+async fn import_rates<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: Multipart,
+) -> Response {
     let parsed = async {
         let (name, bytes, _fields) = crate::pages::users::read_upload(mp).await?;
         let table = crate::pages::parse_table(&name, &bytes)?;
@@ -438,7 +448,7 @@ impl SettingsPage {
     }
 }
 
-async fn settings(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn settings<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let (store, actor) = (&state.store, &pa.actor);
     let s = match service::settings(store, actor).await {
         Ok(s) => s,
@@ -467,8 +477,8 @@ async fn settings(State(state): State<AppState>, pa: PageActor) -> Response {
     render(&page, StatusCode::OK)
 }
 
-async fn save_settings(
-    State(state): State<AppState>,
+async fn save_settings<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Typed>,
 ) -> Response {

@@ -12,10 +12,11 @@ use steward_core::departments::{self, Department, Member};
 use steward_core::error::FieldError;
 use steward_core::ids::{DepartmentId, UserId};
 use steward_core::list::SortKey;
+use steward_core::registry::ApprovalKind;
 use steward_core::work::approvals::{
-    self, kind_label, money_text, ApprovalId, ApprovalQuery, ApprovalRequest, ApprovalSort,
-    ApprovalSummary, Delegation, DelegationInput, DirectRequest, KindInfo, LevelInput, Mailbox,
-    Policy, PolicyInput, RequestStatus, StepStatus, Verdict, KINDS,
+    self, money_text, ApprovalId, ApprovalQuery, ApprovalRequest, ApprovalSort, ApprovalSummary,
+    Delegation, DelegationInput, DirectRequest, LevelInput, Mailbox, Policy, PolicyInput,
+    RequestStatus, StepStatus, Verdict,
 };
 use steward_core::Error;
 
@@ -23,33 +24,37 @@ use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::field;
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
-use crate::state::AppState;
+use crate::state::RecordLink;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/approvals", get(inbox).post(create))
-        .route("/approvals/mine", get(mine))
-        .route("/approvals/new", get(new_form))
-        .route("/approvals/bulk-approve", post(bulk_approve))
-        .route("/approvals/policies", get(policies).post(save_policy))
-        .route("/approvals/policies/{id}/delete", post(delete_policy))
+        .route("/approvals", get(inbox::<S>).post(create::<S>))
+        .route("/approvals/mine", get(mine::<S>))
+        .route("/approvals/new", get(new_form::<S>))
+        .route("/approvals/bulk-approve", post(bulk_approve::<S>))
+        .route(
+            "/approvals/policies",
+            get(policies::<S>).post(save_policy::<S>),
+        )
+        .route("/approvals/policies/{id}/delete", post(delete_policy::<S>))
         .route(
             "/approvals/delegations",
-            get(delegations).post(add_delegation),
+            get(delegations::<S>).post(add_delegation::<S>),
         )
         .route(
             "/approvals/delegations/{id}/delete",
-            post(remove_delegation),
+            post(remove_delegation::<S>),
         )
-        .route("/approvals/{id}", get(show))
-        .route("/approvals/{id}/approve", post(approve))
-        .route("/approvals/{id}/reject", post(reject))
+        .route("/approvals/{id}", get(show::<S>))
+        .route("/approvals/{id}/approve", post(approve::<S>))
+        .route("/approvals/{id}/reject", post(reject::<S>))
         .route(
             "/departments",
-            get(departments_page).post(create_department),
+            get(departments_page::<S>).post(create_department::<S>),
         )
-        .route("/departments/members", post(set_member))
-        .route("/departments/{id}", post(update_department))
+        .route("/departments/members", post(set_member::<S>))
+        .route("/departments/{id}", post(update_department::<S>))
 }
 
 fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {
@@ -126,12 +131,8 @@ fn export_row(s: &ApprovalSummary) -> Vec<String> {
 
 fn query_from(params: &ListParams, mailbox: Mailbox) -> Result<ApprovalQuery, Error> {
     let (sort, dir) = params.sort::<ApprovalSort>();
+    // An unknown kind is refused by the service (it knows the registered ones).
     let kind = params.get("kind").map(str::to_string);
-    if let Some(k) = &kind {
-        if approvals::kind_info(k).is_none() {
-            return Err(Error::invalid("kind", format!("unknown kind `{k}`")));
-        }
-    }
     Ok(ApprovalQuery {
         mailbox,
         kind,
@@ -152,7 +153,7 @@ struct ListPage {
     list: ListView,
     items: Vec<ApprovalSummary>,
     mine: bool,
-    kinds: &'static [KindInfo],
+    kinds: Vec<ApprovalKind>,
     bulk_limit: i64,
     bulk_limit_text: String,
 }
@@ -162,12 +163,16 @@ impl ListPage {
         !self.mine && s.amount.unwrap_or(0) <= self.bulk_limit
     }
     fn kind_label(&self, k: &str) -> &'static str {
-        kind_label(k)
+        self.kinds
+            .iter()
+            .find(|x| x.key == k)
+            .map(|x| x.label)
+            .unwrap_or("Request")
     }
 }
 
-async fn list_page(
-    state: AppState,
+async fn list_page<S: Backend>(
+    state: AppState<S>,
     pa: PageActor,
     pairs: Vec<(String, String)>,
     mine: bool,
@@ -184,7 +189,7 @@ async fn list_page(
         Err(e) => return fail(&state, &pa, e).await,
     };
     if let Some(format) = params.export_format() {
-        return match approvals::export(&state.store, &pa.actor, &q).await {
+        return match approvals::export(&state.store, &state.registry, &pa.actor, &q).await {
             Ok(items) => export(
                 format,
                 if mine { "my-requests" } else { "approvals" },
@@ -194,7 +199,7 @@ async fn list_page(
             Err(e) => fail(&state, &pa, e).await,
         };
     }
-    let page = match approvals::list(&state.store, &pa.actor, &q).await {
+    let page = match approvals::list(&state.store, &state.registry, &pa.actor, &q).await {
         Ok(p) => p,
         Err(e) => return fail(&state, &pa, e).await,
     };
@@ -212,7 +217,7 @@ async fn list_page(
             list,
             items: page.items,
             mine,
-            kinds: KINDS,
+            kinds: state.registry.approval_kinds().copied().collect(),
             bulk_limit,
             bulk_limit_text: money_text(Some(bulk_limit), Some(&pa.actor.company_currency)),
         },
@@ -220,24 +225,24 @@ async fn list_page(
     )
 }
 
-async fn inbox(
-    State(state): State<AppState>,
+async fn inbox<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     list_page(state, pa, pairs, false).await
 }
 
-async fn mine(
-    State(state): State<AppState>,
+async fn mine<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     list_page(state, pa, pairs, true).await
 }
 
-async fn bulk_approve(
-    State(state): State<AppState>,
+async fn bulk_approve<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -248,7 +253,7 @@ async fn bulk_approve(
         .map(ApprovalId)
         .collect();
     let comment = field(&pairs, "comment");
-    match approvals::bulk_approve(&state.store, &pa.actor, &ids, &comment).await {
+    match approvals::bulk_approve(&state.store, &state.registry, &pa.actor, &ids, &comment).await {
         Ok(out) => {
             let ok = out.iter().filter(|o| o.ok).count();
             let mut msg = format!("Approved {ok} of {}.", out.len());
@@ -278,14 +283,13 @@ struct ShowPage {
     own: bool,
     comment: String,
     errors: Vec<FieldError>,
+    kind_label: &'static str,
+    subject: Option<RecordLink>,
 }
 
 impl ShowPage {
     fn error(&self, f: &str) -> Option<String> {
         field_error(&self.errors, f)
-    }
-    fn kind_label(&self) -> &'static str {
-        kind_label(&self.r.kind)
     }
     fn step_class(&self, s: &steward_core::work::approvals::Step) -> &'static str {
         match s.status {
@@ -298,8 +302,8 @@ impl ShowPage {
     }
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: i64,
     comment: String,
@@ -340,6 +344,8 @@ async fn show_page(
             own: r.requester == Some(pa.actor.user_id),
             can_decide: standing.is_some(),
             deciding_for,
+            kind_label: state.registry.approval_label(&r.kind),
+            subject: r.subject.as_ref().map(|s| state.record_link(s)),
             r,
             comment,
             errors,
@@ -348,19 +354,32 @@ async fn show_page(
     )
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     show_page(&state, &pa, id, String::new(), None).await
 }
 
-async fn decide(
-    state: AppState,
+async fn decide<S: Backend>(
+    state: AppState<S>,
     pa: PageActor,
     id: i64,
     pairs: Vec<(String, String)>,
     verdict: Verdict,
 ) -> Response {
     let comment = field(&pairs, "comment");
-    match approvals::decide(&state.store, &pa.actor, ApprovalId(id), verdict, &comment).await {
+    match approvals::decide(
+        &state.store,
+        &state.registry,
+        &pa.actor,
+        ApprovalId(id),
+        verdict,
+        &comment,
+    )
+    .await
+    {
         Ok(r) => {
             let msg = match (verdict, r.status) {
                 (Verdict::Reject, _) => "Rejected. The requester is told.".to_string(),
@@ -380,8 +399,8 @@ async fn decide(
     }
 }
 
-async fn approve(
-    State(state): State<AppState>,
+async fn approve<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -389,8 +408,8 @@ async fn approve(
     decide(state, pa, id, pairs, Verdict::Approve).await
 }
 
-async fn reject(
-    State(state): State<AppState>,
+async fn reject<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -405,7 +424,7 @@ async fn reject(
 struct NewPage {
     chrome: Chrome,
     subnav: Vec<NavItem>,
-    kinds: Vec<&'static KindInfo>,
+    kinds: Vec<ApprovalKind>,
     departments: Vec<Department>,
     values: Vec<(String, String)>,
     currency: String,
@@ -421,8 +440,8 @@ impl NewPage {
     }
 }
 
-async fn new_page(
-    state: &AppState,
+async fn new_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     values: Vec<(String, String)>,
     errors: Vec<FieldError>,
@@ -439,7 +458,12 @@ async fn new_page(
         &NewPage {
             chrome: chrome(state, pa, "New request", "/approvals").await,
             subnav: subnav("/approvals/new"),
-            kinds: KINDS.iter().filter(|k| k.direct).collect(),
+            kinds: state
+                .registry
+                .approval_kinds()
+                .filter(|k| k.direct)
+                .copied()
+                .collect(),
             departments: depts,
             values,
             currency: pa.actor.company_currency.clone(),
@@ -449,12 +473,12 @@ async fn new_page(
     )
 }
 
-async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn new_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     new_page(&state, &pa, Vec::new(), Vec::new()).await
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -477,7 +501,7 @@ async fn create(
         amount: opt(&pairs, "amount"),
         department,
     };
-    match approvals::submit_direct(&state.store, &pa.actor, &input).await {
+    match approvals::submit_direct(&state.store, &state.registry, &pa.actor, &input).await {
         Ok(id) => redirect_with(
             &format!("/approvals/{id}"),
             "Your request was sent for approval.",
@@ -511,7 +535,7 @@ struct PoliciesPage {
     chrome: Chrome,
     subnav: Vec<NavItem>,
     policies: Vec<PolicyView>,
-    kinds: &'static [KindInfo],
+    kinds: Vec<ApprovalKind>,
     departments: Vec<Department>,
     can_edit: bool,
     /// The kind whose form failed, with its errors.
@@ -537,7 +561,12 @@ impl PoliciesPage {
     }
 }
 
-fn policy_view(p: Policy, currency: &str, depts: &[Department]) -> PolicyView {
+fn policy_view(
+    p: Policy,
+    currency: &str,
+    depts: &[Department],
+    kind_label: &'static str,
+) -> PolicyView {
     let dec = |m: i64| {
         money_text(Some(m), Some(currency))
             .split_once(' ')
@@ -557,7 +586,7 @@ fn policy_view(p: Policy, currency: &str, depts: &[Department]) -> PolicyView {
             Some(d) => format!("{}@{d}", p.kind),
             None => p.kind.clone(),
         },
-        kind_label: kind_label(&p.kind),
+        kind_label,
         department: p
             .department
             .and_then(|d| depts.iter().find(|x| x.id == d))
@@ -569,12 +598,12 @@ fn policy_view(p: Policy, currency: &str, depts: &[Department]) -> PolicyView {
     }
 }
 
-async fn policies_page(
-    state: &AppState,
+async fn policies_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     failed: Option<(String, Vec<FieldError>)>,
 ) -> Response {
-    let ps = match approvals::policies(&state.store, &pa.actor).await {
+    let ps = match approvals::policies(&state.store, &state.registry, &pa.actor).await {
         Ok(p) => p,
         Err(e) => return fail(state, pa, e).await,
     };
@@ -598,9 +627,12 @@ async fn policies_page(
             subnav: subnav("/approvals/policies"),
             policies: ps
                 .into_iter()
-                .map(|p| policy_view(p, &currency, &depts))
+                .map(|p| {
+                    let label = state.registry.approval_label(&p.kind);
+                    policy_view(p, &currency, &depts, label)
+                })
                 .collect(),
-            kinds: KINDS,
+            kinds: state.registry.approval_kinds().copied().collect(),
             departments: depts,
             can_edit,
             failed_kind,
@@ -610,12 +642,12 @@ async fn policies_page(
     )
 }
 
-async fn policies(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn policies<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     policies_page(&state, &pa, None).await
 }
 
-async fn save_policy(
-    State(state): State<AppState>,
+async fn save_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -639,10 +671,13 @@ async fn save_policy(
         levels,
         version: opt(&pairs, "version").and_then(|v| v.parse().ok()),
     };
-    match approvals::save_policy(&state.store, &pa.actor, &input).await {
+    match approvals::save_policy(&state.store, &state.registry, &pa.actor, &input).await {
         Ok(p) => redirect_with(
             "/approvals/policies",
-            &format!("The policy for {} was saved.", kind_label(&p.kind)),
+            &format!(
+                "The policy for {} was saved.",
+                state.registry.approval_label(&p.kind)
+            ),
         ),
         Err(e) if !e.field_errors().is_empty() => {
             let key = match opt(&pairs, "department_id") {
@@ -655,8 +690,8 @@ async fn save_policy(
     }
 }
 
-async fn delete_policy(
-    State(state): State<AppState>,
+async fn delete_policy<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -692,8 +727,8 @@ impl DelegationsPage {
     }
 }
 
-async fn delegations_page(
-    state: &AppState,
+async fn delegations_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     values: Vec<(String, String)>,
     errors: Vec<FieldError>,
@@ -727,12 +762,12 @@ async fn delegations_page(
     )
 }
 
-async fn delegations(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn delegations<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     delegations_page(&state, &pa, Vec::new(), Vec::new()).await
 }
 
-async fn add_delegation(
-    State(state): State<AppState>,
+async fn add_delegation<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -765,8 +800,8 @@ async fn add_delegation(
     }
 }
 
-async fn remove_delegation(
-    State(state): State<AppState>,
+async fn remove_delegation<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -817,7 +852,11 @@ impl DepartmentsPage {
     }
 }
 
-async fn departments_view(state: &AppState, pa: &PageActor, errors: Vec<FieldError>) -> Response {
+async fn departments_view<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    errors: Vec<FieldError>,
+) -> Response {
     let items = match departments::list(&state.store, &pa.actor).await {
         Ok(i) => i,
         Err(e) => return fail(state, pa, e).await,
@@ -850,12 +889,12 @@ async fn departments_view(state: &AppState, pa: &PageActor, errors: Vec<FieldErr
     )
 }
 
-async fn departments_page(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn departments_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     departments_view(&state, &pa, Vec::new()).await
 }
 
-async fn create_department(
-    State(state): State<AppState>,
+async fn create_department<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -868,8 +907,8 @@ async fn create_department(
     }
 }
 
-async fn update_department(
-    State(state): State<AppState>,
+async fn update_department<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -902,8 +941,8 @@ async fn update_department(
     }
 }
 
-async fn set_member(
-    State(state): State<AppState>,
+async fn set_member<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {

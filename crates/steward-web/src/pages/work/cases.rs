@@ -25,15 +25,15 @@ use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
 use crate::pages::{field, is_invalid};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/cases", get(index).post(create))
-        .route("/cases/new", get(new_form))
-        .route("/cases/sla", get(sla_page).post(sla_save))
-        .route("/cases/report", get(report_page))
-        .route("/cases/{id}", get(show).post(act))
+        .route("/cases", get(index::<S>).post(create::<S>))
+        .route("/cases/new", get(new_form::<S>))
+        .route("/cases/sla", get(sla_page::<S>).post(sla_save::<S>))
+        .route("/cases/report", get(report_page::<S>))
+        .route("/cases/{id}", get(show::<S>).post(act::<S>))
 }
 
 pub(crate) use crate::markdown::render as markdown;
@@ -152,8 +152,8 @@ fn query_from(pa: &PageActor, params: &ListParams) -> Result<CaseQuery, Error> {
     Ok(q)
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -237,8 +237,8 @@ impl NewPage {
     }
 }
 
-async fn new_page(
-    state: &AppState,
+async fn new_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     form: CaseInput,
     errors: Vec<FieldError>,
@@ -255,7 +255,7 @@ async fn new_page(
     render(&p, status)
 }
 
-async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn new_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !pa.actor.can(steward_core::auth::Permission::new(
         steward_core::auth::Domain::Escalations,
         steward_core::auth::Action::Create,
@@ -269,8 +269,8 @@ async fn new_form(State(state): State<AppState>, pa: PageActor) -> Response {
     new_page(&state, &pa, form, Vec::new(), StatusCode::OK).await
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -371,8 +371,8 @@ impl ShowPage {
     }
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: CaseId,
     errors: Vec<FieldError>,
@@ -439,7 +439,11 @@ async fn show_page(
     render(&p, status)
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     show_page(
         &state,
         &pa,
@@ -519,8 +523,8 @@ fn done_message(a: &CaseAction) -> &'static str {
     }
 }
 
-async fn act(
-    State(state): State<AppState>,
+async fn act<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -630,7 +634,7 @@ fn sla_view(
     (targets, days)
 }
 
-async fn sla_page(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn sla_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let (s, h) = match cases::sla_settings(&state.store, &pa.actor).await {
         Ok(v) => v,
         Err(e) => return fail(&state, &pa, e).await,
@@ -685,8 +689,8 @@ fn settings_from(pairs: &[(String, String)]) -> Result<(SlaSettings, Vec<Holiday
     Ok((s, holidays.unwrap_or_default()))
 }
 
-async fn sla_save(
-    State(state): State<AppState>,
+async fn sla_save<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -798,8 +802,8 @@ impl ReportPage {
     }
 }
 
-async fn report_page(
-    State(state): State<AppState>,
+async fn report_page<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {

@@ -1,43 +1,20 @@
 //! The manager's dashboard at `/dashboard`: tiles with a big number, a bar chart drawn as
-//! SVG on the server (no script), and a link to the list behind each. The tile sources are
-//! listed in [`sources`]; each part of Steward adds its own there.
+//! SVG on the server (no script), and a link to the list behind each. The tiles are the
+//! ones the domains registered (`Registry::tile`).
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use steward_core::work::dashboard::{self, Tile, TileSource};
-use steward_store::Store;
+use steward_core::work::dashboard::{self, Tile};
 
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/dashboard", get(index))
-}
-
-/// Every tile source, in the order shown.
-pub(crate) fn sources() -> Vec<&'static dyn TileSource<Store>> {
-    vec![
-        &dashboard::OpenTasks,
-        &dashboard::WaitingApprovals,
-        &dashboard::Escalations,
-        &dashboard::MyNotifications,
-        &dashboard::RecentAudit,
-        &dashboard::DeadJobs,
-        &steward_core::hr::health::HealthTile,
-    ]
-}
-
-/// The tiles the actor may see (authorized: Work approve).
-pub(crate) async fn tiles(
-    store: &Store,
-    actor: &steward_core::auth::Actor,
-) -> steward_core::Result<Vec<Tile>> {
-    let s = sources();
-    dashboard::dashboard(store, actor, &s).await
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    Router::new().route("/dashboard", get(index::<S>))
 }
 
 /// One bar of a chart, laid out (SVG user units).
@@ -115,8 +92,8 @@ struct DashboardPage {
     label_w: i64,
 }
 
-async fn index(State(state): State<AppState>, pa: PageActor) -> Response {
-    let tiles = match tiles(&state.store, &pa.actor).await {
+async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    let tiles = match dashboard::dashboard(state.registry.tiles(), &pa.actor).await {
         Ok(t) => t,
         Err(e) => return fail(&state, &pa, e).await,
     };

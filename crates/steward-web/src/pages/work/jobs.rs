@@ -14,12 +14,12 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/jobs", get(index))
-        .route("/jobs/{id}/retry", post(retry))
+        .route("/jobs", get(index::<S>))
+        .route("/jobs/{id}/retry", post(retry::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -86,8 +86,8 @@ struct JobsPage {
     can_retry: bool,
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -130,7 +130,11 @@ async fn index(
     )
 }
 
-async fn retry(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn retry<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match jobs::retry_dead(&state.store, &pa.actor, JobId(id)).await {
         Ok(()) => redirect_with("/jobs?status=dead", &format!("Job {id} is queued again.")),
         Err(e) => fail(&state, &pa, e).await,

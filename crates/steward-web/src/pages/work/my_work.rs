@@ -15,10 +15,10 @@ use steward_core::work::tasks::{self, StatusFilter, TaskQuery, TaskSort, TaskSum
 
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/work", get(index))
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    Router::new().route("/work", get(index::<S>))
 }
 
 /// How many rows each section shows.
@@ -85,12 +85,12 @@ fn task_rows(items: Vec<TaskSummary>) -> Vec<Row> {
         .collect()
 }
 
-fn approval_rows(items: Vec<ApprovalSummary>) -> Vec<Row> {
+fn approval_rows(reg: &steward_core::registry::Registry, items: Vec<ApprovalSummary>) -> Vec<Row> {
     items
         .into_iter()
         .map(|a| {
             let mut facts = vec![
-                approvals::kind_label(&a.kind).to_string(),
+                reg.approval_label(&a.kind).to_string(),
                 a.requester_name.clone(),
             ];
             let amount = a.amount_text();
@@ -134,7 +134,7 @@ fn keep<T>(r: steward_core::Result<T>) -> steward_core::Result<Option<T>> {
     }
 }
 
-async fn index(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     match sections(&state, &pa).await {
         Ok(sections) => render(
             &MyWorkPage {
@@ -147,7 +147,10 @@ async fn index(State(state): State<AppState>, pa: PageActor) -> Response {
     }
 }
 
-async fn sections(state: &AppState, pa: &PageActor) -> steward_core::Result<Vec<Section>> {
+async fn sections<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+) -> steward_core::Result<Vec<Section>> {
     let store = &state.store;
     let actor = &pa.actor;
     let rows = Paging::new(Some(SECTION_ROWS), None);
@@ -181,7 +184,7 @@ async fn sections(state: &AppState, pa: &PageActor) -> steward_core::Result<Vec<
     };
     let (my_tasks, my_approvals, my_cases, my_notes) = tokio::join!(
         tasks::list_tasks(store, actor, &task_q),
-        approvals::list(store, actor, &approval_q),
+        approvals::list(store, &state.registry, actor, &approval_q),
         cases::list_cases(store, actor, &case_q),
         notify::list(store, actor, &note_q),
     );
@@ -201,7 +204,7 @@ async fn sections(state: &AppState, pa: &PageActor) -> steward_core::Result<Vec<
             id: "my-approvals",
             title: "Waiting for my approval",
             total: p.total,
-            rows: approval_rows(p.items),
+            rows: approval_rows(&state.registry, p.items),
             more: "/approvals",
             empty: "Nothing waits for your decision.",
         });

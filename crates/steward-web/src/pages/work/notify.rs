@@ -17,18 +17,18 @@ use steward_core::Error;
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome};
-use crate::state::AppState;
+use crate::state::{AppState, Backend};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/notifications", get(index))
-        .route("/notifications/read-all", post(read_all))
+        .route("/notifications", get(index::<S>))
+        .route("/notifications/read-all", post(read_all::<S>))
         .route(
             "/notifications/preferences",
-            get(preferences).post(save_preferences),
+            get(preferences::<S>).post(save_preferences::<S>),
         )
-        .route("/notifications/{id}/read", post(read_one))
-        .route("/notifications/{id}/open", post(open))
+        .route("/notifications/{id}/read", post(read_one::<S>))
+        .route("/notifications/{id}/open", post(open::<S>))
 }
 
 const COLUMNS: &[Column] = &[
@@ -122,8 +122,8 @@ impl ListPage {
     }
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -168,7 +168,11 @@ async fn index(
     )
 }
 
-async fn read_one(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn read_one<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match notify::mark_read(&state.store, &pa.actor, NotificationId(id)).await {
         Ok(_) => redirect_with("/notifications", "Marked as read."),
         Err(e) => fail(&state, &pa, e).await,
@@ -176,7 +180,11 @@ async fn read_one(State(state): State<AppState>, pa: PageActor, Path(id): Path<i
 }
 
 /// Marks it read and goes to the record it is about (or back to the list).
-async fn open(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn open<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     match notify::mark_read(&state.store, &pa.actor, NotificationId(id)).await {
         Ok(n) => {
             let to = n
@@ -189,7 +197,7 @@ async fn open(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
     }
 }
 
-async fn read_all(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn read_all<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     match notify::mark_all_read(&state.store, &pa.actor).await {
         Ok(0) => redirect_with("/notifications", "Nothing was unread."),
         Ok(n) => redirect_with(
@@ -218,8 +226,8 @@ struct PrefsPage {
     error: Option<String>,
 }
 
-async fn prefs_page(
-    state: &AppState,
+async fn prefs_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     error: Option<String>,
     status: StatusCode,
@@ -251,12 +259,12 @@ async fn prefs_page(
     )
 }
 
-async fn preferences(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn preferences<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     prefs_page(&state, &pa, None, StatusCode::OK).await
 }
 
-async fn save_preferences(
-    State(state): State<AppState>,
+async fn save_preferences<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {

@@ -27,25 +27,31 @@ use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field_error, redirect_with, render, Chrome, NavItem};
 use crate::pages::{field, form_errors, non_empty};
-use crate::state::AppState;
+use crate::state::{AppState, Backend, RecordLink};
 
-pub fn router() -> Router<AppState> {
+pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
-        .route("/tasks", get(index).post(create))
-        .route("/tasks/new", get(new_form))
-        .route("/tasks/workload", get(workload))
-        .route("/tasks/templates", get(templates).post(create_template))
-        .route("/tasks/templates/{id}/run", post(run_template))
-        .route("/tasks/recurring", get(recurring).post(create_rule))
-        .route("/tasks/recurring/{id}/pause", post(pause_rule))
-        .route("/tasks/recurring/{id}/resume", post(resume_rule))
-        .route("/tasks/{id}", get(show))
-        .route("/tasks/{id}/update", post(update))
-        .route("/tasks/{id}/status", post(status))
-        .route("/tasks/{id}/reassign", post(reassign))
-        .route("/tasks/{id}/comments", post(comment))
-        .route("/tasks/{id}/checklist", post(add_item))
-        .route("/tasks/{id}/checklist/{item}", post(toggle_item))
+        .route("/tasks", get(index::<S>).post(create::<S>))
+        .route("/tasks/new", get(new_form::<S>))
+        .route("/tasks/workload", get(workload::<S>))
+        .route(
+            "/tasks/templates",
+            get(templates::<S>).post(create_template::<S>),
+        )
+        .route("/tasks/templates/{id}/run", post(run_template::<S>))
+        .route(
+            "/tasks/recurring",
+            get(recurring::<S>).post(create_rule::<S>),
+        )
+        .route("/tasks/recurring/{id}/pause", post(pause_rule::<S>))
+        .route("/tasks/recurring/{id}/resume", post(resume_rule::<S>))
+        .route("/tasks/{id}", get(show::<S>))
+        .route("/tasks/{id}/update", post(update::<S>))
+        .route("/tasks/{id}/status", post(status::<S>))
+        .route("/tasks/{id}/reassign", post(reassign::<S>))
+        .route("/tasks/{id}/comments", post(comment::<S>))
+        .route("/tasks/{id}/checklist", post(add_item::<S>))
+        .route("/tasks/{id}/checklist/{item}", post(toggle_item::<S>))
 }
 
 // ---------------------------------------------------------------- shared bits
@@ -156,16 +162,15 @@ pub(crate) struct Row {
 }
 
 impl Row {
-    fn new(t: TaskSummary, today: NaiveDate) -> Row {
+    fn new<S: Backend>(state: &AppState<S>, t: TaskSummary, today: NaiveDate) -> Row {
+        let link = t.link.as_ref().map(|l| state.record_link(l));
         Row {
             overdue: t.is_overdue(today),
             priority_class: priority_badge(t.priority),
             status_class: status_badge(t.status),
-            link_href: t.link.as_ref().map(|l| l.href()).unwrap_or_default(),
-            link_label: t
-                .link
-                .as_ref()
-                .map(|l| format!("{} #{}", l.kind_label(), l.id))
+            link_href: link.as_ref().map(|l| l.href.clone()).unwrap_or_default(),
+            link_label: link
+                .map(|l| format!("{} #{}", l.label, l.id))
                 .unwrap_or_default(),
             t,
         }
@@ -220,8 +225,8 @@ fn priorities() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-async fn index(
-    State(state): State<AppState>,
+async fn index<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
@@ -278,7 +283,11 @@ async fn index(
         chrome: chrome(&state, &pa, "Tasks", "/tasks").await,
         subnav: subnav("/tasks"),
         list,
-        rows: page.items.into_iter().map(|t| Row::new(t, today)).collect(),
+        rows: page
+            .items
+            .into_iter()
+            .map(|t| Row::new(&state, t, today))
+            .collect(),
         people,
         errors,
         can_create: can(&pa, Action::Create),
@@ -340,8 +349,8 @@ impl NewPage {
     }
 }
 
-async fn new_page(
-    state: &AppState,
+async fn new_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     form: TaskForm,
     errors: Vec<FieldError>,
@@ -369,8 +378,8 @@ struct NewQuery {
     link: Option<String>,
 }
 
-async fn new_form(
-    State(state): State<AppState>,
+async fn new_form<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Query(q): Query<NewQuery>,
 ) -> Response {
@@ -390,8 +399,8 @@ async fn new_form(
     new_page(&state, &pa, form, Vec::new(), StatusCode::OK).await
 }
 
-async fn create(
-    State(state): State<AppState>,
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -412,7 +421,7 @@ async fn create(
     if !errors.is_empty() {
         return new_page(&state, &pa, form, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
     }
-    match tasks::create_task(&state.store, &pa.actor, &input).await {
+    match tasks::create_task(&state.store, &state.registry, &pa.actor, &input).await {
         Ok(t) => redirect_with(&format!("/tasks/{}", t.id), "Task created."),
         Err(e) => match form_errors(&e, "title") {
             Some(errors) => {
@@ -464,6 +473,7 @@ struct ShowPage {
     statuses: Vec<(&'static str, &'static str)>,
     priorities: Vec<(&'static str, &'static str)>,
     attachments: crate::pages::files::Attachments,
+    link: Option<RecordLink>,
 }
 
 impl ShowPage {
@@ -501,8 +511,8 @@ struct Typed {
     comment: String,
 }
 
-async fn show_page(
-    state: &AppState,
+async fn show_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     id: TaskId,
     errors: Vec<FieldError>,
@@ -524,7 +534,8 @@ async fn show_page(
     };
     let today = tasks::today();
     let attachments =
-        crate::pages::files::Attachments::load(state, actor, &RecordRef::new("task", id.0)).await;
+        crate::pages::files::Attachments::load(state, actor, &RecordRef::new(tasks::RECORD, id.0))
+            .await;
     let page = ShowPage {
         attachments,
         chrome: chrome(state, pa, &task.title, "/tasks").await,
@@ -550,6 +561,7 @@ async fn show_page(
         comment: typed.comment,
         statuses: statuses(),
         priorities: priorities(),
+        link: task.link.as_ref().map(|l| state.record_link(l)),
         task,
     };
     render(&page, status)
@@ -563,7 +575,11 @@ fn untyped() -> Typed {
     }
 }
 
-async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     show_page(
         &state,
         &pa,
@@ -575,8 +591,8 @@ async fn show(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>)
     .await
 }
 
-async fn update(
-    State(state): State<AppState>,
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -611,6 +627,7 @@ async fn update(
     }
     match tasks::update_task(
         &state.store,
+        &state.registry,
         &pa.actor,
         TaskId(id),
         &changes,
@@ -636,8 +653,8 @@ async fn update(
     }
 }
 
-async fn status(
-    State(state): State<AppState>,
+async fn status<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -673,8 +690,8 @@ async fn status(
     }
 }
 
-async fn reassign(
-    State(state): State<AppState>,
+async fn reassign<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -742,8 +759,8 @@ async fn reassign(
     }
 }
 
-async fn comment(
-    State(state): State<AppState>,
+async fn comment<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -773,8 +790,8 @@ async fn comment(
     }
 }
 
-async fn add_item(
-    State(state): State<AppState>,
+async fn add_item<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -802,8 +819,8 @@ async fn add_item(
 
 /// Ticks or unticks an item. With htmx the checklist is swapped in place; without, the page
 /// reloads.
-async fn toggle_item(
-    State(state): State<AppState>,
+async fn toggle_item<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     headers: HeaderMap,
     Path((id, item)): Path<(i64, i64)>,
@@ -844,7 +861,7 @@ struct WorkloadPage {
     people: Vec<(Workload, Vec<Row>)>,
 }
 
-async fn workload(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn workload<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let rows = match tasks::workload(&state.store, &pa.actor, 10).await {
         Ok(r) => r,
         Err(e) => return fail(&state, &pa, e).await,
@@ -858,7 +875,7 @@ async fn workload(State(state): State<AppState>, pa: PageActor) -> Response {
             .map(|mut w| {
                 let rows = std::mem::take(&mut w.tasks)
                     .into_iter()
-                    .map(|t| Row::new(t, today))
+                    .map(|t| Row::new(&state, t, today))
                     .collect();
                 (w, rows)
             })
@@ -898,8 +915,8 @@ impl TemplatesPage {
     }
 }
 
-async fn templates_page(
-    state: &AppState,
+async fn templates_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     errors: Vec<FieldError>,
     typed: (String, String, String),
@@ -930,7 +947,7 @@ async fn templates_page(
     render(&page, status)
 }
 
-async fn templates(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn templates<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     templates_page(&state, &pa, Vec::new(), Default::default(), StatusCode::OK).await
 }
 
@@ -983,8 +1000,8 @@ fn parse_items(text: &str) -> Result<Vec<TemplateItem>, Vec<FieldError>> {
     }
 }
 
-async fn create_template(
-    State(state): State<AppState>,
+async fn create_template<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -1015,8 +1032,8 @@ async fn create_template(
     }
 }
 
-async fn run_template(
-    State(state): State<AppState>,
+async fn run_template<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
@@ -1096,8 +1113,8 @@ impl RecurringPage {
     }
 }
 
-async fn recurring_page(
-    state: &AppState,
+async fn recurring_page<S: Backend>(
+    state: &AppState<S>,
     pa: &PageActor,
     errors: Vec<FieldError>,
     form: Vec<(String, String)>,
@@ -1139,7 +1156,7 @@ async fn recurring_page(
     render(&page, status)
 }
 
-async fn recurring(State(state): State<AppState>, pa: PageActor) -> Response {
+async fn recurring<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let form = vec![
         ("start".to_string(), tasks::today().to_string()),
         ("priority".to_string(), "normal".to_string()),
@@ -1148,8 +1165,8 @@ async fn recurring(State(state): State<AppState>, pa: PageActor) -> Response {
     recurring_page(&state, &pa, Vec::new(), form, StatusCode::OK).await
 }
 
-async fn create_rule(
-    State(state): State<AppState>,
+async fn create_rule<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -1184,7 +1201,12 @@ async fn create_rule(
     }
 }
 
-async fn set_rule(state: AppState, pa: PageActor, id: i64, active: bool) -> Response {
+async fn set_rule<S: Backend>(
+    state: AppState<S>,
+    pa: PageActor,
+    id: i64,
+    active: bool,
+) -> Response {
     match tasks::set_rule_active(&state.store, &pa.actor, RuleId(id), active).await {
         Ok(r) => redirect_with(
             "/tasks/recurring",
@@ -1198,12 +1220,16 @@ async fn set_rule(state: AppState, pa: PageActor, id: i64, active: bool) -> Resp
     }
 }
 
-async fn pause_rule(State(state): State<AppState>, pa: PageActor, Path(id): Path<i64>) -> Response {
+async fn pause_rule<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
     set_rule(state, pa, id, false).await
 }
 
-async fn resume_rule(
-    State(state): State<AppState>,
+async fn resume_rule<S: Backend>(
+    State(state): State<AppState<S>>,
     pa: PageActor,
     Path(id): Path<i64>,
 ) -> Response {
@@ -1223,8 +1249,8 @@ pub struct TaskLinks {
 
 impl TaskLinks {
     /// Loads them; an actor without Work access gets an empty box (the page still renders).
-    pub async fn load(
-        state: &AppState,
+    pub async fn load<S: Backend>(
+        state: &AppState<S>,
         actor: &steward_core::auth::Actor,
         record: &RecordRef,
     ) -> TaskLinks {
@@ -1233,7 +1259,7 @@ impl TaskLinks {
             .await
             .unwrap_or_default()
             .into_iter()
-            .map(|t| Row::new(t, today))
+            .map(|t| Row::new(&state, t, today))
             .collect();
         TaskLinks {
             rows,
