@@ -32,12 +32,14 @@ mod assets;
 mod auth;
 pub mod domains;
 mod error;
+mod forms;
 mod list;
 pub mod mail;
 mod markdown;
 mod middleware;
 pub mod pages;
 mod state;
+mod views;
 
 pub use state::{AppState, Backend, WebConfig};
 

@@ -352,6 +352,14 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
     Ok(())
 }
 
+/// The registrations a benchmark server runs with (mail is not sent).
+pub(crate) fn registry(store: &Store) -> std::sync::Arc<steward_core::registry::Registry> {
+    std::sync::Arc::new(steward::app::registry(
+        store,
+        std::sync::Arc::new(steward_core::work::mail::NotConfigured),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,12 +387,4 @@ mod tests {
         assert!((w.p99_ms - 12.5).abs() < 1e-9);
         assert!(w.errors.is_empty());
     }
-}
-
-/// The registrations a benchmark server runs with (mail is not sent).
-pub(crate) fn registry(store: &Store) -> std::sync::Arc<steward_core::registry::Registry> {
-    std::sync::Arc::new(steward::app::registry(
-        store,
-        std::sync::Arc::new(steward_core::work::mail::NotConfigured),
-    ))
 }

@@ -24,7 +24,7 @@ pub struct Me {
 
 /// The caller: user, company, roles and permissions.
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", responses((status = 200, body = Me), (status = 401, body = crate::error::Problem)))]
-pub async fn me<S: Backend>(a: ApiActor) -> Response {
+pub async fn me<S: Backend>(_: State<AppState<S>>, a: ApiActor) -> Response {
     let a = a.actor;
     let mut permissions: Vec<String> = a
         .grants

@@ -10,8 +10,6 @@ mod tokens;
 mod users;
 pub(crate) mod work;
 
-pub(crate) use users::column_mapping;
-
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};

@@ -321,14 +321,6 @@ pub struct ImportReportOut {
     problems: Vec<ImportProblemOut>,
 }
 
-/// `map.<field>=<column header>` pairs: the person's explicit column mapping.
-pub fn column_mapping(pairs: &[(String, String)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("map.").map(|f| (f.to_string(), v.clone())))
-        .collect()
-}
-
 /// Imports users from a CSV (`text/csv`) or XLSX body: all rows or none. With problems
 /// the answer is 422 and lists each by line and column. Columns are matched by header name
 /// (ignoring case, spaces, `_` and `-`); `map.<field>=<header>` in the query string maps one
@@ -344,7 +336,7 @@ pub async fn import<S: Backend>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let mapping = column_mapping(&pairs);
+    let mapping = crate::forms::column_mapping(&pairs);
     let name = match req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -360,7 +352,7 @@ pub async fn import<S: Backend>(
                 limit: crate::IMPORT_BODY_LIMIT as u64,
             })
         })?;
-    let table = crate::pages::parse_table(name, &bytes).map_err(err)?;
+    let table = crate::forms::parse_table(name, &bytes).map_err(err)?;
     let r = users::import_users(&state.store, &a.actor, &table, name, &mapping, p.dry_run)
         .await
         .map_err(err)?;

@@ -1,25 +1,20 @@
 //! Attachments on tasks and cases: upload (a multipart form on the record's page), download
 //! and remove, and the section the record's page includes
-//! (`{% include "attachments.html" %}` with an `attachments: Attachments` field). Also the
-//! one way every download leaves Steward ([`download_response`]): as an attachment, with
-//! the stored type and `nosniff`.
-use axum::extract::multipart::MultipartRejection;
+//! (`{% include "attachments.html" %}` with an `attachments: Attachments` field). Uploads are
+//! read and downloads sent by [`crate::forms`].
 use axum::extract::{Multipart, Path, State};
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 use steward_core::auth::Actor;
-use steward_core::files::{self, AttachmentId, Download};
+use steward_core::files::{self, AttachmentId};
 use steward_core::work::RecordRef;
 use steward_core::Error;
 
 use crate::auth::PageActor;
+use crate::forms::{download_response, read_multipart, too_large_on, UPLOAD_BODY_LIMIT};
 use crate::pages::{fail, redirect_with};
 use crate::state::{AppState, Backend};
-
-/// Upload routes take a file up to the FileStore's limit plus the form around it.
-pub const UPLOAD_BODY_LIMIT: usize = files::MAX_FILE_BYTES + 1024 * 1024;
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     let limit = || axum::extract::DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
@@ -93,152 +88,6 @@ impl Attachments {
             max_mb: files::MAX_FILE_BYTES / (1024 * 1024),
         }
     }
-}
-
-/// An uploaded file (`file`, or the first file field) and the other fields of a multipart
-/// form. A read error names the file field.
-pub async fn read_multipart(
-    mp: Multipart,
-    file_field: &str,
-) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
-    read_multipart_up_to(mp, file_field, UPLOAD_BODY_LIMIT, files::MAX_FILE_BYTES).await
-}
-
-/// [`read_multipart`] for a route with another body limit (`body_limit`, the route's
-/// `DefaultBodyLimit`; `max_file` is what the messages promise), e.g. imports.
-pub async fn read_multipart_up_to(
-    mut mp: Multipart,
-    file_field: &str,
-    body_limit: usize,
-    max_file: usize,
-) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-            return Error::TooLarge {
-                limit: body_limit as u64,
-            };
-        }
-        Error::invalid(
-            file_field,
-            format!(
-                "could not read the upload ({}); files may be at most {} MB",
-                e.body_text(),
-                max_file / (1024 * 1024)
-            ),
-        )
-    };
-    while let Some(field) = mp.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or_default().to_string();
-        if field.file_name().is_some() || name == file_field {
-            let fname = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field.bytes().await.map_err(unreadable)?;
-            if file.is_none() {
-                file = Some((fname, bytes.to_vec()));
-            }
-        } else {
-            let v = field
-                .text()
-                .await
-                .map_err(|e| Error::invalid(name.clone(), format!("could not read: {e}")))?;
-            fields.push((name, v));
-        }
-    }
-    let (name, bytes) = file
-        .filter(|(_, b)| !b.is_empty())
-        .ok_or_else(|| Error::invalid(file_field, "choose a file"))?;
-    Ok((name, bytes, fields))
-}
-
-/// [`read_multipart`] for the API: a body that is not `multipart/form-data` is an error on
-/// the file field; a body over [`UPLOAD_BODY_LIMIT`] is 413.
-pub async fn read_api_upload(
-    mp: Result<Multipart, MultipartRejection>,
-    file_field: &str,
-) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
-    let mp = mp.map_err(|e| {
-        Error::invalid(
-            file_field,
-            format!(
-                "send multipart/form-data with a `{file_field}`: {}",
-                e.body_text()
-            ),
-        )
-    })?;
-    read_multipart(mp, file_field).await
-}
-
-/// For a page's upload form: a body over the limit as an error on the file field (the
-/// form shows it beside the field instead of an error page).
-pub fn too_large_on(file_field: &str, e: Error) -> Error {
-    match e {
-        Error::TooLarge { .. } => Error::invalid(
-            file_field,
-            format!(
-                "is too large; files may be at most {} MB",
-                files::MAX_FILE_BYTES / (1024 * 1024)
-            ),
-        ),
-        other => other,
-    }
-}
-
-/// `%XX` for everything but unreserved characters (RFC 5987 `filename*`).
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The bytes as a download: `Content-Disposition: attachment` (the browser saves it, never
-/// shows it inside Steward), the stored content type, `nosniff`, not cached.
-pub fn download_response(d: Download) -> Response {
-    let ascii: String = d
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let disposition = format!(
-        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
-        percent_encode(&d.name)
-    );
-    let mut r = d.bytes.into_response();
-    let h = r.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&d.content_type)
-            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
-    );
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    } else {
-        h.insert(
-            header::CONTENT_DISPOSITION,
-            HeaderValue::from_static("attachment"),
-        );
-    }
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    r
 }
 
 async fn upload<S: Backend>(
@@ -328,40 +177,5 @@ async fn remove<S: Backend>(
             &format!("Removed “{}”.", a.file.name),
         ),
         Err(e) => fail(&state, &pa, e).await,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn downloads_are_attachments_with_a_safe_name() {
-        let r = download_response(Download {
-            name: "Gehalt \"März\".pdf".into(),
-            content_type: "application/pdf".into(),
-            bytes: b"%PDF-1.4".to_vec(),
-        });
-        let h = r.headers();
-        let cd = h
-            .get(header::CONTENT_DISPOSITION)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        assert!(
-            cd.starts_with("attachment; filename=\"Gehalt _M_rz_.pdf\""),
-            "{cd}"
-        );
-        assert!(
-            cd.contains("filename*=UTF-8''Gehalt%20%22M%C3%A4rz%22.pdf"),
-            "{cd}"
-        );
-        assert_eq!(
-            h.get(header::X_CONTENT_TYPE_OPTIONS).map(|v| v.as_bytes()),
-            Some(&b"nosniff"[..])
-        );
-        assert_eq!(
-            h.get(header::CONTENT_TYPE).map(|v| v.as_bytes()),
-            Some(&b"application/pdf"[..])
-        );
     }
 }

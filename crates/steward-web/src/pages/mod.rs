@@ -15,9 +15,7 @@ pub(crate) use audit::{
     export_row as audit_export_row, query_from as audit_query_from,
     EXPORT_HEADERS as AUDIT_EXPORT_HEADERS,
 };
-pub(crate) use users::{
-    export_row as user_export_row, parse_table, EXPORT_HEADERS as USER_EXPORT_HEADERS,
-};
+pub(crate) use users::{export_row as user_export_row, EXPORT_HEADERS as USER_EXPORT_HEADERS};
 
 use askama::Template;
 use axum::http::{header, StatusCode};
@@ -25,11 +23,11 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Router;
 use steward_core::auth::{Action, Actor, Domain};
 use steward_core::company::Company;
-use steward_core::error::FieldError;
 use steward_core::Error;
 
 use crate::auth::{flash_cookie, PageActor, FLASH_COOKIE};
 use crate::domains::{nav, needs, NavEntry, WebDomain};
+pub(crate) use crate::forms::{field, form_errors, is_invalid, non_empty, parse_table};
 use crate::state::{AppState, Backend};
 
 /// The pages of every registered domain.
@@ -75,39 +73,6 @@ pub fn platform<S: Backend>() -> WebDomain<S> {
         nav: NAV,
         links: &[("user", "/users/{id}")],
     }
-}
-
-/// The value of a form or query field (empty when absent).
-pub(crate) fn field(pairs: &[(String, String)], key: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-/// `Some(trimmed)` unless blank.
-pub(crate) fn non_empty(s: &str) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
-}
-
-/// Turns any error into field errors for a form: field errors as they are, a conflict
-/// under `fallback` (so it shows beside the form instead of on an error page).
-pub(crate) fn form_errors(e: &Error, fallback: &str) -> Option<Vec<FieldError>> {
-    match e {
-        Error::Invalid { .. } | Error::InvalidMany(_) => Some(e.field_errors()),
-        Error::Conflict { message } => Some(vec![FieldError {
-            field: fallback.to_string(),
-            message: message.clone(),
-        }]),
-        _ => None,
-    }
-}
-
-/// Whether an error is the user's input (shown beside the fields) rather than a failure.
-pub(crate) fn is_invalid(e: &Error) -> bool {
-    matches!(e, Error::Invalid { .. } | Error::InvalidMany(_))
 }
 
 pub struct NavItem {

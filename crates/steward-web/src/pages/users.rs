@@ -12,15 +12,14 @@ use steward_core::error::FieldError;
 use steward_core::ids::UserId;
 use steward_core::list::SortKey;
 use steward_core::roles::{list_roles, Role};
-use steward_core::users::{
-    self, ImportReport, NewUser, User, UserPatch, UserQuery, UserSort, UserStatus,
-};
+use steward_core::users::{self, ImportReport, NewUser, User, UserPatch};
 use steward_core::Error;
 
 use super::{chrome, fail, field_error, redirect_with, render, Chrome};
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::state::{AppState, Backend};
+pub(crate) use crate::views::users::{export_row, query_from, EXPORT_HEADERS};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
@@ -49,39 +48,6 @@ const COLUMNS: &[Column] = &[
     col("status", "Status", true),
     col("created_at", "Created", true),
 ];
-
-pub fn query_from(params: &ListParams) -> UserQuery {
-    let (sort, dir) = params.sort::<UserSort>();
-    UserQuery {
-        search: params.search(),
-        status: params.get("status").and_then(UserStatus::parse),
-        role: params.get("role").map(str::to_string),
-        sort,
-        dir,
-        paging: params.paging(),
-    }
-}
-
-/// One export row per user; the same columns the import reads, plus status and creation.
-pub const EXPORT_HEADERS: &[&str] = &[
-    "username",
-    "email",
-    "display_name",
-    "roles",
-    "status",
-    "created_at",
-];
-
-pub fn export_row(u: &User) -> Vec<String> {
-    vec![
-        u.username.clone(),
-        u.email.clone(),
-        u.display_name.clone(),
-        u.roles.join(";"),
-        if u.disabled { "disabled" } else { "active" }.to_string(),
-        u.created_at.rfc3339(),
-    ]
-}
 
 #[derive(Template)]
 #[template(path = "users/list.html")]
@@ -482,14 +448,6 @@ pub async fn read_upload(
     Ok((name, bytes, fields))
 }
 
-/// Parses an uploaded table by its name or content (XLSX files are zip archives).
-pub fn parse_table(name: &str, bytes: &[u8]) -> Result<steward_io::Table, Error> {
-    let format = steward_io::TableFormat::detect(name, bytes)
-        .map_err(|e| Error::invalid("file", e.to_string()))?;
-    steward_io::read_table(bytes, format, &steward_io::ReadLimits::default())
-        .map_err(|e| Error::invalid("file", e.to_string()))
-}
-
 async fn import<S: Backend>(
     State(state): State<AppState<S>>,
     pa: PageActor,
@@ -498,8 +456,8 @@ async fn import<S: Backend>(
     let result = async {
         let (name, bytes, fields) = read_upload(mp).await?;
         let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");
-        let table = parse_table(&name, &bytes)?;
-        let mapping = crate::api::column_mapping(&fields);
+        let table = crate::forms::parse_table(&name, &bytes)?;
+        let mapping = crate::forms::column_mapping(&fields);
         let report =
             users::import_users(&state.store, &pa.actor, &table, &name, &mapping, dry_run).await?;
         Ok::<_, Error>((name, report))

@@ -406,8 +406,12 @@ use crate::time::parse_date;
 impl TaskQuery {
     /// The filters from query parameters (`q`, `status` (a status or `active`), `assignee`,
     /// `owner` (user ids), `priority`, `overdue`, `link` (`kind:id`)), naming the bad one.
-    /// `me` as assignee or owner is the actor.
-    pub fn filters_from(actor: &Actor, get: impl Fn(&str) -> Option<String>) -> Result<Self> {
+    /// `me` as assignee or owner is the actor; a link's kind must be registered.
+    pub fn filters_from(
+        reg: &Registry,
+        actor: &Actor,
+        get: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self> {
         let get = |k: &str| {
             get(k)
                 .map(|v| v.trim().to_string())
@@ -459,7 +463,7 @@ impl TaskQuery {
         let link = get("link").and_then(|l| {
             v.check(
                 "link",
-                RecordRef::parse(&l).ok_or_else(|| {
+                reg.parse_record(&l).ok_or_else(|| {
                     Error::invalid("link", "a record as kind:id, e.g. ledger.entry:42")
                 }),
             )
@@ -1994,12 +1998,14 @@ mod tests {
     #[test]
     fn filters_name_the_bad_parameter() {
         let actor = crate::auth::test_actor("employee");
+        let mut reg = Registry::new();
+        reg.record_kind("ledger.entry", "Ledger entry");
         let q = |pairs: &[(&str, &str)]| {
             let pairs: Vec<(String, String)> = pairs
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
-            TaskQuery::filters_from(&actor, |k| {
+            TaskQuery::filters_from(&reg, &actor, |k| {
                 pairs.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.clone())
             })
         };

@@ -20,7 +20,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::pages::files::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
+use crate::forms::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
 use crate::state::{AppState, Backend};
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
@@ -206,7 +206,7 @@ pub async fn upload_document<S: Backend>(
     {
         return Err(err(Error::invalid(k.clone(), "unknown field")));
     }
-    let get = |k: &str| crate::pages::field(&fields, k);
+    let get = |k: &str| crate::forms::field(&fields, k);
     let input = DocumentInput {
         category: get("category"),
         title: get("title"),

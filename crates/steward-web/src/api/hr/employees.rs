@@ -724,7 +724,7 @@ pub async fn import<S: Backend>(
                 limit: crate::IMPORT_BODY_LIMIT as u64,
             })
         })?;
-    let table = crate::pages::parse_table(name, &bytes).map_err(&e)?;
+    let table = crate::forms::parse_table(name, &bytes).map_err(&e)?;
     let rows: Vec<(usize, Vec<String>)> =
         table.rows.into_iter().map(|r| (r.line, r.cells)).collect();
     let r = employees::import_employees(&state.store, &a.actor, &table.headers, &rows, p.dry_run)

@@ -398,7 +398,7 @@ pub async fn import<S: Backend>(
         if fields.iter().any(|(k, v)| k == "dry_run" && truthy(v)) {
             dry_run = true;
         }
-        let table = crate::pages::parse_table(&name, &bytes).map_err(err)?;
+        let table = crate::forms::parse_table(&name, &bytes).map_err(err)?;
         (rows_from_table(&table).map_err(err)?, false)
     } else {
         let name = if ct.contains("spreadsheetml") {
@@ -416,7 +416,7 @@ pub async fn import<S: Backend>(
         if bytes.is_empty() {
             return Err(err(Error::invalid("file", "the body is empty")));
         }
-        let table = crate::pages::parse_table(name, &bytes).map_err(err)?;
+        let table = crate::forms::parse_table(name, &bytes).map_err(err)?;
         (rows_from_table(&table).map_err(err)?, false)
     };
     let plan = service::import_accounts(&state.store, &a.actor, &rows, dry_run)

@@ -16,7 +16,7 @@ use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use crate::api::{created, ok};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
-use crate::pages::files::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
+use crate::forms::{download_response, read_api_upload, UPLOAD_BODY_LIMIT};
 use crate::state::{AppState, Backend};
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {

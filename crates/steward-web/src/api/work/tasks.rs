@@ -8,6 +8,7 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::ids::UserId;
 use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::registry::Registry;
 use steward_core::work::tasks::{
     self, Assignment, ChecklistItemId, Comment, RuleId, RuleInput, Task, TaskChanges, TaskId,
     TaskInput, TaskQuery, TaskRule, TaskSort, TaskSummary, TaskTemplate, TemplateId, TemplateItem,
@@ -379,8 +380,8 @@ pub struct TaskListParams {
     format: Option<String>,
 }
 
-fn query(a: &ApiActor, p: &TaskListParams) -> Result<TaskQuery, Error> {
-    let mut q = TaskQuery::filters_from(&a.actor, |k| match k {
+fn query(reg: &Registry, a: &ApiActor, p: &TaskListParams) -> Result<TaskQuery, Error> {
+    let mut q = TaskQuery::filters_from(reg, &a.actor, |k| match k {
         "q" => p.q.clone(),
         "status" => p.status.clone(),
         "assignee" => p.assignee.clone(),
@@ -416,7 +417,7 @@ pub async fn list<S: Backend>(
     a: ApiActor,
     Query(p): Query<TaskListParams>,
 ) -> Result<Response, ApiError> {
-    let q = query(&a, &p).map_err(err(&a))?;
+    let q = query(&state.registry, &a, &p).map_err(err(&a))?;
     if let Some(format) = crate::list::api_export_format(p.format.as_deref()).map_err(err(&a))? {
         let items = tasks::export_tasks(&state.store, &a.actor, &q)
             .await

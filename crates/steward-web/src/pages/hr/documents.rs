@@ -19,8 +19,8 @@ use steward_core::ids::{DocumentId, EmployeeId};
 use steward_core::list::SortKey;
 
 use crate::auth::PageActor;
+use crate::forms::{download_response, read_multipart, too_large_on, UPLOAD_BODY_LIMIT};
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::pages::files::{download_response, read_multipart, too_large_on, UPLOAD_BODY_LIMIT};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 

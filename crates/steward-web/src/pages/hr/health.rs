@@ -8,15 +8,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use steward_core::hr::health::{self, Issue, IssueQuery, IssueSort, Summary};
-use steward_core::ids::{DepartmentId, EmployeeId};
+use steward_core::hr::health::{self, Issue, Summary};
 use steward_core::list::{Page, SortKey};
-use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
+pub(crate) use crate::views::hr_health::{export_row, query_from, EXPORT_HEADERS};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
@@ -32,55 +31,6 @@ const COLUMNS: &[Column] = &[
     col("found", "Found", true),
     col("fix", "Fix", false),
 ];
-
-pub(crate) const EXPORT_HEADERS: &[&str] = &[
-    "employee_id",
-    "employee",
-    "rule",
-    "problem",
-    "severity",
-    "department",
-    "about",
-    "fix",
-    "found_at",
-];
-
-pub(crate) fn export_row(i: &Issue) -> Vec<String> {
-    vec![
-        i.employee_id.map(|e| e.to_string()).unwrap_or_default(),
-        i.employee_name.clone().unwrap_or_default(),
-        i.rule.clone(),
-        i.label().to_string(),
-        i.severity().to_string(),
-        i.department_name.clone().unwrap_or_default(),
-        i.detail.clone(),
-        i.fix_link(),
-        i.found_at.rfc3339(),
-    ]
-}
-
-/// The list's query from its parameters (the API shares it).
-pub(crate) fn query_from(params: &ListParams) -> Result<IssueQuery, Error> {
-    let (sort, dir) = params.sort::<IssueSort>();
-    let num = |k: &str| -> Result<Option<i64>, Error> {
-        params
-            .get(k)
-            .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| Error::invalid(k, "must be a number"))
-            })
-            .transpose()
-    };
-    Ok(IssueQuery {
-        rule: params.get("rule").map(str::to_string),
-        employee: num("employee")?.map(EmployeeId),
-        department: num("department")?.map(DepartmentId),
-        search: params.search(),
-        sort,
-        dir,
-        paging: params.paging(),
-    })
-}
 
 /// A point of the trend chart.
 pub struct TrendPoint {

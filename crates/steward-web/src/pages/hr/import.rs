@@ -16,7 +16,7 @@ use steward_core::Error;
 use steward_io::TableFormat;
 
 use crate::auth::PageActor;
-use crate::pages::files::read_multipart_up_to;
+use crate::forms::read_multipart_up_to;
 use crate::pages::{chrome, fail, field, is_invalid, parse_table, render, Chrome};
 use crate::state::{AppState, Backend};
 

@@ -686,8 +686,8 @@ async fn import<S: Backend>(
     let parsed = async {
         let (name, bytes, fields) = crate::pages::users::read_upload(mp).await?;
         let dry_run = !fields.iter().any(|(k, v)| k == "mode" && v == "commit");
-        let table = crate::pages::parse_table(&name, &bytes)?;
-        let mapping = crate::api::column_mapping(&fields);
+        let table = crate::forms::parse_table(&name, &bytes)?;
+        let mapping = crate::forms::column_mapping(&fields);
         let (rows, lines) = account_rows(&table, &mapping)?;
         Ok::<_, Error>((name, dry_run, rows, lines))
     }

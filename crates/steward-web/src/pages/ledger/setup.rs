@@ -339,7 +339,7 @@ async fn import_rates<S: Backend>(
 ) -> Response {
     let parsed = async {
         let (name, bytes, _fields) = crate::pages::users::read_upload(mp).await?;
-        let table = crate::pages::parse_table(&name, &bytes)?;
+        let table = crate::forms::parse_table(&name, &bytes)?;
         let mapped = steward_io::ColumnMapping::auto(RATE_COLUMNS, &table.headers)
             .resolve(&table)
             .map_err(|e| Error::invalid("file", e.to_string()))?;

@@ -7,14 +7,14 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
-use steward_core::jobs::{self, Job, JobId, JobQuery, JobStats, JobStatus};
+use steward_core::jobs::{self, Job, JobId, JobStats, JobStatus};
 use steward_core::list::SortDir;
-use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
+pub(crate) use crate::views::jobs::{export_row, query_from, EXPORT_HEADERS};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
@@ -31,49 +31,6 @@ const COLUMNS: &[Column] = &[
     col("error", "Last error", false),
     col("actions", "", false),
 ];
-
-pub(crate) const EXPORT_HEADERS: &[&str] = &[
-    "id",
-    "kind",
-    "status",
-    "attempts",
-    "max_attempts",
-    "run_at",
-    "created_at",
-    "finished_at",
-    "last_error",
-];
-
-pub(crate) fn export_row(j: &Job) -> Vec<String> {
-    vec![
-        j.id.to_string(),
-        j.kind.clone(),
-        j.status.as_str().to_string(),
-        j.attempts.to_string(),
-        j.max_attempts.to_string(),
-        j.run_at.rfc3339(),
-        j.created_at.rfc3339(),
-        j.finished_at.map(|t| t.rfc3339()).unwrap_or_default(),
-        j.last_error.clone().unwrap_or_default(),
-    ]
-}
-
-/// `status` (queued, running, done, dead), `kind`, `limit`, `offset`; newest first.
-pub(crate) fn query_from(params: &ListParams) -> Result<JobQuery, Error> {
-    let status = params
-        .get("status")
-        .map(|s| {
-            JobStatus::parse(s)
-                .ok_or_else(|| Error::invalid("status", "must be queued, running, done or dead"))
-        })
-        .transpose()?;
-    let kind = params.get("kind").map(|k| k.chars().take(64).collect());
-    Ok(JobQuery {
-        status,
-        kind,
-        paging: params.paging(),
-    })
-}
 
 #[derive(Template)]
 #[template(path = "work/jobs.html")]

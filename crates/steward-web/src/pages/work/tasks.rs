@@ -233,7 +233,9 @@ async fn index<S: Backend>(
     let (store, actor) = (&state.store, &pa.actor);
     let params = ListParams::new(pairs);
     let today = tasks::today();
-    let (q, errors) = match TaskQuery::filters_from(actor, |k| params.get(k).map(str::to_string)) {
+    let (q, errors) = match TaskQuery::filters_from(&state.registry, actor, |k| {
+        params.get(k).map(str::to_string)
+    }) {
         Ok(mut q) => {
             let (sort, dir) = params.sort::<TaskSort>();
             q.sort = sort;
@@ -1259,7 +1261,7 @@ impl TaskLinks {
             .await
             .unwrap_or_default()
             .into_iter()
-            .map(|t| Row::new(&state, t, today))
+            .map(|t| Row::new(state, t, today))
             .collect();
         TaskLinks {
             rows,
