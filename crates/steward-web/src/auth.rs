@@ -11,12 +11,11 @@ use steward_core::tokens::strip_prefix;
 use steward_core::Error;
 
 use crate::error::ApiError;
-use crate::middleware::RequestId;
+use crate::error::RequestId;
+pub use crate::layout::{clear_cookie, FLASH_COOKIE};
 use crate::state::{AppState, Backend};
 
 pub const SESSION_COOKIE: &str = "steward_session";
-pub const FLASH_COOKIE: &str = "steward_flash";
-
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -46,23 +45,6 @@ pub fn session_cookie(secret: &str, secure: bool) -> HeaderValue {
     );
     HeaderValue::from_str(&s)
         .unwrap_or_else(|_| HeaderValue::from_static("steward_session=; Path=/"))
-}
-
-pub fn clear_cookie(name: &str) -> HeaderValue {
-    HeaderValue::from_str(&format!(
-        "{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("x=; Max-Age=0"))
-}
-
-/// A one-shot message shown on the next page (after a redirect).
-pub fn flash_cookie(message: &str) -> HeaderValue {
-    let enc: String = serde_urlencoded::to_string([("m", message)]).unwrap_or_default();
-    let value = enc.strip_prefix("m=").unwrap_or("");
-    HeaderValue::from_str(&format!(
-        "{FLASH_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=60"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static("steward_flash=; Max-Age=0"))
 }
 
 pub fn read_flash(headers: &HeaderMap) -> Option<String> {
@@ -163,7 +145,7 @@ impl<S: Backend> FromRequestParts<AppState<S>> for PageActor {
                     .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
                 Err(r)
             }
-            Err(e) => Err(crate::pages::error_page(&e, &rid.0, None)),
+            Err(e) => Err(crate::layout::error_page(&e, &rid.0, None)),
         }
     }
 }

@@ -1,105 +1,108 @@
 //! What each domain brings to the web layer, in one place per domain: its pages, its API
 //! routes, its entries in the navigation and where its records are shown. The binary lists
 //! the domains (`steward::app::web_domains`); the router mounts them and the layout builds
-//! the navigation from them, so neither names a domain.
-use std::collections::BTreeMap;
+//! the navigation from them, so neither names a domain. Adding a domain adds a function
+//! here.
+use steward_core::auth::{Action, Domain};
 
-use axum::Router;
-use steward_core::auth::{Action, Actor, Domain, Permission};
-use steward_core::registry::RecordRef;
-use utoipa_axum::router::OpenApiRouter;
+use crate::state::{nav, needs, Backend, NavEntry, WebDomain};
 
-use crate::state::AppState;
-
-/// An entry in the navigation: shown to those who hold `needs` (everyone when `None`),
-/// placed by `order` (lower first).
-#[derive(Debug, Clone, Copy)]
-pub struct NavEntry {
-    pub order: u16,
-    pub href: &'static str,
-    pub label: &'static str,
-    pub needs: Option<Permission>,
-}
-
-pub const fn nav(
-    order: u16,
-    href: &'static str,
-    label: &'static str,
-    needs: Option<Permission>,
-) -> NavEntry {
-    NavEntry {
-        order,
-        href,
-        label,
-        needs,
+// The platform: home, users, roles, the audit trail, the profile, sign-in, files.
+pub fn platform<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[
+        nav(0, "/", "Home", None),
+        nav(80, "/users", "Users", needs(Domain::Users, Action::Read)),
+        nav(81, "/roles", "Roles", needs(Domain::System, Action::Read)),
+        nav(
+            82,
+            "/audit",
+            "Audit trail",
+            needs(Domain::Audit, Action::Read),
+        ),
+        nav(99, "/profile", "My profile", None),
+    ];
+    WebDomain {
+        name: "platform",
+        pages: crate::pages::platform_router::<S>,
+        api: crate::api::platform_routes::<S>,
+        nav: NAV,
+        links: &[("user", "/users/{id}")],
     }
 }
 
-pub const fn needs(domain: Domain, action: Action) -> Option<Permission> {
-    Some(Permission::new(domain, action))
-}
-
-/// A domain's web part.
-pub struct WebDomain<S> {
-    pub name: &'static str,
-    /// Its pages.
-    pub pages: fn() -> Router<AppState<S>>,
-    /// Its JSON API (registered with their OpenAPI descriptions).
-    pub api: fn(OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>>,
-    pub nav: &'static [NavEntry],
-    /// The page of each record kind it owns: `("ledger.entry", "/ledger/entries/{id}")`.
-    pub links: &'static [(&'static str, &'static str)],
-}
-
-impl<S> Clone for WebDomain<S> {
-    fn clone(&self) -> Self {
-        WebDomain {
-            name: self.name,
-            pages: self.pages,
-            api: self.api,
-            nav: self.nav,
-            links: self.links,
-        }
+/// Work: my work, the dashboard, tasks, approvals, cases, notifications, jobs.
+pub fn work<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[
+        nav(10, "/work", "My work", None),
+        nav(
+            11,
+            "/dashboard",
+            "Dashboard",
+            needs(Domain::Work, Action::Approve),
+        ),
+        nav(12, "/tasks", "Tasks", needs(Domain::Work, Action::Read)),
+        nav(13, "/approvals", "Approvals", None),
+        nav(
+            14,
+            "/cases",
+            "Cases",
+            needs(Domain::Escalations, Action::Read),
+        ),
+    ];
+    WebDomain {
+        name: "work",
+        pages: crate::pages::work::router::<S>,
+        api: crate::api::work::routes::<S>,
+        nav: NAV,
+        links: &[
+            ("task", "/tasks/{id}"),
+            ("case", "/cases/{id}"),
+            ("approval", "/approvals/{id}"),
+        ],
     }
 }
 
-/// The registrations of every domain, as the router, the layout and links read them.
-pub struct WebRegistry<S> {
-    domains: Vec<WebDomain<S>>,
-    nav: Vec<NavEntry>,
-    links: BTreeMap<&'static str, &'static str>,
+/// The general ledger ("Books").
+pub fn ledger<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[nav(
+        40,
+        "/ledger",
+        "Books",
+        needs(Domain::Accounting, Action::Read),
+    )];
+    WebDomain {
+        name: "ledger",
+        pages: crate::pages::ledger::router::<S>,
+        api: crate::api::ledger::routes::<S>,
+        nav: NAV,
+        links: &[
+            ("ledger.entry", "/ledger/entries/{id}"),
+            ("ledger.account", "/ledger/accounts/{id}"),
+        ],
+    }
 }
 
-impl<S> WebRegistry<S> {
-    pub fn new(domains: &[WebDomain<S>]) -> WebRegistry<S> {
-        let mut nav: Vec<NavEntry> = domains.iter().flat_map(|d| d.nav.iter().copied()).collect();
-        nav.sort_by_key(|n| n.order);
-        let links = domains
-            .iter()
-            .flat_map(|d| d.links.iter().copied())
-            .collect();
-        WebRegistry {
-            domains: domains.to_vec(),
-            nav,
-            links,
-        }
-    }
-
-    pub fn domains(&self) -> &[WebDomain<S>] {
-        &self.domains
-    }
-
-    /// The navigation `actor` sees: only what they may use.
-    pub fn nav_for<'a>(&'a self, actor: &'a Actor) -> impl Iterator<Item = &'a NavEntry> + 'a {
-        self.nav
-            .iter()
-            .filter(move |n| n.needs.is_none_or(|p| actor.can(p)))
-    }
-
-    /// The page that shows `record` (`None` for a kind no domain shows).
-    pub fn href(&self, record: &RecordRef) -> Option<String> {
-        self.links
-            .get(record.kind.as_str())
-            .map(|pattern| pattern.replace("{id}", &record.id.to_string()))
+/// HR: people, time off, the organisation.
+pub fn hr<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[
+        nav(30, "/hr/employees", "People", None),
+        nav(
+            31,
+            "/hr/timeoff",
+            "Time off",
+            needs(Domain::Hr, Action::Read),
+        ),
+    ];
+    WebDomain {
+        name: "hr",
+        pages: crate::pages::hr::router::<S>,
+        api: crate::api::hr::routes::<S>,
+        nav: NAV,
+        links: &[
+            ("hr.employee", "/hr/employees/{id}"),
+            ("hr.timeoff", "/hr/timeoff/requests/{id}"),
+            ("hr.change", "/hr/changes/{id}"),
+            ("hr.document", "/hr/documents/{id}"),
+        ],
     }
 }

@@ -7,7 +7,9 @@ use serde::Serialize;
 use steward_core::error::FieldError;
 use steward_core::Error;
 
-use crate::middleware::RequestId;
+/// The request's id (logs, `X-Request-Id`, error pages), set by `middleware::request_id`.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
 
 pub fn status_of(e: &Error) -> StatusCode {
     match e {

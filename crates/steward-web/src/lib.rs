@@ -33,15 +33,16 @@ mod auth;
 pub mod domains;
 mod error;
 mod forms;
+mod layout;
 mod list;
 pub mod mail;
 mod markdown;
 mod middleware;
-pub mod pages;
+mod pages;
 mod state;
 mod views;
 
-pub use state::{AppState, Backend, WebConfig};
+pub use state::{AppState, Backend, NavEntry, WebConfig, WebDomain, WebRegistry};
 
 use axum::Router;
 use std::net::SocketAddr;

@@ -7,10 +7,8 @@ use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use tracing::Instrument;
 
+pub use crate::error::RequestId;
 use crate::state::{AppState, Backend};
-
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 pub async fn request_id(mut req: Request, next: Next) -> Response {
     let mut b = [0u8; 8];
@@ -152,7 +150,7 @@ pub async fn too_large(req: Request, next: Next) -> Response {
             &rid,
         )
     } else {
-        crate::pages::too_large_page(crate::IMPORT_BODY_LIMIT, &rid)
+        crate::layout::too_large_page(crate::IMPORT_BODY_LIMIT, &rid)
     }
 }
 

@@ -11,7 +11,7 @@ use steward_core::registry::Registry;
 use steward_core::work::mail::Mailer;
 use steward_store::files::LocalFiles;
 use steward_store::Store;
-use steward_web::domains::WebDomain;
+use steward_web::WebDomain;
 use steward_web::{AppState, WebConfig};
 
 /// Every domain's core registrations, over `store`; mail goes through `mailer`.
@@ -27,10 +27,10 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
 /// Every domain's web part, in the order their pages are mounted.
 pub fn web_domains() -> Vec<WebDomain<Store>> {
     vec![
-        steward_web::pages::platform(),
-        steward_web::pages::work::domain(),
-        steward_web::pages::ledger::domain(),
-        steward_web::pages::hr::domain(),
+        steward_web::domains::platform(),
+        steward_web::domains::work(),
+        steward_web::domains::ledger(),
+        steward_web::domains::hr(),
     ]
 }
 

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod notify;
 pub mod sla;
 pub mod tasks;
+pub mod tiles;
 
 use std::sync::Arc;
 
@@ -58,30 +59,27 @@ where
         .record_kind(approvals::RECORD, "Approval")
         .attachments(tasks::RECORD, tasks::attachment_access(store.clone()))
         .attachments(cases::RECORD, cases::attachment_access(store.clone()));
-    r.tile(
-        "tasks",
-        dashboard::handler(store.clone(), dashboard::OpenTasks),
-    )
-    .tile(
-        "approvals",
-        dashboard::handler(store.clone(), dashboard::WaitingApprovals),
-    )
-    .tile(
-        "cases",
-        dashboard::handler(store.clone(), dashboard::Escalations),
-    )
-    .tile(
-        "notifications",
-        dashboard::handler(store.clone(), dashboard::MyNotifications),
-    )
-    .tile(
-        "audit",
-        dashboard::handler(store.clone(), dashboard::RecentAudit),
-    )
-    .tile(
-        "jobs",
-        dashboard::handler(store.clone(), dashboard::DeadJobs),
-    );
+    r.tile("tasks", dashboard::handler(store.clone(), tiles::OpenTasks))
+        .tile(
+            "approvals",
+            dashboard::handler(store.clone(), tiles::WaitingApprovals),
+        )
+        .tile(
+            "cases",
+            dashboard::handler(store.clone(), tiles::Escalations),
+        )
+        .tile(
+            "notifications",
+            dashboard::handler(store.clone(), dashboard::MyNotifications),
+        )
+        .tile(
+            "audit",
+            dashboard::handler(store.clone(), dashboard::RecentAudit),
+        )
+        .tile(
+            "jobs",
+            dashboard::handler(store.clone(), dashboard::DeadJobs),
+        );
     mail::register_jobs(r.jobs_mut(), mailer.clone());
     notify::register_jobs(r.jobs_mut(), store.clone(), mailer);
     approvals::register_jobs(r.jobs_mut(), store.clone());

@@ -17,17 +17,14 @@ pub(crate) use audit::{
 };
 pub(crate) use users::{export_row as user_export_row, EXPORT_HEADERS as USER_EXPORT_HEADERS};
 
-use askama::Template;
-use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Router;
-use steward_core::auth::{Action, Actor, Domain};
-use steward_core::company::Company;
+use steward_core::auth::Actor;
 use steward_core::Error;
 
-use crate::auth::{flash_cookie, PageActor, FLASH_COOKIE};
-use crate::domains::{nav, needs, NavEntry, WebDomain};
+use crate::auth::PageActor;
 pub(crate) use crate::forms::{field, form_errors, is_invalid, non_empty, parse_table};
+pub(crate) use crate::layout::{error_page, redirect_with, render, Chrome, NavItem};
 use crate::state::{AppState, Backend};
 
 /// The pages of every registered domain.
@@ -52,58 +49,8 @@ pub fn platform_router<S: Backend>() -> Router<AppState<S>> {
         .merge(files::router())
 }
 
-// The platform: home, users, roles, the audit trail, the profile, sign-in, files.
-pub fn platform<S: Backend>() -> WebDomain<S> {
-    const NAV: &[NavEntry] = &[
-        nav(0, "/", "Home", None),
-        nav(80, "/users", "Users", needs(Domain::Users, Action::Read)),
-        nav(81, "/roles", "Roles", needs(Domain::System, Action::Read)),
-        nav(
-            82,
-            "/audit",
-            "Audit trail",
-            needs(Domain::Audit, Action::Read),
-        ),
-        nav(99, "/profile", "My profile", None),
-    ];
-    WebDomain {
-        name: "platform",
-        pages: platform_router::<S>,
-        api: crate::api::platform_routes::<S>,
-        nav: NAV,
-        links: &[("user", "/users/{id}")],
-    }
-}
-
-pub struct NavItem {
-    pub href: &'static str,
-    pub label: &'static str,
-    pub current: bool,
-}
-
-/// What the layout around every page needs.
-pub struct Chrome {
-    pub title: String,
-    pub username: String,
-    pub display_name: String,
-    pub company_id: i64,
-    pub company: String,
-    pub companies: Vec<Company>,
-    pub nav: Vec<NavItem>,
-    pub demo: bool,
-    pub flash: Option<String>,
-    /// My unread notifications, for the bell in the header (one indexed count).
-    pub unread: u64,
-}
-
-impl Chrome {
-    pub fn asset(&self, name: &str) -> String {
-        crate::assets::url(name)
-    }
-}
-
 /// The navigation a person sees: what the domains registered, only what they may use.
-pub fn nav_for<S>(web: &crate::domains::WebRegistry<S>, actor: &Actor, path: &str) -> Vec<NavItem> {
+pub fn nav_for<S>(web: &crate::state::WebRegistry<S>, actor: &Actor, path: &str) -> Vec<NavItem> {
     web.nav_for(actor)
         .map(|n| NavItem {
             href: n.href,
@@ -141,73 +88,6 @@ pub async fn chrome<S: Backend>(
         flash: pa.flash.clone(),
         unread,
     }
-}
-
-/// Renders a template; a page that was shown consumes the flash message.
-pub fn render(t: &impl Template, status: StatusCode) -> Response {
-    match t.render() {
-        Ok(html) => {
-            let mut r = (status, Html(html)).into_response();
-            r.headers_mut()
-                .append(header::SET_COOKIE, crate::auth::clear_cookie(FLASH_COOKIE));
-            r
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
-        }
-    }
-}
-
-/// Redirects with a message for the next page.
-pub fn redirect_with(to: &str, message: &str) -> Response {
-    let mut r = Redirect::to(to).into_response();
-    r.headers_mut()
-        .append(header::SET_COOKIE, flash_cookie(message));
-    r
-}
-
-#[derive(Template)]
-#[template(path = "error.html")]
-struct ErrorPage {
-    status: u16,
-    title: String,
-    message: String,
-    request_id: String,
-    chrome: Option<Chrome>,
-    css: String,
-}
-
-/// An error as a page, with the status that fits it. Internal errors show only a reference.
-pub fn error_page(e: &Error, request_id: &str, chrome: Option<Chrome>) -> Response {
-    let status = crate::error::status_of(e);
-    let page = ErrorPage {
-        status: status.as_u16(),
-        title: status.canonical_reason().unwrap_or("Error").to_string(),
-        message: crate::error::public_message(e, request_id),
-        request_id: request_id.to_string(),
-        chrome,
-        css: crate::assets::url("app.css"),
-    };
-    render(&page, status)
-}
-
-/// A body over the server's hard cap, refused before any handler ran: the page says how
-/// large an upload may be (no layout: the request never reached the sign-in check).
-pub fn too_large_page(limit: usize, request_id: &str) -> Response {
-    let status = StatusCode::PAYLOAD_TOO_LARGE;
-    let page = ErrorPage {
-        status: status.as_u16(),
-        title: "Upload too large".into(),
-        message: format!(
-            "The upload is too large: a file may be at most {} MB. Nothing was saved.",
-            limit / (1024 * 1024)
-        ),
-        request_id: request_id.to_string(),
-        chrome: None,
-        css: crate::assets::url("app.css"),
-    };
-    render(&page, status)
 }
 
 /// Error pages for a signed-in person keep the layout.

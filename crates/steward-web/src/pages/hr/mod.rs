@@ -14,9 +14,7 @@ mod timeoff;
 
 use axum::Router;
 
-use crate::domains::{nav, needs, NavEntry, WebDomain};
 use crate::state::{AppState, Backend};
-use steward_core::auth::{Action, Domain};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
@@ -29,29 +27,4 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(lifecycle::router())
         .merge(health::router())
         .merge(reports::router())
-}
-
-/// HR: people, time off, the organisation.
-pub fn domain<S: Backend>() -> WebDomain<S> {
-    const NAV: &[NavEntry] = &[
-        nav(30, "/hr/employees", "People", None),
-        nav(
-            31,
-            "/hr/timeoff",
-            "Time off",
-            needs(Domain::Hr, Action::Read),
-        ),
-    ];
-    WebDomain {
-        name: "hr",
-        pages: router::<S>,
-        api: crate::api::hr::routes::<S>,
-        nav: NAV,
-        links: &[
-            ("hr.employee", "/hr/employees/{id}"),
-            ("hr.timeoff", "/hr/timeoff/requests/{id}"),
-            ("hr.change", "/hr/changes/{id}"),
-            ("hr.document", "/hr/documents/{id}"),
-        ],
-    }
 }

@@ -15,7 +15,6 @@ use steward_core::auth::{Action, Actor, Domain, Permission};
 use steward_core::error::FieldError;
 
 use super::NavItem;
-use crate::domains::{nav, needs, NavEntry, WebDomain};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -91,25 +90,5 @@ pub(crate) fn href_with(path: &str, pairs: &[(&str, String)]) -> String {
         path.to_string()
     } else {
         format!("{path}?{q}")
-    }
-}
-
-/// The general ledger ("Books").
-pub fn domain<S: Backend>() -> WebDomain<S> {
-    const NAV: &[NavEntry] = &[nav(
-        40,
-        "/ledger",
-        "Books",
-        needs(Domain::Accounting, Action::Read),
-    )];
-    WebDomain {
-        name: "ledger",
-        pages: router::<S>,
-        api: crate::api::ledger::routes::<S>,
-        nav: NAV,
-        links: &[
-            ("ledger.entry", "/ledger/entries/{id}"),
-            ("ledger.account", "/ledger/accounts/{id}"),
-        ],
     }
 }

@@ -11,9 +11,7 @@ pub(crate) mod tasks;
 
 use axum::Router;
 
-use crate::domains::{nav, needs, NavEntry, WebDomain};
 use crate::state::{AppState, Backend};
-use steward_core::auth::{Action, Domain};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
@@ -24,36 +22,4 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(dashboard::router())
         .merge(my_work::router())
         .merge(jobs::router())
-}
-
-/// Work: my work, the dashboard, tasks, approvals, cases, notifications, jobs.
-pub fn domain<S: Backend>() -> WebDomain<S> {
-    const NAV: &[NavEntry] = &[
-        nav(10, "/work", "My work", None),
-        nav(
-            11,
-            "/dashboard",
-            "Dashboard",
-            needs(Domain::Work, Action::Approve),
-        ),
-        nav(12, "/tasks", "Tasks", needs(Domain::Work, Action::Read)),
-        nav(13, "/approvals", "Approvals", None),
-        nav(
-            14,
-            "/cases",
-            "Cases",
-            needs(Domain::Escalations, Action::Read),
-        ),
-    ];
-    WebDomain {
-        name: "work",
-        pages: router::<S>,
-        api: crate::api::work::routes::<S>,
-        nav: NAV,
-        links: &[
-            ("task", "/tasks/{id}"),
-            ("case", "/cases/{id}"),
-            ("approval", "/approvals/{id}"),
-        ],
-    }
 }
