@@ -245,6 +245,12 @@ pub trait UserStore: Send + Sync {
         username: &str,
         email: &str,
     ) -> impl Future<Output = Result<Option<&'static str>>> + Send;
+    /// Every company the user is a member of (expired memberships included: another admin
+    /// may extend them) with the grants the user holds there.
+    fn account_grants(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Vec<(CompanyId, Vec<crate::auth::Grant>)>>> + Send;
 }
 
 fn perm(action: Action) -> Permission {
@@ -280,6 +286,35 @@ pub async fn export_users(
         ..q.clone()
     };
     Ok(store.list_users(actor.company_id, &q).await?.items)
+}
+
+/// A user account is shared by every company it is a member of, so its password, e-mail,
+/// name and enabled state are changed everywhere at once. The actor may change them only
+/// when they hold at least every grant the account holds, in every company it belongs to
+/// (each of the target's grants covered by one of the actor's, in the actor's company, at
+/// the same or a wider scope: [`crate::auth::first_not_held`]). Otherwise an admin of one company
+/// could take over someone who is an admin of another, or a custom role with
+/// `users.update` could reset the admin's password. What stays open to the actor is their
+/// own company's side: the target's roles there (guarded by delegation) and the end of
+/// their membership ([`set_access_until`]).
+pub async fn may_manage_account(
+    store: &impl UserStore,
+    actor: &Actor,
+    target: UserId,
+) -> Result<bool> {
+    let held = store.account_grants(target).await?;
+    Ok(held
+        .iter()
+        .all(|(_, grants)| crate::auth::first_not_held(actor, grants).is_none()))
+}
+
+/// `Forbidden` unless [`may_manage_account`].
+async fn guard_account(store: &impl UserStore, actor: &Actor, target: UserId) -> Result<()> {
+    if may_manage_account(store, actor, target).await? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 /// The user of the actor's company, or `NotFound` (also for another company's user).
@@ -411,6 +446,7 @@ pub async fn update_user(
             department: None,
         },
     )?;
+    guard_account(store, actor, id).await?;
     let mut v = Validator::new();
     let email = match &patch.email {
         Some(e) => v.check("email", parse_email(e)),
@@ -454,6 +490,7 @@ pub async fn set_disabled(
     if id == actor.user_id && disabled {
         return Err(Error::invalid("user", "you cannot disable yourself"));
     }
+    guard_account(store, actor, id).await?;
     if user.disabled == disabled {
         return Ok(());
     }
@@ -536,6 +573,7 @@ pub async fn set_access_until(
 }
 
 /// An admin sets another user's password (for example one created without, or imported).
+/// Every session and API token of the user ends with it.
 pub async fn reset_password(
     store: &impl UserStore,
     actor: &Actor,
@@ -548,6 +586,7 @@ pub async fn reset_password(
         perm(Action::Update),
         &Target::company(actor.company_id),
     )?;
+    guard_account(store, actor, id).await?;
     let p = Password::parse(password, &[&user.username, &user.email])?;
     let h = hash_password(&p)?;
     let audit = AuditDraft::by(

@@ -14,6 +14,7 @@ mod middleware;
 mod pages;
 mod state;
 
+pub use auth::{IpNet, DEFAULT_TRUSTED_PROXIES};
 pub use state::{AppState, WebConfig};
 
 use axum::Router;
@@ -39,7 +40,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(middleware::csrf))
         .layer(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::too_large))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

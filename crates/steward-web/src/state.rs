@@ -11,8 +11,12 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Shows the "demo data" banner on every page.
     pub demo: bool,
-    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer).
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer) when the
+    /// peer is one of `trusted_proxies`.
     pub trust_proxy: bool,
+    /// The proxies whose `X-Forwarded-*` headers count (see `auth::client_ip`); empty: the
+    /// defaults (loopback and private ranges).
+    pub trusted_proxies: Vec<crate::auth::IpNet>,
     /// Where uploaded files live (the local FileStore). `None`: a folder under the
     /// system's temporary directory (tests, benchmarks).
     pub files_dir: Option<std::path::PathBuf>,
@@ -27,7 +31,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(store: Store, config: WebConfig) -> Self {
+    pub fn new(store: Store, mut config: WebConfig) -> Self {
+        if config.trusted_proxies.is_empty() {
+            config.trusted_proxies = crate::auth::DEFAULT_TRUSTED_PROXIES
+                .iter()
+                .filter_map(|s| crate::auth::IpNet::parse(s))
+                .collect();
+        }
         let files = match &config.files_dir {
             Some(dir) => LocalFiles::new(dir.clone()),
             None => LocalFiles::temporary(),
