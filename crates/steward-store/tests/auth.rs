@@ -135,7 +135,7 @@ store_test!(sign_in_and_throttling, |db| async move {
         .expect("the right password after the wait");
     sign_in(s, &cfg, req("carol", "wrong again, but counted from zero"))
         .await
-        .expect_err("wrong");
+        .err().expect("wrong");
     sign_in(s, &cfg, req("carol", PASSWORD))
         .await
         .expect("the count started again from zero");
@@ -400,8 +400,8 @@ store_test!(api_tokens, |db| async move {
     assert!(matches!(s.verify().await, Ok(Ok(_))));
 });
 
-/// A password change or reset ends the user's API tokens as well as their sessions:
-/// whoever took a token while they knew the old password is out with it.
+// A password change or reset ends the user's API tokens as well as their sessions:
+// whoever took a token while they knew the old password is out with it.
 store_test!(a_new_password_ends_tokens_too, |db| async move {
     let s = &db.store;
     let cfg = SessionConfig::default();
@@ -460,8 +460,8 @@ fn from<'a>(login: &'a str, password: &'a str, ip: &str) -> SignIn<'a> {
     }
 }
 
-/// What a failed sign-in leaves behind is bounded, and never holds the text typed for an
-/// unknown name (it may be a password typed into the wrong box).
+// What a failed sign-in leaves behind is bounded, and never holds the text typed for an
+// unknown name (it may be a password typed into the wrong box).
 store_test!(sign_in_failures_leave_little_behind, |db| async move {
     let s = &db.store;
     let cfg = SessionConfig::default();
@@ -472,7 +472,7 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     // A name longer than any account's is refused before anything is looked up or kept.
     let long = "x".repeat(255);
     let r = sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9")).await;
-    assert!(matches!(&r, Err(Error::Invalid { field, .. }) if field == "login"), "{r:?}");
+    assert!(matches!(&r, Err(Error::Invalid { field, .. }) if field == "login"), "{:?}", r.as_ref().err());
     let long = "é".repeat(5000);
     assert!(sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9")).await.is_err());
     assert_eq!(db.count("audit_events").await, events, "[{}] nothing audited", db.name);
@@ -484,7 +484,7 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     for name in [secret_typed, "nobody1", "nobody2", "nobody3", "nobody4"] {
         sign_in(s, &cfg, from(name, "whatever it is", "203.0.113.9"))
             .await
-            .expect_err("unknown");
+            .err().expect("unknown");
     }
     assert_eq!(
         db.count("audit_events").await,
@@ -525,7 +525,7 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     // A known account's failure is recorded under its name, without what was typed.
     sign_in(s, &cfg, from("IVY@example.com", "not ivy's password", "203.0.113.9"))
         .await
-        .expect_err("wrong password");
+        .err().expect("wrong password");
     let page = steward_core::audit::list_events(
         s,
         &w.actor_a,
@@ -542,7 +542,7 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     assert_eq!(page.items[0].changes, serde_json::json!({"reason": "wrong password"}));
 });
 
-/// Attempts sent in parallel are counted one by one: no more pass than the rule allows.
+// Attempts sent in parallel are counted one by one: no more pass than the rule allows.
 store_test!(sign_in_attempts_are_counted_atomically, |db| async move {
     use steward_core::auth::session::ThrottleKey;
     let s = &db.store;
@@ -575,8 +575,8 @@ store_test!(sign_in_attempts_are_counted_atomically, |db| async move {
     assert_eq!(waiting, 6);
 });
 
-/// Failures others cause on an account hold up strangers, not the user at an address they
-/// signed in from before.
+// Failures others cause on an account hold up strangers, not the user at an address they
+// signed in from before.
 store_test!(others_failures_do_not_lock_the_user_out, |db| async move {
     let s = &db.store;
     let cfg = SessionConfig {

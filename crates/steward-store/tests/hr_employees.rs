@@ -241,9 +241,9 @@ store_test!(custom_fields_access_and_isolation, |db| async move {
     assert!(matches!(missing, Err(Error::NotFound { .. })));
 });
 
-/// A colleague searches and sorts the directory by what the directory shows: the shown
-/// name, work e-mail and position. Searching for a legal name or an employee number, which
-/// `mask` hides from them, finds nobody; HR staff still find both.
+// A colleague searches and sorts the directory by what the directory shows: the shown
+// name, work e-mail and position. Searching for a legal name or an employee number, which
+// `mask` hides from them, finds nobody; HR staff still find both.
 store_test!(directory_search_and_sort_only_on_what_is_shown, |db| async move {
     let s = &db.store;
     let w = world(s).await;

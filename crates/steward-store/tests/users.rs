@@ -475,16 +475,18 @@ store_test!(disable_and_list_by_status, |db| async move {
     ));
 });
 
-/// An account is shared by companies: its password, e-mail, name and enabled state change
-/// everywhere, so only someone who holds at least every grant it holds, in every company it
-/// belongs to, may change them. Everyone else may only end its membership of their company.
+// An account is shared by companies: its password, e-mail, name and enabled state change
+// everywhere, so only someone who holds at least every grant it holds, in every company it
+// belongs to, may change them. Everyone else may only end its membership of their company.
 store_test!(account_changes_need_every_grant_the_account_holds, |db| async move {
     use steward_core::auth::session::cli_actor;
     use steward_core::auth::Grant;
     use steward_core::roles::{self, NewRole};
     let s = &db.store;
     let w = world(s).await;
-    let forbidden = |r: &Result<_, Error>| matches!(r, Err(Error::Forbidden));
+    fn forbidden<T>(r: &Result<T, Error>) -> bool {
+        matches!(r, Err(Error::Forbidden))
+    }
 
     // Sam is an employee of A and an admin of B.
     let sam = create_user(s, &w.actor_a, "sam", &["employee"], Some(common::PASSWORD)).await;
