@@ -289,7 +289,12 @@ pub struct AuditKey {
 
 impl std::fmt::Debug for AuditKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AuditKey {{ id: {}, from_seq: {} }}", self.id(), self.from_seq)
+        write!(
+            f,
+            "AuditKey {{ id: {}, from_seq: {} }}",
+            self.id(),
+            self.from_seq
+        )
     }
 }
 
@@ -410,7 +415,9 @@ impl Checkpoint {
     pub fn parse(text: &str, key: &AuditKey) -> Result<Checkpoint, String> {
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
         if lines.next() != Some(CHECKPOINT_HEADER) {
-            return Err(format!("not a checkpoint (the first line must be `{CHECKPOINT_HEADER}`)"));
+            return Err(format!(
+                "not a checkpoint (the first line must be `{CHECKPOINT_HEADER}`)"
+            ));
         }
         let mut get = |name: &str| -> Result<String, String> {
             let l = lines.next().ok_or_else(|| format!("missing `{name}:`"))?;
@@ -800,7 +807,10 @@ pub async fn verify_all(
 /// Reads a checkpoint file's text, checked against the store's key.
 pub fn read_checkpoint(store: &impl AuditStore, text: &str) -> crate::Result<Checkpoint> {
     let key = store.audit_key().ok_or_else(|| {
-        crate::Error::invalid("checkpoint", "this installation has no audit key to check it with")
+        crate::Error::invalid(
+            "checkpoint",
+            "this installation has no audit key to check it with",
+        )
     })?;
     Checkpoint::parse(text, &key).map_err(|m| crate::Error::invalid("checkpoint", m))
 }
@@ -809,7 +819,10 @@ pub fn read_checkpoint(store: &impl AuditStore, text: &str) -> crate::Result<Che
 /// checkpoint of a broken chain would vouch for the break).
 pub async fn checkpoint(store: &impl AuditStore) -> crate::Result<Result<String, ChainBreak>> {
     let key = store.audit_key().ok_or_else(|| {
-        crate::Error::invalid("audit_key", "this installation has no audit key: checkpoints need one")
+        crate::Error::invalid(
+            "audit_key",
+            "this installation has no audit key: checkpoints need one",
+        )
     })?;
     let (seq, hash) = store.head().await?;
     if let Err(b) = store.verify_scoped(None, None).await? {

@@ -309,7 +309,10 @@ pub async fn may_manage_account(
         return Ok(true);
     }
     let held = store.account_grants(target).await?;
-    let mine = if held.iter().any(|(c, g, _)| *c != actor.company_id && !g.is_empty()) {
+    let mine = if held
+        .iter()
+        .any(|(c, g, _)| *c != actor.company_id && !g.is_empty())
+    {
         store.account_grants(actor.user_id).await?
     } else {
         Vec::new()

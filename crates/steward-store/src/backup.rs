@@ -689,12 +689,18 @@ pub async fn restore(
 /// or deleted (migration 14), inside the caller's transaction.
 async fn audit_guards(conn: &mut AnyConnection, backend: Backend, on: bool) -> Result<()> {
     let sql = match (backend, on) {
-        (Backend::Postgres, false) => "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete".to_string(),
-        (Backend::Postgres, true) => "ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_delete".to_string(),
+        (Backend::Postgres, false) => {
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete".to_string()
+        }
+        (Backend::Postgres, true) => {
+            "ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_delete".to_string()
+        }
         (Backend::Sqlite, false) => "DROP TRIGGER IF EXISTS audit_events_no_delete".to_string(),
-        (Backend::Sqlite, true) => "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events \
+        (Backend::Sqlite, true) => {
+            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events \
              BEGIN SELECT RAISE(ABORT, 'audit events are immutable'); END"
-            .to_string(),
+                .to_string()
+        }
     };
     sqlx::raw_sql(&sql).execute(conn).await.map_err(db)?;
     Ok(())

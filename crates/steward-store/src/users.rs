@@ -498,7 +498,10 @@ impl UserStore for Store {
                 _ => roles.push((company, role.into_iter().collect(), current)),
             }
         }
-        let all: Vec<i64> = roles.iter().flat_map(|(_, ids, _)| ids.iter().copied()).collect();
+        let all: Vec<i64> = roles
+            .iter()
+            .flat_map(|(_, ids, _)| ids.iter().copied())
+            .collect();
         let grants = self.grants_of(&all).await?;
         Ok(roles
             .into_iter()

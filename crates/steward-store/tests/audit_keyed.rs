@@ -107,7 +107,10 @@ store_test!(the_database_refuses_to_change_audit_rows, |db| async move {
         );
     }
     if db.name == "PostgreSQL" {
-        assert!(sqlx::query("TRUNCATE audit_events").execute(&raw).await.is_err());
+        assert!(sqlx::query("TRUNCATE audit_events")
+            .execute(&raw)
+            .await
+            .is_err());
     }
     raw.close().await;
     assert!(db.store.verify().await.expect("verify").is_ok());
@@ -123,7 +126,11 @@ store_test!(every_rewrite_is_caught_and_named, |db| async move {
     let k = n / 2;
 
     // An edited row.
-    exec(&raw, &format!("UPDATE audit_events SET actor = 'mallory' WHERE seq = {k}")).await;
+    exec(
+        &raw,
+        &format!("UPDATE audit_events SET actor = 'mallory' WHERE seq = {k}"),
+    )
+    .await;
     let b = broken(&db).await;
     assert_eq!(b.seq, k, "[{}] {b}", db.name);
     assert!(b.reason.contains("changed"), "{b}");
@@ -139,7 +146,14 @@ store_test!(every_rewrite_is_caught_and_named, |db| async move {
         serde_json::from_str::<serde_json::Value>(&e.changes).expect("JSON")
     );
     exec(&raw, &format!("DELETE FROM audit_events WHERE seq = {k}")).await;
-    insert(&raw, &StoredEvent { changes: respelled, ..e.clone() }).await;
+    insert(
+        &raw,
+        &StoredEvent {
+            changes: respelled,
+            ..e.clone()
+        },
+    )
+    .await;
     assert_eq!(broken(&db).await.seq, k, "[{}] re-encoded JSON", db.name);
     exec(&raw, &format!("DELETE FROM audit_events WHERE seq = {k}")).await;
     insert(&raw, e).await;
@@ -152,7 +166,11 @@ store_test!(every_rewrite_is_caught_and_named, |db| async move {
     insert(&raw, e).await;
 
     // An inserted row, sealed as well as one can without the key.
-    exec(&raw, &format!("DELETE FROM audit_events WHERE seq > {}", n - 1)).await;
+    exec(
+        &raw,
+        &format!("DELETE FROM audit_events WHERE seq > {}", n - 1),
+    )
+    .await;
     let mut forged = original[(n - 1) as usize].clone();
     forged.actor = "mallory".into();
     forged.hash = forged.legacy_hash();
@@ -214,7 +232,11 @@ store_test!(a_checkpoint_catches_a_truncated_trail, |db| async move {
     drop_guards(&db, &raw).await;
     let before = rows(&raw).await;
     let keep = n - 2;
-    exec(&raw, &format!("DELETE FROM audit_events WHERE seq > {keep}")).await;
+    exec(
+        &raw,
+        &format!("DELETE FROM audit_events WHERE seq > {keep}"),
+    )
+    .await;
     sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
         .bind(keep)
         .bind(&before[(keep - 1) as usize].hash)
@@ -252,16 +274,15 @@ store_test!(a_company_verifies_its_own_events_only, |db| async move {
     keyed(&db).await;
     let s = &db.store;
     let total = s.verify().await.expect("verify").expect("intact");
-    let ann = users::list_users(
-        s,
-        &cli_admin(&db).await,
-        &users::UserQuery::default(),
-    )
-    .await
-    .expect("list");
+    let ann = users::list_users(s, &cli_admin(&db).await, &users::UserQuery::default())
+        .await
+        .expect("list");
     assert!(ann.total > 0);
     let admin = cli_admin(&db).await;
-    let mine = audit::verify(s, &admin).await.expect("verify").expect("intact");
+    let mine = audit::verify(s, &admin)
+        .await
+        .expect("verify")
+        .expect("intact");
     assert!(
         mine < total,
         "[{}] a company's admin learns its own count ({mine}), not the total ({total})",
@@ -287,7 +308,11 @@ store_test!(a_company_verifies_its_own_events_only, |db| async move {
     .expect("other")
     .try_get("s")
     .expect("s");
-    exec(&raw, &format!("UPDATE audit_events SET actor = 'x' WHERE seq = {other}")).await;
+    exec(
+        &raw,
+        &format!("UPDATE audit_events SET actor = 'x' WHERE seq = {other}"),
+    )
+    .await;
     let b = audit::verify(s, &admin)
         .await
         .expect("verify")

@@ -115,7 +115,12 @@ store_test!(sign_in_and_throttling, |db| async move {
     }
     let r = sign_in(s, &cfg, req("carol", PASSWORD)).await;
     assert!(
-        matches!(r, Err(Error::Throttled { retry_after_secs: 1 })),
+        matches!(
+            r,
+            Err(Error::Throttled {
+                retry_after_secs: 1
+            })
+        ),
         "[{}] the right password while the account waits: {:?}",
         db.name,
         r.as_ref().err()
@@ -135,7 +140,8 @@ store_test!(sign_in_and_throttling, |db| async move {
         .expect("the right password after the wait");
     sign_in(s, &cfg, req("carol", "wrong again, but counted from zero"))
         .await
-        .err().expect("wrong");
+        .err()
+        .expect("wrong");
     sign_in(s, &cfg, req("carol", PASSWORD))
         .await
         .expect("the count started again from zero");
@@ -416,7 +422,9 @@ store_test!(a_new_password_ends_tokens_too, |db| async move {
     let (_, gil_token) = tokens::create_token(s, &gil_cli, "gil", true)
         .await
         .expect("token");
-    resolve_token(s, tokens::strip_prefix(&t1), None).await.expect("fay's token works");
+    resolve_token(s, tokens::strip_prefix(&t1), None)
+        .await
+        .expect("fay's token works");
 
     // Her own change.
     let session = sign_in(s, &cfg, req("fay", PASSWORD)).await.expect("fay");
@@ -435,7 +443,9 @@ store_test!(a_new_password_ends_tokens_too, |db| async move {
     let (_, t2) = tokens::create_token(s, &fay_cli, "desktop", false)
         .await
         .expect("token");
-    resolve_token(s, tokens::strip_prefix(&t2), None).await.expect("the new token works");
+    resolve_token(s, tokens::strip_prefix(&t2), None)
+        .await
+        .expect("the new token works");
     users::reset_password(s, &w.actor_a, fay, "reset by the admin, long enough")
         .await
         .expect("reset");
@@ -472,11 +482,27 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     // A name longer than any account's is refused before anything is looked up or kept.
     let long = "x".repeat(255);
     let r = sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9")).await;
-    assert!(matches!(&r, Err(Error::Invalid { field, .. }) if field == "login"), "{:?}", r.as_ref().err());
+    assert!(
+        matches!(&r, Err(Error::Invalid { field, .. }) if field == "login"),
+        "{:?}",
+        r.as_ref().err()
+    );
     let long = "é".repeat(5000);
-    assert!(sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9")).await.is_err());
-    assert_eq!(db.count("audit_events").await, events, "[{}] nothing audited", db.name);
-    assert_eq!(db.count("login_throttle").await, 0, "[{}] nothing counted", db.name);
+    assert!(sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9"))
+        .await
+        .is_err());
+    assert_eq!(
+        db.count("audit_events").await,
+        events,
+        "[{}] nothing audited",
+        db.name
+    );
+    assert_eq!(
+        db.count("login_throttle").await,
+        0,
+        "[{}] nothing counted",
+        db.name
+    );
 
     // Someone types their password into the name box, then tries unknown names: the
     // trail records the 1st, 2nd and 4th failure from the address, never the text.
@@ -484,7 +510,8 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     for name in [secret_typed, "nobody1", "nobody2", "nobody3", "nobody4"] {
         sign_in(s, &cfg, from(name, "whatever it is", "203.0.113.9"))
             .await
-            .err().expect("unknown");
+            .err()
+            .expect("unknown");
     }
     assert_eq!(
         db.count("audit_events").await,
@@ -493,10 +520,11 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
         db.name
     );
     let raw = db.raw().await;
-    let rows = sqlx::query("SELECT actor, changes FROM audit_events WHERE action = 'sign_in_failed'")
-        .fetch_all(&raw)
-        .await
-        .expect("events");
+    let rows =
+        sqlx::query("SELECT actor, changes FROM audit_events WHERE action = 'sign_in_failed'")
+            .fetch_all(&raw)
+            .await
+            .expect("events");
     for r in &rows {
         let text = format!(
             "{} {}",
@@ -523,9 +551,14 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     }
     raw.close().await;
     // A known account's failure is recorded under its name, without what was typed.
-    sign_in(s, &cfg, from("IVY@example.com", "not ivy's password", "203.0.113.9"))
-        .await
-        .err().expect("wrong password");
+    sign_in(
+        s,
+        &cfg,
+        from("IVY@example.com", "not ivy's password", "203.0.113.9"),
+    )
+    .await
+    .err()
+    .expect("wrong password");
     let page = steward_core::audit::list_events(
         s,
         &w.actor_a,
@@ -539,7 +572,10 @@ store_test!(sign_in_failures_leave_little_behind, |db| async move {
     .expect("list");
     assert_eq!(page.total, 1, "[{}] in ivy's company", db.name);
     assert_eq!(page.items[0].actor, "ivy");
-    assert_eq!(page.items[0].changes, serde_json::json!({"reason": "wrong password"}));
+    assert_eq!(
+        page.items[0].changes,
+        serde_json::json!({"reason": "wrong password"})
+    );
 });
 
 // Attempts sent in parallel are counted one by one: no more pass than the rule allows.
@@ -600,7 +636,10 @@ store_test!(others_failures_do_not_lock_the_user_out, |db| async move {
         r.as_ref().err()
     );
     let r = sign_in(s, &cfg, from("joan", PASSWORD, "203.0.113.200")).await;
-    assert!(matches!(r, Err(Error::Throttled { .. })), "a new address waits too");
+    assert!(
+        matches!(r, Err(Error::Throttled { .. })),
+        "a new address waits too"
+    );
     sign_in(s, &cfg, from("joan", PASSWORD, "192.0.2.10"))
         .await
         .expect("jo gets in from home while the account is held up");

@@ -19,7 +19,9 @@ pub fn load_key(path: &Path) -> anyhow::Result<bool> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
-        Err(e) => return Err(e).with_context(|| format!("cannot read the audit key {}", path.display())),
+        Err(e) => {
+            return Err(e).with_context(|| format!("cannot read the audit key {}", path.display()))
+        }
     };
     let key = AuditKey::parse(&text)
         .map_err(|m| anyhow!("the audit key {} is damaged: {m}", path.display()))?;
@@ -136,7 +138,10 @@ pub async fn audit(cfg: &Loaded, cmd: AuditCommand) -> anyhow::Result<ExitCode> 
             }
         }
         AuditCommand::Checkpoint { output } => {
-            match audit::checkpoint(&store).await.map_err(|e| anyhow!("{e}"))? {
+            match audit::checkpoint(&store)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
+            {
                 Ok(text) => {
                     match output {
                         Some(path) => {

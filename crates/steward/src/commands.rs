@@ -6,8 +6,8 @@ use steward_core::auth::Actor;
 use steward_core::company::{create_company, CompanyStore};
 use steward_core::ids::CompanyId;
 use steward_core::jobs::JobStore;
-use steward_core::users::{self, NewUser, UserQuery, UserStore};
 use steward_core::tokens;
+use steward_core::users::{self, NewUser, UserQuery, UserStore};
 use steward_store::{ConnectOptions, Store};
 
 use crate::cli::{BenchCommand, Cli, Command, TokenCommand, UserCommand};

@@ -224,7 +224,9 @@ impl Config {
             .iter()
             .map(|s| {
                 steward_web::IpNet::parse(s).ok_or_else(|| {
-                    anyhow::anyhow!("trusted_proxies: `{s}` is not an address or range like 10.0.0.0/8")
+                    anyhow::anyhow!(
+                        "trusted_proxies: `{s}` is not an address or range like 10.0.0.0/8"
+                    )
                 })
             })
             .collect()

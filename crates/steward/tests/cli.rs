@@ -482,9 +482,26 @@ fn audit_checkpoint_catches_a_trail_cut_back_with_its_head() {
     let cp = env.path("checkpoint.txt");
     let o = env.ok(&["audit", "checkpoint", "-o", cp.to_str().expect("path")]);
     let text = std::fs::read_to_string(&cp).expect("checkpoint");
-    assert!(text.starts_with("steward audit checkpoint v1"), "{text}\n{}", show(&o));
-    env.ok(&["user", "add", "dora", "--email", "dora@acme.example", "--name", "Dora"]);
-    let o = env.ok(&["audit", "verify", "--checkpoint", cp.to_str().expect("path")]);
+    assert!(
+        text.starts_with("steward audit checkpoint v1"),
+        "{text}\n{}",
+        show(&o)
+    );
+    env.ok(&[
+        "user",
+        "add",
+        "dora",
+        "--email",
+        "dora@acme.example",
+        "--name",
+        "Dora",
+    ]);
+    let o = env.ok(&[
+        "audit",
+        "verify",
+        "--checkpoint",
+        cp.to_str().expect("path"),
+    ]);
     assert!(stdout(&o).contains("intact"), "{}", show(&o));
     // The newest events removed and the head moved back to match: only the checkpoint
     // knows.
@@ -495,13 +512,22 @@ fn audit_checkpoint_catches_a_trail_cut_back_with_its_head() {
          UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit_events), hash = (SELECT hash FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events));",
     );
     env.ok(&["audit", "verify"]);
-    let o = env.run(&["audit", "verify", "--checkpoint", cp.to_str().expect("path")]);
+    let o = env.run(&[
+        "audit",
+        "verify",
+        "--checkpoint",
+        cp.to_str().expect("path"),
+    ]);
     assert!(!o.status.success(), "{}", show(&o));
     assert!(stderr(&o).contains("missing"), "{}", show(&o));
     // Without the key file, nothing starts (the trail is keyed) and it says why.
     std::fs::remove_file(&key).expect("remove key");
     let o = env.run(&["audit", "verify"]);
-    assert!(!o.status.success() && stderr(&o).contains("audit key"), "{}", show(&o));
+    assert!(
+        !o.status.success() && stderr(&o).contains("audit key"),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]
@@ -520,7 +546,10 @@ fn serve_refuses_other_machines_while_demo_passwords_remain() {
             Some(_) => {}
             None => panic!("serve --demo stopped"),
         }
-        assert!(start.elapsed() < Duration::from_secs(300), "the demo starts");
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the demo starts"
+        );
     }
     drop(child);
     // Served again without --demo on every interface: refused, saying why.

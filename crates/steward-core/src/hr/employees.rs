@@ -701,7 +701,9 @@ pub async fn list_employees(
     }
     store.apply_due_changes(actor.company_id, today()).await?;
     let mut q = q.clone();
-    q.reveal = if super::is_hr_staff(actor) && super::Visibility::of(super::Relation::Hr, actor).personal {
+    q.reveal = if super::is_hr_staff(actor)
+        && super::Visibility::of(super::Relation::Hr, actor).personal
+    {
         Reveal::Personal
     } else if reads_job_data(actor) {
         Reveal::Job

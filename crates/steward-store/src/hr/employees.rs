@@ -35,7 +35,8 @@ const MANAGER_NAME: &str =
     "CASE WHEN m.preferred_name <> '' THEN m.preferred_name ELSE m.legal_name END";
 
 /// The name a colleague sees: the preferred name, else the legal name.
-const SHOWN_NAME: &str = "CASE WHEN e.preferred_name <> '' THEN e.preferred_name ELSE e.legal_name END";
+const SHOWN_NAME: &str =
+    "CASE WHEN e.preferred_name <> '' THEN e.preferred_name ELSE e.legal_name END";
 
 const EMPLOYEE_SELECT: &str = "SELECT e.id, e.company_id, e.user_id, e.employee_number, e.legal_name, \
      e.preferred_name, e.work_email, e.work_phone, e.birth_date, e.personal_email, e.personal_phone, \
