@@ -217,68 +217,6 @@ pub const DEFAULT_TRUSTED_PROXIES: &[&str] = &[
     "fc00::/7",
 ];
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn nets(list: &[&str]) -> Vec<IpNet> {
-        list.iter().filter_map(|s| IpNet::parse(s)).collect()
-    }
-
-    fn ip(s: &str) -> IpAddr {
-        s.parse().expect("address")
-    }
-
-    #[test]
-    fn the_client_is_the_rightmost_untrusted_hop() {
-        let trusted = nets(DEFAULT_TRUSTED_PROXIES);
-        let proxy = Some(ip("10.0.0.5"));
-        // The client wrote the first value itself; the proxy appended what it saw.
-        let hops = ["6.6.6.6", "203.0.113.7"];
-        assert_eq!(
-            forwarded_client(proxy, &hops, true, &trusted),
-            Some(ip("203.0.113.7"))
-        );
-        // Through two proxies of ours.
-        let hops = ["6.6.6.6", "203.0.113.7", "10.0.0.9"];
-        assert_eq!(
-            forwarded_client(proxy, &hops, true, &trusted),
-            Some(ip("203.0.113.7"))
-        );
-        // Not behind proxies: the header is ignored.
-        assert_eq!(
-            forwarded_client(proxy, &hops, false, &trusted),
-            Some(ip("10.0.0.5"))
-        );
-        // A peer that is not a trusted proxy is the client, whatever it says.
-        assert_eq!(
-            forwarded_client(Some(ip("198.51.100.1")), &hops, true, &trusted),
-            Some(ip("198.51.100.1"))
-        );
-        // Garbage stops the walk at the last good hop.
-        assert_eq!(
-            forwarded_client(proxy, &["203.0.113.7", "junk"], true, &trusted),
-            Some(ip("10.0.0.5"))
-        );
-        // Only proxies: the left-most.
-        assert_eq!(
-            forwarded_client(proxy, &["192.168.1.2"], true, &trusted),
-            Some(ip("192.168.1.2"))
-        );
-    }
-
-    #[test]
-    fn ranges() {
-        let n = IpNet::parse("172.16.0.0/12").expect("net");
-        assert!(n.contains(&ip("172.31.255.255")));
-        assert!(!n.contains(&ip("172.32.0.0")));
-        assert!(n.contains(&ip("::ffff:172.16.0.1")));
-        assert!(IpNet::parse("::1").expect("one").contains(&ip("::1")));
-        assert!(IpNet::parse("10.0.0.0/33").is_none());
-        assert!(IpNet::parse("nonsense").is_none());
-    }
-}
-
 pub fn request_id(parts: &Parts) -> RequestId {
     parts
         .extensions
@@ -400,5 +338,67 @@ impl FromRequestParts<AppState> for ApiActor {
             }
             Err(e) => Err(ApiError::new(e, &rid)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter().filter_map(|s| IpNet::parse(s)).collect()
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("address")
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_hop() {
+        let trusted = nets(DEFAULT_TRUSTED_PROXIES);
+        let proxy = Some(ip("10.0.0.5"));
+        // The client wrote the first value itself; the proxy appended what it saw.
+        let hops = ["6.6.6.6", "203.0.113.7"];
+        assert_eq!(
+            forwarded_client(proxy, &hops, true, &trusted),
+            Some(ip("203.0.113.7"))
+        );
+        // Through two proxies of ours.
+        let hops = ["6.6.6.6", "203.0.113.7", "10.0.0.9"];
+        assert_eq!(
+            forwarded_client(proxy, &hops, true, &trusted),
+            Some(ip("203.0.113.7"))
+        );
+        // Not behind proxies: the header is ignored.
+        assert_eq!(
+            forwarded_client(proxy, &hops, false, &trusted),
+            Some(ip("10.0.0.5"))
+        );
+        // A peer that is not a trusted proxy is the client, whatever it says.
+        assert_eq!(
+            forwarded_client(Some(ip("198.51.100.1")), &hops, true, &trusted),
+            Some(ip("198.51.100.1"))
+        );
+        // Garbage stops the walk at the last good hop.
+        assert_eq!(
+            forwarded_client(proxy, &["203.0.113.7", "junk"], true, &trusted),
+            Some(ip("10.0.0.5"))
+        );
+        // Only proxies: the left-most.
+        assert_eq!(
+            forwarded_client(proxy, &["192.168.1.2"], true, &trusted),
+            Some(ip("192.168.1.2"))
+        );
+    }
+
+    #[test]
+    fn ranges() {
+        let n = IpNet::parse("172.16.0.0/12").expect("net");
+        assert!(n.contains(&ip("172.31.255.255")));
+        assert!(!n.contains(&ip("172.32.0.0")));
+        assert!(n.contains(&ip("::ffff:172.16.0.1")));
+        assert!(IpNet::parse("::1").expect("one").contains(&ip("::1")));
+        assert!(IpNet::parse("10.0.0.0/33").is_none());
+        assert!(IpNet::parse("nonsense").is_none());
     }
 }
