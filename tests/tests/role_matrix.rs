@@ -1659,3 +1659,126 @@ async fn fresh_return_item(app: &TestApp, admin: &reqwest::Client) -> i64 {
         .expect("json");
     v["returns"][0]["id"].as_i64().expect("a return item")
 }
+
+/// Changing an account (password, e-mail, name, enabled state) changes it in every company
+/// it belongs to, so it needs every grant the account holds, everywhere: one row per case.
+/// `shared` is an employee here and the admin of another company; `helpdesk` holds a custom
+/// role with `users.update` (and the employee role); `plain` is an employee here only.
+#[rustfmt::skip]
+const ACCOUNT_ROWS: &[(&str, &str, &str, &str, &str)] = &[
+    // method   path                            caller      target    expect
+    ("POST",  "/api/v1/users/{id}/password",  "admin",    "shared", "403"),
+    ("PATCH", "/api/v1/users/{id}",           "admin",    "shared", "403"),
+    ("POST",  "/api/v1/users/{id}/disable",   "admin",    "shared", "403"),
+    ("POST",  "/api/v1/users/{id}/enable",    "admin",    "shared", "403"),
+    ("POST",  "/api/v1/users/{id}/password",  "helpdesk", "admin",  "403"),
+    ("PATCH", "/api/v1/users/{id}",           "helpdesk", "admin",  "403"),
+    ("POST",  "/api/v1/users/{id}/disable",   "helpdesk", "admin",  "403"),
+    ("POST",  "/api/v1/users/{id}/password",  "helpdesk", "plain",  "2xx"),
+    ("PATCH", "/api/v1/users/{id}",           "helpdesk", "plain",  "2xx"),
+    ("POST",  "/api/v1/users/{id}/password",  "admin",    "plain",  "2xx"),
+    ("POST",  "/api/v1/users/{id}/disable",   "admin",    "plain",  "2xx"),
+];
+
+both_databases!(
+    account_changes_need_every_grant_the_account_holds,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let r = admin
+            .post(app.url("/api/v1/roles"))
+            .json(&json!({"key": "helpdesk", "name": "Helpdesk",
+            "grants": [{"domain": "users", "action": "read", "scope": "company"},
+                       {"domain": "users", "action": "update", "scope": "company"}]}))
+            .send()
+            .await
+            .expect("role");
+        assert_eq!(r.status(), 201);
+        add_user(
+            &app.store,
+            app.company,
+            "helpdesk",
+            PASSWORD,
+            &["employee", "helpdesk"],
+        )
+        .await;
+        let plain = add_user(&app.store, app.company, "plain", PASSWORD, &["employee"]).await;
+        let shared = add_user(&app.store, app.company, "shared", PASSWORD, &["employee"]).await;
+        let b = create_company(&app.store, "test", "Other", "EUR")
+            .await
+            .expect("company B");
+        let audit = || {
+            steward_core::audit::AuditDraft::system(
+                "test",
+                None,
+                "membership",
+                None,
+                "add",
+                json!({}),
+            )
+        };
+        app.store
+            .add_membership(shared, b, audit())
+            .await
+            .expect("membership in B");
+        let b_admin: Vec<RoleId> = app
+            .store
+            .role_ids(b, &["admin".to_string()])
+            .await
+            .expect("roles")
+            .into_iter()
+            .map(|(_, id)| id)
+            .collect();
+        app.store
+            .set_user_roles(b, shared, &b_admin, audit())
+            .await
+            .expect("shared is B's admin");
+        let helpdesk = app.api(&app.token("helpdesk", PASSWORD, false).await);
+        let mut wrong = Vec::new();
+        for (method, path, caller, target, expect) in ACCOUNT_ROWS {
+            let id = match *target {
+                "shared" => shared.0,
+                "plain" => plain.0,
+                _ => app.admin.0,
+            };
+            let client = if *caller == "admin" {
+                &admin
+            } else {
+                &helpdesk
+            };
+            let url = app.url(&path.replace("{id}", &id.to_string()));
+            let n = unique();
+            let req = match *method {
+                "PATCH" => {
+                    let version = admin
+                        .get(app.url(&format!("/api/v1/users/{id}")))
+                        .send()
+                        .await
+                        .expect("get")
+                        .json::<Value>()
+                        .await
+                        .expect("json")["version"]
+                        .as_i64()
+                        .expect("version");
+                    client.patch(url).json(
+                        &json!({"email": format!("taken{n}@attacker.example"), "version": version}),
+                    )
+                }
+                _ if path.ends_with("/password") => client
+                    .post(url)
+                    .json(&json!({"password": format!("taken over with this {n}")})),
+                _ => client.post(url),
+            };
+            let got = class(req.send().await.expect("request").status().as_u16());
+            if got != *expect {
+                wrong.push(format!(
+                    "{method} {path} by {caller} on {target}: expected {expect}, got {got}"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+        // Nobody's sign-in was taken: the shared account and the admin still sign in.
+        app.signed_in("shared", PASSWORD).await;
+        app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+    }
+);

@@ -1,7 +1,15 @@
 //! The audit trail: every change is an event, written by the store in the same transaction
-//! as the change. Events form a SHA-256 hash chain (each hash covers the previous hash and
-//! the event's canonical content), so a changed, removed or inserted row is detected by
-//! [`verify_chain`].
+//! as the change. Events form a hash chain (each hash covers the previous hash and the
+//! event), so a changed, removed or inserted row is detected by [`verify_chain`].
+//!
+//! The chain is keyed: from the event named in the key file on ([`AuditKey::from_seq`]) each
+//! hash is an HMAC-SHA256 under a secret kept outside the database, over the exact bytes
+//! stored, so someone who can write to the database but not read the key cannot re-seal a
+//! rewritten trail. Events before it (written before keys existed) keep their plain SHA-256
+//! over the canonical content and are protected by the first keyed event, which chains to
+//! them. A [`Checkpoint`], kept elsewhere by an auditor, proves that nothing up to it was
+//! changed or removed since, which the head stored in the database alone cannot.
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -105,8 +113,21 @@ struct Canonical<'a> {
 }
 
 impl AuditEvent {
-    /// Builds the stored event from a draft, chained to `prev_hash`.
+    /// Builds the stored event from a draft, chained to `prev_hash` with the legacy plain
+    /// SHA-256 (a store without a key; events before [`AuditKey::from_seq`]).
     pub fn seal(draft: AuditDraft, seq: i64, at: Timestamp, prev_hash: &str) -> Self {
+        Self::seal_with(draft, seq, at, prev_hash, None)
+    }
+
+    /// Builds the stored event, keyed when `key` covers `seq`. The store writes
+    /// `changes.to_string()`, the very text the keyed hash covers.
+    pub fn seal_with(
+        draft: AuditDraft,
+        seq: i64,
+        at: Timestamp,
+        prev_hash: &str,
+        key: Option<&AuditKey>,
+    ) -> Self {
         let mut e = AuditEvent {
             seq,
             at,
@@ -121,7 +142,11 @@ impl AuditEvent {
             prev_hash: prev_hash.to_string(),
             hash: String::new(),
         };
-        e.hash = e.compute_hash();
+        let stored = StoredEvent::from(&e);
+        e.hash = match key.filter(|k| k.covers(seq)) {
+            Some(k) => stored.keyed_hash(k),
+            None => stored.legacy_hash(),
+        };
         e
     }
 
@@ -142,12 +167,297 @@ impl AuditEvent {
         serde_json::to_string(&c).unwrap_or_default()
     }
 
+    /// The legacy (unkeyed) hash.
     pub fn compute_hash(&self) -> String {
         let mut h = Sha256::new();
         h.update(self.prev_hash.as_bytes());
         h.update(b"\n");
         h.update(self.canonical().as_bytes());
         hex::encode(h.finalize())
+    }
+}
+
+/// An event exactly as the database holds it (`changes` as its stored text): what a
+/// keyed hash covers, byte for byte.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub at: i64,
+    pub company_id: Option<i64>,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub ip: Option<String>,
+    pub entity: String,
+    pub entity_id: Option<String>,
+    pub action: String,
+    pub changes: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<&AuditEvent> for StoredEvent {
+    fn from(e: &AuditEvent) -> Self {
+        StoredEvent {
+            seq: e.seq,
+            at: e.at.0,
+            company_id: e.company_id.map(|c| c.0),
+            actor_id: e.actor_id.map(|u| u.0),
+            actor: e.actor.clone(),
+            ip: e.ip.clone(),
+            entity: e.entity.clone(),
+            entity_id: e.entity_id.clone(),
+            action: e.action.clone(),
+            changes: e.changes.to_string(),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn mac_for(secret: &[u8]) -> HmacSha256 {
+    #[allow(clippy::expect_used)]
+    HmacSha256::new_from_slice(secret).expect("HMAC takes a key of any length")
+}
+
+/// Feeds one field, length-prefixed, so that no two different events feed the same bytes.
+fn field(m: &mut HmacSha256, v: Option<&[u8]>) {
+    match v {
+        None => m.update(&[0]),
+        Some(b) => {
+            m.update(&[1]);
+            m.update(&(b.len() as u64).to_le_bytes());
+            m.update(b);
+        }
+    }
+}
+
+impl StoredEvent {
+    /// The legacy hash: plain SHA-256 over the canonical content, `changes` re-parsed (a
+    /// row edited into invalid JSON hashes as a string, and so fails).
+    pub fn legacy_hash(&self) -> String {
+        let changes = serde_json::from_str(&self.changes)
+            .unwrap_or_else(|_| Value::String(self.changes.clone()));
+        AuditEvent {
+            seq: self.seq,
+            at: Timestamp(self.at),
+            company_id: self.company_id.map(CompanyId),
+            actor_id: self.actor_id.map(UserId),
+            actor: self.actor.clone(),
+            ip: self.ip.clone(),
+            entity: self.entity.clone(),
+            entity_id: self.entity_id.clone(),
+            action: self.action.clone(),
+            changes,
+            prev_hash: self.prev_hash.clone(),
+            hash: String::new(),
+        }
+        .compute_hash()
+    }
+
+    /// HMAC-SHA256 under the key over every column as stored and the previous hash.
+    pub fn keyed_hash(&self, key: &AuditKey) -> String {
+        let mut m = mac_for(&key.secret);
+        field(&mut m, Some(b"steward-audit-v2"));
+        field(&mut m, Some(self.prev_hash.as_bytes()));
+        field(&mut m, Some(self.seq.to_string().as_bytes()));
+        field(&mut m, Some(self.at.to_string().as_bytes()));
+        let company = self.company_id.map(|c| c.to_string());
+        field(&mut m, company.as_deref().map(str::as_bytes));
+        let actor_id = self.actor_id.map(|c| c.to_string());
+        field(&mut m, actor_id.as_deref().map(str::as_bytes));
+        field(&mut m, Some(self.actor.as_bytes()));
+        field(&mut m, self.ip.as_deref().map(str::as_bytes));
+        field(&mut m, Some(self.entity.as_bytes()));
+        field(&mut m, self.entity_id.as_deref().map(str::as_bytes));
+        field(&mut m, Some(self.action.as_bytes()));
+        field(&mut m, Some(self.changes.as_bytes()));
+        hex::encode(m.finalize().into_bytes())
+    }
+}
+
+/// The secret the chain is keyed with, and the first event it keys. Lives in a file outside
+/// the database (`audit.key` in the data folder, or `audit_key` in the configuration),
+/// created with the database and carried by backups.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuditKey {
+    secret: [u8; 32],
+    /// Events from this one on are keyed; earlier ones are legacy SHA-256.
+    pub from_seq: i64,
+}
+
+impl std::fmt::Debug for AuditKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AuditKey {{ id: {}, from_seq: {} }}",
+            self.id(),
+            self.from_seq
+        )
+    }
+}
+
+const KEY_FILE_HEADER: &str = "# Steward audit chain key. Keep it secret, and keep it with the database's backups:\n# without it the audit trail cannot be verified.\n";
+
+impl AuditKey {
+    /// A fresh random key for events from `from_seq` on.
+    pub fn generate(from_seq: i64) -> AuditKey {
+        use rand::RngCore;
+        let mut secret = [0u8; 32];
+        rand::rngs::OsRng.fill_bytes(&mut secret);
+        AuditKey {
+            secret,
+            from_seq: from_seq.max(1),
+        }
+    }
+
+    /// A key from known bytes (tests).
+    pub fn from_secret(secret: [u8; 32], from_seq: i64) -> AuditKey {
+        AuditKey { secret, from_seq }
+    }
+
+    pub fn covers(&self, seq: i64) -> bool {
+        seq >= self.from_seq
+    }
+
+    /// A short public name of the key (not secret: a hash of it), shown in checkpoints.
+    pub fn id(&self) -> String {
+        let mut m = mac_for(&self.secret);
+        m.update(b"steward-audit-key-id");
+        hex::encode(&m.finalize().into_bytes()[..8])
+    }
+
+    /// The key file's text.
+    pub fn to_file(&self) -> String {
+        format!(
+            "{KEY_FILE_HEADER}key={}\nfrom={}\n",
+            hex::encode(self.secret),
+            self.from_seq
+        )
+    }
+
+    /// Reads a key file.
+    pub fn parse(text: &str) -> Result<AuditKey, String> {
+        let mut secret = None;
+        let mut from = None;
+        for line in text.lines().map(str::trim) {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            match line.split_once('=') {
+                Some(("key", v)) => {
+                    let b = hex::decode(v.trim()).map_err(|_| "key= is not hex".to_string())?;
+                    secret = Some(
+                        <[u8; 32]>::try_from(b.as_slice())
+                            .map_err(|_| "key= must be 32 bytes (64 hex digits)".to_string())?,
+                    );
+                }
+                Some(("from", v)) => {
+                    from = Some(
+                        v.trim()
+                            .parse::<i64>()
+                            .map_err(|_| "from= is not a number".to_string())?,
+                    );
+                }
+                _ => return Err(format!("unexpected line `{line}`")),
+            }
+        }
+        match (secret, from) {
+            (Some(secret), Some(from_seq)) if from_seq >= 1 => Ok(AuditKey { secret, from_seq }),
+            _ => Err("needs a key= and a from= line".into()),
+        }
+    }
+
+    fn checkpoint_mac(&self, body: &str) -> String {
+        // A key of its own for checkpoints, derived from the chain's key.
+        let mut d = mac_for(&self.secret);
+        d.update(b"steward-audit-checkpoint");
+        let sub = d.finalize().into_bytes();
+        let mut m = mac_for(&sub);
+        m.update(body.as_bytes());
+        hex::encode(m.finalize().into_bytes())
+    }
+}
+
+/// A signed statement of the chain's head at one moment: "event `seq` had hash `hash`".
+/// An auditor keeps it elsewhere; verifying against it later proves that no event up to
+/// `seq` was changed or removed since, even by someone who also moved the stored head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub hash: String,
+    pub at: Timestamp,
+    pub key_id: String,
+}
+
+const CHECKPOINT_HEADER: &str = "steward audit checkpoint v1";
+
+impl Checkpoint {
+    fn body(&self) -> String {
+        format!(
+            "{CHECKPOINT_HEADER}\nseq: {}\nhash: {}\nat: {}\nkey: {}\n",
+            self.seq,
+            self.hash,
+            self.at.rfc3339(),
+            self.key_id
+        )
+    }
+
+    /// The statement with its MAC, as printed by `steward audit checkpoint`.
+    pub fn sign(&self, key: &AuditKey) -> String {
+        let body = self.body();
+        let mac = key.checkpoint_mac(&body);
+        format!("{body}mac: {mac}\n")
+    }
+
+    /// Reads a signed checkpoint, checking its MAC with `key`.
+    pub fn parse(text: &str, key: &AuditKey) -> Result<Checkpoint, String> {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        if lines.next() != Some(CHECKPOINT_HEADER) {
+            return Err(format!(
+                "not a checkpoint (the first line must be `{CHECKPOINT_HEADER}`)"
+            ));
+        }
+        let mut get = |name: &str| -> Result<String, String> {
+            let l = lines.next().ok_or_else(|| format!("missing `{name}:`"))?;
+            l.strip_prefix(&format!("{name}: "))
+                .map(str::to_string)
+                .ok_or_else(|| format!("expected `{name}:`, found `{l}`"))
+        };
+        let seq_text = get("seq")?;
+        let seq = seq_text
+            .parse::<i64>()
+            .map_err(|_| "seq: is not a number".to_string())?;
+        let hash = get("hash")?;
+        let at_text = get("at")?;
+        let at = chrono::DateTime::parse_from_rfc3339(&at_text)
+            .map(|d| Timestamp(d.timestamp_micros()))
+            .map_err(|_| "at: is not a time".to_string())?;
+        let key_id = get("key")?;
+        let mac = get("mac")?;
+        let cp = Checkpoint {
+            seq,
+            hash,
+            at,
+            key_id,
+        };
+        if cp.key_id != key.id() {
+            return Err(format!(
+                "the checkpoint was made with key {}, this installation's is {}",
+                cp.key_id,
+                key.id()
+            ));
+        }
+        // The MAC covers the lines as written.
+        let body = format!(
+            "{CHECKPOINT_HEADER}\nseq: {seq_text}\nhash: {}\nat: {at_text}\nkey: {}\n",
+            cp.hash, cp.key_id
+        );
+        if key.checkpoint_mac(&body) != mac {
+            return Err("the checkpoint's signature does not match (it was altered)".into());
+        }
+        Ok(cp)
     }
 }
 
@@ -160,25 +470,38 @@ pub struct ChainBreak {
 
 /// Checks events one at a time, in `seq` order, so that a long trail is verified in pages
 /// without sitting in memory. Catches a gap in the sequence (a removed row), a `prev_hash`
-/// that is not the previous event's hash (an inserted or reordered row), and a hash that does
-/// not match the content (an edited row).
+/// that is not the previous event's hash (an inserted or reordered row), a hash that does
+/// not match the content (an edited row, or a trail re-sealed without the key), and with a
+/// checkpoint, a chain that no longer holds the checkpoint's event.
 #[derive(Debug)]
 pub struct ChainVerifier {
     expected_seq: i64,
     prev: String,
+    key: Option<AuditKey>,
+    checkpoint: Option<Checkpoint>,
 }
 
 impl Default for ChainVerifier {
     fn default() -> Self {
-        ChainVerifier {
-            expected_seq: 1,
-            prev: GENESIS.to_string(),
-        }
+        ChainVerifier::new(None, None)
     }
 }
 
 impl ChainVerifier {
+    pub fn new(key: Option<AuditKey>, checkpoint: Option<Checkpoint>) -> Self {
+        ChainVerifier {
+            expected_seq: 1,
+            prev: GENESIS.to_string(),
+            key,
+            checkpoint,
+        }
+    }
+
     pub fn push(&mut self, e: &AuditEvent) -> Result<(), ChainBreak> {
+        self.push_stored(&StoredEvent::from(e))
+    }
+
+    pub fn push_stored(&mut self, e: &StoredEvent) -> Result<(), ChainBreak> {
         if e.seq != self.expected_seq {
             return Err(ChainBreak {
                 seq: e.seq,
@@ -194,11 +517,39 @@ impl ChainVerifier {
                 reason: "does not chain to the previous event".into(),
             });
         }
-        if e.compute_hash() != e.hash {
-            return Err(ChainBreak {
-                seq: e.seq,
-                reason: "content does not match its hash (the row was changed)".into(),
-            });
+        match self.key.as_ref().filter(|k| k.covers(e.seq)) {
+            Some(k) => {
+                if e.keyed_hash(k) != e.hash {
+                    let reason = if e.legacy_hash() == e.hash {
+                        "sealed without the key (the trail was rewritten by someone who does not hold it)"
+                    } else {
+                        "content does not match its keyed hash (the row was changed)"
+                    };
+                    return Err(ChainBreak {
+                        seq: e.seq,
+                        reason: reason.into(),
+                    });
+                }
+            }
+            None => {
+                if e.legacy_hash() != e.hash {
+                    return Err(ChainBreak {
+                        seq: e.seq,
+                        reason: "content does not match its hash (the row was changed)".into(),
+                    });
+                }
+            }
+        }
+        if let Some(cp) = &self.checkpoint {
+            if cp.seq == e.seq && cp.hash != e.hash {
+                return Err(ChainBreak {
+                    seq: e.seq,
+                    reason: format!(
+                        "differs from the checkpoint of {}: the trail up to it was rewritten",
+                        cp.at.rfc3339()
+                    ),
+                });
+            }
         }
         self.prev.clone_from(&e.hash);
         self.expected_seq += 1;
@@ -206,9 +557,35 @@ impl ChainVerifier {
     }
 
     /// Ends the walk. `head` is the (seq, hash) the database says is last, if it keeps one,
-    /// so that removing the newest rows is caught too. Returns how many events were checked.
+    /// so that removing the newest rows is caught too (unless the head was moved with them:
+    /// only a checkpoint catches that). Returns how many events were checked.
     pub fn finish(self, head: Option<(i64, &str)>) -> Result<u64, ChainBreak> {
         let last = self.expected_seq - 1;
+        if let Some(cp) = &self.checkpoint {
+            if last < cp.seq {
+                return Err(ChainBreak {
+                    seq: last + 1,
+                    reason: format!(
+                        "the trail ends at event {last} but the checkpoint of {} saw event {}: events {}..={} are missing",
+                        cp.at.rfc3339(),
+                        cp.seq,
+                        last + 1,
+                        cp.seq
+                    ),
+                });
+            }
+        }
+        if let Some(k) = &self.key {
+            if last > 0 && last < k.from_seq - 1 {
+                return Err(ChainBreak {
+                    seq: last + 1,
+                    reason: format!(
+                        "the trail ends at event {last}, before the key's first event {} (rows were removed)",
+                        k.from_seq
+                    ),
+                });
+            }
+        }
         if let Some((head_seq, head_hash)) = head {
             if head_seq != last || (head_seq > 0 && head_hash != self.prev) {
                 return Err(ChainBreak {
@@ -353,8 +730,23 @@ pub trait AuditStore: Send + Sync {
         company: crate::ids::CompanyId,
         q: &AuditQuery,
     ) -> impl Future<Output = crate::Result<Page<AuditEvent>>> + Send;
-    /// Every event in `seq` order, and the head the database keeps, for verification.
-    fn verify(&self) -> impl Future<Output = crate::Result<Result<u64, ChainBreak>>> + Send;
+    /// Walks every event in `seq` order against the head the database keeps, the store's
+    /// key and `checkpoint`. With `company`, counts only that company's events and names a
+    /// break only when it is one of them (the trail is one chain over every company; a
+    /// company must not learn the others' numbers).
+    fn verify_scoped(
+        &self,
+        company: Option<crate::ids::CompanyId>,
+        checkpoint: Option<&Checkpoint>,
+    ) -> impl Future<Output = crate::Result<Result<u64, ChainBreak>>> + Send;
+    /// The whole chain, as the operator verifies it.
+    fn verify(&self) -> impl Future<Output = crate::Result<Result<u64, ChainBreak>>> + Send {
+        self.verify_scoped(None, None)
+    }
+    /// The newest event's number and hash.
+    fn head(&self) -> impl Future<Output = crate::Result<(i64, String)>> + Send;
+    /// The key the chain is sealed with, when the store has one.
+    fn audit_key(&self) -> Option<AuditKey>;
 }
 
 pub async fn list_events(
@@ -388,6 +780,9 @@ pub async fn export_events(
     Ok(store.list_events(actor.company_id, &q).await?.items)
 }
 
+/// Verifies the trail for the actor. A company's auditor or admin learns about their own
+/// company's events only: how many verified, and a break when it is one of theirs. The
+/// whole chain, with totals and any break named, is for the operator at the command line.
 pub async fn verify(
     store: &impl AuditStore,
     actor: &Actor,
@@ -397,5 +792,59 @@ pub async fn verify(
         Permission::new(Domain::Audit, Action::Read),
         &Target::company(actor.company_id),
     )?;
-    store.verify().await
+    let scope = (actor.via != crate::auth::Via::Cli).then_some(actor.company_id);
+    store.verify_scoped(scope, None).await
+}
+
+/// The operator's verification of the whole chain, optionally against a checkpoint.
+pub async fn verify_all(
+    store: &impl AuditStore,
+    checkpoint: Option<&Checkpoint>,
+) -> crate::Result<Result<u64, ChainBreak>> {
+    store.verify_scoped(None, checkpoint).await
+}
+
+/// Reads a checkpoint file's text, checked against the store's key.
+pub fn read_checkpoint(store: &impl AuditStore, text: &str) -> crate::Result<Checkpoint> {
+    let key = store.audit_key().ok_or_else(|| {
+        crate::Error::invalid(
+            "checkpoint",
+            "this installation has no audit key to check it with",
+        )
+    })?;
+    Checkpoint::parse(text, &key).map_err(|m| crate::Error::invalid("checkpoint", m))
+}
+
+/// A signed statement of the current head, after verifying the chain up to it (a
+/// checkpoint of a broken chain would vouch for the break).
+pub async fn checkpoint(store: &impl AuditStore) -> crate::Result<Result<String, ChainBreak>> {
+    let key = store.audit_key().ok_or_else(|| {
+        crate::Error::invalid(
+            "audit_key",
+            "this installation has no audit key: checkpoints need one",
+        )
+    })?;
+    let (seq, hash) = store.head().await?;
+    if let Err(b) = store.verify_scoped(None, None).await? {
+        return Ok(Err(b));
+    }
+    let cp = Checkpoint {
+        seq,
+        hash,
+        at: Timestamp::now(),
+        key_id: key.id(),
+    };
+    Ok(Ok(cp.sign(&key)))
+}
+
+/// The break a company may be told of: its own event's, or only that the trail is broken.
+pub fn scoped_break(b: ChainBreak, own: bool) -> ChainBreak {
+    if own {
+        b
+    } else {
+        ChainBreak {
+            seq: 0,
+            reason: "the trail is broken outside this company's events; the operator's `steward audit verify` names where".into(),
+        }
+    }
 }

@@ -253,6 +253,13 @@ pub trait UserStore: Send + Sync {
         username: &str,
         email: &str,
     ) -> impl Future<Output = Result<Option<&'static str>>> + Send;
+    /// Every company the user is a member of with the grants the user holds there, and
+    /// whether the membership is current (an expired one may be extended by that company's
+    /// admin, so its grants still count for the account, not for the user as an actor).
+    fn account_grants(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Vec<(CompanyId, Vec<crate::auth::Grant>, bool)>>> + Send;
 }
 
 fn perm(action: Action) -> Permission {
@@ -288,6 +295,66 @@ pub async fn export_users(
         ..q.clone()
     };
     Ok(store.list_users(actor.company_id, &q).await?.items)
+}
+
+/// A user account is shared by every company it is a member of, so its password, e-mail,
+/// name and enabled state are changed everywhere at once. The actor may change them only
+/// when, in every company the account belongs to, the actor holds there at least every grant
+/// the account holds there (each covered at the same or a wider scope:
+/// [`crate::auth::first_not_held`]). Comparing company by company matters: an admin of
+/// company A holds the same grants as B's admin, but holds nothing in B, so A's admin cannot
+/// reset the password of someone who is also B's admin and sign in to B. Within one company
+/// the same rule keeps a custom role with `users.update` from resetting the admin's
+/// password. What stays open to the actor is their own company's side: the target's roles
+/// there (guarded by delegation) and the end of their membership ([`set_access_until`]).
+/// The operator at the command line (who holds the database) may change any account.
+pub async fn may_manage_account(
+    store: &impl UserStore,
+    actor: &Actor,
+    target: UserId,
+) -> Result<bool> {
+    if actor.via == crate::auth::Via::Cli && actor.author().is_none() {
+        return Ok(true);
+    }
+    let held = store.account_grants(target).await?;
+    let mine = if held
+        .iter()
+        .any(|(c, g, _)| *c != actor.company_id && !g.is_empty())
+    {
+        store.account_grants(actor.user_id).await?
+    } else {
+        Vec::new()
+    };
+    for (company, grants, _) in &held {
+        let covered = if *company == actor.company_id {
+            crate::auth::first_not_held(actor, grants).is_none()
+        } else {
+            let there: Vec<crate::auth::Grant> = mine
+                .iter()
+                .filter(|(c, _, current)| c == company && *current)
+                .flat_map(|(_, g, _)| g.iter().copied())
+                .collect();
+            let as_there = Actor {
+                grants: there,
+                company_id: *company,
+                ..actor.clone()
+            };
+            crate::auth::first_not_held(&as_there, grants).is_none()
+        };
+        if !covered {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `Forbidden` unless [`may_manage_account`].
+async fn guard_account(store: &impl UserStore, actor: &Actor, target: UserId) -> Result<()> {
+    if may_manage_account(store, actor, target).await? {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 /// The user of the actor's company, or `NotFound` (also for another company's user).
@@ -419,6 +486,7 @@ pub async fn update_user(
             department: None,
         },
     )?;
+    guard_account(store, actor, id).await?;
     let mut v = Validator::new();
     let email = match &patch.email {
         Some(e) => v.check("email", parse_email(e)),
@@ -462,6 +530,7 @@ pub async fn set_disabled(
     if id == actor.user_id && disabled {
         return Err(Error::invalid("user", "you cannot disable yourself"));
     }
+    guard_account(store, actor, id).await?;
     if user.disabled == disabled {
         return Ok(());
     }
@@ -544,6 +613,7 @@ pub async fn set_access_until(
 }
 
 /// An admin sets another user's password (for example one created without, or imported).
+/// Every session and API token of the user ends with it.
 pub async fn reset_password(
     store: &impl UserStore,
     actor: &Actor,
@@ -556,6 +626,7 @@ pub async fn reset_password(
         perm(Action::Update),
         &Target::company(actor.company_id),
     )?;
+    guard_account(store, actor, id).await?;
     let p = Password::parse(password, &[&user.username, &user.email])?;
     let h = hash_password(&p)?;
     let audit = AuditDraft::by(

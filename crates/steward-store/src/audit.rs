@@ -1,7 +1,10 @@
 //! Reading the audit trail: filtered pages for people, the whole chain for verification.
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
-use steward_core::audit::{AuditEvent, AuditQuery, AuditStore, ChainBreak, ChainVerifier};
+use steward_core::audit::{
+    scoped_break, AuditEvent, AuditKey, AuditQuery, AuditStore, ChainBreak, ChainVerifier,
+    Checkpoint, StoredEvent,
+};
 use steward_core::ids::{CompanyId, UserId};
 use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
@@ -113,7 +116,11 @@ impl AuditStore for Store {
         })
     }
 
-    async fn verify(&self) -> Result<Result<u64, ChainBreak>> {
+    async fn verify_scoped(
+        &self,
+        company: Option<CompanyId>,
+        checkpoint: Option<&Checkpoint>,
+    ) -> Result<Result<u64, ChainBreak>> {
         let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
             .fetch_one(&self.read)
             .await
@@ -125,8 +132,9 @@ impl AuditStore for Store {
             "SELECT {} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 10000",
             COLUMNS.join(", ")
         );
-        let mut verifier = ChainVerifier::default();
+        let mut verifier = ChainVerifier::new(crate::audit_key(), checkpoint.cloned());
         let mut after = 0i64;
+        let mut own = 0u64;
         loop {
             let rows = sqlx::query(&sql)
                 .bind(after)
@@ -137,13 +145,51 @@ impl AuditStore for Store {
                 break;
             }
             for r in &rows {
-                let e = event_from(r)?;
-                if let Err(b) = verifier.push(&e) {
-                    return Ok(Err(b));
+                let e = stored_from(r)?;
+                let mine = company.is_none_or(|c| e.company_id == Some(c.0));
+                if let Err(b) = verifier.push_stored(&e) {
+                    return Ok(Err(scoped_break(b, mine)));
+                }
+                if mine {
+                    own += 1;
                 }
                 after = e.seq;
             }
         }
-        Ok(verifier.finish(Some((head_seq, &head_hash))))
+        Ok(match verifier.finish(Some((head_seq, &head_hash))) {
+            Ok(n) if company.is_none() => Ok(n),
+            Ok(_) => Ok(own),
+            Err(b) => Err(scoped_break(b, company.is_none())),
+        })
     }
+
+    async fn head(&self) -> Result<(i64, String)> {
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?;
+        Ok((get_i64(&head, "seq")?, get_str(&head, "hash")?))
+    }
+
+    fn audit_key(&self) -> Option<AuditKey> {
+        crate::audit_key()
+    }
+}
+
+/// A row exactly as stored, for verification.
+fn stored_from(r: &AnyRow) -> Result<StoredEvent> {
+    Ok(StoredEvent {
+        seq: get_i64(r, "seq")?,
+        at: get_i64(r, "at")?,
+        company_id: opt_i64(r, "company_id")?,
+        actor_id: opt_i64(r, "actor_id")?,
+        actor: get_str(r, "actor")?,
+        ip: opt_str(r, "ip")?,
+        entity: get_str(r, "entity")?,
+        entity_id: opt_str(r, "entity_id")?,
+        action: get_str(r, "action")?,
+        changes: get_str(r, "changes")?,
+        prev_hash: get_str(r, "prev_hash")?,
+        hash: get_str(r, "hash")?,
+    })
 }

@@ -1,11 +1,18 @@
 //! Sessions, sign-in throttling, the actor's grants, passwords, API token look-up.
 use steward_core::audit::AuditDraft;
-use steward_core::auth::session::{ActorRecord, AuthStore, LoginUser, SessionRecord, TokenRecord};
+use steward_core::auth::session::{
+    delay_after, ActorRecord, AuthStore, LoginUser, SessionRecord, ThrottleKey, TokenRecord,
+};
 use steward_core::ids::{CompanyId, DepartmentId, TokenId, UserId};
 use steward_core::time::Timestamp;
 use steward_core::Result;
 
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
+
+/// The throttle row that remembers a user signed in from an address.
+fn known_key(user: UserId, address: &str) -> String {
+    format!("ok:#{user}:{address}")
+}
 
 impl AuthStore for Store {
     async fn find_login(&self, login: &str) -> Result<Option<LoginUser>> {
@@ -27,53 +34,86 @@ impl AuthStore for Store {
         .transpose()
     }
 
-    async fn count_failures(&self, keys: &[String], since: Timestamp) -> Result<Vec<u32>> {
-        let mut out = Vec::with_capacity(keys.len());
-        for k in keys {
-            let r =
-                sqlx::query("SELECT COUNT(*) AS n FROM login_failures WHERE key = $1 AND at >= $2")
-                    .bind(k)
-                    .bind(since.0)
-                    .fetch_one(&self.read)
-                    .await
-                    .map_err(db)?;
-            out.push(u32::try_from(get_i64(&r, "n")?).unwrap_or(u32::MAX));
-        }
-        Ok(out)
-    }
-
-    async fn record_failure(
+    async fn take_attempt(
         &self,
-        keys: &[String],
-        at: Timestamp,
-        audit: AuditDraft,
-    ) -> Result<()> {
+        keys: &[ThrottleKey],
+        now: Timestamp,
+        window_secs: i64,
+        max_delay_secs: i64,
+    ) -> Result<std::result::Result<Vec<u32>, Timestamp>> {
         let mut tx = self.begin().await?;
+        let mut current = Vec::with_capacity(keys.len());
+        let mut wait_until: Option<Timestamp> = None;
         for k in keys {
-            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-                .bind(k)
-                .bind(at.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            // Inserts the counter or, when it exists, locks its row (PostgreSQL) for the rest
+            // of the transaction; SQLite's single writer serializes the transaction anyway.
+            let r = sqlx::query(
+                "INSERT INTO login_throttle (key, failures, next_at, last_at) VALUES ($1, 0, 0, $2) \
+                 ON CONFLICT (key) DO UPDATE SET key = excluded.key \
+                 RETURNING failures, next_at, last_at",
+            )
+            .bind(&k.key)
+            .bind(now.0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            let stale = get_i64(&r, "last_at")? < now.plus_secs(-window_secs).0;
+            let failures = if stale { 0 } else { get_i64(&r, "failures")? };
+            let next_at = Timestamp(if stale { 0 } else { get_i64(&r, "next_at")? });
+            if next_at > now {
+                wait_until = Some(wait_until.map_or(next_at, |w| w.max(next_at)));
+            }
+            current.push(u32::try_from(failures).unwrap_or(u32::MAX));
         }
-        // Old failures no longer count; keep the table small.
-        sqlx::query("DELETE FROM login_failures WHERE at < $1")
-            .bind(at.plus_secs(-86_400).0)
+        if let Some(w) = wait_until {
+            tx.rollback().await.map_err(db)?;
+            return Ok(Err(w));
+        }
+        let mut counts = Vec::with_capacity(keys.len());
+        for (k, f) in keys.iter().zip(current) {
+            let f = f.saturating_add(1);
+            let next = now.plus_secs(delay_after(f, k.free, max_delay_secs));
+            sqlx::query(
+                "UPDATE login_throttle SET failures = $1, next_at = $2, last_at = $3 WHERE key = $4",
+            )
+            .bind(i64::from(f))
+            .bind(next.0)
+            .bind(now.0)
+            .bind(&k.key)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+            counts.push(f);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(Ok(counts))
     }
 
     async fn clear_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+        sqlx::query("DELETE FROM login_throttle WHERE key = $1")
             .bind(key)
             .execute(&self.write)
             .await
             .map_err(db)?;
         Ok(())
+    }
+
+    async fn known_address(&self, user: UserId, address: &str, since: Timestamp) -> Result<bool> {
+        let r = sqlx::query("SELECT last_at FROM login_throttle WHERE key = $1")
+            .bind(known_key(user, address))
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        Ok(match r {
+            Some(r) => get_i64(&r, "last_at")? >= since.0,
+            None => false,
+        })
+    }
+
+    async fn record_failure(&self, audit: AuditDraft) -> Result<()> {
+        let mut tx = self.begin().await?;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn first_company(&self, user: UserId) -> Result<Option<CompanyId>> {
@@ -99,6 +139,17 @@ impl AuthStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+        if let Some(ip) = &s.ip {
+            sqlx::query(
+                "INSERT INTO login_throttle (key, failures, next_at, last_at) VALUES ($1, 0, 0, $2) \
+                 ON CONFLICT (key) DO UPDATE SET last_at = excluded.last_at",
+            )
+            .bind(known_key(s.user_id, ip))
+            .bind(s.created_at.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -264,7 +315,8 @@ impl AuthStore for Store {
 }
 
 impl Store {
-    /// Sets a password hash and ends every session of the user, in one transaction.
+    /// Sets a password hash and ends every session and API token of the user, in one
+    /// transaction: whoever knew the old password (or took a token while they did) is out.
     pub(crate) async fn write_password(
         &self,
         user: UserId,
@@ -284,6 +336,14 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(Timestamp::now().0)
+        .bind(user.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -300,6 +360,16 @@ impl Store {
             .execute(&self.write)
             .await
             .map_err(db)?;
+        // Sign-in counters a day without failure, and addresses unused for 90 days.
+        let now = Timestamp::now();
+        sqlx::query(
+            "DELETE FROM login_throttle WHERE (key NOT LIKE 'ok:%' AND last_at < $1) OR last_at < $2",
+        )
+        .bind(now.plus_secs(-86_400).0)
+        .bind(now.plus_secs(-90 * 86_400).0)
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
         Ok(r.rows_affected())
     }
 }

@@ -47,7 +47,7 @@ pub const TABLES: &[&str] = &[
     "user_roles",
     "sessions",
     "api_tokens",
-    "login_failures",
+    "login_throttle",
     "audit_events",
     "audit_head",
     "idempotency_keys",
@@ -136,6 +136,10 @@ pub struct Manifest {
     pub backend: String,
     pub tables: Vec<TableManifest>,
     pub files: Vec<FileManifest>,
+    /// The audit chain's key file (its text), when the backed-up process had one: the
+    /// trail cannot be verified without it, so it travels with the data it seals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_key: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +185,9 @@ pub struct RestoreSummary {
     pub tables: Vec<TableRows>,
     pub files: u64,
     pub file_bytes: u64,
+    /// The archive's audit key (now this process's key too), for the caller to write to
+    /// the key file; `None` for an archive made without one.
+    pub audit_key: Option<steward_core::audit::AuditKey>,
 }
 
 fn backend_key(b: Backend) -> &'static str {
@@ -317,6 +324,7 @@ pub async fn backup(
         backend: backend_key(backend).to_string(),
         tables: tables.into_iter().map(|(t, _)| t).collect(),
         files,
+        audit_key: crate::audit_key().map(|k| k.to_file()),
     };
     let json = serde_json::to_vec_pretty(&manifest).map_err(Error::internal)?;
     append(
@@ -529,6 +537,13 @@ pub async fn restore(
         ));
     }
 
+    let audit_key = manifest
+        .audit_key
+        .as_deref()
+        .map(steward_core::audit::AuditKey::parse)
+        .transpose()
+        .map_err(|m| Error::invalid("archive", format!("its audit key: {m}")))?;
+
     // 2. The database, in one transaction.
     if version < LATEST_VERSION {
         store.migrate().await?;
@@ -576,6 +591,9 @@ pub async fn restore(
             .collect::<Vec<_>>();
         plan.push((t, kinds));
     }
+    // The audit trail refuses DELETE (a freshly migrated database has an event or two):
+    // lifted for this transaction only, and put back before it commits.
+    audit_guards(&mut tx, backend, false).await?;
     for &name in TABLES.iter().rev() {
         sqlx::query(&format!("DELETE FROM {}", quote(name)))
             .execute(&mut *tx)
@@ -623,6 +641,7 @@ pub async fn restore(
             }
         }
     }
+    audit_guards(&mut tx, backend, true).await?;
     tx.commit().await.map_err(db)?;
 
     // 3. The files.
@@ -645,7 +664,11 @@ pub async fn restore(
         }
     }
 
+    if let Some(k) = &audit_key {
+        crate::set_audit_key(Some(k.clone()));
+    }
     Ok(RestoreSummary {
+        audit_key,
         schema_version: manifest.schema_version,
         source_backend: manifest.backend.clone(),
         created_at: manifest.created_at.clone(),
@@ -660,6 +683,27 @@ pub async fn restore(
         files: manifest.files.len() as u64,
         file_bytes,
     })
+}
+
+/// Lifts (`on == false`) or restores the triggers that keep audit events from being updated
+/// or deleted (migration 14), inside the caller's transaction.
+async fn audit_guards(conn: &mut AnyConnection, backend: Backend, on: bool) -> Result<()> {
+    let sql = match (backend, on) {
+        (Backend::Postgres, false) => {
+            "ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_delete".to_string()
+        }
+        (Backend::Postgres, true) => {
+            "ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_delete".to_string()
+        }
+        (Backend::Sqlite, false) => "DROP TRIGGER IF EXISTS audit_events_no_delete".to_string(),
+        (Backend::Sqlite, true) => {
+            "CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events \
+             BEGIN SELECT RAISE(ABORT, 'audit events are immutable'); END"
+                .to_string()
+        }
+    };
+    sqlx::raw_sql(&sql).execute(conn).await.map_err(db)?;
+    Ok(())
 }
 
 async fn ensure_empty(conn: &mut AnyConnection) -> Result<()> {

@@ -231,6 +231,31 @@ impl Store {
     }
 }
 
+/// The key this process seals and verifies the audit chain with. One process serves one
+/// database, so the key is the process's: set once by the binary at start (from the key
+/// file), before anything is written. Without one (tests, tools) events are sealed with the
+/// legacy plain SHA-256. A process-wide setting rather than a field of [`Store`] because
+/// events are appended by `append_audit` inside ninety-odd store transactions that know
+/// only their transaction.
+static AUDIT_KEY: std::sync::RwLock<Option<steward_core::audit::AuditKey>> =
+    std::sync::RwLock::new(None);
+
+/// Sets (or with `None`, clears) the audit chain's key for this process.
+pub fn set_audit_key(key: Option<steward_core::audit::AuditKey>) {
+    match AUDIT_KEY.write() {
+        Ok(mut k) => *k = key,
+        Err(poisoned) => *poisoned.into_inner() = key,
+    }
+}
+
+/// The audit chain's key for this process, if set.
+pub fn audit_key() -> Option<steward_core::audit::AuditKey> {
+    match AUDIT_KEY.read() {
+        Ok(k) => k.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    }
+}
+
 /// Appends an event to the hash chain inside the caller's transaction. The head row is
 /// updated first: on PostgreSQL that row lock serializes concurrent writers (any number of
 /// instances) into one chain; on SQLite the single writer does.
@@ -244,7 +269,8 @@ pub(crate) async fn append_audit(
         .map_err(db)?;
     let seq: i64 = row.try_get(0).map_err(db)?;
     let prev: String = row.try_get(1).map_err(db)?;
-    let event = AuditEvent::seal(draft, seq, Timestamp::now(), &prev);
+    let key = audit_key();
+    let event = AuditEvent::seal_with(draft, seq, Timestamp::now(), &prev, key.as_ref());
     sqlx::query(
         "INSERT INTO audit_events (seq, at, company_id, actor_id, actor, ip, entity, entity_id, action, changes, prev_hash, hash) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -270,6 +296,53 @@ pub(crate) async fn append_audit(
         .await
         .map_err(db)?;
     Ok(event)
+}
+
+impl Store {
+    /// Starts keying the audit chain: a new key for the events after the current head, set
+    /// for this process, handed to `keep` (which writes the key file) before the first keyed
+    /// event, `audit.key_created`, is committed. The head's row lock keeps other writers out
+    /// meanwhile, so the key's first event is exactly the one written here.
+    pub async fn begin_keyed_chain(
+        &self,
+        keep: impl FnOnce(&steward_core::audit::AuditKey) -> Result<()>,
+    ) -> Result<steward_core::audit::AuditKey> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        let head: i64 = row.try_get(0).map_err(db)?;
+        let key = steward_core::audit::AuditKey::generate(head + 1);
+        keep(&key)?;
+        set_audit_key(Some(key.clone()));
+        append_audit(
+            &mut tx,
+            AuditDraft::system(
+                "cli",
+                None,
+                "audit",
+                None,
+                "key_created",
+                serde_json::json!({"key": key.id(), "from": key.from_seq, "unkeyed_events": head}),
+            ),
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(key)
+    }
+
+    /// Whether the trail holds keyed events (then a missing key file is an error, not a
+    /// reason to start a new key).
+    pub async fn has_keyed_events(&self) -> Result<bool> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE entity = 'audit' AND action = 'key_created'",
+        )
+        .fetch_one(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(get_i64(&r, "n")? > 0)
+    }
 }
 
 /// Reads an optional i64 column.

@@ -473,6 +473,50 @@ impl UserStore for Store {
         self.write_password(id, hash, audit).await
     }
 
+    async fn account_grants(
+        &self,
+        user: UserId,
+    ) -> Result<Vec<(CompanyId, Vec<steward_core::auth::Grant>, bool)>> {
+        let rows = sqlx::query(
+            "SELECT m.company_id, ur.role_id, CASE WHEN m.valid_until IS NULL OR m.valid_until > $2 THEN 1 ELSE 0 END AS current \
+             FROM memberships m \
+             LEFT JOIN user_roles ur ON ur.user_id = m.user_id AND ur.company_id = m.company_id \
+             WHERE m.user_id = $1 ORDER BY m.company_id",
+        )
+        .bind(user.0)
+        .bind(Timestamp::now().0)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        let mut roles: Vec<(CompanyId, Vec<i64>, bool)> = Vec::new();
+        for r in &rows {
+            let company = CompanyId(get_i64(r, "company_id")?);
+            let role = crate::opt_i64(r, "role_id")?;
+            let current = get_i64(r, "current")? != 0;
+            match roles.last_mut() {
+                Some((c, ids, _)) if *c == company => ids.extend(role),
+                _ => roles.push((company, role.into_iter().collect(), current)),
+            }
+        }
+        let all: Vec<i64> = roles
+            .iter()
+            .flat_map(|(_, ids, _)| ids.iter().copied())
+            .collect();
+        let grants = self.grants_of(&all).await?;
+        Ok(roles
+            .into_iter()
+            .map(|(c, ids, current)| {
+                let g = ids
+                    .iter()
+                    .filter_map(|id| grants.get(id))
+                    .flatten()
+                    .copied()
+                    .collect();
+                (c, g, current)
+            })
+            .collect())
+    }
+
     async fn username_or_email_taken(
         &self,
         username: &str,

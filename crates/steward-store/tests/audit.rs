@@ -192,6 +192,7 @@ store_test!(verify_counts_every_event, |db| async move {
 
 store_test!(an_edited_event_is_caught, |db| async move {
     populate(&db).await;
+    db.drop_audit_guards().await;
     let n = assert_intact(&db, &db.store).await;
     let k = n / 2;
     let raw = db.raw().await;
@@ -235,6 +236,7 @@ store_test!(an_edited_event_is_caught, |db| async move {
 
 store_test!(a_removed_middle_event_is_caught, |db| async move {
     populate(&db).await;
+    db.drop_audit_guards().await;
     let n = assert_intact(&db, &db.store).await;
     let k = n / 2;
     let raw = db.raw().await;
@@ -257,6 +259,7 @@ store_test!(
     a_removed_newest_event_is_caught_by_the_head,
     |db| async move {
         let w = populate(&db).await;
+        db.drop_audit_guards().await;
         let n = assert_intact(&db, &db.store).await;
         let raw = db.raw().await;
         let newest = read_event(&raw, n).await;
@@ -284,6 +287,7 @@ store_test!(
 
 store_test!(a_forged_event_is_caught, |db| async move {
     populate(&db).await;
+    db.drop_audit_guards().await;
     let n = assert_intact(&db, &db.store).await;
     let raw = db.raw().await;
     // Appended after the newest, correctly sealed, but the head was not moved.

@@ -95,8 +95,15 @@ store_test!(sign_in_and_throttling, |db| async move {
     .expect("list failures");
     assert_eq!(failed.total, 2, "[{}] carol's and nopass's", db.name);
 
-    // Four more failures make five: then even the right password is throttled.
-    for i in 0..4 {
+    // Failures beyond the free ones make the account wait, doubling: never a lock. A short
+    // delay here (the rule itself is tested in core) keeps the test fast.
+    let cfg = SessionConfig {
+        free_failures_per_account: 2,
+        max_delay_secs: 1,
+        ..SessionConfig::default()
+    };
+    // carol has one failure; one more is free, the next is refused and makes her wait.
+    for i in 0..2 {
         let r = sign_in(s, &cfg, req("carol", "still not the password")).await;
         assert!(
             matches!(r, Err(Error::Invalid { .. })),
@@ -108,30 +115,36 @@ store_test!(sign_in_and_throttling, |db| async move {
     }
     let r = sign_in(s, &cfg, req("carol", PASSWORD)).await;
     assert!(
-        matches!(r, Err(Error::Throttled { .. })),
-        "[{}] the right password after 5 failures: {:?}",
+        matches!(
+            r,
+            Err(Error::Throttled {
+                retry_after_secs: 1
+            })
+        ),
+        "[{}] the right password while the account waits: {:?}",
         db.name,
         r.as_ref().err()
     );
-    let r = sign_in(s, &cfg, req("Carol", "still not the password")).await;
-    assert!(matches!(r, Err(Error::Throttled { .. })));
-    // Other accounts are not affected; the existing session still works.
+    // A refused attempt is not counted; other accounts are not affected; the existing
+    // session still works.
     sign_in(s, &cfg, req("admin-a", PASSWORD))
         .await
         .expect("another account signs in");
     resolve_session(s, &cfg, &ns.secret, None)
         .await
         .expect("the earlier session still resolves");
-
-    // Failures outside the window do not count.
-    let strict = SessionConfig {
-        throttle_window_secs: 0,
-        ..SessionConfig::default()
-    };
-    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    sign_in(s, &strict, req("carol", PASSWORD))
+    // Once the wait is over the right password gets in, and clears the count.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    sign_in(s, &cfg, req("carol", PASSWORD))
         .await
-        .expect("old failures expired");
+        .expect("the right password after the wait");
+    sign_in(s, &cfg, req("carol", "wrong again, but counted from zero"))
+        .await
+        .err()
+        .expect("wrong");
+    sign_in(s, &cfg, req("carol", PASSWORD))
+        .await
+        .expect("the count started again from zero");
 
     assert!(matches!(s.verify().await, Ok(Ok(_))));
 });
@@ -391,4 +404,243 @@ store_test!(api_tokens, |db| async move {
     ));
 
     assert!(matches!(s.verify().await, Ok(Ok(_))));
+});
+
+// A password change or reset ends the user's API tokens as well as their sessions:
+// whoever took a token while they knew the old password is out with it.
+store_test!(a_new_password_ends_tokens_too, |db| async move {
+    let s = &db.store;
+    let cfg = SessionConfig::default();
+    let w = world(s).await;
+    let fay = create_user(s, &w.actor_a, "fay", &["employee"], Some(PASSWORD)).await;
+    let other = create_user(s, &w.actor_a, "gil", &["employee"], Some(PASSWORD)).await;
+    let fay_cli = cli_actor(s, fay, w.a).await.expect("fay");
+    let gil_cli = cli_actor(s, other, w.a).await.expect("gil");
+    let (_, t1) = tokens::create_token(s, &fay_cli, "laptop", false)
+        .await
+        .expect("token");
+    let (_, gil_token) = tokens::create_token(s, &gil_cli, "gil", true)
+        .await
+        .expect("token");
+    resolve_token(s, tokens::strip_prefix(&t1), None)
+        .await
+        .expect("fay's token works");
+
+    // Her own change.
+    let session = sign_in(s, &cfg, req("fay", PASSWORD)).await.expect("fay");
+    let fay_actor = resolve_session(s, &cfg, &session.secret, None)
+        .await
+        .expect("fay");
+    change_password(s, &fay_actor, PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+        .await
+        .expect("change");
+    assert!(
+        is_unauthenticated(&resolve_token(s, tokens::strip_prefix(&t1), None).await),
+        "[{}] the token ended with the password change",
+        db.name
+    );
+    // An admin's reset.
+    let (_, t2) = tokens::create_token(s, &fay_cli, "desktop", false)
+        .await
+        .expect("token");
+    resolve_token(s, tokens::strip_prefix(&t2), None)
+        .await
+        .expect("the new token works");
+    users::reset_password(s, &w.actor_a, fay, "reset by the admin, long enough")
+        .await
+        .expect("reset");
+    assert!(
+        is_unauthenticated(&resolve_token(s, tokens::strip_prefix(&t2), None).await),
+        "[{}] the token ended with the reset",
+        db.name
+    );
+    // Nobody else's.
+    resolve_token(s, tokens::strip_prefix(&gil_token), None)
+        .await
+        .expect("gil's token is untouched");
+    assert!(matches!(s.verify().await, Ok(Ok(_))));
+});
+
+fn from<'a>(login: &'a str, password: &'a str, ip: &str) -> SignIn<'a> {
+    SignIn {
+        login,
+        password,
+        ip: Some(ip.to_string()),
+        user_agent: None,
+    }
+}
+
+// What a failed sign-in leaves behind is bounded, and never holds the text typed for an
+// unknown name (it may be a password typed into the wrong box).
+store_test!(sign_in_failures_leave_little_behind, |db| async move {
+    let s = &db.store;
+    let cfg = SessionConfig::default();
+    let w = world(s).await;
+    create_user(s, &w.actor_a, "ivy", &["employee"], Some(PASSWORD)).await;
+    let events = db.count("audit_events").await;
+
+    // A name longer than any account's is refused before anything is looked up or kept.
+    let long = "x".repeat(255);
+    let r = sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9")).await;
+    assert!(
+        matches!(&r, Err(Error::Invalid { field, .. }) if field == "login"),
+        "{:?}",
+        r.as_ref().err()
+    );
+    let long = "é".repeat(5000);
+    assert!(sign_in(s, &cfg, from(&long, PASSWORD, "203.0.113.9"))
+        .await
+        .is_err());
+    assert_eq!(
+        db.count("audit_events").await,
+        events,
+        "[{}] nothing audited",
+        db.name
+    );
+    assert_eq!(
+        db.count("login_throttle").await,
+        0,
+        "[{}] nothing counted",
+        db.name
+    );
+
+    // Someone types their password into the name box, then tries unknown names: the
+    // trail records the 1st, 2nd and 4th failure from the address, never the text.
+    let secret_typed = "My Secret Pass Phrase 42";
+    for name in [secret_typed, "nobody1", "nobody2", "nobody3", "nobody4"] {
+        sign_in(s, &cfg, from(name, "whatever it is", "203.0.113.9"))
+            .await
+            .err()
+            .expect("unknown");
+    }
+    assert_eq!(
+        db.count("audit_events").await,
+        events + 3,
+        "[{}] failures 1, 2 and 4 of the address",
+        db.name
+    );
+    let raw = db.raw().await;
+    let rows =
+        sqlx::query("SELECT actor, changes FROM audit_events WHERE action = 'sign_in_failed'")
+            .fetch_all(&raw)
+            .await
+            .expect("events");
+    for r in &rows {
+        let text = format!(
+            "{} {}",
+            sqlx::Row::try_get::<String, _>(r, "actor").expect("actor"),
+            sqlx::Row::try_get::<String, _>(r, "changes").expect("changes")
+        );
+        assert!(
+            !text.to_lowercase().contains("secret") && !text.contains("nobody"),
+            "[{}] the typed text reached the audit trail: {text}",
+            db.name
+        );
+    }
+    let keys = sqlx::query("SELECT key FROM login_throttle")
+        .fetch_all(&raw)
+        .await
+        .expect("keys");
+    for k in &keys {
+        let k: String = sqlx::Row::try_get(k, "key").expect("key");
+        assert!(
+            !k.to_lowercase().contains("secret") && k.len() <= 80,
+            "[{}] a throttle key holds the typed text: {k}",
+            db.name
+        );
+    }
+    raw.close().await;
+    // A known account's failure is recorded under its name, without what was typed.
+    sign_in(
+        s,
+        &cfg,
+        from("IVY@example.com", "not ivy's password", "203.0.113.9"),
+    )
+    .await
+    .err()
+    .expect("wrong password");
+    let page = steward_core::audit::list_events(
+        s,
+        &w.actor_a,
+        &AuditQuery {
+            action: Some("sign_in_failed".into()),
+            paging: Paging::new(Some(10), None),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("list");
+    assert_eq!(page.total, 1, "[{}] in ivy's company", db.name);
+    assert_eq!(page.items[0].actor, "ivy");
+    assert_eq!(
+        page.items[0].changes,
+        serde_json::json!({"reason": "wrong password"})
+    );
+});
+
+// Attempts sent in parallel are counted one by one: no more pass than the rule allows.
+store_test!(sign_in_attempts_are_counted_atomically, |db| async move {
+    use steward_core::auth::session::ThrottleKey;
+    let s = &db.store;
+    let keys = vec![ThrottleKey {
+        key: "acct:#999".into(),
+        free: 3,
+    }];
+    let now = steward_core::time::Timestamp::now();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let (s, keys) = (s.clone(), keys.clone());
+        tasks.push(tokio::spawn(async move {
+            s.take_attempt(&keys, now, 86_400, 600).await
+        }));
+    }
+    let mut passed = Vec::new();
+    let mut waiting = 0;
+    for t in tasks {
+        match t.await.expect("task").expect("store") {
+            Ok(counts) => passed.push(counts[0]),
+            Err(next_at) => {
+                assert!(next_at > now);
+                waiting += 1;
+            }
+        }
+    }
+    passed.sort();
+    // Three free failures, a fourth that starts the wait, then everyone waits.
+    assert_eq!(passed, vec![1, 2, 3, 4], "[{}] {waiting} waited", db.name);
+    assert_eq!(waiting, 6);
+});
+
+// Failures others cause on an account hold up strangers, not the user at an address they
+// signed in from before.
+store_test!(others_failures_do_not_lock_the_user_out, |db| async move {
+    let s = &db.store;
+    let cfg = SessionConfig {
+        free_failures_per_account: 2,
+        max_delay_secs: 600,
+        ..SessionConfig::default()
+    };
+    let w = world(s).await;
+    create_user(s, &w.actor_a, "joan", &["employee"], Some(PASSWORD)).await;
+    sign_in(s, &cfg, from("joan", PASSWORD, "192.0.2.10"))
+        .await
+        .expect("jo at home");
+    for _ in 0..3 {
+        let _ = sign_in(s, &cfg, from("joan", "guessing away", "198.51.100.66")).await;
+    }
+    let r = sign_in(s, &cfg, from("joan", "guessing again", "198.51.100.67")).await;
+    assert!(
+        matches!(r, Err(Error::Throttled { .. })),
+        "[{}] strangers wait: {:?}",
+        db.name,
+        r.as_ref().err()
+    );
+    let r = sign_in(s, &cfg, from("joan", PASSWORD, "203.0.113.200")).await;
+    assert!(
+        matches!(r, Err(Error::Throttled { .. })),
+        "a new address waits too"
+    );
+    sign_in(s, &cfg, from("joan", PASSWORD, "192.0.2.10"))
+        .await
+        .expect("jo gets in from home while the account is held up");
 });

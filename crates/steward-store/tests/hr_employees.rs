@@ -240,3 +240,72 @@ store_test!(custom_fields_access_and_isolation, |db| async move {
     let missing = employees::get_employee(s, a, EmployeeId(999_999), None).await;
     assert!(matches!(missing, Err(Error::NotFound { .. })));
 });
+
+// A colleague searches and sorts the directory by what the directory shows: the shown
+// name, work e-mail and position. Searching for a legal name or an employee number, which
+// `mask` hides from them, finds nobody; HR staff still find both.
+store_test!(
+    directory_search_and_sort_only_on_what_is_shown,
+    |db| async move {
+        let s = &db.store;
+        let w = world(s).await;
+        let hr = w.actor_a.clone();
+        let mut zed = hire("EMP-777", "Zelda Quartermain", "2021-01-04");
+        zed.preferred_name = Some("Adam".into());
+        employees::create_employee(s, &hr, &zed, None)
+            .await
+            .expect("hire zed");
+        let mut bo = hire("EMP-778", "Aaron Bo", "2021-01-04");
+        bo.preferred_name = Some("Zach".into());
+        employees::create_employee(s, &hr, &bo, None)
+            .await
+            .expect("hire bo");
+        let colleague = insert_user(s, w.a, "colleague", &["employee"], None).await;
+        let colleague = cli_actor(s, colleague, w.a).await.expect("actor");
+        let find = |actor: &steward_core::auth::Actor, text: &str| {
+            let actor = actor.clone();
+            let text = text.to_string();
+            async move {
+                employees::list_employees(
+                    s,
+                    &actor,
+                    &EmployeeQuery {
+                        search: Some(text),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .expect("list")
+                .items
+                .into_iter()
+                .map(|r| r.name)
+                .collect::<Vec<_>>()
+            }
+        };
+        assert!(
+            find(&colleague, "quartermain").await.is_empty(),
+            "[{}] legal name",
+            db.name
+        );
+        assert!(
+            find(&colleague, "EMP-77").await.is_empty(),
+            "[{}] number",
+            db.name
+        );
+        assert_eq!(find(&colleague, "adam").await, vec!["Adam"]);
+        assert_eq!(find(&colleague, "clerk").await.len(), 2, "position");
+        assert_eq!(
+            find(&hr, "quartermain").await,
+            vec!["Adam"],
+            "HR finds legal names"
+        );
+        assert_eq!(find(&hr, "EMP-778").await, vec!["Zach"], "and numbers");
+        // The colleague's name order is the shown names' (Adam before Zach), not the hidden
+        // legal names' (Aaron before Zelda).
+        let all = employees::list_employees(s, &colleague, &EmployeeQuery::default())
+            .await
+            .expect("list");
+        let names: Vec<String> = all.items.into_iter().map(|r| r.name).collect();
+        assert_eq!(names, vec!["Adam", "Zach"], "[{}]", db.name);
+    }
+);

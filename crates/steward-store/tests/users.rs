@@ -474,3 +474,118 @@ store_test!(disable_and_list_by_status, |db| async move {
         Err(Error::Invalid { .. })
     ));
 });
+
+// An account is shared by companies: its password, e-mail, name and enabled state change
+// everywhere, so only someone who holds at least every grant it holds, in every company it
+// belongs to, may change them. Everyone else may only end its membership of their company.
+store_test!(
+    account_changes_need_every_grant_the_account_holds,
+    |db| async move {
+        use steward_core::auth::session::cli_actor;
+        use steward_core::auth::Grant;
+        use steward_core::roles::{self, NewRole};
+        let s = &db.store;
+        let w = world(s).await;
+        fn forbidden<T>(r: &Result<T, Error>) -> bool {
+            matches!(r, Err(Error::Forbidden))
+        }
+
+        // Sam is an employee of A and an admin of B.
+        let sam = create_user(s, &w.actor_a, "sam", &["employee"], Some(common::PASSWORD)).await;
+        s.add_membership(
+            sam,
+            w.b,
+            AuditDraft::system("test", None, "membership", None, "add", json!({})),
+        )
+        .await
+        .expect("membership in B");
+        users::set_roles(s, &w.actor_b, sam, &["admin".to_string()])
+            .await
+            .expect("sam is B's admin");
+        let before = s.get_user(w.a, sam).await.expect("get").expect("sam");
+
+        // A's admin may not reset, re-address, rename, disable or enable B's admin...
+        let r = users::reset_password(s, &w.actor_a, sam, "taken over by company A").await;
+        assert!(forbidden(&r), "[{}] reset: {r:?}", db.name);
+        let patch = UserPatch {
+            email: Some("attacker@example.com".into()),
+            display_name: None,
+            version: before.version,
+        };
+        let r = users::update_user(s, &w.actor_a, sam, patch).await;
+        assert!(forbidden(&r), "[{}] e-mail: {r:?}", db.name);
+        let r = users::set_disabled(s, &w.actor_a, sam, true).await;
+        assert!(forbidden(&r), "[{}] disable: {r:?}", db.name);
+        assert_eq!(
+            s.get_user(w.a, sam).await.expect("get").expect("sam"),
+            before,
+            "[{}] nothing about the account changed",
+            db.name
+        );
+        // ...but may end sam's membership of A.
+        users::set_access_until(
+            s,
+            &w.actor_a,
+            sam,
+            Some(steward_core::time::Timestamp::now().plus_secs(-1)),
+        )
+        .await
+        .expect("A ends sam's access to A");
+        assert!(cli_actor(s, sam, w.a).await.is_err(), "sam is out of A");
+        assert!(cli_actor(s, sam, w.b).await.is_ok(), "and still in B");
+        // B's admin holds nothing in A, where sam holds the employee's grants (until A ended
+        // the membership: an expired membership's grants still count for the account).
+        let r = users::reset_password(s, &w.actor_b, sam, "set by company B's admin").await;
+        assert!(forbidden(&r), "[{}] B's admin in A: {r:?}", db.name);
+        // The operator at the command line may.
+        let operator = steward_core::auth::Actor::system(w.a, "Alpha Ltd");
+        users::reset_password(s, &operator, sam, "set by the operator, long")
+            .await
+            .expect("the operator resets sam's password");
+
+        // Inside one company: a custom role with users.update cannot take over the admin.
+        roles::create_role(
+            s,
+            &w.actor_a,
+            NewRole {
+                key: "helpdesk".into(),
+                name: "Helpdesk".into(),
+                description: String::new(),
+                grants: vec![
+                    Grant::parse("users", "read", "company").expect("grant"),
+                    Grant::parse("users", "update", "company").expect("grant"),
+                ],
+            },
+        )
+        .await
+        .expect("role");
+        let helper = create_user(s, &w.actor_a, "helper", &["employee", "helpdesk"], None).await;
+        let pat = create_user(s, &w.actor_a, "pat", &["employee"], None).await;
+        let helper = cli_actor(s, helper, w.a).await.expect("helper");
+        let r = users::reset_password(s, &helper, w.admin_a, "the admin is mine now").await;
+        assert!(
+            forbidden(&r),
+            "[{}] helpdesk resets the admin: {r:?}",
+            db.name
+        );
+        let r = users::set_disabled(s, &helper, w.admin_a, true).await;
+        assert!(
+            forbidden(&r),
+            "[{}] helpdesk disables the admin: {r:?}",
+            db.name
+        );
+        // An employee holds nothing the helpdesk lacks.
+        users::reset_password(s, &helper, pat, "a fresh passphrase for pat")
+            .await
+            .expect("helpdesk resets an employee");
+        users::set_disabled(s, &helper, pat, true)
+            .await
+            .expect("helpdesk disables an employee");
+        assert!(
+            users::may_manage_account(s, &w.actor_a, pat)
+                .await
+                .expect("check"),
+            "the admin covers an employee"
+        );
+    }
+);

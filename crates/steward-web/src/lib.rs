@@ -42,6 +42,7 @@ mod pages;
 mod state;
 mod views;
 
+pub use auth::{IpNet, DEFAULT_TRUSTED_PROXIES};
 pub use state::{AppState, Backend, NavEntry, WebConfig, WebDomain, WebRegistry};
 
 use axum::Router;
@@ -67,7 +68,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> Router {
         .layer(axum::middleware::from_fn(middleware::csrf))
         .layer(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
         .layer(axum::middleware::from_fn(middleware::too_large))
-        .layer(axum::middleware::from_fn(middleware::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::security_headers,
+        ))
         .layer(axum::middleware::from_fn(middleware::request_id))
         .with_state(state)
 }

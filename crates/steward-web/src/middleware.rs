@@ -34,10 +34,23 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
 }
 
 /// The CSP allows no inline script or style; Swagger UI's page needs inline styles only.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Over HTTPS, HSTS tells browsers to never come back over plain HTTP (a year; not for
+/// subdomains, which may be other people's services).
+pub async fn security_headers<S: Backend>(
+    State(state): State<AppState<S>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let docs = req.uri().path().starts_with("/api/docs");
+    let https = crate::auth::is_https(req.headers(), &state);
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    if https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     let csp = if docs {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     } else {

@@ -89,8 +89,12 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Shows the "demo data" banner on every page.
     pub demo: bool,
-    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer).
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (behind a load balancer) when the
+    /// peer is one of `trusted_proxies`.
     pub trust_proxy: bool,
+    /// The proxies whose `X-Forwarded-*` headers count (see `auth::client_ip`); empty: the
+    /// defaults (loopback and private ranges).
+    pub trusted_proxies: Vec<crate::auth::IpNet>,
 }
 
 pub struct AppState<S> {
@@ -126,6 +130,13 @@ impl<S: Backend> AppState<S> {
         domains: &[WebDomain<S>],
         config: WebConfig,
     ) -> Self {
+        let mut config = config;
+        if config.trusted_proxies.is_empty() {
+            config.trusted_proxies = crate::auth::DEFAULT_TRUSTED_PROXIES
+                .iter()
+                .filter_map(|s| crate::auth::IpNet::parse(s))
+                .collect();
+        }
         AppState {
             store,
             files,

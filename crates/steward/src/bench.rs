@@ -239,7 +239,7 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
     );
 
     let cfg = SessionConfig {
-        max_failures_per_address: u32::MAX,
+        free_failures_per_address: u32::MAX,
         ..SessionConfig::default()
     };
     let t = Instant::now();

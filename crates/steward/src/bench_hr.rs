@@ -290,7 +290,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     );
 
     let cfg = SessionConfig {
-        max_failures_per_address: u32::MAX,
+        free_failures_per_address: u32::MAX,
         ..SessionConfig::default()
     };
     let session = sign_in(

@@ -304,7 +304,7 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
     breakdown(store, &p).await?;
 
     let cfg = SessionConfig {
-        max_failures_per_address: u32::MAX,
+        free_failures_per_address: u32::MAX,
         ..SessionConfig::default()
     };
     let session = sign_in(

@@ -414,5 +414,17 @@ pub enum TokenCommand {
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
     /// Check the whole hash chain; exits non-zero naming the first broken event
-    Verify,
+    Verify {
+        /// Also prove that nothing up to this checkpoint (from `audit checkpoint`) changed
+        /// or went missing since it was taken
+        #[arg(long)]
+        checkpoint: Option<PathBuf>,
+    },
+    /// Verify the chain and print a signed statement of its head, for an auditor to keep
+    /// somewhere the database's users cannot write
+    Checkpoint {
+        /// The file to write [default: standard output]
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+    },
 }

@@ -6,11 +6,11 @@ use steward_core::auth::Actor;
 use steward_core::company::{create_company, CompanyStore};
 use steward_core::ids::CompanyId;
 use steward_core::jobs::JobStore;
+use steward_core::tokens;
 use steward_core::users::{self, NewUser, UserQuery, UserStore};
-use steward_core::{audit, tokens};
 use steward_store::{ConnectOptions, Store};
 
-use crate::cli::{AuditCommand, BenchCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{BenchCommand, Cli, Command, TokenCommand, UserCommand};
 use crate::config::{self, Loaded};
 
 fn init_logging(format: &str) {
@@ -44,10 +44,16 @@ async fn open(cfg: &Loaded) -> anyhow::Result<Store> {
         .map_err(|e| anyhow!("cannot open the database {}: {e}", cfg.url_for_display()))
 }
 
-/// Opens and migrates, saying what it did.
+/// Opens and migrates, saying what it did; loads the audit chain's key (or, for a database
+/// whose trail is not keyed yet, creates it).
 pub(crate) async fn open_migrated(cfg: &Loaded) -> anyhow::Result<Store> {
     let store = open(cfg).await?;
+    let key_path = cfg.config.audit_key_path();
+    let had_key = crate::audit_cli::load_key(&key_path)?;
     let report = store.migrate().await.map_err(|e| anyhow!("{e}"))?;
+    if !had_key {
+        crate::audit_cli::create_key(&store, &key_path).await?;
+    }
     if report.applied.is_empty() {
         eprintln!(
             "database: {} at schema version {} (up to date)",
@@ -194,23 +200,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("This token is shown once. Send it as `Authorization: Bearer <token>`.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
-            let store = open_migrated(&cfg).await?;
-            let sys = cli_actor(&store, None).await?;
-            match audit::verify(&store, &sys)
-                .await
-                .map_err(|e| anyhow!("{e}"))?
-            {
-                Ok(n) => {
-                    println!("audit trail intact: {n} events verified");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(b) => {
-                    eprintln!("AUDIT TRAIL BROKEN: {b}");
-                    Ok(ExitCode::from(2))
-                }
-            }
-        }
+        Command::Audit(c) => crate::audit_cli::audit(&cfg, c).await,
         Command::Bench(BenchCommand::Http {
             users,
             connections,
@@ -304,6 +294,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await
             .map_err(|e| anyhow!("{e}"))?;
+            crate::audit_cli::after_restore(&store, &cfg, summary.audit_key.as_ref()).await?;
             println!(
                 "restored {} into {}: {summary:?}",
                 file.display(),
@@ -432,14 +423,25 @@ async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<Exi
     let is_demo = crate::demo::prepare(&store, demo, &cfg.config.data.join("files")).await?;
     let web = steward_web::WebConfig {
         session: session_config(&cfg.config),
-        secure_cookies: cfg.config.secure_cookies,
+        secure_cookies: cfg.config.secure_cookies(),
         demo: is_demo,
         trust_proxy: cfg.config.trust_proxy,
+        trusted_proxies: cfg.config.trusted_proxies()?,
     };
     let listener = tokio::net::TcpListener::bind(&cfg.config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", cfg.config.addr))?;
     let local = listener.local_addr()?;
+    if is_demo && !local.ip().is_loopback() {
+        let open = crate::demo::accounts_with_demo_password(&store).await?;
+        if !open.is_empty() {
+            bail!(
+                "refusing to listen on {local}: this database was seeded with --demo and the accounts {} still have the password `demo`, which anyone reaching {local} could use. \
+                 Listen on a loopback address (--addr 127.0.0.1:8080), or give those accounts real passwords first.",
+                open.join(", ")
+            );
+        }
+    }
     eprintln!("Steward is running at http://{local}/ (press Ctrl-C to stop)");
     if is_demo {
         eprintln!("Demo company: sign in as admin, accountant, hr, it, buyer, employee, frontoffice or auditor with the password `demo`.");

@@ -17,8 +17,14 @@ pub struct Config {
     pub log_format: String,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
-    pub secure_cookies: bool,
+    /// Mark cookies `Secure` and send HSTS. Unset: on when `public_url` is https.
+    pub secure_cookies: Option<bool>,
     pub trust_proxy: bool,
+    /// Addresses or ranges of the proxies whose `X-Forwarded-*` headers count with
+    /// `trust_proxy` (default: loopback and the private ranges).
+    pub trusted_proxies: Vec<String>,
+    /// The audit chain's key file (default: `audit.key` in the data folder).
+    pub audit_key: Option<PathBuf>,
     pub max_connections: u32,
     /// The address people reach Steward at, for links in e-mails (default: http://<addr>).
     pub public_url: Option<String>,
@@ -44,8 +50,10 @@ impl Default for Config {
             log_format: "text".into(),
             session_idle_minutes: 30,
             session_absolute_hours: 12,
-            secure_cookies: false,
+            secure_cookies: None,
             trust_proxy: false,
+            trusted_proxies: Vec::new(),
+            audit_key: None,
             max_connections: 16,
             public_url: None,
             smtp_host: None,
@@ -67,6 +75,8 @@ const KNOWN: &[&str] = &[
     "session_absolute_hours",
     "secure_cookies",
     "trust_proxy",
+    "trusted_proxies",
+    "audit_key",
     "max_connections",
     "public_url",
     "smtp_host",
@@ -197,6 +207,39 @@ pub fn smtp(config: &Config) -> anyhow::Result<Option<steward_web::mail::SmtpCon
     }))
 }
 
+impl Config {
+    /// Cookies are `Secure` (and HSTS is sent) when set so, or by default when Steward is
+    /// reached over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.secure_cookies.unwrap_or_else(|| {
+            self.public_url
+                .as_deref()
+                .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+        })
+    }
+
+    /// The trusted proxies, parsed; an entry that is no address or range is an error.
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<steward_web::IpNet>> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| {
+                steward_web::IpNet::parse(s).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "trusted_proxies: `{s}` is not an address or range like 10.0.0.0/8"
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// Where the audit chain's key lives.
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key
+            .clone()
+            .unwrap_or_else(|| self.data.join("audit.key"))
+    }
+}
+
 pub fn sqlite_url(data: &Path) -> String {
     format!("sqlite://{}/steward.db", data.display())
 }
@@ -225,6 +268,23 @@ impl Loaded {
 mod smtp_tests {
     use super::*;
     use steward_web::mail::TlsMode;
+
+    #[test]
+    fn cookies_are_secure_by_default_over_https() {
+        let mut c = Config::default();
+        assert!(!c.secure_cookies(), "plain http on a machine of one's own");
+        c.public_url = Some("https://steward.example.com".into());
+        assert!(c.secure_cookies(), "https public_url");
+        c.secure_cookies = Some(false);
+        assert!(!c.secure_cookies(), "an explicit setting wins");
+        c.public_url = Some("http://intranet:8080".into());
+        c.secure_cookies = None;
+        assert!(!c.secure_cookies());
+        c.trusted_proxies = vec!["10.1.0.0/16".into(), "::1".into()];
+        assert_eq!(c.trusted_proxies().expect("ranges").len(), 2);
+        c.trusted_proxies.push("proxy.local".into());
+        assert!(c.trusted_proxies().is_err());
+    }
 
     #[test]
     fn smtp_settings_have_safe_defaults_and_clear_errors() {

@@ -40,6 +40,30 @@ const STAFF_ROLES: &[&str] = &[
     "employee",
 ];
 
+/// The demo's people whose password is still `demo` (the demo's own well-known password):
+/// such a database must not be reachable from other machines.
+pub async fn accounts_with_demo_password(store: &Store) -> anyhow::Result<Vec<String>> {
+    use steward_core::auth::session::AuthStore;
+    let mut open = Vec::new();
+    for (username, _, _) in PEOPLE {
+        let Some(u) = store
+            .find_login(username)
+            .await
+            .map_err(|e| anyhow!("{e}"))?
+        else {
+            continue;
+        };
+        if !u.disabled
+            && u.password_hash
+                .as_deref()
+                .is_some_and(|h| steward_core::auth::verify_password("demo", h))
+        {
+            open.push(u.username);
+        }
+    }
+    Ok(open)
+}
+
 /// Seeds the demo when asked to; says whether this database is a demo database.
 /// `files` is the folder uploaded files live in (the demo's documents go there).
 pub async fn prepare(store: &Store, demo: bool, files: &std::path::Path) -> anyhow::Result<bool> {

@@ -2,6 +2,7 @@
 //! the command. Everything else lives in the library crates.
 #![forbid(unsafe_code)]
 
+mod audit_cli;
 mod bench;
 mod bench_hr;
 mod bench_hr_org;

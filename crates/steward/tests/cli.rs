@@ -434,9 +434,17 @@ fn audit_verify_catches_a_changed_row() {
     ]);
     let o = env.ok(&["audit", "verify"]);
     assert!(stdout(&o).contains("intact"), "{}", show(&o));
+    // The database refuses to change an audit row; someone with write access drops the
+    // guard first.
+    let refused = Command::new("sqlite3")
+        .arg(env.db())
+        .arg("UPDATE audit_events SET actor='mallory' WHERE seq=2")
+        .output()
+        .expect("sqlite3");
+    assert!(!refused.status.success(), "the trigger refuses the update");
     sqlite(
         &env.db(),
-        "UPDATE audit_events SET actor='mallory' WHERE seq=2",
+        "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; UPDATE audit_events SET actor='mallory' WHERE seq=2",
     );
     let o = env.run(&["audit", "verify"]);
     assert!(!o.status.success(), "a changed row is caught: {}", show(&o));
@@ -449,12 +457,108 @@ fn audit_verify_catches_a_changed_row() {
     env.ok(&["audit", "verify"]);
     sqlite(
         &env.db(),
-        "DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
+        "DROP TRIGGER audit_events_no_delete; DELETE FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events)",
     );
     let o = env.run(&["audit", "verify"]);
     assert!(
         !o.status.success(),
         "a removed tail is caught: {}",
+        show(&o)
+    );
+}
+
+#[test]
+fn audit_checkpoint_catches_a_trail_cut_back_with_its_head() {
+    let env = Env::new();
+    env.init();
+    let key = env.data().join("audit.key");
+    assert!(key.exists(), "init made the key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key).expect("key").permissions().mode();
+        assert_eq!(mode & 0o077, 0, "only the owner reads the key: {mode:o}");
+    }
+    let cp = env.path("checkpoint.txt");
+    let o = env.ok(&["audit", "checkpoint", "-o", cp.to_str().expect("path")]);
+    let text = std::fs::read_to_string(&cp).expect("checkpoint");
+    assert!(
+        text.starts_with("steward audit checkpoint v1"),
+        "{text}\n{}",
+        show(&o)
+    );
+    env.ok(&[
+        "user",
+        "add",
+        "dora",
+        "--email",
+        "dora@acme.example",
+        "--name",
+        "Dora",
+    ]);
+    let o = env.ok(&[
+        "audit",
+        "verify",
+        "--checkpoint",
+        cp.to_str().expect("path"),
+    ]);
+    assert!(stdout(&o).contains("intact"), "{}", show(&o));
+    // The newest events removed and the head moved back to match: only the checkpoint
+    // knows.
+    sqlite(
+        &env.db(),
+        "DROP TRIGGER audit_events_no_delete; \
+         DELETE FROM audit_events WHERE seq >= (SELECT MAX(seq) - 2 FROM audit_events); \
+         UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit_events), hash = (SELECT hash FROM audit_events WHERE seq = (SELECT MAX(seq) FROM audit_events));",
+    );
+    env.ok(&["audit", "verify"]);
+    let o = env.run(&[
+        "audit",
+        "verify",
+        "--checkpoint",
+        cp.to_str().expect("path"),
+    ]);
+    assert!(!o.status.success(), "{}", show(&o));
+    assert!(stderr(&o).contains("missing"), "{}", show(&o));
+    // Without the key file, nothing starts (the trail is keyed) and it says why.
+    std::fs::remove_file(&key).expect("remove key");
+    let o = env.run(&["audit", "verify"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("audit key"),
+        "{}",
+        show(&o)
+    );
+}
+
+#[test]
+fn serve_refuses_other_machines_while_demo_passwords_remain() {
+    let env = Env::new();
+    // Seed the demo on loopback, then stop.
+    let mut c = env.cmd(&["serve", "--demo", "--addr", "127.0.0.1:0"]);
+    c.stderr(Stdio::piped()).stdout(Stdio::null());
+    let mut child = Running(c.spawn().expect("serve --demo"));
+    let err = child.0.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(err).lines();
+    let start = Instant::now();
+    loop {
+        match lines.next() {
+            Some(Ok(l)) if l.contains("running at") => break,
+            Some(_) => {}
+            None => panic!("serve --demo stopped"),
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(300),
+            "the demo starts"
+        );
+    }
+    drop(child);
+    // Served again without --demo on every interface: refused, saying why.
+    let o = env.run(&["serve", "--addr", "0.0.0.0:0"]);
+    assert!(!o.status.success(), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("refusing to listen") && err.contains("`demo`") && err.contains("admin"),
+        "{}",
         show(&o)
     );
 }

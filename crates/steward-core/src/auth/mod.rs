@@ -251,16 +251,24 @@ pub fn authorize(actor: &Actor, perm: Permission, target: &Target) -> Result<()>
     }
 }
 
+/// The first of `grants` the actor does not hold at the same or a wider scope, if any. The
+/// one comparison behind [`authorize_delegation`] and `users::may_manage_account`.
+pub fn first_not_held(actor: &Actor, grants: &[Grant]) -> Option<Grant> {
+    grants
+        .iter()
+        .find(|g| {
+            actor
+                .scope_for(Permission::new(g.domain, g.action))
+                .is_none_or(|held| held < g.scope)
+        })
+        .copied()
+}
+
 /// Nobody hands out more than they hold: every grant must be held by the actor at the same
 /// or a wider scope. Guards creating and changing roles and assigning them to people, so a
 /// holder of `system.update` cannot make themself an admin.
 pub fn authorize_delegation(actor: &Actor, grants: &[Grant]) -> Result<()> {
-    let beyond = grants.iter().find(|g| {
-        actor
-            .scope_for(Permission::new(g.domain, g.action))
-            .is_none_or(|held| held < g.scope)
-    });
-    match beyond {
+    match first_not_held(actor, grants) {
         None => Ok(()),
         Some(g) => Err(Error::invalid(
             "grants",

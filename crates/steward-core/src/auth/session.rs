@@ -15,9 +15,13 @@ use crate::{Error, Result};
 pub struct SessionConfig {
     pub idle_timeout_secs: i64,
     pub absolute_timeout_secs: i64,
-    /// Failed sign-ins allowed per account, and per address, within the window.
-    pub max_failures_per_account: u32,
-    pub max_failures_per_address: u32,
+    /// Failed sign-ins that cost nothing, per account and per address; after them each
+    /// failure doubles the wait before the next attempt (1 s, 2 s, 4 s, ...).
+    pub free_failures_per_account: u32,
+    pub free_failures_per_address: u32,
+    /// The longest wait, so that nobody is ever locked out for longer.
+    pub max_delay_secs: i64,
+    /// Failures older than this are forgotten.
     pub throttle_window_secs: i64,
 }
 
@@ -26,11 +30,42 @@ impl Default for SessionConfig {
         SessionConfig {
             idle_timeout_secs: 30 * 60,
             absolute_timeout_secs: 12 * 3600,
-            max_failures_per_account: 5,
-            max_failures_per_address: 50,
-            throttle_window_secs: 15 * 60,
+            free_failures_per_account: 5,
+            free_failures_per_address: 20,
+            max_delay_secs: 15 * 60,
+            throttle_window_secs: 24 * 3600,
         }
     }
+}
+
+/// The longest sign-in name anyone can have (an e-mail address); longer text is refused
+/// before it is looked up, counted or recorded.
+pub const MAX_LOGIN_CHARS: usize = 254;
+
+/// How long an account or address must wait after its `failures`-th failure: nothing after
+/// the first `free`, then 1 s, doubling with each further failure, at most `max` seconds.
+pub fn delay_after(failures: u32, free: u32, max: i64) -> i64 {
+    if failures <= free {
+        return 0;
+    }
+    let doublings = (failures - free - 1).min(40);
+    (1i64 << doublings).min(max.max(0))
+}
+
+/// One throttle counter: failures counted under a key, and the earliest time the next
+/// attempt under it is let through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    pub failures: u32,
+    pub next_at: Timestamp,
+}
+
+/// What to count an attempt under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThrottleKey {
+    pub key: String,
+    /// Failures that cost nothing under this key.
+    pub free: u32,
 }
 
 /// Sessions are touched at most this often, so that reading pages does not write every time.
@@ -83,21 +118,35 @@ pub struct TokenRecord {
 
 pub trait AuthStore: Send + Sync {
     fn find_login(&self, login: &str) -> impl Future<Output = Result<Option<LoginUser>>> + Send;
-    /// Failures recorded under each key since `since`, in the order of `keys`.
-    fn count_failures(
+    /// Takes one attempt under every key, atomically (a row lock per key, taken in the
+    /// order given): each key's failure count goes up by one and its next attempt waits
+    /// `delay_after(count)`. Keys whose last failure is older than `window_secs` start from
+    /// zero. When any key is still waiting (its `next_at` is after `now`), nothing is
+    /// counted and the latest `next_at` is returned as `Err`. The count is taken before the
+    /// password is checked, so attempts sent in parallel cannot slip past it; a good
+    /// password clears the account's count afterwards.
+    fn take_attempt(
         &self,
-        keys: &[String],
-        since: Timestamp,
-    ) -> impl Future<Output = Result<Vec<u32>>> + Send;
-    fn record_failure(
-        &self,
-        keys: &[String],
-        at: Timestamp,
-        audit: AuditDraft,
-    ) -> impl Future<Output = Result<()>> + Send;
+        keys: &[ThrottleKey],
+        now: Timestamp,
+        window_secs: i64,
+        max_delay_secs: i64,
+    ) -> impl Future<Output = Result<std::result::Result<Vec<u32>, Timestamp>>> + Send;
+    /// Forgets the failures counted under `key` (a good password for the account).
     fn clear_failures(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+    /// Whether `user` signed in from `address` since `since` (such an address is not held
+    /// up by the failures others cause on the account).
+    fn known_address(
+        &self,
+        user: UserId,
+        address: &str,
+        since: Timestamp,
+    ) -> impl Future<Output = Result<bool>> + Send;
+    /// Writes a failed sign-in's audit event.
+    fn record_failure(&self, audit: AuditDraft) -> impl Future<Output = Result<()>> + Send;
     fn first_company(&self, user: UserId)
         -> impl Future<Output = Result<Option<CompanyId>>> + Send;
+    /// Opens the session and remembers that the user signed in from its address.
     fn create_session(
         &self,
         s: &SessionRecord,
@@ -130,7 +179,7 @@ pub trait AuthStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<ActorRecord>>> + Send;
     fn password_hash(&self, user: UserId) -> impl Future<Output = Result<Option<String>>> + Send;
-    /// Sets the hash and ends every session of the user, in one transaction.
+    /// Sets the hash and ends every session and API token of the user, in one transaction.
     fn set_password(
         &self,
         user: UserId,
@@ -176,60 +225,137 @@ pub struct NewSession {
 
 const BAD_CREDENTIALS: &str = "wrong user name or password";
 
-/// Failures count per account (by id when the account exists, so that its user name and
-/// e-mail share one budget; by the text typed otherwise) and per address.
-fn throttle_keys(login: &str, user: Option<UserId>, ip: Option<&str>) -> Vec<String> {
-    let account = match user {
-        Some(id) => format!("acct:#{id}"),
-        None => format!("acct:{}", login.trim().to_lowercase()),
-    };
-    let mut keys = vec![account];
+/// Failures count per address, and per account (by id when the account exists, so that its
+/// user name and e-mail share one budget; by a hash of the text typed otherwise, so that the
+/// throttle table never holds what someone typed). An address the user signed in from
+/// before is not held up by the account's count: others' failures cannot lock them out.
+fn throttle_keys(
+    cfg: &SessionConfig,
+    login: &str,
+    user: Option<UserId>,
+    ip: Option<&str>,
+    known_address: bool,
+) -> Vec<ThrottleKey> {
+    let mut keys = Vec::new();
     if let Some(ip) = ip {
-        keys.push(format!("addr:{ip}"));
+        keys.push(ThrottleKey {
+            key: format!("addr:{ip}"),
+            free: cfg.free_failures_per_address,
+        });
+    }
+    if !known_address {
+        keys.push(ThrottleKey {
+            key: account_key(login, user),
+            free: cfg.free_failures_per_account,
+        });
     }
     keys
 }
 
+fn account_key(login: &str, user: Option<UserId>) -> String {
+    match user {
+        Some(id) => format!("acct:#{id}"),
+        None => format!("acct:{}", secret_hash(&login.trim().to_lowercase())),
+    }
+}
+
+/// How long a known address counts as the user's own.
+const KNOWN_ADDRESS_SECS: i64 = 90 * 86_400;
+
 /// Checks the password and opens a session. Every failure answers the same way whether or
 /// not the account exists, and takes the same time (argon2 runs against a dummy hash).
+///
+/// What a failure leaves behind is bounded: the name is at most [`MAX_LOGIN_CHARS`]; the
+/// throttle counts under the address and the account (a hash of the name for unknown ones),
+/// one row each, updated in place; the audit trail gets one event naming the account for a
+/// known account, and for an unknown name an event without the name (it may be a password
+/// typed into the wrong box) only at the 1st, 2nd, 4th, 8th, ... failure from the address.
 pub async fn sign_in(
     store: &impl AuthStore,
     cfg: &SessionConfig,
     req: SignIn<'_>,
 ) -> Result<NewSession> {
     let now = Timestamp::now();
-    let user = store.find_login(req.login.trim()).await?;
-    let keys = throttle_keys(req.login, user.as_ref().map(|u| u.id), req.ip.as_deref());
-    let counts = store
-        .count_failures(&keys, now.plus_secs(-cfg.throttle_window_secs))
-        .await?;
-    let limits = [cfg.max_failures_per_account, cfg.max_failures_per_address];
-    if counts.iter().zip(limits).any(|(c, l)| *c >= l) {
-        return Err(Error::Throttled {
-            retry_after_secs: cfg.throttle_window_secs as u64,
-        });
+    let login = req.login.trim();
+    if login.chars().count() > MAX_LOGIN_CHARS {
+        return Err(Error::invalid(
+            "login",
+            format!("is longer than {MAX_LOGIN_CHARS} characters"),
+        ));
     }
+    let user = store.find_login(login).await?;
+    let known = match (&user, req.ip.as_deref()) {
+        (Some(u), Some(ip)) => {
+            store
+                .known_address(u.id, ip, now.plus_secs(-KNOWN_ADDRESS_SECS))
+                .await?
+        }
+        _ => false,
+    };
+    let keys = throttle_keys(
+        cfg,
+        login,
+        user.as_ref().map(|u| u.id),
+        req.ip.as_deref(),
+        known,
+    );
+    let counts = match store
+        .take_attempt(&keys, now, cfg.throttle_window_secs, cfg.max_delay_secs)
+        .await?
+    {
+        Ok(counts) => counts,
+        Err(next_at) => {
+            let wait = (next_at.0 - now.0 + 999_999) / 1_000_000;
+            return Err(Error::Throttled {
+                retry_after_secs: u64::try_from(wait.max(1)).unwrap_or(1),
+            });
+        }
+    };
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let ok = verify_password(req.password, hash.as_deref().unwrap_or(DUMMY_HASH)) && hash.is_some();
     let user = match user {
         Some(u) if ok && !u.disabled => u,
-        other => {
-            let audit = AuditDraft::system(
-                req.login.trim(),
+        Some(u) => {
+            let reason = if u.disabled {
+                "disabled"
+            } else if u.password_hash.is_none() {
+                "no password"
+            } else {
+                "wrong password"
+            };
+            let mut audit = AuditDraft::system(
+                &u.username,
                 req.ip.clone(),
                 "session",
                 None,
                 "sign_in_failed",
-                serde_json::json!({ "login": req.login.trim() }),
+                serde_json::json!({ "reason": reason }),
             );
-            let audit = match other.as_ref().map(|u| u.id) {
-                Some(uid) => match store.first_company(uid).await? {
-                    Some(c) => audit.in_company(c),
-                    None => audit,
-                },
-                None => audit,
+            audit.actor_id = Some(u.id);
+            if let Some(c) = store.first_company(u.id).await? {
+                audit = audit.in_company(c);
+            }
+            store.record_failure(audit).await?;
+            return Err(Error::invalid("password", BAD_CREDENTIALS));
+        }
+        None => {
+            // Counted under the address when there is one: record the 1st, 2nd, 4th, ...
+            let n = if req.ip.is_some() {
+                counts.first().copied().unwrap_or(1)
+            } else {
+                counts.last().copied().unwrap_or(1)
             };
-            store.record_failure(&keys, now, audit).await?;
+            if n.is_power_of_two() {
+                let audit = AuditDraft::system(
+                    "unknown",
+                    req.ip.clone(),
+                    "session",
+                    None,
+                    "sign_in_failed",
+                    serde_json::json!({ "reason": "unknown account", "failures": n }),
+                );
+                store.record_failure(audit).await?;
+            }
             return Err(Error::invalid("password", BAD_CREDENTIALS));
         }
     };
@@ -258,7 +384,9 @@ pub async fn sign_in(
     audit.actor_id = Some(user.id);
     audit.company_id = Some(company);
     store.create_session(&rec, audit).await?;
-    store.clear_failures(&keys[0]).await?;
+    store
+        .clear_failures(&account_key(login, Some(user.id)))
+        .await?;
     Ok(NewSession {
         secret,
         user_id: user.id,
@@ -356,7 +484,8 @@ pub async fn sign_out(store: &impl AuthStore, actor: &Actor, secret: &str) -> Re
         .await
 }
 
-/// Changes the actor's own password; every session of theirs ends (they sign in again).
+/// Changes the actor's own password; every session and API token of theirs ends (they sign
+/// in again and make new tokens).
 pub async fn change_password(
     store: &impl AuthStore,
     actor: &Actor,

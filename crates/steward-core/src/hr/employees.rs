@@ -308,10 +308,27 @@ impl EmployeeSort {
     }
 }
 
+/// What a list's search and name order may look at: only what the caller sees, or a
+/// colleague could find whose legal name or employee number is X by searching for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reveal {
+    /// The directory: the shown name (preferred, else legal), work e-mail, position.
+    #[default]
+    Directory,
+    /// Also the employee number (job data: HR staff, auditors).
+    Job,
+    /// Also the legal name (personal data: HR staff with it), and the name order is the
+    /// legal name's.
+    Personal,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct EmployeeQuery {
-    /// Name, number, work e-mail or position, case-insensitive substring.
+    /// Name, number, work e-mail or position, case-insensitive substring; only within what
+    /// `reveal` allows.
     pub search: Option<String>,
+    /// Set by [`list_employees`] from the actor, whatever the caller put here.
+    pub reveal: Reveal,
     pub department: Option<DepartmentId>,
     pub location: Option<LocationId>,
     pub manager: Option<EmployeeId>,
@@ -685,6 +702,15 @@ pub async fn list_employees(
     }
     store.apply_due_changes(actor.company_id, today()).await?;
     let mut q = q.clone();
+    q.reveal = if super::is_hr_staff(actor)
+        && super::Visibility::of(super::Relation::Hr, actor).personal
+    {
+        Reveal::Personal
+    } else if reads_job_data(actor) {
+        Reveal::Job
+    } else {
+        Reveal::Directory
+    };
     if !reads_job_data(actor) {
         let mut v = Validator::new();
         if q.status.is_some() {

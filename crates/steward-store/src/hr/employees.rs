@@ -4,7 +4,7 @@
 //! ([`sync_job`]), in the same transaction as the change; the user's membership department
 //! follows the employee's department (approval chains read it).
 use chrono::NaiveDate;
-use sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use serde_json::{Map, Value};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
@@ -12,7 +12,7 @@ use steward_core::audit::AuditDraft;
 use steward_core::hr::employees::{
     next_change, search_text, ChangeRequest, Contract, Derived, EmergencyContact, Employee,
     EmployeeQuery, EmployeeRow, EmployeeSort, EmployeeStore, ImportRow, JobRecord, NewContract,
-    NewJob,
+    NewJob, Reveal,
 };
 use steward_core::hr::{day_key, status_on};
 use steward_core::ids::{CompanyId, DepartmentId, EmployeeId, LocationId, UserId};
@@ -33,6 +33,10 @@ fn a(s: &str) -> Alias {
 
 const MANAGER_NAME: &str =
     "CASE WHEN m.preferred_name <> '' THEN m.preferred_name ELSE m.legal_name END";
+
+/// The name a colleague sees: the preferred name, else the legal name.
+const SHOWN_NAME: &str =
+    "CASE WHEN e.preferred_name <> '' THEN e.preferred_name ELSE e.legal_name END";
 
 const EMPLOYEE_SELECT: &str = "SELECT e.id, e.company_id, e.user_id, e.employee_number, e.legal_name, \
      e.preferred_name, e.work_email, e.work_phone, e.birth_date, e.personal_email, e.personal_phone, \
@@ -211,9 +215,24 @@ fn filtered(company: CompanyId, q: &EmployeeQuery, s: &mut SelectStatement) {
     s.from_as(a("hr_employees"), a("e"))
         .and_where(col("e", "company_id").eq(company.0));
     if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        s.and_where(
-            col("e", "search").like(sea_query::LikeExpr::new(like_pattern(t)).escape('\\')),
-        );
+        let like = |e: Expr| e.like(sea_query::LikeExpr::new(like_pattern(t)).escape('\\'));
+        let lower = |e: Expr| -> Expr { Func::lower(e).into() };
+        match q.reveal {
+            // The stored search text holds the legal name and number too.
+            Reveal::Personal => {
+                s.and_where(like(col("e", "search")));
+            }
+            Reveal::Job | Reveal::Directory => {
+                let mut any = Cond::any()
+                    .add(like(lower(Expr::cust(SHOWN_NAME))))
+                    .add(like(lower(col("e", "work_email"))))
+                    .add(like(lower(col("e", "position"))));
+                if q.reveal == Reveal::Job {
+                    any = any.add(like(lower(col("e", "employee_number"))));
+                }
+                s.cond_where(any);
+            }
+        }
     }
     if let Some(d) = q.department {
         s.and_where(col("e", "department_id").eq(d.0));
@@ -611,7 +630,10 @@ impl EmployeeStore for Store {
         };
         let coalesced = |c: Expr| -> Expr { Func::coalesce([c, Expr::val("")]).into() };
         let key = match q.sort {
-            EmployeeSort::Name => col("e", "legal_name"),
+            // The name everyone sees; HR staff who see legal names keep the legal name's
+            // order (and its index).
+            EmployeeSort::Name if q.reveal == Reveal::Personal => col("e", "legal_name"),
+            EmployeeSort::Name => Expr::cust(SHOWN_NAME),
             EmployeeSort::Number => col("e", "employee_number"),
             EmployeeSort::Position => col("e", "position"),
             EmployeeSort::Department => coalesced(col("d", "name")),

@@ -141,8 +141,10 @@ impl OrgStore for Store {
         let pattern = crate::sql::like_pattern(q);
         let rows = sqlx::query(&format!(
             "SELECT {PERSON} FROM hr_employees e LEFT JOIN departments d ON d.id = e.department_id \
-             WHERE e.company_id = $1 AND e.status <> 'leaver' AND e.search LIKE $2 ESCAPE '\\' \
-             ORDER BY e.legal_name, e.id LIMIT {}",
+             WHERE e.company_id = $1 AND e.status <> 'leaver' \
+               AND (LOWER(CASE WHEN e.preferred_name <> '' THEN e.preferred_name ELSE e.legal_name END) LIKE $2 ESCAPE '\\' \
+                    OR LOWER(e.work_email) LIKE $2 ESCAPE '\\' OR LOWER(e.position) LIKE $2 ESCAPE '\\') \
+             ORDER BY CASE WHEN e.preferred_name <> '' THEN e.preferred_name ELSE e.legal_name END, e.id LIMIT {}",
             limit.min(100)
         ))
         .bind(company.0)

@@ -261,6 +261,21 @@ impl TestDb {
             .expect("open a raw pool on the test database")
     }
 
+    /// Drops the triggers that keep audit rows from being updated or deleted: the first
+    /// move of someone tampering with the trail through the database.
+    pub async fn drop_audit_guards(&self) {
+        let raw = self.raw().await;
+        let sql = match self.store.backend() {
+            Backend::Postgres => "DROP TRIGGER audit_events_no_update ON audit_events; DROP TRIGGER audit_events_no_delete ON audit_events",
+            Backend::Sqlite => "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete",
+        };
+        sqlx::raw_sql(sql)
+            .execute(&raw)
+            .await
+            .unwrap_or_else(|e| panic!("[{}] drop the audit triggers: {e}", self.name));
+        raw.close().await;
+    }
+
     /// `SELECT COUNT(*)` of a table, through a raw pool.
     pub async fn count(&self, table: &str) -> i64 {
         let raw = self.raw().await;

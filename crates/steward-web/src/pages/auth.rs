@@ -11,7 +11,7 @@ use steward_core::ids::CompanyId;
 use steward_core::Error;
 
 use super::{fail, render};
-use crate::auth::{clear_cookie, is_https, session_cookie, Caller, PageActor, SESSION_COOKIE};
+use crate::auth::{clear_session_cookies, is_https, session_cookie, Caller, PageActor};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -139,7 +139,7 @@ async fn logout<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> 
     }
     let mut r = Redirect::to("/login").into_response();
     r.headers_mut()
-        .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+        .extend(clear_session_cookies().map(|c| (header::SET_COOKIE, c)));
     r
 }
 

@@ -13,7 +13,7 @@ use steward_core::tokens::{self, ApiToken};
 use steward_core::Error;
 
 use super::{chrome, fail, field_error, redirect_with, render, Chrome};
-use crate::auth::{clear_cookie, PageActor, SESSION_COOKIE};
+use crate::auth::{clear_session_cookies, PageActor};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -91,7 +91,7 @@ async fn password<S: Backend>(
         Ok(()) => {
             let mut r = Redirect::to("/login").into_response();
             r.headers_mut()
-                .append(header::SET_COOKIE, clear_cookie(SESSION_COOKIE));
+                .extend(clear_session_cookies().map(|c| (header::SET_COOKIE, c)));
             r
         }
         Err(e @ Error::Invalid { .. }) => {
