@@ -98,11 +98,20 @@ pub struct Chrome {
     pub flash: Option<String>,
     /// My unread notifications, for the bell in the header (one indexed count).
     pub unread: u64,
+    /// How this company's numbers are grouped (from its currency until companies have a
+    /// language setting).
+    pub numbers: steward_core::money::NumberStyle,
 }
 
 impl Chrome {
     pub fn asset(&self, name: &str) -> String {
         crate::assets::url(name)
+    }
+
+    /// A number in a report or list, grouped in the company's style: `1500.00 EUR` ->
+    /// `1 500.00 EUR`. Anything that does not start with a plain number is kept as it is.
+    pub fn num(&self, value: impl std::fmt::Display) -> String {
+        self.numbers.regroup(&value.to_string())
     }
 }
 
@@ -177,6 +186,11 @@ pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -
     );
     let companies = companies.unwrap_or_default();
     let unread = unread.unwrap_or_default();
+    let numbers = companies
+        .iter()
+        .find(|c| c.id == pa.actor.company_id)
+        .map(|c| steward_core::money::NumberStyle::for_currency(&c.currency))
+        .unwrap_or_default();
     Chrome {
         title: title.to_string(),
         username: pa.actor.username.clone(),
@@ -188,6 +202,7 @@ pub async fn chrome(state: &AppState, pa: &PageActor, title: &str, path: &str) -
         demo: state.config.demo,
         flash: pa.flash.clone(),
         unread,
+        numbers,
     }
 }
 
