@@ -350,12 +350,23 @@ pub mod webdriver {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
+    mod axe;
+    pub use axe::{describe as describe_axe_violations, AXE_EXTRA_RULES, AXE_SOURCE, AXE_TAGS};
+
     pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
     pub const CHROMIUM: &str = "/usr/bin/chromium";
     /// The W3C key under which an element reference travels.
     const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-    /// The Enter key, for `send_keys`.
+    /// The Enter key, for `send_keys` and `press_keys`.
     pub const ENTER: &str = "\u{E007}";
+    /// The Tab key, for `press_keys`.
+    pub const TAB: &str = "\u{E004}";
+    /// Shift, for `press_keys` (held down until the end of the keys it is in).
+    pub const SHIFT: &str = "\u{E008}";
+    /// Space, for `press_keys` (ticks a checkbox, presses a button).
+    pub const SPACE: &str = "\u{E00D}";
+    /// Escape, for `press_keys`.
+    pub const ESCAPE: &str = "\u{E00C}";
 
     /// An error answered by the driver (`error` is the W3C code, e.g. `no such element`)
     /// or met on the way to it (`error` is `transport`).
@@ -435,7 +446,10 @@ pub mod webdriver {
             return None;
         }
         match Browser::start().await {
-            Ok(b) => Some(b),
+            Ok(b) => {
+                b.axe_for_test(test);
+                Some(b)
+            }
             Err(e) => panic!("could not start headless Chromium through {CHROMEDRIVER}: {e}"),
         }
     }
@@ -478,6 +492,8 @@ pub mod webdriver {
         session: Option<String>,
         driver: Option<Child>,
         _profile: tempfile::TempDir,
+        /// The pages axe has checked (see `axe.rs`).
+        axe: std::sync::Mutex<axe::AxeState>,
     }
 
     impl Browser {
@@ -512,6 +528,7 @@ pub mod webdriver {
                             session: None,
                             driver: Some(child),
                             _profile: profile,
+                            axe: Default::default(),
                         };
                         b.new_session().await?;
                         return Ok(b);
@@ -615,9 +632,11 @@ pub mod webdriver {
             self.cmd(reqwest::Method::GET, path, None).await
         }
 
-        /// Navigates and waits for the page to load.
+        /// Navigates and waits for the page to load; axe checks the page (see `axe.rs`).
         pub async fn goto(&self, url: &str) -> Result<()> {
-            self.post("/url", json!({ "url": url })).await.map(drop)
+            self.post("/url", json!({ "url": url })).await?;
+            self.axe_check_new_page().await;
+            Ok(())
         }
 
         pub async fn current_url(&self) -> Result<String> {
@@ -677,17 +696,68 @@ pub mod webdriver {
             Self::element_of(&v)
         }
 
+        /// Clicks an element; a page it leads to is checked by axe.
         pub async fn click(&self, el: &Element) -> Result<()> {
             self.post(&format!("/element/{}/click", el.0), json!({}))
-                .await
-                .map(drop)
+                .await?;
+            self.axe_check_new_page().await;
+            Ok(())
         }
 
-        /// Types text into an element (`ENTER` presses Enter).
+        /// Types text into an element (`ENTER` presses Enter; a page that leads to is
+        /// checked by axe).
         pub async fn send_keys(&self, el: &Element, text: &str) -> Result<()> {
             self.post(&format!("/element/{}/value", el.0), json!({ "text": text }))
-                .await
-                .map(drop)
+                .await?;
+            if text.contains(ENTER) {
+                self.axe_check_new_page().await;
+            }
+            Ok(())
+        }
+
+        /// Presses keys on the keyboard as a person would, wherever the focus is (the W3C
+        /// actions API, no element targeted): `TAB`, `ENTER`, `SPACE`, `ESCAPE` or text;
+        /// `SHIFT` stays down until the end of this call. A page Enter or Space leads to
+        /// is checked by axe.
+        pub async fn press_keys(&self, keys: &str) -> Result<()> {
+            let mut actions = Vec::new();
+            let mut held = Vec::new();
+            for c in keys.chars() {
+                let k = c.to_string();
+                actions.push(json!({ "type": "keyDown", "value": k }));
+                if k == SHIFT {
+                    held.push(k);
+                } else {
+                    actions.push(json!({ "type": "keyUp", "value": k }));
+                }
+            }
+            for k in held {
+                actions.push(json!({ "type": "keyUp", "value": k }));
+            }
+            self.post(
+                "/actions",
+                json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+            )
+            .await?;
+            self.cmd(reqwest::Method::DELETE, "/actions", None).await?;
+            if keys.contains(ENTER) || keys.contains(SPACE) {
+                self.axe_check_new_page().await;
+            }
+            Ok(())
+        }
+
+        /// What has the keyboard focus: `tag#id.class "text"` (for assertions and messages).
+        pub async fn focused(&self) -> Result<String> {
+            let v = self
+                .execute(
+                    "var e = document.activeElement; if (!e) return ''; \
+                     return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                     (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + \
+                     ' ' + JSON.stringify((e.getAttribute('aria-label') || e.textContent || e.value || '').trim().replace(/\\s+/g, ' ').slice(0, 60));",
+                    vec![],
+                )
+                .await?;
+            Ok(v.as_str().unwrap_or_default().to_string())
         }
 
         pub async fn clear(&self, el: &Element) -> Result<()> {
@@ -713,6 +783,19 @@ pub mod webdriver {
                 .await?
                 .as_str()
                 .map(str::to_string))
+        }
+
+        /// The accessible name the browser computes for an element (what a screen reader
+        /// announces), with runs of white space made one space.
+        pub async fn accessible_name(&self, el: &Element) -> Result<String> {
+            let v = self
+                .get(&format!("/element/{}/computedlabel", el.0))
+                .await?;
+            Ok(v.as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "))
         }
 
         /// A DOM property (e.g. `checked`, `value`).
@@ -770,6 +853,7 @@ pub mod webdriver {
                     Err(_) => String::new(),
                 };
                 if text.contains(needle) {
+                    self.axe_check_new_page().await;
                     return text;
                 }
                 if Instant::now() > deadline {
@@ -802,7 +886,10 @@ pub mod webdriver {
             let deadline = Instant::now() + timeout;
             loop {
                 match self.find(css).await {
-                    Ok(el) => return Ok(el),
+                    Ok(el) => {
+                        self.axe_check_new_page().await;
+                        return Ok(el);
+                    }
                     Err(e)
                         if e.error == "no such element" || e.error == "stale element reference" =>
                     {
@@ -835,6 +922,7 @@ pub mod webdriver {
                     _ => true,
                 };
                 if truthy {
+                    self.axe_check_new_page().await;
                     return Ok(v);
                 }
                 if Instant::now() > deadline {
@@ -869,8 +957,9 @@ pub mod webdriver {
                 .map(drop)
         }
 
-        /// Ends the session and the driver.
+        /// Ends the session and the driver (axe checks the last page first, if new).
         pub async fn quit(mut self) -> Result<()> {
+            self.axe_check_new_page().await;
             let r = match self.session.take() {
                 Some(id) => self
                     .request(
