@@ -185,14 +185,42 @@ pub async fn spawn_app(db: Db) -> TestApp {
     serve(store, guard, company, admin).await
 }
 
+/// Like [`spawn_app`], with a web configuration of the test's own (e.g. `demo: true`,
+/// which shows the demo banner on every page).
+pub async fn spawn_app_with(db: Db, config: steward_web::WebConfig) -> TestApp {
+    let (store, guard) = fresh_store(db).await;
+    let company = create_company(&store, "test", "Acme", "EUR")
+        .await
+        .expect("company");
+    let admin = add_user(&store, company, ADMIN, ADMIN_PASSWORD, &["admin"]).await;
+    serve_with(store, guard, company, admin, config).await
+}
+
 /// Starts a server on an existing database (e.g. a second instance).
 pub async fn serve(store: Store, guard: DbGuard, company: CompanyId, admin: UserId) -> TestApp {
+    serve_with(
+        store,
+        guard,
+        company,
+        admin,
+        steward_web::WebConfig::default(),
+    )
+    .await
+}
+
+async fn serve_with(
+    store: Store,
+    guard: DbGuard,
+    company: CompanyId,
+    admin: UserId,
+    config: steward_web::WebConfig,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = steward_web::AppState::new(store.clone(), steward_web::WebConfig::default());
+    let state = steward_web::AppState::new(store.clone(), config);
     tokio::spawn(async move {
         let _ = steward_web::serve(listener, state, async {
             let _ = rx.await;
