@@ -978,6 +978,22 @@ pub mod webdriver {
             std::fs::write(path, png).map_err(transport)
         }
 
+        /// Makes pages see `prefers-color-scheme: dark` (or light again), through
+        /// chromedriver's DevTools passthrough. axe then checks the dark palette; a page is
+        /// checked once per scheme.
+        pub async fn prefer_dark(&self, dark: bool) -> Result<()> {
+            let value = if dark { "dark" } else { "light" };
+            self.post(
+                "/goog/cdp/execute",
+                json!({
+                    "cmd": "Emulation.setEmulatedMedia",
+                    "params": { "features": [{ "name": "prefers-color-scheme", "value": value }] }
+                }),
+            )
+            .await
+            .map(drop)
+        }
+
         /// Sets the window's outer size (in headless Chromium the viewport is the same).
         pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
             self.post("/window/rect", json!({ "width": width, "height": height }))

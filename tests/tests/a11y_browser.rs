@@ -20,7 +20,9 @@ use serde_json::{json, Value};
 use std::time::Duration;
 use steward_core::auth::Actor;
 use steward_core::departments;
-use steward_e2e::webdriver::{browser_or_skip, Browser, ENTER, ESCAPE, SHIFT, SPACE, TAB};
+use steward_e2e::webdriver::{
+    browser_or_skip, screenshot_dir, Browser, ENTER, ESCAPE, SHIFT, SPACE, TAB,
+};
 use steward_e2e::*;
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -368,8 +370,8 @@ async fn keyboard_only_sign_in_create_a_task_and_approve_a_request() {
 }
 
 /// Every page of the main navigation and of the sub-navigations on those pages, in the
-/// demo shell with the company switcher, as an admin (who sees every page) and as an
-/// employee. axe checks each page as it opens (`goto`).
+/// demo shell with the company switcher, as an admin (who sees every page, light colour
+/// scheme) and as an employee (dark colour scheme). axe checks each page as it opens.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_in_the_navigation_passes_axe() {
     let Some(b) = browser_or_skip("every_page_in_the_navigation_passes_axe").await else {
@@ -403,6 +405,15 @@ async fn every_page_in_the_navigation_passes_axe() {
         .await
         .expect("membership");
     add_user(&app.store, app.company, "emp", PASSWORD, &["employee"]).await;
+    let emp_web = app.signed_in("emp", PASSWORD).await;
+    let r = emp_web
+        .post(app.url("/api/v1/approvals"))
+        .json(&json!({"kind": "expense", "title": "Train to Basel", "amount": "1480.00", "description": "fair"}))
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 201);
+    let request = body(r).await["id"].as_i64().expect("id");
     let admin_web = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
     let r = admin_web
         .post(app.url("/ledger/setup"))
@@ -418,7 +429,9 @@ async fn every_page_in_the_navigation_passes_axe() {
         .expect("task");
     assert_eq!(r.status(), 201);
 
-    for (login, password) in [(ADMIN, ADMIN_PASSWORD), ("emp", PASSWORD)] {
+    // The admin in the light colour scheme, the employee in the dark one.
+    for (login, password, dark) in [(ADMIN, ADMIN_PASSWORD, false), ("emp", PASSWORD, true)] {
+        b.prefer_dark(dark).await.expect("colour scheme");
         b.sign_in(&app.url("/login"), login, password).await;
         let nav: Vec<String> = serde_json::from_value(
             b.execute(
@@ -451,6 +464,12 @@ async fn every_page_in_the_navigation_passes_axe() {
                 }
             }
         }
+        if dark {
+            // A request's steps have colours of their own.
+            b.goto(&app.url(&format!("/approvals/{request}")))
+                .await
+                .expect("the request");
+        }
         let checked = b.pages_checked();
         let mine: Vec<&String> = checked
             .iter()
@@ -472,5 +491,31 @@ async fn every_page_in_the_navigation_passes_axe() {
         "{} pages checked: {checked:#?}",
         checked.len()
     );
+
+    // The fullest header (demo banner, company switcher, bell) fits a 360 px phone.
+    b.prefer_dark(false).await.expect("light");
+    b.sign_in(&app.url("/login"), ADMIN, ADMIN_PASSWORD).await;
+    b.set_window_size(360, 800).await.expect("narrow");
+    b.wait_until("return window.innerWidth === 360;", WAIT)
+        .await
+        .expect("narrow window");
+    for (path, shot) in [
+        ("/", "shell-demo-360.png"),
+        ("/approvals", "approvals-demo-360.png"),
+    ] {
+        b.goto(&app.url(path)).await.expect("page");
+        let v = b
+            .execute(
+                "return [document.documentElement.scrollWidth, window.innerWidth];",
+                vec![],
+            )
+            .await
+            .expect("widths");
+        let _ = b.screenshot(&screenshot_dir().join(shot)).await;
+        assert!(
+            v[0].as_u64().unwrap_or(0) <= v[1].as_u64().unwrap_or(0),
+            "{path} scrolls sideways at 360 px: {v:?}"
+        );
+    }
     b.quit().await.expect("quit");
 }

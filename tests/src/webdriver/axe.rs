@@ -4,7 +4,8 @@
 //! brought a new page (`goto`, `click`, `send_keys` with Enter, and whenever a `wait_*`
 //! succeeds, which is how tests wait for the page a form or a link led to) and before
 //! `quit`. A page is checked once per test for each path and signed-in user (query strings
-//! and htmx swaps on the same path are not checked again; call
+//! and htmx swaps on the same path are not checked again, the dark colour scheme
+//! ([`Browser::prefer_dark`]) is checked apart; call
 //! [`Browser::check_accessibility`] to check the current state on purpose). A violation
 //! fails the test at once, naming the rule, its impact, the elements and their HTML.
 //!
@@ -16,8 +17,8 @@
 //! `wcag22aa`, plus the few `best-practice` rules in [`AXE_EXTRA_RULES`]. No rule is
 //! disabled. (axe-core 4 has no rule for a group of checkboxes without a group name, the
 //! third finding of the original audit: `work_approvals_browser` asserts the fieldset and
-//! legend of the bulk-approve checkboxes itself.) Pages are checked in light mode, the
-//! headless default; the dark palette's pairs are checked by hand (see `app.css`).
+//! legend of the bulk-approve checkboxes itself.) Pages are checked in the light colour
+//! scheme, the headless default; `a11y_browser` checks the dark one on an employee's pages.
 use super::{Browser, Result};
 use serde_json::{json, Value};
 use std::collections::HashSet;
@@ -54,6 +55,7 @@ const PROBE: &str = r#"
 if (document.readyState !== 'complete' || document.contentType !== 'text/html') return null;
 var m = document.querySelector('.user-menu .menu-label');
 var who = m ? m.textContent.trim().replace(/^Signed in as\s+/, '') : '(signed out)';
+if (matchMedia('(prefers-color-scheme: dark)').matches) who += ' (dark)';
 return [location.pathname, who];
 "#;
 
