@@ -519,3 +519,35 @@ async fn every_page_in_the_navigation_passes_axe() {
     }
     b.quit().await.expect("quit");
 }
+
+/// The check itself: a page with violations fails the test that opens it, naming rule,
+/// impact and element.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_fails_a_page_with_violations() {
+    let Some(b) = browser_or_skip("axe_fails_a_page_with_violations").await else {
+        return;
+    };
+    let page = "data:text/html,<title>Broken</title><img src='x.png'><input id='q'>";
+    let outcome = tokio::spawn(async move {
+        b.goto(page).await.expect("open the page");
+    })
+    .await;
+    let panic = outcome.expect_err("opening a page with violations fails the test");
+    let message = panic
+        .into_panic()
+        .downcast::<String>()
+        .map(|m| *m)
+        .unwrap_or_default();
+    for needle in [
+        "accessibility rule(s) violated on",
+        "[critical] image-alt",
+        "<img src=\"x.png\">",
+        "label",
+        "#q",
+        "html-has-lang",
+        "region",
+        "https://dequeuniversity.com/rules/axe/",
+    ] {
+        assert!(message.contains(needle), "{needle:?} in:\n{message}");
+    }
+}
