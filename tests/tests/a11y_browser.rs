@@ -527,7 +527,8 @@ async fn axe_fails_a_page_with_violations() {
     let Some(b) = browser_or_skip("axe_fails_a_page_with_violations").await else {
         return;
     };
-    let page = "data:text/html,<title>Broken</title><img src='x.png'><input id='q'>";
+    let page = "data:text/html,<title>Broken</title><img src='x.png'><input id='q'>\
+                <span id='d'>a</span><span id='d'>b</span><button aria-describedby='d'>Go</button>";
     let outcome = tokio::spawn(async move {
         b.goto(page).await.expect("open the page");
     })
@@ -547,6 +548,8 @@ async fn axe_fails_a_page_with_violations() {
         "html-has-lang",
         "region",
         "https://dequeuniversity.com/rules/axe/",
+        "[serious] id-reference-unique",
+        "aria-describedby names id \"d\", used by 2 elements",
     ] {
         assert!(message.contains(needle), "{needle:?} in:\n{message}");
     }

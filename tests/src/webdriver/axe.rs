@@ -14,8 +14,8 @@
 //! compiled into the test binary; nothing is fetched at run time.
 //!
 //! What is checked: every rule axe tags `wcag2a`, `wcag2aa`, `wcag21a`, `wcag21aa` or
-//! `wcag22aa`, plus the few `best-practice` rules in [`AXE_EXTRA_RULES`]. No rule is
-//! disabled. (axe-core 4 has no rule for a group of checkboxes without a group name, the
+//! `wcag22aa`, plus the few `best-practice` rules in [`AXE_EXTRA_RULES`] and one check of
+//! our own, `id-reference-unique` ([`ID_REFERENCES`]). No rule is disabled. (axe-core 4 has no rule for a group of checkboxes without a group name, the
 //! third finding of the original audit: `work_approvals_browser` asserts the fieldset and
 //! legend of the bulk-approve checkboxes itself.) Pages are checked in the light colour
 //! scheme, the headless default; `a11y_browser` checks the dark one on an employee's pages.
@@ -59,19 +59,52 @@ if (matchMedia('(prefers-color-scheme: dark)').matches) who += ' (dark)';
 return [location.pathname, who];
 "#;
 
-/// Runs axe with the options in `arguments[0]`; answers the violations, trimmed to what a
-/// failure message needs.
+/// Runs axe with the options in `arguments[0]`, then [`ID_REFERENCES`]; answers the
+/// violations, trimmed to what a failure message needs.
 const RUN: &str = r#"
 var done = arguments[arguments.length - 1];
 window.axe.run(document, arguments[0]).then(function (r) {
-  done({ violations: r.violations.map(function (v) {
+  var out = r.violations.map(function (v) {
     return { id: v.id, impact: v.impact || '', help: v.help, helpUrl: v.helpUrl,
       nodes: v.nodes.map(function (n) {
         return { target: n.target.map(String).join(' '), html: n.html,
                  summary: n.failureSummary || '' };
       }) };
-  }) });
+  });
+  var nodes = idReferences();
+  if (nodes.length) out.push({ id: 'id-reference-unique', impact: 'serious',
+    help: 'An id that a <label for> or an ARIA attribute refers to must name exactly one element, and a label must name a form control',
+    helpUrl: 'https://www.w3.org/WAI/WCAG22/Understanding/info-and-relationships', nodes: nodes });
+  done({ violations: out });
 }, function (e) { done({ error: String((e && e.message) || e) }); });
+"#;
+
+/// A check of our own, run with axe: axe-core 4 no longer reports duplicate ids, and its
+/// `label` rule accepts `<label for=x>` when x is also the id of an element before the
+/// input; the browser then ties the label to that first element and the input has no
+/// name (it happened: an employee's `position` on the record and in its edit form). So:
+/// every id that a `<label for>` or an `aria-*` reference names exists once, and a
+/// `<label for>` names a form control. WCAG 1.3.1 and 4.1.2.
+const ID_REFERENCES: &str = r#"
+function idReferences() {
+  var count = {}, out = [];
+  document.querySelectorAll('[id]').forEach(function (e) { count[e.id] = (count[e.id] || 0) + 1; });
+  function node(e, why) { out.push({ target: e.id ? '#' + e.id : e.tagName.toLowerCase(), html: e.outerHTML.slice(0, 300), summary: why }); }
+  document.querySelectorAll('label[for]').forEach(function (l) {
+    if (count[l.htmlFor] > 1) node(l, 'id "' + l.htmlFor + '" is used by ' + count[l.htmlFor] + ' elements');
+    else if (count[l.htmlFor] === 1 && !l.control) node(l, 'id "' + l.htmlFor + '" is not a form control');
+  });
+  var attrs = ['aria-labelledby', 'aria-describedby', 'aria-controls', 'aria-owns',
+               'aria-activedescendant', 'aria-errormessage', 'aria-details', 'aria-flowto'];
+  document.querySelectorAll(attrs.map(function (a) { return '[' + a + ']'; }).join(',')).forEach(function (e) {
+    attrs.forEach(function (a) {
+      (e.getAttribute(a) || '').split(/\s+/).forEach(function (id) {
+        if (id && count[id] > 1) node(e, a + ' names id "' + id + '", used by ' + count[id] + ' elements');
+      });
+    });
+  });
+  return out;
+}
 "#;
 
 fn options() -> Value {
@@ -186,7 +219,7 @@ impl Browser {
             Ok(()) => {
                 self.post(
                     "/execute/async",
-                    json!({ "script": RUN, "args": [options()] }),
+                    json!({ "script": format!("{ID_REFERENCES}\n{RUN}"), "args": [options()] }),
                 )
                 .await
             }
