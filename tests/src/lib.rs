@@ -395,6 +395,8 @@ pub mod webdriver {
     pub const SPACE: &str = "\u{E00D}";
     /// Escape, for `press_keys`.
     pub const ESCAPE: &str = "\u{E00C}";
+    /// The down arrow, for `press_keys`.
+    pub const ARROW_DOWN: &str = "\u{E015}";
 
     /// An error answered by the driver (`error` is the W3C code, e.g. `no such element`)
     /// or met on the way to it (`error` is `transport`).

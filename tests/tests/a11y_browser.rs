@@ -21,7 +21,7 @@ use std::time::Duration;
 use steward_core::auth::Actor;
 use steward_core::departments;
 use steward_e2e::webdriver::{
-    browser_or_skip, screenshot_dir, Browser, ENTER, ESCAPE, SHIFT, SPACE, TAB,
+    browser_or_skip, screenshot_dir, Browser, ARROW_DOWN, ENTER, ESCAPE, SHIFT, SPACE, TAB,
 };
 use steward_e2e::*;
 
@@ -268,6 +268,34 @@ async fn keyboard_only_sign_in_create_a_task_and_approve_a_request() {
     assert!(h1.contains("Book the auditors"), "{h1}");
     let main = b.text_of("#main", WAIT).await;
     assert!(main.contains("dana (test)"), "assigned to Dana: {main}");
+
+    // A filter that applies itself when picked with the mouse waits for Enter when the
+    // arrow keys go through its options (no reload at every step, WCAG 3.2.2).
+    b.goto(&app.url("/tasks")).await.expect("tasks");
+    skip_to_main(&b).await;
+    tab_to(&b, "select#status", false).await;
+    b.press_keys(ARROW_DOWN).await.expect("next option");
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let still = b
+        .execute("return [location.search, document.activeElement.id, document.getElementById('status').value];", vec![])
+        .await
+        .expect("state");
+    assert_eq!(
+        still[0], "",
+        "the arrow key did not submit the filter: {still}"
+    );
+    assert_eq!(still[1], "status", "the focus stays on the select: {still}");
+    assert_eq!(
+        still[2], "active",
+        "the arrow key chose the next option: {still}"
+    );
+    b.press_keys(ENTER).await.expect("apply");
+    b.wait_until(
+        "return location.search.indexOf('status=active') >= 0;",
+        WAIT,
+    )
+    .await
+    .expect("Enter applies the filter");
 
     // The inbox: amounts right-aligned and grouped (EUR: a no-break space between groups).
     b.goto(&app.url("/approvals")).await.expect("inbox");

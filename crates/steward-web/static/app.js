@@ -150,9 +150,33 @@
     }
   }
 
+  // Keyboard users go through a select's options with the arrow keys (or by typing), and
+  // each step is a change: submitting then would reload the page at every step and throw
+  // the focus to the top (WCAG 3.2.2). So a change made with the keyboard waits: Enter on
+  // the select submits, and a button hidden for JavaScript users is shown again.
+  var keyedSelect = null;
+  doc.addEventListener("keydown", function (ev) {
+    var el = closest(ev.target, "select[data-autosubmit]");
+    if (!el) return;
+    if (ev.key === "Enter") {
+      if (el.form) {
+        ev.preventDefault();
+        submitForm(el.form);
+      }
+      return;
+    }
+    if (ev.key !== "Tab" && ev.key !== "Shift" && ev.key !== "Escape") keyedSelect = el;
+  });
+  doc.addEventListener("pointerdown", function () { keyedSelect = null; }, true);
+
   doc.addEventListener("change", function (ev) {
     var el = closest(ev.target, "select[data-autosubmit], input[data-autosubmit]");
     if (!el || !el.form) return;
+    if (el === keyedSelect) {
+      var btns = el.form.querySelectorAll("[data-autosubmit-hide]");
+      for (var i = 0; i < btns.length; i++) btns[i].hidden = false;
+      return;
+    }
     submitForm(el.form);
   });
 
