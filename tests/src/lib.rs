@@ -187,8 +187,36 @@ pub async fn spawn_app(db: Db) -> TestApp {
     serve(store, guard, company, admin).await
 }
 
+/// Like [`spawn_app`], with a web configuration of the test's own (e.g. `demo: true`,
+/// which shows the demo banner on every page).
+pub async fn spawn_app_with(db: Db, config: steward_web::WebConfig) -> TestApp {
+    let (store, guard) = fresh_store(db).await;
+    let company = create_company(&store, "test", "Acme", "EUR")
+        .await
+        .expect("company");
+    let admin = add_user(&store, company, ADMIN, ADMIN_PASSWORD, &["admin"]).await;
+    serve_with(store, guard, company, admin, config).await
+}
+
 /// Starts a server on an existing database (e.g. a second instance).
 pub async fn serve(store: Store, guard: DbGuard, company: CompanyId, admin: UserId) -> TestApp {
+    serve_with(
+        store,
+        guard,
+        company,
+        admin,
+        steward_web::WebConfig::default(),
+    )
+    .await
+}
+
+async fn serve_with(
+    store: Store,
+    guard: DbGuard,
+    company: CompanyId,
+    admin: UserId,
+    config: steward_web::WebConfig,
+) -> TestApp {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -198,12 +226,7 @@ pub async fn serve(store: Store, guard: DbGuard, company: CompanyId, admin: User
         &store,
         std::sync::Arc::new(steward_core::work::mail::NotConfigured),
     ));
-    let state = steward::app::web_state(
-        store.clone(),
-        None,
-        registry.clone(),
-        steward_web::WebConfig::default(),
-    );
+    let state = steward::app::web_state(store.clone(), None, registry.clone(), config);
     tokio::spawn(async move {
         let _ = steward::app::serve(listener, state, async {
             let _ = rx.await;
@@ -362,12 +385,25 @@ pub mod webdriver {
     use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
+    mod axe;
+    pub use axe::{describe as describe_axe_violations, AXE_EXTRA_RULES, AXE_SOURCE, AXE_TAGS};
+
     pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
     pub const CHROMIUM: &str = "/usr/bin/chromium";
     /// The W3C key under which an element reference travels.
     const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-    /// The Enter key, for `send_keys`.
+    /// The Enter key, for `send_keys` and `press_keys`.
     pub const ENTER: &str = "\u{E007}";
+    /// The Tab key, for `press_keys`.
+    pub const TAB: &str = "\u{E004}";
+    /// Shift, for `press_keys` (held down until the end of the keys it is in).
+    pub const SHIFT: &str = "\u{E008}";
+    /// Space, for `press_keys` (ticks a checkbox, presses a button).
+    pub const SPACE: &str = "\u{E00D}";
+    /// Escape, for `press_keys`.
+    pub const ESCAPE: &str = "\u{E00C}";
+    /// The down arrow, for `press_keys`.
+    pub const ARROW_DOWN: &str = "\u{E015}";
 
     /// An error answered by the driver (`error` is the W3C code, e.g. `no such element`)
     /// or met on the way to it (`error` is `transport`).
@@ -447,7 +483,10 @@ pub mod webdriver {
             return None;
         }
         match Browser::start().await {
-            Ok(b) => Some(b),
+            Ok(b) => {
+                b.axe_for_test(test);
+                Some(b)
+            }
             Err(e) => panic!("could not start headless Chromium through {CHROMEDRIVER}: {e}"),
         }
     }
@@ -490,6 +529,8 @@ pub mod webdriver {
         session: Option<String>,
         driver: Option<Child>,
         _profile: tempfile::TempDir,
+        /// The pages axe has checked (see `axe.rs`).
+        axe: std::sync::Mutex<axe::AxeState>,
     }
 
     impl Browser {
@@ -524,6 +565,7 @@ pub mod webdriver {
                             session: None,
                             driver: Some(child),
                             _profile: profile,
+                            axe: Default::default(),
                         };
                         b.new_session().await?;
                         return Ok(b);
@@ -627,9 +669,11 @@ pub mod webdriver {
             self.cmd(reqwest::Method::GET, path, None).await
         }
 
-        /// Navigates and waits for the page to load.
+        /// Navigates and waits for the page to load; axe checks the page (see `axe.rs`).
         pub async fn goto(&self, url: &str) -> Result<()> {
-            self.post("/url", json!({ "url": url })).await.map(drop)
+            self.post("/url", json!({ "url": url })).await?;
+            self.axe_check_new_page().await;
+            Ok(())
         }
 
         pub async fn current_url(&self) -> Result<String> {
@@ -689,17 +733,68 @@ pub mod webdriver {
             Self::element_of(&v)
         }
 
+        /// Clicks an element; a page it leads to is checked by axe.
         pub async fn click(&self, el: &Element) -> Result<()> {
             self.post(&format!("/element/{}/click", el.0), json!({}))
-                .await
-                .map(drop)
+                .await?;
+            self.axe_check_new_page().await;
+            Ok(())
         }
 
-        /// Types text into an element (`ENTER` presses Enter).
+        /// Types text into an element (`ENTER` presses Enter; a page that leads to is
+        /// checked by axe).
         pub async fn send_keys(&self, el: &Element, text: &str) -> Result<()> {
             self.post(&format!("/element/{}/value", el.0), json!({ "text": text }))
-                .await
-                .map(drop)
+                .await?;
+            if text.contains(ENTER) {
+                self.axe_check_new_page().await;
+            }
+            Ok(())
+        }
+
+        /// Presses keys on the keyboard as a person would, wherever the focus is (the W3C
+        /// actions API, no element targeted): `TAB`, `ENTER`, `SPACE`, `ESCAPE` or text;
+        /// `SHIFT` stays down until the end of this call. A page Enter or Space leads to
+        /// is checked by axe.
+        pub async fn press_keys(&self, keys: &str) -> Result<()> {
+            let mut actions = Vec::new();
+            let mut held = Vec::new();
+            for c in keys.chars() {
+                let k = c.to_string();
+                actions.push(json!({ "type": "keyDown", "value": k }));
+                if k == SHIFT {
+                    held.push(k);
+                } else {
+                    actions.push(json!({ "type": "keyUp", "value": k }));
+                }
+            }
+            for k in held {
+                actions.push(json!({ "type": "keyUp", "value": k }));
+            }
+            self.post(
+                "/actions",
+                json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+            )
+            .await?;
+            self.cmd(reqwest::Method::DELETE, "/actions", None).await?;
+            if keys.contains(ENTER) || keys.contains(SPACE) {
+                self.axe_check_new_page().await;
+            }
+            Ok(())
+        }
+
+        /// What has the keyboard focus: `tag#id.class "text"` (for assertions and messages).
+        pub async fn focused(&self) -> Result<String> {
+            let v = self
+                .execute(
+                    "var e = document.activeElement; if (!e) return ''; \
+                     return e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + \
+                     (typeof e.className === 'string' && e.className ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + \
+                     ' ' + JSON.stringify((e.getAttribute('aria-label') || e.textContent || e.value || '').trim().replace(/\\s+/g, ' ').slice(0, 60));",
+                    vec![],
+                )
+                .await?;
+            Ok(v.as_str().unwrap_or_default().to_string())
         }
 
         pub async fn clear(&self, el: &Element) -> Result<()> {
@@ -725,6 +820,19 @@ pub mod webdriver {
                 .await?
                 .as_str()
                 .map(str::to_string))
+        }
+
+        /// The accessible name the browser computes for an element (what a screen reader
+        /// announces), with runs of white space made one space.
+        pub async fn accessible_name(&self, el: &Element) -> Result<String> {
+            let v = self
+                .get(&format!("/element/{}/computedlabel", el.0))
+                .await?;
+            Ok(v.as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "))
         }
 
         /// A DOM property (e.g. `checked`, `value`).
@@ -782,6 +890,7 @@ pub mod webdriver {
                     Err(_) => String::new(),
                 };
                 if text.contains(needle) {
+                    self.axe_check_new_page().await;
                     return text;
                 }
                 if Instant::now() > deadline {
@@ -814,7 +923,10 @@ pub mod webdriver {
             let deadline = Instant::now() + timeout;
             loop {
                 match self.find(css).await {
-                    Ok(el) => return Ok(el),
+                    Ok(el) => {
+                        self.axe_check_new_page().await;
+                        return Ok(el);
+                    }
                     Err(e)
                         if e.error == "no such element" || e.error == "stale element reference" =>
                     {
@@ -847,6 +959,7 @@ pub mod webdriver {
                     _ => true,
                 };
                 if truthy {
+                    self.axe_check_new_page().await;
                     return Ok(v);
                 }
                 if Instant::now() > deadline {
@@ -874,6 +987,22 @@ pub mod webdriver {
             std::fs::write(path, png).map_err(transport)
         }
 
+        /// Makes pages see `prefers-color-scheme: dark` (or light again), through
+        /// chromedriver's DevTools passthrough. axe then checks the dark palette; a page is
+        /// checked once per scheme.
+        pub async fn prefer_dark(&self, dark: bool) -> Result<()> {
+            let value = if dark { "dark" } else { "light" };
+            self.post(
+                "/goog/cdp/execute",
+                json!({
+                    "cmd": "Emulation.setEmulatedMedia",
+                    "params": { "features": [{ "name": "prefers-color-scheme", "value": value }] }
+                }),
+            )
+            .await
+            .map(drop)
+        }
+
         /// Sets the window's outer size (in headless Chromium the viewport is the same).
         pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
             self.post("/window/rect", json!({ "width": width, "height": height }))
@@ -881,8 +1010,9 @@ pub mod webdriver {
                 .map(drop)
         }
 
-        /// Ends the session and the driver.
+        /// Ends the session and the driver (axe checks the last page first, if new).
         pub async fn quit(mut self) -> Result<()> {
+            self.axe_check_new_page().await;
             let r = match self.session.take() {
                 Some(id) => self
                     .request(

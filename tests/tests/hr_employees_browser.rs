@@ -72,6 +72,6 @@ async fn hr_hires_an_employee_with_a_custom_field() {
         "{list}"
     );
     click(&b, "#employees-table a[href^='/hr/employees/']").await;
-    b.wait_for_text("#position", "Nurse", WAIT).await;
+    b.wait_for_text("#job-position", "Nurse", WAIT).await;
     let _ = b.quit().await;
 }

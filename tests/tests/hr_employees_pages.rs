@@ -134,11 +134,11 @@ both_databases!(people_pages_work_end_to_end, |db| async move {
     assert_eq!(r.status(), 303);
     let (_, html) = get(&admin, &app, &format!("{page}?as_of=2024-06-01")).await;
     assert!(
-        html.contains("id=\"position\">Clerk<"),
+        html.contains("id=\"job-position\">Clerk<"),
         "as of a day before the change"
     );
     let (_, html) = get(&admin, &app, &page).await;
-    assert!(html.contains("id=\"position\">Senior clerk<"));
+    assert!(html.contains("id=\"job-position\">Senior clerk<"));
 
     // The list: job columns and filters for HR; the directory for the employee.
     let (s, html) = get(&admin, &app, "/hr/employees?status=active&sort=number").await;

@@ -199,7 +199,9 @@ both_databases!(notification_centre_pages_and_api, |db| async move {
             .await
             .expect("html");
         assert!(
-            html.contains("aria-label=\"Notifications: 3 unread\""),
+            html.contains(
+                "<span class=\"notif-count\">3</span><span class=\"sr-only\"> unread</span>"
+            ),
             "{path}: {html}"
         );
     }
@@ -342,7 +344,10 @@ both_databases!(notification_centre_pages_and_api, |db| async move {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("aria-label=\"Notifications: none unread\""));
+    assert!(
+        html.contains("<span class=\"sr-only\">(none unread)</span>")
+            && !html.contains("notif-count")
+    );
     // Bob's is still unread.
     let bob_api = app.api(&app.token("bob", PASSWORD, false).await);
     let count = json_of(

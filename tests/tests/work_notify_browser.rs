@@ -18,12 +18,10 @@ async fn click(b: &Browser, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// The bell's accessible name, as a screen reader announces it.
 async fn bell(b: &Browser) -> String {
     let el = b.wait_for("#notif-bell", WAIT).await.expect("the bell");
-    b.attribute(&el, "aria-label")
-        .await
-        .expect("aria-label")
-        .unwrap_or_default()
+    b.accessible_name(&el).await.expect("the bell's name")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,7 +52,7 @@ async fn the_bell_counts_and_the_centre_reads_notifications() {
     .expect("notify");
 
     b.sign_in(&app.url("/login"), "nina", PASSWORD).await;
-    assert_eq!(bell(&b).await, "Notifications: 3 unread");
+    assert_eq!(bell(&b).await, "Notifications 3 unread");
     click(&b, "#notif-bell").await;
     b.wait_for_text("#notifications-table", "Your profile needs a look", WAIT)
         .await;
@@ -81,7 +79,7 @@ async fn the_bell_counts_and_the_centre_reads_notifications() {
     b.wait_until("return location.pathname === '/profile';", WAIT)
         .await
         .expect("on the profile page");
-    assert_eq!(bell(&b).await, "Notifications: 2 unread");
+    assert_eq!(bell(&b).await, "Notifications 2 unread");
 
     // Mark all as read empties the count.
     b.goto(&app.url("/notifications")).await.expect("list");
@@ -92,7 +90,7 @@ async fn the_bell_counts_and_the_centre_reads_notifications() {
     )
     .await
     .expect("nothing unread");
-    assert_eq!(bell(&b).await, "Notifications: none unread");
+    assert_eq!(bell(&b).await, "Notifications (none unread)");
 
     // Settings keep a changed choice.
     b.goto(&app.url("/notifications/preferences"))

@@ -104,6 +104,137 @@ pub fn format_minor(minor: i64, precision: u8) -> String {
     )
 }
 
+/// How numbers are written for people to read: the mark between groups of three digits
+/// and the decimal mark. Pages show amounts and counts in reports and lists through
+/// [`NumberStyle::format`] (or [`NumberStyle::regroup`] for a number already written by
+/// [`format_minor`]); forms, the API, exports and journals keep the plain form of
+/// [`format_minor`], which is what the parsers read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NumberStyle {
+    pub group: char,
+    pub decimal: char,
+}
+
+impl Default for NumberStyle {
+    fn default() -> Self {
+        NumberStyle::EN
+    }
+}
+
+impl NumberStyle {
+    /// `1,234,567.89`
+    pub const EN: NumberStyle = NumberStyle {
+        group: ',',
+        decimal: '.',
+    };
+    /// `1.234.567,89`
+    pub const DE: NumberStyle = NumberStyle {
+        group: '.',
+        decimal: ',',
+    };
+    /// `1 234 567,89` (groups by a no-break space)
+    pub const FR: NumberStyle = NumberStyle {
+        group: '\u{a0}',
+        decimal: ',',
+    };
+    /// `1’234’567.89`
+    pub const CH: NumberStyle = NumberStyle {
+        group: '\u{2019}',
+        decimal: '.',
+    };
+    /// `1 234 567.89`: groups by a no-break space and a decimal point, as ISO 80000 and
+    /// the EU's English style guide write amounts; read the same way in every European
+    /// language, where a comma or a point between groups would be read as a decimal mark.
+    pub const SPACE: NumberStyle = NumberStyle {
+        group: '\u{a0}',
+        decimal: '.',
+    };
+
+    /// The style of a language tag (`en`, `en-GB`, `de`, `de-CH`, `fr`, `fr-CH`, ...);
+    /// `None` for one we do not know.
+    pub fn for_locale(tag: &str) -> Option<NumberStyle> {
+        let tag = tag.trim().replace('_', "-").to_ascii_lowercase();
+        let mut parts = tag.split('-');
+        let lang = parts.next().unwrap_or("");
+        let region = parts.next().unwrap_or("");
+        Some(match (lang, region) {
+            (_, "ch" | "li") => NumberStyle::CH,
+            ("en" | "ja" | "zh" | "ko" | "he", _) => NumberStyle::EN,
+            ("de" | "nl" | "it" | "es" | "pt" | "da" | "id" | "tr" | "el", _) => NumberStyle::DE,
+            (
+                "fr" | "sv" | "nb" | "nn" | "no" | "fi" | "pl" | "cs" | "sk" | "hu" | "ru" | "uk"
+                | "et" | "lv" | "lt",
+                _,
+            ) => NumberStyle::FR,
+            _ => return None,
+        })
+    }
+
+    /// The style a company without a language setting gets, from its currency: the
+    /// pages are in English, so the decimal mark is a point; the groups follow the
+    /// currency's home (`1,234.56 USD`, `1’234.56 CHF`, `1 234.56 EUR`).
+    pub fn for_currency(code: &str) -> NumberStyle {
+        match code.trim().to_ascii_uppercase().as_str() {
+            "CHF" => NumberStyle::CH,
+            "EUR" | "SEK" | "NOK" | "DKK" | "ISK" | "PLN" | "CZK" | "HUF" | "RON" | "BGN"
+            | "UAH" => NumberStyle::SPACE,
+            _ => NumberStyle::EN,
+        }
+    }
+
+    /// `minor` in `precision` places, grouped: `-123456789, 2` -> `-1,234,567.89`.
+    pub fn format(&self, minor: i64, precision: u8) -> String {
+        self.regroup(&format_minor(minor, precision))
+    }
+
+    /// A count, grouped: `12345` -> `12,345`.
+    pub fn int(&self, n: i64) -> String {
+        self.format(n, 0)
+    }
+
+    /// Groups the number that `text` starts with, written the plain way ([`format_minor`]
+    /// or any `-1234.5`); the rest (` EUR`, ` days`) is kept. Text that does not start
+    /// with a number comes back unchanged.
+    pub fn regroup(&self, text: &str) -> String {
+        let (sign, rest) = match text.strip_prefix('-') {
+            Some(r) => ("-", r),
+            None => ("", text),
+        };
+        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if int_len == 0 {
+            return text.to_string();
+        }
+        let (int, after) = rest.split_at(int_len);
+        let (frac, tail) = match after.strip_prefix('.') {
+            Some(f) => {
+                let n = f.bytes().take_while(u8::is_ascii_digit).count();
+                if n == 0 {
+                    return text.to_string();
+                }
+                f.split_at(n)
+            }
+            None => ("", after),
+        };
+        if tail.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '.' || c == ',') {
+            return text.to_string(); // `12ab`, `1.2.3`, `1,000`: not a plain number
+        }
+        let mut out = String::with_capacity(text.len() + int_len / 3 * 3);
+        out.push_str(sign);
+        for (i, d) in int.chars().enumerate() {
+            if i > 0 && (int_len - i) % 3 == 0 {
+                out.push(self.group);
+            }
+            out.push(d);
+        }
+        if !frac.is_empty() {
+            out.push(self.decimal);
+            out.push_str(frac);
+        }
+        out.push_str(tail);
+        out
+    }
+}
+
 /// Parses a plain decimal into minor units; `None` when malformed, overflowing, or with
 /// more decimal places than `precision`.
 pub fn parse_decimal(text: &str, precision: u8) -> Option<i64> {
@@ -195,7 +326,53 @@ mod tests {
         assert_eq!(round_div(11, -3), -4);
     }
 
+    #[test]
+    fn groups_digits_in_a_style() {
+        let en = NumberStyle::EN;
+        assert_eq!(en.format(-123_456_789, 2), "-1,234,567.89");
+        assert_eq!(en.format(99_999, 2), "999.99");
+        assert_eq!(en.format(100_000, 2), "1,000.00");
+        assert_eq!(en.int(12_345), "12,345");
+        assert_eq!(en.int(-5), "-5");
+        assert_eq!(NumberStyle::DE.format(123_456_789, 2), "1.234.567,89");
+        assert_eq!(
+            NumberStyle::FR.format(123_456_789, 2),
+            "1\u{a0}234\u{a0}567,89"
+        );
+        assert_eq!(
+            NumberStyle::CH.format(123_456_789, 2),
+            "1\u{2019}234\u{2019}567.89"
+        );
+        assert_eq!(NumberStyle::SPACE.format(1_234_567, 3), "1\u{a0}234.567");
+        assert_eq!(en.regroup("1500.00 EUR"), "1,500.00 EUR");
+        assert_eq!(en.regroup("2.5 days"), "2.5 days");
+        for plain in ["", "—", "abc", "12ab", "1.2.3", "1,000", "-", "1."] {
+            assert_eq!(en.regroup(plain), plain, "{plain:?} is not a plain number");
+        }
+    }
+
+    #[test]
+    fn styles_by_locale_and_currency() {
+        assert_eq!(NumberStyle::for_locale("de-CH"), Some(NumberStyle::CH));
+        assert_eq!(NumberStyle::for_locale("de_DE"), Some(NumberStyle::DE));
+        assert_eq!(NumberStyle::for_locale("fr"), Some(NumberStyle::FR));
+        assert_eq!(NumberStyle::for_locale("en-GB"), Some(NumberStyle::EN));
+        assert_eq!(NumberStyle::for_locale("tlh"), None);
+        assert_eq!(NumberStyle::for_currency("chf"), NumberStyle::CH);
+        assert_eq!(NumberStyle::for_currency("EUR"), NumberStyle::SPACE);
+        assert_eq!(NumberStyle::for_currency("USD"), NumberStyle::EN);
+        assert_eq!(NumberStyle::for_currency("BTC"), NumberStyle::EN);
+    }
+
     proptest! {
+        #[test]
+        fn grouping_only_adds_separators(minor in any::<i64>(), precision in 0u8..6) {
+            prop_assume!(minor != i64::MIN);
+            let plain = format_minor(minor, precision);
+            let grouped = NumberStyle::EN.format(minor, precision);
+            prop_assert_eq!(grouped.replace(',', ""), plain);
+        }
+
         #[test]
         fn format_parse_round_trips(minor in any::<i64>(), precision in 0u8..6) {
             prop_assume!(minor != i64::MIN);

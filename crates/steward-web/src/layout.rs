@@ -45,6 +45,9 @@ pub struct Chrome {
     pub flash: Option<String>,
     /// My unread notifications, for the bell in the header (one indexed count).
     pub unread: u64,
+    /// How this company's numbers are grouped (from its currency until companies have a
+    /// language setting).
+    pub numbers: steward_core::money::NumberStyle,
 }
 
 /// Renders a template; a page that was shown consumes the flash message.
@@ -117,5 +120,11 @@ pub fn too_large_page(limit: usize, request_id: &str) -> Response {
 impl Chrome {
     pub fn asset(&self, name: &str) -> String {
         crate::assets::url(name)
+    }
+
+    /// A number in a report or list, grouped in the company's style: `1500.00 EUR` ->
+    /// `1 500.00 EUR`. Anything that does not start with a plain number is kept as it is.
+    pub fn num(&self, value: impl std::fmt::Display) -> String {
+        self.numbers.regroup(&value.to_string())
     }
 }

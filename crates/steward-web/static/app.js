@@ -65,6 +65,14 @@
     }
   });
 
+  // Close the user menu when the keyboard focus leaves it (it would cover what is focused
+  // next), and when clicking elsewhere.
+  doc.addEventListener("focusout", function (ev) {
+    var menu = closest(ev.target, "details.user-menu[open]");
+    var to = ev.relatedTarget;
+    if (menu && to && !menu.contains(to)) menu.removeAttribute("open");
+  });
+
   // Close the user menu when clicking elsewhere.
   doc.addEventListener("click", function (ev) {
     var menus = doc.querySelectorAll("details.user-menu[open]");
@@ -72,6 +80,65 @@
       if (!menus[i].contains(ev.target)) menus[i].removeAttribute("open");
     }
   });
+
+  /* ---- Tables that scroll sideways ---- */
+  // A table wider than its box scrolls inside it. Keyboard users scroll it with the arrow
+  // keys once it has the focus, so such a box becomes focusable: a named region ("Table:
+  // <its caption or heading>"). Boxes that fit are left alone (no extra Tab stops); the
+  // check runs again when a box changes size.
+  function tableName(wrap) {
+    var table = wrap.querySelector("table");
+    var cap = table && table.querySelector("caption");
+    var name = (cap && cap.textContent) || (table && table.getAttribute("aria-label")) || "";
+    if (!name) {
+      var hs = doc.querySelectorAll("main h1, main h2, main h3, main legend");
+      for (var i = 0; i < hs.length; i++) {
+        if (hs[i].compareDocumentPosition(wrap) & 4) name = hs[i].textContent;
+      }
+    }
+    var base = "Table: " + (name.replace(/\s+/g, " ").trim() || "data");
+    // Landmarks must be told apart: a second table under the same heading gets a number.
+    var taken = {};
+    var regions = doc.querySelectorAll("[data-scroll-region]");
+    for (var j = 0; j < regions.length; j++) taken[regions[j].getAttribute("aria-label")] = true;
+    name = base;
+    for (var n = 2; taken[name]; n++) name = base + " (" + n + ")";
+    return name;
+  }
+  function markScrollable(wrap) {
+    var scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    var marked = wrap.hasAttribute("data-scroll-region");
+    if (scrolls && !marked) {
+      wrap.setAttribute("data-scroll-region", "");
+      wrap.setAttribute("tabindex", "0");
+      wrap.setAttribute("role", "region");
+      wrap.setAttribute("aria-label", tableName(wrap));
+    } else if (!scrolls && marked) {
+      wrap.removeAttribute("data-scroll-region");
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+    }
+  }
+  var watcher = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    for (var i = 0; i < entries.length; i++) markScrollable(entries[i].target);
+  }) : null;
+  function watchTables(root) {
+    var wraps = (root || doc).querySelectorAll(".table-wrap");
+    for (var i = 0; i < wraps.length; i++) {
+      markScrollable(wraps[i]);
+      if (watcher) watcher.observe(wraps[i]);
+    }
+  }
+  if (doc.readyState === "loading") {
+    doc.addEventListener("DOMContentLoaded", function () { watchTables(doc); });
+  } else {
+    watchTables(doc);
+  }
+  doc.addEventListener("htmx:load", function (ev) { watchTables(ev.target); });
+  if (!watcher) {
+    window.addEventListener("resize", function () { watchTables(doc); });
+  }
 
   /* ---- Auto-submit on change ---- */
   function submitForm(form, submitter) {
@@ -83,9 +150,33 @@
     }
   }
 
+  // Keyboard users go through a select's options with the arrow keys (or by typing), and
+  // each step is a change: submitting then would reload the page at every step and throw
+  // the focus to the top (WCAG 3.2.2). So a change made with the keyboard waits: Enter on
+  // the select submits, and a button hidden for JavaScript users is shown again.
+  var keyedSelect = null;
+  doc.addEventListener("keydown", function (ev) {
+    var el = closest(ev.target, "select[data-autosubmit]");
+    if (!el) return;
+    if (ev.key === "Enter") {
+      if (el.form) {
+        ev.preventDefault();
+        submitForm(el.form);
+      }
+      return;
+    }
+    if (ev.key !== "Tab" && ev.key !== "Shift" && ev.key !== "Escape") keyedSelect = el;
+  });
+  doc.addEventListener("pointerdown", function () { keyedSelect = null; }, true);
+
   doc.addEventListener("change", function (ev) {
     var el = closest(ev.target, "select[data-autosubmit], input[data-autosubmit]");
     if (!el || !el.form) return;
+    if (el === keyedSelect) {
+      var btns = el.form.querySelectorAll("[data-autosubmit-hide]");
+      for (var i = 0; i < btns.length; i++) btns[i].hidden = false;
+      return;
+    }
     submitForm(el.form);
   });
 

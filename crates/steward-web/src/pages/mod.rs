@@ -76,6 +76,11 @@ pub async fn chrome<S: Backend>(
     );
     let companies = companies.unwrap_or_default();
     let unread = unread.unwrap_or_default();
+    let numbers = companies
+        .iter()
+        .find(|c| c.id == pa.actor.company_id)
+        .map(|c| steward_core::money::NumberStyle::for_currency(&c.currency))
+        .unwrap_or_default();
     Chrome {
         title: title.to_string(),
         username: pa.actor.username.clone(),
@@ -87,6 +92,7 @@ pub async fn chrome<S: Backend>(
         demo: state.config.demo,
         flash: pa.flash.clone(),
         unread,
+        numbers,
     }
 }
 
