@@ -54,7 +54,9 @@ fn answer(
         crate::list::api_export_format(params.get("format")).map_err(|e| ApiError::new(e, rid))?;
     if let Some(f) = format {
         let h: Vec<&str> = columns.iter().map(String::as_str).collect();
-        return Ok(crate::list::export(f, name, &h, rows));
+        // A department, month or run first, then counts.
+        let kinds = crate::list::text_then_numbers(1, h.len());
+        return Ok(crate::list::export_typed(f, name, &h, &kinds, rows));
     }
     Ok(ok(TableOut { columns, rows }))
 }
@@ -253,5 +255,11 @@ pub async fn timeoff(
         _ => ("hr-timeoff-taken", page::taken_table(&r)),
     };
     let h: Vec<&str> = columns.iter().map(String::as_str).collect();
-    Ok(crate::list::export(f, name, &h, rows))
+    let kinds = match table {
+        "balances" => page::BALANCES_KINDS.to_vec(),
+        "employees" => page::BALANCE_EXPORT_KINDS.to_vec(),
+        // policy, department, then days per month (a correction is negative).
+        _ => crate::list::text_then_numbers(2, h.len()),
+    };
+    Ok(crate::list::export_typed(f, name, &h, &kinds, rows))
 }

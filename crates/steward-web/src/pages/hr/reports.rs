@@ -18,9 +18,10 @@ use steward_core::hr::timeoff::days_text;
 use steward_core::ids::DepartmentId;
 use steward_core::list::SortKey;
 use steward_core::Error;
+use steward_io::ColumnKind;
 
 use crate::auth::PageActor;
-use crate::list::{col, export, Column, ListParams, ListView};
+use crate::list::{col, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, render, Chrome};
 use crate::state::AppState;
 
@@ -209,7 +210,9 @@ async fn index(
             _ => ("hr-headcount", headcount_table(&headcount)),
         };
         let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-        return export(format, name, &h, rows);
+        // A department, month or run first, then counts.
+        let kinds = crate::list::text_then_numbers(1, h.len());
+        return crate::list::export_typed(format, name, &h, &kinds, rows);
     }
     let label = |m: &Month| m.0.format("%b %y").to_string();
     let headcount_chart = columns(
@@ -335,6 +338,25 @@ pub(crate) fn balances_table(r: &TimeoffReport) -> (Vec<String>, Vec<Vec<String>
 pub(crate) const BALANCE_EXPORT: &[&str] =
     &["employee_number", "name", "department", "policy", "balance"];
 
+/// A balance can be negative: its column is numeric, so CSV keeps `-1.5` a number.
+pub(crate) const BALANCE_EXPORT_KINDS: &[ColumnKind] = &[
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+];
+
+/// [`balances_table`]'s columns: policy and department, then numbers.
+pub(crate) const BALANCES_KINDS: &[ColumnKind] = &[
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+    ColumnKind::Number,
+    ColumnKind::Number,
+    ColumnKind::Number,
+];
+
 pub(crate) fn balance_export_row(b: &EmployeeBalance) -> Vec<String> {
     vec![
         b.employee_number.clone(),
@@ -438,12 +460,14 @@ async fn timeoff(
         (Some(f), Some("taken")) => {
             let (headers, rows) = taken_table(&report);
             let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-            return export(f, "hr-timeoff-taken", &h, rows);
+            // policy, department, then days per month (a correction is negative).
+            let kinds = crate::list::text_then_numbers(2, h.len());
+            return crate::list::export_typed(f, "hr-timeoff-taken", &h, &kinds, rows);
         }
         (Some(f), Some("balances")) => {
             let (headers, rows) = balances_table(&report);
             let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-            return export(f, "hr-timeoff-balances", &h, rows);
+            return crate::list::export_typed(f, "hr-timeoff-balances", &h, BALANCES_KINDS, rows);
         }
         _ => {}
     }
@@ -464,7 +488,13 @@ async fn timeoff(
     };
     if let Some(f) = format {
         let rows = page.items.iter().map(balance_export_row).collect();
-        return export(f, "hr-timeoff-employee-balances", BALANCE_EXPORT, rows);
+        return crate::list::export_typed(
+            f,
+            "hr-timeoff-employee-balances",
+            BALANCE_EXPORT,
+            BALANCE_EXPORT_KINDS,
+            rows,
+        );
     }
     // The list's own links (sort, pages, its export) must not carry `report=taken|balances`.
     let list_params = ListParams::new(list_pairs(&params));
