@@ -298,9 +298,12 @@ both_databases!(books_through_the_pages, |db| async move {
         .unwrap_or("")
         .starts_with("text/csv"));
     let csv = r.text().await.expect("text");
-    assert!(csv.starts_with("account,commodity,amount\n"), "{csv}");
-    assert!(csv.contains("Expenses:Software,EUR,130.00\n"), "{csv}");
-    assert!(csv.contains("Assets:Bank:Checking,EUR,-130.00\n"), "{csv}");
+    assert!(csv.starts_with("account,commodity,amount\r\n"), "{csv}");
+    assert!(csv.contains("Expenses:Software,EUR,130.00\r\n"), "{csv}");
+    assert!(
+        csv.contains("Assets:Bank:Checking,EUR,-130.00\r\n"),
+        "{csv}"
+    );
     let r = admin
         .get(app.url("/ledger/reports/trial-balance?format=xlsx"))
         .send()
@@ -388,7 +391,7 @@ both_databases!(books_through_the_pages, |db| async move {
         .await
         .expect("text");
     assert!(
-        csv.contains("Expenses:Software,EUR,10.00\n"),
+        csv.contains("Expenses:Software,EUR,10.00\r\n"),
         "reversed out: {csv}"
     );
 
@@ -859,8 +862,11 @@ both_databases!(imports_through_the_pages, |db| async move {
         .text()
         .await
         .expect("text");
-    assert!(csv.contains("Assets:Bank:Checking,EUR,957.50\n"), "{csv}");
-    assert!(csv.contains("Expenses:Travel:Trains,EUR,42.50\n"), "{csv}");
+    assert!(csv.contains("Assets:Bank:Checking,EUR,957.50\r\n"), "{csv}");
+    assert!(
+        csv.contains("Expenses:Travel:Trains,EUR,42.50\r\n"),
+        "{csv}"
+    );
 });
 
 /// In a real browser: "Add line" through htmx (under the CSP), the new row takes the focus,

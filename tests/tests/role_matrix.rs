@@ -606,7 +606,7 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
                 {"priority": "normal", "first_response_minutes": 480, "resolution_minutes": 2400},
                 {"priority": "high", "first_response_minutes": 240, "resolution_minutes": 960},
                 {"priority": "urgent", "first_response_minutes": 60, "resolution_minutes": 480}],
-            "utc_offset_minutes": 0,
+            "time_zone": "Europe/Berlin",
             "hours": {"mon": "09:00-17:00", "tue": "09:00-17:00", "wed": "09:00-17:00", "thu": "09:00-17:00", "fri": "09:00-17:00", "sat": "", "sun": ""},
             "holidays": [{"day": "2026-12-25", "name": "Christmas"}],
             "warn_percent": 80, "version": version})),

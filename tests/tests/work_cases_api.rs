@@ -70,7 +70,7 @@ async fn fast_sla(s: &Setup) {
             {"priority": "normal", "first_response_minutes": 480, "resolution_minutes": 2400},
             {"priority": "high", "first_response_minutes": 240, "resolution_minutes": 960},
             {"priority": "urgent", "first_response_minutes": 1, "resolution_minutes": 10}],
-        "utc_offset_minutes": 0,
+        "time_zone": "UTC",
         "hours": {"mon": all_day, "tue": all_day, "wed": all_day, "thu": all_day, "fri": all_day, "sat": all_day, "sun": all_day},
         "holidays": [],
         "warn_percent": 80, "version": cur["version"]})))
@@ -395,3 +395,26 @@ both_databases!(
         assert_eq!(st, 403);
     }
 );
+
+both_databases!(the_calendar_takes_an_iana_time_zone, |db| async move {
+    let s = setup(db).await;
+    let (_, cur) = send(s.admin.get(s.app.url("/api/v1/cases/sla"))).await;
+    assert_eq!(cur["time_zone"], "UTC", "{cur}");
+    assert!(cur.get("utc_offset_minutes").is_none(), "{cur}");
+    let mut body = cur.clone();
+    body["time_zone"] = json!("Europe/Atlantis");
+    let (st, p) = send(s.admin.put(s.app.url("/api/v1/cases/sla")).json(&body)).await;
+    assert_eq!(st, 422, "{p}");
+    assert_eq!(p["errors"][0]["field"], "time_zone", "{p}");
+    body["time_zone"] = json!("america/new_york");
+    let (st, saved) = send(s.admin.put(s.app.url("/api/v1/cases/sla")).json(&body)).await;
+    assert_eq!(st, 200, "{saved}");
+    assert_eq!(saved["time_zone"], "America/New_York");
+    // The older fixed offset is still read, as the zone it means.
+    let mut legacy = saved.clone();
+    legacy.as_object_mut().expect("object").remove("time_zone");
+    legacy["utc_offset_minutes"] = json!(330);
+    let (st, saved) = send(s.admin.put(s.app.url("/api/v1/cases/sla")).json(&legacy)).await;
+    assert_eq!(st, 200, "{saved}");
+    assert_eq!(saved["time_zone"], "+05:30");
+});

@@ -188,7 +188,7 @@ both_databases!(case_pages_work_for_both_offices, |db| async move {
     let mut form: Vec<(&str, &str)> = vec![
         ("version", "0"),
         ("warn_percent", "75"),
-        ("utc_offset_minutes", "60"),
+        ("time_zone", "Europe/Berlin"),
         ("mon", "08:00-16:00"),
         ("tue", "08:00-16:00"),
         ("wed", "08:00-16:00"),
@@ -211,11 +211,23 @@ both_databases!(case_pages_work_for_both_offices, |db| async move {
     assert_eq!(to, "/cases/sla");
     let (_, page) = get(&admin, &app, "/cases/sla").await;
     assert!(page.contains("Boxing Day") && page.contains("08:00-16:00"));
+    assert!(
+        page.contains("value=\"Europe/Berlin\" list=\"time-zones\""),
+        "{page}"
+    );
+    assert!(page.contains("<option value=\"America/New_York\">"));
     form[0] = ("version", "1");
     form[3] = ("mon", "16:00-08:00");
     let (st, _, page) = post(&admin, &app, "/cases/sla", &form).await;
     assert_eq!(st, 422);
     assert!(page.contains("day must end after it starts"), "{page}");
+    // An unknown zone is named beside its field.
+    form[3] = ("mon", "08:00-16:00");
+    form[2] = ("time_zone", "Europe/Atlantis");
+    let (st, _, page) = post(&admin, &app, "/cases/sla", &form).await;
+    assert_eq!(st, 422);
+    assert!(page.contains("id=\"time_zone-err\""), "{page}");
+    assert!(page.contains("Europe/Atlantis"), "{page}");
     let (st, _) = get(&fo, &app, "/cases/sla").await;
     assert_eq!(st, 403);
 

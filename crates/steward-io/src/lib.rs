@@ -30,10 +30,11 @@
 //! Typical export:
 //!
 //! ```
-//! use steward_io::{write_csv, write_xlsx};
+//! use steward_io::{write_csv_typed, write_xlsx, ColumnKind};
 //!
 //! let rows = vec![vec!["Ada".to_string(), "-12.50".to_string()]];
-//! let csv = write_csv(&["name", "balance"], rows.clone());
+//! let kinds = [ColumnKind::Text, ColumnKind::Number];
+//! let csv = write_csv_typed(&["name", "balance"], &kinds, rows.clone());
 //! assert_eq!(csv, b"name,balance\r\nAda,-12.50\r\n");
 //! let xlsx = write_xlsx("Balances", &["name", "balance"], rows)?;
 //! assert!(xlsx.starts_with(b"PK"));
@@ -44,6 +45,6 @@ pub mod journal;
 pub mod table;
 
 pub use table::{
-    read_table, write_csv, write_xlsx, ColumnMapping, MappedRow, MappedTable, ReadError,
-    ReadLimits, Row, Table, TableFormat, WriteError,
+    read_table, write_csv, write_csv_typed, write_xlsx, ColumnKind, ColumnMapping, MappedRow,
+    MappedTable, ReadError, ReadLimits, Row, Table, TableFormat, WriteError,
 };

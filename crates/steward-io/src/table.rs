@@ -252,20 +252,48 @@ pub fn read_table(
     }
 }
 
+/// What a column of an exported table holds, which decides how its cells are defused
+/// against CSV formula injection (see [`write_csv_typed`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Anything a person typed or a name: a cell starting with a formula character is
+    /// always defused, even `-12.50` (text that looks like a number stays text).
+    #[default]
+    Text,
+    /// Numbers the application formats itself (amounts, counts, hours): a plain decimal
+    /// such as `-12.50` or `+3` is written as it is, so a spreadsheet reads a number. A
+    /// cell that is not a plain decimal (`-1e5`, `=1+1`) is defused like text.
+    Number,
+}
+
+/// Serialises a table as CSV with every column [`ColumnKind::Text`]: see
+/// [`write_csv_typed`], which this is with no numeric columns.
+pub fn write_csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+    csv_io::write(headers, &[], rows)
+}
+
 /// Serialises a table as CSV (RFC 4180: comma separated, CRLF line endings,
-/// fields quoted when they contain `,` `;` tab `"` CR or LF).
+/// fields quoted when they contain `,` `;` tab `"` CR or LF). `kinds` gives the kind of
+/// each column by position; columns past its end are [`ColumnKind::Text`].
 ///
-/// To defuse CSV formula injection, a cell (header or data) that starts with
-/// `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'` unless it is
-/// a plain number such as `-12.50`, so spreadsheet programs show it as text
-/// instead of evaluating it. The prefix is not removed again by
-/// [`read_table`].
+/// Formula injection is defused as OWASP's "CSV Injection" guidance says: a cell (header
+/// or data) that starts with `=`, `+`, `-`, `@`, tab or carriage return gets a leading
+/// `'`, so spreadsheet programs show it as text instead of evaluating it. Whether a cell
+/// such as `-12.50` is a number is decided by its column, not by its text: in a
+/// [`ColumnKind::Number`] column a plain decimal (`[+-]digits[.digits]`) is left as it is
+/// (it cannot be a formula, and must stay a number); in a text column the same text is
+/// defused, since someone typed it. Anything else in a numeric column (`-1e5`, `-inf`,
+/// `=1+1`) is defused as text. The prefix is not removed again by [`read_table`].
 ///
 /// Rows are written as given; each should have `headers.len()` cells, or the
 /// output will not read back. No byte-order mark is written; prepend
 /// `b"\xEF\xBB\xBF"` if older Excel versions must detect UTF-8.
-pub fn write_csv(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
-    csv_io::write(headers, rows)
+pub fn write_csv_typed(
+    headers: &[&str],
+    kinds: &[ColumnKind],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Vec<u8> {
+    csv_io::write(headers, kinds, rows)
 }
 
 /// Serialises a table as a single-sheet XLSX workbook.

@@ -131,4 +131,34 @@ proptest! {
         let r = balance(&mut ps, &|_| prec, false);
         prop_assert_eq!(r.is_ok(), balanced);
     }
+
+    /// Any number written with digit group marks (`1,234,567.89`, `1.234.567,89`,
+    /// `1 234 567`) reads back as itself, with the commodity's decimal mark declared and, for
+    /// numbers that are not ambiguous, without.
+    #[test]
+    fn grouped_numbers_read_back(m in any::<i64>(), scale in 0u8..6, marks in prop::sample::select(vec![
+        (',', '.'), ('.', ','), (' ', '.'), (' ', ','),
+    ]), declare in any::<bool>()) {
+        let (group, decimal) = marks;
+        let v = Decimal::new(i128::from(m), scale).unwrap();
+        let plain = v.checked_abs().unwrap().to_string();
+        let (int, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        let mut text = String::from(if m < 0 { "-" } else { "" });
+        for (i, c) in int.chars().enumerate() {
+            if i > 0 && (int.len() - i) % 3 == 0 {
+                text.push(group);
+            }
+            text.push(c);
+        }
+        if scale > 0 {
+            text.push(decimal);
+            text.push_str(frac);
+        }
+        let lone = text.matches(group).count() == 1 && group != ' ' && scale == 0;
+        let head = if declare || lone { format!("decimal-mark {decimal}\n") } else { String::new() };
+        let journal = format!("{head}2024-01-01 x\n    a    {text} XYZ\n    b\n");
+        let (items, names) = read_str(&journal, Format::Hledger).map_err(|e| TestCaseError::fail(format!("{e}\n{journal}")))?;
+        let t = trial(&items, &names);
+        prop_assert_eq!(t.get(&("a".to_string(), "XYZ".to_string())).copied().unwrap_or(Decimal::ZERO), v, "{}", journal);
+    }
 }

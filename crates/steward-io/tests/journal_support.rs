@@ -168,20 +168,14 @@ pub fn have_tool(tool: &str) -> bool {
     ok
 }
 
-/// `hledger -f FILE balance --flat --no-total -O csv --layout bare` as a map.
+/// `hledger -f FILE balance --flat --no-total -O json` as a map. JSON carries the exact
+/// quantity (mantissa and places), where the CSV shows it in the commodity's display style,
+/// which can be ambiguous itself (`1.000` with `.` as a digit group mark).
 pub fn hledger_trial(path: &Path) -> BTreeMap<(String, String), Decimal> {
     let out = std::process::Command::new("hledger")
         .args(["-f"])
         .arg(path)
-        .args([
-            "balance",
-            "--flat",
-            "--no-total",
-            "-O",
-            "csv",
-            "--layout",
-            "bare",
-        ])
+        .args(["balance", "--flat", "--no-total", "-O", "json"])
         .output()
         .unwrap();
     assert!(
@@ -190,16 +184,25 @@ pub fn hledger_trial(path: &Path) -> BTreeMap<(String, String), Decimal> {
         path.display(),
         String::from_utf8_lossy(&out.stderr)
     );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut t = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        t.insert(
-            (rec[0].to_string(), rec[1].to_string()),
-            parse_printed(&rec[2]),
-        );
+    // [[[full name, display name, indent, [amount...]]...], total]
+    for row in json[0].as_array().unwrap() {
+        let account = row[0].as_str().unwrap().to_string();
+        for a in row[3].as_array().unwrap() {
+            let q = &a["aquantity"];
+            let m = q["decimalMantissa"]
+                .as_i64()
+                .unwrap_or_else(|| panic!("mantissa out of range: {q}"));
+            let places = u8::try_from(q["decimalPlaces"].as_u64().unwrap()).unwrap();
+            let v = Decimal::new(i128::from(m), places).unwrap();
+            // Amounts with different costs are listed apart.
+            let c = a["acommodity"].as_str().unwrap().to_string();
+            let e = t.entry((account.clone(), c)).or_insert(Decimal::ZERO);
+            *e = e.checked_add(v).unwrap();
+        }
     }
+    t.retain(|_, v: &mut Decimal| !v.is_zero());
     t
 }
 

@@ -162,3 +162,50 @@ store_test!(
         assert_eq!(roles.len(), 12);
     }
 );
+
+store_test_unmigrated!(calendar_offsets_become_time_zones, |db| async move {
+    db.store.migrate_to(12).await.expect("to 12");
+    for (id, offset) in [(1, 0), (2, 120), (3, -300), (4, 330), (5, -210), (6, 840)] {
+        db.exec(&format!(
+                "INSERT INTO companies (id, name, currency, created_at) VALUES ({id}, 'c{id}', 'EUR', 0)"
+            ))
+            .await;
+        db.exec(&format!(
+                "INSERT INTO case_sla_settings (company_id, utc_offset_minutes) VALUES ({id}, {offset})"
+            ))
+            .await;
+    }
+    db.store.migrate().await.expect("to the latest");
+    let raw = db.raw().await;
+    let rows =
+        sqlx::query("SELECT company_id, time_zone FROM case_sla_settings ORDER BY company_id")
+            .fetch_all(&raw)
+            .await
+            .expect("read");
+    raw.close().await;
+    let zones: Vec<String> = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("time_zone").expect("zone"))
+        .collect();
+    assert_eq!(
+        zones,
+        [
+            "UTC",
+            "Etc/GMT-2",
+            "Etc/GMT+5",
+            "+05:30",
+            "-03:30",
+            "Etc/GMT-14"
+        ],
+        "[{}]",
+        db.name
+    );
+    // Each is a zone the domain accepts, and means the offset it replaces.
+    for (z, offset) in zones.iter().zip([0, 120, -300, 330, -210, 840]) {
+        let zone = steward_core::work::sla::Zone::parse(z).expect("valid zone");
+        assert_eq!(
+            zone,
+            steward_core::work::sla::Zone::from_offset_minutes(offset)
+        );
+    }
+});

@@ -12,7 +12,7 @@ use steward_core::work::cases::{
     self, AssigneeFilter, CaseAction, CaseInput, CaseQuery, CaseSort, CaseStatus, CaseStore,
     Holiday, LogKind, Priority, SlaEvent, SlaState,
 };
-use steward_core::work::sla::Hours;
+use steward_core::work::sla::{Hours, Zone};
 use steward_core::Error;
 use steward_store::Store;
 
@@ -521,7 +521,7 @@ store_test!(sla_settings_and_holidays_round_trip, |db| async move {
     assert!(hol.is_empty());
     assert_eq!(st.version, 0);
     st.targets[0].first_response_minutes = 30;
-    st.calendar.utc_offset_minutes = 60;
+    st.calendar.time_zone = Zone::parse("Europe/Berlin").expect("zone");
     let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 25).expect("day");
     // Only the manager changes service levels.
     assert!(cases::save_sla_settings(s, &lead, st.clone(), Vec::new())
@@ -540,7 +540,7 @@ store_test!(sla_settings_and_holidays_round_trip, |db| async move {
     .expect("save");
     assert_eq!(saved.version, 1);
     assert_eq!(saved.targets[0].first_response_minutes, 30);
-    assert_eq!(saved.calendar.utc_offset_minutes, 60);
+    assert_eq!(saved.calendar.time_zone.name(), "Europe/Berlin");
     assert!(saved.calendar.holidays.contains(&day));
     // A stale version conflicts.
     assert!(matches!(

@@ -175,15 +175,42 @@ pub fn api_export_format(format: Option<&str>) -> Result<Option<TableFormat>, st
         .transpose()
 }
 
-/// The filtered rows as a CSV or XLSX download.
+/// The filtered rows as a CSV or XLSX download, every column text (see [`export_typed`]).
 pub fn export(
     format: TableFormat,
     name: &str,
     headers: &[&str],
     rows: Vec<Vec<String>>,
 ) -> Response {
+    export_typed(format, name, headers, &[], rows)
+}
+
+/// Column kinds for a table of `text` name columns followed by numbers up to `total`
+/// columns (reports: account or policy first, then amounts per period).
+pub fn text_then_numbers(text: usize, total: usize) -> Vec<steward_io::ColumnKind> {
+    (0..total)
+        .map(|i| {
+            if i < text {
+                steward_io::ColumnKind::Text
+            } else {
+                steward_io::ColumnKind::Number
+            }
+        })
+        .collect()
+}
+
+/// The rows as a CSV or XLSX download; `kinds` marks the columns that hold numbers we
+/// formatted (amounts), which CSV keeps as numbers where it defuses the same text typed
+/// into a text column (steward-io's `write_csv_typed`).
+pub fn export_typed(
+    format: TableFormat,
+    name: &str,
+    headers: &[&str],
+    kinds: &[steward_io::ColumnKind],
+    rows: Vec<Vec<String>>,
+) -> Response {
     let bytes = match format {
-        TableFormat::Csv => steward_io::write_csv(headers, rows),
+        TableFormat::Csv => steward_io::write_csv_typed(headers, kinds, rows),
         TableFormat::Xlsx => match steward_io::write_xlsx(name, headers, rows) {
             Ok(b) => b,
             Err(e) => {

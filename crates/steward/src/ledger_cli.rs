@@ -14,6 +14,7 @@ use steward_core::ledger::{service, LedgerRow};
 use steward_core::list::Paging;
 use steward_core::money::format_minor;
 use steward_io::journal::Format;
+use steward_io::ColumnKind;
 
 use crate::cli::{
     ExportFormat, JournalFormat, LedgerCommand, ReportArgs, ReportFormat, ReportName,
@@ -344,31 +345,33 @@ pub(crate) fn write_output(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<
     Ok(())
 }
 
-/// A CSV cell: quoted when needed; text that a spreadsheet would run as a formula gets a
-/// leading `'` (numbers such as `-12.50` stay numbers).
-fn csv_cell(s: &str) -> String {
-    let looks_numeric = s.parse::<f64>().is_ok();
-    let s = if !looks_numeric && s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+/// CSV through steward-io's one writer (RFC 4180, formula cells defused): `kinds` says
+/// which columns hold numbers we formatted, so `-12.50` stays a number there while the same
+/// text in a name or memo is defused.
+fn csv(headers: &[String], kinds: &[ColumnKind], rows: Vec<Vec<String>>) -> Vec<u8> {
+    let h: Vec<&str> = headers.iter().map(String::as_str).collect();
+    steward_io::write_csv_typed(&h, kinds, rows)
 }
 
-fn csv(headers: &[String], rows: &[Vec<String>]) -> Vec<u8> {
-    let mut out = String::new();
-    for r in std::iter::once(headers).chain(rows.iter().map(Vec::as_slice)) {
-        let cells: Vec<String> = r.iter().map(|c| csv_cell(c)).collect();
-        out.push_str(&cells.join(","));
-        out.push('\n');
-    }
-    out.into_bytes()
+/// The kinds of [`flat_report`]'s columns: section, account, label and commodity, then
+/// one amount per report column.
+fn flat_report_kinds(r: &Report) -> Vec<ColumnKind> {
+    let mut k = vec![ColumnKind::Text; 4];
+    k.extend(r.columns.iter().map(|_| ColumnKind::Number));
+    k
 }
+
+/// The kinds of the account ledger's columns (date … commodity, amount, balance).
+const LEDGER_KINDS: [ColumnKind; 8] = [
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+    ColumnKind::Number,
+];
 
 fn xlsx(sheet: &str, headers: &[String], rows: Vec<Vec<String>>) -> anyhow::Result<Vec<u8>> {
     let h: Vec<&str> = headers.iter().map(String::as_str).collect();
@@ -433,7 +436,7 @@ fn render_report(r: &Report, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
         ReportFormat::Csv | ReportFormat::Xlsx => {
             let (headers, rows) = flat_report(r);
             if format == ReportFormat::Csv {
-                Ok(csv(&headers, &rows))
+                Ok(csv(&headers, &flat_report_kinds(r), rows))
             } else {
                 xlsx(r.kind.slug(), &headers, rows)
             }
@@ -608,7 +611,7 @@ fn render_ledger(l: &AccountLedger, format: ReportFormat) -> anyhow::Result<Vec<
         }
         ReportFormat::Csv => {
             let rows: Vec<Vec<String>> = l.page.rows.iter().map(row_cells).collect();
-            Ok(csv(&headers, &rows))
+            Ok(csv(&headers, &LEDGER_KINDS, rows))
         }
         ReportFormat::Xlsx => {
             let rows: Vec<Vec<String>> = l.page.rows.iter().map(row_cells).collect();
@@ -674,12 +677,47 @@ mod tests {
         assert!(format_of(Path::new("x.txt")).is_err());
     }
 
+    /// Cells that parse as floating point (`-inf`, `+1e5`) are still formulas to a
+    /// spreadsheet unless defused; amounts stay numbers because their column says so.
     #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("-12.50"), "-12.50");
-        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+    fn csv_cells_are_quoted_and_defused_by_column() {
+        let headers: Vec<String> = ["date", "number", "description", "reference", "memo"]
+            .iter()
+            .chain(&["commodity", "amount", "balance"])
+            .map(|s| s.to_string())
+            .collect();
+        let row = |d: &str, m: &str, a: &str| {
+            vec![
+                "2026-01-02".to_string(),
+                String::new(),
+                d.to_string(),
+                "a,b".to_string(),
+                m.to_string(),
+                "EUR".to_string(),
+                a.to_string(),
+                "-12.50".to_string(),
+            ]
+        };
+        let out = csv(
+            &headers,
+            &LEDGER_KINDS,
+            vec![
+                row("-inf", "+1e5", "-12.50"),
+                row("=SUM(A1)", "say \"hi\"", "-1e5"),
+                row("-12.50", "@x", "+3"),
+            ],
+        );
+        let text = String::from_utf8(out).expect("utf-8");
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        assert_eq!(
+            lines[1],
+            "2026-01-02,,'-inf,\"a,b\",'+1e5,EUR,-12.50,-12.50"
+        );
+        assert_eq!(
+            lines[2],
+            "2026-01-02,,'=SUM(A1),\"a,b\",\"say \"\"hi\"\"\",EUR,'-1e5,-12.50"
+        );
+        assert_eq!(lines[3], "2026-01-02,,'-12.50,\"a,b\",'@x,EUR,+3,-12.50");
     }
 
     #[test]

@@ -94,8 +94,14 @@ impl Env {
         assert!(o.status.success(), "steward {args:?} failed:\n{}", show(&o));
         o
     }
+    /// The trial balance CSV (RFC 4180: every line ends in CRLF), with LF line ends.
     fn trial_balance(&self) -> String {
-        stdout(&self.ok(&["report", "trial-balance", "--format", "csv"]))
+        let text = stdout(&self.ok(&["report", "trial-balance", "--format", "csv"]));
+        assert!(
+            text.split_inclusive('\n').all(|l| l.ends_with("\r\n")),
+            "{text:?}"
+        );
+        text.replace("\r\n", "\n")
     }
 }
 

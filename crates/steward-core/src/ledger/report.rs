@@ -751,32 +751,24 @@ fn add_into(out: &mut Vec<ReportRow>, r: &ReportRow, sign: i64, n: usize, label:
 }
 
 /// The trial balance as the CLI and the parity checks print it: `account,commodity,amount`,
-/// one row per leaf account and commodity with a non-zero balance, plain decimals.
+/// one row per leaf account and commodity with a non-zero balance, plain decimals. Written by
+/// steward-io's one CSV writer: names that start like a formula are defused, amounts (a
+/// numeric column) stay numbers.
 pub fn trial_balance_csv(report: &Report) -> String {
-    let mut out = String::from("account,commodity,amount\n");
-    for s in &report.sections {
-        for r in s
-            .rows
+    use steward_io::ColumnKind::{Number, Text};
+    let rows = report.sections.iter().flat_map(|s| {
+        s.rows
             .iter()
             .filter(|r| r.amounts.first().copied().unwrap_or(0) != 0)
-        {
-            out.push_str(&csv_field(&r.account));
-            out.push(',');
-            out.push_str(&csv_field(&r.commodity));
-            out.push(',');
-            out.push_str(&r.formatted(0));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
+            .map(|r| vec![r.account.clone(), r.commodity.clone(), r.formatted(0)])
+    });
+    let bytes = steward_io::write_csv_typed(
+        &["account", "commodity", "amount"],
+        &[Text, Text, Number],
+        rows,
+    );
+    // The writer only ever copies UTF-8 text and ASCII punctuation.
+    String::from_utf8(bytes).unwrap_or_default()
 }
 
 #[derive(Debug, Clone, Serialize)]

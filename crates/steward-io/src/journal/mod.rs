@@ -31,10 +31,13 @@
 //!   lines and `tag:value` tags; ledger lot prices `{..}` are used as the price.
 //!   Beancount: `DATE [*|!|txn] ["payee"] "narration" [#tag ^link]`, cost `{..}`/`{{..}}`
 //!   (used as the price), `@`/`@@`, metadata lines (ignored).
-//! * Amounts: `$10`, `-$10`, `$-10`, `10 USD`, `USD 10`, `"ACME 1" 5`, `1,234.50`;
-//!   decimal comma only after `decimal-mark ,` or a commodity directive that shows it
-//!   (`commodity 1.000,00 EUR`); a number with only commas and no declaration is refused
-//!   as ambiguous. Beancount: `10.00 USD` only.
+//! * Amounts: `$10`, `-$10`, `$-10`, `10 USD`, `USD 10`, `"ACME 1" 5`, `1,234.50`,
+//!   `1.250.000,50`, `1 000`; decimal and digit group marks as hledger reads them (see
+//!   `number.rs`): a repeated mark, a mark followed by the other one, or a space groups
+//!   digits; a lone `1,000` is decided by `decimal-mark`, the commodity's `commodity`
+//!   directive or `D`, and is otherwise a decimal mark (1), as in hledger. In ledger files
+//!   a lone comma without a declaration is refused as ambiguous (ledger reads it as a
+//!   group mark). Beancount: `10.00 USD`, `1,000.00 USD`.
 //! * Directives: `account` (with `type:` tag), `commodity` (with `format` sub-line), `D`,
 //!   `P`, `include`, `Y`/`year`, `decimal-mark`; ignored: `payee`, `tag`, `N`, comment
 //!   blocks. Beancount: `open`, `close`, `balance`, `price`, `commodity`, `include`,
@@ -58,6 +61,7 @@ mod assert;
 mod balance;
 mod decimal;
 mod names;
+mod number;
 mod reader;
 mod writer;
 

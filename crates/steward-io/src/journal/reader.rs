@@ -6,6 +6,7 @@ use chrono::{Datelike, NaiveDate};
 
 use super::balance::{balance, Imbalance};
 use super::names::{AccountType, CommodityStyle};
+use super::number::{self, NumberStyle, RawNumber};
 use super::{
     AccountDecl, Amount, Assertion, CommodityDecl, CommodityId, Decimal, Format, Item,
     JournalError, Location, Names, Posting, Price, PriceDecl, Status, Transaction,
@@ -62,12 +63,21 @@ pub struct Reader<'r> {
     default_year: Option<i32>,
     default_commodity: Option<CommodityId>,
     decimal_mark: Option<u8>,
+    /// Number styles declared so far by `commodity` directives, by commodity id (kept here,
+    /// not in `names`, so the second pass sees only the directives above each amount).
+    number_styles: Vec<Option<NumberStyle>>,
+    /// The number style of the last `D` directive.
+    default_style: Option<NumberStyle>,
     pushed_tags: Vec<String>,
     deferred: Vec<(Location, Vec<Imbalance>)>,
     done: bool,
 }
 
 type Res<T> = Result<T, String>;
+
+/// What a `commodity`/`D`/`format` sample declares: the commodity, its precision and the
+/// number style it shows.
+type Sample = (CommodityId, Option<u8>, Option<NumberStyle>);
 
 fn is_blank(s: &str) -> bool {
     s.bytes().all(|b| b == b' ' || b == b'\t')
@@ -198,7 +208,7 @@ fn is_symbol_char(c: char) -> bool {
 /// A parsed amount before the commodity is interned.
 struct RawAmount<'a> {
     negative: bool,
-    number: &'a str,
+    number: RawNumber<'a>,
     symbol: &'a str,
     style: CommodityStyle,
     /// Bytes consumed.
@@ -260,14 +270,8 @@ fn scan_amount(s: &str) -> Res<RawAmount<'_>> {
             return Err(format!("expected a number after '{symbol}'"));
         }
     }
-    let start = i;
-    while b
-        .get(i)
-        .is_some_and(|c| c.is_ascii_digit() || *c == b'.' || *c == b',')
-    {
-        i += 1;
-    }
-    let number = &s[start..i];
+    let (number, n) = number::scan(&s[i..])?;
+    i += n;
     if !style.prefix {
         let mut j = i;
         while b.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
@@ -306,9 +310,8 @@ fn excerpt(s: &str) -> &str {
     &s[..end]
 }
 
-/// Interprets digits with `mark` as the decimal mark and the other of `.`/`,` as digit
-/// groups of three.
-fn parse_number(raw: &str, negative: bool, mark: u8) -> Res<Decimal> {
+/// Beancount's numbers: `.` is the decimal mark and `,` groups digits in threes.
+fn parse_beancount_number(raw: &str, negative: bool, mark: u8) -> Res<Decimal> {
     let group = if mark == b'.' { b',' } else { b'.' };
     let b = raw.as_bytes();
     if !b.iter().any(u8::is_ascii_digit) {
@@ -395,6 +398,8 @@ impl<'r> Reader<'r> {
             default_year: None,
             default_commodity: None,
             decimal_mark: None,
+            number_styles: Vec::new(),
+            default_style: None,
             pushed_tags: Vec::new(),
             deferred: Vec::new(),
             done: false,
@@ -686,7 +691,7 @@ impl<'r> Reader<'r> {
                     return Err(Flow::at(loc, format!("{kw} directive without a commodity")));
                 }
                 let mut decl = self.commodity_sample(spec).map_err(|m| Flow::at(loc, m))?;
-                let mut sub: Option<Res<(CommodityId, Option<u8>)>> = None;
+                let mut sub: Option<Res<Sample>> = None;
                 self.sub_lines(|this, l, _| {
                     let (w, r) = word(l);
                     if w == "format" {
@@ -696,11 +701,20 @@ impl<'r> Reader<'r> {
                 })
                 .map_err(Flow::Journal)?;
                 if let Some(s) = sub {
-                    let (c, p) = s.map_err(|m| Flow::at(loc, m))?;
-                    decl = (c, p.or(decl.1));
+                    let (c, p, st) = s.map_err(|m| Flow::at(loc, m))?;
+                    decl = (c, p.or(decl.1), st.or(decl.2));
                 }
                 if kw == "D" {
                     self.default_commodity = Some(decl.0);
+                    if decl.2.is_some() {
+                        self.default_style = decl.2;
+                    }
+                } else if let Some(style) = decl.2 {
+                    let i = decl.0 as usize;
+                    if self.number_styles.len() <= i {
+                        self.number_styles.resize(i + 1, None);
+                    }
+                    self.number_styles[i] = Some(style);
                 }
                 Ok(Some(Item::Commodity(CommodityDecl {
                     location: loc,
@@ -871,9 +885,11 @@ impl<'r> Reader<'r> {
         Ok(())
     }
 
-    /// Parses a `commodity`/`D`/`format` argument: a symbol alone, or a sample amount
-    /// whose rightmost `.`/`,` is the decimal mark.
-    fn commodity_sample(&mut self, spec: &str) -> Res<(CommodityId, Option<u8>)> {
+    /// Parses a `commodity`/`D`/`format` argument: a symbol alone, or a sample amount, read
+    /// like any amount (a lone `1,000` is decided by the styles declared before it, else it
+    /// shows a decimal mark, as in hledger). Returns the commodity, its precision and the
+    /// number style the sample shows.
+    fn commodity_sample(&mut self, spec: &str) -> Res<Sample> {
         if !spec.bytes().any(|b| b.is_ascii_digit())
             || (spec.starts_with('"') && spec.ends_with('"') && spec.len() > 1)
         {
@@ -886,7 +902,7 @@ impl<'r> Reader<'r> {
                 return Err(format!("invalid commodity '{spec}'"));
             }
             let id = self.names.intern_commodity(sym);
-            return Ok((id, None));
+            return Ok((id, None, None));
         }
         let raw = scan_amount(spec)?;
         if !spec[raw.len..].trim().is_empty() {
@@ -895,49 +911,55 @@ impl<'r> Reader<'r> {
                 excerpt(&spec[raw.len..])
             ));
         }
-        let mark = raw
-            .number
-            .bytes()
-            .rev()
-            .find(|b| *b == b'.' || *b == b',')
-            .unwrap_or(b'.');
-        let q = parse_number(raw.number, false, mark)?;
         let id = self.names.intern_commodity(raw.symbol);
-        let declared_mark = if raw.number.contains(['.', ',']) {
-            Some(mark)
-        } else {
-            self.decimal_mark
+        let number = raw.number.resolve(self.number_style(Some(id)), false)?;
+        let scale = number.value.scale();
+        let declared_mark = match number.style.decimal {
+            Some(c) => u8::try_from(c).ok(),
+            None => self.decimal_mark,
         };
         self.names
-            .declare_commodity(id, Some(q.scale()), Some(raw.style), declared_mark);
-        Ok((id, Some(q.scale())))
+            .declare_commodity(id, Some(scale), Some(raw.style), declared_mark);
+        Ok((id, Some(scale), Some(number.style)))
+    }
+
+    /// hledger's hint for reading an ambiguous number (`1,000`) of `commodity`: the
+    /// `decimal-mark` directive, else the commodity's `commodity` directive, else the `D`
+    /// directive, each as far as read.
+    fn number_style(&self, commodity: Option<CommodityId>) -> Option<NumberStyle> {
+        self.decimal_mark
+            .map(|m| NumberStyle::decimal_mark(char::from(m)))
+            .or_else(|| {
+                commodity.and_then(|c| self.number_styles.get(c as usize).copied().flatten())
+            })
+            .or(self.default_style)
     }
 
     /// Parses one amount at the start of `s`; returns it and the bytes consumed.
     fn hledger_amount(&mut self, s: &str, observe: bool) -> Res<(Amount, usize)> {
         let raw = scan_amount(s)?;
-        let (commodity, info_mark) = if raw.symbol.is_empty() {
+        let (commodity, style) = if raw.symbol.is_empty() {
+            // hledger reads a bare number by the style of the no-symbol commodity.
+            let style = self.number_style(self.names.find_commodity(""));
             match self.default_commodity {
-                Some(c) => (c, self.names.commodity_info(c).decimal_mark),
-                None => (self.names.intern_commodity(""), None),
+                Some(c) => (c, style),
+                None => (self.names.intern_commodity(""), style),
             }
         } else {
             let c = self.names.intern_commodity(raw.symbol);
-            (c, self.names.commodity_info(c).decimal_mark)
+            (c, self.number_style(Some(c)))
         };
-        let mark = match info_mark.or(self.decimal_mark) {
-            Some(m) => m,
-            None => {
-                if raw.number.contains(',') && !raw.number.contains('.') {
-                    return Err(format!(
-                        "ambiguous number '{}': declare `decimal-mark` or a `commodity` format",
-                        raw.number
-                    ));
-                }
-                b'.'
-            }
-        };
-        let quantity = parse_number(raw.number, raw.negative, mark)?;
+        if self.format == Format::Ledger
+            && style.is_none()
+            && raw.number.ambiguous_mark() == Some(',')
+        {
+            // ledger takes a lone comma for a digit group mark, hledger for a decimal mark.
+            return Err(format!(
+                "ambiguous number '{}': declare `decimal-mark` or a `commodity` format",
+                raw.number.text()
+            ));
+        }
+        let quantity = raw.number.resolve(style, raw.negative)?.value;
         if observe {
             self.names.observe(commodity, quantity.scale(), raw.style);
         }
@@ -1227,7 +1249,7 @@ impl<'r> Reader<'r> {
             return Err(format!("expected a number, found '{}'", excerpt(s)));
         }
         let number = &s[start..i];
-        let quantity = parse_number(number, negative, b'.')?;
+        let quantity = parse_beancount_number(number, negative, b'.')?;
         let mut j = i;
         while b.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
             j += 1;

@@ -170,6 +170,71 @@ fn decimal_comma_when_declared() {
     assert_eq!(got, vec!["a 1000 USD", "b -1000 USD"]);
 }
 
+/// hledger's digit group marks: a repeated mark, a mark before the other one, or a space
+/// groups digits; a lone mark is decided by the directives above it, else it is decimal.
+#[test]
+fn digit_group_marks_read_as_hledger_does() {
+    let one = |journal: &str| {
+        postings_of(journal, Format::Hledger)
+            .into_iter()
+            .next()
+            .unwrap()
+    };
+    let tx = |amount: &str| format!("2024-01-01 x\n a  {amount}\n b\n");
+    assert_eq!(one(&tx("1,250,000 JPY")), "a 1250000 JPY");
+    assert_eq!(one(&tx("1.250.000 JPY")), "a 1250000 JPY");
+    assert_eq!(one(&tx("1.250.000,50 EUR")), "a 1250000.50 EUR");
+    assert_eq!(one(&tx("1,250,000.50 USD")), "a 1250000.50 USD");
+    assert_eq!(one(&tx("INR 9,99,99,999.00")), "a 99999999.00 INR");
+    assert_eq!(one(&tx("1,2,3 X")), "a 123 X");
+    assert_eq!(one(&tx("$1 000 000")), "a 1000000 $");
+    assert_eq!(one(&tx("-1 000,50 EUR")), "a -1000.50 EUR");
+    assert_eq!(one(&tx("1,000. EUR")), "a 1000 EUR");
+    // A lone mark: decimal unless declared otherwise.
+    assert_eq!(one(&tx("1,000 EUR")), "a 1.000 EUR");
+    assert_eq!(one(&tx("1,5 EUR")), "a 1.5 EUR");
+    let declared = |decl: &str, amount: &str| one(&format!("{decl}\n{}", tx(amount)));
+    assert_eq!(declared("decimal-mark .", "1,000 EUR"), "a 1000 EUR");
+    assert_eq!(declared("decimal-mark ,", "1.000 EUR"), "a 1000 EUR");
+    assert_eq!(
+        declared("commodity 1.000,00 EUR", "1.000 EUR"),
+        "a 1000 EUR"
+    );
+    assert_eq!(
+        declared("commodity 1.000,00 EUR", "1,000 EUR"),
+        "a 1.000 EUR"
+    );
+    // The `D` style covers every commodity without a style of its own.
+    assert_eq!(declared("D 1,000.00 USD", "1,000 JPY"), "a 1000 JPY");
+    assert_eq!(declared("D 1,000.00 USD", "1,000"), "a 1000 USD");
+    // A commodity shown without decimals takes a lone mark as a group mark.
+    assert_eq!(declared("commodity 1000 JPY", "1,000 JPY"), "a 1000 JPY");
+    assert_eq!(declared("commodity 1000. JPY", "1,000 JPY"), "a 1000 JPY");
+    assert_eq!(declared("commodity 1000. JPY", "1.000 JPY"), "a 1.000 JPY");
+    // The decimal-mark directive comes first, as in hledger.
+    assert_eq!(
+        declared("decimal-mark ,\ncommodity 1,000.00 USD", "1.000 USD"),
+        "a 1000 USD"
+    );
+    // A directive below an amount does not change how it was read (both passes agree).
+    let j = format!("{}commodity 1.000,00 EUR\n", tx("1.000 EUR"));
+    let (items, names) = read(&j).unwrap();
+    let q = txs(&items)[0].postings[0].amount.unwrap().quantity;
+    assert_eq!(q.to_string(), "1.000");
+    let mut res = Files(BTreeMap::new());
+    let mut r = Reader::with_names(
+        "main",
+        Box::new(std::io::Cursor::new(j.into_bytes())),
+        Format::Hledger,
+        &mut res,
+        names,
+    );
+    let Some(Item::Transaction(t)) = r.next_item().unwrap() else {
+        panic!("a transaction first")
+    };
+    assert_eq!(t.postings[0].amount.unwrap().quantity.to_string(), "1.000");
+}
+
 #[test]
 fn commodity_directives_set_precision() {
     let (items, names) = read("commodity $1000.000\ncommodity USD\n  format 1,000.0 USD\nD 1000.00 EUR\n2024-01-01 x\n a  5\n b\n").unwrap();
@@ -478,23 +543,28 @@ fn errors_name_the_line() {
         (Hledger, "2024-01-01 x\n a  5 =* 5\n b\n", 2, "=*"),
         (Hledger, "2024-01-01 x\n a  5 ==* 5\n b\n", 2, "==*"),
         (
-            Hledger,
+            Ledger,
             "2024-01-01 x\n a  1,000 EUR\n b\n",
             2,
             "ambiguous number '1,000'",
         ),
-        (Hledger, "2024-01-01 x\n a  1,5 EUR\n b\n", 2, "ambiguous"),
         (
             Hledger,
-            "2024-01-01 x\n a  1.2.3 EUR\n b\n",
+            "2024-01-01 x\n a  1.000. EUR\n b\n",
+            2,
+            "a decimal mark may occur only once",
+        ),
+        (
+            Hledger,
+            "2024-01-01 x\n a  1,000.50,1 EUR\n b\n",
             2,
             "invalid number",
         ),
         (
             Hledger,
-            "2024-01-01 x\n a  12,34.5 EUR\n b\n",
+            "2024-01-01 x\n a  1,000 2 EUR\n b\n",
             2,
-            "digit grouping",
+            "digits after a space",
         ),
         (
             Hledger,

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use super::{is_blank, ReadError, ReadLimits, Row, Table};
+use super::{is_blank, ColumnKind, ReadError, ReadLimits, Row, Table};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 const CANDIDATE_DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
@@ -149,23 +149,28 @@ fn detect_delimiter(bytes: &[u8]) -> u8 {
     CANDIDATE_DELIMITERS[best]
 }
 
-pub(super) fn write(headers: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> Vec<u8> {
+pub(super) fn write(
+    headers: &[&str],
+    kinds: &[ColumnKind],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Vec<u8> {
     let mut out = Vec::new();
-    write_record(&mut out, headers.iter().copied());
+    // Headers are names: text.
+    write_record(&mut out, headers.iter().copied(), &[]);
     for row in rows {
-        write_record(&mut out, row.iter().map(String::as_str));
+        write_record(&mut out, row.iter().map(String::as_str), kinds);
     }
     out
 }
 
-fn write_record<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a str>) {
+fn write_record<'a>(out: &mut Vec<u8>, cells: impl Iterator<Item = &'a str>, kinds: &[ColumnKind]) {
     let mut count = 0;
     let mut last_empty = false;
-    for cell in cells {
+    for (i, cell) in cells.enumerate() {
         if count > 0 {
             out.push(b',');
         }
-        let cell = escape_formula(cell);
+        let cell = escape_formula(cell, kinds.get(i).copied().unwrap_or_default());
         write_field(out, &cell);
         count += 1;
         last_empty = cell.is_empty();
@@ -198,10 +203,12 @@ fn write_field(out: &mut Vec<u8>, cell: &str) {
     }
 }
 
-/// Prefixes `'` to cells a spreadsheet would evaluate as a formula.
-fn escape_formula(cell: &str) -> Cow<'_, str> {
+/// Prefixes `'` to cells a spreadsheet would evaluate as a formula (OWASP: cells starting
+/// with `=`, `+`, `-`, `@`, tab or CR), except plain decimals in a numeric column.
+fn escape_formula(cell: &str, kind: ColumnKind) -> Cow<'_, str> {
     let dangerous = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
-    if dangerous && !is_plain_number(cell) {
+    let number = kind == ColumnKind::Number && is_plain_number(cell);
+    if dangerous && !number {
         Cow::Owned(format!("'{cell}"))
     } else {
         Cow::Borrowed(cell)
@@ -353,25 +360,58 @@ mod tests {
 
     #[test]
     fn escapes_formula_injection() {
-        for (input, expected) in [
-            ("=1+1", "'=1+1"),
-            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-            ("-2+3", "'-2+3"),
-            ("@SUM(A1)", "'@SUM(A1)"),
-            ("\tx", "'\tx"),
-            ("\rx", "'\rx"),
-            ("-", "'-"),
-            ("-1e5", "'-1e5"),
-            ("-12.50", "-12.50"),
-            ("+3", "+3"),
-            ("-.5", "-.5"),
-            ("12", "12"),
-            ("a=b", "a=b"),
-            ("'=x", "'=x"),
-            ("", ""),
+        use ColumnKind::{Number, Text};
+        for (input, kind, expected) in [
+            ("=1+1", Text, "'=1+1"),
+            ("+cmd|' /C calc'!A0", Text, "'+cmd|' /C calc'!A0"),
+            ("-2+3", Text, "'-2+3"),
+            ("@SUM(A1)", Text, "'@SUM(A1)"),
+            ("\tx", Text, "'\tx"),
+            ("\rx", Text, "'\rx"),
+            ("-", Text, "'-"),
+            ("a=b", Text, "a=b"),
+            ("'=x", Text, "'=x"),
+            ("", Text, ""),
+            ("12", Text, "12"),
+            // Text that looks like a number is still text.
+            ("-12.50", Text, "'-12.50"),
+            ("+49 30 1234", Text, "'+49 30 1234"),
+            // A numeric column keeps plain decimals as numbers, and nothing else.
+            ("-12.50", Number, "-12.50"),
+            ("+3", Number, "+3"),
+            ("-.5", Number, "-.5"),
+            ("12", Number, "12"),
+            ("-1e5", Number, "'-1e5"),
+            ("-inf", Number, "'-inf"),
+            ("-NaN", Number, "'-NaN"),
+            ("=1+1", Number, "'=1+1"),
+            ("-2+3", Number, "'-2+3"),
+            ("-", Number, "'-"),
+            ("1e5", Number, "1e5"),
+            ("inf", Number, "inf"),
         ] {
-            assert_eq!(escape_formula(input), expected, "input {input:?}");
+            assert_eq!(
+                escape_formula(input, kind),
+                expected,
+                "input {input:?} as {kind:?}"
+            );
         }
+    }
+
+    #[test]
+    fn columns_decide_numbers() {
+        let out = crate::table::write_csv_typed(
+            &["-label", "amount"],
+            &[ColumnKind::Text, ColumnKind::Number],
+            vec![
+                vec!["-12.50".into(), "-12.50".into()],
+                vec!["@x".into(), "@x".into()],
+            ],
+        );
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            "'-label,amount\r\n'-12.50,-12.50\r\n'@x,'@x\r\n"
+        );
     }
 
     #[test]
@@ -387,7 +427,7 @@ mod tests {
         );
         let expected = "name,note\r\n\
             Ada,\"says \"\"hi\"\", twice\"\r\n\
-            \"'=HYPERLINK(\"\"x\"\")\",-12.50\r\n\
+            \"'=HYPERLINK(\"\"x\"\")\",'-12.50\r\n\
             \"multi\nline\",\"semi;colon\"\r\n\
             ,\r\n";
         assert_eq!(String::from_utf8(out).expect("utf-8"), expected);
@@ -413,7 +453,7 @@ mod tests {
         assert_eq!(
             cells(&t),
             [
-                ["Ada; Countess", "-12.50"],
+                ["Ada; Countess", "'-12.50"],
                 ["Bob\n\"the builder\"", "'=2*3"]
             ]
         );
@@ -445,7 +485,7 @@ mod tests {
             let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
             let out = write_csv(&header_refs, rows.clone());
             let expected_headers: Vec<String> =
-                headers.iter().map(|h| escape_formula(h).trim().to_owned()).collect();
+                headers.iter().map(|h| escape_formula(h, ColumnKind::Text).trim().to_owned()).collect();
             // Every record ends in CRLF; cells may contain more line breaks.
             let breaks = |cells: &[String]| -> usize {
                 cells.iter().map(|c| c.matches('\n').count() + c.matches('\r').count()
@@ -455,7 +495,7 @@ mod tests {
             let mut expected_rows = Vec::new();
             for row in &rows {
                 let cells: Vec<String> =
-                    row.iter().map(|c| escape_formula(c).into_owned()).collect();
+                    row.iter().map(|c| escape_formula(c, ColumnKind::Text).into_owned()).collect();
                 if !cells.iter().all(|c| is_blank(c)) {
                     expected_rows.push((line, cells));
                 }
@@ -463,7 +503,7 @@ mod tests {
             }
 
             let result = read(&out);
-            if headers.iter().all(|h| is_blank(&escape_formula(h))) {
+            if headers.iter().all(|h| is_blank(&escape_formula(h, ColumnKind::Text))) {
                 // A blank header row is skipped like any blank row, so the
                 // first non-blank data row (if any) becomes the header.
                 prop_assert_eq!(result.is_ok(), !expected_rows.is_empty());

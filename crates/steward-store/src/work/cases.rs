@@ -13,7 +13,7 @@ use steward_core::work::cases::{
     AssigneeFilter, Case, CaseId, CaseQuery, CaseSort, CaseStatus, CaseStore, Holiday, LogEntry,
     LogKind, NewLogEntry, Priority, SlaCase, SlaEvent, SlaSettings, SlaState, SlaTarget, SlaUpdate,
 };
-use steward_core::work::sla::{Calendar, Hours, WEEKDAYS};
+use steward_core::work::sla::{Calendar, Hours, Zone, WEEKDAYS};
 use steward_core::{Error, Result};
 
 use crate::sql::like_pattern;
@@ -425,7 +425,7 @@ impl CaseStore for Store {
     async fn sla_settings(&self, company: CompanyId) -> Result<SlaSettings> {
         let mut s = SlaSettings::default();
         let row = sqlx::query(
-            "SELECT utc_offset_minutes, mon, tue, wed, thu, fri, sat, sun, warn_percent, version \
+            "SELECT time_zone, mon, tue, wed, thu, fri, sat, sun, warn_percent, version \
              FROM case_sla_settings WHERE company_id = $1",
         )
         .bind(company.0)
@@ -438,8 +438,8 @@ impl CaseStore for Store {
                 week[i] = Hours::parse(&get_str(&r, d)?).map_err(|_| bad_row("working day"))?;
             }
             s.calendar = Calendar {
-                utc_offset_minutes: i32::try_from(get_i64(&r, "utc_offset_minutes")?)
-                    .map_err(|_| bad_row("offset"))?,
+                time_zone: Zone::parse(&get_str(&r, "time_zone")?)
+                    .map_err(|_| bad_row("time zone"))?,
                 week,
                 holidays: Default::default(),
             };
@@ -512,19 +512,19 @@ impl CaseStore for Store {
             .iter()
             .map(|h| h.map(Hours::display).unwrap_or_default())
             .collect();
-        let offset = i64::from(s.calendar.utc_offset_minutes);
+        let zone = s.calendar.time_zone.name().to_string();
         let q = if s.version == 0 {
             sqlx::query(
-                "INSERT INTO case_sla_settings (utc_offset_minutes, mon, tue, wed, thu, fri, sat, sun, warn_percent, company_id, version) \
+                "INSERT INTO case_sla_settings (time_zone, mon, tue, wed, thu, fri, sat, sun, warn_percent, company_id, version) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1) ON CONFLICT (company_id) DO NOTHING",
             )
         } else {
             sqlx::query(
-                "UPDATE case_sla_settings SET utc_offset_minutes = $1, mon = $2, tue = $3, wed = $4, thu = $5, fri = $6, \
+                "UPDATE case_sla_settings SET time_zone = $1, mon = $2, tue = $3, wed = $4, thu = $5, fri = $6, \
                  sat = $7, sun = $8, warn_percent = $9, version = version + 1 WHERE company_id = $10 AND version = $11",
             )
         };
-        let mut q = q.bind(offset);
+        let mut q = q.bind(zone);
         for d in &days {
             q = q.bind(d.clone());
         }

@@ -76,7 +76,7 @@ pub async fn list<S: Backend>(
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let params = ListParams::new(pairs);
-    let q = crate::pages::audit_query_from(&params).map_err(err)?;
+    let q = crate::views::audit::query_from(&params).map_err(err)?;
     if let Some(format) = crate::list::api_export_format(params.get("format")).map_err(err)? {
         let items = audit::export_events(&state.store, &a.actor, &q)
             .await
@@ -84,8 +84,8 @@ pub async fn list<S: Backend>(
         return Ok(crate::list::export(
             format,
             "audit",
-            crate::pages::AUDIT_EXPORT_HEADERS,
-            items.iter().map(crate::pages::audit_export_row).collect(),
+            crate::views::audit::EXPORT_HEADERS,
+            items.iter().map(crate::views::audit::export_row).collect(),
         ));
     }
     let page = audit::list_events(&state.store, &a.actor, &q)

@@ -114,8 +114,8 @@ pub async fn list<S: Backend>(
         return Ok(crate::list::export(
             format,
             "users",
-            crate::pages::USER_EXPORT_HEADERS,
-            items.iter().map(crate::pages::user_export_row).collect(),
+            crate::views::users::EXPORT_HEADERS,
+            items.iter().map(crate::views::users::export_row).collect(),
         ));
     }
     let page = users::list_users(&state.store, &a.actor, &q)

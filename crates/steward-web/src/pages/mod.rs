@@ -11,12 +11,6 @@ mod roles;
 mod users;
 pub mod work;
 
-pub(crate) use audit::{
-    export_row as audit_export_row, query_from as audit_query_from,
-    EXPORT_HEADERS as AUDIT_EXPORT_HEADERS,
-};
-pub(crate) use users::{export_row as user_export_row, EXPORT_HEADERS as USER_EXPORT_HEADERS};
-
 use axum::response::Response;
 use axum::Router;
 use steward_core::auth::Actor;

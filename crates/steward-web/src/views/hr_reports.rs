@@ -8,6 +8,7 @@ use steward_core::hr::reports::{
 use steward_core::hr::timeoff::days_text;
 use steward_core::ids::DepartmentId;
 use steward_core::Error;
+use steward_io::ColumnKind;
 
 /// `to=yyyy-mm` and `months=n`; the last 12 months by default.
 pub fn range_from(params: &ListParams) -> Result<Range, Error> {
@@ -162,6 +163,25 @@ pub fn balances_table(r: &TimeoffReport) -> (Vec<String>, Vec<Vec<String>>) {
 }
 
 pub const BALANCE_EXPORT: &[&str] = &["employee_number", "name", "department", "policy", "balance"];
+
+/// A balance can be negative: its column is numeric, so CSV keeps `-1.5` a number.
+pub const BALANCE_EXPORT_KINDS: &[ColumnKind] = &[
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+];
+
+/// [`balances_table`]'s columns: policy and department, then numbers.
+pub const BALANCES_KINDS: &[ColumnKind] = &[
+    ColumnKind::Text,
+    ColumnKind::Text,
+    ColumnKind::Number,
+    ColumnKind::Number,
+    ColumnKind::Number,
+    ColumnKind::Number,
+];
 
 pub fn balance_export_row(b: &EmployeeBalance) -> Vec<String> {
     vec![

@@ -12,8 +12,8 @@ use crate::api::{ok, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
-use crate::pages::hr::health as page;
 use crate::state::{AppState, Backend};
+use crate::views::hr_health as page;
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(summary))

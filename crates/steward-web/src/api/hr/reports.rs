@@ -14,8 +14,8 @@ use crate::api::ok;
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
-use crate::pages::hr::reports as page;
 use crate::state::{AppState, Backend};
+use crate::views::hr_reports as page;
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(headcount))
@@ -53,7 +53,9 @@ fn answer(
         crate::list::api_export_format(params.get("format")).map_err(|e| ApiError::new(e, rid))?;
     if let Some(f) = format {
         let h: Vec<&str> = columns.iter().map(String::as_str).collect();
-        return Ok(crate::list::export(f, name, &h, rows));
+        // A department, month or run first, then counts.
+        let kinds = crate::list::text_then_numbers(1, h.len());
+        return Ok(crate::list::export_typed(f, name, &h, &kinds, rows));
     }
     Ok(ok(TableOut { columns, rows }))
 }
@@ -252,5 +254,11 @@ pub async fn timeoff<S: Backend>(
         _ => ("hr-timeoff-taken", page::taken_table(&r)),
     };
     let h: Vec<&str> = columns.iter().map(String::as_str).collect();
-    Ok(crate::list::export(f, name, &h, rows))
+    let kinds = match table {
+        "balances" => page::BALANCES_KINDS.to_vec(),
+        "employees" => page::BALANCE_EXPORT_KINDS.to_vec(),
+        // policy, department, then days per month (a correction is negative).
+        _ => crate::list::text_then_numbers(2, h.len()),
+    };
+    Ok(crate::list::export_typed(f, name, &h, &kinds, rows))
 }

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use steward_core::ledger::report::{self, Report, ReportKind, ReportOptions, ReportRow};
 use steward_core::Error;
-use steward_io::TableFormat;
+use steward_io::{ColumnKind, TableFormat};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::ok;
@@ -220,16 +220,19 @@ pub async fn report<S: Backend>(
             }
             Ok(resp)
         }
-        (Some(f), ReportKind::TrialBalance) => Ok(crate::list::export(
+        (Some(f), ReportKind::TrialBalance) => Ok(crate::list::export_typed(
             f,
             name,
             &["account", "commodity", "amount"],
+            &[ColumnKind::Text, ColumnKind::Text, ColumnKind::Number],
             trial_balance_rows(&r),
         )),
         (Some(f), _) => {
             let (headers, rows) = statement_table(&r);
             let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            Ok(crate::list::export(f, name, &headers, rows))
+            // section, account, label, commodity, then amounts.
+            let kinds = crate::list::text_then_numbers(4, headers.len());
+            Ok(crate::list::export_typed(f, name, &headers, &kinds, rows))
         }
     }
 }

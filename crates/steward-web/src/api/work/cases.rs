@@ -12,7 +12,7 @@ use steward_core::work::cases::{
     self, Case, CaseAction, CaseId, CaseInput, CaseQuery, CaseSort, CaseStatus, ComplianceRow,
     Holiday, LogEntry, Priority, SlaSettings, SlaTarget,
 };
-use steward_core::work::sla::{Hours, WEEKDAYS};
+use steward_core::work::sla::{Hours, Zone, WEEKDAYS};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -521,8 +521,15 @@ pub struct HolidayIO {
 #[serde(deny_unknown_fields)]
 pub struct SlaIO {
     targets: Vec<TargetIO>,
-    /// The company's zone as minutes east of UTC.
-    utc_offset_minutes: i32,
+    /// The company's time zone: an IANA name such as `Europe/Berlin` (daylight saving
+    /// follows it), `UTC`, or a fixed offset `+05:30`. An unknown zone is 422 naming
+    /// `time_zone`.
+    #[serde(default)]
+    time_zone: Option<String>,
+    /// Deprecated: the zone as a fixed offset in minutes east of UTC (-720 to 840), read
+    /// only when `time_zone` is absent and never written.
+    #[serde(default, skip_serializing)]
+    utc_offset_minutes: Option<i32>,
     /// Working hours per weekday (`mon` … `sun`) as `HH:MM-HH:MM`; empty for a day off.
     hours: std::collections::BTreeMap<String, String>,
     holidays: Vec<HolidayIO>,
@@ -543,7 +550,8 @@ fn sla_out(s: SlaSettings, holidays: Vec<Holiday>) -> SlaIO {
                 resolution_minutes: t.resolution_minutes,
             })
             .collect(),
-        utc_offset_minutes: s.calendar.utc_offset_minutes,
+        time_zone: Some(s.calendar.time_zone.name().to_string()),
+        utc_offset_minutes: None,
         hours: WEEKDAYS
             .iter()
             .zip(s.calendar.week.iter())
@@ -585,7 +593,17 @@ fn sla_in(b: SlaIO) -> Result<(SlaSettings, Vec<Holiday>), Error> {
         ));
     }
     s.calendar.week = cases::parse_week(|d| b.hours.get(d).cloned())?;
-    s.calendar.utc_offset_minutes = b.utc_offset_minutes;
+    s.calendar.time_zone = match (b.time_zone, b.utc_offset_minutes) {
+        (Some(z), _) => Zone::parse(&z)?,
+        (None, Some(m)) if (-720..=840).contains(&m) => Zone::from_offset_minutes(m),
+        (None, Some(_)) => {
+            return Err(Error::invalid(
+                "utc_offset_minutes",
+                "must be between -720 and 840",
+            ))
+        }
+        (None, None) => Zone::utc(),
+    };
     let mut holidays = Vec::new();
     for h in b.holidays {
         let day = chrono::NaiveDate::parse_from_str(h.day.trim(), "%Y-%m-%d")

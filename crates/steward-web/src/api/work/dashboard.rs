@@ -13,8 +13,8 @@ use crate::api::{ok, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
-use crate::pages::work::jobs as jobs_page;
 use crate::state::{AppState, Backend};
+use crate::views::jobs as jobs_page;
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(dashboard))

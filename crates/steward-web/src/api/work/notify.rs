@@ -12,8 +12,8 @@ use crate::api::{ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
-use crate::pages::work::notify as pages;
 use crate::state::{AppState, Backend};
+use crate::views::notify as pages;
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list))

@@ -19,12 +19,12 @@ use steward_core::ids::DepartmentId;
 use steward_core::list::SortKey;
 
 use crate::auth::PageActor;
-use crate::list::{col, export, Column, ListParams, ListView};
+use crate::list::{col, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, render, Chrome};
 use crate::state::{AppState, Backend};
 pub(crate) use crate::views::hr_reports::{
     balance_export_row, balances_table, department_from, headcount_table, health_table,
-    movements_table, range_from, taken_table, BALANCE_EXPORT,
+    movements_table, range_from, taken_table, BALANCES_KINDS, BALANCE_EXPORT, BALANCE_EXPORT_KINDS,
 };
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -125,7 +125,9 @@ async fn index<S: Backend>(
             _ => ("hr-headcount", headcount_table(&headcount)),
         };
         let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-        return export(format, name, &h, rows);
+        // A department, month or run first, then counts.
+        let kinds = crate::list::text_then_numbers(1, h.len());
+        return crate::list::export_typed(format, name, &h, &kinds, rows);
     }
     let label = |m: &Month| m.0.format("%b %y").to_string();
     let headcount_chart = columns(
@@ -276,12 +278,14 @@ async fn timeoff<S: Backend>(
         (Some(f), Some("taken")) => {
             let (headers, rows) = taken_table(&report);
             let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-            return export(f, "hr-timeoff-taken", &h, rows);
+            // policy, department, then days per month (a correction is negative).
+            let kinds = crate::list::text_then_numbers(2, h.len());
+            return crate::list::export_typed(f, "hr-timeoff-taken", &h, &kinds, rows);
         }
         (Some(f), Some("balances")) => {
             let (headers, rows) = balances_table(&report);
             let h: Vec<&str> = headers.iter().map(String::as_str).collect();
-            return export(f, "hr-timeoff-balances", &h, rows);
+            return crate::list::export_typed(f, "hr-timeoff-balances", &h, BALANCES_KINDS, rows);
         }
         _ => {}
     }
@@ -302,7 +306,13 @@ async fn timeoff<S: Backend>(
     };
     if let Some(f) = format {
         let rows = page.items.iter().map(balance_export_row).collect();
-        return export(f, "hr-timeoff-employee-balances", BALANCE_EXPORT, rows);
+        return crate::list::export_typed(
+            f,
+            "hr-timeoff-employee-balances",
+            BALANCE_EXPORT,
+            BALANCE_EXPORT_KINDS,
+            rows,
+        );
     }
     // The list's own links (sort, pages, its export) must not carry `report=taken|balances`.
     let list_params = ListParams::new(list_pairs(&params));

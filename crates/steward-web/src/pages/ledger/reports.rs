@@ -18,7 +18,6 @@ use steward_io::TableFormat;
 
 use super::{field, find_error, href_with, is_invalid, subnav};
 use crate::auth::PageActor;
-use crate::list::export;
 use crate::pages::{chrome, fail, render, Chrome, NavItem};
 use crate::state::{AppState, Backend};
 
@@ -232,7 +231,9 @@ async fn show<S: Backend>(
                 if let Some(tf) = TableFormat::from_name(f) {
                     let (headers, rows) = table_of(r);
                     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-                    return export(tf, name, &headers, rows);
+                    // section, account, commodity, then amounts.
+                    let kinds = crate::list::text_then_numbers(3, headers.len());
+                    return crate::list::export_typed(tf, name, &headers, &kinds, rows);
                 }
             }
         }

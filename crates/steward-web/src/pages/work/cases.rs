@@ -18,7 +18,7 @@ use steward_core::work::cases::{
     ComplianceReport, Holiday, LogEntry, Priority, SlaSettings, SlaState, CATEGORIES,
     RESOLUTION_CATEGORIES,
 };
-use steward_core::work::sla::{format_duration, Hours, WEEKDAYS};
+use steward_core::work::sla::{format_duration, Hours, Zone, WEEKDAYS};
 use steward_core::Error;
 
 use crate::auth::PageActor;
@@ -577,7 +577,9 @@ struct SlaPage {
     subnav: Vec<NavItem>,
     targets: Vec<TargetRow>,
     days: Vec<(&'static str, &'static str, String)>,
-    offset: String,
+    time_zone: String,
+    /// The IANA zone names, offered while typing.
+    zones: Vec<String>,
     warn_percent: String,
     holidays: String,
     version: i64,
@@ -645,7 +647,8 @@ async fn sla_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -
         subnav: subnav(&pa.actor, "/cases/sla"),
         targets,
         days,
-        offset: s.calendar.utc_offset_minutes.to_string(),
+        time_zone: s.calendar.time_zone.name().to_string(),
+        zones: Zone::names(),
         warn_percent: s.warn_percent.to_string(),
         holidays: holidays_text(&h),
         version: s.version,
@@ -680,7 +683,9 @@ fn settings_from(pairs: &[(String, String)]) -> Result<(SlaSettings, Vec<Holiday
             resolution_minutes: num(&mut v, &format!("{p}.resolution")),
         });
     }
-    s.calendar.utc_offset_minutes = i32::try_from(num(&mut v, "utc_offset_minutes")).unwrap_or(0);
+    if let Some(zone) = v.check("time_zone", Zone::parse(&f("time_zone"))) {
+        s.calendar.time_zone = zone;
+    }
     if let Some(week) = v.check("hours", cases::parse_week(|d| Some(f(d)))) {
         s.calendar.week = week;
     }
@@ -735,7 +740,8 @@ async fn sla_save<S: Backend>(
         subnav: subnav(&pa.actor, "/cases/sla"),
         targets,
         days,
-        offset: f("utc_offset_minutes"),
+        time_zone: f("time_zone"),
+        zones: Zone::names(),
         warn_percent: f("warn_percent"),
         holidays: f("holidays"),
         version: f("version").trim().parse().unwrap_or(0),
