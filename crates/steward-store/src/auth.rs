@@ -9,6 +9,59 @@ use steward_core::Result;
 
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
+/// What an actor is made of, read in the same statement as the session or token (`s`):
+/// the user (enabled), the membership (not expired, `$2` is now), the company, and the
+/// user's roles in it as `id:version:key` (keys are `[a-z0-9_]`), whose grants come from
+/// the cache by version. A missing user or membership leaves these columns NULL.
+const ACTOR_COLUMNS: &str = "u.id AS actor_id, u.username, u.display_name, \
+     c.id AS actor_company, c.name AS company_name, c.currency, m.department_id, \
+     (SELECT string_agg(CAST(r.id AS TEXT) || ':' || CAST(r.version AS TEXT) || ':' || r.key, ',' ORDER BY r.id) \
+      FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
+      WHERE ur.user_id = u.id AND ur.company_id = c.id) AS roles";
+
+/// The joins from a session or token row `s` to its actor's columns.
+const ACTOR_JOINS: &str = "LEFT JOIN users u ON u.id = s.user_id AND u.disabled = 0 \
+     LEFT JOIN memberships m ON m.user_id = u.id AND m.company_id = s.company_id \
+       AND (m.valid_until IS NULL OR m.valid_until > $2) \
+     LEFT JOIN companies c ON c.id = m.company_id";
+
+impl Store {
+    /// The actor from a row with [`ACTOR_COLUMNS`]; `None` when the joins found no user or
+    /// membership.
+    async fn actor_of(&self, r: &sqlx::any::AnyRow) -> Result<Option<ActorRecord>> {
+        let (Some(user), Some(company)) = (opt_i64(r, "actor_id")?, opt_i64(r, "actor_company")?)
+        else {
+            return Ok(None);
+        };
+        let mut role_keys = Vec::new();
+        let mut grants = Vec::new();
+        for role in opt_str(r, "roles")?.unwrap_or_default().split(',') {
+            let mut parts = role.splitn(3, ':');
+            let (Some(id), Some(version), Some(key)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let (Ok(id), Ok(version)) = (id.parse::<i64>(), version.parse::<i64>()) else {
+                continue;
+            };
+            role_keys.push(key.to_string());
+            grants.extend(self.role_grants_cached(id, version).await?.iter().copied());
+        }
+        role_keys.sort();
+        Ok(Some(ActorRecord {
+            user_id: UserId(user),
+            username: get_str(r, "username")?,
+            display_name: get_str(r, "display_name")?,
+            company_id: CompanyId(company),
+            company_name: get_str(r, "company_name")?,
+            company_currency: get_str(r, "currency")?,
+            department_id: opt_i64(r, "department_id")?.map(DepartmentId),
+            role_keys,
+            grants,
+        }))
+    }
+}
+
 /// The throttle row that remembers a user signed in from an address.
 fn known_key(user: UserId, address: &str) -> String {
     format!("ok:#{user}:{address}")
@@ -220,50 +273,75 @@ impl AuthStore for Store {
         company: CompanyId,
         now: Timestamp,
     ) -> Result<Option<ActorRecord>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.username, u.display_name, c.id AS company_id, c.name AS company_name, c.currency, m.department_id \
-             FROM users u JOIN memberships m ON m.user_id = u.id JOIN companies c ON c.id = m.company_id \
-             WHERE u.id = $1 AND m.company_id = $2 AND u.disabled = 0 AND (m.valid_until IS NULL OR m.valid_until > $3)",
-        )
+        let row = sqlx::query(&format!(
+            "SELECT {ACTOR_COLUMNS} FROM users u \
+             JOIN memberships m ON m.user_id = u.id AND m.company_id = $2 \
+             JOIN companies c ON c.id = m.company_id \
+             WHERE u.id = $1 AND u.disabled = 0 AND (m.valid_until IS NULL OR m.valid_until > $3)"
+        ))
         .bind(user.0)
         .bind(company.0)
         .bind(now.0)
         .fetch_optional(&self.read)
         .await
         .map_err(db)?;
-        let Some(r) = row else { return Ok(None) };
-        // One row per role; the grants come from the cache, keyed by the role's version,
-        // which every change of its grants increments (so every instance sees changes).
-        let roles = sqlx::query(
-            "SELECT r.id, r.key, r.version FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
-             WHERE ur.user_id = $1 AND ur.company_id = $2",
-        )
-        .bind(user.0)
-        .bind(company.0)
-        .fetch_all(&self.read)
+        match row {
+            Some(r) => self.actor_of(&r).await,
+            None => Ok(None),
+        }
+    }
+
+    async fn session_actor(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(SessionRecord, Option<ActorRecord>)>> {
+        let row = sqlx::query(&format!(
+            "SELECT s.token_hash, s.user_id, s.company_id, s.created_at, s.last_seen_at, s.ip, \
+             s.user_agent, {ACTOR_COLUMNS} FROM sessions s {ACTOR_JOINS} WHERE s.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .bind(now.0)
+        .fetch_optional(&self.read)
         .await
         .map_err(db)?;
-        let mut role_keys = Vec::new();
-        let mut gs = Vec::new();
-        for role in roles {
-            role_keys.push(get_str(&role, "key")?);
-            let grants = self
-                .role_grants_cached(get_i64(&role, "id")?, get_i64(&role, "version")?)
-                .await?;
-            gs.extend(grants.iter().copied());
-        }
-        role_keys.sort();
-        Ok(Some(ActorRecord {
-            user_id: UserId(get_i64(&r, "id")?),
-            username: get_str(&r, "username")?,
-            display_name: get_str(&r, "display_name")?,
+        let Some(r) = row else { return Ok(None) };
+        let session = SessionRecord {
+            token_hash: get_str(&r, "token_hash")?,
+            user_id: UserId(get_i64(&r, "user_id")?),
             company_id: CompanyId(get_i64(&r, "company_id")?),
-            company_name: get_str(&r, "company_name")?,
-            company_currency: get_str(&r, "currency")?,
-            department_id: opt_i64(&r, "department_id")?.map(DepartmentId),
-            role_keys,
-            grants: gs,
-        }))
+            created_at: Timestamp(get_i64(&r, "created_at")?),
+            last_seen_at: Timestamp(get_i64(&r, "last_seen_at")?),
+            ip: opt_str(&r, "ip")?,
+            user_agent: opt_str(&r, "user_agent")?,
+        };
+        Ok(Some((session, self.actor_of(&r).await?)))
+    }
+
+    async fn token_actor(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(TokenRecord, Option<ActorRecord>)>> {
+        let row = sqlx::query(&format!(
+            "SELECT s.id, s.user_id, s.company_id, s.read_only, s.revoked_at, s.last_used_at, \
+             {ACTOR_COLUMNS} FROM api_tokens s {ACTOR_JOINS} WHERE s.token_hash = $1"
+        ))
+        .bind(token_hash)
+        .bind(now.0)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?;
+        let Some(r) = row else { return Ok(None) };
+        let token = TokenRecord {
+            id: TokenId(get_i64(&r, "id")?),
+            user_id: UserId(get_i64(&r, "user_id")?),
+            company_id: CompanyId(get_i64(&r, "company_id")?),
+            read_only: get_i64(&r, "read_only")? != 0,
+            revoked: opt_i64(&r, "revoked_at")?.is_some(),
+            last_used_at: opt_i64(&r, "last_used_at")?.map(Timestamp),
+        };
+        Ok(Some((token, self.actor_of(&r).await?)))
     }
 
     async fn password_hash(&self, user: UserId) -> Result<Option<String>> {

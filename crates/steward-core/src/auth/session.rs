@@ -178,6 +178,19 @@ pub trait AuthStore: Send + Sync {
         company: CompanyId,
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<ActorRecord>>> + Send;
+    /// The session and, in the same read, the actor it stands for (`None` when the user is
+    /// disabled or no longer a member of the session's company).
+    fn session_actor(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<(SessionRecord, Option<ActorRecord>)>>> + Send;
+    /// The API token and, in the same read, the actor it stands for.
+    fn token_actor(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<(TokenRecord, Option<ActorRecord>)>>> + Send;
     fn password_hash(&self, user: UserId) -> impl Future<Output = Result<Option<String>>> + Send;
     /// Sets the hash and ends every session and API token of the user, in one transaction.
     fn set_password(
@@ -421,8 +434,10 @@ pub async fn resolve_session(
 ) -> Result<Actor> {
     let now = Timestamp::now();
     let hash = secret_hash(secret);
-    let s = store
-        .get_session(&hash)
+    // One read: the session, the user, the membership, the company and the role versions
+    // (the grants come from the store's cache, keyed by role version).
+    let (s, rec) = store
+        .session_actor(&hash, now)
         .await?
         .ok_or(Error::Unauthenticated)?;
     if now.0 - s.last_seen_at.0 > cfg.idle_timeout_secs * 1_000_000
@@ -431,10 +446,7 @@ pub async fn resolve_session(
         store.delete_session(&hash, None).await?;
         return Err(Error::Unauthenticated);
     }
-    let rec = store
-        .load_actor(s.user_id, s.company_id, now)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
+    let rec = rec.ok_or(Error::Unauthenticated)?;
     if now.0 - s.last_seen_at.0 > TOUCH_EVERY_SECS * 1_000_000 {
         store.touch_session(&hash, now).await?;
     }
@@ -448,17 +460,14 @@ pub async fn resolve_token(
     ip: Option<String>,
 ) -> Result<Actor> {
     let now = Timestamp::now();
-    let t = store
-        .find_token(&secret_hash(secret))
+    let (t, rec) = store
+        .token_actor(&secret_hash(secret), now)
         .await?
         .ok_or(Error::Unauthenticated)?;
     if t.revoked {
         return Err(Error::Unauthenticated);
     }
-    let rec = store
-        .load_actor(t.user_id, t.company_id, now)
-        .await?
-        .ok_or(Error::Unauthenticated)?;
+    let rec = rec.ok_or(Error::Unauthenticated)?;
     // Like sessions, a token's "last used" is written at most once a minute.
     if t.last_used_at
         .is_none_or(|at| now.0 - at.0 > TOUCH_EVERY_SECS * 1_000_000)
