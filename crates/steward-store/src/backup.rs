@@ -34,87 +34,6 @@ pub const FORMAT: &str = "steward-backup";
 /// The version of the archive layout (not of the database schema).
 pub const FORMAT_VERSION: i64 = 1;
 
-/// Every table of the schema, in an order where a row's references come before it. A test
-/// fails when the database has a table missing here, and [`backup`] refuses such a database,
-/// so a new migration cannot be silently left out of backups.
-pub const TABLES: &[&str] = &[
-    "companies",
-    "users",
-    "departments",
-    "memberships",
-    "roles",
-    "role_grants",
-    "user_roles",
-    "sessions",
-    "api_tokens",
-    "login_throttle",
-    "audit_events",
-    "audit_head",
-    "idempotency_keys",
-    "jobs",
-    "settings",
-    "ledger_settings",
-    "ledger_commodities",
-    "ledger_accounts",
-    "ledger_journals",
-    "ledger_sequences",
-    "ledger_imports",
-    "ledger_entries",
-    "ledger_postings",
-    "ledger_balances",
-    "ledger_periods",
-    "ledger_rates",
-    // work: cases
-    "cases",
-    "case_log",
-    "case_sla_settings",
-    "case_sla_targets",
-    "case_holidays",
-    // work: tasks
-    "work_task_templates",
-    "work_task_rules",
-    "work_tasks",
-    "work_task_watchers",
-    "work_task_checklist",
-    "work_task_comments",
-    "work_task_assignments",
-    // work: approvals
-    "approval_policies",
-    "approval_requests",
-    "approval_steps",
-    "approval_delegates",
-    // work: notifications
-    "notifications",
-    "notification_prefs",
-    // hr (parents before children: restore inserts in this order)
-    "hr_locations",
-    "hr_positions",
-    "hr_employees",
-    "hr_job_history",
-    "hr_contracts",
-    "hr_custom_fields",
-    "hr_change_requests",
-    // files, attachments, employee documents and certifications
-    "files",
-    "attachments",
-    "hr_documents",
-    "hr_certifications",
-    // hr: time off
-    "hr_timeoff_calendars",
-    "hr_timeoff_holidays",
-    "hr_timeoff_policies",
-    "hr_timeoff_requests",
-    "hr_timeoff_ledger",
-    "hr_timeoff_feeds",
-    // hr: record health
-    "hr_health_runs",
-    "hr_health_issues",
-    // hr: on- and offboarding
-    "hr_lifecycles",
-    "hr_returns",
-    "steward_schema",
-];
-
 /// Rows per multi-row INSERT.
 const BATCH_ROWS: usize = 500;
 /// Bind parameters per statement: under SQLite's 32766 and PostgreSQL's 65535.
@@ -235,24 +154,11 @@ pub async fn backup(
             .await
             .map_err(db)?;
     }
-    let present = db_tables(&mut tx, backend).await?;
-    let unlisted: Vec<&String> = present
-        .iter()
-        .filter(|t| !TABLES.contains(&t.as_str()))
-        .collect();
-    if !unlisted.is_empty() {
-        return Err(Error::Internal(format!(
-            "backup: the database has tables this Steward does not back up: {unlisted:?} \
-             (backup::TABLES is out of date)"
-        )));
-    }
-    let mut tables = Vec::with_capacity(TABLES.len());
-    for &name in TABLES {
-        if !present.iter().any(|p| p == name) {
-            return Err(Error::Internal(format!(
-                "backup: table {name} is missing from the database"
-            )));
-        }
+    // Every table the schema has, parents before children: a new domain's tables are in
+    // the backup without being listed anywhere.
+    let order = table_order(&mut tx, backend).await?;
+    let mut tables = Vec::with_capacity(order.len());
+    for name in order.iter().map(String::as_str) {
         let cols = table_columns(&mut tx, backend, name).await?;
         let path = spool.path().join(format!("{name}.jsonl"));
         let file = File::create(&path).map_err(|e| io_err("creating a spool file", e))?;
@@ -357,14 +263,68 @@ pub async fn backup(
     })
 }
 
-/// Tables the database has that [`TABLES`] does not list (they would be left out of a backup).
-pub async fn unlisted_tables(store: &Store) -> Result<Vec<String>> {
+/// Every table of the database, in an order where the tables a row refers to (by foreign
+/// key) come before it: the order a backup writes them and a restore inserts them (and
+/// deletes them in reverse). Read from the schema itself, so a new migration's tables need
+/// no list; a reference of a table to itself (deferred) does not count, and tables caught in
+/// a cycle of references (none today) come in name order.
+pub async fn table_order(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<String>> {
+    let tables = db_tables(conn, backend).await?;
+    let sql = match backend {
+        Backend::Sqlite => "SELECT \"table\" AS parent FROM pragma_foreign_key_list($1)",
+        Backend::Postgres => {
+            "SELECT DISTINCT p.relname::text AS parent FROM pg_constraint k \
+             JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class p ON p.oid = k.confrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE k.contype = 'f' AND n.nspname = current_schema() AND c.relname = $1"
+        }
+    };
+    let mut parents: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for t in &tables {
+        let rows = sqlx::query(sql)
+            .bind(t)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db)?;
+        let mut ps = std::collections::BTreeSet::new();
+        for r in &rows {
+            let p = get_str(r, "parent")?;
+            if &p != t && tables.contains(&p) {
+                ps.insert(p);
+            }
+        }
+        parents.insert(t.clone(), ps);
+    }
+    Ok(parents_first(parents))
+}
+
+/// [`table_order`] of the store's database.
+pub async fn tables_of(store: &Store) -> Result<Vec<String>> {
     let mut conn = store.read.acquire().await.map_err(db)?;
-    Ok(db_tables(&mut conn, store.backend())
-        .await?
-        .into_iter()
-        .filter(|t| !TABLES.contains(&t.as_str()))
-        .collect())
+    table_order(&mut conn, store.backend()).await
+}
+
+/// Kahn's algorithm, taking the smallest name that is ready each time (a stable order).
+fn parents_first(
+    mut parents: std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+) -> Vec<String> {
+    let mut out = Vec::with_capacity(parents.len());
+    while !parents.is_empty() {
+        let ready = parents
+            .iter()
+            .find(|(_, ps)| ps.is_empty())
+            .map(|(t, _)| t.clone())
+            // A cycle: take the first in name order and go on.
+            .or_else(|| parents.keys().next().cloned());
+        let Some(t) = ready else { break };
+        parents.remove(&t);
+        for ps in parents.values_mut() {
+            ps.remove(&t);
+        }
+        out.push(t);
+    }
+    out
 }
 
 fn append<W: Write>(
@@ -556,13 +516,25 @@ pub async fn restore(
             .map_err(db)?;
     }
     ensure_empty(&mut tx).await?;
-    let mut plan = Vec::with_capacity(TABLES.len());
-    for &name in TABLES {
+    let order = table_order(&mut tx, backend).await?;
+    if let Some(t) = manifest.tables.iter().find(|t| !order.contains(&t.name)) {
+        return Err(Error::invalid(
+            "archive",
+            format!("it holds table {} this database does not have", t.name),
+        ));
+    }
+    let mut plan = Vec::with_capacity(order.len());
+    for name in order.iter().map(String::as_str) {
         let t = manifest
             .tables
             .iter()
             .find(|t| t.name == name)
-            .ok_or_else(|| Error::Internal(format!("restore: table {name} not in manifest")))?;
+            .ok_or_else(|| {
+                Error::invalid(
+                    "archive",
+                    format!("it does not hold table {name}, which this database has"),
+                )
+            })?;
         let target = table_columns(&mut tx, backend, name).await?;
         let mut want: Vec<&str> = target.iter().map(|c| c.name.as_str()).collect();
         let mut have: Vec<&str> = t.columns.iter().map(String::as_str).collect();
@@ -594,7 +566,7 @@ pub async fn restore(
     // The audit trail refuses DELETE (a freshly migrated database has an event or two):
     // lifted for this transaction only, and put back before it commits.
     audit_guards(&mut tx, backend, false).await?;
-    for &name in TABLES.iter().rev() {
+    for name in order.iter().rev() {
         sqlx::query(&format!("DELETE FROM {}", quote(name)))
             .execute(&mut *tx)
             .await
@@ -832,6 +804,16 @@ struct Unpacked {
     files_dir: PathBuf,
 }
 
+/// A name a table of ours could have (lowercase words and underscores); the restore then
+/// checks the archive holds exactly the database's tables.
+fn is_table_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
 fn bad(message: impl Into<String>) -> Error {
     Error::invalid("archive", message)
 }
@@ -881,7 +863,7 @@ fn unpack(input: impl Read, staging: &Path) -> Result<Unpacked> {
         } else if let Some(rest) = path.strip_prefix("tables/") {
             let name = rest
                 .strip_suffix(".jsonl")
-                .filter(|n| TABLES.contains(n))
+                .filter(|n| is_table_name(n))
                 .ok_or_else(|| bad(format!("holds data of an unknown table: {path}")))?;
             if tables.contains_key(name) {
                 return Err(bad(format!("holds {path} twice")));
@@ -934,7 +916,7 @@ fn unpack(input: impl Read, staging: &Path) -> Result<Unpacked> {
     // Tables: exactly ours, each once, each with matching data.
     let mut seen = HashSet::new();
     for t in &manifest.tables {
-        if !TABLES.contains(&t.name.as_str()) {
+        if !is_table_name(&t.name) {
             return Err(bad(format!("manifest lists an unknown table {}", t.name)));
         }
         if !seen.insert(t.name.as_str()) {
@@ -959,9 +941,6 @@ fn unpack(input: impl Read, staging: &Path) -> Result<Unpacked> {
                 t.name
             )));
         }
-    }
-    if let Some(missing) = TABLES.iter().find(|n| !seen.contains(*n)) {
-        return Err(bad(format!("manifest does not list table {missing}")));
     }
     if let Some(extra) = tables.keys().find(|n| !seen.contains(n.as_str())) {
         return Err(bad(format!(
@@ -1304,5 +1283,36 @@ impl<R: Read> Read for ExactReader<R> {
         }
         self.left -= n as u64;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_come_first_and_cycles_do_not_stop_the_order() {
+        let g = |edges: &[(&str, &[&str])]| {
+            edges
+                .iter()
+                .map(|(t, ps)| {
+                    (
+                        t.to_string(),
+                        ps.iter()
+                            .map(|p| p.to_string())
+                            .collect::<std::collections::BTreeSet<_>>(),
+                    )
+                })
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        assert_eq!(
+            parents_first(g(&[("b", &["c"]), ("a", &["b"]), ("c", &[]), ("d", &[])])),
+            vec!["c", "b", "a", "d"]
+        );
+        // x and y refer to each other: both still come, after what they need.
+        assert_eq!(
+            parents_first(g(&[("x", &["y", "z"]), ("y", &["x"]), ("z", &[])])),
+            vec!["z", "x", "y"]
+        );
     }
 }
