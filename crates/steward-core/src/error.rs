@@ -97,6 +97,17 @@ impl Validator {
             }
         }
     }
+    /// Records a refused parse as it came (its own field, or each of its fields).
+    pub fn push_error(&mut self, e: Error) {
+        match e {
+            Error::Invalid { field, message } => self.errors.push(FieldError { field, message }),
+            Error::InvalidMany(v) => self.errors.extend(v),
+            other => self.errors.push(FieldError {
+                field: "form".into(),
+                message: other.to_string(),
+            }),
+        }
+    }
     pub fn push(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
             field: field.to_string(),

@@ -11,6 +11,7 @@ pub mod error;
 pub mod files;
 pub mod hr;
 pub mod idempotency;
+pub mod input;
 pub mod ids;
 pub mod jobs;
 pub mod ledger;
