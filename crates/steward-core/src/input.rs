@@ -41,8 +41,9 @@ pub fn line(field: &str, s: &str, max: usize, required: bool) -> Result<String> 
 }
 
 /// An e-mail address: one `@` with something before it, a domain with a dot that neither
-/// starts nor ends with one, no spaces, control characters, commas or semicolons (a header
-/// could be smuggled through them), at most 254 characters. The domain is kept as typed
+/// starts nor ends with one (nor has two in a row), no spaces, control characters, angle
+/// brackets, commas or semicolons (a second address or header could be smuggled through
+/// them), at most 254 characters. The domain is kept as typed
 /// but compared without case; delivery proves the rest.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -54,7 +55,7 @@ impl Email {
         let shaped = e.len() <= 254
             && !e
                 .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
             && e.split_once('@').is_some_and(|(local, domain)| {
                 !local.is_empty()
                     && !domain.contains('@')
@@ -231,6 +232,7 @@ mod tests {
             "a@x..org",
             "a@x.org>, b@y.org",
             "a@x.org;b@y.org",
+            "Ann <a@x.org>",
             "a@b@c.org",
             "a\r\n@x.org",
         ] {

@@ -61,23 +61,10 @@ pub fn parse_username(s: &str) -> Result<String> {
     }
 }
 
-/// A plausible e-mail address (one `@`, a dotted domain, no spaces). Delivery proves the rest.
+/// An account's e-mail address ([`crate::input::Email`]'s rule), lowercased: it is also a
+/// sign-in name.
 pub fn parse_email(s: &str) -> Result<String> {
-    let e = s.trim();
-    let ok = e.len() <= 254
-        && !e.contains(char::is_whitespace)
-        && e.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        });
-    if ok {
-        Ok(e.to_lowercase())
-    } else {
-        Err(Error::invalid("email", "is not an e-mail address"))
-    }
+    crate::input::Email::parse("email", s).map(|e| e.lowercase())
 }
 
 pub fn parse_display_name(s: &str) -> Result<String> {

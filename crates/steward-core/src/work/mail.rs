@@ -35,18 +35,8 @@ pub struct Mail {
 /// A plausible address: one `@`, something on both sides, a dot in the domain, no spaces,
 /// no control characters or angle brackets (which would break the header), at most 254.
 pub fn valid_address(a: &str) -> bool {
-    let Some((local, domain)) = a.split_once('@') else {
-        return false;
-    };
-    a.len() <= 254
-        && !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && !a
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+    // Exactly as typed: a space around it would end up in the header.
+    a == a.trim() && crate::input::Email::is_valid(a)
 }
 
 impl Mail {
