@@ -264,6 +264,21 @@ pub fn first_not_held(actor: &Actor, grants: &[Grant]) -> Option<Grant> {
         .copied()
 }
 
+/// [`authorize`] for what belongs to the whole company (settings, imports, reports): the
+/// actor's own company is the target.
+pub fn authorize_company(actor: &Actor, perm: Permission) -> Result<()> {
+    authorize(actor, perm, &Target::company(actor.company_id))
+}
+
+/// Only a domain's staff may (the grant at company scope): policies, calendars, the tree.
+pub fn require_company_wide(actor: &Actor, perm: Permission) -> Result<()> {
+    if actor.can_company_wide(perm) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// Nobody hands out more than they hold: every grant must be held by the actor at the same
 /// or a wider scope. Guards creating and changing roles and assigning them to people, so a
 /// holder of `system.update` cannot make themself an admin.
