@@ -217,7 +217,11 @@ mod tests {
 
     #[test]
     fn one_rule_for_e_mail_addresses() {
-        for ok in ["ann@example.com", "a.b+c@sub.example.org", "Ann@Example.COM"] {
+        for ok in [
+            "ann@example.com",
+            "a.b+c@sub.example.org",
+            "Ann@Example.COM",
+        ] {
             assert!(Email::is_valid(ok), "{ok}");
         }
         for bad in [
@@ -277,7 +281,10 @@ mod tests {
             Err(Error::Invalid { field, .. }) if field == "to"
         ));
         let eur = Currency::parse("EUR").expect("eur");
-        assert_eq!(money("amount", "1250.50", &eur).map(|m| m.minor).ok(), Some(125_050));
+        assert_eq!(
+            money("amount", "1250.50", &eur).map(|m| m.minor).ok(),
+            Some(125_050)
+        );
         assert!(matches!(
             money("amount", "1.234", &eur),
             Err(Error::Invalid { field, .. }) if field == "amount"
