@@ -6,7 +6,9 @@ use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use crate::audit::AuditDraft;
-use crate::auth::{authorize, hash_password, Action, Actor, Domain, Password, Permission, Target};
+use crate::auth::{
+    authorize, hash_password_off_thread, Action, Actor, Domain, Password, Permission, Target,
+};
 use crate::error::Validator;
 use crate::ids::{CompanyId, RoleId, UserId};
 use crate::list::{Page, Paging, SortDir, SortKey};
@@ -423,7 +425,10 @@ pub async fn create_user(store: &impl UserStore, actor: &Actor, input: NewUser) 
     if let Some(field) = store.username_or_email_taken(&username, &email).await? {
         return Err(Error::invalid(field, "is already taken"));
     }
-    let password_hash = password.as_ref().map(hash_password).transpose()?;
+    let password_hash = match password.as_ref() {
+        Some(p) => Some(hash_password_off_thread(p).await?),
+        None => None,
+    };
     let rec = NewUserRecord {
         username,
         email,
@@ -615,7 +620,7 @@ pub async fn reset_password(
     )?;
     guard_account(store, actor, id).await?;
     let p = Password::parse(password, &[&user.username, &user.email])?;
-    let h = hash_password(&p)?;
+    let h = hash_password_off_thread(&p).await?;
     let audit = AuditDraft::by(
         actor,
         "user",
@@ -644,6 +649,21 @@ pub struct ImportReport {
     pub problems: Vec<ImportProblem>,
 }
 
+/// Whether the actor may import users: checked before an upload is read, and again by
+/// [`import_users`].
+pub fn may_import(actor: &Actor) -> Result<()> {
+    authorize(
+        actor,
+        perm(Action::Import),
+        &Target::company(actor.company_id),
+    )?;
+    authorize(
+        actor,
+        perm(Action::Create),
+        &Target::company(actor.company_id),
+    )
+}
+
 /// Imports users from a table (CSV or XLSX read by steward-io). Every row is checked first;
 /// if any row is bad nothing is written and every problem is reported by line and column.
 /// Roles are separated by `;` or `|`. One audit event names the import.
@@ -655,16 +675,7 @@ pub async fn import_users(
     mapping: &[(String, String)],
     dry_run: bool,
 ) -> Result<ImportReport> {
-    authorize(
-        actor,
-        perm(Action::Import),
-        &Target::company(actor.company_id),
-    )?;
-    authorize(
-        actor,
-        perm(Action::Create),
-        &Target::company(actor.company_id),
-    )?;
+    may_import(actor)?;
     let mut columns =
         steward_io::ColumnMapping::auto(IMPORT_COLUMNS, &table.headers).optional(&["roles"]);
     for (field, source) in mapping.iter().filter(|(_, s)| !s.trim().is_empty()) {

@@ -295,6 +295,11 @@ pub(crate) async fn append_audit(
         .execute(&mut **tx)
         .await
         .map_err(db)?;
+    // Every change is audited, so this is where a request running under an
+    // `Idempotency-Key` marks its claim committed, in the write's own transaction.
+    if let Some(holder) = steward_core::idempotency::current() {
+        idempotency::mark_committed(tx, &holder, &event.entity, event.entity_id.as_deref()).await?;
+    }
     Ok(event)
 }
 

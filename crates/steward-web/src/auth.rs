@@ -276,6 +276,27 @@ impl<S: Backend> FromRequestParts<AppState<S>> for PageActor {
     }
 }
 
+/// Whether a request carries a valid bearer token or session (read before its body: a
+/// caller without one gets only a small body limit).
+pub async fn signed_in<S: Backend>(parts: &Parts, state: &AppState<S>) -> bool {
+    let ip = client_ip(parts, state);
+    let bearer = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    match (bearer, session_secret(&parts.headers, state)) {
+        (Some(token), _) => resolve_token(&state.store, strip_prefix(token), ip)
+            .await
+            .is_ok(),
+        (None, Some(secret)) => resolve_session(&state.store, &state.config.session, &secret, ip)
+            .await
+            .is_ok(),
+        (None, None) => false,
+    }
+}
+
 /// The caller of an API route: a bearer token, or the browser session.
 pub struct ApiActor {
     pub actor: Actor,

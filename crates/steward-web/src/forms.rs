@@ -44,11 +44,20 @@ pub(crate) fn is_invalid(e: &Error) -> bool {
 }
 
 /// Parses an uploaded table by its name or content (XLSX files are zip archives).
-pub fn parse_table(name: &str, bytes: &[u8]) -> Result<steward_io::Table, Error> {
-    let format = steward_io::TableFormat::detect(name, bytes)
-        .map_err(|e| Error::invalid("file", e.to_string()))?;
-    steward_io::read_table(bytes, format, &steward_io::ReadLimits::default())
-        .map_err(|e| Error::invalid("file", e.to_string()))
+/// Parsing runs on a blocking thread (`steward_core::blocking`): a 50 MB spreadsheet holds
+/// a CPU for seconds. Call it after the permission check.
+pub async fn parse_table(
+    name: &str,
+    bytes: impl Into<axum::body::Bytes>,
+) -> Result<steward_io::Table, Error> {
+    let (name, bytes) = (name.to_string(), bytes.into());
+    steward_core::blocking::try_run(move || {
+        let format = steward_io::TableFormat::detect(&name, &bytes)
+            .map_err(|e| Error::invalid("file", e.to_string()))?;
+        steward_io::read_table(&bytes, format, &steward_io::ReadLimits::default())
+            .map_err(|e| Error::invalid("file", e.to_string()))
+    })
+    .await
 }
 
 /// `map.<field>=<column header>` pairs: the person's explicit column mapping.

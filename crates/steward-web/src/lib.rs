@@ -52,6 +52,9 @@ use tower_http::limit::RequestBodyLimitLayer;
 /// Bodies larger than this are refused with 413 (imports have their own, larger limit).
 pub const BODY_LIMIT: usize = 2 * 1024 * 1024;
 pub const IMPORT_BODY_LIMIT: usize = 50 * 1024 * 1024;
+/// What a caller without a valid session or token may send (a sign-in form, a password
+/// reset): larger bodies are answered 413 before they are read.
+pub const ANON_BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application: pages, API, static files, health checks, and the layers every
 /// request passes (request id, security headers, CSRF check, body limit).
@@ -67,7 +70,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> Router {
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn(middleware::csrf))
         .layer(RequestBodyLimitLayer::new(IMPORT_BODY_LIMIT))
-        .layer(axum::middleware::from_fn(middleware::too_large))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::too_large,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::security_headers,

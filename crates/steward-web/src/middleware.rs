@@ -129,14 +129,25 @@ pub async fn csrf(req: Request, next: Next) -> Response {
 /// Sits just outside the hard body cap, whose own answer to a declared length over it is a
 /// bare "length limit exceeded": a page upload gets an error page saying how large a file
 /// may be, an API call a problem+json like every other error.
-pub async fn too_large(req: Request, next: Next) -> Response {
+///
+/// A caller without a valid session or token may send at most [`crate::ANON_BODY_LIMIT`]
+/// (signing in needs little): a larger declared body is answered 413 at once and the
+/// connection closed, without reading it; a body of unknown length is cut off at the limit.
+/// Only signed-in callers may send up to the import limit.
+pub async fn too_large<S: Backend>(
+    State(state): State<AppState<S>>,
+    req: Request,
+    next: Next,
+) -> Response {
     use http_body_util::BodyExt;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_none_or(|n| n <= crate::IMPORT_BODY_LIMIT as u64) {
+    let may_have_body = declared.is_some_and(|n| n > crate::ANON_BODY_LIMIT as u64)
+        || (declared.is_none() && req.headers().contains_key(header::TRANSFER_ENCODING));
+    if !may_have_body {
         return next.run(req).await;
     }
     let rid = req
@@ -145,26 +156,50 @@ pub async fn too_large(req: Request, next: Next) -> Response {
         .map(|r| r.0.clone())
         .unwrap_or_default();
     let api = req.uri().path().starts_with("/api/");
-    // Read and drop the upload (up to twice the limit) before answering: a client still
-    // sending when the server answers and closes sees a reset connection, not the answer.
-    let mut body = req.into_body();
+    let (parts, body) = req.into_parts();
+    let signed_in = crate::auth::signed_in(&parts, &state).await;
+    let limit = if signed_in {
+        crate::IMPORT_BODY_LIMIT
+    } else {
+        crate::ANON_BODY_LIMIT
+    };
+    let answer = |limit: usize| {
+        if api {
+            crate::error::problem_response(
+                &steward_core::Error::TooLarge {
+                    limit: limit as u64,
+                },
+                &rid,
+            )
+        } else {
+            crate::layout::too_large_page(limit, &rid)
+        }
+    };
+    if !signed_in {
+        if declared.is_some() {
+            // Not read: answered now, and the connection closed behind the answer.
+            let mut r = answer(limit);
+            r.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return r;
+        }
+        let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    if declared.is_none_or(|n| n <= limit as u64) {
+        return next.run(Request::from_parts(parts, body)).await;
+    }
+    // A signed-in caller's upload over the limit: read and drop it (up to twice the limit)
+    // before answering, so a client still sending sees the answer, not a reset connection.
+    let mut body = body;
     let mut drained: usize = 0;
-    while drained <= 2 * crate::IMPORT_BODY_LIMIT {
+    while drained <= 2 * limit {
         match body.frame().await {
             Some(Ok(frame)) => drained += frame.data_ref().map_or(0, |d| d.len()),
             _ => break,
         }
     }
-    if api {
-        crate::error::problem_response(
-            &steward_core::Error::TooLarge {
-                limit: crate::IMPORT_BODY_LIMIT as u64,
-            },
-            &rid,
-        )
-    } else {
-        crate::layout::too_large_page(crate::IMPORT_BODY_LIMIT, &rid)
-    }
+    answer(limit)
 }
 
 pub async fn readyz<S: Backend>(State(state): State<AppState<S>>) -> Response {

@@ -421,6 +421,13 @@ async fn user(cfg: &Loaded, cmd: UserCommand) -> anyhow::Result<ExitCode> {
 async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<ExitCode> {
     let store = open_migrated(&cfg).await?;
     let is_demo = crate::demo::prepare(&store, demo, &cfg.config.data.join("files")).await?;
+    let ended = store.end_leases_of_a_stopped_process().await?;
+    if ended > 0 {
+        tracing::warn!(
+            claims = ended,
+            "requests with an Idempotency-Key were running when the server last stopped; their retries take them over"
+        );
+    }
     let web = steward_web::WebConfig {
         session: session_config(&cfg.config),
         secure_cookies: cfg.config.secure_cookies(),

@@ -6,7 +6,10 @@ mod password;
 pub mod session;
 
 pub use builtin::{builtin_roles, BuiltinRole};
-pub use password::{hash_password, verify_password, Password, DUMMY_HASH};
+pub use password::{
+    hash_password, hash_password_off_thread, verify_password, verify_password_off_thread, Password,
+    DUMMY_HASH,
+};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

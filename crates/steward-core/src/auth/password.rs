@@ -7,6 +7,7 @@ use argon2::Argon2;
 use crate::{Error, Result};
 
 /// A password that passed the policy. Never logged: `Debug` hides it.
+#[derive(Clone)]
 pub struct Password(String);
 
 impl std::fmt::Debug for Password {
@@ -119,6 +120,20 @@ pub fn verify_password(candidate: &str, hash: &str) -> bool {
             .is_ok(),
         Err(_) => false,
     }
+}
+
+/// [`hash_password`] on a blocking thread (argon2 holds a CPU for tens of milliseconds).
+pub async fn hash_password_off_thread(p: &Password) -> Result<String> {
+    let p = p.clone();
+    crate::blocking::try_run(move || hash_password(&p)).await
+}
+
+/// [`verify_password`] on a blocking thread.
+pub async fn verify_password_off_thread(candidate: &str, hash: &str) -> bool {
+    let (candidate, hash) = (candidate.to_string(), hash.to_string());
+    crate::blocking::run(move || verify_password(&candidate, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// Verified against when the account does not exist, so that the answer takes as long as

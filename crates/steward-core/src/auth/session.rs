@@ -5,7 +5,9 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::future::Future;
 
-use super::{hash_password, verify_password, Actor, Grant, Password, Via, DUMMY_HASH};
+use super::{
+    hash_password_off_thread, verify_password_off_thread, Actor, Grant, Password, Via, DUMMY_HASH,
+};
 use crate::audit::AuditDraft;
 use crate::ids::{CompanyId, DepartmentId, UserId};
 use crate::time::Timestamp;
@@ -325,7 +327,8 @@ pub async fn sign_in(
         }
     };
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let ok = verify_password(req.password, hash.as_deref().unwrap_or(DUMMY_HASH)) && hash.is_some();
+    let ok = verify_password_off_thread(req.password, hash.as_deref().unwrap_or(DUMMY_HASH)).await
+        && hash.is_some();
     let user = match user {
         Some(u) if ok && !u.disabled => u,
         Some(u) => {
@@ -503,7 +506,11 @@ pub async fn change_password(
     confirm: &str,
 ) -> Result<()> {
     let hash = store.password_hash(actor.user_id).await?;
-    if !hash.as_deref().is_some_and(|h| verify_password(current, h)) {
+    let matches = match hash.as_deref() {
+        Some(h) => verify_password_off_thread(current, h).await,
+        None => false,
+    };
+    if !matches {
         return Err(Error::invalid(
             "current_password",
             "is not your current password",
@@ -525,7 +532,7 @@ pub async fn change_password(
         Error::Invalid { message, .. } => Error::invalid("new_password", message),
         other => other,
     })?;
-    let h = hash_password(&p)?;
+    let h = hash_password_off_thread(&p).await?;
     let audit = AuditDraft::by(
         actor,
         "user",

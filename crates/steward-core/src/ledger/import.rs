@@ -776,18 +776,6 @@ impl EntrySource for ChannelSource {
     }
 }
 
-async fn on_thread<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    std::thread::Builder::new()
-        .name("journal-reader".into())
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .map_err(Error::internal)?;
-    rx.await
-        .map_err(|_| Error::internal("journal reader thread stopped"))
-}
-
 /// Imports a plain-text journal: all of it or nothing. See the module header.
 pub async fn import_journal(
     store: &impl LedgerStore,
@@ -808,7 +796,7 @@ pub async fn import_journal(
             req.format,
             progress.clone(),
         );
-        on_thread(move || survey(src, name, fmt, pr)).await??
+        crate::blocking::run(move || survey(src, name, fmt, pr)).await??
     };
     let plan = plan(store, actor, req, &s).await?;
     let mut outcome = ImportOutcome {
@@ -832,7 +820,7 @@ pub async fn import_journal(
             req.format,
             progress.clone(),
         );
-        let handle = on_thread(move || {
+        let handle = crate::blocking::run(move || {
             write_pass(Pass2 {
                 source: src,
                 name,
@@ -871,28 +859,23 @@ pub async fn import_journal(
         req.format,
         progress.clone(),
     );
-    let mut mapper_error: Option<Error> = None;
     let make_source = |ids: ImportIds| {
         let (tx, rx) = tokio::sync::mpsc::channel(4);
         match Mapper::new(&names, &ids, &precision) {
             Ok(m) => {
-                let spawned = std::thread::Builder::new()
-                    .name("journal-writer".into())
-                    .spawn(move || {
-                        write_pass(Pass2 {
-                            source: src,
-                            name,
-                            format: fmt,
-                            names,
-                            checker,
-                            mapper: Some(m),
-                            tx,
-                            progress: pr,
-                        })
-                    });
-                if let Err(e) = spawned {
-                    mapper_error = Some(Error::internal(e));
-                }
+                // Not awaited: it feeds the channel the store reads from.
+                drop(crate::blocking::spawn(move || {
+                    write_pass(Pass2 {
+                        source: src,
+                        name,
+                        format: fmt,
+                        names,
+                        checker,
+                        mapper: Some(m),
+                        tx,
+                        progress: pr,
+                    })
+                }));
             }
             Err(e) => {
                 let _ = tx.try_send(Err(e));
@@ -909,9 +892,6 @@ pub async fn import_journal(
             audit,
         )
         .await?;
-    if let Some(e) = mapper_error {
-        return Err(e);
-    }
     outcome.transactions = summary.entries;
     outcome.postings = summary.postings;
     Ok(outcome)

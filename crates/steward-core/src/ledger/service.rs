@@ -25,6 +25,12 @@ fn gate(actor: &Actor, action: Action) -> Result<()> {
     authorize(actor, perm(action), &Target::company(actor.company_id))
 }
 
+/// Whether the actor may import into the books (accounts, journals, rates): checked before
+/// an upload is read, and again by each import.
+pub fn may_import(actor: &Actor) -> Result<()> {
+    gate(actor, Action::Import)
+}
+
 // ---------------------------------------------------------------- settings
 
 pub async fn settings(store: &impl LedgerStore, actor: &Actor) -> Result<LedgerSettings> {

@@ -19,7 +19,9 @@ use axum::Router;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use steward_core::idempotency::{self, Claim, KeyedRequest};
+use std::sync::Arc;
+use steward_core::auth::Actor;
+use steward_core::idempotency::{self, Claim, Holder, KeyedRequest};
 use steward_core::Error;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
@@ -66,8 +68,38 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, utoipa::o
             state.clone(),
             idempotency,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authenticate,
+        ))
         .layer(axum::middleware::from_fn(problem_rejections));
-    (router, openapi)
+    // The API itself, for rebuilding an answer lost in a crash: reached through each
+    // request's extensions (the copy inside does not hold itself, so nothing leaks).
+    let api_self = ApiSelf(Arc::new(router.clone().with_state(state)));
+    (router.layer(axum::Extension(api_self)), openapi)
+}
+
+/// The API router, for [`rebuild`].
+#[derive(Clone)]
+struct ApiSelf(Arc<Router>);
+
+/// Every API route answers a caller without valid credentials 401 before anything else
+/// looks at the request (its headers, query, path or body), so the order is always
+/// authentication, then permission, then validation. The actor is kept for the handler.
+async fn authenticate<S: Backend>(
+    State(state): State<AppState<S>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = req.into_parts();
+    match <ApiActor as axum::extract::FromRequestParts<AppState<S>>>::from_request_parts(
+        &mut parts, &state,
+    )
+    .await
+    {
+        Ok(_) => next.run(Request::from_parts(parts, body)).await,
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The platform's routes: me, users, roles, the audit trail, tokens.
@@ -229,7 +261,10 @@ pub struct ListOf<T: ToSchema> {
     pub offset: u64,
 }
 
-/// Replays the first answer to a retried POST with the same `Idempotency-Key`.
+/// Replays the first answer to a retried POST with the same `Idempotency-Key`. The claim
+/// is a lease renewed while the request runs; a retry after a crash takes it over (see
+/// `steward_core::idempotency`). Runs after [`authenticate`], so a body is buffered only
+/// for a signed-in caller.
 async fn idempotency<S: Backend>(
     State(state): State<AppState<S>>,
     req: Request,
@@ -251,16 +286,10 @@ async fn idempotency<S: Backend>(
         Ok(k) => k.to_string(),
         Err(e) => return problem_response(&e, &rid.0),
     };
-    let (mut parts, body) = req.into_parts();
-    let actor =
-        match <ApiActor as axum::extract::FromRequestParts<AppState<S>>>::from_request_parts(
-            &mut parts, &state,
-        )
-        .await
-        {
-            Ok(a) => a.actor,
-            Err(e) => return e.into_response(),
-        };
+    let Some(actor) = req.extensions().get::<Actor>().cloned() else {
+        return problem_response(&Error::Unauthenticated, &rid.0);
+    };
+    let (parts, body) = req.into_parts();
     // The body is part of what the key names: a retry with another body is a client error.
     let bytes = match axum::body::to_bytes(body, crate::IMPORT_BODY_LIMIT).await {
         Ok(b) => b,
@@ -276,6 +305,7 @@ async fn idempotency<S: Backend>(
     let request_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
     let body = axum::body::Body::from(bytes);
     let path = parts.uri.path().to_string();
+    let holder = Holder::new(actor.user_id, &key);
     let claim = match idempotency::claim(
         &state.store,
         KeyedRequest {
@@ -285,6 +315,7 @@ async fn idempotency<S: Backend>(
             path: &path,
             request_hash: &request_hash,
         },
+        &holder,
     )
     .await
     {
@@ -303,28 +334,71 @@ async fn idempotency<S: Backend>(
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             r
         }
-        Claim::InProgress => problem_response(
-            &Error::conflict("a request with this Idempotency-Key is still running"),
-            &rid.0,
-        ),
+        Claim::InProgress => {
+            let mut r = problem_response(
+                &Error::conflict("a request with this Idempotency-Key is still running"),
+                &rid.0,
+            );
+            r.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                HeaderValue::from(idempotency::RENEW_EVERY_SECS),
+            );
+            r
+        }
         Claim::Mismatch => problem_response(
             &Error::invalid("Idempotency-Key", "was already used for another request"),
             &rid.0,
         ),
-        Claim::Fresh => {
-            let resp = next.run(Request::from_parts(parts, body)).await;
+        Claim::Committed { entity, entity_id } => {
+            tracing::warn!(request_id = %rid.0, %entity, %entity_id, "an Idempotency-Key's write committed but its answer was lost; rebuilding it");
+            let (status, body) = rebuild(&parts, &path, &entity, &entity_id).await;
+            if let Err(e) = idempotency::finish(&state.store, &holder, status.as_u16(), &body).await
+            {
+                tracing::error!(request_id = %rid.0, error = %e, "could not store the rebuilt idempotent response");
+            }
+            let mut r = (status, body).into_response();
+            r.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            r.headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            r
+        }
+        Claim::Fresh { taken_over } => {
+            if taken_over {
+                tracing::warn!(request_id = %rid.0, "took over an Idempotency-Key whose holder was gone; running the request");
+            }
+            // Renew the lease while the request runs; a crash stops the renewing too.
+            let renewer = {
+                let store = state.store.clone();
+                let holder = holder.clone();
+                tokio::spawn(async move {
+                    let every = std::time::Duration::from_secs(idempotency::RENEW_EVERY_SECS);
+                    loop {
+                        tokio::time::sleep(every).await;
+                        if !matches!(idempotency::renew(&store, &holder).await, Ok(true)) {
+                            break;
+                        }
+                    }
+                })
+            };
+            let resp =
+                idempotency::scope(holder.clone(), next.run(Request::from_parts(parts, body)))
+                    .await;
             let (rparts, rbody) = resp.into_parts();
-            let bytes = match rbody.collect().await {
+            let collected = rbody.collect().await;
+            renewer.abort();
+            let bytes = match collected {
                 Ok(b) => b.to_bytes(),
                 Err(_) => {
-                    let _ = idempotency::finish(&state.store, actor.user_id, &key, 500, "").await;
+                    let _ = idempotency::finish(&state.store, &holder, 500, "").await;
                     return problem_response(&Error::internal("response body"), &rid.0);
                 }
             };
             let stored = idempotency::finish(
                 &state.store,
-                actor.user_id,
-                &key,
+                &holder,
                 rparts.status.as_u16(),
                 &String::from_utf8_lossy(&bytes),
             )
@@ -335,4 +409,42 @@ async fn idempotency<S: Backend>(
             Response::from_parts(rparts, axum::body::Body::from(bytes))
         }
     }
+}
+
+/// The answer to a POST whose write committed but whose answer was lost (the server died
+/// between the two): what the write made, read back as the API shows it
+/// (`GET {path}/{id}`, answered 201 like the create), or, when no such read exists, 200
+/// naming what was written.
+async fn rebuild(
+    parts: &axum::http::request::Parts,
+    path: &str,
+    entity: &str,
+    entity_id: &str,
+) -> (StatusCode, String) {
+    use tower::ServiceExt;
+    let api = parts.extensions.get::<ApiSelf>();
+    if let (Some(ApiSelf(api)), false) = (api, entity_id.is_empty()) {
+        let uri = format!("{path}/{entity_id}");
+        let mut get = Request::new(axum::body::Body::empty());
+        *get.method_mut() = Method::GET;
+        *get.headers_mut() = parts.headers.clone();
+        get.headers_mut().remove(axum::http::header::CONTENT_LENGTH);
+        *get.extensions_mut() = parts.extensions.clone();
+        if let Ok(u) = uri.parse() {
+            *get.uri_mut() = u;
+            let Ok(resp) = Router::clone(api).oneshot(get).await;
+            if resp.status() == StatusCode::OK {
+                if let Ok(b) = resp.into_body().collect().await {
+                    let body = String::from_utf8_lossy(&b.to_bytes()).into_owned();
+                    return (StatusCode::CREATED, body);
+                }
+            }
+        }
+    }
+    let body = serde_json::json!({
+        "entity": entity,
+        "id": entity_id,
+        "detail": "the request was carried out; its first answer was lost when the server stopped",
+    });
+    (StatusCode::OK, body.to_string())
 }

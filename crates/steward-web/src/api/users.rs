@@ -336,6 +336,8 @@ pub async fn import<S: Backend>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    // Who may import is settled before 50 MB are read.
+    users::may_import(&a.actor).map_err(err)?;
     let mapping = crate::forms::column_mapping(&pairs);
     let name = match req
         .headers()
@@ -352,7 +354,7 @@ pub async fn import<S: Backend>(
                 limit: crate::IMPORT_BODY_LIMIT as u64,
             })
         })?;
-    let table = crate::forms::parse_table(name, &bytes).map_err(err)?;
+    let table = crate::forms::parse_table(name, bytes).await.map_err(err)?;
     let r = users::import_users(&state.store, &a.actor, &table, name, &mapping, p.dry_run)
         .await
         .map_err(err)?;

@@ -453,10 +453,14 @@ async fn import<S: Backend>(
     pa: PageActor,
     mp: Multipart,
 ) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if let Err(e) = users::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
     let result = async {
         let (name, bytes, fields) = read_upload(mp).await?;
         let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");
-        let table = crate::forms::parse_table(&name, &bytes)?;
+        let table = crate::forms::parse_table(&name, bytes).await?;
         let mapping = crate::forms::column_mapping(&fields);
         let report =
             users::import_users(&state.store, &pa.actor, &table, &name, &mapping, dry_run).await?;

@@ -709,6 +709,10 @@ pub async fn import<S: Backend>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let e = err(&a);
+    // Who may import is settled before 50 MB are read.
+    if !employees::can_import(&a.actor) {
+        return Err(e(Error::Forbidden));
+    }
     let name = match req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -724,7 +728,7 @@ pub async fn import<S: Backend>(
                 limit: crate::IMPORT_BODY_LIMIT as u64,
             })
         })?;
-    let table = crate::forms::parse_table(name, &bytes).map_err(&e)?;
+    let table = crate::forms::parse_table(name, bytes).await.map_err(&e)?;
     let rows: Vec<(usize, Vec<String>)> =
         table.rows.into_iter().map(|r| (r.line, r.cells)).collect();
     let r = employees::import_employees(&state.store, &a.actor, &table.headers, &rows, p.dry_run)

@@ -372,6 +372,8 @@ pub async fn import<S: Backend>(
     req: Request,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    // Who may import is settled before 50 MB are read.
+    service::may_import(&a.actor).map_err(err)?;
     let ct = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -387,7 +389,9 @@ pub async fn import<S: Backend>(
                     limit: crate::IMPORT_BODY_LIMIT as u64,
                 })
             })?;
-        let b: AccountRowsIn = parse_json(&bytes).map_err(err)?;
+        let b: AccountRowsIn = steward_core::blocking::try_run(move || parse_json(&bytes))
+            .await
+            .map_err(err)?;
         (b.rows.into_iter().map(AccountInput::from).collect(), true)
     } else if ct.starts_with("multipart/form-data") {
         let rid = request_id(&req);
@@ -398,7 +402,7 @@ pub async fn import<S: Backend>(
         if fields.iter().any(|(k, v)| k == "dry_run" && truthy(v)) {
             dry_run = true;
         }
-        let table = crate::forms::parse_table(&name, &bytes).map_err(err)?;
+        let table = crate::forms::parse_table(&name, bytes).await.map_err(err)?;
         (rows_from_table(&table).map_err(err)?, false)
     } else {
         let name = if ct.contains("spreadsheetml") {
@@ -416,7 +420,7 @@ pub async fn import<S: Backend>(
         if bytes.is_empty() {
             return Err(err(Error::invalid("file", "the body is empty")));
         }
-        let table = crate::forms::parse_table(name, &bytes).map_err(err)?;
+        let table = crate::forms::parse_table(name, bytes).await.map_err(err)?;
         (rows_from_table(&table).map_err(err)?, false)
     };
     let plan = service::import_accounts(&state.store, &a.actor, &rows, dry_run)

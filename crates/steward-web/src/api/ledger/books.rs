@@ -589,6 +589,8 @@ pub async fn import_journal<S: Backend>(
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    // Who may import is settled before 50 MB are read.
+    service::may_import(&a.actor).map_err(err)?;
     let mp = mp.map_err(|e| {
         err(Error::invalid(
             "file",

@@ -312,7 +312,7 @@ pub(crate) fn rename_fields(e: Error, f: impl Fn(&str) -> String) -> Error {
 /// the import limit, then rejected like [`super::ApiJson`], naming the field at fault.
 pub struct LargeJson<T>(pub T);
 
-impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for LargeJson<T> {
+impl<T: DeserializeOwned + Send + 'static, S: Backend> FromRequest<AppState<S>> for LargeJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &AppState<S>) -> Result<Self, Self::Rejection> {
@@ -333,7 +333,9 @@ impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for LargeJ
                     &rid,
                 )
             })?;
-        parse_json(&bytes)
+        // Up to 50 MB of JSON: parsed on a blocking thread.
+        steward_core::blocking::try_run(move || parse_json(&bytes))
+            .await
             .map(LargeJson)
             .map_err(|e| ApiError::new(e, &rid))
     }

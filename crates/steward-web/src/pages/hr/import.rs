@@ -130,7 +130,7 @@ async fn upload<S: Backend>(
         p.file_name = name.clone();
         // Anything but the explicit "Import" button only checks: the safe side.
         let dry_run = field(&fields, "mode") != "import";
-        let table = parse_table(&name, &bytes)?;
+        let table = parse_table(&name, bytes).await?;
         let rows: Vec<(usize, Vec<String>)> =
             table.rows.into_iter().map(|r| (r.line, r.cells)).collect();
         employees::import_employees(&state.store, &pa.actor, &table.headers, &rows, dry_run).await

@@ -672,6 +672,10 @@ async fn import<S: Backend>(
     pa: PageActor,
     mp: Multipart,
 ) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if !can(&pa.actor, Action::Import) {
+        return fail(&state, &pa, Error::Forbidden).await;
+    }
     let mut page = ImportPage {
         chrome: chrome(&state, &pa, "Import accounts", "/ledger").await,
         subnav: subnav("/ledger/accounts"),
@@ -686,7 +690,7 @@ async fn import<S: Backend>(
     let parsed = async {
         let (name, bytes, fields) = crate::pages::users::read_upload(mp).await?;
         let dry_run = !fields.iter().any(|(k, v)| k == "mode" && v == "commit");
-        let table = crate::forms::parse_table(&name, &bytes)?;
+        let table = crate::forms::parse_table(&name, bytes).await?;
         let mapping = crate::forms::column_mapping(&fields);
         let (rows, lines) = account_rows(&table, &mapping)?;
         Ok::<_, Error>((name, dry_run, rows, lines))

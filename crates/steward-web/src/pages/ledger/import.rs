@@ -94,6 +94,10 @@ async fn import<S: Backend>(
     pa: PageActor,
     mp: Multipart,
 ) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if !can(&pa.actor, Action::Import) {
+        return fail(&state, &pa, Error::Forbidden).await;
+    }
     let mut p = blank(&state, &pa).await;
     let upload = crate::pages::users::read_upload(mp).await;
     let (name, bytes, fields) = match upload {

@@ -337,9 +337,13 @@ async fn import_rates<S: Backend>(
     pa: PageActor,
     mp: Multipart,
 ) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if !can(&pa.actor, Action::Update) {
+        return fail(&state, &pa, Error::Forbidden).await;
+    }
     let parsed = async {
         let (name, bytes, _fields) = crate::pages::users::read_upload(mp).await?;
-        let table = crate::forms::parse_table(&name, &bytes)?;
+        let table = crate::forms::parse_table(&name, bytes).await?;
         let mapped = steward_io::ColumnMapping::auto(RATE_COLUMNS, &table.headers)
             .resolve(&table)
             .map_err(|e| Error::invalid("file", e.to_string()))?;
