@@ -138,9 +138,9 @@ fn setting(v: &str) -> AuditDraft {
     )
 }
 
-/// Issue 14, item 13: a claim is a lease. A retry after the holder is gone takes over a
-/// claim whose write did not commit, and rebuilds the answer of one whose write did; a
-/// holder that lost its claim cannot write any more (the write's transaction is refused).
+// Issue 14, item 13: a claim is a lease. A retry after the holder is gone takes over a
+// claim whose write did not commit, and rebuilds the answer of one whose write did; a
+// holder that lost its claim cannot write any more (the write's transaction is refused).
 store_test!(claims_are_leases_a_retry_takes_over, |db| async move {
     use steward_core::idempotency::{
         current, scope, Claim, Holder, IdempotencyStore, KeyedRequest,

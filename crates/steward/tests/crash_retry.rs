@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 const ADMIN_PW: &str = "the first admin passphrase";
 const CLIENTS: usize = 8;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 8;
 
 struct Env {
     dir: tempfile::TempDir,
