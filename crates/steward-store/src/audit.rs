@@ -116,6 +116,17 @@ impl AuditStore for Store {
         })
     }
 
+    async fn recent_events(&self, company: CompanyId, limit: u32) -> Result<Vec<AuditEvent>> {
+        let a = Alias::new;
+        let mut s = filtered(company, &AuditQuery::default());
+        s.columns(COLUMNS.map(a)).order_by(a("seq"), Order::Desc);
+        self.fetch_page(&s, steward_core::list::Paging::new(Some(limit), None))
+            .await?
+            .iter()
+            .map(event_from)
+            .collect()
+    }
+
     async fn verify_scoped(
         &self,
         company: Option<CompanyId>,
