@@ -750,6 +750,14 @@ pub trait AuditStore: Send + Sync {
         company: crate::ids::CompanyId,
         limit: u32,
     ) -> impl Future<Output = crate::Result<Vec<AuditEvent>>> + Send;
+    /// How many of the company's events happened at or after `since`, counting no further
+    /// than `cap` (a dashboard number stays cheap on a busy day).
+    fn count_since(
+        &self,
+        company: crate::ids::CompanyId,
+        since: Timestamp,
+        cap: u32,
+    ) -> impl Future<Output = crate::Result<u64>> + Send;
     /// The newest event's number and hash.
     fn head(&self) -> impl Future<Output = crate::Result<(i64, String)>> + Send;
     /// The key the chain is sealed with, when the store has one.

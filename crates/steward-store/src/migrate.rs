@@ -103,9 +103,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0015_calendar_time_zone.sql"),
         postgres: include_str!("../migrations/postgres/0015_calendar_time_zone.sql"),
     },
+    Migration {
+        version: 16,
+        name: "audit by time",
+        sqlite: include_str!("../migrations/sqlite/0016_audit_by_time.sql"),
+        postgres: include_str!("../migrations/postgres/0016_audit_by_time.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 15;
+pub const LATEST_VERSION: i64 = 16;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -100,7 +100,10 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
         nav: NAV,
         links: &[
             (steward_core::hr::EMPLOYEE, "/hr/employees/{id}"),
-            (steward_core::hr::TIMEOFF_REQUEST, "/hr/timeoff/requests/{id}"),
+            (
+                steward_core::hr::TIMEOFF_REQUEST,
+                "/hr/timeoff/requests/{id}",
+            ),
             (steward_core::hr::CHANGE_REQUEST, "/hr/changes/{id}"),
             (steward_core::hr::DOCUMENT, "/hr/documents/{id}"),
         ],

@@ -63,8 +63,7 @@ async fn home<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Re
             Vec::new()
         }
     };
-    let (chrome, status, events) =
-        tokio::join!(chrome(&state, &pa, "Home", "/"), status, events);
+    let (chrome, status, events) = tokio::join!(chrome(&state, &pa, "Home", "/"), status, events);
     let page = HomePage {
         chrome,
         roles: a.role_keys.clone(),
