@@ -743,10 +743,39 @@ pub trait AuditStore: Send + Sync {
     fn verify(&self) -> impl Future<Output = crate::Result<Result<u64, ChainBreak>>> + Send {
         self.verify_scoped(None, None)
     }
+    /// The company's newest `limit` events, newest first, without counting the trail (the
+    /// home page: a count would grow with the trail).
+    fn recent_events(
+        &self,
+        company: crate::ids::CompanyId,
+        limit: u32,
+    ) -> impl Future<Output = crate::Result<Vec<AuditEvent>>> + Send;
+    /// How many of the company's events happened at or after `since`, counting no further
+    /// than `cap` (a dashboard number stays cheap on a busy day).
+    fn count_since(
+        &self,
+        company: crate::ids::CompanyId,
+        since: Timestamp,
+        cap: u32,
+    ) -> impl Future<Output = crate::Result<u64>> + Send;
     /// The newest event's number and hash.
     fn head(&self) -> impl Future<Output = crate::Result<(i64, String)>> + Send;
     /// The key the chain is sealed with, when the store has one.
     fn audit_key(&self) -> Option<AuditKey>;
+}
+
+/// The company's newest `limit` events (at most 100), for those who may read the trail.
+pub async fn recent_events(
+    store: &impl AuditStore,
+    actor: &Actor,
+    limit: u32,
+) -> crate::Result<Vec<AuditEvent>> {
+    authz(
+        actor,
+        Permission::new(Domain::Audit, Action::Read),
+        &Target::company(actor.company_id),
+    )?;
+    store.recent_events(actor.company_id, limit.min(100)).await
 }
 
 pub async fn list_events(

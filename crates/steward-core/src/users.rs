@@ -156,6 +156,8 @@ pub struct UserQuery {
 }
 
 pub trait UserStore: Send + Sync {
+    /// How many of the company's members are active and how many disabled (one query).
+    fn status_counts(&self, company: CompanyId) -> impl Future<Output = Result<(u64, u64)>> + Send;
     /// Which of these user names and e-mail addresses already belong to someone (one pass
     /// for a whole import).
     fn taken_logins(
@@ -253,6 +255,16 @@ pub trait UserStore: Send + Sync {
 
 fn perm(action: Action) -> Permission {
     Permission::new(Domain::Users, action)
+}
+
+/// How many of the company's people are active and disabled (the home page's status box).
+pub async fn status_counts(store: &impl UserStore, actor: &Actor) -> Result<(u64, u64)> {
+    authorize(
+        actor,
+        perm(Action::Read),
+        &Target::company(actor.company_id),
+    )?;
+    store.status_counts(actor.company_id).await
 }
 
 pub async fn list_users(

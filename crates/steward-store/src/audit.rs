@@ -116,6 +116,31 @@ impl AuditStore for Store {
         })
     }
 
+    async fn recent_events(&self, company: CompanyId, limit: u32) -> Result<Vec<AuditEvent>> {
+        let a = Alias::new;
+        let mut s = filtered(company, &AuditQuery::default());
+        s.columns(COLUMNS.map(a)).order_by(a("seq"), Order::Desc);
+        self.fetch_page(&s, steward_core::list::Paging::new(Some(limit), None))
+            .await?
+            .iter()
+            .map(event_from)
+            .collect()
+    }
+
+    async fn count_since(&self, company: CompanyId, since: Timestamp, cap: u32) -> Result<u64> {
+        // The cap is a literal: a bound LIMIT makes PostgreSQL's generic plan forget it.
+        let r = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM audit_events \
+             WHERE company_id = $1 AND at >= $2 LIMIT {cap}) t"
+        ))
+        .bind(company.0)
+        .bind(since.0)
+        .fetch_one(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(u64::try_from(get_i64(&r, "n")?).unwrap_or(0))
+    }
+
     async fn verify_scoped(
         &self,
         company: Option<CompanyId>,

@@ -408,8 +408,13 @@ impl steward_core::system::SystemStore for Store {
     }
 
     async fn schema_version(&self) -> Result<i64> {
-        // The inherent reader (it also creates the version table on an empty database).
-        Store::schema_version(self).await
+        // A read only (the home page asks on every view): the server migrated at start, so
+        // the table exists; it is not the writer's business.
+        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM steward_schema")
+            .fetch_one(&self.read)
+            .await
+            .map_err(db)?;
+        row.try_get::<i64, _>("v").map_err(db)
     }
 
     async fn ping(&self) -> Result<()> {

@@ -105,13 +105,19 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 16,
+        name: "audit by time",
+        sqlite: include_str!("../migrations/sqlite/0016_audit_by_time.sql"),
+        postgres: include_str!("../migrations/postgres/0016_audit_by_time.sql"),
+    },
+    Migration {
+        version: 17,
         name: "idempotency lease",
-        sqlite: include_str!("../migrations/sqlite/0016_idempotency_lease.sql"),
-        postgres: include_str!("../migrations/postgres/0016_idempotency_lease.sql"),
+        sqlite: include_str!("../migrations/sqlite/0017_idempotency_lease.sql"),
+        postgres: include_str!("../migrations/postgres/0017_idempotency_lease.sql"),
     },
 ];
 
-pub const LATEST_VERSION: i64 = 16;
+pub const LATEST_VERSION: i64 = 17;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -252,6 +252,20 @@ impl UserStore for Store {
         Ok((taken_u, taken_e))
     }
 
+    async fn status_counts(&self, company: CompanyId) -> Result<(u64, u64)> {
+        let r = sqlx::query(
+            "SELECT COUNT(CASE WHEN u.disabled = 0 THEN 1 END) AS active, \
+             COUNT(CASE WHEN u.disabled <> 0 THEN 1 END) AS disabled \
+             FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.company_id = $1",
+        )
+        .bind(company.0)
+        .fetch_one(&self.read)
+        .await
+        .map_err(db)?;
+        let n = |c: &str| get_i64(&r, c).map(|v| u64::try_from(v).unwrap_or(0));
+        Ok((n("active")?, n("disabled")?))
+    }
+
     async fn list_users(&self, company: CompanyId, q: &UserQuery) -> Result<Page<User>> {
         let unfiltered = q.search.as_deref().is_none_or(|t| t.trim().is_empty())
             && q.status.is_none()

@@ -26,7 +26,7 @@ pub fn platform<S: Backend>() -> WebDomain<S> {
         pages: crate::pages::platform_router::<S>,
         api: crate::api::platform_routes::<S>,
         nav: NAV,
-        links: &[("user", "/users/{id}")],
+        links: &[(steward_core::users::RECORD, "/users/{id}")],
     }
 }
 
@@ -55,9 +55,9 @@ pub fn work<S: Backend>() -> WebDomain<S> {
         api: crate::api::work::routes::<S>,
         nav: NAV,
         links: &[
-            ("task", "/tasks/{id}"),
-            ("case", "/cases/{id}"),
-            ("approval", "/approvals/{id}"),
+            (steward_core::work::tasks::RECORD, "/tasks/{id}"),
+            (steward_core::work::cases::RECORD, "/cases/{id}"),
+            (steward_core::work::approvals::RECORD, "/approvals/{id}"),
         ],
     }
 }
@@ -76,8 +76,8 @@ pub fn ledger<S: Backend>() -> WebDomain<S> {
         api: crate::api::ledger::routes::<S>,
         nav: NAV,
         links: &[
-            ("ledger.entry", "/ledger/entries/{id}"),
-            ("ledger.account", "/ledger/accounts/{id}"),
+            (steward_core::ledger::ENTRY, "/ledger/entries/{id}"),
+            (steward_core::ledger::ACCOUNT, "/ledger/accounts/{id}"),
         ],
     }
 }
@@ -99,10 +99,13 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
         api: crate::api::hr::routes::<S>,
         nav: NAV,
         links: &[
-            ("hr.employee", "/hr/employees/{id}"),
-            ("hr.timeoff", "/hr/timeoff/requests/{id}"),
-            ("hr.change", "/hr/changes/{id}"),
-            ("hr.document", "/hr/documents/{id}"),
+            (steward_core::hr::EMPLOYEE, "/hr/employees/{id}"),
+            (
+                steward_core::hr::TIMEOFF_REQUEST,
+                "/hr/timeoff/requests/{id}",
+            ),
+            (steward_core::hr::CHANGE_REQUEST, "/hr/changes/{id}"),
+            (steward_core::hr::DOCUMENT, "/hr/documents/{id}"),
         ],
     }
 }

@@ -24,7 +24,7 @@ use crate::files::{check_upload, forget_on_error, Download, FileMeta, FileStore,
 use crate::ids::{CompanyId, DocumentId, EmployeeId, UserId};
 use crate::jobs::{Handlers, Job, JobKind, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
-use crate::time::{parse_optional_date, Timestamp};
+use crate::time::Timestamp;
 use crate::work::notify::{notify, NewNotification, NotifyStore};
 use crate::{Error, Result};
 
@@ -413,23 +413,6 @@ pub async fn employee_access(
     Ok((emp, access))
 }
 
-fn text(v: &mut Validator, field: &str, s: &str, required: bool, max: usize) -> String {
-    let t = s.trim().to_string();
-    if required && t.is_empty() {
-        v.push(field, "is required");
-    } else if t.chars().count() > max {
-        v.push(field, format!("must be at most {max} characters"));
-    } else if t.chars().any(char::is_control) {
-        v.push(field, "must not contain control characters");
-    }
-    t
-}
-
-fn date(v: &mut Validator, field: &str, s: &str) -> Option<NaiveDate> {
-    v.check(field, parse_optional_date(field, Some(s)))
-        .flatten()
-}
-
 /// Validates a new document's fields (all errors at once).
 pub fn validate_document(employee_id: EmployeeId, input: &DocumentInput) -> Result<NewDocument> {
     let mut v = Validator::new();
@@ -437,8 +420,8 @@ pub fn validate_document(employee_id: EmployeeId, input: &DocumentInput) -> Resu
     if !CATEGORIES.iter().any(|(k, _)| *k == category) {
         v.push("category", "contract, id, licence, certificate or other");
     }
-    let title = text(&mut v, "title", &input.title, true, MAX_TITLE);
-    let expires = date(&mut v, "expires", &input.expires);
+    let title = v.line("title", &input.title, MAX_TITLE, true);
+    let expires = v.date("expires", &input.expires);
     v.finish()?;
     Ok(NewDocument {
         employee_id,
@@ -680,10 +663,10 @@ pub async fn add_certification(
         return Err(Error::Forbidden);
     }
     let mut v = Validator::new();
-    let name = text(&mut v, "name", &input.name, true, MAX_TITLE);
-    let issuer = text(&mut v, "issuer", &input.issuer, false, MAX_TITLE);
-    let issued = date(&mut v, "issued", &input.issued);
-    let expires = date(&mut v, "expires", &input.expires);
+    let name = v.line("name", &input.name, MAX_TITLE, true);
+    let issuer = v.line("issuer", &input.issuer, MAX_TITLE, false);
+    let issued = v.date("issued", &input.issued);
+    let expires = v.date("expires", &input.expires);
     if let (Some(i), Some(e)) = (issued, expires) {
         if e < i {
             v.push("expires", "must not be before the issue date");

@@ -519,7 +519,7 @@ mod tests {
             employee_name: None,
             department_id: None,
             department_name: None,
-            record_kind: "hr.document".into(),
+            record_kind: crate::hr::DOCUMENT.into(),
             record_id: Some(9),
             detail: String::new(),
             found_at: Timestamp(0),

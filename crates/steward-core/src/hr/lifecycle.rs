@@ -197,14 +197,7 @@ fn gate(actor: &Actor) -> Result<()> {
 }
 
 fn check_note(note: &str) -> Result<String> {
-    let n = note.trim();
-    if n.chars().count() > MAX_NOTE {
-        return Err(Error::invalid(
-            "note",
-            format!("at most {MAX_NOTE} characters"),
-        ));
-    }
-    Ok(n.to_string())
+    crate::input::text("note", note, MAX_NOTE, false)
 }
 
 async fn run_template(

@@ -8,10 +8,10 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::audit::{AuditQuery, AuditStore};
+use crate::audit::AuditStore;
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
 use crate::jobs::JobStore;
-use crate::list::{Paging, SortDir};
+use crate::list::Paging;
 use crate::time::Timestamp;
 use crate::work::notify::NotifyStore;
 use crate::Result;
@@ -155,6 +155,9 @@ where
 /// Recent audit events (for those who may read the audit trail).
 pub struct RecentAudit;
 
+/// The day's changes are counted up to this many.
+const RECENT_CAP: u32 = 10_000;
+
 impl<S: AuditStore + Sync> TileSource<S> for RecentAudit {
     fn name(&self) -> &'static str {
         "Recent changes"
@@ -165,19 +168,15 @@ impl<S: AuditStore + Sync> TileSource<S> for RecentAudit {
                 return Ok(Vec::new());
             }
             let since = Timestamp::now().plus_secs(-86_400);
-            let q = AuditQuery {
-                search: None,
-                entity: None,
-                action: None,
-                actor: None,
-                from: Some(since),
-                to: None,
-                dir: SortDir::Desc,
-                paging: Paging::new(Some(8), None),
-            };
-            let page = crate::audit::list_events(store, actor, &q).await?;
-            let lines = page
-                .items
+            // The newest eight and a count of the day's changes that stops at a cap: both
+            // index ranges, however long the trail.
+            let (recent, n) = tokio::join!(
+                crate::audit::recent_events(store, actor, 8),
+                store.count_since(actor.company_id, since, RECENT_CAP)
+            );
+            let recent: Vec<_> = recent?.into_iter().filter(|e| e.at >= since).collect();
+            let n = n?;
+            let lines = recent
                 .iter()
                 .map(|e| TileLine {
                     text: format!(
@@ -196,7 +195,7 @@ impl<S: AuditStore + Sync> TileSource<S> for RecentAudit {
                 .collect();
             // Bars: the day's events by entity.
             let mut by: std::collections::BTreeMap<String, i64> = Default::default();
-            for e in &page.items {
+            for e in &recent {
                 *by.entry(e.entity.clone()).or_default() += 1;
             }
             let mut bars: Vec<Bar> = by
@@ -208,12 +207,16 @@ impl<S: AuditStore + Sync> TileSource<S> for RecentAudit {
                 })
                 .collect();
             bars.sort_by(|a, b| b.value.cmp(&a.value).then(a.label.cmp(&b.label)));
-            let n = i64::try_from(page.total).unwrap_or(i64::MAX);
+            let caption = if n >= u64::from(RECENT_CAP) {
+                "changes in the last 24 hours (at least)"
+            } else {
+                "changes in the last 24 hours"
+            };
             Ok(vec![Tile::new(
                 "audit.recent",
                 "Recent changes",
-                n,
-                "changes in the last 24 hours",
+                i64::try_from(n).unwrap_or(i64::MAX),
+                caption,
                 &format!("/audit?from={}", since.to_datetime().format("%Y-%m-%d")),
             )
             .with_lines(lines)
@@ -231,13 +234,14 @@ impl<S: NotifyStore + Sync> TileSource<S> for MyNotifications {
     }
     fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
         Box::pin(async move {
-            let n = crate::work::notify::unread_count(store, actor).await?;
+            // The page's total is the unread count: one list, no second count.
             let q = crate::work::notify::NotificationQuery {
                 unread_only: true,
                 paging: Paging::new(Some(5), None),
                 ..Default::default()
             };
             let page = crate::work::notify::list(store, actor, &q).await?;
+            let n = page.total;
             let lines = page
                 .items
                 .into_iter()

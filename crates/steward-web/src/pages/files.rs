@@ -134,7 +134,13 @@ async fn upload_to_task<S: Backend>(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> Response {
-    upload(state, pa, RecordRef::new("task", id), mp).await
+    upload(
+        state,
+        pa,
+        RecordRef::new(steward_core::work::tasks::RECORD, id),
+        mp,
+    )
+    .await
 }
 
 async fn upload_to_case<S: Backend>(
@@ -143,7 +149,13 @@ async fn upload_to_case<S: Backend>(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> Response {
-    upload(state, pa, RecordRef::new("case", id), mp).await
+    upload(
+        state,
+        pa,
+        RecordRef::new(steward_core::work::cases::RECORD, id),
+        mp,
+    )
+    .await
 }
 
 async fn download<S: Backend>(

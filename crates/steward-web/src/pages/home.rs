@@ -5,10 +5,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
-use steward_core::audit::{list_events, AuditEvent, AuditQuery};
+use steward_core::audit::{recent_events, AuditEvent};
 use steward_core::auth::{Action, Domain, Permission};
-use steward_core::list::{Paging, SortDir};
-use steward_core::users::{list_users, UserQuery, UserStatus};
+use steward_core::users::status_counts;
 
 use super::{chrome, render, Chrome};
 use crate::auth::PageActor;
@@ -37,48 +36,36 @@ struct HomePage {
 
 async fn home<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     let a = &pa.actor;
-    let count = |status| UserQuery {
-        status: Some(status),
-        paging: Paging::new(Some(1), None),
-        ..Default::default()
-    };
-    let status = if a.can(Permission::new(Domain::Users, Action::Read))
-        && a.can(Permission::new(Domain::System, Action::Read))
-    {
-        let active = list_users(&state.store, a, &count(UserStatus::Active))
-            .await
-            .map(|p| p.total)
-            .unwrap_or(0);
-        let disabled = list_users(&state.store, a, &count(UserStatus::Disabled))
-            .await
-            .map(|p| p.total)
-            .unwrap_or(0);
-        let info = steward_core::system::info(&state.store).await;
+    let show_status = a.can(Permission::new(Domain::Users, Action::Read))
+        && a.can(Permission::new(Domain::System, Action::Read));
+    let can_audit = a.can(Permission::new(Domain::Audit, Action::Read));
+    // The parts are independent: read them at once.
+    let status = async {
+        if !show_status {
+            return None;
+        }
+        let (counts, info) = tokio::join!(
+            status_counts(&state.store, a),
+            steward_core::system::info(&state.store)
+        );
+        let (active, disabled) = counts.unwrap_or((0, 0));
         Some(Status {
             backend: info.backend,
             schema_version: info.schema_version,
             users_active: active,
             users_disabled: disabled,
         })
-    } else {
-        None
     };
-    let can_audit = a.can(Permission::new(Domain::Audit, Action::Read));
-    let events = if can_audit {
-        let q = AuditQuery {
-            dir: SortDir::Desc,
-            paging: Paging::new(Some(10), None),
-            ..Default::default()
-        };
-        list_events(&state.store, a, &q)
-            .await
-            .map(|p| p.items)
-            .unwrap_or_default()
-    } else {
-        Vec::new()
+    let events = async {
+        if can_audit {
+            recent_events(&state.store, a, 10).await.unwrap_or_default()
+        } else {
+            Vec::new()
+        }
     };
+    let (chrome, status, events) = tokio::join!(chrome(&state, &pa, "Home", "/"), status, events);
     let page = HomePage {
-        chrome: chrome(&state, &pa, "Home", "/").await,
+        chrome,
         roles: a.role_keys.clone(),
         status,
         events,

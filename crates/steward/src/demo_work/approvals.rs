@@ -319,7 +319,7 @@ pub async fn seed(
     let currency = Currency::parse(&users.currency)?;
     let clerk = who(users, "accountant")?;
     for e in store.list_entries(company, &q).await?.items {
-        let subject = RecordRef::new("ledger.entry", e.id.0);
+        let subject = RecordRef::new(steward_core::ledger::ENTRY, e.id.0);
         if store.open_request_for(company, &subject).await?.is_some() {
             continue;
         }

@@ -533,7 +533,7 @@ pub async fn seed(
                 title: "Welcome the new colleague".into(),
                 assignee_id: Some(emp),
                 due: Some((today + Duration::days(1)).to_string()),
-                link: Some(RecordRef::new("user", emp.0).to_string()),
+                link: Some(RecordRef::new(steward_core::users::RECORD, emp.0).to_string()),
                 ..Default::default()
             },
         )

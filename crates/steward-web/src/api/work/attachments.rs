@@ -129,7 +129,12 @@ pub async fn task_attachments<S: Backend>(
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    list_of(&state, &a, RecordRef::new("task", id)).await
+    list_of(
+        &state,
+        &a,
+        RecordRef::new(steward_core::work::tasks::RECORD, id),
+    )
+    .await
 }
 
 /// Attaches a file to the task (who may change or comment on it).
@@ -143,7 +148,13 @@ pub async fn attach_to_task<S: Backend>(
     Path(id): Path<i64>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    attach(&state, &a, RecordRef::new("task", id), mp).await
+    attach(
+        &state,
+        &a,
+        RecordRef::new(steward_core::work::tasks::RECORD, id),
+        mp,
+    )
+    .await
 }
 
 /// The case's attachments (the front office sees those of its own cases).
@@ -155,7 +166,12 @@ pub async fn case_attachments<S: Backend>(
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
-    list_of(&state, &a, RecordRef::new("case", id)).await
+    list_of(
+        &state,
+        &a,
+        RecordRef::new(steward_core::work::cases::RECORD, id),
+    )
+    .await
 }
 
 /// Attaches a file to the case (the back office, or the front office on its own case).
@@ -169,7 +185,13 @@ pub async fn attach_to_case<S: Backend>(
     Path(id): Path<i64>,
     mp: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    attach(&state, &a, RecordRef::new("case", id), mp).await
+    attach(
+        &state,
+        &a,
+        RecordRef::new(steward_core::work::cases::RECORD, id),
+        mp,
+    )
+    .await
 }
 
 /// One attachment.

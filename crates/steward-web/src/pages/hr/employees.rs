@@ -135,8 +135,22 @@ async fn index<S: Backend>(
             };
         }
     }
-    let page = if errors.is_empty() {
-        match employees::list_employees(store, actor, &q).await {
+    // The list, the shell and the filters' choices are read at once.
+    let listing = async {
+        if errors.is_empty() {
+            Some(employees::list_employees(store, actor, &q).await)
+        } else {
+            None
+        }
+    };
+    let (listing, chrome, departments, locations) = tokio::join!(
+        listing,
+        chrome(&state, &pa, "People", "/hr/employees"),
+        employees::departments(store, actor),
+        employees::locations(store, actor)
+    );
+    let page = if let Some(listing) = listing {
+        match listing {
             Ok(p) => p,
             Err(e @ (Error::Invalid { .. } | Error::InvalidMany(_))) => {
                 errors = e.field_errors();
@@ -162,17 +176,15 @@ async fn index<S: Backend>(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = ListPage {
-        chrome: chrome(&state, &pa, "People", "/hr/employees").await,
+        chrome,
         list,
         rows: page.items,
         errors,
         job,
         can_hire: is_hr_staff(actor),
         can_import: employees::can_import(actor),
-        departments: employees::departments(store, actor)
-            .await
-            .unwrap_or_default(),
-        locations: employees::locations(store, actor).await.unwrap_or_default(),
+        departments: departments.unwrap_or_default(),
+        locations: locations.unwrap_or_default(),
         types: EMPLOYMENT_TYPES,
     };
     render(&p, status)

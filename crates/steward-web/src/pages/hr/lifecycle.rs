@@ -84,7 +84,7 @@ async fn page<S: Backend>(
     } else {
         form
     };
-    let record = steward_core::work::RecordRef::new("hr.employee", id);
+    let record = steward_core::work::RecordRef::new(steward_core::hr::EMPLOYEE, id);
     render(
         &LifecyclePage {
             task_links: crate::pages::work::tasks::TaskLinks::load(state, &pa.actor, &record).await,

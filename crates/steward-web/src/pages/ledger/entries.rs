@@ -931,7 +931,7 @@ async fn show_page<S: Backend>(
         task_links: crate::pages::work::tasks::TaskLinks::load(
             state,
             actor,
-            &steward_core::work::RecordRef::new("ledger.entry", e.id.0),
+            &steward_core::work::RecordRef::new(steward_core::ledger::ENTRY, e.id.0),
         )
         .await,
         e,

@@ -398,7 +398,7 @@ async fn show_page<S: Backend>(
     let attachments = crate::pages::files::Attachments::load(
         state,
         actor,
-        &steward_core::work::RecordRef::new("case", case.id.0),
+        &steward_core::work::RecordRef::new(steward_core::work::cases::RECORD, case.id.0),
     )
     .await;
     let p = ShowPage {

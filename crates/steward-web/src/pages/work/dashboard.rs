@@ -93,13 +93,18 @@ struct DashboardPage {
 }
 
 async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
-    let tiles = match dashboard::dashboard(state.registry.tiles(), &pa.actor).await {
+    // The shell's reads and the tiles' at once.
+    let (tiles, chrome) = tokio::join!(
+        dashboard::dashboard(state.registry.tiles(), &pa.actor),
+        chrome(&state, &pa, "Dashboard", "/dashboard")
+    );
+    let tiles = match tiles {
         Ok(t) => t,
         Err(e) => return fail(&state, &pa, e).await,
     };
     render(
         &DashboardPage {
-            chrome: chrome(&state, &pa, "Dashboard", "/dashboard").await,
+            chrome,
             tiles: tiles.into_iter().map(layout).collect(),
             label_w: LABEL_W,
         },

@@ -135,14 +135,12 @@ fn keep<T>(r: steward_core::Result<T>) -> steward_core::Result<Option<T>> {
 }
 
 async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
-    match sections(&state, &pa).await {
-        Ok(sections) => render(
-            &MyWorkPage {
-                chrome: chrome(&state, &pa, "My work", "/work").await,
-                sections,
-            },
-            StatusCode::OK,
-        ),
+    let (sections, chrome) = tokio::join!(
+        sections(&state, &pa),
+        chrome(&state, &pa, "My work", "/work")
+    );
+    match sections {
+        Ok(sections) => render(&MyWorkPage { chrome, sections }, StatusCode::OK),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
