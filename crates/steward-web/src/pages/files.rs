@@ -97,6 +97,12 @@ async fn upload<S: Backend>(
     mp: Multipart,
 ) -> Response {
     let back = format!("{}#attachments", state.record_link(&record).href);
+    // Refused before the upload is read.
+    match files::record_access(&state.registry, &pa.actor, &record).await {
+        Ok(access) if access.add => {}
+        Ok(_) => return fail(&state, &pa, Error::Forbidden).await,
+        Err(e) => return fail(&state, &pa, e).await,
+    }
     let result = async {
         let (name, bytes, _) = read_multipart(mp, "file")
             .await

@@ -17,6 +17,7 @@ use steward_core::hr::documents::{
 use steward_core::hr::EmployeeRef;
 use steward_core::ids::{DocumentId, EmployeeId};
 use steward_core::list::SortKey;
+use steward_core::Error;
 
 use crate::auth::PageActor;
 use crate::forms::{download_response, read_multipart, too_large_on, UPLOAD_BODY_LIMIT};
@@ -174,6 +175,12 @@ async fn upload<S: Backend>(
     Path(id): Path<i64>,
     mp: Multipart,
 ) -> Response {
+    // Refused before the upload is read.
+    match documents::employee_access(&state.store, &pa.actor, EmployeeId(id)).await {
+        Ok((_, access)) if access.edit => {}
+        Ok(_) => return fail(&state, &pa, Error::Forbidden).await,
+        Err(e) => return fail(&state, &pa, e).await,
+    }
     let mut typed = Vec::new();
     let result = async {
         let (name, bytes, fields) = read_multipart(mp, "file")
