@@ -109,9 +109,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0016_audit_by_time.sql"),
         postgres: include_str!("../migrations/postgres/0016_audit_by_time.sql"),
     },
+    Migration {
+        version: 17,
+        name: "hr personal pay grants",
+        sqlite: include_str!("../migrations/sqlite/0017_hr_personal_pay_grants.sql"),
+        postgres: include_str!("../migrations/postgres/0017_hr_personal_pay_grants.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 16;
+pub const LATEST_VERSION: i64 = 17;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;
