@@ -73,7 +73,7 @@ both_databases!(pay_and_personal_data_follow_their_grants, |db| async move {
         .post(app.url("/api/v1/hr/employees"))
         .json(
             &json!({"employee_number": "E1", "legal_name": "Emma Example",
-            "start_date": "2024-01-01", "national_id": "NAT-77", "home_address": "1 Home Road",
+            "preferred_name": "Em", "start_date": "2024-01-01", "national_id": "NAT-77", "home_address": "1 Home Road",
             "contract": {"effective_date": "2024-01-01", "contract_type": "permanent",
                          "pay": PAY, "currency": "EUR", "frequency": "year"}}),
         )
@@ -174,7 +174,7 @@ both_databases!(pay_and_personal_data_follow_their_grants, |db| async move {
             "{who}: {csv}"
         );
     }
-    // Search by a legal name only for those who see it.
+    // Search by a legal name only for those who see it (the directory shows "Em").
     let found = |c: reqwest::Client| {
         let app = &app;
         async move {
