@@ -1782,3 +1782,101 @@ both_databases!(
         app.signed_in(ADMIN, ADMIN_PASSWORD).await;
     }
 );
+
+/// Personal data and pay are grants of their own (`hr_personal`, `hr_pay`), not part of
+/// `hr.update`: one row per caller on an employee's record (API keys present or absent) and
+/// on adding pay. `hr_helper` is a custom role with HR read, create and update at company
+/// scope only; `self` is the employee, `colleague` another employee.
+#[rustfmt::skip]
+const PERSONAL_PAY_ROWS: &[(&str, bool, bool, &str)] = &[
+    // caller       personal  pay    POST contracts
+    ("admin",       true,     true,  "2xx"),
+    ("hr_lead",     true,     true,  "2xx"),
+    ("hr_clerk",    true,     false, "403"),
+    ("hr_helper",   false,    false, "403"),
+    ("auditor",     false,    false, "403"),
+    ("self",        true,     true,  "403"),
+    ("colleague",   false,    false, "403"),
+];
+
+both_databases!(
+    personal_data_and_pay_take_their_own_grants,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let g = |a: &str| json!({"domain": "hr", "action": a, "scope": "company"});
+        let r = admin
+            .post(app.url("/api/v1/roles"))
+            .json(&json!({"key": "hr_helper", "name": "HR helper",
+            "grants": [g("read"), g("create"), g("update")]}))
+            .send()
+            .await
+            .expect("role");
+        assert_eq!(r.status(), 201);
+        for (user, role) in [
+            ("hr_lead", "hr_lead"),
+            ("hr_clerk", "hr_clerk"),
+            ("hr_helper", "hr_helper"),
+            ("auditor", "auditor"),
+            ("colleague", "employee"),
+        ] {
+            add_user(&app.store, app.company, user, PASSWORD, &[role]).await;
+        }
+        let me = add_user(&app.store, app.company, "self", PASSWORD, &["employee"]).await;
+        let r = admin
+            .post(app.url("/api/v1/hr/employees"))
+            .json(
+                &json!({"employee_number": "PP1", "legal_name": "Pat Private",
+            "start_date": "2024-01-01", "user_id": me.0, "national_id": "NAT-PP",
+            "contract": {"effective_date": "2024-01-01", "contract_type": "permanent",
+                         "pay": "50000.00", "currency": "EUR", "frequency": "year"}}),
+            )
+            .send()
+            .await
+            .expect("hire");
+        assert_eq!(r.status(), 201);
+        let id = r.json::<Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("id");
+        let mut wrong = Vec::new();
+        for (caller, personal, pay, post) in PERSONAL_PAY_ROWS {
+            let c = if *caller == "admin" {
+                admin.clone()
+            } else {
+                app.api(&app.token(caller, PASSWORD, false).await)
+            };
+            let e: Value = c
+                .get(app.url(&format!("/api/v1/hr/employees/{id}")))
+                .send()
+                .await
+                .expect("get")
+                .json()
+                .await
+                .expect("json");
+            if e.get("national_id").is_some() != *personal {
+                wrong.push(format!(
+                    "{caller}: national_id present should be {personal}: {e}"
+                ));
+            }
+            if e.get("contract").is_some() != *pay {
+                wrong.push(format!("{caller}: contract present should be {pay}: {e}"));
+            }
+            let r = c
+                .post(app.url(&format!("/api/v1/hr/employees/{id}/contracts")))
+                .json(
+                    &json!({"effective_date": "2025-01-01", "contract_type": "permanent",
+                "pay": "51000.00", "currency": "EUR", "frequency": "year"}),
+                )
+                .send()
+                .await
+                .expect("contract");
+            let got = class(r.status().as_u16());
+            if got != *post {
+                wrong.push(format!(
+                    "POST contracts by {caller}: expected {post}, got {got}"
+                ));
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+);

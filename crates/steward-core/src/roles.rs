@@ -115,6 +115,13 @@ fn validate(role: &NewRole) -> Result<()> {
     if role.grants.is_empty() {
         v.push("grants", "choose at least one permission");
     }
+    for g in &role.grants {
+        if let Err(e) = g.check() {
+            for f in e.field_errors() {
+                v.push("grants", f.message);
+            }
+        }
+    }
     v.finish()
 }
 

@@ -115,9 +115,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0017_idempotency_lease.sql"),
         postgres: include_str!("../migrations/postgres/0017_idempotency_lease.sql"),
     },
+    Migration {
+        version: 18,
+        name: "hr personal pay grants",
+        sqlite: include_str!("../migrations/sqlite/0018_hr_personal_pay_grants.sql"),
+        postgres: include_str!("../migrations/postgres/0018_hr_personal_pay_grants.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 17;
+pub const LATEST_VERSION: i64 = 18;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -209,3 +209,89 @@ store_test_unmigrated!(calendar_offsets_become_time_zones, |db| async move {
         );
     }
 });
+
+store_test_unmigrated!(
+    custom_hr_roles_gain_no_personal_or_pay_grant_and_admins_are_told,
+    |db| async move {
+        db.store.migrate_to(16).await.expect("to 16");
+        for sql in [
+            "INSERT INTO companies (id, name, currency, created_at) VALUES (1, 'Acme', 'EUR', 0)",
+            "INSERT INTO companies (id, name, currency, created_at) VALUES (2, 'Other', 'EUR', 0)",
+            "INSERT INTO users (id, username, email, display_name, created_at, updated_at) VALUES (1, 'boss', 'boss@example.com', 'Boss', 0, 0)",
+            "INSERT INTO users (id, username, email, display_name, created_at, updated_at) VALUES (2, 'helper', 'helper@example.com', 'Helper', 0, 0)",
+            "INSERT INTO users (id, username, email, display_name, created_at, updated_at) VALUES (3, 'other', 'other@example.com', 'Other', 0, 0)",
+            "INSERT INTO memberships (user_id, company_id, created_at) VALUES (1, 1, 0)",
+            "INSERT INTO memberships (user_id, company_id, created_at) VALUES (2, 1, 0)",
+            "INSERT INTO memberships (user_id, company_id, created_at) VALUES (3, 2, 0)",
+            "INSERT INTO roles (id, company_id, key, name, builtin, created_at) VALUES (901, NULL, 'admin', 'Admin', 1, 0)",
+            "INSERT INTO roles (id, company_id, key, name, builtin, created_at) VALUES (902, 1, 'hr_helper', 'HR helper', 0, 0)",
+            "INSERT INTO roles (id, company_id, key, name, builtin, created_at) VALUES (903, 1, 'hr_reader', 'HR reader', 0, 0)",
+            "INSERT INTO roles (id, company_id, key, name, builtin, created_at) VALUES (904, 1, 'hr_team', 'HR team', 0, 0)",
+            "INSERT INTO role_grants (role_id, domain, action, scope) VALUES (901, 'hr', 'update', 'company')",
+            "INSERT INTO role_grants (role_id, domain, action, scope) VALUES (902, 'hr', 'read', 'company')",
+            "INSERT INTO role_grants (role_id, domain, action, scope) VALUES (902, 'hr', 'update', 'company')",
+            "INSERT INTO role_grants (role_id, domain, action, scope) VALUES (903, 'hr', 'read', 'company')",
+            "INSERT INTO role_grants (role_id, domain, action, scope) VALUES (904, 'hr', 'update', 'department')",
+            "INSERT INTO user_roles (user_id, company_id, role_id) VALUES (1, 1, 901)",
+            "INSERT INTO user_roles (user_id, company_id, role_id) VALUES (2, 1, 902)",
+            "INSERT INTO user_roles (user_id, company_id, role_id) VALUES (3, 2, 901)",
+        ] {
+            db.exec(sql).await;
+        }
+        db.store.migrate().await.expect("to the latest");
+        let raw = db.raw().await;
+        // No role gained a grant of the new domains.
+        let new_grants: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM role_grants g JOIN roles r ON r.id = g.role_id \
+             WHERE r.builtin = 0 AND g.domain IN ('hr_personal', 'hr_pay')",
+        )
+        .fetch_one(&raw)
+        .await
+        .expect("count")
+        .try_get("n")
+        .expect("n");
+        assert_eq!(new_grants, 0, "[{}]", db.name);
+        let helper_grants: i64 =
+            sqlx::query("SELECT COUNT(*) AS n FROM role_grants WHERE role_id = 902")
+                .fetch_one(&raw)
+                .await
+                .expect("count")
+                .try_get("n")
+                .expect("n");
+        assert_eq!(
+            helper_grants, 2,
+            "[{}] the role keeps exactly its grants",
+            db.name
+        );
+        // Built-in roles are synced on top (ids from the sequence, below 900).
+        // Only the admin of the role's company is told, once, about the one role with
+        // company-wide hr.update (not the reader, not the department-scoped team).
+        let rows = sqlx::query(
+            "SELECT company_id, user_id, kind, title, link, created_at FROM notifications ORDER BY id",
+        )
+        .fetch_all(&raw)
+        .await
+        .expect("notifications");
+        raw.close().await;
+        assert_eq!(rows.len(), 1, "[{}]", db.name);
+        let r = &rows[0];
+        assert_eq!(r.try_get::<i64, _>("company_id").expect("company"), 1);
+        assert_eq!(r.try_get::<i64, _>("user_id").expect("user"), 1);
+        assert_eq!(
+            r.try_get::<String, _>("kind").expect("kind"),
+            "system.roles"
+        );
+        assert_eq!(
+            r.try_get::<Option<String>, _>("link")
+                .expect("link")
+                .as_deref(),
+            Some("/roles/902")
+        );
+        assert!(r
+            .try_get::<String, _>("title")
+            .expect("title")
+            .contains("HR helper"));
+        // Microseconds since the epoch, like every timestamp: after 2020.
+        assert!(r.try_get::<i64, _>("created_at").expect("at") > 1_577_836_800_000_000);
+    }
+);

@@ -18,7 +18,6 @@ fn g(domain: Domain, actions: &[Action], scope: Scope) -> impl Iterator<Item = G
     })
 }
 
-const ALL_ACTIONS: &[Action] = Action::ALL;
 const READ: &[Action] = &[Action::Read, Action::Export];
 const WORK: &[Action] = &[
     Action::Read,
@@ -92,6 +91,16 @@ fn domain_pair(domain: Domain, lead: bool) -> Vec<Grant> {
     v
 }
 
+/// Everyone's personal data, read and changed (HR staff who keep records).
+fn personal_data() -> Vec<Grant> {
+    g(
+        Domain::HrPersonal,
+        Domain::HrPersonal.actions(),
+        Scope::Company,
+    )
+    .collect()
+}
+
 pub fn builtin_roles() -> Vec<BuiltinRole> {
     vec![
         BuiltinRole {
@@ -100,7 +109,7 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
             description: "Sees everything, sets up the company, approves, answers to auditors.",
             grants: Domain::ALL
                 .iter()
-                .flat_map(|&d| g(d, ALL_ACTIONS, Scope::Company).collect::<Vec<_>>())
+                .flat_map(|&d| g(d, d.actions(), Scope::Company).collect::<Vec<_>>())
                 .collect(),
         },
         role(
@@ -118,14 +127,19 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
         role(
             "hr_lead",
             "HR lead",
-            "Runs HR; sees personal and pay data; approves.",
-            domain_pair(Domain::Hr, true),
+            "Runs HR; sees and changes everyone's personal data and pay; approves.",
+            [
+                domain_pair(Domain::Hr, true),
+                personal_data(),
+                g(Domain::HrPay, Domain::HrPay.actions(), Scope::Company).collect(),
+            ]
+            .concat(),
         ),
         role(
             "hr_clerk",
             "HR clerk",
-            "Files and corrects employee records.",
-            domain_pair(Domain::Hr, false),
+            "Files and corrects employee records, personal data included; no pay.",
+            [domain_pair(Domain::Hr, false), personal_data()].concat(),
         ),
         role(
             "it_lead",
@@ -171,9 +185,11 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
         BuiltinRole {
             key: "auditor",
             name: "Auditor",
-            description: "Read-only, time-boxed access to books, records and the audit trail.",
+            description: "Read-only, time-boxed access to books, records and the audit trail; \
+                          of employees, job data only: no personal or pay data.",
             grants: Domain::ALL
                 .iter()
+                .filter(|d| !matches!(d, Domain::HrPersonal | Domain::HrPay))
                 .flat_map(|&d| g(d, READ, Scope::Company).collect::<Vec<_>>())
                 .collect(),
         },

@@ -46,6 +46,13 @@ str_enum!(
         Audit = "audit",
         Accounting = "accounting",
         Hr = "hr",
+        // Personal data of employees other than oneself: birth date, personal contacts,
+        // addresses, national and tax ids, emergency contacts, the legal name, sensitive
+        // custom fields and documents. Only `read` and `update`.
+        HrPersonal = "hr_personal",
+        // Pay of employees other than oneself: contracts and their pay history. Only
+        // `read` and `update`.
+        HrPay = "hr_pay",
         It = "it",
         Procurement = "procurement",
         Work = "work",
@@ -75,6 +82,17 @@ str_enum!(
         Company = "company",
     }
 );
+
+impl Domain {
+    /// The actions a grant of this domain may name. Personal data and pay are read or
+    /// changed, nothing else (they are parts of HR's records, not records of their own).
+    pub fn actions(self) -> &'static [Action] {
+        match self {
+            Domain::HrPersonal | Domain::HrPay => &[Action::Read, Action::Update],
+            _ => Action::ALL,
+        }
+    }
+}
 
 impl Action {
     /// Actions that change nothing; the only ones a read-only token or an auditor may use.
@@ -111,14 +129,37 @@ pub struct Grant {
 
 impl Grant {
     pub fn parse(domain: &str, action: &str, scope: &str) -> Result<Self> {
-        Ok(Grant {
+        let g = Grant {
             domain: Domain::parse(domain)
                 .ok_or_else(|| Error::invalid("domain", format!("unknown domain `{domain}`")))?,
             action: Action::parse(action)
                 .ok_or_else(|| Error::invalid("action", format!("unknown action `{action}`")))?,
             scope: Scope::parse(scope)
                 .ok_or_else(|| Error::invalid("scope", format!("unknown scope `{scope}`")))?,
-        })
+        };
+        g.check()?;
+        Ok(g)
+    }
+
+    /// Refuses an action the domain does not have (`hr_pay` is only read and update).
+    pub fn check(&self) -> Result<()> {
+        if self.domain.actions().contains(&self.action) {
+            Ok(())
+        } else {
+            Err(Error::invalid(
+                "action",
+                format!(
+                    "{} has only the actions {}",
+                    self.domain,
+                    self.domain
+                        .actions()
+                        .iter()
+                        .map(|a| a.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ))
+        }
     }
 }
 
@@ -355,8 +396,11 @@ mod tests {
         let a = test_actor("auditor");
         let t = Target::company(CompanyId(1));
         for d in Domain::ALL {
-            assert!(
+            // Personal data and pay are not the auditor's (the role's description says so).
+            let reads = !matches!(d, Domain::HrPersonal | Domain::HrPay);
+            assert_eq!(
                 authorize(&a, Permission::new(*d, Action::Read), &t).is_ok(),
+                reads,
                 "{d}"
             );
             for act in Action::ALL.iter().filter(|a| !a.is_read()) {
@@ -365,6 +409,58 @@ mod tests {
                     "{d}.{act}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn personal_data_and_pay_are_granted_as_the_descriptions_say() {
+        let t = Target::company(CompanyId(1));
+        let holds = |role: &str, d: Domain, act: Action| {
+            authorize(&test_actor(role), Permission::new(d, act), &t).is_ok()
+        };
+        for role in ["admin", "hr_lead"] {
+            for d in [Domain::HrPersonal, Domain::HrPay] {
+                assert!(holds(role, d, Action::Read), "{role} {d}");
+                assert!(holds(role, d, Action::Update), "{role} {d}");
+            }
+        }
+        assert!(holds("hr_clerk", Domain::HrPersonal, Action::Read));
+        assert!(holds("hr_clerk", Domain::HrPersonal, Action::Update));
+        assert!(!holds("hr_clerk", Domain::HrPay, Action::Read));
+        assert!(!holds("hr_clerk", Domain::HrPay, Action::Update));
+        for role in [
+            "auditor",
+            "employee",
+            "accountant",
+            "it_lead",
+            "front_office",
+        ] {
+            for d in [Domain::HrPersonal, Domain::HrPay] {
+                for act in Domain::HrPay.actions() {
+                    assert!(!holds(role, d, *act), "{role} {d}.{act}");
+                }
+            }
+        }
+        let roles = builtin_roles();
+        let desc = |k: &str| {
+            roles
+                .iter()
+                .find(|r| r.key == k)
+                .map(|r| r.description)
+                .unwrap_or_default()
+        };
+        assert!(desc("hr_lead").contains("pay"));
+        assert!(desc("hr_clerk").contains("no pay"));
+        assert!(desc("auditor").contains("no personal or pay data"));
+    }
+
+    #[test]
+    fn personal_data_and_pay_have_only_read_and_update() {
+        assert!(Grant::parse("hr_pay", "read", "company").is_ok());
+        assert!(Grant::parse("hr_personal", "update", "department").is_ok());
+        for bad in ["create", "delete", "approve", "export", "import"] {
+            let e = Grant::parse("hr_pay", bad, "company").expect_err(bad);
+            assert_eq!(e.field_errors()[0].field, "action", "{bad}");
         }
     }
 
@@ -437,6 +533,15 @@ mod tests {
             assert_eq!(pairs.len(), n, "{} grants one permission twice", r.key);
             if r.key == "auditor" {
                 assert!(r.grants.iter().all(|g| g.action.is_read()));
+            }
+            for g in &r.grants {
+                assert!(
+                    g.check().is_ok(),
+                    "{} grants {}.{}",
+                    r.key,
+                    g.domain,
+                    g.action
+                );
             }
         }
     }

@@ -384,8 +384,10 @@ pub struct DocAccess {
     pub documents: bool,
     /// See certifications.
     pub certifications: bool,
-    /// Add and remove both (HR staff).
+    /// Add and remove certifications (HR staff).
     pub edit: bool,
+    /// Upload and remove documents (personal data: HR staff with `hr_personal.update`).
+    pub edit_documents: bool,
 }
 
 pub async fn access_to(
@@ -399,6 +401,7 @@ pub async fn access_to(
         documents: v.personal,
         certifications: v.job,
         edit,
+        edit_documents: v.edit_personal && !actor.read_only,
     })
 }
 
@@ -465,7 +468,7 @@ where
     F: FileStore + ?Sized,
 {
     let (emp, access) = employee_access(store, actor, employee_id).await?;
-    if !access.edit {
+    if !access.edit_documents {
         return Err(Error::Forbidden);
     }
     // Field errors and the file's error together; the file is checked (sniffed, hashed) once.
@@ -580,7 +583,7 @@ pub async fn remove_document(
     id: DocumentId,
 ) -> Result<Document> {
     let (doc, access) = load_document(store, actor, id).await?;
-    if !access.edit {
+    if !access.edit_documents {
         return Err(Error::Forbidden);
     }
     let audit = AuditDraft::by(

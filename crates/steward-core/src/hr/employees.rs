@@ -702,15 +702,14 @@ pub async fn list_employees(
     }
     store.apply_due_changes(actor.company_id, today()).await?;
     let mut q = q.clone();
-    q.reveal = if super::is_hr_staff(actor)
-        && super::Visibility::of(super::Relation::Hr, actor).personal
-    {
-        Reveal::Personal
-    } else if reads_job_data(actor) {
-        Reveal::Job
-    } else {
-        Reveal::Directory
-    };
+    q.reveal =
+        if reads_job_data(actor) && super::company_wide(actor, Domain::HrPersonal, Action::Read) {
+            Reveal::Personal
+        } else if reads_job_data(actor) {
+            Reveal::Job
+        } else {
+            Reveal::Directory
+        };
     if !reads_job_data(actor) {
         let mut v = Validator::new();
         if q.status.is_some() {
@@ -888,6 +887,47 @@ pub const SELF_APPROVED: &[&str] = &[
     "national_id",
     "tax_id",
 ];
+
+/// Personal data among the record's fields: changed directly only by HR staff holding
+/// `hr_personal.update` (sensitive custom fields too).
+pub const PERSONAL_FIELDS: &[&str] = &[
+    "legal_name",
+    "preferred_name",
+    "birth_date",
+    "personal_email",
+    "personal_phone",
+    "home_address",
+    "postal_address",
+    "national_id",
+    "tax_id",
+    "emergency_contacts",
+];
+
+/// Refuses, field by field, personal data the actor may not change (without
+/// `hr_personal.update` an HR clerk's form or client could otherwise overwrite values it
+/// was never shown).
+fn check_personal_writes(input: &EmployeeInput, defs: &[CustomField]) -> Result<()> {
+    let mut v = Validator::new();
+    for f in touched(input) {
+        if PERSONAL_FIELDS.contains(&f) {
+            v.push(
+                f,
+                "personal data: changing it takes the hr_personal.update grant",
+            );
+        }
+    }
+    if let Some(c) = &input.custom {
+        for k in c.keys() {
+            if defs.iter().any(|d| d.key == *k && d.sensitive) {
+                v.push(
+                    &format!("custom.{k}"),
+                    "personal data: changing it takes the hr_personal.update grant",
+                );
+            }
+        }
+    }
+    v.finish()
+}
 
 fn text(v: &mut Validator, field: &str, s: &str, max: usize, required: bool) -> String {
     let t = s.trim();
@@ -1209,15 +1249,22 @@ fn check_contract(c: &ContractInput, actor: &Actor) -> Result<NewContract> {
 }
 
 /// Hires: a new employee with their first job row (effective on the start date) and,
-/// optionally, their first contract. HR staff only.
+/// optionally, their first contract. HR staff who may write personal data (a hire records
+/// the legal name); the contract also takes `hr_pay.update`.
 pub async fn create_employee(
     store: &impl EmployeeStore,
     actor: &Actor,
     input: &EmployeeInput,
     contract: Option<&ContractInput>,
 ) -> Result<EmployeeView> {
-    if !is_hr_staff(actor) {
+    if !can_hire(actor) {
         return Err(Error::Forbidden);
+    }
+    if contract.is_some() && !super::company_wide(actor, Domain::HrPay, Action::Update) {
+        return Err(Error::invalid(
+            "contract",
+            "pay: adding a contract takes the hr_pay.update grant",
+        ));
     }
     let defs = store.custom_fields(actor.company_id).await?;
     let base = Employee {
@@ -1257,6 +1304,17 @@ pub async fn create_employee(
         .insert_employee(actor.company_id, &e, &d, &job, contract.as_ref(), audit)
         .await?;
     get_employee(store, actor, id, None).await
+}
+
+/// Whether the actor may hire: HR staff with `hr_personal.update` for everyone (a new
+/// record holds the legal name). The pages ask this to offer the form.
+pub fn can_hire(actor: &Actor) -> bool {
+    is_hr_staff(actor) && super::company_wide(actor, Domain::HrPersonal, Action::Update)
+}
+
+/// Whether the actor may give a new hire a contract (`hr_pay.update` for everyone).
+pub fn can_hire_with_pay(actor: &Actor) -> bool {
+    can_hire(actor) && super::company_wide(actor, Domain::HrPay, Action::Update)
 }
 
 /// What an update did.
@@ -1322,6 +1380,9 @@ pub async fn update_employee<S: HrBackend>(
     }
     if !actor.can(hr_perm(Action::Update)) {
         return Err(Error::Forbidden);
+    }
+    if !vis.edit_personal {
+        check_personal_writes(input, &defs)?;
     }
     if before.version != version {
         return Err(Error::conflict(
@@ -1600,6 +1661,14 @@ pub async fn on_change_decision<S: HrBackend>(
     }
     let status = if approved { "approved" } else { "rejected" };
     if approved {
+        // Approving writes personal data: the decider must be allowed to change it.
+        let may = match store.employee_ref(actor.company_id, cr.employee_id).await? {
+            Some(r) => super::visibility(store, actor, &r).await?.edit_personal,
+            None => true,
+        };
+        if !may {
+            return Err(Error::Forbidden);
+        }
         if let Some(before) = store.get_employee(actor.company_id, cr.employee_id).await? {
             let mut input = EmployeeInput::default();
             let mut custom = Map::new();
@@ -1660,7 +1729,7 @@ pub async fn on_change_decision<S: HrBackend>(
         .await
 }
 
-/// Adds a contract or a pay change effective on its date. HR staff only.
+/// Adds a contract or a pay change effective on its date. HR staff with `hr_pay.update`.
 pub async fn add_contract(
     store: &impl EmployeeStore,
     actor: &Actor,
@@ -1668,7 +1737,7 @@ pub async fn add_contract(
     input: &ContractInput,
 ) -> Result<EmployeeView> {
     let (e, vis) = load(store, actor, id).await?;
-    if vis.relation != Relation::Hr || !actor.can(hr_perm(Action::Update)) {
+    if !vis.edit_pay || !actor.can(hr_perm(Action::Update)) {
         return Err(Error::Forbidden);
     }
     let c = check_contract(input, actor)?;
@@ -1765,10 +1834,11 @@ pub const IMPORT_EXAMPLE: &[&str] = &[
     "",
 ];
 
-/// Whether the actor may import employees: HR staff allowed to import or to hire. The
-/// pages ask this to offer the import; [`import_employees`] enforces it.
+/// Whether the actor may import employees: HR staff allowed to import or to hire, who may
+/// write personal data (rows carry legal names; there are no pay columns). The pages ask
+/// this to offer the import; [`import_employees`] enforces it.
 pub fn can_import(actor: &Actor) -> bool {
-    is_hr_staff(actor) && (actor.can(hr_perm(Action::Import)) || actor.can(hr_perm(Action::Create)))
+    can_hire(actor) && (actor.can(hr_perm(Action::Import)) || actor.can(hr_perm(Action::Create)))
 }
 
 /// One bad cell of an import: line (1 = the header) and column.

@@ -3,10 +3,12 @@
 //! chart (`org`), work locations and their calendars (`locations`), documents and certifications (`documents`), time off (`timeoff`), on- and
 //! offboarding (`lifecycle`), the record-health engine (`health`) and reports (`reports`).
 //!
-//! Who sees what of a person is decided in one place, [`visibility`]: HR staff see
-//! everything; the employee sees all of their own record; a manager sees their reports' job
-//! data and time off; everyone sees the directory (name, position, department, work
-//! contacts). A field the actor may not see is left out of what the services return.
+//! Who sees what of a person is decided in one place, [`visibility`]: HR staff see job data
+//! and change records; personal data and pay each take their own grant (`hr_personal`,
+//! `hr_pay`: the HR lead holds both, the HR clerk personal data only); the employee sees
+//! all of their own record; a manager sees their reports' job data and time off; everyone
+//! sees the directory (name, position, department, work contacts). A field the actor may
+//! not see is left out of what the services return.
 pub mod documents;
 pub mod employees;
 pub mod fields;
@@ -21,7 +23,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use std::future::Future;
 
-use crate::auth::{Action, Actor, Domain, Permission, Scope};
+use crate::auth::{authorize, Action, Actor, Domain, Permission, Scope, Target};
 use crate::ids::{CompanyId, DepartmentId, EmployeeId, LocationId, UserId};
 use crate::registry::{boxed, ApprovalKind, Decision, Registry};
 use crate::Result;
@@ -214,7 +216,8 @@ pub enum Relation {
     Manager,
     /// The employee themself: all of their own record.
     Myself,
-    /// HR staff (HR update at company scope: HR lead, HR clerk, admin): everything.
+    /// HR staff (HR update at company scope: admin, HR lead, HR clerk): job data, and the
+    /// record's job part to change. Personal data and pay take their own grants.
     Hr,
 }
 
@@ -226,66 +229,79 @@ pub struct Visibility {
     pub directory: bool,
     /// Job data: employee number, employment type, FTE, dates, job history.
     pub job: bool,
-    /// Personal data (birth date, addresses, personal contacts, ids, emergency contacts)
-    /// and sensitive custom fields.
+    /// Personal data (legal name, birth date, addresses, personal contacts, ids, emergency
+    /// contacts), sensitive custom fields and documents: the employee themself, or
+    /// `hr_personal.read` reaching the employee.
     pub personal: bool,
-    /// Contracts and pay.
+    /// Contracts and pay: the employee themself, or `hr_pay.read` reaching the employee.
     pub pay: bool,
     pub time_off: bool,
-    /// May change the record directly (HR staff).
+    /// May change the record's job and directory part directly (HR staff).
     pub edit: bool,
+    /// May change personal data directly (HR staff with `hr_personal.update`).
+    pub edit_personal: bool,
+    /// May add contracts and pay changes (HR staff with `hr_pay.update`).
+    pub edit_pay: bool,
+}
+
+/// Whether the actor holds `domain.action` at a scope that reaches `employee` (company
+/// scope: everyone; department: their department's; own: their own record).
+pub fn reaches(actor: &Actor, domain: Domain, action: Action, employee: &EmployeeRef) -> bool {
+    let target = Target {
+        company: employee.company_id,
+        owner: employee.user_id,
+        department: employee.department_id,
+    };
+    authorize(actor, Permission::new(domain, action), &target).is_ok()
 }
 
 impl Visibility {
-    pub fn of(relation: Relation, actor: &Actor) -> Visibility {
+    /// What `relation` shows of `employee`. The groups of job, time off and editing follow
+    /// the relation; personal data and pay follow their grants (`hr_personal`, `hr_pay`),
+    /// whatever the relation, except that everyone sees their own and a read-only token
+    /// sees no one else's.
+    pub fn of(relation: Relation, actor: &Actor, employee: &EmployeeRef) -> Visibility {
         let job_reader = actor
             .scope_for(Permission::new(Domain::Hr, Action::Read))
             .is_some_and(|s| s == Scope::Company);
-        match relation {
-            Relation::Hr => Visibility {
-                relation,
-                directory: true,
-                job: true,
-                personal: true,
-                pay: true,
-                time_off: true,
-                edit: true,
-            },
-            Relation::Myself => Visibility {
-                relation,
-                directory: true,
-                job: true,
-                personal: true,
-                pay: true,
-                time_off: true,
-                edit: false,
-            },
-            Relation::Manager => Visibility {
-                relation,
-                directory: true,
-                job: true,
-                personal: false,
-                pay: false,
-                time_off: true,
-                edit: false,
-            },
+        let myself = relation == Relation::Myself;
+        let hr = relation == Relation::Hr;
+        // A read-only API token (an integration) never carries others' personal data or
+        // pay, whatever its owner holds.
+        let grant = |d, a| !actor.read_only && reaches(actor, d, a, employee);
+        let (job, time_off) = match relation {
+            Relation::Hr | Relation::Myself | Relation::Manager => (true, true),
             // An auditor (HR read at company scope without update) sees job data.
-            Relation::Colleague => Visibility {
-                relation,
-                directory: true,
-                job: job_reader,
-                personal: false,
-                pay: false,
-                time_off: job_reader,
-                edit: false,
-            },
+            Relation::Colleague => (job_reader, job_reader),
+        };
+        Visibility {
+            relation,
+            directory: true,
+            job,
+            personal: myself || grant(Domain::HrPersonal, Action::Read),
+            pay: myself || grant(Domain::HrPay, Action::Read),
+            time_off,
+            edit: hr,
+            edit_personal: hr
+                && grant(Domain::HrPersonal, Action::Read)
+                && grant(Domain::HrPersonal, Action::Update),
+            edit_pay: hr
+                && grant(Domain::HrPay, Action::Read)
+                && grant(Domain::HrPay, Action::Update),
         }
     }
 }
 
-/// HR staff: may read and change every employee's record, personal and pay data included.
+/// HR staff: may read every employee's job data and change their records' job part.
+/// Personal data and pay are not theirs by this: see [`Visibility`].
 pub fn is_hr_staff(actor: &Actor) -> bool {
     actor.can_company_wide(Permission::new(Domain::Hr, Action::Update))
+}
+
+/// Holds `domain.action` for every employee of the company (`hr_personal` or `hr_pay` at
+/// company scope): the company-wide views (search by legal name, hiring, imports).
+pub fn company_wide(actor: &Actor, domain: Domain, action: Action) -> bool {
+    actor.can_company_wide(Permission::new(domain, action))
 }
 
 /// How the actor stands to `employee` (which must be of the actor's company; callers load
@@ -324,6 +340,7 @@ pub async fn visibility(
     Ok(Visibility::of(
         relation(store, actor, employee).await?,
         actor,
+        employee,
     ))
 }
 
@@ -372,20 +389,97 @@ mod tests {
     }
 
     #[test]
-    fn only_hr_and_the_employee_see_personal_and_pay_data() {
-        let actor = Actor::system(CompanyId(1), "Acme");
-        for (rel, personal) in [
-            (Relation::Hr, true),
-            (Relation::Myself, true),
-            (Relation::Manager, false),
-            (Relation::Colleague, false),
+    fn personal_data_and_pay_follow_their_grants() {
+        let e = EmployeeRef {
+            id: EmployeeId(7),
+            company_id: CompanyId(1),
+            user_id: Some(UserId(7)),
+            employee_number: "E7".into(),
+            name: "Ada".into(),
+            position: String::new(),
+            department_id: Some(DepartmentId(2)),
+            manager_id: None,
+            location_id: None,
+            employment_type: "permanent".into(),
+            fte_milli: 1000,
+            start_date: d(2024, 1, 1),
+            end_date: None,
+            status: "active".into(),
+        };
+        let admin = Actor::system(CompanyId(1), "Acme");
+        let lead = crate::auth::test_actor("hr_lead");
+        let clerk = crate::auth::test_actor("hr_clerk");
+        let employee = crate::auth::test_actor("employee");
+        let auditor = crate::auth::test_actor("auditor");
+        // (relation, actor, personal, pay, edit_personal, edit_pay)
+        for (who, rel, actor, personal, pay, edit_personal, edit_pay) in [
+            ("admin", Relation::Hr, &admin, true, true, true, true),
+            ("lead", Relation::Hr, &lead, true, true, true, true),
+            ("clerk", Relation::Hr, &clerk, true, false, true, false),
+            (
+                "self",
+                Relation::Myself,
+                &employee,
+                true,
+                true,
+                false,
+                false,
+            ),
+            (
+                "manager",
+                Relation::Manager,
+                &employee,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                "colleague",
+                Relation::Colleague,
+                &employee,
+                false,
+                false,
+                false,
+                false,
+            ),
+            (
+                "auditor",
+                Relation::Colleague,
+                &auditor,
+                false,
+                false,
+                false,
+                false,
+            ),
         ] {
-            let v = Visibility::of(rel, &actor);
-            assert_eq!(v.personal, personal, "{rel:?}");
-            assert_eq!(v.pay, personal, "{rel:?}");
+            let v = Visibility::of(rel, actor, &e);
+            assert_eq!(v.personal, personal, "{who} personal");
+            assert_eq!(v.pay, pay, "{who} pay");
+            assert_eq!(v.edit_personal, edit_personal, "{who} edit_personal");
+            assert_eq!(v.edit_pay, edit_pay, "{who} edit_pay");
             assert!(v.directory);
         }
-        assert!(Visibility::of(Relation::Manager, &actor).job);
-        assert!(Visibility::of(Relation::Manager, &actor).time_off);
+        assert!(Visibility::of(Relation::Manager, &employee, &e).job);
+        assert!(Visibility::of(Relation::Manager, &employee, &e).time_off);
+        assert!(Visibility::of(Relation::Colleague, &auditor, &e).job);
+        // A grant at department scope reaches that department's people only.
+        let mut dept = crate::auth::test_actor("employee");
+        dept.grants.push(crate::auth::Grant {
+            domain: Domain::HrPay,
+            action: Action::Read,
+            scope: Scope::Department,
+        });
+        assert!(!Visibility::of(Relation::Colleague, &dept, &e).pay);
+        dept.department_id = Some(DepartmentId(2));
+        assert!(Visibility::of(Relation::Colleague, &dept, &e).pay);
+        assert!(!Visibility::of(Relation::Colleague, &dept, &e).personal);
+        let mut token = crate::auth::test_actor("hr_lead");
+        token.read_only = true;
+        let v = Visibility::of(Relation::Colleague, &token, &e);
+        assert!(
+            v.job && !v.personal && !v.pay,
+            "a read-only token: job data only"
+        );
     }
 }

@@ -128,8 +128,11 @@ fn rule_sql(key: &str, c: &Ctx, only: &str) -> Option<String> {
                 not_renewed_cert(c)
             )
         }
+        // The manager is named as the directory does (preferred name, else legal name): a
+        // legal name is personal data, and record health is read by HR staff and auditors.
         "manager_left" => format!(
-            "{INSERT} SELECT $1, '{key}', e.id, e.department_id, '', m.id, m.legal_name, {now} \
+            "{INSERT} SELECT $1, '{key}', e.id, e.department_id, '', m.id, \
+             CASE WHEN TRIM(m.preferred_name) <> '' THEN m.preferred_name ELSE m.legal_name END, {now} \
              FROM hr_employees e JOIN hr_employees m ON m.id = e.manager_id \
              WHERE e.company_id = $1 {only} AND e.status <> 'leaver' \
              AND (m.status = 'leaver' OR (m.end_date IS NOT NULL AND m.end_date < {today}))"

@@ -17,7 +17,8 @@ use crate::state::{AppState, Backend};
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantIo {
-    /// e.g. `users`, `accounting`, `hr`.
+    /// e.g. `users`, `accounting`, `hr`; `hr_personal` (others' personal data) and
+    /// `hr_pay` (others' contracts and pay) take only `read` and `update`.
     domain: String,
     /// `read`, `create`, `update`, `delete`, `approve`, `export` or `import`.
     action: String,

@@ -50,10 +50,11 @@ async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> R
     }
 }
 
-/// One row of the grants matrix: a domain, and per action the scope granted (or none).
+/// One row of the grants matrix: a domain, and per action the scope granted (or none) and
+/// whether the domain has that action at all (`hr_personal` and `hr_pay`: read and update).
 struct MatrixRow {
     domain: &'static str,
-    cells: Vec<(&'static str, &'static str)>,
+    cells: Vec<(&'static str, &'static str, bool)>,
 }
 
 fn matrix(grants: &[Grant]) -> Vec<MatrixRow> {
@@ -71,6 +72,7 @@ fn matrix(grants: &[Grant]) -> Vec<MatrixRow> {
                             .find(|g| g.domain == *d && g.action == *a)
                             .map(|g| g.scope.as_str())
                             .unwrap_or(""),
+                        d.actions().contains(a),
                     )
                 })
                 .collect(),

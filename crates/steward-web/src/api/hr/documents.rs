@@ -196,7 +196,7 @@ pub async fn upload_document<S: Backend>(
     let (_, access) = documents::employee_access(&state.store, &a.actor, EmployeeId(id))
         .await
         .map_err(err)?;
-    if !access.edit {
+    if !access.edit_documents {
         return Err(err(Error::Forbidden));
     }
     let (name, bytes, fields) = read_api_upload(mp, "file").await.map_err(err)?;

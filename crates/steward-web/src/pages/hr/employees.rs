@@ -82,6 +82,7 @@ struct ListPage {
     errors: Vec<FieldError>,
     job: bool,
     can_hire: bool,
+    can_fields: bool,
     can_import: bool,
     departments: Vec<Department>,
     locations: Vec<(LocationId, String)>,
@@ -181,7 +182,8 @@ async fn index<S: Backend>(
         rows: page.items,
         errors,
         job,
-        can_hire: is_hr_staff(actor),
+        can_hire: employees::can_hire(actor),
+        can_fields: is_hr_staff(actor),
         can_import: employees::can_import(actor),
         departments: departments.unwrap_or_default(),
         locations: locations.unwrap_or_default(),
@@ -422,6 +424,10 @@ async fn choices<S: Backend>(state: &AppState<S>, pa: &PageActor) -> Choices {
 #[template(path = "hr/employee_new.html")]
 struct NewPage {
     chrome: Chrome,
+    /// The form's personal fields (hiring takes `hr_personal.update`, so always).
+    personal: bool,
+    /// The first contract's fields: `hr_pay.update`.
+    pay: bool,
     form: EmployeeForm,
     errors: Vec<FieldError>,
     c: Choices,
@@ -442,11 +448,13 @@ async fn new_page<S: Backend>(
     errors: Vec<FieldError>,
     status: StatusCode,
 ) -> Response {
-    if !is_hr_staff(&pa.actor) {
+    if !employees::can_hire(&pa.actor) {
         return fail(state, pa, Error::Forbidden).await;
     }
     let page = NewPage {
         chrome: chrome(state, pa, "Hire", "/hr/employees").await,
+        personal: true,
+        pay: employees::can_hire_with_pay(&pa.actor),
         form,
         errors,
         c: choices(state, pa).await,
@@ -545,6 +553,10 @@ struct ShowPage {
     is_today: bool,
     hr: bool,
     myself: bool,
+    /// The edit form's personal fields and sensitive custom fields: HR staff with
+    /// `hr_personal.update` (without it the form leaves them out, so nothing it was never
+    /// shown is posted back blank).
+    personal: bool,
     custom_rows: Vec<(String, String, bool)>,
 }
 
@@ -640,6 +652,7 @@ async fn show_page<S: Backend>(
         is_today: v.as_of == employees::today(),
         hr,
         myself,
+        personal: v.visibility.edit_personal,
         custom_rows,
         v,
     };
