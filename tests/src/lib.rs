@@ -376,8 +376,9 @@ macro_rules! both_databases {
 /// need, JSON in and out.
 ///
 /// [`webdriver::browser_or_skip`] starts a browser, or — when chromium-driver is not
-/// installed and `STEWARD_BROWSER_TESTS` is not `1` — prints `SKIPPED (browser): …` and
-/// returns `None`. With `STEWARD_BROWSER_TESTS=1` (CI) a missing browser fails the test.
+/// installed and `STEWARD_BROWSER_TESTS` is not `1`, or when it is `0` — prints
+/// `SKIPPED (browser): …` and returns `None`. With `STEWARD_BROWSER_TESTS=1` (CI) a missing
+/// browser fails the test.
 pub mod webdriver {
     use base64::Engine as _;
     use serde_json::{json, Value};
@@ -447,6 +448,12 @@ pub mod webdriver {
         std::env::var("STEWARD_BROWSER_TESTS").is_ok_and(|v| v == "1")
     }
 
+    /// `STEWARD_BROWSER_TESTS=0`: skip the browser tests even where a browser is installed
+    /// (CI's workspace step; its browser step runs them with `STEWARD_BROWSER_TESTS=1`).
+    pub fn skipped_on_purpose() -> bool {
+        std::env::var("STEWARD_BROWSER_TESTS").is_ok_and(|v| v == "0")
+    }
+
     /// Where tests save screenshots: `$STEWARD_SCREENSHOT_DIR`, else `target/browser-screenshots`
     /// at the workspace root. Created if missing.
     pub fn screenshot_dir() -> PathBuf {
@@ -465,6 +472,14 @@ pub mod webdriver {
     /// A started browser, or `None` (having said so) when chromium-driver is not installed
     /// and the browser tests are not required.
     pub async fn browser_or_skip(test: &str) -> Option<Browser> {
+        if skipped_on_purpose() {
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED (browser): STEWARD_BROWSER_TESTS=0, they run in their own step ({test})"
+            );
+            return None;
+        }
         let missing: Vec<&str> = [CHROMEDRIVER, CHROMIUM]
             .into_iter()
             .filter(|p| !Path::new(p).exists())

@@ -10,7 +10,7 @@ use steward_core::tokens;
 use steward_core::users::{self, NewUser, UserQuery, UserStore};
 use steward_store::{ConnectOptions, Store};
 
-use crate::cli::{BenchCommand, Cli, Command, TokenCommand, UserCommand};
+use crate::cli::{Cli, Command, TokenCommand, UserCommand};
 use crate::config::{self, Loaded};
 
 fn init_logging(format: &str) {
@@ -201,72 +201,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(c) => crate::audit_cli::audit(&cfg, c).await,
-        Command::Bench(BenchCommand::Http {
-            users,
-            connections,
-            seconds,
-            signins,
-        }) => {
-            let database_url = cli
-                .global
-                .database_url
-                .clone()
-                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
-            crate::bench::http(crate::bench::BenchArgs {
-                users,
-                connections,
-                seconds,
-                signins,
-                database_url,
-            })
-            .await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench(BenchCommand::Ledger(args)) => {
-            let database_url = cli
-                .global
-                .database_url
-                .clone()
-                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
-            crate::bench_ledger::run(args, database_url).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench(BenchCommand::WorkCases(args)) => {
-            let database_url = cli
-                .global
-                .database_url
-                .clone()
-                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
-            crate::bench_work::run(args, database_url).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench(BenchCommand::WorkInbox(args)) => {
-            let database_url = cli
-                .global
-                .database_url
-                .clone()
-                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
-            crate::bench_work_inbox::run(args, database_url).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench(BenchCommand::Hr(args)) => {
-            let database_url = cli
-                .global
-                .database_url
-                .clone()
-                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
-            crate::bench_hr::run(args, database_url).await?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench(BenchCommand::HrOrg(args)) => {
-            let database_url = cli
-                .global
-                .database_url
-                .clone()
-                .or_else(|| std::env::var("STEWARD_DATABASE_URL").ok());
-            crate::bench_hr_org::run(args, database_url).await?;
-            Ok(ExitCode::SUCCESS)
-        }
         Command::Ledger(c) => crate::ledger_cli::ledger(&cfg, c).await,
         Command::Report(a) => crate::ledger_cli::report(&cfg, a).await,
         Command::Hr(c) => crate::hr_cli::hr(&cfg, c).await,

@@ -3,12 +3,6 @@
 #![forbid(unsafe_code)]
 
 mod audit_cli;
-mod bench;
-mod bench_hr;
-mod bench_hr_org;
-mod bench_ledger;
-mod bench_work;
-mod bench_work_inbox;
 mod cli;
 mod commands;
 mod config;

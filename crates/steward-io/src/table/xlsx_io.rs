@@ -244,7 +244,7 @@ pub(super) fn write(
             .set_freeze_panes(1, 0)
             .and_then(|s| s.autofilter(0, 0, last_row, last_col))
             .map_err(|e| xlsx_error(None, &e))?;
-        sheet.autofit_to_max_width(300);
+        sheet.set_autofit_max_width(300).autofit();
     }
     workbook.save_to_buffer().map_err(|e| xlsx_error(None, &e))
 }

@@ -1,7 +1,11 @@
-//! `steward bench http`: the speed targets of the foundation, measured the way a user would
-//! meet them. Seeds a company with N users into a fresh database (temporary SQLite, or a
-//! fresh schema in the PostgreSQL given by --database-url), serves it in-process, and
-//! runs `wrk` (another process) against an authenticated list page and the users API.
+//! `steward-bench http`: the request path measured the way a user meets it, with `wrk` in
+//! another process. By default it seeds a company with N users into a fresh database
+//! (temporary SQLite, or a fresh PostgreSQL database of --database-url), serves it
+//! in-process, and loads an authenticated list page and the users API. With `--demo` it
+//! serves the demo company with a `steward` binary instead (see [`crate::demo`]).
+//! Every target is first fetched once (it must answer 2xx: a redirect to the sign-in page
+//! would measure the wrong thing), then loaded for `warmup` seconds unmeasured, then measured.
+use crate::common::{pg_admin, require_wrk, run_wrk, with_database, Wrk};
 use anyhow::{anyhow, bail, Context};
 use std::time::Instant;
 use steward_core::audit::AuditDraft;
@@ -15,125 +19,111 @@ use steward_store::{ConnectOptions, Store};
 pub struct BenchArgs {
     pub users: usize,
     pub connections: u32,
-    pub seconds: u32,
+    pub seconds: Option<u32>,
     pub signins: u32,
     pub database_url: Option<String>,
+    /// The demo company served by a `steward` binary instead of N seeded users.
+    pub demo: bool,
+    /// Seconds of unmeasured load per target before it is measured.
+    pub warmup: u32,
 }
 
-/// What wrk reports for one URL (shared by every `steward bench` that runs wrk).
-pub(crate) struct Wrk {
-    pub(crate) rps: f64,
-    pub(crate) p50_ms: f64,
-    pub(crate) p99_ms: f64,
-    pub(crate) requests: u64,
-    pub(crate) errors: String,
+/// One URL to load, with the header that authenticates it.
+pub(crate) struct Target {
+    pub(crate) name: String,
+    pub(crate) path: String,
+    pub(crate) header: String,
 }
 
-/// A small deterministic generator (xorshift), so every run seeds the same data.
-pub(crate) struct Rng(pub(crate) u64);
-impl Rng {
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    pub(crate) fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
-pub(crate) fn to_ms(v: &str) -> Option<f64> {
-    let (num, unit) = v
-        .find(|c: char| c.is_ascii_alphabetic())
-        .map(|i| v.split_at(i))?;
-    let n: f64 = num.parse().ok()?;
-    Some(match unit {
-        "us" => n / 1000.0,
-        "ms" => n,
-        "s" => n * 1000.0,
-        "m" => n * 60_000.0,
-        _ => return None,
-    })
-}
-
-pub(crate) fn parse_wrk(out: &str) -> Option<Wrk> {
-    let mut w = Wrk {
-        rps: 0.0,
-        p50_ms: 0.0,
-        p99_ms: 0.0,
-        requests: 0,
-        errors: String::new(),
-    };
-    for line in out.lines().map(str::trim) {
-        let parts: Vec<&str> = line.split_whitespace().collect();
-        match parts.as_slice() {
-            ["Requests/sec:", v] => w.rps = v.parse().ok()?,
-            ["50%", v] => w.p50_ms = to_ms(v)?,
-            ["99%", v] => w.p99_ms = to_ms(v)?,
-            [n, "requests", "in", ..] => w.requests = n.parse().ok()?,
-            _ if line.starts_with("Non-2xx") || line.starts_with("Socket errors") => {
-                w.errors.push_str(line)
-            }
-            _ => {}
+impl Target {
+    pub(crate) fn new(name: &str, path: &str, header: &str) -> Target {
+        Target {
+            name: name.to_string(),
+            path: path.to_string(),
+            header: header.to_string(),
         }
     }
-    Some(w)
 }
 
-/// Runs wrk (2 threads, `connections`, `seconds`) against `url` with one extra `header`.
-pub(crate) async fn run_wrk(
-    url: &str,
-    header: &str,
+/// Checks, warms up and measures each target on `base` (`http://127.0.0.1:PORT`), one after
+/// another.
+pub(crate) async fn measure(
+    base: &str,
+    targets: Vec<Target>,
     connections: u32,
     seconds: u32,
-) -> anyhow::Result<Wrk> {
-    let out = tokio::process::Command::new("wrk")
-        .args([
-            "-t2",
-            &format!("-c{connections}"),
-            &format!("-d{seconds}s"),
-            "--latency",
-            "-H",
-            header,
-            url,
-        ])
-        .output()
-        .await
-        .context("cannot run wrk (install Debian's `wrk` package)")?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    parse_wrk(&text).ok_or_else(|| anyhow!("cannot read wrk's output:\n{text}"))
-}
-
-/// Replaces the database name of a PostgreSQL URL.
-pub(crate) fn with_database(url: &str, db: &str) -> String {
-    let (base, query) = url
-        .split_once('?')
-        .map_or((url, None), |(b, q)| (b, Some(q)));
-    let prefix = match base
-        .find("://")
-        .map(|i| i + 3)
-        .and_then(|start| base[start..].find('/').map(|j| start + j))
-    {
-        Some(slash) => &base[..slash],
-        None => base,
-    };
-    match query {
-        Some(q) => format!("{prefix}/{db}?{q}"),
-        None => format!("{prefix}/{db}"),
+    warmup: u32,
+) -> anyhow::Result<Vec<(Target, Wrk)>> {
+    require_wrk().await?;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(30))
+        .build()?;
+    for t in &targets {
+        let (name, value) = t
+            .header
+            .split_once(':')
+            .ok_or_else(|| anyhow!("a header is NAME: VALUE"))?;
+        let r = client
+            .get(format!("{base}{}", t.path))
+            .header(name.trim(), value.trim())
+            .send()
+            .await
+            .with_context(|| format!("GET {} failed", t.path))?;
+        if !r.status().is_success() {
+            bail!(
+                "GET {} answered {} before any load (expected 2xx; a redirect means the \
+                 session or token was not accepted): nothing measured",
+                t.path,
+                r.status()
+            );
+        }
     }
+    let mut out = Vec::new();
+    for t in targets {
+        let url = format!("{base}{}", t.path);
+        if warmup > 0 {
+            eprintln!("warming up {} for {warmup} s", t.path);
+            run_wrk(&url, &t.header, connections, warmup).await?;
+        }
+        eprintln!("measuring {} for {seconds} s", t.path);
+        let w = run_wrk(&url, &t.header, connections, seconds).await?;
+        out.push((t, w));
+    }
+    Ok(out)
 }
 
-pub(crate) async fn pg_admin(url: &str, sql: &str) -> anyhow::Result<()> {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut c = sqlx::AnyConnection::connect(url).await?;
-    sqlx::raw_sql(sql).execute(&mut c).await?;
-    c.close().await?;
+/// Prints the table; fails (after printing it) when any target had error answers or
+/// socket errors, so such a run is never taken for a measurement.
+pub(crate) fn report(title: &str, rows: &[(Target, Wrk)]) -> anyhow::Result<()> {
+    println!("\n### {title}\n");
+    println!("| target | req/s | p50 ms | p99 ms | requests | non-2xx | socket errors |");
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for (t, w) in rows {
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+            t.name, w.rps, w.p50_ms, w.p99_ms, w.requests, w.non_2xx, w.socket_errors
+        );
+    }
+    let bad: Vec<String> = rows
+        .iter()
+        .filter(|(_, w)| w.non_2xx > 0 || w.socket_errors > 0)
+        .map(|(t, w)| format!("{}: {}", t.path, w.errors))
+        .collect();
+    if !bad.is_empty() {
+        bail!(
+            "wrk reported errors, so these figures are not a measurement:\n{}",
+            bad.join("\n")
+        );
+    }
     Ok(())
 }
 
 pub async fn http(args: BenchArgs) -> anyhow::Result<()> {
+    if args.demo {
+        return crate::demo::run(&args).await;
+    }
+    require_wrk().await?;
     let tmp = std::env::temp_dir().join(format!("steward-bench-{}", std::process::id()));
     let opts = ConnectOptions {
         pg_schema: None,
@@ -286,7 +276,7 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
     let state = steward::app::web_state(
         store.clone(),
         None,
-        crate::bench::registry(store),
+        crate::common::registry(store),
         steward_web::WebConfig {
             session: cfg,
             ..Default::default()
@@ -297,94 +287,43 @@ async fn run(store: &Store, args: &BenchArgs, backend: &str) -> anyhow::Result<(
         let _ = rx.await;
     }));
     let cookie = format!("Cookie: steward_session={secret}");
-    let page = run_wrk(
-        &format!("http://{addr}/users?sort=display_name"),
-        &cookie,
+    let bearer = format!("Authorization: Bearer {token}");
+    let targets = vec![
+        Target::new(
+            "page `/users?sort=display_name` (session)",
+            "/users?sort=display_name",
+            &cookie,
+        ),
+        Target::new(
+            "page with search `/users?sort=display_name&q=person+12`",
+            "/users?sort=display_name&q=person+12",
+            &cookie,
+        ),
+        Target::new(
+            "API `/api/v1/users?limit=50&sort=email` (token)",
+            "/api/v1/users?limit=50&sort=email",
+            &bearer,
+        ),
+    ];
+    let seconds = args.seconds.unwrap_or(30);
+    let rows = measure(
+        &format!("http://{addr}"),
+        targets,
         args.connections,
-        args.seconds,
+        seconds,
+        args.warmup,
     )
-    .await?;
-    let search = run_wrk(
-        &format!("http://{addr}/users?sort=display_name&q=person+12"),
-        &cookie,
-        args.connections,
-        args.seconds,
-    )
-    .await?;
-    let api = run_wrk(
-        &format!("http://{addr}/api/v1/users?limit=50&sort=email"),
-        &format!("Authorization: Bearer {token}"),
-        args.connections,
-        args.seconds,
-    )
-    .await?;
+    .await;
     let _ = tx.send(());
     let _ = server.await;
-
-    println!(
-        "\n### HTTP, {backend}, {} users, {} connections, {} s (wrk -t2)\n",
-        args.users, args.connections, args.seconds
-    );
-    println!("| target | requests/s | p50 ms | p99 ms | requests | errors |");
-    println!("|---|---:|---:|---:|---:|---|");
-    for (name, w) in [
-        ("page `/users?sort=display_name` (session)", &page),
-        (
-            "page with search `/users?sort=display_name&q=person+12`",
-            &search,
+    let rows = rows?;
+    report(
+        &format!(
+            "HTTP, {backend}, {} users, {} connections, {seconds} s per target after {} s of warm-up (wrk -t2)",
+            args.users, args.connections, args.warmup
         ),
-        ("API `/api/v1/users?limit=50&sort=email` (token)", &api),
-    ] {
-        println!(
-            "| {name} | {:.0} | {:.2} | {:.2} | {} | {} |",
-            w.rps,
-            w.p50_ms,
-            w.p99_ms,
-            w.requests,
-            if w.errors.is_empty() {
-                "none"
-            } else {
-                &w.errors
-            }
-        );
-    }
+        &rows,
+    )?;
     println!("\nsign-in (argon2id m=19456 KiB, t=2, p=1): {signin_ms:.1} ms per sign-in over {} sign-ins; one hash {hash_ms:.1} ms", args.signins.max(1));
     Ok(())
-}
-
-/// The registrations a benchmark server runs with (mail is not sent).
-pub(crate) fn registry(store: &Store) -> std::sync::Arc<steward_core::registry::Registry> {
-    std::sync::Arc::new(steward::app::registry(
-        store,
-        std::sync::Arc::new(steward_core::work::mail::NotConfigured),
-    ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn swaps_the_database_name() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres", "b"),
-            "postgres://u@h:5432/b"
-        );
-        assert_eq!(
-            with_database("postgres://u@h/postgres?sslmode=disable", "b"),
-            "postgres://u@h/b?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h", "b"), "postgres://u@h/b");
-    }
-
-    #[test]
-    fn reads_wrk_output() {
-        let out = "Running 1s test @ http://x\n  2 threads and 5 connections\n  Latency Distribution\n     50%  512.00us\n     75%    1.00ms\n     90%    2.00ms\n     99%   12.50ms\n  4000 requests in 1.00s, 1.00MB read\nRequests/sec:   3999.10\nTransfer/sec:      1.00MB\n";
-        let w = parse_wrk(out).expect("parsed");
-        assert_eq!(w.requests, 4000);
-        assert!((w.rps - 3999.10).abs() < 1e-9);
-        assert!((w.p50_ms - 0.512).abs() < 1e-9);
-        assert!((w.p99_ms - 12.5).abs() < 1e-9);
-        assert!(w.errors.is_empty());
-    }
 }

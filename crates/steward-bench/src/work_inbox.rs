@@ -1,11 +1,11 @@
-//! `steward bench work-inbox`: "My work" and the approvals inbox under load. Seeds a company
+//! `steward-bench work-inbox`: "My work" and the approvals inbox under load. Seeds a company
 //! with 100,000 open tasks (spread over 50 people; the manager holds 2 % of them) and 20,000
 //! open front-office cases (the SLA job evaluates them once, so they carry their real SLA
 //! state), 500 approval requests waiting for the manager and a few hundred notifications,
 //! serves the app in-process and runs `wrk` (20 connections) against `/work` and
 //! `/approvals` signed in as the manager. Goal: p99 ≤ 30 ms. Uses a temporary SQLite
 //! database, or a fresh schema in the PostgreSQL of --database-url.
-use crate::bench::{run_wrk, Rng};
+use crate::common::{run_wrk, Rng};
 use anyhow::{anyhow, Context};
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
@@ -25,7 +25,7 @@ use steward_core::work::notify::{self, NewNotification};
 use steward_core::work::tasks::{NewTask, Priority, TaskStatus, TaskStore};
 use steward_store::{ConnectOptions, Store};
 
-use crate::cli::BenchWorkInboxArgs;
+use crate::BenchWorkInboxArgs;
 
 const PASSWORD: &str = "bench password 2026";
 const PEOPLE: usize = 50;
@@ -261,7 +261,7 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
     let cases_s = t.elapsed().as_secs_f64();
     let t = Instant::now();
     let requester = cli_actor(store, p.requester, p.company).await.map_err(e)?;
-    let reg = crate::bench::registry(store);
+    let reg = crate::common::registry(store);
     for i in 0..args.approvals {
         approvals::submit_direct(
             store,
@@ -291,7 +291,7 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
     let rest_s = t.elapsed().as_secs_f64();
     store.optimize().await.map_err(e)?;
     println!(
-        "# steward bench work-inbox ({})\n\nSeeded {} open tasks in {tasks_s:.1} s; {} open cases in {cases_s:.1} s \
+        "# steward-bench work-inbox ({})\n\nSeeded {} open tasks in {tasks_s:.1} s; {} open cases in {cases_s:.1} s \
          (SLA evaluated: {} warnings, {} breaches); {} approvals and 200 notifications in {rest_s:.1} s.",
         store.backend().name(),
         args.tasks,
@@ -324,7 +324,7 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
     let state = steward::app::web_state(
         store.clone(),
         None,
-        crate::bench::registry(store),
+        crate::common::registry(store),
         steward_web::WebConfig {
             session: cfg,
             ..Default::default()
@@ -385,7 +385,7 @@ async fn bench(store: &Store, args: &BenchWorkInboxArgs) -> anyhow::Result<()> {
 
 /// What each section of "My work" costs on its own (median of 20), to see where time goes.
 async fn breakdown(store: &Store, p: &People) -> anyhow::Result<()> {
-    let reg = crate::bench::registry(store);
+    let reg = crate::common::registry(store);
     use steward_core::list::{Paging, SortDir};
     use steward_core::work::approvals::{ApprovalQuery, ApprovalSort, Mailbox};
     use steward_core::work::cases::{AssigneeFilter, CaseQuery};
@@ -452,7 +452,7 @@ async fn breakdown(store: &Store, p: &People) -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use crate::bench::{parse_wrk, to_ms};
+    use crate::common::{parse_wrk, to_ms};
 
     #[test]
     fn reads_wrk_latencies() {

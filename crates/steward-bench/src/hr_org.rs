@@ -1,4 +1,4 @@
-//! `steward bench hr-org`: the org chart and the record-health run at scale. Seeds 50,000
+//! `steward-bench hr-org`: the org chart and the record-health run at scale. Seeds 50,000
 //! employees in 25 departments (one of 2,000 people who all report to its head, the others
 //! in teams of about 50), then times, through the services, the org chart of the big
 //! department and of its head (2,000 direct reports, a page of them with their counts)
@@ -148,7 +148,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     }
     store.optimize().await.map_err(e)?;
     println!(
-        "# steward bench hr-org ({})\n\nSeeded {n} employees in {} departments ({} in the big one) in {:.1} s.\n",
+        "# steward-bench hr-org ({})\n\nSeeded {n} employees in {} departments ({} in the big one) in {:.1} s.\n",
         store.backend().name(),
         depts.len(),
         args.big,

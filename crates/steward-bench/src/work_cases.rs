@@ -1,4 +1,4 @@
-//! `steward bench work-cases`: how long the SLA job (`work.sla`) takes to evaluate every
+//! `steward-bench work-cases`: how long the SLA job (`work.sla`) takes to evaluate every
 //! open case. Seeds N open cases (default 20,000) opened over the last two weeks, in a mix
 //! of priorities, with their SLA state as the job would leave it; then times
 //! `evaluate_sla` in the steady state (the job runs every minute and finds little new) and
@@ -18,7 +18,7 @@ use steward_core::work::cases::{
 };
 use steward_store::{ConnectOptions, Store};
 
-use crate::cli::BenchWorkCasesArgs;
+use crate::BenchWorkCasesArgs;
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -201,7 +201,7 @@ async fn bench(store: &Store, args: &BenchWorkCasesArgs) -> anyhow::Result<()> {
         *states.entry(c.sla_state.as_str()).or_insert(0u64) += 1;
     }
     println!(
-        "# steward bench work-cases ({})\n\nSeeded {seeded} open cases in {:.1} s: {}",
+        "# steward-bench work-cases ({})\n\nSeeded {seeded} open cases in {:.1} s: {}",
         store.backend().name(),
         t.elapsed().as_secs_f64(),
         states

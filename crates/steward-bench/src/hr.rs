@@ -1,4 +1,4 @@
-//! `steward bench hr`: the employee import and the employee list under load. Seeds a company
+//! `steward-bench hr`: the employee import and the employee list under load. Seeds a company
 //! with an admin (HR staff), 20 departments and one location; generates a CSV of
 //! `--employees` people in the import's column format (a reporting tree of spans of 8,
 //! managers listed before their reports, one department of 2,000 people), times its
@@ -7,7 +7,7 @@
 //! against the filtered, sorted list page (session) and the JSON list (bearer token).
 //! Goals: import ≤ 10 s, list p99 ≤ 30 ms. Uses a temporary SQLite database, or a fresh
 //! schema in the PostgreSQL of --database-url.
-use crate::bench::{run_wrk, Rng};
+use crate::common::{run_wrk, Rng};
 use anyhow::{anyhow, Context};
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
@@ -267,7 +267,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     }
     let total_s = parse_s + import_s;
     println!(
-        "# steward bench hr ({})\n\nGenerated a CSV of {} employees ({:.1} MB) in {gen_s:.2} s.\n",
+        "# steward-bench hr ({})\n\nGenerated a CSV of {} employees ({:.1} MB) in {gen_s:.2} s.\n",
         store.backend().name(),
         args.employees,
         csv.len() as f64 / 1e6,
@@ -313,7 +313,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     let state = steward::app::web_state(
         store.clone(),
         None,
-        crate::bench::registry(store),
+        crate::common::registry(store),
         steward_web::WebConfig {
             session: cfg,
             ..Default::default()
@@ -392,7 +392,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::{parse_wrk, to_ms};
+    use crate::common::{parse_wrk, to_ms};
 
     #[test]
     fn reads_wrk_latencies() {
