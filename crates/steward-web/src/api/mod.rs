@@ -2,6 +2,7 @@
 //! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
+pub mod contract;
 pub(crate) mod hr;
 pub(crate) mod ledger;
 mod me;
@@ -47,7 +48,7 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Steward API", description = "Everything the Steward pages do, as JSON. Authenticate with `Authorization: Bearer <token>` (create one on your profile page or with `steward token create`). Errors are `application/problem+json` naming the field at fault. Lists take `limit`, `offset`, `sort`, `dir`, `q` and filters. Updates carry the `version` they read and get 409 when the record changed since. POSTs honour `Idempotency-Key`."),
-    components(schemas(crate::error::Problem)),
+    components(schemas(crate::error::Problem, contract::ExportFormat)),
     modifiers(&Security),
     security(("bearer" = []))
 )]
@@ -55,7 +56,7 @@ struct ApiDoc;
 
 /// The API of every registered domain, with the layers every API route passes (replayed
 /// retries, problem+json for axum's own rejections).
-pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, utoipa::openapi::OpenApi) {
+pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_json::Value) {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
     for d in state.web.domains() {
         api = (d.api)(api);
@@ -66,8 +67,12 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, utoipa::o
             state.clone(),
             idempotency,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            contract::check_paging,
+        ))
         .layer(axum::middleware::from_fn(problem_rejections));
-    (router, openapi)
+    (router, contract::complete(openapi))
 }
 
 /// The platform's routes: me, users, roles, the audit trail, tokens.
@@ -150,8 +155,9 @@ async fn problem_rejections(req: Request, next: Next) -> Response {
 }
 
 /// The OpenAPI document and the vendored Swagger UI.
-pub fn docs<S: Backend>(openapi: utoipa::openapi::OpenApi) -> Router<AppState<S>> {
-    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+pub fn docs<S: Backend>(openapi: serde_json::Value) -> Router<AppState<S>> {
+    Router::new()
+        .merge(SwaggerUi::new("/api/docs").external_url_unchecked("/api/openapi.json", openapi))
 }
 
 /// A JSON body whose problems (unknown fields, wrong types, missing fields) come back as
@@ -243,14 +249,10 @@ async fn idempotency<S: Backend>(
         .get::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId("-".into()));
-    let Some(raw) = req.headers().get("idempotency-key") else {
+    let Some(raw) = req.headers().get("idempotency-key").cloned() else {
         return next.run(req).await;
     };
-    // A key we cannot read must not be treated as no key: the retry would run twice.
-    let key = match steward_core::idempotency::check_key(raw.as_bytes()) {
-        Ok(k) => k.to_string(),
-        Err(e) => return problem_response(&e, &rid.0),
-    };
+    // No credentials: 401 before any other check.
     let (mut parts, body) = req.into_parts();
     let actor =
         match <ApiActor as axum::extract::FromRequestParts<AppState<S>>>::from_request_parts(
@@ -261,6 +263,11 @@ async fn idempotency<S: Backend>(
             Ok(a) => a.actor,
             Err(e) => return e.into_response(),
         };
+    // A key we cannot read must not be treated as no key: the retry would run twice.
+    let key = match steward_core::idempotency::check_key(raw.as_bytes()) {
+        Ok(k) => k.to_string(),
+        Err(e) => return problem_response(&e, &rid.0),
+    };
     // The body is part of what the key names: a retry with another body is a client error.
     let bytes = match axum::body::to_bytes(body, crate::IMPORT_BODY_LIMIT).await {
         Ok(b) => b,
@@ -294,10 +301,16 @@ async fn idempotency<S: Backend>(
     match claim {
         Claim::Replay(s) => {
             let status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
+            // The first answer's type: a problem (`Problem` serializes `type` first) or JSON.
+            let kind = if s.body.starts_with("{\"type\":") {
+                "application/problem+json"
+            } else {
+                "application/json"
+            };
             let mut r = (status, s.body).into_response();
             r.headers_mut().insert(
                 axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
+                HeaderValue::from_static(kind),
             );
             r.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));

@@ -36,6 +36,7 @@ pub struct AccountListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -457,6 +458,7 @@ pub struct LedgerParams {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = LedgerAccountBalanceOut)]
 pub struct BalanceOut {
     commodity: String,
     amount: String,

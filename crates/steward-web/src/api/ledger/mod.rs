@@ -120,6 +120,7 @@ pub struct CostOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = EntryLineOut)]
 pub struct LineOut {
     pub account_id: i64,
     pub account: String,

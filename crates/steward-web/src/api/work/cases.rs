@@ -174,6 +174,7 @@ pub struct CaseListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -654,6 +655,7 @@ pub struct ReportParams {
     /// … to this day, inclusive.
     to: Option<String>,
     /// `csv` or `xlsx` for a download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
