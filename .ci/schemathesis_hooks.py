@@ -4,9 +4,15 @@ The run acts as the demo admin with one API token. Every operation is tested, bu
 the run's own credentials: revoking its own token, or changing its own account (password,
 roles, enabled state, e-mail), would leave the rest of the run unauthenticated. The ids to
 spare come from the environment (STEWARD_ST_TOKEN_ID, STEWARD_ST_USER_ID).
+
+A well-formed `Idempotency-Key` is made unique per case: a client names each logical request
+with a fresh key, and reusing one for another request is refused (422) by design, a rule of
+state the schema cannot state. Malformed keys (negative cases) are sent as generated.
 """
 
 import os
+import re
+import uuid
 
 import schemathesis
 
@@ -24,3 +30,14 @@ def filter_case(context, case):
     if path.startswith("/api/v1/users/{id}") and case.method.upper() != "GET" and ident == USER_ID:
         return False
     return True
+
+
+WELL_FORMED_KEY = re.compile(r"^[ -~]{1,200}$")
+
+
+@schemathesis.hook
+def map_headers(context, headers):
+    if headers and isinstance(headers.get("Idempotency-Key"), str):
+        if WELL_FORMED_KEY.match(headers["Idempotency-Key"]):
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+    return headers

@@ -62,7 +62,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         api = (d.api)(api);
     }
     let (router, openapi) = api.split_for_parts();
+    // Innermost first: axum's own rejections become problems before a retry's answer is
+    // stored, so a replay is the same problem.
     let router = router
+        .layer(axum::middleware::from_fn(problem_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency,
@@ -70,8 +73,7 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             contract::check_paging,
-        ))
-        .layer(axum::middleware::from_fn(problem_rejections));
+        ));
     (router, contract::complete(openapi))
 }
 
