@@ -36,8 +36,9 @@ WELL_FORMED_KEY = re.compile(r"^[ -~]{1,200}$")
 
 
 @schemathesis.hook
-def map_headers(context, headers):
-    if headers and isinstance(headers.get("Idempotency-Key"), str):
-        if WELL_FORMED_KEY.match(headers["Idempotency-Key"]):
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-    return headers
+def map_case(context, case):
+    headers = case.headers or {}
+    for name, value in list(headers.items()):
+        if name.lower() == "idempotency-key" and isinstance(value, str) and WELL_FORMED_KEY.match(value):
+            headers[name] = str(uuid.uuid4())
+    return case

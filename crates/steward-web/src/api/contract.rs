@@ -111,37 +111,55 @@ pub async fn check_paging<S: Backend>(
     req: Request,
     next: Next,
 ) -> Response {
-    if let Some(query) = req.uri().query() {
-        let bad = url_pairs(query).find_map(|(k, v)| {
-            let (lo, hi) = match k.as_str() {
-                "limit" => LIMIT,
-                "offset" => OFFSET,
-                _ => return None,
-            };
-            match v.trim().parse::<u64>() {
-                Ok(n) if (lo..=hi).contains(&n) => None,
-                _ => Some(Error::invalid(
-                    k,
-                    format!("must be a whole number from {lo} to {hi}"),
-                )),
-            }
-        });
-        if let Some(e) = bad {
-            // No credentials: 401 before any other check.
-            let (mut parts, body) = req.into_parts();
-            if let Err(rej) = parts.extract_with_state::<ApiActor, _>(&state).await {
-                return rej.into_response();
-            }
-            let req = Request::from_parts(parts, body);
-            let rid = req
-                .extensions()
-                .get::<RequestId>()
-                .map(|r| r.0.clone())
-                .unwrap_or_default();
-            return problem_response(&e, &rid);
+    let Some(query) = req.uri().query() else {
+        return next.run(req).await;
+    };
+    // (field, message, whether it is a number at all: 400 if not, 422 if out of range)
+    let bad = url_pairs(query).find_map(|(k, v)| {
+        let (lo, hi) = match k.as_str() {
+            "limit" => LIMIT,
+            "offset" => OFFSET,
+            _ => return None,
+        };
+        let message = format!("must be a whole number from {lo} to {hi}");
+        match v.trim().parse::<i128>() {
+            Ok(n) if (i128::from(lo)..=i128::from(hi)).contains(&n) => None,
+            Ok(_) => Some((k, message, true)),
+            Err(_) => Some((k, message, false)),
         }
+    });
+    let Some((field, message, number)) = bad else {
+        return next.run(req).await;
+    };
+    // No credentials: 401 before any other check.
+    let (mut parts, _) = req.into_parts();
+    if let Err(rej) = parts.extract_with_state::<ApiActor, _>(&state).await {
+        return rej.into_response();
     }
-    next.run(req).await
+    let rid = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    if number {
+        return problem_response(&Error::invalid(field, message), &rid);
+    }
+    // Not a number: the same 400 axum gives any query value of the wrong type.
+    let status = axum::http::StatusCode::BAD_REQUEST;
+    let problem = crate::error::Problem {
+        kind: "about:blank".into(),
+        title: "Bad Request".into(),
+        status: status.as_u16(),
+        detail: format!("{field}: {message}"),
+        errors: vec![steward_core::error::FieldError { field, message }],
+        request_id: rid,
+    };
+    let mut r = (status, axum::Json(problem)).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(PROBLEM),
+    );
+    r
 }
 
 fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
@@ -201,6 +219,13 @@ fn operation(method: &str, op: &mut Map<String, Value>) {
                     .is_some_and(|s| s.to_string().contains("ExportFormat"))
             {
                 exports = true;
+            }
+            if name == "dir" {
+                // `core::list::SortDir`; empty is the list's default order.
+                p.insert(
+                    "schema".into(),
+                    json!({ "type": "string", "enum": ["asc", "desc", ""] }),
+                );
             }
             if let Some((lo, hi)) = range {
                 p.insert(
