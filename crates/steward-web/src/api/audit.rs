@@ -55,8 +55,10 @@ pub struct AuditParams {
     action: Option<String>,
     actor: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// `asc` or `desc` (default: newest first).
     dir: Option<String>,

@@ -104,6 +104,26 @@ pub fn half_day() -> utoipa::openapi::schema::Object {
     one_of(&["", "am", "pm"], true)
 }
 
+/// A day as a query value: `YYYY-MM-DD`, or empty for none.
+pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{
+        AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    };
+    let any = AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
 /// Refuses a `limit` or `offset` outside its declared range (422 naming it), for every API
 /// route, so no handler sees one.
 pub async fn check_paging<S: Backend>(

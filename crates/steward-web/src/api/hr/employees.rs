@@ -608,6 +608,7 @@ pub async fn create<S: Backend>(
 #[into_params(parameter_in = Query)]
 pub struct AsOfParams {
     /// `YYYY-MM-DD`: the job data and contract in force on that day.
+    #[param(schema_with = crate::api::contract::date_param)]
     as_of: Option<String>,
 }
 

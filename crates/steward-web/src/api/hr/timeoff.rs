@@ -562,8 +562,10 @@ pub struct ListParams {
     employee: Option<String>,
     department: Option<String>,
     /// Requests ending on or after this day.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// Requests starting on or before this day.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// `start`, `employee`, `policy`, `status`, `days` or `created`.
     sort: Option<String>,

@@ -449,8 +449,10 @@ pub async fn import<S: Backend>(
 #[into_params(parameter_in = Query)]
 pub struct LedgerParams {
     /// `YYYY-MM-DD`, inclusive; the opening balance is everything before it.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// 1 to 500, default 50.
     limit: Option<u32>,

@@ -113,8 +113,10 @@ pub struct EntryListParams {
     /// Entries with a line on this account id.
     account: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// One of `date`, `number`, `description`, `status`.
     sort: Option<String>,
