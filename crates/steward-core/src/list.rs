@@ -4,6 +4,8 @@ use serde::Serialize;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 500;
+/// The largest `offset` a list takes (the API refuses more; see steward-web's contract).
+pub const MAX_OFFSET: u64 = 1_000_000_000;
 /// Exports fetch in one go up to this many rows.
 pub const EXPORT_LIMIT: u32 = 100_000;
 
@@ -27,7 +29,7 @@ impl Paging {
     pub fn new(limit: Option<u32>, offset: Option<u64>) -> Self {
         Paging {
             limit: limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT),
-            offset: offset.unwrap_or(0).min(i64::MAX as u64 / 2),
+            offset: offset.unwrap_or(0).min(MAX_OFFSET),
         }
     }
     pub fn export() -> Self {

@@ -55,14 +55,17 @@ pub struct AuditParams {
     action: Option<String>,
     actor: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// `asc` or `desc` (default: newest first).
     dir: Option<String>,
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 //! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
+pub mod contract;
 pub(crate) mod hr;
 pub(crate) mod ledger;
 mod me;
@@ -49,7 +50,7 @@ impl Modify for Security {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Steward API", description = "Everything the Steward pages do, as JSON. Authenticate with `Authorization: Bearer <token>` (create one on your profile page or with `steward token create`). Errors are `application/problem+json` naming the field at fault. Lists take `limit`, `offset`, `sort`, `dir`, `q` and filters. Updates carry the `version` they read and get 409 when the record changed since. POSTs honour `Idempotency-Key`."),
-    components(schemas(crate::error::Problem)),
+    components(schemas(crate::error::Problem, contract::ExportFormat)),
     modifiers(&Security),
     security(("bearer" = []))
 )]
@@ -57,26 +58,35 @@ struct ApiDoc;
 
 /// The API of every registered domain, with the layers every API route passes (replayed
 /// retries, problem+json for axum's own rejections).
-pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, utoipa::openapi::OpenApi) {
+pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_json::Value) {
     let mut api = OpenApiRouter::with_openapi(ApiDoc::openapi());
     for d in state.web.domains() {
         api = (d.api)(api);
     }
     let (router, openapi) = api.split_for_parts();
+    // Innermost first: axum's own rejections become problems before a retry's answer is
+    // stored, so a replay is the same problem.
     let router = router
+        .layer(axum::middleware::from_fn(problem_rejections))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             idempotency,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            authenticate,
+            contract::check_paging,
         ))
-        .layer(axum::middleware::from_fn(problem_rejections));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            authenticate,
+        ));
     // The API itself, for rebuilding an answer lost in a crash: reached through each
     // request's extensions (the copy inside does not hold itself, so nothing leaks).
     let api_self = ApiSelf(Arc::new(router.clone().with_state(state)));
-    (router.layer(axum::Extension(api_self)), openapi)
+    (
+        router.layer(axum::Extension(api_self)),
+        contract::complete(openapi),
+    )
 }
 
 /// The API router, for [`rebuild`].
@@ -182,8 +192,9 @@ async fn problem_rejections(req: Request, next: Next) -> Response {
 }
 
 /// The OpenAPI document and the vendored Swagger UI.
-pub fn docs<S: Backend>(openapi: utoipa::openapi::OpenApi) -> Router<AppState<S>> {
-    Router::new().merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+pub fn docs<S: Backend>(openapi: serde_json::Value) -> Router<AppState<S>> {
+    Router::new()
+        .merge(SwaggerUi::new("/api/docs").external_url_unchecked("/api/openapi.json", openapi))
 }
 
 /// A JSON body whose problems (unknown fields, wrong types, missing fields) come back as
@@ -278,7 +289,7 @@ async fn idempotency<S: Backend>(
         .get::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId("-".into()));
-    let Some(raw) = req.headers().get("idempotency-key") else {
+    let Some(raw) = req.headers().get("idempotency-key").cloned() else {
         return next.run(req).await;
     };
     // A key we cannot read must not be treated as no key: the retry would run twice.
@@ -325,10 +336,16 @@ async fn idempotency<S: Backend>(
     match claim {
         Claim::Replay(s) => {
             let status = StatusCode::from_u16(s.status).unwrap_or(StatusCode::OK);
+            // The first answer's type: a problem (`Problem` serializes `type` first) or JSON.
+            let kind = if s.body.starts_with("{\"type\":") {
+                "application/problem+json"
+            } else {
+                "application/json"
+            };
             let mut r = (status, s.body).into_response();
             r.headers_mut().insert(
                 axum::http::header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
+                HeaderValue::from_static(kind),
             );
             r.headers_mut()
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));

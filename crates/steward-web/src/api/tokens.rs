@@ -38,6 +38,7 @@ impl From<ApiToken> for TokenOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenIn {
+    #[schema(pattern = r"\S", max_length = 100)]
     name: String,
     #[serde(default)]
     read_only: bool,

@@ -62,6 +62,7 @@ pub struct UserListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -307,6 +308,7 @@ pub struct ImportParams {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = UserImportProblemOut)]
 pub struct ImportProblemOut {
     line: usize,
     column: String,
@@ -314,6 +316,7 @@ pub struct ImportProblemOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = UserImportReportOut)]
 pub struct ImportReportOut {
     dry_run: bool,
     rows: usize,

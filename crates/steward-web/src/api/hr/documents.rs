@@ -160,6 +160,7 @@ pub struct CertListQuery {
     pub limit: Option<u32>,
     pub offset: Option<u64>,
     /// `csv` or `xlsx` for a download of the filtered list.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     pub format: Option<String>,
 }
 

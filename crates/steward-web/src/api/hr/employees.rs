@@ -48,6 +48,7 @@ pub struct Ref {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = EmployeeJobOut)]
 pub struct JobOut {
     pub effective_date: String,
     pub position: String,
@@ -343,6 +344,7 @@ pub struct EmployeeListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list (the columns the caller sees).
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -606,6 +608,7 @@ pub async fn create<S: Backend>(
 #[into_params(parameter_in = Query)]
 pub struct AsOfParams {
     /// `YYYY-MM-DD`: the job data and contract in force on that day.
+    #[param(schema_with = crate::api::contract::date_param)]
     as_of: Option<String>,
 }
 
@@ -680,6 +683,7 @@ pub struct ImportParams {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = EmployeeImportProblemOut)]
 pub struct ImportProblemOut {
     line: usize,
     column: String,
@@ -687,6 +691,7 @@ pub struct ImportProblemOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = EmployeeImportReportOut)]
 pub struct ImportReportOut {
     dry_run: bool,
     rows: usize,
@@ -799,7 +804,9 @@ pub struct FieldIn {
     /// Lowercase letters, digits, `_` (fixed once made; ignored on change).
     #[serde(default)]
     key: String,
+    #[schema(pattern = r"\S", max_length = 100)]
     label: String,
+    #[schema(schema_with = crate::api::contract::field_kind)]
     kind: String,
     #[serde(default)]
     choices: Vec<String>,

@@ -22,6 +22,7 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = HealthRuleOut)]
 pub struct RuleOut {
     key: String,
     label: String,
@@ -164,6 +165,7 @@ pub struct IssueParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 

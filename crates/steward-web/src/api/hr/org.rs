@@ -55,6 +55,7 @@ impl From<OrgPerson> for PersonOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = OrgLevelOut)]
 pub struct LevelOut {
     people: Vec<PersonOut>,
     total: i64,
@@ -75,6 +76,7 @@ impl From<OrgLevelPage> for LevelOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = OrgDepartmentOut)]
 pub struct DepartmentOut {
     id: i64,
     name: String,
@@ -227,6 +229,7 @@ where
 /// A department's edit. Absent fields keep their value; `null` clears code, parent, head.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OrgDepartmentIn)]
 pub struct DepartmentIn {
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]

@@ -31,8 +31,10 @@ pub struct RangeParams {
     /// The last month, `yyyy-mm` (this month by default).
     to: Option<String>,
     /// How many months (12 by default, at most 36).
+    #[param(minimum = 1, maximum = 36)]
     months: Option<u32>,
     /// `csv` or `xlsx` to download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -112,10 +114,12 @@ pub struct TimeoffParams {
     /// The last month, `yyyy-mm` (this month by default); balances are on its last day.
     to: Option<String>,
     /// How many months (12 by default, at most 36).
+    #[param(minimum = 1, maximum = 36)]
     months: Option<u32>,
     /// Only people in this department (id).
     department: Option<i64>,
     /// `csv` or `xlsx` to download one table (see `table`).
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
     /// The table to download: `taken` (default), `balances` or `employees` (each person's
     /// balance per policy).
@@ -136,6 +140,7 @@ pub struct TakenOut {
 
 /// Balances of a policy in a department.
 #[derive(Serialize, ToSchema)]
+#[schema(as = HrReportBalanceOut)]
 pub struct BalanceOut {
     policy_id: i64,
     policy: String,

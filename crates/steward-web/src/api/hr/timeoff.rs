@@ -43,6 +43,7 @@ fn err(a: &ApiActor) -> impl Fn(Error) -> ApiError + '_ {
 // ---------------------------------------------------------------- schemas
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = TimeoffPolicyOut)]
 pub struct PolicyOut {
     pub id: i64,
     pub name: String,
@@ -83,7 +84,9 @@ impl From<Policy> for PolicyOut {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TimeoffPolicyIn)]
 pub struct PolicyIn {
+    #[schema(pattern = r"\S", max_length = 100)]
     name: String,
     /// `annual`, `sick`, `unpaid` or `custom` (default).
     #[serde(default)]
@@ -134,6 +137,7 @@ impl PolicyIn {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = TimeoffBalanceOut)]
 pub struct BalanceOut {
     pub policy: PolicyOut,
     /// Days: the sum of the ledger.
@@ -257,13 +261,17 @@ impl From<Request> for RequestOut {
 pub struct RequestIn {
     policy_id: i64,
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     start: String,
     /// `am` (default) or `pm`.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::half_day)]
     start_half: Option<String>,
+    #[schema(format = Date)]
     end: String,
     /// `pm` (default) or `am`.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::half_day)]
     end_half: Option<String>,
     #[serde(default)]
     note: String,
@@ -366,9 +374,11 @@ impl From<CalendarRow> for CalendarOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarIn {
+    #[schema(pattern = r"\S", max_length = 100)]
     name: String,
     /// Worked weekdays, 1 (Monday) to 7; default `12345`.
     #[serde(default)]
+    #[schema(pattern = "^[1-7]{1,7}$")]
     weekdays: Option<String>,
     /// Make it the company's default calendar.
     #[serde(default)]
@@ -379,7 +389,9 @@ pub struct CalendarIn {
 #[serde(deny_unknown_fields)]
 pub struct HolidayIn {
     /// `YYYY-MM-DD`.
+    #[schema(format = Date)]
     day: String,
+    #[schema(pattern = r"\S")]
     name: String,
     /// Only the afternoon is off.
     #[serde(default)]
@@ -504,6 +516,7 @@ pub struct LedgerParams {
     /// An employee id; the caller's own record when absent.
     employee: Option<i64>,
     /// Required.
+    #[param(required = true)]
     policy: Option<i64>,
 }
 
@@ -549,8 +562,10 @@ pub struct ListParams {
     employee: Option<String>,
     department: Option<String>,
     /// Requests ending on or after this day.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// Requests starting on or before this day.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// `start`, `employee`, `policy`, `status`, `days` or `created`.
     sort: Option<String>,
@@ -559,6 +574,7 @@ pub struct ListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 

@@ -36,6 +36,7 @@ pub struct AccountListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -452,8 +453,10 @@ pub async fn import<S: Backend>(
 #[into_params(parameter_in = Query)]
 pub struct LedgerParams {
     /// `YYYY-MM-DD`, inclusive; the opening balance is everything before it.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// 1 to 500, default 50.
     limit: Option<u32>,
@@ -461,6 +464,7 @@ pub struct LedgerParams {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = LedgerAccountBalanceOut)]
 pub struct BalanceOut {
     commodity: String,
     amount: String,

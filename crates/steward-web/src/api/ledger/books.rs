@@ -116,6 +116,7 @@ pub async fn settings<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct SettingsIn {
     /// 1-12.
+    #[schema(minimum = 1, maximum = 12)]
     fiscal_year_start_month: u32,
     /// In the company currency, e.g. `"5000.00"`; absent or empty: no approval needed.
     #[serde(default)]
@@ -163,6 +164,7 @@ pub async fn journals<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct JournalIn {
     /// 1-10 letters or digits, e.g. `PJ`.
+    #[schema(pattern = "^[A-Za-z0-9]{1,10}$")]
     code: String,
     name: String,
     /// `general`, `sales`, `purchases`, `bank`, `cash` or `custom`.
@@ -213,6 +215,7 @@ pub struct CommodityIn {
     /// `USD`, `$`, `AAPL`, `BTC`.
     symbol: String,
     /// Decimal places, 0-12.
+    #[schema(maximum = 12)]
     precision: u8,
     #[serde(default)]
     name: String,
@@ -296,6 +299,7 @@ pub struct RateIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatesIn {
+    #[schema(min_items = 1)]
     rates: Vec<RateIn>,
 }
 
@@ -384,6 +388,7 @@ impl From<Period> for PeriodOut {
 #[into_params(parameter_in = Query)]
 pub struct PeriodParams {
     /// The fiscal year (named by the calendar year it ends in); the current one when absent.
+    #[param(minimum = 1900, maximum = 2999)]
     year: Option<i32>,
 }
 
@@ -496,7 +501,7 @@ pub struct YearCloseOut {
 /// expense account to zero against `Equity:Retained Earnings`, then every month of the
 /// year closes (accounting leads).
 #[utoipa::path(post, path = "/api/v1/ledger/years/{year}/close", tag = "ledger",
-    params(("year" = i32, Path, description = "The fiscal year")),
+    params(("year" = i32, Path, description = "The fiscal year", minimum = 1900, maximum = 2999)),
     responses((status = 200, body = YearCloseOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn close_year<S: Backend>(
     State(state): State<AppState<S>>,

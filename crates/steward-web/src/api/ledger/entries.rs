@@ -73,15 +73,18 @@ impl From<LineIn> for LineInput {
 #[serde(deny_unknown_fields)]
 pub struct EntryIn {
     /// `YYYY-MM-DD`, years 1900-2999.
+    #[schema(format = Date)]
     date: String,
     /// Journal code; the general journal when absent.
     #[serde(default)]
     journal: Option<String>,
     #[serde(default)]
     reference: String,
+    #[schema(pattern = r"\S")]
     description: String,
     #[serde(default)]
     comment: String,
+    #[schema(min_items = 2)]
     lines: Vec<LineIn>,
 }
 
@@ -110,8 +113,10 @@ pub struct EntryListParams {
     /// Entries with a line on this account id.
     account: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// One of `date`, `number`, `description`, `status`.
     sort: Option<String>,
@@ -121,6 +126,7 @@ pub struct EntryListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -287,6 +293,7 @@ pub struct BatchItemIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
+    #[schema(min_items = 1)]
     entries: Vec<BatchItemIn>,
 }
 
@@ -450,6 +457,7 @@ pub async fn approve<S: Backend>(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = EntryRejectIn)]
 pub struct RejectIn {
     /// Why it is rejected; required.
     comment: String,

@@ -120,6 +120,7 @@ pub struct CostOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = EntryLineOut)]
 pub struct LineOut {
     pub account_id: i64,
     pub account: String,
@@ -358,8 +359,9 @@ impl<T: DeserializeOwned + Default + Send, S: Backend> FromRequest<AppState<S>>
         if empty || !req.headers().contains_key(header::CONTENT_TYPE) {
             return Ok(OptionalJson(T::default()));
         }
-        let super::ApiJson(v) = super::ApiJson::<T>::from_request(req, state).await?;
-        Ok(OptionalJson(v))
+        // `null` is no body, as the document's `oneOf: [null, T]` says.
+        let super::ApiJson(v) = super::ApiJson::<Option<T>>::from_request(req, state).await?;
+        Ok(OptionalJson(v.unwrap_or_default()))
     }
 }
 

@@ -18,10 +18,13 @@ use crate::state::{AppState, Backend};
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// Balance sheet and trial balance: up to and including this date (`YYYY-MM-DD`).
+    #[param(schema_with = crate::api::contract::date_param)]
     as_of: Option<String>,
     /// Income statement (or a trial balance of a range): first day, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// Last day, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// Comparative columns: `none`, `months`, `quarters`, `years` or `last-year`.
     compare: Option<String>,

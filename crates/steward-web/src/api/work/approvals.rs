@@ -241,6 +241,7 @@ pub struct ApprovalListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -443,6 +444,7 @@ pub async fn approve<S: Backend>(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApprovalRejectIn)]
 pub struct RejectIn {
     /// Why; required.
     comment: String,
@@ -474,6 +476,7 @@ pub async fn reject<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct BulkIn {
     /// Request ids, at most 200.
+    #[schema(min_items = 1)]
     ids: Vec<i64>,
     #[serde(default)]
     comment: String,
@@ -524,6 +527,7 @@ pub async fn bulk_approve<S: Backend>(
 // ---- policies ----
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ApprovalLevelOut)]
 pub struct LevelOut {
     /// The level applies when the amount is above this (`0.00`: always).
     pub above: String,
@@ -532,6 +536,7 @@ pub struct LevelOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ApprovalPolicyOut)]
 pub struct PolicyOut {
     /// None for a kind's built-in default (nobody configured it yet).
     pub id: Option<i64>,
@@ -593,6 +598,7 @@ pub struct LevelIn {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApprovalPolicyIn)]
 pub struct PolicyIn {
     kind: String,
     /// A policy for one department wins over the kind's general one.
@@ -751,6 +757,7 @@ pub async fn remove_delegation<S: Backend>(
 // ---- departments ----
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = ApprovalDepartmentOut)]
 pub struct DepartmentOut {
     pub id: i64,
     pub name: String,
@@ -789,7 +796,9 @@ pub async fn list_departments<S: Backend>(
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ApprovalDepartmentIn)]
 pub struct DepartmentIn {
+    #[schema(pattern = r"\S")]
     name: String,
 }
 

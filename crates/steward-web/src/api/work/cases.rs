@@ -174,6 +174,7 @@ pub struct CaseListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -650,10 +651,13 @@ pub async fn sla_put<S: Backend>(
 #[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// Cases opened from this day (`YYYY-MM-DD`).
+    #[param(schema_with = crate::api::contract::date_param)]
     from: Option<String>,
     /// … to this day, inclusive.
+    #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// `csv` or `xlsx` for a download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 

@@ -31,6 +31,7 @@ pub struct BarOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DashboardLineOut)]
 pub struct LineOut {
     text: String,
     when: Option<String>,
@@ -95,6 +96,7 @@ pub async fn dashboard<S: Backend>(
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = DashboardJobOut)]
 pub struct JobOut {
     id: i64,
     kind: String,
@@ -144,6 +146,7 @@ pub struct JobParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 

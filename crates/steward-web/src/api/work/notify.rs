@@ -74,6 +74,7 @@ pub struct NotificationParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 

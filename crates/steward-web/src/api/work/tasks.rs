@@ -300,6 +300,7 @@ impl From<TaskTemplate> for TemplateOut {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(as = TaskRuleOut)]
 pub struct RuleOut {
     pub id: i64,
     pub title: String,
@@ -377,6 +378,7 @@ pub struct TaskListParams {
     limit: Option<u32>,
     offset: Option<u64>,
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
+    #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
 }
 
@@ -448,6 +450,7 @@ pub async fn list<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIn {
+    #[schema(pattern = r"\S")]
     title: String,
     /// Markdown (rendered without raw HTML).
     #[serde(default)]
@@ -737,6 +740,7 @@ pub async fn templates<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateIn {
+    #[schema(pattern = r"\S")]
     name: String,
     #[serde(default)]
     description: String,
@@ -788,6 +792,7 @@ pub async fn create_template<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct InstantiateIn {
     /// `YYYY-MM-DD`: due dates count from here.
+    #[schema(format = Date)]
     start: String,
     /// The record the tasks are about (`user:7`), linked on each.
     #[serde(default)]

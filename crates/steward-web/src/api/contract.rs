@@ -1,0 +1,391 @@
+//! The API contract in one place: what every operation shares is declared here once and
+//! checked here once, so the OpenAPI document says what the server does.
+//!
+//! - Every operation answers its errors as `application/problem+json` ([`ERRORS`]); the
+//!   document lists each of those statuses on every operation with the `Problem` schema.
+//! - Paging (`limit`, `offset`) has one range ([`LIMIT`], [`OFFSET`]): the document declares
+//!   it on every operation that takes them and [`check_paging`] refuses anything else with
+//!   422 naming the parameter, before a handler runs.
+//! - Lists that can be downloaded (`format=csv|xlsx`) declare those content types too.
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::IntoResponse;
+use axum::response::Response;
+use axum::RequestPartsExt;
+use serde_json::{json, Map, Value};
+use steward_core::list::{MAX_LIMIT, MAX_OFFSET};
+use steward_core::Error;
+
+use crate::auth::ApiActor;
+use crate::error::problem_response;
+use crate::middleware::RequestId;
+use crate::state::{AppState, Backend};
+
+/// The error statuses any operation may answer, all as problem+json.
+pub const ERRORS: &[(u16, &str)] = &[
+    (
+        400,
+        "A path or query value is not of the declared type, or the request is malformed",
+    ),
+    (401, "No valid credentials"),
+    (403, "The credentials do not allow this"),
+    (404, "No such record (or not visible to the caller)"),
+    (
+        409,
+        "The record changed since it was read (`version`), or the request conflicts with the current state",
+    ),
+    (413, "The body is larger than the limit"),
+    (
+        422,
+        "A value is not acceptable; `errors` names the fields at fault",
+    ),
+    (429, "Too many requests; `Retry-After` says when to retry"),
+];
+
+/// `limit`: 1 to [`MAX_LIMIT`].
+pub const LIMIT: (u64, u64) = (1, MAX_LIMIT as u64);
+/// `offset`: 0 to [`MAX_OFFSET`].
+pub const OFFSET: (u64, u64) = (0, MAX_OFFSET);
+
+const PROBLEM: &str = "application/problem+json";
+const METHODS: &[&str] = &["get", "put", "post", "delete", "patch", "head", "options"];
+
+/// `format=`: a list or report as a download instead of JSON.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// `Idempotency-Key` (every POST; see `api::idempotency` and `core::idempotency::check_key`).
+const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+fn idempotency_key_param() -> Value {
+    json!({
+        "name": IDEMPOTENCY_KEY,
+        "in": "header",
+        "required": false,
+        "description": "A retry with the same key gets the first answer; the work is done once.",
+        "schema": { "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[ -~]+$" }
+    })
+}
+
+/// Downloads a list may offer with `format=`.
+const EXPORT_TYPES: &[&str] = &[
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+];
+
+/// A string that is one of `values` (or, when `nullable`, absent or null).
+fn one_of(values: &[&str], nullable: bool) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut b = ObjectBuilder::new();
+    if nullable {
+        b = b.schema_type(SchemaType::from_iter([Type::String, Type::Null]));
+        let mut all: Vec<Option<&str>> = values.iter().map(|v| Some(*v)).collect();
+        all.push(None);
+        b.enum_values(Some(all)).build()
+    } else {
+        b.schema_type(SchemaType::new(Type::String))
+            .enum_values(Some(values.iter().copied()))
+            .build()
+    }
+}
+
+/// An HR field's kind (`core::hr::fields`).
+pub fn field_kind() -> utoipa::openapi::schema::Object {
+    one_of(&["text", "number", "date", "choice", "file"], false)
+}
+
+/// Which half of a day time off starts or ends (absent: the whole day).
+pub fn half_day() -> utoipa::openapi::schema::Object {
+    one_of(&["", "am", "pm"], true)
+}
+
+/// A day as a query value: `YYYY-MM-DD`, or empty for none.
+pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{
+        AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
+    };
+    let any = AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
+/// Refuses a `limit` or `offset` outside its declared range (422 naming it), for every API
+/// route, so no handler sees one.
+pub async fn check_paging<S: Backend>(
+    State(state): State<AppState<S>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(query) = req.uri().query() else {
+        return next.run(req).await;
+    };
+    // (field, message, whether it is a number at all: 400 if not, 422 if out of range)
+    let bad = url_pairs(query).find_map(|(k, v)| {
+        let (lo, hi) = match k.as_str() {
+            "limit" => LIMIT,
+            "offset" => OFFSET,
+            _ => return None,
+        };
+        let message = format!("must be a whole number from {lo} to {hi}");
+        match v.trim().parse::<i128>() {
+            Ok(n) if (i128::from(lo)..=i128::from(hi)).contains(&n) => None,
+            Ok(_) => Some((k, message, true)),
+            Err(_) => Some((k, message, false)),
+        }
+    });
+    let Some((field, message, number)) = bad else {
+        return next.run(req).await;
+    };
+    // No credentials: 401 before any other check.
+    let (mut parts, _) = req.into_parts();
+    if let Err(rej) = parts.extract_with_state::<ApiActor, _>(&state).await {
+        return rej.into_response();
+    }
+    let rid = parts
+        .extensions
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    if number {
+        return problem_response(&Error::invalid(field, message), &rid);
+    }
+    // Not a number: the same 400 axum gives any query value of the wrong type.
+    let status = axum::http::StatusCode::BAD_REQUEST;
+    let problem = crate::error::Problem {
+        kind: "about:blank".into(),
+        title: "Bad Request".into(),
+        status: status.as_u16(),
+        detail: format!("{field}: {message}"),
+        errors: vec![steward_core::error::FieldError { field, message }],
+        request_id: rid,
+    };
+    let mut r = (status, axum::Json(problem)).into_response();
+    r.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(PROBLEM),
+    );
+    r
+}
+
+fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .unwrap_or_default()
+        .into_iter()
+}
+
+/// The document as served: the generated one with the shared parts of the contract added.
+pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
+    let mut v = serde_json::to_value(doc).unwrap_or_else(|_| json!({}));
+    if let Some(paths) = v.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
+            for m in METHODS {
+                if let Some(op) = item.get_mut(*m).and_then(Value::as_object_mut) {
+                    operation(m, op);
+                }
+            }
+        }
+    }
+    v
+}
+
+fn problem_content() -> Value {
+    json!({ PROBLEM: { "schema": { "$ref": "#/components/schemas/Problem" } } })
+}
+
+fn operation(method: &str, op: &mut Map<String, Value>) {
+    let mut exports = false;
+    if method == "post" {
+        let params = op.entry("parameters").or_insert_with(|| json!([]));
+        if let Some(params) = params.as_array_mut() {
+            params.retain(|p| {
+                !(p.get("in").and_then(Value::as_str) == Some("header")
+                    && p.get("name").and_then(Value::as_str) == Some(IDEMPOTENCY_KEY))
+            });
+            params.push(idempotency_key_param());
+        }
+    }
+    if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+        for p in params.iter_mut() {
+            let Some(p) = p.as_object_mut() else { continue };
+            if p.get("in").and_then(Value::as_str) != Some("query") {
+                continue;
+            }
+            let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+            let range = match name {
+                "limit" => Some(LIMIT),
+                "offset" => Some(OFFSET),
+                _ => None,
+            };
+            if name == "format"
+                && p.get("schema")
+                    .is_some_and(|s| s.to_string().contains("ExportFormat"))
+            {
+                exports = true;
+            }
+            if name == "dir" {
+                // `core::list::SortDir`; empty is the list's default order.
+                p.insert(
+                    "schema".into(),
+                    json!({ "type": "string", "enum": ["asc", "desc", ""] }),
+                );
+            }
+            if let Some((lo, hi)) = range {
+                p.insert(
+                    "schema".into(),
+                    json!({ "type": "integer", "format": "int64", "minimum": lo, "maximum": hi }),
+                );
+            }
+        }
+    }
+    let responses = op
+        .entry("responses")
+        .or_insert_with(|| json!({}))
+        .as_object_mut();
+    let Some(responses) = responses else { return };
+    for (code, r) in responses.iter_mut() {
+        let Some(r) = r.as_object_mut() else { continue };
+        if code.starts_with('4') || code.starts_with('5') {
+            // An operation's own error body (an import's report) stays beside the problem.
+            let own = r
+                .get("content")
+                .and_then(Value::as_object)
+                .and_then(|c| c.get("application/json"))
+                .filter(|c| !c.to_string().contains("/Problem\""))
+                .cloned();
+            let mut content = problem_content();
+            if let (Some(own), Some(c)) = (own, content.as_object_mut()) {
+                c.insert("application/json".into(), own);
+            }
+            r.insert("content".into(), content);
+        } else if let Some(content) = r
+            .get_mut("content")
+            .and_then(Value::as_object_mut)
+            .filter(|c| c.contains_key("application/octet-stream"))
+        {
+            // A stored file is served with its own type.
+            content.remove("application/octet-stream");
+            content.insert(
+                "*/*".into(),
+                json!({ "schema": { "type": "string", "format": "binary" } }),
+            );
+        } else if exports && code == "200" {
+            if let Some(content) = r.get_mut("content").and_then(Value::as_object_mut) {
+                for t in EXPORT_TYPES {
+                    content.insert(
+                        (*t).into(),
+                        json!({ "schema": { "type": "string", "format": "binary" } }),
+                    );
+                }
+            }
+        }
+    }
+    for (code, description) in ERRORS {
+        responses
+            .entry(code.to_string())
+            .or_insert_with(|| json!({ "description": description }));
+        if let Some(r) = responses
+            .get_mut(&code.to_string())
+            .and_then(Value::as_object_mut)
+        {
+            let content = r.entry("content").or_insert_with(|| json!({}));
+            if let Some(c) = content.as_object_mut() {
+                c.insert(
+                    PROBLEM.into(),
+                    json!({ "schema": { "$ref": "#/components/schemas/Problem" } }),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    /// utoipa keys components by name, so two `ToSchema` types with one name overwrite each
+    /// other and one operation's answers get the other's schema. Every documented type's
+    /// name (its `#[schema(as = …)]`, or else its own) must be unique in the crate.
+    #[test]
+    fn schema_names_are_unique() {
+        fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        assert!(files.len() > 20, "found the sources");
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        let mut dups = Vec::new();
+        for f in files {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let mut in_schema = false;
+            let mut renamed: Option<String> = None;
+            for line in text.lines() {
+                let l = line.trim();
+                if l.starts_with("#[derive(") && l.contains("ToSchema") {
+                    in_schema = true;
+                    renamed = None;
+                } else if in_schema && l.starts_with("#[schema(as = ") {
+                    renamed = l
+                        .trim_start_matches("#[schema(as = ")
+                        .split(')')
+                        .next()
+                        .map(str::to_string);
+                } else if in_schema
+                    && (l.starts_with("pub struct ")
+                        || l.starts_with("struct ")
+                        || l.starts_with("pub enum ")
+                        || l.starts_with("enum "))
+                {
+                    let own = l
+                        .split_whitespace()
+                        .find(|w| !matches!(*w, "pub" | "struct" | "enum"))
+                        .unwrap_or_default()
+                        .split(['<', '{', '('])
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    let name = renamed.take().unwrap_or(own);
+                    let at = f.display().to_string();
+                    if let Some(prev) = seen.insert(name.clone(), at.clone()) {
+                        dups.push(format!("{name}: {prev} and {at}"));
+                    }
+                    in_schema = false;
+                }
+            }
+        }
+        assert!(seen.len() > 100, "found the schemas: {}", seen.len());
+        assert!(dups.is_empty(), "schema names used twice: {dups:#?}");
+    }
+}
