@@ -1,7 +1,7 @@
 //! The general ledger's pages ("Books"): overview, chart of accounts, entries and their
 //! workflow (draft, approval, posting, reversal), reports with drill-down, periods and
 //! year-end close, journals, commodities, rates, settings and journal import. Every
-//! handler goes through `steward_core::ledger::{service, report}`, which authorize.
+//! handler goes through `steward_core::ledger::{service, reports}`, which authorize.
 mod accounts;
 mod entries;
 mod import;
