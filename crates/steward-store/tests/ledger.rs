@@ -11,9 +11,10 @@ use std::time::Instant;
 use steward_core::audit::{AuditDraft, AuditStore};
 use steward_core::ids::{AccountId, CommodityId, CompanyId, DepartmentId, EntryId, JournalId};
 use steward_core::ledger::{
-    AccountName, AccountQuery, AccountType, AccountUpdate, BalanceQuery, BalanceRow, EntryQuery,
-    EntrySort, EntrySource, EntryStatus, ImportIds, ImportSetup, JournalKind, LedgerSettings,
-    LedgerStore, Line, NewAccount, NewEntry, NewRate, PeriodStatus,
+    AccountName, AccountQuery, AccountStore, AccountType, AccountUpdate, BalanceQuery, BalanceRow,
+    BookStore, EntryQuery, EntrySort, EntrySource, EntryStatus, EntryStore, ImportIds, ImportSetup,
+    ImportStore, JournalKind, LedgerSettings, Line, NewAccount, NewEntry, NewRate, PeriodStatus,
+    PeriodStore, ReportStore,
 };
 use steward_core::list::{Paging, SortDir};
 use steward_core::{Error, Result};
