@@ -15,7 +15,7 @@ use std::sync::Arc;
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
 use steward_core::ledger::import::{export_journal, import_journal, DiskSource, ImportRequest};
-use steward_core::ledger::report::{report, ReportKind, ReportOptions};
+use steward_core::ledger::reports::{report, ReportKind, ReportOptions};
 use steward_core::ledger::service;
 use steward_e2e::{add_user, both_databases, fresh_store, Db};
 use steward_io::journal::{Decimal, Format};

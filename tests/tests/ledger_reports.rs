@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
-use steward_core::ledger::report::{
+use steward_core::ledger::reports::{
     report, trial_balance_csv, Compare, Dimension, Report, ReportKind, ReportOptions,
 };
 use steward_core::ledger::service::{self, CommodityInput, Intent, ReverseInput};

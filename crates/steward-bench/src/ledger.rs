@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
-use steward_core::ledger::report::{self, ReportKind, ReportOptions};
+use steward_core::ledger::reports::{self as report, ReportKind, ReportOptions};
 use steward_core::ledger::service;
 use steward_core::list::Paging;
 use steward_core::users::{self, NewUser};

@@ -16,8 +16,9 @@ use steward_core::auth::session::{cli_actor, sign_in, SessionConfig, SignIn};
 use steward_core::company::create_company;
 use steward_core::ids::{AccountId, CommodityId, CompanyId, JournalId, UserId};
 use steward_core::ledger::{
-    AccountName, AccountType, BalanceQuery, EntrySource, EntryStatus, ImportSetup, JournalKind,
-    LedgerSettings, LedgerStore, Line, NewAccount, NewEntry, NewRate, PeriodStatus,
+    AccountName, AccountStore, AccountType, BalanceQuery, BookStore, EntrySource, EntryStatus,
+    EntryStore, ImportSetup, ImportStore, JournalKind, LedgerSettings, Line, NewAccount, NewEntry,
+    NewRate, PeriodStatus, PeriodStore, ReportStore,
 };
 use steward_core::users::{create_user, NewUser, NewUserRecord, UserStore};
 use steward_core::Error;

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use steward_core::ids::CommodityId;
 use steward_core::ledger::import::{self, DiskSource, ImportOutcome, ImportRequest, Phase};
-use steward_core::ledger::report::{self, AccountLedger, Report, ReportKind, ReportOptions};
+use steward_core::ledger::reports::{
+    self as report, AccountLedger, Report, ReportKind, ReportOptions,
+};
 use steward_core::ledger::{service, LedgerRow};
 use steward_core::list::Paging;
 use steward_core::money::format_minor;
@@ -445,7 +447,7 @@ fn render_report(r: &Report, format: ReportFormat) -> anyhow::Result<Vec<u8>> {
             let mut headers = vec!["Account".to_string(), "Commodity".to_string()];
             headers.extend(r.columns.iter().map(|c| c.label.clone()));
             let mut rows: Vec<Vec<String>> = Vec::new();
-            let amounts = |row: &steward_core::ledger::report::ReportRow| {
+            let amounts = |row: &steward_core::ledger::reports::ReportRow| {
                 (0..r.columns.len())
                     .map(|i| row.formatted(i))
                     .collect::<Vec<_>>()
@@ -498,7 +500,7 @@ fn flat_report(r: &Report) -> (Vec<String>, Vec<Vec<String>>) {
         .collect();
     headers.extend(r.columns.iter().map(|c| c.label.clone()));
     let mut rows = Vec::new();
-    let mut push = |section: &str, row: &steward_core::ledger::report::ReportRow| {
+    let mut push = |section: &str, row: &steward_core::ledger::reports::ReportRow| {
         let mut cells = vec![
             section.to_string(),
             row.account.clone(),

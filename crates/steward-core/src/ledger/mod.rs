@@ -5,9 +5,13 @@
 //! Amounts are integer minor units of their commodity (`Commodity::precision` places).
 //! Balancing follows hledger's rule: per commodity, after converting lines that carry a
 //! cost to the cost's commodity.
+pub mod accounts;
+pub mod books;
+pub mod entries;
 mod entry;
 pub mod import;
-pub mod report;
+pub mod periods;
+pub mod reports;
 pub mod service;
 pub mod store;
 mod types;

@@ -273,7 +273,19 @@ pub trait EntrySource: Send {
     fn next_batch(&mut self) -> impl Future<Output = Result<Option<Vec<NewEntry>>>> + Send;
 }
 
-pub trait LedgerStore: Send + Sync {
+/// Everything the ledger needs from a database: one trait per part, by the same words as
+/// the services (accounts, books, entries, periods, reports, import).
+pub trait LedgerStore:
+    AccountStore + BookStore + EntryStore + PeriodStore + ReportStore + ImportStore
+{
+}
+impl<T> LedgerStore for T where
+    T: AccountStore + BookStore + EntryStore + PeriodStore + ReportStore + ImportStore
+{
+}
+
+/// The books: settings, commodities, journals, rates.
+pub trait BookStore: Send + Sync {
     fn ledger_settings(
         &self,
         company: CompanyId,
@@ -299,6 +311,28 @@ pub trait LedgerStore: Send + Sync {
         audit: AuditDraft,
     ) -> impl Future<Output = Result<CommodityId>> + Send;
 
+    fn journals(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Journal>>> + Send;
+    fn insert_journal(
+        &self,
+        company: CompanyId,
+        code: &str,
+        name: &str,
+        kind: JournalKind,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<JournalId>> + Send;
+
+    fn rates(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Rate>>> + Send;
+    /// Inserts or replaces rates (same commodity, quote and date), with one audit event.
+    fn upsert_rates(
+        &self,
+        company: CompanyId,
+        rates: &[NewRate],
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<usize>> + Send;
+}
+
+/// The chart of accounts.
+pub trait AccountStore: Send + Sync {
     fn list_accounts(
         &self,
         company: CompanyId,
@@ -334,17 +368,10 @@ pub trait LedgerStore: Send + Sync {
         expected_version: i64,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
+}
 
-    fn journals(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Journal>>> + Send;
-    fn insert_journal(
-        &self,
-        company: CompanyId,
-        code: &str,
-        name: &str,
-        kind: JournalKind,
-        audit: AuditDraft,
-    ) -> impl Future<Output = Result<JournalId>> + Send;
-
+/// Entries: drafts, pending, posted (numbers, postings, balances).
+pub trait EntryStore: Send + Sync {
     fn list_entries(
         &self,
         company: CompanyId,
@@ -401,7 +428,10 @@ pub trait LedgerStore: Send + Sync {
         company: CompanyId,
         id: EntryId,
     ) -> impl Future<Output = Result<Option<EntryId>>> + Send;
+}
 
+/// Periods: the stored state of months.
+pub trait PeriodStore: Send + Sync {
     /// Periods with a stored state in `from..=to` months (`yyyymm`); absent ones are open.
     fn periods(
         &self,
@@ -418,7 +448,10 @@ pub trait LedgerStore: Send + Sync {
         reason: &str,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
+}
 
+/// What the reports read: stored balances and an account's postings.
+pub trait ReportStore: Send + Sync {
     /// Sums of posted lines per account and commodity (and dimensions if asked), read from
     /// the stored monthly balances plus the postings of partial months at the ends.
     fn balances(
@@ -435,7 +468,10 @@ pub trait LedgerStore: Send + Sync {
         to: Option<NaiveDate>,
         paging: Paging,
     ) -> impl Future<Output = Result<LedgerPage>> + Send;
+}
 
+/// Journal import (one transaction) and the export's walk through posted entries.
+pub trait ImportStore: Send + Sync {
     /// Posted entries with their lines, by id after `after`, at most `limit`: an export
     /// walks the whole ledger in pages without holding it in memory.
     fn posted_entries_after(
@@ -444,15 +480,6 @@ pub trait LedgerStore: Send + Sync {
         after: Option<EntryId>,
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Entry>>> + Send;
-
-    fn rates(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Rate>>> + Send;
-    /// Inserts or replaces rates (same commodity, quote and date), with one audit event.
-    fn upsert_rates(
-        &self,
-        company: CompanyId,
-        rates: &[NewRate],
-        audit: AuditDraft,
-    ) -> impl Future<Output = Result<usize>> + Send;
 
     /// One transaction: creates `setup`'s commodities and accounts, calls `make_source`
     /// with every id by name, inserts each batch of posted entries (numbers, postings),

@@ -5,7 +5,7 @@
 use steward_core::auth::Actor;
 use steward_core::departments;
 use steward_core::ids::{CompanyId, DepartmentId};
-use steward_core::ledger::{EntryQuery, EntryStatus, LedgerStore};
+use steward_core::ledger::{EntryQuery, EntryStatus, EntryStore};
 use steward_core::list::Paging;
 use steward_core::money::{Currency, Money};
 use steward_core::work::approvals::{

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use steward_core::ids::AccountId;
 use steward_core::ledger::service::{self, AccountInput, AccountPatch};
-use steward_core::ledger::{parse_date, report, Account, AccountQuery, AccountSort};
+use steward_core::ledger::{parse_date, reports as report, Account, AccountQuery, AccountSort};
 use steward_core::list::{Paging, SortDir, SortKey};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};

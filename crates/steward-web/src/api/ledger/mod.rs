@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod books;
 pub mod entries;
+pub mod import;
+pub mod periods;
 pub mod reports;
 
 use axum::extract::{FromRequest, Request};
@@ -38,14 +40,14 @@ pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppSta
         .routes(routes!(entries::reject))
         .routes(routes!(entries::reverse))
         .routes(routes!(reports::report))
-        .routes(routes!(books::periods))
-        .routes(routes!(books::close_period))
-        .routes(routes!(books::reopen_period))
-        .routes(routes!(books::close_year))
+        .routes(routes!(periods::periods))
+        .routes(routes!(periods::close_period))
+        .routes(routes!(periods::reopen_period))
+        .routes(routes!(periods::close_year))
         .routes(routes!(books::journals, books::create_journal))
         .routes(routes!(books::commodities, books::create_commodity))
         .routes(routes!(books::rates, books::set_rates))
-        .routes(large_body(routes!(books::import_journal)))
+        .routes(large_body(routes!(import::import_journal)))
 }
 
 /// Uploads (imports) may be up to the import limit, not the default 2 MiB.

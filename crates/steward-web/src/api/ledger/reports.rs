@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use steward_core::ledger::report::{self, Report, ReportKind, ReportOptions, ReportRow};
+use steward_core::ledger::reports::{self as report, Report, ReportKind, ReportOptions, ReportRow};
 use steward_core::Error;
 use steward_io::{ColumnKind, TableFormat};
 use utoipa::{IntoParams, ToSchema};

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use steward_core::auth::Action;
 use steward_core::error::FieldError;
 use steward_core::ids::{AccountId, CommodityId};
-use steward_core::ledger::report::{account_ledger, AccountLedger};
+use steward_core::ledger::reports::{account_ledger, AccountLedger};
 use steward_core::ledger::service::{self, AccountInput, AccountPatch};
 use steward_core::ledger::{
     parse_date, Account, AccountQuery, AccountSort, AccountType, Commodity, NewAccount,

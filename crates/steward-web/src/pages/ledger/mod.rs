@@ -1,14 +1,14 @@
 //! The general ledger's pages ("Books"): overview, chart of accounts, entries and their
 //! workflow (draft, approval, posting, reversal), reports with drill-down, periods and
 //! year-end close, journals, commodities, rates, settings and journal import. Every
-//! handler goes through `steward_core::ledger::{service, report}`, which authorize.
+//! handler goes through `steward_core::ledger::{service, reports}`, which authorize.
 mod accounts;
+mod books;
 mod entries;
 mod import;
 mod overview;
 mod periods;
 mod reports;
-mod setup;
 
 use axum::Router;
 use steward_core::auth::{Action, Actor, Domain, Permission};
@@ -24,7 +24,7 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(entries::router())
         .merge(reports::router())
         .merge(periods::router())
-        .merge(setup::router())
+        .merge(books::router())
         .merge(import::router())
 }
 

@@ -9,8 +9,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use steward_core::auth::Domain;
 use steward_core::error::FieldError;
-use steward_core::ledger::report::{
-    self, Compare, Dimension, Report, ReportKind, ReportOptions, ReportRow,
+use steward_core::ledger::reports::{
+    self as report, Compare, Dimension, Report, ReportKind, ReportOptions, ReportRow,
 };
 use steward_core::ledger::{service, Commodity};
 use steward_core::Error;
