@@ -8,7 +8,7 @@ use serde_json::json;
 use std::future::Future;
 
 use crate::audit::AuditDraft;
-use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
+use crate::auth::{Action, Actor, Domain, Permission};
 use crate::ids::{CompanyId, DepartmentId, UserId};
 use crate::{Error, Result};
 
@@ -81,25 +81,14 @@ pub trait DepartmentStore: Send + Sync {
 const MAX_NAME: usize = 100;
 
 fn gate(actor: &Actor, action: Action) -> Result<()> {
-    authorize(
-        actor,
-        Permission::new(Domain::Users, action),
-        &Target::company(actor.company_id),
-    )
+    crate::auth::authorize_company(actor, Permission::new(Domain::Users, action))
 }
 
 fn check_name(name: &str) -> Result<String> {
-    let n = name.trim();
-    if n.is_empty() {
+    if name.trim().is_empty() {
         return Err(Error::invalid("name", "a department needs a name"));
     }
-    if n.chars().count() > MAX_NAME || n.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "name",
-            format!("at most {MAX_NAME} characters, no control characters"),
-        ));
-    }
-    Ok(n.to_string())
+    crate::input::line("name", name, MAX_NAME, true)
 }
 
 /// Everyone who can see people can see the departments.

@@ -15,6 +15,10 @@ macro_rules! id_type {
 }
 
 id_type!(
+    TaskId,
+    TemplateId,
+    RuleId,
+    ChecklistItemId,
     CompanyId,
     UserId,
     RoleId,

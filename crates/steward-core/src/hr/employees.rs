@@ -920,18 +920,7 @@ fn check_personal_writes(input: &EmployeeInput, defs: &[CustomField]) -> Result<
 }
 
 fn text(v: &mut Validator, field: &str, s: &str, max: usize, required: bool) -> String {
-    let t = s.trim();
-    if required && t.is_empty() {
-        v.push(field, "is required");
-    } else if t.chars().count() > max {
-        v.push(field, format!("at most {max} characters"));
-    } else if t
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        v.push(field, "must not contain control characters");
-    }
-    t.to_string()
+    v.text(field, s, max, required)
 }
 
 fn email(v: &mut Validator, field: &str, s: &str) -> String {

@@ -131,11 +131,7 @@ fn check(input: &FieldInput) -> Result<FieldInput> {
 }
 
 fn gate_admin(actor: &Actor) -> Result<()> {
-    if super::is_hr_staff(actor) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    super::require_staff(actor)
 }
 
 /// The company's custom fields (everyone with HR read sees the definitions).

@@ -189,11 +189,7 @@ pub async fn view(
 }
 
 fn gate(actor: &Actor) -> Result<()> {
-    if is_hr_staff(actor) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    super::require_staff(actor)
 }
 
 fn check_note(note: &str) -> Result<String> {

@@ -298,6 +298,11 @@ pub fn is_hr_staff(actor: &Actor) -> bool {
     actor.can_company_wide(Permission::new(Domain::Hr, Action::Update))
 }
 
+/// Only HR staff may ([`is_hr_staff`]): policies, calendars, fields, on- and offboarding.
+pub fn require_staff(actor: &Actor) -> Result<()> {
+    crate::auth::require_company_wide(actor, Permission::new(Domain::Hr, Action::Update))
+}
+
 /// Holds `domain.action` for every employee of the company (`hr_personal` or `hr_pay` at
 /// company scope): the company-wide views (search by legal name, hiring, imports).
 pub fn company_wide(actor: &Actor, domain: Domain, action: Action) -> bool {

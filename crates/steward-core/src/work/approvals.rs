@@ -606,19 +606,7 @@ async fn plan_steps(
 }
 
 fn check_text(field: &str, s: &str, max: usize, required: bool) -> Result<String> {
-    let t = s.trim();
-    if required && t.is_empty() {
-        return Err(Error::invalid(field, "is required"));
-    }
-    if t.chars().count() > max {
-        return Err(Error::invalid(field, format!("at most {max} characters")));
-    }
-    if t.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        return Err(Error::invalid(field, "no control characters"));
-    }
-    Ok(t.to_string())
+    crate::input::text(field, s, max, required)
 }
 
 /// Asks for a decision. The requester is the actor; the chain comes from the kind's policy.

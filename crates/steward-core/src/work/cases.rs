@@ -500,34 +500,11 @@ async fn load(store: &impl CaseStore, actor: &Actor, id: CaseId, action: Action)
 // ---------------------------------------------------------------------------------------
 
 fn text(v: &mut Validator, field: &str, s: &str, min: usize, max: usize) -> String {
-    let t = s.trim().to_string();
-    let n = t.chars().count();
-    if n < min {
-        v.push(field, "is required");
-    } else if n > max {
-        v.push(field, format!("must be at most {max} characters"));
-    } else if t
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        v.push(field, "must not contain control characters");
-    }
-    t
+    v.text(field, s, max, min > 0)
 }
 
 fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == ',' || c == ';')
-        && !domain.contains('@')
-        && s.len() <= 254
+    crate::input::Email::is_valid(s)
 }
 
 fn valid_phone(s: &str) -> bool {

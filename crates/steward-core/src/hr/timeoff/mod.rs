@@ -637,20 +637,11 @@ pub fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Error::invalid(field, "a date as YYYY-MM-DD"))
-}
+/// The one date parser (`YYYY-MM-DD`, years 1900-2999).
+pub use crate::time::parse_date;
 
 fn check_note(field: &str, s: &str) -> Result<String> {
-    let t = s.trim();
-    if t.chars().count() > 1000 {
-        return Err(Error::invalid(field, "at most 1000 characters"));
-    }
-    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-        return Err(Error::invalid(field, "no control characters"));
-    }
-    Ok(t.to_string())
+    crate::input::text(field, s, 1000, false)
 }
 
 fn can_use(actor: &Actor) -> bool {
@@ -667,11 +658,7 @@ fn require_use(actor: &Actor) -> Result<()> {
 
 /// HR staff manage policies and calendars and record time off for anyone.
 fn require_hr(actor: &Actor) -> Result<()> {
-    if super::is_hr_staff(actor) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    super::require_staff(actor)
 }
 
 /// Reads every employee's time off: HR read at company scope (HR staff, auditors).

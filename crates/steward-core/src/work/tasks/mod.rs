@@ -39,17 +39,7 @@ use crate::{Error, Result};
 
 pub use recur::Rule;
 
-macro_rules! id_type {
-    ($($name:ident),*) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
-        #[serde(transparent)]
-        pub struct $name(pub i64);
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { self.0.fmt(f) }
-        }
-    )*};
-}
-id_type!(TaskId, TemplateId, RuleId, ChecklistItemId);
+pub use crate::ids::{ChecklistItemId, RuleId, TaskId, TemplateId};
 
 pub const MAX_TITLE: usize = 200;
 pub const MAX_DESCRIPTION: usize = 20_000;
@@ -863,18 +853,7 @@ pub struct TaskInput {
 }
 
 fn clean_text(v: &mut Validator, field: &str, s: &str, max: usize, required: bool) -> String {
-    let t = s.trim();
-    if required && t.is_empty() {
-        v.push(field, "is required");
-    } else if t.chars().count() > max {
-        v.push(field, format!("at most {max} characters"));
-    } else if t
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        v.push(field, "must not contain control characters");
-    }
-    t.to_string()
+    v.text(field, s, max, required)
 }
 
 fn check_people(v: &mut Validator, people: &[Person], field: &str, ids: &[UserId]) {
