@@ -1,0 +1,37 @@
+//! The general ledger. A new route of this domain gets its row here.
+use super::*;
+
+#[rustfmt::skip]
+pub(super) const ROWS: &[Row] = &[
+    row("POST",   "/api/v1/ledger/setup",                  Id::None,         Body::None,           LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/settings",               Id::None,         Body::None,           LEDGER_READS),
+    row("PUT",    "/api/v1/ledger/settings",               Id::None,         Body::LedgerSettings, LEDGER_LEAD),
+    row("GET",    "/api/v1/ledger/accounts",               Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/accounts",               Id::None,         Body::NewAccount,     LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/accounts/{id}",          Id::Account,      Body::None,           LEDGER_READS),
+    row("PATCH",  "/api/v1/ledger/accounts/{id}",          Id::Account,      Body::AccountPatch,   LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/accounts/import",        Id::None,         Body::AccountRows,    LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/accounts/{id}/ledger",   Id::Account,      Body::None,           LEDGER_READS),
+    row("GET",    "/api/v1/ledger/entries",                Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/entries",                Id::None,         Body::NewEntry,       LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/entries/batch",          Id::None,         Body::Batch,          LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/entries/{id}",           Id::Entry,        Body::None,           LEDGER_READS),
+    row("PUT",    "/api/v1/ledger/entries/{id}",           Id::FreshDraft,   Body::DraftUpdate,    LEDGER_WRITES),
+    row("DELETE", "/api/v1/ledger/entries/{id}",           Id::FreshDraft,   Body::None,           LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/entries/{id}/post",      Id::FreshDraft,   Body::None,           LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/entries/{id}/approve",   Id::FreshPending, Body::None,           LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/entries/{id}/reject",    Id::FreshPending, Body::Reject,         LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/entries/{id}/reverse",   Id::FreshPosted,  Body::Reverse,        LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/reports/{kind}",         Id::None,         Body::None,           LEDGER_READS),
+    row("GET",    "/api/v1/ledger/periods",                Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/periods/{month}/close",  Id::None,         Body::None,           LEDGER_LEAD),
+    row("POST",   "/api/v1/ledger/periods/{month}/reopen", Id::None,         Body::Reopen,         ADMIN_WRITES),
+    row("POST",   "/api/v1/ledger/years/{year}/close",     Id::None,         Body::None,           LEDGER_LEAD),
+    row("GET",    "/api/v1/ledger/journals",               Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/journals",               Id::None,         Body::NewJournal,     LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/commodities",            Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/commodities",            Id::None,         Body::NewCommodity,   LEDGER_WRITES),
+    row("GET",    "/api/v1/ledger/rates",                  Id::None,         Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/ledger/rates",                  Id::None,         Body::Rates,          LEDGER_WRITES),
+    row("POST",   "/api/v1/ledger/import",                 Id::None,         Body::JournalImport,  LEDGER_WRITES),
+];
