@@ -15,10 +15,12 @@
 //! employees/self_service.rs: changes a person makes to their own record;
 //! employees/import.rs: the import.
 mod import;
+mod personal;
 mod self_service;
 
 use chrono::{Duration, NaiveDate};
 pub use import::*;
+pub use personal::*;
 pub use self_service::*;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{json, Map, Value};
@@ -878,47 +880,6 @@ pub struct EmployeeInput {
     pub change_reason: Option<String>,
 }
 
-/// Personal data among the record's fields: changed directly only by HR staff holding
-/// `hr_personal.update` (sensitive custom fields too).
-pub const PERSONAL_FIELDS: &[&str] = &[
-    "legal_name",
-    "preferred_name",
-    "birth_date",
-    "personal_email",
-    "personal_phone",
-    "home_address",
-    "postal_address",
-    "national_id",
-    "tax_id",
-    "emergency_contacts",
-];
-
-/// Refuses, field by field, personal data the actor may not change (without
-/// `hr_personal.update` an HR clerk's form or client could otherwise overwrite values it
-/// was never shown).
-fn check_personal_writes(input: &EmployeeInput, defs: &[CustomField]) -> Result<()> {
-    let mut v = Validator::new();
-    for f in touched(input) {
-        if PERSONAL_FIELDS.contains(&f) {
-            v.push(
-                f,
-                "personal data: changing it takes the hr_personal.update grant",
-            );
-        }
-    }
-    if let Some(c) = &input.custom {
-        for k in c.keys() {
-            if defs.iter().any(|d| d.key == *k && d.sensitive) {
-                v.push(
-                    &format!("custom.{k}"),
-                    "personal data: changing it takes the hr_personal.update grant",
-                );
-            }
-        }
-    }
-    v.finish()
-}
-
 fn text(v: &mut Validator, field: &str, s: &str, max: usize, required: bool) -> String {
     v.text(field, s, max, required)
 }
@@ -1302,41 +1263,6 @@ pub struct UpdateOutcome {
     pub view: EmployeeView,
     /// Set when sensitive self-service changes went to HR for approval.
     pub change_request: Option<i64>,
-}
-
-fn touched(input: &EmployeeInput) -> Vec<&'static str> {
-    let mut t = Vec::new();
-    macro_rules! f {
-        ($($n:ident),*) => {$( if input.$n.is_some() { t.push(stringify!($n)); } )*};
-    }
-    f!(
-        employee_number,
-        legal_name,
-        preferred_name,
-        work_email,
-        work_phone,
-        birth_date,
-        personal_email,
-        personal_phone,
-        home_address,
-        postal_address,
-        national_id,
-        tax_id,
-        emergency_contacts,
-        position,
-        department_id,
-        manager_id,
-        location_id,
-        user_id,
-        employment_type,
-        fte_milli,
-        start_date,
-        probation_end,
-        end_date,
-        end_reason,
-        custom
-    );
-    t
 }
 
 /// Changes a record. HR staff change everything (job changes take effect on
