@@ -236,6 +236,47 @@ pub(crate) fn steward_binary() -> anyhow::Result<PathBuf> {
     Ok(path)
 }
 
+/// Runs `bench` on a scratch store: a temporary SQLite file, or with `database_url` a fresh
+/// PostgreSQL schema (dropped afterwards unless `STEWARD_BENCH_KEEP` is set). `name` tells
+/// the runs apart in the temporary folder and the schema's name.
+pub(crate) async fn scratch_store<F, Fut>(
+    name: &str,
+    database_url: Option<String>,
+    bench: F,
+) -> anyhow::Result<()>
+where
+    F: FnOnce(Store) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    let dir = std::env::temp_dir().join(format!("steward-bench-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let schema = format!(
+        "steward_bench_{}_{}",
+        name.replace('-', "_"),
+        std::process::id()
+    );
+    let (url, pg_schema) = match &database_url {
+        Some(u) => (u.clone(), Some(schema.clone())),
+        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
+    };
+    let store = Store::connect(
+        &url,
+        steward_store::ConnectOptions {
+            pg_schema: pg_schema.clone(),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| anyhow!("{e}"))?;
+    let result = bench(store.clone()).await;
+    if pg_schema.is_some() && std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
+        let _ = store.drop_schema(&schema).await;
+    }
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@
 //! Goals: import ≤ 10 s, list p99 ≤ 30 ms. Uses a temporary SQLite database, or a fresh
 //! schema in the PostgreSQL of --database-url.
 use crate::common::{run_wrk, Rng};
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
 use std::fmt::Write as _;
@@ -21,7 +21,7 @@ use steward_core::departments;
 use steward_core::hr::employees;
 use steward_core::ids::DepartmentId;
 use steward_core::users::{NewUserRecord, UserStore};
-use steward_store::{ConnectOptions, Store};
+use steward_store::Store;
 
 const PASSWORD: &str = "bench password 2026";
 const DEPARTMENTS: usize = 20;
@@ -43,29 +43,10 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, database_url: Option<String>) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("steward-bench-hr-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let schema = format!("steward_bench_hr_{}", std::process::id());
-    let (url, pg_schema) = match &database_url {
-        Some(u) => (u.clone(), Some(schema.clone())),
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
-    let store = Store::connect(
-        &url,
-        ConnectOptions {
-            pg_schema: pg_schema.clone(),
-            ..Default::default()
-        },
-    )
+    crate::common::scratch_store("hr", database_url, |store| async move {
+        bench(&store, &args).await
+    })
     .await
-    .map_err(|e| anyhow!("{e}"))?;
-    let result = bench(&store, &args).await;
-    if pg_schema.is_some() && std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
-        let _ = store.drop_schema(&schema).await;
-    }
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
 }
 
 const FIRST: &[&str] = &[

@@ -5,7 +5,7 @@
 //! over a few dozen runs (p50/p99; goal ≤ 100 ms), and the full record-health run (goal
 //! ≤ 5 s). Uses a temporary SQLite database, or a fresh schema in the PostgreSQL of
 //! --database-url.
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use std::time::Instant;
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
@@ -13,7 +13,7 @@ use steward_core::departments;
 use steward_core::hr::health::HealthStore;
 use steward_core::hr::org::{self, BulkEmployee};
 use steward_core::ids::EmployeeId;
-use steward_store::{ConnectOptions, Store};
+use steward_store::Store;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct Args {
@@ -29,29 +29,10 @@ pub struct Args {
 }
 
 pub async fn run(args: Args, database_url: Option<String>) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("steward-bench-hr-org-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let schema = format!("steward_bench_hr_org_{}", std::process::id());
-    let (url, pg_schema) = match &database_url {
-        Some(u) => (u.clone(), Some(schema.clone())),
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
-    let store = Store::connect(
-        &url,
-        ConnectOptions {
-            pg_schema: pg_schema.clone(),
-            ..Default::default()
-        },
-    )
+    crate::common::scratch_store("hr-org", database_url, |store| async move {
+        bench(&store, &args).await
+    })
     .await
-    .map_err(|e| anyhow!("{e}"))?;
-    let result = bench(&store, &args).await;
-    if pg_schema.is_some() && std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
-        let _ = store.drop_schema(&schema).await;
-    }
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -5,7 +5,7 @@
 //! once an hour of business time later (it catches up an hour's warnings and breaches,
 //! with their log entries, audit events and notifications). Uses a
 //! temporary SQLite database, or a fresh schema in the PostgreSQL of --database-url.
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use serde_json::json;
 use std::time::{Duration, Instant};
 use steward_core::audit::AuditDraft;
@@ -16,7 +16,7 @@ use steward_core::users::{NewUserRecord, UserStore};
 use steward_core::work::cases::{
     self, evaluate_case, Case, CaseId, CaseStatus, CaseStore, Priority, SlaCase, SlaEvent, SlaState,
 };
-use steward_store::{ConnectOptions, Store};
+use steward_store::Store;
 
 use crate::BenchWorkCasesArgs;
 
@@ -25,29 +25,10 @@ fn ms(d: Duration) -> f64 {
 }
 
 pub async fn run(args: BenchWorkCasesArgs, database_url: Option<String>) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("steward-bench-cases-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let schema = format!("steward_bench_cases_{}", std::process::id());
-    let (url, pg_schema) = match &database_url {
-        Some(u) => (u.clone(), Some(schema.clone())),
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
-    let store = Store::connect(
-        &url,
-        ConnectOptions {
-            pg_schema: pg_schema.clone(),
-            ..Default::default()
-        },
-    )
+    crate::common::scratch_store("cases", database_url, |store| async move {
+        bench(&store, &args).await
+    })
     .await
-    .map_err(|e| anyhow!("{e}"))?;
-    let result = bench(&store, &args).await;
-    if pg_schema.is_some() {
-        let _ = store.drop_schema(&schema).await;
-    }
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
 }
 
 async fn bench(store: &Store, args: &BenchWorkCasesArgs) -> anyhow::Result<()> {

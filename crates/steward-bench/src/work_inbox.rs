@@ -6,7 +6,7 @@
 //! `/approvals` signed in as the manager. Goal: p99 ≤ 30 ms. Uses a temporary SQLite
 //! database, or a fresh schema in the PostgreSQL of --database-url.
 use crate::common::{run_wrk, Rng};
-use anyhow::{anyhow, Context};
+use anyhow::anyhow;
 use chrono::{Duration as Days, NaiveDate};
 use serde_json::json;
 use std::time::Instant;
@@ -23,7 +23,7 @@ use steward_core::work::cases::{
 };
 use steward_core::work::notify::{self, NewNotification};
 use steward_core::work::tasks::{NewTask, Priority, TaskStatus, TaskStore};
-use steward_store::{ConnectOptions, Store};
+use steward_store::Store;
 
 use crate::BenchWorkInboxArgs;
 
@@ -31,29 +31,10 @@ const PASSWORD: &str = "bench password 2026";
 const PEOPLE: usize = 50;
 
 pub async fn run(args: BenchWorkInboxArgs, database_url: Option<String>) -> anyhow::Result<()> {
-    let dir = std::env::temp_dir().join(format!("steward-bench-inbox-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let schema = format!("steward_bench_inbox_{}", std::process::id());
-    let (url, pg_schema) = match &database_url {
-        Some(u) => (u.clone(), Some(schema.clone())),
-        None => (format!("sqlite://{}", dir.join("bench.db").display()), None),
-    };
-    let store = Store::connect(
-        &url,
-        ConnectOptions {
-            pg_schema: pg_schema.clone(),
-            ..Default::default()
-        },
-    )
+    crate::common::scratch_store("inbox", database_url, |store| async move {
+        bench(&store, &args).await
+    })
     .await
-    .map_err(|e| anyhow!("{e}"))?;
-    let result = bench(&store, &args).await;
-    if pg_schema.is_some() && std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
-        let _ = store.drop_schema(&schema).await;
-    }
-    store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
-    result
 }
 
 struct People {
