@@ -13,6 +13,8 @@
 -- the role's company is told, by a notification that links to the role, what changed and
 -- which grants to add if the role should keep it.
 -- Kept in lockstep with migrations/sqlite/0018_hr_personal_pay_grants.sql.
+-- Dialect-specific below: a data statement, whose clock (strftime or EXTRACT) and text
+-- cast each database spells its own way.
 INSERT INTO notifications (company_id, user_id, kind, title, body, link, created_at)
 SELECT DISTINCT r.company_id, ur.user_id, 'system.roles',
        'Role "' || r.name || '" no longer shows personal data or pay',
