@@ -96,6 +96,9 @@ both_databases!(
             ("/api/v1/users?limit=0", "limit"),
             ("/api/v1/users?limit=501", "limit"),
             ("/api/v1/users?offset=-1", "offset"),
+            // The sort direction: lists that used to fall back to their default refuse it.
+            ("/api/v1/audit?dir=sideways", "dir"),
+            ("/api/v1/hr/health/issues?dir=up", "dir"),
         ] {
             let r = c.get(app.url(url)).send().await.expect("get");
             assert_eq!(r.status(), 422, "{url}");
@@ -121,6 +124,8 @@ both_databases!(
             "/api/v1/hr/org?offset=1000000000",
             "/api/v1/users?limit=500&offset=0",
             "/api/v1/users?limit=1",
+            "/api/v1/audit?dir=asc",
+            "/api/v1/audit?dir=",
         ] {
             let r = c.get(app.url(url)).send().await.expect("get");
             assert_eq!(r.status(), 200, "{url}");

@@ -124,8 +124,8 @@ pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     utoipa::openapi::RefOr::T(Schema::AnyOf(any))
 }
 
-/// Refuses a `limit` or `offset` outside its declared range (422 naming it), for every API
-/// route, so no handler sees one.
+/// Refuses a `limit` or `offset` outside its declared range and a `dir` other than asc or
+/// desc (422 naming it), for every API route, so no handler sees one.
 pub async fn check_paging<S: Backend>(
     State(state): State<AppState<S>>,
     req: Request,
@@ -136,6 +136,14 @@ pub async fn check_paging<S: Backend>(
     };
     // (field, message, whether it is a number at all: 400 if not, 422 if out of range)
     let bad = url_pairs(query).find_map(|(k, v)| {
+        // The sort direction, declared as asc, desc or empty on every list: anything else
+        // is refused here, so no list quietly falls back to its default.
+        if k == "dir" {
+            return match v.trim() {
+                "" | "asc" | "desc" => None,
+                _ => Some((k, "must be asc or desc".to_string(), true)),
+            };
+        }
         let (lo, hi) = match k.as_str() {
             "limit" => LIMIT,
             "offset" => OFFSET,
