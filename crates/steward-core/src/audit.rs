@@ -778,6 +778,21 @@ pub async fn recent_events(
     store.recent_events(actor.company_id, limit.min(100)).await
 }
 
+/// How many of the company's events happened since `since`, up to `cap` (the dashboard).
+pub async fn count_since(
+    store: &impl AuditStore,
+    actor: &Actor,
+    since: Timestamp,
+    cap: u32,
+) -> crate::Result<u64> {
+    authz(
+        actor,
+        Permission::new(Domain::Audit, Action::Read),
+        &Target::company(actor.company_id),
+    )?;
+    store.count_since(actor.company_id, since, cap).await
+}
+
 pub async fn list_events(
     store: &impl AuditStore,
     actor: &Actor,

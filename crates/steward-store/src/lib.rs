@@ -410,11 +410,7 @@ impl steward_core::system::SystemStore for Store {
     async fn schema_version(&self) -> Result<i64> {
         // A read only (the home page asks on every view): the server migrated at start, so
         // the table exists; it is not the writer's business.
-        let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM steward_schema")
-            .fetch_one(&self.read)
-            .await
-            .map_err(db)?;
-        row.try_get::<i64, _>("v").map_err(db)
+        self.applied_version().await
     }
 
     async fn ping(&self) -> Result<()> {

@@ -142,6 +142,11 @@ impl Store {
             .execute(&self.write)
             .await
             .map_err(db)?;
+        self.applied_version().await
+    }
+
+    /// The newest migration applied, as recorded (a read; the table must exist).
+    pub(crate) async fn applied_version(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM steward_schema")
             .fetch_one(&self.read)
             .await

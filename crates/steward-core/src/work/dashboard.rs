@@ -172,7 +172,7 @@ impl<S: AuditStore + Sync> TileSource<S> for RecentAudit {
             // index ranges, however long the trail.
             let (recent, n) = tokio::join!(
                 crate::audit::recent_events(store, actor, 8),
-                store.count_since(actor.company_id, since, RECENT_CAP)
+                crate::audit::count_since(store, actor, since, RECENT_CAP)
             );
             let recent: Vec<_> = recent?.into_iter().filter(|e| e.at >= since).collect();
             let n = n?;

@@ -7,19 +7,16 @@
 //!   it on every operation that takes them and [`check_paging`] refuses anything else with
 //!   422 naming the parameter, before a handler runs.
 //! - Lists that can be downloaded (`format=csv|xlsx`) declare those content types too.
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
-use axum::RequestPartsExt;
 use serde_json::{json, Map, Value};
 use steward_core::list::{MAX_LIMIT, MAX_OFFSET};
 use steward_core::Error;
 
-use crate::auth::ApiActor;
 use crate::error::problem_response;
 use crate::middleware::RequestId;
-use crate::state::{AppState, Backend};
 
 /// The error statuses any operation may answer, all as problem+json.
 pub const ERRORS: &[(u16, &str)] = &[
@@ -126,11 +123,7 @@ pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
 
 /// Refuses a `limit` or `offset` outside its declared range and a `dir` other than asc or
 /// desc (422 naming it), for every API route, so no handler sees one.
-pub async fn check_paging<S: Backend>(
-    State(state): State<AppState<S>>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn check_paging(req: Request, next: Next) -> Response {
     let Some(query) = req.uri().query() else {
         return next.run(req).await;
     };
@@ -159,13 +152,9 @@ pub async fn check_paging<S: Backend>(
     let Some((field, message, number)) = bad else {
         return next.run(req).await;
     };
-    // No credentials: 401 before any other check.
-    let (mut parts, _) = req.into_parts();
-    if let Err(rej) = parts.extract_with_state::<ApiActor, _>(&state).await {
-        return rej.into_response();
-    }
-    let rid = parts
-        .extensions
+    // The authenticate layer runs before this one: a caller without credentials got 401.
+    let rid = req
+        .extensions()
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();

@@ -72,10 +72,7 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
             state.clone(),
             idempotency,
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            contract::check_paging,
-        ))
+        .layer(axum::middleware::from_fn(contract::check_paging))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             authenticate,
