@@ -735,10 +735,17 @@ pub async fn reverse_entry(
             audit,
         )
         .await?;
-    let rev = get_entry(store, actor, ids[0].0).await?;
+    let rev = get_entry(store, actor, first_id(&ids)?).await?;
     let corrected = match ids.get(1) {
         Some((cid, _)) => Some(get_entry(store, actor, *cid).await?),
         None => None,
     };
     Ok((rev, corrected))
+}
+
+/// The first entry a store insert made (it makes one per entry given, so never none).
+pub(super) fn first_id<T>(ids: &[(EntryId, T)]) -> Result<EntryId> {
+    ids.first()
+        .map(|(id, _)| *id)
+        .ok_or_else(|| crate::Error::Internal("the store inserted no entry".into()))
 }

@@ -223,7 +223,7 @@ pub async fn close_year(store: &impl LedgerStore, actor: &Actor, fy: i32) -> Res
                 vec![audit],
             )
             .await?;
-        Some(get_entry(store, actor, ids[0].0).await?)
+        Some(get_entry(store, actor, super::entries::first_id(&ids)?).await?)
     };
     let mut d = start;
     while d <= end {
