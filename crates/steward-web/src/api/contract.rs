@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
-use steward_core::list::{MAX_LIMIT, MAX_OFFSET};
+use steward_core::list::{SortKey, MAX_LIMIT, MAX_OFFSET};
 use steward_core::Error;
 
 use crate::error::problem_response;
@@ -76,7 +76,7 @@ const EXPORT_TYPES: &[&str] = &[
 ];
 
 /// A string that is one of `values` (or, when `nullable`, absent or null).
-fn one_of(values: &[&str], nullable: bool) -> utoipa::openapi::schema::Object {
+pub fn one_of(values: &[&str], nullable: bool) -> utoipa::openapi::schema::Object {
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
     let mut b = ObjectBuilder::new();
     if nullable {
@@ -89,6 +89,106 @@ fn one_of(values: &[&str], nullable: bool) -> utoipa::openapi::schema::Object {
             .enum_values(Some(values.iter().copied()))
             .build()
     }
+}
+
+/// A list's `sort`: one of the keys its [`SortKey`] allows, or empty for the list's default.
+pub fn sort<K: SortKey>() -> utoipa::openapi::schema::Object {
+    let mut keys: Vec<&str> = K::ALL.iter().map(|(k, _)| *k).collect();
+    keys.push("");
+    one_of(&keys, false)
+}
+
+/// Control characters `core::input::text` refuses (Unicode `Cc` but tab and line breaks).
+const TEXT_CONTROLS: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f";
+/// Control characters `core::input::line` refuses (also line breaks; tabs stay).
+const LINE_CONTROLS: &str = r"\x00-\x08\x0a-\x1f\x7f-\x9f";
+
+/// The pattern for text without `controls`; when `required`, with something besides
+/// white space (the server trims).
+fn text_pattern(controls: &str, required: bool) -> String {
+    if required {
+        format!(r"^[^{controls}]*[^\s{controls}][^{controls}]*$")
+    } else {
+        format!("^[^{controls}]*$")
+    }
+}
+
+fn string_schema(
+    pattern: String,
+    max: Option<usize>,
+    nullable: bool,
+) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .pattern(Some(pattern))
+        .max_length(max)
+        .build()
+}
+
+/// One line a person types (`core::input::line`): at most `MAX` characters, no control
+/// characters or line breaks; with something besides white space when `REQUIRED`.
+pub fn line<const MAX: usize, const REQUIRED: bool>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(LINE_CONTROLS, REQUIRED), Some(MAX), false)
+}
+
+/// [`line`] that may be absent or null.
+pub fn opt_line<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(LINE_CONTROLS, false), Some(MAX), true)
+}
+
+/// Text a person types (`core::input::text`): as [`line`], line breaks and tabs allowed.
+pub fn text<const MAX: usize, const REQUIRED: bool>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(TEXT_CONTROLS, REQUIRED), Some(MAX), false)
+}
+
+/// [`text`] that may be absent or null.
+pub fn opt_text<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(TEXT_CONTROLS, false), Some(MAX), true)
+}
+
+/// A day `core::time::parse_date` reads: `YYYY-MM-DD` in the years 1900 to 2999.
+const DATE_PATTERN: &str = "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$";
+/// A month `core::time` reads: `YYYY-MM` in the years 1900 to 2999.
+const MONTH_PATTERN: &str = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
+
+fn date_object(nullable: bool) -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+    let ty = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .pattern(Some(DATE_PATTERN))
+        .build()
+}
+
+/// A day in a body: `YYYY-MM-DD`, years 1900 to 2999.
+pub fn date() -> utoipa::openapi::schema::Object {
+    date_object(false)
+}
+
+/// A day in a body that may be absent or null.
+pub fn opt_date() -> utoipa::openapi::schema::Object {
+    date_object(true)
+}
+
+/// A month: `YYYY-MM`, years 1900 to 2999.
+pub fn month() -> utoipa::openapi::schema::Object {
+    string_schema(MONTH_PATTERN.to_string(), None, false)
+}
+
+/// A month that may be absent or null.
+pub fn opt_month() -> utoipa::openapi::schema::Object {
+    string_schema(MONTH_PATTERN.to_string(), None, true)
 }
 
 /// An HR field's kind (`core::hr::fields`).
@@ -110,7 +210,8 @@ pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         .item(
             ObjectBuilder::new()
                 .schema_type(SchemaType::new(Type::String))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date))),
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+                .pattern(Some(DATE_PATTERN)),
         )
         .item(
             ObjectBuilder::new()

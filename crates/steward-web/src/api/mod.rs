@@ -195,48 +195,109 @@ pub fn docs<S: Backend>(openapi: serde_json::Value) -> Router<AppState<S>> {
 }
 
 /// A JSON body whose problems (unknown fields, wrong types, missing fields) come back as
-/// problem+json naming them.
+/// problem+json naming them. The body must be a JSON object (a struct is never read from an
+/// array); [`ApiJsonList`] takes a list. A number with no fraction (`3.0`) is the integer it
+/// equals, as JSON Schema says, so a field declared `integer` takes it.
 pub struct ApiJson<T>(pub T);
+
+/// [`ApiJson`] for a body that is a JSON array.
+pub struct ApiJsonList<T>(pub Vec<T>);
 
 impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Self::Rejection> {
-        let rid = req
-            .extensions()
-            .get::<RequestId>()
-            .cloned()
-            .unwrap_or_else(|| RequestId("-".into()));
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rej) => {
-                let (field, message) = match &rej {
-                    JsonRejection::JsonDataError(e) => ("body", e.body_text()),
-                    JsonRejection::JsonSyntaxError(e) => ("body", e.body_text()),
-                    JsonRejection::MissingJsonContentType(_) => {
-                        ("content-type", "must be application/json".to_string())
+        json_body(req, state, false).await.map(ApiJson)
+    }
+}
+
+impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for ApiJsonList<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Self::Rejection> {
+        json_body(req, state, true).await.map(ApiJsonList)
+    }
+}
+
+/// Reads a JSON body of the shape `list` says into `T`.
+async fn json_body<T: DeserializeOwned, S: Backend>(
+    req: Request,
+    state: &AppState<S>,
+    list: bool,
+) -> Result<T, ApiError> {
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .cloned()
+        .unwrap_or_else(|| RequestId("-".into()));
+    let mut value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+        Ok(axum::Json(v)) => v,
+        Err(rej) => {
+            let (field, message) = match &rej {
+                JsonRejection::JsonDataError(e) => ("body", e.body_text()),
+                JsonRejection::JsonSyntaxError(e) => ("body", e.body_text()),
+                JsonRejection::MissingJsonContentType(_) => {
+                    ("content-type", "must be application/json".to_string())
+                }
+                JsonRejection::BytesRejection(e) => {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        return Err(ApiError::new(
+                            Error::TooLarge {
+                                limit: crate::BODY_LIMIT as u64,
+                            },
+                            &rid,
+                        ));
                     }
-                    JsonRejection::BytesRejection(e) => {
-                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                            return Err(ApiError::new(
-                                Error::TooLarge {
-                                    limit: crate::BODY_LIMIT as u64,
-                                },
-                                &rid,
-                            ));
-                        }
-                        ("body", e.body_text())
-                    }
-                    other => ("body", other.body_text()),
-                };
-                let message = message.replace(
-                    "Failed to deserialize the JSON body into the target type: ",
-                    "",
-                );
-                let field = field_of(&message).unwrap_or(field).to_string();
-                Err(ApiError::new(Error::invalid(field, message), &rid))
+                    ("body", e.body_text())
+                }
+                other => ("body", other.body_text()),
+            };
+            return Err(ApiError::new(Error::invalid(field, message), &rid));
+        }
+    };
+    let shape_ok = if list {
+        value.is_array()
+    } else {
+        value.is_object()
+    };
+    if !shape_ok {
+        let want = if list { "a JSON array" } else { "a JSON object" };
+        return Err(ApiError::new(
+            Error::invalid("body", format!("must be {want}")),
+            &rid,
+        ));
+    }
+    whole_numbers_as_integers(&mut value);
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner().to_string();
+        let message = if path.is_empty() || path == "." {
+            inner
+        } else {
+            format!("{path}: {inner}")
+        };
+        let field = field_of(&message).unwrap_or("body").to_string();
+        ApiError::new(Error::invalid(field, message), &rid)
+    })
+}
+
+/// Turns every number with no fraction (`3.0`, `-1e3`) into the integer it equals, within
+/// the range a double holds exactly, so integer fields read it.
+fn whole_numbers_as_integers(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
+    match v {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() <= EXACT {
+                    // In range: exact as an i64.
+                    *v = Value::from(f as i64);
+                }
             }
         }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
     }
 }
 

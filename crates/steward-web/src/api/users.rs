@@ -55,6 +55,7 @@ pub struct UserListParams {
     /// A role key.
     role: Option<String>,
     /// One of `username`, `display_name`, `email`, `status`, `created_at`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::users::UserSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

@@ -155,6 +155,7 @@ pub struct CertListQuery {
     /// `soon` (expired or within 30 days, the default), `quarter`, `expired` or `all`.
     pub window: Option<String>,
     /// `expires` (default), `name`, `employee`, `issued`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::hr::documents::CertSort>)]
     pub sort: Option<String>,
     pub dir: Option<String>,
     pub limit: Option<u32>,

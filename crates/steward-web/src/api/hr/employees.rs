@@ -338,6 +338,7 @@ pub struct EmployeeListParams {
     employment_type: Option<String>,
     /// `name`, `position`, `department`, `location`; HR staff and auditors also `number`,
     /// `start`, `status`, `employment_type`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::hr::employees::EmployeeSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

@@ -160,6 +160,7 @@ pub struct IssueParams {
     /// Text in the employee's or department's name.
     q: Option<String>,
     /// `employee`, `rule`, `department` or `found`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::hr::health::IssueSort>)]
     sort: Option<String>,
     dir: Option<String>,
     limit: Option<u32>,

@@ -77,6 +77,7 @@ pub struct LocationListParams {
     /// Part of the name or address.
     q: Option<String>,
     /// `name` (default) or `employees`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::hr::locations::LocationSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

@@ -568,6 +568,7 @@ pub struct ListParams {
     #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// `start`, `employee`, `policy`, `status`, `days` or `created`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::hr::timeoff::RequestSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

@@ -29,6 +29,7 @@ pub struct AccountListParams {
     /// `1`: only accounts that take postings (no parents).
     leaf: Option<String>,
     /// One of `name`, `code`, `kind`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::ledger::store::AccountSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

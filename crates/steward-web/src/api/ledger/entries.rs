@@ -119,6 +119,7 @@ pub struct EntryListParams {
     #[param(schema_with = crate::api::contract::date_param)]
     to: Option<String>,
     /// One of `date`, `number`, `description`, `status`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::ledger::store::EntrySort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

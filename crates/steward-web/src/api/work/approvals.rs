@@ -234,6 +234,7 @@ pub struct ApprovalListParams {
     /// `pending`, `approved` or `rejected` (my requests).
     status: Option<String>,
     /// One of `created`, `due`, `amount`, `title`, `kind`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::work::approvals::ApprovalSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,

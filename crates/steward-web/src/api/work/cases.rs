@@ -169,6 +169,7 @@ pub struct CaseListParams {
     category: Option<String>,
     /// `queue` (priority, then due time), `due`, `created`, `updated`, `priority`, `status`,
     /// `subject`, `customer`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::work::cases::CaseSort>)]
     sort: Option<String>,
     dir: Option<String>,
     limit: Option<u32>,

@@ -8,7 +8,7 @@ use steward_core::work::notify::{self, Delivery, Notification, NotificationId, P
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::api::{ok, ApiJson, ListOf};
+use crate::api::{ok, ApiJsonList, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
 use crate::list::ListParams;
@@ -68,6 +68,7 @@ pub struct NotificationParams {
     /// `task`, `approval`, `case` or `system`.
     group: Option<String>,
     /// `created` (default, newest first), `kind` or `title`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::work::notify::NotificationSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,
@@ -217,7 +218,7 @@ pub async fn preferences<S: Backend>(
 pub async fn set_preferences<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
-    ApiJson(body): ApiJson<Vec<PreferenceIo>>,
+    ApiJsonList(body): ApiJsonList<PreferenceIo>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let mut changes = Vec::with_capacity(body.len());

@@ -371,6 +371,7 @@ pub struct TaskListParams {
     /// A linked record, `kind:id`.
     link: Option<String>,
     /// One of `due`, `priority`, `title`, `status`, `assignee`, `created`, `updated`.
+    #[param(schema_with = crate::api::contract::sort::<steward_core::work::tasks::TaskSort>)]
     sort: Option<String>,
     /// `asc` or `desc`.
     dir: Option<String>,
