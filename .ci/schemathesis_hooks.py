@@ -62,6 +62,29 @@ def map_case(context, case):
 # the module that states it.
 STATE_RULES = [
     # Work, users, roles, platform
+    # users: a user name or address another account holds
+    (r"username|email", r"is already taken"),
+    # auth::password: the policy beyond length
+    (r"password", r"is too common; choose another|must not be your user name or e-mail address"),
+    # users::set_roles: a role the company does not have
+    (r"roles", r"unknown role `[a-z0-9_]{2,40}`"),
+    # work::tasks, work::approvals: people and departments of the company
+    (r"owner_id|assignee_id|watchers", r"user -?\d+ is not an active member of the company"),
+    (r"user_id|delegate_id|head|levels\[\d+\]\.rule", r"no such person in this company"),
+    (r"department_id", r"no such department"),
+    (r"assignee_id", r"the task is already with this person"),
+    (r"assignee", r"is not someone who works cases here"),
+    # work::approvals: thresholds rise level by level; nobody approves their own request
+    (r"levels\[\d+\]\.above", r"levels go from the smallest threshold up"),
+    (r"approver", r"nobody approves their own request: another person must"),
+    # departments: names are unique
+    (r"name", r"a department with this name exists"),
+    # input::DateRange and reports: an end before the start
+    (r"to|until", r"must not be before (the start|from)"),
+    # work::cases: the case as it stands
+    (r"status", r"the case has that status already"),
+    (r"priority", r"the case has that priority already"),
+    (r"body", r"the customer has no e-mail address; call them and log the call"),
     # HR and ledger
 ]
 

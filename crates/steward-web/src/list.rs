@@ -168,6 +168,8 @@ impl ListView {
 /// a 422 naming the parameter (pages instead fall back to HTML).
 pub fn api_export_format(format: Option<&str>) -> Result<Option<TableFormat>, steward_core::Error> {
     format
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
         .map(|f| {
             TableFormat::from_name(f)
                 .ok_or_else(|| steward_core::Error::invalid("format", "must be csv or xlsx"))

@@ -94,6 +94,8 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    /// Every status by name, as [`RequestStatus::parse`] reads them.
+    pub const NAMES: &'static [&'static str] = &["pending", "approved", "rejected"];
     pub fn as_str(self) -> &'static str {
         match self {
             RequestStatus::Pending => "pending",

@@ -91,6 +91,42 @@ pub fn one_of(values: &[&str], nullable: bool) -> utoipa::openapi::schema::Objec
     }
 }
 
+/// `fn $name() -> Object`: a query filter that is one of `$ty::ALL` by `as_str` (plus any
+/// `$extra` the filter also reads), or empty for none.
+macro_rules! filter_of {
+    ($name:ident, $ty:ty $(, $extra:literal)*) => {
+        fn $name() -> utoipa::openapi::schema::Object {
+            #[allow(unused_mut)]
+            let mut v: Vec<&str> = <$ty>::ALL.iter().map(|x| x.as_str()).collect();
+            $(v.push($extra);)*
+            $crate::api::contract::filter(&v)
+        }
+    };
+}
+pub(crate) use filter_of;
+
+/// `fn $name() -> Object`: an optional body value: one of `$ty::ALL` by `as_str`, empty or null.
+macro_rules! opt_choice_of {
+    ($name:ident, $ty:ty) => {
+        fn $name() -> utoipa::openapi::schema::Object {
+            let v: Vec<&str> = <$ty>::ALL.iter().map(|x| x.as_str()).collect();
+            $crate::api::contract::opt_one_of(&v)
+        }
+    };
+}
+pub(crate) use opt_choice_of;
+
+/// `fn $name() -> Object`: a body value that is one of `$ty::ALL` by `as_str`.
+macro_rules! choice_of {
+    ($name:ident, $ty:ty) => {
+        fn $name() -> utoipa::openapi::schema::Object {
+            let v: Vec<&str> = <$ty>::ALL.iter().map(|x| x.as_str()).collect();
+            $crate::api::contract::one_of(&v, false)
+        }
+    };
+}
+pub(crate) use choice_of;
+
 /// A list's `sort`: one of the keys its [`SortKey`] allows, or empty for the list's default.
 pub fn sort<K: SortKey>() -> utoipa::openapi::schema::Object {
     let mut keys: Vec<&str> = K::ALL.iter().map(|(k, _)| *k).collect();
@@ -152,6 +188,97 @@ pub fn opt_text<const MAX: usize>() -> utoipa::openapi::schema::Object {
     string_schema(text_pattern(TEXT_CONTROLS, false), Some(MAX), true)
 }
 
+/// An amount `core::money::parse_decimal` reads, in a currency of two decimals (the demo
+/// company's; a currency of fewer decimals refuses more, naming the currency).
+const AMOUNT: &str = r"([0-9]{1,15}(\.[0-9]{0,2})?|\.[0-9]{1,2})";
+
+/// An amount as a decimal string, signed when `NEGATIVE` is allowed.
+pub fn amount<const NEGATIVE: bool>() -> utoipa::openapi::schema::Object {
+    let sign = if NEGATIVE { "[-+]?" } else { r"\+?" };
+    string_schema(format!("^{sign}{AMOUNT}$"), None, false)
+}
+
+/// [`amount`] that may be absent, null or empty (none).
+pub fn opt_amount<const NEGATIVE: bool>() -> utoipa::openapi::schema::Object {
+    let sign = if NEGATIVE { "[-+]?" } else { r"\+?" };
+    string_schema(format!("^({sign}{AMOUNT})?$"), None, true)
+}
+
+/// A non-negative id as a JSON integer (ids are positive; 0 and below name nothing).
+pub fn id() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Integer))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+        .build()
+}
+
+/// [`id`] that may be absent or null.
+pub fn opt_id() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+        .build()
+}
+
+/// A query filter that is one of `values`, or empty for none.
+pub fn filter(values: &[&str]) -> utoipa::openapi::schema::Object {
+    let mut all: Vec<&str> = values.to_vec();
+    all.push("");
+    one_of(&all, false)
+}
+
+/// Sets the `enum` of property `prop` of component schema `schema` in a served document
+/// (values only known at start, such as the registered approval kinds).
+pub fn set_enum(doc: &mut Value, schema: &str, prop: &str, values: &[String]) {
+    if let Some(p) = doc
+        .pointer_mut(&format!("/components/schemas/{schema}/properties/{prop}"))
+        .and_then(Value::as_object_mut)
+    {
+        p.insert("enum".into(), json!(values));
+    }
+}
+
+/// An address `core::input::Email` accepts: one `@`, a dotted domain, no white space,
+/// control characters, `<>,;`.
+const EMAIL: &str = r"[^\s\x00-\x1f\x7f-\x9f<>,;@]+@[^\s\x00-\x1f\x7f-\x9f<>,;@.]+(\.[^\s\x00-\x1f\x7f-\x9f<>,;@.]+)+";
+/// A phone number `core::input::Phone` accepts: 5 to 20 digits with `+ - . / ( )` or spaces.
+const PHONE: &str = r"[ +\-./()]*([0-9][ +\-./()]*){5,20}";
+
+/// An e-mail address.
+pub fn email() -> utoipa::openapi::schema::Object {
+    string_schema(format!("^{EMAIL}$"), Some(254), false)
+}
+
+/// An e-mail address, or empty for none.
+pub fn opt_email() -> utoipa::openapi::schema::Object {
+    string_schema(format!("^({EMAIL})?$"), Some(254), false)
+}
+
+/// An e-mail address that may be absent or null (left as it is).
+pub fn nullable_email() -> utoipa::openapi::schema::Object {
+    string_schema(format!("^{EMAIL}$"), Some(254), true)
+}
+
+/// A phone number, or empty for none.
+pub fn opt_phone() -> utoipa::openapi::schema::Object {
+    string_schema(format!("^({PHONE})?$"), Some(40), false)
+}
+
+/// Sets `key` of component schema `schema` in a served document (a rule across fields,
+/// such as `anyOf` of two ways to reach a customer).
+pub fn set_schema_key(doc: &mut Value, schema: &str, key: &str, value: Value) {
+    if let Some(p) = doc
+        .pointer_mut(&format!("/components/schemas/{schema}"))
+        .and_then(Value::as_object_mut)
+    {
+        p.insert(key.into(), value);
+    }
+}
+
 /// A day `core::time::parse_date` reads: `YYYY-MM-DD` in the years 1900 to 2999.
 const DATE_PATTERN: &str = "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$";
 /// A month `core::time` reads: `YYYY-MM` in the years 1900 to 2999.
@@ -176,9 +303,36 @@ pub fn date() -> utoipa::openapi::schema::Object {
     date_object(false)
 }
 
-/// A day in a body that may be absent or null.
-pub fn opt_date() -> utoipa::openapi::schema::Object {
-    date_object(true)
+/// A day in a body that may be absent, null or empty (none).
+pub fn opt_date() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    let any = AnyOfBuilder::new()
+        .item(date_object(false))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::Null)))
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
+/// One of `values`, empty (the default) or null: an optional choice in a body.
+pub fn opt_one_of(values: &[&str]) -> utoipa::openapi::schema::Object {
+    let mut all: Vec<&str> = values.to_vec();
+    all.push("");
+    one_of(&all, true)
+}
+
+/// Sets the `pattern` of property `prop` of component schema `schema` in a served document.
+pub fn set_pattern(doc: &mut Value, schema: &str, prop: &str, pattern: &str) {
+    if let Some(p) = doc
+        .pointer_mut(&format!("/components/schemas/{schema}/properties/{prop}"))
+        .and_then(Value::as_object_mut)
+    {
+        p.insert("pattern".into(), json!(pattern));
+    }
 }
 
 /// A month: `YYYY-MM`, years 1900 to 2999.
@@ -326,7 +480,12 @@ fn operation(method: &str, op: &mut Map<String, Value>) {
             if p.get("in").and_then(Value::as_str) != Some("query") {
                 continue;
             }
-            let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let name = name.as_str();
             let range = match name {
                 "limit" => Some(LIMIT),
                 "offset" => Some(OFFSET),
@@ -337,6 +496,11 @@ fn operation(method: &str, op: &mut Map<String, Value>) {
                     .is_some_and(|s| s.to_string().contains("ExportFormat"))
             {
                 exports = true;
+                // Empty is no download, as `list::api_export_format` reads it.
+                p.insert(
+                    "schema".into(),
+                    json!({ "type": "string", "enum": ["csv", "xlsx", ""] }),
+                );
             }
             if name == "dir" {
                 // `core::list::SortDir`; empty is the list's default order.

@@ -11,7 +11,6 @@ mod tokens;
 mod users;
 pub(crate) mod work;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
@@ -79,11 +78,85 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         ));
     // The API itself, for rebuilding an answer lost in a crash: reached through each
     // request's extensions (the copy inside does not hold itself, so nothing leaks).
+    let mut doc = contract::complete(openapi);
+    registered_values(&mut doc, &state.registry);
     let api_self = ApiSelf(Arc::new(router.clone().with_state(state)));
-    (
-        router.layer(axum::Extension(api_self)),
-        contract::complete(openapi),
-    )
+    (router.layer(axum::Extension(api_self)), doc)
+}
+
+/// Values the document can only list once the domains registered them.
+fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
+    let mut all: Vec<String> = reg.approval_kinds().map(|k| k.key.to_string()).collect();
+    all.sort();
+    let mut direct: Vec<String> = reg
+        .approval_kinds()
+        .filter(|k| k.direct)
+        .map(|k| k.key.to_string())
+        .collect();
+    direct.sort();
+    contract::set_enum(doc, "ApprovalIn", "kind", &direct);
+    contract::set_enum(doc, "ApprovalPolicyIn", "kind", &all);
+    // A grant: a domain with one of the actions it has (`Grant::check`) and a scope.
+    {
+        use steward_core::auth::{Domain, Scope};
+        let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        let variants: Vec<serde_json::Value> = Domain::ALL
+            .iter()
+            .map(|d| {
+                let actions: Vec<&str> = d.actions().iter().map(|a| a.as_str()).collect();
+                serde_json::json!({
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["domain", "action", "scope"],
+                    "properties": {
+                        "domain": { "type": "string", "enum": [d.as_str()] },
+                        "action": { "type": "string", "enum": actions },
+                        "scope": { "type": "string", "enum": scopes }
+                    }
+                })
+            })
+            .collect();
+        if let Some(g) = doc.pointer_mut("/components/schemas/GrantIo") {
+            *g = serde_json::json!({ "oneOf": variants });
+        }
+    }
+    // Each case action takes its own fields only (`deny_unknown_fields` on the variants).
+    if let Some(variants) = doc
+        .pointer_mut("/components/schemas/ActionIn/oneOf")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for v in variants
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            v.insert(
+                "additionalProperties".into(),
+                serde_json::Value::Bool(false),
+            );
+        }
+    }
+    // A case needs a way to reach the customer: an e-mail address or a phone number.
+    contract::set_schema_key(
+        doc,
+        "CaseIn",
+        "anyOf",
+        serde_json::json!([
+            { "required": ["customer_email"], "properties": { "customer_email": { "minLength": 1 } } },
+            { "required": ["customer_phone"], "properties": { "customer_phone": { "minLength": 1 } } }
+        ]),
+    );
+    // A registered record as `kind:id` (`Registry::parse_record`), or empty for none.
+    let mut kinds: Vec<&str> = reg.record_kinds().map(|k| k.key).collect();
+    kinds.sort();
+    let kinds: Vec<String> = kinds.iter().map(|k| k.replace('.', "\\.")).collect();
+    let record = format!("^(({}):[1-9][0-9]{{0,17}})?$", kinds.join("|"));
+    for (schema, prop) in [
+        ("TaskIn", "link"),
+        ("TaskPatchIn", "link"),
+        ("ApprovalIn", "subject"),
+    ] {
+        contract::set_pattern(doc, schema, prop, &record);
+    }
 }
 
 /// The API router, for [`rebuild`].
@@ -207,7 +280,7 @@ impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for ApiJso
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Self::Rejection> {
-        json_body(req, state, false).await.map(ApiJson)
+        json_body(req, state, Shape::Object).await.map(ApiJson)
     }
 }
 
@@ -215,57 +288,73 @@ impl<T: DeserializeOwned + Send, S: Backend> FromRequest<AppState<S>> for ApiJso
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState<S>) -> Result<Self, Self::Rejection> {
-        json_body(req, state, true).await.map(ApiJsonList)
+        json_body(req, state, Shape::Array).await.map(ApiJsonList)
     }
 }
 
-/// Reads a JSON body of the shape `list` says into `T`.
-async fn json_body<T: DeserializeOwned, S: Backend>(
+/// The top-level JSON value a body must be.
+#[derive(Clone, Copy)]
+pub(crate) enum Shape {
+    Object,
+    Array,
+    /// An object, or `null` for none.
+    ObjectOrNull,
+}
+
+/// Reads a JSON body of `shape` into `T` (see [`decode_json`]).
+pub(crate) async fn json_body<T: DeserializeOwned, S: Backend>(
     req: Request,
     state: &AppState<S>,
-    list: bool,
+    shape: Shape,
 ) -> Result<T, ApiError> {
     let rid = req
         .extensions()
         .get::<RequestId>()
         .cloned()
         .unwrap_or_else(|| RequestId("-".into()));
-    let mut value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
-        Ok(axum::Json(v)) => v,
-        Err(rej) => {
-            let (field, message) = match &rej {
-                JsonRejection::JsonDataError(e) => ("body", e.body_text()),
-                JsonRejection::JsonSyntaxError(e) => ("body", e.body_text()),
-                JsonRejection::MissingJsonContentType(_) => {
-                    ("content-type", "must be application/json".to_string())
-                }
-                JsonRejection::BytesRejection(e) => {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        return Err(ApiError::new(
-                            Error::TooLarge {
-                                limit: crate::BODY_LIMIT as u64,
-                            },
-                            &rid,
-                        ));
-                    }
-                    ("body", e.body_text())
-                }
-                other => ("body", other.body_text()),
-            };
-            return Err(ApiError::new(Error::invalid(field, message), &rid));
-        }
-    };
-    let shape_ok = if list {
-        value.is_array()
-    } else {
-        value.is_object()
-    };
-    if !shape_ok {
-        let want = if list { "a JSON array" } else { "a JSON object" };
+    if !ledger::is_json(&req) {
         return Err(ApiError::new(
-            Error::invalid("body", format!("must be {want}")),
+            Error::invalid("content-type", "must be application/json"),
             &rid,
         ));
+    }
+    let bytes = match axum::body::Bytes::from_request(req, state).await {
+        Ok(b) => b,
+        Err(rej) => {
+            if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return Err(ApiError::new(
+                    Error::TooLarge {
+                        limit: crate::BODY_LIMIT as u64,
+                    },
+                    &rid,
+                ));
+            }
+            return Err(ApiError::new(Error::invalid("body", rej.body_text()), &rid));
+        }
+    };
+    decode_json(&bytes, shape).map_err(|e| ApiError::new(e, &rid))
+}
+
+/// Decodes a JSON body: the top-level value must be of `shape` (a struct is never read from
+/// an array), a number with no fraction is the integer it equals, and a problem names the
+/// field at fault (`lines[0].account: ...`).
+pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8], shape: Shape) -> Result<T, Error> {
+    let mut value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+        Error::invalid(
+            "body",
+            format!("Failed to parse the request body as JSON: {e}"),
+        )
+    })?;
+    let (ok, want) = match shape {
+        Shape::Object => (value.is_object(), "a JSON object"),
+        Shape::Array => (value.is_array(), "a JSON array"),
+        Shape::ObjectOrNull => (
+            value.is_object() || value.is_null(),
+            "a JSON object or null",
+        ),
+    };
+    if !ok {
+        return Err(Error::invalid("body", format!("must be {want}")));
     }
     whole_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
@@ -277,7 +366,7 @@ async fn json_body<T: DeserializeOwned, S: Backend>(
             format!("{path}: {inner}")
         };
         let field = field_of(&message).unwrap_or("body").to_string();
-        ApiError::new(Error::invalid(field, message), &rid)
+        Error::invalid(field, message)
     })
 }
 

@@ -65,10 +65,40 @@ pub struct RoleIn {
     /// Ignored on update (a role's key never changes).
     #[serde(default)]
     key: String,
+    #[schema(pattern = "\\S", max_length = 100)]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 500)]
     description: String,
+    #[schema(min_items = 1)]
     grants: Vec<GrantIo>,
+}
+
+/// A new role: as [`RoleIn`], with its key.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoleCreateIn {
+    /// 2 to 40 lowercase letters, digits or `_`; never changes.
+    #[schema(pattern = "^[a-z0-9_]{2,40}$")]
+    key: String,
+    #[schema(pattern = "\\S", max_length = 100)]
+    name: String,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    description: String,
+    #[schema(min_items = 1)]
+    grants: Vec<GrantIo>,
+}
+
+impl From<RoleCreateIn> for RoleIn {
+    fn from(b: RoleCreateIn) -> Self {
+        RoleIn {
+            key: b.key,
+            name: b.name,
+            description: b.description,
+            grants: b.grants,
+        }
+    }
 }
 
 fn to_new(b: RoleIn) -> Result<NewRole, Error> {
@@ -102,15 +132,15 @@ pub async fn list<S: Backend>(
 }
 
 /// Creates a custom role.
-#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = RoleIn,
+#[utoipa::path(post, path = "/api/v1/roles", tag = "roles", request_body = RoleCreateIn,
     responses((status = 201, body = RoleOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 pub async fn create<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
-    ApiJson(b): ApiJson<RoleIn>,
+    ApiJson(b): ApiJson<RoleCreateIn>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let id = roles::create_role(&state.store, &a.actor, to_new(b).map_err(err)?)
+    let id = roles::create_role(&state.store, &a.actor, to_new(b.into()).map_err(err)?)
         .await
         .map_err(err)?;
     let r = roles::get_role(&state.store, &a.actor, id)

@@ -51,6 +51,7 @@ pub struct UserListParams {
     /// Search in user name, name and e-mail.
     q: Option<String>,
     /// `active` or `disabled`.
+    #[param(schema_with = user_status_filter)]
     status: Option<String>,
     /// A role key.
     role: Option<String>,
@@ -138,14 +139,19 @@ pub async fn list<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewUserIn {
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$")]
     username: String,
+    #[schema(schema_with = crate::api::contract::email)]
     email: String,
+    #[schema(pattern = "\\S", max_length = 200)]
     display_name: String,
     /// Optional; at least 12 characters, not a common password.
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 1024)]
     password: Option<String>,
     /// Role keys, e.g. `["accountant"]`.
     #[serde(default)]
+    #[schema(value_type = Vec<RoleKey>)]
     roles: Vec<String>,
 }
 
@@ -193,8 +199,10 @@ pub async fn get<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct UserPatchIn {
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::nullable_email)]
     email: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "\\S", max_length = 200)]
     display_name: Option<String>,
     /// The `version` you read.
     version: i64,
@@ -261,6 +269,7 @@ pub async fn enable<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolesIn {
+    #[schema(value_type = Vec<RoleKey>)]
     roles: Vec<String>,
 }
 
@@ -282,6 +291,7 @@ pub async fn set_roles<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordIn {
+    #[schema(min_length = 12, max_length = 1024)]
     password: String,
 }
 
@@ -383,3 +393,13 @@ pub async fn import<S: Backend>(
     };
     Ok((status, axum::Json(out)).into_response())
 }
+
+fn user_status_filter() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(&["active", "disabled"])
+}
+
+/// A role's key (`roles::validate`: 2 to 40 lowercase letters, digits or `_`).
+#[derive(ToSchema)]
+#[schema(pattern = "^[a-z0-9_]{2,40}$")]
+#[allow(dead_code)]
+struct RoleKey(String);

@@ -362,7 +362,7 @@ impl<T: DeserializeOwned + Default + Send, S: Backend> FromRequest<AppState<S>>
             return Ok(OptionalJson(T::default()));
         }
         // `null` is no body, as the document's `oneOf: [null, T]` says.
-        let super::ApiJson(v) = super::ApiJson::<Option<T>>::from_request(req, state).await?;
+        let v: Option<T> = super::json_body(req, state, super::Shape::ObjectOrNull).await?;
         Ok(OptionalJson(v.unwrap_or_default()))
     }
 }
@@ -384,16 +384,7 @@ pub(crate) fn is_json(req: &Request) -> bool {
         })
 }
 
-/// Deserializes a JSON body, naming the field at fault as [`super::ApiJson`] does.
+/// Deserializes a JSON object body, naming the field at fault as [`super::ApiJson`] does.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    axum::Json::<T>::from_bytes(bytes)
-        .map(|axum::Json(v)| v)
-        .map_err(|rej| {
-            let message = rej.body_text().replace(
-                "Failed to deserialize the JSON body into the target type: ",
-                "",
-            );
-            let field = super::field_of(&message).unwrap_or("body").to_string();
-            Error::invalid(field, message)
-        })
+    super::decode_json(bytes, super::Shape::Object)
 }

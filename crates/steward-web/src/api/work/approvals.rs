@@ -232,6 +232,7 @@ pub struct ApprovalListParams {
     /// A kind: `ledger.entry`, `timeoff`, `purchase`, `expense`, `general`.
     kind: Option<String>,
     /// `pending`, `approved` or `rejected` (my requests).
+    #[param(schema_with = request_status)]
     status: Option<String>,
     /// One of `created`, `due`, `amount`, `title`, `kind`.
     #[param(schema_with = crate::api::contract::sort::<steward_core::work::approvals::ApprovalSort>)]
@@ -244,6 +245,10 @@ pub struct ApprovalListParams {
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+fn request_status() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(RequestStatus::NAMES)
 }
 
 fn list_query(p: &ApprovalListParams, mailbox: Mailbox) -> Result<ApprovalQuery, Error> {
@@ -340,11 +345,14 @@ pub struct ApprovalIn {
     /// `purchase`, `expense` or `general` (ledger entries and time off are sent from
     /// their own pages).
     kind: String,
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     title: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<4000, false>)]
     description: String,
     /// Decimal in the company currency.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
     amount: Option<String>,
     /// A record it is about, `kind:id`.
     #[serde(default)]
@@ -416,6 +424,7 @@ pub async fn get<S: Backend>(
 pub struct DecisionIn {
     /// Required to reject.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<4000, false>)]
     comment: String,
 }
 
@@ -448,6 +457,7 @@ pub async fn approve<S: Backend>(
 #[schema(as = ApprovalRejectIn)]
 pub struct RejectIn {
     /// Why; required.
+    #[schema(schema_with = crate::api::contract::text::<4000, true>)]
     comment: String,
 }
 
@@ -480,6 +490,7 @@ pub struct BulkIn {
     #[schema(min_items = 1)]
     ids: Vec<i64>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<4000, false>)]
     comment: String,
 }
 
@@ -592,8 +603,10 @@ pub async fn policies<S: Backend>(
 pub struct LevelIn {
     /// Decimal; absent or `0` applies always.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
     above: Option<String>,
     /// `manager`, `admin`, `role:<key>` or `user:<id>`.
+    #[schema(pattern = "^\\s*(manager|admin|role:[a-z0-9_]{1,60}|user:[0-9]{1,18})\\s*$")]
     rule: String,
 }
 
@@ -607,10 +620,13 @@ pub struct PolicyIn {
     department_id: Option<i64>,
     /// Hours a step may wait before it is escalated (1-2160, default 48).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 2160)]
     deadline_hours: Option<i64>,
     /// Requests up to this amount may be approved in bulk.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
     bulk_limit: Option<String>,
+    #[schema(min_items = 1, max_items = 10)]
     levels: Vec<LevelIn>,
     /// The version read, when replacing a policy.
     #[serde(default)]
@@ -715,9 +731,12 @@ pub struct DelegationIn {
     user_id: Option<i64>,
     delegate_id: i64,
     /// `YYYY-MM-DD`, inclusive.
+    #[schema(schema_with = crate::api::contract::date)]
     from: String,
+    #[schema(schema_with = crate::api::contract::date)]
     until: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<500, false>)]
     note: String,
 }
 

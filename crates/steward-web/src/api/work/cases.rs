@@ -160,12 +160,17 @@ pub struct CaseListParams {
     /// Search in subject, customer name, e-mail and reference, or a case number.
     q: Option<String>,
     /// A status, or `open` (new, in progress or waiting).
+    #[param(schema_with = case_status_filter)]
     status: Option<String>,
+    #[param(schema_with = case_priority_filter)]
     priority: Option<String>,
     /// `on_track`, `warning`, `breached`, `paused` or `met`.
+    #[param(schema_with = sla_filter)]
     sla: Option<String>,
     /// A user id, `me` or `none`.
+    #[param(pattern = "^\\s*(me|none|[1-9][0-9]{0,17})?\\s*$")]
     assignee: Option<String>,
+    #[param(schema_with = category_filter)]
     category: Option<String>,
     /// `queue` (priority, then due time), `due`, `created`, `updated`, `priority`, `status`,
     /// `subject`, `customer`.
@@ -177,6 +182,22 @@ pub struct CaseListParams {
     /// `csv` or `xlsx` to download the filtered list.
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+crate::api::contract::filter_of!(
+    case_status_filter,
+    steward_core::work::cases::CaseStatus,
+    "open"
+);
+crate::api::contract::filter_of!(case_priority_filter, steward_core::work::cases::Priority);
+crate::api::contract::filter_of!(sla_filter, steward_core::work::cases::SlaState);
+
+fn category_filter() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = steward_core::work::cases::CATEGORIES
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    crate::api::contract::filter(&keys)
 }
 
 fn query(a: &ApiActor, p: &CaseListParams) -> Result<CaseQuery, Error> {
@@ -242,23 +263,31 @@ pub async fn list<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseIn {
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     customer_name: String,
     /// An e-mail address or a phone number is needed.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_email)]
     customer_email: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_phone)]
     customer_phone: String,
     /// The customer's number or order reference.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<100, false>)]
     customer_ref: String,
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     subject: String,
     /// Markdown (no raw HTML is rendered).
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<20000, false>)]
     description: String,
     /// `billing`, `delivery`, `product`, `account`, `complaint` or `other`.
+    #[schema(schema_with = category_choice)]
     category: String,
     /// `low`, `normal` (default), `high` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = case_priority_opt)]
     priority: String,
 }
 
@@ -333,6 +362,7 @@ pub enum ActionIn {
     },
     /// Assign to someone who works cases (`assignee: null` unassigns).
     Assign {
+        #[schema(schema_with = crate::api::contract::opt_id)]
         assignee: Option<i64>,
         #[serde(default)]
         note: String,
@@ -341,12 +371,14 @@ pub enum ActionIn {
     },
     /// An internal note (the front office never sees it).
     Note {
+        #[schema(schema_with = crate::api::contract::text::<20000, true>)]
         body: String,
         #[serde(default)]
         version: Option<i64>,
     },
     /// Notes of a phone call (internal).
     Call {
+        #[schema(schema_with = crate::api::contract::text::<20000, true>)]
         body: String,
         #[serde(default)]
         version: Option<i64>,
@@ -354,19 +386,23 @@ pub enum ActionIn {
     /// E-mails the customer (a `mail.send` job) and logs it.
     Message {
         #[serde(default)]
+        #[schema(pattern = "^[^\\x00-\\x1f\\x7f-\\x9f]*$")]
         subject: String,
+        #[schema(schema_with = crate::api::contract::text::<20000, true>)]
         body: String,
         #[serde(default)]
         version: Option<i64>,
     },
     /// A comment (the front office on its own cases).
     Comment {
+        #[schema(schema_with = crate::api::contract::text::<20000, true>)]
         body: String,
         #[serde(default)]
         version: Option<i64>,
     },
     /// `in_progress` or `waiting_on_customer` (which pauses the SLA timers).
     Status {
+        #[schema(schema_with = set_status_choice)]
         status: String,
         #[serde(default)]
         note: String,
@@ -374,8 +410,10 @@ pub enum ActionIn {
         version: Option<i64>,
     },
     Resolve {
+        #[schema(schema_with = crate::api::contract::text::<20000, true>)]
         resolution: String,
         /// `fixed`, `refund`, `information`, `workaround`, `no_fault`, `duplicate`, `declined`.
+        #[schema(schema_with = resolution_choice)]
         resolution_category: String,
         #[serde(default)]
         version: Option<i64>,
@@ -385,11 +423,13 @@ pub enum ActionIn {
         version: Option<i64>,
     },
     Reopen {
+        #[schema(schema_with = crate::api::contract::text::<20000, true>)]
         reason: String,
         #[serde(default)]
         version: Option<i64>,
     },
     Priority {
+        #[schema(schema_with = priority_choice)]
         priority: String,
         #[serde(default)]
         version: Option<i64>,
@@ -724,3 +764,34 @@ pub async fn report<S: Backend>(
         .collect();
     Ok(ok(rows))
 }
+
+fn category_choice() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = steward_core::work::cases::CATEGORIES
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    crate::api::contract::one_of(&keys, false)
+}
+
+fn case_priority_opt() -> utoipa::openapi::schema::Object {
+    let mut v: Vec<&str> = steward_core::work::cases::Priority::ALL
+        .iter()
+        .map(|x| x.as_str())
+        .collect();
+    v.push("");
+    crate::api::contract::one_of(&v, false)
+}
+
+fn set_status_choice() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of(&["in_progress", "waiting_on_customer"], false)
+}
+
+fn resolution_choice() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = steward_core::work::cases::RESOLUTION_CATEGORIES
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    crate::api::contract::one_of(&keys, false)
+}
+
+crate::api::contract::choice_of!(priority_choice, steward_core::work::cases::Priority);

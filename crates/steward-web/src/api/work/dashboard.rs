@@ -141,6 +141,7 @@ impl From<Job> for JobOut {
 #[allow(dead_code)]
 pub struct JobParams {
     /// `queued`, `running`, `done` or `dead`.
+    #[param(schema_with = job_status_filter)]
     status: Option<String>,
     kind: Option<String>,
     limit: Option<u32>,
@@ -230,3 +231,5 @@ pub async fn retry<S: Backend>(
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+crate::api::contract::filter_of!(job_status_filter, steward_core::jobs::JobStatus);

@@ -66,6 +66,7 @@ pub struct NotificationParams {
     /// `true`: unread only.
     unread: Option<bool>,
     /// `task`, `approval`, `case` or `system`.
+    #[param(schema_with = group_filter)]
     group: Option<String>,
     /// `created` (default, newest first), `kind` or `title`.
     #[param(schema_with = crate::api::contract::sort::<steward_core::work::notify::NotificationSort>)]
@@ -183,9 +184,11 @@ pub async fn read_all<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct PreferenceIo {
     /// `task`, `approval`, `case` or `system`.
+    #[schema(schema_with = group_choice)]
     group: String,
     /// `app` (in the app only), `email` (also by e-mail at once), `digest` (also in the
     /// daily e-mail digest) or `off`.
+    #[schema(schema_with = delivery_choice)]
     delivery: String,
 }
 
@@ -239,3 +242,20 @@ pub async fn set_preferences<S: Backend>(
         .map_err(err)?;
     Ok(ok(prefs_out(all)))
 }
+
+fn group_keys() -> Vec<&'static str> {
+    steward_core::work::notify::GROUPS
+        .iter()
+        .map(|(k, _)| *k)
+        .collect()
+}
+
+fn group_filter() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(&group_keys())
+}
+
+fn group_choice() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of(&group_keys(), false)
+}
+
+crate::api::contract::choice_of!(delivery_choice, steward_core::work::notify::Delivery);

@@ -253,17 +253,22 @@ impl From<Workload> for WorkloadOut {
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateItemIo {
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     pub title: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<20000, false>)]
     pub description: String,
     /// A role key (`accountant`); empty: whoever runs the template.
     #[serde(default)]
+    #[schema(pattern = "^([a-z0-9_]{2,64})?$")]
     pub role: String,
     /// Days after the start date the task is due (negative: before).
     #[serde(default)]
+    #[schema(minimum = -3650, maximum = 3650)]
     pub offset_days: i64,
     /// `low`, `normal` (default), `high` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = opt_priority)]
     pub priority: Option<String>,
 }
 
@@ -356,17 +361,22 @@ fn err(a: &ApiActor) -> impl Fn(Error) -> ApiError + '_ {
 pub struct TaskListParams {
     /// Search in title and description.
     q: Option<String>,
-    /// A status, or `active` (open, in progress or waiting).
+    /// A status, or `active` (open, in progress or waiting), or `any`.
+    #[param(schema_with = task_status_filter)]
     status: Option<String>,
     /// A user id, or `me`.
+    #[param(pattern = "^\\s*(me|[1-9][0-9]{0,17})?\\s*$")]
     assignee: Option<String>,
     /// A user id, or `me`.
+    #[param(pattern = "^\\s*(me|[1-9][0-9]{0,17})?\\s*$")]
     owner: Option<String>,
     /// `yes`: only tasks I own, hold or watch.
     mine: Option<String>,
     /// `low`, `normal`, `high` or `urgent`.
+    #[param(schema_with = task_priority_filter)]
     priority: Option<String>,
     /// `yes`: only active tasks past their due date.
+    #[param(schema_with = yes_no)]
     overdue: Option<String>,
     /// A linked record, `kind:id`.
     link: Option<String>,
@@ -381,6 +391,18 @@ pub struct TaskListParams {
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+crate::api::contract::filter_of!(
+    task_status_filter,
+    steward_core::work::tasks::TaskStatus,
+    "active",
+    "any"
+);
+crate::api::contract::filter_of!(task_priority_filter, steward_core::work::tasks::Priority);
+
+fn yes_no() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(&["yes", "no", "true", "false", "1", "0"])
 }
 
 fn query(reg: &Registry, a: &ApiActor, p: &TaskListParams) -> Result<TaskQuery, Error> {
@@ -451,32 +473,99 @@ pub async fn list<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIn {
-    #[schema(pattern = r"\S")]
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     title: String,
     /// Markdown (rendered without raw HTML).
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<20000, false>)]
     description: String,
     /// The caller when absent.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     owner_id: Option<i64>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     assignee_id: Option<i64>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     watchers: Vec<i64>,
     /// `YYYY-MM-DD`.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     due: Option<String>,
     /// `low`, `normal` (default), `high` or `urgent`.
     #[serde(default)]
+    #[schema(schema_with = opt_priority)]
     priority: Option<String>,
     /// `open` (default), `in_progress`, `waiting`, `done` or `cancelled`.
     #[serde(default)]
+    #[schema(schema_with = opt_status)]
     status: Option<String>,
     /// A record as `kind:id`, e.g. `ledger.entry:42`.
     #[serde(default)]
     link: Option<String>,
+    /// At most 100 items of at most 200 characters; empty items are dropped.
     #[serde(default)]
+    #[schema(schema_with = checklist)]
     checklist: Vec<String>,
+}
+
+/// A recurrence rule (RFC 5545 RRULE) in the form the document promises: FREQ, then
+/// optional INTERVAL, BYDAY and COUNT. The server reads more (BYMONTHDAY, BYMONTH,
+/// BYSETPOS, UNTIL, any order), which a client may send too.
+fn rrule() -> utoipa::openapi::schema::Object {
+    const DAY: &str = "(MO|TU|WE|TH|FR|SA|SU)";
+    let pattern = format!(
+        "^(RRULE:)?FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)(;INTERVAL=([1-9][0-9]{{0,2}}|1000))?(;BYDAY={DAY}(,{DAY})*)?(;COUNT=[1-9][0-9]{{0,3}})?$"
+    );
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::new(
+            utoipa::openapi::schema::Type::String,
+        ))
+        .pattern(Some(pattern))
+        .build()
+}
+
+crate::api::contract::opt_choice_of!(opt_priority, steward_core::work::tasks::Priority);
+crate::api::contract::opt_choice_of!(opt_status, steward_core::work::tasks::TaskStatus);
+
+fn patch_priority() -> utoipa::openapi::schema::Object {
+    let v: Vec<&str> = steward_core::work::tasks::Priority::ALL
+        .iter()
+        .map(|x| x.as_str())
+        .collect();
+    crate::api::contract::one_of(&v, true)
+}
+
+fn patch_status() -> utoipa::openapi::schema::Object {
+    let v: Vec<&str> = steward_core::work::tasks::TaskStatus::ALL
+        .iter()
+        .map(|x| x.as_str())
+        .collect();
+    crate::api::contract::one_of(&v, true)
+}
+
+/// A new title: one or more characters besides white space, at most 200.
+fn opt_title() -> utoipa::openapi::schema::Object {
+    let mut o = crate::api::contract::text::<200, true>();
+    o.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::schema::Type::String,
+        utoipa::openapi::schema::Type::Null,
+    ]);
+    o
+}
+
+/// Checklist items as sent: at most 100 of at most 200 characters (empty ones are dropped).
+fn checklist() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(200)),
+        )
+        .max_items(Some(100))
+        .build()
 }
 
 /// Creates a task. `Idempotency-Key` makes a retry return the first answer.
@@ -525,18 +614,24 @@ pub async fn get<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct TaskPatchIn {
     #[serde(default)]
+    #[schema(schema_with = opt_title)]
     title: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<20000>)]
     description: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     due: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = patch_priority)]
     priority: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = patch_status)]
     status: Option<String>,
     #[serde(default)]
     link: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 50)]
     watchers: Option<Vec<i64>>,
     /// The `version` you read.
     version: i64,
@@ -578,8 +673,10 @@ pub async fn update<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct ReassignIn {
     /// The new assignee; null gives the task to nobody.
+    #[schema(schema_with = crate::api::contract::opt_id)]
     assignee_id: Option<i64>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<1000, false>)]
     note: String,
     version: i64,
 }
@@ -642,6 +739,7 @@ pub async fn comments<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct CommentIn {
     /// Markdown.
+    #[schema(schema_with = crate::api::contract::text::<10000, true>)]
     body: String,
 }
 
@@ -665,6 +763,7 @@ pub async fn add_comment<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ItemIn {
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     text: String,
 }
 
@@ -741,10 +840,12 @@ pub async fn templates<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateIn {
-    #[schema(pattern = r"\S")]
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<20000, false>)]
     description: String,
+    #[schema(min_items = 1, max_items = 100)]
     items: Vec<TemplateItemIo>,
 }
 
@@ -794,9 +895,11 @@ pub async fn create_template<S: Backend>(
 pub struct InstantiateIn {
     /// `YYYY-MM-DD`: due dates count from here.
     #[schema(format = Date)]
+    #[schema(schema_with = crate::api::contract::date)]
     start: String,
     /// The record the tasks are about (`user:7`), linked on each.
     #[serde(default)]
+    #[schema(pattern = "^([a-z][a-z0-9._]{0,63}:[1-9][0-9]{0,17})?$")]
     subject: Option<String>,
 }
 
@@ -857,21 +960,29 @@ pub async fn rules<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleIn {
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     title: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<20000, false>)]
     description: String,
     /// RFC 5545 `RRULE`: FREQ, INTERVAL, BYDAY, BYMONTHDAY, BYMONTH, BYSETPOS, COUNT, UNTIL.
+    #[schema(schema_with = rrule)]
     rrule: String,
     /// `YYYY-MM-DD`; today when absent.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     start: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     owner_id: Option<i64>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     assignee_id: Option<i64>,
     #[serde(default)]
+    #[schema(schema_with = opt_priority)]
     priority: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = checklist)]
     checklist: Vec<String>,
 }
 
