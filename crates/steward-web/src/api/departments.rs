@@ -181,8 +181,8 @@ pub async fn set_member<S: Backend>(
 
 // ---- `/api/v1/hr/departments`: the tree with HR's headcounts ----
 
-/// A department in the tree with HR's headcount (the tree here, and the departments of
-/// `/api/v1/hr/org`).
+// A department in the tree with HR's headcount (the tree here, and the departments of
+// `/api/v1/hr/org`). A plain comment: a doc comment would change the published document.
 #[derive(Serialize, ToSchema)]
 #[schema(as = OrgDepartmentOut)]
 pub struct TreeDepartmentOut {
