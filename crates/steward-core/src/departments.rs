@@ -1,8 +1,12 @@
 //! Departments: a name, a head (the manager of everyone in it) and members
 //! (`memberships.department_id`). Approval chains ask "who is this person's manager?" here:
-//! the head of their department, or nobody when they are the head themself. HR places
-//! departments in a tree (`parent_id`, never a cycle) and gives them a short `code`
-//! ([`edit`]).
+//! the head of their department, or nobody when they are the head themself. Departments
+//! form a tree (`parent_id`, never a cycle; [`tree_order`]) and have a short `code`
+//! ([`edit`]: HR staff or whoever may change people shape it).
+//!
+//! Every plain read and write of departments is here; domains add their own views on top
+//! (HR's headcount per department: `hr::org::department_tree`). This is an engine: it
+//! names no domain module.
 use serde::Serialize;
 use serde_json::json;
 use std::future::Future;
@@ -32,6 +36,23 @@ pub struct Member {
     pub username: String,
     pub display_name: String,
     pub department: Option<DepartmentId>,
+}
+
+/// A department in the tree, with its depth. `employees` is a headcount a domain supplies
+/// (HR: active employees, `hr::org::department_tree`); 0 where none was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TreeDepartment {
+    pub id: DepartmentId,
+    pub name: String,
+    pub code: Option<String>,
+    pub parent_id: Option<DepartmentId>,
+    pub head_name: Option<String>,
+    pub head: Option<UserId>,
+    pub depth: usize,
+    pub employees: i64,
+    /// People of the company placed in it (`memberships.department_id`): whose manager the
+    /// head is.
+    pub members: i64,
 }
 
 pub trait DepartmentStore: Send + Sync {
@@ -97,6 +118,42 @@ pub async fn list(store: &impl DepartmentStore, actor: &Actor) -> Result<Vec<Dep
         return Err(Error::Forbidden);
     }
     store.departments(actor.company_id).await
+}
+
+/// The departments for a domain's forms and filters: whoever may read `domain` (at any
+/// scope) gets the list (HR's pages: `Domain::Hr`).
+pub async fn list_for(
+    store: &impl DepartmentStore,
+    actor: &Actor,
+    domain: Domain,
+) -> Result<Vec<Department>> {
+    if !actor.can_read(domain) {
+        return Err(Error::Forbidden);
+    }
+    store.departments(actor.company_id).await
+}
+
+/// The tree in display order, read as [`list`] reads (no headcounts).
+pub async fn tree(store: &impl DepartmentStore, actor: &Actor) -> Result<Vec<TreeDepartment>> {
+    Ok(tree_order(&list(store, actor).await?, &[]))
+}
+
+/// Who may be made a department's head: everyone of the company, for those who shape the
+/// tree ([`edit`]; HR staff may not read the people list itself).
+pub async fn head_candidates(store: &impl DepartmentStore, actor: &Actor) -> Result<Vec<Member>> {
+    gate_tree(actor)?;
+    store.members(actor.company_id).await
+}
+
+/// Whether `actor` may rename, recode, move and set the head of departments ([`edit`]).
+pub fn may_shape(actor: &Actor) -> bool {
+    gate_tree(actor).is_ok()
+}
+
+/// Whether `actor` may create departments and move people between them ([`create`],
+/// [`set_member`]).
+pub fn may_manage(actor: &Actor) -> bool {
+    gate(actor, Action::Update).is_ok()
 }
 
 pub async fn members(store: &impl DepartmentStore, actor: &Actor) -> Result<Vec<Member>> {
@@ -329,6 +386,64 @@ pub async fn edit(
     get(store, actor, id).await
 }
 
+/// The department tree in display order (each department after its parent, siblings by
+/// name), with depths and headcounts. A cycle in the data is cut where it closes.
+pub fn tree_order(all: &[Department], counts: &[(DepartmentId, i64)]) -> Vec<TreeDepartment> {
+    use std::collections::{HashMap, HashSet};
+    let known: HashSet<DepartmentId> = all.iter().map(|d| d.id).collect();
+    let counts: HashMap<DepartmentId, i64> = counts.iter().copied().collect();
+    // Children by parent (a parent not in the list counts as the top), siblings by name.
+    let mut kids: HashMap<Option<DepartmentId>, Vec<&Department>> = HashMap::new();
+    for d in all {
+        let parent = d.parent_id.filter(|p| known.contains(p));
+        kids.entry(parent).or_default().push(d);
+    }
+    for v in kids.values_mut() {
+        v.sort_by_key(|d| d.name.to_lowercase());
+    }
+    let mut out = Vec::with_capacity(all.len());
+    let mut seen = HashSet::with_capacity(all.len());
+    // Depth first, with an explicit stack (children pushed in reverse to pop by name).
+    let level = |parent: Option<DepartmentId>, depth: usize| {
+        kids.get(&parent)
+            .into_iter()
+            .flat_map(move |v| v.iter().rev().map(move |d| (*d, depth)))
+    };
+    let mut stack: Vec<(&Department, usize)> = level(None, 0).collect();
+    while let Some((d, depth)) = stack.pop() {
+        if !seen.insert(d.id) {
+            continue;
+        }
+        out.push(tree_department(d, depth, &counts));
+        stack.extend(level(Some(d.id), depth + 1));
+    }
+    // Departments caught in a cycle have no way down from the top: list them at the end.
+    for d in all {
+        if seen.insert(d.id) {
+            out.push(tree_department(d, 0, &counts));
+        }
+    }
+    out
+}
+
+fn tree_department(
+    d: &Department,
+    depth: usize,
+    counts: &std::collections::HashMap<DepartmentId, i64>,
+) -> TreeDepartment {
+    TreeDepartment {
+        id: d.id,
+        name: d.name.clone(),
+        code: d.code.clone(),
+        parent_id: d.parent_id,
+        head_name: d.head_name.clone(),
+        head: d.head,
+        depth,
+        employees: counts.get(&d.id).copied().unwrap_or(0),
+        members: d.members,
+    }
+}
+
 /// Who a person reports to, by the people records (HR keeps the reporting line). The
 /// approval engine's "manager" asks this first, then the department's head.
 pub trait ReportingLine: Send + Sync {
@@ -363,4 +478,48 @@ pub async fn manager_of(
         .find(|x| x.id == d)
         .and_then(|x| x.head);
     Ok(head.filter(|h| Some(*h) != user))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(id: i64, name: &str, parent: Option<i64>) -> Department {
+        Department {
+            id: DepartmentId(id),
+            name: name.into(),
+            head: None,
+            head_name: None,
+            members: 0,
+            parent_id: parent.map(DepartmentId),
+            code: None,
+        }
+    }
+
+    #[test]
+    fn the_tree_lists_parents_before_children_and_survives_cycles() {
+        let all = vec![
+            d(1, "Operations", None),
+            d(2, "Warehouse", Some(1)),
+            d(3, "Finance", None),
+            d(4, "Loop A", Some(5)),
+            d(5, "Loop B", Some(4)),
+        ];
+        let t = tree_order(&all, &[(DepartmentId(2), 7)]);
+        let names: Vec<(&str, usize)> = t.iter().map(|x| (x.name.as_str(), x.depth)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("Finance", 0),
+                ("Operations", 0),
+                ("Warehouse", 1),
+                ("Loop A", 0),
+                ("Loop B", 0)
+            ]
+        );
+        assert_eq!(t[2].employees, 7);
+        assert!(is_within(&all, DepartmentId(1), DepartmentId(2)));
+        assert!(!is_within(&all, DepartmentId(2), DepartmentId(1)));
+        assert!(!is_within(&all, DepartmentId(1), DepartmentId(4)));
+    }
 }

@@ -62,6 +62,20 @@ pub fn work<S: Backend>() -> WebDomain<S> {
     }
 }
 
+/// Departments: the tree, heads (the approvers' "manager") and who is in which. One page
+/// (`/departments`, HR's old `/hr/departments` redirects to it) and the department API
+/// (`/api/v1/departments…` and HR's `/api/v1/hr/departments…`). Not in the main
+/// navigation: reached from HR's organisation pages and the approval policies.
+pub fn departments<S: Backend>() -> WebDomain<S> {
+    WebDomain {
+        name: "departments",
+        pages: crate::pages::departments::router::<S>,
+        api: crate::api::departments::routes::<S>,
+        nav: &[],
+        links: &[],
+    }
+}
+
 /// The general ledger ("Books").
 pub fn ledger<S: Backend>() -> WebDomain<S> {
     const NAV: &[NavEntry] = &[nav(

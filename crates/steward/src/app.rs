@@ -28,6 +28,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
 pub fn web_domains() -> Vec<WebDomain<Store>> {
     vec![
         steward_web::domains::platform(),
+        steward_web::domains::departments(),
         steward_web::domains::work(),
         steward_web::domains::ledger(),
         steward_web::domains::hr(),

@@ -1422,17 +1422,6 @@ pub async fn locations(
     store.hr_locations(actor.company_id).await
 }
 
-/// The company's departments (for forms and filters on HR's pages).
-pub async fn departments<S: EmployeeStore + crate::departments::DepartmentStore>(
-    store: &S,
-    actor: &Actor,
-) -> Result<Vec<crate::departments::Department>> {
-    if !actor.can(hr_perm(Action::Read)) {
-        return Err(Error::Forbidden);
-    }
-    store.departments(actor.company_id).await
-}
-
 /// The actor's own employee record, if they have one (`/hr/me`).
 pub async fn my_record(store: &impl EmployeeStore, actor: &Actor) -> Result<Option<EmployeeId>> {
     Ok(store

@@ -1,5 +1,7 @@
-//! The organisation: the department tree (see [`crate::departments`] for its edits),
-//! positions (a title in a department that reports to another position) and the org chart.
+//! The organisation as HR sees it: the department tree with each department's headcount
+//! of active employees (the tree itself, its order and its edits are
+//! [`crate::departments`]'s), positions (a title in a department that reports to another
+//! position) and the org chart.
 //!
 //! The org chart is browsed a level at a time: a person with their chain of managers up to
 //! the top and their direct reports (each with the number of their own direct reports), or
@@ -13,7 +15,7 @@ use std::future::Future;
 
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission};
-use crate::departments::{Department, DepartmentStore};
+use crate::departments::{tree_order, DepartmentStore, TreeDepartment};
 use crate::ids::{CompanyId, DepartmentId, EmployeeId};
 use crate::{Error, Result};
 
@@ -88,19 +90,6 @@ pub struct OrgDepartment {
     pub chain: Vec<TreeDepartment>,
     pub children: Vec<TreeDepartment>,
     pub people: OrgLevelPage,
-}
-
-/// A department in the tree, with its depth and the number of its active employees.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TreeDepartment {
-    pub id: DepartmentId,
-    pub name: String,
-    pub code: Option<String>,
-    pub parent_id: Option<DepartmentId>,
-    pub head_name: Option<String>,
-    pub head: Option<crate::ids::UserId>,
-    pub depth: usize,
-    pub employees: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -270,64 +259,7 @@ pub async fn search(store: &impl OrgStore, actor: &Actor, q: &str) -> Result<Vec
     store.org_search(actor.company_id, &q, SEARCH_LIMIT).await
 }
 
-/// The department tree in display order (each department after its parent, siblings by
-/// name), with depths and headcounts. A cycle in the data is cut where it closes.
-pub fn tree_order(all: &[Department], counts: &[(DepartmentId, i64)]) -> Vec<TreeDepartment> {
-    use std::collections::{HashMap, HashSet};
-    let known: HashSet<DepartmentId> = all.iter().map(|d| d.id).collect();
-    let counts: HashMap<DepartmentId, i64> = counts.iter().copied().collect();
-    // Children by parent (a parent not in the list counts as the top), siblings by name.
-    let mut kids: HashMap<Option<DepartmentId>, Vec<&Department>> = HashMap::new();
-    for d in all {
-        let parent = d.parent_id.filter(|p| known.contains(p));
-        kids.entry(parent).or_default().push(d);
-    }
-    for v in kids.values_mut() {
-        v.sort_by_key(|d| d.name.to_lowercase());
-    }
-    let mut out = Vec::with_capacity(all.len());
-    let mut seen = HashSet::with_capacity(all.len());
-    // Depth first, with an explicit stack (children pushed in reverse to pop by name).
-    let level = |parent: Option<DepartmentId>, depth: usize| {
-        kids.get(&parent)
-            .into_iter()
-            .flat_map(move |v| v.iter().rev().map(move |d| (*d, depth)))
-    };
-    let mut stack: Vec<(&Department, usize)> = level(None, 0).collect();
-    while let Some((d, depth)) = stack.pop() {
-        if !seen.insert(d.id) {
-            continue;
-        }
-        out.push(tree_department(d, depth, &counts));
-        stack.extend(level(Some(d.id), depth + 1));
-    }
-    // Departments caught in a cycle have no way down from the top: list them at the end.
-    for d in all {
-        if seen.insert(d.id) {
-            out.push(tree_department(d, 0, &counts));
-        }
-    }
-    out
-}
-
-fn tree_department(
-    d: &Department,
-    depth: usize,
-    counts: &std::collections::HashMap<DepartmentId, i64>,
-) -> TreeDepartment {
-    TreeDepartment {
-        id: d.id,
-        name: d.name.clone(),
-        code: d.code.clone(),
-        parent_id: d.parent_id,
-        head_name: d.head_name.clone(),
-        head: d.head,
-        depth,
-        employees: counts.get(&d.id).copied().unwrap_or(0),
-    }
-}
-
-/// The whole department tree (small: departments, not people).
+/// The whole department tree with HR's headcounts (small: departments, not people).
 pub async fn department_tree<S: OrgStore + DepartmentStore>(
     store: &S,
     actor: &Actor,
@@ -500,60 +432,4 @@ pub async fn position<S: OrgStore>(store: &S, actor: &Actor, id: PositionId) -> 
         .into_iter()
         .find(|p| p.id == id)
         .ok_or(Error::NotFound { entity: "position" })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(id: i64, name: &str, parent: Option<i64>) -> Department {
-        Department {
-            id: DepartmentId(id),
-            name: name.into(),
-            head: None,
-            head_name: None,
-            members: 0,
-            parent_id: parent.map(DepartmentId),
-            code: None,
-        }
-    }
-
-    #[test]
-    fn the_tree_lists_parents_before_children_and_survives_cycles() {
-        let all = vec![
-            d(1, "Operations", None),
-            d(2, "Warehouse", Some(1)),
-            d(3, "Finance", None),
-            d(4, "Loop A", Some(5)),
-            d(5, "Loop B", Some(4)),
-        ];
-        let t = tree_order(&all, &[(DepartmentId(2), 7)]);
-        let names: Vec<(&str, usize)> = t.iter().map(|x| (x.name.as_str(), x.depth)).collect();
-        assert_eq!(
-            names,
-            vec![
-                ("Finance", 0),
-                ("Operations", 0),
-                ("Warehouse", 1),
-                ("Loop A", 0),
-                ("Loop B", 0)
-            ]
-        );
-        assert_eq!(t[2].employees, 7);
-        assert!(crate::departments::is_within(
-            &all,
-            DepartmentId(1),
-            DepartmentId(2)
-        ));
-        assert!(!crate::departments::is_within(
-            &all,
-            DepartmentId(2),
-            DepartmentId(1)
-        ));
-        assert!(!crate::departments::is_within(
-            &all,
-            DepartmentId(1),
-            DepartmentId(4)
-        ));
-    }
 }

@@ -3,6 +3,7 @@
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
 pub mod contract;
+pub(crate) mod departments;
 pub(crate) mod hr;
 pub(crate) mod ledger;
 mod me;

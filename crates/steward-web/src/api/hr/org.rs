@@ -1,19 +1,16 @@
 //! `/api/v1/hr/org` (the org chart: a person with their reporting line and direct reports,
-//! a department's top, or the top of the company; directory fields only),
-//! `/api/v1/hr/departments` (the department tree; HR staff edit it) and
-//! `/api/v1/hr/positions`.
+//! a department's top, or the top of the company; directory fields only) and
+//! `/api/v1/hr/positions`. The department tree (`/api/v1/hr/departments`) is
+//! `api::departments`'s; the chart shows its departments in the same shape.
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use steward_core::departments::{self, DepartmentEdit};
-use steward_core::hr::org::{
-    self, OrgLevelPage, OrgPerson, Position, PositionId, PositionInput, TreeDepartment,
-};
-use steward_core::ids::{DepartmentId, EmployeeId, UserId};
-use steward_core::Error;
+use steward_core::hr::org::{self, OrgLevelPage, OrgPerson, Position, PositionId, PositionInput};
+use steward_core::ids::{DepartmentId, EmployeeId};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::api::departments::TreeDepartmentOut;
 use crate::api::{created, ok, ApiJson};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
@@ -21,8 +18,6 @@ use crate::state::{AppState, Backend};
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(chart))
-        .routes(routes!(tree))
-        .routes(routes!(edit_department))
         .routes(routes!(list_positions, create_position))
         .routes(routes!(update_position))
 }
@@ -75,36 +70,6 @@ impl From<OrgLevelPage> for LevelOut {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-#[schema(as = OrgDepartmentOut)]
-pub struct DepartmentOut {
-    id: i64,
-    name: String,
-    code: Option<String>,
-    parent_id: Option<i64>,
-    head_user_id: Option<i64>,
-    head_name: Option<String>,
-    /// Depth in the tree (0 at the top).
-    depth: usize,
-    /// Active employees.
-    employees: i64,
-}
-
-impl From<TreeDepartment> for DepartmentOut {
-    fn from(d: TreeDepartment) -> Self {
-        DepartmentOut {
-            id: d.id.0,
-            name: d.name,
-            code: d.code,
-            parent_id: d.parent_id.map(|p| p.0),
-            head_user_id: d.head.map(|h| h.0),
-            head_name: d.head_name,
-            depth: d.depth,
-            employees: d.employees,
-        }
-    }
-}
-
 /// The chart at one place: `person` with `chain` (top first) and `reports`, or `department`
 /// with its `chain`, `children` and the people at its top (`reports`), or the top.
 #[derive(Serialize, ToSchema)]
@@ -112,14 +77,14 @@ pub struct ChartOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     person: Option<PersonOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    department: Option<DepartmentOut>,
+    department: Option<TreeDepartmentOut>,
     /// Managers from the top down to the person's own, or the departments above.
     #[serde(skip_serializing_if = "Option::is_none")]
     chain: Option<Vec<PersonOut>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    department_chain: Option<Vec<DepartmentOut>>,
+    department_chain: Option<Vec<TreeDepartmentOut>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    children: Option<Vec<DepartmentOut>>,
+    children: Option<Vec<TreeDepartmentOut>>,
     reports: LevelOut,
     /// Search results, when `q` was given.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,8 +144,13 @@ pub async fn chart<S: Backend>(
             person: None,
             department: Some(d.department.into()),
             chain: None,
-            department_chain: Some(d.chain.into_iter().map(DepartmentOut::from).collect()),
-            children: Some(d.children.into_iter().map(DepartmentOut::from).collect()),
+            department_chain: Some(d.chain.into_iter().map(TreeDepartmentOut::from).collect()),
+            children: Some(
+                d.children
+                    .into_iter()
+                    .map(TreeDepartmentOut::from)
+                    .collect(),
+            ),
             reports: d.people.into(),
             matches,
         }
@@ -199,86 +169,6 @@ pub async fn chart<S: Backend>(
         }
     };
     Ok(ok(out))
-}
-
-/// The department tree, parents before children (everyone who may read HR).
-#[utoipa::path(get, path = "/api/v1/hr/departments", tag = "hr",
-    responses((status = 200, body = Vec<DepartmentOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem)))]
-pub async fn tree<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-) -> Result<Response, ApiError> {
-    let t = org::department_tree(&state.store, &a.actor)
-        .await
-        .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(t
-        .into_iter()
-        .map(DepartmentOut::from)
-        .collect::<Vec<_>>()))
-}
-
-/// A field that was sent (`Some(None)` for `null`) or not (`None`, by `default`).
-fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-/// A department's edit. Absent fields keep their value; `null` clears code, parent, head.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = OrgDepartmentIn)]
-pub struct DepartmentIn {
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
-    code: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    parent_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
-    head_user_id: Option<Option<i64>>,
-}
-
-/// Renames, recodes, moves or sets the head of a department (HR staff, admins). Moving it
-/// under itself or one of its sub-departments is 422 on `parent_id`.
-#[utoipa::path(put, path = "/api/v1/hr/departments/{id}", tag = "hr", params(("id" = i64, Path)), request_body = DepartmentIn,
-    responses((status = 200, body = DepartmentOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
-pub async fn edit_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-    Path(id): Path<i64>,
-    ApiJson(b): ApiJson<DepartmentIn>,
-) -> Result<Response, ApiError> {
-    let err = |e| ApiError::new(e, &a.request_id);
-    org::authorize_shape(&a.actor).map_err(err)?;
-    let before = departments::get(&state.store, &a.actor, DepartmentId(id))
-        .await
-        .map_err(err)?;
-    let input = DepartmentEdit {
-        name: b.name.unwrap_or(before.name),
-        code: b.code.unwrap_or(before.code),
-        parent_id: b
-            .parent_id
-            .map(|p| p.map(DepartmentId))
-            .unwrap_or(before.parent_id),
-        head: b.head_user_id.map(|h| h.map(UserId)).unwrap_or(before.head),
-    };
-    departments::edit(&state.store, &a.actor, DepartmentId(id), input)
-        .await
-        .map_err(err)?;
-    let t = org::department_tree(&state.store, &a.actor)
-        .await
-        .map_err(err)?;
-    let d = t.into_iter().find(|d| d.id.0 == id).ok_or_else(|| {
-        err(Error::NotFound {
-            entity: "department",
-        })
-    })?;
-    Ok(ok(DepartmentOut::from(d)))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,13 +1,12 @@
-//! `/api/v1/approvals/…` and `/api/v1/departments/…`: the inbox (waiting for me, also as a
-//! delegate), my requests, one request with its steps, decisions (one by one or in bulk
-//! for small amounts), policies, out-of-office delegates, and departments with their heads.
-//! Every handler goes through `steward_core::work::approvals` or
-//! `steward_core::departments`, which authorize.
+//! `/api/v1/approvals/…`: the inbox (waiting for me, also as a delegate), my requests, one
+//! request with its steps, decisions (one by one or in bulk for small amounts), policies
+//! and out-of-office delegates. Every handler goes through `steward_core::work::approvals`,
+//! which authorizes. Departments and their heads (the approvers' "manager") are
+//! `api::departments`.
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use steward_core::departments::{self, Department, Member};
 use steward_core::ids::{DepartmentId, UserId};
 use steward_core::list::Paging;
 use steward_core::work::approvals::{
@@ -37,10 +36,6 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(delete_policy))
         .routes(routes!(delegations, add_delegation))
         .routes(routes!(remove_delegation))
-        .routes(routes!(list_departments, create_department))
-        .routes(routes!(update_department))
-        .routes(routes!(members))
-        .routes(routes!(set_member))
 }
 
 // ---- shapes ----
@@ -772,154 +767,4 @@ pub async fn remove_delegation<S: Backend>(
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-// ---- departments ----
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = ApprovalDepartmentOut)]
-pub struct DepartmentOut {
-    pub id: i64,
-    pub name: String,
-    /// The manager of everyone in it.
-    pub head_user_id: Option<i64>,
-    pub head: Option<String>,
-    pub members: i64,
-}
-
-impl From<Department> for DepartmentOut {
-    fn from(d: Department) -> Self {
-        DepartmentOut {
-            id: d.id.0,
-            name: d.name,
-            head_user_id: d.head.map(|h| h.0),
-            head: d.head_name,
-            members: d.members,
-        }
-    }
-}
-
-#[utoipa::path(get, path = "/api/v1/departments", tag = "departments",
-    responses((status = 200, body = Vec<DepartmentOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list_departments<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-) -> Result<Response, ApiError> {
-    let ds = departments::list(&state.store, &a.actor)
-        .await
-        .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ds
-        .into_iter()
-        .map(DepartmentOut::from)
-        .collect::<Vec<_>>()))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = ApprovalDepartmentIn)]
-pub struct DepartmentIn {
-    #[schema(pattern = r"\S")]
-    name: String,
-}
-
-#[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = DepartmentIn,
-    responses((status = 201, body = DepartmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn create_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-    ApiJson(b): ApiJson<DepartmentIn>,
-) -> Result<Response, ApiError> {
-    let d = departments::create(&state.store, &a.actor, &b.name)
-        .await
-        .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(created(DepartmentOut::from(d)))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DepartmentUpdateIn {
-    name: String,
-    /// The head (manager); null for none.
-    #[serde(default)]
-    head_user_id: Option<i64>,
-}
-
-/// Renames a department and sets its head.
-#[utoipa::path(put, path = "/api/v1/departments/{id}", tag = "departments", params(("id" = i64, Path)), request_body = DepartmentUpdateIn,
-    responses((status = 200, body = DepartmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn update_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-    Path(id): Path<i64>,
-    ApiJson(b): ApiJson<DepartmentUpdateIn>,
-) -> Result<Response, ApiError> {
-    let d = departments::update(
-        &state.store,
-        &a.actor,
-        DepartmentId(id),
-        &b.name,
-        b.head_user_id.map(UserId),
-    )
-    .await
-    .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(DepartmentOut::from(d)))
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MemberOut {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub department_id: Option<i64>,
-}
-
-impl From<Member> for MemberOut {
-    fn from(m: Member) -> Self {
-        MemberOut {
-            user_id: m.user_id.0,
-            username: m.username,
-            display_name: m.display_name,
-            department_id: m.department.map(|d| d.0),
-        }
-    }
-}
-
-/// The company's people with their departments.
-#[utoipa::path(get, path = "/api/v1/departments/members", tag = "departments",
-    responses((status = 200, body = Vec<MemberOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn members<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-) -> Result<Response, ApiError> {
-    let ms = departments::members(&state.store, &a.actor)
-        .await
-        .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ms.into_iter().map(MemberOut::from).collect::<Vec<_>>()))
-}
-
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MemberIn {
-    /// Null: no department.
-    department_id: Option<i64>,
-}
-
-/// Puts a person into a department.
-#[utoipa::path(put, path = "/api/v1/departments/members/{id}", tag = "departments", params(("id" = i64, Path, description = "The user id")), request_body = MemberIn,
-    responses((status = 200, body = MemberOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
-pub async fn set_member<S: Backend>(
-    State(state): State<AppState<S>>,
-    a: ApiActor,
-    Path(id): Path<i64>,
-    ApiJson(b): ApiJson<MemberIn>,
-) -> Result<Response, ApiError> {
-    let m = departments::set_member(
-        &state.store,
-        &a.actor,
-        UserId(id),
-        b.department_id.map(DepartmentId),
-    )
-    .await
-    .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(MemberOut::from(m)))
 }

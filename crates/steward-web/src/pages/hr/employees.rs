@@ -11,7 +11,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde_json::{Map, Value};
-use steward_core::departments::Department;
+use steward_core::auth::Domain;
+use steward_core::departments::{self, Department};
 use steward_core::error::FieldError;
 use steward_core::hr::employees::{
     self, ChangeRequest, ContractInput, EmergencyContact, EmployeeInput, EmployeeQuery,
@@ -147,7 +148,7 @@ async fn index<S: Backend>(
     let (listing, chrome, departments, locations) = tokio::join!(
         listing,
         chrome(&state, &pa, "People", "/hr/employees"),
-        employees::departments(store, actor),
+        departments::list_for(store, actor, Domain::Hr),
         employees::locations(store, actor)
     );
     let page = if let Some(listing) = listing {
@@ -403,7 +404,7 @@ async fn choices<S: Backend>(state: &AppState<S>, pa: &PageActor) -> Choices {
         ..Default::default()
     };
     Choices {
-        departments: employees::departments(store, actor)
+        departments: departments::list_for(store, actor, Domain::Hr)
             .await
             .unwrap_or_default(),
         locations: employees::locations(store, actor).await.unwrap_or_default(),

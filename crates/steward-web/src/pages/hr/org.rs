@@ -1,22 +1,21 @@
 //! The organisation's pages: the org chart at `/hr/org` (the top, a person with their
 //! reporting line and direct reports, or a department; a level at a time, expanded in place
-//! with htmx and plain links without script; search by name), the department tree at
-//! `/hr/departments` (HR staff move, rename and recode departments and set their heads) and
-//! positions at `/hr/positions`. Everything goes through `steward_core::hr::org` and
-//! `steward_core::departments`.
+//! with htmx and plain links without script; search by name) and positions at
+//! `/hr/positions`. The department tree is the departments page (`pages::departments`,
+//! `/departments`; `/hr/departments` redirects there). Everything goes through
+//! `steward_core::hr::org`.
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use steward_core::departments::{self, DepartmentEdit, Member};
+use steward_core::departments::TreeDepartment;
 use steward_core::error::FieldError;
 use steward_core::hr::org::{
     self, OrgDepartment, OrgLevelPage, OrgNode, OrgPerson, Position, PositionId, PositionInput,
-    TreeDepartment,
 };
-use steward_core::ids::{DepartmentId, EmployeeId, UserId};
+use steward_core::ids::{DepartmentId, EmployeeId};
 
 use crate::auth::PageActor;
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
@@ -26,14 +25,6 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route("/hr/org", get(chart::<S>))
         .route("/hr/org/reports/{id}", get(reports_partial::<S>))
-        .route(
-            "/hr/departments",
-            get(departments_page::<S>).post(create_department::<S>),
-        )
-        .route(
-            "/hr/departments/{id}",
-            get(department_link).post(edit_department::<S>),
-        )
         .route(
             "/hr/positions",
             get(positions_page::<S>).post(create_position::<S>),
@@ -204,168 +195,6 @@ async fn reports_partial<S: Backend>(
     };
     match result {
         Ok(level) => render(&LevelPartial { level }, StatusCode::OK),
-        Err(e) => fail(&state, &pa, e).await,
-    }
-}
-
-// ---- departments ----
-
-#[derive(Template)]
-#[template(path = "hr/org_departments.html")]
-struct DepartmentsPage {
-    chrome: Chrome,
-    tree: Vec<TreeDepartment>,
-    people: Vec<Member>,
-    can_edit: bool,
-    errors: Vec<FieldError>,
-    /// The department the errors are about (0: the new-department form).
-    error_for: i64,
-}
-
-impl DepartmentsPage {
-    fn error<I: std::borrow::Borrow<i64>>(&self, id: I, f: &str) -> Option<String> {
-        if *id.borrow() == self.error_for {
-            field_error(&self.errors, f)
-        } else {
-            None
-        }
-    }
-    /// Departments a department may be moved under (not itself or below it).
-    fn parent_options(&self, d: &TreeDepartment) -> Vec<(i64, String, bool)> {
-        let mut below = vec![d.id];
-        for x in &self.tree {
-            if x.parent_id.is_some_and(|p| below.contains(&p)) {
-                below.push(x.id);
-            }
-        }
-        self.tree
-            .iter()
-            .filter(|x| !below.contains(&x.id))
-            .map(|x| (x.id.0, self.indented(x), d.parent_id == Some(x.id)))
-            .collect()
-    }
-    fn all_options(&self) -> Vec<(i64, String)> {
-        self.tree
-            .iter()
-            .map(|x| (x.id.0, self.indented(x)))
-            .collect()
-    }
-    fn indented(&self, x: &TreeDepartment) -> String {
-        format!("{}{}", "· ".repeat(x.depth), x.name)
-    }
-    fn head_options(&self, d: &TreeDepartment) -> Vec<(i64, String, bool)> {
-        self.people
-            .iter()
-            .map(|p| {
-                (
-                    p.user_id.0,
-                    p.display_name.clone(),
-                    d.head == Some(p.user_id),
-                )
-            })
-            .collect()
-    }
-    fn indent(&self, d: &TreeDepartment) -> usize {
-        d.depth * 16
-    }
-}
-
-async fn departments_view<S: Backend>(
-    state: &AppState<S>,
-    pa: &PageActor,
-    errors: Vec<FieldError>,
-    error_for: i64,
-) -> Response {
-    let tree = match org::department_tree(&state.store, &pa.actor).await {
-        Ok(t) => t,
-        Err(e) => return fail(state, pa, e).await,
-    };
-    let can_edit = org::authorize_shape(&pa.actor).is_ok();
-    let people = if can_edit {
-        steward_core::departments::DepartmentStore::members(&state.store, pa.actor.company_id)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        &DepartmentsPage {
-            chrome: chrome(state, pa, "Departments", "/hr/departments").await,
-            tree,
-            people,
-            can_edit,
-            errors,
-            error_for,
-        },
-        status,
-    )
-}
-
-async fn departments_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
-    departments_view(&state, &pa, Vec::new(), -1).await
-}
-
-/// A department's own address (record-health links): its row on the tree page.
-async fn department_link(Path(id): Path<i64>) -> Redirect {
-    Redirect::to(&format!("/hr/departments#dept-{id}"))
-}
-
-fn edit_of(pairs: &[(String, String)]) -> DepartmentEdit {
-    DepartmentEdit {
-        name: field(pairs, "name"),
-        code: opt(pairs, "code"),
-        parent_id: opt_id(pairs, "parent_id").map(DepartmentId),
-        head: opt_id(pairs, "head_user_id").map(UserId),
-    }
-}
-
-async fn create_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    pa: PageActor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    if let Err(e) = org::authorize_shape(&pa.actor) {
-        return fail(&state, &pa, e).await;
-    }
-    let input = edit_of(&pairs);
-    let created = match departments::create(&state.store, &pa.actor, &input.name).await {
-        Ok(d) => d,
-        Err(e) if is_invalid(&e) => {
-            return departments_view(&state, &pa, e.field_errors(), 0).await
-        }
-        Err(e) => return fail(&state, &pa, e).await,
-    };
-    if input.code.is_some() || input.parent_id.is_some() || input.head.is_some() {
-        if let Err(e) = departments::edit(&state.store, &pa.actor, created.id, input).await {
-            if is_invalid(&e) {
-                return departments_view(&state, &pa, e.field_errors(), created.id.0).await;
-            }
-            return fail(&state, &pa, e).await;
-        }
-    }
-    redirect_with(
-        &format!("/hr/departments#dept-{}", created.id),
-        &format!("{} was created.", created.name),
-    )
-}
-
-async fn edit_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    pa: PageActor,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    match departments::edit(&state.store, &pa.actor, DepartmentId(id), edit_of(&pairs)).await {
-        Ok(d) => redirect_with(
-            &format!("/hr/departments#dept-{id}"),
-            &format!("{} was saved.", d.name),
-        ),
-        Err(e) if is_invalid(&e) => departments_view(&state, &pa, e.field_errors(), id).await,
         Err(e) => fail(&state, &pa, e).await,
     }
 }

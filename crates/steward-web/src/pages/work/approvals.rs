@@ -1,7 +1,8 @@
 //! The approvals pages: the inbox (everything waiting for me, also as a delegate, with
 //! bulk approval of small amounts), my requests, a request with its steps and the decision
-//! form, a new request, out-of-office delegates, the policies, and the departments page.
-//! Every handler goes through `steward_core::work::approvals` / `departments`.
+//! form, a new request, out-of-office delegates and the policies. Every handler goes
+//! through `steward_core::work::approvals` / `departments`. The departments themselves
+//! (whose heads are the approvers' "manager") are `pages::departments`.
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -49,12 +50,6 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .route("/approvals/{id}", get(show::<S>))
         .route("/approvals/{id}/approve", post(approve::<S>))
         .route("/approvals/{id}/reject", post(reject::<S>))
-        .route(
-            "/departments",
-            get(departments_page::<S>).post(create_department::<S>),
-        )
-        .route("/departments/members", post(set_member::<S>))
-        .route("/departments/{id}", post(update_department::<S>))
 }
 
 fn opt(pairs: &[(String, String)], key: &str) -> Option<String> {
@@ -807,153 +802,6 @@ async fn remove_delegation<S: Backend>(
 ) -> Response {
     match approvals::remove_delegation(&state.store, &pa.actor, id).await {
         Ok(()) => redirect_with("/approvals/delegations", "The delegation was removed."),
-        Err(e) => fail(&state, &pa, e).await,
-    }
-}
-
-// ---- departments ----
-
-#[derive(Template)]
-#[template(path = "work/departments.html")]
-struct DepartmentsPage {
-    chrome: Chrome,
-    items: Vec<Department>,
-    people: Vec<Member>,
-    can_edit: bool,
-    errors: Vec<FieldError>,
-}
-
-impl DepartmentsPage {
-    fn error(&self, f: &str) -> Option<String> {
-        field_error(&self.errors, f)
-    }
-    fn dept_error(&self, what: &str, d: &Department) -> Option<String> {
-        field_error(&self.errors, &format!("{what}-{}", d.id))
-    }
-    /// (user id, name, selected) for a department's head picker.
-    fn head_options(&self, d: &Department) -> Vec<(i64, String, bool)> {
-        self.people
-            .iter()
-            .map(|p| {
-                (
-                    p.user_id.0,
-                    p.display_name.clone(),
-                    d.head == Some(p.user_id),
-                )
-            })
-            .collect()
-    }
-    /// (department id, name, selected) for a person's department picker.
-    fn dept_options(&self, p: &Member) -> Vec<(i64, String, bool)> {
-        self.items
-            .iter()
-            .map(|d| (d.id.0, d.name.clone(), p.department == Some(d.id)))
-            .collect()
-    }
-}
-
-async fn departments_view<S: Backend>(
-    state: &AppState<S>,
-    pa: &PageActor,
-    errors: Vec<FieldError>,
-) -> Response {
-    let items = match departments::list(&state.store, &pa.actor).await {
-        Ok(i) => i,
-        Err(e) => return fail(state, pa, e).await,
-    };
-    let can_edit = pa.actor.can(steward_core::auth::Permission::new(
-        steward_core::auth::Domain::Users,
-        steward_core::auth::Action::Update,
-    ));
-    let people = if can_edit {
-        departments::members(&state.store, &pa.actor)
-            .await
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    render(
-        &DepartmentsPage {
-            chrome: chrome(state, pa, "Departments", "/departments").await,
-            items,
-            people,
-            can_edit,
-            errors,
-        },
-        status,
-    )
-}
-
-async fn departments_page<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
-    departments_view(&state, &pa, Vec::new()).await
-}
-
-async fn create_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    pa: PageActor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    match departments::create(&state.store, &pa.actor, &field(&pairs, "name")).await {
-        Ok(d) => redirect_with("/departments", &format!("{} was created.", d.name)),
-        Err(e) if !e.field_errors().is_empty() => {
-            departments_view(&state, &pa, e.field_errors()).await
-        }
-        Err(e) => fail(&state, &pa, e).await,
-    }
-}
-
-async fn update_department<S: Backend>(
-    State(state): State<AppState<S>>,
-    pa: PageActor,
-    Path(id): Path<i64>,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let head = opt(&pairs, "head_user_id")
-        .and_then(|h| h.parse::<i64>().ok())
-        .map(UserId);
-    match departments::update(
-        &state.store,
-        &pa.actor,
-        DepartmentId(id),
-        &field(&pairs, "name"),
-        head,
-    )
-    .await
-    {
-        Ok(d) => redirect_with("/departments", &format!("{} was saved.", d.name)),
-        Err(e) if !e.field_errors().is_empty() => {
-            let fe = e
-                .field_errors()
-                .into_iter()
-                .map(|f| FieldError {
-                    field: format!("{}-{id}", f.field),
-                    message: f.message,
-                })
-                .collect();
-            departments_view(&state, &pa, fe).await
-        }
-        Err(e) => fail(&state, &pa, e).await,
-    }
-}
-
-async fn set_member<S: Backend>(
-    State(state): State<AppState<S>>,
-    pa: PageActor,
-    Form(pairs): Form<Vec<(String, String)>>,
-) -> Response {
-    let Some(user) = opt(&pairs, "user_id").and_then(|u| u.parse::<i64>().ok()) else {
-        return fail(&state, &pa, Error::invalid("user_id", "choose a person")).await;
-    };
-    let dept = opt(&pairs, "department_id")
-        .and_then(|d| d.parse::<i64>().ok())
-        .map(DepartmentId);
-    match departments::set_member(&state.store, &pa.actor, UserId(user), dept).await {
-        Ok(m) => redirect_with("/departments", &format!("{} was moved.", m.display_name)),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
