@@ -67,7 +67,12 @@ STATE_RULES = [
     # auth::password: the policy beyond length
     (r"password", r"is too common; choose another|must not be your user name or e-mail address"),
     # users::set_roles: a role the company does not have
-    (r"roles", r"unknown role `[a-z0-9_]{2,40}`"),
+    (r"roles", r"unknown role `.*`"),
+    # roles, task templates: keys and names are unique
+    (r"key", r"is already used by another role"),
+    (r"name", r"a template with this name exists already"),
+    # files: a file is typed by its content, which no schema can see
+    (r"file", r"this kind of file is not accepted .*"),
     # work::tasks, work::approvals: people and departments of the company
     (r"owner_id|assignee_id|watchers", r"user -?\d+ is not an active member of the company"),
     (r"user_id|delegate_id|head|levels\[\d+\]\.rule", r"no such person in this company"),
@@ -80,7 +85,7 @@ STATE_RULES = [
     # departments: names are unique
     (r"name", r"a department with this name exists"),
     # input::DateRange and reports: an end before the start
-    (r"to|until", r"must not be before (the start|from)"),
+    (r"to|until", r"must not be before (the start|from)|is before the first day"),
     # work::cases: the case as it stands
     (r"status", r"the case has that status already"),
     (r"priority", r"the case has that priority already"),

@@ -52,7 +52,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(field: &str, s: &str) -> Result<Email> {
         let e = s.trim();
-        let shaped = e.len() <= 254
+        let shaped = e.chars().count() <= 254
             && !e
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))

@@ -1144,6 +1144,8 @@ pub async fn bulk_approve<S: ApprovalBackend>(
             format!("at most {MAX_BULK} at a time"),
         ));
     }
+    // Checked once for all: a bad comment refuses the batch, not each request in it.
+    let comment = &check_text("comment", comment, MAX_TEXT, false)?;
     let currency = company_currency(actor)?;
     let mut out = Vec::with_capacity(ids.len());
     for &id in ids {

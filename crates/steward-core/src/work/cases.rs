@@ -508,10 +508,7 @@ fn valid_email(s: &str) -> bool {
 }
 
 fn valid_phone(s: &str) -> bool {
-    let digits = s.chars().filter(char::is_ascii_digit).count();
-    (5..=20).contains(&digits)
-        && s.chars()
-            .all(|c| c.is_ascii_digit() || " +-()./".contains(c))
+    crate::input::Phone::parse("customer_phone", s).is_ok()
 }
 
 // ---------------------------------------------------------------------------------------

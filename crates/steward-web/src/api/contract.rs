@@ -325,6 +325,21 @@ pub fn opt_one_of(values: &[&str]) -> utoipa::openapi::schema::Object {
     one_of(&all, true)
 }
 
+/// Sets the schema of query parameter `name` of `GET path` in a served document.
+pub fn set_param(doc: &mut Value, path: &str, name: &str, schema: Value) {
+    let pointer = format!(
+        "/paths/{}/get/parameters",
+        path.replace('~', "~0").replace('/', "~1")
+    );
+    if let Some(params) = doc.pointer_mut(&pointer).and_then(Value::as_array_mut) {
+        for p in params.iter_mut().filter_map(Value::as_object_mut) {
+            if p.get("name").and_then(Value::as_str) == Some(name) {
+                p.insert("schema".into(), schema.clone());
+            }
+        }
+    }
+}
+
 /// Sets the `pattern` of property `prop` of component schema `schema` in a served document.
 pub fn set_pattern(doc: &mut Value, schema: &str, prop: &str, pattern: &str) {
     if let Some(p) = doc
@@ -387,7 +402,7 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
         // The sort direction, declared as asc, desc or empty on every list: anything else
         // is refused here, so no list quietly falls back to its default.
         if k == "dir" {
-            return match v.trim() {
+            return match v.as_str() {
                 "" | "asc" | "desc" => None,
                 _ => Some((k, "must be asc or desc".to_string(), true)),
             };

@@ -73,7 +73,7 @@ pub async fn list_departments<S: Backend>(
 #[serde(deny_unknown_fields)]
 #[schema(as = ApprovalDepartmentIn)]
 pub struct DepartmentIn {
-    #[schema(pattern = r"\S")]
+    #[schema(schema_with = crate::api::contract::line::<100, true>)]
     name: String,
 }
 
@@ -93,6 +93,7 @@ pub async fn create_department<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepartmentUpdateIn {
+    #[schema(schema_with = crate::api::contract::line::<100, true>)]
     name: String,
     /// The head (manager); null for none.
     #[serde(default)]

@@ -121,6 +121,22 @@ fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::
             *g = serde_json::json!({ "oneOf": variants });
         }
     }
+    contract::set_schema_key(
+        doc,
+        "ActionIn",
+        "discriminator",
+        serde_json::json!({ "propertyName": "action" }),
+    );
+    // Filters by a registered kind (empty for all) and by a registered record.
+    let mut kinds_filter = all.clone();
+    kinds_filter.push(String::new());
+    contract::set_param(doc, "/api/v1/approvals", "kind", json_enum(&kinds_filter));
+    contract::set_param(
+        doc,
+        "/api/v1/approvals/mine",
+        "kind",
+        json_enum(&kinds_filter),
+    );
     // Each case action takes its own fields only (`deny_unknown_fields` on the variants).
     if let Some(variants) = doc
         .pointer_mut("/components/schemas/ActionIn/oneOf")
@@ -151,6 +167,12 @@ fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::
     kinds.sort();
     let kinds: Vec<String> = kinds.iter().map(|k| k.replace('.', "\\.")).collect();
     let record = format!("^(({}):[1-9][0-9]{{0,17}})?$", kinds.join("|"));
+    contract::set_param(
+        doc,
+        "/api/v1/tasks",
+        "link",
+        serde_json::json!({ "type": "string", "pattern": record }),
+    );
     for (schema, prop) in [
         ("TaskIn", "link"),
         ("TaskPatchIn", "link"),
@@ -158,6 +180,10 @@ fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::
     ] {
         contract::set_pattern(doc, schema, prop, &record);
     }
+}
+
+fn json_enum(values: &[String]) -> serde_json::Value {
+    serde_json::json!({ "type": "string", "enum": values })
 }
 
 /// The API router, for [`rebuild`].

@@ -151,7 +151,6 @@ pub struct NewUserIn {
     password: Option<String>,
     /// Role keys, e.g. `["accountant"]`.
     #[serde(default)]
-    #[schema(value_type = Vec<RoleKey>)]
     roles: Vec<String>,
 }
 
@@ -269,7 +268,6 @@ pub async fn enable<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RolesIn {
-    #[schema(value_type = Vec<RoleKey>)]
     roles: Vec<String>,
 }
 
@@ -397,9 +395,3 @@ pub async fn import<S: Backend>(
 fn user_status_filter() -> utoipa::openapi::schema::Object {
     crate::api::contract::filter(&["active", "disabled"])
 }
-
-/// A role's key (`roles::validate`: 2 to 40 lowercase letters, digits or `_`).
-#[derive(ToSchema)]
-#[schema(pattern = "^[a-z0-9_]{2,40}$")]
-#[allow(dead_code)]
-struct RoleKey(String);

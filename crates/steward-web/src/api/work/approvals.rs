@@ -601,7 +601,7 @@ pub struct LevelIn {
     #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
     above: Option<String>,
     /// `manager`, `admin`, `role:<key>` or `user:<id>`.
-    #[schema(pattern = "^\\s*(manager|admin|role:[a-z0-9_]{1,60}|user:[0-9]{1,18})\\s*$")]
+    #[schema(pattern = "^\\s*(manager|admin|role:[a-z0-9_]{1,60}|user:[1-9][0-9]{0,17})\\s*$")]
     rule: String,
 }
 

@@ -516,7 +516,7 @@ pub struct TaskIn {
 fn rrule() -> utoipa::openapi::schema::Object {
     const DAY: &str = "(MO|TU|WE|TH|FR|SA|SU)";
     let pattern = format!(
-        "^(RRULE:)?FREQ=(DAILY|WEEKLY|MONTHLY|YEARLY)(;INTERVAL=([1-9][0-9]{{0,2}}|1000))?(;BYDAY={DAY}(,{DAY})*)?(;COUNT=[1-9][0-9]{{0,3}})?$"
+        "^(RRULE:)?(FREQ=(DAILY|WEEKLY|MONTHLY)(;INTERVAL=([1-9][0-9]{{0,2}}|1000))?(;BYDAY={DAY}(,{DAY})*)?|FREQ=YEARLY(;INTERVAL=([1-9][0-9]{{0,2}}|1000))?)(;COUNT=[1-9][0-9]{{0,3}})?$"
     );
     utoipa::openapi::schema::ObjectBuilder::new()
         .schema_type(utoipa::openapi::schema::SchemaType::new(
