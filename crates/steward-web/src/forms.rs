@@ -82,10 +82,22 @@ pub async fn read_multipart(
 /// [`read_multipart`] for a route with another body limit (`body_limit`, the route's
 /// `DefaultBodyLimit`; `max_file` is what the messages promise), e.g. imports.
 pub async fn read_multipart_up_to(
+    mp: Multipart,
+    file_field: &str,
+    body_limit: usize,
+    max_file: usize,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    read_parts(mp, file_field, body_limit, max_file, None).await
+}
+
+/// Reads the parts; with `only` (the API), the file is the part named `file_field` and any
+/// part not named there or in `only` is refused, naming it.
+async fn read_parts(
     mut mp: Multipart,
     file_field: &str,
     body_limit: usize,
     max_file: usize,
+    only: Option<&[&str]>,
 ) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
     let mut file = None;
     let mut fields = Vec::new();
@@ -106,7 +118,16 @@ pub async fn read_multipart_up_to(
     };
     while let Some(field) = mp.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or_default().to_string();
-        if field.file_name().is_some() || name == file_field {
+        if let Some(only) = only {
+            if name != file_field && !only.contains(&name.as_str()) {
+                return Err(Error::invalid(name, "unknown field"));
+            }
+        }
+        let is_file = match only {
+            Some(_) => name == file_field,
+            None => field.file_name().is_some() || name == file_field,
+        };
+        if is_file {
             let fname = field.file_name().unwrap_or("upload").to_string();
             let bytes = field.bytes().await.map_err(unreadable)?;
             if file.is_none() {
@@ -127,10 +148,12 @@ pub async fn read_multipart_up_to(
 }
 
 /// [`read_multipart`] for the API: a body that is not `multipart/form-data` is an error on
-/// the file field; a body over [`UPLOAD_BODY_LIMIT`] is 413.
+/// the file field; a body over [`UPLOAD_BODY_LIMIT`] is 413; a part other than the file and
+/// `fields` is an error naming it (the document declares these parts only).
 pub async fn read_api_upload(
     mp: Result<Multipart, MultipartRejection>,
     file_field: &str,
+    fields: &[&str],
 ) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
     let mp = mp.map_err(|e| {
         Error::invalid(
@@ -141,7 +164,14 @@ pub async fn read_api_upload(
             ),
         )
     })?;
-    read_multipart(mp, file_field).await
+    read_parts(
+        mp,
+        file_field,
+        UPLOAD_BODY_LIMIT,
+        files::MAX_FILE_BYTES,
+        Some(fields),
+    )
+    .await
 }
 
 /// For a page's upload form: a body over the limit as an error on the file field (the

@@ -280,7 +280,8 @@ pub fn set_schema_key(doc: &mut Value, schema: &str, key: &str, value: Value) {
 }
 
 /// A day `core::time::parse_date` reads: `YYYY-MM-DD` in the years 1900 to 2999.
-const DATE_PATTERN: &str = "^(19|2[0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$";
+/// Exact to the day: months of 30 and 31 days, 29 February in leap years only.
+const DATE_PATTERN: &str = "^((19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(19|2[0-9])[0-9]{2}-(0[13-9]|1[0-2])-(29|30)|(19|2[0-9])[0-9]{2}-(0[13578]|1[02])-31|((19|2[0-9])(0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)$";
 /// A month `core::time` reads: `YYYY-MM` in the years 1900 to 2999.
 const MONTH_PATTERN: &str = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$";
 
@@ -458,6 +459,7 @@ fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 /// The document as served: the generated one with the shared parts of the contract added.
 pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
     let mut v = serde_json::to_value(doc).unwrap_or_else(|_| json!({}));
+    close_upload_forms(&mut v);
     if let Some(paths) = v.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             let Some(item) = item.as_object_mut() else {
@@ -471,6 +473,52 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
         }
     }
     v
+}
+
+/// A multipart upload takes its declared parts only, and a file part is never empty
+/// (`forms::read_upload` refuses both).
+fn close_upload_forms(doc: &mut Value) {
+    let mut forms = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for item in paths.values().filter_map(Value::as_object) {
+            for op in item.values() {
+                if let Some(r) = op
+                    .pointer("/requestBody/content/multipart~1form-data/schema/$ref")
+                    .and_then(Value::as_str)
+                {
+                    forms.push(r.trim_start_matches("#/components/schemas/").to_string());
+                }
+            }
+        }
+    }
+    // A CSV upload as a raw body is never empty either.
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for op in item.values_mut() {
+                if let Some(schema) = op
+                    .pointer_mut("/requestBody/content/text~1csv/schema")
+                    .and_then(Value::as_object_mut)
+                {
+                    schema.insert("minLength".into(), json!(1));
+                }
+            }
+        }
+    }
+    for name in forms {
+        if let Some(form) = doc
+            .pointer_mut(&format!("/components/schemas/{name}"))
+            .and_then(Value::as_object_mut)
+        {
+            form.insert("additionalProperties".into(), Value::Bool(false));
+            if let Some(props) = form.get_mut("properties").and_then(Value::as_object_mut) {
+                for p in props.values_mut().filter_map(Value::as_object_mut) {
+                    if p.get("format").and_then(Value::as_str) == Some("binary") {
+                        p.insert("minLength".into(), json!(1));
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn problem_content() -> Value {

@@ -137,6 +137,45 @@ fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::
         "kind",
         json_enum(&kinds_filter),
     );
+    // Service levels: a target for every priority, bounds as `SlaSettings::validate` has
+    // them, working hours per weekday as `sla::Hours::parse` reads them.
+    {
+        use steward_core::work::cases::Priority;
+        let every: Vec<serde_json::Value> = Priority::ALL
+            .iter()
+            .map(|p| {
+                serde_json::json!({ "contains": {
+                    "type": "object",
+                    "required": ["priority"],
+                    "properties": { "priority": { "const": p.as_str() } }
+                } })
+            })
+            .collect();
+        let names: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+        let minutes = serde_json::json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 525_600 });
+        if let Some(t) = doc.pointer_mut("/components/schemas/TargetIO/properties") {
+            t["priority"] = serde_json::json!({ "type": "string", "enum": names });
+            t["first_response_minutes"] = minutes.clone();
+            t["resolution_minutes"] = minutes;
+        }
+        if let Some(sla) = doc.pointer_mut("/components/schemas/SlaIO/properties") {
+            sla["targets"]["allOf"] = serde_json::json!(every);
+            sla["warn_percent"] = serde_json::json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 99 });
+            sla["utc_offset_minutes"] =
+                serde_json::json!({ "type": ["integer", "null"], "minimum": -720, "maximum": 840 });
+            let time = "([01][0-9]|2[0-3]):[0-5][0-9]";
+            sla["hours"] = serde_json::json!({
+                "type": "object",
+                "propertyNames": { "enum": steward_core::work::sla::WEEKDAYS },
+                "additionalProperties": { "type": "string", "pattern": format!("^(-|{time}-({time}|24:00))?$") }
+            });
+        }
+        if let Some(h) = doc.pointer_mut("/components/schemas/HolidayIO/properties") {
+            h["day"] = serde_json::json!({ "type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" });
+            h["name"] =
+                serde_json::json!({ "type": "string", "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$" });
+        }
+    }
     // Each case action takes its own fields only (`deny_unknown_fields` on the variants).
     if let Some(variants) = doc
         .pointer_mut("/components/schemas/ActionIn/oneOf")

@@ -201,13 +201,9 @@ pub async fn upload_document<S: Backend>(
     if !access.edit_documents {
         return Err(err(Error::Forbidden));
     }
-    let (name, bytes, fields) = read_api_upload(mp, "file").await.map_err(err)?;
-    if let Some((k, _)) = fields
-        .iter()
-        .find(|(k, _)| !matches!(k.as_str(), "category" | "title" | "expires"))
-    {
-        return Err(err(Error::invalid(k.clone(), "unknown field")));
-    }
+    let (name, bytes, fields) = read_api_upload(mp, "file", &["category", "title", "expires"])
+        .await
+        .map_err(err)?;
     let get = |k: &str| crate::forms::field(&fields, k);
     let input = DocumentInput {
         category: get("category"),

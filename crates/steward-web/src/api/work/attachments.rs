@@ -105,7 +105,7 @@ async fn attach<S: Backend>(
     if !access.add {
         return Err(err(Error::Forbidden));
     }
-    let (name, bytes, _) = read_api_upload(mp, "file").await.map_err(err)?;
+    let (name, bytes, _) = read_api_upload(mp, "file", &[]).await.map_err(err)?;
     let att = files::attach(
         &state.store,
         &*state.files,
