@@ -73,7 +73,7 @@ STATE_RULES = [
     (r"name", r"a template with this name exists already"),
     # files: a file is typed by its content, and an import reads its rows, which no schema
     # of a file can see (steward-io reports the line at fault)
-    (r"file", r"this kind of file is not accepted .*|the file is empty|.*expected \d+ columns, found \d+.*"),
+    (r"file", r"this kind of file is not accepted .*|the file is empty|.*expected \d+ columns, found \d+.*|missing required columns .*"),
     # work::tasks, work::approvals: people and departments of the company
     (r"owner_id|assignee_id|watchers", r"user -?\d+ is not an active member of the company"),
     (r"user_id|delegate_id|head|levels\[\d+\]\.rule", r"no such person in this company"),
