@@ -78,6 +78,8 @@ STATE_RULES = [
     (r"owner_id|assignee_id|watchers", r"user -?\d+ is not an active member of the company"),
     (r"user_id|delegate_id|head|levels\[\d+\]\.rule", r"no such person in this company"),
     (r"department_id", r"no such department"),
+    # work::approvals::delegations: nobody stands in for themselves
+    (r"delegate_id", r"choose someone else"),
     (r"assignee_id", r"the task is already with this person"),
     (r"assignee", r"is not someone who works cases here"),
     # work::approvals: thresholds rise level by level; nobody approves their own request

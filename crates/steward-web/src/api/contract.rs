@@ -138,15 +138,22 @@ pub fn sort<K: SortKey>() -> utoipa::openapi::schema::Object {
 const TEXT_CONTROLS: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f";
 /// Control characters `core::input::line` refuses (also line breaks; tabs stay).
 const LINE_CONTROLS: &str = r"\x00-\x08\x0a-\x1f\x7f-\x9f";
+/// What `str::trim` takes off both ends (Unicode `White_Space`), spelled out: a regular
+/// expression's `\s` differs between engines (Python's includes `\x1c`-`\x1f`).
+const TRIMMED: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
 
-/// The pattern for text without `controls`; when `required`, with something besides
-/// white space (the server trims).
-fn text_pattern(controls: &str, required: bool) -> String {
-    if required {
-        format!(r"^[^{controls}]*[^\s{controls}][^{controls}]*$")
+/// The pattern for text without `controls` that is at most `max` characters once trimmed
+/// (as the server counts), and not empty once trimmed when `required`.
+fn text_pattern(controls: &str, max: usize, required: bool) -> String {
+    let inner = max.saturating_sub(2);
+    let middle = if controls.is_empty() {
+        r"[\s\S]".to_string()
     } else {
-        format!("^[^{controls}]*$")
-    }
+        format!("[^{controls}]")
+    };
+    let body = format!("[^{TRIMMED}{controls}]({middle}{{0,{inner}}}[^{TRIMMED}{controls}])?");
+    let body = if required { body } else { format!("({body})?") };
+    format!("^[{TRIMMED}]*{body}[{TRIMMED}]*$")
 }
 
 fn string_schema(
@@ -167,25 +174,38 @@ fn string_schema(
         .build()
 }
 
-/// One line a person types (`core::input::line`): at most `MAX` characters, no control
-/// characters or line breaks; with something besides white space when `REQUIRED`.
+/// One line a person types (`core::input::line`): at most `MAX` characters once trimmed,
+/// no control characters or line breaks; with something besides white space when
+/// `REQUIRED`. The length is in the pattern: `maxLength` would count the white space the
+/// server trims.
 pub fn line<const MAX: usize, const REQUIRED: bool>() -> utoipa::openapi::schema::Object {
-    string_schema(text_pattern(LINE_CONTROLS, REQUIRED), Some(MAX), false)
+    string_schema(text_pattern(LINE_CONTROLS, MAX, REQUIRED), None, false)
+}
+
+/// Any text that is at most `MAX` characters once trimmed (control characters allowed), not
+/// empty once trimmed when `REQUIRED`.
+pub fn trimmed<const MAX: usize, const REQUIRED: bool>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern("", MAX, REQUIRED), None, false)
+}
+
+/// [`trimmed`] that may be absent or null.
+pub fn opt_trimmed<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern("", MAX, false), None, true)
 }
 
 /// [`line`] that may be absent or null.
 pub fn opt_line<const MAX: usize>() -> utoipa::openapi::schema::Object {
-    string_schema(text_pattern(LINE_CONTROLS, false), Some(MAX), true)
+    string_schema(text_pattern(LINE_CONTROLS, MAX, false), None, true)
 }
 
 /// Text a person types (`core::input::text`): as [`line`], line breaks and tabs allowed.
 pub fn text<const MAX: usize, const REQUIRED: bool>() -> utoipa::openapi::schema::Object {
-    string_schema(text_pattern(TEXT_CONTROLS, REQUIRED), Some(MAX), false)
+    string_schema(text_pattern(TEXT_CONTROLS, MAX, REQUIRED), None, false)
 }
 
 /// [`text`] that may be absent or null.
 pub fn opt_text<const MAX: usize>() -> utoipa::openapi::schema::Object {
-    string_schema(text_pattern(TEXT_CONTROLS, false), Some(MAX), true)
+    string_schema(text_pattern(TEXT_CONTROLS, MAX, false), None, true)
 }
 
 /// An amount `core::money::parse_decimal` reads, in a currency of two decimals (the demo

@@ -143,7 +143,7 @@ pub struct NewUserIn {
     username: String,
     #[schema(schema_with = crate::api::contract::email)]
     email: String,
-    #[schema(pattern = "\\S", max_length = 200)]
+    #[schema(schema_with = crate::api::contract::trimmed::<200, true>)]
     display_name: String,
     /// Optional; at least 12 characters, not a common password.
     #[serde(default)]
@@ -201,7 +201,7 @@ pub struct UserPatchIn {
     #[schema(schema_with = crate::api::contract::nullable_email)]
     email: Option<String>,
     #[serde(default)]
-    #[schema(pattern = "\\S", max_length = 200)]
+    #[schema(schema_with = display_name_patch)]
     display_name: Option<String>,
     /// The `version` you read.
     version: i64,
@@ -394,4 +394,13 @@ pub async fn import<S: Backend>(
 
 fn user_status_filter() -> utoipa::openapi::schema::Object {
     crate::api::contract::filter(&["active", "disabled"])
+}
+
+fn display_name_patch() -> utoipa::openapi::schema::Object {
+    let mut o = crate::api::contract::trimmed::<200, true>();
+    o.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::schema::Type::String,
+        utoipa::openapi::schema::Type::Null,
+    ]);
+    o
 }

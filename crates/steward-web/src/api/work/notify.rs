@@ -63,8 +63,9 @@ impl From<Notification> for NotificationOut {
 pub struct NotificationParams {
     /// Words in the title or text.
     q: Option<String>,
-    /// `true`: unread only.
-    unread: Option<bool>,
+    /// `true` (or `1`, `on`): unread only.
+    #[param(schema_with = unread_filter)]
+    unread: Option<String>,
     /// `task`, `approval`, `case` or `system`.
     #[param(schema_with = group_filter)]
     group: Option<String>,
@@ -259,3 +260,7 @@ fn group_choice() -> utoipa::openapi::schema::Object {
 }
 
 crate::api::contract::choice_of!(delivery_choice, steward_core::work::notify::Delivery);
+
+fn unread_filter() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(&["true", "false", "1", "0", "on"])
+}

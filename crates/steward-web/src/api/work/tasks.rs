@@ -557,13 +557,9 @@ fn opt_title() -> utoipa::openapi::schema::Object {
 
 /// Checklist items as sent: at most 100 of at most 200 characters (empty ones are dropped).
 fn checklist() -> utoipa::openapi::schema::Array {
-    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    use utoipa::openapi::schema::ArrayBuilder;
     ArrayBuilder::new()
-        .items(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .max_length(Some(200)),
-        )
+        .items(crate::api::contract::trimmed::<200, false>())
         .max_items(Some(100))
         .build()
 }
