@@ -678,3 +678,29 @@ async fn rebuild(
     });
     (StatusCode::OK, body.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Ids {
+        ids: Vec<i64>,
+    }
+
+    #[test]
+    fn whole_numbers_are_integers_and_the_shape_is_checked() {
+        let b = br#"{"ids": [3.0, -1e3, 4266855742579254.0, 7]}"#;
+        let v: Ids = decode_json(b, Shape::Object).expect("whole numbers");
+        assert_eq!(v.ids, vec![3, -1000, 4_266_855_742_579_254, 7]);
+        let e = decode_json::<Ids>(br#"{"ids": [1.5]}"#, Shape::Object).unwrap_err();
+        assert!(e.to_string().contains("ids[0]"), "{e}");
+        let e = decode_json::<Ids>(br#"[[1]]"#, Shape::Object).unwrap_err();
+        assert!(e.to_string().contains("must be a JSON object"), "{e}");
+        let v: Vec<i64> = decode_json(b"[1.0, 2]", Shape::Array).expect("a list");
+        assert_eq!(v, vec![1, 2]);
+        assert!(decode_json::<Option<Ids>>(b"null", Shape::ObjectOrNull)
+            .expect("null")
+            .is_none());
+    }
+}
