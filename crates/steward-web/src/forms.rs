@@ -101,6 +101,7 @@ async fn read_parts(
 ) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
     let mut file = None;
     let mut fields = Vec::new();
+    let mut unknown: Option<String> = None;
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             return Error::TooLarge {
@@ -120,7 +121,9 @@ async fn read_parts(
         let name = field.name().unwrap_or_default().to_string();
         if let Some(only) = only {
             if name != file_field && !only.contains(&name.as_str()) {
-                return Err(Error::invalid(name, "unknown field"));
+                // Read past it: a missing file is named first.
+                unknown.get_or_insert(name);
+                continue;
             }
         }
         let is_file = match only {
@@ -144,6 +147,9 @@ async fn read_parts(
     let (name, bytes) = file
         .filter(|(_, b)| !b.is_empty())
         .ok_or_else(|| Error::invalid(file_field, "choose a file"))?;
+    if let Some(u) = unknown {
+        return Err(Error::invalid(u, "unknown field"));
+    }
     Ok((name, bytes, fields))
 }
 
