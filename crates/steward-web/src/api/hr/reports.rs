@@ -29,13 +29,40 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
 #[allow(dead_code)]
 pub struct RangeParams {
     /// The last month, `yyyy-mm` (this month by default).
+    #[param(schema_with = crate::api::contract::month_param)]
     to: Option<String>,
     /// How many months (12 by default, at most 36).
-    #[param(minimum = 1, maximum = 36)]
+    #[param(schema_with = months_param)]
     months: Option<u32>,
     /// `csv` or `xlsx` to download.
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+/// The time-off report's tables (`table=`).
+const TABLES: &[&str] = &["taken", "balances", "employees"];
+
+fn table_param() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of_param(TABLES)
+}
+
+/// `months=`: 1 to `core::hr::reports::MAX_MONTHS`, or empty for 12.
+fn months_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    let any = AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Integer))
+                .minimum(Some(1))
+                .maximum(Some(steward_core::hr::reports::MAX_MONTHS)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
 }
 
 /// A report as a table: column names and rows of text.
@@ -112,17 +139,20 @@ pub async fn movements<S: Backend>(
 #[allow(dead_code)]
 pub struct TimeoffParams {
     /// The last month, `yyyy-mm` (this month by default); balances are on its last day.
+    #[param(schema_with = crate::api::contract::month_param)]
     to: Option<String>,
     /// How many months (12 by default, at most 36).
-    #[param(minimum = 1, maximum = 36)]
+    #[param(schema_with = months_param)]
     months: Option<u32>,
     /// Only people in this department (id).
+    #[param(schema_with = crate::api::contract::id_param)]
     department: Option<i64>,
     /// `csv` or `xlsx` to download one table (see `table`).
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
     /// The table to download: `taken` (default), `balances` or `employees` (each person's
     /// balance per policy).
+    #[param(schema_with = table_param)]
     table: Option<String>,
 }
 
@@ -226,7 +256,7 @@ pub async fn timeoff<S: Backend>(
     let department = page::department_from(&params).map_err(err)?;
     let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
     let table = params.get("table").unwrap_or("taken");
-    if !["taken", "balances", "employees"].contains(&table) {
+    if !TABLES.contains(&table) {
         return Err(err(steward_core::Error::invalid(
             "table",
             "taken, balances or employees",

@@ -361,9 +361,27 @@ impl<T: DeserializeOwned + Default + Send, S: Backend> FromRequest<AppState<S>>
         if empty || !req.headers().contains_key(header::CONTENT_TYPE) {
             return Ok(OptionalJson(T::default()));
         }
-        // `null` is no body, as the document's `oneOf: [null, T]` says.
-        let super::ApiJson(v) = super::ApiJson::<Option<T>>::from_request(req, state).await?;
-        Ok(OptionalJson(v.unwrap_or_default()))
+        // `null` (or nothing) is no body, as the document's `oneOf: [null, T]` says;
+        // anything else must be the object.
+        let rid = request_id(&req);
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, crate::BODY_LIMIT)
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    Error::TooLarge {
+                        limit: crate::BODY_LIMIT as u64,
+                    },
+                    &rid,
+                )
+            })?;
+        let text = bytes.trim_ascii();
+        if text.is_empty() || text == b"null" {
+            return Ok(OptionalJson(T::default()));
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+        let super::ApiJson(v) = super::ApiJson::<T>::from_request(req, state).await?;
+        Ok(OptionalJson(v))
     }
 }
 
@@ -386,6 +404,14 @@ pub(crate) fn is_json(req: &Request) -> bool {
 
 /// Deserializes a JSON body, naming the field at fault as [`super::ApiJson`] does.
 pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // A number with no fraction (`3.0`) is the integer it equals, as in `ApiJson`.
+    let converted = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|mut v| {
+            super::whole_numbers_as_integers(&mut v);
+            serde_json::to_vec(&v).ok()
+        });
+    let bytes = converted.as_deref().unwrap_or(bytes);
     axum::Json::<T>::from_bytes(bytes)
         .map(|axum::Json(v)| v)
         .map_err(|rej| {
