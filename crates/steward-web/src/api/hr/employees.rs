@@ -511,14 +511,17 @@ pub struct EmergencyContactIn {
 }
 
 /// A hire: `employee_number`, `legal_name` and `start_date` are required; the rest
-/// may be absent or null.
+/// may be absent or null. (The required ones are read as optional so that who may hire is
+/// settled before what is missing: `core::hr::employees` refuses their absence.)
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeIn {
-    #[schema(schema_with = crate::api::contract::text::<40, true>)]
-    employee_number: String,
-    #[schema(schema_with = crate::api::contract::text::<200, true>)]
-    legal_name: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<40, true>, required = true)]
+    employee_number: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<200, true>, required = true)]
+    legal_name: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_text::<200>)]
     preferred_name: Option<String>,
@@ -575,8 +578,9 @@ pub struct EmployeeIn {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 1000)]
     fte_milli: Option<i64>,
-    #[schema(schema_with = crate::api::contract::date)]
-    start_date: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::date, required = true)]
+    start_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_day)]
     probation_end: Option<String>,
@@ -707,8 +711,8 @@ where
 fn hire_input(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>) {
     (
         EmployeeInput {
-            employee_number: Some(b.employee_number),
-            legal_name: Some(b.legal_name),
+            employee_number: b.employee_number,
+            legal_name: b.legal_name,
             preferred_name: b.preferred_name,
             work_email: b.work_email,
             work_phone: b.work_phone,
@@ -727,7 +731,7 @@ fn hire_input(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>) {
             user_id: b.user_id.map(Some),
             employment_type: b.employment_type,
             fte_milli: b.fte_milli,
-            start_date: Some(b.start_date),
+            start_date: b.start_date,
             probation_end: b.probation_end,
             end_date: b.end_date,
             end_reason: b.end_reason,

@@ -122,7 +122,9 @@ pub struct PolicyIn {
     active: Option<bool>,
 }
 
-/// A policy's new fields (as [`PolicyIn`]) and the `version` read.
+/// A policy's new fields (as [`PolicyIn`]) and the `version` read (required; read as
+/// optional so that who may change policies is settled first, then
+/// `core::hr::timeoff::update_policy` refuses a missing one).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = TimeoffPolicyUpdateIn)]
@@ -161,8 +163,9 @@ pub struct PolicyUpdateIn {
     #[serde(default)]
     active: Option<bool>,
     /// The `version` you read.
-    #[schema(minimum = 1)]
-    version: i64,
+    #[serde(default)]
+    #[schema(value_type = i64, minimum = 1, required = true)]
+    version: Option<i64>,
 }
 
 fn policy_kind() -> utoipa::openapi::schema::Object {
@@ -415,7 +418,7 @@ pub async fn update_policy<S: Backend>(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<PolicyUpdateIn>,
 ) -> Result<Response, ApiError> {
-    let version = b.version;
+    let version = b.version.unwrap_or(0);
     let p = timeoff::update_policy(&state.store, &a.actor, id, &b.input(), version)
         .await
         .map_err(err(&a))?;
