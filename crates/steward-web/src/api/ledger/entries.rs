@@ -320,8 +320,11 @@ pub async fn create<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchItemIn {
-    /// The item's own idempotency key: an item whose key was posted before is not posted again.
+    /// The item's own idempotency key (1 to 200 printable ASCII characters, as
+    /// `core::idempotency::check_key`): an item whose key was posted before is not posted
+    /// again.
     #[serde(default)]
+    #[schema(pattern = "^[ -~]{1,200}$")]
     key: Option<String>,
     entry: EntryIn,
 }
