@@ -319,6 +319,20 @@ fn date_object(nullable: bool) -> utoipa::openapi::schema::Object {
         .build()
 }
 
+/// A real day in the years 1900 to 2999 as a pattern alone (month lengths and leap years
+/// included), for a body with several days: `format: date` with [`DATE_PATTERN`] makes a
+/// generator throw most of its dates away, once per field.
+const EXACT_DAY_PATTERN: &str = concat!(
+    "^((19|2[0-9])[0-9]{2}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])",
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))",
+    "|((19|2[0-9])(0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29)$"
+);
+
+/// A day in a body (`YYYY-MM-DD`, years 1900 to 2999), declared by [`EXACT_DAY_PATTERN`].
+pub fn day() -> utoipa::openapi::schema::Object {
+    string_schema(EXACT_DAY_PATTERN.to_string(), None, false)
+}
+
 /// A day in a body: `YYYY-MM-DD`, years 1900 to 2999.
 pub fn date() -> utoipa::openapi::schema::Object {
     date_object(false)

@@ -353,14 +353,14 @@ impl From<Request> for RequestOut {
 pub struct RequestIn {
     policy_id: i64,
     /// `YYYY-MM-DD`.
-    #[schema(schema_with = crate::api::contract::date)]
+    #[schema(schema_with = crate::api::contract::day)]
     start: String,
     /// `am` (default) or `pm`.
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::half_day)]
     start_half: Option<String>,
     /// `YYYY-MM-DD`, on or after `start`, less than 366 days after it.
-    #[schema(schema_with = crate::api::contract::date)]
+    #[schema(schema_with = crate::api::contract::day)]
     end: String,
     /// `pm` (default) or `am`.
     #[serde(default)]
