@@ -297,7 +297,7 @@ pub async fn rates<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct RateIn {
     /// `YYYY-MM-DD`
-    #[schema(schema_with = crate::api::contract::date)]
+    #[schema(schema_with = crate::api::contract::day)]
     date: String,
     /// A commodity's symbol.
     #[schema(schema_with = crate::api::contract::commodity_symbol)]
