@@ -99,6 +99,84 @@ STATE_RULES = [
     (r"hours|mon|tue|wed|thu|fri|sat|sun", r"at least one day must be a working day|the day must end after it starts, by 24:00 at the latest"),
     (r"time_zone", r"`.*` is not a time zone: use an IANA name such as Europe/Berlin, or UTC"),
     # HR and ledger
+    # core::hr::employees (check_refs): references by id to records of the company
+    (r"department_id|department", r"no such department"),  # also core::hr::reports (timeoff)
+    (r"location_id", r"no such location"),
+    (r"user_id", r"no such user in the company"),
+    (r"manager_id", r"no such employee|an employee cannot be their own manager"
+     r"|this manager reports to the employee \(a reporting-line cycle\)"),
+    # core::hr::employees (apply, update_employee): a change is checked against the stored record
+    (r"end_date|probation_end|effective_date", r"must be on or after the start date"),
+    # core::hr::fields (validate_values): custom values follow the company's field definitions
+    (r"custom\..*", r"no such custom field|is required|must be a number|one of: .*"
+     r"|`.*` is not a date \(YYYY-MM-DD\)|.* is out of range \(years 1900-2999\)"
+     r"|must not contain control characters|at most 2000 characters"),
+    # core::hr::fields: the key is unique and the kind fixed once created
+    (r"key", r"a field with this key exists|at most 100 fields"),
+    (r"kind", r"stays \S+ \(the kind is fixed once created\)"),
+    # core::hr::documents (add_certification): the document must be the same employee's
+    (r"document_id", r"is not a document of this employee"),
+    # core::hr::locations, store hr::locations: unique names, calendars of the company
+    (r"name", r"another location has this name"),
+    (r"calendar_id", r"no such working calendar"),
+    # core::hr::org (positions): unique per department, references, no cycle
+    (r"title", r"this department has a position with this title"),
+    (r"reports_to", r"no such position"
+     r"|a position cannot report to itself or to a position below it"),
+    # store hr::timeoff: unique policy and calendar names, one holiday a day
+    (r"name", r"a policy has this name already|a calendar has this name already"),
+    (r"day", r"this day is a holiday already"),
+    # core::hr::timeoff::requests: the policy, the employee's record, dates and balance
+    (r"policy_id", r"no such policy|not enough .*"),
+    (r"employee_id", r"you have no employee record: ask HR"),
+    (r"start", r"outside the employment dates|overlaps request #\d+ \(.*\)"
+     r"|this policy may be used from \S+ \(waiting period\)"),
+    (r"end", r"these dates hold no working day on your calendar"),
+    (r"status", r"time off that has begun cannot be cancelled: ask HR for an adjustment"
+     r"|the request is closed already"),
+    # core::hr::lifecycle (start_offboarding): against the stored start date
+    (r"leaving_date", r"must be on or after the start date, \S+"),
+    # core::ledger::accounts (plan_accounts), store ledger: the chart as it stands
+    (r"(rows\[\d+\]\.)?name", r".+ exists already|the parent account .+ does not exist"),
+    (r"(rows\[\d+\]\.)?code", r"code .+ is taken"),
+    (r"(rows\[\d+\]\.)?kind", r"give the kind \(asset, liability, equity, income, expense\) "
+     r"or start the name with Assets, Liabilities, Equity, Income or Expenses"
+     r"|.+ is under .+ \(\w+\), so it must be \w+ too"),
+    # core::ledger (accounts, rates, entries): commodities, journals and accounts by name
+    (r"((rows|rates)\[\d+\]\.)?(commodity|quote)", r"unknown commodity `.*`"),
+    (r"((entries\[\d+\]\.|corrected\.)?lines\[\d+\]\.)?(commodity|price_commodity)",
+     r"unknown commodity `.*`|.+ takes only .+"),
+    (r"(entries\[\d+\]\.|corrected\.)?journal", r"unknown journal `.*`"),
+    (r"(entries\[\d+\]\.|corrected\.)?lines\[\d+\]\.account",
+     r"unknown account `.*`|.+ is inactive|.+ has sub-accounts: post to one of them"
+     r"|.+ no longer takes postings"),
+    # core::ledger::entry: a well-formed amount with more places than its commodity has
+    (r"(entries\[\d+\]\.|corrected\.)?lines\[\d+\]\.(amount|debit|credit)",
+     r"`[+-]?[0-9]*\.?[0-9]*` is not an amount in \S+ \(\d+ decimal places at most\)"),
+    # core::ledger::books (update_settings): the company currency's places
+    (r"approval_threshold", r"`[+]?[0-9]*\.?[0-9]*` is not an amount"),
+    # store ledger (closed_message), core::ledger::periods: closed months take no postings
+    (r"(entries\[\d+\]\.|corrected\.)?date", r"the period \d{4}-\d{2} is closed"),
+    # core::ledger::entries (approve_entry): the approver is not the author
+    (r"approver", r"nobody approves their own entry: another user must"),
+    # Rules across fields, which no schema can state (the order of two dates, which one of
+    # several optional fields is given, whether lines balance): listed here for review.
+    (r"from", r"is after `to`"),  # core::ledger::reports
+    (r"(contract\.)?end_date", r"must be on or after the effective date"),  # core::hr::employees (contracts)
+    (r"expires", r"must not be before the issue date"),  # core::hr::documents
+    (r"choices", r"a choice field needs at least one choice"),  # core::hr::fields
+    (r"end", r"must be on or after the start|at most 366 days in one request"),  # core::hr::timeoff
+    (r"end_half", r"a request starting at midday cannot end at midday the same day"),
+    (r"((rows|rates)\[\d+\]\.)?quote", r"a rate is between two different commodities"),  # core::ledger::books
+    # core::ledger::entry (prepare_entry, balance_lines)
+    (r"(entries\[\d+\]\.|corrected\.)?lines\[\d+\]\.amount",
+     r"only one line may be left without an amount|give one of amount, debit or credit, not several"
+     r"|the other lines balance already; this line would be zero"
+     r"|a line without an amount can balance one commodity only; give amounts"),
+    (r"(entries\[\d+\]\.|corrected\.)?lines\[\d+\]\.price(_commodity)?",
+     r"give a unit price or a total price, not both|a line with a price needs an amount"
+     r"|a price must be in another commodity|is not a positive price"),
+    (r"(entries\[\d+\]\.|corrected\.)?lines", r"the entry does not balance: .*|amounts are too large"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -200,7 +200,9 @@ async fn check<S: LocationStore + TimeoffStore>(
         v.push("name", "another location has this name");
     }
     let address = input.address.trim().replace("\r\n", "\n");
-    if address.chars().count() > ADDRESS_MAX || address.chars().any(|c| c.is_control() && c != '\n')
+    // The limit counts the address as sent (line breaks as they came), as the API declares.
+    if input.address.chars().count() > ADDRESS_MAX
+        || address.chars().any(|c| c.is_control() && c != '\n')
     {
         v.push("address", "at most 500 characters, no control characters");
     }

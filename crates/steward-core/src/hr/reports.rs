@@ -77,9 +77,11 @@ impl Month {
         Month(d.with_day(1).unwrap_or(d))
     }
     /// `2026-03`.
+    /// `YYYY-MM`, years 1900 to 2999 (as every date `core::time` reads).
     pub fn parse(s: &str) -> Option<Month> {
         NaiveDate::parse_from_str(&format!("{}-01", s.trim()), "%Y-%m-%d")
             .ok()
+            .filter(|d| crate::time::check_date_range("month", *d).is_ok())
             .map(Month)
     }
     pub fn label(self) -> String {

@@ -140,6 +140,10 @@ pub(super) async fn plan_accounts(
                 }
             },
         };
+        if input.description.trim().chars().count() > 500 {
+            errors.push(&field(i, "description"), "at most 500 characters");
+            continue;
+        }
         if existing.iter().any(|a| a.name == name) {
             errors.push(&field(i, "name"), format!("{name} exists already"));
             continue;

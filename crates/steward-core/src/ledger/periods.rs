@@ -93,6 +93,9 @@ pub async fn reopen_period(
     if reason.is_empty() {
         return Err(Error::invalid("reason", "say why the period is reopened"));
     }
+    if reason.chars().count() > 500 {
+        return Err(Error::invalid("reason", "at most 500 characters"));
+    }
     let audit = AuditDraft::by(
         actor,
         "ledger_period",

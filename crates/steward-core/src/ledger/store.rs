@@ -108,7 +108,9 @@ impl EntryQuery {
             get(k)
                 .map(|v| {
                     v.parse::<i64>()
-                        .map_err(|_| crate::Error::invalid(k, "an id"))
+                        .ok()
+                        .filter(|n| *n > 0)
+                        .ok_or_else(|| crate::Error::invalid(k, "an id"))
                 })
                 .transpose()
         };
@@ -152,7 +154,11 @@ impl AccountQuery {
                 Some("no" | "false" | "0") => Some(false),
                 Some(_) => return Err(crate::Error::invalid("active", "yes or no")),
             },
-            leaf_only: matches!(get("leaf").as_deref(), Some("1" | "true")),
+            leaf_only: match get("leaf").as_deref() {
+                None | Some("0" | "false") => false,
+                Some("1" | "true") => true,
+                Some(_) => return Err(crate::Error::invalid("leaf", "1 or 0")),
+            },
             ..Default::default()
         })
     }

@@ -47,15 +47,27 @@ impl AccountType {
             AccountType::Expense => "Expense",
         }
     }
+    /// The words [`AccountType::parse`] reads, in any case.
+    pub const WORDS: &'static [(&'static str, AccountType)] = &[
+        ("asset", AccountType::Asset),
+        ("assets", AccountType::Asset),
+        ("a", AccountType::Asset),
+        ("liability", AccountType::Liability),
+        ("liabilities", AccountType::Liability),
+        ("l", AccountType::Liability),
+        ("equity", AccountType::Equity),
+        ("e", AccountType::Equity),
+        ("income", AccountType::Income),
+        ("revenue", AccountType::Income),
+        ("revenues", AccountType::Income),
+        ("r", AccountType::Income),
+        ("expense", AccountType::Expense),
+        ("expenses", AccountType::Expense),
+        ("x", AccountType::Expense),
+    ];
     pub fn parse(s: &str) -> Option<Self> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "asset" | "assets" | "a" => Some(AccountType::Asset),
-            "liability" | "liabilities" | "l" => Some(AccountType::Liability),
-            "equity" | "e" => Some(AccountType::Equity),
-            "income" | "revenue" | "revenues" | "r" => Some(AccountType::Income),
-            "expense" | "expenses" | "x" => Some(AccountType::Expense),
-            _ => None,
-        }
+        let s = s.trim().to_ascii_lowercase();
+        Self::WORDS.iter().find(|(w, _)| *w == s).map(|(_, k)| *k)
     }
     /// From the top-level name of an account (`Assets:Bank` -> asset), any case.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -99,7 +111,7 @@ impl AccountName {
         if s.is_empty() {
             return bad("an account needs a name, e.g. Assets:Bank");
         }
-        if s.len() > Self::MAX_LEN {
+        if s.chars().count() > Self::MAX_LEN {
             return bad("is longer than 400 characters");
         }
         if s.chars().any(|c| c.is_control()) {

@@ -75,6 +75,27 @@ const EXPORT_TYPES: &[&str] = &[
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 ];
 
+/// An uploaded table as the whole body (`text/csv` or XLSX): not empty (the imports refuse
+/// an empty file before reading it).
+pub struct TableUpload;
+
+impl utoipa::PartialSchema for TableUpload {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .min_length(Some(1))
+            .build()
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for TableUpload {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("TableUpload")
+    }
+}
+
 /// A string that is one of `values` (or, when `nullable`, absent or null).
 pub fn one_of(values: &[&str], nullable: bool) -> utoipa::openapi::schema::Object {
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
@@ -208,22 +229,6 @@ pub fn opt_text<const MAX: usize>() -> utoipa::openapi::schema::Object {
     string_schema(text_pattern(TEXT_CONTROLS, MAX, false), None, true)
 }
 
-/// An amount `core::money::parse_decimal` reads, in a currency of two decimals (the demo
-/// company's; a currency of fewer decimals refuses more, naming the currency).
-const AMOUNT: &str = r"([0-9]{1,15}(\.[0-9]{0,2})?|\.[0-9]{1,2})";
-
-/// An amount as a decimal string, signed when `NEGATIVE` is allowed.
-pub fn amount<const NEGATIVE: bool>() -> utoipa::openapi::schema::Object {
-    let sign = if NEGATIVE { "[-+]?" } else { r"\+?" };
-    string_schema(format!("^{sign}{AMOUNT}$"), None, false)
-}
-
-/// [`amount`] that may be absent, null or empty (none).
-pub fn opt_amount<const NEGATIVE: bool>() -> utoipa::openapi::schema::Object {
-    let sign = if NEGATIVE { "[-+]?" } else { r"\+?" };
-    string_schema(format!("^({sign}{AMOUNT})?$"), None, true)
-}
-
 /// A non-negative id as a JSON integer (ids are positive; 0 and below name nothing).
 pub fn id() -> utoipa::openapi::schema::Object {
     use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
@@ -299,6 +304,133 @@ pub fn set_schema_key(doc: &mut Value, schema: &str, key: &str, value: Value) {
     }
 }
 
+/// White space as Rust's `str::trim` sees it (Unicode `White_Space`; unlike `\s` in some
+/// regex engines, not the separators U+001C to U+001F).
+const WHITE_SPACE: &str =
+    r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
+
+/// A name the server only trims and bounds (no control-character rule): something besides
+/// white space, at most `MAX` characters.
+pub fn nonblank<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(format!("[^{WHITE_SPACE}]"), Some(MAX), false)
+}
+
+/// [`nonblank`] without a length limit (a reason the server only requires).
+pub fn nonblank_unbounded() -> utoipa::openapi::schema::Object {
+    string_schema(format!("[^{WHITE_SPACE}]"), None, false)
+}
+
+/// Every control character (Unicode `Cc`), tabs and line breaks too.
+const ALL_CONTROLS: &str = r"\x00-\x1f\x7f-\x9f";
+
+/// A name the server trims and refuses with any control character in it (a tab too):
+/// something besides white space, at most `MAX` characters (HR locations, positions).
+pub fn name<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(ALL_CONTROLS, MAX, true), None, false)
+}
+
+/// An address: at most `MAX` characters, line breaks (`\n` or `\r\n`) but no other control
+/// characters (HR locations).
+pub fn address<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(
+        r"^([^\x00-\x09\x0b-\x1f\x7f-\x9f]|\r\n)*$".to_string(),
+        Some(MAX),
+        false,
+    )
+}
+
+/// An account's full name (`core::ledger::AccountName::parse`): parts between colons,
+/// each words separated by single spaces, no control characters, at most 400 characters.
+pub fn account_name() -> utoipa::openapi::schema::Object {
+    let e = format!("[^:{WHITE_SPACE}{ALL_CONTROLS}]");
+    let part = format!("{e}+( {e}+)*");
+    string_schema(
+        format!("^{part}(:{part})*$"),
+        Some(steward_core::ledger::AccountName::MAX_LEN),
+        false,
+    )
+}
+
+/// An account code (`core::ledger::accounts::parse_code`): up to 20 letters, digits, `.`
+/// or `-`; empty or null for none.
+pub fn opt_account_code() -> utoipa::openapi::schema::Object {
+    string_schema("^[A-Za-z0-9.-]{0,20}$".to_string(), Some(20), true)
+}
+
+/// The words `core::ledger::AccountType::parse` reads as an account's kind, any case.
+fn account_kind_pattern() -> String {
+    let words: Vec<&str> = steward_core::ledger::AccountType::WORDS
+        .iter()
+        .map(|(w, _)| *w)
+        .collect();
+    format!("(?i)^({})$", words.join("|"))
+}
+
+/// An account's kind (`asset`, `liability`, `equity`, `income`, `expense` or a word
+/// `core::ledger::AccountType::parse` reads as one), or null.
+pub fn opt_account_kind() -> utoipa::openapi::schema::Object {
+    string_schema(account_kind_pattern(), None, true)
+}
+
+/// An account's kind as a query filter, or empty for all.
+pub fn account_kind_param() -> utoipa::openapi::schema::Object {
+    let words: Vec<&str> = steward_core::ledger::AccountType::WORDS
+        .iter()
+        .map(|(w, _)| *w)
+        .collect();
+    string_schema(format!("(?i)^({}|)$", words.join("|")), None, false)
+}
+
+/// Characters `core::ledger::parse_commodity_symbol` refuses in a symbol.
+const SYMBOL_FORBIDDEN: &str = r#"\-+.,;@=*"\x00-\x1f\x7f-\x9f"#;
+
+/// A commodity symbol (`core::ledger::parse_commodity_symbol`): `EUR`, `$`, `AAPL`; at
+/// most 32 characters, not only digits, none of `-+.,;@=*"` or control characters, no
+/// white space around it.
+pub fn commodity_symbol() -> utoipa::openapi::schema::Object {
+    let f = SYMBOL_FORBIDDEN;
+    let a = format!("[^{f}]");
+    let e = format!("[^{f}{WHITE_SPACE}]");
+    let n = format!("[^{f}{WHITE_SPACE}0-9]");
+    string_schema(
+        format!("^({n}({a}*{e})?|[0-9]{a}*{n}({a}*{e})?)$"),
+        Some(32),
+        false,
+    )
+}
+
+/// A commodity symbol or empty, or null (the line's default).
+pub fn opt_commodity_symbol() -> utoipa::openapi::schema::Object {
+    let mut o = commodity_symbol();
+    let p = o.pattern.take().unwrap_or_default();
+    o.pattern = Some(format!("^$|{p}"));
+    o.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::schema::Type::String,
+        utoipa::openapi::schema::Type::Null,
+    ]);
+    o
+}
+
+/// A price per unit (`core::ledger::parse_rate`, not negative): digits with an optional
+/// point, at most 18 digits; empty or null for none.
+pub fn opt_price() -> utoipa::openapi::schema::Object {
+    string_schema(
+        r"^$|^[+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$".to_string(),
+        Some(19),
+        true,
+    )
+}
+
+/// A positive decimal (`core::ledger::parse_rate`): digits with an optional point, not
+/// zero, at most 18 digits.
+pub fn positive_decimal() -> utoipa::openapi::schema::Object {
+    string_schema(
+        r"^[+]?(0*[1-9][0-9]*(\.[0-9]*)?|0*\.[0-9]*[1-9][0-9]*)$".to_string(),
+        Some(19),
+        false,
+    )
+}
+
 /// A day `core::time::parse_date` reads: `YYYY-MM-DD` in the years 1900 to 2999.
 /// Exact to the day: months of 30 and 31 days, 29 February in leap years only.
 const DATE_PATTERN: &str = "^((19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])|(19|2[0-9])[0-9]{2}-(0[13-9]|1[0-2])-(29|30)|(19|2[0-9])[0-9]{2}-(0[13578]|1[02])-31|((19|2[0-9])(0[48]|[2468][048]|[13579][26])|2[048]00)-02-29)$";
@@ -317,6 +449,20 @@ fn date_object(nullable: bool) -> utoipa::openapi::schema::Object {
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
         .pattern(Some(DATE_PATTERN))
         .build()
+}
+
+/// A real day in the years 1900 to 2999 as a pattern alone (month lengths and leap years
+/// included), for a body with several days: `format: date` with [`DATE_PATTERN`] makes a
+/// generator throw most of its dates away, once per field.
+const EXACT_DAY_PATTERN: &str = concat!(
+    "^((19|2[0-9])[0-9]{2}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])",
+    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))",
+    "|((19|2[0-9])(0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29)$"
+);
+
+/// A day in a body (`YYYY-MM-DD`, years 1900 to 2999), declared by [`EXACT_DAY_PATTERN`].
+pub fn day() -> utoipa::openapi::schema::Object {
+    string_schema(EXACT_DAY_PATTERN.to_string(), None, false)
 }
 
 /// A day in a body: `YYYY-MM-DD`, years 1900 to 2999.
@@ -371,6 +517,45 @@ pub fn set_pattern(doc: &mut Value, schema: &str, prop: &str, pattern: &str) {
     }
 }
 
+/// A day in a body that may be absent, null or empty (empty clears it; `core::time`'s
+/// optional dates).
+pub fn opt_day() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    let any = AnyOfBuilder::new()
+        .item(date_object(true))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
+/// A query day as [`date_param`] declares it: absent or empty for none, else `YYYY-MM-DD`
+/// exactly (no surrounding white space), years 1900 to 2999.
+pub fn parse_date_param(field: &str, s: Option<&str>) -> Result<Option<chrono::NaiveDate>, Error> {
+    match s {
+        None | Some("") => Ok(None),
+        Some(v) if v.trim() != v => Err(Error::invalid(
+            field,
+            format!("`{v}` is not a date (YYYY-MM-DD)"),
+        )),
+        Some(v) => steward_core::time::parse_date(field, v).map(Some),
+    }
+}
+
+/// An e-mail address on an HR record (`core::hr::employees`' rule): empty, or something
+/// before an `@`, a dot after it, no spaces; at most `MAX` characters, as [`opt_text`].
+pub fn opt_record_email<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    let c = TEXT_CONTROLS;
+    string_schema(
+        format!("^$|^[^@ {c}]+@[^ {c}]*\\.[^ {c}]*$"),
+        Some(MAX),
+        true,
+    )
+}
+
 /// A month: `YYYY-MM`, years 1900 to 2999.
 pub fn month() -> utoipa::openapi::schema::Object {
     string_schema(MONTH_PATTERN.to_string(), None, false)
@@ -383,7 +568,7 @@ pub fn opt_month() -> utoipa::openapi::schema::Object {
 
 /// An HR field's kind (`core::hr::fields`).
 pub fn field_kind() -> utoipa::openapi::schema::Object {
-    one_of(&["text", "number", "date", "choice", "file"], false)
+    one_of(steward_core::hr::fields::KINDS, false)
 }
 
 /// Which half of a day time off starts or ends (absent: the whole day).
@@ -410,6 +595,71 @@ pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
         )
         .build();
     utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
+/// A record's id as a query filter: a whole number from 1, or empty for none.
+pub fn id_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    let any = AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Integer))
+                .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                    utoipa::openapi::schema::KnownFormat::Int64,
+                )))
+                .minimum(Some(1)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
+/// A month as a query value: `YYYY-MM` (years 1900 to 2999), or empty for the default.
+pub fn month_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    let any = AnyOfBuilder::new()
+        .item(month())
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+}
+
+/// An amount `core::money::parse_decimal` reads with at most `DECIMALS` places: digits
+/// with an optional sign and point (`52000.00`, `-3`, `.5`); when `SIGNED` is false, no
+/// minus sign.
+pub fn amount<const DECIMALS: usize, const SIGNED: bool>() -> utoipa::openapi::schema::Object {
+    string_schema(amount_pattern(DECIMALS, SIGNED), Some(30), false)
+}
+
+/// [`amount`] that may be absent, null or empty.
+pub fn opt_amount<const DECIMALS: usize, const SIGNED: bool>() -> utoipa::openapi::schema::Object {
+    let p = amount_pattern(DECIMALS, SIGNED);
+    string_schema(format!("^$|{}", p), Some(30), true)
+}
+
+fn amount_pattern(decimals: usize, signed: bool) -> String {
+    let sign = if signed { "[+-]?" } else { "[+]?" };
+    // At most 18 digits in all, so the value fits the server's 64-bit minor units.
+    let int = 18 - decimals.min(12);
+    if decimals == 0 {
+        format!("^{sign}[0-9]{{1,{int}}}\\.?$")
+    } else {
+        format!("^{sign}([0-9]{{1,{int}}}(\\.[0-9]{{0,{decimals}}})?|\\.[0-9]{{1,{decimals}}})$")
+    }
+}
+
+/// A currency code `core::money::Currency::parse` reads: 2 to 10 letters or digits,
+/// starting with a letter (any case: it is upper-cased).
+pub fn currency() -> utoipa::openapi::schema::Object {
+    string_schema("^[A-Za-z][A-Za-z0-9]{1,9}$".to_string(), Some(10), false)
 }
 
 /// Refuses a `limit` or `offset` outside its declared range and a `dir` other than asc or

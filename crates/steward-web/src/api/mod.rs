@@ -438,7 +438,7 @@ pub(crate) fn decode_json<T: DeserializeOwned>(bytes: &[u8], shape: Shape) -> Re
 
 /// Turns every number with no fraction (`3.0`, `-1e3`) into the integer it equals, within
 /// the range a double holds exactly, so integer fields read it.
-fn whole_numbers_as_integers(v: &mut serde_json::Value) {
+pub(crate) fn whole_numbers_as_integers(v: &mut serde_json::Value) {
     use serde_json::Value;
     const EXACT: f64 = 9_007_199_254_740_992.0; // 2^53
     match v {

@@ -39,7 +39,9 @@ pub fn query_from(params: &ListParams) -> Result<IssueQuery, Error> {
             .get(k)
             .map(|v| {
                 v.parse::<i64>()
-                    .map_err(|_| Error::invalid(k, "must be a number"))
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| Error::invalid(k, "must be an id"))
             })
             .transpose()
     };

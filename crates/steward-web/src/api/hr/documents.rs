@@ -119,31 +119,56 @@ pub struct CertificationList {
     pub items: Vec<CertificationOut>,
 }
 
-/// The upload form.
-#[derive(ToSchema)]
+/// The upload form. Other fields are refused (`unknown field`); `Deserialize` only lets
+/// the document say so (`additionalProperties: false`).
+#[derive(ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct DocumentForm {
     /// The file: PDF, PNG, JPEG, GIF, WebP, plain text, CSV, DOCX, XLSX, ODT or ODS.
-    #[schema(value_type = String, format = Binary)]
+    #[schema(value_type = String, format = Binary, min_length = 1)]
     file: Vec<u8>,
     /// `contract`, `id`, `licence`, `certificate` or `other`.
+    #[schema(schema_with = category)]
     category: String,
+    #[schema(schema_with = crate::api::contract::line::<200, true>)]
     title: String,
     /// `YYYY-MM-DD`, optional.
+    #[schema(schema_with = crate::api::contract::opt_day)]
     expires: Option<String>,
+}
+
+/// A document's category: a key of `core::hr::documents::CATEGORIES`.
+fn category() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = documents::CATEGORIES.iter().map(|(k, _)| *k).collect();
+    crate::api::contract::one_of(&keys, false)
+}
+
+/// `window=`: a key of `core::hr::documents::CertWindow::ALL`, or empty for `soon`.
+fn window_param() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = CertWindow::ALL.iter().map(|(k, _, _)| *k).collect();
+    crate::api::contract::filter(&keys)
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CertificationIn {
+    #[schema(schema_with = crate::api::contract::line::<200, true>)]
     pub name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::line::<200, false>)]
     pub issuer: String,
     /// `YYYY-MM-DD`.
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     pub issued: Option<String>,
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`, not before `issued`.
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     pub expires: Option<String>,
     /// A document of the same employee.
+    #[serde(default)]
+    #[schema(minimum = 1)]
     pub document_id: Option<i64>,
 }
 
@@ -153,6 +178,7 @@ pub struct CertListQuery {
     /// Name, issuer or employee.
     pub q: Option<String>,
     /// `soon` (expired or within 30 days, the default), `quarter`, `expired` or `all`.
+    #[param(schema_with = window_param)]
     pub window: Option<String>,
     /// `expires` (default), `name`, `employee`, `issued`.
     #[param(schema_with = crate::api::contract::sort::<steward_core::hr::documents::CertSort>)]

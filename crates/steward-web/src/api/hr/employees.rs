@@ -328,13 +328,18 @@ fn row_out(r: EmployeeRow, job: bool) -> EmployeeRowOut {
 pub struct EmployeeListParams {
     /// Search in name, number, work e-mail and position.
     q: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     department: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     location: Option<String>,
     /// The manager's employee id.
+    #[param(schema_with = crate::api::contract::id_param)]
     manager: Option<String>,
     /// `future`, `active` or `leaver` (HR staff and auditors; everyone else sees active staff).
+    #[param(schema_with = status_param)]
     status: Option<String>,
     /// HR staff and auditors.
+    #[param(schema_with = employment_type_param)]
     employment_type: Option<String>,
     /// `name`, `position`, `department`, `location`; HR staff and auditors also `number`,
     /// `start`, `status`, `employment_type`.
@@ -347,6 +352,26 @@ pub struct EmployeeListParams {
     /// `csv` or `xlsx` to download the filtered list (the columns the caller sees).
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+fn status_param() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(steward_core::hr::STATUSES)
+}
+
+fn employment_type_param() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(steward_core::hr::EMPLOYMENT_TYPES)
+}
+
+fn employment_type() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of(steward_core::hr::EMPLOYMENT_TYPES, true)
+}
+
+fn contract_type() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of(steward_core::hr::employees::CONTRACT_TYPES, false)
+}
+
+fn pay_frequency() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of(steward_core::hr::employees::PAY_FREQUENCIES, false)
 }
 
 fn query(p: &EmployeeListParams) -> Result<EmployeeQuery, Error> {
@@ -420,21 +445,41 @@ pub async fn list<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct ContractIn {
     /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::api::contract::date)]
     effective_date: String,
+    /// `YYYY-MM-DD`; empty or null for none.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     end_date: Option<String>,
     /// `permanent`, `fixed_term`, `part_time`, `contractor`, `intern`, `apprentice`, `other`.
+    #[schema(schema_with = contract_type)]
     contract_type: String,
-    /// A decimal amount, e.g. `52000.00`.
+    /// A non-negative decimal amount in the currency's precision, e.g. `52000.00`.
+    #[schema(schema_with = crate::api::contract::amount::<2, false>)]
     pay: String,
+    #[schema(schema_with = crate::api::contract::currency)]
     currency: String,
     /// `year`, `month` or `hour`.
+    #[schema(schema_with = pay_frequency)]
     frequency: String,
-    /// e.g. `37.5`.
+    /// 0 to 168, at most three decimals, e.g. `37.5`; empty or null for none.
     #[serde(default)]
+    #[schema(schema_with = hours_per_week)]
     hours_per_week: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<1000, false>)]
     note: String,
+}
+
+/// `core::hr::employees::check_contract`: 0 to 168 hours with at most three decimals.
+fn hours_per_week() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(
+            r"^$|^[+]?(0*([0-9]{1,2}|1[0-5][0-9]|16[0-7])(\.[0-9]{0,3})?|0*168(\.0{0,3})?|\.[0-9]{1,3})$",
+        ))
+        .build()
 }
 
 impl From<ContractIn> for ContractInput {
@@ -455,85 +500,204 @@ impl From<ContractIn> for ContractInput {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmergencyContactIn {
+    #[schema(schema_with = crate::api::contract::text::<200, true>)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<60, false>)]
     relation: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<60, false>)]
     phone: String,
 }
 
-/// An employee's fields. On hire `employee_number`, `legal_name` and `start_date` are
-/// required; on change, absent fields keep their value (`null` clears an id, `""` a date).
+/// A hire: `employee_number`, `legal_name` and `start_date` are required; the rest
+/// may be absent or null. (The required ones are read as optional so that who may hire is
+/// settled before what is missing: `core::hr::employees` refuses their absence.)
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct EmployeeIn {
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<40, true>, required = true)]
     employee_number: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<200, true>, required = true)]
     legal_name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
     preferred_name: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_record_email::<200>)]
     work_email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
     work_phone: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     birth_date: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_record_email::<200>)]
     personal_email: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
     personal_phone: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<1000>)]
     home_address: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<1000>)]
     postal_address: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
     national_id: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
     tax_id: Option<String>,
     #[serde(default)]
+    #[schema(max_items = 10)]
     emergency_contacts: Option<Vec<EmergencyContactIn>>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
     position: Option<String>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<i64>)]
-    department_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<i64>)]
-    manager_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<i64>)]
-    location_id: Option<Option<i64>>,
-    #[serde(default, deserialize_with = "some")]
-    #[schema(value_type = Option<i64>)]
-    user_id: Option<Option<i64>>,
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    department_id: Option<i64>,
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    manager_id: Option<i64>,
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    location_id: Option<i64>,
+    #[serde(default)]
+    #[schema(minimum = 1)]
+    user_id: Option<i64>,
     /// One of `permanent`, `fixed_term`, `part_time`, `contractor`, `intern`, `apprentice`.
     #[serde(default)]
+    #[schema(schema_with = employment_type)]
     employment_type: Option<String>,
+    /// Thousandths of full time (1000 by default).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1000)]
     fte_milli: Option<i64>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::date, required = true)]
     start_date: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     probation_end: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     end_date: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
+    end_reason: Option<String>,
+    /// Custom field values by key (`GET /api/v1/hr/fields`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    custom: Option<Map<String, Value>>,
+    /// The first contract.
+    #[serde(default)]
+    contract: Option<ContractIn>,
+}
+
+/// A change: absent or null fields keep their value (`null` clears an id, `""` a date or
+/// text); `version` is the one you read.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EmployeePatchIn {
+    #[serde(default)]
+    #[schema(schema_with = opt_required_text::<40>)]
+    employee_number: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = opt_required_text::<200>)]
+    legal_name: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
+    preferred_name: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_record_email::<200>)]
+    work_email: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
+    work_phone: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
+    birth_date: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_record_email::<200>)]
+    personal_email: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
+    personal_phone: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<1000>)]
+    home_address: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<1000>)]
+    postal_address: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
+    national_id: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<60>)]
+    tax_id: Option<String>,
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    emergency_contacts: Option<Vec<EmergencyContactIn>>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
+    position: Option<String>,
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    department_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    manager_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    location_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "some")]
+    #[schema(value_type = Option<i64>, minimum = 1)]
+    user_id: Option<Option<i64>>,
+    #[serde(default)]
+    #[schema(schema_with = employment_type)]
+    employment_type: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 1000)]
+    fte_milli: Option<i64>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
+    start_date: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
+    probation_end: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
+    end_date: Option<String>,
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
     end_reason: Option<String>,
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     custom: Option<Map<String, Value>>,
-    /// When job changes take effect (today when absent).
+    /// When job changes take effect (today when absent or empty).
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     effective_date: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_text::<200>)]
     change_reason: Option<String>,
-    /// On hire: the first contract.
-    #[serde(default)]
-    contract: Option<ContractIn>,
-    /// On change: the `version` you read.
-    #[serde(default)]
-    version: Option<i64>,
+    /// The `version` you read.
+    version: i64,
+}
+
+/// Text that may be absent or null (kept), but not blank when sent.
+fn opt_required_text<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    let mut o = crate::api::contract::text::<MAX, true>();
+    o.schema_type = utoipa::openapi::schema::SchemaType::from_iter([
+        utoipa::openapi::schema::Type::String,
+        utoipa::openapi::schema::Type::Null,
+    ]);
+    o
 }
 
 fn some<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
@@ -544,7 +708,7 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-fn input_of(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>, Option<i64>) {
+fn hire_input(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>) {
     (
         EmployeeInput {
             employee_number: b.employee_number,
@@ -559,15 +723,52 @@ fn input_of(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>, Option<i64>) {
             postal_address: b.postal_address,
             national_id: b.national_id,
             tax_id: b.tax_id,
-            emergency_contacts: b.emergency_contacts.map(|v| {
-                v.into_iter()
-                    .map(|c| EmergencyContact {
-                        name: c.name,
-                        relation: c.relation,
-                        phone: c.phone,
-                    })
-                    .collect()
-            }),
+            emergency_contacts: b.emergency_contacts.map(contacts),
+            position: b.position,
+            department_id: b.department_id.map(Some),
+            manager_id: b.manager_id.map(Some),
+            location_id: b.location_id.map(Some),
+            user_id: b.user_id.map(Some),
+            employment_type: b.employment_type,
+            fte_milli: b.fte_milli,
+            start_date: b.start_date,
+            probation_end: b.probation_end,
+            end_date: b.end_date,
+            end_reason: b.end_reason,
+            custom: b.custom,
+            effective_date: None,
+            change_reason: None,
+        },
+        b.contract,
+    )
+}
+
+fn contacts(v: Vec<EmergencyContactIn>) -> Vec<EmergencyContact> {
+    v.into_iter()
+        .map(|c| EmergencyContact {
+            name: c.name,
+            relation: c.relation,
+            phone: c.phone,
+        })
+        .collect()
+}
+
+fn patch_input(b: EmployeePatchIn) -> (EmployeeInput, i64) {
+    (
+        EmployeeInput {
+            employee_number: b.employee_number,
+            legal_name: b.legal_name,
+            preferred_name: b.preferred_name,
+            work_email: b.work_email,
+            work_phone: b.work_phone,
+            birth_date: b.birth_date,
+            personal_email: b.personal_email,
+            personal_phone: b.personal_phone,
+            home_address: b.home_address,
+            postal_address: b.postal_address,
+            national_id: b.national_id,
+            tax_id: b.tax_id,
+            emergency_contacts: b.emergency_contacts.map(contacts),
             position: b.position,
             department_id: b.department_id,
             manager_id: b.manager_id,
@@ -583,7 +784,6 @@ fn input_of(b: EmployeeIn) -> (EmployeeInput, Option<ContractIn>, Option<i64>) {
             effective_date: b.effective_date,
             change_reason: b.change_reason,
         },
-        b.contract,
         b.version,
     )
 }
@@ -596,7 +796,7 @@ pub async fn create<S: Backend>(
     a: ApiActor,
     ApiJson(b): ApiJson<EmployeeIn>,
 ) -> Result<Response, ApiError> {
-    let (input, contract, _) = input_of(b);
+    let (input, contract) = hire_input(b);
     let contract = contract.map(ContractInput::from);
     let v = employees::create_employee(&state.store, &a.actor, &input, contract.as_ref())
         .await
@@ -623,7 +823,7 @@ pub async fn get<S: Backend>(
     Query(p): Query<AsOfParams>,
 ) -> Result<Response, ApiError> {
     let as_of =
-        steward_core::time::parse_optional_date("as_of", p.as_of.as_deref()).map_err(err(&a))?;
+        crate::api::contract::parse_date_param("as_of", p.as_of.as_deref()).map_err(err(&a))?;
     let v = employees::get_employee(&state.store, &a.actor, EmployeeId(id), as_of)
         .await
         .map_err(err(&a))?;
@@ -634,22 +834,15 @@ pub async fn get<S: Backend>(
 /// `effective_date`); the employee changes their own contact and emergency data, and
 /// sensitive fields go to HR for approval (`change_request_id` in the answer). 409 when
 /// `version` is stale.
-#[utoipa::path(patch, path = "/api/v1/hr/employees/{id}", tag = "hr", params(("id" = i64, Path)), request_body = EmployeeIn,
+#[utoipa::path(patch, path = "/api/v1/hr/employees/{id}", tag = "hr", params(("id" = i64, Path)), request_body = EmployeePatchIn,
     responses((status = 200, body = EmployeeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<EmployeeIn>,
+    ApiJson(b): ApiJson<EmployeePatchIn>,
 ) -> Result<Response, ApiError> {
-    let (input, contract, version) = input_of(b);
-    let version = version.ok_or_else(|| err(&a)(Error::invalid("version", "is required")))?;
-    if contract.is_some() {
-        return Err(err(&a)(Error::invalid(
-            "contract",
-            "add contracts with POST /api/v1/hr/employees/{id}/contracts",
-        )));
-    }
+    let (input, version) = patch_input(b);
     let out = employees::update_employee(&state.store, &a.actor, EmployeeId(id), &input, version)
         .await
         .map_err(err(&a))?;
@@ -706,7 +899,7 @@ pub struct ImportReportOut {
 /// `location`, `employment_type`, `fte`, `probation_end`, `end_date`, `end_reason`. With
 /// problems the answer is 422 and lists each by line and column.
 #[utoipa::path(post, path = "/api/v1/hr/employees/import", tag = "hr", params(ImportParams),
-    request_body(content = String, content_type = "text/csv", description = "CSV or XLSX"),
+    request_body(content = inline(crate::api::contract::TableUpload), content_type = "text/csv", description = "CSV or XLSX"),
     responses((status = 200, body = ImportReportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = ImportReportOut)))]
 pub async fn import<S: Backend>(
     State(state): State<AppState<S>>,
@@ -799,28 +992,95 @@ impl From<CustomField> for FieldOut {
     }
 }
 
+/// A new custom field (`core::hr::fields::check` states the rules).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldIn {
-    /// Lowercase letters, digits, `_` (fixed once made; ignored on change).
-    #[serde(default)]
+    /// 1 to 40 lowercase letters, digits or `_`, starting with a letter; fixed once made.
+    #[schema(pattern = "^[a-z][a-z0-9_]{0,39}$")]
     key: String,
-    #[schema(pattern = r"\S", max_length = 100)]
-    label: String,
     #[schema(schema_with = crate::api::contract::field_kind)]
     kind: String,
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
+    label: String,
+    /// A `choice` field needs at least one choice.
     #[serde(default)]
+    #[schema(schema_with = field_choices)]
     choices: Vec<String>,
     #[serde(default)]
     required: bool,
     #[serde(default)]
     sensitive: bool,
     #[serde(default)]
+    #[schema(max_length = 500)]
     help: String,
     #[serde(default)]
     position: i64,
     #[serde(default = "yes")]
     active: bool,
+}
+
+/// A custom field's new definition (as [`FieldIn`]): the key stays, and so does the kind
+/// (send it, or leave it empty).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldUpdateIn {
+    /// Ignored: the key stays.
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    #[schema(schema_with = field_kind_or_empty)]
+    kind: String,
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
+    label: String,
+    /// A `choice` field needs at least one choice.
+    #[serde(default)]
+    #[schema(schema_with = field_choices)]
+    choices: Vec<String>,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    sensitive: bool,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    help: String,
+    #[serde(default)]
+    position: i64,
+    #[serde(default = "yes")]
+    active: bool,
+}
+
+/// At most 100 choices of at most 100 characters.
+fn field_choices() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(100)),
+        )
+        .max_items(Some(100))
+        .build()
+}
+
+fn field_kind_or_empty() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(fields::KINDS)
+}
+
+impl From<FieldUpdateIn> for FieldInput {
+    fn from(f: FieldUpdateIn) -> Self {
+        FieldInput::from(FieldIn {
+            key: f.key,
+            label: f.label,
+            kind: f.kind,
+            choices: f.choices,
+            required: f.required,
+            sensitive: f.sensitive,
+            help: f.help,
+            position: f.position,
+            active: f.active,
+        })
+    }
 }
 
 fn yes() -> bool {
@@ -871,13 +1131,13 @@ pub async fn create_field<S: Backend>(
 }
 
 /// Changes a custom field (HR staff); its key stays.
-#[utoipa::path(put, path = "/api/v1/hr/fields/{id}", tag = "hr", params(("id" = i64, Path)), request_body = FieldIn,
+#[utoipa::path(put, path = "/api/v1/hr/fields/{id}", tag = "hr", params(("id" = i64, Path)), request_body = FieldUpdateIn,
     responses((status = 200, body = FieldOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_field<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<FieldIn>,
+    ApiJson(b): ApiJson<FieldUpdateIn>,
 ) -> Result<Response, ApiError> {
     let f = fields::update_field(&state.store, &a.actor, id, &b.into())
         .await

@@ -8,6 +8,7 @@ use steward_core::hr::health::{self, Issue, Run};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
+use super::reports::refuse_empty_format;
 use crate::api::{ok, ListOf};
 use crate::auth::ApiActor;
 use crate::error::ApiError;
@@ -153,9 +154,12 @@ impl From<Issue> for IssueOut {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)]
 pub struct IssueParams {
-    /// A rule key.
+    /// A rule key (`GET /api/v1/hr/health` lists them).
+    #[param(schema_with = rule_param)]
     rule: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     employee: Option<i64>,
+    #[param(schema_with = crate::api::contract::id_param)]
     department: Option<i64>,
     /// Text in the employee's or department's name.
     q: Option<String>,
@@ -170,6 +174,12 @@ pub struct IssueParams {
     format: Option<String>,
 }
 
+/// `rule=`: a key of `core::hr::health::RULES`, or empty for all.
+fn rule_param() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = health::RULES.iter().map(|r| r.key).collect();
+    crate::api::contract::filter(&keys)
+}
+
 /// The problems of the last run (HR staff, auditors).
 #[utoipa::path(get, path = "/api/v1/hr/health/issues", tag = "hr", params(IssueParams),
     responses((status = 200, body = ListOf<IssueOut>), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
@@ -179,8 +189,19 @@ pub async fn issues<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    refuse_empty_format(&pairs).map_err(|e| ApiError::new(e, &a.request_id))?;
     let params = ListParams::new(pairs);
     let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
+    // The list's pages fall back to the default order; the API refuses an unknown key.
+    if let Some(s) = params.get("sort") {
+        if <steward_core::hr::health::IssueSort as steward_core::list::SortKey>::parse(s).is_none()
+        {
+            return Err(err(steward_core::Error::invalid(
+                "sort",
+                format!("cannot sort by `{s}`"),
+            )));
+        }
+    }
     let q = page::query_from(&params).map_err(err)?;
     let p = health::issues(&state.store, &a.actor, &q)
         .await

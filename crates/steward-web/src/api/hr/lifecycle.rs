@@ -114,8 +114,10 @@ pub async fn get_lifecycle<S: Backend>(
 pub struct OnboardingIn {
     /// The first working day (`YYYY-MM-DD`); default the employee's start date.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     start_date: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<2000, false>)]
     note: String,
 }
 
@@ -140,15 +142,42 @@ pub async fn onboarding<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OffboardingIn {
-    /// The last working day, `YYYY-MM-DD`. Access ends when it is over.
+    /// The last working day, `YYYY-MM-DD`, not before the start date. Access ends when it
+    /// is over.
+    #[schema(schema_with = crate::api::contract::date)]
     leaving_date: String,
     /// resignation, dismissal, end_of_contract, retirement, mutual_agreement, death, other.
+    #[schema(schema_with = leaving_reason)]
     reason: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<2000, false>)]
     note: String,
-    /// What must come back; default badge and keys. Equipment other domains lent is added.
+    /// What must come back (at most 50 items of at most 200 characters, no control
+    /// characters; blank ones are skipped); default badge and keys. Equipment other
+    /// domains lent is added.
     #[serde(default)]
+    #[schema(schema_with = returns)]
     returns: Option<Vec<String>>,
+}
+
+fn leaving_reason() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = lifecycle::LEAVING_REASONS.iter().map(|(k, _)| *k).collect();
+    crate::api::contract::one_of(&keys, false)
+}
+
+/// `core::hr::lifecycle::parse_returns`.
+fn returns() -> utoipa::openapi::schema::Array {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, SchemaType, Type};
+    ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*$"))
+                .max_length(Some(200)),
+        )
+        .max_items(Some(50))
+        .build()
 }
 
 /// Starts offboarding: leaving date and reason, end of access, the offboarding checklist,

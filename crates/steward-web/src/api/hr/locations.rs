@@ -52,8 +52,10 @@ impl From<Location> for LocationOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LocationIn {
+    #[schema(schema_with = crate::api::contract::name::<100>)]
     name: String,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::address::<500>)]
     address: String,
     /// One of the company's time-off calendars (`/api/v1/hr/timeoff/calendars`); absent or
     /// `null`: the default calendar.

@@ -197,6 +197,7 @@ impl From<Position> for PositionOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PositionIn {
+    #[schema(schema_with = crate::api::contract::name::<100>)]
     title: String,
     department_id: Option<i64>,
     /// The position this one reports to.

@@ -29,13 +29,55 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
 #[allow(dead_code)]
 pub struct RangeParams {
     /// The last month, `yyyy-mm` (this month by default).
+    #[param(schema_with = crate::api::contract::month_param)]
     to: Option<String>,
     /// How many months (12 by default, at most 36).
-    #[param(minimum = 1, maximum = 36)]
+    #[param(schema_with = months_param)]
     months: Option<u32>,
     /// `csv` or `xlsx` to download.
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+/// `format=` names csv or xlsx when it is sent at all (as on every list; the document
+/// declares no empty value).
+pub(super) fn refuse_empty_format(pairs: &[(String, String)]) -> Result<(), steward_core::Error> {
+    if pairs
+        .iter()
+        .any(|(k, v)| k == "format" && v.trim().is_empty())
+    {
+        return Err(steward_core::Error::invalid(
+            "format",
+            "must be csv or xlsx",
+        ));
+    }
+    Ok(())
+}
+
+/// The time-off report's tables (`table=`).
+const TABLES: &[&str] = &["taken", "balances", "employees"];
+
+fn table_param() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(TABLES)
+}
+
+/// `months=`: 1 to `core::hr::reports::MAX_MONTHS`, or empty for 12.
+fn months_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
+    let any = AnyOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Integer))
+                .minimum(Some(1))
+                .maximum(Some(steward_core::hr::reports::MAX_MONTHS)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .max_length(Some(0)),
+        )
+        .build();
+    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
 }
 
 /// A report as a table: column names and rows of text.
@@ -71,6 +113,7 @@ pub async fn headcount<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    refuse_empty_format(&pairs).map_err(|e| ApiError::new(e, &a.request_id))?;
     let params = ListParams::new(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let h = reports::headcount(&state.store, &a.actor, range)
@@ -93,6 +136,7 @@ pub async fn movements<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    refuse_empty_format(&pairs).map_err(|e| ApiError::new(e, &a.request_id))?;
     let params = ListParams::new(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let m = reports::movements(&state.store, &a.actor, range)
@@ -112,17 +156,20 @@ pub async fn movements<S: Backend>(
 #[allow(dead_code)]
 pub struct TimeoffParams {
     /// The last month, `yyyy-mm` (this month by default); balances are on its last day.
+    #[param(schema_with = crate::api::contract::month_param)]
     to: Option<String>,
     /// How many months (12 by default, at most 36).
-    #[param(minimum = 1, maximum = 36)]
+    #[param(schema_with = months_param)]
     months: Option<u32>,
     /// Only people in this department (id).
+    #[param(schema_with = crate::api::contract::id_param)]
     department: Option<i64>,
     /// `csv` or `xlsx` to download one table (see `table`).
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
     /// The table to download: `taken` (default), `balances` or `employees` (each person's
     /// balance per policy).
+    #[param(schema_with = table_param)]
     table: Option<String>,
 }
 
@@ -221,12 +268,13 @@ pub async fn timeoff<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    refuse_empty_format(&pairs).map_err(|e| ApiError::new(e, &a.request_id))?;
     let params = ListParams::new(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let department = page::department_from(&params).map_err(err)?;
     let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
     let table = params.get("table").unwrap_or("taken");
-    if !["taken", "balances", "employees"].contains(&table) {
+    if !TABLES.contains(&table) {
         return Err(err(steward_core::Error::invalid(
             "table",
             "taken, balances or employees",

@@ -82,26 +82,35 @@ impl From<Policy> for PolicyOut {
     }
 }
 
+/// A new time-off policy.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = TimeoffPolicyIn)]
 pub struct PolicyIn {
-    #[schema(pattern = r"\S", max_length = 100)]
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
     name: String,
     /// `annual`, `sick`, `unpaid` or `custom` (default).
     #[serde(default)]
+    #[schema(schema_with = policy_kind)]
     kind: Option<String>,
     /// `monthly`, `yearly` or `none` (default).
     #[serde(default)]
+    #[schema(schema_with = accrual)]
     accrual: Option<String>,
-    /// Days a year at full time, e.g. `25` or `12.5`.
+    /// Days a year at full time, 0 to 366, e.g. `25` or `12.5`.
     #[serde(default)]
+    #[schema(schema_with = days_366)]
     entitlement_days: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 3650)]
     waiting_days: Option<i64>,
+    /// Days, 0 to 366.
     #[serde(default)]
+    #[schema(schema_with = days_366)]
     carry_cap_days: Option<String>,
+    /// Whole months, 0 (never) to 120.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 120)]
     carry_expiry_months: Option<i64>,
     #[serde(default)]
     allow_negative: bool,
@@ -111,9 +120,92 @@ pub struct PolicyIn {
     /// Default true.
     #[serde(default)]
     active: Option<bool>,
-    /// Required on update.
+}
+
+/// A policy's new fields (as [`PolicyIn`]) and the `version` read (required; read as
+/// optional so that who may change policies is settled first, then
+/// `core::hr::timeoff::update_policy` refuses a missing one).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(as = TimeoffPolicyUpdateIn)]
+pub struct PolicyUpdateIn {
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
+    name: String,
+    /// `annual`, `sick`, `unpaid` or `custom` (default).
     #[serde(default)]
+    #[schema(schema_with = policy_kind)]
+    kind: Option<String>,
+    /// `monthly`, `yearly` or `none` (default).
+    #[serde(default)]
+    #[schema(schema_with = accrual)]
+    accrual: Option<String>,
+    /// Days a year at full time, 0 to 366, e.g. `25` or `12.5`.
+    #[serde(default)]
+    #[schema(schema_with = days_366)]
+    entitlement_days: Option<String>,
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 3650)]
+    waiting_days: Option<i64>,
+    /// Days, 0 to 366.
+    #[serde(default)]
+    #[schema(schema_with = days_366)]
+    carry_cap_days: Option<String>,
+    /// Whole months, 0 (never) to 120.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 120)]
+    carry_expiry_months: Option<i64>,
+    #[serde(default)]
+    allow_negative: bool,
+    /// Default true.
+    #[serde(default)]
+    needs_approval: Option<bool>,
+    /// Default true.
+    #[serde(default)]
+    active: Option<bool>,
+    /// The `version` you read.
+    #[serde(default)]
+    #[schema(value_type = i64, minimum = 1, required = true)]
     version: Option<i64>,
+}
+
+fn policy_kind() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = timeoff::POLICY_KINDS.iter().map(|(k, _)| *k).collect();
+    crate::api::contract::one_of(&keys, true)
+}
+
+fn accrual() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = timeoff::ACCRUALS.iter().map(|(k, _)| *k).collect();
+    crate::api::contract::one_of(&keys, true)
+}
+
+/// Days as `core::hr::timeoff::accrual::parse_days` reads them, 0 to 366 with at most
+/// three decimals; empty or null for 0.
+fn days_366() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(
+            r"^$|^(0*([0-9]{1,2}|[12][0-9]{2}|3[0-5][0-9]|36[0-5])(\.[0-9]{0,3})?|0*366(\.0{0,3})?|\.[0-9]{1,3})$",
+        ))
+        .build()
+}
+
+impl PolicyUpdateIn {
+    fn input(&self) -> PolicyInput {
+        PolicyIn {
+            name: self.name.clone(),
+            kind: self.kind.clone(),
+            accrual: self.accrual.clone(),
+            entitlement_days: self.entitlement_days.clone(),
+            waiting_days: self.waiting_days,
+            carry_cap_days: self.carry_cap_days.clone(),
+            carry_expiry_months: self.carry_expiry_months,
+            allow_negative: self.allow_negative,
+            needs_approval: self.needs_approval,
+            active: self.active,
+        }
+        .input()
+    }
 }
 
 impl PolicyIn {
@@ -261,19 +353,21 @@ impl From<Request> for RequestOut {
 pub struct RequestIn {
     policy_id: i64,
     /// `YYYY-MM-DD`.
-    #[schema(format = Date)]
+    #[schema(schema_with = crate::api::contract::day)]
     start: String,
     /// `am` (default) or `pm`.
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::half_day)]
     start_half: Option<String>,
-    #[schema(format = Date)]
+    /// `YYYY-MM-DD`, on or after `start`, less than 366 days after it.
+    #[schema(schema_with = crate::api::contract::day)]
     end: String,
     /// `pm` (default) or `am`.
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::half_day)]
     end_half: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::text::<1000, false>)]
     note: String,
     /// HR staff recording someone's time off (approved at once).
     #[serde(default)]
@@ -316,13 +410,13 @@ pub async fn create_policy<S: Backend>(
 }
 
 /// Changes a policy (HR staff) with the `version` read; 409 when it changed since.
-#[utoipa::path(put, path = "/api/v1/hr/timeoff/policies/{id}", tag = "hr", params(("id" = i64, Path)), request_body = PolicyIn,
+#[utoipa::path(put, path = "/api/v1/hr/timeoff/policies/{id}", tag = "hr", params(("id" = i64, Path)), request_body = PolicyUpdateIn,
     responses((status = 200, body = PolicyOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update_policy<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<PolicyIn>,
+    ApiJson(b): ApiJson<PolicyUpdateIn>,
 ) -> Result<Response, ApiError> {
     let version = b.version.unwrap_or(0);
     let p = timeoff::update_policy(&state.store, &a.actor, id, &b.input(), version)
@@ -374,11 +468,11 @@ impl From<CalendarRow> for CalendarOut {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarIn {
-    #[schema(pattern = r"\S", max_length = 100)]
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
     name: String,
     /// Worked weekdays, 1 (Monday) to 7; default `12345`.
     #[serde(default)]
-    #[schema(pattern = "^[1-7]{1,7}$")]
+    #[schema(pattern = "^[1-7]+$")]
     weekdays: Option<String>,
     /// Make it the company's default calendar.
     #[serde(default)]
@@ -389,9 +483,9 @@ pub struct CalendarIn {
 #[serde(deny_unknown_fields)]
 pub struct HolidayIn {
     /// `YYYY-MM-DD`.
-    #[schema(format = Date)]
+    #[schema(schema_with = crate::api::contract::date)]
     day: String,
-    #[schema(pattern = r"\S")]
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
     name: String,
     /// Only the afternoon is off.
     #[serde(default)]
@@ -551,15 +645,24 @@ pub async fn ledger<S: Backend>(
         .collect::<Vec<_>>()))
 }
 
+fn request_status_param() -> utoipa::openapi::schema::Object {
+    let keys: Vec<&str> = timeoff::STATUSES.iter().map(|(k, _)| *k).collect();
+    crate::api::contract::filter(&keys)
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Search in the employee's name and the note.
     q: Option<String>,
     /// `pending`, `approved`, `rejected` or `cancelled`.
+    #[param(schema_with = request_status_param)]
     status: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     policy: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     employee: Option<String>,
+    #[param(schema_with = crate::api::contract::id_param)]
     department: Option<String>,
     /// Requests ending on or after this day.
     #[param(schema_with = crate::api::contract::date_param)]

@@ -23,10 +23,13 @@ pub struct AccountListParams {
     /// Search in name and code.
     q: Option<String>,
     /// `asset`, `liability`, `equity`, `income` or `expense`.
+    #[param(schema_with = crate::api::contract::account_kind_param)]
     kind: Option<String>,
-    /// `yes` or `no`.
+    /// `yes` or `no` (also `true`/`false`, `1`/`0`).
+    #[param(schema_with = active_param)]
     active: Option<String>,
     /// `1`: only accounts that take postings (no parents).
+    #[param(schema_with = leaf_param)]
     leaf: Option<String>,
     /// One of `name`, `code`, `kind`.
     #[param(schema_with = crate::api::contract::sort::<steward_core::ledger::store::AccountSort>)]
@@ -39,6 +42,14 @@ pub struct AccountListParams {
     /// `csv` or `xlsx` to download the filtered list instead of JSON.
     #[param(value_type = Option<crate::api::contract::ExportFormat>)]
     format: Option<String>,
+}
+
+fn active_param() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(&["yes", "true", "1", "no", "false", "0"])
+}
+
+fn leaf_param() -> utoipa::openapi::schema::Object {
+    crate::api::contract::filter(&["1", "true", "0", "false"])
 }
 
 pub(crate) fn sort_and_dir<S: SortKey>(
@@ -132,18 +143,22 @@ pub async fn list<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct AccountIn {
     /// Full name, `Expenses:Office:Paper`.
+    #[schema(schema_with = crate::api::contract::account_name)]
     name: String,
     /// Up to 20 letters, digits, `.` or `-`; unique.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_account_code)]
     code: Option<String>,
     /// `asset`, `liability`, `equity`, `income` or `expense`; from the top-level name
     /// (`Assets`, `Liabilities`, `Equity`, `Income`, `Expenses`) when absent.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_account_kind)]
     kind: Option<String>,
     /// Only this commodity may be posted to the account.
     #[serde(default)]
     commodity: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     description: String,
 }
 
@@ -192,8 +207,10 @@ pub async fn get<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct AccountPatchIn {
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_account_code)]
     code: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     description: Option<String>,
     /// An inactive account takes no new postings.
     #[serde(default)]
@@ -363,7 +380,7 @@ fn json_row_field(field: &str) -> String {
 #[utoipa::path(post, path = "/api/v1/ledger/accounts/import", tag = "ledger", params(ImportParams),
     request_body(content(
         (AccountRowsIn = "application/json"),
-        (String = "text/csv"),
+        (inline(crate::api::contract::TableUpload) = "text/csv"),
         (String = "multipart/form-data")),
         description = "JSON rows, a CSV/XLSX body, or a multipart upload with `file`"),
     responses((status = 200, body = AccountImportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]

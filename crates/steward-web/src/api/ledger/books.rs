@@ -115,6 +115,7 @@ pub struct SettingsIn {
     fiscal_year_start_month: u32,
     /// In the company currency, e.g. `"5000.00"`; absent or empty: no approval needed.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<2, false>)]
     approval_threshold: Option<String>,
     /// The `version` you read.
     version: i64,
@@ -161,9 +162,19 @@ pub struct JournalIn {
     /// 1-10 letters or digits, e.g. `PJ`.
     #[schema(pattern = "^[A-Za-z0-9]{1,10}$")]
     code: String,
+    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
     name: String,
     /// `general`, `sales`, `purchases`, `bank`, `cash` or `custom`.
+    #[schema(schema_with = journal_kind)]
     kind: String,
+}
+
+fn journal_kind() -> utoipa::openapi::schema::Object {
+    let kinds: Vec<&str> = steward_core::ledger::JournalKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    crate::api::contract::one_of(&kinds, false)
 }
 
 /// Creates a journal.
@@ -208,11 +219,13 @@ pub async fn commodities<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct CommodityIn {
     /// `USD`, `$`, `AAPL`, `BTC`.
+    #[schema(schema_with = crate::api::contract::commodity_symbol)]
     symbol: String,
     /// Decimal places, 0-12.
-    #[schema(maximum = 12)]
+    #[schema(minimum = 0, maximum = 12)]
     precision: u8,
     #[serde(default)]
+    #[schema(max_length = 100)]
     name: String,
 }
 
@@ -284,10 +297,16 @@ pub async fn rates<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct RateIn {
     /// `YYYY-MM-DD`
+    #[schema(schema_with = crate::api::contract::day)]
     date: String,
+    /// A commodity's symbol.
+    #[schema(schema_with = crate::api::contract::commodity_symbol)]
     commodity: String,
+    /// Another commodity's symbol.
+    #[schema(schema_with = crate::api::contract::commodity_symbol)]
     quote: String,
     /// A positive decimal: units of `quote` for one `commodity`.
+    #[schema(schema_with = crate::api::contract::positive_decimal)]
     rate: String,
 }
 

@@ -24,29 +24,40 @@ use crate::state::{AppState, Backend};
 #[serde(deny_unknown_fields)]
 pub struct LineIn {
     /// Full name (`Assets:Bank:Checking`) or code (`1000`).
+    #[schema(schema_with = crate::api::contract::nonblank::<400>)]
     account: String,
+    /// Signed, in at most the commodity's decimal places.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<12, true>)]
     amount: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<12, false>)]
     debit: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<12, false>)]
     credit: Option<String>,
     /// The line's commodity; the account's or the company's currency when absent.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_commodity_symbol)]
     commodity: Option<String>,
     /// Price per unit in `price_commodity` (`10 AAPL @ 50 USD`).
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_price)]
     price: Option<String>,
     /// Total price in `price_commodity` (`10 AAPL @@ 500 USD`).
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<12, false>)]
     total_price: Option<String>,
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_commodity_symbol)]
     price_commodity: Option<String>,
     #[serde(default)]
     department_id: Option<i64>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     project: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 500)]
     memo: Option<String>,
 }
 
@@ -73,19 +84,31 @@ impl From<LineIn> for LineInput {
 #[serde(deny_unknown_fields)]
 pub struct EntryIn {
     /// `YYYY-MM-DD`, years 1900-2999.
-    #[schema(format = Date)]
+    #[schema(schema_with = crate::api::contract::date)]
     date: String,
     /// Journal code; the general journal when absent.
     #[serde(default)]
+    #[schema(schema_with = journal_code)]
     journal: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     reference: String,
-    #[schema(pattern = r"\S")]
+    #[schema(schema_with = crate::api::contract::nonblank::<500>)]
     description: String,
     #[serde(default)]
     comment: String,
-    #[schema(min_items = 2)]
+    #[schema(min_items = 2, max_items = 1000)]
     lines: Vec<LineIn>,
+}
+
+/// A journal's code (`core::ledger::parse_journal_code`), any case; null for the general
+/// journal.
+fn journal_code() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some("^[A-Za-z0-9]{1,10}$"))
+        .build()
 }
 
 impl From<EntryIn> for EntryInput {
@@ -101,16 +124,28 @@ impl From<EntryIn> for EntryInput {
     }
 }
 
+fn status_param() -> utoipa::openapi::schema::Object {
+    use steward_core::ledger::EntryStatus;
+    crate::api::contract::filter(&[
+        EntryStatus::Draft.as_str(),
+        EntryStatus::Pending.as_str(),
+        EntryStatus::Posted.as_str(),
+    ])
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct EntryListParams {
     /// Search in description and reference.
     q: Option<String>,
     /// A journal id.
+    #[param(schema_with = crate::api::contract::id_param)]
     journal: Option<String>,
     /// `draft`, `pending` or `posted`.
+    #[param(schema_with = status_param)]
     status: Option<String>,
     /// Entries with a line on this account id.
+    #[param(schema_with = crate::api::contract::id_param)]
     account: Option<String>,
     /// `YYYY-MM-DD`, inclusive.
     #[param(schema_with = crate::api::contract::date_param)]
@@ -285,8 +320,11 @@ pub async fn create<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchItemIn {
-    /// The item's own idempotency key: an item whose key was posted before is not posted again.
+    /// The item's own idempotency key (1 to 200 printable ASCII characters, as
+    /// `core::idempotency::check_key`): an item whose key was posted before is not posted
+    /// again.
     #[serde(default)]
+    #[schema(pattern = "^[ -~]{1,200}$")]
     key: Option<String>,
     entry: EntryIn,
 }
@@ -294,7 +332,7 @@ pub struct BatchItemIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BatchIn {
-    #[schema(min_items = 1)]
+    #[schema(min_items = 1, max_items = 10000)]
     entries: Vec<BatchItemIn>,
 }
 
@@ -366,14 +404,19 @@ pub async fn get<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftIn {
+    #[schema(schema_with = crate::api::contract::date)]
     date: String,
     #[serde(default)]
+    #[schema(schema_with = journal_code)]
     journal: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     reference: String,
+    #[schema(schema_with = crate::api::contract::nonblank::<500>)]
     description: String,
     #[serde(default)]
     comment: String,
+    #[schema(min_items = 2, max_items = 1000)]
     lines: Vec<LineIn>,
     /// The `version` you read.
     version: i64,
@@ -461,6 +504,7 @@ pub async fn approve<S: Backend>(
 #[schema(as = EntryRejectIn)]
 pub struct RejectIn {
     /// Why it is rejected; required.
+    #[schema(schema_with = crate::api::contract::nonblank_unbounded)]
     comment: String,
 }
 
@@ -482,10 +526,12 @@ pub async fn reject<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseIn {
-    /// The reversal's date (`YYYY-MM-DD`); the original's date when absent.
+    /// The reversal's date (`YYYY-MM-DD`); the original's date when absent or empty.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_day)]
     date: Option<String>,
     /// Why; required.
+    #[schema(schema_with = crate::api::contract::nonblank_unbounded)]
     reason: String,
     /// Optionally, the corrected entry, posted together with the reversal. Its problems
     /// are named `corrected.…`.

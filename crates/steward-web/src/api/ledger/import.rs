@@ -42,9 +42,11 @@ pub struct JournalImportForm {
     /// The journal file.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
-    /// `hledger`, `ledger` or `beancount`; guessed from the file name (`.journal`,
-    /// `.hledger`, `.ledger`, `.beancount`, `.bean`) when absent.
-    format: Option<String>,
+    /// `hledger`, `ledger` or `beancount` (`steward_io::journal::Format::parse`, any case).
+    /// The server also guesses it from the file name (`.journal`, `.hledger`, `.ledger`,
+    /// `.beancount`, `.bean`) when it is absent; a client should say.
+    #[schema(pattern = "(?i)^(hledger|journal|ledger|beancount|bean)$")]
+    format: String,
     /// `true`: check everything (balances, assertions, closed periods) and write nothing.
     dry_run: Option<bool>,
     /// Journal code for the entries; the general journal when absent.

@@ -110,7 +110,7 @@ async fn period_of<S: Backend>(
 
 /// Closes a month: nothing more posts into it (accounting leads).
 #[utoipa::path(post, path = "/api/v1/ledger/periods/{month}/close", tag = "ledger",
-    params(("month" = String, Path, description = "YYYY-MM")),
+    params(("month" = String, Path, description = "YYYY-MM", pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$")),
     responses((status = 200, body = PeriodOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn close_period<S: Backend>(
     State(state): State<AppState<S>>,
@@ -128,13 +128,14 @@ pub async fn close_period<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReopenIn {
-    /// Why the month is reopened; required.
+    /// Why the month is reopened; required, at most 500 characters.
+    #[schema(schema_with = crate::api::contract::nonblank::<500>)]
     reason: String,
 }
 
 /// Reopens a closed month (admins only), with a reason.
 #[utoipa::path(post, path = "/api/v1/ledger/periods/{month}/reopen", tag = "ledger",
-    params(("month" = String, Path, description = "YYYY-MM")), request_body = ReopenIn,
+    params(("month" = String, Path, description = "YYYY-MM", pattern = "^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$")), request_body = ReopenIn,
     responses((status = 200, body = PeriodOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn reopen_period<S: Backend>(
     State(state): State<AppState<S>>,

@@ -347,7 +347,7 @@ pub struct ApprovalIn {
     description: String,
     /// Decimal in the company currency.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<2, false>)]
     amount: Option<String>,
     /// A record it is about, `kind:id`.
     #[serde(default)]
@@ -598,7 +598,7 @@ pub async fn policies<S: Backend>(
 pub struct LevelIn {
     /// Decimal; absent or `0` applies always.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<2, false>)]
     above: Option<String>,
     /// `manager`, `admin`, `role:<key>` or `user:<id>`.
     #[schema(pattern = "^\\s*(manager|admin|role:[a-z0-9_]{1,60}|user:[1-9][0-9]{0,17})\\s*$")]
@@ -619,7 +619,7 @@ pub struct PolicyIn {
     deadline_hours: Option<i64>,
     /// Requests up to this amount may be approved in bulk.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_amount::<false>)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<2, false>)]
     bulk_limit: Option<String>,
     #[schema(min_items = 1, max_items = 10)]
     levels: Vec<LevelIn>,
