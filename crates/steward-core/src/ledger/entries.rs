@@ -85,16 +85,19 @@ async fn prepare(
     prepare_entry(input, &ctx, key, None)
 }
 
+/// An item's key: absent or empty for none, else the one rule of an `Idempotency-Key`
+/// (`core::idempotency::check_key`: 1 to 200 printable ASCII characters).
 fn check_key(key: Option<&str>) -> Result<Option<String>> {
-    match key.map(str::trim).filter(|k| !k.is_empty()) {
+    match key.filter(|k| !k.is_empty()) {
         None => Ok(None),
-        Some(k) if k.len() <= 200 && k.chars().all(|c| c.is_ascii_graphic()) => {
-            Ok(Some(k.to_string()))
-        }
-        Some(_) => Err(Error::invalid(
-            "key",
-            "an idempotency key is 1-200 printable ASCII characters",
-        )),
+        Some(k) => crate::idempotency::check_key(k.as_bytes())
+            .map(|k| Some(k.to_string()))
+            .map_err(|_| {
+                Error::invalid(
+                    "key",
+                    "an idempotency key is 1-200 printable ASCII characters",
+                )
+            }),
     }
 }
 

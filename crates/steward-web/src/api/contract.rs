@@ -470,6 +470,11 @@ pub fn date() -> utoipa::openapi::schema::Object {
     date_object(false)
 }
 
+/// A day in a body that may be absent or null, but not empty (a day that cannot be cleared).
+pub fn nullable_date() -> utoipa::openapi::schema::Object {
+    date_object(true)
+}
+
 /// A day in a body that may be absent, null or empty (none).
 pub fn opt_date() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};

@@ -665,7 +665,7 @@ pub struct EmployeePatchIn {
     #[schema(minimum = 1, maximum = 1000)]
     fte_milli: Option<i64>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_date)]
+    #[schema(schema_with = crate::api::contract::nullable_date)]
     start_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_day)]

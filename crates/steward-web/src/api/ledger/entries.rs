@@ -324,7 +324,7 @@ pub struct BatchItemIn {
     /// `core::idempotency::check_key`): an item whose key was posted before is not posted
     /// again.
     #[serde(default)]
-    #[schema(pattern = "^[ -~]{1,200}$")]
+    #[schema(pattern = "^[ -~]{0,200}$")]
     key: Option<String>,
     entry: EntryIn,
 }
