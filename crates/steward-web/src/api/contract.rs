@@ -451,18 +451,11 @@ fn date_object(nullable: bool) -> utoipa::openapi::schema::Object {
         .build()
 }
 
-/// A real day in the years 1900 to 2999 as a pattern alone (month lengths and leap years
-/// included), for a body with several days: `format: date` with [`DATE_PATTERN`] makes a
-/// generator throw most of its dates away, once per field.
-const EXACT_DAY_PATTERN: &str = concat!(
-    "^((19|2[0-9])[0-9]{2}-((0[13578]|1[02])-(0[1-9]|[12][0-9]|3[01])",
-    "|(0[469]|11)-(0[1-9]|[12][0-9]|30)|02-(0[1-9]|1[0-9]|2[0-8]))",
-    "|((19|2[0-9])(0[48]|[2468][048]|[13579][26])|2000|2400|2800)-02-29)$"
-);
-
-/// A day in a body (`YYYY-MM-DD`, years 1900 to 2999), declared by [`EXACT_DAY_PATTERN`].
+/// A day in a body (`YYYY-MM-DD`, years 1900 to 2999) as a pattern alone, for a body with
+/// several days: `format: date` beside the pattern makes a generator throw most of its
+/// dates away, once per field.
 pub fn day() -> utoipa::openapi::schema::Object {
-    string_schema(EXACT_DAY_PATTERN.to_string(), None, false)
+    string_schema(DATE_PATTERN.to_string(), None, false)
 }
 
 /// A day in a body: `YYYY-MM-DD`, years 1900 to 2999.
@@ -477,15 +470,21 @@ pub fn nullable_date() -> utoipa::openapi::schema::Object {
 
 /// A day in a body that may be absent, null or empty (none).
 pub fn opt_date() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    or_empty(date_object(true))
+}
+
+/// `schema`, or an empty string (none): what an optional value the server trims reads.
+fn or_empty(
+    schema: impl Into<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
     let any = AnyOfBuilder::new()
-        .item(date_object(false))
+        .item(schema)
         .item(
             ObjectBuilder::new()
                 .schema_type(SchemaType::new(Type::String))
                 .max_length(Some(0)),
         )
-        .item(ObjectBuilder::new().schema_type(SchemaType::new(Type::Null)))
         .build();
     utoipa::openapi::RefOr::T(Schema::AnyOf(any))
 }
@@ -520,21 +519,6 @@ pub fn set_pattern(doc: &mut Value, schema: &str, prop: &str, pattern: &str) {
     {
         p.insert("pattern".into(), json!(pattern));
     }
-}
-
-/// A day in a body that may be absent, null or empty (empty clears it; `core::time`'s
-/// optional dates).
-pub fn opt_day() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
-    let any = AnyOfBuilder::new()
-        .item(date_object(true))
-        .item(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .max_length(Some(0)),
-        )
-        .build();
-    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
 }
 
 /// A query day as [`date_param`] declares it: absent or empty for none, else `YYYY-MM-DD`
@@ -583,58 +567,17 @@ pub fn half_day() -> utoipa::openapi::schema::Object {
 
 /// A day as a query value: `YYYY-MM-DD`, or empty for none.
 pub fn date_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    use utoipa::openapi::schema::{
-        AnyOfBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, SchemaType, Type,
-    };
-    let any = AnyOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-                .pattern(Some(DATE_PATTERN)),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .max_length(Some(0)),
-        )
-        .build();
-    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+    or_empty(date_object(false))
 }
 
 /// A record's id as a query filter: a whole number from 1, or empty for none.
 pub fn id_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
-    let any = AnyOfBuilder::new()
-        .item(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::Integer))
-                .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
-                    utoipa::openapi::schema::KnownFormat::Int64,
-                )))
-                .minimum(Some(1)),
-        )
-        .item(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .max_length(Some(0)),
-        )
-        .build();
-    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+    or_empty(id())
 }
 
 /// A month as a query value: `YYYY-MM` (years 1900 to 2999), or empty for the default.
 pub fn month_param() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-    use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Schema, SchemaType, Type};
-    let any = AnyOfBuilder::new()
-        .item(month())
-        .item(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .max_length(Some(0)),
-        )
-        .build();
-    utoipa::openapi::RefOr::T(Schema::AnyOf(any))
+    or_empty(month())
 }
 
 /// An amount `core::money::parse_decimal` reads with at most `DECIMALS` places: digits

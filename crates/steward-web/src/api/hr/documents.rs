@@ -134,7 +134,7 @@ pub struct DocumentForm {
     #[schema(schema_with = crate::api::contract::line::<200, true>)]
     title: String,
     /// `YYYY-MM-DD`, optional.
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     expires: Option<String>,
 }
 
@@ -160,11 +160,11 @@ pub struct CertificationIn {
     pub issuer: String,
     /// `YYYY-MM-DD`.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     pub issued: Option<String>,
     /// `YYYY-MM-DD`, not before `issued`.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     pub expires: Option<String>,
     /// A document of the same employee.
     #[serde(default)]

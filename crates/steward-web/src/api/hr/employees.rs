@@ -449,7 +449,7 @@ pub struct ContractIn {
     effective_date: String,
     /// `YYYY-MM-DD`; empty or null for none.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     end_date: Option<String>,
     /// `permanent`, `fixed_term`, `part_time`, `contractor`, `intern`, `apprentice`, `other`.
     #[schema(schema_with = contract_type)]
@@ -532,7 +532,7 @@ pub struct EmployeeIn {
     #[schema(schema_with = crate::api::contract::opt_text::<60>)]
     work_phone: Option<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     birth_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_record_email::<200>)]
@@ -582,10 +582,10 @@ pub struct EmployeeIn {
     #[schema(schema_with = crate::api::contract::date, required = true)]
     start_date: Option<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     probation_end: Option<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     end_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_text::<200>)]
@@ -620,7 +620,7 @@ pub struct EmployeePatchIn {
     #[schema(schema_with = crate::api::contract::opt_text::<60>)]
     work_phone: Option<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     birth_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_record_email::<200>)]
@@ -668,10 +668,10 @@ pub struct EmployeePatchIn {
     #[schema(schema_with = crate::api::contract::nullable_date)]
     start_date: Option<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     probation_end: Option<String>,
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     end_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_text::<200>)]
@@ -681,7 +681,7 @@ pub struct EmployeePatchIn {
     custom: Option<Map<String, Value>>,
     /// When job changes take effect (today when absent or empty).
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     effective_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_text::<200>)]

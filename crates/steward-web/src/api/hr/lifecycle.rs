@@ -114,7 +114,7 @@ pub async fn get_lifecycle<S: Backend>(
 pub struct OnboardingIn {
     /// The first working day (`YYYY-MM-DD`); default the employee's start date.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     start_date: Option<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::text::<2000, false>)]

@@ -528,7 +528,7 @@ pub async fn reject<S: Backend>(
 pub struct ReverseIn {
     /// The reversal's date (`YYYY-MM-DD`); the original's date when absent or empty.
     #[serde(default)]
-    #[schema(schema_with = crate::api::contract::opt_day)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     date: Option<String>,
     /// Why; required.
     #[schema(schema_with = crate::api::contract::nonblank_unbounded)]
