@@ -244,6 +244,7 @@ where
 #[serde(deny_unknown_fields)]
 #[schema(as = OrgDepartmentIn)]
 pub struct DepartmentEditIn {
+    #[schema(schema_with = crate::api::contract::opt_line::<100>)]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]

@@ -693,9 +693,9 @@ mod tests {
         let b = br#"{"ids": [3.0, -1e3, 4266855742579254.0, 7]}"#;
         let v: Ids = decode_json(b, Shape::Object).expect("whole numbers");
         assert_eq!(v.ids, vec![3, -1000, 4_266_855_742_579_254, 7]);
-        let e = decode_json::<Ids>(br#"{"ids": [1.5]}"#, Shape::Object).unwrap_err();
+        let e = decode_json::<Ids>(br#"{"ids": [1.5]}"#, Shape::Object).expect_err("1.5 is no id");
         assert!(e.to_string().contains("ids[0]"), "{e}");
-        let e = decode_json::<Ids>(br#"[[1]]"#, Shape::Object).unwrap_err();
+        let e = decode_json::<Ids>(br#"[[1]]"#, Shape::Object).expect_err("a list is no object");
         assert!(e.to_string().contains("must be a JSON object"), "{e}");
         let v: Vec<i64> = decode_json(b"[1.0, 2]", Shape::Array).expect("a list");
         assert_eq!(v, vec![1, 2]);
