@@ -159,10 +159,6 @@ pub fn sort<K: SortKey>() -> utoipa::openapi::schema::Object {
 const TEXT_CONTROLS: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f";
 /// Control characters `core::input::line` refuses (also line breaks; tabs stay).
 const LINE_CONTROLS: &str = r"\x00-\x08\x0a-\x1f\x7f-\x9f";
-/// What `str::trim` takes off both ends (Unicode `White_Space`), spelled out: a regular
-/// expression's `\s` differs between engines (Python's includes `\x1c`-`\x1f`).
-const TRIMMED: &str = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000";
-
 /// The pattern for text without `controls` that is at most `max` characters once trimmed
 /// (as the server counts), and not empty once trimmed when `required`.
 fn text_pattern(controls: &str, max: usize, required: bool) -> String {
@@ -172,9 +168,10 @@ fn text_pattern(controls: &str, max: usize, required: bool) -> String {
     } else {
         format!("[^{controls}]")
     };
-    let body = format!("[^{TRIMMED}{controls}]({middle}{{0,{inner}}}[^{TRIMMED}{controls}])?");
+    let body =
+        format!("[^{WHITE_SPACE}{controls}]({middle}{{0,{inner}}}[^{WHITE_SPACE}{controls}])?");
     let body = if required { body } else { format!("({body})?") };
-    format!("^[{TRIMMED}]*{body}[{TRIMMED}]*$")
+    format!("^[{WHITE_SPACE}]*{body}[{WHITE_SPACE}]*$")
 }
 
 fn string_schema(
@@ -256,14 +253,14 @@ pub fn filter(values: &[&str]) -> utoipa::openapi::schema::Object {
     one_of(&all, false)
 }
 
-/// Sets the `enum` of property `prop` of component schema `schema` in a served document
-/// (values only known at start, such as the registered approval kinds).
-pub fn set_enum(doc: &mut Value, schema: &str, prop: &str, values: &[String]) {
+/// Sets `key` (`enum`, `pattern`, ...) of property `prop` of component schema `schema` in
+/// a served document (values only known at start, such as the registered approval kinds).
+pub fn set_property(doc: &mut Value, schema: &str, prop: &str, key: &str, value: Value) {
     if let Some(p) = doc
         .pointer_mut(&format!("/components/schemas/{schema}/properties/{prop}"))
         .and_then(Value::as_object_mut)
     {
-        p.insert("enum".into(), json!(values));
+        p.insert(key.into(), value);
     }
 }
 
@@ -508,16 +505,6 @@ pub fn set_param(doc: &mut Value, path: &str, name: &str, schema: Value) {
                 p.insert("schema".into(), schema.clone());
             }
         }
-    }
-}
-
-/// Sets the `pattern` of property `prop` of component schema `schema` in a served document.
-pub fn set_pattern(doc: &mut Value, schema: &str, prop: &str, pattern: &str) {
-    if let Some(p) = doc
-        .pointer_mut(&format!("/components/schemas/{schema}/properties/{prop}"))
-        .and_then(Value::as_object_mut)
-    {
-        p.insert("pattern".into(), json!(pattern));
     }
 }
 

@@ -95,8 +95,14 @@ fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::
         .map(|k| k.key.to_string())
         .collect();
     direct.sort();
-    contract::set_enum(doc, "ApprovalIn", "kind", &direct);
-    contract::set_enum(doc, "ApprovalPolicyIn", "kind", &all);
+    contract::set_property(doc, "ApprovalIn", "kind", "enum", serde_json::json!(direct));
+    contract::set_property(
+        doc,
+        "ApprovalPolicyIn",
+        "kind",
+        "enum",
+        serde_json::json!(all),
+    );
     // A grant: a domain with one of the actions it has (`Grant::check`) and a scope.
     {
         use steward_core::auth::{Domain, Scope};
@@ -217,7 +223,7 @@ fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::
         ("TaskPatchIn", "link"),
         ("ApprovalIn", "subject"),
     ] {
-        contract::set_pattern(doc, schema, prop, &record);
+        contract::set_property(doc, schema, prop, "pattern", serde_json::json!(record));
     }
 }
 
