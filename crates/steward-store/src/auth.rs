@@ -1,7 +1,8 @@
 //! Sessions, sign-in throttling, the actor's grants, passwords, API token look-up.
 use steward_core::audit::AuditDraft;
 use steward_core::auth::session::{
-    delay_after, ActorRecord, AuthStore, LoginUser, SessionRecord, ThrottleKey, TokenRecord,
+    delay_after, ActorRecord, AuthStore, FrameCompany, LoginUser, PageFrame, SessionRecord,
+    ThrottleKey, TokenRecord,
 };
 use steward_core::ids::{CompanyId, DepartmentId, TokenId, UserId};
 use steward_core::time::Timestamp;
@@ -18,6 +19,39 @@ const ACTOR_COLUMNS: &str = "u.id AS actor_id, u.username, u.display_name, \
      (SELECT string_agg(CAST(r.id AS TEXT) || ':' || CAST(r.version AS TEXT) || ':' || r.key, ',' ORDER BY r.id) \
       FROM user_roles ur JOIN roles r ON r.id = ur.role_id \
       WHERE ur.user_id = u.id AND ur.company_id = c.id) AS roles";
+
+/// What every page's frame shows, read with the session: the user's unread notifications in
+/// the session's company and the companies they may switch to, by name, each as
+/// `id:currency:length:name` (the name's length in characters, so any name reads back).
+const FRAME_COLUMNS: &str = "(SELECT COUNT(*) FROM notifications n \
+       WHERE n.user_id = u.id AND n.company_id = c.id AND n.read_at IS NULL) AS frame_unread, \
+     (SELECT string_agg(CAST(c2.id AS TEXT) || ':' || c2.currency || ':' \
+        || CAST(length(c2.name) AS TEXT) || ':' || c2.name, '' ORDER BY c2.name, c2.id) \
+      FROM memberships m2 JOIN companies c2 ON c2.id = m2.company_id \
+      WHERE m2.user_id = u.id AND (m2.valid_until IS NULL OR m2.valid_until > $2)) AS frame_companies";
+
+/// The companies of [`FRAME_COLUMNS`]; `None` if the text is not what it writes.
+fn frame_companies(text: &str) -> Option<Vec<FrameCompany>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (id, r) = rest.split_once(':')?;
+        let (currency, r) = r.split_once(':')?;
+        let (len, r) = r.split_once(':')?;
+        let len: usize = len.parse().ok()?;
+        let end = r.char_indices().nth(len).map_or(r.len(), |(i, _)| i);
+        if r[..end].chars().count() != len {
+            return None;
+        }
+        out.push(FrameCompany {
+            id: CompanyId(id.parse().ok()?),
+            name: r[..end].to_string(),
+            currency: currency.to_string(),
+        });
+        rest = &r[end..];
+    }
+    Some(out)
+}
 
 /// The joins from a session or token row `s` to its actor's columns.
 const ACTOR_JOINS: &str = "LEFT JOIN users u ON u.id = s.user_id AND u.disabled = 0 \
@@ -295,10 +329,11 @@ impl AuthStore for Store {
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> Result<Option<(SessionRecord, Option<ActorRecord>)>> {
+    ) -> Result<Option<(SessionRecord, Option<ActorRecord>, Option<PageFrame>)>> {
         let row = sqlx::query(&format!(
             "SELECT s.token_hash, s.user_id, s.company_id, s.created_at, s.last_seen_at, s.ip, \
-             s.user_agent, {ACTOR_COLUMNS} FROM sessions s {ACTOR_JOINS} WHERE s.token_hash = $1"
+             s.user_agent, {ACTOR_COLUMNS}, {FRAME_COLUMNS} FROM sessions s {ACTOR_JOINS} \
+             WHERE s.token_hash = $1"
         ))
         .bind(token_hash)
         .bind(now.0)
@@ -315,7 +350,19 @@ impl AuthStore for Store {
             ip: opt_str(&r, "ip")?,
             user_agent: opt_str(&r, "user_agent")?,
         };
-        Ok(Some((session, self.actor_of(&r).await?)))
+        let frame = match (
+            opt_i64(&r, "frame_unread")?,
+            opt_str(&r, "frame_companies")?
+                .as_deref()
+                .map(frame_companies),
+        ) {
+            (Some(unread), Some(Some(companies))) => Some(PageFrame {
+                companies,
+                unread: u64::try_from(unread).unwrap_or(0),
+            }),
+            _ => None,
+        };
+        Ok(Some((session, self.actor_of(&r).await?, frame)))
     }
 
     async fn token_actor(
@@ -449,5 +496,30 @@ impl Store {
         .await
         .map_err(db)?;
         Ok(r.rows_affected())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_companies_read_back_any_name() {
+        let c = |id, name: &str, currency: &str| FrameCompany {
+            id: CompanyId(id),
+            name: name.into(),
+            currency: currency.into(),
+        };
+        assert_eq!(frame_companies(""), Some(vec![]));
+        assert_eq!(
+            frame_companies("1:EUR:16:Northwind Health2:USD:9:Café: 1:2"),
+            Some(vec![
+                c(1, "Northwind Health", "EUR"),
+                c(2, "Café: 1:2", "USD")
+            ])
+        );
+        assert_eq!(frame_companies("1:EUR:5:abc"), None);
+        assert_eq!(frame_companies("x:EUR:1:a"), None);
+        assert_eq!(frame_companies("1:EUR"), None);
     }
 }

@@ -4,8 +4,8 @@ mod common;
 
 use steward_core::audit::{AuditQuery, AuditStore};
 use steward_core::auth::session::{
-    change_password, cli_actor, resolve_session, resolve_token, sign_in, sign_out, switch_company,
-    AuthStore, SessionConfig, SignIn,
+    change_password, cli_actor, resolve_page_session, resolve_session, resolve_token, sign_in,
+    sign_out, switch_company, AuthStore, FrameCompany, PageFrame, SessionConfig, SignIn,
 };
 use steward_core::auth::Via;
 use steward_core::list::Paging;
@@ -410,7 +410,7 @@ store_test!(api_tokens, |db| async move {
 // whoever took a token while they knew the old password is out with it.
 store_test!(a_new_password_ends_tokens_too, |db| async move {
     let s = &db.store;
-    let cfg = SessionConfig::default();
+    let cfg = &SessionConfig::default();
     let w = world(s).await;
     let fay = create_user(s, &w.actor_a, "fay", &["employee"], Some(PASSWORD)).await;
     let other = create_user(s, &w.actor_a, "gil", &["employee"], Some(PASSWORD)).await;
@@ -643,4 +643,102 @@ store_test!(others_failures_do_not_lock_the_user_out, |db| async move {
     sign_in(s, &cfg, from("joan", PASSWORD, "192.0.2.10"))
         .await
         .expect("jo gets in from home while the account is held up");
+});
+
+// The page frame (companies to switch to, unread notifications) comes with the session in one
+// read and says what the separate reads say.
+store_test!(the_page_frame_comes_with_the_session, |db| async move {
+    let s = &db.store;
+    let cfg = &SessionConfig::default();
+    let w = world(s).await;
+    let fay = create_user(s, &w.actor_a, "fay", &["employee"], Some(PASSWORD)).await;
+    let ns = sign_in(s, cfg, req("fay", PASSWORD))
+        .await
+        .expect("sign in");
+    let frame = |secret: String| async move {
+        resolve_page_session(s, cfg, &secret, None)
+            .await
+            .expect("resolve")
+            .1
+            .expect("the store reads the frame with the session")
+    };
+    let alpha = FrameCompany {
+        id: w.a,
+        name: "Alpha Ltd".into(),
+        currency: "EUR".into(),
+    };
+    assert_eq!(
+        frame(ns.secret.clone()).await,
+        PageFrame {
+            companies: vec![alpha.clone()],
+            unread: 0
+        }
+    );
+
+    // Two notifications, one read; a second company whose name needs the length prefix.
+    let note = |title: &str| steward_core::work::notify::NewNotification {
+        company: w.a,
+        user: fay,
+        kind: "task.assigned".into(),
+        title: title.into(),
+        body: String::new(),
+        link: None,
+    };
+    steward_core::work::notify::notify(s, vec![note("one"), note("two")])
+        .await
+        .expect("notify");
+    let fay_actor = resolve_session(s, cfg, &ns.secret, None)
+        .await
+        .expect("fay");
+    let page = steward_core::work::notify::list(
+        s,
+        &fay_actor,
+        &steward_core::work::notify::NotificationQuery::default(),
+    )
+    .await
+    .expect("list");
+    steward_core::work::notify::mark_read(s, &fay_actor, page.items[0].id)
+        .await
+        .expect("read one");
+    let odd = steward_core::company::create_company(s, "test", "A: 2:3 Ünïcode", "USD")
+        .await
+        .expect("company");
+    s.add_membership(
+        fay,
+        odd,
+        steward_core::audit::AuditDraft::system(
+            "test",
+            None,
+            "membership",
+            None,
+            "add",
+            serde_json::json!({}),
+        ),
+    )
+    .await
+    .expect("add membership");
+    let got = frame(ns.secret.clone()).await;
+    assert_eq!(got.unread, 1);
+    assert_eq!(
+        got.unread,
+        steward_core::work::notify::unread_count(s, &fay_actor)
+            .await
+            .expect("count")
+    );
+    let by_name: Vec<FrameCompany> = steward_core::company::my_companies(s, &fay_actor)
+        .await
+        .expect("companies")
+        .into_iter()
+        .map(|c| FrameCompany {
+            id: c.id,
+            name: c.name,
+            currency: c.currency,
+        })
+        .collect();
+    assert_eq!(got.companies, by_name);
+    assert_eq!(got.companies.len(), 2);
+    assert!(got
+        .companies
+        .iter()
+        .any(|c| c.name == "A: 2:3 Ünïcode" && c.currency == "USD"));
 });

@@ -510,6 +510,36 @@ store_test!(sla_pauses_warns_and_breaches_once, |db| async move {
     assert!(c.paused_micros >= 600_000_000, "{}", c.paused_micros);
     assert!(c.resolution_due.expect("due").0 >= due_before.0 + 600_000_000);
     assert_eq!(c.sla_state, SlaState::OnTrack);
+
+    // The dashboard's grouped count agrees with the list filtered by each state, for the
+    // back office (every case) and the front office (only the cases it opened).
+    let fo2 = actor(s, w.a, "fo2", "front_office").await;
+    for (who, expect_any) in [(admin, true), (&fo, true), (&fo2, false)] {
+        let counts = cases::open_by_sla(s, who).await.expect("counts");
+        assert_eq!(!counts.is_empty(), expect_any, "{counts:?}");
+        for state in SlaState::ALL {
+            let q = CaseQuery {
+                open_only: true,
+                sla: Some(*state),
+                ..Default::default()
+            };
+            let listed = cases::list_cases(s, who, &q).await.expect("list").total;
+            let counted = counts
+                .iter()
+                .find(|(st, _)| st == state)
+                .map_or(0, |(_, n)| *n);
+            assert_eq!(counted, listed, "{state:?}");
+        }
+    }
+    let admin_counts = cases::open_by_sla(s, admin).await.expect("counts");
+    assert!(
+        admin_counts.contains(&(SlaState::Breached, 1)),
+        "{admin_counts:?}"
+    );
+    assert!(
+        admin_counts.contains(&(SlaState::OnTrack, 1)),
+        "{admin_counts:?}"
+    );
 });
 
 store_test!(sla_settings_and_holidays_round_trip, |db| async move {

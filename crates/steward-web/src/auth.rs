@@ -5,7 +5,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::{IpAddr, SocketAddr};
-use steward_core::auth::session::{resolve_session, resolve_token};
+use steward_core::auth::session::{resolve_page_session, resolve_session, resolve_token};
 use steward_core::auth::Actor;
 use steward_core::tokens::strip_prefix;
 use steward_core::Error;
@@ -234,6 +234,8 @@ pub struct PageActor {
     pub secret: String,
     pub request_id: RequestId,
     pub flash: Option<String>,
+    /// The frame's companies and unread count, read with the session.
+    pub frame: Option<steward_core::auth::session::PageFrame>,
 }
 
 impl<S: Backend> FromRequestParts<AppState<S>> for PageActor {
@@ -257,12 +259,13 @@ impl<S: Backend> FromRequestParts<AppState<S>> for PageActor {
             return Err(to_login());
         };
         let ip = client_ip(parts, state);
-        match resolve_session(&state.store, &state.config.session, &secret, ip).await {
-            Ok(actor) => Ok(PageActor {
+        match resolve_page_session(&state.store, &state.config.session, &secret, ip).await {
+            Ok((actor, frame)) => Ok(PageActor {
                 actor,
                 secret,
                 request_id: rid,
                 flash: read_flash(&parts.headers),
+                frame,
             }),
             Err(Error::Unauthenticated) => {
                 let mut r = to_login();

@@ -16,6 +16,11 @@ mod worker;
 
 use clap::Parser;
 
+/// mimalloc instead of the system allocator: per-thread heaps, no arena lock per
+/// allocation (docs/BENCHMARKS.md, "The request path").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let args = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -108,6 +108,23 @@ pub struct ActorRecord {
     pub grants: Vec<Grant>,
 }
 
+/// A company the signed-in user may switch to, as every page's frame lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameCompany {
+    pub id: CompanyId,
+    pub name: String,
+    pub currency: String,
+}
+
+/// What every page's frame shows besides the actor: the companies the user may switch to
+/// (by name) and their unread notifications in the session's company. The store reads it
+/// in the same statement as the session, so a page costs no extra reads for its frame.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageFrame {
+    pub companies: Vec<FrameCompany>,
+    pub unread: u64,
+}
+
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     pub id: crate::ids::TokenId,
@@ -181,12 +198,15 @@ pub trait AuthStore: Send + Sync {
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<ActorRecord>>> + Send;
     /// The session and, in the same read, the actor it stands for (`None` when the user is
-    /// disabled or no longer a member of the session's company).
+    /// disabled or no longer a member of the session's company) and the page frame (`None`
+    /// when the store could not read it that way; the frame is then read on its own).
+    #[allow(clippy::type_complexity)]
     fn session_actor(
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> impl Future<Output = Result<Option<(SessionRecord, Option<ActorRecord>)>>> + Send;
+    ) -> impl Future<Output = Result<Option<(SessionRecord, Option<ActorRecord>, Option<PageFrame>)>>>
+           + Send;
     /// The API token and, in the same read, the actor it stands for.
     fn token_actor(
         &self,
@@ -435,11 +455,21 @@ pub async fn resolve_session(
     secret: &str,
     ip: Option<String>,
 ) -> Result<Actor> {
+    Ok(resolve_page_session(store, cfg, secret, ip).await?.0)
+}
+
+/// [`resolve_session`] and, from the same read, what the page's frame shows.
+pub async fn resolve_page_session(
+    store: &impl AuthStore,
+    cfg: &SessionConfig,
+    secret: &str,
+    ip: Option<String>,
+) -> Result<(Actor, Option<PageFrame>)> {
     let now = Timestamp::now();
     let hash = secret_hash(secret);
     // One read: the session, the user, the membership, the company and the role versions
-    // (the grants come from the store's cache, keyed by role version).
-    let (s, rec) = store
+    // (the grants come from the store's cache, keyed by role version), and the frame.
+    let (s, rec, frame) = store
         .session_actor(&hash, now)
         .await?
         .ok_or(Error::Unauthenticated)?;
@@ -453,7 +483,7 @@ pub async fn resolve_session(
     if now.0 - s.last_seen_at.0 > TOUCH_EVERY_SECS * 1_000_000 {
         store.touch_session(&hash, now).await?;
     }
-    Ok(actor_from(rec, ip, Via::Session, false))
+    Ok((actor_from(rec, ip, Via::Session, false), frame))
 }
 
 /// The actor behind an API bearer token.

@@ -396,6 +396,13 @@ pub trait CaseStore: Send + Sync {
         company: CompanyId,
         q: &CaseQuery,
     ) -> impl Future<Output = Result<Page<Case>>> + Send;
+    /// Open cases counted by SLA state (only those opened by `opened_by` when given), in
+    /// one grouped read.
+    fn open_cases_by_sla(
+        &self,
+        company: CompanyId,
+        opened_by: Option<UserId>,
+    ) -> impl Future<Output = Result<Vec<(SlaState, u64)>>> + Send;
     /// The log, oldest first; internal entries only when asked.
     fn case_log(
         &self,
@@ -646,6 +653,12 @@ pub async fn list_cases(
 ) -> Result<Page<Case>> {
     let q = scoped(actor, q)?;
     store.list_cases(actor.company_id, &q).await
+}
+
+/// The open cases the actor may see, counted by SLA state (states with none are left out).
+pub async fn open_by_sla(store: &impl CaseStore, actor: &Actor) -> Result<Vec<(SlaState, u64)>> {
+    let q = scoped(actor, &CaseQuery::default())?;
+    store.open_cases_by_sla(actor.company_id, q.opened_by).await
 }
 
 pub async fn export_cases(

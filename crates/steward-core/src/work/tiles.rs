@@ -151,22 +151,20 @@ impl<S: crate::work::cases::CaseStore + Sync> TileSource<S> for Escalations {
     }
     fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
         Box::pin(async move {
-            use crate::work::cases::{self, CaseQuery, SlaState};
+            use crate::work::cases::{self, SlaState};
             if !actor.can_read(Domain::Escalations) {
                 return Ok(Vec::new());
             }
+            // One grouped count, not a list per state.
+            let counts = cases::open_by_sla(store, actor).await?;
             let mut bars = Vec::new();
             let mut total = 0i64;
             let mut breached = 0i64;
             for state in SlaState::ALL.iter().filter(|s| **s != SlaState::Met) {
-                let q = CaseQuery {
-                    open_only: true,
-                    sla: Some(*state),
-                    paging: Paging::new(Some(1), None),
-                    ..Default::default()
-                };
-                let n = i64::try_from(cases::list_cases(store, actor, &q).await?.total)
-                    .unwrap_or(i64::MAX);
+                let n = counts
+                    .iter()
+                    .find(|(st, _)| st == state)
+                    .map_or(0, |(_, n)| i64::try_from(*n).unwrap_or(i64::MAX));
                 total += n;
                 if *state == SlaState::Breached {
                     breached = n;

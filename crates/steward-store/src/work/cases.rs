@@ -228,6 +228,30 @@ impl CaseStore for Store {
         self.fetch_all(&s).await?.first().map(case_from).transpose()
     }
 
+    async fn open_cases_by_sla(
+        &self,
+        company: CompanyId,
+        opened_by: Option<UserId>,
+    ) -> Result<Vec<(SlaState, u64)>> {
+        let rows = sqlx::query(
+            "SELECT sla_state, COUNT(*) AS n FROM cases \
+             WHERE company_id = $1 AND is_open = 1 AND ($2 = 0 OR opened_by = $2) \
+             GROUP BY sla_state",
+        )
+        .bind(company.0)
+        .bind(opened_by.map_or(0, |u| u.0))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let state = get_str(r, "sla_state")?;
+                let state = SlaState::parse(&state).ok_or_else(|| bad_row("sla_state"))?;
+                Ok((state, u64::try_from(get_i64(r, "n")?).unwrap_or(0)))
+            })
+            .collect()
+    }
+
     async fn list_cases(&self, company: CompanyId, q: &CaseQuery) -> Result<Page<Case>> {
         let filter = |s: &mut SelectStatement| {
             s.and_where(col("c", "company_id").eq(company.0));

@@ -65,12 +65,27 @@ pub async fn chrome<S: Backend>(
     title: &str,
     path: &str,
 ) -> Chrome {
-    let (companies, unread) = tokio::join!(
-        steward_core::company::my_companies(&state.store, &pa.actor),
-        steward_core::work::notify::unread_count(&state.store, &pa.actor)
-    );
-    let companies = companies.unwrap_or_default();
-    let unread = unread.unwrap_or_default();
+    // Read with the session (one statement); on its own only when the store could not.
+    let (companies, unread) = match &pa.frame {
+        Some(f) => (
+            f.companies
+                .iter()
+                .map(|c| steward_core::company::Company {
+                    id: c.id,
+                    name: c.name.clone(),
+                    currency: c.currency.clone(),
+                })
+                .collect(),
+            f.unread,
+        ),
+        None => {
+            let (companies, unread) = tokio::join!(
+                steward_core::company::my_companies(&state.store, &pa.actor),
+                steward_core::work::notify::unread_count(&state.store, &pa.actor)
+            );
+            (companies.unwrap_or_default(), unread.unwrap_or_default())
+        }
+    };
     let numbers = companies
         .iter()
         .find(|c| c.id == pa.actor.company_id)
