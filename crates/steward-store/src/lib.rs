@@ -123,6 +123,9 @@ impl Store {
                     AnyPoolOptions::new()
                         .max_connections(n)
                         .min_connections(1)
+                        // A file on this machine: a connection cannot drop, so no ping (a
+                        // round trip to the connection's thread) before every statement.
+                        .test_before_acquire(false)
                         .acquire_timeout(Duration::from_secs(30))
                         .after_connect(|conn, _| {
                             Box::pin(async move {
