@@ -84,11 +84,16 @@ fn period_status_str(s: PeriodStatus) -> &'static str {
 }
 
 fn number_of(r: &AnyRow) -> Result<Option<String>> {
+    number_with(r, &get_str(r, "journal_code")?)
+}
+
+/// The entry's number from its row and its journal's code (already read by the caller).
+fn number_with(r: &AnyRow, journal_code: &str) -> Result<Option<String>> {
     let seq = opt_i64(r, "seq")?;
     Ok(match seq {
         Some(seq) => {
             let fy = i32::try_from(get_i64(r, "fiscal_year")?).map_err(|_| bad_row("year"))?;
-            Some(format_entry_number(&get_str(r, "journal_code")?, fy, seq))
+            Some(format_entry_number(journal_code, fy, seq))
         }
         None => None,
     })

@@ -87,10 +87,11 @@ impl EntryStore for Store {
             .await?
             .iter()
             .map(|r| {
+                let journal_code = get_str(r, "journal_code")?;
                 Ok(EntrySummary {
                     id: EntryId(get_i64(r, "id")?),
-                    journal_code: get_str(r, "journal_code")?,
-                    number: number_of(r)?,
+                    number: number_with(r, &journal_code)?,
+                    journal_code,
                     date: date_of(r, "date")?,
                     status: status_of(r)?,
                     reference: get_str(r, "reference")?,
