@@ -77,12 +77,41 @@ impl Store {
             .map_err(db)
     }
 
+    /// A page of a list and the list's total. The page is read first; the count (`count`,
+    /// one row with column `n`, the same filter) only when the page cannot tell the total: a
+    /// full page, or an empty one past the start. Short lists (most filtered ones) cost one
+    /// statement, not two.
+    pub(crate) async fn fetch_counted(
+        &self,
+        count: &impl QueryStatementWriter,
+        page: &impl QueryStatementWriter,
+        paging: steward_core::list::Paging,
+    ) -> Result<(Vec<AnyRow>, i64)> {
+        let rows = self.fetch_page(page, paging).await?;
+        let total = match total_from_page(rows.len(), paging) {
+            Some(n) => n,
+            None => crate::get_i64(&self.fetch_one(count).await?, "n")?,
+        };
+        Ok((rows, total))
+    }
+
     pub(crate) async fn fetch_one(&self, stmt: &impl QueryStatementWriter) -> Result<AnyRow> {
         let (sql, values) = build(self.backend, stmt);
         bind_values(sqlx::query(&sql), values)
             .fetch_one(&self.read)
             .await
             .map_err(db)
+    }
+}
+
+/// The list's total when a page read with `paging` shows it: a page shorter than its limit
+/// that holds something, or an empty first page. `None`: count.
+fn total_from_page(rows: usize, paging: steward_core::list::Paging) -> Option<i64> {
+    let rows = u64::try_from(rows).ok()?;
+    if rows < u64::from(paging.limit) && (rows > 0 || paging.offset == 0) {
+        i64::try_from(paging.offset.checked_add(rows)?).ok()
+    } else {
+        None
     }
 }
 
@@ -98,4 +127,23 @@ pub(crate) fn like_pattern(text: &str) -> String {
     }
     p.push('%');
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::total_from_page;
+    use steward_core::list::Paging;
+
+    fn paging(limit: u32, offset: u64) -> Paging {
+        Paging { limit, offset }
+    }
+
+    #[test]
+    fn a_short_page_tells_the_total_a_full_or_empty_later_one_does_not() {
+        assert_eq!(total_from_page(0, paging(50, 0)), Some(0));
+        assert_eq!(total_from_page(7, paging(50, 0)), Some(7));
+        assert_eq!(total_from_page(7, paging(50, 100)), Some(107));
+        assert_eq!(total_from_page(50, paging(50, 0)), None);
+        assert_eq!(total_from_page(0, paging(50, 100)), None);
+    }
 }

@@ -596,7 +596,6 @@ impl EmployeeStore for Store {
         let mut count = Query::select();
         filtered(company, q, &mut count);
         count.expr_as(count_all(), a("n"));
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = Query::select();
         filtered(company, q, &mut s);
@@ -644,12 +643,8 @@ impl EmployeeStore for Store {
         };
         s.order_by_expr(key, order.clone())
             .order_by((a("e"), a("id")), order);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(row_of)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(row_of).collect::<Result<_>>()?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),

@@ -39,7 +39,6 @@ impl EntryStore for Store {
         let mut count = Query::select();
         count.expr_as(count_all(), a("n"));
         filter(&mut count);
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = Query::select();
         filter(&mut s);
@@ -82,9 +81,8 @@ impl EntryStore for Store {
             }
         }
         s.order_by((a("e"), a("id")), order);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows
             .iter()
             .map(|r| {
                 let journal_code = get_str(r, "journal_code")?;

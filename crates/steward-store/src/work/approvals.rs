@@ -383,7 +383,6 @@ impl ApprovalStore for Store {
         let mut count = Query::select();
         count.expr_as(count_all(), a("n"));
         filter(&mut count);
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = Query::select();
         filter(&mut s);
@@ -439,7 +438,7 @@ impl ApprovalStore for Store {
             ApprovalSort::Kind => s.order_by((a("r"), a("kind")), order.clone()),
         };
         s.order_by((a("r"), a("id")), order);
-        let rows = self.fetch_page(&s, q.paging).await?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
         let items = rows
             .iter()
             .map(|r| {

@@ -303,7 +303,6 @@ impl CaseStore for Store {
             .from_as(a("cases"), a("c"))
             .expr_as(count_all(), a("n"));
         filter(&mut count);
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = case_select();
         filter(&mut s);
         let (asc, desc) = match q.dir {
@@ -341,12 +340,8 @@ impl CaseStore for Store {
             }
         }
         s.order_by((a("c"), a("id")), asc);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(case_from)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(case_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),

@@ -216,7 +216,6 @@ impl NotifyStore for Store {
     ) -> Result<Page<Notification>> {
         let mut count = filtered(company, user, q);
         count.expr_as(Expr::col(a("id")).count(), a("n"));
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = filtered(company, user, q);
         s.columns(COLUMNS.map(a));
         let dir = match q.dir {
@@ -235,12 +234,8 @@ impl NotifyStore for Store {
             }
         }
         s.order_by(a("id"), dir);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(notification_from)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(notification_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),

@@ -501,7 +501,6 @@ impl TaskStore for Store {
         let mut count = Query::select();
         filtered(company, scope, q, &mut count);
         count.expr_as(count_all(), a("n"));
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = summary_select(company, scope, q);
         let order = match q.dir {
@@ -540,12 +539,8 @@ impl TaskStore for Store {
             }
         }
         s.order_by((a("t"), a("id")), order);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(summary_of)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(summary_of).collect::<Result<_>>()?;
         Ok(Page {
             items,
             total: u64::try_from(total).unwrap_or(0),
