@@ -164,3 +164,196 @@ both_databases!(
         assert_eq!(fields(&body(r).await), vec!["Idempotency-Key"]);
     }
 );
+
+/// A multipart form with these text parts and, when given, a file part `file`.
+fn upload(parts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in parts {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    form
+}
+
+both_databases!(
+    every_upload_takes_its_declared_parts_once_and_no_null,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let doc = document(&app).await;
+        // Every multipart operation names a form schema (no bare string a client cannot
+        // build), closed, whose parts admit no null: a part is text, absent for none.
+        let mut forms = 0;
+        for (method, path, op) in operations(&doc) {
+            let Some(schema) = op["requestBody"]["content"].get("multipart/form-data") else {
+                continue;
+            };
+            let name = schema["schema"]["$ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: a form schema, not {schema}"))
+                .trim_start_matches("#/components/schemas/");
+            let form = &doc["components"]["schemas"][name];
+            assert_eq!(form["additionalProperties"], false, "{path}: {form}");
+            let text = form["properties"].to_string();
+            assert!(
+                !text.contains("\"null\""),
+                "{path}: {name} admits null: {text}"
+            );
+            forms += 1;
+        }
+        assert!(forms >= 4, "the uploads: {forms}");
+
+        let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+        let c = app.api(&t);
+        let csv: &[u8] = b"name\nAssets:Uploaded\n";
+        let accounts = app.url("/api/v1/ledger/accounts/import");
+        let journal = app.url("/api/v1/ledger/import");
+        for (url, parts, file, field) in [
+            // The accounts import reads its upload as every other API upload does.
+            (
+                &accounts,
+                vec![("owner", "me")],
+                Some(("a.csv", csv)),
+                "owner",
+            ),
+            (&accounts, vec![("dry_run", "true")], None, "file"),
+            (
+                &accounts,
+                vec![("dry_run", "true"), ("dry_run", "false")],
+                Some(("a.csv", csv)),
+                "dry_run",
+            ),
+            // A yes-or-no part is `true` or `false`: a misspelt dry run never writes.
+            (
+                &accounts,
+                vec![("dry_run", "ture")],
+                Some(("a.csv", csv)),
+                "dry_run",
+            ),
+            (
+                &journal,
+                vec![("format", "hledger"), ("dry_run", "yes")],
+                Some(("b.journal", csv)),
+                "dry_run",
+            ),
+            (
+                &journal,
+                vec![("format", "hledger"), ("format", "ledger")],
+                Some(("b.journal", csv)),
+                "format",
+            ),
+        ] {
+            let r = c
+                .post(url.as_str())
+                .multipart(upload(&parts, file))
+                .send()
+                .await
+                .expect("upload");
+            let status = r.status();
+            let p = body(r).await;
+            assert_eq!(status, 422, "{url} {parts:?}: {p}");
+            assert_eq!(fields(&p), vec![field], "{url} {parts:?}: {p}");
+        }
+        // The journal import's format is read as the document declares it: any case,
+        // white space around it trimmed.
+        let doc_format = &doc["components"]["schemas"]["JournalImportForm"]["properties"]["format"];
+        assert!(
+            doc_format["pattern"]
+                .as_str()
+                .is_some_and(|p| p.contains("\\u3000]*(hledger|")),
+            "{doc_format}"
+        );
+    }
+);
+
+both_databases!(an_export_format_is_exactly_csv_or_xlsx, |db| async move {
+    let app = spawn_app(db).await;
+    let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+    let c = app.api(&t);
+    // The document declares csv, xlsx or empty: a format it does not list is refused,
+    // not read as "no download" or as a file name.
+    for url in [
+        "/api/v1/audit?format=+",
+        "/api/v1/audit?format=CSV",
+        "/api/v1/users?format=list.csv",
+        "/api/v1/users?format=%20xlsx",
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        assert_eq!(r.status(), 422, "{url}");
+        assert_eq!(fields(&body(r).await), vec!["format"], "{url}");
+    }
+    for (url, kind) in [
+        ("/api/v1/audit?format=", "application/json"),
+        ("/api/v1/users?format=csv", "text/csv"),
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        assert_eq!(r.status(), 200, "{url}");
+        let ct = r.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(ct.starts_with(kind), "{url}: {ct}");
+    }
+});
+
+both_databases!(
+    an_org_chart_edit_keeps_or_renames_but_never_clears_a_name,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let doc = document(&app).await;
+        let schemas = &doc["components"]["schemas"];
+        // Absent or null keeps the name; a given name is a required line, as on create.
+        let edit = &schemas["OrgDepartmentIn"]["properties"]["name"];
+        let create = &schemas["ApprovalDepartmentIn"]["properties"]["name"];
+        assert_eq!(edit["pattern"], create["pattern"], "{edit} {create}");
+        assert_eq!(
+            edit["type"],
+            serde_json::json!(["string", "null"]),
+            "{edit}"
+        );
+        let code = &schemas["OrgDepartmentIn"]["properties"]["code"];
+        assert!(
+            code["pattern"]
+                .as_str()
+                .is_some_and(|p| p.contains("{1,20}")),
+            "{code}"
+        );
+
+        let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+        let c = app.api(&t);
+        let r = c
+            .post(app.url("/api/v1/departments"))
+            .json(&serde_json::json!({"name": "Sales"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(r.status(), 201);
+        let id = body(r).await["id"].as_i64().expect("id");
+        let url = app.url(&format!("/api/v1/hr/departments/{id}"));
+        let r = c
+            .put(&url)
+            .json(&serde_json::json!({"name": " "}))
+            .send()
+            .await
+            .expect("blank");
+        assert_eq!(r.status(), 422);
+        assert_eq!(fields(&body(r).await), vec!["name"]);
+        let r = c
+            .put(&url)
+            .json(&serde_json::json!({"name": null, "code": " S-1 "}))
+            .send()
+            .await
+            .expect("keep");
+        assert_eq!(r.status(), 200);
+        let d = body(r).await;
+        assert_eq!(
+            (d["name"].as_str(), d["code"].as_str()),
+            (Some("Sales"), Some("S-1")),
+            "{d}"
+        );
+    }
+);

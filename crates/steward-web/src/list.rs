@@ -23,6 +23,13 @@ impl ListParams {
             .map(|(_, v)| v.trim())
             .filter(|v| !v.is_empty())
     }
+    /// The value as sent (not trimmed), for a parameter the API reads exactly as declared.
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
     pub fn search(&self) -> Option<String> {
         self.get("q").map(|s| s.chars().take(200).collect())
     }
@@ -164,17 +171,19 @@ impl ListView {
     }
 }
 
-/// An API list's `format`: absent for JSON, `csv` or `xlsx` for a download, anything else
-/// a 422 naming the parameter (pages instead fall back to HTML).
+/// An API list's `format`, exactly as the document declares it: absent or empty for JSON,
+/// `csv` or `xlsx` for a download, anything else (` csv`, `CSV`, `list.csv`) a 422 naming
+/// the parameter (pages instead fall back to HTML).
 pub fn api_export_format(format: Option<&str>) -> Result<Option<TableFormat>, steward_core::Error> {
-    format
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(|f| {
-            TableFormat::from_name(f)
-                .ok_or_else(|| steward_core::Error::invalid("format", "must be csv or xlsx"))
-        })
-        .transpose()
+    match format {
+        None | Some("") => Ok(None),
+        Some("csv") => Ok(Some(TableFormat::Csv)),
+        Some("xlsx") => Ok(Some(TableFormat::Xlsx)),
+        Some(_) => Err(steward_core::Error::invalid(
+            "format",
+            "must be csv or xlsx",
+        )),
+    }
 }
 
 /// The filtered rows as a CSV or XLSX download, every column text (see [`export_typed`]).

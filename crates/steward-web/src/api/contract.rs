@@ -216,6 +216,22 @@ pub fn opt_line<const MAX: usize>() -> utoipa::openapi::schema::Object {
     string_schema(text_pattern(LINE_CONTROLS, MAX, false), None, true)
 }
 
+/// [`line`] that may be absent or null (left as it is) but, when given, is not blank: a
+/// name an edit may keep but not clear.
+pub fn nullable_line<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(LINE_CONTROLS, MAX, true), None, true)
+}
+
+/// A short code (`core::departments`' rule): at most `MAX` letters, digits, `-`, `_` or `.`
+/// once trimmed; empty or null for none.
+pub fn opt_code<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(
+        format!("^[{WHITE_SPACE}]*([A-Za-z0-9._-]{{1,{MAX}}})?[{WHITE_SPACE}]*$"),
+        None,
+        true,
+    )
+}
+
 /// Text a person types (`core::input::text`): as [`line`], line breaks and tabs allowed.
 pub fn text<const MAX: usize, const REQUIRED: bool>() -> utoipa::openapi::schema::Object {
     string_schema(text_pattern(TEXT_CONTROLS, MAX, REQUIRED), None, false)
@@ -315,6 +331,19 @@ pub fn nonblank<const MAX: usize>() -> utoipa::openapi::schema::Object {
 /// [`nonblank`] without a length limit (a reason the server only requires).
 pub fn nonblank_unbounded() -> utoipa::openapi::schema::Object {
     string_schema(format!("[^{WHITE_SPACE}]"), None, false)
+}
+
+/// One of `words` in any (ASCII) case, with white space around it that the server trims
+/// (`Format::parse` of a journal import's `format`).
+pub fn trimmed_word(words: &[&str]) -> utoipa::openapi::schema::Object {
+    string_schema(
+        format!(
+            "(?i)^[{WHITE_SPACE}]*({})[{WHITE_SPACE}]*$",
+            words.join("|")
+        ),
+        None,
+        false,
+    )
 }
 
 /// Every control character (Unicode `Cc`), tabs and line breaks too.
@@ -680,8 +709,9 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
     v
 }
 
-/// A multipart upload takes its declared parts only, and a file part is never empty
-/// (`forms::read_upload` refuses both).
+/// A multipart upload takes its declared parts only, each once, and a file part is never
+/// empty (`forms::read_api_upload` refuses all three). A part is text: it cannot be `null`
+/// (a client leaves an optional part out), so the forms' properties admit no null.
 fn close_upload_forms(doc: &mut Value) {
     let mut forms = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -716,12 +746,36 @@ fn close_upload_forms(doc: &mut Value) {
         {
             form.insert("additionalProperties".into(), Value::Bool(false));
             if let Some(props) = form.get_mut("properties").and_then(Value::as_object_mut) {
-                for p in props.values_mut().filter_map(Value::as_object_mut) {
+                for p in props.values_mut() {
+                    without_null(p);
+                    let Some(p) = p.as_object_mut() else { continue };
                     if p.get("format").and_then(Value::as_str) == Some("binary") {
                         p.insert("minLength".into(), json!(1));
                     }
                 }
             }
+        }
+    }
+}
+
+/// `schema` without `null`: out of its types and enum values, in every branch.
+fn without_null(schema: &mut Value) {
+    let Some(o) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(types) = o.get_mut("type").and_then(Value::as_array_mut) {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            o.insert("type".into(), only);
+        }
+    }
+    if let Some(values) = o.get_mut("enum").and_then(Value::as_array_mut) {
+        values.retain(|v| !v.is_null());
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(branches) = o.get_mut(key).and_then(Value::as_array_mut) {
+            branches.iter_mut().for_each(without_null);
         }
     }
 }
