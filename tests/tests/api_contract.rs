@@ -357,3 +357,99 @@ both_databases!(
         );
     }
 );
+
+/// The query parameter `name` of `GET path` in the document.
+fn param<'a>(doc: &'a Value, path: &str, name: &str) -> &'a Value {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("GET {path} declares `{name}`"))
+}
+
+both_databases!(each_domain_adds_its_part_of_the_document, |db| async move {
+    // The generic API module names no domain: each domain's `WebDomain::document` adds
+    // what only it knows. Each part is here, so a domain that stops adding it is caught.
+    let app = spawn_app(db).await;
+    let doc = document(&app).await;
+    let s = &doc["components"]["schemas"];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Work's approvals: the registered kinds, direct ones for a request, all for a policy
+    // and the lists' filters (empty for all).
+    let direct = strings(&s["ApprovalIn"]["properties"]["kind"]["enum"]);
+    let all = strings(&s["ApprovalPolicyIn"]["properties"]["kind"]["enum"]);
+    assert!(
+        !direct.is_empty() && direct.len() < all.len(),
+        "{direct:?} {all:?}"
+    );
+    assert!(direct.iter().all(|k| all.contains(k)), "{direct:?} {all:?}");
+    for kind in ["ledger.entry", "hr.change"] {
+        assert!(all.iter().any(|k| k == kind), "{kind} in {all:?}");
+    }
+    let mut filter = all.clone();
+    filter.push(String::new());
+    for path in ["/api/v1/approvals", "/api/v1/approvals/mine"] {
+        assert_eq!(
+            strings(&param(&doc, path, "kind")["schema"]["enum"]),
+            filter,
+            "{path}"
+        );
+    }
+    // A link to a registered record, the same pattern wherever one is taken.
+    let record = param(&doc, "/api/v1/tasks", "link")["schema"]["pattern"].clone();
+    for kind in ["task", "ledger\\.entry", "hr\\.employee", "user"] {
+        assert!(
+            record.as_str().is_some_and(|p| p.contains(kind)),
+            "{kind} in {record}"
+        );
+    }
+    for (schema, prop) in [
+        ("TaskIn", "link"),
+        ("TaskPatchIn", "link"),
+        ("ApprovalIn", "subject"),
+    ] {
+        assert_eq!(
+            s[schema]["properties"][prop]["pattern"], record,
+            "{schema}.{prop}"
+        );
+    }
+    // Work's cases: a target per priority, weekday hours, closed actions, a way to reach
+    // the customer.
+    let priorities: Vec<&str> = steward_core::work::cases::Priority::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    assert_eq!(
+        strings(&s["TargetIO"]["properties"]["priority"]["enum"]),
+        priorities
+    );
+    assert_eq!(
+        s["SlaIO"]["properties"]["targets"]["allOf"]
+            .as_array()
+            .map(Vec::len),
+        Some(priorities.len())
+    );
+    assert!(s["SlaIO"]["properties"]["hours"]["propertyNames"]["enum"].is_array());
+    assert!(s["HolidayIO"]["properties"]["name"]["pattern"].is_string());
+    assert_eq!(s["ActionIn"]["discriminator"]["propertyName"], "action");
+    let actions = s["ActionIn"]["oneOf"].as_array().expect("actions");
+    assert!(
+        actions.iter().all(|v| v["additionalProperties"] == false),
+        "{actions:?}"
+    );
+    assert_eq!(s["CaseIn"]["anyOf"].as_array().map(Vec::len), Some(2));
+    // The platform's roles: a grant per domain, with that domain's actions.
+    assert_eq!(
+        s["GrantIo"]["oneOf"].as_array().map(Vec::len),
+        Some(steward_core::auth::Domain::ALL.len()),
+        "{}",
+        s["GrantIo"]
+    );
+});

@@ -306,6 +306,20 @@ pub fn opt_phone() -> utoipa::openapi::schema::Object {
     string_schema(format!("^({PHONE})?$"), Some(40), false)
 }
 
+/// A string that is one of `values`, as a document value (values known at start).
+pub fn json_enum(values: &[String]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+/// A registered record as `kind:id` (`Registry::parse_record`), or empty for none: the
+/// pattern of a field that links to any record a domain registered.
+pub fn record_pattern(reg: &steward_core::registry::Registry) -> String {
+    let mut kinds: Vec<&str> = reg.record_kinds().map(|k| k.key).collect();
+    kinds.sort();
+    let kinds: Vec<String> = kinds.iter().map(|k| k.replace('.', "\\.")).collect();
+    format!("^(({}):[1-9][0-9]{{0,17}})?$", kinds.join("|"))
+}
+
 /// Sets `key` of component schema `schema` in a served document (a rule across fields,
 /// such as `anyOf` of two ways to reach a customer).
 pub fn set_schema_key(doc: &mut Value, schema: &str, key: &str, value: Value) {

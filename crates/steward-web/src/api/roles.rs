@@ -26,6 +26,32 @@ pub struct GrantIo {
     scope: String,
 }
 
+/// Roles in the document: a grant is a domain with one of the actions it has
+/// (`Grant::check`) and a scope, one `oneOf` branch per domain.
+pub(super) fn document(doc: &mut serde_json::Value, _: &steward_core::registry::Registry) {
+    use steward_core::auth::{Domain, Scope};
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let variants: Vec<serde_json::Value> = Domain::ALL
+        .iter()
+        .map(|d| {
+            let actions: Vec<&str> = d.actions().iter().map(|a| a.as_str()).collect();
+            serde_json::json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["domain", "action", "scope"],
+                "properties": {
+                    "domain": { "type": "string", "enum": [d.as_str()] },
+                    "action": { "type": "string", "enum": actions },
+                    "scope": { "type": "string", "enum": scopes }
+                }
+            })
+        })
+        .collect();
+    if let Some(g) = doc.pointer_mut("/components/schemas/GrantIo") {
+        *g = serde_json::json!({ "oneOf": variants });
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RoleOut {
     id: i64,

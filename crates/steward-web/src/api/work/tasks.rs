@@ -470,6 +470,22 @@ pub async fn list<S: Backend>(
     }))
 }
 
+/// Tasks in the document: a link is a registered record (`kind:id`) or empty, in the list's
+/// filter and in a task's body.
+pub(super) fn document(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
+    use crate::api::contract;
+    let record = contract::record_pattern(reg);
+    contract::set_param(
+        doc,
+        "/api/v1/tasks",
+        "link",
+        serde_json::json!({ "type": "string", "pattern": record }),
+    );
+    for schema in ["TaskIn", "TaskPatchIn"] {
+        contract::set_property(doc, schema, "link", "pattern", serde_json::json!(record));
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TaskIn {
