@@ -86,8 +86,11 @@ STATE_RULES = [
     # work::approvals: thresholds rise level by level; nobody approves their own request
     (r"levels\[\d+\]\.above", r"levels go from the smallest threshold up"),
     (r"approver", r"nobody approves their own request: another person must"),
-    # departments: names are unique
+    # departments: names and codes are unique; the tree has no cycle (a department is not
+    # moved under itself or one of its own sub-departments, as the tree stands)
     (r"name", r"a department with this name exists"),
+    (r"code", r"another department has this code"),
+    (r"parent_id", r"a department cannot be placed under itself or one of its own sub-departments"),
     # input::DateRange and reports: an end before the start
     (r"to|until", r"must not be before (the start|from)|is before the first day"),
     # work::cases: the case as it stands
