@@ -90,6 +90,20 @@ pub async fn read_multipart_up_to(
     read_parts(mp, file_field, body_limit, max_file, None).await
 }
 
+/// A page's import (a table or a journal): the file part `file` and the form's other
+/// fields, up to the imports' body limit (`IMPORT_BODY_LIMIT`, the routes' own).
+pub async fn read_import_upload(
+    mp: Multipart,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    read_multipart_up_to(
+        mp,
+        "file",
+        crate::IMPORT_BODY_LIMIT,
+        crate::IMPORT_BODY_LIMIT,
+    )
+    .await
+}
+
 /// Reads the parts; with `only` (the API), the file is the part named `file_field`, any
 /// part not named there or in `only` is refused, naming it, and so is a part sent twice (the
 /// document declares one value for each, so a second would be silently dropped).
