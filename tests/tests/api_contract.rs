@@ -258,6 +258,39 @@ both_databases!(
             assert_eq!(status, 422, "{url} {parts:?}: {p}");
             assert_eq!(fields(&p), vec![field], "{url} {parts:?}: {p}");
         }
+        // A text part is UTF-8 as sent: other bytes are refused, not replaced.
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        let tom = app
+            .store
+            .seed_employee(
+                app.company,
+                &steward_store::hr::SeedEmployee::new("E1", "Tom Tiller", start),
+            )
+            .await
+            .expect("employee");
+        let docs = app.url(&format!("/api/v1/hr/employees/{}/documents", tom.0));
+        let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n";
+        let with_title = |title: Vec<u8>| {
+            upload(&[("category", "other")], Some(("a.pdf", pdf)))
+                .part("title", reqwest::multipart::Part::bytes(title))
+        };
+        let r = c
+            .post(&docs)
+            .multipart(with_title(b"0*\xff".to_vec()))
+            .send()
+            .await
+            .expect("upload");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{p}");
+        assert_eq!(fields(&p), vec!["title"], "{p}");
+        let r = c
+            .post(&docs)
+            .multipart(with_title("0*".into()))
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), 201);
         // The journal import's format is read as the document declares it: any case,
         // white space around it trimmed.
         let doc_format = &doc["components"]["schemas"]["JournalImportForm"]["properties"]["format"];

@@ -159,10 +159,14 @@ async fn read_parts(
                 file = Some((fname, bytes.to_vec()));
             }
         } else {
-            let v = field
-                .text()
+            // Text as sent: bytes that are not UTF-8 are refused, never replaced (multer's
+            // `text()` would quietly turn them into U+FFFD).
+            let bytes = field
+                .bytes()
                 .await
                 .map_err(|e| Error::invalid(name.clone(), format!("could not read: {e}")))?;
+            let v = String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::invalid(name.clone(), "is not valid UTF-8 text"))?;
             fields.push((name, v));
         }
     }
