@@ -349,7 +349,7 @@ pub struct CaseIn {
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::text::<100, false>)]
     customer_ref: String,
-    #[schema(schema_with = crate::api::contract::text::<200, true>)]
+    #[schema(schema_with = crate::api::contract::line::<200, true>)]
     subject: String,
     /// Markdown (no raw HTML is rendered).
     #[serde(default)]
