@@ -486,3 +486,48 @@ both_databases!(each_domain_adds_its_part_of_the_document, |db| async move {
         s["GrantIo"]
     );
 });
+
+both_databases!(list_parameters_are_read_as_declared, |db| async move {
+    let app = spawn_app(db).await;
+    let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+    let c = app.api(&t);
+    // A sort is exactly one of the list's keys or empty (one reader, `contract::
+    // parse_sort`): white space around a key, or only white space, is no key.
+    for url in [
+        "/api/v1/approvals/mine?sort=%0D",
+        "/api/v1/tasks?sort=%20",
+        "/api/v1/cases?sort=%09",
+        "/api/v1/users?sort=%20username",
+        "/api/v1/hr/employees?sort=%0A",
+        "/api/v1/ledger/accounts?sort=%20",
+        "/api/v1/hr/health/issues?sort=%20",
+        "/api/v1/notifications?sort=%20",
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{url}: {p}");
+        assert_eq!(fields(&p), vec!["sort"], "{url}: {p}");
+    }
+    // Lists read through the shared list parameters take values as sent too (a page
+    // trims what a person typed); only the search text is trimmed.
+    for (url, field) in [
+        ("/api/v1/audit?from=%202026-01-01", "from"),
+        ("/api/v1/audit?to=2026-1-5", "to"),
+        ("/api/v1/notifications?group=task%20", "group"),
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{url}: {p}");
+        assert_eq!(fields(&p), vec![field], "{url}: {p}");
+    }
+    for url in [
+        "/api/v1/audit?q=%20admin%20&from=2026-01-01",
+        "/api/v1/users?sort=username",
+        "/api/v1/approvals/mine?sort=",
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        assert_eq!(r.status(), 200, "{url}");
+    }
+});

@@ -10,17 +10,30 @@ use steward_io::TableFormat;
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
     pairs: Vec<(String, String)>,
+    /// The API's: values are read as sent, as the document declares them (a page trims what
+    /// a person typed).
+    exact: bool,
 }
 
 impl ListParams {
+    /// A page's query: values are trimmed.
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        ListParams { pairs }
+        ListParams {
+            pairs,
+            exact: false,
+        }
     }
+    /// An API query: values as sent (` 2026-01-01` is not a day, `task ` not a group), as
+    /// the OpenAPI document declares them; only the search text is trimmed.
+    pub fn exact(pairs: Vec<(String, String)>) -> Self {
+        ListParams { pairs, exact: true }
+    }
+    /// A parameter's value; absent when empty.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
+            .map(|(_, v)| if self.exact { v.as_str() } else { v.trim() })
             .filter(|v| !v.is_empty())
     }
     /// The value as sent (not trimmed), for a parameter the API reads exactly as declared.
@@ -31,7 +44,10 @@ impl ListParams {
             .map(|(_, v)| v.as_str())
     }
     pub fn search(&self) -> Option<String> {
-        self.get("q").map(|s| s.chars().take(200).collect())
+        self.get("q")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(200).collect())
     }
     /// The sort column, from the allowlist; an unknown name falls back to the default.
     pub fn sort<S: SortKey + PartialEq>(&self) -> (S, SortDir) {

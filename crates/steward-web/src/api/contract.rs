@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
-use steward_core::list::{SortKey, MAX_LIMIT, MAX_OFFSET};
+use steward_core::list::{SortDir, SortKey, MAX_LIMIT, MAX_OFFSET};
 use steward_core::Error;
 
 use crate::error::problem_response;
@@ -153,6 +153,34 @@ pub fn sort<K: SortKey>() -> utoipa::openapi::schema::Object {
     let mut keys: Vec<&str> = K::ALL.iter().map(|(k, _)| *k).collect();
     keys.push("");
     one_of(&keys, false)
+}
+
+/// A list's `sort` as [`sort`] declares it: absent or empty for the list's default, else
+/// exactly one of `K`'s keys (` name` is not `name`); anything else is refused naming it.
+pub fn parse_sort<K: SortKey>(value: Option<&str>) -> Result<K, Error> {
+    match value {
+        None | Some("") => Ok(K::default()),
+        Some(v) => {
+            K::parse(v).ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{v}`")))
+        }
+    }
+}
+
+/// A list's `dir` as declared: absent or empty for `default`, else `asc` or `desc` (which
+/// [`check_paging`] has made sure of for every API route).
+pub fn parse_dir(value: Option<&str>, default: SortDir) -> Result<SortDir, Error> {
+    match value {
+        None | Some("") => Ok(default),
+        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc")),
+    }
+}
+
+/// [`parse_sort`] and [`parse_dir`] (ascending by default).
+pub fn sort_and_dir<K: SortKey>(
+    sort: Option<&str>,
+    dir: Option<&str>,
+) -> Result<(K, SortDir), Error> {
+    Ok((parse_sort(sort)?, parse_dir(dir, SortDir::Asc)?))
 }
 
 /// Control characters `core::input::text` refuses (Unicode `Cc` but tab and line breaks).
@@ -552,11 +580,23 @@ pub fn set_param(doc: &mut Value, path: &str, name: &str, schema: Value) {
 }
 
 /// A query day as [`date_param`] declares it: absent or empty for none, else `YYYY-MM-DD`
-/// exactly (no surrounding white space), years 1900 to 2999.
+/// exactly (four, two and two digits: no surrounding white space, no sign, no `2026-1-5`,
+/// which `core::time::parse_date` reads too), years 1900 to 2999.
 pub fn parse_date_param(field: &str, s: Option<&str>) -> Result<Option<chrono::NaiveDate>, Error> {
+    let exact = |v: &str| {
+        let b = v.as_bytes();
+        b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+    };
     match s {
         None | Some("") => Ok(None),
-        Some(v) if v.trim() != v => Err(Error::invalid(
+        Some(v) if !exact(v) => Err(Error::invalid(
             field,
             format!("`{v}` is not a date (YYYY-MM-DD)"),
         )),

@@ -98,7 +98,7 @@ pub async fn headcount<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let h = reports::headcount(&state.store, &a.actor, range)
         .await
@@ -120,7 +120,7 @@ pub async fn movements<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let m = reports::movements(&state.store, &a.actor, range)
         .await
@@ -251,7 +251,7 @@ pub async fn timeoff<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let department = page::department_from(&params).map_err(err)?;
     let format = crate::list::api_export_format(params.raw("format")).map_err(err)?;

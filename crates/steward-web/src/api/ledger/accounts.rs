@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use steward_core::ids::AccountId;
 use steward_core::ledger::service::{self, AccountInput, AccountPatch};
 use steward_core::ledger::{parse_date, reports as report, Account, AccountQuery, AccountSort};
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 
@@ -52,23 +52,6 @@ fn leaf_param() -> utoipa::openapi::schema::Object {
     crate::api::contract::filter(&["1", "true", "0", "false"])
 }
 
-pub(crate) fn sort_and_dir<S: SortKey>(
-    sort: Option<&str>,
-    dir: Option<&str>,
-) -> Result<(S, SortDir), Error> {
-    let sort = match sort.map(str::trim) {
-        None | Some("") => S::default(),
-        Some(s) => {
-            S::parse(s).ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?
-        }
-    };
-    let dir = match dir.map(str::trim) {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
-    Ok((sort, dir))
-}
-
 fn query(p: &AccountListParams) -> Result<AccountQuery, Error> {
     let mut q = AccountQuery::filters_from(|k| match k {
         "q" => p.q.clone(),
@@ -77,7 +60,8 @@ fn query(p: &AccountListParams) -> Result<AccountQuery, Error> {
         "leaf" => p.leaf.clone(),
         _ => None,
     })?;
-    let (sort, dir) = sort_and_dir::<AccountSort>(p.sort.as_deref(), p.dir.as_deref())?;
+    let (sort, dir) =
+        crate::api::contract::sort_and_dir::<AccountSort>(p.sort.as_deref(), p.dir.as_deref())?;
     q.sort = sort;
     q.dir = dir;
     q.paging = if p.format.is_some() {

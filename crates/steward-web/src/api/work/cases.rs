@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::ids::UserId;
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::time::Timestamp;
 use steward_core::work::cases::{
     self, Case, CaseAction, CaseId, CaseInput, CaseQuery, CaseSort, CaseStatus, ComplianceRow,
@@ -210,15 +210,8 @@ fn query(a: &ApiActor, p: &CaseListParams) -> Result<CaseQuery, Error> {
         "category" => p.category.clone(),
         _ => None,
     })?;
-    q.sort = match p.sort.as_deref().map(str::trim) {
-        None | Some("") => CaseSort::default(),
-        Some(s) => CaseSort::parse(s)
-            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
-    };
-    q.dir = match p.dir.as_deref().map(str::trim) {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
+    (q.sort, q.dir) =
+        crate::api::contract::sort_and_dir::<CaseSort>(p.sort.as_deref(), p.dir.as_deref())?;
     q.paging = Paging::new(p.limit, p.offset);
     Ok(q)
 }
