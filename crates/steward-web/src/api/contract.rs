@@ -738,6 +738,99 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
     r
 }
 
+/// The query parameters each operation declares as one of a list of strings (an `enum`,
+/// inline or a component), by method and route: what [`check_choices`] enforces.
+#[derive(Clone, Default)]
+pub struct DeclaredChoices(
+    std::sync::Arc<std::collections::HashMap<(String, String), Vec<(String, Vec<String>)>>>,
+);
+
+impl DeclaredChoices {
+    /// Read from the served document.
+    pub fn of(doc: &Value) -> DeclaredChoices {
+        let mut map = std::collections::HashMap::new();
+        let strings = |schema: &Value| -> Option<Vec<String>> {
+            let schema = match schema.get("$ref").and_then(Value::as_str) {
+                Some(r) => doc.pointer(r.trim_start_matches('#'))?,
+                None => schema,
+            };
+            schema
+                .get("enum")?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let paths = doc.get("paths").and_then(Value::as_object);
+        for (path, item) in paths.into_iter().flatten() {
+            for m in METHODS {
+                let params = item
+                    .pointer(&format!("/{m}/parameters"))
+                    .and_then(Value::as_array);
+                let choices: Vec<(String, Vec<String>)> = params
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+                    .filter_map(|p| {
+                        let name = p.get("name").and_then(Value::as_str)?;
+                        Some((name.to_string(), strings(p.get("schema")?)?))
+                    })
+                    .collect();
+                if !choices.is_empty() {
+                    map.insert((m.to_uppercase(), path.clone()), choices);
+                }
+            }
+        }
+        DeclaredChoices(std::sync::Arc::new(map))
+    }
+}
+
+/// Refuses a query value outside the list the document declares for it (422 naming the
+/// parameter), for every API route, as [`check_paging`] does for paging: a handler that
+/// reads one leniently (trimmed, as pages need; any case) never sees `open ` for `open`.
+pub async fn check_choices(
+    axum::extract::State(choices): axum::extract::State<DeclaredChoices>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let declared = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .and_then(|p| {
+            choices
+                .0
+                .get(&(req.method().as_str().to_string(), p.as_str().to_string()))
+        });
+    let (Some(declared), Some(query)) = (declared, req.uri().query()) else {
+        return next.run(req).await;
+    };
+    let bad = url_pairs(query).find_map(|(k, v)| {
+        let (_, allowed) = declared.iter().find(|(name, _)| *name == k)?;
+        (!allowed.contains(&v)).then(|| {
+            let shown: Vec<String> = allowed
+                .iter()
+                .map(|a| {
+                    if a.is_empty() {
+                        "empty".into()
+                    } else {
+                        format!("`{a}`")
+                    }
+                })
+                .collect();
+            (k, format!("must be one of {}", shown.join(", ")))
+        })
+    });
+    let Some((field, message)) = bad else {
+        return next.run(req).await;
+    };
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    problem_response(&Error::invalid(field, message), &rid)
+}
+
 fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .unwrap_or_default()

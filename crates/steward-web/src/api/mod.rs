@@ -64,6 +64,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         api = (d.api)(api);
     }
     let (router, openapi) = api.split_for_parts();
+    let mut doc = contract::complete(openapi);
+    for d in state.web.domains() {
+        (d.document)(&mut doc, &state.registry);
+    }
     // Innermost first: axum's own rejections become problems before a retry's answer is
     // stored, so a replay is the same problem.
     let router = router
@@ -72,6 +76,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
             state.clone(),
             idempotency,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            contract::DeclaredChoices::of(&doc),
+            contract::check_choices,
+        ))
         .layer(axum::middleware::from_fn(contract::check_paging))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -79,10 +87,6 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         ));
     // The API itself, for rebuilding an answer lost in a crash: reached through each
     // request's extensions (the copy inside does not hold itself, so nothing leaks).
-    let mut doc = contract::complete(openapi);
-    for d in state.web.domains() {
-        (d.document)(&mut doc, &state.registry);
-    }
     let api_self = ApiSelf(Arc::new(router.clone().with_state(state)));
     (router.layer(axum::Extension(api_self)), doc)
 }
