@@ -164,3 +164,386 @@ both_databases!(
         assert_eq!(fields(&body(r).await), vec!["Idempotency-Key"]);
     }
 );
+
+/// A multipart form with these text parts and, when given, a file part `file`.
+fn upload(parts: &[(&str, &str)], file: Option<(&str, &[u8])>) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in parts {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    form
+}
+
+both_databases!(
+    every_upload_takes_its_declared_parts_once_and_no_null,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let doc = document(&app).await;
+        // Every multipart operation names a form schema (no bare string a client cannot
+        // build), closed, whose parts admit no null: a part is text, absent for none.
+        let mut forms = 0;
+        for (method, path, op) in operations(&doc) {
+            let Some(schema) = op["requestBody"]["content"].get("multipart/form-data") else {
+                continue;
+            };
+            let name = schema["schema"]["$ref"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path}: a form schema, not {schema}"))
+                .trim_start_matches("#/components/schemas/");
+            let form = &doc["components"]["schemas"][name];
+            assert_eq!(form["additionalProperties"], false, "{path}: {form}");
+            let text = form["properties"].to_string();
+            assert!(
+                !text.contains("\"null\""),
+                "{path}: {name} admits null: {text}"
+            );
+            forms += 1;
+        }
+        assert!(forms >= 4, "the uploads: {forms}");
+
+        let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+        let c = app.api(&t);
+        let csv: &[u8] = b"name\nAssets:Uploaded\n";
+        let accounts = app.url("/api/v1/ledger/accounts/import");
+        let journal = app.url("/api/v1/ledger/import");
+        for (url, parts, file, field) in [
+            // The accounts import reads its upload as every other API upload does.
+            (
+                &accounts,
+                vec![("owner", "me")],
+                Some(("a.csv", csv)),
+                "owner",
+            ),
+            (&accounts, vec![("dry_run", "true")], None, "file"),
+            (
+                &accounts,
+                vec![("dry_run", "true"), ("dry_run", "false")],
+                Some(("a.csv", csv)),
+                "dry_run",
+            ),
+            // A yes-or-no part is `true` or `false`: a misspelt dry run never writes.
+            (
+                &accounts,
+                vec![("dry_run", "ture")],
+                Some(("a.csv", csv)),
+                "dry_run",
+            ),
+            (
+                &journal,
+                vec![("format", "hledger"), ("dry_run", "yes")],
+                Some(("b.journal", csv)),
+                "dry_run",
+            ),
+            (
+                &journal,
+                vec![("format", "hledger"), ("format", "ledger")],
+                Some(("b.journal", csv)),
+                "format",
+            ),
+        ] {
+            let r = c
+                .post(url.as_str())
+                .multipart(upload(&parts, file))
+                .send()
+                .await
+                .expect("upload");
+            let status = r.status();
+            let p = body(r).await;
+            assert_eq!(status, 422, "{url} {parts:?}: {p}");
+            assert_eq!(fields(&p), vec![field], "{url} {parts:?}: {p}");
+        }
+        // A text part is UTF-8 as sent: other bytes are refused, not replaced.
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).expect("date");
+        let tom = app
+            .store
+            .seed_employee(
+                app.company,
+                &steward_store::hr::SeedEmployee::new("E1", "Tom Tiller", start),
+            )
+            .await
+            .expect("employee");
+        let docs = app.url(&format!("/api/v1/hr/employees/{}/documents", tom.0));
+        let pdf: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n";
+        let with_title = |title: Vec<u8>| {
+            upload(&[("category", "other")], Some(("a.pdf", pdf)))
+                .part("title", reqwest::multipart::Part::bytes(title))
+        };
+        let r = c
+            .post(&docs)
+            .multipart(with_title(b"0*\xff".to_vec()))
+            .send()
+            .await
+            .expect("upload");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{p}");
+        assert_eq!(fields(&p), vec!["title"], "{p}");
+        let r = c
+            .post(&docs)
+            .multipart(with_title("0*".into()))
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(r.status(), 201);
+        // The journal import's format is read as the document declares it: any case,
+        // white space around it trimmed.
+        let doc_format = &doc["components"]["schemas"]["JournalImportForm"]["properties"]["format"];
+        assert!(
+            doc_format["pattern"]
+                .as_str()
+                .is_some_and(|p| p.contains("\\u3000]*(hledger|")),
+            "{doc_format}"
+        );
+    }
+);
+
+both_databases!(an_export_format_is_exactly_csv_or_xlsx, |db| async move {
+    let app = spawn_app(db).await;
+    let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+    let c = app.api(&t);
+    // The document declares csv, xlsx or empty: a format it does not list is refused,
+    // not read as "no download" or as a file name.
+    for url in [
+        "/api/v1/audit?format=+",
+        "/api/v1/audit?format=CSV",
+        "/api/v1/users?format=list.csv",
+        "/api/v1/users?format=%20xlsx",
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        assert_eq!(r.status(), 422, "{url}");
+        assert_eq!(fields(&body(r).await), vec!["format"], "{url}");
+    }
+    for (url, kind) in [
+        ("/api/v1/audit?format=", "application/json"),
+        ("/api/v1/users?format=csv", "text/csv"),
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        assert_eq!(r.status(), 200, "{url}");
+        let ct = r.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .to_string();
+        assert!(ct.starts_with(kind), "{url}: {ct}");
+    }
+});
+
+both_databases!(
+    an_org_chart_edit_keeps_or_renames_but_never_clears_a_name,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let doc = document(&app).await;
+        let schemas = &doc["components"]["schemas"];
+        // Absent or null keeps the name; a given name is a required line, as on create.
+        let edit = &schemas["OrgDepartmentIn"]["properties"]["name"];
+        let create = &schemas["ApprovalDepartmentIn"]["properties"]["name"];
+        assert_eq!(edit["pattern"], create["pattern"], "{edit} {create}");
+        assert_eq!(
+            edit["type"],
+            serde_json::json!(["string", "null"]),
+            "{edit}"
+        );
+        let code = &schemas["OrgDepartmentIn"]["properties"]["code"];
+        assert!(
+            code["pattern"]
+                .as_str()
+                .is_some_and(|p| p.contains("{1,20}")),
+            "{code}"
+        );
+
+        let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+        let c = app.api(&t);
+        let r = c
+            .post(app.url("/api/v1/departments"))
+            .json(&serde_json::json!({"name": "Sales"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(r.status(), 201);
+        let id = body(r).await["id"].as_i64().expect("id");
+        let url = app.url(&format!("/api/v1/hr/departments/{id}"));
+        let r = c
+            .put(&url)
+            .json(&serde_json::json!({"name": " "}))
+            .send()
+            .await
+            .expect("blank");
+        assert_eq!(r.status(), 422);
+        assert_eq!(fields(&body(r).await), vec!["name"]);
+        let r = c
+            .put(&url)
+            .json(&serde_json::json!({"name": null, "code": " S-1 "}))
+            .send()
+            .await
+            .expect("keep");
+        assert_eq!(r.status(), 200);
+        let d = body(r).await;
+        assert_eq!(
+            (d["name"].as_str(), d["code"].as_str()),
+            (Some("Sales"), Some("S-1")),
+            "{d}"
+        );
+    }
+);
+
+/// The query parameter `name` of `GET path` in the document.
+fn param<'a>(doc: &'a Value, path: &str, name: &str) -> &'a Value {
+    doc["paths"][path]["get"]["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("GET {path} declares `{name}`"))
+}
+
+both_databases!(each_domain_adds_its_part_of_the_document, |db| async move {
+    // The generic API module names no domain: each domain's `WebDomain::document` adds
+    // what only it knows. Each part is here, so a domain that stops adding it is caught.
+    let app = spawn_app(db).await;
+    let doc = document(&app).await;
+    let s = &doc["components"]["schemas"];
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // Work's approvals: the registered kinds, direct ones for a request, all for a policy
+    // and the lists' filters (empty for all).
+    let direct = strings(&s["ApprovalIn"]["properties"]["kind"]["enum"]);
+    let all = strings(&s["ApprovalPolicyIn"]["properties"]["kind"]["enum"]);
+    assert!(
+        !direct.is_empty() && direct.len() < all.len(),
+        "{direct:?} {all:?}"
+    );
+    assert!(direct.iter().all(|k| all.contains(k)), "{direct:?} {all:?}");
+    for kind in ["ledger.entry", "hr.change"] {
+        assert!(all.iter().any(|k| k == kind), "{kind} in {all:?}");
+    }
+    let mut filter = all.clone();
+    filter.push(String::new());
+    for path in ["/api/v1/approvals", "/api/v1/approvals/mine"] {
+        assert_eq!(
+            strings(&param(&doc, path, "kind")["schema"]["enum"]),
+            filter,
+            "{path}"
+        );
+    }
+    // A link to a registered record, the same pattern wherever one is taken.
+    let record = param(&doc, "/api/v1/tasks", "link")["schema"]["pattern"].clone();
+    for kind in ["task", "ledger\\.entry", "hr\\.employee", "user"] {
+        assert!(
+            record.as_str().is_some_and(|p| p.contains(kind)),
+            "{kind} in {record}"
+        );
+    }
+    for (schema, prop) in [
+        ("TaskIn", "link"),
+        ("TaskPatchIn", "link"),
+        ("ApprovalIn", "subject"),
+    ] {
+        assert_eq!(
+            s[schema]["properties"][prop]["pattern"], record,
+            "{schema}.{prop}"
+        );
+    }
+    // Work's cases: a target per priority, weekday hours, closed actions, a way to reach
+    // the customer.
+    let priorities: Vec<&str> = steward_core::work::cases::Priority::ALL
+        .iter()
+        .map(|p| p.as_str())
+        .collect();
+    assert_eq!(
+        strings(&s["TargetIO"]["properties"]["priority"]["enum"]),
+        priorities
+    );
+    assert_eq!(
+        s["SlaIO"]["properties"]["targets"]["allOf"]
+            .as_array()
+            .map(Vec::len),
+        Some(priorities.len())
+    );
+    assert!(s["SlaIO"]["properties"]["hours"]["propertyNames"]["enum"].is_array());
+    assert!(s["HolidayIO"]["properties"]["name"]["pattern"].is_string());
+    assert_eq!(s["ActionIn"]["discriminator"]["propertyName"], "action");
+    let actions = s["ActionIn"]["oneOf"].as_array().expect("actions");
+    assert!(
+        actions.iter().all(|v| v["additionalProperties"] == false),
+        "{actions:?}"
+    );
+    assert_eq!(s["CaseIn"]["anyOf"].as_array().map(Vec::len), Some(2));
+    // The platform's roles: a grant per domain, with that domain's actions.
+    assert_eq!(
+        s["GrantIo"]["oneOf"].as_array().map(Vec::len),
+        Some(steward_core::auth::Domain::ALL.len()),
+        "{}",
+        s["GrantIo"]
+    );
+});
+
+both_databases!(list_parameters_are_read_as_declared, |db| async move {
+    let app = spawn_app(db).await;
+    let t = app.token(ADMIN, ADMIN_PASSWORD, false).await;
+    let c = app.api(&t);
+    // A sort is exactly one of the list's keys or empty (one reader, `contract::
+    // parse_sort`): white space around a key, or only white space, is no key.
+    for url in [
+        "/api/v1/approvals/mine?sort=%0D",
+        "/api/v1/tasks?sort=%20",
+        "/api/v1/cases?sort=%09",
+        "/api/v1/users?sort=%20username",
+        "/api/v1/hr/employees?sort=%0A",
+        "/api/v1/ledger/accounts?sort=%20",
+        "/api/v1/hr/health/issues?sort=%20",
+        "/api/v1/notifications?sort=%20",
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{url}: {p}");
+        assert_eq!(fields(&p), vec!["sort"], "{url}: {p}");
+    }
+    // Lists read through the shared list parameters take values as sent too (a page
+    // trims what a person typed); only the search text is trimmed.
+    for (url, field) in [
+        ("/api/v1/audit?from=%202026-01-01", "from"),
+        ("/api/v1/audit?to=2026-1-5", "to"),
+        ("/api/v1/notifications?group=task%20", "group"),
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{url}: {p}");
+        assert_eq!(fields(&p), vec![field], "{url}: {p}");
+    }
+    // Every query value the document lists the choices of is one of them exactly
+    // (`contract::check_choices`), however leniently a handler reads it.
+    for (url, field) in [
+        ("/api/v1/cases?status=open%20", "status"),
+        ("/api/v1/cases?priority=HIGH", "priority"),
+        ("/api/v1/tasks?overdue=%20yes", "overdue"),
+        ("/api/v1/tasks?status=open&status=sideways", "status"),
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        let status = r.status();
+        let p = body(r).await;
+        assert_eq!(status, 422, "{url}: {p}");
+        assert_eq!(fields(&p), vec![field], "{url}: {p}");
+    }
+    for url in [
+        "/api/v1/cases?status=open&priority=high",
+        "/api/v1/tasks?overdue=yes&status=",
+        "/api/v1/audit?q=%20admin%20&from=2026-01-01",
+        "/api/v1/users?sort=username",
+        "/api/v1/approvals/mine?sort=",
+    ] {
+        let r = c.get(app.url(url)).send().await.expect("get");
+        assert_eq!(r.status(), 200, "{url}");
+    }
+});

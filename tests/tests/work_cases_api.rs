@@ -418,3 +418,49 @@ both_databases!(the_calendar_takes_an_iana_time_zone, |db| async move {
     assert_eq!(st, 200, "{saved}");
     assert_eq!(saved["time_zone"], "+05:30");
 });
+
+both_databases!(
+    a_message_without_a_subject_takes_the_cases_as_one_line,
+    |db| async move {
+        let s = setup(db).await;
+        let open = |subject: String| {
+            s.fo.post(s.app.url("/api/v1/cases")).json(&json!({
+                "customer_name": "Dana Customer", "customer_email": "dana@customer.example",
+                "subject": subject, "category": "billing"}))
+        };
+        // A subject is one line (it heads the customer's e-mails).
+        let (st, p) = send(open("Invoice\ntwice".into())).await;
+        assert_eq!(st, 422, "{p}");
+        assert_eq!(p["errors"][0]["field"], "subject", "{p}");
+        // The longest subject a case takes still makes a message's default subject (cut to
+        // the 200 characters a mail takes), not an error on a field nobody sent.
+        let (st, c) = send(open("x".repeat(200))).await;
+        assert_eq!(st, 201, "{c}");
+        let id = c["id"].as_i64().expect("id");
+        let (st, c) = action(
+            &s.lead,
+            &s.app,
+            id,
+            json!({"action": "message", "body": "We are on it."}),
+        )
+        .await;
+        assert_eq!(st, 200, "{c}");
+        let q = JobQuery {
+            kind: Some("mail.send".into()),
+            ..Default::default()
+        };
+        let jobs = s
+            .app
+            .store
+            .list_jobs(Some(s.app.company), &q)
+            .await
+            .expect("jobs");
+        let payload = &jobs.items[0].payload;
+        let subject = payload["subject"].as_str().unwrap_or_default();
+        assert!(
+            subject.starts_with(&format!("[Case #{id}] xxx")),
+            "{payload}"
+        );
+        assert_eq!(subject.chars().count(), 200, "{subject}");
+    }
+);

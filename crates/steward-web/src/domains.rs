@@ -1,11 +1,12 @@
 //! What each domain brings to the web layer, in one place per domain: its pages, its API
-//! routes, its entries in the navigation and where its records are shown. The binary lists
-//! the domains (`steward::app::web_domains`); the router mounts them and the layout builds
-//! the navigation from them, so neither names a domain. Adding a domain adds a function
+//! routes, its part of the OpenAPI document, its entries in the navigation and where its
+//! records are shown. The binary lists the domains (`steward::app::web_domains`); the
+//! router mounts them, the API completes its document with them and the layout builds the
+//! navigation from them, so none of these names a domain. Adding a domain adds a function
 //! here.
 use steward_core::auth::{Action, Domain};
 
-use crate::state::{nav, needs, Backend, NavEntry, WebDomain};
+use crate::state::{nav, needs, no_document, Backend, NavEntry, WebDomain};
 
 // The platform: home, users, roles, the audit trail, the profile, sign-in, files.
 pub fn platform<S: Backend>() -> WebDomain<S> {
@@ -25,6 +26,7 @@ pub fn platform<S: Backend>() -> WebDomain<S> {
         name: "platform",
         pages: crate::pages::platform_router::<S>,
         api: crate::api::platform_routes::<S>,
+        document: crate::api::platform_document,
         nav: NAV,
         links: &[(steward_core::users::RECORD, "/users/{id}")],
     }
@@ -53,6 +55,7 @@ pub fn work<S: Backend>() -> WebDomain<S> {
         name: "work",
         pages: crate::pages::work::router::<S>,
         api: crate::api::work::routes::<S>,
+        document: crate::api::work::document,
         nav: NAV,
         links: &[
             (steward_core::work::tasks::RECORD, "/tasks/{id}"),
@@ -71,6 +74,7 @@ pub fn departments<S: Backend>() -> WebDomain<S> {
         name: "departments",
         pages: crate::pages::departments::router::<S>,
         api: crate::api::departments::routes::<S>,
+        document: no_document,
         nav: &[],
         links: &[],
     }
@@ -88,6 +92,7 @@ pub fn ledger<S: Backend>() -> WebDomain<S> {
         name: "ledger",
         pages: crate::pages::ledger::router::<S>,
         api: crate::api::ledger::routes::<S>,
+        document: no_document,
         nav: NAV,
         links: &[
             (steward_core::ledger::ENTRY, "/ledger/entries/{id}"),
@@ -111,6 +116,7 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
         name: "hr",
         pages: crate::pages::hr::router::<S>,
         api: crate::api::hr::routes::<S>,
+        document: no_document,
         nav: NAV,
         links: &[
             (steward_core::hr::EMPLOYEE, "/hr/employees/{id}"),

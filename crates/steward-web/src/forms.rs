@@ -90,8 +90,23 @@ pub async fn read_multipart_up_to(
     read_parts(mp, file_field, body_limit, max_file, None).await
 }
 
-/// Reads the parts; with `only` (the API), the file is the part named `file_field` and any
-/// part not named there or in `only` is refused, naming it.
+/// A page's import (a table or a journal): the file part `file` and the form's other
+/// fields, up to the imports' body limit (`IMPORT_BODY_LIMIT`, the routes' own).
+pub async fn read_import_upload(
+    mp: Multipart,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    read_multipart_up_to(
+        mp,
+        "file",
+        crate::IMPORT_BODY_LIMIT,
+        crate::IMPORT_BODY_LIMIT,
+    )
+    .await
+}
+
+/// Reads the parts; with `only` (the API), the file is the part named `file_field`, any
+/// part not named there or in `only` is refused, naming it, and so is a part sent twice (the
+/// document declares one value for each, so a second would be silently dropped).
 async fn read_parts(
     mut mp: Multipart,
     file_field: &str,
@@ -102,6 +117,8 @@ async fn read_parts(
     let mut file = None;
     let mut fields = Vec::new();
     let mut unknown: Option<String> = None;
+    let mut twice: Option<String> = None;
+    let mut seen: Vec<String> = Vec::new();
     let unreadable = |e: axum::extract::multipart::MultipartError| {
         if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
             return Error::TooLarge {
@@ -125,6 +142,11 @@ async fn read_parts(
                 unknown.get_or_insert(name);
                 continue;
             }
+            if seen.contains(&name) {
+                twice.get_or_insert(name.clone());
+            } else {
+                seen.push(name.clone());
+            }
         }
         let is_file = match only {
             Some(_) => name == file_field,
@@ -137,10 +159,14 @@ async fn read_parts(
                 file = Some((fname, bytes.to_vec()));
             }
         } else {
-            let v = field
-                .text()
+            // Text as sent: bytes that are not UTF-8 are refused, never replaced (multer's
+            // `text()` would quietly turn them into U+FFFD).
+            let bytes = field
+                .bytes()
                 .await
                 .map_err(|e| Error::invalid(name.clone(), format!("could not read: {e}")))?;
+            let v = String::from_utf8(bytes.to_vec())
+                .map_err(|_| Error::invalid(name.clone(), "is not valid UTF-8 text"))?;
             fields.push((name, v));
         }
     }
@@ -149,6 +175,9 @@ async fn read_parts(
         .ok_or_else(|| Error::invalid(file_field, "choose a file"))?;
     if let Some(u) = unknown {
         return Err(Error::invalid(u, "unknown field"));
+    }
+    if let Some(t) = twice {
+        return Err(Error::invalid(t, "was sent more than once; send one value"));
     }
     Ok((name, bytes, fields))
 }
@@ -161,6 +190,25 @@ pub async fn read_api_upload(
     file_field: &str,
     fields: &[&str],
 ) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
+    read_api_upload_up_to(
+        mp,
+        file_field,
+        fields,
+        UPLOAD_BODY_LIMIT,
+        files::MAX_FILE_BYTES,
+    )
+    .await
+}
+
+/// [`read_api_upload`] for a route with another body limit (`body_limit`, the route's
+/// `DefaultBodyLimit`; `max_file` is what the messages promise), e.g. imports.
+pub async fn read_api_upload_up_to(
+    mp: Result<Multipart, MultipartRejection>,
+    file_field: &str,
+    fields: &[&str],
+    body_limit: usize,
+    max_file: usize,
+) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
     let mp = mp.map_err(|e| {
         Error::invalid(
             file_field,
@@ -170,14 +218,23 @@ pub async fn read_api_upload(
             ),
         )
     })?;
-    read_parts(
-        mp,
-        file_field,
-        UPLOAD_BODY_LIMIT,
-        files::MAX_FILE_BYTES,
-        Some(fields),
-    )
-    .await
+    read_parts(mp, file_field, body_limit, max_file, Some(fields)).await
+}
+
+/// A yes-or-no part of an API upload (`dry_run`), as the document declares a boolean:
+/// `true` or `false`, absent for `default`. Anything else is refused naming the part, so a
+/// misspelt `dry_run` never writes.
+pub fn api_bool(fields: &[(String, String)], name: &str, default: bool) -> Result<bool, Error> {
+    match fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+    {
+        None => Ok(default),
+        Some("true") => Ok(true),
+        Some("false") => Ok(false),
+        Some(_) => Err(Error::invalid(name, "must be true or false")),
+    }
 }
 
 /// For a page's upload form: a body over the limit as an error on the file field (the

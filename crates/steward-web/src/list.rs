@@ -10,21 +10,44 @@ use steward_io::TableFormat;
 #[derive(Debug, Clone, Default)]
 pub struct ListParams {
     pairs: Vec<(String, String)>,
+    /// The API's: values are read as sent, as the document declares them (a page trims what
+    /// a person typed).
+    exact: bool,
 }
 
 impl ListParams {
+    /// A page's query: values are trimmed.
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        ListParams { pairs }
+        ListParams {
+            pairs,
+            exact: false,
+        }
     }
+    /// An API query: values as sent (` 2026-01-01` is not a day, `task ` not a group), as
+    /// the OpenAPI document declares them; only the search text is trimmed.
+    pub fn exact(pairs: Vec<(String, String)>) -> Self {
+        ListParams { pairs, exact: true }
+    }
+    /// A parameter's value; absent when empty.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.pairs
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.trim())
+            .map(|(_, v)| if self.exact { v.as_str() } else { v.trim() })
             .filter(|v| !v.is_empty())
     }
+    /// The value as sent (not trimmed), for a parameter the API reads exactly as declared.
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
     pub fn search(&self) -> Option<String> {
-        self.get("q").map(|s| s.chars().take(200).collect())
+        self.get("q")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(200).collect())
     }
     /// The sort column, from the allowlist; an unknown name falls back to the default.
     pub fn sort<S: SortKey + PartialEq>(&self) -> (S, SortDir) {
@@ -164,17 +187,19 @@ impl ListView {
     }
 }
 
-/// An API list's `format`: absent for JSON, `csv` or `xlsx` for a download, anything else
-/// a 422 naming the parameter (pages instead fall back to HTML).
+/// An API list's `format`, exactly as the document declares it: absent or empty for JSON,
+/// `csv` or `xlsx` for a download, anything else (` csv`, `CSV`, `list.csv`) a 422 naming
+/// the parameter (pages instead fall back to HTML).
 pub fn api_export_format(format: Option<&str>) -> Result<Option<TableFormat>, steward_core::Error> {
-    format
-        .map(str::trim)
-        .filter(|f| !f.is_empty())
-        .map(|f| {
-            TableFormat::from_name(f)
-                .ok_or_else(|| steward_core::Error::invalid("format", "must be csv or xlsx"))
-        })
-        .transpose()
+    match format {
+        None | Some("") => Ok(None),
+        Some("csv") => Ok(Some(TableFormat::Csv)),
+        Some("xlsx") => Ok(Some(TableFormat::Xlsx)),
+        Some(_) => Err(steward_core::Error::invalid(
+            "format",
+            "must be csv or xlsx",
+        )),
+    }
 }
 
 /// The filtered rows as a CSV or XLSX download, every column text (see [`export_typed`]).

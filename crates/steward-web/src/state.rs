@@ -208,6 +208,11 @@ pub struct WebDomain<S> {
     pub pages: fn() -> Router<AppState<S>>,
     /// Its JSON API (registered with their OpenAPI descriptions).
     pub api: fn(OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>>,
+    /// What its part of the served OpenAPI document says beyond the derived schemas: values
+    /// known once the domains registered (approval and record kinds) and rules a derive
+    /// cannot state (a variant's closed fields, one of two fields required). Run on the
+    /// completed document (`api::contract::complete`); [`no_document`] when there is none.
+    pub document: fn(&mut serde_json::Value, &Registry),
     pub nav: &'static [NavEntry],
     /// The page of each record kind it owns: `("ledger.entry", "/ledger/entries/{id}")`.
     pub links: &'static [(&'static str, &'static str)],
@@ -219,11 +224,15 @@ impl<S> Clone for WebDomain<S> {
             name: self.name,
             pages: self.pages,
             api: self.api,
+            document: self.document,
             nav: self.nav,
             links: self.links,
         }
     }
 }
+
+/// A domain's [`WebDomain::document`] when the derived schemas say everything.
+pub fn no_document(_: &mut serde_json::Value, _: &Registry) {}
 
 /// The registrations of every domain, as the router, the layout and links read them.
 pub struct WebRegistry<S> {

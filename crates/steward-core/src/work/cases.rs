@@ -551,7 +551,8 @@ pub async fn create_case<S: CaseStore + JobStore>(
         v.push("customer_email", "give an e-mail address or a phone number");
     }
     let customer_ref = text(&mut v, "customer_ref", &input.customer_ref, 0, 100);
-    let subject = text(&mut v, "subject", &input.subject, 1, 200);
+    // A subject is one line: it heads the e-mails to the customer.
+    let subject = v.line("subject", &input.subject, 200, true);
     let description = text(&mut v, "description", &input.description, 0, 20_000);
     let category = input.category.trim().to_string();
     if !CATEGORIES.iter().any(|(k, _)| *k == category) {
@@ -869,10 +870,18 @@ pub async fn act<S: CaseStore + JobStore + NotifyStore>(
                     "the customer has no e-mail address; call them and log the call",
                 ));
             }
+            // The subject given, or the case's: one line of at most 200 characters either
+            // way (the case's own may be 200 long, and one opened before subjects were lines
+            // may hold a line break), so the default never fails on a field nobody sent.
             let subject = match subject.trim() {
-                "" => format!("[Case #{}] {}", c.id, c.subject),
-                s => s.chars().take(200).collect(),
+                "" => format!(
+                    "[Case #{}] {}",
+                    c.id,
+                    c.subject.split_whitespace().collect::<Vec<_>>().join(" ")
+                ),
+                s => s.to_string(),
             };
+            let subject: String = subject.chars().take(200).collect();
             if subject.chars().any(char::is_control) {
                 return Err(Error::invalid("subject", "must be one line"));
             }

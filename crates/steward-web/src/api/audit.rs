@@ -78,9 +78,9 @@ pub async fn list<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let q = crate::views::audit::query_from(&params).map_err(err)?;
-    if let Some(format) = crate::list::api_export_format(params.get("format")).map_err(err)? {
+    if let Some(format) = crate::list::api_export_format(params.raw("format")).map_err(err)? {
         let items = audit::export_events(&state.store, &a.actor, &q)
             .await
             .map_err(err)?;

@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
-use steward_core::list::{SortKey, MAX_LIMIT, MAX_OFFSET};
+use steward_core::list::{SortDir, SortKey, MAX_LIMIT, MAX_OFFSET};
 use steward_core::Error;
 
 use crate::error::problem_response;
@@ -155,6 +155,34 @@ pub fn sort<K: SortKey>() -> utoipa::openapi::schema::Object {
     one_of(&keys, false)
 }
 
+/// A list's `sort` as [`sort`] declares it: absent or empty for the list's default, else
+/// exactly one of `K`'s keys (` name` is not `name`); anything else is refused naming it.
+pub fn parse_sort<K: SortKey>(value: Option<&str>) -> Result<K, Error> {
+    match value {
+        None | Some("") => Ok(K::default()),
+        Some(v) => {
+            K::parse(v).ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{v}`")))
+        }
+    }
+}
+
+/// A list's `dir` as declared: absent or empty for `default`, else `asc` or `desc` (which
+/// [`check_paging`] has made sure of for every API route).
+pub fn parse_dir(value: Option<&str>, default: SortDir) -> Result<SortDir, Error> {
+    match value {
+        None | Some("") => Ok(default),
+        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc")),
+    }
+}
+
+/// [`parse_sort`] and [`parse_dir`] (ascending by default).
+pub fn sort_and_dir<K: SortKey>(
+    sort: Option<&str>,
+    dir: Option<&str>,
+) -> Result<(K, SortDir), Error> {
+    Ok((parse_sort(sort)?, parse_dir(dir, SortDir::Asc)?))
+}
+
 /// Control characters `core::input::text` refuses (Unicode `Cc` but tab and line breaks).
 const TEXT_CONTROLS: &str = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f";
 /// Control characters `core::input::line` refuses (also line breaks; tabs stay).
@@ -214,6 +242,22 @@ pub fn opt_trimmed<const MAX: usize>() -> utoipa::openapi::schema::Object {
 /// [`line`] that may be absent or null.
 pub fn opt_line<const MAX: usize>() -> utoipa::openapi::schema::Object {
     string_schema(text_pattern(LINE_CONTROLS, MAX, false), None, true)
+}
+
+/// [`line`] that may be absent or null (left as it is) but, when given, is not blank: a
+/// name an edit may keep but not clear.
+pub fn nullable_line<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(text_pattern(LINE_CONTROLS, MAX, true), None, true)
+}
+
+/// A short code (`core::departments`' rule): at most `MAX` letters, digits, `-`, `_` or `.`
+/// once trimmed; empty or null for none.
+pub fn opt_code<const MAX: usize>() -> utoipa::openapi::schema::Object {
+    string_schema(
+        format!("^[{WHITE_SPACE}]*([A-Za-z0-9._-]{{1,{MAX}}})?[{WHITE_SPACE}]*$"),
+        None,
+        true,
+    )
 }
 
 /// Text a person types (`core::input::text`): as [`line`], line breaks and tabs allowed.
@@ -290,6 +334,20 @@ pub fn opt_phone() -> utoipa::openapi::schema::Object {
     string_schema(format!("^({PHONE})?$"), Some(40), false)
 }
 
+/// A string that is one of `values`, as a document value (values known at start).
+pub fn json_enum(values: &[String]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+/// A registered record as `kind:id` (`Registry::parse_record`), or empty for none: the
+/// pattern of a field that links to any record a domain registered.
+pub fn record_pattern(reg: &steward_core::registry::Registry) -> String {
+    let mut kinds: Vec<&str> = reg.record_kinds().map(|k| k.key).collect();
+    kinds.sort();
+    let kinds: Vec<String> = kinds.iter().map(|k| k.replace('.', "\\.")).collect();
+    format!("^(({}):[1-9][0-9]{{0,17}})?$", kinds.join("|"))
+}
+
 /// Sets `key` of component schema `schema` in a served document (a rule across fields,
 /// such as `anyOf` of two ways to reach a customer).
 pub fn set_schema_key(doc: &mut Value, schema: &str, key: &str, value: Value) {
@@ -315,6 +373,19 @@ pub fn nonblank<const MAX: usize>() -> utoipa::openapi::schema::Object {
 /// [`nonblank`] without a length limit (a reason the server only requires).
 pub fn nonblank_unbounded() -> utoipa::openapi::schema::Object {
     string_schema(format!("[^{WHITE_SPACE}]"), None, false)
+}
+
+/// One of `words` in any (ASCII) case, with white space around it that the server trims
+/// (`Format::parse` of a journal import's `format`).
+pub fn trimmed_word(words: &[&str]) -> utoipa::openapi::schema::Object {
+    string_schema(
+        format!(
+            "(?i)^[{WHITE_SPACE}]*({})[{WHITE_SPACE}]*$",
+            words.join("|")
+        ),
+        None,
+        false,
+    )
 }
 
 /// Every control character (Unicode `Cc`), tabs and line breaks too.
@@ -509,11 +580,23 @@ pub fn set_param(doc: &mut Value, path: &str, name: &str, schema: Value) {
 }
 
 /// A query day as [`date_param`] declares it: absent or empty for none, else `YYYY-MM-DD`
-/// exactly (no surrounding white space), years 1900 to 2999.
+/// exactly (four, two and two digits: no surrounding white space, no sign, no `2026-1-5`,
+/// which `core::time::parse_date` reads too), years 1900 to 2999.
 pub fn parse_date_param(field: &str, s: Option<&str>) -> Result<Option<chrono::NaiveDate>, Error> {
+    let exact = |v: &str| {
+        let b = v.as_bytes();
+        b.len() == 10
+            && b.iter().enumerate().all(|(i, c)| {
+                if i == 4 || i == 7 {
+                    *c == b'-'
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+    };
     match s {
         None | Some("") => Ok(None),
-        Some(v) if v.trim() != v => Err(Error::invalid(
+        Some(v) if !exact(v) => Err(Error::invalid(
             field,
             format!("`{v}` is not a date (YYYY-MM-DD)"),
         )),
@@ -655,6 +738,99 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
     r
 }
 
+/// The query parameters each operation declares as one of a list of strings (an `enum`,
+/// inline or a component), by method and route: what [`check_choices`] enforces.
+#[derive(Clone, Default)]
+pub struct DeclaredChoices(
+    std::sync::Arc<std::collections::HashMap<(String, String), Vec<(String, Vec<String>)>>>,
+);
+
+impl DeclaredChoices {
+    /// Read from the served document.
+    pub fn of(doc: &Value) -> DeclaredChoices {
+        let mut map = std::collections::HashMap::new();
+        let strings = |schema: &Value| -> Option<Vec<String>> {
+            let schema = match schema.get("$ref").and_then(Value::as_str) {
+                Some(r) => doc.pointer(r.trim_start_matches('#'))?,
+                None => schema,
+            };
+            schema
+                .get("enum")?
+                .as_array()?
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect()
+        };
+        let paths = doc.get("paths").and_then(Value::as_object);
+        for (path, item) in paths.into_iter().flatten() {
+            for m in METHODS {
+                let params = item
+                    .pointer(&format!("/{m}/parameters"))
+                    .and_then(Value::as_array);
+                let choices: Vec<(String, Vec<String>)> = params
+                    .into_iter()
+                    .flatten()
+                    .filter(|p| p.get("in").and_then(Value::as_str) == Some("query"))
+                    .filter_map(|p| {
+                        let name = p.get("name").and_then(Value::as_str)?;
+                        Some((name.to_string(), strings(p.get("schema")?)?))
+                    })
+                    .collect();
+                if !choices.is_empty() {
+                    map.insert((m.to_uppercase(), path.clone()), choices);
+                }
+            }
+        }
+        DeclaredChoices(std::sync::Arc::new(map))
+    }
+}
+
+/// Refuses a query value outside the list the document declares for it (422 naming the
+/// parameter), for every API route, as [`check_paging`] does for paging: a handler that
+/// reads one leniently (trimmed, as pages need; any case) never sees `open ` for `open`.
+pub async fn check_choices(
+    axum::extract::State(choices): axum::extract::State<DeclaredChoices>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let declared = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .and_then(|p| {
+            choices
+                .0
+                .get(&(req.method().as_str().to_string(), p.as_str().to_string()))
+        });
+    let (Some(declared), Some(query)) = (declared, req.uri().query()) else {
+        return next.run(req).await;
+    };
+    let bad = url_pairs(query).find_map(|(k, v)| {
+        let (_, allowed) = declared.iter().find(|(name, _)| *name == k)?;
+        (!allowed.contains(&v)).then(|| {
+            let shown: Vec<String> = allowed
+                .iter()
+                .map(|a| {
+                    if a.is_empty() {
+                        "empty".into()
+                    } else {
+                        format!("`{a}`")
+                    }
+                })
+                .collect();
+            (k, format!("must be one of {}", shown.join(", ")))
+        })
+    });
+    let Some((field, message)) = bad else {
+        return next.run(req).await;
+    };
+    let rid = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    problem_response(&Error::invalid(field, message), &rid)
+}
+
 fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
     serde_urlencoded::from_str::<Vec<(String, String)>>(query)
         .unwrap_or_default()
@@ -680,8 +856,9 @@ pub fn complete(doc: utoipa::openapi::OpenApi) -> Value {
     v
 }
 
-/// A multipart upload takes its declared parts only, and a file part is never empty
-/// (`forms::read_upload` refuses both).
+/// A multipart upload takes its declared parts only, each once, and a file part is never
+/// empty (`forms::read_api_upload` refuses all three). A part is text: it cannot be `null`
+/// (a client leaves an optional part out), so the forms' properties admit no null.
 fn close_upload_forms(doc: &mut Value) {
     let mut forms = Vec::new();
     if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
@@ -716,12 +893,36 @@ fn close_upload_forms(doc: &mut Value) {
         {
             form.insert("additionalProperties".into(), Value::Bool(false));
             if let Some(props) = form.get_mut("properties").and_then(Value::as_object_mut) {
-                for p in props.values_mut().filter_map(Value::as_object_mut) {
+                for p in props.values_mut() {
+                    without_null(p);
+                    let Some(p) = p.as_object_mut() else { continue };
                     if p.get("format").and_then(Value::as_str) == Some("binary") {
                         p.insert("minLength".into(), json!(1));
                     }
                 }
             }
+        }
+    }
+}
+
+/// `schema` without `null`: out of its types and enum values, in every branch.
+fn without_null(schema: &mut Value) {
+    let Some(o) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(types) = o.get_mut("type").and_then(Value::as_array_mut) {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let only = types.remove(0);
+            o.insert("type".into(), only);
+        }
+    }
+    if let Some(values) = o.get_mut("enum").and_then(Value::as_array_mut) {
+        values.retain(|v| !v.is_null());
+    }
+    for key in ["anyOf", "oneOf", "allOf"] {
+        if let Some(branches) = o.get_mut(key).and_then(Value::as_array_mut) {
+            branches.iter_mut().for_each(without_null);
         }
     }
 }

@@ -244,16 +244,17 @@ where
 #[serde(deny_unknown_fields)]
 #[schema(as = OrgDepartmentIn)]
 pub struct DepartmentEditIn {
-    #[schema(schema_with = crate::api::contract::opt_line::<100>)]
+    /// A new name; absent or null keeps it (a department always has one).
+    #[schema(schema_with = crate::api::contract::nullable_line::<100>)]
     name: Option<String>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = crate::api::contract::opt_code::<20>)]
     code: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     parent_id: Option<Option<i64>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     head_user_id: Option<Option<i64>>,
 }
 

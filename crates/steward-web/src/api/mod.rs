@@ -64,6 +64,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         api = (d.api)(api);
     }
     let (router, openapi) = api.split_for_parts();
+    let mut doc = contract::complete(openapi);
+    for d in state.web.domains() {
+        (d.document)(&mut doc, &state.registry);
+    }
     // Innermost first: axum's own rejections become problems before a retry's answer is
     // stored, so a replay is the same problem.
     let router = router
@@ -72,6 +76,10 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
             state.clone(),
             idempotency,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            contract::DeclaredChoices::of(&doc),
+            contract::check_choices,
+        ))
         .layer(axum::middleware::from_fn(contract::check_paging))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -79,156 +87,8 @@ pub fn router<S: Backend>(state: AppState<S>) -> (Router<AppState<S>>, serde_jso
         ));
     // The API itself, for rebuilding an answer lost in a crash: reached through each
     // request's extensions (the copy inside does not hold itself, so nothing leaks).
-    let mut doc = contract::complete(openapi);
-    registered_values(&mut doc, &state.registry);
     let api_self = ApiSelf(Arc::new(router.clone().with_state(state)));
     (router.layer(axum::Extension(api_self)), doc)
-}
-
-/// Values the document can only list once the domains registered them.
-fn registered_values(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
-    let mut all: Vec<String> = reg.approval_kinds().map(|k| k.key.to_string()).collect();
-    all.sort();
-    let mut direct: Vec<String> = reg
-        .approval_kinds()
-        .filter(|k| k.direct)
-        .map(|k| k.key.to_string())
-        .collect();
-    direct.sort();
-    contract::set_property(doc, "ApprovalIn", "kind", "enum", serde_json::json!(direct));
-    contract::set_property(
-        doc,
-        "ApprovalPolicyIn",
-        "kind",
-        "enum",
-        serde_json::json!(all),
-    );
-    // A grant: a domain with one of the actions it has (`Grant::check`) and a scope.
-    {
-        use steward_core::auth::{Domain, Scope};
-        let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-        let variants: Vec<serde_json::Value> = Domain::ALL
-            .iter()
-            .map(|d| {
-                let actions: Vec<&str> = d.actions().iter().map(|a| a.as_str()).collect();
-                serde_json::json!({
-                    "type": "object",
-                    "additionalProperties": false,
-                    "required": ["domain", "action", "scope"],
-                    "properties": {
-                        "domain": { "type": "string", "enum": [d.as_str()] },
-                        "action": { "type": "string", "enum": actions },
-                        "scope": { "type": "string", "enum": scopes }
-                    }
-                })
-            })
-            .collect();
-        if let Some(g) = doc.pointer_mut("/components/schemas/GrantIo") {
-            *g = serde_json::json!({ "oneOf": variants });
-        }
-    }
-    contract::set_schema_key(
-        doc,
-        "ActionIn",
-        "discriminator",
-        serde_json::json!({ "propertyName": "action" }),
-    );
-    // Filters by a registered kind (empty for all) and by a registered record.
-    let mut kinds_filter = all.clone();
-    kinds_filter.push(String::new());
-    contract::set_param(doc, "/api/v1/approvals", "kind", json_enum(&kinds_filter));
-    contract::set_param(
-        doc,
-        "/api/v1/approvals/mine",
-        "kind",
-        json_enum(&kinds_filter),
-    );
-    // Service levels: a target for every priority, bounds as `SlaSettings::validate` has
-    // them, working hours per weekday as `sla::Hours::parse` reads them.
-    {
-        use steward_core::work::cases::Priority;
-        let every: Vec<serde_json::Value> = Priority::ALL
-            .iter()
-            .map(|p| {
-                serde_json::json!({ "contains": {
-                    "type": "object",
-                    "required": ["priority"],
-                    "properties": { "priority": { "const": p.as_str() } }
-                } })
-            })
-            .collect();
-        let names: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
-        let minutes = serde_json::json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 525_600 });
-        if let Some(t) = doc.pointer_mut("/components/schemas/TargetIO/properties") {
-            t["priority"] = serde_json::json!({ "type": "string", "enum": names });
-            t["first_response_minutes"] = minutes.clone();
-            t["resolution_minutes"] = minutes;
-        }
-        if let Some(sla) = doc.pointer_mut("/components/schemas/SlaIO/properties") {
-            sla["targets"]["allOf"] = serde_json::json!(every);
-            sla["warn_percent"] = serde_json::json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 99 });
-            sla["utc_offset_minutes"] =
-                serde_json::json!({ "type": ["integer", "null"], "minimum": -720, "maximum": 840 });
-            let time = "([01][0-9]|2[0-3]):[0-5][0-9]";
-            sla["hours"] = serde_json::json!({
-                "type": "object",
-                "propertyNames": { "enum": steward_core::work::sla::WEEKDAYS },
-                "additionalProperties": { "type": "string", "pattern": format!("^(-|{time}-({time}|24:00))?$") }
-            });
-        }
-        if let Some(h) = doc.pointer_mut("/components/schemas/HolidayIO/properties") {
-            h["day"] = serde_json::json!({ "type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" });
-            h["name"] =
-                serde_json::json!({ "type": "string", "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$" });
-        }
-    }
-    // Each case action takes its own fields only (`deny_unknown_fields` on the variants).
-    if let Some(variants) = doc
-        .pointer_mut("/components/schemas/ActionIn/oneOf")
-        .and_then(serde_json::Value::as_array_mut)
-    {
-        for v in variants
-            .iter_mut()
-            .filter_map(serde_json::Value::as_object_mut)
-        {
-            v.insert(
-                "additionalProperties".into(),
-                serde_json::Value::Bool(false),
-            );
-        }
-    }
-    // A case needs a way to reach the customer: an e-mail address or a phone number.
-    contract::set_schema_key(
-        doc,
-        "CaseIn",
-        "anyOf",
-        serde_json::json!([
-            { "required": ["customer_email"], "properties": { "customer_email": { "minLength": 1 } } },
-            { "required": ["customer_phone"], "properties": { "customer_phone": { "minLength": 1 } } }
-        ]),
-    );
-    // A registered record as `kind:id` (`Registry::parse_record`), or empty for none.
-    let mut kinds: Vec<&str> = reg.record_kinds().map(|k| k.key).collect();
-    kinds.sort();
-    let kinds: Vec<String> = kinds.iter().map(|k| k.replace('.', "\\.")).collect();
-    let record = format!("^(({}):[1-9][0-9]{{0,17}})?$", kinds.join("|"));
-    contract::set_param(
-        doc,
-        "/api/v1/tasks",
-        "link",
-        serde_json::json!({ "type": "string", "pattern": record }),
-    );
-    for (schema, prop) in [
-        ("TaskIn", "link"),
-        ("TaskPatchIn", "link"),
-        ("ApprovalIn", "subject"),
-    ] {
-        contract::set_property(doc, schema, prop, "pattern", serde_json::json!(record));
-    }
-}
-
-fn json_enum(values: &[String]) -> serde_json::Value {
-    serde_json::json!({ "type": "string", "enum": values })
 }
 
 /// The API router, for [`rebuild`].
@@ -271,6 +131,11 @@ pub fn platform_routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRout
         .routes(routes!(audit::verify))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+}
+
+/// The platform's part of the document beyond the derived schemas (roles' grants).
+pub fn platform_document(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
+    roles::document(doc, reg);
 }
 
 /// Axum answers some bad requests itself, as plain text: a path id that is not a number, a

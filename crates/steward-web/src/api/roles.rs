@@ -26,6 +26,32 @@ pub struct GrantIo {
     scope: String,
 }
 
+/// Roles in the document: a grant is a domain with one of the actions it has
+/// (`Grant::check`) and a scope, one `oneOf` branch per domain.
+pub(super) fn document(doc: &mut serde_json::Value, _: &steward_core::registry::Registry) {
+    use steward_core::auth::{Domain, Scope};
+    let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+    let variants: Vec<serde_json::Value> = Domain::ALL
+        .iter()
+        .map(|d| {
+            let actions: Vec<&str> = d.actions().iter().map(|a| a.as_str()).collect();
+            serde_json::json!({
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["domain", "action", "scope"],
+                "properties": {
+                    "domain": { "type": "string", "enum": [d.as_str()] },
+                    "action": { "type": "string", "enum": actions },
+                    "scope": { "type": "string", "enum": scopes }
+                }
+            })
+        })
+        .collect();
+    if let Some(g) = doc.pointer_mut("/components/schemas/GrantIo") {
+        *g = serde_json::json!({ "oneOf": variants });
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct RoleOut {
     id: i64,
@@ -59,64 +85,64 @@ impl From<Role> for RoleOut {
     }
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleIn {
-    /// Ignored on update (a role's key never changes).
-    #[serde(default)]
-    key: String,
-    #[schema(pattern = "\\S", max_length = 100)]
-    name: String,
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    description: String,
-    #[schema(min_items = 1)]
-    grants: Vec<GrantIo>,
-}
-
-/// A new role: as [`RoleIn`], with its key.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleCreateIn {
-    /// 2 to 40 lowercase letters, digits or `_`; never changes.
-    #[schema(pattern = "^[a-z0-9_]{2,40}$")]
-    key: String,
-    #[schema(pattern = "\\S", max_length = 100)]
-    name: String,
-    #[serde(default)]
-    #[schema(max_length = 500)]
-    description: String,
-    #[schema(min_items = 1)]
-    grants: Vec<GrantIo>,
-}
-
-impl From<RoleCreateIn> for RoleIn {
-    fn from(b: RoleCreateIn) -> Self {
-        RoleIn {
-            key: b.key,
-            name: b.name,
-            description: b.description,
-            grants: b.grants,
+/// Declares a role's body: its own `key` field (`$key`), then what a create and a change
+/// share (name, description, grants), with `into_new()`. One list, so the two cannot drift;
+/// not `serde(flatten)`, which loses the path of the field at fault.
+macro_rules! role_body {
+    ($(#[$attr:meta])* pub struct $name:ident { $($key:tt)* }) => {
+        $(#[$attr])*
+        pub struct $name {
+            $($key)*
+            #[schema(pattern = "\\S", max_length = 100)]
+            name: String,
+            #[serde(default)]
+            #[schema(max_length = 500)]
+            description: String,
+            #[schema(min_items = 1)]
+            grants: Vec<GrantIo>,
         }
+
+        impl $name {
+            fn into_new(self) -> Result<NewRole, Error> {
+                let grants = self
+                    .grants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| {
+                        Grant::parse(&g.domain, &g.action, &g.scope)
+                            .map_err(|e| Error::invalid(format!("grants[{i}]"), e.to_string()))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(NewRole {
+                    key: self.key,
+                    name: self.name,
+                    description: self.description,
+                    grants,
+                })
+            }
+        }
+    };
+}
+
+role_body! {
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RoleIn {
+        /// Ignored on update (a role's key never changes).
+        #[serde(default)]
+        key: String,
     }
 }
 
-fn to_new(b: RoleIn) -> Result<NewRole, Error> {
-    let grants = b
-        .grants
-        .iter()
-        .enumerate()
-        .map(|(i, g)| {
-            Grant::parse(&g.domain, &g.action, &g.scope)
-                .map_err(|e| Error::invalid(format!("grants[{i}]"), e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(NewRole {
-        key: b.key,
-        name: b.name,
-        description: b.description,
-        grants,
-    })
+role_body! {
+    /// A new role: as [`RoleIn`], with its key.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    pub struct RoleCreateIn {
+        /// 2 to 40 lowercase letters, digits or `_`; never changes.
+        #[schema(pattern = "^[a-z0-9_]{2,40}$")]
+        key: String,
+    }
 }
 
 /// Built-in and custom roles of the caller's company.
@@ -140,7 +166,7 @@ pub async fn create<S: Backend>(
     ApiJson(b): ApiJson<RoleCreateIn>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let id = roles::create_role(&state.store, &a.actor, to_new(b.into()).map_err(err)?)
+    let id = roles::create_role(&state.store, &a.actor, b.into_new().map_err(err)?)
         .await
         .map_err(err)?;
     let r = roles::get_role(&state.store, &a.actor, id)
@@ -173,9 +199,14 @@ pub async fn update<S: Backend>(
     ApiJson(b): ApiJson<RoleIn>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let r = roles::update_role(&state.store, &a.actor, RoleId(id), to_new(b).map_err(err)?)
-        .await
-        .map_err(err)?;
+    let r = roles::update_role(
+        &state.store,
+        &a.actor,
+        RoleId(id),
+        b.into_new().map_err(err)?,
+    )
+    .await
+    .map_err(err)?;
     Ok(ok(RoleOut::from(r)))
 }
 

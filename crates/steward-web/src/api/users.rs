@@ -4,7 +4,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use steward_core::ids::UserId;
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::users::{self, NewUser, User, UserPatch, UserQuery, UserSort, UserStatus};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
@@ -69,15 +69,8 @@ pub struct UserListParams {
 }
 
 fn query(p: &UserListParams) -> Result<UserQuery, Error> {
-    let sort = match p.sort.as_deref() {
-        None | Some("") => UserSort::default(),
-        Some(s) => UserSort::parse(s)
-            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
-    };
-    let dir = match p.dir.as_deref() {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
+    let (sort, dir) =
+        crate::api::contract::sort_and_dir::<UserSort>(p.sort.as_deref(), p.dir.as_deref())?;
     let status = match p.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(

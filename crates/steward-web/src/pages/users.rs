@@ -415,39 +415,6 @@ async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor
     render(&page, StatusCode::OK)
 }
 
-/// Reads an uploaded file field and the form's other fields.
-pub async fn read_upload(
-    mut mp: Multipart,
-) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| Error::invalid("file", format!("could not read the upload: {e}")))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let fname = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| Error::invalid("file", format!("could not read the upload: {e}")))?;
-            file = Some((fname, bytes.to_vec()));
-        } else {
-            let v = field
-                .text()
-                .await
-                .map_err(|e| Error::invalid(name.clone(), format!("could not read: {e}")))?;
-            fields.push((name, v));
-        }
-    }
-    let (name, bytes) = file
-        .filter(|(_, b)| !b.is_empty())
-        .ok_or_else(|| Error::invalid("file", "choose a CSV or XLSX file"))?;
-    Ok((name, bytes, fields))
-}
-
 async fn import<S: Backend>(
     State(state): State<AppState<S>>,
     pa: PageActor,
@@ -458,7 +425,7 @@ async fn import<S: Backend>(
         return fail(&state, &pa, e).await;
     }
     let result = async {
-        let (name, bytes, fields) = read_upload(mp).await?;
+        let (name, bytes, fields) = crate::forms::read_import_upload(mp).await?;
         let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");
         let table = crate::forms::parse_table(&name, bytes).await?;
         let mapping = crate::forms::column_mapping(&fields);

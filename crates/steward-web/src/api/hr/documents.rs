@@ -12,7 +12,7 @@ use steward_core::hr::documents::{
     Document, DocumentInput,
 };
 use steward_core::ids::{DocumentId, EmployeeId};
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::{Paging, SortDir};
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
@@ -368,15 +368,8 @@ pub async fn list_certifications<S: Backend>(
         Some(w) => CertWindow::parse(w)
             .ok_or_else(|| err(Error::invalid("window", "soon, quarter, expired or all")))?,
     };
-    let sort = match p.sort.as_deref() {
-        None | Some("") => CertSort::default(),
-        Some(s) => CertSort::parse(s)
-            .ok_or_else(|| err(Error::invalid("sort", "expires, name, employee or issued")))?,
-    };
-    let dir = match p.dir.as_deref() {
-        None | Some("") => SortDir::default(),
-        Some(d) => SortDir::parse(d).ok_or_else(|| err(Error::invalid("dir", "asc or desc")))?,
-    };
+    let sort = crate::api::contract::parse_sort::<CertSort>(p.sort.as_deref()).map_err(err)?;
+    let dir = crate::api::contract::parse_dir(p.dir.as_deref(), SortDir::default()).map_err(err)?;
     let format = crate::list::api_export_format(p.format.as_deref()).map_err(err)?;
     let q = CertQuery {
         search: p.q.filter(|s| !s.trim().is_empty()),

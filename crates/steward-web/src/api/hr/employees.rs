@@ -15,7 +15,7 @@ use steward_core::hr::employees::{
 };
 use steward_core::hr::fields::{self, CustomField, FieldInput};
 use steward_core::ids::EmployeeId;
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -384,15 +384,8 @@ fn query(p: &EmployeeListParams) -> Result<EmployeeQuery, Error> {
         "employment_type" => p.employment_type.clone(),
         _ => None,
     })?;
-    q.sort = match p.sort.as_deref().map(str::trim) {
-        None | Some("") => EmployeeSort::default(),
-        Some(s) => EmployeeSort::parse(s)
-            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
-    };
-    q.dir = match p.dir.as_deref().map(str::trim) {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
+    (q.sort, q.dir) =
+        crate::api::contract::sort_and_dir::<EmployeeSort>(p.sort.as_deref(), p.dir.as_deref())?;
     q.paging = if p.format.is_some() {
         Paging::export()
     } else {

@@ -188,18 +188,11 @@ pub async fn issues<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
-    let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
+    let params = ListParams::exact(pairs);
+    let format = crate::list::api_export_format(params.raw("format")).map_err(err)?;
     // The list's pages fall back to the default order; the API refuses an unknown key.
-    if let Some(s) = params.get("sort") {
-        if <steward_core::hr::health::IssueSort as steward_core::list::SortKey>::parse(s).is_none()
-        {
-            return Err(err(steward_core::Error::invalid(
-                "sort",
-                format!("cannot sort by `{s}`"),
-            )));
-        }
-    }
+    crate::api::contract::parse_sort::<steward_core::hr::health::IssueSort>(params.get("sort"))
+        .map_err(err)?;
     let q = page::query_from(&params).map_err(err)?;
     let p = health::issues(&state.store, &a.actor, &q)
         .await

@@ -12,7 +12,7 @@ use steward_core::list::Paging;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::api::ledger::accounts::sort_and_dir;
+use crate::api::contract::sort_and_dir;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};

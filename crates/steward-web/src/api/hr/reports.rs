@@ -79,7 +79,7 @@ fn answer(
     rid: &crate::middleware::RequestId,
 ) -> Result<Response, ApiError> {
     let format =
-        crate::list::api_export_format(params.get("format")).map_err(|e| ApiError::new(e, rid))?;
+        crate::list::api_export_format(params.raw("format")).map_err(|e| ApiError::new(e, rid))?;
     if let Some(f) = format {
         let h: Vec<&str> = columns.iter().map(String::as_str).collect();
         // A department, month or run first, then counts.
@@ -98,7 +98,7 @@ pub async fn headcount<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let h = reports::headcount(&state.store, &a.actor, range)
         .await
@@ -120,7 +120,7 @@ pub async fn movements<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let m = reports::movements(&state.store, &a.actor, range)
         .await
@@ -251,10 +251,10 @@ pub async fn timeoff<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let params = ListParams::new(pairs);
+    let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let department = page::department_from(&params).map_err(err)?;
-    let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
+    let format = crate::list::api_export_format(params.raw("format")).map_err(err)?;
     let table = params.get("table").unwrap_or("taken");
     if !TABLES.contains(&table) {
         return Err(err(steward_core::Error::invalid(

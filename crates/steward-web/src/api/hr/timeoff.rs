@@ -17,7 +17,7 @@ use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::api::ledger::accounts::sort_and_dir;
+use crate::api::contract::sort_and_dir;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
@@ -82,90 +82,93 @@ impl From<Policy> for PolicyOut {
     }
 }
 
-/// A new time-off policy.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = TimeoffPolicyIn)]
-pub struct PolicyIn {
-    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
-    name: String,
-    /// `annual`, `sick`, `unpaid` or `custom` (default).
-    #[serde(default)]
-    #[schema(schema_with = policy_kind)]
-    kind: Option<String>,
-    /// `monthly`, `yearly` or `none` (default).
-    #[serde(default)]
-    #[schema(schema_with = accrual)]
-    accrual: Option<String>,
-    /// Days a year at full time, 0 to 366, e.g. `25` or `12.5`.
-    #[serde(default)]
-    #[schema(schema_with = days_366)]
-    entitlement_days: Option<String>,
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 3650)]
-    waiting_days: Option<i64>,
-    /// Days, 0 to 366.
-    #[serde(default)]
-    #[schema(schema_with = days_366)]
-    carry_cap_days: Option<String>,
-    /// Whole months, 0 (never) to 120.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 120)]
-    carry_expiry_months: Option<i64>,
-    #[serde(default)]
-    allow_negative: bool,
-    /// Default true.
-    #[serde(default)]
-    needs_approval: Option<bool>,
-    /// Default true.
-    #[serde(default)]
-    active: Option<bool>,
+/// Declares a time-off policy's body: the fields a create and a change share, then a
+/// change's own (its `version`), with `input()`. One list, so the two cannot drift; not
+/// `serde(flatten)`, which loses the path of the field at fault (a wrong `waiting_days`
+/// would be reported on `body`).
+macro_rules! policy_body {
+    ($(#[$attr:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $(#[$attr])*
+        pub struct $name {
+            #[schema(schema_with = crate::api::contract::nonblank::<100>)]
+            name: String,
+            /// `annual`, `sick`, `unpaid` or `custom` (default).
+            #[serde(default)]
+            #[schema(schema_with = policy_kind)]
+            kind: Option<String>,
+            /// `monthly`, `yearly` or `none` (default).
+            #[serde(default)]
+            #[schema(schema_with = accrual)]
+            accrual: Option<String>,
+            /// Days a year at full time, 0 to 366, e.g. `25` or `12.5`.
+            #[serde(default)]
+            #[schema(schema_with = days_366)]
+            entitlement_days: Option<String>,
+            #[serde(default)]
+            #[schema(minimum = 0, maximum = 3650)]
+            waiting_days: Option<i64>,
+            /// Days, 0 to 366.
+            #[serde(default)]
+            #[schema(schema_with = days_366)]
+            carry_cap_days: Option<String>,
+            /// Whole months, 0 (never) to 120.
+            #[serde(default)]
+            #[schema(minimum = 0, maximum = 120)]
+            carry_expiry_months: Option<i64>,
+            #[serde(default)]
+            allow_negative: bool,
+            /// Default true.
+            #[serde(default)]
+            needs_approval: Option<bool>,
+            /// Default true.
+            #[serde(default)]
+            active: Option<bool>,
+            $($own)*
+        }
+
+        impl $name {
+            fn input(&self) -> PolicyInput {
+                PolicyInput {
+                    name: self.name.clone(),
+                    kind: self.kind.clone().unwrap_or_else(|| "custom".into()),
+                    accrual: self.accrual.clone().unwrap_or_else(|| "none".into()),
+                    entitlement_days: self.entitlement_days.clone().unwrap_or_default(),
+                    waiting_days: self.waiting_days.map(|v| v.to_string()).unwrap_or_default(),
+                    carry_cap_days: self.carry_cap_days.clone().unwrap_or_default(),
+                    carry_expiry_months: self
+                        .carry_expiry_months
+                        .map(|v| v.to_string())
+                        .unwrap_or_default(),
+                    allow_negative: self.allow_negative,
+                    needs_approval: self.needs_approval.unwrap_or(true),
+                    active: self.active.unwrap_or(true),
+                }
+            }
+        }
+    };
 }
 
-/// A policy's new fields (as [`PolicyIn`]) and the `version` read (required; read as
-/// optional so that who may change policies is settled first, then
-/// `core::hr::timeoff::update_policy` refuses a missing one).
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(as = TimeoffPolicyUpdateIn)]
-pub struct PolicyUpdateIn {
-    #[schema(schema_with = crate::api::contract::nonblank::<100>)]
-    name: String,
-    /// `annual`, `sick`, `unpaid` or `custom` (default).
-    #[serde(default)]
-    #[schema(schema_with = policy_kind)]
-    kind: Option<String>,
-    /// `monthly`, `yearly` or `none` (default).
-    #[serde(default)]
-    #[schema(schema_with = accrual)]
-    accrual: Option<String>,
-    /// Days a year at full time, 0 to 366, e.g. `25` or `12.5`.
-    #[serde(default)]
-    #[schema(schema_with = days_366)]
-    entitlement_days: Option<String>,
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 3650)]
-    waiting_days: Option<i64>,
-    /// Days, 0 to 366.
-    #[serde(default)]
-    #[schema(schema_with = days_366)]
-    carry_cap_days: Option<String>,
-    /// Whole months, 0 (never) to 120.
-    #[serde(default)]
-    #[schema(minimum = 0, maximum = 120)]
-    carry_expiry_months: Option<i64>,
-    #[serde(default)]
-    allow_negative: bool,
-    /// Default true.
-    #[serde(default)]
-    needs_approval: Option<bool>,
-    /// Default true.
-    #[serde(default)]
-    active: Option<bool>,
-    /// The `version` you read.
-    #[serde(default)]
-    #[schema(value_type = i64, minimum = 1, required = true)]
-    version: Option<i64>,
+policy_body! {
+    /// A new time-off policy.
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schema(as = TimeoffPolicyIn)]
+    pub struct PolicyIn {}
+}
+
+policy_body! {
+    /// A policy's new fields (as [`PolicyIn`]) and the `version` read (required; read as
+    /// optional so that who may change policies is settled first, then
+    /// `core::hr::timeoff::update_policy` refuses a missing one).
+    #[derive(Deserialize, ToSchema)]
+    #[serde(deny_unknown_fields)]
+    #[schema(as = TimeoffPolicyUpdateIn)]
+    pub struct PolicyUpdateIn {
+        /// The `version` you read.
+        #[serde(default)]
+        #[schema(value_type = i64, minimum = 1, required = true)]
+        version: Option<i64>,
+    }
 }
 
 fn policy_kind() -> utoipa::openapi::schema::Object {
@@ -188,44 +191,6 @@ fn days_366() -> utoipa::openapi::schema::Object {
             r"^$|^(0*([0-9]{1,2}|[12][0-9]{2}|3[0-5][0-9]|36[0-5])(\.[0-9]{0,3})?|0*366(\.0{0,3})?|\.[0-9]{1,3})$",
         ))
         .build()
-}
-
-impl PolicyUpdateIn {
-    fn input(&self) -> PolicyInput {
-        PolicyIn {
-            name: self.name.clone(),
-            kind: self.kind.clone(),
-            accrual: self.accrual.clone(),
-            entitlement_days: self.entitlement_days.clone(),
-            waiting_days: self.waiting_days,
-            carry_cap_days: self.carry_cap_days.clone(),
-            carry_expiry_months: self.carry_expiry_months,
-            allow_negative: self.allow_negative,
-            needs_approval: self.needs_approval,
-            active: self.active,
-        }
-        .input()
-    }
-}
-
-impl PolicyIn {
-    fn input(&self) -> PolicyInput {
-        PolicyInput {
-            name: self.name.clone(),
-            kind: self.kind.clone().unwrap_or_else(|| "custom".into()),
-            accrual: self.accrual.clone().unwrap_or_else(|| "none".into()),
-            entitlement_days: self.entitlement_days.clone().unwrap_or_default(),
-            waiting_days: self.waiting_days.map(|v| v.to_string()).unwrap_or_default(),
-            carry_cap_days: self.carry_cap_days.clone().unwrap_or_default(),
-            carry_expiry_months: self
-                .carry_expiry_months
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            allow_negative: self.allow_negative,
-            needs_approval: self.needs_approval.unwrap_or(true),
-            active: self.active.unwrap_or(true),
-        }
-    }
 }
 
 #[derive(Serialize, ToSchema)]

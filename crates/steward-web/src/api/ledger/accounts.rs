@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use steward_core::ids::AccountId;
 use steward_core::ledger::service::{self, AccountInput, AccountPatch};
 use steward_core::ledger::{parse_date, reports as report, Account, AccountQuery, AccountSort};
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{is_json, parse_json, rename_fields, request_id, AccountOut, Precisions};
+use super::{is_json, parse_json, rename_fields, AccountOut, Precisions};
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
@@ -52,23 +52,6 @@ fn leaf_param() -> utoipa::openapi::schema::Object {
     crate::api::contract::filter(&["1", "true", "0", "false"])
 }
 
-pub(crate) fn sort_and_dir<S: SortKey>(
-    sort: Option<&str>,
-    dir: Option<&str>,
-) -> Result<(S, SortDir), Error> {
-    let sort = match sort.map(str::trim) {
-        None | Some("") => S::default(),
-        Some(s) => {
-            S::parse(s).ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?
-        }
-    };
-    let dir = match dir.map(str::trim) {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
-    Ok((sort, dir))
-}
-
 fn query(p: &AccountListParams) -> Result<AccountQuery, Error> {
     let mut q = AccountQuery::filters_from(|k| match k {
         "q" => p.q.clone(),
@@ -77,7 +60,8 @@ fn query(p: &AccountListParams) -> Result<AccountQuery, Error> {
         "leaf" => p.leaf.clone(),
         _ => None,
     })?;
-    let (sort, dir) = sort_and_dir::<AccountSort>(p.sort.as_deref(), p.dir.as_deref())?;
+    let (sort, dir) =
+        crate::api::contract::sort_and_dir::<AccountSort>(p.sort.as_deref(), p.dir.as_deref())?;
     q.sort = sort;
     q.dir = dir;
     q.paging = if p.format.is_some() {
@@ -253,6 +237,18 @@ pub struct ImportParams {
     dry_run: bool,
 }
 
+/// An account table as a multipart upload. Other parts are refused (`unknown field`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct AccountImportForm {
+    /// The table: CSV or XLSX, with a `name` column (and optionally code, kind, commodity,
+    /// description).
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// `true`: check every row and write nothing (as the query's `dry_run`).
+    dry_run: Option<bool>,
+}
+
 /// Account rows as JSON.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -323,46 +319,6 @@ fn rows_from_table(table: &steward_io::Table) -> Result<Vec<AccountInput>, Error
         .collect())
 }
 
-/// Reads a multipart upload: the `file` and the other fields.
-pub(crate) async fn read_multipart(
-    mut mp: Multipart,
-) -> Result<(String, Vec<u8>, Vec<(String, String)>), Error> {
-    let mut file = None;
-    let mut fields = Vec::new();
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| Error::invalid("file", format!("could not read the upload: {e}")))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let fname = field.file_name().unwrap_or("upload").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|e| Error::invalid("file", format!("could not read the upload: {e}")))?;
-            file = Some((fname, bytes.to_vec()));
-        } else {
-            let v = field
-                .text()
-                .await
-                .map_err(|e| Error::invalid(name.clone(), format!("could not read: {e}")))?;
-            fields.push((name, v));
-        }
-    }
-    let (name, bytes) = file
-        .filter(|(_, b)| !b.is_empty())
-        .ok_or_else(|| Error::invalid("file", "send a non-empty `file`"))?;
-    Ok((name, bytes, fields))
-}
-
-pub(crate) fn truthy(v: &str) -> bool {
-    matches!(
-        v.trim().to_ascii_lowercase().as_str(),
-        "1" | "true" | "yes" | "on" | "dry_run"
-    )
-}
-
 /// `row 7: name` (the service's naming for file rows) -> `rows[5].name` for JSON rows.
 fn json_row_field(field: &str) -> String {
     field
@@ -381,7 +337,7 @@ fn json_row_field(field: &str) -> String {
     request_body(content(
         (AccountRowsIn = "application/json"),
         (inline(crate::api::contract::TableUpload) = "text/csv"),
-        (String = "multipart/form-data")),
+        (AccountImportForm = "multipart/form-data")),
         description = "JSON rows, a CSV/XLSX body, or a multipart upload with `file`"),
     responses((status = 200, body = AccountImportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn import<S: Backend>(
@@ -413,14 +369,17 @@ pub async fn import<S: Backend>(
             .map_err(err)?;
         (b.rows.into_iter().map(AccountInput::from).collect(), true)
     } else if ct.starts_with("multipart/form-data") {
-        let rid = request_id(&req);
-        let mp = Multipart::from_request(req, &state)
-            .await
-            .map_err(|e| ApiError::new(Error::invalid("file", e.body_text()), &rid))?;
-        let (name, bytes, fields) = read_multipart(mp).await.map_err(err)?;
-        if fields.iter().any(|(k, v)| k == "dry_run" && truthy(v)) {
-            dry_run = true;
-        }
+        let mp = Multipart::from_request(req, &state).await;
+        let (name, bytes, fields) = crate::forms::read_api_upload_up_to(
+            mp,
+            "file",
+            &["dry_run"],
+            crate::IMPORT_BODY_LIMIT,
+            crate::IMPORT_BODY_LIMIT,
+        )
+        .await
+        .map_err(err)?;
+        dry_run |= crate::forms::api_bool(&fields, "dry_run", false).map_err(err)?;
         let table = crate::forms::parse_table(&name, bytes).await.map_err(err)?;
         (rows_from_table(&table).map_err(err)?, false)
     } else {

@@ -10,8 +10,8 @@ use steward_core::ledger::{EntryInput, EntryQuery, EntrySort, EntrySummary, Line
 use steward_core::list::Paging;
 use utoipa::{IntoParams, ToSchema};
 
-use super::accounts::sort_and_dir;
 use super::{precisions, rename_fields, EntryOut, EntrySummaryOut, LargeJson, OptionalJson};
+use crate::api::contract::sort_and_dir;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};

@@ -10,7 +10,6 @@ use steward_core::Error;
 use steward_io::journal::Format;
 use utoipa::ToSchema;
 
-use super::accounts::{read_multipart, truthy};
 use crate::api::ok;
 use crate::auth::ApiActor;
 use crate::error::{ApiError, Problem};
@@ -45,12 +44,17 @@ pub struct JournalImportForm {
     /// `hledger`, `ledger` or `beancount` (`steward_io::journal::Format::parse`, any case).
     /// The server also guesses it from the file name (`.journal`, `.hledger`, `.ledger`,
     /// `.beancount`, `.bean`) when it is absent; a client should say.
-    #[schema(pattern = "(?i)^(hledger|journal|ledger|beancount|bean)$")]
+    #[schema(schema_with = format_word)]
     format: String,
     /// `true`: check everything (balances, assertions, closed periods) and write nothing.
     dry_run: Option<bool>,
     /// Journal code for the entries; the general journal when absent.
     journal: Option<String>,
+}
+
+/// The words `steward_io::journal::Format::parse` reads.
+fn format_word() -> utoipa::openapi::schema::Object {
+    crate::api::contract::trimmed_word(&["hledger", "journal", "ledger", "beancount", "bean"])
 }
 
 fn guess_format(file_name: &str) -> Option<Format> {
@@ -78,13 +82,15 @@ pub async fn import_journal<S: Backend>(
     let err = |e| ApiError::new(e, &a.request_id);
     // Who may import is settled before 50 MB are read.
     service::may_import(&a.actor).map_err(err)?;
-    let mp = mp.map_err(|e| {
-        err(Error::invalid(
-            "file",
-            format!("send multipart/form-data with a `file`: {}", e.body_text()),
-        ))
-    })?;
-    let (name, bytes, fields) = read_multipart(mp).await.map_err(err)?;
+    let (name, bytes, fields) = crate::forms::read_api_upload_up_to(
+        mp,
+        "file",
+        &["format", "dry_run", "journal"],
+        crate::IMPORT_BODY_LIMIT,
+        crate::IMPORT_BODY_LIMIT,
+    )
+    .await
+    .map_err(err)?;
     let field = |k: &str| {
         fields
             .iter()
@@ -105,7 +111,7 @@ pub async fn import_journal<S: Backend>(
     let req = ImportRequest {
         format,
         file_name: name,
-        dry_run: field("dry_run").is_some_and(|v| truthy(&v)),
+        dry_run: crate::forms::api_bool(&fields, "dry_run", false).map_err(err)?,
         journal: field("journal"),
     };
     let out = import::import_journal(

@@ -40,7 +40,13 @@ pub struct ReportParams {
     tree: Option<String>,
     /// `json` (default), `csv` or `xlsx`. The trial balance's CSV is
     /// `account,commodity,amount`, one row per account and commodity.
+    #[param(schema_with = report_format)]
     format: Option<String>,
+}
+
+/// A report's `format`: JSON (`json` or empty, the default) or a download.
+fn report_format() -> utoipa::openapi::schema::Object {
+    crate::api::contract::one_of(&["json", "csv", "xlsx", ""], false)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -185,12 +191,10 @@ pub async fn report<S: Backend>(
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let kind = ReportKind::parse(&kind).ok_or_else(|| err(Error::NotFound { entity: "report" }))?;
-    let format = match p.format.as_deref().map(str::trim) {
-        None | Some("") | Some("json") => None,
-        Some(f) => Some(
-            TableFormat::from_name(f)
-                .ok_or_else(|| err(Error::invalid("format", "must be json, csv or xlsx")))?,
-        ),
+    let format = match p.format.as_deref() {
+        Some("json") => None,
+        f => crate::list::api_export_format(f)
+            .map_err(|_| err(Error::invalid("format", "must be json, csv or xlsx")))?,
     };
     let options = ReportOptions::from_params(|k| match k {
         "as_of" => p.as_of.clone(),

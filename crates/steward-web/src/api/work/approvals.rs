@@ -18,7 +18,7 @@ use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::api::ledger::accounts::sort_and_dir;
+use crate::api::contract::sort_and_dir;
 use crate::api::ledger::OptionalJson;
 use crate::api::{created, ok, ApiJson, ListOf};
 use crate::auth::ApiActor;
@@ -332,6 +332,42 @@ pub async fn mine<S: Backend>(
     Query(p): Query<ApprovalListParams>,
 ) -> Result<Response, ApiError> {
     list_response(&state, &a, &p, Mailbox::Mine, "my-requests").await
+}
+
+/// Approvals in the document: the registered kinds (a request names one registered as
+/// direct, a policy any), the lists' kind filter (empty for all), and a request's subject
+/// as a registered record.
+pub(super) fn document(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
+    use crate::api::contract;
+    let mut all: Vec<String> = reg.approval_kinds().map(|k| k.key.to_string()).collect();
+    all.sort();
+    let mut direct: Vec<String> = reg
+        .approval_kinds()
+        .filter(|k| k.direct)
+        .map(|k| k.key.to_string())
+        .collect();
+    direct.sort();
+    contract::set_property(doc, "ApprovalIn", "kind", "enum", serde_json::json!(direct));
+    contract::set_property(
+        doc,
+        "ApprovalPolicyIn",
+        "kind",
+        "enum",
+        serde_json::json!(all),
+    );
+    let mut kinds_filter = all;
+    kinds_filter.push(String::new());
+    for path in ["/api/v1/approvals", "/api/v1/approvals/mine"] {
+        contract::set_param(doc, path, "kind", contract::json_enum(&kinds_filter));
+    }
+    let record = contract::record_pattern(reg);
+    contract::set_property(
+        doc,
+        "ApprovalIn",
+        "subject",
+        "pattern",
+        serde_json::json!(record),
+    );
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::ids::UserId;
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::time::Timestamp;
 use steward_core::work::cases::{
     self, Case, CaseAction, CaseId, CaseInput, CaseQuery, CaseSort, CaseStatus, ComplianceRow,
@@ -210,15 +210,8 @@ fn query(a: &ApiActor, p: &CaseListParams) -> Result<CaseQuery, Error> {
         "category" => p.category.clone(),
         _ => None,
     })?;
-    q.sort = match p.sort.as_deref().map(str::trim) {
-        None | Some("") => CaseSort::default(),
-        Some(s) => CaseSort::parse(s)
-            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
-    };
-    q.dir = match p.dir.as_deref().map(str::trim) {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
+    (q.sort, q.dir) =
+        crate::api::contract::sort_and_dir::<CaseSort>(p.sort.as_deref(), p.dir.as_deref())?;
     q.paging = Paging::new(p.limit, p.offset);
     Ok(q)
 }
@@ -259,6 +252,79 @@ pub async fn list<S: Backend>(
     }))
 }
 
+/// Cases in the document: service levels (a target for every priority, bounds as
+/// `SlaSettings::validate` has them, working hours per weekday as `sla::Hours::parse` reads
+/// them), each action with its own fields only (`deny_unknown_fields` on the variants), and
+/// a case that can reach its customer (an e-mail address or a phone number).
+pub(super) fn document(doc: &mut serde_json::Value, _: &steward_core::registry::Registry) {
+    use crate::api::contract;
+    use serde_json::json;
+    use steward_core::work::cases::Priority;
+    let every: Vec<serde_json::Value> = Priority::ALL
+        .iter()
+        .map(|p| {
+            json!({ "contains": {
+                "type": "object",
+                "required": ["priority"],
+                "properties": { "priority": { "const": p.as_str() } }
+            } })
+        })
+        .collect();
+    let names: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
+    let minutes = json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 525_600 });
+    if let Some(t) = doc.pointer_mut("/components/schemas/TargetIO/properties") {
+        t["priority"] = json!({ "type": "string", "enum": names });
+        t["first_response_minutes"] = minutes.clone();
+        t["resolution_minutes"] = minutes;
+    }
+    if let Some(sla) = doc.pointer_mut("/components/schemas/SlaIO/properties") {
+        sla["targets"]["allOf"] = json!(every);
+        sla["warn_percent"] =
+            json!({ "type": "integer", "format": "int64", "minimum": 1, "maximum": 99 });
+        sla["utc_offset_minutes"] =
+            json!({ "type": ["integer", "null"], "minimum": -720, "maximum": 840 });
+        let time = "([01][0-9]|2[0-3]):[0-5][0-9]";
+        sla["hours"] = json!({
+            "type": "object",
+            "propertyNames": { "enum": steward_core::work::sla::WEEKDAYS },
+            "additionalProperties": { "type": "string", "pattern": format!("^(-|{time}-({time}|24:00))?$") }
+        });
+    }
+    if let Some(h) = doc.pointer_mut("/components/schemas/HolidayIO/properties") {
+        h["day"] = json!({ "type": "string", "format": "date", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$" });
+        h["name"] = json!({ "type": "string", "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*$" });
+    }
+    contract::set_schema_key(
+        doc,
+        "ActionIn",
+        "discriminator",
+        json!({ "propertyName": "action" }),
+    );
+    if let Some(variants) = doc
+        .pointer_mut("/components/schemas/ActionIn/oneOf")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for v in variants
+            .iter_mut()
+            .filter_map(serde_json::Value::as_object_mut)
+        {
+            v.insert(
+                "additionalProperties".into(),
+                serde_json::Value::Bool(false),
+            );
+        }
+    }
+    contract::set_schema_key(
+        doc,
+        "CaseIn",
+        "anyOf",
+        json!([
+            { "required": ["customer_email"], "properties": { "customer_email": { "minLength": 1 } } },
+            { "required": ["customer_phone"], "properties": { "customer_phone": { "minLength": 1 } } }
+        ]),
+    );
+}
+
 /// A new case.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -276,7 +342,7 @@ pub struct CaseIn {
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::text::<100, false>)]
     customer_ref: String,
-    #[schema(schema_with = crate::api::contract::text::<200, true>)]
+    #[schema(schema_with = crate::api::contract::line::<200, true>)]
     subject: String,
     /// Markdown (no raw HTML is rendered).
     #[serde(default)]

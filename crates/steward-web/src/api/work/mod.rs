@@ -11,6 +11,14 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::{AppState, Backend};
 
+/// Work's part of the document: the registered approval and record kinds, and the rules of
+/// cases (service levels, actions, how to reach a customer).
+pub fn document(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
+    approvals::document(doc, reg);
+    cases::document(doc, reg);
+    tasks::document(doc, reg);
+}
+
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let r = tasks::routes(r);
     let r = approvals::routes(r);

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::ids::UserId;
-use steward_core::list::{Paging, SortDir, SortKey};
+use steward_core::list::Paging;
 use steward_core::registry::Registry;
 use steward_core::work::tasks::{
     self, Assignment, ChecklistItemId, Comment, RuleId, RuleInput, Task, TaskChanges, TaskId,
@@ -417,15 +417,8 @@ fn query(reg: &Registry, a: &ApiActor, p: &TaskListParams) -> Result<TaskQuery, 
         "link" => p.link.clone(),
         _ => None,
     })?;
-    q.sort = match p.sort.as_deref().map(str::trim) {
-        None | Some("") => TaskSort::default(),
-        Some(s) => TaskSort::parse(s)
-            .ok_or_else(|| Error::invalid("sort", format!("cannot sort by `{s}`")))?,
-    };
-    q.dir = match p.dir.as_deref().map(str::trim) {
-        None | Some("") => SortDir::Asc,
-        Some(d) => SortDir::parse(d).ok_or_else(|| Error::invalid("dir", "must be asc or desc"))?,
-    };
+    (q.sort, q.dir) =
+        crate::api::contract::sort_and_dir::<TaskSort>(p.sort.as_deref(), p.dir.as_deref())?;
     q.paging = if p.format.is_some() {
         Paging::export()
     } else {
@@ -468,6 +461,22 @@ pub async fn list<S: Backend>(
             .map(TaskSummaryOut::from)
             .collect::<Vec<_>>(),
     }))
+}
+
+/// Tasks in the document: a link is a registered record (`kind:id`) or empty, in the list's
+/// filter and in a task's body.
+pub(super) fn document(doc: &mut serde_json::Value, reg: &steward_core::registry::Registry) {
+    use crate::api::contract;
+    let record = contract::record_pattern(reg);
+    contract::set_param(
+        doc,
+        "/api/v1/tasks",
+        "link",
+        serde_json::json!({ "type": "string", "pattern": record }),
+    );
+    for schema in ["TaskIn", "TaskPatchIn"] {
+        contract::set_property(doc, schema, "link", "pattern", serde_json::json!(record));
+    }
 }
 
 #[derive(Deserialize, ToSchema)]

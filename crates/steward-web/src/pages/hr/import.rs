@@ -16,7 +16,6 @@ use steward_core::Error;
 use steward_io::TableFormat;
 
 use crate::auth::PageActor;
-use crate::forms::read_multipart_up_to;
 use crate::pages::{chrome, fail, field, is_invalid, parse_table, render, Chrome};
 use crate::state::{AppState, Backend};
 
@@ -120,13 +119,7 @@ async fn upload<S: Backend>(
     }
     let mut p = page(&state, &pa).await;
     let result = async {
-        let (name, bytes, fields) = read_multipart_up_to(
-            mp,
-            "file",
-            crate::IMPORT_BODY_LIMIT,
-            crate::IMPORT_BODY_LIMIT,
-        )
-        .await?;
+        let (name, bytes, fields) = crate::forms::read_import_upload(mp).await?;
         p.file_name = name.clone();
         // Anything but the explicit "Import" button only checks: the safe side.
         let dry_run = field(&fields, "mode") != "import";

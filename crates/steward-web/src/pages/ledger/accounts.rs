@@ -688,7 +688,7 @@ async fn import<S: Backend>(
         problems: Vec::new(),
     };
     let parsed = async {
-        let (name, bytes, fields) = crate::pages::users::read_upload(mp).await?;
+        let (name, bytes, fields) = crate::forms::read_import_upload(mp).await?;
         let dry_run = !fields.iter().any(|(k, v)| k == "mode" && v == "commit");
         let table = crate::forms::parse_table(&name, bytes).await?;
         let mapping = crate::forms::column_mapping(&fields);

@@ -342,7 +342,7 @@ async fn import_rates<S: Backend>(
         return fail(&state, &pa, Error::Forbidden).await;
     }
     let parsed = async {
-        let (name, bytes, _fields) = crate::pages::users::read_upload(mp).await?;
+        let (name, bytes, _fields) = crate::forms::read_import_upload(mp).await?;
         let table = crate::forms::parse_table(&name, bytes).await?;
         let mapped = steward_io::ColumnMapping::auto(RATE_COLUMNS, &table.headers)
             .resolve(&table)

@@ -99,7 +99,7 @@ async fn import<S: Backend>(
         return fail(&state, &pa, Error::Forbidden).await;
     }
     let mut p = blank(&state, &pa).await;
-    let upload = crate::pages::users::read_upload(mp).await;
+    let upload = crate::forms::read_import_upload(mp).await;
     let (name, bytes, fields) = match upload {
         Ok(u) => u,
         Err(e) if is_invalid(&e) => {
