@@ -26,6 +26,28 @@ fn req<'a>(login: &'a str, password: &'a str) -> SignIn<'a> {
     }
 }
 
+/// Makes `user` a member of `company` (no roles).
+async fn add_membership(
+    s: &steward_store::Store,
+    user: steward_core::ids::UserId,
+    company: steward_core::ids::CompanyId,
+) {
+    s.add_membership(
+        user,
+        company,
+        steward_core::audit::AuditDraft::system(
+            "test",
+            None,
+            "membership",
+            None,
+            "add",
+            serde_json::json!({}),
+        ),
+    )
+    .await
+    .expect("add membership");
+}
+
 fn is_unauthenticated<T: std::fmt::Debug>(r: &Result<T, Error>) -> bool {
     matches!(r, Err(Error::Unauthenticated))
 }
@@ -269,20 +291,7 @@ store_test!(sessions_end, |db| async move {
         switch_company(s, &a, &e5.secret, w.b).await,
         Err(Error::NotFound { .. })
     ));
-    s.add_membership(
-        erin,
-        w.b,
-        steward_core::audit::AuditDraft::system(
-            "test",
-            None,
-            "membership",
-            None,
-            "add",
-            serde_json::json!({}),
-        ),
-    )
-    .await
-    .expect("add membership");
+    add_membership(s, erin, w.b).await;
     switch_company(s, &a, &e5.secret, w.b)
         .await
         .expect("switch to B");
@@ -410,7 +419,7 @@ store_test!(api_tokens, |db| async move {
 // whoever took a token while they knew the old password is out with it.
 store_test!(a_new_password_ends_tokens_too, |db| async move {
     let s = &db.store;
-    let cfg = &SessionConfig::default();
+    let cfg = SessionConfig::default();
     let w = world(s).await;
     let fay = create_user(s, &w.actor_a, "fay", &["employee"], Some(PASSWORD)).await;
     let other = create_user(s, &w.actor_a, "gil", &["employee"], Some(PASSWORD)).await;
@@ -703,20 +712,7 @@ store_test!(the_page_frame_comes_with_the_session, |db| async move {
     let odd = steward_core::company::create_company(s, "test", "A: 2:3 Ünïcode", "USD")
         .await
         .expect("company");
-    s.add_membership(
-        fay,
-        odd,
-        steward_core::audit::AuditDraft::system(
-            "test",
-            None,
-            "membership",
-            None,
-            "add",
-            serde_json::json!({}),
-        ),
-    )
-    .await
-    .expect("add membership");
+    add_membership(s, fay, odd).await;
     let got = frame(ns.secret.clone()).await;
     assert_eq!(got.unread, 1);
     assert_eq!(

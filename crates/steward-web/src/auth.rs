@@ -200,11 +200,7 @@ pub const DEFAULT_TRUSTED_PROXIES: &[&str] = &[
 ];
 
 pub fn request_id(parts: &Parts) -> RequestId {
-    parts
-        .extensions
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(|| RequestId("-".into()))
+    crate::error::RequestId::of(&parts.extensions)
 }
 
 /// Who is calling from where, for requests that need no session (signing in).

@@ -11,6 +11,16 @@ use steward_core::Error;
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+impl RequestId {
+    /// The id a request's extensions hold (`-` if the layer did not run).
+    pub fn of(extensions: &axum::http::Extensions) -> RequestId {
+        extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId("-".into()))
+    }
+}
+
 pub fn status_of(e: &Error) -> StatusCode {
     match e {
         Error::NotFound { .. } => StatusCode::NOT_FOUND,

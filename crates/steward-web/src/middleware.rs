@@ -116,11 +116,7 @@ pub async fn csrf(req: Request, next: Next) -> Response {
     if ok {
         next.run(req).await
     } else {
-        let rid = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
+        let rid = crate::error::RequestId::of(req.extensions()).0;
         tracing::warn!(request_id = %rid, "cross-site request refused");
         (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
     }
@@ -150,11 +146,7 @@ pub async fn too_large<S: Backend>(
     if !may_have_body {
         return next.run(req).await;
     }
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let rid = crate::error::RequestId::of(req.extensions()).0;
     let api = req.uri().path().starts_with("/api/");
     let (parts, body) = req.into_parts();
     let signed_in = crate::auth::signed_in(&parts, &state).await;

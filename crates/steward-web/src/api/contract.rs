@@ -16,7 +16,6 @@ use steward_core::list::{SortDir, SortKey, MAX_LIMIT, MAX_OFFSET};
 use steward_core::Error;
 
 use crate::error::problem_response;
-use crate::middleware::RequestId;
 
 /// The error statuses any operation may answer, all as problem+json.
 pub const ERRORS: &[(u16, &str)] = &[
@@ -712,11 +711,7 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
         return next.run(req).await;
     };
     // The authenticate layer runs before this one: a caller without credentials got 401.
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let rid = crate::error::RequestId::of(req.extensions()).0;
     if number {
         return problem_response(&Error::invalid(field, message), &rid);
     }
@@ -741,9 +736,12 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
 /// The query parameters each operation declares as one of a list of strings (an `enum`,
 /// inline or a component), by method and route: what [`check_choices`] enforces.
 #[derive(Clone, Default)]
-pub struct DeclaredChoices(
-    std::sync::Arc<std::collections::HashMap<(String, String), Vec<(String, Vec<String>)>>>,
-);
+pub struct DeclaredChoices(std::sync::Arc<std::collections::HashMap<Operation, Vec<Choice>>>);
+
+/// An operation: its method and route.
+type Operation = (String, String);
+/// A query parameter and the strings it may take.
+type Choice = (String, Vec<String>);
 
 impl DeclaredChoices {
     /// Read from the served document.
@@ -823,11 +821,7 @@ pub async fn check_choices(
     let Some((field, message)) = bad else {
         return next.run(req).await;
     };
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let rid = crate::error::RequestId::of(req.extensions()).0;
     problem_response(&Error::invalid(field, message), &rid)
 }
 

@@ -31,7 +31,6 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::ApiActor;
 use crate::error::{problem_response, ApiError};
-use crate::middleware::RequestId;
 use crate::state::{AppState, Backend};
 
 struct Security;
@@ -142,11 +141,7 @@ pub fn platform_document(doc: &mut serde_json::Value, reg: &steward_core::regist
 /// query value of the wrong type, a method the route does not have. The API promises
 /// problem+json for every error, so those are rewritten (same status, same message).
 async fn problem_rejections(req: Request, next: Next) -> Response {
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let rid = crate::error::RequestId::of(req.extensions()).0;
     let resp = next.run(req).await;
     let plain = resp
         .headers()
@@ -244,11 +239,7 @@ pub(crate) async fn json_body<T: DeserializeOwned, S: Backend>(
     state: &AppState<S>,
     shape: Shape,
 ) -> Result<T, ApiError> {
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(|| RequestId("-".into()));
+    let rid = crate::error::RequestId::of(req.extensions());
     if !ledger::is_json(&req) {
         return Err(ApiError::new(
             Error::invalid("content-type", "must be application/json"),
@@ -368,11 +359,7 @@ async fn idempotency<S: Backend>(
     if req.method() != Method::POST {
         return next.run(req).await;
     }
-    let rid = req
-        .extensions()
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(|| RequestId("-".into()));
+    let rid = crate::error::RequestId::of(req.extensions());
     let Some(raw) = req.headers().get("idempotency-key").cloned() else {
         return next.run(req).await;
     };

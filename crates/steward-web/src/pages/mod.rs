@@ -113,11 +113,7 @@ pub async fn fail<S: Backend>(state: &AppState<S>, pa: &PageActor, e: Error) -> 
 }
 
 pub async fn not_found(req: axum::extract::Request) -> Response {
-    let rid = req
-        .extensions()
-        .get::<crate::middleware::RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
+    let rid = crate::error::RequestId::of(req.extensions()).0;
     if req.uri().path().starts_with("/api/") {
         return crate::error::problem_response(&Error::NotFound { entity: "route" }, &rid);
     }

@@ -368,10 +368,7 @@ impl<T: DeserializeOwned + Default + Send, S: Backend> FromRequest<AppState<S>>
 }
 
 pub(crate) fn request_id(req: &Request) -> RequestId {
-    req.extensions()
-        .get::<RequestId>()
-        .cloned()
-        .unwrap_or_else(|| RequestId("-".into()))
+    crate::error::RequestId::of(req.extensions())
 }
 
 pub(crate) fn is_json(req: &Request) -> bool {
