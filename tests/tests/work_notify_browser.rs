@@ -98,6 +98,14 @@ async fn the_bell_counts_and_the_centre_reads_notifications() {
         .expect("settings");
     click(&b, "#delivery_task_digest").await;
     click(&b, "form.notif-prefs button[type=submit]").await;
+    // The save answers with a redirect and a flash; going on before it arrives would cancel
+    // the form's request.
+    b.wait_until(
+        "const f = document.querySelector('.flash.ok'); return !!f && f.textContent.includes('saved');",
+        WAIT,
+    )
+    .await
+    .expect("the settings were saved");
     b.goto(&app.url("/notifications/preferences"))
         .await
         .expect("settings again");
