@@ -738,12 +738,13 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
     r
 }
 
+/// An operation (method, route) and its query parameters' choices (name, allowed values).
+type ChoicesByOperation = std::collections::HashMap<(String, String), Vec<(String, Vec<String>)>>;
+
 /// The query parameters each operation declares as one of a list of strings (an `enum`,
 /// inline or a component), by method and route: what [`check_choices`] enforces.
 #[derive(Clone, Default)]
-pub struct DeclaredChoices(
-    std::sync::Arc<std::collections::HashMap<(String, String), Vec<(String, Vec<String>)>>>,
-);
+pub struct DeclaredChoices(std::sync::Arc<ChoicesByOperation>);
 
 impl DeclaredChoices {
     /// Read from the served document.
