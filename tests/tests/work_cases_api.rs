@@ -61,6 +61,19 @@ async fn action(client: &reqwest::Client, app: &TestApp, id: i64, body: Value) -
 }
 
 /// Every day a working day around the clock, urgent first response in 1 minute.
+/// The e-mails queued for sending in the test company.
+async fn mail_jobs(s: &Setup) -> steward_core::list::Page<steward_core::jobs::Job> {
+    let q = JobQuery {
+        kind: Some("mail.send".into()),
+        ..Default::default()
+    };
+    s.app
+        .store
+        .list_jobs(Some(s.app.company), &q)
+        .await
+        .expect("jobs")
+}
+
 async fn fast_sla(s: &Setup) {
     let (_, cur) = send(s.admin.get(s.app.url("/api/v1/cases/sla"))).await;
     let all_day = "00:00-24:00";
@@ -333,16 +346,7 @@ both_databases!(
         .await;
         assert_eq!(st, 200, "{c}");
         assert!(c["first_response_at"].is_string());
-        let q = JobQuery {
-            kind: Some("mail.send".into()),
-            ..Default::default()
-        };
-        let jobs = s
-            .app
-            .store
-            .list_jobs(Some(s.app.company), &q)
-            .await
-            .expect("jobs");
+        let jobs = mail_jobs(&s).await;
         assert_eq!(jobs.total, 1);
         let payload = jobs.items[0].payload.to_string();
         assert!(payload.contains("dana@customer.example"), "{payload}");
@@ -445,16 +449,7 @@ both_databases!(
         )
         .await;
         assert_eq!(st, 200, "{c}");
-        let q = JobQuery {
-            kind: Some("mail.send".into()),
-            ..Default::default()
-        };
-        let jobs = s
-            .app
-            .store
-            .list_jobs(Some(s.app.company), &q)
-            .await
-            .expect("jobs");
+        let jobs = mail_jobs(&s).await;
         let payload = &jobs.items[0].payload;
         let subject = payload["subject"].as_str().unwrap_or_default();
         assert!(

@@ -92,7 +92,6 @@ impl AuditStore for Store {
         let a = Alias::new;
         let mut count = filtered(company, q);
         count.expr_as(Expr::col(a("seq")).count(), a("n"));
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = filtered(company, q);
         s.columns(COLUMNS.map(a)).order_by(
             a("seq"),
@@ -102,15 +101,11 @@ impl AuditStore for Store {
                 Order::Desc
             },
         );
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(event_from)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(event_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

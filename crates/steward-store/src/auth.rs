@@ -1,8 +1,8 @@
 //! Sessions, sign-in throttling, the actor's grants, passwords, API token look-up.
 use steward_core::audit::AuditDraft;
 use steward_core::auth::session::{
-    delay_after, ActorRecord, AuthStore, FrameCompany, LoginUser, PageFrame, SessionRecord,
-    ThrottleKey, TokenRecord,
+    delay_after, ActorRecord, AuthStore, FrameCompany, LoginUser, PageFrame, SessionRead,
+    SessionRecord, ThrottleKey, TokenRecord,
 };
 use steward_core::ids::{CompanyId, DepartmentId, TokenId, UserId};
 use steward_core::time::Timestamp;
@@ -325,11 +325,7 @@ impl AuthStore for Store {
         }
     }
 
-    async fn session_actor(
-        &self,
-        token_hash: &str,
-        now: Timestamp,
-    ) -> Result<Option<(SessionRecord, Option<ActorRecord>, Option<PageFrame>)>> {
+    async fn session_actor(&self, token_hash: &str, now: Timestamp) -> Result<Option<SessionRead>> {
         let row = sqlx::query(&format!(
             "SELECT s.token_hash, s.user_id, s.company_id, s.created_at, s.last_seen_at, s.ip, \
              s.user_agent, {ACTOR_COLUMNS}, {FRAME_COLUMNS} FROM sessions s {ACTOR_JOINS} \

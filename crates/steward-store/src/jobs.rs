@@ -304,18 +304,13 @@ impl JobStore for Store {
         let a = Alias::new;
         let mut count = filtered(company, q);
         count.expr_as(Expr::col(a("id")).count(), a("n"));
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = filtered(company, q);
         s.columns(COLUMN_LIST.map(a)).order_by(a("id"), Order::Desc);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(job_from)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(job_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

@@ -86,11 +86,11 @@ impl Store {
         count: &impl QueryStatementWriter,
         page: &impl QueryStatementWriter,
         paging: steward_core::list::Paging,
-    ) -> Result<(Vec<AnyRow>, i64)> {
+    ) -> Result<(Vec<AnyRow>, u64)> {
         let rows = self.fetch_page(page, paging).await?;
         let total = match total_from_page(rows.len(), paging) {
             Some(n) => n,
-            None => crate::get_i64(&self.fetch_one(count).await?, "n")?,
+            None => u64::try_from(crate::get_i64(&self.fetch_one(count).await?, "n")?).unwrap_or(0),
         };
         Ok((rows, total))
     }
@@ -106,10 +106,10 @@ impl Store {
 
 /// The list's total when a page read with `paging` shows it: a page shorter than its limit
 /// that holds something, or an empty first page. `None`: count.
-fn total_from_page(rows: usize, paging: steward_core::list::Paging) -> Option<i64> {
+fn total_from_page(rows: usize, paging: steward_core::list::Paging) -> Option<u64> {
     let rows = u64::try_from(rows).ok()?;
     if rows < u64::from(paging.limit) && (rows > 0 || paging.offset == 0) {
-        i64::try_from(paging.offset.checked_add(rows)?).ok()
+        paging.offset.checked_add(rows)
     } else {
         None
     }

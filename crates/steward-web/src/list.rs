@@ -36,13 +36,6 @@ impl ListParams {
             .map(|(_, v)| if self.exact { v.as_str() } else { v.trim() })
             .filter(|v| !v.is_empty())
     }
-    /// The value as sent (not trimmed), for a parameter the API reads exactly as declared.
-    pub fn raw(&self, key: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
-    }
     pub fn search(&self) -> Option<String> {
         self.get("q")
             .map(str::trim)

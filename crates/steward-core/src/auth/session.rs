@@ -125,6 +125,10 @@ pub struct PageFrame {
     pub unread: u64,
 }
 
+/// What [`AuthStore::session_actor`] reads in one statement: the session, its actor (if the
+/// user is still an enabled member) and the page frame (if the store could read it so).
+pub type SessionRead = (SessionRecord, Option<ActorRecord>, Option<PageFrame>);
+
 #[derive(Debug, Clone)]
 pub struct TokenRecord {
     pub id: crate::ids::TokenId,
@@ -200,13 +204,11 @@ pub trait AuthStore: Send + Sync {
     /// The session and, in the same read, the actor it stands for (`None` when the user is
     /// disabled or no longer a member of the session's company) and the page frame (`None`
     /// when the store could not read it that way; the frame is then read on its own).
-    #[allow(clippy::type_complexity)]
     fn session_actor(
         &self,
         token_hash: &str,
         now: Timestamp,
-    ) -> impl Future<Output = Result<Option<(SessionRecord, Option<ActorRecord>, Option<PageFrame>)>>>
-           + Send;
+    ) -> impl Future<Output = Result<Option<SessionRead>>> + Send;
     /// The API token and, in the same read, the actor it stands for.
     fn token_actor(
         &self,

@@ -329,7 +329,6 @@ impl DocumentStore for Store {
         let mut count = Query::select();
         cert_filtered(company, q, &mut count);
         count.expr_as(count_all(), a("n"));
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
 
         let mut s = Query::select();
         cert_filtered(company, q, &mut s);
@@ -353,15 +352,11 @@ impl DocumentStore for Store {
                 .order_by((a("c"), a("issued")), dir.clone()),
         };
         s.order_by((a("c"), a("id")), dir);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(cert_of)
-            .collect::<Result<Vec<_>>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(cert_of).collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

@@ -647,7 +647,7 @@ impl EmployeeStore for Store {
         let items = rows.iter().map(row_of).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

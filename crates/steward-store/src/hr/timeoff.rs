@@ -720,7 +720,6 @@ impl TimeoffStore for Store {
             )
             .and_where(col("r", "company_id").eq(company.0));
         filter(&mut count, q);
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = request_select(company);
         filter(&mut s, q);
         let order = match q.dir {
@@ -736,15 +735,11 @@ impl TimeoffStore for Store {
             RequestSort::Created => s.order_by((a("r"), a("created_at")), order.clone()),
         };
         s.order_by((a("r"), a("id")), order);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(request_of)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(request_of).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

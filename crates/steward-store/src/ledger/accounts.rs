@@ -28,7 +28,6 @@ impl AccountStore for Store {
             .from_as(a("ledger_accounts"), a("acc"))
             .expr_as(col("acc", "id").count(), a("n"));
         filter(&mut count);
-        let total = get_i64(&self.fetch_one(&count).await?, "n")?;
         let mut s = account_select();
         filter(&mut s);
         let order = order_of(q.dir);
@@ -45,15 +44,11 @@ impl AccountStore for Store {
             }
         }
         s.order_by((a("acc"), a("name")), order);
-        let items = self
-            .fetch_page(&s, q.paging)
-            .await?
-            .iter()
-            .map(account_from)
-            .collect::<Result<_>>()?;
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        let items = rows.iter().map(account_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

@@ -464,7 +464,7 @@ impl ApprovalStore for Store {
             .collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

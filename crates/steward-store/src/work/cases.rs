@@ -344,7 +344,7 @@ impl CaseStore for Store {
         let items = rows.iter().map(case_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

@@ -238,7 +238,7 @@ impl NotifyStore for Store {
         let items = rows.iter().map(notification_from).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

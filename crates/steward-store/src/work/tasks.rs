@@ -543,7 +543,7 @@ impl TaskStore for Store {
         let items = rows.iter().map(summary_of).collect::<Result<_>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

@@ -80,7 +80,7 @@ pub async fn list<S: Backend>(
     let err = |e| ApiError::new(e, &a.request_id);
     let params = ListParams::exact(pairs);
     let q = crate::views::audit::query_from(&params).map_err(err)?;
-    if let Some(format) = crate::list::api_export_format(params.raw("format")).map_err(err)? {
+    if let Some(format) = crate::list::api_export_format(params.get("format")).map_err(err)? {
         let items = audit::export_events(&state.store, &a.actor, &q)
             .await
             .map_err(err)?;

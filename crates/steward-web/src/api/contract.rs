@@ -736,10 +736,10 @@ pub async fn check_paging(req: Request, next: Next) -> Response {
 /// The query parameters each operation declares as one of a list of strings (an `enum`,
 /// inline or a component), by method and route: what [`check_choices`] enforces.
 #[derive(Clone, Default)]
-pub struct DeclaredChoices(std::sync::Arc<std::collections::HashMap<Operation, Vec<Choice>>>);
+pub struct DeclaredChoices(std::sync::Arc<std::collections::HashMap<String, Vec<Operation>>>);
 
-/// An operation: its method and route.
-type Operation = (String, String);
+/// By route: each method's choices (looked up by the matched route's text, no allocation).
+type Operation = (axum::http::Method, Vec<Choice>);
 /// A query parameter and the strings it may take.
 type Choice = (String, Vec<String>);
 
@@ -774,8 +774,11 @@ impl DeclaredChoices {
                         Some((name.to_string(), strings(p.get("schema")?)?))
                     })
                     .collect();
-                if !choices.is_empty() {
-                    map.insert((m.to_uppercase(), path.clone()), choices);
+                let method = axum::http::Method::from_bytes(m.to_uppercase().as_bytes());
+                if let (false, Ok(method)) = (choices.is_empty(), method) {
+                    map.entry(path.clone())
+                        .or_insert_with(Vec::new)
+                        .push((method, choices));
                 }
             }
         }
@@ -794,11 +797,9 @@ pub async fn check_choices(
     let declared = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .and_then(|p| {
-            choices
-                .0
-                .get(&(req.method().as_str().to_string(), p.as_str().to_string()))
-        });
+        .and_then(|p| choices.0.get(p.as_str()))
+        .and_then(|ops| ops.iter().find(|(m, _)| m == req.method()))
+        .map(|(_, declared)| declared);
     let (Some(declared), Some(query)) = (declared, req.uri().query()) else {
         return next.run(req).await;
     };

@@ -189,7 +189,7 @@ pub async fn issues<S: Backend>(
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let params = ListParams::exact(pairs);
-    let format = crate::list::api_export_format(params.raw("format")).map_err(err)?;
+    let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
     // The list's pages fall back to the default order; the API refuses an unknown key.
     crate::api::contract::parse_sort::<steward_core::hr::health::IssueSort>(params.get("sort"))
         .map_err(err)?;

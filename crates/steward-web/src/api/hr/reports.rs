@@ -79,7 +79,7 @@ fn answer(
     rid: &crate::middleware::RequestId,
 ) -> Result<Response, ApiError> {
     let format =
-        crate::list::api_export_format(params.raw("format")).map_err(|e| ApiError::new(e, rid))?;
+        crate::list::api_export_format(params.get("format")).map_err(|e| ApiError::new(e, rid))?;
     if let Some(f) = format {
         let h: Vec<&str> = columns.iter().map(String::as_str).collect();
         // A department, month or run first, then counts.
@@ -254,7 +254,7 @@ pub async fn timeoff<S: Backend>(
     let params = ListParams::exact(pairs);
     let range = page::range_from(&params).map_err(err)?;
     let department = page::department_from(&params).map_err(err)?;
-    let format = crate::list::api_export_format(params.raw("format")).map_err(err)?;
+    let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
     let table = params.get("table").unwrap_or("taken");
     if !TABLES.contains(&table) {
         return Err(err(steward_core::Error::invalid(

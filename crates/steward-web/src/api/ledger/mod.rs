@@ -319,7 +319,7 @@ impl<T: DeserializeOwned + Send + 'static, S: Backend> FromRequest<AppState<S>> 
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &AppState<S>) -> Result<Self, Self::Rejection> {
-        let rid = request_id(&req);
+        let rid = RequestId::of(req.extensions());
         if !is_json(&req) {
             return Err(ApiError::new(
                 Error::invalid("content-type", "must be application/json"),
@@ -365,10 +365,6 @@ impl<T: DeserializeOwned + Default + Send, S: Backend> FromRequest<AppState<S>>
         let v: Option<T> = super::json_body(req, state, super::Shape::ObjectOrNull).await?;
         Ok(OptionalJson(v.unwrap_or_default()))
     }
-}
-
-pub(crate) fn request_id(req: &Request) -> RequestId {
-    crate::error::RequestId::of(req.extensions())
 }
 
 pub(crate) fn is_json(req: &Request) -> bool {

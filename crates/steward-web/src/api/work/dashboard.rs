@@ -161,7 +161,7 @@ pub async fn list_jobs<S: Backend>(
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     let params = ListParams::exact(pairs);
-    let format = crate::list::api_export_format(params.raw("format")).map_err(err)?;
+    let format = crate::list::api_export_format(params.get("format")).map_err(err)?;
     let q = jobs_page::query_from(&params).map_err(err)?;
     let page = jobs::list_jobs(&state.store, &a.actor, &q)
         .await
