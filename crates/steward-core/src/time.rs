@@ -18,9 +18,16 @@ impl Timestamp {
     /// Midnight UTC at the start of a `YYYY-MM-DD` day; `None` if it is not such a date.
     pub fn start_of_day(day: &str) -> Option<Self> {
         let d = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d").ok()?;
-        Some(Timestamp(
-            d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros(),
-        ))
+        Some(Timestamp::start_of(d))
+    }
+
+    /// Midnight (UTC) at the start of `day`.
+    pub fn start_of(day: NaiveDate) -> Self {
+        Timestamp(
+            day.and_time(chrono::NaiveTime::MIN)
+                .and_utc()
+                .timestamp_micros(),
+        )
     }
 
     pub fn plus_secs(self, secs: i64) -> Self {

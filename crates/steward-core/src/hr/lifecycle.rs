@@ -454,8 +454,7 @@ fn end_of_day(d: NaiveDate) -> Result<Timestamp> {
     let next = d
         .checked_add_days(Days::new(1))
         .ok_or_else(|| Error::invalid("leaving_date", "out of range"))?;
-    Timestamp::start_of_day(&next.to_string())
-        .ok_or_else(|| Error::invalid("leaving_date", "out of range"))
+    Ok(Timestamp::start_of(next))
 }
 
 /// Marks an item handed back (or not, to undo a mistake). HR staff only.
