@@ -1,7 +1,7 @@
 //! The vocabulary every domain reads people's input with: bounded text, e-mail addresses,
-//! phone numbers, dates and date ranges, money amounts. Each takes the field's name first and
-//! refuses bad input with `Invalid { field }`; the [`Validator`] methods collect every
-//! problem of a form at once. One rule each, here, so the domains agree (an address one
+//! phone numbers, dates and date ranges, money amounts, bank accounts (IBAN and BIC, in
+//! [`bank`]). Each takes the field's name first and refuses bad input with
+//! `Invalid { field }`; the [`Validator`] methods collect every problem of a form at once. One rule each, here, so the domains agree (an address one
 //! page accepts is one every page accepts).
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -9,6 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::Validator;
 use crate::money::{Currency, Money};
 use crate::{Error, Result};
+
+pub mod bank;
+pub use bank::{iban_length, Bic, Iban, IBAN_COUNTRIES, ISO_3166_ALPHA2};
 
 /// Text a person typed: trimmed, at most `max` characters, no control characters but line
 /// breaks and tabs; empty only when not `required`.

@@ -10,6 +10,9 @@
 //! guarantees a well-formed grid with line numbers a human can find in the
 //! original file.
 //!
+//! Besides tables it reads and writes plain-text accounting journals ([`journal`]) and
+//! writes SEPA credit transfer files for the bank ([`sepa`]).
+//!
 //! Typical import:
 //!
 //! ```
@@ -42,6 +45,7 @@
 //! ```
 
 pub mod journal;
+pub mod sepa;
 pub mod table;
 
 pub use table::{
