@@ -34,4 +34,7 @@ id_type!(
     LocationId,
     FileId,
     DocumentId,
+    PartyId,
+    TaxCodeId,
+    InvoiceId,
 );

@@ -44,7 +44,7 @@ use crate::sql::{bind_values, build, like_pattern};
 use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
 
-type Tx = Transaction<'static, Any>;
+pub(crate) type Tx = Transaction<'static, Any>;
 
 fn a(s: &str) -> Alias {
     Alias::new(s)
@@ -238,7 +238,7 @@ async fn upsert_balances(
 /// PostgreSQL: holds the company row shared, so that closing a period (which takes it
 /// exclusively) waits for posters in flight, and posters wait for a close. SQLite has one
 /// writer anyway.
-async fn lock_company(
+pub(crate) async fn lock_company(
     tx: &mut Tx,
     backend: Backend,
     company: CompanyId,

@@ -121,9 +121,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0018_hr_personal_pay_grants.sql"),
         postgres: include_str!("../migrations/postgres/0018_hr_personal_pay_grants.sql"),
     },
+    Migration {
+        version: 19,
+        name: "billing",
+        sqlite: include_str!("../migrations/sqlite/0019_billing.sql"),
+        postgres: include_str!("../migrations/postgres/0019_billing.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 18;
+pub const LATEST_VERSION: i64 = 19;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

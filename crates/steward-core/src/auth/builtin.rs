@@ -115,14 +115,24 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
         role(
             "accounting_lead",
             "Accounting lead",
-            "Runs the books; approves entries and payments.",
-            domain_pair(Domain::Accounting, true),
+            "Runs the books, receivables and payables; approves entries, bills and payments.",
+            [
+                domain_pair(Domain::Accounting, true),
+                g(Domain::Receivables, LEAD, Scope::Company).collect(),
+                g(Domain::Payables, LEAD, Scope::Company).collect(),
+            ]
+            .concat(),
         ),
         role(
             "accountant",
             "Accountant",
-            "Enters and reconciles; works the accounting queues.",
-            domain_pair(Domain::Accounting, false),
+            "Enters and reconciles; invoices customers and records vendor bills; works the accounting queues.",
+            [
+                domain_pair(Domain::Accounting, false),
+                g(Domain::Receivables, WORK, Scope::Company).collect(),
+                g(Domain::Payables, WORK, Scope::Company).collect(),
+            ]
+            .concat(),
         ),
         role(
             "hr_lead",

@@ -45,6 +45,10 @@ str_enum!(
         Users = "users",
         Audit = "audit",
         Accounting = "accounting",
+        // Customers, sales invoices and credit notes (what the company is owed).
+        Receivables = "receivables",
+        // Vendors and their bills (what the company owes).
+        Payables = "payables",
         Hr = "hr",
         // Personal data of employees other than oneself: birth date, personal contacts,
         // addresses, national and tax ids, emergency contacts, the legal name, sensitive

@@ -374,9 +374,45 @@ impl Store {
         mut audit: Vec<AuditDraft>,
     ) -> Result<Vec<(EntryId, bool)>> {
         let mut tx = self.begin().await?;
+        let (out, new, new_ids) = self
+            .insert_entries_in(&mut tx, company, entries, status, created_by)
+            .await?;
+        if new_ids.is_empty() {
+            // A pure retry: nothing happened, nothing to record.
+            return Ok(out);
+        }
+        if audit.len() == entries.len() {
+            // One event per entry: only the new ones happened.
+            audit = audit
+                .into_iter()
+                .zip(&new)
+                .filter(|(_, n)| **n)
+                .map(|(a, _)| a)
+                .collect();
+        }
+        fill_entity_ids(&mut audit, &new_ids);
+        for ev in audit {
+            append_audit(&mut tx, ev).await?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+    /// The writing part of [`EntryStore::insert_entries`], inside the caller's transaction
+    /// (billing posts a document's entry in the transaction that numbers the document):
+    /// which entries are new (by client key), numbers, entries, postings and balances. The
+    /// caller appends the audit events and commits. Returns each entry's id and whether it
+    /// is new, which are new, and the new ids as text (for the audit events).
+    pub(crate) async fn insert_entries_in(
+        &self,
+        tx: &mut Tx,
+        company: CompanyId,
+        entries: &[NewEntry],
+        status: EntryStatus,
+        created_by: Option<UserId>,
+    ) -> Result<(Vec<(EntryId, bool)>, Vec<bool>, Vec<String>)> {
         let posted = status == EntryStatus::Posted;
         if posted {
-            lock_company(&mut tx, self.backend, company, false).await?;
+            lock_company(tx, self.backend, company, false).await?;
         }
         // Keys that exist already.
         let keys: Vec<String> = entries
@@ -392,7 +428,7 @@ impl Store {
                 .and_where(Expr::col(a("client_key")).is_in(chunk.iter().cloned()));
             let (sql, values) = build(self.backend, &s);
             for r in bind_values(sqlx::query(&sql), values)
-                .fetch_all(&mut *tx)
+                .fetch_all(&mut **tx)
                 .await
                 .map_err(db)?
             {
@@ -414,17 +450,17 @@ impl Store {
             .filter(|(_, n)| **n)
             .map(|(e, _)| e)
             .collect();
-        check_refs(&mut tx, self.backend, company, &fresh).await?;
-        let start = fiscal_start_in(&mut tx, company).await?;
+        check_refs(tx, self.backend, company, &fresh).await?;
+        let start = fiscal_start_in(tx, company).await?;
         let mut numbers = Vec::new();
         if posted {
             let dates: Vec<NaiveDate> = fresh.iter().map(|e| e.date).collect();
-            check_open(&mut tx, company, &dates).await?;
+            check_open(tx, company, &dates).await?;
             let keys: Vec<(i64, i64)> = fresh
                 .iter()
                 .map(|e| (e.journal_id.0, i64::from(fiscal_year(e.date, start))))
                 .collect();
-            numbers = number_entries(&mut tx, &keys).await?;
+            numbers = number_entries(tx, &keys).await?;
         }
         let now = Timestamp::now().0;
         let mut out = Vec::with_capacity(entries.len());
@@ -464,7 +500,7 @@ impl Store {
             .bind(created_by.map(|u| u.0))
             .bind(now)
             .bind(posted.then_some(now))
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await
             .map_err(db)?;
             let id = get_i64(&r, "id")?;
@@ -482,26 +518,8 @@ impl Store {
             .iter()
             .flat_map(|(id, e)| postings_of(*id, e))
             .collect();
-        insert_postings(&mut tx, self.backend, company, &rows).await?;
-        upsert_balances(&mut tx, self.backend, company, deltas).await?;
-        if new_ids.is_empty() {
-            // A pure retry: nothing happened, nothing to record.
-            return Ok(out);
-        }
-        if audit.len() == entries.len() {
-            // One event per entry: only the new ones happened.
-            audit = audit
-                .into_iter()
-                .zip(&new)
-                .filter(|(_, n)| **n)
-                .map(|(a, _)| a)
-                .collect();
-        }
-        fill_entity_ids(&mut audit, &new_ids);
-        for ev in audit {
-            append_audit(&mut tx, ev).await?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(out)
+        insert_postings(tx, self.backend, company, &rows).await?;
+        upsert_balances(tx, self.backend, company, deltas).await?;
+        Ok((out, new, new_ids))
     }
 }

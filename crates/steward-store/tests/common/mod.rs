@@ -289,6 +289,23 @@ impl TestDb {
         n
     }
 
+    /// Runs one statement through a raw pool and asserts that the database refuses it with
+    /// a message containing `why` (a trigger guarding immutable rows).
+    #[allow(dead_code)]
+    pub async fn assert_refused(&self, sql: &str, why: &str) {
+        let raw = self.raw().await;
+        let r = sqlx::query(sql).execute(&raw).await;
+        raw.close().await;
+        match r {
+            Ok(done) => panic!(
+                "[{}] {sql} was allowed ({} rows)",
+                self.name,
+                done.rows_affected()
+            ),
+            Err(e) => assert!(e.to_string().contains(why), "[{}] {sql}: {e}", self.name),
+        }
+    }
+
     /// Runs one statement through a raw pool, returning the number of rows it touched.
     pub async fn exec(&self, sql: &str) -> u64 {
         let raw = self.raw().await;

@@ -1,0 +1,1219 @@
+//! Sales invoices, credit notes, vendor bills and vendor credits: one shape, four kinds.
+//!
+//! A document is written as a draft (changed or discarded freely), then posted: posting
+//! takes the next number of the kind's series for the document's year (gap-free: the
+//! number row is locked and a rollback gives the number back) and writes the ledger entry
+//! in the same transaction. A posted document never changes (database triggers refuse it);
+//! an invoice is corrected by a credit note that credits all or some of its lines, a bill
+//! by a vendor credit.
+//!
+//! The entry of an invoice debits the receivables account with the total and credits each
+//! line's income account with its net and each tax code's account with its tax; a bill
+//! debits expense and input tax and credits payables. Credits post the other way round.
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::future::Future;
+
+use super::tax::{self, LineAmounts, LineFigures, TaxCode, TaxRounding, TaxTotal};
+use super::{parties, BillingBackend};
+use crate::audit::AuditDraft;
+use crate::auth::{Action, Actor, Domain};
+use crate::error::Validator;
+use crate::ids::{
+    AccountId, CompanyId, DepartmentId, EntryId, InvoiceId, PartyId, TaxCodeId, UserId,
+};
+use crate::ledger::{JournalKind, Line, NewEntry};
+use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::money::{format_minor, parse_decimal};
+use crate::{Error, Result};
+
+pub const DESCRIPTION_MAX: usize = 500;
+pub const REFERENCE_MAX: usize = 100;
+pub const NOTES_MAX: usize = 2000;
+pub const PROJECT_MAX: usize = 100;
+pub const MAX_LINES: usize = 500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceKind {
+    Invoice,
+    CreditNote,
+    Bill,
+    VendorCredit,
+}
+
+impl InvoiceKind {
+    pub const ALL: &'static [InvoiceKind] = &[
+        InvoiceKind::Invoice,
+        InvoiceKind::CreditNote,
+        InvoiceKind::Bill,
+        InvoiceKind::VendorCredit,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "invoice",
+            InvoiceKind::CreditNote => "credit_note",
+            InvoiceKind::Bill => "bill",
+            InvoiceKind::VendorCredit => "vendor_credit",
+        }
+    }
+    pub fn parse(s: &str) -> Option<InvoiceKind> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "Invoice",
+            InvoiceKind::CreditNote => "Credit note",
+            InvoiceKind::Bill => "Bill",
+            InvoiceKind::VendorCredit => "Vendor credit",
+        }
+    }
+    /// Sales (receivables) or purchases (payables).
+    pub fn is_sales(self) -> bool {
+        matches!(self, InvoiceKind::Invoice | InvoiceKind::CreditNote)
+    }
+    pub fn domain(self) -> Domain {
+        if self.is_sales() {
+            Domain::Receivables
+        } else {
+            Domain::Payables
+        }
+    }
+    /// Credits reverse what the other kind posts.
+    pub fn is_credit(self) -> bool {
+        matches!(self, InvoiceKind::CreditNote | InvoiceKind::VendorCredit)
+    }
+    /// The kind a credit of this kind is.
+    pub fn credit_kind(self) -> Option<InvoiceKind> {
+        match self {
+            InvoiceKind::Invoice => Some(InvoiceKind::CreditNote),
+            InvoiceKind::Bill => Some(InvoiceKind::VendorCredit),
+            _ => None,
+        }
+    }
+    /// The numbering series: `INV-2026-0001`.
+    pub fn series(self) -> &'static str {
+        match self {
+            InvoiceKind::Invoice => "INV",
+            InvoiceKind::CreditNote => "CN",
+            InvoiceKind::Bill => "BILL",
+            InvoiceKind::VendorCredit => "VC",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvoiceStatus {
+    Draft,
+    Posted,
+}
+
+impl InvoiceStatus {
+    pub const ALL: &'static [InvoiceStatus] = &[InvoiceStatus::Draft, InvoiceStatus::Posted];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Posted => "posted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<InvoiceStatus> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+}
+
+/// `INV-2026-0042`: the series, the year and the sequence (at least four digits).
+pub fn format_number(series: &str, year: i32, seq: i64) -> String {
+    format!("{series}-{year}-{seq:04}")
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceLine {
+    pub id: i64,
+    pub position: i64,
+    pub description: String,
+    /// Ten-thousandths of a unit.
+    pub quantity: i64,
+    /// Minor units per unit.
+    pub unit_price: i64,
+    /// Hundredths of a percent.
+    pub discount: i64,
+    pub tax_code_id: Option<TaxCodeId>,
+    pub tax_code: Option<String>,
+    pub account_id: AccountId,
+    pub account: String,
+    pub department_id: Option<DepartmentId>,
+    pub project: String,
+    /// The line of the credited document this line credits.
+    pub credited_line_id: Option<i64>,
+    pub net: i64,
+    pub tax: i64,
+}
+
+impl InvoiceLine {
+    pub fn quantity_text(&self) -> String {
+        decimal_text(self.quantity, 4)
+    }
+    pub fn discount_text(&self) -> String {
+        decimal_text(self.discount, 2)
+    }
+}
+
+/// A scaled integer as text without trailing zeros (`1.5`, `2`).
+pub fn decimal_text(v: i64, places: u8) -> String {
+    let s = format_minor(v, places);
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A document as listed (no lines).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InvoiceRow {
+    pub id: InvoiceId,
+    pub kind: InvoiceKind,
+    pub status: InvoiceStatus,
+    pub party_id: PartyId,
+    pub party_name: String,
+    pub number: Option<String>,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: String,
+    pub reference: String,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Invoice {
+    pub id: InvoiceId,
+    pub kind: InvoiceKind,
+    pub status: InvoiceStatus,
+    pub party_id: PartyId,
+    pub party_name: String,
+    pub number: Option<String>,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: String,
+    pub reference: String,
+    pub notes: String,
+    /// The document this one credits.
+    pub credited_id: Option<InvoiceId>,
+    pub credited_number: Option<String>,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub tax_rounding: TaxRounding,
+    pub entry_id: Option<EntryId>,
+    pub lines: Vec<InvoiceLine>,
+    pub created_by: Option<UserId>,
+    pub posted_at: Option<crate::time::Timestamp>,
+    pub version: i64,
+}
+
+impl Invoice {
+    /// Tax per code, from the lines (what the document prints).
+    pub fn taxes(&self) -> Vec<TaxTotal> {
+        let mut out: Vec<TaxTotal> = Vec::new();
+        for l in &self.lines {
+            if let Some(id) = l.tax_code_id {
+                match out.iter_mut().find(|t| t.tax_code_id == id) {
+                    Some(t) => {
+                        t.base += l.net;
+                        t.tax += l.tax;
+                    }
+                    None => out.push(TaxTotal {
+                        tax_code_id: id,
+                        base: l.net,
+                        tax: l.tax,
+                    }),
+                }
+            }
+        }
+        out
+    }
+    pub fn title(&self) -> String {
+        match &self.number {
+            Some(n) => format!("{} {n}", self.kind.label()),
+            None => format!("{} (draft)", self.kind.label()),
+        }
+    }
+}
+
+/// A line as typed: numbers as text, the tax code by its code, the account by name or code
+/// (the party's default income or expense account when empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LineInput {
+    pub description: String,
+    pub quantity: String,
+    pub unit_price: String,
+    pub discount: String,
+    pub tax_code: String,
+    pub account: String,
+    pub department_id: Option<i64>,
+    pub project: String,
+    pub credited_line_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InvoiceInput {
+    pub party_id: Option<i64>,
+    /// `YYYY-MM-DD`
+    pub issue_date: String,
+    /// Empty: the issue date plus the party's payment terms.
+    pub due_date: String,
+    /// Empty: the party's currency.
+    pub currency: String,
+    pub reference: String,
+    pub notes: String,
+    pub lines: Vec<LineInput>,
+}
+
+/// A validated line for the store, with its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price: i64,
+    pub discount: i64,
+    pub tax_code_id: Option<TaxCodeId>,
+    pub account_id: AccountId,
+    pub department_id: Option<DepartmentId>,
+    pub project: String,
+    pub credited_line_id: Option<i64>,
+    pub net: i64,
+    pub tax: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewInvoice {
+    pub kind: InvoiceKind,
+    pub party_id: PartyId,
+    pub issue_date: NaiveDate,
+    pub due_date: NaiveDate,
+    pub currency: String,
+    pub reference: String,
+    pub notes: String,
+    pub credited_id: Option<InvoiceId>,
+    pub tax_rounding: TaxRounding,
+    pub subtotal: i64,
+    pub tax: i64,
+    pub total: i64,
+    pub lines: Vec<NewLine>,
+    pub client_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum InvoiceSort {
+    #[default]
+    IssueDate,
+    DueDate,
+    Number,
+    Total,
+}
+
+impl SortKey for InvoiceSort {
+    const ALL: &'static [(&'static str, Self)] = &[
+        ("issue_date", InvoiceSort::IssueDate),
+        ("due_date", InvoiceSort::DueDate),
+        ("number", InvoiceSort::Number),
+        ("total", InvoiceSort::Total),
+    ];
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceQuery {
+    /// Which kinds; empty: all the actor may see.
+    pub kinds: Vec<InvoiceKind>,
+    pub status: Option<InvoiceStatus>,
+    pub party_id: Option<PartyId>,
+    /// Part of the number, the reference or the party's name.
+    pub search: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    pub sort: InvoiceSort,
+    pub dir: SortDir,
+    pub paging: Paging,
+}
+
+/// What posting a draft writes: its content as checked now, at the version read, and
+/// its ledger entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Posting<'a> {
+    pub version: i64,
+    pub invoice: &'a NewInvoice,
+    pub entry: &'a NewEntry,
+    pub posted_by: Option<UserId>,
+}
+
+pub trait InvoiceStore: Send + Sync {
+    /// `q.kinds` is never empty here (the service fills in what the actor may see).
+    fn list_invoices(
+        &self,
+        company: CompanyId,
+        q: &InvoiceQuery,
+    ) -> impl Future<Output = Result<Page<InvoiceRow>>> + Send;
+    fn invoice(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+    ) -> impl Future<Output = Result<Option<Invoice>>> + Send;
+    /// Inserts a draft; a `client_key` seen before returns the first draft's id and `false`.
+    fn insert_invoice(
+        &self,
+        company: CompanyId,
+        inv: &NewInvoice,
+        created_by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<(InvoiceId, bool)>> + Send;
+    /// Replaces a draft's content. `Conflict` on a stale version or when it is posted.
+    fn update_invoice_draft(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        inv: &NewInvoice,
+        version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    fn delete_invoice_draft(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// In one transaction: replaces the draft's content with `inv` (figures as of now),
+    /// takes the next number of the series for the issue date's year, posts `entry` (its
+    /// reference set to the number) and marks the document posted. `Conflict` when it is
+    /// no longer the draft at `version`; a closed period is `Invalid { field: "date" }`.
+    fn post_invoice(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        posting: Posting<'_>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// How much of each line of `credited` the documents crediting it (drafts included)
+    /// credit, by line id, leaving out document `except`.
+    fn credited_quantities(
+        &self,
+        company: CompanyId,
+        credited: InvoiceId,
+        except: Option<InvoiceId>,
+    ) -> impl Future<Output = Result<HashMap<i64, i64>>> + Send;
+}
+
+/// The kinds the actor may read.
+pub fn readable_kinds(actor: &Actor) -> Vec<InvoiceKind> {
+    InvoiceKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| super::allowed(actor, k.domain(), Action::Read))
+        .collect()
+}
+
+pub fn authorize_read(actor: &Actor) -> Result<()> {
+    if readable_kinds(actor).is_empty() {
+        Err(Error::Forbidden)
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether the actor may write documents of `kind` (drafts and posting).
+pub fn may_write(actor: &Actor, kind: InvoiceKind) -> bool {
+    super::allowed(actor, kind.domain(), Action::Create)
+}
+
+pub async fn list<S: InvoiceStore>(
+    store: &S,
+    actor: &Actor,
+    q: &InvoiceQuery,
+) -> Result<Page<InvoiceRow>> {
+    let readable = readable_kinds(actor);
+    if readable.is_empty() {
+        return Err(Error::Forbidden);
+    }
+    let mut q = q.clone();
+    q.kinds = if q.kinds.is_empty() {
+        readable
+    } else {
+        q.kinds
+            .iter()
+            .copied()
+            .filter(|k| readable.contains(k))
+            .collect()
+    };
+    if q.kinds.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            total: 0,
+            limit: q.paging.limit,
+            offset: q.paging.offset,
+        });
+    }
+    store.list_invoices(actor.company_id, &q).await
+}
+
+/// One document; one of a kind the actor may not read is not found.
+pub async fn get<S: InvoiceStore>(store: &S, actor: &Actor, id: InvoiceId) -> Result<Invoice> {
+    authorize_read(actor)?;
+    store
+        .invoice(actor.company_id, id)
+        .await?
+        .filter(|i| super::allowed(actor, i.kind.domain(), Action::Read))
+        .ok_or(Error::NotFound { entity: "invoice" })
+}
+
+fn parse_scaled(v: &mut Validator, field: &str, text: &str, places: u8, default: i64) -> i64 {
+    let t = text.trim();
+    if t.is_empty() {
+        return default;
+    }
+    match parse_decimal(t, places) {
+        Some(n) => n,
+        None => {
+            v.push(
+                field,
+                format!("a number with at most {places} decimals, e.g. 1 or 2.5"),
+            );
+            default
+        }
+    }
+}
+
+/// Checks an input against the party, tax codes, accounts and settings; computes the
+/// figures. Every field error at once, named `lines[2].quantity` and so on.
+async fn check<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    kind: InvoiceKind,
+    input: &InvoiceInput,
+    credited: Option<&Invoice>,
+    except: Option<InvoiceId>,
+) -> Result<NewInvoice> {
+    let mut v = Validator::new();
+    let party = match input.party_id {
+        None => {
+            v.push("party_id", "choose a customer or vendor");
+            None
+        }
+        Some(id) => match store.party(actor.company_id, PartyId(id)).await? {
+            Some(p) if parties::sees(actor, &p) => {
+                if kind.is_sales() && !p.is_customer {
+                    v.push("party_id", format!("{} is not a customer", p.name));
+                } else if !kind.is_sales() && !p.is_vendor {
+                    v.push("party_id", format!("{} is not a vendor", p.name));
+                }
+                Some(p)
+            }
+            _ => {
+                v.push("party_id", "no such customer or vendor");
+                None
+            }
+        },
+    };
+    let issue_date = v.date("issue_date", &input.issue_date);
+    let due_date = if input.due_date.trim().is_empty() {
+        match (issue_date, &party) {
+            (Some(d), Some(p)) => Some(d + chrono::Days::new(p.payment_terms_days.max(0) as u64)),
+            (Some(d), None) => Some(d),
+            _ => None,
+        }
+    } else {
+        v.date("due_date", &input.due_date)
+    };
+    if let (Some(i), Some(d)) = (issue_date, due_date) {
+        if d < i {
+            v.push("due_date", "the due date is before the document's date");
+        }
+    }
+    let currency = if input.currency.trim().is_empty() {
+        party
+            .as_ref()
+            .map(|p| p.currency.clone())
+            .unwrap_or_else(|| actor.company_currency.clone())
+    } else {
+        match crate::money::Currency::parse(&input.currency) {
+            Ok(c) => c.code().to_string(),
+            Err(_) => {
+                v.push("currency", "a currency code such as EUR");
+                String::new()
+            }
+        }
+    };
+    let reference = v.line("reference", &input.reference, REFERENCE_MAX, false);
+    let notes = v.text("notes", &input.notes, NOTES_MAX, false);
+    if input.lines.is_empty() {
+        v.push("lines", "a document needs at least one line");
+    }
+    if input.lines.len() > MAX_LINES {
+        v.push("lines", format!("at most {MAX_LINES} lines"));
+    }
+    let codes: Vec<TaxCode> = store.tax_codes(actor.company_id).await?;
+    let settings = store.billing_settings(actor.company_id).await?;
+    let credited_lines: HashMap<i64, &InvoiceLine> = credited
+        .map(|c| c.lines.iter().map(|l| (l.id, l)).collect())
+        .unwrap_or_default();
+    let already = match credited {
+        Some(c) => {
+            store
+                .credited_quantities(actor.company_id, c.id, except)
+                .await?
+        }
+        None => HashMap::new(),
+    };
+    let default_account = party.as_ref().and_then(|p| {
+        if kind.is_sales() {
+            p.income_account_id
+        } else {
+            p.expense_account_id
+        }
+    });
+    let mut figures = Vec::with_capacity(input.lines.len());
+    let mut lines = Vec::with_capacity(input.lines.len());
+    let mut credited_now: HashMap<i64, i64> = HashMap::new();
+    for (i, l) in input.lines.iter().enumerate() {
+        let f = |name: &str| format!("lines[{i}].{name}");
+        let description = v.line(&f("description"), &l.description, DESCRIPTION_MAX, true);
+        let quantity = parse_scaled(&mut v, &f("quantity"), &l.quantity, 4, tax::QUANTITY_SCALE);
+        let unit_price = match crate::money::Currency::parse(&currency) {
+            Ok(c) if !l.unit_price.trim().is_empty() => {
+                match parse_decimal(&l.unit_price, c.precision()) {
+                    Some(p) => p,
+                    None => {
+                        v.push(
+                            &f("unit_price"),
+                            format!(
+                                "an amount in {} with at most {} decimals",
+                                c.code(),
+                                c.precision()
+                            ),
+                        );
+                        0
+                    }
+                }
+            }
+            _ => {
+                v.push(&f("unit_price"), "a price is needed");
+                0
+            }
+        };
+        let discount = parse_scaled(&mut v, &f("discount"), &l.discount, 2, 0);
+        if !(0..=tax::DISCOUNT_SCALE).contains(&discount) {
+            v.push(&f("discount"), "a percentage from 0 to 100");
+        }
+        let code = l.tax_code.trim();
+        let tax = if code.is_empty() {
+            None
+        } else {
+            match codes
+                .iter()
+                .find(|c| c.code.eq_ignore_ascii_case(code) && c.active)
+            {
+                Some(c) => {
+                    let account = if kind.is_sales() {
+                        c.collected_account_id
+                    } else {
+                        c.paid_account_id
+                    };
+                    if c.rate > 0 && account.is_none() {
+                        v.push(
+                            &f("tax_code"),
+                            format!(
+                                "tax code {} has no account for tax on {}",
+                                c.code,
+                                if kind.is_sales() {
+                                    "sales"
+                                } else {
+                                    "purchases"
+                                }
+                            ),
+                        );
+                    }
+                    Some(c)
+                }
+                None => {
+                    v.push(&f("tax_code"), format!("no active tax code `{code}`"));
+                    None
+                }
+            }
+        };
+        let account = if l.account.trim().is_empty() {
+            if default_account.is_none() {
+                v.push(
+                    &f("account"),
+                    if kind.is_sales() {
+                        "choose an income account (the customer has no default)"
+                    } else {
+                        "choose an expense account (the vendor has no default)"
+                    },
+                );
+            }
+            default_account
+        } else {
+            super::account_of(store, actor, &mut v, &f("account"), &l.account).await?
+        };
+        let department_id = l.department_id.map(DepartmentId);
+        let project = v.line(&f("project"), &l.project, PROJECT_MAX, false);
+        // A credit's line credits a line of the credited document, at most what is left.
+        match (credited, l.credited_line_id) {
+            (Some(_), Some(line_id)) => match credited_lines.get(&line_id) {
+                None => v.push(
+                    &f("credited_line_id"),
+                    "not a line of the credited document",
+                ),
+                Some(orig) => {
+                    let used = already.get(&line_id).copied().unwrap_or(0)
+                        + credited_now.get(&line_id).copied().unwrap_or(0);
+                    let left = orig.quantity - used;
+                    if quantity <= 0 || quantity > left {
+                        v.push(
+                            &f("quantity"),
+                            format!(
+                                "at most {} of this line is left to credit",
+                                decimal_text(left.max(0), 4)
+                            ),
+                        );
+                    }
+                    *credited_now.entry(line_id).or_default() += quantity;
+                }
+            },
+            (None, Some(_)) => v.push(
+                &f("credited_line_id"),
+                "only a credit note or vendor credit credits a line",
+            ),
+            _ => {}
+        }
+        figures.push(LineFigures {
+            quantity,
+            unit_price,
+            discount,
+            tax: tax.map(|c| (c.id, c.rate, c.inclusive)),
+        });
+        lines.push(NewLine {
+            description,
+            quantity,
+            unit_price,
+            discount,
+            tax_code_id: tax.map(|c| c.id),
+            account_id: account.unwrap_or_default(),
+            department_id,
+            project,
+            credited_line_id: l.credited_line_id,
+            net: 0,
+            tax: 0,
+        });
+    }
+    v.finish()?;
+    let totals = tax::compute(&figures, settings.tax_rounding)?;
+    for (line, LineAmounts { net, tax }) in lines.iter_mut().zip(&totals.lines) {
+        line.net = *net;
+        line.tax = *tax;
+    }
+    let (party, issue_date, due_date) = match (party, issue_date, due_date) {
+        (Some(p), Some(i), Some(d)) => (p, i, d),
+        _ => return Err(Error::internal("validated input without party or dates")),
+    };
+    Ok(NewInvoice {
+        kind,
+        party_id: party.id,
+        issue_date,
+        due_date,
+        currency,
+        reference,
+        notes,
+        credited_id: credited.map(|c| c.id),
+        tax_rounding: settings.tax_rounding,
+        subtotal: totals.subtotal,
+        tax: totals.tax,
+        total: totals.total,
+        lines,
+        client_key: None,
+    })
+}
+
+fn check_key(key: Option<&str>) -> Result<Option<String>> {
+    match key.filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) => crate::idempotency::check_key(k.as_bytes())
+            .map(|k| Some(k.to_string()))
+            .map_err(|_| {
+                Error::invalid(
+                    "key",
+                    "an idempotency key is 1-200 printable ASCII characters",
+                )
+            }),
+    }
+}
+
+fn audit_of(actor: &Actor, id: Option<InvoiceId>, action: &str, inv: &NewInvoice) -> AuditDraft {
+    AuditDraft::by(
+        actor,
+        super::INVOICE,
+        id.map(|i| i.to_string()),
+        action,
+        json!({
+            "kind": inv.kind.as_str(), "party_id": inv.party_id, "issue_date": inv.issue_date.to_string(),
+            "currency": inv.currency, "total": format_minor(inv.total, precision_of(&inv.currency)),
+            "lines": inv.lines.len(), "credited_id": inv.credited_id,
+        }),
+    )
+}
+
+fn precision_of(code: &str) -> u8 {
+    crate::money::Currency::parse(code)
+        .map(|c| c.precision())
+        .unwrap_or(2)
+}
+
+/// A new draft of `kind`. With an idempotency `key`, a retry returns the first draft.
+pub async fn create_draft<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    kind: InvoiceKind,
+    input: &InvoiceInput,
+    key: Option<&str>,
+) -> Result<Invoice> {
+    super::gate(actor, kind.domain(), Action::Create)?;
+    if kind.is_credit() {
+        return Err(Error::invalid(
+            "kind",
+            "a credit is made from the document it credits",
+        ));
+    }
+    let key = check_key(key)?;
+    let mut inv = check(store, actor, kind, input, None, None).await?;
+    inv.client_key = key;
+    let audit = audit_of(actor, None, "create", &inv);
+    let (id, _) = store
+        .insert_invoice(actor.company_id, &inv, actor.author(), audit)
+        .await?;
+    get(store, actor, id).await
+}
+
+/// A credit draft for a posted invoice or bill: every line's remaining quantity when
+/// `lines` is `None`, else the given lines (each naming `credited_line_id`).
+pub async fn create_credit<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    credited: InvoiceId,
+    lines: Option<Vec<LineInput>>,
+    key: Option<&str>,
+) -> Result<Invoice> {
+    let original = get(store, actor, credited).await?;
+    let kind = original
+        .kind
+        .credit_kind()
+        .ok_or_else(|| Error::invalid("credited_id", "a credit note cannot itself be credited"))?;
+    super::gate(actor, kind.domain(), Action::Create)?;
+    if original.status != InvoiceStatus::Posted {
+        return Err(Error::invalid(
+            "credited_id",
+            "only a posted document is credited (change or discard a draft)",
+        ));
+    }
+    let key = check_key(key)?;
+    let account_key = |id: AccountId, name: &str| {
+        if name.is_empty() {
+            id.to_string()
+        } else {
+            name.to_string()
+        }
+    };
+    let lines = match lines {
+        Some(l) => l,
+        None => {
+            let used = store
+                .credited_quantities(actor.company_id, original.id, None)
+                .await?;
+            let mut out: Vec<LineInput> = Vec::new();
+            for l in &original.lines {
+                let left = l.quantity - used.get(&l.id).copied().unwrap_or(0);
+                if left <= 0 {
+                    continue;
+                }
+                out.push(LineInput {
+                    description: l.description.clone(),
+                    quantity: decimal_text(left, 4),
+                    unit_price: format_minor(l.unit_price, precision_of(&original.currency)),
+                    discount: decimal_text(l.discount, 2),
+                    tax_code: l.tax_code.clone().unwrap_or_default(),
+                    account: account_key(l.account_id, &l.account),
+                    department_id: l.department_id.map(|d| d.0),
+                    project: l.project.clone(),
+                    credited_line_id: Some(l.id),
+                });
+            }
+            if out.is_empty() {
+                return Err(Error::invalid(
+                    "credited_id",
+                    "every line of this document is credited already",
+                ));
+            }
+            out
+        }
+    };
+    let input = InvoiceInput {
+        party_id: Some(original.party_id.0),
+        issue_date: crate::time::Timestamp::now()
+            .to_datetime()
+            .date_naive()
+            .to_string(),
+        due_date: String::new(),
+        currency: original.currency.clone(),
+        reference: original.number.clone().unwrap_or_default(),
+        notes: String::new(),
+        lines,
+    };
+    let mut inv = check(store, actor, kind, &input, Some(&original), None).await?;
+    inv.due_date = inv.issue_date;
+    inv.client_key = key;
+    let audit = audit_of(actor, None, "create", &inv);
+    let (id, _) = store
+        .insert_invoice(actor.company_id, &inv, actor.author(), audit)
+        .await?;
+    get(store, actor, id).await
+}
+
+async fn draft_of<S: BillingBackend>(store: &S, actor: &Actor, id: InvoiceId) -> Result<Invoice> {
+    let inv = get(store, actor, id).await?;
+    super::gate(actor, inv.kind.domain(), Action::Create)?;
+    if inv.status != InvoiceStatus::Draft {
+        return Err(Error::conflict(
+            "a posted document does not change: credit it instead",
+        ));
+    }
+    Ok(inv)
+}
+
+/// The credited document of a draft credit, as the actor sees it.
+async fn credited_of<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    draft: &Invoice,
+) -> Result<Option<Invoice>> {
+    match draft.credited_id {
+        Some(c) => Ok(Some(get(store, actor, c).await?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn update_draft<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    id: InvoiceId,
+    input: &InvoiceInput,
+    version: Option<i64>,
+) -> Result<Invoice> {
+    let current = draft_of(store, actor, id).await?;
+    let credited = credited_of(store, actor, &current).await?;
+    let inv = check(
+        store,
+        actor,
+        current.kind,
+        input,
+        credited.as_ref(),
+        Some(id),
+    )
+    .await?;
+    let audit = audit_of(actor, Some(id), "update", &inv);
+    store
+        .update_invoice_draft(
+            actor.company_id,
+            id,
+            &inv,
+            version.unwrap_or(current.version),
+            audit,
+        )
+        .await?;
+    get(store, actor, id).await
+}
+
+pub async fn delete_draft<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    id: InvoiceId,
+) -> Result<()> {
+    let current = draft_of(store, actor, id).await?;
+    let audit = AuditDraft::by(
+        actor,
+        super::INVOICE,
+        Some(id.to_string()),
+        "delete",
+        json!({"kind": current.kind.as_str(), "total": current.total}),
+    );
+    store
+        .delete_invoice_draft(actor.company_id, id, audit)
+        .await
+}
+
+/// The input a stored draft was made from (to check it again as of now at posting).
+fn input_of(inv: &Invoice) -> InvoiceInput {
+    InvoiceInput {
+        party_id: Some(inv.party_id.0),
+        issue_date: inv.issue_date.to_string(),
+        due_date: inv.due_date.to_string(),
+        currency: inv.currency.clone(),
+        reference: inv.reference.clone(),
+        notes: inv.notes.clone(),
+        lines: inv
+            .lines
+            .iter()
+            .map(|l| LineInput {
+                description: l.description.clone(),
+                quantity: decimal_text(l.quantity, 4),
+                unit_price: format_minor(l.unit_price, precision_of(&inv.currency)),
+                discount: decimal_text(l.discount, 2),
+                tax_code: l.tax_code.clone().unwrap_or_default(),
+                account: l.account.clone(),
+                department_id: l.department_id.map(|d| d.0),
+                project: l.project.clone(),
+                credited_line_id: l.credited_line_id,
+            })
+            .collect(),
+    }
+}
+
+/// The ledger entry of a checked document (its reference, the number, is set by the store).
+async fn entry_of<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    inv: &NewInvoice,
+    party_name: &str,
+) -> Result<NewEntry> {
+    let settings = store.billing_settings(actor.company_id).await?;
+    let control = if inv.kind.is_sales() {
+        settings.receivable_account_id.ok_or_else(|| {
+            Error::invalid(
+                "receivable_account",
+                "set the receivables account in the billing settings before posting invoices",
+            )
+        })?
+    } else {
+        settings.payable_account_id.ok_or_else(|| {
+            Error::invalid(
+                "payable_account",
+                "set the payables account in the billing settings before posting bills",
+            )
+        })?
+    };
+    let commodity = store
+        .commodities(actor.company_id)
+        .await?
+        .into_iter()
+        .find(|c| c.symbol == inv.currency)
+        .ok_or_else(|| {
+            Error::invalid(
+                "currency",
+                format!(
+                    "the books have no currency {}: add it under Books, settings",
+                    inv.currency
+                ),
+            )
+        })?;
+    let journals = store.journals(actor.company_id).await?;
+    let want = if inv.kind.is_sales() {
+        JournalKind::Sales
+    } else {
+        JournalKind::Purchases
+    };
+    let journal = journals
+        .iter()
+        .find(|j| j.kind == want)
+        .or_else(|| journals.iter().find(|j| j.kind == JournalKind::General))
+        .or_else(|| journals.first())
+        .ok_or_else(|| Error::invalid("journal", "the books have no journal"))?;
+    let codes = store.tax_codes(actor.company_id).await?;
+    // Sales credit income and tax and debit the receivable; purchases the other way; a
+    // credit reverses its kind.
+    let sign: i64 = match (inv.kind.is_sales(), inv.kind.is_credit()) {
+        (true, false) | (false, true) => -1,
+        (true, true) | (false, false) => 1,
+    };
+    let line = |account_id: AccountId,
+                amount: i64,
+                department_id: Option<DepartmentId>,
+                project: &str,
+                memo: &str| Line {
+        account_id,
+        account: String::new(),
+        commodity_id: commodity.id,
+        commodity: commodity.symbol.clone(),
+        amount,
+        cost: None,
+        department_id,
+        project: project.to_string(),
+        memo: memo.to_string(),
+    };
+    let mut lines = Vec::new();
+    for l in &inv.lines {
+        if l.net != 0 {
+            lines.push(line(
+                l.account_id,
+                sign * l.net,
+                l.department_id,
+                &l.project,
+                &l.description,
+            ));
+        }
+    }
+    let mut taxes: Vec<(TaxCodeId, i64)> = Vec::new();
+    for l in inv.lines.iter().filter(|l| l.tax != 0) {
+        if let Some(id) = l.tax_code_id {
+            match taxes.iter_mut().find(|t| t.0 == id) {
+                Some(t) => t.1 += l.tax,
+                None => taxes.push((id, l.tax)),
+            }
+        }
+    }
+    for (id, amount) in taxes.into_iter().filter(|t| t.1 != 0) {
+        let code = codes
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Error::internal("tax code vanished"))?;
+        let account = if inv.kind.is_sales() {
+            code.collected_account_id
+        } else {
+            code.paid_account_id
+        }
+        .ok_or_else(|| Error::invalid("lines", format!("tax code {} has no account", code.code)))?;
+        lines.push(line(account, sign * amount, None, "", &code.name));
+    }
+    if inv.total != 0 {
+        lines.push(line(control, -sign * inv.total, None, "", party_name));
+    }
+    if lines.is_empty() {
+        return Err(Error::invalid("lines", "a document of zero posts nothing"));
+    }
+    Ok(NewEntry {
+        journal_id: journal.id,
+        date: inv.issue_date,
+        reference: String::new(),
+        description: format!("{} {}", inv.kind.label(), party_name),
+        comment: String::new(),
+        lines,
+        client_key: None,
+        reverses: None,
+    })
+}
+
+/// Posts a draft: checks it again as of now (tax codes, accounts, what is left to
+/// credit), numbers it and writes its ledger entry, all in one transaction. Posting a
+/// posted document again is a conflict that names its number.
+pub async fn post<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    id: InvoiceId,
+    version: Option<i64>,
+) -> Result<Invoice> {
+    let current = get(store, actor, id).await?;
+    super::gate(actor, current.kind.domain(), Action::Create)?;
+    if current.status == InvoiceStatus::Posted {
+        return Err(Error::conflict(format!(
+            "{} is posted already",
+            current.title()
+        )));
+    }
+    let credited = credited_of(store, actor, &current).await?;
+    let mut inv = check(
+        store,
+        actor,
+        current.kind,
+        &input_of(&current),
+        credited.as_ref(),
+        Some(id),
+    )
+    .await?;
+    inv.client_key = None;
+    let entry = entry_of(store, actor, &inv, &current.party_name).await?;
+    let audit = audit_of(actor, Some(id), "post", &inv);
+    store
+        .post_invoice(
+            actor.company_id,
+            id,
+            Posting {
+                version: version.unwrap_or(current.version),
+                invoice: &inv,
+                entry: &entry,
+                posted_by: actor.author(),
+            },
+            audit,
+        )
+        .await
+        .map_err(|e| match e {
+            Error::Invalid { field, message } if field == "date" => Error::Invalid {
+                field: "issue_date".into(),
+                message,
+            },
+            e => e,
+        })?;
+    get(store, actor, id).await
+}
+
+pub const EXPORT_HEADERS: &[&str] = &[
+    "kind",
+    "number",
+    "status",
+    "party",
+    "issue_date",
+    "due_date",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+    "reference",
+];
+
+pub fn export_row(r: &InvoiceRow) -> Vec<String> {
+    let p = precision_of(&r.currency);
+    vec![
+        r.kind.as_str().to_string(),
+        r.number.clone().unwrap_or_default(),
+        r.status.as_str().to_string(),
+        r.party_name.clone(),
+        r.issue_date.to_string(),
+        r.due_date.to_string(),
+        r.currency.clone(),
+        format_minor(r.subtotal, p),
+        format_minor(r.tax, p),
+        format_minor(r.total, p),
+        r.reference.clone(),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_have_series_year_and_four_digits() {
+        assert_eq!(format_number("INV", 2026, 42), "INV-2026-0042");
+        assert_eq!(format_number("CN", 2027, 12345), "CN-2027-12345");
+    }
+
+    #[test]
+    fn decimals_read_without_trailing_zeros() {
+        assert_eq!(decimal_text(15_000, 4), "1.5");
+        assert_eq!(decimal_text(20_000, 4), "2");
+        assert_eq!(decimal_text(-5, 4), "-0.0005");
+        assert_eq!(decimal_text(1000, 2), "10");
+    }
+
+    #[test]
+    fn kinds_read_back() {
+        for k in InvoiceKind::ALL {
+            assert_eq!(InvoiceKind::parse(k.as_str()), Some(*k));
+        }
+        assert_eq!(
+            InvoiceKind::Invoice.credit_kind(),
+            Some(InvoiceKind::CreditNote)
+        );
+        assert!(InvoiceKind::CreditNote.credit_kind().is_none());
+    }
+}

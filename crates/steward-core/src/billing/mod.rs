@@ -1,0 +1,210 @@
+//! Billing: what the company is owed and what it owes. Customers and vendors (parties),
+//! tax codes, sales invoices and credit notes (receivables), vendor bills and vendor
+//! credits (payables). Posting a document writes its ledger entry (receivable or payable,
+//! income or expense per line, tax per code) in the same transaction as its number.
+//!
+//! Who may do what: receivables (`receivables.*`: customers, invoices, credit notes) and
+//! payables (`payables.*`: vendors, bills) are grants of their own, held company-wide by the
+//! accounting roles; a salesperson's custom role may hold receivables without payables.
+//! Tax codes and the billing settings belong to whoever sets up the books (`accounting`).
+//! The one gate is [`gate`]; every service calls it before it reads or writes.
+pub mod invoices;
+pub mod parties;
+pub mod tax;
+
+use serde::Serialize;
+use serde_json::json;
+use std::future::Future;
+
+use crate::audit::AuditDraft;
+use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
+use crate::error::Validator;
+use crate::ids::{AccountId, CompanyId};
+use crate::ledger::LedgerStore;
+use crate::registry::Registry;
+use crate::{Error, Result};
+
+pub use tax::TaxRounding;
+
+/// A customer or vendor (`billing.party:7`).
+pub const PARTY: &str = "billing.party";
+/// An invoice, credit note, bill or vendor credit (`billing.invoice:42`).
+pub const INVOICE: &str = "billing.invoice";
+
+/// Every store trait billing needs.
+pub trait BillingBackend:
+    LedgerStore + parties::PartyStore + tax::TaxStore + invoices::InvoiceStore + SettingsStore
+{
+}
+impl<T> BillingBackend for T where
+    T: LedgerStore + parties::PartyStore + tax::TaxStore + invoices::InvoiceStore + SettingsStore
+{
+}
+
+/// Billing's record kinds (links from tasks and approvals, attachments).
+pub fn register(r: &mut Registry) {
+    r.record_kind(PARTY, "Customer or vendor");
+    r.record_kind(INVOICE, "Invoice or bill");
+}
+
+/// Whether the actor holds `action` on `domain` for the whole company: billing's records
+/// are the company's, not anyone's own.
+pub fn allowed(actor: &Actor, domain: Domain, action: Action) -> bool {
+    authorize(
+        actor,
+        Permission::new(domain, action),
+        &Target::company(actor.company_id),
+    )
+    .is_ok()
+}
+
+/// The one gate: `Forbidden` unless [`allowed`].
+pub fn gate(actor: &Actor, domain: Domain, action: Action) -> Result<()> {
+    if allowed(actor, domain, action) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Resolves an account typed by name or code (empty: none). An unknown or inactive
+/// account, or a parent account, is an error on `field`.
+pub(crate) async fn account_of<S: LedgerStore>(
+    store: &S,
+    actor: &Actor,
+    v: &mut Validator,
+    field: &str,
+    text: &str,
+) -> Result<Option<AccountId>> {
+    let key = text.trim();
+    if key.is_empty() {
+        return Ok(None);
+    }
+    let found = store
+        .accounts_by_keys(actor.company_id, &[key.to_string()])
+        .await?;
+    let account = found
+        .into_iter()
+        .find(|a| a.name.as_str() == key || a.code.as_deref() == Some(key));
+    match account {
+        None => {
+            v.push(
+                field,
+                format!("no account `{key}` in the chart of accounts"),
+            );
+            Ok(None)
+        }
+        Some(a) if !a.active => {
+            v.push(field, format!("account `{key}` is inactive"));
+            Ok(None)
+        }
+        Some(a) if a.has_children => {
+            v.push(
+                field,
+                format!("account `{key}` has sub-accounts: choose one of them"),
+            );
+            Ok(None)
+        }
+        Some(a) => Ok(Some(a.id)),
+    }
+}
+
+/// How a company bills: where receivables and payables are kept, and how tax is rounded.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct BillingSettings {
+    pub receivable_account_id: Option<AccountId>,
+    pub payable_account_id: Option<AccountId>,
+    pub tax_rounding: TaxRounding,
+    pub version: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsInput {
+    /// Account name or code.
+    pub receivable_account: String,
+    pub payable_account: String,
+    /// `line` or `document`.
+    pub tax_rounding: String,
+}
+
+pub trait SettingsStore: Send + Sync {
+    /// The defaults (no accounts, rounding per line, version 0) when never set.
+    fn billing_settings(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<BillingSettings>> + Send;
+    /// `Conflict` when `version` is not the stored one.
+    fn set_billing_settings(
+        &self,
+        company: CompanyId,
+        s: &BillingSettings,
+        version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+}
+
+pub async fn settings<S: SettingsStore>(store: &S, actor: &Actor) -> Result<BillingSettings> {
+    tax::authorize_read(actor)?;
+    store.billing_settings(actor.company_id).await
+}
+
+pub async fn set_settings<S: SettingsStore + LedgerStore>(
+    store: &S,
+    actor: &Actor,
+    input: &SettingsInput,
+    version: Option<i64>,
+) -> Result<BillingSettings> {
+    gate(actor, Domain::Accounting, Action::Update)?;
+    let current = store.billing_settings(actor.company_id).await?;
+    let mut v = Validator::new();
+    let receivable = account_of(
+        store,
+        actor,
+        &mut v,
+        "receivable_account",
+        &input.receivable_account,
+    )
+    .await?;
+    let payable = account_of(
+        store,
+        actor,
+        &mut v,
+        "payable_account",
+        &input.payable_account,
+    )
+    .await?;
+    let rounding = match TaxRounding::parse(input.tax_rounding.trim()) {
+        Some(r) => r,
+        None => {
+            v.push("tax_rounding", "`line` or `document`");
+            TaxRounding::Line
+        }
+    };
+    v.finish()?;
+    let next = BillingSettings {
+        receivable_account_id: receivable,
+        payable_account_id: payable,
+        tax_rounding: rounding,
+        version: current.version + 1,
+    };
+    let audit = AuditDraft::by(
+        actor,
+        "billing.settings",
+        None,
+        "update",
+        json!({
+            "receivable_account_id": [current.receivable_account_id, next.receivable_account_id],
+            "payable_account_id": [current.payable_account_id, next.payable_account_id],
+            "tax_rounding": [current.tax_rounding.as_str(), next.tax_rounding.as_str()],
+        }),
+    );
+    store
+        .set_billing_settings(
+            actor.company_id,
+            &next,
+            version.unwrap_or(current.version),
+            audit,
+        )
+        .await?;
+    store.billing_settings(actor.company_id).await
+}

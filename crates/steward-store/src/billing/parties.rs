@@ -1,0 +1,254 @@
+//! Customers and vendors. Lists walk `(company_id, lower(name))`; a search matches the name,
+//! legal name, tax id or e-mail.
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sqlx::any::AnyRow;
+use steward_core::audit::AuditDraft;
+use steward_core::billing::parties::{
+    NewParty, Party, PartyQuery, PartyRole, PartySort, PartyStore, Visible,
+};
+use steward_core::ids::{AccountId, CompanyId, PartyId};
+use steward_core::list::{Page, SortDir};
+use steward_core::time::Timestamp;
+use steward_core::{Error, Result};
+
+use super::flag;
+use crate::sql::{col, count_all, like_pattern};
+use crate::{append_audit, db, get_i64, get_str, opt_i64, Store};
+
+const COLUMNS: &[&str] = &[
+    "id",
+    "name",
+    "legal_name",
+    "is_customer",
+    "is_vendor",
+    "tax_id",
+    "email",
+    "address",
+    "payment_terms_days",
+    "currency",
+    "income_account_id",
+    "expense_account_id",
+    "iban",
+    "bic",
+    "active",
+    "version",
+];
+
+fn a(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+fn name_taken(e: sqlx::Error) -> Error {
+    match db(e) {
+        Error::Conflict { .. } => {
+            Error::invalid("name", "another customer or vendor has this name")
+        }
+        e => e,
+    }
+}
+
+fn party_of(r: &AnyRow) -> Result<Party> {
+    Ok(Party {
+        id: PartyId(get_i64(r, "id")?),
+        name: get_str(r, "name")?,
+        legal_name: get_str(r, "legal_name")?,
+        is_customer: get_i64(r, "is_customer")? != 0,
+        is_vendor: get_i64(r, "is_vendor")? != 0,
+        tax_id: get_str(r, "tax_id")?,
+        email: get_str(r, "email")?,
+        address: get_str(r, "address")?,
+        payment_terms_days: get_i64(r, "payment_terms_days")?,
+        currency: get_str(r, "currency")?,
+        income_account_id: opt_i64(r, "income_account_id")?.map(AccountId),
+        expense_account_id: opt_i64(r, "expense_account_id")?.map(AccountId),
+        iban: get_str(r, "iban")?,
+        bic: get_str(r, "bic")?,
+        active: get_i64(r, "active")? != 0,
+        version: get_i64(r, "version")?,
+    })
+}
+
+fn select_all() -> String {
+    format!("SELECT {} FROM billing_parties", COLUMNS.join(", "))
+}
+
+fn filtered(company: CompanyId, visible: Visible, q: &PartyQuery, s: &mut SelectStatement) {
+    s.from_as(a("billing_parties"), a("p"))
+        .and_where(col("p", "company_id").eq(company.0));
+    // What the actor may see, then what the query asks.
+    let customers = visible.customers && q.role != PartyRole::Vendor;
+    let vendors = visible.vendors && q.role != PartyRole::Customer;
+    let mut side = Cond::any();
+    if customers {
+        side = side.add(col("p", "is_customer").eq(1));
+    }
+    if vendors {
+        side = side.add(col("p", "is_vendor").eq(1));
+    }
+    if !customers && !vendors {
+        side = side.add(Expr::cust("1 = 0"));
+    }
+    s.cond_where(side);
+    if let Some(active) = q.active {
+        s.and_where(col("p", "active").eq(flag(active)));
+    }
+    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = like_pattern(t);
+        let like = |c: &str| {
+            Expr::expr(Func::lower(col("p", c)))
+                .like(sea_query::LikeExpr::new(p.clone()).escape('\\'))
+        };
+        s.cond_where(
+            Cond::any()
+                .add(like("name"))
+                .add(like("legal_name"))
+                .add(like("tax_id"))
+                .add(like("email")),
+        );
+    }
+}
+
+impl PartyStore for Store {
+    async fn list_parties(
+        &self,
+        company: CompanyId,
+        visible: Visible,
+        q: &PartyQuery,
+    ) -> Result<Page<Party>> {
+        let mut count = Query::select();
+        filtered(company, visible, q, &mut count);
+        count.expr_as(count_all(), a("n"));
+        let mut s = Query::select();
+        filtered(company, visible, q, &mut s);
+        for c in COLUMNS {
+            s.column((a("p"), a(c)));
+        }
+        let dir = match q.dir {
+            SortDir::Asc => Order::Asc,
+            SortDir::Desc => Order::Desc,
+        };
+        match q.sort {
+            PartySort::Name => s.order_by_expr(Func::lower(col("p", "name")).into(), dir.clone()),
+            PartySort::Created => s.order_by((a("p"), a("id")), dir.clone()),
+        };
+        s.order_by((a("p"), a("id")), dir);
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        Ok(Page {
+            items: rows.iter().map(party_of).collect::<Result<_>>()?,
+            total,
+            limit: q.paging.limit,
+            offset: q.paging.offset,
+        })
+    }
+
+    async fn party(&self, company: CompanyId, id: PartyId) -> Result<Option<Party>> {
+        let sql = format!("{} WHERE company_id = $1 AND id = $2", select_all());
+        sqlx::query(&sql)
+            .bind(company.0)
+            .bind(id.0)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(party_of)
+            .transpose()
+    }
+
+    async fn party_by_name(&self, company: CompanyId, name: &str) -> Result<Option<Party>> {
+        let sql = format!(
+            "{} WHERE company_id = $1 AND lower(name) = $2 ORDER BY id LIMIT 1",
+            select_all()
+        );
+        sqlx::query(&sql)
+            .bind(company.0)
+            .bind(name.to_lowercase())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(party_of)
+            .transpose()
+    }
+
+    async fn insert_party(
+        &self,
+        company: CompanyId,
+        p: &NewParty,
+        mut audit: AuditDraft,
+    ) -> Result<PartyId> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query(
+            "INSERT INTO billing_parties (company_id, name, legal_name, is_customer, is_vendor, tax_id, email, address, \
+             payment_terms_days, currency, income_account_id, expense_account_id, iban, bic, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind(company.0)
+        .bind(&p.name)
+        .bind(&p.legal_name)
+        .bind(flag(p.is_customer))
+        .bind(flag(p.is_vendor))
+        .bind(&p.tax_id)
+        .bind(&p.email)
+        .bind(&p.address)
+        .bind(p.payment_terms_days)
+        .bind(&p.currency)
+        .bind(p.income_account_id.map(|x| x.0))
+        .bind(p.expense_account_id.map(|x| x.0))
+        .bind(&p.iban)
+        .bind(&p.bic)
+        .bind(flag(p.active))
+        .bind(Timestamp::now().0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(name_taken)?;
+        let id = get_i64(&r, "id")?;
+        audit.entity_id = Some(id.to_string());
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(PartyId(id))
+    }
+
+    async fn update_party(
+        &self,
+        company: CompanyId,
+        id: PartyId,
+        p: &NewParty,
+        version: i64,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query(
+            "UPDATE billing_parties SET name = $1, legal_name = $2, is_customer = $3, is_vendor = $4, tax_id = $5, \
+             email = $6, address = $7, payment_terms_days = $8, currency = $9, income_account_id = $10, \
+             expense_account_id = $11, iban = $12, bic = $13, active = $14, version = version + 1 \
+             WHERE id = $15 AND company_id = $16 AND version = $17",
+        )
+        .bind(&p.name)
+        .bind(&p.legal_name)
+        .bind(flag(p.is_customer))
+        .bind(flag(p.is_vendor))
+        .bind(&p.tax_id)
+        .bind(&p.email)
+        .bind(&p.address)
+        .bind(p.payment_terms_days)
+        .bind(&p.currency)
+        .bind(p.income_account_id.map(|x| x.0))
+        .bind(p.expense_account_id.map(|x| x.0))
+        .bind(&p.iban)
+        .bind(&p.bic)
+        .bind(flag(p.active))
+        .bind(id.0)
+        .bind(company.0)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(name_taken)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::conflict(
+                "the customer or vendor was changed by someone else since you read it; reload and try again",
+            ));
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}
