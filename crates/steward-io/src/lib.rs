@@ -1,5 +1,6 @@
 #![forbid(unsafe_code)]
-//! Tabular import and export for Steward.
+//! Tabular import and export for Steward, plus the plain-text journal reader and writers
+//! ([`journal`]) and the bank statement readers ([`bank`]: CSV, OFX, CAMT.053).
 //!
 //! This crate turns uploaded spreadsheet files (CSV or XLSX) into a simple
 //! [`Table`] of strings, and turns rows of strings back into downloadable CSV
@@ -44,6 +45,7 @@
 //! # Ok::<(), steward_io::WriteError>(())
 //! ```
 
+pub mod bank;
 pub mod journal;
 pub mod sepa;
 pub mod table;

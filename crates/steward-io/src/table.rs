@@ -252,6 +252,16 @@ pub fn read_table(
     }
 }
 
+/// Reads CSV as [`read_table`] does, with the given delimiter (`None`: detected from the
+/// header line); also returns the 1-based line of the header row.
+pub(crate) fn read_csv_with(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    delimiter: Option<u8>,
+) -> Result<(usize, Table), ReadError> {
+    csv_io::read_with(bytes, limits, delimiter)
+}
+
 /// What a column of an exported table holds, which decides how its cells are defused
 /// against CSV formula injection (see [`write_csv_typed`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

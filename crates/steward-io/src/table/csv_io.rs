@@ -8,15 +8,26 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 const CANDIDATE_DELIMITERS: [u8; 3] = [b',', b';', b'\t'];
 
 pub(super) fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Table, ReadError> {
+    read_with(bytes, limits, None).map(|(_, table)| table)
+}
+
+/// [`read`] with a given delimiter (`None`: detected), also returning the line of the
+/// header row.
+pub(super) fn read_with(
+    bytes: &[u8],
+    limits: &ReadLimits,
+    delimiter: Option<u8>,
+) -> Result<(usize, Table), ReadError> {
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         // Ragged rows are reported by us, with a friendlier message.
         .flexible(true)
-        .delimiter(detect_delimiter(bytes))
+        .delimiter(delimiter.unwrap_or_else(|| detect_delimiter(bytes)))
         .from_reader(bytes);
 
     let mut headers: Option<Vec<String>> = None;
+    let mut header_line = 1;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut lines = LineCounter::new(bytes);
@@ -35,7 +46,10 @@ pub(super) fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Table, ReadError
             continue;
         }
         match &headers {
-            None => headers = Some(cells.into_iter().map(|h| h.trim().to_owned()).collect()),
+            None => {
+                header_line = line;
+                headers = Some(cells.into_iter().map(|h| h.trim().to_owned()).collect());
+            }
             Some(headers) => {
                 if cells.len() != headers.len() {
                     return Err(ReadError::malformed(
@@ -54,7 +68,7 @@ pub(super) fn read(bytes: &[u8], limits: &ReadLimits) -> Result<Table, ReadError
         }
     }
     let headers = headers.ok_or_else(|| ReadError::malformed(None, "the file is empty"))?;
-    Ok(Table { headers, rows })
+    Ok((header_line, Table { headers, rows }))
 }
 
 fn decode_record(record: &csv::ByteRecord, line: usize) -> Result<Vec<String>, ReadError> {
