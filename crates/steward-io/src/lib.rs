@@ -1,5 +1,6 @@
 #![forbid(unsafe_code)]
-//! Tabular import and export for Steward.
+//! Tabular import and export for Steward, plain-text journals, and business documents as
+//! PDF ([`pdf`]).
 //!
 //! This crate turns uploaded spreadsheet files (CSV or XLSX) into a simple
 //! [`Table`] of strings, and turns rows of strings back into downloadable CSV
@@ -42,6 +43,7 @@
 //! ```
 
 pub mod journal;
+pub mod pdf;
 pub mod table;
 
 pub use table::{
