@@ -1,6 +1,7 @@
 #![forbid(unsafe_code)]
 //! Tabular import and export for Steward, plus the plain-text journal reader and writers
-//! ([`journal`]) and the bank statement readers ([`bank`]: CSV, OFX, CAMT.053).
+//! ([`journal`]), the bank statement readers ([`bank`]: CSV, OFX, CAMT.053), SEPA credit
+//! transfer files ([`sepa`]) and business documents as PDF ([`pdf`]).
 //!
 //! This crate turns uploaded spreadsheet files (CSV or XLSX) into a simple
 //! [`Table`] of strings, and turns rows of strings back into downloadable CSV
@@ -47,6 +48,7 @@
 
 pub mod bank;
 pub mod journal;
+pub mod pdf;
 pub mod sepa;
 pub mod table;
 
