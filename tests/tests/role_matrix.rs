@@ -14,6 +14,8 @@ use steward_core::users::UserStore;
 use steward_e2e::*;
 
 // Company isolation and the pages per role.
+#[path = "role_matrix/billing.rs"]
+mod billing;
 #[path = "role_matrix/hr.rs"]
 mod hr;
 #[path = "role_matrix/isolation.rs"]
@@ -138,6 +140,15 @@ enum Id {
     FreshLocation,
     /// A working calendar without holidays, made for this request.
     FreshCalendar,
+    // billing
+    /// The kept customer of the books' fixture.
+    Party,
+    /// The kept tax code of the books' fixture.
+    TaxCode,
+    /// A draft invoice to the kept customer, made for this request by the admin.
+    FreshInvoice,
+    /// A posted invoice to the kept customer, made for this request by the admin.
+    PostedInvoice,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -204,6 +215,17 @@ enum Body {
     Returned,
     // hr: locations
     Holiday,
+    // billing
+    NewParty,
+    PartyUpdate,
+    NewTaxCode,
+    TaxCodeUpdate,
+    BillingSettings,
+    /// `version` carries the kept customer's id.
+    NewInvoice,
+    /// `version` carries the kept customer's id.
+    InvoiceUpdate,
+    Credit,
 }
 
 struct Row {
@@ -227,10 +249,16 @@ const fn row(method: &'static str, path: &'static str, id: Id, body: Body, expec
 /// THE TABLE. One row per API route, kept per domain (role_matrix/<domain>.rs): a new
 /// domain adds its file and one entry here.
 fn table() -> Vec<&'static Row> {
-    [platform::ROWS, ledger::ROWS, work::ROWS, hr::ROWS]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        platform::ROWS,
+        ledger::ROWS,
+        work::ROWS,
+        hr::ROWS,
+        billing::ROWS,
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 static UNIQUE: AtomicU64 = AtomicU64::new(1);
@@ -291,6 +319,9 @@ struct LedgerFixture {
     lead: reqwest::Client,
     account: i64,
     entry: i64,
+    /// Billing on the same books: a customer and a tax code, kept.
+    customer: i64,
+    tax_code: i64,
 }
 
 /// A small entry (10.00), or one above the approval threshold (5000.00).
@@ -365,10 +396,13 @@ async fn ledger_fixture(app: &TestApp, admin: &reqwest::Client) -> LedgerFixture
         .as_i64()
         .expect("id");
     let (entry, _) = new_entry(app, admin, false, false, "posted").await;
+    let (customer, tax_code) = billing::fixture(app, admin).await;
     LedgerFixture {
         lead,
         account,
         entry,
+        customer,
+        tax_code,
     }
 }
 
@@ -407,6 +441,19 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::Returned => Some(json!({"returned": true})),
         // hr: locations
         Body::Holiday => Some(json!({"day": "2030-05-01", "name": format!("Matrix holiday {n}")})),
+        // billing
+        Body::NewParty => Some(json!({"name": format!("Matrix party {n}"), "is_customer": true})),
+        Body::PartyUpdate => {
+            Some(json!({"name": "Matrix customer", "is_customer": true, "income_account": "4000"}))
+        }
+        Body::NewTaxCode => Some(json!({"code": format!("M{n}"), "name": "Matrix", "rate": "0"})),
+        Body::TaxCodeUpdate => Some(json!({"code": "MKEPT", "name": "Matrix kept", "rate": "0"})),
+        Body::BillingSettings => Some(
+            json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
+        ),
+        Body::NewInvoice => Some(billing::invoice_body(version, true)),
+        Body::InvoiceUpdate => Some(billing::invoice_body(version, false)),
+        Body::Credit => Some(json!({})),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
@@ -576,6 +623,11 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         // hr: locations
         Id::FreshLocation => Some(fresh_location(app).await),
         Id::FreshCalendar => Some(fresh_calendar(app).await),
+        // billing
+        Id::Party => Some(ledger().customer),
+        Id::TaxCode => Some(ledger().tax_code),
+        Id::FreshInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, false).await),
+        Id::PostedInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, true).await),
     };
     let mut path = r
         .path
@@ -600,6 +652,8 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::Delegation => f.target,
         // work: tasks
         Body::TaskReassign => f.target,
+        // billing
+        Body::NewInvoice | Body::InvoiceUpdate => ledger().customer,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

@@ -4,9 +4,9 @@
 //! router mounts them, the API completes its document with them and the layout builds the
 //! navigation from them, so none of these names a domain. Adding a domain adds a function
 //! here.
-use steward_core::auth::{Action, Domain};
+use steward_core::auth::{Action, Domain, Permission};
 
-use crate::state::{nav, needs, no_document, Backend, NavEntry, WebDomain};
+use crate::state::{nav, nav_either, needs, no_document, Backend, NavEntry, WebDomain};
 
 // The platform: home, users, roles, the audit trail, the profile, sign-in, files.
 pub fn platform<S: Backend>() -> WebDomain<S> {
@@ -126,6 +126,28 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
             ),
             (steward_core::hr::CHANGE_REQUEST, "/hr/changes/{id}"),
             (steward_core::hr::DOCUMENT, "/hr/documents/{id}"),
+        ],
+    }
+}
+
+/// Billing: invoices, credit notes, bills, customers and vendors, tax codes.
+pub fn billing<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[nav_either(
+        41,
+        "/billing",
+        "Billing",
+        Permission::new(Domain::Receivables, Action::Read),
+        Permission::new(Domain::Payables, Action::Read),
+    )];
+    WebDomain {
+        name: "billing",
+        pages: crate::pages::billing::router::<S>,
+        api: crate::api::billing::routes::<S>,
+        document: no_document,
+        nav: NAV,
+        links: &[
+            (steward_core::billing::INVOICE, "/billing/invoices/{id}"),
+            (steward_core::billing::PARTY, "/billing/parties/{id}"),
         ],
     }
 }

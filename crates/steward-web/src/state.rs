@@ -41,6 +41,7 @@ pub trait Backend:
     + steward_core::hr::locations::LocationStore
     + steward_core::hr::lifecycle::LifecycleStore
     + steward_core::hr::fields::FieldStore
+    + steward_core::billing::BillingBackend
 {
 }
 
@@ -71,6 +72,7 @@ impl<T> Backend for T where
         + steward_core::hr::locations::LocationStore
         + steward_core::hr::lifecycle::LifecycleStore
         + steward_core::hr::fields::FieldStore
+        + steward_core::billing::BillingBackend
 {
 }
 
@@ -181,6 +183,8 @@ pub struct NavEntry {
     pub href: &'static str,
     pub label: &'static str,
     pub needs: Option<Permission>,
+    /// Another permission that shows it too (a domain with two audiences).
+    pub or: Option<Permission>,
 }
 
 pub const fn nav(
@@ -194,6 +198,24 @@ pub const fn nav(
         href,
         label,
         needs,
+        or: None,
+    }
+}
+
+/// An entry shown to whoever holds either permission.
+pub const fn nav_either(
+    order: u16,
+    href: &'static str,
+    label: &'static str,
+    one: Permission,
+    other: Permission,
+) -> NavEntry {
+    NavEntry {
+        order,
+        href,
+        label,
+        needs: Some(one),
+        or: Some(other),
     }
 }
 
@@ -262,9 +284,9 @@ impl<S> WebRegistry<S> {
 
     /// The navigation `actor` sees: only what they may use.
     pub fn nav_for<'a>(&'a self, actor: &'a Actor) -> impl Iterator<Item = &'a NavEntry> + 'a {
-        self.nav
-            .iter()
-            .filter(move |n| n.needs.is_none_or(|p| actor.can(p)))
+        self.nav.iter().filter(move |n| {
+            n.needs.is_none_or(|p| actor.can(p)) || n.or.is_some_and(|p| actor.can(p))
+        })
     }
 
     /// The page that shows `record` (`None` for a kind no domain shows).

@@ -21,6 +21,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     steward_core::work::register(&mut r, store.clone(), mailer);
     steward_core::ledger::register(&mut r, store.clone());
     steward_core::hr::register(&mut r, store.clone());
+    steward_core::billing::register(&mut r);
     r
 }
 
@@ -32,6 +33,7 @@ pub fn web_domains() -> Vec<WebDomain<Store>> {
         steward_web::domains::work(),
         steward_web::domains::ledger(),
         steward_web::domains::hr(),
+        steward_web::domains::billing(),
     ]
 }
 

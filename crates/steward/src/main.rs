@@ -7,6 +7,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod demo_billing;
 mod demo_books;
 mod demo_hr;
 mod demo_work;

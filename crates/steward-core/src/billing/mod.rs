@@ -208,3 +208,31 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
         .await?;
     store.billing_settings(actor.company_id).await
 }
+
+/// An account a billing form may offer: active, without sub-accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostableAccount {
+    pub id: AccountId,
+    pub name: String,
+    pub code: Option<String>,
+}
+
+/// The accounts billing's forms offer (lines, defaults, tax codes): anyone who keeps
+/// receivables, payables or the books may see their names.
+pub async fn postable_accounts<S: LedgerStore>(
+    store: &S,
+    actor: &Actor,
+) -> Result<Vec<PostableAccount>> {
+    tax::authorize_read(actor)?;
+    Ok(store
+        .all_accounts(actor.company_id)
+        .await?
+        .into_iter()
+        .filter(|a| a.active && !a.has_children)
+        .map(|a| PostableAccount {
+            id: a.id,
+            name: a.name.as_str().to_string(),
+            code: a.code,
+        })
+        .collect())
+}

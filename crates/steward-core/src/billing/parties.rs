@@ -36,6 +36,9 @@ pub struct Party {
     pub currency: String,
     pub income_account_id: Option<AccountId>,
     pub expense_account_id: Option<AccountId>,
+    /// The accounts' full names (`Income:Sales`), for forms and pages.
+    pub income_account: Option<String>,
+    pub expense_account: Option<String>,
     /// Electronic form (no spaces); empty when none.
     pub iban: String,
     pub bic: String,

@@ -13,7 +13,7 @@ use steward_core::{Error, Result};
 
 use super::flag;
 use crate::sql::{col, count_all, like_pattern};
-use crate::{append_audit, db, get_i64, get_str, opt_i64, Store};
+use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -61,6 +61,8 @@ fn party_of(r: &AnyRow) -> Result<Party> {
         currency: get_str(r, "currency")?,
         income_account_id: opt_i64(r, "income_account_id")?.map(AccountId),
         expense_account_id: opt_i64(r, "expense_account_id")?.map(AccountId),
+        income_account: opt_str(r, "income_account")?,
+        expense_account: opt_str(r, "expense_account")?,
         iban: get_str(r, "iban")?,
         bic: get_str(r, "bic")?,
         active: get_i64(r, "active")? != 0,
@@ -68,8 +70,25 @@ fn party_of(r: &AnyRow) -> Result<Party> {
     })
 }
 
+/// The accounts' names, read beside a party's row `p`.
+const ACCOUNT_NAMES: [(&str, &str); 2] = [
+    (
+        "(SELECT acc.name FROM ledger_accounts acc WHERE acc.id = p.income_account_id)",
+        "income_account",
+    ),
+    (
+        "(SELECT acc.name FROM ledger_accounts acc WHERE acc.id = p.expense_account_id)",
+        "expense_account",
+    ),
+];
+
 fn select_all() -> String {
-    format!("SELECT {} FROM billing_parties", COLUMNS.join(", "))
+    let cols: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| format!("p.{c}"))
+        .chain(ACCOUNT_NAMES.iter().map(|(e, n)| format!("{e} AS {n}")))
+        .collect();
+    format!("SELECT {} FROM billing_parties p", cols.join(", "))
 }
 
 fn filtered(company: CompanyId, visible: Visible, q: &PartyQuery, s: &mut SelectStatement) {
@@ -123,6 +142,9 @@ impl PartyStore for Store {
         for c in COLUMNS {
             s.column((a("p"), a(c)));
         }
+        for (e, n) in ACCOUNT_NAMES {
+            s.expr_as(Expr::cust(e), a(n));
+        }
         let dir = match q.dir {
             SortDir::Asc => Order::Asc,
             SortDir::Desc => Order::Desc,
@@ -142,7 +164,7 @@ impl PartyStore for Store {
     }
 
     async fn party(&self, company: CompanyId, id: PartyId) -> Result<Option<Party>> {
-        let sql = format!("{} WHERE company_id = $1 AND id = $2", select_all());
+        let sql = format!("{} WHERE p.company_id = $1 AND p.id = $2", select_all());
         sqlx::query(&sql)
             .bind(company.0)
             .bind(id.0)
@@ -156,7 +178,7 @@ impl PartyStore for Store {
 
     async fn party_by_name(&self, company: CompanyId, name: &str) -> Result<Option<Party>> {
         let sql = format!(
-            "{} WHERE company_id = $1 AND lower(name) = $2 ORDER BY id LIMIT 1",
+            "{} WHERE p.company_id = $1 AND lower(p.name) = $2 ORDER BY p.id LIMIT 1",
             select_all()
         );
         sqlx::query(&sql)

@@ -1042,6 +1042,108 @@ fn operation(method: &str, op: &mut Map<String, Value>) {
     }
 }
 
+// ---------------------------------------------------------------- billing
+
+/// [`currency`] that may be absent, null or empty (the default currency).
+pub fn opt_currency() -> utoipa::openapi::schema::Object {
+    string_schema("^$|^[A-Za-z][A-Za-z0-9]{1,9}$".to_string(), Some(10), true)
+}
+
+/// An IBAN as typed (`core::input::Iban`): two letters, two digits and 11 to 30 letters or
+/// digits, spaces anywhere; empty or null for none. The country's length and the check
+/// digits are verified by the server (422 on the field).
+pub fn opt_iban() -> utoipa::openapi::schema::Object {
+    string_schema(
+        "^ *$|^( *[A-Za-z]){2}( *[0-9]){2}( *[A-Za-z0-9]){11,30} *$".to_string(),
+        Some(64),
+        true,
+    )
+}
+
+/// A BIC as typed (`core::input::Bic`): 4 letters (the bank), 2 (the country), 2 for the
+/// location (the first not 0 or 1, the second not the letter O), optionally 3 for the
+/// branch; empty or null for none.
+pub fn opt_bic() -> utoipa::openapi::schema::Object {
+    string_schema(
+        "^$|^[A-Za-z]{6}[A-Za-z2-9][A-NP-Za-np-z0-9]([A-Za-z0-9]{3})?$".to_string(),
+        Some(11),
+        true,
+    )
+}
+
+/// A party list's `role` filter.
+pub fn party_role_filter() -> utoipa::openapi::schema::Object {
+    filter(&["customer", "vendor"])
+}
+
+/// A yes-or-no query filter: `true`, `false`, or empty for both.
+pub fn bool_filter() -> utoipa::openapi::schema::Object {
+    filter(&["true", "false"])
+}
+
+/// A tax code (`core::billing::tax`): 1 to 20 letters, digits, `-` or `_`, trimmed.
+pub fn tax_code() -> utoipa::openapi::schema::Object {
+    string_schema(
+        format!("^[{WHITE_SPACE}]*[A-Za-z0-9_-]{{1,20}}[{WHITE_SPACE}]*$"),
+        None,
+        false,
+    )
+}
+
+/// [`tax_code`], or empty or null for no tax.
+pub fn opt_tax_code() -> utoipa::openapi::schema::Object {
+    string_schema(
+        format!("^[{WHITE_SPACE}]*([A-Za-z0-9_-]{{1,20}})?[{WHITE_SPACE}]*$"),
+        None,
+        true,
+    )
+}
+
+/// A percentage from 0 to 100 with at most `DECIMALS` decimals (`19`, `7.5`).
+fn percent_pattern(decimals: usize) -> String {
+    format!(
+        "^[+]?(100(\\.0{{0,{decimals}}})?|[0-9]{{1,2}}(\\.[0-9]{{0,{decimals}}})?|\\.[0-9]{{1,{decimals}}})$"
+    )
+}
+
+/// A tax rate: percent from 0 to 100, at most 4 decimals.
+pub fn percent() -> utoipa::openapi::schema::Object {
+    string_schema(percent_pattern(4), Some(30), false)
+}
+
+/// A line's discount: percent from 0 to 100, at most 2 decimals; empty or null for none.
+pub fn opt_discount() -> utoipa::openapi::schema::Object {
+    string_schema(format!("^$|{}", percent_pattern(2)), Some(30), true)
+}
+
+/// How tax is rounded: `line` or `document`.
+pub fn tax_rounding() -> utoipa::openapi::schema::Object {
+    one_of(&["line", "document"], true)
+}
+
+/// What a new document is: `invoice` (to a customer) or `bill` (from a vendor). Credits
+/// are made from the document they credit.
+pub fn invoice_kind() -> utoipa::openapi::schema::Object {
+    one_of(&["invoice", "bill"], false)
+}
+
+/// A documents list's `kind` filter.
+pub fn invoice_kind_filter() -> utoipa::openapi::schema::Object {
+    filter(&[
+        "invoice",
+        "credit_note",
+        "bill",
+        "vendor_credit",
+        "sales",
+        "purchases",
+    ])
+}
+
+/// A documents list's `status` filter.
+pub fn invoice_status_filter() -> utoipa::openapi::schema::Object {
+    filter(&["draft", "posted"])
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

@@ -1,0 +1,25 @@
+//! Billing's API under `/api/v1/billing/…`: customers and vendors, tax codes, the billing
+//! settings, and invoices, credit notes, bills and vendor credits. Every handler calls
+//! `steward_core::billing`, which authorizes (receivables for sales documents and
+//! customers, payables for bills and vendors); what the caller may not see is 404.
+mod invoices;
+mod parties;
+
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::{AppState, Backend};
+
+pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
+    let r = parties::routes(r);
+    invoices::routes(r)
+}
+
+/// An amount in minor units as the API writes it: `1234.50` in the currency's places.
+pub fn money(minor: i64, currency: &str) -> String {
+    let p = steward_core::money::Currency::parse(currency)
+        .map(|c| c.precision())
+        .unwrap_or(2);
+    steward_core::money::format_minor(minor, p)
+}
+
+pub(crate) use invoices::kinds_of;

@@ -1,0 +1,271 @@
+//! Customers and vendors: the list at `/billing/parties` (search, role filter, sort,
+//! CSV/XLSX export; a new one below it) and one at `/billing/parties/{id}` (change it).
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use steward_core::billing::parties::{self, Party, PartyInput, PartyQuery, PartyRole, PartySort};
+use steward_core::error::FieldError;
+use steward_core::ids::PartyId;
+use steward_core::list::SortKey;
+
+use crate::auth::PageActor;
+use crate::list::{col, export, Column, ListParams, ListView};
+use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
+use crate::state::{AppState, Backend};
+
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/billing/parties", get(list::<S>).post(create::<S>))
+        .route("/billing/parties/{id}", get(show::<S>).post(update::<S>))
+}
+
+const COLUMNS: &[Column] = &[
+    col("name", "Name", true),
+    col("role", "Customer or vendor", false),
+    col("email", "E-mail", false),
+    col("terms", "Terms (days)", false),
+    col("currency", "Currency", false),
+    col("documents", "Documents", false),
+];
+
+/// The form's values (kept after an error) and its errors.
+#[derive(Default)]
+pub(crate) struct PartyForm {
+    pub input: PartyInput,
+    pub errors: Vec<FieldError>,
+}
+
+impl PartyForm {
+    fn new_one(role: PartyRole) -> PartyForm {
+        PartyForm {
+            input: PartyInput {
+                is_customer: role != PartyRole::Vendor,
+                is_vendor: role == PartyRole::Vendor,
+                active: true,
+                payment_terms_days: "30".into(),
+                ..Default::default()
+            },
+            errors: Vec::new(),
+        }
+    }
+    fn of(p: &Party) -> PartyForm {
+        PartyForm {
+            input: PartyInput {
+                name: p.name.clone(),
+                legal_name: p.legal_name.clone(),
+                is_customer: p.is_customer,
+                is_vendor: p.is_vendor,
+                tax_id: p.tax_id.clone(),
+                email: p.email.clone(),
+                address: p.address.clone(),
+                payment_terms_days: p.payment_terms_days.to_string(),
+                currency: p.currency.clone(),
+                income_account: p.income_account.clone().unwrap_or_default(),
+                expense_account: p.expense_account.clone().unwrap_or_default(),
+                iban: p.iban_display(),
+                bic: p.bic.clone(),
+                active: p.active,
+            },
+            errors: Vec::new(),
+        }
+    }
+    pub fn error(&self, f: &str) -> Option<String> {
+        field_error(&self.errors, f)
+    }
+}
+
+fn input_of(pairs: &[(String, String)]) -> PartyInput {
+    let on = |k: &str| !field(pairs, k).is_empty();
+    PartyInput {
+        name: field(pairs, "name"),
+        legal_name: field(pairs, "legal_name"),
+        is_customer: on("is_customer"),
+        is_vendor: on("is_vendor"),
+        tax_id: field(pairs, "tax_id"),
+        email: field(pairs, "email"),
+        address: field(pairs, "address"),
+        payment_terms_days: field(pairs, "payment_terms_days"),
+        currency: field(pairs, "currency"),
+        income_account: field(pairs, "income_account"),
+        expense_account: field(pairs, "expense_account"),
+        iban: field(pairs, "iban"),
+        bic: field(pairs, "bic"),
+        active: on("active"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "billing/party_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    list: ListView,
+    rows: Vec<Party>,
+    role: String,
+    can_create: bool,
+    form: PartyForm,
+}
+
+async fn list_view<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    pairs: Vec<(String, String)>,
+    form: Option<PartyForm>,
+) -> Response {
+    let params = ListParams::new(pairs);
+    let (sort, dir) = params.sort::<PartySort>();
+    let role_text = params.get("role").unwrap_or("").to_string();
+    let role = PartyRole::parse(&role_text).unwrap_or_default();
+    let q = PartyQuery {
+        search: params.search(),
+        role,
+        active: None,
+        sort,
+        dir,
+        paging: params.paging(),
+    };
+    if let Some(format) = params.export_format() {
+        if let Err(e) = parties::authorize_export(&pa.actor) {
+            return fail(state, pa, e).await;
+        }
+        let mut q = q.clone();
+        q.paging = steward_core::list::Paging::export();
+        return match parties::list(&state.store, &pa.actor, &q).await {
+            Ok(page) => export(
+                format,
+                "parties",
+                parties::EXPORT_HEADERS,
+                page.items.iter().map(parties::export_row).collect(),
+            ),
+            Err(e) => fail(state, pa, e).await,
+        };
+    }
+    let page = match parties::list(&state.store, &pa.actor, &q).await {
+        Ok(p) => p,
+        Err(e) => return fail(state, pa, e).await,
+    };
+    let list = ListView::new(
+        "/billing/parties",
+        &params,
+        COLUMNS,
+        q.sort.name(),
+        q.dir,
+        &page,
+    );
+    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        &ListPage {
+            chrome: chrome(state, pa, "Customers and vendors", "/billing/invoices").await,
+            list,
+            rows: page.items,
+            can_create: parties::may_create(&pa.actor),
+            form: form.unwrap_or_else(|| PartyForm::new_one(role)),
+            role: role_text,
+        },
+        status,
+    )
+}
+
+async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    list_view(&state, &pa, pairs, None).await
+}
+
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    if !parties::may_create(&pa.actor) {
+        return fail(&state, &pa, steward_core::Error::Forbidden).await;
+    }
+    let input = input_of(&pairs);
+    match parties::create(&state.store, &pa.actor, &input).await {
+        Ok(p) => redirect_with(
+            &format!("/billing/parties/{}", p.id),
+            &format!("{} was added.", p.name),
+        ),
+        Err(e) if is_invalid(&e) => {
+            let form = PartyForm {
+                input,
+                errors: e.field_errors(),
+            };
+            list_view(&state, &pa, Vec::new(), Some(form)).await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "billing/party_show.html")]
+struct ShowPage {
+    chrome: Chrome,
+    party: Party,
+    form: PartyForm,
+}
+
+async fn show_view<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    id: i64,
+    form: Option<PartyForm>,
+) -> Response {
+    let party = match parties::get(&state.store, &pa.actor, PartyId(id)).await {
+        Ok(p) => p,
+        Err(e) => return fail(state, pa, e).await,
+    };
+    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        &ShowPage {
+            chrome: chrome(state, pa, &party.name, "/billing/invoices").await,
+            form: form.unwrap_or_else(|| PartyForm::of(&party)),
+            party,
+        },
+        status,
+    )
+}
+
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    show_view(&state, &pa, id, None).await
+}
+
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = input_of(&pairs);
+    let version = field(&pairs, "version").parse().ok();
+    match parties::update(&state.store, &pa.actor, PartyId(id), &input, version).await {
+        Ok(p) => redirect_with(
+            &format!("/billing/parties/{}", p.id),
+            &format!("{} was saved.", p.name),
+        ),
+        Err(e) if is_invalid(&e) => {
+            let form = PartyForm {
+                input,
+                errors: e.field_errors(),
+            };
+            show_view(&state, &pa, id, Some(form)).await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}

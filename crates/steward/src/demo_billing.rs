@@ -1,0 +1,248 @@
+//! The demo company's billing: settings, two tax codes, customers and vendors (one is
+//! both), invoices and bills in every state (drafts, posted, credited in part), dated in the
+//! last two months so they land in open periods.
+use chrono::{Days, NaiveDate};
+use steward_core::auth::Actor;
+use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, LineInput};
+use steward_core::billing::parties::{self, PartyInput};
+use steward_core::billing::{self, tax, SettingsInput};
+use steward_core::ids::PartyId;
+use steward_store::Store;
+
+fn line(description: &str, quantity: &str, price: &str, tax: &str) -> LineInput {
+    LineInput {
+        description: description.into(),
+        quantity: quantity.into(),
+        unit_price: price.into(),
+        tax_code: tax.into(),
+        ..Default::default()
+    }
+}
+
+async fn party(store: &Store, boss: &Actor, p: PartyInput) -> steward_core::Result<PartyId> {
+    Ok(parties::create(store, boss, &p).await?.id)
+}
+
+/// Who seeds: the store and the demo admin.
+struct Seeder<'a> {
+    store: &'a Store,
+    boss: &'a Actor,
+}
+
+async fn document(
+    seeder: &Seeder<'_>,
+    kind: InvoiceKind,
+    party: PartyId,
+    date: NaiveDate,
+    reference: &str,
+    lines: Vec<LineInput>,
+    post: bool,
+) -> steward_core::Result<steward_core::ids::InvoiceId> {
+    let input = InvoiceInput {
+        party_id: Some(party.0),
+        issue_date: date.to_string(),
+        reference: reference.into(),
+        lines,
+        ..Default::default()
+    };
+    let d = invoices::create_draft(seeder.store, seeder.boss, kind, &input, None).await?;
+    if post {
+        invoices::post(seeder.store, seeder.boss, d.id, None).await?;
+    }
+    Ok(d.id)
+}
+
+/// Seeds billing for the demo company as its admin, `today` being the demo's day.
+pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core::Result<()> {
+    billing::set_settings(
+        store,
+        boss,
+        &SettingsInput {
+            receivable_account: "1200".into(),
+            payable_account: "2000".into(),
+            tax_rounding: "line".into(),
+        },
+        None,
+    )
+    .await?;
+    for (code, name, rate) in [("VAT19", "VAT 19 %", "19"), ("VAT7", "VAT 7 %", "7")] {
+        tax::create(
+            store,
+            boss,
+            &tax::TaxCodeInput {
+                code: code.into(),
+                name: name.into(),
+                rate: rate.into(),
+                inclusive: false,
+                collected_account: "2100".into(),
+                paid_account: "2100".into(),
+                active: true,
+            },
+        )
+        .await?;
+    }
+    let customer = |name: &str, email: &str, terms: &str, iban: &str| PartyInput {
+        name: name.into(),
+        legal_name: format!("{name} GmbH"),
+        is_customer: true,
+        email: email.into(),
+        address: "Hauptstraße 1\n10115 Berlin".into(),
+        payment_terms_days: terms.into(),
+        income_account: "4100".into(),
+        iban: iban.into(),
+        active: true,
+        ..Default::default()
+    };
+    let city_clinic = party(
+        store,
+        boss,
+        customer(
+            "City Clinic",
+            "accounts@cityclinic.example",
+            "14",
+            "DE89 3704 0044 0532 0130 00",
+        ),
+    )
+    .await?;
+    let harbor = party(
+        store,
+        boss,
+        customer("Harbor Logistics", "ap@harbor.example", "30", ""),
+    )
+    .await?;
+    let lab = party(
+        store,
+        boss,
+        PartyInput {
+            is_vendor: true,
+            expense_account: "6300".into(),
+            bic: "COBADEFFXXX".into(),
+            ..customer(
+                "Lab Instruments",
+                "sales@labinstruments.example",
+                "30",
+                "DE44 5001 0517 5407 3249 31",
+            )
+        },
+    )
+    .await?;
+    let paper = party(
+        store,
+        boss,
+        PartyInput {
+            name: "Paper & Co".into(),
+            is_vendor: true,
+            email: "invoices@paper.example".into(),
+            payment_terms_days: "10".into(),
+            expense_account: "6300".into(),
+            iban: "FR14 2004 1010 0505 0001 3M02 606".into(),
+            active: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    let seeder = Seeder { store, boss };
+    let day = |back: u64| today.checked_sub_days(Days::new(back)).unwrap_or(today);
+    use InvoiceKind::{Bill, Invoice};
+    let first = document(
+        &seeder,
+        Invoice,
+        city_clinic,
+        day(40),
+        "PO 7781",
+        vec![
+            line("Back-office consulting (hours)", "12", "95.00", "VAT19"),
+            line("Training session", "1", "450.00", "VAT19"),
+        ],
+        true,
+    )
+    .await?;
+    document(
+        &seeder,
+        Invoice,
+        harbor,
+        day(20),
+        "",
+        vec![line("Monthly bookkeeping", "1", "1200.00", "VAT19")],
+        true,
+    )
+    .await?;
+    document(
+        &seeder,
+        Invoice,
+        lab,
+        day(5),
+        "Q4 service",
+        vec![
+            line("Equipment calibration", "3", "180.00", "VAT19"),
+            line("Reference manual", "2", "35.00", "VAT7"),
+        ],
+        true,
+    )
+    .await?;
+    document(
+        &seeder,
+        Invoice,
+        city_clinic,
+        day(1),
+        "",
+        vec![line("Records audit (draft)", "8", "95.00", "VAT19")],
+        false,
+    )
+    .await?;
+    // Two consulting hours of the first invoice are credited.
+    let original = invoices::get(store, boss, first).await?;
+    if let Some(l) = original.lines.first() {
+        let credit = invoices::create_credit(
+            store,
+            boss,
+            first,
+            Some(vec![LineInput {
+                credited_line_id: Some(l.id),
+                ..line(
+                    "Back-office consulting (hours not worked)",
+                    "2",
+                    "95.00",
+                    "VAT19",
+                )
+            }]),
+            None,
+        )
+        .await?;
+        invoices::post(store, boss, credit.id, None).await?;
+    }
+    document(
+        &seeder,
+        Bill,
+        lab,
+        day(30),
+        "LI-2291",
+        vec![line("Centrifuge service", "1", "640.00", "VAT19")],
+        true,
+    )
+    .await?;
+    document(
+        &seeder,
+        Bill,
+        paper,
+        day(12),
+        "P-10023",
+        vec![
+            line("Printer paper (boxes)", "10", "24.90", "VAT19"),
+            line("Toner", "4", "61.50", "VAT19"),
+        ],
+        true,
+    )
+    .await?;
+    document(
+        &seeder,
+        Bill,
+        paper,
+        day(2),
+        "P-10107",
+        vec![line("Folders", "50", "1.20", "VAT19")],
+        false,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! Billing through the API, on both databases: an accountant sets up tax codes and the
+//! settings, adds a customer and a vendor, writes an invoice (bad lines are 422 naming
+//! each one, nothing written), posts it (number, ledger entry), downloads its PDF, credits
+//! part of it; a retry with the same key makes one draft; a salesperson (a custom role with
+//! receivables only) sees invoices and customers but neither bills nor vendors; another
+//! company's documents are 404.
+use serde_json::{json, Value};
+use steward_e2e::*;
+
+const PASSWORD: &str = "a long enough test passphrase";
+
+async fn ok(r: reqwest::Response, status: u16) -> Value {
+    let s = r.status().as_u16();
+    let v = body(r).await;
+    assert_eq!(s, status, "{v}");
+    v
+}
+
+both_databases!(
+    an_invoice_goes_from_draft_to_ledger_to_pdf,
+    |db| async move {
+        let app = spawn_app(db).await;
+        add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let anna = app.api(&app.token("anna", PASSWORD, false).await);
+        ok(
+            admin
+                .post(app.url("/api/v1/ledger/setup"))
+                .send()
+                .await
+                .expect("setup"),
+            200,
+        )
+        .await;
+
+        // Settings and a tax code.
+        ok(
+        anna.put(app.url("/api/v1/billing/settings"))
+            .json(&json!({"receivable_account": "1200", "payable_account": "Liabilities:Payables", "tax_rounding": "line"}))
+            .send()
+            .await
+            .expect("settings"),
+        200,
+    )
+    .await;
+        let bad = ok(
+        anna.post(app.url("/api/v1/billing/tax-codes"))
+            .json(&json!({"code": "VAT19", "name": "VAT 19 %", "rate": "19", "collected_account": "9999"}))
+            .send()
+            .await
+            .expect("tax"),
+        422,
+    )
+    .await;
+        assert!(bad.to_string().contains("collected_account"), "{bad}");
+        ok(
+        anna.post(app.url("/api/v1/billing/tax-codes"))
+            .json(&json!({"code": "vat19", "name": "VAT 19 %", "rate": "19", "collected_account": "2100", "paid_account": "2100"}))
+            .send()
+            .await
+            .expect("tax"),
+        201,
+    )
+    .await;
+
+        // A customer (a bad IBAN first) and a vendor.
+        let bad = ok(
+        anna.post(app.url("/api/v1/billing/parties"))
+            .json(&json!({"name": "City Clinic", "is_customer": true, "iban": "DE89 3704 0044 0532 0130 01"}))
+            .send()
+            .await
+            .expect("party"),
+        422,
+    )
+    .await;
+        assert_eq!(bad["errors"][0]["field"], "iban", "{bad}");
+        let clinic = ok(
+        anna.post(app.url("/api/v1/billing/parties"))
+            .json(&json!({"name": "City Clinic", "is_customer": true, "payment_terms_days": 14,
+                "income_account": "Income:Services", "iban": "de89 3704 0044 0532 0130 00", "email": "ap@clinic.example"}))
+            .send()
+            .await
+            .expect("party"),
+        201,
+    )
+    .await;
+        assert_eq!(clinic["iban"], "DE89370400440532013000");
+        let clinic_id = clinic["id"].as_i64().expect("id");
+        let vendor = ok(
+            anna.post(app.url("/api/v1/billing/parties"))
+                .json(&json!({"name": "Paper & Co", "is_vendor": true, "expense_account": "6300"}))
+                .send()
+                .await
+                .expect("party"),
+            201,
+        )
+        .await;
+        let vendor_id = vendor["id"].as_i64().expect("id");
+
+        // Bad lines: every error named, nothing written.
+        let bad = ok(
+        anna.post(app.url("/api/v1/billing/invoices"))
+            .json(&json!({"kind": "invoice", "party_id": clinic_id, "issue_date": "2026-03-10",
+                "lines": [{"description": "ok", "unit_price": "10"},
+                          {"description": "x", "quantity": "2", "unit_price": "1.005", "tax_code": "NOPE"}]}))
+            .send()
+            .await
+            .expect("invoice"),
+        422,
+    )
+    .await;
+        let fields: Vec<&str> = bad["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .filter_map(|e| e["field"].as_str())
+            .collect();
+        assert!(fields.contains(&"lines[1].unit_price"), "{bad}");
+        assert!(fields.contains(&"lines[1].tax_code"), "{bad}");
+        let none = ok(
+            anna.get(app.url("/api/v1/billing/invoices"))
+                .send()
+                .await
+                .expect("list"),
+            200,
+        )
+        .await;
+        assert_eq!(none["total"], 0);
+
+        // A draft, made once however often it is sent with the same key.
+        let draft_body = json!({"kind": "invoice", "party_id": clinic_id, "issue_date": "2026-03-10",
+        "reference": "PO 7781",
+        "lines": [{"description": "Consulting", "quantity": "3", "unit_price": "33.33", "tax_code": "VAT19"},
+                  {"description": "Travel", "unit_price": "50"}]});
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let d = ok(
+                anna.post(app.url("/api/v1/billing/invoices"))
+                    .header("Idempotency-Key", "inv-7781")
+                    .json(&draft_body)
+                    .send()
+                    .await
+                    .expect("invoice"),
+                201,
+            )
+            .await;
+            ids.push(d["id"].as_i64().expect("id"));
+            assert_eq!(d["status"], "draft");
+            assert_eq!(d["total"], "168.99");
+            assert_eq!(d["due_date"], "2026-03-24");
+        }
+        assert_eq!(ids[0], ids[1]);
+        let id = ids[0];
+
+        // Posted: numbered, with its entry.
+        let posted = ok(
+            anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
+                .send()
+                .await
+                .expect("post"),
+            200,
+        )
+        .await;
+        assert_eq!(posted["number"], "INV-2026-0001");
+        let entry_id = posted["entry_id"].as_i64().expect("entry");
+        let entry = ok(
+            anna.get(app.url(&format!("/api/v1/ledger/entries/{entry_id}")))
+                .send()
+                .await
+                .expect("entry"),
+            200,
+        )
+        .await;
+        assert_eq!(entry["reference"], "INV-2026-0001", "{entry}");
+        // Posted documents do not change.
+        ok(
+            anna.put(app.url(&format!("/api/v1/billing/invoices/{id}")))
+                .json(&draft_body)
+                .send()
+                .await
+                .expect("put"),
+            409,
+        )
+        .await;
+        ok(
+            anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
+                .send()
+                .await
+                .expect("post"),
+            409,
+        )
+        .await;
+
+        // The PDF.
+        let r = anna
+            .get(app.url(&format!("/api/v1/billing/invoices/{id}/pdf")))
+            .send()
+            .await
+            .expect("pdf");
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()["content-type"].to_str().expect("type"),
+            "application/pdf"
+        );
+        let bytes = r.bytes().await.expect("bytes");
+        assert!(bytes.starts_with(b"%PDF-"));
+
+        // A credit note for one hour.
+        let consulting = posted["lines"][0]["id"].as_i64().expect("line");
+        let credit = ok(
+        anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/credit")))
+            .json(&json!({"lines": [{"description": "Consulting not done", "quantity": "1", "unit_price": "33.33",
+                "tax_code": "VAT19", "credited_line_id": consulting}]}))
+            .send()
+            .await
+            .expect("credit"),
+        201,
+    )
+    .await;
+        assert_eq!(credit["kind"], "credit_note");
+        assert_eq!(credit["credited_number"], "INV-2026-0001");
+        let cid = credit["id"].as_i64().expect("id");
+        let credit = ok(
+            anna.post(app.url(&format!("/api/v1/billing/invoices/{cid}/post")))
+                .send()
+                .await
+                .expect("post"),
+            200,
+        )
+        .await;
+        assert_eq!(credit["number"], "CN-2026-0001");
+        assert_eq!(credit["total"], "39.66");
+
+        // A bill, and the CSV export of the sales.
+        let bill = ok(
+        anna.post(app.url("/api/v1/billing/invoices"))
+            .json(&json!({"kind": "bill", "party_id": vendor_id, "issue_date": "2026-03-11", "reference": "P-1",
+                "lines": [{"description": "Paper", "quantity": "10", "unit_price": "4.50", "tax_code": "VAT19"}]}))
+            .send()
+            .await
+            .expect("bill"),
+        201,
+    )
+    .await;
+        let bill_id = bill["id"].as_i64().expect("id");
+        let r = anna
+            .get(app.url("/api/v1/billing/invoices?kind=sales&format=csv"))
+            .send()
+            .await
+            .expect("csv");
+        assert_eq!(r.status(), 200);
+        let csv = r.text().await.expect("text");
+        assert!(
+            csv.contains("INV-2026-0001") && csv.contains("CN-2026-0001"),
+            "{csv}"
+        );
+        assert!(!csv.contains("P-1"), "{csv}");
+
+        // A salesperson: receivables only.
+        let role = ok(
+            admin
+                .post(app.url("/api/v1/roles"))
+                .json(&json!({"key": "sales", "name": "Sales", "grants": [
+                {"domain": "receivables", "action": "read", "scope": "company"},
+                {"domain": "receivables", "action": "create", "scope": "company"}]}))
+                .send()
+                .await
+                .expect("role"),
+            201,
+        )
+        .await;
+        assert_eq!(role["key"], "sales");
+        add_user(&app.store, app.company, "sam", PASSWORD, &["sales"]).await;
+        let sam = app.api(&app.token("sam", PASSWORD, false).await);
+        let list = ok(
+            sam.get(app.url("/api/v1/billing/invoices"))
+                .send()
+                .await
+                .expect("list"),
+            200,
+        )
+        .await;
+        assert_eq!(
+            list["total"], 2,
+            "invoice and credit note, not the bill: {list}"
+        );
+        ok(
+            sam.get(app.url(&format!("/api/v1/billing/invoices/{bill_id}")))
+                .send()
+                .await
+                .expect("bill"),
+            404,
+        )
+        .await;
+        let parties = ok(
+            sam.get(app.url("/api/v1/billing/parties"))
+                .send()
+                .await
+                .expect("parties"),
+            200,
+        )
+        .await;
+        assert_eq!(parties["total"], 1, "{parties}");
+        ok(
+            sam.get(app.url(&format!("/api/v1/billing/parties/{vendor_id}")))
+                .send()
+                .await
+                .expect("vendor"),
+            404,
+        )
+        .await;
+        ok(
+            sam.post(app.url("/api/v1/billing/invoices"))
+                .json(
+                    &json!({"kind": "bill", "party_id": vendor_id, "issue_date": "2026-03-11",
+                "lines": [{"description": "x", "unit_price": "1"}]}),
+                )
+                .send()
+                .await
+                .expect("bill"),
+            403,
+        )
+        .await;
+        ok(
+            sam.post(app.url("/api/v1/billing/parties"))
+                .json(&json!({"name": "Sneaky Vendor", "is_vendor": true}))
+                .send()
+                .await
+                .expect("vendor"),
+            403,
+        )
+        .await;
+        // Changing the customer's bank details is the payables side's.
+        ok(
+        sam.put(app.url(&format!("/api/v1/billing/parties/{clinic_id}")))
+            .json(&json!({"name": "City Clinic", "is_customer": true, "iban": "GB82 WEST 1234 5698 7654 32"}))
+            .send()
+            .await
+            .expect("put"),
+        403,
+    )
+    .await;
+    }
+);

@@ -1,0 +1,94 @@
+//! Billing: customers and vendors, tax codes, settings, invoices. A new route of this
+//! domain gets its row here. Accountants and up write; auditors and read-only tokens read.
+use super::*;
+
+#[rustfmt::skip]
+pub(super) const ROWS: &[Row] = &[
+    row("GET",    "/api/v1/billing/parties",                Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/parties",                Id::None,          Body::NewParty,        LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/parties/{id}",           Id::Party,         Body::None,            LEDGER_READS),
+    row("PUT",    "/api/v1/billing/parties/{id}",           Id::Party,         Body::PartyUpdate,     LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/tax-codes",              Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/tax-codes",              Id::None,          Body::NewTaxCode,      LEDGER_WRITES),
+    row("PUT",    "/api/v1/billing/tax-codes/{id}",         Id::TaxCode,       Body::TaxCodeUpdate,   LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/settings",               Id::None,          Body::None,            LEDGER_READS),
+    row("PUT",    "/api/v1/billing/settings",               Id::None,          Body::BillingSettings, LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/invoices",               Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/invoices",               Id::None,          Body::NewInvoice,      LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/invoices/{id}",          Id::PostedInvoice, Body::None,            LEDGER_READS),
+    row("PUT",    "/api/v1/billing/invoices/{id}",          Id::FreshInvoice,  Body::InvoiceUpdate,   LEDGER_WRITES),
+    row("DELETE", "/api/v1/billing/invoices/{id}",          Id::FreshInvoice,  Body::None,            LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/invoices/{id}/post",     Id::FreshInvoice,  Body::None,            LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/invoices/{id}/credit",   Id::PostedInvoice, Body::Credit,          LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/invoices/{id}/pdf",      Id::PostedInvoice, Body::None,            LEDGER_READS),
+];
+
+/// Billing on the fixture's books: settings, a kept tax code and a kept customer.
+pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> (i64, i64) {
+    let r = admin
+        .put(app.url("/api/v1/billing/settings"))
+        .json(&json!({"receivable_account": "1200", "payable_account": "2000"}))
+        .send()
+        .await
+        .expect("settings");
+    assert_eq!(r.status(), 200, "the admin sets up billing");
+    let r = admin
+        .post(app.url("/api/v1/billing/tax-codes"))
+        .json(&json!({"code": "MKEPT", "name": "Matrix kept", "rate": "0"}))
+        .send()
+        .await
+        .expect("tax code");
+    assert_eq!(r.status(), 201);
+    let tax = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    let r = admin
+        .post(app.url("/api/v1/billing/parties"))
+        .json(&json!({"name": "Matrix customer", "is_customer": true, "income_account": "4000"}))
+        .send()
+        .await
+        .expect("customer");
+    assert_eq!(r.status(), 201);
+    let customer = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    (customer, tax)
+}
+
+/// An invoice to `customer` (a new one with `kind`, or a draft's new content).
+pub(super) fn invoice_body(customer: i64, new: bool) -> Value {
+    let mut v = json!({"party_id": customer, "issue_date": "2026-03-02",
+        "lines": [{"description": format!("Matrix {}", unique()), "unit_price": "10.00"}]});
+    if new {
+        v["kind"] = json!("invoice");
+    }
+    v
+}
+
+/// A draft invoice of the admin's, posted when `posted`.
+pub(super) async fn invoice(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    customer: i64,
+    posted: bool,
+) -> i64 {
+    let r = admin
+        .post(app.url("/api/v1/billing/invoices"))
+        .json(&invoice_body(customer, true))
+        .send()
+        .await
+        .expect("invoice");
+    assert_eq!(r.status(), 201, "the fixture makes an invoice");
+    let id = r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id");
+    if posted {
+        let r = admin
+            .post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 200, "the fixture posts the invoice");
+    }
+    id
+}
