@@ -206,6 +206,40 @@ STATE_RULES = [
     (r"(entries\[\d+\]\.|corrected\.)?date", r"the period \d{4}-\d{2} is closed"),
     # core::ledger::entries (approve_entry): the approver is not the author
     (r"approver", r"nobody approves their own entry: another user must"),
+    # core::billing: names, codes and references of the company as they stand
+    (r"name", r"another customer or vendor has this name"),
+    (r"code", r"another tax code has this code"),
+    (r"income_account|expense_account|collected_account|paid_account|receivable_account|payable_account"
+     r"|lines\[\d+\]\.account",
+     r"no account `.*` in the chart of accounts|account `.*` is inactive"
+     r"|account `.*` has sub-accounts: choose one of them"),
+    (r"party_id", r"no such customer or vendor|.* is not a (customer|vendor)"),
+    (r"lines\[\d+\]\.tax_code", r"no active tax code `.*`|tax code .* has no account for tax on (sales|purchases)"),
+    (r"lines\[\d+\]\.department_id", r"no such department"),
+    (r"lines\[\d+\]\.account", r"choose an? (income|expense) account \(the (customer|vendor) has no default\)"),
+    (r"lines\[\d+\]\.credited_line_id", r"not a line of the credited document"
+     r"|only a credit note or vendor credit credits a line"),
+    (r"lines\[\d+\]\.quantity", r"at most .* of this line is left to credit"),
+    # the currency's decimal places, the books' currencies and settings, closed periods
+    (r"lines\[\d+\]\.unit_price", r"an amount in \S+ with at most \d+ decimals"),
+    (r"currency", r"the books have no currency \S+: add it under Books, settings"),
+    (r"receivable_account", r"set the receivables account in the billing settings before posting invoices"),
+    (r"payable_account", r"set the payables account in the billing settings before posting bills"),
+    (r"issue_date", r"the period \d{4}-\d{2} is closed"),
+    (r"credited_id", r"a credit note cannot itself be credited|only a posted document is credited .*"
+     r"|every line of this document is credited already"),
+    # core::billing::payments: the documents a payment settles, as they stand
+    (r"allocations\[\d+\]\.document_id", r"not a posted (invoice|bill) of this (customer|vendor)"
+     r"|the document is named twice|.* is in \S+; the payment is in \S+"),
+    (r"allocations\[\d+\]\.amount", r".* owes .*|the document owes less now: .*"
+     r"|an amount in \S+ with at most \d+ decimals"),
+    (r"amount|writeoff", r"an amount in \S+ with at most \d+ decimals|the amount is too large"),
+    (r"account", r"no account `.*` in the chart of accounts|account `.*` is inactive"
+     r"|account `.*` has sub-accounts: choose one of them"),
+    # core::input::Iban and Bic: the registry of countries and the check digits
+    (r"iban", r"unknown country code \S+|an? \S+ IBAN has \d+ characters, this one has \d+"
+     r"|IBAN check digits do not match"),
+    (r"bic", r"unknown country code \S+"),
     # Rules across fields, which no schema can state (the order of two dates, which one of
     # several optional fields is given, whether lines balance): listed here for review.
     (r"from", r"is after `to`"),  # core::ledger::reports
@@ -224,6 +258,13 @@ STATE_RULES = [
      r"give a unit price or a total price, not both|a line with a price needs an amount"
      r"|a price must be in another commodity|is not a positive price"),
     (r"(entries\[\d+\]\.|corrected\.)?lines", r"the entry does not balance: .*|amounts are too large"),
+    # core::billing: a tax code's rate needs an account; dates in order; sizes beyond i64
+    (r"collected_account", r"a tax code with a rate needs the account tax on sales is credited to, .*"),
+    (r"due_date", r"the due date is before the document's date"),
+    (r"allocations", r"the allocations \(.*\) are more than the payment holds \(.*\)"),
+    (r"writeoff_account", r"choose the account the difference is written off to"),
+    (r"buckets", r"1 to 8 numbers of days, each larger than the one before \(e\.g\. 30,60,90\)"),
+    (r"lines", r"the amounts are too large|a document of zero posts nothing|tax code .* has no account"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -228,7 +228,11 @@ both_databases!(
             200,
         )
         .await;
-        assert_eq!(credit["number"], "CN-2026-0001");
+        // A credit note is dated the day it is made.
+        let year = steward_core::ledger::service::today()
+            .format("%Y")
+            .to_string();
+        assert_eq!(credit["number"], format!("CN-{year}-0001"));
         assert_eq!(credit["total"], "39.66");
 
         // A bill, and the CSV export of the sales.
@@ -255,6 +259,73 @@ both_databases!(
             "{csv}"
         );
         assert!(!csv.contains("P-1"), "{csv}");
+
+        // A payment of 100.00 on the invoice (the credit note settled 39.66 of it already),
+        // then the aged receivables as of the invoice's due date and after.
+        let too_much = ok(
+        anna.post(app.url("/api/v1/billing/payments"))
+            .json(&json!({"party_id": clinic_id, "date": "2026-04-01", "amount": "500", "account": "1000",
+                "allocations": [{"document_id": id, "amount": "200"}]}))
+            .send()
+            .await
+            .expect("payment"),
+        422,
+    )
+    .await;
+        assert_eq!(
+            too_much["errors"][0]["field"], "allocations[0].amount",
+            "{too_much}"
+        );
+        let payment = ok(
+        anna.post(app.url("/api/v1/billing/payments"))
+            .header("Idempotency-Key", "pay-1")
+            .json(&json!({"party_id": clinic_id, "date": "2026-04-01", "amount": "100", "account": "1000",
+                "allocations": [{"document_id": id, "amount": "100"}]}))
+            .send()
+            .await
+            .expect("payment"),
+        201,
+    )
+    .await;
+        assert_eq!(payment["number"], "RCV-2026-0001");
+        assert_eq!(payment["unallocated"], "0.00");
+        let doc = ok(
+            anna.get(app.url(&format!("/api/v1/billing/invoices/{id}")))
+                .send()
+                .await
+                .expect("get"),
+            200,
+        )
+        .await;
+        assert_eq!(doc["open"], "29.33", "168.99 - 39.66 - 100.00: {doc}");
+        let aged = ok(
+            anna.get(
+                app.url("/api/v1/billing/aged?side=receivables&as_of=2026-04-10&buckets=15,30"),
+            )
+            .send()
+            .await
+            .expect("aged"),
+            200,
+        )
+        .await;
+        assert_eq!(
+            aged["columns"],
+            json!(["Not due", "1-15", "16-30", "Over 30"])
+        );
+        assert_eq!(aged["rows"][0]["party_name"], "City Clinic");
+        // Due 2026-03-24, 17 days overdue on 2026-04-10 (the credit note is dated today, so
+        // as of 2026-04-10 it has not happened: 168.99 - 100.00 owed).
+        assert_eq!(
+            aged["rows"][0]["buckets"],
+            json!(["0.00", "0.00", "68.99", "0.00"]),
+            "{aged}"
+        );
+        let r = anna
+            .get(app.url("/api/v1/billing/aged?buckets=30,20"))
+            .send()
+            .await
+            .expect("aged");
+        assert_eq!(r.status(), 422);
 
         // A salesperson: receivables only.
         let role = ok(

@@ -149,6 +149,8 @@ enum Id {
     FreshInvoice,
     /// A posted invoice to the kept customer, made for this request by the admin.
     PostedInvoice,
+    /// A payment from the kept customer, made for this request by the admin.
+    Payment,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -226,6 +228,8 @@ enum Body {
     /// `version` carries the kept customer's id.
     InvoiceUpdate,
     Credit,
+    /// `version` carries the kept customer's id.
+    NewPayment,
 }
 
 struct Row {
@@ -454,6 +458,7 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::NewInvoice => Some(billing::invoice_body(version, true)),
         Body::InvoiceUpdate => Some(billing::invoice_body(version, false)),
         Body::Credit => Some(json!({})),
+        Body::NewPayment => Some(billing::payment_body(version)),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
@@ -628,6 +633,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::TaxCode => Some(ledger().tax_code),
         Id::FreshInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, false).await),
         Id::PostedInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, true).await),
+        Id::Payment => Some(billing::payment(app, &f.admin, ledger().customer).await),
     };
     let mut path = r
         .path
@@ -653,7 +659,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         // work: tasks
         Body::TaskReassign => f.target,
         // billing
-        Body::NewInvoice | Body::InvoiceUpdate => ledger().customer,
+        Body::NewInvoice | Body::InvoiceUpdate | Body::NewPayment => ledger().customer,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

@@ -127,9 +127,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0019_billing.sql"),
         postgres: include_str!("../migrations/postgres/0019_billing.sql"),
     },
+    Migration {
+        version: 20,
+        name: "payments",
+        sqlite: include_str!("../migrations/sqlite/0020_payments.sql"),
+        postgres: include_str!("../migrations/postgres/0020_payments.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 19;
+pub const LATEST_VERSION: i64 = 20;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

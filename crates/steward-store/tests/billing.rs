@@ -433,3 +433,225 @@ store_test!(a_draft_with_a_key_is_made_once, |db| async move {
         .expect("ok");
     assert_eq!(page.total, 1);
 });
+
+mod payments_and_aging {
+    use super::*;
+    use steward_core::billing::aged::{self, Buckets, Side};
+    use steward_core::billing::payments::{self, AllocationInput, PaymentInput, PaymentKind};
+
+    fn pay(party: PartyId, date: &str, amount: &str, allocs: &[(InvoiceId, &str)]) -> PaymentInput {
+        PaymentInput {
+            party_id: Some(party.0),
+            date: date.into(),
+            amount: amount.into(),
+            account: "1000".into(),
+            allocations: allocs
+                .iter()
+                .map(|(d, a)| AllocationInput {
+                    document_id: Some(d.0),
+                    amount: (*a).into(),
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    async fn open_of(store: &Store, actor: &Actor, id: InvoiceId) -> i64 {
+        payments::settlement(store, actor, id)
+            .await
+            .expect("settlement")
+            .1
+            .open()
+    }
+
+    store_test!(payments_settle_documents_and_age_them, |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let actor = &w.actor_a;
+        let (customer, _) = setup(store, actor).await;
+        // A: 168.99 due 2026-03-24; B: 168.99 due 2026-01-19.
+        let a = draft(store, actor, customer, "2026-03-10").await;
+        let a = invoices::post(store, actor, a, None)
+            .await
+            .expect("post a")
+            .id;
+        let b = draft(store, actor, customer, "2026-01-05").await;
+        let b = invoices::post(store, actor, b, None)
+            .await
+            .expect("post b")
+            .id;
+
+        // More than A owes, and more than the payment holds: refused by field, nothing written.
+        let e = payments::record(
+            store,
+            actor,
+            PaymentKind::Received,
+            &pay(customer, "2026-04-01", "500", &[(a, "169.00")]),
+            None,
+        )
+        .await
+        .expect_err("too much");
+        assert_eq!(e.field_errors()[0].field, "allocations[0].amount", "{e:?}");
+        let e = payments::record(
+            store,
+            actor,
+            PaymentKind::Received,
+            &pay(customer, "2026-04-01", "100", &[(a, "100"), (b, "50")]),
+            None,
+        )
+        .await
+        .expect_err("more than it holds");
+        assert!(
+            e.field_errors().iter().any(|f| f.field == "allocations"),
+            "{e:?}"
+        );
+        let none = payments::list(store, actor, &Default::default())
+            .await
+            .expect("list");
+        assert_eq!(none.total, 0);
+
+        // 100.00 on A, posted with its entry.
+        let p = payments::record(
+            store,
+            actor,
+            PaymentKind::Received,
+            &pay(customer, "2026-04-01", "100", &[(a, "100")]),
+            Some("pay-1"),
+        )
+        .await
+        .expect("payment");
+        assert_eq!(p.number, "RCV-2026-0001");
+        assert_eq!(p.unallocated, 0);
+        let again = payments::record(
+            store,
+            actor,
+            PaymentKind::Received,
+            &pay(customer, "2026-04-01", "100", &[(a, "100")]),
+            Some("pay-1"),
+        )
+        .await
+        .expect("retry");
+        assert_eq!(again.id, p.id, "a retry posts nothing new");
+        let entry = ledger::entries::get_entry(store, actor, p.entry_id.expect("entry"))
+            .await
+            .expect("entry");
+        let of = |name: &str| -> i64 {
+            entry
+                .lines
+                .iter()
+                .filter(|l| l.account == name)
+                .map(|l| l.amount)
+                .sum()
+        };
+        assert_eq!(of("Assets:Bank:Checking"), 10000);
+        assert_eq!(of("Assets:Receivables"), -10000);
+        assert_eq!(open_of(store, actor, a).await, 6899);
+
+        // Aged as of 2026-04-10: A is 17 days overdue (68.99), B 81 days (168.99); as of
+        // 2026-03-31 the payment has not happened yet: A counts whole, not yet overdue.
+        let buckets = Buckets::parse("buckets", "30,60,90").expect("buckets");
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+        let rows = aged::aged(store, actor, Side::Receivables, day("2026-04-10"), &buckets)
+            .await
+            .expect("aged");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].buckets, vec![0, 6899, 0, 16899, 0]);
+        assert_eq!(rows[0].total, 6899 + 16899);
+        let rows = aged::aged(store, actor, Side::Receivables, day("2026-03-20"), &buckets)
+            .await
+            .expect("aged");
+        assert_eq!(rows[0].buckets, vec![16899, 0, 16899, 0, 0]);
+
+        // A credit of one hour on B is applied to it when posted.
+        let lines = invoices::get(store, actor, b).await.expect("b").lines;
+        let credit = invoices::create_credit(
+            store,
+            actor,
+            b,
+            Some(vec![LineInput {
+                credited_line_id: Some(lines[0].id),
+                ..line("Consulting", "1", "33.33", "VAT19")
+            }]),
+            None,
+        )
+        .await
+        .expect("credit");
+        invoices::post(store, actor, credit.id, None)
+            .await
+            .expect("post credit");
+        assert_eq!(open_of(store, actor, b).await, 16899 - 3966);
+
+        // 68.00 settles A with 0.99 written off; 200.00 on B leaves 70.67 as credit.
+        let mut settle = pay(customer, "2026-04-12", "68.00", &[(a, "68.99")]);
+        settle.writeoff = "0.99".into();
+        settle.writeoff_account = "6500".into();
+        payments::record(store, actor, PaymentKind::Received, &settle, None)
+            .await
+            .expect("settle a");
+        assert_eq!(open_of(store, actor, a).await, 0);
+        let over = payments::record(
+            store,
+            actor,
+            PaymentKind::Received,
+            &pay(customer, "2026-04-13", "200", &[(b, "129.33")]),
+            None,
+        )
+        .await
+        .expect("overpay b");
+        assert_eq!(over.unallocated, 7067);
+        assert_eq!(open_of(store, actor, b).await, 0);
+        // The party now has credit: -70.67 in the not-due column (as of today: the credit
+        // note is dated the day it was made).
+        let today = ledger::service::today();
+        let rows = aged::aged(store, actor, Side::Receivables, today, &buckets)
+            .await
+            .expect("aged");
+        assert_eq!(rows[0].total, -7067);
+
+        // The party's position both ways: billed less paid equals open less unallocated.
+        let billed = 16899 + 16899 - 3966;
+        let paid = 10000 + 6800 + 99 + 20000;
+        assert_eq!(billed - paid, rows[0].total);
+
+        // Two payments racing for what A' owes: one wins, the other is refused on its
+        // allocation; nothing is allocated twice.
+        let c = draft(store, actor, customer, "2026-04-20").await;
+        let c = invoices::post(store, actor, c, None)
+            .await
+            .expect("post c")
+            .id;
+        let mut tasks = Vec::new();
+        for n in 0..2 {
+            let store = store.clone();
+            let actor = actor.clone();
+            tasks.push(tokio::spawn(async move {
+                payments::record(
+                    &store,
+                    &actor,
+                    PaymentKind::Received,
+                    &pay(customer, "2026-04-21", "168.99", &[(c, "168.99")]),
+                    Some(&format!("race-{n}")),
+                )
+                .await
+            }));
+        }
+        let mut won = 0;
+        for t in tasks {
+            match t.await.expect("join") {
+                Ok(_) => won += 1,
+                Err(e) => assert!(
+                    e.field_errors()
+                        .iter()
+                        .any(|f| f.field == "allocations[0].amount"),
+                    "{e:?}"
+                ),
+            }
+        }
+        assert_eq!(won, 1);
+        assert_eq!(open_of(store, actor, c).await, 0);
+        db.assert_refused("UPDATE billing_allocations SET amount = 1", "immutable")
+            .await;
+        db.assert_refused("DELETE FROM billing_payments", "immutable")
+            .await;
+    });
+}

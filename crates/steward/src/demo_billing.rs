@@ -5,6 +5,7 @@ use chrono::{Days, NaiveDate};
 use steward_core::auth::Actor;
 use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, LineInput};
 use steward_core::billing::parties::{self, PartyInput};
+use steward_core::billing::payments::{self, AllocationInput, PaymentInput, PaymentKind};
 use steward_core::billing::{self, tax, SettingsInput};
 use steward_core::ids::PartyId;
 use steward_store::Store;
@@ -157,7 +158,7 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
         true,
     )
     .await?;
-    document(
+    let harbor_invoice = document(
         &seeder,
         Invoice,
         harbor,
@@ -211,7 +212,7 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
         .await?;
         invoices::post(store, boss, credit.id, None).await?;
     }
-    document(
+    let lab_bill = document(
         &seeder,
         Bill,
         lab,
@@ -242,6 +243,47 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
         "P-10107",
         vec![line("Folders", "50", "1.20", "VAT19")],
         false,
+    )
+    .await?;
+    // Harbor paid in full; half of the lab's bill is paid.
+    let day_text = |back: u64| day(back).to_string();
+    let harbor_total = invoices::get(store, boss, harbor_invoice).await?.total;
+    payments::record(
+        store,
+        boss,
+        PaymentKind::Received,
+        &PaymentInput {
+            party_id: Some(harbor.0),
+            date: day_text(3),
+            amount: steward_core::money::format_minor(harbor_total, 2),
+            account: "1000".into(),
+            reference: "Bank transfer".into(),
+            allocations: vec![AllocationInput {
+                document_id: Some(harbor_invoice.0),
+                amount: steward_core::money::format_minor(harbor_total, 2),
+            }],
+            ..Default::default()
+        },
+        None,
+    )
+    .await?;
+    payments::record(
+        store,
+        boss,
+        PaymentKind::Made,
+        &PaymentInput {
+            party_id: Some(lab.0),
+            date: day_text(4),
+            amount: "380.80".into(),
+            account: "1000".into(),
+            reference: "LI-2291 first half".into(),
+            allocations: vec![AllocationInput {
+                document_id: Some(lab_bill.0),
+                amount: "380.80".into(),
+            }],
+            ..Default::default()
+        },
+        None,
     )
     .await?;
     Ok(())

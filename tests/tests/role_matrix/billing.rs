@@ -21,6 +21,10 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/billing/invoices/{id}/post",     Id::FreshInvoice,  Body::None,            LEDGER_WRITES),
     row("POST",   "/api/v1/billing/invoices/{id}/credit",   Id::PostedInvoice, Body::Credit,          LEDGER_WRITES),
     row("GET",    "/api/v1/billing/invoices/{id}/pdf",      Id::PostedInvoice, Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/payments",               Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/payments",               Id::None,          Body::NewPayment,      LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/payments/{id}",          Id::Payment,       Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/aged",                   Id::None,          Body::None,            LEDGER_READS),
 ];
 
 /// Billing on the fixture's books: settings, a kept tax code and a kept customer.
@@ -91,4 +95,24 @@ pub(super) async fn invoice(
         assert_eq!(r.status(), 200, "the fixture posts the invoice");
     }
     id
+}
+
+/// A payment received from `customer` of 1.00 on account (nothing allocated).
+pub(super) fn payment_body(customer: i64) -> Value {
+    json!({"kind": "received", "party_id": customer, "date": "2026-03-03", "amount": "1.00",
+        "account": "1000", "reference": format!("Matrix {}", unique())})
+}
+
+/// A payment of the admin's to the kept customer.
+pub(super) async fn payment(app: &TestApp, admin: &reqwest::Client, customer: i64) -> i64 {
+    let r = admin
+        .post(app.url("/api/v1/billing/payments"))
+        .json(&payment_body(customer))
+        .send()
+        .await
+        .expect("payment");
+    assert_eq!(r.status(), 201, "the fixture records a payment");
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
 }

@@ -353,6 +353,12 @@ pub struct Posting<'a> {
 }
 
 pub trait InvoiceStore: Send + Sync {
+    /// The document a client's idempotency key made, if any.
+    fn invoice_by_key(
+        &self,
+        company: CompanyId,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<InvoiceId>>> + Send;
     /// `q.kinds` is never empty here (the service fills in what the actor may see).
     fn list_invoices(
         &self,
@@ -575,6 +581,16 @@ async fn check<S: BillingBackend>(
             p.expense_account_id
         }
     });
+    let departments: Vec<DepartmentId> = if input.lines.iter().any(|l| l.department_id.is_some()) {
+        store
+            .departments(actor.company_id)
+            .await?
+            .iter()
+            .map(|d| d.id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut figures = Vec::with_capacity(input.lines.len());
     let mut lines = Vec::with_capacity(input.lines.len());
     let mut credited_now: HashMap<i64, i64> = HashMap::new();
@@ -660,6 +676,9 @@ async fn check<S: BillingBackend>(
             super::account_of(store, actor, &mut v, &f("account"), &l.account).await?
         };
         let department_id = l.department_id.map(DepartmentId);
+        if department_id.is_some_and(|d| !departments.contains(&d)) {
+            v.push(&f("department_id"), "no such department");
+        }
         let project = v.line(&f("project"), &l.project, PROJECT_MAX, false);
         // A credit's line credits a line of the credited document, at most what is left.
         match (credited, l.credited_line_id) {
@@ -788,6 +807,11 @@ pub async fn create_draft<S: BillingBackend>(
         ));
     }
     let key = check_key(key)?;
+    if let Some(k) = &key {
+        if let Some(id) = store.invoice_by_key(actor.company_id, k).await? {
+            return get(store, actor, id).await;
+        }
+    }
     let mut inv = check(store, actor, kind, input, None, None).await?;
     inv.client_key = key;
     let audit = audit_of(actor, None, "create", &inv);
@@ -819,6 +843,11 @@ pub async fn create_credit<S: BillingBackend>(
         ));
     }
     let key = check_key(key)?;
+    if let Some(k) = &key {
+        if let Some(id) = store.invoice_by_key(actor.company_id, k).await? {
+            return get(store, actor, id).await;
+        }
+    }
     let account_key = |id: AccountId, name: &str| {
         if name.is_empty() {
             id.to_string()

@@ -8,8 +8,10 @@
 //! accounting roles; a salesperson's custom role may hold receivables without payables.
 //! Tax codes and the billing settings belong to whoever sets up the books (`accounting`).
 //! The one gate is [`gate`]; every service calls it before it reads or writes.
+pub mod aged;
 pub mod invoices;
 pub mod parties;
+pub mod payments;
 pub mod tax;
 
 use serde::Serialize;
@@ -30,14 +32,30 @@ pub use tax::TaxRounding;
 pub const PARTY: &str = "billing.party";
 /// An invoice, credit note, bill or vendor credit (`billing.invoice:42`).
 pub const INVOICE: &str = "billing.invoice";
+/// A payment received or made (`billing.payment:3`).
+pub const PAYMENT: &str = "billing.payment";
 
 /// Every store trait billing needs.
 pub trait BillingBackend:
-    LedgerStore + parties::PartyStore + tax::TaxStore + invoices::InvoiceStore + SettingsStore
+    LedgerStore
+    + crate::departments::DepartmentStore
+    + parties::PartyStore
+    + tax::TaxStore
+    + invoices::InvoiceStore
+    + payments::PaymentStore
+    + aged::AgedStore
+    + SettingsStore
 {
 }
 impl<T> BillingBackend for T where
-    T: LedgerStore + parties::PartyStore + tax::TaxStore + invoices::InvoiceStore + SettingsStore
+    T: LedgerStore
+        + crate::departments::DepartmentStore
+        + parties::PartyStore
+        + tax::TaxStore
+        + invoices::InvoiceStore
+        + payments::PaymentStore
+        + aged::AgedStore
+        + SettingsStore
 {
 }
 
@@ -45,6 +63,7 @@ impl<T> BillingBackend for T where
 pub fn register(r: &mut Registry) {
     r.record_kind(PARTY, "Customer or vendor");
     r.record_kind(INVOICE, "Invoice or bill");
+    r.record_kind(PAYMENT, "Payment");
 }
 
 /// Whether the actor holds `action` on `domain` for the whole company: billing's records

@@ -319,8 +319,20 @@ fn overflow() -> Error {
     Error::invalid("lines", "the amounts are too large")
 }
 
+/// The largest amount a line or a document may reach, in minor units (10^15: ten trillion
+/// in a currency with cents): far beyond any invoice, and far enough from `i64::MAX` that
+/// the ledger's sums of many documents stay exact.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000_000;
+
 fn to_i64(v: i128) -> Result<i64> {
+    if v.abs() > i128::from(MAX_AMOUNT) {
+        return Err(overflow());
+    }
     i64::try_from(v).map_err(|_| overflow())
+}
+
+fn sum(values: impl Iterator<Item = i64>) -> Result<i64> {
+    to_i64(values.map(i128::from).sum())
 }
 
 /// A line's amount before tax treatment: quantity x unit price less the discount, exact
@@ -383,9 +395,9 @@ pub fn compute(lines: &[LineFigures], rounding: TaxRounding) -> Result<Totals> {
             .map(|(i, _)| i)
             .collect();
         if rounding == TaxRounding::Document {
-            let sum_gross: i64 = idx.iter().map(|&i| gross[i]).sum();
+            let sum_gross = sum(idx.iter().map(|&i| gross[i]))?;
             let code_tax = to_i64(tax_of(sum_gross, rate, inclusive))?;
-            let spread: i64 = idx.iter().map(|&i| amounts[i].tax).sum();
+            let spread = sum(idx.iter().map(|&i| amounts[i].tax))?;
             // The rounding difference goes to the line with the largest amount.
             if let Some(&big) = idx.iter().max_by_key(|&&i| (gross[i].abs(), i)) {
                 let diff = code_tax - spread;
@@ -395,23 +407,17 @@ pub fn compute(lines: &[LineFigures], rounding: TaxRounding) -> Result<Totals> {
                 }
             }
         }
-        let base = idx.iter().map(|&i| amounts[i].net).sum();
-        let tax = idx.iter().map(|&i| amounts[i].tax).sum();
+        let base = sum(idx.iter().map(|&i| amounts[i].net))?;
+        let tax = sum(idx.iter().map(|&i| amounts[i].tax))?;
         taxes.push(TaxTotal {
             tax_code_id: id,
             base,
             tax,
         });
     }
-    let subtotal = amounts
-        .iter()
-        .try_fold(0i64, |s, a| s.checked_add(a.net))
-        .ok_or_else(overflow)?;
-    let tax = taxes
-        .iter()
-        .try_fold(0i64, |s, t| s.checked_add(t.tax))
-        .ok_or_else(overflow)?;
-    let total = subtotal.checked_add(tax).ok_or_else(overflow)?;
+    let subtotal = sum(amounts.iter().map(|a| a.net))?;
+    let tax = sum(taxes.iter().map(|t| t.tax))?;
+    let total = to_i64(i128::from(subtotal) + i128::from(tax))?;
     Ok(Totals {
         lines: amounts,
         taxes,

@@ -41,7 +41,7 @@ fn status_of(r: &AnyRow) -> Result<InvoiceStatus> {
     InvoiceStatus::parse(&get_str(r, "status")?).ok_or_else(|| Error::internal("unknown status"))
 }
 
-const ROW_COLUMNS: &[&str] = &[
+pub(crate) const ROW_COLUMNS: &[&str] = &[
     "id",
     "kind",
     "status",
@@ -57,7 +57,7 @@ const ROW_COLUMNS: &[&str] = &[
     "version",
 ];
 
-fn row_of(r: &AnyRow) -> Result<InvoiceRow> {
+pub(crate) fn row_of(r: &AnyRow) -> Result<InvoiceRow> {
     Ok(InvoiceRow {
         id: InvoiceId(get_i64(r, "id")?),
         kind: kind_of(r)?,
@@ -225,7 +225,12 @@ async fn why_not(tx: &mut Tx, company: CompanyId, id: InvoiceId) -> Error {
 }
 
 /// Takes the next number of a series and year.
-async fn take_number(tx: &mut Tx, company: CompanyId, series: &str, year: i64) -> Result<i64> {
+pub(crate) async fn take_number(
+    tx: &mut Tx,
+    company: CompanyId,
+    series: &str,
+    year: i64,
+) -> Result<i64> {
     let r = sqlx::query(
         "INSERT INTO billing_sequences (company_id, series, year, last_value) VALUES ($1, $2, $3, 1) \
          ON CONFLICT (company_id, series, year) DO UPDATE SET last_value = billing_sequences.last_value + 1 \
@@ -241,7 +246,7 @@ async fn take_number(tx: &mut Tx, company: CompanyId, series: &str, year: i64) -
 }
 
 impl Store {
-    async fn invoice_by_key(&self, company: CompanyId, key: &str) -> Result<Option<InvoiceId>> {
+    async fn document_by_key(&self, company: CompanyId, key: &str) -> Result<Option<InvoiceId>> {
         Ok(sqlx::query(
             "SELECT id FROM billing_documents WHERE company_id = $1 AND client_key = $2",
         )
@@ -257,6 +262,10 @@ impl Store {
 }
 
 impl InvoiceStore for Store {
+    async fn invoice_by_key(&self, company: CompanyId, key: &str) -> Result<Option<InvoiceId>> {
+        self.document_by_key(company, key).await
+    }
+
     async fn list_invoices(
         &self,
         company: CompanyId,
@@ -360,7 +369,7 @@ impl InvoiceStore for Store {
         mut audit: AuditDraft,
     ) -> Result<(InvoiceId, bool)> {
         if let Some(k) = &inv.client_key {
-            if let Some(id) = self.invoice_by_key(company, k).await? {
+            if let Some(id) = self.document_by_key(company, k).await? {
                 return Ok((id, false));
             }
         }
@@ -395,7 +404,7 @@ impl InvoiceStore for Store {
                 // Another request with the same key won the race: answer with its draft.
                 if let (Error::Conflict { .. }, Some(k)) = (db(e), &inv.client_key) {
                     drop(tx);
-                    if let Some(id) = self.invoice_by_key(company, k).await? {
+                    if let Some(id) = self.document_by_key(company, k).await? {
                         return Ok((id, false));
                     }
                 }
@@ -520,6 +529,19 @@ impl InvoiceStore for Store {
         .map_err(db)?;
         if r.rows_affected() == 0 {
             return Err(why_not(&mut tx, company, id).await);
+        }
+        // A credit settles the document it credits, as far as that still owes.
+        if let (Some(credited), true) = (inv.credited_id, inv.kind.is_credit()) {
+            super::payments::apply_credit(
+                &mut tx,
+                self.backend,
+                company,
+                id,
+                credited,
+                inv.total,
+                inv.issue_date,
+            )
+            .await?;
         }
         if let serde_json::Value::Object(m) = &mut audit.changes {
             m.insert("number".into(), serde_json::Value::String(number));

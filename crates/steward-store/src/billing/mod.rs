@@ -1,8 +1,10 @@
 //! Billing's tables (see `steward_core::billing`): settings, parties, tax codes, and the
 //! documents with their lines. Posting a document writes its ledger entry through the
 //! ledger's own writer (`Store::insert_entries_in`) in the transaction that numbers it.
+mod aged;
 mod invoices;
 mod parties;
+mod payments;
 mod tax;
 
 use steward_core::audit::AuditDraft;

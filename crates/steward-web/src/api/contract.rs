@@ -1139,6 +1139,46 @@ pub fn invoice_kind_filter() -> utoipa::openapi::schema::Object {
     ])
 }
 
+/// What a new payment is: `received` (from a customer) or `made` (to a vendor).
+pub fn payment_kind() -> utoipa::openapi::schema::Object {
+    one_of(&["received", "made"], true)
+}
+
+/// A payments list's `kind` filter.
+pub fn payment_kind_filter() -> utoipa::openapi::schema::Object {
+    filter(&["received", "made"])
+}
+
+/// The aged report's side.
+pub fn aged_side() -> utoipa::openapi::schema::Object {
+    filter(&["receivables", "payables"])
+}
+
+/// The aged report's bucket edges: 1 to 8 whole numbers of days (1 to 3650), ascending,
+/// separated by commas; empty for 30,60,90. (That each is larger than the one before is
+/// checked by the server.)
+pub fn aged_buckets() -> utoipa::openapi::schema::Object {
+    string_schema(
+        "^$|^ *[0-9]{1,4} *( *, *[0-9]{1,4} *){0,7}$".to_string(),
+        Some(80),
+        false,
+    )
+}
+
+/// A positive amount (a payment, an allocation): at most 12 digits before the point; the
+/// decimal places the currency allows are checked by the server.
+pub fn positive_amount() -> utoipa::openapi::schema::Object {
+    string_schema(POSITIVE_AMOUNT.to_string(), Some(40), false)
+}
+
+/// [`positive_amount`], or absent, null or empty for none.
+pub fn opt_positive_amount() -> utoipa::openapi::schema::Object {
+    string_schema(format!("^$|{POSITIVE_AMOUNT}"), Some(40), true)
+}
+
+const POSITIVE_AMOUNT: &str =
+    r"^[+]?(0*[1-9][0-9]{0,11}(\.[0-9]{0,20})?|0*\.[0-9]{0,19}[1-9][0-9]{0,19})$";
+
 /// A documents list's `status` filter.
 pub fn invoice_status_filter() -> utoipa::openapi::schema::Object {
     filter(&["draft", "posted"])

@@ -32,7 +32,7 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
 
 /// The `Idempotency-Key` header; one that is there but unreadable is an error, never
 /// quietly no key (a retry would then make a second document).
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Error> {
+pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Error> {
     match headers.get("idempotency-key") {
         None => Ok(None),
         Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
@@ -86,6 +86,10 @@ pub struct InvoiceOut {
     total: String,
     /// The ledger entry a posted document wrote.
     entry_id: Option<i64>,
+    /// What a posted document still owes after payments and credits (in `GET` of one
+    /// document; absent elsewhere).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    open: Option<String>,
     lines: Vec<InvoiceLineOut>,
     version: i64,
 }
@@ -110,6 +114,7 @@ impl From<Invoice> for InvoiceOut {
             tax: money(i.tax, &c),
             total: money(i.total, &c),
             entry_id: i.entry_id.map(|e| e.0),
+            open: None,
             lines: i
                 .lines
                 .into_iter()
@@ -232,7 +237,7 @@ impl From<InvoiceLineIn> for LineInput {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceIn {
-    /// `invoice` or `bill` (new documents; ignored on an update).
+    /// `invoice` (the default) or `bill` for a new document; ignored on an update.
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::invoice_kind)]
     kind: Option<String>,
@@ -409,7 +414,7 @@ pub async fn create<S: Backend>(
     let key = idempotency_key(&headers).map_err(err)?;
     let (input, kind, _) = b.input();
     let kind = match kind.as_deref() {
-        Some("invoice") => InvoiceKind::Invoice,
+        None | Some("invoice") => InvoiceKind::Invoice,
         Some("bill") => InvoiceKind::Bill,
         _ => return Err(err(Error::invalid("kind", "`invoice` or `bill`"))),
     };
@@ -427,10 +432,21 @@ pub async fn get<S: Backend>(
     a: ApiActor,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
     let inv = invoices::get(&state.store, &a.actor, InvoiceId(id))
         .await
-        .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(InvoiceOut::from(inv)))
+        .map_err(err)?;
+    let open = if inv.status == InvoiceStatus::Posted {
+        let (_, o) = steward_core::billing::payments::settlement(&state.store, &a.actor, inv.id)
+            .await
+            .map_err(err)?;
+        Some(money(o.open(), &inv.currency))
+    } else {
+        None
+    };
+    let mut out = InvoiceOut::from(inv);
+    out.open = open;
+    Ok(ok(out))
 }
 
 /// Replaces a draft's content (a posted document is 409: credit it instead).

@@ -4,6 +4,7 @@
 //! customers, payables for bills and vendors); what the caller may not see is 404.
 mod invoices;
 mod parties;
+mod payments;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -11,6 +12,7 @@ use crate::state::{AppState, Backend};
 
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let r = parties::routes(r);
+    let r = payments::routes(r);
     invoices::routes(r)
 }
 
@@ -23,3 +25,4 @@ pub fn money(minor: i64, currency: &str) -> String {
 }
 
 pub(crate) use invoices::kinds_of;
+pub(crate) use payments::{aged_export, aged_out, AgedOut};

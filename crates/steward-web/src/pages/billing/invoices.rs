@@ -467,6 +467,10 @@ struct ShowPage {
     chrome: Chrome,
     inv: Invoice,
     codes: Vec<TaxCode>,
+    allocations: Vec<steward_core::billing::payments::DocumentAllocation>,
+    /// What it still owes (posted documents).
+    open: Option<i64>,
+    can_pay: bool,
     can_write: bool,
     /// Why posting was refused.
     problem: Option<String>,
@@ -508,6 +512,22 @@ async fn show_view<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let codes = tax::list(&state.store, &pa.actor).await.unwrap_or_default();
+    let (allocations, open) = if inv.status == InvoiceStatus::Posted {
+        match steward_core::billing::payments::settlement(&state.store, &pa.actor, inv.id).await {
+            Ok((a, o)) => (a, Some(o.open())),
+            Err(e) => return fail(state, pa, e).await,
+        }
+    } else {
+        (Vec::new(), None)
+    };
+    let pay_kind = match inv.kind {
+        InvoiceKind::Invoice => Some(steward_core::billing::payments::PaymentKind::Received),
+        InvoiceKind::Bill => Some(steward_core::billing::payments::PaymentKind::Made),
+        _ => None,
+    };
+    let can_pay = pay_kind
+        .is_some_and(|k| steward_core::billing::payments::may_write(&pa.actor, k))
+        && open.is_some_and(|o| o > 0);
     let status = if problem.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -519,6 +539,9 @@ async fn show_view<S: Backend>(
             can_write: invoices::may_write(&pa.actor, inv.kind),
             inv,
             codes,
+            allocations,
+            open,
+            can_pay,
             problem,
         },
         status,

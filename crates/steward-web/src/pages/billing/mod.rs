@@ -3,6 +3,7 @@
 //! Everything goes through `steward_core::billing`, which authorizes.
 mod invoices;
 mod parties;
+mod payments;
 mod settings;
 
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +17,7 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .route("/billing", get(home))
         .merge(invoices::router::<S>())
         .merge(parties::router::<S>())
+        .merge(payments::router::<S>())
         .merge(settings::router::<S>())
 }
 

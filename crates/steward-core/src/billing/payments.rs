@@ -1,0 +1,776 @@
+//! Payments received from customers and made to vendors, allocated to one or more of the
+//! party's posted invoices or bills. A payment posts at once: the bank (or cash) account
+//! against the receivable or payable, and a small difference written off to a chosen
+//! account. What a payment does not allocate stays as credit on the party (an overpayment
+//! or a payment on account). A credit note posted against an invoice is applied to it in
+//! the same transaction, up to what the invoice still owes.
+//!
+//! The rules, checked before anything is written and again in the store's transaction
+//! (which locks the documents): an allocation is positive, goes to a posted document of
+//! the same party, currency and side, and is at most what the document still owes; the
+//! allocations together are at most what the payment holds (its amount plus the amount
+//! written off). Payments are in the documents' currency; foreign-currency payments with
+//! an exchange difference are not supported yet.
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+use std::future::Future;
+
+use super::invoices::{self, InvoiceKind, InvoiceStatus};
+use super::{parties, BillingBackend};
+use crate::audit::AuditDraft;
+use crate::auth::{Action, Actor, Domain};
+use crate::error::Validator;
+use crate::ids::{AccountId, CompanyId, InvoiceId, PartyId, UserId};
+use crate::ledger::{JournalKind, Line, NewEntry};
+use crate::list::{Page, Paging, SortDir, SortKey};
+use crate::money::{format_minor, parse_decimal, Currency};
+use crate::{Error, Result};
+
+pub const REFERENCE_MAX: usize = 100;
+pub const MAX_ALLOCATIONS: usize = 500;
+
+/// Received from a customer, or made to a vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentKind {
+    Received,
+    Made,
+}
+
+impl PaymentKind {
+    pub const ALL: &'static [PaymentKind] = &[PaymentKind::Received, PaymentKind::Made];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentKind::Received => "received",
+            PaymentKind::Made => "made",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PaymentKind> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == s)
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentKind::Received => "Payment received",
+            PaymentKind::Made => "Payment made",
+        }
+    }
+    pub fn domain(self) -> Domain {
+        match self {
+            PaymentKind::Received => Domain::Receivables,
+            PaymentKind::Made => Domain::Payables,
+        }
+    }
+    /// The document kind it settles.
+    pub fn settles(self) -> InvoiceKind {
+        match self {
+            PaymentKind::Received => InvoiceKind::Invoice,
+            PaymentKind::Made => InvoiceKind::Bill,
+        }
+    }
+    /// The numbering series: `RCV-2026-0001`, `PAY-2026-0001`.
+    pub fn series(self) -> &'static str {
+        match self {
+            PaymentKind::Received => "RCV",
+            PaymentKind::Made => "PAY",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allocation {
+    pub document_id: InvoiceId,
+    pub document_number: Option<String>,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payment {
+    pub id: i64,
+    pub kind: PaymentKind,
+    pub number: String,
+    pub party_id: PartyId,
+    pub party_name: String,
+    pub date: NaiveDate,
+    pub currency: String,
+    /// What went through the bank, in minor units.
+    pub amount: i64,
+    /// The bank or cash account.
+    pub account_id: AccountId,
+    pub account: String,
+    pub reference: String,
+    pub writeoff_account_id: Option<AccountId>,
+    pub writeoff: i64,
+    pub allocations: Vec<Allocation>,
+    /// What is left as credit on the party: amount + write-off - allocations.
+    pub unallocated: i64,
+    pub entry_id: Option<crate::ids::EntryId>,
+}
+
+/// A payment as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentRow {
+    pub id: i64,
+    pub kind: PaymentKind,
+    pub number: String,
+    pub party_id: PartyId,
+    pub party_name: String,
+    pub date: NaiveDate,
+    pub currency: String,
+    pub amount: i64,
+    pub unallocated: i64,
+    pub reference: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AllocationInput {
+    pub document_id: Option<i64>,
+    /// Text in the currency's places.
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PaymentInput {
+    pub party_id: Option<i64>,
+    pub date: String,
+    pub amount: String,
+    /// The bank or cash account (name or code).
+    pub account: String,
+    pub reference: String,
+    /// Empty: the party's currency.
+    pub currency: String,
+    /// A difference to write off (a bank fee, a discount taken), and where to.
+    pub writeoff: String,
+    pub writeoff_account: String,
+    pub allocations: Vec<AllocationInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    pub kind: PaymentKind,
+    pub party_id: PartyId,
+    pub date: NaiveDate,
+    pub currency: String,
+    pub amount: i64,
+    pub account_id: AccountId,
+    pub reference: String,
+    pub writeoff_account_id: Option<AccountId>,
+    pub writeoff: i64,
+    pub allocations: Vec<(InvoiceId, i64)>,
+    pub client_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PaymentSort {
+    #[default]
+    Date,
+    Amount,
+}
+
+impl SortKey for PaymentSort {
+    const ALL: &'static [(&'static str, Self)] =
+        &[("date", PaymentSort::Date), ("amount", PaymentSort::Amount)];
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PaymentQuery {
+    /// Which kinds; empty: all the actor may see.
+    pub kinds: Vec<PaymentKind>,
+    pub party_id: Option<PartyId>,
+    /// Part of the number, the reference or the party's name.
+    pub search: Option<String>,
+    pub sort: PaymentSort,
+    pub dir: SortDir,
+    pub paging: Paging,
+}
+
+/// What a document still owes, by the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Openness {
+    pub total: i64,
+    pub allocated: i64,
+}
+
+impl Openness {
+    pub fn open(&self) -> i64 {
+        self.total - self.allocated
+    }
+}
+
+pub trait PaymentStore: Send + Sync {
+    /// The payment a client's idempotency key made, if any.
+    fn payment_by_key(
+        &self,
+        company: CompanyId,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
+    /// In one transaction: locks the documents, checks again that each allocation is at
+    /// most what its document owes (`Invalid` on `allocations[i].amount` otherwise), takes
+    /// the next number, posts `entry` and writes the payment and its allocations. A
+    /// `client_key` seen before returns the first payment's id and `false`.
+    fn insert_payment(
+        &self,
+        company: CompanyId,
+        p: &NewPayment,
+        entry: &NewEntry,
+        created_by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<(i64, bool)>> + Send;
+    fn payment(
+        &self,
+        company: CompanyId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Payment>>> + Send;
+    fn list_payments(
+        &self,
+        company: CompanyId,
+        q: &PaymentQuery,
+    ) -> impl Future<Output = Result<Page<PaymentRow>>> + Send;
+    /// Total and allocated of each posted document asked for (missing ones are absent).
+    fn openness(
+        &self,
+        company: CompanyId,
+        ids: &[InvoiceId],
+    ) -> impl Future<Output = Result<HashMap<InvoiceId, Openness>>> + Send;
+    /// A party's posted documents of `kind` that still owe something, oldest due first.
+    fn open_documents(
+        &self,
+        company: CompanyId,
+        party: PartyId,
+        kind: InvoiceKind,
+    ) -> impl Future<Output = Result<Vec<(invoices::InvoiceRow, Openness)>>> + Send;
+    /// The allocations made to a document (payments and applied credits), oldest first.
+    fn allocations_of(
+        &self,
+        company: CompanyId,
+        document: InvoiceId,
+    ) -> impl Future<Output = Result<Vec<DocumentAllocation>>> + Send;
+}
+
+/// One allocation as a document's page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DocumentAllocation {
+    pub date: NaiveDate,
+    /// The payment (`RCV-2026-0001`) or credit note that settled it.
+    pub source: String,
+    pub payment_id: Option<i64>,
+    pub credit_id: Option<InvoiceId>,
+    pub amount: i64,
+}
+
+pub fn readable_kinds(actor: &Actor) -> Vec<PaymentKind> {
+    PaymentKind::ALL
+        .iter()
+        .copied()
+        .filter(|k| super::allowed(actor, k.domain(), Action::Read))
+        .collect()
+}
+
+pub fn may_write(actor: &Actor, kind: PaymentKind) -> bool {
+    super::allowed(actor, kind.domain(), Action::Create)
+}
+
+/// Checks a payment against its party, accounts and the documents it settles.
+async fn check<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    kind: PaymentKind,
+    input: &PaymentInput,
+) -> Result<NewPayment> {
+    let mut v = Validator::new();
+    let party = match input.party_id {
+        None => {
+            v.push("party_id", "choose a customer or vendor");
+            None
+        }
+        Some(id) => match store.party(actor.company_id, PartyId(id)).await? {
+            Some(p) if parties::sees(actor, &p) => {
+                if kind == PaymentKind::Received && !p.is_customer {
+                    v.push("party_id", format!("{} is not a customer", p.name));
+                } else if kind == PaymentKind::Made && !p.is_vendor {
+                    v.push("party_id", format!("{} is not a vendor", p.name));
+                }
+                Some(p)
+            }
+            _ => {
+                v.push("party_id", "no such customer or vendor");
+                None
+            }
+        },
+    };
+    let date = v.date("date", &input.date);
+    let currency = if input.currency.trim().is_empty() {
+        party
+            .as_ref()
+            .map(|p| p.currency.clone())
+            .unwrap_or_else(|| actor.company_currency.clone())
+    } else {
+        match Currency::parse(&input.currency) {
+            Ok(c) => c.code().to_string(),
+            Err(_) => {
+                v.push("currency", "a currency code such as EUR");
+                actor.company_currency.clone()
+            }
+        }
+    };
+    let precision = Currency::parse(&currency)
+        .map(|c| c.precision())
+        .unwrap_or(2);
+    let amount_of = |v: &mut Validator, field: &str, text: &str, required: bool| -> i64 {
+        let t = text.trim();
+        if t.is_empty() && !required {
+            return 0;
+        }
+        match parse_decimal(t, precision) {
+            Some(a) if a > 0 && a <= super::tax::MAX_AMOUNT => a,
+            Some(a) if a > 0 => {
+                v.push(field, "the amount is too large");
+                0
+            }
+            Some(_) => {
+                v.push(field, "a positive amount");
+                0
+            }
+            None => {
+                v.push(
+                    field,
+                    format!("an amount in {currency} with at most {precision} decimals"),
+                );
+                0
+            }
+        }
+    };
+    let amount = amount_of(&mut v, "amount", &input.amount, true);
+    let writeoff = amount_of(&mut v, "writeoff", &input.writeoff, false);
+    let account = super::account_of(store, actor, &mut v, "account", &input.account).await?;
+    if account.is_none() && input.account.trim().is_empty() {
+        v.push("account", "choose the bank or cash account");
+    }
+    let writeoff_account = super::account_of(
+        store,
+        actor,
+        &mut v,
+        "writeoff_account",
+        &input.writeoff_account,
+    )
+    .await?;
+    if writeoff > 0 && writeoff_account.is_none() && input.writeoff_account.trim().is_empty() {
+        v.push(
+            "writeoff_account",
+            "choose the account the difference is written off to",
+        );
+    }
+    let reference = v.line("reference", &input.reference, REFERENCE_MAX, false);
+    if input.allocations.len() > MAX_ALLOCATIONS {
+        v.push(
+            "allocations",
+            format!("at most {MAX_ALLOCATIONS} documents per payment"),
+        );
+    }
+    // The documents: posted, this party's, this side, this currency, owing enough.
+    let ids: Vec<InvoiceId> = input
+        .allocations
+        .iter()
+        .filter_map(|a| a.document_id.map(InvoiceId))
+        .collect();
+    let open = store.openness(actor.company_id, &ids).await?;
+    let mut allocations = Vec::with_capacity(input.allocations.len());
+    let mut seen = std::collections::HashSet::new();
+    let mut total: i128 = 0;
+    for (i, a) in input.allocations.iter().enumerate() {
+        let f = |name: &str| format!("allocations[{i}].{name}");
+        let value = amount_of(&mut v, &f("amount"), &a.amount, true);
+        let Some(id) = a.document_id.map(InvoiceId) else {
+            v.push(&f("document_id"), "choose a document");
+            continue;
+        };
+        if !seen.insert(id) {
+            v.push(&f("document_id"), "the document is named twice");
+            continue;
+        }
+        let doc = store.invoice(actor.company_id, id).await?;
+        let fits = doc.as_ref().is_some_and(|d| {
+            d.status == InvoiceStatus::Posted
+                && d.kind == kind.settles()
+                && Some(d.party_id) == party.as_ref().map(|p| p.id)
+        });
+        let Some(doc) = doc.filter(|_| fits) else {
+            v.push(
+                &f("document_id"),
+                format!(
+                    "not a posted {} of this {}",
+                    kind.settles().label().to_lowercase(),
+                    if kind == PaymentKind::Received {
+                        "customer"
+                    } else {
+                        "vendor"
+                    }
+                ),
+            );
+            continue;
+        };
+        if doc.currency != currency {
+            v.push(
+                &f("document_id"),
+                format!(
+                    "{} is in {}; the payment is in {currency}",
+                    doc.number.clone().unwrap_or_default(),
+                    doc.currency
+                ),
+            );
+            continue;
+        }
+        let owes = open.get(&id).map(Openness::open).unwrap_or(0);
+        if value > owes {
+            v.push(
+                &f("amount"),
+                format!(
+                    "{} owes {} {currency}",
+                    doc.number.clone().unwrap_or_default(),
+                    format_minor(owes.max(0), precision)
+                ),
+            );
+        }
+        total += i128::from(value);
+        allocations.push((id, value));
+    }
+    if total > i128::from(amount) + i128::from(writeoff) {
+        v.push(
+            "allocations",
+            format!(
+                "the allocations ({}) are more than the payment holds ({})",
+                format_minor(i64::try_from(total).unwrap_or(i64::MAX), precision),
+                format_minor(amount + writeoff, precision)
+            ),
+        );
+    }
+    v.finish()?;
+    let (party, date, account) = match (party, date, account) {
+        (Some(p), Some(d), Some(a)) => (p, d, a),
+        _ => {
+            return Err(Error::internal(
+                "validated payment without party, date or account",
+            ))
+        }
+    };
+    Ok(NewPayment {
+        kind,
+        party_id: party.id,
+        date,
+        currency,
+        amount,
+        account_id: account,
+        reference,
+        writeoff_account_id: writeoff_account,
+        writeoff,
+        allocations,
+        client_key: None,
+    })
+}
+
+/// The entry of a payment: received: bank and write-off debited, receivable credited with
+/// their sum; made: payable debited with the sum, bank and write-off credited.
+async fn entry_of<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    p: &NewPayment,
+    party_name: &str,
+) -> Result<NewEntry> {
+    let settings = store.billing_settings(actor.company_id).await?;
+    let control = match p.kind {
+        PaymentKind::Received => settings.receivable_account_id.ok_or_else(|| {
+            Error::invalid(
+                "receivable_account",
+                "set the receivables account in the billing settings before posting invoices",
+            )
+        })?,
+        PaymentKind::Made => settings.payable_account_id.ok_or_else(|| {
+            Error::invalid(
+                "payable_account",
+                "set the payables account in the billing settings before posting bills",
+            )
+        })?,
+    };
+    let commodity = store
+        .commodities(actor.company_id)
+        .await?
+        .into_iter()
+        .find(|c| c.symbol == p.currency)
+        .ok_or_else(|| {
+            Error::invalid(
+                "currency",
+                format!(
+                    "the books have no currency {}: add it under Books, settings",
+                    p.currency
+                ),
+            )
+        })?;
+    let journals = store.journals(actor.company_id).await?;
+    let journal = journals
+        .iter()
+        .find(|j| j.kind == JournalKind::Bank)
+        .or_else(|| journals.iter().find(|j| j.kind == JournalKind::General))
+        .or_else(|| journals.first())
+        .ok_or_else(|| Error::invalid("journal", "the books have no journal"))?;
+    let line = |account_id: AccountId, amount: i64, memo: &str| Line {
+        account_id,
+        account: String::new(),
+        commodity_id: commodity.id,
+        commodity: commodity.symbol.clone(),
+        amount,
+        cost: None,
+        department_id: None,
+        project: String::new(),
+        memo: memo.to_string(),
+    };
+    let sign = match p.kind {
+        PaymentKind::Received => 1,
+        PaymentKind::Made => -1,
+    };
+    let mut lines = vec![line(p.account_id, sign * p.amount, party_name)];
+    if let (Some(w), true) = (p.writeoff_account_id, p.writeoff > 0) {
+        lines.push(line(w, sign * p.writeoff, "written off"));
+    }
+    lines.push(line(control, -sign * (p.amount + p.writeoff), party_name));
+    Ok(NewEntry {
+        journal_id: journal.id,
+        date: p.date,
+        reference: String::new(),
+        description: format!("{} {party_name}", p.kind.label()),
+        comment: String::new(),
+        lines,
+        client_key: None,
+        reverses: None,
+    })
+}
+
+fn check_key(key: Option<&str>) -> Result<Option<String>> {
+    match key.filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) => crate::idempotency::check_key(k.as_bytes())
+            .map(|k| Some(k.to_string()))
+            .map_err(|_| {
+                Error::invalid(
+                    "key",
+                    "an idempotency key is 1-200 printable ASCII characters",
+                )
+            }),
+    }
+}
+
+/// Records and posts a payment with its allocations. With an idempotency `key`, a retry
+/// returns the first payment and posts nothing.
+pub async fn record<S: BillingBackend + PaymentStore>(
+    store: &S,
+    actor: &Actor,
+    kind: PaymentKind,
+    input: &PaymentInput,
+    key: Option<&str>,
+) -> Result<Payment> {
+    super::gate(actor, kind.domain(), Action::Create)?;
+    let key = check_key(key)?;
+    // A retry answers with what the first request made, whatever has changed since (the
+    // documents it settled owe less now).
+    if let Some(k) = &key {
+        if let Some(id) = store.payment_by_key(actor.company_id, k).await? {
+            return get(store, actor, id).await;
+        }
+    }
+    let mut p = check(store, actor, kind, input).await?;
+    p.client_key = key;
+    let party = parties::get(store, actor, p.party_id).await?;
+    let entry = entry_of(store, actor, &p, &party.name).await?;
+    let precision = Currency::parse(&p.currency)
+        .map(|c| c.precision())
+        .unwrap_or(2);
+    let audit = AuditDraft::by(
+        actor,
+        super::PAYMENT,
+        None,
+        "post",
+        json!({
+            "kind": kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
+            "amount": format_minor(p.amount, precision), "currency": p.currency,
+            "writeoff": format_minor(p.writeoff, precision),
+            "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
+        }),
+    );
+    let (id, _) = store
+        .insert_payment(actor.company_id, &p, &entry, actor.author(), audit)
+        .await
+        .map_err(|e| match e {
+            Error::Invalid { field, message } if field == "date" => Error::Invalid {
+                field: "date".into(),
+                message,
+            },
+            e => e,
+        })?;
+    get(store, actor, id).await
+}
+
+pub async fn get<S: PaymentStore>(store: &S, actor: &Actor, id: i64) -> Result<Payment> {
+    if readable_kinds(actor).is_empty() {
+        return Err(Error::Forbidden);
+    }
+    store
+        .payment(actor.company_id, id)
+        .await?
+        .filter(|p| super::allowed(actor, p.kind.domain(), Action::Read))
+        .ok_or(Error::NotFound { entity: "payment" })
+}
+
+pub async fn list<S: PaymentStore>(
+    store: &S,
+    actor: &Actor,
+    q: &PaymentQuery,
+) -> Result<Page<PaymentRow>> {
+    let readable = readable_kinds(actor);
+    if readable.is_empty() {
+        return Err(Error::Forbidden);
+    }
+    let mut q = q.clone();
+    q.kinds = if q.kinds.is_empty() {
+        readable
+    } else {
+        q.kinds
+            .into_iter()
+            .filter(|k| readable.contains(k))
+            .collect()
+    };
+    if q.kinds.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            total: 0,
+            limit: q.paging.limit,
+            offset: q.paging.offset,
+        });
+    }
+    store.list_payments(actor.company_id, &q).await
+}
+
+/// A party's documents that still owe something (the payment form's list).
+pub async fn open_documents<S: BillingBackend + PaymentStore>(
+    store: &S,
+    actor: &Actor,
+    party: PartyId,
+    kind: PaymentKind,
+) -> Result<Vec<(invoices::InvoiceRow, Openness)>> {
+    super::gate(actor, kind.domain(), Action::Read)?;
+    let p = parties::get(store, actor, party).await?;
+    store
+        .open_documents(actor.company_id, p.id, kind.settles())
+        .await
+}
+
+/// A document's allocations and what it still owes, as the actor sees the document.
+pub async fn settlement<S: BillingBackend + PaymentStore>(
+    store: &S,
+    actor: &Actor,
+    id: InvoiceId,
+) -> Result<(Vec<DocumentAllocation>, Openness)> {
+    let inv = invoices::get(store, actor, id).await?;
+    let allocations = store.allocations_of(actor.company_id, id).await?;
+    let open = store
+        .openness(actor.company_id, &[id])
+        .await?
+        .remove(&id)
+        .unwrap_or(Openness {
+            total: inv.total,
+            allocated: 0,
+        });
+    Ok((allocations, open))
+}
+
+pub const EXPORT_HEADERS: &[&str] = &[
+    "kind",
+    "number",
+    "party",
+    "date",
+    "currency",
+    "amount",
+    "unallocated",
+    "reference",
+];
+
+pub fn export_row(r: &PaymentRow) -> Vec<String> {
+    let p = Currency::parse(&r.currency)
+        .map(|c| c.precision())
+        .unwrap_or(2);
+    vec![
+        r.kind.as_str().to_string(),
+        r.number.clone(),
+        r.party_name.clone(),
+        r.date.to_string(),
+        r.currency.clone(),
+        format_minor(r.amount, p),
+        format_minor(r.unallocated, p),
+        r.reference.clone(),
+    ]
+}
+
+/// What a set of documents and payments leaves a party owing, computed two ways that must
+/// agree (a proptested identity; the store test checks the store's figures against it):
+/// the documents' totals less everything paid, and the open amounts less what payments
+/// left unallocated.
+pub fn party_position(
+    documents: &[(InvoiceId, i64)],
+    payments: &[(i64, Vec<(InvoiceId, i64)>)],
+) -> (i64, i64) {
+    let billed: i64 = documents.iter().map(|d| d.1).sum();
+    let paid: i64 = payments.iter().map(|p| p.0).sum();
+    let mut allocated: HashMap<InvoiceId, i64> = HashMap::new();
+    for (_, allocs) in payments {
+        for (d, a) in allocs {
+            *allocated.entry(*d).or_default() += a;
+        }
+    }
+    let open: i64 = documents
+        .iter()
+        .map(|(id, total)| total - allocated.get(id).copied().unwrap_or(0))
+        .sum();
+    let unallocated: i64 = payments
+        .iter()
+        .map(|(amount, allocs)| amount - allocs.iter().map(|a| a.1).sum::<i64>())
+        .sum();
+    (billed - paid, open - unallocated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// However payments are allocated (each allocation at most what its document still
+        /// owes, each payment's allocations at most what it holds), the party's balance is
+        /// its open documents less its unallocated payments.
+        #[test]
+        fn balance_is_open_documents_less_unallocated(
+            totals in proptest::collection::vec(1i64..1_000_000, 1..20),
+            payments in proptest::collection::vec((1i64..2_000_000, proptest::collection::vec((0usize..20, 1i64..1_000_000), 0..5)), 0..10),
+        ) {
+            let docs: Vec<(InvoiceId, i64)> = totals.iter().enumerate().map(|(i, t)| (InvoiceId(i as i64 + 1), *t)).collect();
+            let mut owed: HashMap<InvoiceId, i64> = docs.iter().copied().collect();
+            let mut made = Vec::new();
+            for (amount, wanted) in payments {
+                let mut left = amount;
+                let mut allocs = Vec::new();
+                for (d, a) in wanted {
+                    let id = InvoiceId((d % docs.len()) as i64 + 1);
+                    let owes = owed.get(&id).copied().unwrap_or(0);
+                    let a = a.min(owes).min(left);
+                    if a > 0 {
+                        *owed.entry(id).or_default() -= a;
+                        left -= a;
+                        allocs.push((id, a));
+                    }
+                }
+                made.push((amount, allocs));
+            }
+            let (by_totals, by_open) = party_position(&docs, &made);
+            prop_assert_eq!(by_totals, by_open);
+            prop_assert!(owed.values().all(|o| *o >= 0));
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! Payments and allocations. A payment's transaction locks the documents it settles (rows
+//! of `billing_documents`, in id order so two payments never wait on each other in a
+//! circle), checks what they still owe, numbers the payment from `billing_sequences` and
+//! posts its entry through the ledger's writer.
+use chrono::{Datelike, NaiveDate};
+use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sqlx::any::AnyRow;
+use std::collections::HashMap;
+use steward_core::audit::AuditDraft;
+use steward_core::billing::invoices::{format_number, InvoiceKind, InvoiceRow};
+use steward_core::billing::payments::{
+    Allocation, DocumentAllocation, NewPayment, Openness, Payment, PaymentKind, PaymentQuery,
+    PaymentRow, PaymentSort, PaymentStore,
+};
+use steward_core::ids::{AccountId, CompanyId, EntryId, InvoiceId, PartyId, UserId};
+use steward_core::ledger::{day_from_key, day_key, EntryStatus, NewEntry};
+use steward_core::list::{Page, SortDir};
+use steward_core::time::Timestamp;
+use steward_core::{Error, Result};
+
+use super::invoices::{row_of, take_number, ROW_COLUMNS};
+use crate::ledger::{lock_company, Tx};
+use crate::sql::{col, count_all, like_pattern};
+use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
+
+fn a(s: &str) -> Alias {
+    Alias::new(s)
+}
+
+fn date_of(r: &AnyRow, c: &str) -> Result<NaiveDate> {
+    day_from_key(get_i64(r, c)?).ok_or_else(|| Error::internal(format!("bad date in {c}")))
+}
+
+fn kind_of(r: &AnyRow) -> Result<PaymentKind> {
+    PaymentKind::parse(&get_str(r, "kind")?).ok_or_else(|| Error::internal("unknown payment kind"))
+}
+
+/// Allocated so far to each of `ids` (in one company), inside a transaction or not.
+const ALLOCATED: &str = "SELECT document_id, CAST(SUM(amount) AS BIGINT) AS allocated \
+     FROM billing_allocations WHERE company_id = $1 AND document_id IN ";
+
+fn in_list(ids: &[InvoiceId]) -> String {
+    let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
+    format!("({})", list.join(", "))
+}
+
+/// What the documents owe, read inside the payment's transaction after locking them.
+async fn openness_in(
+    tx: &mut Tx,
+    backend: Backend,
+    company: CompanyId,
+    ids: &[InvoiceId],
+) -> Result<HashMap<InvoiceId, Openness>> {
+    let mut out = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    let lock = if backend == Backend::Postgres {
+        " ORDER BY id FOR UPDATE"
+    } else {
+        " ORDER BY id"
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT id, total FROM billing_documents WHERE company_id = $1 AND status = 'posted' AND id IN {}{lock}",
+        in_list(&sorted)
+    ))
+    .bind(company.0)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    for r in rows {
+        out.insert(
+            InvoiceId(get_i64(&r, "id")?),
+            Openness {
+                total: get_i64(&r, "total")?,
+                allocated: 0,
+            },
+        );
+    }
+    let rows = sqlx::query(&format!(
+        "{ALLOCATED}{} GROUP BY document_id",
+        in_list(&sorted)
+    ))
+    .bind(company.0)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    for r in rows {
+        if let Some(o) = out.get_mut(&InvoiceId(get_i64(&r, "document_id")?)) {
+            o.allocated = get_i64(&r, "allocated")?;
+        }
+    }
+    Ok(out)
+}
+
+/// Applies a posted credit to the document it credits, up to what that still owes.
+pub(crate) async fn apply_credit(
+    tx: &mut Tx,
+    backend: Backend,
+    company: CompanyId,
+    credit: InvoiceId,
+    credited: InvoiceId,
+    amount: i64,
+    date: NaiveDate,
+) -> Result<()> {
+    let open = openness_in(tx, backend, company, &[credited]).await?;
+    let owes = open.get(&credited).map(Openness::open).unwrap_or(0);
+    let applied = std::cmp::min(amount, owes);
+    if applied <= 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at) \
+         VALUES ($1, NULL, $2, $3, $4, $5, $6)",
+    )
+    .bind(company.0)
+    .bind(credit.0)
+    .bind(credited.0)
+    .bind(applied)
+    .bind(day_key(date))
+    .bind(Timestamp::now().0)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+const PAYMENT_ROW: &str = "p.id, p.kind, p.number, p.party_id, b.name AS party_name, p.date, p.currency, p.amount, \
+     p.reference, p.writeoff, \
+     (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM billing_allocations x WHERE x.payment_id = p.id) AS allocated";
+
+fn payment_row_of(r: &AnyRow) -> Result<PaymentRow> {
+    Ok(PaymentRow {
+        id: get_i64(r, "id")?,
+        kind: kind_of(r)?,
+        number: get_str(r, "number")?,
+        party_id: PartyId(get_i64(r, "party_id")?),
+        party_name: get_str(r, "party_name")?,
+        date: date_of(r, "date")?,
+        currency: get_str(r, "currency")?,
+        amount: get_i64(r, "amount")?,
+        unallocated: get_i64(r, "amount")? + get_i64(r, "writeoff")? - get_i64(r, "allocated")?,
+        reference: get_str(r, "reference")?,
+    })
+}
+
+fn filtered(company: CompanyId, q: &PaymentQuery, s: &mut SelectStatement) {
+    s.from_as(a("billing_payments"), a("p"))
+        .join_as(
+            sea_query::JoinType::InnerJoin,
+            a("billing_parties"),
+            a("b"),
+            col("b", "id").equals((a("p"), a("party_id"))),
+        )
+        .and_where(col("p", "company_id").eq(company.0))
+        .and_where(col("p", "kind").is_in(q.kinds.iter().map(|k| k.as_str())));
+    if let Some(p) = q.party_id {
+        s.and_where(col("p", "party_id").eq(p.0));
+    }
+    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pat = like_pattern(t);
+        let like = |t: &str, c: &str| {
+            Expr::expr(Func::lower(col(t, c)))
+                .like(sea_query::LikeExpr::new(pat.clone()).escape('\\'))
+        };
+        s.cond_where(
+            Cond::any()
+                .add(like("p", "number"))
+                .add(like("p", "reference"))
+                .add(like("b", "name")),
+        );
+    }
+}
+
+impl Store {
+    async fn payment_of_key(&self, company: CompanyId, key: &str) -> Result<Option<i64>> {
+        sqlx::query("SELECT id FROM billing_payments WHERE company_id = $1 AND client_key = $2")
+            .bind(company.0)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .map(|r| get_i64(&r, "id"))
+            .transpose()
+    }
+
+    async fn insert_payment_once(
+        &self,
+        company: CompanyId,
+        p: &NewPayment,
+        entry: &NewEntry,
+        created_by: Option<UserId>,
+        mut audit: AuditDraft,
+    ) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        lock_company(&mut tx, self.backend, company, false).await?;
+        let ids: Vec<InvoiceId> = p.allocations.iter().map(|a| a.0).collect();
+        let open = openness_in(&mut tx, self.backend, company, &ids).await?;
+        for (i, (doc, amount)) in p.allocations.iter().enumerate() {
+            let owes = open.get(doc).map(Openness::open).unwrap_or(0);
+            if *amount > owes {
+                return Err(Error::invalid(
+                    format!("allocations[{i}].amount"),
+                    "the document owes less now: another payment settled it meanwhile; reload and try again",
+                ));
+            }
+        }
+        let year = i64::from(p.date.year());
+        let seq = take_number(&mut tx, company, p.kind.series(), year).await?;
+        let number = format_number(p.kind.series(), p.date.year(), seq);
+        let mut entry = entry.clone();
+        entry.reference = number.clone();
+        entry.description = format!("{number} {}", entry.description);
+        let (entries, _, _) = self
+            .insert_entries_in(
+                &mut tx,
+                company,
+                std::slice::from_ref(&entry),
+                EntryStatus::Posted,
+                created_by,
+            )
+            .await?;
+        let entry_id = entries
+            .first()
+            .map(|(e, _)| e.0)
+            .ok_or_else(|| Error::internal("no entry id"))?;
+        let now = Timestamp::now().0;
+        let r = sqlx::query(
+            "INSERT INTO billing_payments (company_id, kind, series, year, seq, number, party_id, date, currency, amount, \
+             account_id, reference, writeoff_account_id, writeoff, entry_id, client_key, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+        )
+        .bind(company.0)
+        .bind(p.kind.as_str())
+        .bind(p.kind.series())
+        .bind(year)
+        .bind(seq)
+        .bind(&number)
+        .bind(p.party_id.0)
+        .bind(day_key(p.date))
+        .bind(&p.currency)
+        .bind(p.amount)
+        .bind(p.account_id.0)
+        .bind(&p.reference)
+        .bind(p.writeoff_account_id.map(|a| a.0))
+        .bind(p.writeoff)
+        .bind(entry_id)
+        .bind(p.client_key.as_deref())
+        .bind(created_by.map(|u| u.0))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let id = get_i64(&r, "id")?;
+        for (doc, amount) in &p.allocations {
+            sqlx::query(
+                "INSERT INTO billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at) \
+                 VALUES ($1, $2, NULL, $3, $4, $5, $6)",
+            )
+            .bind(company.0)
+            .bind(id)
+            .bind(doc.0)
+            .bind(*amount)
+            .bind(day_key(p.date))
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        audit.entity_id = Some(id.to_string());
+        if let serde_json::Value::Object(m) = &mut audit.changes {
+            m.insert("number".into(), serde_json::Value::String(number));
+            m.insert("entry_id".into(), serde_json::Value::from(entry_id));
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+}
+
+impl PaymentStore for Store {
+    async fn payment_by_key(&self, company: CompanyId, key: &str) -> Result<Option<i64>> {
+        self.payment_of_key(company, key).await
+    }
+
+    async fn insert_payment(
+        &self,
+        company: CompanyId,
+        p: &NewPayment,
+        entry: &NewEntry,
+        created_by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> Result<(i64, bool)> {
+        if let Some(k) = &p.client_key {
+            if let Some(id) = self.payment_of_key(company, k).await? {
+                return Ok((id, false));
+            }
+        }
+        match self
+            .insert_payment_once(company, p, entry, created_by, audit)
+            .await
+        {
+            Ok(id) => Ok((id, true)),
+            // The same key raced us and won: answer with its payment.
+            Err(Error::Conflict { .. }) if p.client_key.is_some() => {
+                let k = p.client_key.as_deref().unwrap_or_default();
+                match self.payment_of_key(company, k).await? {
+                    Some(id) => Ok((id, false)),
+                    None => Err(Error::conflict("the payment could not be saved; try again")),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn payment(&self, company: CompanyId, id: i64) -> Result<Option<Payment>> {
+        let Some(r) = sqlx::query(&format!(
+            "SELECT {PAYMENT_ROW}, p.account_id, acc.name AS account, p.writeoff_account_id, p.entry_id \
+             FROM billing_payments p JOIN billing_parties b ON b.id = p.party_id \
+             LEFT JOIN ledger_accounts acc ON acc.id = p.account_id \
+             WHERE p.company_id = $1 AND p.id = $2"
+        ))
+        .bind(company.0)
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?
+        else {
+            return Ok(None);
+        };
+        let row = payment_row_of(&r)?;
+        let allocations = sqlx::query(
+            "SELECT x.document_id, d.number, x.amount FROM billing_allocations x \
+             JOIN billing_documents d ON d.id = x.document_id WHERE x.payment_id = $1 ORDER BY x.id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|a| {
+            Ok(Allocation {
+                document_id: InvoiceId(get_i64(a, "document_id")?),
+                document_number: opt_str(a, "number")?,
+                amount: get_i64(a, "amount")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Some(Payment {
+            id: row.id,
+            kind: row.kind,
+            number: row.number,
+            party_id: row.party_id,
+            party_name: row.party_name,
+            date: row.date,
+            currency: row.currency,
+            amount: row.amount,
+            account_id: AccountId(get_i64(&r, "account_id")?),
+            account: opt_str(&r, "account")?.unwrap_or_default(),
+            reference: row.reference,
+            writeoff_account_id: opt_i64(&r, "writeoff_account_id")?.map(AccountId),
+            writeoff: get_i64(&r, "writeoff")?,
+            allocations,
+            unallocated: row.unallocated,
+            entry_id: opt_i64(&r, "entry_id")?.map(EntryId),
+        }))
+    }
+
+    async fn list_payments(
+        &self,
+        company: CompanyId,
+        q: &PaymentQuery,
+    ) -> Result<Page<PaymentRow>> {
+        let mut count = Query::select();
+        filtered(company, q, &mut count);
+        count.expr_as(count_all(), a("n"));
+        let mut s = Query::select();
+        filtered(company, q, &mut s);
+        s.expr(Expr::cust(PAYMENT_ROW));
+        let dir = match q.dir {
+            SortDir::Asc => Order::Asc,
+            SortDir::Desc => Order::Desc,
+        };
+        match q.sort {
+            PaymentSort::Date => s.order_by((a("p"), a("date")), dir.clone()),
+            PaymentSort::Amount => s.order_by((a("p"), a("amount")), dir.clone()),
+        };
+        s.order_by((a("p"), a("id")), dir);
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
+        Ok(Page {
+            items: rows.iter().map(payment_row_of).collect::<Result<_>>()?,
+            total,
+            limit: q.paging.limit,
+            offset: q.paging.offset,
+        })
+    }
+
+    async fn openness(
+        &self,
+        company: CompanyId,
+        ids: &[InvoiceId],
+    ) -> Result<HashMap<InvoiceId, Openness>> {
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let rows = sqlx::query(&format!(
+                "SELECT id, total FROM billing_documents WHERE company_id = $1 AND status = 'posted' AND id IN {}",
+                in_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+            for r in rows {
+                out.insert(
+                    InvoiceId(get_i64(&r, "id")?),
+                    Openness {
+                        total: get_i64(&r, "total")?,
+                        allocated: 0,
+                    },
+                );
+            }
+            let rows = sqlx::query(&format!(
+                "{ALLOCATED}{} GROUP BY document_id",
+                in_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+            for r in rows {
+                if let Some(o) = out.get_mut(&InvoiceId(get_i64(&r, "document_id")?)) {
+                    o.allocated = get_i64(&r, "allocated")?;
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn open_documents(
+        &self,
+        company: CompanyId,
+        party: PartyId,
+        kind: InvoiceKind,
+    ) -> Result<Vec<(InvoiceRow, Openness)>> {
+        let cols: Vec<String> = ROW_COLUMNS.iter().map(|c| format!("d.{c}")).collect();
+        let rows = sqlx::query(&format!(
+            "SELECT {}, p.name AS party_name, \
+             (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM billing_allocations x \
+              WHERE x.company_id = d.company_id AND x.document_id = d.id) AS allocated \
+             FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
+             WHERE d.company_id = $1 AND d.party_id = $2 AND d.kind = $3 AND d.status = 'posted' \
+             ORDER BY d.due_date, d.id",
+            cols.join(", ")
+        ))
+        .bind(company.0)
+        .bind(party.0)
+        .bind(kind.as_str())
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let row = row_of(r)?;
+            let o = Openness {
+                total: row.total,
+                allocated: get_i64(r, "allocated")?,
+            };
+            if o.open() > 0 {
+                out.push((row, o));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn allocations_of(
+        &self,
+        company: CompanyId,
+        document: InvoiceId,
+    ) -> Result<Vec<DocumentAllocation>> {
+        sqlx::query(
+            "SELECT x.date, x.payment_id, x.credit_id, x.amount, p.number AS payment_number, c.number AS credit_number \
+             FROM billing_allocations x \
+             LEFT JOIN billing_payments p ON p.id = x.payment_id \
+             LEFT JOIN billing_documents c ON c.id = x.credit_id \
+             WHERE x.company_id = $1 AND x.document_id = $2 ORDER BY x.date, x.id",
+        )
+        .bind(company.0)
+        .bind(document.0)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok(DocumentAllocation {
+                date: date_of(r, "date")?,
+                source: opt_str(r, "payment_number")?
+                    .or(opt_str(r, "credit_number")?)
+                    .unwrap_or_default(),
+                payment_id: opt_i64(r, "payment_id")?,
+                credit_id: opt_i64(r, "credit_id")?.map(InvoiceId),
+                amount: get_i64(r, "amount")?,
+            })
+        })
+        .collect()
+    }
+}
