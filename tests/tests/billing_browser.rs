@@ -96,7 +96,7 @@ async fn an_invoice_from_the_form_to_paid_and_gone_from_the_aged_report() {
     type_into(&b, "#email", "ap@clinic.example").await;
     type_into(&b, "#income_account", "4100").await;
     type_into(&b, "#iban", "DE89 3704 0044 0532 0130 01").await;
-    click(&b, "form[action='/billing/parties'] button[type=submit]").await;
+    click(&b, "#add-party").await;
     let err = b.text_of("#iban-err", WAIT).await;
     assert!(err.contains("check digits"), "{err}");
     let typed = b
@@ -105,7 +105,7 @@ async fn an_invoice_from_the_form_to_paid_and_gone_from_the_aged_report() {
         .expect("value");
     assert_eq!(typed, json!("City Clinic"), "what was typed stays");
     type_into(&b, "#iban", "DE89 3704 0044 0532 0130 00").await;
-    click(&b, "form[action='/billing/parties'] button[type=submit]").await;
+    click(&b, "#add-party").await;
     assert!(flash(&b, "ok").await.contains("City Clinic"));
     assert_eq!(
         b.text_of("#iban-text", WAIT).await,

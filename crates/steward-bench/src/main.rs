@@ -4,6 +4,7 @@
 //! (the one next to this executable, or `--binary PATH`).
 #![forbid(unsafe_code)]
 
+mod billing;
 mod common;
 mod demo;
 mod hr;
@@ -78,6 +79,9 @@ enum BenchCommand {
     /// Seed 50,000 employees with a 2,000-person department: time its org chart and the
     /// full record-health run (goals: ≤ 100 ms, ≤ 5 s).
     HrOrg(crate::hr_org::Args),
+    /// Seed 1,000 customers and 100,000 posted invoices (a third partly paid): time the aged
+    /// receivables as of today (goal ≤ 200 ms).
+    Billing(crate::billing::Args),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -176,6 +180,7 @@ fn main() -> ExitCode {
             BenchCommand::WorkInbox(args) => work_inbox::run(args, url).await,
             BenchCommand::Hr(args) => hr::run(args, url).await,
             BenchCommand::HrOrg(args) => hr_org::run(args, url).await,
+            BenchCommand::Billing(args) => billing::run(args, url).await,
         }
     });
     match result {

@@ -8,7 +8,7 @@
 mod audit;
 mod auth;
 pub mod backup;
-mod billing;
+pub mod billing;
 mod company;
 mod departments;
 pub mod files;

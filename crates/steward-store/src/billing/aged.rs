@@ -33,14 +33,16 @@ impl AgedStore for Store {
         }
         case.push_str(&format!(" ELSE {} END", starts.len() + 1));
         let n = starts.len() + 2;
-        let open = "d.total - COALESCE((SELECT SUM(x.amount) FROM billing_allocations x \
-             WHERE x.company_id = d.company_id AND x.document_id = d.id AND x.date <= $2), 0)";
+        // The allocations up to the day, summed per document once (a hash or merge join on
+        // PostgreSQL, one pass on SQLite), rather than a subquery per document.
         let docs = sqlx::query(&format!(
-            "SELECT d.party_id, p.name AS party_name, d.currency, {case} AS bucket, \
-             CAST(SUM({open}) AS BIGINT) AS amount \
-             FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
+            "SELECT d.party_id, d.currency, {case} AS bucket, \
+             CAST(SUM(d.total - COALESCE(x.allocated, 0)) AS BIGINT) AS amount \
+             FROM billing_documents d \
+             LEFT JOIN (SELECT document_id, SUM(amount) AS allocated FROM billing_allocations \
+               WHERE company_id = $1 AND date <= $2 GROUP BY document_id) x ON x.document_id = d.id \
              WHERE d.company_id = $1 AND d.kind = $3 AND d.status = 'posted' AND d.issue_date <= $2 \
-             GROUP BY d.party_id, p.name, d.currency, {case}"
+             GROUP BY d.party_id, d.currency, {case}"
         ))
         .bind(company.0)
         .bind(day)
@@ -49,19 +51,19 @@ impl AgedStore for Store {
         .await
         .map_err(db)?;
         let credits = sqlx::query(
-            "SELECT party_id, party_name, currency, CAST(SUM(amount) AS BIGINT) AS amount FROM ( \
-               SELECT d.party_id, p.name AS party_name, d.currency, \
+            "SELECT party_id, currency, CAST(SUM(amount) AS BIGINT) AS amount FROM ( \
+               SELECT d.party_id, d.currency, \
                  d.total - COALESCE((SELECT SUM(x.amount) FROM billing_allocations x \
                    WHERE x.company_id = d.company_id AND x.credit_id = d.id AND x.date <= $2), 0) AS amount \
-               FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
+               FROM billing_documents d \
                WHERE d.company_id = $1 AND d.kind = $3 AND d.status = 'posted' AND d.issue_date <= $2 \
                UNION ALL \
-               SELECT y.party_id, p.name AS party_name, y.currency, \
+               SELECT y.party_id, y.currency, \
                  y.amount + y.writeoff - COALESCE((SELECT SUM(x.amount) FROM billing_allocations x \
                    WHERE x.payment_id = y.id AND x.date <= $2), 0) AS amount \
-               FROM billing_payments y JOIN billing_parties p ON p.id = y.party_id \
+               FROM billing_payments y \
                WHERE y.company_id = $1 AND y.kind = $4 AND y.date <= $2 \
-             ) c GROUP BY party_id, party_name, currency",
+             ) c GROUP BY party_id, currency",
         )
         .bind(company.0)
         .bind(day)
@@ -70,24 +72,28 @@ impl AgedStore for Store {
         .fetch_all(&self.read)
         .await
         .map_err(db)?;
+        let names: std::collections::HashMap<i64, String> =
+            sqlx::query("SELECT id, name FROM billing_parties WHERE company_id = $1")
+                .bind(company.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| Ok((get_i64(r, "id")?, get_str(r, "name")?)))
+                .collect::<Result<_>>()?;
+        let name_of = |id: i64| names.get(&id).cloned().unwrap_or_default();
         let mut by: BTreeMap<(String, i64, String), Vec<i64>> = BTreeMap::new();
         for r in &docs {
-            let key = (
-                get_str(r, "party_name")?,
-                get_i64(r, "party_id")?,
-                get_str(r, "currency")?,
-            );
+            let party = get_i64(r, "party_id")?;
+            let key = (name_of(party), party, get_str(r, "currency")?);
             let b = usize::try_from(get_i64(r, "bucket")?)
                 .unwrap_or(0)
                 .min(n - 1);
             by.entry(key).or_insert_with(|| vec![0; n])[b] += get_i64(r, "amount")?;
         }
         for r in &credits {
-            let key = (
-                get_str(r, "party_name")?,
-                get_i64(r, "party_id")?,
-                get_str(r, "currency")?,
-            );
+            let party = get_i64(r, "party_id")?;
+            let key = (name_of(party), party, get_str(r, "currency")?);
             by.entry(key).or_insert_with(|| vec![0; n])[0] -= get_i64(r, "amount")?;
         }
         Ok(by

@@ -83,3 +83,89 @@ impl SettingsStore for Store {
         tx.commit().await.map_err(db)
     }
 }
+
+/// A posted invoice written straight into the tables, for benchmarks: no lines, no ledger
+/// entry, numbered `INV-<year>-<seq>` from `seq`.
+#[derive(Debug, Clone, Copy)]
+pub struct SeedInvoice {
+    pub party: i64,
+    pub issue_date: chrono::NaiveDate,
+    pub due_date: chrono::NaiveDate,
+    pub total: i64,
+    /// Settled so far (one allocation on the issue date plus a week), 0 for none.
+    pub paid: i64,
+    pub seq: i64,
+}
+
+impl Store {
+    /// Writes posted invoices in multi-row INSERTs (benchmarks of the aged report). Every
+    /// value is an integer or a currency code the caller gives, written as a literal.
+    pub async fn seed_posted_invoices(
+        &self,
+        company: CompanyId,
+        currency: &str,
+        docs: &[SeedInvoice],
+    ) -> Result<()> {
+        use steward_core::ledger::day_key;
+        if !currency.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(Error::invalid("currency", "letters and digits"));
+        }
+        let now = steward_core::time::Timestamp::now().0;
+        let mut tx = self.begin().await?;
+        for chunk in docs.chunks(500) {
+            let values: Vec<String> = chunk
+                .iter()
+                .map(|d| {
+                    let year = i64::from(chrono::Datelike::year(&d.issue_date));
+                    format!(
+                        "({}, 'invoice', 'posted', {}, 'INV', {year}, {}, 'INV-{year}-{:04}', {}, {}, '{currency}', {}, 0, {}, 'line', {now})",
+                        company.0,
+                        d.party,
+                        d.seq,
+                        d.seq,
+                        day_key(d.issue_date),
+                        day_key(d.due_date),
+                        d.total,
+                        d.total
+                    )
+                })
+                .collect();
+            sqlx::query(&format!(
+                "INSERT INTO billing_documents (company_id, kind, status, party_id, series, year, seq, number, issue_date, due_date, currency, subtotal, tax, total, tax_rounding, created_at) VALUES {}",
+                values.join(", ")
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        // The allocations of the paid ones, by number.
+        for chunk in docs.chunks(500) {
+            let paid: Vec<String> = chunk
+                .iter()
+                .filter(|d| d.paid > 0)
+                .map(|d| {
+                    format!(
+                        "({}, (SELECT id FROM billing_documents WHERE company_id = {} AND series = 'INV' AND year = {} AND seq = {}), {}, {}, {now})",
+                        company.0,
+                        company.0,
+                        chrono::Datelike::year(&d.issue_date),
+                        d.seq,
+                        d.paid,
+                        day_key(d.issue_date + chrono::Days::new(7))
+                    )
+                })
+                .collect();
+            if paid.is_empty() {
+                continue;
+            }
+            sqlx::query(&format!(
+                "INSERT INTO billing_allocations (company_id, document_id, amount, date, created_at) VALUES {}",
+                paid.join(", ")
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)
+    }
+}
