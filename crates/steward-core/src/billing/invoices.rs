@@ -24,7 +24,7 @@ use crate::error::Validator;
 use crate::ids::{
     AccountId, CompanyId, DepartmentId, EntryId, InvoiceId, PartyId, TaxCodeId, UserId,
 };
-use crate::ledger::{JournalKind, Line, NewEntry};
+use crate::ledger::{JournalKind, NewEntry};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::money::{format_minor, parse_decimal};
 use crate::{Error, Result};
@@ -441,27 +441,10 @@ pub async fn list<S: InvoiceStore>(
     actor: &Actor,
     q: &InvoiceQuery,
 ) -> Result<Page<InvoiceRow>> {
-    let readable = readable_kinds(actor);
-    if readable.is_empty() {
-        return Err(Error::Forbidden);
-    }
     let mut q = q.clone();
-    q.kinds = if q.kinds.is_empty() {
-        readable
-    } else {
-        q.kinds
-            .iter()
-            .copied()
-            .filter(|k| readable.contains(k))
-            .collect()
-    };
+    q.kinds = super::listed_kinds(&q.kinds, readable_kinds(actor))?;
     if q.kinds.is_empty() {
-        return Ok(Page {
-            items: Vec::new(),
-            total: 0,
-            limit: q.paging.limit,
-            offset: q.paging.offset,
-        });
+        return Ok(super::empty_page(q.paging));
     }
     store.list_invoices(actor.company_id, &q).await
 }
@@ -757,20 +740,6 @@ async fn check<S: BillingBackend>(
     })
 }
 
-fn check_key(key: Option<&str>) -> Result<Option<String>> {
-    match key.filter(|k| !k.is_empty()) {
-        None => Ok(None),
-        Some(k) => crate::idempotency::check_key(k.as_bytes())
-            .map(|k| Some(k.to_string()))
-            .map_err(|_| {
-                Error::invalid(
-                    "key",
-                    "an idempotency key is 1-200 printable ASCII characters",
-                )
-            }),
-    }
-}
-
 fn audit_of(actor: &Actor, id: Option<InvoiceId>, action: &str, inv: &NewInvoice) -> AuditDraft {
     AuditDraft::by(
         actor,
@@ -806,7 +775,7 @@ pub async fn create_draft<S: BillingBackend>(
             "a credit is made from the document it credits",
         ));
     }
-    let key = check_key(key)?;
+    let key = super::idempotency_key(key)?;
     if let Some(k) = &key {
         if let Some(id) = store.invoice_by_key(actor.company_id, k).await? {
             return get(store, actor, id).await;
@@ -842,7 +811,7 @@ pub async fn create_credit<S: BillingBackend>(
             "only a posted document is credited (change or discard a draft)",
         ));
     }
-    let key = check_key(key)?;
+    let key = super::idempotency_key(key)?;
     if let Some(k) = &key {
         if let Some(id) = store.invoice_by_key(actor.company_id, k).await? {
             return get(store, actor, id).await;
@@ -1016,48 +985,12 @@ async fn entry_of<S: BillingBackend>(
     inv: &NewInvoice,
     party_name: &str,
 ) -> Result<NewEntry> {
-    let settings = store.billing_settings(actor.company_id).await?;
-    let control = if inv.kind.is_sales() {
-        settings.receivable_account_id.ok_or_else(|| {
-            Error::invalid(
-                "receivable_account",
-                "set the receivables account in the billing settings before posting invoices",
-            )
-        })?
-    } else {
-        settings.payable_account_id.ok_or_else(|| {
-            Error::invalid(
-                "payable_account",
-                "set the payables account in the billing settings before posting bills",
-            )
-        })?
-    };
-    let commodity = store
-        .commodities(actor.company_id)
-        .await?
-        .into_iter()
-        .find(|c| c.symbol == inv.currency)
-        .ok_or_else(|| {
-            Error::invalid(
-                "currency",
-                format!(
-                    "the books have no currency {}: add it under Books, settings",
-                    inv.currency
-                ),
-            )
-        })?;
-    let journals = store.journals(actor.company_id).await?;
     let want = if inv.kind.is_sales() {
         JournalKind::Sales
     } else {
         JournalKind::Purchases
     };
-    let journal = journals
-        .iter()
-        .find(|j| j.kind == want)
-        .or_else(|| journals.iter().find(|j| j.kind == JournalKind::General))
-        .or_else(|| journals.first())
-        .ok_or_else(|| Error::invalid("journal", "the books have no journal"))?;
+    let post = super::posting(store, actor, inv.kind.is_sales(), &inv.currency, want).await?;
     let codes = store.tax_codes(actor.company_id).await?;
     // Sales credit income and tax and debit the receivable; purchases the other way; a
     // credit reverses its kind.
@@ -1065,21 +998,12 @@ async fn entry_of<S: BillingBackend>(
         (true, false) | (false, true) => -1,
         (true, true) | (false, false) => 1,
     };
-    let line = |account_id: AccountId,
-                amount: i64,
-                department_id: Option<DepartmentId>,
-                project: &str,
-                memo: &str| Line {
-        account_id,
-        account: String::new(),
-        commodity_id: commodity.id,
-        commodity: commodity.symbol.clone(),
-        amount,
-        cost: None,
-        department_id,
-        project: project.to_string(),
-        memo: memo.to_string(),
-    };
+    let line =
+        |account_id: AccountId,
+         amount: i64,
+         department_id: Option<DepartmentId>,
+         project: &str,
+         memo: &str| post.line(account_id, amount, department_id, project, memo);
     let mut lines = Vec::new();
     for l in &inv.lines {
         if l.net != 0 {
@@ -1115,13 +1039,13 @@ async fn entry_of<S: BillingBackend>(
         lines.push(line(account, sign * amount, None, "", &code.name));
     }
     if inv.total != 0 {
-        lines.push(line(control, -sign * inv.total, None, "", party_name));
+        lines.push(line(post.control, -sign * inv.total, None, "", party_name));
     }
     if lines.is_empty() {
         return Err(Error::invalid("lines", "a document of zero posts nothing"));
     }
     Ok(NewEntry {
-        journal_id: journal.id,
+        journal_id: post.journal,
         date: inv.issue_date,
         reference: String::new(),
         description: format!("{} {}", inv.kind.label(), party_name),

@@ -255,3 +255,133 @@ pub async fn postable_accounts<S: LedgerStore>(
         })
         .collect())
 }
+
+/// An item's idempotency key: absent or empty for none, else the one rule of an
+/// `Idempotency-Key` (`core::idempotency::check_key`).
+pub(crate) fn idempotency_key(key: Option<&str>) -> Result<Option<String>> {
+    match key.filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) => crate::idempotency::check_key(k.as_bytes())
+            .map(|k| Some(k.to_string()))
+            .map_err(|_| {
+                Error::invalid(
+                    "key",
+                    "an idempotency key is 1-200 printable ASCII characters",
+                )
+            }),
+    }
+}
+
+/// The kinds a list shows: the ones asked for that the actor may read (every readable one
+/// when none are asked). `Forbidden` when the actor reads none; empty when none of those
+/// asked is readable.
+pub(crate) fn listed_kinds<K: Copy + PartialEq>(asked: &[K], readable: Vec<K>) -> Result<Vec<K>> {
+    if readable.is_empty() {
+        return Err(Error::Forbidden);
+    }
+    Ok(if asked.is_empty() {
+        readable
+    } else {
+        asked
+            .iter()
+            .copied()
+            .filter(|k| readable.contains(k))
+            .collect()
+    })
+}
+
+/// An empty page at `paging`.
+pub(crate) fn empty_page<T>(paging: crate::list::Paging) -> crate::list::Page<T> {
+    crate::list::Page {
+        items: Vec::new(),
+        total: 0,
+        limit: paging.limit,
+        offset: paging.offset,
+    }
+}
+
+/// What an entry of billing posts with: the receivables (`sales`) or payables control
+/// account from the settings, the currency's commodity, and the journal of `kind` (the
+/// general journal, or the first, when the books have none of that kind).
+pub(crate) struct Posting {
+    pub control: AccountId,
+    pub commodity: crate::ledger::Commodity,
+    pub journal: crate::ids::JournalId,
+}
+
+pub(crate) async fn posting<S: SettingsStore + LedgerStore>(
+    store: &S,
+    actor: &Actor,
+    sales: bool,
+    currency: &str,
+    kind: crate::ledger::JournalKind,
+) -> Result<Posting> {
+    let settings = store.billing_settings(actor.company_id).await?;
+    let control = if sales {
+        settings.receivable_account_id.ok_or_else(|| {
+            Error::invalid(
+                "receivable_account",
+                "set the receivables account in the billing settings before posting invoices",
+            )
+        })?
+    } else {
+        settings.payable_account_id.ok_or_else(|| {
+            Error::invalid(
+                "payable_account",
+                "set the payables account in the billing settings before posting bills",
+            )
+        })?
+    };
+    let commodity = store
+        .commodities(actor.company_id)
+        .await?
+        .into_iter()
+        .find(|c| c.symbol == currency)
+        .ok_or_else(|| {
+            Error::invalid(
+                "currency",
+                format!("the books have no currency {currency}: add it under Books, settings"),
+            )
+        })?;
+    let journals = store.journals(actor.company_id).await?;
+    let journal = journals
+        .iter()
+        .find(|j| j.kind == kind)
+        .or_else(|| {
+            journals
+                .iter()
+                .find(|j| j.kind == crate::ledger::JournalKind::General)
+        })
+        .or_else(|| journals.first())
+        .ok_or_else(|| Error::invalid("journal", "the books have no journal"))?
+        .id;
+    Ok(Posting {
+        control,
+        commodity,
+        journal,
+    })
+}
+
+impl Posting {
+    /// A line of the entry in the posting's commodity.
+    pub(crate) fn line(
+        &self,
+        account_id: AccountId,
+        amount: i64,
+        department_id: Option<crate::ids::DepartmentId>,
+        project: &str,
+        memo: &str,
+    ) -> crate::ledger::Line {
+        crate::ledger::Line {
+            account_id,
+            account: String::new(),
+            commodity_id: self.commodity.id,
+            commodity: self.commodity.symbol.clone(),
+            amount,
+            cost: None,
+            department_id,
+            project: project.to_string(),
+            memo: memo.to_string(),
+        }
+    }
+}

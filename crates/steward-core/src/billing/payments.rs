@@ -23,7 +23,7 @@ use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain};
 use crate::error::Validator;
 use crate::ids::{AccountId, CompanyId, InvoiceId, PartyId, UserId};
-use crate::ledger::{JournalKind, Line, NewEntry};
+use crate::ledger::{JournalKind, NewEntry};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::money::{format_minor, parse_decimal, Currency};
 use crate::{Error, Result};
@@ -477,52 +477,16 @@ async fn entry_of<S: BillingBackend>(
     p: &NewPayment,
     party_name: &str,
 ) -> Result<NewEntry> {
-    let settings = store.billing_settings(actor.company_id).await?;
-    let control = match p.kind {
-        PaymentKind::Received => settings.receivable_account_id.ok_or_else(|| {
-            Error::invalid(
-                "receivable_account",
-                "set the receivables account in the billing settings before posting invoices",
-            )
-        })?,
-        PaymentKind::Made => settings.payable_account_id.ok_or_else(|| {
-            Error::invalid(
-                "payable_account",
-                "set the payables account in the billing settings before posting bills",
-            )
-        })?,
-    };
-    let commodity = store
-        .commodities(actor.company_id)
-        .await?
-        .into_iter()
-        .find(|c| c.symbol == p.currency)
-        .ok_or_else(|| {
-            Error::invalid(
-                "currency",
-                format!(
-                    "the books have no currency {}: add it under Books, settings",
-                    p.currency
-                ),
-            )
-        })?;
-    let journals = store.journals(actor.company_id).await?;
-    let journal = journals
-        .iter()
-        .find(|j| j.kind == JournalKind::Bank)
-        .or_else(|| journals.iter().find(|j| j.kind == JournalKind::General))
-        .or_else(|| journals.first())
-        .ok_or_else(|| Error::invalid("journal", "the books have no journal"))?;
-    let line = |account_id: AccountId, amount: i64, memo: &str| Line {
-        account_id,
-        account: String::new(),
-        commodity_id: commodity.id,
-        commodity: commodity.symbol.clone(),
-        amount,
-        cost: None,
-        department_id: None,
-        project: String::new(),
-        memo: memo.to_string(),
+    let post = super::posting(
+        store,
+        actor,
+        p.kind == PaymentKind::Received,
+        &p.currency,
+        JournalKind::Bank,
+    )
+    .await?;
+    let line = |account_id: AccountId, amount: i64, memo: &str| {
+        post.line(account_id, amount, None, "", memo)
     };
     let sign = match p.kind {
         PaymentKind::Received => 1,
@@ -532,9 +496,13 @@ async fn entry_of<S: BillingBackend>(
     if let (Some(w), true) = (p.writeoff_account_id, p.writeoff > 0) {
         lines.push(line(w, sign * p.writeoff, "written off"));
     }
-    lines.push(line(control, -sign * (p.amount + p.writeoff), party_name));
+    lines.push(line(
+        post.control,
+        -sign * (p.amount + p.writeoff),
+        party_name,
+    ));
     Ok(NewEntry {
-        journal_id: journal.id,
+        journal_id: post.journal,
         date: p.date,
         reference: String::new(),
         description: format!("{} {party_name}", p.kind.label()),
@@ -543,20 +511,6 @@ async fn entry_of<S: BillingBackend>(
         client_key: None,
         reverses: None,
     })
-}
-
-fn check_key(key: Option<&str>) -> Result<Option<String>> {
-    match key.filter(|k| !k.is_empty()) {
-        None => Ok(None),
-        Some(k) => crate::idempotency::check_key(k.as_bytes())
-            .map(|k| Some(k.to_string()))
-            .map_err(|_| {
-                Error::invalid(
-                    "key",
-                    "an idempotency key is 1-200 printable ASCII characters",
-                )
-            }),
-    }
 }
 
 /// Records and posts a payment with its allocations. With an idempotency `key`, a retry
@@ -569,7 +523,7 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     key: Option<&str>,
 ) -> Result<Payment> {
     super::gate(actor, kind.domain(), Action::Create)?;
-    let key = check_key(key)?;
+    let key = super::idempotency_key(key)?;
     // A retry answers with what the first request made, whatever has changed since (the
     // documents it settled owe less now).
     if let Some(k) = &key {
@@ -625,26 +579,10 @@ pub async fn list<S: PaymentStore>(
     actor: &Actor,
     q: &PaymentQuery,
 ) -> Result<Page<PaymentRow>> {
-    let readable = readable_kinds(actor);
-    if readable.is_empty() {
-        return Err(Error::Forbidden);
-    }
     let mut q = q.clone();
-    q.kinds = if q.kinds.is_empty() {
-        readable
-    } else {
-        q.kinds
-            .into_iter()
-            .filter(|k| readable.contains(k))
-            .collect()
-    };
+    q.kinds = super::listed_kinds(&q.kinds, readable_kinds(actor))?;
     if q.kinds.is_empty() {
-        return Ok(Page {
-            items: Vec::new(),
-            total: 0,
-            limit: q.paging.limit,
-            offset: q.paging.offset,
-        });
+        return Ok(super::empty_page(q.paging));
     }
     store.list_payments(actor.company_id, &q).await
 }

@@ -44,17 +44,58 @@ fn in_list(ids: &[InvoiceId]) -> String {
     format!("({})", list.join(", "))
 }
 
-/// What the documents owe, read inside the payment's transaction after locking them.
+/// What the documents owe: their totals (`lock` appended to that read: the payment's
+/// transaction locks the rows) and their allocations, 500 ids a statement.
+async fn openness_on(
+    conn: &mut sqlx::AnyConnection,
+    company: CompanyId,
+    ids: &[InvoiceId],
+    lock: &str,
+) -> Result<HashMap<InvoiceId, Openness>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let rows = sqlx::query(&format!(
+            "SELECT id, total FROM billing_documents WHERE company_id = $1 AND status = 'posted' AND id IN {}{lock}",
+            in_list(chunk)
+        ))
+        .bind(company.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        for r in rows {
+            out.insert(
+                InvoiceId(get_i64(&r, "id")?),
+                Openness {
+                    total: get_i64(&r, "total")?,
+                    allocated: 0,
+                },
+            );
+        }
+        let rows = sqlx::query(&format!(
+            "{ALLOCATED}{} GROUP BY document_id",
+            in_list(chunk)
+        ))
+        .bind(company.0)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(db)?;
+        for r in rows {
+            if let Some(o) = out.get_mut(&InvoiceId(get_i64(&r, "document_id")?)) {
+                o.allocated = get_i64(&r, "allocated")?;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What the documents owe, read inside the payment's transaction, locking their rows in
+/// id order (so two payments never wait on each other in a circle).
 async fn openness_in(
     tx: &mut Tx,
     backend: Backend,
     company: CompanyId,
     ids: &[InvoiceId],
 ) -> Result<HashMap<InvoiceId, Openness>> {
-    let mut out = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
     let mut sorted = ids.to_vec();
     sorted.sort();
     sorted.dedup();
@@ -63,37 +104,7 @@ async fn openness_in(
     } else {
         " ORDER BY id"
     };
-    let rows = sqlx::query(&format!(
-        "SELECT id, total FROM billing_documents WHERE company_id = $1 AND status = 'posted' AND id IN {}{lock}",
-        in_list(&sorted)
-    ))
-    .bind(company.0)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db)?;
-    for r in rows {
-        out.insert(
-            InvoiceId(get_i64(&r, "id")?),
-            Openness {
-                total: get_i64(&r, "total")?,
-                allocated: 0,
-            },
-        );
-    }
-    let rows = sqlx::query(&format!(
-        "{ALLOCATED}{} GROUP BY document_id",
-        in_list(&sorted)
-    ))
-    .bind(company.0)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(db)?;
-    for r in rows {
-        if let Some(o) = out.get_mut(&InvoiceId(get_i64(&r, "document_id")?)) {
-            o.allocated = get_i64(&r, "allocated")?;
-        }
-    }
-    Ok(out)
+    openness_on(&mut *tx, company, &sorted, lock).await
 }
 
 /// Applies a posted credit to the document it credits, up to what that still owes.
@@ -403,40 +414,8 @@ impl PaymentStore for Store {
         company: CompanyId,
         ids: &[InvoiceId],
     ) -> Result<HashMap<InvoiceId, Openness>> {
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let rows = sqlx::query(&format!(
-                "SELECT id, total FROM billing_documents WHERE company_id = $1 AND status = 'posted' AND id IN {}",
-                in_list(chunk)
-            ))
-            .bind(company.0)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-            for r in rows {
-                out.insert(
-                    InvoiceId(get_i64(&r, "id")?),
-                    Openness {
-                        total: get_i64(&r, "total")?,
-                        allocated: 0,
-                    },
-                );
-            }
-            let rows = sqlx::query(&format!(
-                "{ALLOCATED}{} GROUP BY document_id",
-                in_list(chunk)
-            ))
-            .bind(company.0)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
-            for r in rows {
-                if let Some(o) = out.get_mut(&InvoiceId(get_i64(&r, "document_id")?)) {
-                    o.allocated = get_i64(&r, "allocated")?;
-                }
-            }
-        }
-        Ok(out)
+        let mut conn = self.read.acquire().await.map_err(db)?;
+        openness_on(&mut conn, company, ids, "").await
     }
 
     async fn open_documents(

@@ -9,7 +9,7 @@ use steward_core::billing::invoices::{
     self, decimal_text, Invoice, InvoiceInput, InvoiceKind, InvoiceQuery, InvoiceRow, InvoiceSort,
     InvoiceStatus, LineInput,
 };
-use steward_core::ids::{InvoiceId, PartyId};
+use steward_core::ids::InvoiceId;
 use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
@@ -351,15 +351,7 @@ pub async fn list<S: Backend>(
                 .ok_or_else(|| err(Error::invalid("status", "`draft` or `posted`")))?,
         ),
     };
-    let party_id = match p.party_id.as_deref().unwrap_or("").trim() {
-        "" => None,
-        s => Some(PartyId(
-            s.parse::<i64>()
-                .ok()
-                .filter(|i| *i > 0)
-                .ok_or_else(|| err(Error::invalid("party_id", "a customer's or vendor's id")))?,
-        )),
-    };
+    let party_id = super::party_filter(p.party_id.as_deref()).map_err(err)?;
     let q = InvoiceQuery {
         kinds: kinds_of(p.kind.as_deref().unwrap_or("")).map_err(err)?,
         status,

@@ -26,3 +26,18 @@ pub fn money(minor: i64, currency: &str) -> String {
 
 pub(crate) use invoices::kinds_of;
 pub(crate) use payments::{aged_export, aged_out, AgedOut};
+
+/// A list's `party_id` filter: a customer's or vendor's id, or empty for all.
+pub(crate) fn party_filter(
+    text: Option<&str>,
+) -> Result<Option<steward_core::ids::PartyId>, steward_core::Error> {
+    match text.unwrap_or("").trim() {
+        "" => Ok(None),
+        s => s
+            .parse::<i64>()
+            .ok()
+            .filter(|i| *i > 0)
+            .map(|i| Some(steward_core::ids::PartyId(i)))
+            .ok_or_else(|| steward_core::Error::invalid("party_id", "a customer's or vendor's id")),
+    }
+}

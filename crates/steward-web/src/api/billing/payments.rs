@@ -9,7 +9,6 @@ use steward_core::billing::payments::{
     self, AllocationInput, Payment, PaymentInput, PaymentKind, PaymentQuery, PaymentRow,
     PaymentSort,
 };
-use steward_core::ids::PartyId;
 use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
@@ -209,15 +208,7 @@ pub async fn list<S: Backend>(
         k => vec![PaymentKind::parse(k)
             .ok_or_else(|| err(Error::invalid("kind", "`received` or `made`")))?],
     };
-    let party_id = match p.party_id.as_deref().unwrap_or("").trim() {
-        "" => None,
-        s => Some(PartyId(
-            s.parse::<i64>()
-                .ok()
-                .filter(|i| *i > 0)
-                .ok_or_else(|| err(Error::invalid("party_id", "a customer's or vendor's id")))?,
-        )),
-    };
+    let party_id = super::party_filter(p.party_id.as_deref()).map_err(err)?;
     let q = PaymentQuery {
         kinds,
         party_id,
