@@ -478,12 +478,14 @@ pub async fn save_mapping<S: MappingStore>(
     })
 }
 
+/// Deletes a saved mapping. A mapping is set-up, not a record of the books: whoever may
+/// change the books (`accounting.update`) removes one, as they save one.
 pub async fn delete_mapping<S: MappingStore>(
     store: &S,
     actor: &Actor,
     id: MappingId,
 ) -> Result<()> {
-    super::gate(actor, Action::Delete)?;
+    super::gate(actor, Action::Update)?;
     let audit = AuditDraft::by(
         actor,
         "bank.mapping",

@@ -5,8 +5,8 @@
 //! lines to entries) will use the lines' `status`; it is not here yet.
 //!
 //! Who may do what: the books' grants (`accounting.*`), company-wide: reading needs
-//! `accounting.read`, accounts and mappings `accounting.create`/`update`/`delete`, an import
-//! `accounting.import`. The one gate is [`gate`].
+//! `accounting.read`, accounts and mappings `accounting.create`/`update` (deleting a
+//! mapping too: it is set-up, not a record), an import `accounting.import`. The one gate is [`gate`].
 pub mod accounts;
 pub mod import;
 pub mod statements;

@@ -609,7 +609,7 @@ pub async fn create_mapping<S: Backend>(
     Ok(created(BankMappingOut::from(m)))
 }
 
-/// Deletes a saved CSV mapping (`accounting.delete`).
+/// Deletes a saved CSV mapping (`accounting.update`, as saving one).
 #[utoipa::path(delete, path = "/api/v1/bank/mappings/{id}", tag = "bank", params(("id" = i64, Path)),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn delete_mapping<S: Backend>(
