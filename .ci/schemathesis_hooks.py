@@ -224,6 +224,23 @@ STATE_RULES = [
      r"give a unit price or a total price, not both|a line with a price needs an amount"
      r"|a price must be in another commodity|is not a positive price"),
     (r"(entries\[\d+\]\.|corrected\.)?lines", r"the entry does not balance: .*|amounts are too large"),
+    # core::bank: a statement is read whole (steward_io::bank names the line and the column,
+    # field or element at fault) and checked against the bank account it is imported into
+    (r"file", r"line \d+(, column [^\n]*?)?: .+|(opening|closing) balance: `[^`]*` (has more than \d+ decimal places|is too large) for \S+"
+     r"|the statement is in \S+, the bank account `.*` in \S+|the statement is for \S+, not for the bank account `.*` \(.*\)"),
+    (r"account", r"the bank account `.*` is inactive"),
+    (r"mapping", r"no saved mapping `.*`"),
+    # core::bank: names of the company, the chart of accounts and the account's statements
+    (r"name", r"another bank account has this name|a mapping with this name exists"),
+    (r"ledger_account", r"no account `.*` in the chart of accounts|account `.*` is inactive"
+     r"|account `.*` has sub-accounts: choose one of them|account `.*` is not an asset account"),
+    (r"currency", r"account `.*` takes only \S+|stays \S+ \(statements were imported in it\)"),
+    # core::input::Iban and Bic: the registry of countries and the check digits
+    (r"iban", r"unknown country code \S+|an? \S+ IBAN has \d+ characters, this one has \d+"
+     r"|IBAN check digits do not match"),
+    (r"bic", r"unknown country code \S+"),
+    # core::bank::import (save_mapping): which of several optional columns is given
+    (r"mapping\.amount", r"name an amount column, or a debit or credit column"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")
