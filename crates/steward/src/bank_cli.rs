@@ -21,6 +21,37 @@ impl From<StatementFormat> for Format {
 
 pub async fn bank(cfg: &Loaded, cmd: BankCommand) -> anyhow::Result<ExitCode> {
     match cmd {
+        BankCommand::AddAccount {
+            name,
+            ledger_account,
+            currency,
+            iban,
+            bic,
+            company,
+        } => {
+            let store = open_migrated(cfg).await?;
+            let actor = cli_actor(&store, company).await?;
+            let input = accounts::BankAccountInput {
+                name,
+                ledger_account,
+                currency: currency.unwrap_or_default(),
+                iban: iban.unwrap_or_default(),
+                bic: bic.unwrap_or_default(),
+                active: true,
+            };
+            let result = accounts::create(&store, &actor, &input).await;
+            store.close().await;
+            match result {
+                Ok(a) => {
+                    println!("bank account {} ({}) on {}", a.id, a.name, a.ledger_account);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("error: {}", explain(e));
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
         BankCommand::Import {
             account,
             file,

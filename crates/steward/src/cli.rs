@@ -84,6 +84,25 @@ pub enum StatementFormat {
 
 #[derive(Subcommand, Debug)]
 pub enum BankCommand {
+    /// Add a bank account on an asset account of the chart.
+    AddAccount {
+        /// Its name (unique in the company)
+        #[arg(long)]
+        name: String,
+        /// The ledger account the money sits on: full name or code
+        #[arg(long)]
+        ledger_account: String,
+        /// The statements' currency [default: the company's]
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        iban: Option<String>,
+        #[arg(long)]
+        bic: Option<String>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
     /// Import a bank statement into a bank account (all of it or nothing). Lines imported
     /// before are skipped; errors read `line N, column C: what is wrong`.
     Import {

@@ -511,7 +511,7 @@ mod tests {
         assert_eq!(exact_minor(dec(12500, 3), 2), Ok(1250));
         assert_eq!(exact_minor(dec(-7, 0), 0), Ok(-7));
         assert!(exact_minor(dec(12345, 3), 2)
-            .unwrap_err()
+            .expect_err("places")
             .contains("more than 2 decimal places"));
         assert!(exact_minor(dec(i128::from(i64::MAX), 0), 2).is_err());
     }
