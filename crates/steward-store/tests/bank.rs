@@ -331,6 +331,17 @@ store_test!(
             "{e:?}"
         );
         assert_eq!(import::mappings(store, actor).await.expect("list").len(), 1);
+        // Columns are single lines; an amount, debit or credit column is needed.
+        let bad = CsvMapping {
+            date: "Date\nTime".into(),
+            date_format: "%Y-%m-%d".into(),
+            ..Default::default()
+        };
+        let e = import::save_mapping(store, actor, "Broken", bad)
+            .await
+            .expect_err("bad mapping");
+        let fields: Vec<String> = e.field_errors().into_iter().map(|f| f.field).collect();
+        assert_eq!(fields, ["mapping.date", "mapping.amount"], "{e:?}");
         // Without a mapping a CSV file cannot be read.
         let small = b"date;amount;text;ref\n2026-05-02;-1.50;Coffee;c1\n".to_vec();
         let m = file_message(

@@ -422,8 +422,23 @@ pub async fn mappings<S: MappingStore>(store: &S, actor: &Actor) -> Result<Vec<S
     store.list_mappings(actor.company_id).await
 }
 
-/// Saves a CSV mapping under a name. The date and its format are required, and either
-/// an amount column or a debit or credit column.
+/// The longest column name a mapping names.
+pub const COLUMN_MAX: usize = 200;
+/// The longest date format.
+pub const DATE_FORMAT_MAX: usize = 50;
+/// Columns a description may join.
+pub const DESCRIPTION_COLUMNS_MAX: usize = 20;
+/// Lines above the header a mapping may skip.
+pub const SKIP_ROWS_MAX: usize = 100;
+
+/// An optional column: one line (trimmed); empty is none.
+fn column(v: &mut Validator, field: &str, c: Option<String>) -> Option<String> {
+    let t = v.line(field, c.as_deref().unwrap_or(""), COLUMN_MAX, false);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Saves a CSV mapping under a name. Column names are single lines (trimmed); the date and
+/// its format are required, and either an amount column or a debit or credit column.
 pub async fn save_mapping<S: MappingStore>(
     store: &S,
     actor: &Actor,
@@ -433,14 +448,48 @@ pub async fn save_mapping<S: MappingStore>(
     super::gate(actor, Action::Create)?;
     let mut v = Validator::new();
     let name = v.line("name", name, MAPPING_NAME_MAX, true);
-    if mapping.date.trim().is_empty() {
-        v.push("mapping.date", "is required");
+    let m = mapping;
+    let mut description = Vec::new();
+    if m.description.len() > DESCRIPTION_COLUMNS_MAX {
+        v.push(
+            "mapping.description",
+            format!("at most {DESCRIPTION_COLUMNS_MAX} columns"),
+        );
     }
-    if mapping.date_format.trim().is_empty() {
-        v.push("mapping.date_format", "is required");
+    if m.skip_rows > SKIP_ROWS_MAX {
+        v.push(
+            "mapping.skip_rows",
+            format!("at most {SKIP_ROWS_MAX} lines"),
+        );
     }
-    let has = |c: &Option<String>| c.as_deref().is_some_and(|c| !c.trim().is_empty());
-    if !has(&mapping.amount) && !has(&mapping.debit) && !has(&mapping.credit) {
+    for (i, d) in m.description.iter().enumerate() {
+        let t = v.line(&format!("mapping.description[{i}]"), d, COLUMN_MAX, false);
+        if !t.is_empty() {
+            description.push(t);
+        }
+    }
+    let mapping = CsvMapping {
+        date: v.line("mapping.date", &m.date, COLUMN_MAX, true),
+        date_format: v.line("mapping.date_format", &m.date_format, DATE_FORMAT_MAX, true),
+        amount: column(&mut v, "mapping.amount", m.amount),
+        debit: column(&mut v, "mapping.debit", m.debit),
+        credit: column(&mut v, "mapping.credit", m.credit),
+        description,
+        reference: column(&mut v, "mapping.reference", m.reference),
+        counterparty_name: column(&mut v, "mapping.counterparty_name", m.counterparty_name),
+        counterparty_iban: column(&mut v, "mapping.counterparty_iban", m.counterparty_iban),
+        bank_ref: column(&mut v, "mapping.bank_ref", m.bank_ref),
+        value_date: column(&mut v, "mapping.value_date", m.value_date),
+        balance: column(&mut v, "mapping.balance", m.balance),
+        decimal_comma: m.decimal_comma,
+        delimiter: m.delimiter,
+        skip_rows: m.skip_rows,
+        currency: m
+            .currency
+            .map(|c| c.trim().to_ascii_uppercase())
+            .filter(|c| !c.is_empty()),
+    };
+    if mapping.amount.is_none() && mapping.debit.is_none() && mapping.credit.is_none() {
         v.push(
             "mapping.amount",
             "name an amount column, or a debit or credit column",

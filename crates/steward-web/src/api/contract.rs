@@ -1167,9 +1167,12 @@ pub fn csv_column() -> utoipa::openapi::schema::Object {
     line::<200, true>()
 }
 
-/// A CSV column's header text that may be absent or null.
-pub fn opt_csv_column() -> utoipa::openapi::schema::Object {
-    nullable_line::<200>()
+/// CSV columns' header texts (a mapping's description), each a line or empty (ignored).
+pub fn csv_columns() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(line::<200, false>())
+        .max_items(Some(20))
+        .build()
 }
 
 #[cfg(test)]

@@ -418,7 +418,7 @@ pub async fn get<S: Backend>(
 
 /// Where a bank's CSV export keeps what (`steward_io::bank::CsvMapping`). Columns are
 /// named by their header text.
-#[derive(Serialize, Deserialize, ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvMappingBody {
     /// The booking date's column.
@@ -441,6 +441,7 @@ pub struct CsvMappingBody {
     credit: Option<String>,
     /// The description: these columns' cells joined with a space.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::csv_columns)]
     description: Vec<String>,
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_line::<200>)]
@@ -483,11 +484,8 @@ fn delimiter() -> utoipa::openapi::schema::Object {
     crate::api::contract::one_of(&[",", ";", "\t", "|", ""], true)
 }
 
-fn some(v: Option<String>) -> Option<String> {
-    v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
-}
-
 impl CsvMappingBody {
+    /// The mapping as sent; `steward_core::bank::import::save_mapping` checks and trims it.
     fn mapping(self) -> Result<CsvMapping, Error> {
         let delimiter = match self.delimiter.as_deref().unwrap_or("") {
             "" => None,
@@ -500,32 +498,51 @@ impl CsvMappingBody {
             }
         };
         Ok(CsvMapping {
-            date: self.date.trim().to_string(),
-            date_format: self.date_format.trim().to_string(),
-            amount: some(self.amount),
-            debit: some(self.debit),
-            credit: some(self.credit),
-            description: self
-                .description
-                .into_iter()
-                .map(|d| d.trim().to_string())
-                .filter(|d| !d.is_empty())
-                .collect(),
-            reference: some(self.reference),
-            counterparty_name: some(self.counterparty_name),
-            counterparty_iban: some(self.counterparty_iban),
-            bank_ref: some(self.bank_ref),
-            value_date: some(self.value_date),
-            balance: some(self.balance),
+            date: self.date,
+            date_format: self.date_format,
+            amount: self.amount,
+            debit: self.debit,
+            credit: self.credit,
+            description: self.description,
+            reference: self.reference,
+            counterparty_name: self.counterparty_name,
+            counterparty_iban: self.counterparty_iban,
+            bank_ref: self.bank_ref,
+            value_date: self.value_date,
+            balance: self.balance,
             decimal_comma: self.decimal_comma.unwrap_or(false),
             delimiter,
             skip_rows: usize::from(self.skip_rows.unwrap_or(0)),
-            currency: some(self.currency).map(|c| c.to_ascii_uppercase()),
+            currency: self.currency,
         })
     }
+}
 
-    fn of(m: CsvMapping) -> CsvMappingBody {
-        CsvMappingBody {
+/// A saved CSV mapping as stored (see `CsvMappingBody` for what each column is).
+#[derive(Serialize, ToSchema)]
+pub struct CsvMappingOut {
+    date: String,
+    date_format: String,
+    amount: Option<String>,
+    debit: Option<String>,
+    credit: Option<String>,
+    description: Vec<String>,
+    reference: Option<String>,
+    counterparty_name: Option<String>,
+    counterparty_iban: Option<String>,
+    bank_ref: Option<String>,
+    value_date: Option<String>,
+    balance: Option<String>,
+    decimal_comma: bool,
+    /// Null: told from the header line.
+    delimiter: Option<String>,
+    skip_rows: u64,
+    currency: Option<String>,
+}
+
+impl From<CsvMapping> for CsvMappingOut {
+    fn from(m: CsvMapping) -> Self {
+        CsvMappingOut {
             date: m.date,
             date_format: m.date_format,
             amount: m.amount,
@@ -538,9 +555,9 @@ impl CsvMappingBody {
             bank_ref: m.bank_ref,
             value_date: m.value_date,
             balance: m.balance,
-            decimal_comma: Some(m.decimal_comma),
+            decimal_comma: m.decimal_comma,
             delimiter: m.delimiter.map(|d| char::from(d).to_string()),
-            skip_rows: u8::try_from(m.skip_rows).ok(),
+            skip_rows: m.skip_rows as u64,
             currency: m.currency,
         }
     }
@@ -550,7 +567,7 @@ impl CsvMappingBody {
 pub struct BankMappingOut {
     id: i64,
     name: String,
-    mapping: CsvMappingBody,
+    mapping: CsvMappingOut,
     /// RFC 3339.
     created_at: String,
 }
@@ -560,7 +577,7 @@ impl From<SavedMapping> for BankMappingOut {
         BankMappingOut {
             id: m.id.0,
             name: m.name,
-            mapping: CsvMappingBody::of(m.mapping),
+            mapping: CsvMappingOut::from(m.mapping),
             created_at: m.created_at.rfc3339(),
         }
     }
