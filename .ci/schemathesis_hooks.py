@@ -265,6 +265,19 @@ STATE_RULES = [
     (r"writeoff_account", r"choose the account the difference is written off to"),
     (r"buckets", r"1 to 8 numbers of days, each larger than the one before \(e\.g\. 30,60,90\)"),
     (r"lines", r"the amounts are too large|a document of zero posts nothing|tax code .* has no account"),
+    # core::bank: a statement is read whole (steward_io::bank names the line and the column,
+    # field or element at fault) and checked against the bank account it is imported into
+    (r"file", r"line \d+(, column [^\n]*?)?: .+|(opening|closing) balance: `[^`]*` (has more than \d+ decimal places|is too large) for \S+"
+     r"|the statement is in \S+, the bank account `.*` in \S+|the statement is for \S+, not for the bank account `.*` \(.*\)"),
+    (r"account", r"the bank account `.*` is inactive"),
+    (r"mapping", r"no saved mapping `.*`"),
+    # core::bank: names of the company, the chart of accounts and the account's statements
+    (r"name", r"another bank account has this name|a mapping with this name exists"),
+    (r"ledger_account", r"no account `.*` in the chart of accounts|account `.*` is inactive"
+     r"|account `.*` has sub-accounts: choose one of them|account `.*` is not an asset account"),
+    (r"currency", r"account `.*` takes only \S+|stays \S+ \(statements were imported in it\)"),
+    # core::bank::import (save_mapping): which of several optional columns is given
+    (r"mapping\.amount", r"name an amount column, or a debit or credit column"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -175,6 +175,21 @@ both_databases!(
                 ],
             ),
             (
+                "/api/v1/bank/accounts/1/statements",
+                vec![
+                    ("authorization", bearer.clone()),
+                    ("content-type", multipart.clone()),
+                ],
+            ),
+            (
+                "/bank/accounts/1/import",
+                vec![
+                    ("cookie", cookie.clone()),
+                    ("origin", app.addr.clone()),
+                    ("content-type", multipart.clone()),
+                ],
+            ),
+            (
                 "/users/import",
                 vec![
                     ("cookie", cookie.clone()),

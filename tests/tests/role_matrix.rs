@@ -14,6 +14,8 @@ use steward_core::users::UserStore;
 use steward_e2e::*;
 
 // Company isolation and the pages per role.
+#[path = "role_matrix/bank.rs"]
+mod bank;
 #[path = "role_matrix/billing.rs"]
 mod billing;
 #[path = "role_matrix/hr.rs"]
@@ -151,6 +153,13 @@ enum Id {
     PostedInvoice,
     /// A payment from the kept customer, made for this request by the admin.
     Payment,
+    // bank
+    /// The kept bank account of the books' fixture.
+    BankAccount,
+    /// The kept statement of that account.
+    BankStatement,
+    /// A saved CSV mapping, made for this request by the admin.
+    FreshMapping,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -230,6 +239,12 @@ enum Body {
     Credit,
     /// `version` carries the kept customer's id.
     NewPayment,
+    // bank
+    NewBankAccount,
+    BankAccountUpdate,
+    /// A multipart upload of a one-line CAMT.053 statement.
+    StatementUpload,
+    NewMapping,
 }
 
 struct Row {
@@ -259,6 +274,7 @@ fn table() -> Vec<&'static Row> {
         work::ROWS,
         hr::ROWS,
         billing::ROWS,
+        bank::ROWS,
     ]
     .into_iter()
     .flatten()
@@ -326,6 +342,9 @@ struct LedgerFixture {
     /// Billing on the same books: a customer and a tax code, kept.
     customer: i64,
     tax_code: i64,
+    /// The bank on the same books: an account and its statement, kept.
+    bank_account: i64,
+    bank_statement: i64,
 }
 
 /// A small entry (10.00), or one above the approval threshold (5000.00).
@@ -401,12 +420,15 @@ async fn ledger_fixture(app: &TestApp, admin: &reqwest::Client) -> LedgerFixture
         .expect("id");
     let (entry, _) = new_entry(app, admin, false, false, "posted").await;
     let (customer, tax_code) = billing::fixture(app, admin).await;
+    let (bank_account, bank_statement) = bank::fixture(app, admin).await;
     LedgerFixture {
         lead,
         account,
         entry,
         customer,
         tax_code,
+        bank_account,
+        bank_statement,
     }
 }
 
@@ -437,7 +459,14 @@ async fn account_version(admin: &reqwest::Client, app: &TestApp, id: i64) -> i64
 fn json_body(body: Body, version: i64) -> Option<Value> {
     let n = unique();
     match body {
-        Body::None | Body::ImportCsv | Body::JournalImport => None,
+        Body::None | Body::ImportCsv | Body::JournalImport | Body::StatementUpload => None,
+        // bank
+        Body::NewBankAccount => {
+            Some(json!({"name": format!("Matrix bank {n}"), "ledger_account": "1010"}))
+        }
+        Body::BankAccountUpdate => Some(json!({"name": "Matrix bank", "ledger_account": "1000",
+            "iban": "DE89 3704 0044 0532 0130 00"})),
+        Body::NewMapping => Some(bank::mapping_body()),
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
@@ -634,6 +663,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::FreshInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, false).await),
         Id::PostedInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, true).await),
         Id::Payment => Some(billing::payment(app, &f.admin, ledger().customer).await),
+        // bank
+        Id::BankAccount => Some(ledger().bank_account),
+        Id::BankStatement => Some(ledger().bank_statement),
+        Id::FreshMapping => Some(bank::fresh_mapping(app, &f.admin).await),
     };
     let mut path = r
         .path
@@ -685,6 +718,9 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
                 reqwest::multipart::Part::bytes(journal.into_bytes()).file_name("matrix.journal"),
             );
         req = req.multipart(form);
+    }
+    if let Body::StatementUpload = r.body {
+        req = req.multipart(bank::upload());
     }
     let resp = req.send().await.expect("request");
     resp.status().as_u16()

@@ -37,4 +37,8 @@ id_type!(
     PartyId,
     TaxCodeId,
     InvoiceId,
+    BankAccountId,
+    StatementId,
+    BankLineId,
+    MappingId,
 );

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bank;
 pub mod billing;
 pub mod blocking;
 pub mod company;

@@ -8,6 +8,7 @@
 mod audit;
 mod auth;
 pub mod backup;
+mod bank;
 pub mod billing;
 mod company;
 mod departments;

@@ -133,9 +133,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0020_payments.sql"),
         postgres: include_str!("../migrations/postgres/0020_payments.sql"),
     },
+    Migration {
+        version: 21,
+        name: "bank",
+        sqlite: include_str!("../migrations/sqlite/0021_bank.sql"),
+        postgres: include_str!("../migrations/postgres/0021_bank.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 20;
+pub const LATEST_VERSION: i64 = 21;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -130,6 +130,24 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
     }
 }
 
+/// Bank: bank accounts, statement imports and their lines.
+pub fn bank<S: Backend>() -> WebDomain<S> {
+    const NAV: &[NavEntry] = &[nav(
+        42,
+        "/bank",
+        "Bank",
+        needs(Domain::Accounting, Action::Read),
+    )];
+    WebDomain {
+        name: "bank",
+        pages: crate::pages::bank::router::<S>,
+        api: crate::api::bank::routes::<S>,
+        document: no_document,
+        nav: NAV,
+        links: &[(steward_core::bank::STATEMENT, "/bank/statements/{id}")],
+    }
+}
+
 /// Billing: invoices, credit notes, bills, customers and vendors, tax codes.
 pub fn billing<S: Backend>() -> WebDomain<S> {
     const NAV: &[NavEntry] = &[nav_either(

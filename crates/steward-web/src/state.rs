@@ -42,6 +42,7 @@ pub trait Backend:
     + steward_core::hr::lifecycle::LifecycleStore
     + steward_core::hr::fields::FieldStore
     + steward_core::billing::BillingBackend
+    + steward_core::bank::BankBackend
 {
 }
 
@@ -73,6 +74,7 @@ impl<T> Backend for T where
         + steward_core::hr::lifecycle::LifecycleStore
         + steward_core::hr::fields::FieldStore
         + steward_core::billing::BillingBackend
+        + steward_core::bank::BankBackend
 {
 }
 

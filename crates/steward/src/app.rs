@@ -22,6 +22,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     steward_core::ledger::register(&mut r, store.clone());
     steward_core::hr::register(&mut r, store.clone());
     steward_core::billing::register(&mut r);
+    steward_core::bank::register(&mut r);
     r
 }
 
@@ -34,6 +35,7 @@ pub fn web_domains() -> Vec<WebDomain<Store>> {
         steward_web::domains::ledger(),
         steward_web::domains::hr(),
         steward_web::domains::billing(),
+        steward_web::domains::bank(),
     ]
 }
 

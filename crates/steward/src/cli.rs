@@ -69,6 +69,61 @@ pub enum Command {
     /// HR: import employees from CSV/XLSX, export the employee list.
     #[command(subcommand)]
     Hr(HrCommand),
+    /// Bank: import bank statements (OFX, CAMT.053, CSV with a saved mapping).
+    #[command(subcommand)]
+    Bank(BankCommand),
+}
+
+/// A bank statement file format.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementFormat {
+    Csv,
+    Ofx,
+    Camt053,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BankCommand {
+    /// Add a bank account on an asset account of the chart.
+    AddAccount {
+        /// Its name (unique in the company)
+        #[arg(long)]
+        name: String,
+        /// The ledger account the money sits on: full name or code
+        #[arg(long)]
+        ledger_account: String,
+        /// The statements' currency [default: the company's]
+        #[arg(long)]
+        currency: Option<String>,
+        #[arg(long)]
+        iban: Option<String>,
+        #[arg(long)]
+        bic: Option<String>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Import a bank statement into a bank account (all of it or nothing). Lines imported
+    /// before are skipped; errors read `line N, column C: what is wrong`.
+    Import {
+        /// The bank account's name or id
+        #[arg(long)]
+        account: String,
+        /// The statement file
+        file: PathBuf,
+        /// Its format [default: OFX and CAMT.053 told by the content, else CSV]
+        #[arg(long, value_enum)]
+        format: Option<StatementFormat>,
+        /// The saved CSV mapping to read a CSV file with
+        #[arg(long)]
+        mapping: Option<String>,
+        /// Check everything, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
 }
 
 /// A plain-text journal dialect.

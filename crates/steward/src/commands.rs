@@ -204,6 +204,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ledger(c) => crate::ledger_cli::ledger(&cfg, c).await,
         Command::Report(a) => crate::ledger_cli::report(&cfg, a).await,
         Command::Hr(c) => crate::hr_cli::hr(&cfg, c).await,
+        Command::Bank(c) => crate::bank_cli::bank(&cfg, c).await,
         Command::Backup { file } => {
             let store = open_migrated(&cfg).await?;
             let mut out = std::fs::File::create(&file)

@@ -3,10 +3,12 @@
 #![forbid(unsafe_code)]
 
 mod audit_cli;
+mod bank_cli;
 mod cli;
 mod commands;
 mod config;
 mod demo;
+mod demo_bank;
 mod demo_billing;
 mod demo_books;
 mod demo_hr;

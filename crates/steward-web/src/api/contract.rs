@@ -1184,6 +1184,37 @@ pub fn invoice_status_filter() -> utoipa::openapi::schema::Object {
     filter(&["draft", "posted"])
 }
 
+// ---------------------------------------------------------------- bank
+
+/// A statement upload's `format`: empty or absent to tell it by the content.
+pub fn bank_format() -> utoipa::openapi::schema::Object {
+    let mut all: Vec<&str> = steward_core::bank::import::FORMATS.to_vec();
+    all.push("");
+    one_of(&all, false)
+}
+
+/// A statement lines list's `status` filter.
+pub fn bank_line_status_filter() -> utoipa::openapi::schema::Object {
+    let all: Vec<&str> = steward_core::bank::statements::LineStatus::ALL
+        .iter()
+        .map(|(k, _)| *k)
+        .collect();
+    filter(&all)
+}
+
+/// A CSV column's header text.
+pub fn csv_column() -> utoipa::openapi::schema::Object {
+    line::<200, true>()
+}
+
+/// CSV columns' header texts (a mapping's description), each a line or empty (ignored).
+pub fn csv_columns() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(line::<200, false>())
+        .max_items(Some(20))
+        .build()
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

@@ -2,6 +2,7 @@
 //! description (utoipa-axum), so the document at `/api/openapi.json` lists exactly the
 //! routes that exist, and the role-matrix test walks it.
 mod audit;
+pub(crate) mod bank;
 pub(crate) mod billing;
 pub mod contract;
 pub(crate) mod departments;

@@ -2,6 +2,7 @@
 //! the service with the signed-in `Actor`, render a template or redirect.
 mod audit;
 mod auth;
+pub mod bank;
 pub mod billing;
 pub mod departments;
 pub(crate) mod files;

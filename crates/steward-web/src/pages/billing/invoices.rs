@@ -76,7 +76,7 @@ impl ListPage {
     }
 }
 
-async fn list<S: Backend>(
+pub(super) async fn list<S: Backend>(
     State(state): State<AppState<S>>,
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
