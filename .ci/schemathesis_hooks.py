@@ -209,7 +209,7 @@ STATE_RULES = [
     # core::billing: names, codes and references of the company as they stand
     (r"name", r"another customer or vendor has this name"),
     (r"code", r"another tax code has this code"),
-    (r"income_account|expense_account|collected_account|paid_account|receivable_account|payable_account"
+    (r"income_account|expense_account|collected_account|paid_account|receivable_account|payable_account|writeoff_account"
      r"|lines\[\d+\]\.account",
      r"no account `.*` in the chart of accounts|account `.*` is inactive"
      r"|account `.*` has sub-accounts: choose one of them"),
@@ -261,6 +261,7 @@ STATE_RULES = [
     # core::billing: a tax code's rate needs an account; dates in order; sizes beyond i64
     (r"collected_account", r"a tax code with a rate needs the account tax on sales is credited to, .*"),
     (r"due_date", r"the due date is before the document's date"),
+    (r"is_customer", r"a party is a customer, a vendor, or both"),  # core::billing::parties
     (r"allocations", r"the allocations \(.*\) are more than the payment holds \(.*\)"),
     (r"writeoff_account", r"choose the account the difference is written off to"),
     (r"buckets", r"1 to 8 numbers of days, each larger than the one before \(e\.g\. 30,60,90\)"),

@@ -507,6 +507,9 @@ async fn check<S: BillingBackend>(
             }
         },
     };
+    if input.issue_date.trim().is_empty() {
+        v.push("issue_date", "a date is required (YYYY-MM-DD)");
+    }
     let issue_date = v.date("issue_date", &input.issue_date);
     let due_date = if input.due_date.trim().is_empty() {
         match (issue_date, &party) {

@@ -299,6 +299,9 @@ async fn check<S: BillingBackend>(
             }
         },
     };
+    if input.date.trim().is_empty() {
+        v.push("date", "a date is required (YYYY-MM-DD)");
+    }
     let date = v.date("date", &input.date);
     let currency = if input.currency.trim().is_empty() {
         party

@@ -1124,7 +1124,7 @@ pub fn tax_rounding() -> utoipa::openapi::schema::Object {
 /// What a new document is: `invoice` (to a customer) or `bill` (from a vendor). Credits
 /// are made from the document they credit.
 pub fn invoice_kind() -> utoipa::openapi::schema::Object {
-    one_of(&["invoice", "bill"], false)
+    one_of(&["invoice", "bill"], true)
 }
 
 /// A documents list's `kind` filter.

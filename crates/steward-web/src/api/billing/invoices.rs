@@ -237,7 +237,8 @@ impl From<InvoiceLineIn> for LineInput {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvoiceIn {
-    /// `invoice` (the default) or `bill` for a new document; ignored on an update.
+    /// `invoice` (the default, also when null) or `bill` for a new document; ignored on an
+    /// update.
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::invoice_kind)]
     kind: Option<String>,
