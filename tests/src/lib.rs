@@ -16,6 +16,14 @@ pub async fn body(r: reqwest::Response) -> serde_json::Value {
     r.json().await.expect("json body")
 }
 
+/// A response's JSON body, asserting its status first (the body is in the message).
+pub async fn body_with(r: reqwest::Response, status: u16) -> serde_json::Value {
+    let s = r.status().as_u16();
+    let v = body(r).await;
+    assert_eq!(s, status, "{v}");
+    v
+}
+
 /// The fields a problem+json answer names in its `errors`.
 pub fn fields(p: &serde_json::Value) -> Vec<String> {
     p["errors"]

@@ -26,13 +26,6 @@ fn dated(text: &str, first_day: u32) -> String {
     out
 }
 
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let s = r.status().as_u16();
-    let v = body(r).await;
-    assert_eq!(s, status, "{v}");
-    v
-}
-
 fn upload(name: &str, text: &str, parts: &[(&str, &str)]) -> reqwest::multipart::Form {
     let mut f = reqwest::multipart::Form::new().part(
         "file",
@@ -51,7 +44,7 @@ both_databases!(
         add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
         let anna = app.api(&app.token("anna", PASSWORD, false).await);
-        ok(
+        body_with(
             admin
                 .post(app.url("/api/v1/ledger/setup"))
                 .send()
@@ -62,7 +55,7 @@ both_databases!(
         .await;
 
         // A bank account: not on an income account, then on the checking account.
-        let bad = ok(
+        let bad = body_with(
             anna.post(app.url("/api/v1/bank/accounts"))
                 .json(&json!({"name": "Main account", "ledger_account": "4000"}))
                 .send()
@@ -72,7 +65,7 @@ both_databases!(
         )
         .await;
         assert_eq!(fields(&bad), ["ledger_account"], "{bad}");
-        let acc = ok(
+        let acc = body_with(
             anna.post(app.url("/api/v1/bank/accounts"))
                 .json(
                     &json!({"name": "Main account", "ledger_account": "Assets:Bank:Checking",
@@ -88,7 +81,7 @@ both_databases!(
         assert_eq!(acc["currency"], "EUR");
         assert_eq!(acc["ledger_account"], "Assets:Bank:Checking");
         let id = acc["id"].as_i64().expect("id");
-        let taken = ok(
+        let taken = body_with(
             anna.post(app.url("/api/v1/bank/accounts"))
                 .json(&json!({"name": "main ACCOUNT", "ledger_account": "1010"}))
                 .send()
@@ -104,7 +97,7 @@ both_databases!(
         "amount": "Amount", "description": ["Text"], "reference": "Reference",
         "counterparty_name": "Counterparty", "counterparty_iban": "IBAN", "value_date": "Value date",
         "balance": "Balance", "delimiter": ";", "currency": "EUR"}});
-        ok(
+        body_with(
             anna.post(app.url("/api/v1/bank/mappings"))
                 .json(&mapping)
                 .send()
@@ -113,7 +106,7 @@ both_databases!(
             201,
         )
         .await;
-        let all = ok(
+        let all = body_with(
             anna.get(app.url("/api/v1/bank/mappings"))
                 .send()
                 .await
@@ -125,7 +118,7 @@ both_databases!(
 
         let statements = format!("/api/v1/bank/accounts/{id}/statements");
         // CSV, then a dry run of CAMT.053 (nothing written), then CAMT.053 and OFX.
-        let csv = ok(
+        let csv = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload(
                     "may.csv",
@@ -144,7 +137,7 @@ both_databases!(
             "{csv}"
         );
         assert_eq!(csv["closing"]["amount"], "4347.70", "{csv}");
-        let dry = ok(
+        let dry = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload("camt.xml", &dated(CAMT, 12), &[("dry_run", "true")]))
                 .send()
@@ -158,7 +151,7 @@ both_databases!(
         assert_eq!(dry["statement_id"], Value::Null);
         assert_eq!(dry["continuity"], true, "{dry}");
         assert_eq!(dry["balances_add_up"], true, "{dry}");
-        let list = ok(
+        let list = body_with(
             anna.get(app.url(&format!("/api/v1/bank/statements?account_id={id}")))
                 .send()
                 .await
@@ -167,7 +160,7 @@ both_databases!(
         )
         .await;
         assert_eq!(list["total"], 1, "the dry run wrote nothing: {list}");
-        let camt = ok(
+        let camt = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload(
                     "camt.xml",
@@ -183,7 +176,7 @@ both_databases!(
         assert_eq!(camt["format"], "camt053");
         assert_eq!(camt["new_lines"], 3);
         assert_eq!(camt["sha256"].as_str().map(str::len), Some(64));
-        let ofx = ok(
+        let ofx = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload("may.ofx", &dated(OFX, 20), &[("format", "ofx")]))
                 .send()
@@ -198,7 +191,7 @@ both_databases!(
         );
 
         // The same CAMT.053 file again adds nothing.
-        let again = ok(
+        let again = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload("camt.xml", &dated(CAMT, 12), &[]))
                 .send()
@@ -213,7 +206,7 @@ both_databases!(
         );
         assert_eq!(again["statement_id"], Value::Null);
 
-        let list = ok(
+        let list = body_with(
             anna.get(app.url(&format!(
                 "/api/v1/bank/statements?account_id={id}&sort=end_date&dir=asc"
             )))
@@ -232,7 +225,7 @@ both_databases!(
             .collect();
         assert_eq!(formats, ["csv", "camt053", "ofx"]);
         let camt_id = camt["statement_id"].as_i64().expect("statement");
-        let one = ok(
+        let one = body_with(
             anna.get(app.url(&format!(
                 "/api/v1/bank/statements/{camt_id}?sort=amount&dir=desc"
             )))
@@ -250,7 +243,7 @@ both_databases!(
             "{one}"
         );
         assert_eq!(one["lines"][0]["status"], "unmatched");
-        let acc = ok(
+        let acc = body_with(
             anna.get(app.url(&format!("/api/v1/bank/accounts/{id}")))
                 .send()
                 .await
@@ -269,7 +262,7 @@ both_databases!(
                 "<CdtDbtInd>DEBIT</CdtDbtInd><Sts>",
                 1,
             );
-        let bad = ok(
+        let bad = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload("broken.xml", &broken, &[]))
                 .send()
@@ -282,7 +275,7 @@ both_databases!(
         let message = bad["errors"][0]["message"].as_str().unwrap_or_default();
         assert!(message.starts_with("line 10, column CdtDbtInd: "), "{bad}");
         // A CSV file without a mapping, and an unknown mapping.
-        let bad = ok(
+        let bad = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload("may.csv", &dated(CSV, 1), &[]))
                 .send()
@@ -292,7 +285,7 @@ both_databases!(
         )
         .await;
         assert_eq!(fields(&bad), ["file"], "{bad}");
-        let bad = ok(
+        let bad = body_with(
             anna.post(app.url(&statements))
                 .multipart(upload("may.csv", &dated(CSV, 1), &[("mapping", "Nope")]))
                 .send()
@@ -302,7 +295,7 @@ both_databases!(
         )
         .await;
         assert_eq!(fields(&bad), ["mapping"], "{bad}");
-        let list = ok(
+        let list = body_with(
             anna.get(app.url("/api/v1/bank/statements"))
                 .send()
                 .await
@@ -313,7 +306,7 @@ both_databases!(
         assert_eq!(list["total"], 3, "{list}");
 
         // An unknown account is 404; a statement list as CSV.
-        ok(
+        body_with(
             anna.post(app.url("/api/v1/bank/accounts/999999/statements"))
                 .multipart(upload("camt.xml", &dated(CAMT, 12), &[]))
                 .send()
@@ -377,7 +370,7 @@ both_databases!(
         let app = spawn_app(db).await;
         add_user(&app.store, app.company, "emma", PASSWORD, &["employee"]).await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
-        ok(
+        body_with(
             admin
                 .post(app.url("/api/v1/ledger/setup"))
                 .send()
@@ -386,7 +379,7 @@ both_databases!(
             200,
         )
         .await;
-        let acc = ok(
+        let acc = body_with(
             admin
                 .post(app.url("/api/v1/bank/accounts"))
                 .json(&json!({"name": "Main account", "ledger_account": "1000"}))
@@ -409,7 +402,7 @@ both_databases!(
             "refused before the body is read, got {status:?}"
         );
         let emma = app.api(&token);
-        ok(
+        body_with(
             emma.get(app.url("/api/v1/bank/accounts"))
                 .send()
                 .await

@@ -4,17 +4,10 @@
 //! part of it; a retry with the same key makes one draft; a salesperson (a custom role with
 //! receivables only) sees invoices and customers but neither bills nor vendors; another
 //! company's documents are 404.
-use serde_json::{json, Value};
+use serde_json::json;
 use steward_e2e::*;
 
 const PASSWORD: &str = "a long enough test passphrase";
-
-async fn ok(r: reqwest::Response, status: u16) -> Value {
-    let s = r.status().as_u16();
-    let v = body(r).await;
-    assert_eq!(s, status, "{v}");
-    v
-}
 
 both_databases!(
     an_invoice_goes_from_draft_to_ledger_to_pdf,
@@ -23,7 +16,7 @@ both_databases!(
         add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
         let anna = app.api(&app.token("anna", PASSWORD, false).await);
-        ok(
+        body_with(
             admin
                 .post(app.url("/api/v1/ledger/setup"))
                 .send()
@@ -34,7 +27,7 @@ both_databases!(
         .await;
 
         // Settings and a tax code.
-        ok(
+        body_with(
         anna.put(app.url("/api/v1/billing/settings"))
             .json(&json!({"receivable_account": "1200", "payable_account": "Liabilities:Payables", "tax_rounding": "line"}))
             .send()
@@ -43,7 +36,7 @@ both_databases!(
         200,
     )
     .await;
-        let bad = ok(
+        let bad = body_with(
         anna.post(app.url("/api/v1/billing/tax-codes"))
             .json(&json!({"code": "VAT19", "name": "VAT 19 %", "rate": "19", "collected_account": "9999"}))
             .send()
@@ -53,7 +46,7 @@ both_databases!(
     )
     .await;
         assert!(bad.to_string().contains("collected_account"), "{bad}");
-        ok(
+        body_with(
         anna.post(app.url("/api/v1/billing/tax-codes"))
             .json(&json!({"code": "vat19", "name": "VAT 19 %", "rate": "19", "collected_account": "2100", "paid_account": "2100"}))
             .send()
@@ -64,7 +57,7 @@ both_databases!(
     .await;
 
         // A customer (a bad IBAN first) and a vendor.
-        let bad = ok(
+        let bad = body_with(
         anna.post(app.url("/api/v1/billing/parties"))
             .json(&json!({"name": "City Clinic", "is_customer": true, "iban": "DE89 3704 0044 0532 0130 01"}))
             .send()
@@ -74,7 +67,7 @@ both_databases!(
     )
     .await;
         assert_eq!(bad["errors"][0]["field"], "iban", "{bad}");
-        let clinic = ok(
+        let clinic = body_with(
         anna.post(app.url("/api/v1/billing/parties"))
             .json(&json!({"name": "City Clinic", "is_customer": true, "payment_terms_days": 14,
                 "income_account": "Income:Services", "iban": "de89 3704 0044 0532 0130 00", "email": "ap@clinic.example"}))
@@ -86,7 +79,7 @@ both_databases!(
     .await;
         assert_eq!(clinic["iban"], "DE89370400440532013000");
         let clinic_id = clinic["id"].as_i64().expect("id");
-        let vendor = ok(
+        let vendor = body_with(
             anna.post(app.url("/api/v1/billing/parties"))
                 .json(&json!({"name": "Paper & Co", "is_vendor": true, "expense_account": "6300"}))
                 .send()
@@ -98,7 +91,7 @@ both_databases!(
         let vendor_id = vendor["id"].as_i64().expect("id");
 
         // Bad lines: every error named, nothing written.
-        let bad = ok(
+        let bad = body_with(
         anna.post(app.url("/api/v1/billing/invoices"))
             .json(&json!({"kind": "invoice", "party_id": clinic_id, "issue_date": "2026-03-10",
                 "lines": [{"description": "ok", "unit_price": "10"},
@@ -117,7 +110,7 @@ both_databases!(
             .collect();
         assert!(fields.contains(&"lines[1].unit_price"), "{bad}");
         assert!(fields.contains(&"lines[1].tax_code"), "{bad}");
-        let none = ok(
+        let none = body_with(
             anna.get(app.url("/api/v1/billing/invoices"))
                 .send()
                 .await
@@ -134,7 +127,7 @@ both_databases!(
                   {"description": "Travel", "unit_price": "50"}]});
         let mut ids = Vec::new();
         for _ in 0..2 {
-            let d = ok(
+            let d = body_with(
                 anna.post(app.url("/api/v1/billing/invoices"))
                     .header("Idempotency-Key", "inv-7781")
                     .json(&draft_body)
@@ -153,7 +146,7 @@ both_databases!(
         let id = ids[0];
 
         // Posted: numbered, with its entry.
-        let posted = ok(
+        let posted = body_with(
             anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
                 .send()
                 .await
@@ -163,7 +156,7 @@ both_databases!(
         .await;
         assert_eq!(posted["number"], "INV-2026-0001");
         let entry_id = posted["entry_id"].as_i64().expect("entry");
-        let entry = ok(
+        let entry = body_with(
             anna.get(app.url(&format!("/api/v1/ledger/entries/{entry_id}")))
                 .send()
                 .await
@@ -173,7 +166,7 @@ both_databases!(
         .await;
         assert_eq!(entry["reference"], "INV-2026-0001", "{entry}");
         // Posted documents do not change.
-        ok(
+        body_with(
             anna.put(app.url(&format!("/api/v1/billing/invoices/{id}")))
                 .json(&draft_body)
                 .send()
@@ -182,7 +175,7 @@ both_databases!(
             409,
         )
         .await;
-        ok(
+        body_with(
             anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
                 .send()
                 .await
@@ -207,7 +200,7 @@ both_databases!(
 
         // A credit note for one hour.
         let consulting = posted["lines"][0]["id"].as_i64().expect("line");
-        let credit = ok(
+        let credit = body_with(
         anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/credit")))
             .json(&json!({"lines": [{"description": "Consulting not done", "quantity": "1", "unit_price": "33.33",
                 "tax_code": "VAT19", "credited_line_id": consulting}]}))
@@ -220,7 +213,7 @@ both_databases!(
         assert_eq!(credit["kind"], "credit_note");
         assert_eq!(credit["credited_number"], "INV-2026-0001");
         let cid = credit["id"].as_i64().expect("id");
-        let credit = ok(
+        let credit = body_with(
             anna.post(app.url(&format!("/api/v1/billing/invoices/{cid}/post")))
                 .send()
                 .await
@@ -236,7 +229,7 @@ both_databases!(
         assert_eq!(credit["total"], "39.66");
 
         // A bill, and the CSV export of the sales.
-        let bill = ok(
+        let bill = body_with(
         anna.post(app.url("/api/v1/billing/invoices"))
             .json(&json!({"kind": "bill", "party_id": vendor_id, "issue_date": "2026-03-11", "reference": "P-1",
                 "lines": [{"description": "Paper", "quantity": "10", "unit_price": "4.50", "tax_code": "VAT19"}]}))
@@ -262,7 +255,7 @@ both_databases!(
 
         // A payment of 100.00 on the invoice (the credit note settled 39.66 of it already),
         // then the aged receivables as of the invoice's due date and after.
-        let too_much = ok(
+        let too_much = body_with(
         anna.post(app.url("/api/v1/billing/payments"))
             .json(&json!({"party_id": clinic_id, "date": "2026-04-01", "amount": "500", "account": "1000",
                 "allocations": [{"document_id": id, "amount": "200"}]}))
@@ -276,7 +269,7 @@ both_databases!(
             too_much["errors"][0]["field"], "allocations[0].amount",
             "{too_much}"
         );
-        let payment = ok(
+        let payment = body_with(
         anna.post(app.url("/api/v1/billing/payments"))
             .header("Idempotency-Key", "pay-1")
             .json(&json!({"party_id": clinic_id, "date": "2026-04-01", "amount": "100", "account": "1000",
@@ -289,7 +282,7 @@ both_databases!(
     .await;
         assert_eq!(payment["number"], "RCV-2026-0001");
         assert_eq!(payment["unallocated"], "0.00");
-        let doc = ok(
+        let doc = body_with(
             anna.get(app.url(&format!("/api/v1/billing/invoices/{id}")))
                 .send()
                 .await
@@ -298,7 +291,7 @@ both_databases!(
         )
         .await;
         assert_eq!(doc["open"], "29.33", "168.99 - 39.66 - 100.00: {doc}");
-        let aged = ok(
+        let aged = body_with(
             anna.get(
                 app.url("/api/v1/billing/aged?side=receivables&as_of=2026-04-10&buckets=15,30"),
             )
@@ -328,7 +321,7 @@ both_databases!(
         assert_eq!(r.status(), 422);
 
         // A salesperson: receivables only.
-        let role = ok(
+        let role = body_with(
             admin
                 .post(app.url("/api/v1/roles"))
                 .json(&json!({"key": "sales", "name": "Sales", "grants": [
@@ -343,7 +336,7 @@ both_databases!(
         assert_eq!(role["key"], "sales");
         add_user(&app.store, app.company, "sam", PASSWORD, &["sales"]).await;
         let sam = app.api(&app.token("sam", PASSWORD, false).await);
-        let list = ok(
+        let list = body_with(
             sam.get(app.url("/api/v1/billing/invoices"))
                 .send()
                 .await
@@ -355,7 +348,7 @@ both_databases!(
             list["total"], 2,
             "invoice and credit note, not the bill: {list}"
         );
-        ok(
+        body_with(
             sam.get(app.url(&format!("/api/v1/billing/invoices/{bill_id}")))
                 .send()
                 .await
@@ -363,7 +356,7 @@ both_databases!(
             404,
         )
         .await;
-        let parties = ok(
+        let parties = body_with(
             sam.get(app.url("/api/v1/billing/parties"))
                 .send()
                 .await
@@ -372,7 +365,7 @@ both_databases!(
         )
         .await;
         assert_eq!(parties["total"], 1, "{parties}");
-        ok(
+        body_with(
             sam.get(app.url(&format!("/api/v1/billing/parties/{vendor_id}")))
                 .send()
                 .await
@@ -380,7 +373,7 @@ both_databases!(
             404,
         )
         .await;
-        ok(
+        body_with(
             sam.post(app.url("/api/v1/billing/invoices"))
                 .json(
                     &json!({"kind": "bill", "party_id": vendor_id, "issue_date": "2026-03-11",
@@ -392,7 +385,7 @@ both_databases!(
             403,
         )
         .await;
-        ok(
+        body_with(
             sam.post(app.url("/api/v1/billing/parties"))
                 .json(&json!({"name": "Sneaky Vendor", "is_vendor": true}))
                 .send()
@@ -402,7 +395,7 @@ both_databases!(
         )
         .await;
         // Changing the customer's bank details is the payables side's.
-        ok(
+        body_with(
         sam.put(app.url(&format!("/api/v1/billing/parties/{clinic_id}")))
             .json(&json!({"name": "City Clinic", "is_customer": true, "iban": "GB82 WEST 1234 5698 7654 32"}))
             .send()

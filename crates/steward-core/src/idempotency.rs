@@ -121,6 +121,22 @@ pub fn current() -> Option<Holder> {
 }
 
 /// A key a client may send: 1 to 200 printable ASCII characters.
+/// A key given as part of a request body or service call: absent or empty for none, else
+/// [`check_key`]'s rule, refused on the field `key`.
+pub fn optional_key(key: Option<&str>) -> Result<Option<String>> {
+    match key.filter(|k| !k.is_empty()) {
+        None => Ok(None),
+        Some(k) => check_key(k.as_bytes())
+            .map(|k| Some(k.to_string()))
+            .map_err(|_| {
+                crate::Error::invalid(
+                    "key",
+                    "an idempotency key is 1-200 printable ASCII characters",
+                )
+            }),
+    }
+}
+
 pub fn check_key(raw: &[u8]) -> Result<&str> {
     let key = std::str::from_utf8(raw)
         .ok()

@@ -235,6 +235,16 @@ impl NumberStyle {
     }
 }
 
+/// The decimal places of the currency `code` (2 for a code that is not one).
+pub fn precision_of(code: &str) -> u8 {
+    Currency::parse(code).map(|c| c.precision()).unwrap_or(2)
+}
+
+/// An amount in minor units of `code` as the API, exports and forms write it (`1234.50`).
+pub fn format_in(minor: i64, code: &str) -> String {
+    format_minor(minor, precision_of(code))
+}
+
 /// Parses a plain decimal into minor units; `None` when malformed, overflowing, or with
 /// more decimal places than `precision`.
 pub fn parse_decimal(text: &str, precision: u8) -> Option<i64> {

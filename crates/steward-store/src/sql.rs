@@ -115,6 +115,26 @@ fn total_from_page(rows: usize, paging: steward_core::list::Paging) -> Option<u6
     }
 }
 
+/// Rows where any of `cols` (table alias, column) contains `text`, in any case (a NULL
+/// column contains nothing); `None` when there is no text to look for.
+pub(crate) fn contains_any(text: Option<&str>, cols: &[(&str, &str)]) -> Option<sea_query::Cond> {
+    use sea_query::{Expr, ExprTrait, Func};
+    let t = text.map(str::trim).filter(|t| !t.is_empty())?;
+    let p = like_pattern(t);
+    Some(
+        cols.iter()
+            .fold(sea_query::Cond::any(), |c, (table, column)| {
+                c.add(
+                    Expr::expr(Func::lower(Func::coalesce([
+                        col(table, column),
+                        Expr::val(""),
+                    ])))
+                    .like(sea_query::LikeExpr::new(p.clone()).escape('\\')),
+                )
+            }),
+    )
+}
+
 /// `%text%` for LIKE, with the wildcard characters in `text` escaped by `\`.
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut p = String::with_capacity(text.len() + 2);

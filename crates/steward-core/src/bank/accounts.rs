@@ -199,23 +199,10 @@ async fn check<S: BankAccountStore + LedgerStore>(
     if key.is_empty() {
         v.push("ledger_account", "is required");
     } else {
-        let found = store
-            .accounts_by_keys(actor.company_id, &[key.to_string()])
-            .await?
-            .into_iter()
-            .find(|a| a.name.as_str() == key || a.code.as_deref() == Some(key));
-        match found {
-            None => v.push(
-                "ledger_account",
-                format!("no account `{key}` in the chart of accounts"),
-            ),
-            Some(a) if !a.active => {
-                v.push("ledger_account", format!("account `{key}` is inactive"))
-            }
-            Some(a) if a.has_children => v.push(
-                "ledger_account",
-                format!("account `{key}` has sub-accounts: choose one of them"),
-            ),
+        let accounts =
+            crate::ledger::accounts::TypedAccounts::load(store, actor.company_id, &[key]).await?;
+        match accounts.postable(&mut v, "ledger_account", key) {
+            None => {}
             Some(a) if a.kind != AccountType::Asset => v.push(
                 "ledger_account",
                 format!("account `{key}` is not an asset account"),

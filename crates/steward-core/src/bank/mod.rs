@@ -11,7 +11,7 @@ pub mod accounts;
 pub mod import;
 pub mod statements;
 
-use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
+use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
 use crate::ledger::LedgerStore;
 use crate::registry::Registry;
 use crate::{Error, Result};
@@ -37,12 +37,7 @@ pub fn register(r: &mut Registry) {
 
 /// Whether the actor holds `accounting.<action>` for the whole company.
 pub fn allowed(actor: &Actor, action: Action) -> bool {
-    authorize(
-        actor,
-        Permission::new(Domain::Accounting, action),
-        &Target::company(actor.company_id),
-    )
-    .is_ok()
+    authorize_company(actor, Permission::new(Domain::Accounting, action)).is_ok()
 }
 
 /// The one gate: `Forbidden` unless [`allowed`].

@@ -9,7 +9,6 @@ use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor};
 use crate::ids::{BankAccountId, BankLineId, CompanyId, StatementId, UserId};
 use crate::list::{Page, Paging, SortDir, SortKey};
-use crate::money::{format_minor, Currency};
 use crate::time::Timestamp;
 use crate::{Error, Result};
 
@@ -57,12 +56,7 @@ impl BankStatement {
 }
 
 /// An amount in the currency's places (`1234.50`).
-pub fn money(minor: i64, currency: &str) -> String {
-    let p = Currency::parse(currency)
-        .map(|c| c.precision())
-        .unwrap_or(2);
-    format_minor(minor, p)
-}
+pub use crate::money::format_in as money;
 
 /// What reconciliation will do with a line; every imported line starts `unmatched`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

@@ -26,7 +26,7 @@ use crate::ids::{
 };
 use crate::ledger::{JournalKind, NewEntry};
 use crate::list::{Page, Paging, SortDir, SortKey};
-use crate::money::{format_minor, parse_decimal};
+use crate::money::{format_minor, parse_decimal, precision_of};
 use crate::{Error, Result};
 
 pub const DESCRIPTION_MAX: usize = 500;
@@ -92,6 +92,18 @@ impl InvoiceKind {
             InvoiceKind::Bill => Some(InvoiceKind::VendorCredit),
             _ => None,
         }
+    }
+    /// A list's `kind` filter: one kind, `sales` (invoices and credit notes) or
+    /// `purchases` (bills and vendor credits); empty for all.
+    pub fn filter(text: &str) -> Result<Vec<InvoiceKind>> {
+        Ok(match text {
+            "" => Vec::new(),
+            "sales" => vec![InvoiceKind::Invoice, InvoiceKind::CreditNote],
+            "purchases" => vec![InvoiceKind::Bill, InvoiceKind::VendorCredit],
+            k => vec![InvoiceKind::parse(k).ok_or_else(|| {
+                Error::invalid("kind", "a document kind, `sales` or `purchases`")
+            })?],
+        })
     }
     /// The numbering series: `INV-2026-0001`.
     pub fn series(self) -> &'static str {
@@ -577,6 +589,10 @@ async fn check<S: BillingBackend>(
     } else {
         Vec::new()
     };
+    // Every line's account in one read.
+    let keys: Vec<&str> = input.lines.iter().map(|l| l.account.as_str()).collect();
+    let accounts =
+        crate::ledger::accounts::TypedAccounts::load(store, actor.company_id, &keys).await?;
     let mut figures = Vec::with_capacity(input.lines.len());
     let mut lines = Vec::with_capacity(input.lines.len());
     let mut credited_now: HashMap<i64, i64> = HashMap::new();
@@ -659,7 +675,9 @@ async fn check<S: BillingBackend>(
             }
             default_account
         } else {
-            super::account_of(store, actor, &mut v, &f("account"), &l.account).await?
+            accounts
+                .postable(&mut v, &f("account"), &l.account)
+                .map(|a| a.id)
         };
         let department_id = l.department_id.map(DepartmentId);
         if department_id.is_some_and(|d| !departments.contains(&d)) {
@@ -757,12 +775,6 @@ fn audit_of(actor: &Actor, id: Option<InvoiceId>, action: &str, inv: &NewInvoice
     )
 }
 
-fn precision_of(code: &str) -> u8 {
-    crate::money::Currency::parse(code)
-        .map(|c| c.precision())
-        .unwrap_or(2)
-}
-
 /// A new draft of `kind`. With an idempotency `key`, a retry returns the first draft.
 pub async fn create_draft<S: BillingBackend>(
     store: &S,
@@ -778,7 +790,7 @@ pub async fn create_draft<S: BillingBackend>(
             "a credit is made from the document it credits",
         ));
     }
-    let key = super::idempotency_key(key)?;
+    let key = crate::idempotency::optional_key(key)?;
     if let Some(k) = &key {
         if let Some(id) = store.invoice_by_key(actor.company_id, k).await? {
             return get(store, actor, id).await;
@@ -814,19 +826,12 @@ pub async fn create_credit<S: BillingBackend>(
             "only a posted document is credited (change or discard a draft)",
         ));
     }
-    let key = super::idempotency_key(key)?;
+    let key = crate::idempotency::optional_key(key)?;
     if let Some(k) = &key {
         if let Some(id) = store.invoice_by_key(actor.company_id, k).await? {
             return get(store, actor, id).await;
         }
     }
-    let account_key = |id: AccountId, name: &str| {
-        if name.is_empty() {
-            id.to_string()
-        } else {
-            name.to_string()
-        }
-    };
     let lines = match lines {
         Some(l) => l,
         None => {
@@ -840,15 +845,9 @@ pub async fn create_credit<S: BillingBackend>(
                     continue;
                 }
                 out.push(LineInput {
-                    description: l.description.clone(),
                     quantity: decimal_text(left, 4),
-                    unit_price: format_minor(l.unit_price, precision_of(&original.currency)),
-                    discount: decimal_text(l.discount, 2),
-                    tax_code: l.tax_code.clone().unwrap_or_default(),
-                    account: account_key(l.account_id, &l.account),
-                    department_id: l.department_id.map(|d| d.0),
-                    project: l.project.clone(),
                     credited_line_id: Some(l.id),
+                    ..LineInput::of(l, &original.currency)
                 });
             }
             if out.is_empty() {
@@ -954,30 +953,40 @@ pub async fn delete_draft<S: BillingBackend>(
         .await
 }
 
-/// The input a stored draft was made from (to check it again as of now at posting).
-fn input_of(inv: &Invoice) -> InvoiceInput {
-    InvoiceInput {
-        party_id: Some(inv.party_id.0),
-        issue_date: inv.issue_date.to_string(),
-        due_date: inv.due_date.to_string(),
-        currency: inv.currency.clone(),
-        reference: inv.reference.clone(),
-        notes: inv.notes.clone(),
-        lines: inv
-            .lines
-            .iter()
-            .map(|l| LineInput {
-                description: l.description.clone(),
-                quantity: decimal_text(l.quantity, 4),
-                unit_price: format_minor(l.unit_price, precision_of(&inv.currency)),
-                discount: decimal_text(l.discount, 2),
-                tax_code: l.tax_code.clone().unwrap_or_default(),
-                account: l.account.clone(),
-                department_id: l.department_id.map(|d| d.0),
-                project: l.project.clone(),
-                credited_line_id: l.credited_line_id,
-            })
-            .collect(),
+impl LineInput {
+    /// A stored line as typed again (its account by name).
+    pub fn of(l: &InvoiceLine, currency: &str) -> LineInput {
+        LineInput {
+            description: l.description.clone(),
+            quantity: decimal_text(l.quantity, 4),
+            unit_price: format_minor(l.unit_price, precision_of(currency)),
+            discount: decimal_text(l.discount, 2),
+            tax_code: l.tax_code.clone().unwrap_or_default(),
+            account: l.account.clone(),
+            department_id: l.department_id.map(|d| d.0),
+            project: l.project.clone(),
+            credited_line_id: l.credited_line_id,
+        }
+    }
+}
+
+impl InvoiceInput {
+    /// The input a stored document was made from (a draft checked again at posting, the
+    /// draft's form).
+    pub fn of(inv: &Invoice) -> InvoiceInput {
+        InvoiceInput {
+            party_id: Some(inv.party_id.0),
+            issue_date: inv.issue_date.to_string(),
+            due_date: inv.due_date.to_string(),
+            currency: inv.currency.clone(),
+            reference: inv.reference.clone(),
+            notes: inv.notes.clone(),
+            lines: inv
+                .lines
+                .iter()
+                .map(|l| LineInput::of(l, &inv.currency))
+                .collect(),
+        }
     }
 }
 
@@ -1081,7 +1090,7 @@ pub async fn post<S: BillingBackend>(
         store,
         actor,
         current.kind,
-        &input_of(&current),
+        &InvoiceInput::of(&current),
         credited.as_ref(),
         Some(id),
     )

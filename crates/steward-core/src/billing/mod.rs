@@ -19,7 +19,7 @@ use serde_json::json;
 use std::future::Future;
 
 use crate::audit::AuditDraft;
-use crate::auth::{authorize, Action, Actor, Domain, Permission, Target};
+use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
 use crate::error::Validator;
 use crate::ids::{AccountId, CompanyId};
 use crate::ledger::LedgerStore;
@@ -69,12 +69,7 @@ pub fn register(r: &mut Registry) {
 /// Whether the actor holds `action` on `domain` for the whole company: billing's records
 /// are the company's, not anyone's own.
 pub fn allowed(actor: &Actor, domain: Domain, action: Action) -> bool {
-    authorize(
-        actor,
-        Permission::new(domain, action),
-        &Target::company(actor.company_id),
-    )
-    .is_ok()
+    authorize_company(actor, Permission::new(domain, action)).is_ok()
 }
 
 /// The one gate: `Forbidden` unless [`allowed`].
@@ -83,48 +78,6 @@ pub fn gate(actor: &Actor, domain: Domain, action: Action) -> Result<()> {
         Ok(())
     } else {
         Err(Error::Forbidden)
-    }
-}
-
-/// Resolves an account typed by name or code (empty: none). An unknown or inactive
-/// account, or a parent account, is an error on `field`.
-pub(crate) async fn account_of<S: LedgerStore>(
-    store: &S,
-    actor: &Actor,
-    v: &mut Validator,
-    field: &str,
-    text: &str,
-) -> Result<Option<AccountId>> {
-    let key = text.trim();
-    if key.is_empty() {
-        return Ok(None);
-    }
-    let found = store
-        .accounts_by_keys(actor.company_id, &[key.to_string()])
-        .await?;
-    let account = found
-        .into_iter()
-        .find(|a| a.name.as_str() == key || a.code.as_deref() == Some(key));
-    match account {
-        None => {
-            v.push(
-                field,
-                format!("no account `{key}` in the chart of accounts"),
-            );
-            Ok(None)
-        }
-        Some(a) if !a.active => {
-            v.push(field, format!("account `{key}` is inactive"));
-            Ok(None)
-        }
-        Some(a) if a.has_children => {
-            v.push(
-                field,
-                format!("account `{key}` has sub-accounts: choose one of them"),
-            );
-            Ok(None)
-        }
-        Some(a) => Ok(Some(a.id)),
     }
 }
 
@@ -176,22 +129,18 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
     gate(actor, Domain::Accounting, Action::Update)?;
     let current = store.billing_settings(actor.company_id).await?;
     let mut v = Validator::new();
-    let receivable = account_of(
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
         store,
-        actor,
-        &mut v,
-        "receivable_account",
-        &input.receivable_account,
+        actor.company_id,
+        &[&input.receivable_account, &input.payable_account],
     )
     .await?;
-    let payable = account_of(
-        store,
-        actor,
-        &mut v,
-        "payable_account",
-        &input.payable_account,
-    )
-    .await?;
+    let receivable = accounts
+        .postable(&mut v, "receivable_account", &input.receivable_account)
+        .map(|a| a.id);
+    let payable = accounts
+        .postable(&mut v, "payable_account", &input.payable_account)
+        .map(|a| a.id);
     let rounding = match TaxRounding::parse(input.tax_rounding.trim()) {
         Some(r) => r,
         None => {
@@ -256,22 +205,6 @@ pub async fn postable_accounts<S: LedgerStore>(
         .collect())
 }
 
-/// An item's idempotency key: absent or empty for none, else the one rule of an
-/// `Idempotency-Key` (`core::idempotency::check_key`).
-pub(crate) fn idempotency_key(key: Option<&str>) -> Result<Option<String>> {
-    match key.filter(|k| !k.is_empty()) {
-        None => Ok(None),
-        Some(k) => crate::idempotency::check_key(k.as_bytes())
-            .map(|k| Some(k.to_string()))
-            .map_err(|_| {
-                Error::invalid(
-                    "key",
-                    "an idempotency key is 1-200 printable ASCII characters",
-                )
-            }),
-    }
-}
-
 /// The kinds a list shows: the ones asked for that the actor may read (every readable one
 /// when none are asked). `Forbidden` when the actor reads none; empty when none of those
 /// asked is readable.
@@ -303,7 +236,7 @@ pub(crate) fn empty_page<T>(paging: crate::list::Paging) -> crate::list::Page<T>
 /// What an entry of billing posts with: the receivables (`sales`) or payables control
 /// account from the settings, the currency's commodity, and the journal of `kind` (the
 /// general journal, or the first, when the books have none of that kind).
-pub(crate) struct Posting {
+pub(crate) struct PostingTarget {
     pub control: AccountId,
     pub commodity: crate::ledger::Commodity,
     pub journal: crate::ids::JournalId,
@@ -315,7 +248,7 @@ pub(crate) async fn posting<S: SettingsStore + LedgerStore>(
     sales: bool,
     currency: &str,
     kind: crate::ledger::JournalKind,
-) -> Result<Posting> {
+) -> Result<PostingTarget> {
     let settings = store.billing_settings(actor.company_id).await?;
     let control = if sales {
         settings.receivable_account_id.ok_or_else(|| {
@@ -355,14 +288,14 @@ pub(crate) async fn posting<S: SettingsStore + LedgerStore>(
         .or_else(|| journals.first())
         .ok_or_else(|| Error::invalid("journal", "the books have no journal"))?
         .id;
-    Ok(Posting {
+    Ok(PostingTarget {
         control,
         commodity,
         journal,
     })
 }
 
-impl Posting {
+impl PostingTarget {
     /// A line of the entry in the posting's commodity.
     pub(crate) fn line(
         &self,

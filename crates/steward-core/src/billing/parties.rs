@@ -312,22 +312,18 @@ async fn check<S: PartyStore + LedgerStore>(
             }
         }
     };
-    let income = super::account_of(
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
         store,
-        actor,
-        &mut v,
-        "income_account",
-        &input.income_account,
+        actor.company_id,
+        &[&input.income_account, &input.expense_account],
     )
     .await?;
-    let expense = super::account_of(
-        store,
-        actor,
-        &mut v,
-        "expense_account",
-        &input.expense_account,
-    )
-    .await?;
+    let income = accounts
+        .postable(&mut v, "income_account", &input.income_account)
+        .map(|a| a.id);
+    let expense = accounts
+        .postable(&mut v, "expense_account", &input.expense_account)
+        .map(|a| a.id);
     let iban = if input.iban.trim().is_empty() {
         String::new()
     } else {

@@ -17,7 +17,7 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::future::Future;
 
-use super::invoices::{self, InvoiceKind, InvoiceStatus};
+use super::invoices::{self, InvoiceKind};
 use super::{parties, BillingBackend};
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain};
@@ -185,9 +185,14 @@ pub struct PaymentQuery {
     pub paging: Paging,
 }
 
-/// What a document still owes, by the store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A posted document as a payment sees it: whose, which kind and currency, and what it
+/// still owes, by the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Openness {
+    pub party_id: PartyId,
+    pub kind: InvoiceKind,
+    pub currency: String,
+    pub number: Option<String>,
     pub total: i64,
     pub allocated: i64,
 }
@@ -317,9 +322,7 @@ async fn check<S: BillingBackend>(
             }
         }
     };
-    let precision = Currency::parse(&currency)
-        .map(|c| c.precision())
-        .unwrap_or(2);
+    let precision = crate::money::precision_of(&currency);
     let amount_of = |v: &mut Validator, field: &str, text: &str, required: bool| -> i64 {
         let t = text.trim();
         if t.is_empty() && !required {
@@ -346,18 +349,21 @@ async fn check<S: BillingBackend>(
     };
     let amount = amount_of(&mut v, "amount", &input.amount, true);
     let writeoff = amount_of(&mut v, "writeoff", &input.writeoff, false);
-    let account = super::account_of(store, actor, &mut v, "account", &input.account).await?;
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
+        store,
+        actor.company_id,
+        &[&input.account, &input.writeoff_account],
+    )
+    .await?;
+    let account = accounts
+        .postable(&mut v, "account", &input.account)
+        .map(|a| a.id);
     if account.is_none() && input.account.trim().is_empty() {
         v.push("account", "choose the bank or cash account");
     }
-    let writeoff_account = super::account_of(
-        store,
-        actor,
-        &mut v,
-        "writeoff_account",
-        &input.writeoff_account,
-    )
-    .await?;
+    let writeoff_account = accounts
+        .postable(&mut v, "writeoff_account", &input.writeoff_account)
+        .map(|a| a.id);
     if writeoff > 0 && writeoff_account.is_none() && input.writeoff_account.trim().is_empty() {
         v.push(
             "writeoff_account",
@@ -392,13 +398,11 @@ async fn check<S: BillingBackend>(
             v.push(&f("document_id"), "the document is named twice");
             continue;
         }
-        let doc = store.invoice(actor.company_id, id).await?;
-        let fits = doc.as_ref().is_some_and(|d| {
-            d.status == InvoiceStatus::Posted
-                && d.kind == kind.settles()
-                && Some(d.party_id) == party.as_ref().map(|p| p.id)
+        // The document as the batch read of `open` saw it: posted, this party's, this side.
+        let doc = open.get(&id).filter(|d| {
+            d.kind == kind.settles() && Some(d.party_id) == party.as_ref().map(|p| p.id)
         });
-        let Some(doc) = doc.filter(|_| fits) else {
+        let Some(doc) = doc else {
             v.push(
                 &f("document_id"),
                 format!(
@@ -413,24 +417,23 @@ async fn check<S: BillingBackend>(
             );
             continue;
         };
+        let number = doc.number.clone().unwrap_or_default();
         if doc.currency != currency {
             v.push(
                 &f("document_id"),
                 format!(
-                    "{} is in {}; the payment is in {currency}",
-                    doc.number.clone().unwrap_or_default(),
+                    "{number} is in {}; the payment is in {currency}",
                     doc.currency
                 ),
             );
             continue;
         }
-        let owes = open.get(&id).map(Openness::open).unwrap_or(0);
+        let owes = doc.open();
         if value > owes {
             v.push(
                 &f("amount"),
                 format!(
-                    "{} owes {} {currency}",
-                    doc.number.clone().unwrap_or_default(),
+                    "{number} owes {} {currency}",
                     format_minor(owes.max(0), precision)
                 ),
             );
@@ -526,7 +529,7 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     key: Option<&str>,
 ) -> Result<Payment> {
     super::gate(actor, kind.domain(), Action::Create)?;
-    let key = super::idempotency_key(key)?;
+    let key = crate::idempotency::optional_key(key)?;
     // A retry answers with what the first request made, whatever has changed since (the
     // documents it settled owe less now).
     if let Some(k) = &key {
@@ -538,9 +541,7 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     p.client_key = key;
     let party = parties::get(store, actor, p.party_id).await?;
     let entry = entry_of(store, actor, &p, &party.name).await?;
-    let precision = Currency::parse(&p.currency)
-        .map(|c| c.precision())
-        .unwrap_or(2);
+    let precision = crate::money::precision_of(&p.currency);
     let audit = AuditDraft::by(
         actor,
         super::PAYMENT,
@@ -555,14 +556,7 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     );
     let (id, _) = store
         .insert_payment(actor.company_id, &p, &entry, actor.author(), audit)
-        .await
-        .map_err(|e| match e {
-            Error::Invalid { field, message } if field == "date" => Error::Invalid {
-                field: "date".into(),
-                message,
-            },
-            e => e,
-        })?;
+        .await?;
     get(store, actor, id).await
 }
 
@@ -617,6 +611,10 @@ pub async fn settlement<S: BillingBackend + PaymentStore>(
         .await?
         .remove(&id)
         .unwrap_or(Openness {
+            party_id: inv.party_id,
+            kind: inv.kind,
+            currency: inv.currency.clone(),
+            number: inv.number.clone(),
             total: inv.total,
             allocated: 0,
         });
@@ -635,9 +633,7 @@ pub const EXPORT_HEADERS: &[&str] = &[
 ];
 
 pub fn export_row(r: &PaymentRow) -> Vec<String> {
-    let p = Currency::parse(&r.currency)
-        .map(|c| c.precision())
-        .unwrap_or(2);
+    let p = crate::money::precision_of(&r.currency);
     vec![
         r.kind.as_str().to_string(),
         r.number.clone(),

@@ -189,15 +189,18 @@ async fn check<S: TaxStore + crate::ledger::LedgerStore>(
             0
         }
     };
-    let collected = super::account_of(
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
         store,
-        actor,
-        &mut v,
-        "collected_account",
-        &input.collected_account,
+        actor.company_id,
+        &[&input.collected_account, &input.paid_account],
     )
     .await?;
-    let paid = super::account_of(store, actor, &mut v, "paid_account", &input.paid_account).await?;
+    let collected = accounts
+        .postable(&mut v, "collected_account", &input.collected_account)
+        .map(|a| a.id);
+    let paid = accounts
+        .postable(&mut v, "paid_account", &input.paid_account)
+        .map(|a| a.id);
     if rate > 0 && collected.is_none() && paid.is_none() {
         v.push(
             "collected_account",

@@ -11,6 +11,66 @@ use crate::ids::AccountId;
 use crate::list::{Page, Paging};
 use crate::{Error, Result};
 
+// ---------------------------------------------------------------- accounts typed in forms
+
+/// Accounts a form names by name or code (billing's lines and defaults, a bank account's
+/// ledger account), read in one statement for all of a form's fields.
+pub struct TypedAccounts(Vec<Account>);
+
+impl TypedAccounts {
+    /// Reads the accounts `keys` name (empty keys are skipped).
+    pub async fn load<S: LedgerStore + ?Sized>(
+        store: &S,
+        company: crate::ids::CompanyId,
+        keys: &[&str],
+    ) -> Result<TypedAccounts> {
+        let mut keys: Vec<String> = keys
+            .iter()
+            .map(|k| k.trim())
+            .filter(|k| !k.is_empty())
+            .map(str::to_string)
+            .collect();
+        keys.sort();
+        keys.dedup();
+        if keys.is_empty() {
+            return Ok(TypedAccounts(Vec::new()));
+        }
+        Ok(TypedAccounts(store.accounts_by_keys(company, &keys).await?))
+    }
+
+    /// The account typed as `text` if it takes postings (it exists, is active and has no
+    /// sub-accounts); otherwise the reason goes to `field` and `None` comes back. Empty
+    /// text is no account and no error.
+    pub fn postable(
+        &self,
+        v: &mut crate::error::Validator,
+        field: &str,
+        text: &str,
+    ) -> Option<&Account> {
+        let key = text.trim();
+        if key.is_empty() {
+            return None;
+        }
+        let found = self
+            .0
+            .iter()
+            .find(|a| a.name.as_str() == key || a.code.as_deref() == Some(key));
+        match found {
+            None => v.push(
+                field,
+                format!("no account `{key}` in the chart of accounts"),
+            ),
+            Some(a) if !a.active => v.push(field, format!("account `{key}` is inactive")),
+            Some(a) if a.has_children => v.push(
+                field,
+                format!("account `{key}` has sub-accounts: choose one of them"),
+            ),
+            Some(a) => return Some(a),
+        }
+        None
+    }
+}
+
 // ---------------------------------------------------------------- accounts
 
 pub async fn list_accounts(

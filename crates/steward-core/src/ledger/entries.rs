@@ -85,22 +85,6 @@ async fn prepare(
     prepare_entry(input, &ctx, key, None)
 }
 
-/// An item's key: absent or empty for none, else the one rule of an `Idempotency-Key`
-/// (`core::idempotency::check_key`: 1 to 200 printable ASCII characters).
-fn check_key(key: Option<&str>) -> Result<Option<String>> {
-    match key.filter(|k| !k.is_empty()) {
-        None => Ok(None),
-        Some(k) => crate::idempotency::check_key(k.as_bytes())
-            .map(|k| Some(k.to_string()))
-            .map_err(|_| {
-                Error::invalid(
-                    "key",
-                    "an idempotency key is 1-200 printable ASCII characters",
-                )
-            }),
-    }
-}
-
 /// Does this entry need another user's approval before it posts? Foreign lines count at
 /// the latest rate on or before the entry date; without a rate they count as above.
 async fn needs_approval(store: &impl LedgerStore, actor: &Actor, entry: &NewEntry) -> Result<bool> {
@@ -248,7 +232,7 @@ pub async fn create_entry(
     intent: Intent,
 ) -> Result<Entry> {
     gate(actor, Action::Create)?;
-    let key = check_key(key)?;
+    let key = crate::idempotency::optional_key(key)?;
     let entry = prepare(store, actor, input, key).await?;
     let approval = match intent {
         Intent::Draft => None,
@@ -341,7 +325,7 @@ pub async fn post_batch(
                 })
                 .collect()
         };
-        let key = match check_key(item.key.as_deref()) {
+        let key = match crate::idempotency::optional_key(item.key.as_deref()) {
             Ok(k) => k,
             Err(e) => {
                 errors.extend(prefixed(e));

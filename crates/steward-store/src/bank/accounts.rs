@@ -1,5 +1,5 @@
 //! Bank accounts, each with its last statement's closing balance (read beside the row).
-use sea_query::{Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::bank::accounts::{
@@ -11,7 +11,7 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::{a, opt_date};
-use crate::sql::{col, count_all, like_pattern};
+use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, Store};
 
 const COLUMNS: &[&str] = &[
@@ -87,13 +87,8 @@ fn select_all() -> String {
 fn filtered(company: CompanyId, q: &BankAccountQuery, s: &mut SelectStatement) {
     s.from_as(a("bank_accounts"), a("b"))
         .and_where(col("b", "company_id").eq(company.0));
-    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let p = like_pattern(t);
-        let like = |c: &str| {
-            Expr::expr(Func::lower(col("b", c)))
-                .like(sea_query::LikeExpr::new(p.clone()).escape('\\'))
-        };
-        s.cond_where(Cond::any().add(like("name")).add(like("iban")));
+    if let Some(c) = contains_any(q.search.as_deref(), &[("b", "name"), ("b", "iban")]) {
+        s.cond_where(c);
     }
 }
 

@@ -19,7 +19,7 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::{a, date_of, opt_date};
-use crate::sql::{col, count_all, like_pattern};
+use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
 
 /// Rows per multi-row INSERT: 15 binds a row stay under SQLite's 32766 and PostgreSQL's
@@ -194,18 +194,15 @@ fn lines_filtered(company: CompanyId, q: &LineQuery, s: &mut SelectStatement) {
     if let Some(to) = q.to {
         s.and_where(col("l", "booking_date").lte(day_key(to)));
     }
-    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let p = like_pattern(t);
-        let like = |c: &str| {
-            Expr::expr(Func::lower(Func::coalesce([col("l", c), Expr::val("")])))
-                .like(sea_query::LikeExpr::new(p.clone()).escape('\\'))
-        };
-        s.cond_where(
-            sea_query::Cond::any()
-                .add(like("description"))
-                .add(like("reference"))
-                .add(like("counterparty_name")),
-        );
+    if let Some(c) = contains_any(
+        q.search.as_deref(),
+        &[
+            ("l", "description"),
+            ("l", "reference"),
+            ("l", "counterparty_name"),
+        ],
+    ) {
+        s.cond_where(c);
     }
 }
 

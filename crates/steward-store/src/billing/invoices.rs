@@ -4,7 +4,7 @@
 //! Lock order (as the ledger's): the company row (shared), the document, the series row,
 //! then the ledger's own.
 use chrono::{Datelike, NaiveDate};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Alias, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use steward_core::audit::AuditDraft;
@@ -22,7 +22,7 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use crate::ledger::{lock_company, Tx};
-use crate::sql::{col, count_all, like_pattern};
+use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 fn a(s: &str) -> Alias {
@@ -118,18 +118,11 @@ fn filtered(company: CompanyId, q: &InvoiceQuery, s: &mut SelectStatement) {
     if let Some(t) = q.to {
         s.and_where(col("d", "issue_date").lte(day_key(t)));
     }
-    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pat = like_pattern(t);
-        let like = |t: &str, c: &str| {
-            Expr::expr(Func::lower(col(t, c)))
-                .like(sea_query::LikeExpr::new(pat.clone()).escape('\\'))
-        };
-        s.cond_where(
-            Cond::any()
-                .add(like("d", "number"))
-                .add(like("d", "reference"))
-                .add(like("p", "name")),
-        );
+    if let Some(c) = contains_any(
+        q.search.as_deref(),
+        &[("d", "number"), ("d", "reference"), ("p", "name")],
+    ) {
+        s.cond_where(c);
     }
 }
 
@@ -245,8 +238,8 @@ pub(crate) async fn take_number(
     get_i64(&r, "last_value")
 }
 
-impl Store {
-    async fn document_by_key(&self, company: CompanyId, key: &str) -> Result<Option<InvoiceId>> {
+impl InvoiceStore for Store {
+    async fn invoice_by_key(&self, company: CompanyId, key: &str) -> Result<Option<InvoiceId>> {
         Ok(sqlx::query(
             "SELECT id FROM billing_documents WHERE company_id = $1 AND client_key = $2",
         )
@@ -258,12 +251,6 @@ impl Store {
         .map(|r| get_i64(&r, "id"))
         .transpose()?
         .map(InvoiceId))
-    }
-}
-
-impl InvoiceStore for Store {
-    async fn invoice_by_key(&self, company: CompanyId, key: &str) -> Result<Option<InvoiceId>> {
-        self.document_by_key(company, key).await
     }
 
     async fn list_invoices(
@@ -369,7 +356,7 @@ impl InvoiceStore for Store {
         mut audit: AuditDraft,
     ) -> Result<(InvoiceId, bool)> {
         if let Some(k) = &inv.client_key {
-            if let Some(id) = self.document_by_key(company, k).await? {
+            if let Some(id) = self.invoice_by_key(company, k).await? {
                 return Ok((id, false));
             }
         }
@@ -404,7 +391,7 @@ impl InvoiceStore for Store {
                 // Another request with the same key won the race: answer with its draft.
                 if let (Error::Conflict { .. }, Some(k)) = (db(e), &inv.client_key) {
                     drop(tx);
-                    if let Some(id) = self.document_by_key(company, k).await? {
+                    if let Some(id) = self.invoice_by_key(company, k).await? {
                         return Ok((id, false));
                     }
                 }

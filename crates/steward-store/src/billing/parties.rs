@@ -12,7 +12,7 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::flag;
-use crate::sql::{col, count_all, like_pattern};
+use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 const COLUMNS: &[&str] = &[
@@ -111,19 +111,16 @@ fn filtered(company: CompanyId, visible: Visible, q: &PartyQuery, s: &mut Select
     if let Some(active) = q.active {
         s.and_where(col("p", "active").eq(flag(active)));
     }
-    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let p = like_pattern(t);
-        let like = |c: &str| {
-            Expr::expr(Func::lower(col("p", c)))
-                .like(sea_query::LikeExpr::new(p.clone()).escape('\\'))
-        };
-        s.cond_where(
-            Cond::any()
-                .add(like("name"))
-                .add(like("legal_name"))
-                .add(like("tax_id"))
-                .add(like("email")),
-        );
+    if let Some(c) = contains_any(
+        q.search.as_deref(),
+        &[
+            ("p", "name"),
+            ("p", "legal_name"),
+            ("p", "tax_id"),
+            ("p", "email"),
+        ],
+    ) {
+        s.cond_where(c);
     }
 }
 

@@ -3,7 +3,7 @@
 //! circle), checks what they still owe, numbers the payment from `billing_sequences` and
 //! posts its entry through the ledger's writer.
 use chrono::{Datelike, NaiveDate};
-use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use steward_core::audit::AuditDraft;
@@ -20,7 +20,7 @@ use steward_core::{Error, Result};
 
 use super::invoices::{row_of, take_number, ROW_COLUMNS};
 use crate::ledger::{lock_company, Tx};
-use crate::sql::{col, count_all, like_pattern};
+use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
 
 fn a(s: &str) -> Alias {
@@ -55,7 +55,8 @@ async fn openness_on(
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows = sqlx::query(&format!(
-            "SELECT id, total FROM billing_documents WHERE company_id = $1 AND status = 'posted' AND id IN {}{lock}",
+            "SELECT id, party_id, kind, currency, number, total FROM billing_documents \
+             WHERE company_id = $1 AND status = 'posted' AND id IN {}{lock}",
             in_list(chunk)
         ))
         .bind(company.0)
@@ -66,6 +67,11 @@ async fn openness_on(
             out.insert(
                 InvoiceId(get_i64(&r, "id")?),
                 Openness {
+                    party_id: PartyId(get_i64(&r, "party_id")?),
+                    kind: InvoiceKind::parse(&get_str(&r, "kind")?)
+                        .ok_or_else(|| Error::internal("unknown document kind"))?,
+                    currency: get_str(&r, "currency")?,
+                    number: opt_str(&r, "number")?,
                     total: get_i64(&r, "total")?,
                     allocated: 0,
                 },
@@ -171,33 +177,15 @@ fn filtered(company: CompanyId, q: &PaymentQuery, s: &mut SelectStatement) {
     if let Some(p) = q.party_id {
         s.and_where(col("p", "party_id").eq(p.0));
     }
-    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pat = like_pattern(t);
-        let like = |t: &str, c: &str| {
-            Expr::expr(Func::lower(col(t, c)))
-                .like(sea_query::LikeExpr::new(pat.clone()).escape('\\'))
-        };
-        s.cond_where(
-            Cond::any()
-                .add(like("p", "number"))
-                .add(like("p", "reference"))
-                .add(like("b", "name")),
-        );
+    if let Some(c) = contains_any(
+        q.search.as_deref(),
+        &[("p", "number"), ("p", "reference"), ("b", "name")],
+    ) {
+        s.cond_where(c);
     }
 }
 
 impl Store {
-    async fn payment_of_key(&self, company: CompanyId, key: &str) -> Result<Option<i64>> {
-        sqlx::query("SELECT id FROM billing_payments WHERE company_id = $1 AND client_key = $2")
-            .bind(company.0)
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?
-            .map(|r| get_i64(&r, "id"))
-            .transpose()
-    }
-
     async fn insert_payment_once(
         &self,
         company: CompanyId,
@@ -294,7 +282,14 @@ impl Store {
 
 impl PaymentStore for Store {
     async fn payment_by_key(&self, company: CompanyId, key: &str) -> Result<Option<i64>> {
-        self.payment_of_key(company, key).await
+        sqlx::query("SELECT id FROM billing_payments WHERE company_id = $1 AND client_key = $2")
+            .bind(company.0)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .map(|r| get_i64(&r, "id"))
+            .transpose()
     }
 
     async fn insert_payment(
@@ -306,7 +301,7 @@ impl PaymentStore for Store {
         audit: AuditDraft,
     ) -> Result<(i64, bool)> {
         if let Some(k) = &p.client_key {
-            if let Some(id) = self.payment_of_key(company, k).await? {
+            if let Some(id) = self.payment_by_key(company, k).await? {
                 return Ok((id, false));
             }
         }
@@ -318,7 +313,7 @@ impl PaymentStore for Store {
             // The same key raced us and won: answer with its payment.
             Err(Error::Conflict { .. }) if p.client_key.is_some() => {
                 let k = p.client_key.as_deref().unwrap_or_default();
-                match self.payment_of_key(company, k).await? {
+                match self.payment_by_key(company, k).await? {
                     Some(id) => Ok((id, false)),
                     None => Err(Error::conflict("the payment could not be saved; try again")),
                 }
@@ -444,6 +439,10 @@ impl PaymentStore for Store {
         for r in &rows {
             let row = row_of(r)?;
             let o = Openness {
+                party_id: row.party_id,
+                kind: row.kind,
+                currency: row.currency.clone(),
+                number: row.number.clone(),
                 total: row.total,
                 allocated: get_i64(r, "allocated")?,
             };

@@ -332,6 +332,22 @@ fn field_of(message: &str) -> Option<&str> {
 }
 
 /// `200 OK` with a JSON body.
+/// The `Idempotency-Key` header a service stores with what it writes. One that is there
+/// but unreadable is an error, never quietly no key: a retry would then write twice.
+pub(crate) fn idempotency_key(
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<String>, steward_core::Error> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
+            steward_core::Error::invalid(
+                "Idempotency-Key",
+                "an idempotency key is 1-200 printable ASCII characters",
+            )
+        }),
+    }
+}
+
 pub fn ok<T: Serialize>(v: T) -> Response {
     axum::Json(v).into_response()
 }

@@ -1,6 +1,6 @@
-//! A billing document as a PDF, for the page (`/billing/invoices/{id}/pdf`) and the API
-//! (`/api/v1/billing/invoices/{id}/pdf`) alike: the document as the actor sees it, laid out
-//! by `steward_io::pdf` on a blocking thread.
+//! Billing's views shared by pages and API: a document as a PDF (`…/invoices/{id}/pdf`:
+//! the document as the actor sees it, laid out by `steward_io::pdf` on a blocking thread)
+//! and the aged report's table and download.
 use steward_core::auth::Actor;
 use steward_core::billing::invoices::{self, decimal_text, Invoice};
 use steward_core::billing::parties::{self, Party};
@@ -10,8 +10,12 @@ use steward_core::ids::InvoiceId;
 use steward_core::Result;
 use steward_io::pdf::{render, BusinessDocument, Column, PartyBlock};
 
-use crate::api::billing::money;
 use crate::state::Backend;
+use axum::response::Response;
+use serde::Serialize;
+use steward_core::billing::aged::{AgedRow, Buckets, Side};
+use steward_core::money::format_in as money;
+use utoipa::ToSchema;
 
 fn document(
     company: &str,
@@ -115,4 +119,67 @@ pub async fn invoice_pdf<S: Backend>(store: &S, actor: &Actor, id: InvoiceId) ->
         content_type: "application/pdf".into(),
         bytes,
     })
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgedRowOut {
+    pub(crate) party_id: i64,
+    pub(crate) party_name: String,
+    pub(crate) currency: String,
+    /// One amount per column of `columns`.
+    pub(crate) buckets: Vec<String>,
+    pub(crate) total: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AgedOut {
+    /// `receivables` or `payables`.
+    pub(crate) side: String,
+    pub(crate) as_of: String,
+    /// The columns' headings: `Not due`, `1-30`, ..., `Over 90`.
+    pub(crate) columns: Vec<String>,
+    pub(crate) rows: Vec<AgedRowOut>,
+}
+
+pub fn aged_out(side: Side, as_of: chrono::NaiveDate, b: &Buckets, rows: Vec<AgedRow>) -> AgedOut {
+    AgedOut {
+        side: side.as_str().to_string(),
+        as_of: as_of.to_string(),
+        columns: b.labels(),
+        rows: rows
+            .into_iter()
+            .map(|r| AgedRowOut {
+                party_id: r.party_id.0,
+                buckets: r.buckets.iter().map(|v| money(*v, &r.currency)).collect(),
+                total: money(r.total, &r.currency),
+                party_name: r.party_name,
+                currency: r.currency,
+            })
+            .collect(),
+    }
+}
+
+/// The report as a CSV/XLSX download: party, currency, one column per bucket, total.
+pub fn aged_export(format: steward_io::TableFormat, out: &AgedOut) -> Response {
+    let mut headers: Vec<String> = vec!["party".into(), "currency".into()];
+    headers.extend(out.columns.iter().cloned());
+    headers.push("total".into());
+    let rows: Vec<Vec<String>> = out
+        .rows
+        .iter()
+        .map(|r| {
+            let mut v = vec![r.party_name.clone(), r.currency.clone()];
+            v.extend(r.buckets.iter().cloned());
+            v.push(r.total.clone());
+            v
+        })
+        .collect();
+    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    crate::list::export_typed(
+        format,
+        &format!("aged-{}-{}", out.side, out.as_of),
+        &refs,
+        &crate::list::text_then_numbers(2, headers.len()),
+        rows,
+    )
 }

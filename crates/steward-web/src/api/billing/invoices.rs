@@ -30,20 +30,6 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(pdf))
 }
 
-/// The `Idempotency-Key` header; one that is there but unreadable is an error, never
-/// quietly no key (a retry would then make a second document).
-pub(crate) fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Error> {
-    match headers.get("idempotency-key") {
-        None => Ok(None),
-        Some(v) => v.to_str().map(|s| Some(s.to_string())).map_err(|_| {
-            Error::invalid(
-                "Idempotency-Key",
-                "an idempotency key is 1-200 printable ASCII characters",
-            )
-        }),
-    }
-}
-
 #[derive(Serialize, ToSchema)]
 pub struct InvoiceLineOut {
     id: i64,
@@ -321,17 +307,6 @@ pub struct InvoiceListParams {
     format: Option<String>,
 }
 
-/// Reads a list's `kind` filter.
-pub(crate) fn kinds_of(kind: &str) -> Result<Vec<InvoiceKind>, Error> {
-    Ok(match kind {
-        "" => Vec::new(),
-        "sales" => vec![InvoiceKind::Invoice, InvoiceKind::CreditNote],
-        "purchases" => vec![InvoiceKind::Bill, InvoiceKind::VendorCredit],
-        k => vec![InvoiceKind::parse(k)
-            .ok_or_else(|| Error::invalid("kind", "a document kind, `sales` or `purchases`"))?],
-    })
-}
-
 /// Invoices, credit notes, bills and vendor credits the caller may see, newest first.
 #[utoipa::path(get, path = "/api/v1/billing/invoices", tag = "billing", params(InvoiceListParams),
     responses((status = 200, body = ListOf<InvoiceRowOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -354,7 +329,7 @@ pub async fn list<S: Backend>(
     };
     let party_id = super::party_filter(p.party_id.as_deref()).map_err(err)?;
     let q = InvoiceQuery {
-        kinds: kinds_of(p.kind.as_deref().unwrap_or("")).map_err(err)?,
+        kinds: InvoiceKind::filter(p.kind.as_deref().unwrap_or("")).map_err(err)?,
         status,
         party_id,
         search: p.q.clone(),
@@ -404,7 +379,7 @@ pub async fn create<S: Backend>(
     ApiJson(b): ApiJson<InvoiceIn>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let key = idempotency_key(&headers).map_err(err)?;
+    let key = crate::api::idempotency_key(&headers).map_err(err)?;
     let (input, kind, _) = b.input();
     let kind = match kind.as_deref() {
         None | Some("invoice") => InvoiceKind::Invoice,
@@ -512,7 +487,7 @@ pub async fn credit<S: Backend>(
     ApiJson(b): ApiJson<CreditIn>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let key = idempotency_key(&headers).map_err(err)?;
+    let key = crate::api::idempotency_key(&headers).map_err(err)?;
     let lines = b
         .lines
         .map(|l| l.into_iter().map(LineInput::from).collect());

@@ -17,15 +17,7 @@ pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppSta
 }
 
 /// An amount in minor units as the API writes it: `1234.50` in the currency's places.
-pub fn money(minor: i64, currency: &str) -> String {
-    let p = steward_core::money::Currency::parse(currency)
-        .map(|c| c.precision())
-        .unwrap_or(2);
-    steward_core::money::format_minor(minor, p)
-}
-
-pub(crate) use invoices::kinds_of;
-pub(crate) use payments::{aged_export, aged_out, AgedOut};
+pub use steward_core::money::format_in as money;
 
 /// A list's `party_id` filter: a customer's or vendor's id, or empty for all.
 pub(crate) fn party_filter(

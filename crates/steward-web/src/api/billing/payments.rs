@@ -4,7 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use steward_core::billing::aged::{self, AgedRow, Buckets, Side};
+use steward_core::billing::aged::{self, Buckets, Side};
 use steward_core::billing::payments::{
     self, AllocationInput, Payment, PaymentInput, PaymentKind, PaymentQuery, PaymentRow,
     PaymentSort,
@@ -258,7 +258,7 @@ pub async fn create<S: Backend>(
     ApiJson(b): ApiJson<PaymentIn>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let key = super::invoices::idempotency_key(&headers).map_err(err)?;
+    let key = crate::api::idempotency_key(&headers).map_err(err)?;
     let kind = match b.kind.as_deref() {
         None | Some("received") => PaymentKind::Received,
         Some("made") => PaymentKind::Made,
@@ -302,49 +302,6 @@ pub async fn get<S: Backend>(
     Ok(ok(PaymentOut::from(p)))
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct AgedRowOut {
-    pub(crate) party_id: i64,
-    pub(crate) party_name: String,
-    pub(crate) currency: String,
-    /// One amount per column of `columns`.
-    pub(crate) buckets: Vec<String>,
-    pub(crate) total: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AgedOut {
-    /// `receivables` or `payables`.
-    pub(crate) side: String,
-    pub(crate) as_of: String,
-    /// The columns' headings: `Not due`, `1-30`, ..., `Over 90`.
-    pub(crate) columns: Vec<String>,
-    pub(crate) rows: Vec<AgedRowOut>,
-}
-
-pub(crate) fn aged_out(
-    side: Side,
-    as_of: chrono::NaiveDate,
-    b: &Buckets,
-    rows: Vec<AgedRow>,
-) -> AgedOut {
-    AgedOut {
-        side: side.as_str().to_string(),
-        as_of: as_of.to_string(),
-        columns: b.labels(),
-        rows: rows
-            .into_iter()
-            .map(|r| AgedRowOut {
-                party_id: r.party_id.0,
-                buckets: r.buckets.iter().map(|v| money(*v, &r.currency)).collect(),
-                total: money(r.total, &r.currency),
-                party_name: r.party_name,
-                currency: r.currency,
-            })
-            .collect(),
-    }
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AgedParams {
@@ -364,7 +321,7 @@ pub struct AgedParams {
 
 /// What each party owes (receivables) or is owed (payables) as of a day, by days overdue.
 #[utoipa::path(get, path = "/api/v1/billing/aged", tag = "billing", params(AgedParams),
-    responses((status = 200, body = AgedOut, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = crate::views::billing::AgedOut, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn aged_report<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -384,34 +341,9 @@ pub async fn aged_report<S: Backend>(
     let rows = aged::aged(&state.store, &a.actor, side, as_of, &buckets)
         .await
         .map_err(err)?;
-    let out = aged_out(side, as_of, &buckets, rows);
+    let out = crate::views::billing::aged_out(side, as_of, &buckets, rows);
     if let Some(format) = export {
-        return Ok(aged_export(format, &out));
+        return Ok(crate::views::billing::aged_export(format, &out));
     }
     Ok(ok(out))
-}
-
-/// The report as a CSV/XLSX download: party, currency, one column per bucket, total.
-pub(crate) fn aged_export(format: steward_io::TableFormat, out: &AgedOut) -> Response {
-    let mut headers: Vec<String> = vec!["party".into(), "currency".into()];
-    headers.extend(out.columns.iter().cloned());
-    headers.push("total".into());
-    let rows: Vec<Vec<String>> = out
-        .rows
-        .iter()
-        .map(|r| {
-            let mut v = vec![r.party_name.clone(), r.currency.clone()];
-            v.extend(r.buckets.iter().cloned());
-            v.push(r.total.clone());
-            v
-        })
-        .collect();
-    let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
-    crate::list::export_typed(
-        format,
-        &format!("aged-{}-{}", out.side, out.as_of),
-        &refs,
-        &crate::list::text_then_numbers(2, headers.len()),
-        rows,
-    )
 }

@@ -280,20 +280,7 @@ pub async fn create<S: Backend>(
     headers: HeaderMap,
     ApiJson(b): ApiJson<EntryIn>,
 ) -> Result<Response, ApiError> {
-    // A key that is there but unreadable must not quietly turn into no key: a retry
-    // would then post twice.
-    let key = match headers.get("idempotency-key") {
-        None => None,
-        Some(v) => Some(v.to_str().map(str::to_string).map_err(|_| {
-            ApiError::new(
-                steward_core::Error::invalid(
-                    "Idempotency-Key",
-                    "an idempotency key is 1-200 printable ASCII characters",
-                ),
-                &a.request_id,
-            )
-        })?),
-    };
+    let key = crate::api::idempotency_key(&headers).map_err(|e| ApiError::new(e, &a.request_id))?;
     let intent = if p.draft { Intent::Draft } else { Intent::Post };
     let e = service::create_entry(
         &state.store,

@@ -62,9 +62,7 @@ impl AccountForm {
 }
 
 /// An amount in the account's currency, as pages show it.
-fn money(minor: i64, currency: &str) -> String {
-    statements::money(minor, currency)
-}
+use steward_core::money::format_in as money;
 
 #[derive(Template)]
 #[template(path = "bank/home.html")]

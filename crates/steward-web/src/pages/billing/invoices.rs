@@ -93,7 +93,7 @@ pub(super) async fn list<S: Backend>(
     let kind = params.get("kind").unwrap_or("").to_string();
     let status = params.get("status").unwrap_or("").to_string();
     let q = InvoiceQuery {
-        kinds: crate::api::billing::kinds_of(&kind).unwrap_or_default(),
+        kinds: InvoiceKind::filter(&kind).unwrap_or_default(),
         status: InvoiceStatus::parse(&status),
         party_id: params
             .get("party_id")
@@ -369,37 +369,6 @@ async fn create<S: Backend>(
     }
 }
 
-/// A stored draft as its form's input.
-fn input_from(inv: &Invoice) -> InvoiceInput {
-    InvoiceInput {
-        party_id: Some(inv.party_id.0),
-        issue_date: inv.issue_date.to_string(),
-        due_date: inv.due_date.to_string(),
-        currency: inv.currency.clone(),
-        reference: inv.reference.clone(),
-        notes: inv.notes.clone(),
-        lines: inv
-            .lines
-            .iter()
-            .map(|l| LineInput {
-                description: l.description.clone(),
-                quantity: decimal_text(l.quantity, 4),
-                unit_price: money(l.unit_price, &inv.currency),
-                discount: if l.discount == 0 {
-                    String::new()
-                } else {
-                    decimal_text(l.discount, 2)
-                },
-                tax_code: l.tax_code.clone().unwrap_or_default(),
-                account: l.account.clone(),
-                department_id: l.department_id.map(|d| d.0),
-                project: l.project.clone(),
-                credited_line_id: l.credited_line_id,
-            })
-            .collect(),
-    }
-}
-
 async fn edit_form<S: Backend>(
     State(state): State<AppState<S>>,
     pa: PageActor,
@@ -419,7 +388,7 @@ async fn edit_form<S: Backend>(
         kind: inv.kind,
         id: Some(inv.id),
         version: inv.version,
-        input: input_from(&inv),
+        input: InvoiceInput::of(&inv),
         errors: Vec::new(),
     };
     form_view(&state, &pa, f).await

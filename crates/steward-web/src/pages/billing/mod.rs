@@ -23,6 +23,4 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
 }
 
 /// An amount as pages show it, in the currency's places.
-pub(crate) fn money(minor: i64, currency: &str) -> String {
-    crate::api::billing::money(minor, currency)
-}
+pub(crate) use steward_core::money::format_in as money;

@@ -22,11 +22,11 @@ use steward_core::list::{Paging, SortKey};
 use steward_core::Error;
 
 use super::money;
-use crate::api::billing::{aged_export, aged_out};
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
+use crate::views::billing::{aged_export, aged_out, AgedOut};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
@@ -403,7 +403,7 @@ struct AgedPage {
     side: Side,
     as_of: String,
     buckets: String,
-    report: crate::api::billing::AgedOut,
+    report: AgedOut,
     error: Option<String>,
 }
 
