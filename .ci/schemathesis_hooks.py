@@ -286,6 +286,9 @@ ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")
 
 def _state_rule(error):
     field = str(error.get("field", ""))
+    # A document of a batch (`POST /api/v1/billing/invoices/batch`) is checked as one posted
+    # on its own: its fields are named under `items[n].document.`.
+    field = re.sub(r"^items\[\d+\]\.document\.", "", field)
     message = str(error.get("message", ""))
     return any(re.fullmatch(f, field) and re.fullmatch(m, message, re.S) for f, m in STATE_RULES)
 

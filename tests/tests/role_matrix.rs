@@ -176,6 +176,8 @@ enum Body {
     Roles,
     Password,
     ImportCsv,
+    PartiesCsv,
+    InvoiceBatch,
     NewRole,
     RoleUpdate,
     NewToken,
@@ -459,7 +461,11 @@ async fn account_version(admin: &reqwest::Client, app: &TestApp, id: i64) -> i64
 fn json_body(body: Body, version: i64) -> Option<Value> {
     let n = unique();
     match body {
-        Body::None | Body::ImportCsv | Body::JournalImport | Body::StatementUpload => None,
+        Body::None
+        | Body::ImportCsv
+        | Body::PartiesCsv
+        | Body::JournalImport
+        | Body::StatementUpload => None,
         // bank
         Body::NewBankAccount => {
             Some(json!({"name": format!("Matrix bank {n}"), "ledger_account": "1010"}))
@@ -486,6 +492,9 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         ),
         Body::NewInvoice => Some(billing::invoice_body(version, true)),
         Body::InvoiceUpdate => Some(billing::invoice_body(version, false)),
+        Body::InvoiceBatch => {
+            Some(json!({"items": [{"document": billing::invoice_body(version, true)}]}))
+        }
         Body::Credit => Some(json!({})),
         Body::NewPayment => Some(billing::payment_body(version)),
         // work: cases
@@ -692,7 +701,9 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         // work: tasks
         Body::TaskReassign => f.target,
         // billing
-        Body::NewInvoice | Body::InvoiceUpdate | Body::NewPayment => ledger().customer,
+        Body::NewInvoice | Body::InvoiceUpdate | Body::InvoiceBatch | Body::NewPayment => {
+            ledger().customer
+        }
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -705,6 +716,12 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         req = req.header("content-type", "text/csv").body(format!(
             "username,email,display_name,roles\nimp{n},imp{n}@acme.example,Imported {n},employee\n"
         ));
+    }
+    if let Body::PartiesCsv = r.body {
+        let n = unique();
+        req = req
+            .header("content-type", "text/csv")
+            .body(format!("name,customer\nMatrix import {n},yes\n"));
     }
     if let Body::JournalImport = r.body {
         let n = unique();

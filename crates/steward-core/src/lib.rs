@@ -15,6 +15,7 @@ pub mod files;
 pub mod hr;
 pub mod idempotency;
 pub mod ids;
+pub mod import;
 pub mod input;
 pub mod jobs;
 pub mod ledger;

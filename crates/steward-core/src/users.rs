@@ -646,20 +646,7 @@ pub async fn reset_password(
 /// The columns of a user import file, in the order of the export.
 pub const IMPORT_COLUMNS: &[&str] = &["username", "email", "display_name", "roles"];
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportProblem {
-    pub line: usize,
-    pub column: String,
-    pub message: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ImportReport {
-    pub dry_run: bool,
-    pub rows: usize,
-    pub created: usize,
-    pub problems: Vec<ImportProblem>,
-}
+pub use crate::import::{ImportProblem, ImportReport};
 
 /// Whether the actor may import users: checked before an upload is read, and again by
 /// [`import_users`].
@@ -688,26 +675,12 @@ pub async fn import_users(
     dry_run: bool,
 ) -> Result<ImportReport> {
     may_import(actor)?;
-    let mut columns =
-        steward_io::ColumnMapping::auto(IMPORT_COLUMNS, &table.headers).optional(&["roles"]);
-    for (field, source) in mapping.iter().filter(|(_, s)| !s.trim().is_empty()) {
-        if !IMPORT_COLUMNS.contains(&field.as_str()) {
-            return Err(Error::invalid(
-                format!("map.{field}"),
-                "is not a column of a user import",
-            ));
-        }
-        if !table.headers.iter().any(|h| h == source.trim()) {
-            return Err(Error::invalid(
-                format!("map.{field}"),
-                format!("the file has no column `{}`", source.trim()),
-            ));
-        }
-        columns = columns.with_source(field, source.trim());
-    }
-    let mapping = columns
-        .resolve(table)
-        .map_err(|e| Error::invalid("file", e.to_string()))?;
+    let mapping = crate::import::map_columns(
+        table,
+        IMPORT_COLUMNS,
+        &["username", "email", "display_name"],
+        mapping,
+    )?;
     // First every row on its own (fields, duplicates within the file)...
     struct Candidate {
         line: usize,
@@ -835,15 +808,9 @@ pub async fn import_users(
             role_keys: c.roles,
         });
     }
-    problems.sort_by_key(|p| p.line);
     let rows = mapping.len();
     if !problems.is_empty() || dry_run {
-        return Ok(ImportReport {
-            dry_run,
-            rows,
-            created: 0,
-            problems,
-        });
+        return Ok(ImportReport::unwritten(dry_run, rows, problems));
     }
     let audit = AuditDraft::by(
         actor,

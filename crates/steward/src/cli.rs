@@ -72,6 +72,37 @@ pub enum Command {
     /// Bank: import bank statements (OFX, CAMT.053, CSV with a saved mapping).
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Billing: import and export customers and vendors as CSV/XLSX.
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BillingCommand {
+    /// Import customers and vendors from a CSV or XLSX file (all rows or none; the columns
+    /// are those of the export). Problems read `FILE:LINE: column: message`; any problem
+    /// exits non-zero.
+    ImportParties {
+        /// The CSV or XLSX file (XLSX is recognised by its content)
+        file: PathBuf,
+        /// Check every row, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Write every customer and vendor as CSV or XLSX (the import's columns).
+    ExportParties {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: TableFileFormat,
+        /// The file to write [default: standard output]
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
 }
 
 /// A bank statement file format.

@@ -36,23 +36,8 @@ async fn import(
     company: Option<i64>,
 ) -> anyhow::Result<ExitCode> {
     let shown = file.display().to_string();
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {shown}"))?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    let table = TableFormat::detect(&name, &bytes)
-        .and_then(|f| steward_io::read_table(&bytes, f, &ReadLimits::default()));
-    let table = match table {
-        Ok(t) => t,
-        Err(e) => {
-            match e.line() {
-                Some(line) => eprintln!("{shown}:{line}: {}", e.message()),
-                None => eprintln!("{shown}: {}", e.message()),
-            }
-            eprintln!("nothing was imported");
-            return Ok(ExitCode::FAILURE);
-        }
+    let Some(table) = read_table_file(file)? else {
+        return Ok(ExitCode::FAILURE);
     };
     let store = open_migrated(cfg).await?;
     let actor = cli_actor(&store, company).await?;
@@ -103,6 +88,46 @@ async fn import(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The table in `file` (CSV, or XLSX by its content); a file that does not read is
+/// reported as `FILE:LINE: message` and `None` comes back.
+pub(crate) fn read_table_file(file: &Path) -> anyhow::Result<Option<steward_io::Table>> {
+    let shown = file.display().to_string();
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {shown}"))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let table = TableFormat::detect(&name, &bytes)
+        .and_then(|f| steward_io::read_table(&bytes, f, &ReadLimits::default()));
+    match table {
+        Ok(t) => Ok(Some(t)),
+        Err(e) => {
+            match e.line() {
+                Some(line) => eprintln!("{shown}:{line}: {}", e.message()),
+                None => eprintln!("{shown}: {}", e.message()),
+            }
+            eprintln!("nothing was imported");
+            Ok(None)
+        }
+    }
+}
+
+/// Writes a table as CSV or XLSX to `output` (standard output when none; XLSX needs one).
+pub(crate) fn write_table(
+    format: TableFileFormat,
+    output: Option<&Path>,
+    sheet: &str,
+    headers: &[&str],
+    rows: Vec<Vec<String>>,
+) -> anyhow::Result<()> {
+    let bytes = match format {
+        TableFileFormat::Csv => steward_io::write_csv(headers, rows),
+        TableFileFormat::Xlsx => steward_io::write_xlsx(sheet, headers, rows)
+            .map_err(|e| anyhow!("cannot write XLSX: {e}"))?,
+    };
+    write_output(output, &bytes)
+}
+
 async fn export(
     cfg: &Loaded,
     format: TableFileFormat,
@@ -122,12 +147,7 @@ async fn export(
         .iter()
         .map(|r| employees::export_row(&actor, r))
         .collect();
-    let bytes = match format {
-        TableFileFormat::Csv => steward_io::write_csv(&headers, rows),
-        TableFileFormat::Xlsx => steward_io::write_xlsx("employees", &headers, rows)
-            .map_err(|e| anyhow!("cannot write XLSX: {e}"))?,
-    };
-    write_output(output, &bytes)?;
+    write_table(format, output, "employees", &headers, rows)?;
     eprintln!("exported {} employees", items.len());
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 
 mod audit_cli;
 mod bank_cli;
+mod billing_cli;
 mod cli;
 mod commands;
 mod config;

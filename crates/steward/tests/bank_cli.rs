@@ -1,6 +1,8 @@
-//! The bank from the command line, end to end through the binary: a bank account on the
-//! checking account, a CAMT.053 statement imported (a dry run first, then again: nothing
-//! added), and a bad file that exits non-zero naming its line and writes nothing.
+//! The bank and billing from the command line, end to end through the binary: a bank
+//! account on the checking account, a CAMT.053 statement imported (a dry run first, then
+//! again: nothing added), and a bad file that exits non-zero naming its line and writes
+//! nothing; customers and vendors imported from a file (bad rows named `FILE:LINE:
+//! column`, nothing written; a dry run; the import) and exported again.
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -140,5 +142,35 @@ fn a_statement_is_imported_once_and_a_bad_one_names_its_line() {
     );
     assert!(err.contains("nothing was imported"), "{err}");
     let o = env.run(&["bank", "import", "--account", "No such account", &file]);
+    assert!(!o.status.success(), "{}", show(&o));
+}
+
+#[test]
+fn customers_and_vendors_import_from_a_file_and_export() {
+    let env = Env::new();
+    env.ok(&["ledger", "import", &env.write("opening.journal", JOURNAL)]);
+    let bad = env.write(
+        "bad.csv",
+        "name,customer,vendor,iban\nCity Clinic,yes,no,\nPaper Mill,no,yes,DE00 0000\n",
+    );
+    let o = env.run(&["billing", "import-parties", &bad]);
+    assert!(!o.status.success(), "{}", show(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.csv:3: iban:"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    let good = env.write(
+        "good.csv",
+        "name,customer,vendor,iban\nCity Clinic,yes,no,\nPaper Mill,no,yes,DE89 3704 0044 0532 0130 00\n",
+    );
+    let out = env.ok(&["billing", "import-parties", &good, "--dry-run"]);
+    assert!(out.contains("dry run: all 2 rows"), "{out}");
+    let out = env.ok(&["billing", "import-parties", &good]);
+    assert!(out.contains("imported 2 customers and vendors"), "{out}");
+    let csv = env.ok(&["billing", "export-parties"]);
+    assert!(csv.starts_with("name,legal_name,customer,vendor"), "{csv}");
+    assert!(csv.contains("Paper Mill,,no,yes"), "{csv}");
+    assert!(csv.contains("DE89370400440532013000"), "{csv}");
+    // Again: the names are taken.
+    let o = env.run(&["billing", "import-parties", &good]);
     assert!(!o.status.success(), "{}", show(&o));
 }

@@ -6,6 +6,7 @@ use super::*;
 pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/billing/parties",                Id::None,          Body::None,            LEDGER_READS),
     row("POST",   "/api/v1/billing/parties",                Id::None,          Body::NewParty,        LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/parties/import",         Id::None,          Body::PartiesCsv,      LEDGER_WRITES),
     row("GET",    "/api/v1/billing/parties/{id}",           Id::Party,         Body::None,            LEDGER_READS),
     row("PUT",    "/api/v1/billing/parties/{id}",           Id::Party,         Body::PartyUpdate,     LEDGER_WRITES),
     row("GET",    "/api/v1/billing/tax-codes",              Id::None,          Body::None,            LEDGER_READS),
@@ -15,6 +16,7 @@ pub(super) const ROWS: &[Row] = &[
     row("PUT",    "/api/v1/billing/settings",               Id::None,          Body::BillingSettings, LEDGER_WRITES),
     row("GET",    "/api/v1/billing/invoices",               Id::None,          Body::None,            LEDGER_READS),
     row("POST",   "/api/v1/billing/invoices",               Id::None,          Body::NewInvoice,      LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/invoices/batch",         Id::None,          Body::InvoiceBatch,    LEDGER_WRITES),
     row("GET",    "/api/v1/billing/invoices/{id}",          Id::PostedInvoice, Body::None,            LEDGER_READS),
     row("PUT",    "/api/v1/billing/invoices/{id}",          Id::FreshInvoice,  Body::InvoiceUpdate,   LEDGER_WRITES),
     row("DELETE", "/api/v1/billing/invoices/{id}",          Id::FreshInvoice,  Body::None,            LEDGER_WRITES),

@@ -16,8 +16,9 @@ use serde_json::json;
 use std::collections::HashMap;
 use std::future::Future;
 
+use super::parties::{self, Party};
 use super::tax::{self, LineAmounts, LineFigures, TaxCode, TaxRounding, TaxTotal};
-use super::{parties, BillingBackend};
+use super::BillingBackend;
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain};
 use crate::error::Validator;
@@ -416,6 +417,17 @@ pub trait InvoiceStore: Send + Sync {
         posting: Posting<'_>,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// In one transaction: numbers, posts and writes every document of a batch with its
+    /// ledger entry (the reference set to the number), and `audit`. A document whose
+    /// `client_key` made one before is not written again: its id and number come back with
+    /// `created: false`. A closed period is `Invalid { field: "date" }`.
+    fn post_invoice_batch(
+        &self,
+        company: CompanyId,
+        postings: &[super::invoice_batch::BatchPosting],
+        posted_by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<Vec<super::invoice_batch::BatchResult>>> + Send;
     /// How much of each line of `credited` the documents crediting it (drafts included)
     /// credit, by line id, leaving out document `except`.
     fn credited_quantities(
@@ -488,6 +500,63 @@ fn parse_scaled(v: &mut Validator, field: &str, text: &str, places: u8, default:
     }
 }
 
+/// What checking documents reads: once for one document, once for a whole batch.
+pub(crate) struct Context {
+    /// The parties the inputs name that the actor sees, by id.
+    parties: HashMap<i64, Party>,
+    pub(crate) codes: Vec<TaxCode>,
+    settings: super::BillingSettings,
+    /// The company's departments, read only when a line names one.
+    departments: Vec<DepartmentId>,
+    accounts: crate::ledger::accounts::TypedAccounts,
+}
+
+impl Context {
+    pub(crate) async fn load<S: BillingBackend>(
+        store: &S,
+        actor: &Actor,
+        inputs: &[&InvoiceInput],
+    ) -> Result<Context> {
+        let company = actor.company_id;
+        let mut ids: Vec<i64> = inputs.iter().filter_map(|i| i.party_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut parties = HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(p) = store.party(company, PartyId(id)).await? {
+                if parties::sees(actor, &p) {
+                    parties.insert(id, p);
+                }
+            }
+        }
+        let lines = || inputs.iter().flat_map(|i| i.lines.iter());
+        let departments = if lines().any(|l| l.department_id.is_some()) {
+            store
+                .departments(company)
+                .await?
+                .iter()
+                .map(|d| d.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Every line's account in one read.
+        let keys: Vec<&str> = lines().map(|l| l.account.as_str()).collect();
+        Ok(Context {
+            parties,
+            codes: store.tax_codes(company).await?,
+            settings: store.billing_settings(company).await?,
+            departments,
+            accounts: crate::ledger::accounts::TypedAccounts::load(store, company, &keys).await?,
+        })
+    }
+
+    /// The party of a checked document.
+    pub(crate) fn party(&self, id: PartyId) -> Option<&Party> {
+        self.parties.get(&id.0)
+    }
+}
+
 /// Checks an input against the party, tax codes, accounts and settings; computes the
 /// figures. Every field error at once, named `lines[2].quantity` and so on.
 async fn check<S: BillingBackend>(
@@ -498,14 +567,36 @@ async fn check<S: BillingBackend>(
     credited: Option<&Invoice>,
     except: Option<InvoiceId>,
 ) -> Result<NewInvoice> {
+    let ctx = Context::load(store, actor, &[input]).await?;
+    let already = match credited {
+        Some(c) => {
+            store
+                .credited_quantities(actor.company_id, c.id, except)
+                .await?
+        }
+        None => HashMap::new(),
+    };
+    check_in(&ctx, actor, kind, input, credited, &already)
+}
+
+/// [`check`] with what it reads already read (`already`: how much of each line of
+/// `credited` other credits credit).
+pub(crate) fn check_in(
+    ctx: &Context,
+    actor: &Actor,
+    kind: InvoiceKind,
+    input: &InvoiceInput,
+    credited: Option<&Invoice>,
+    already: &HashMap<i64, i64>,
+) -> Result<NewInvoice> {
     let mut v = Validator::new();
     let party = match input.party_id {
         None => {
             v.push("party_id", "choose a customer or vendor");
             None
         }
-        Some(id) => match store.party(actor.company_id, PartyId(id)).await? {
-            Some(p) if parties::sees(actor, &p) => {
+        Some(id) => match ctx.parties.get(&id) {
+            Some(p) => {
                 if kind.is_sales() && !p.is_customer {
                     v.push("party_id", format!("{} is not a customer", p.name));
                 } else if !kind.is_sales() && !p.is_vendor {
@@ -559,19 +650,11 @@ async fn check<S: BillingBackend>(
     if input.lines.len() > MAX_LINES {
         v.push("lines", format!("at most {MAX_LINES} lines"));
     }
-    let codes: Vec<TaxCode> = store.tax_codes(actor.company_id).await?;
-    let settings = store.billing_settings(actor.company_id).await?;
+    let codes = &ctx.codes;
+    let settings = &ctx.settings;
     let credited_lines: HashMap<i64, &InvoiceLine> = credited
         .map(|c| c.lines.iter().map(|l| (l.id, l)).collect())
         .unwrap_or_default();
-    let already = match credited {
-        Some(c) => {
-            store
-                .credited_quantities(actor.company_id, c.id, except)
-                .await?
-        }
-        None => HashMap::new(),
-    };
     let default_account = party.as_ref().and_then(|p| {
         if kind.is_sales() {
             p.income_account_id
@@ -579,20 +662,8 @@ async fn check<S: BillingBackend>(
             p.expense_account_id
         }
     });
-    let departments: Vec<DepartmentId> = if input.lines.iter().any(|l| l.department_id.is_some()) {
-        store
-            .departments(actor.company_id)
-            .await?
-            .iter()
-            .map(|d| d.id)
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // Every line's account in one read.
-    let keys: Vec<&str> = input.lines.iter().map(|l| l.account.as_str()).collect();
-    let accounts =
-        crate::ledger::accounts::TypedAccounts::load(store, actor.company_id, &keys).await?;
+    let departments = &ctx.departments;
+    let accounts = &ctx.accounts;
     let mut figures = Vec::with_capacity(input.lines.len());
     let mut lines = Vec::with_capacity(input.lines.len());
     let mut credited_now: HashMap<i64, i64> = HashMap::new();
@@ -997,13 +1068,28 @@ async fn entry_of<S: BillingBackend>(
     inv: &NewInvoice,
     party_name: &str,
 ) -> Result<NewEntry> {
-    let want = if inv.kind.is_sales() {
+    let want = journal_kind(inv.kind);
+    let post = super::posting(store, actor, inv.kind.is_sales(), &inv.currency, want).await?;
+    let codes = store.tax_codes(actor.company_id).await?;
+    entry_in(&post, &codes, inv, party_name)
+}
+
+/// The journal a document of `kind` posts to.
+pub(crate) fn journal_kind(kind: InvoiceKind) -> JournalKind {
+    if kind.is_sales() {
         JournalKind::Sales
     } else {
         JournalKind::Purchases
-    };
-    let post = super::posting(store, actor, inv.kind.is_sales(), &inv.currency, want).await?;
-    let codes = store.tax_codes(actor.company_id).await?;
+    }
+}
+
+/// [`entry_of`] with the posting target and the tax codes already read.
+pub(crate) fn entry_in(
+    post: &super::PostingTarget,
+    codes: &[TaxCode],
+    inv: &NewInvoice,
+    party_name: &str,
+) -> Result<NewEntry> {
     // Sales credit income and tax and debit the receivable; purchases the other way; a
     // credit reverses its kind.
     let sign: i64 = match (inv.kind.is_sales(), inv.kind.is_credit()) {

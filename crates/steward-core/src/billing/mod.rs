@@ -9,8 +9,10 @@
 //! Tax codes and the billing settings belong to whoever sets up the books (`accounting`).
 //! The one gate is [`gate`]; every service calls it before it reads or writes.
 pub mod aged;
+pub mod invoice_batch;
 pub mod invoices;
 pub mod parties;
+pub mod party_import;
 pub mod payments;
 pub mod tax;
 

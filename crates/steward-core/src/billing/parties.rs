@@ -183,6 +183,20 @@ pub trait PartyStore: Send + Sync {
         p: &NewParty,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<PartyId>> + Send;
+    /// Which of `names` parties of the company have (lower case, any case matched).
+    fn names_taken(
+        &self,
+        company: CompanyId,
+        names: &[String],
+    ) -> impl Future<Output = Result<std::collections::HashSet<String>>> + Send;
+    /// Inserts every party of an import in one transaction with its one audit event; a
+    /// name taken meanwhile refuses them all (`name`). Returns how many were inserted.
+    fn import_parties(
+        &self,
+        company: CompanyId,
+        parties: &[NewParty],
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<usize>> + Send;
     /// `Conflict` on a stale version.
     fn update_party(
         &self,
@@ -278,6 +292,33 @@ async fn check<S: PartyStore + LedgerStore>(
     input: &PartyInput,
 ) -> Result<NewParty> {
     let mut v = Validator::new();
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
+        store,
+        actor.company_id,
+        &[&input.income_account, &input.expense_account],
+    )
+    .await?;
+    let p = fields(&mut v, actor, input, &accounts);
+    if !p.name.is_empty() {
+        if let Some(other) = store.party_by_name(actor.company_id, &p.name).await? {
+            if Some(other.id) != id {
+                v.push("name", "another customer or vendor has this name");
+            }
+        }
+    }
+    v.finish()?;
+    Ok(p)
+}
+
+/// A party as typed, checked field by field into `v` with the accounts it names already
+/// read (a form reads them for one party, an import once for the whole file); whether the
+/// name is taken is the caller's to ask.
+pub(crate) fn fields(
+    v: &mut Validator,
+    actor: &Actor,
+    input: &PartyInput,
+    accounts: &crate::ledger::accounts::TypedAccounts,
+) -> NewParty {
     let name = v.line("name", &input.name, NAME_MAX, true);
     let legal_name = v.line("legal_name", &input.legal_name, NAME_MAX, false);
     let tax_id = v.line("tax_id", &input.tax_id, TAX_ID_MAX, false);
@@ -312,17 +353,11 @@ async fn check<S: PartyStore + LedgerStore>(
             }
         }
     };
-    let accounts = crate::ledger::accounts::TypedAccounts::load(
-        store,
-        actor.company_id,
-        &[&input.income_account, &input.expense_account],
-    )
-    .await?;
     let income = accounts
-        .postable(&mut v, "income_account", &input.income_account)
+        .postable(v, "income_account", &input.income_account)
         .map(|a| a.id);
     let expense = accounts
-        .postable(&mut v, "expense_account", &input.expense_account)
+        .postable(v, "expense_account", &input.expense_account)
         .map(|a| a.id);
     let iban = if input.iban.trim().is_empty() {
         String::new()
@@ -341,15 +376,7 @@ async fn check<S: PartyStore + LedgerStore>(
     if !input.is_customer && !input.is_vendor {
         v.push("is_customer", "a party is a customer, a vendor, or both");
     }
-    if !name.is_empty() {
-        if let Some(other) = store.party_by_name(actor.company_id, &name).await? {
-            if Some(other.id) != id {
-                v.push("name", "another customer or vendor has this name");
-            }
-        }
-    }
-    v.finish()?;
-    Ok(NewParty {
+    NewParty {
         name,
         legal_name,
         is_customer: input.is_customer,
@@ -364,7 +391,7 @@ async fn check<S: PartyStore + LedgerStore>(
         iban,
         bic,
         active: input.active,
-    })
+    }
 }
 
 fn audit_json(p: &NewParty) -> serde_json::Value {
@@ -452,6 +479,8 @@ pub const EXPORT_HEADERS: &[&str] = &[
     "address",
     "payment_terms_days",
     "currency",
+    "income_account",
+    "expense_account",
     "iban",
     "bic",
     "active",
@@ -470,6 +499,8 @@ pub fn export_row(p: &Party) -> Vec<String> {
         p.address.clone(),
         p.payment_terms_days.to_string(),
         p.currency.clone(),
+        p.income_account.clone().unwrap_or_default(),
+        p.expense_account.clone().unwrap_or_default(),
         p.iban.clone(),
         p.bic.clone(),
         yn(p.active),

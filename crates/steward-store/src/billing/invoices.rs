@@ -8,6 +8,7 @@ use sea_query::{Alias, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use steward_core::audit::AuditDraft;
+use steward_core::billing::invoice_batch::{BatchPosting, BatchResult};
 use steward_core::billing::invoices::{
     format_number, Invoice, InvoiceKind, InvoiceLine, InvoiceQuery, InvoiceRow, InvoiceSort,
     InvoiceStatus, InvoiceStore, NewInvoice, Posting,
@@ -126,30 +127,56 @@ fn filtered(company: CompanyId, q: &InvoiceQuery, s: &mut SelectStatement) {
     }
 }
 
+/// A document's lines, in one statement (13 values a line; a document has at most
+/// `MAX_LINES`, so far below either database's limit on values).
 async fn insert_lines(tx: &mut Tx, id: i64, inv: &NewInvoice) -> Result<()> {
-    for (i, l) in inv.lines.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO billing_lines (document_id, position, description, quantity, unit_price, discount, tax_code_id, \
-             account_id, department_id, project, credited_line_id, net, tax) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(id)
-        .bind(i as i64 + 1)
-        .bind(&l.description)
-        .bind(l.quantity)
-        .bind(l.unit_price)
-        .bind(l.discount)
-        .bind(l.tax_code_id.map(|t| t.0))
-        .bind(l.account_id.0)
-        .bind(l.department_id.map(|d| d.0))
-        .bind(&l.project)
-        .bind(l.credited_line_id)
-        .bind(l.net)
-        .bind(l.tax)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
+    if inv.lines.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<String> = (0..inv.lines.len())
+        .map(|i| {
+            let b = i * 13;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8,
+                b + 9,
+                b + 10,
+                b + 11,
+                b + 12,
+                b + 13
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO billing_lines (document_id, position, description, quantity, unit_price, discount, tax_code_id, \
+         account_id, department_id, project, credited_line_id, net, tax) VALUES {}",
+        rows.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (i, l) in inv.lines.iter().enumerate() {
+        q = q
+            .bind(id)
+            .bind(i as i64 + 1)
+            .bind(&l.description)
+            .bind(l.quantity)
+            .bind(l.unit_price)
+            .bind(l.discount)
+            .bind(l.tax_code_id.map(|t| t.0))
+            .bind(l.account_id.0)
+            .bind(l.department_id.map(|d| d.0))
+            .bind(&l.project)
+            .bind(l.credited_line_id)
+            .bind(l.net)
+            .bind(l.tax);
+    }
+    q.execute(&mut **tx).await.map_err(db)?;
     Ok(())
 }
 
@@ -224,14 +251,28 @@ pub(crate) async fn take_number(
     series: &str,
     year: i64,
 ) -> Result<i64> {
+    take_numbers(tx, company, series, year, 1).await
+}
+
+/// Takes the next `n` numbers of a series and year; the last of them (the first is
+/// `last - n + 1`). The row lock held to the end of the transaction keeps them gap-free.
+async fn take_numbers(
+    tx: &mut Tx,
+    company: CompanyId,
+    series: &str,
+    year: i64,
+    n: i64,
+) -> Result<i64> {
     let r = sqlx::query(
-        "INSERT INTO billing_sequences (company_id, series, year, last_value) VALUES ($1, $2, $3, 1) \
-         ON CONFLICT (company_id, series, year) DO UPDATE SET last_value = billing_sequences.last_value + 1 \
+        "INSERT INTO billing_sequences (company_id, series, year, last_value) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (company_id, series, year) DO UPDATE SET last_value = billing_sequences.last_value + $5 \
          RETURNING last_value",
     )
     .bind(company.0)
     .bind(series)
     .bind(year)
+    .bind(n)
+    .bind(n)
     .fetch_one(&mut **tx)
     .await
     .map_err(db)?;
@@ -536,6 +577,172 @@ impl InvoiceStore for Store {
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn post_invoice_batch(
+        &self,
+        company: CompanyId,
+        postings: &[BatchPosting],
+        posted_by: Option<UserId>,
+        mut audit: AuditDraft,
+    ) -> Result<Vec<BatchResult>> {
+        let mut tx = self.begin().await?;
+        lock_company(&mut tx, self.backend, company, false).await?;
+        // What the keys made before.
+        let keys: Vec<String> = postings
+            .iter()
+            .filter_map(|p| p.invoice.client_key.clone())
+            .collect();
+        let mut existing: HashMap<String, (i64, String)> = HashMap::new();
+        for chunk in keys.chunks(500) {
+            let mut s = Query::select();
+            s.columns([a("id"), a("client_key"), a("number")])
+                .from(a("billing_documents"))
+                .and_where(col("billing_documents", "company_id").eq(company.0))
+                .and_where(col("billing_documents", "client_key").is_in(chunk.iter().cloned()));
+            let (sql, values) = crate::sql::build(self.backend, &s);
+            for r in crate::sql::bind_values(sqlx::query(&sql), values)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db)?
+            {
+                existing.insert(
+                    get_str(&r, "client_key")?,
+                    (
+                        get_i64(&r, "id")?,
+                        opt_str(&r, "number")?.unwrap_or_default(),
+                    ),
+                );
+            }
+        }
+        // The new ones (a key twice in the batch counts once), numbered per series and year.
+        let mut seen = std::collections::HashSet::new();
+        let fresh: Vec<bool> = postings
+            .iter()
+            .map(|p| match &p.invoice.client_key {
+                Some(k) => !existing.contains_key(k) && seen.insert(k.clone()),
+                None => true,
+            })
+            .collect();
+        let mut counts: std::collections::BTreeMap<(&str, i64), i64> =
+            std::collections::BTreeMap::new();
+        for (p, _) in postings.iter().zip(&fresh).filter(|(_, f)| **f) {
+            *counts
+                .entry((
+                    p.invoice.kind.series(),
+                    i64::from(p.invoice.issue_date.year()),
+                ))
+                .or_default() += 1;
+        }
+        let mut next: HashMap<(&str, i64), i64> = HashMap::new();
+        for (&(series, year), &n) in &counts {
+            let last = take_numbers(&mut tx, company, series, year, n).await?;
+            next.insert((series, year), last - n + 1);
+        }
+        let mut numbered = Vec::new();
+        let mut entries = Vec::new();
+        for (p, _) in postings.iter().zip(&fresh).filter(|(_, f)| **f) {
+            let inv = &p.invoice;
+            let year = i64::from(inv.issue_date.year());
+            let slot = next
+                .get_mut(&(inv.kind.series(), year))
+                .ok_or_else(|| Error::internal("no number"))?;
+            let seq = *slot;
+            *slot += 1;
+            let number = format_number(inv.kind.series(), inv.issue_date.year(), seq);
+            let mut entry = p.entry.clone();
+            entry.reference = number.clone();
+            entry.description = format!("{number} {}", entry.description);
+            entries.push(entry);
+            numbered.push((inv, year, seq, number));
+        }
+        let (ids, _, _) = self
+            .insert_entries_in(&mut tx, company, &entries, EntryStatus::Posted, posted_by)
+            .await?;
+        let now = Timestamp::now().0;
+        let mut made: HashMap<String, (i64, String)> = HashMap::new();
+        let mut out_fresh = Vec::with_capacity(numbered.len());
+        for ((inv, year, seq, number), (entry_id, _)) in numbered.into_iter().zip(ids) {
+            let r = sqlx::query(
+                "INSERT INTO billing_documents (company_id, kind, status, party_id, series, year, seq, number, issue_date, \
+                 due_date, currency, reference, notes, subtotal, tax, total, tax_rounding, client_key, entry_id, \
+                 created_by, created_at, posted_by, posted_at) \
+                 VALUES ($1, $2, 'posted', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+                 RETURNING id",
+            )
+            .bind(company.0)
+            .bind(inv.kind.as_str())
+            .bind(inv.party_id.0)
+            .bind(inv.kind.series())
+            .bind(year)
+            .bind(seq)
+            .bind(&number)
+            .bind(day_key(inv.issue_date))
+            .bind(day_key(inv.due_date))
+            .bind(&inv.currency)
+            .bind(&inv.reference)
+            .bind(&inv.notes)
+            .bind(inv.subtotal)
+            .bind(inv.tax)
+            .bind(inv.total)
+            .bind(inv.tax_rounding.as_str())
+            .bind(inv.client_key.as_deref())
+            .bind(entry_id.0)
+            .bind(posted_by.map(|u| u.0))
+            .bind(now)
+            .bind(posted_by.map(|u| u.0))
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| match db(e) {
+                Error::Conflict { .. } => Error::conflict(
+                    "another request posted documents with these keys at the same time; send the batch again",
+                ),
+                e => e,
+            })?;
+            let id = get_i64(&r, "id")?;
+            insert_lines(&mut tx, id, inv).await?;
+            if let Some(k) = &inv.client_key {
+                made.insert(k.clone(), (id, number.clone()));
+            }
+            out_fresh.push((id, number));
+        }
+        if let serde_json::Value::Object(m) = &mut audit.changes {
+            if let (Some(first), Some(last)) = (out_fresh.first(), out_fresh.last()) {
+                m.insert("first".into(), first.1.clone().into());
+                m.insert("last".into(), last.1.clone().into());
+            }
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        let mut fresh_out = out_fresh.into_iter();
+        postings
+            .iter()
+            .zip(&fresh)
+            .map(|(p, is_new)| {
+                if *is_new {
+                    let (id, number) = fresh_out
+                        .next()
+                        .ok_or_else(|| Error::internal("batch result"))?;
+                    return Ok(BatchResult {
+                        id: InvoiceId(id),
+                        number,
+                        created: true,
+                    });
+                }
+                let k = p.invoice.client_key.as_deref().unwrap_or_default();
+                let (id, number) = existing
+                    .get(k)
+                    .or_else(|| made.get(k))
+                    .cloned()
+                    .ok_or_else(|| Error::internal("batch key"))?;
+                Ok(BatchResult {
+                    id: InvoiceId(id),
+                    number,
+                    created: false,
+                })
+            })
+            .collect()
     }
 
     async fn credited_quantities(

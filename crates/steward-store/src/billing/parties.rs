@@ -2,6 +2,7 @@
 //! legal name, tax id or e-mail.
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
+use std::collections::HashSet;
 use steward_core::audit::AuditDraft;
 use steward_core::billing::parties::{
     NewParty, Party, PartyQuery, PartyRole, PartySort, PartyStore, Visible,
@@ -124,6 +125,39 @@ fn filtered(company: CompanyId, visible: Visible, q: &PartyQuery, s: &mut Select
     }
 }
 
+/// Inserts one party in `tx`; its id.
+async fn insert_row(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    company: CompanyId,
+    p: &NewParty,
+) -> Result<i64> {
+    let r = sqlx::query(
+            "INSERT INTO billing_parties (company_id, name, legal_name, is_customer, is_vendor, tax_id, email, address, \
+             payment_terms_days, currency, income_account_id, expense_account_id, iban, bic, active, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
+        )
+        .bind(company.0)
+        .bind(&p.name)
+        .bind(&p.legal_name)
+        .bind(flag(p.is_customer))
+        .bind(flag(p.is_vendor))
+        .bind(&p.tax_id)
+        .bind(&p.email)
+        .bind(&p.address)
+        .bind(p.payment_terms_days)
+        .bind(&p.currency)
+        .bind(p.income_account_id.map(|x| x.0))
+        .bind(p.expense_account_id.map(|x| x.0))
+        .bind(&p.iban)
+        .bind(&p.bic)
+        .bind(flag(p.active))
+        .bind(Timestamp::now().0)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(name_taken)?;
+    get_i64(&r, "id")
+}
+
 impl PartyStore for Store {
     async fn list_parties(
         &self,
@@ -196,35 +230,43 @@ impl PartyStore for Store {
         mut audit: AuditDraft,
     ) -> Result<PartyId> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "INSERT INTO billing_parties (company_id, name, legal_name, is_customer, is_vendor, tax_id, email, address, \
-             payment_terms_days, currency, income_account_id, expense_account_id, iban, bic, active, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id",
-        )
-        .bind(company.0)
-        .bind(&p.name)
-        .bind(&p.legal_name)
-        .bind(flag(p.is_customer))
-        .bind(flag(p.is_vendor))
-        .bind(&p.tax_id)
-        .bind(&p.email)
-        .bind(&p.address)
-        .bind(p.payment_terms_days)
-        .bind(&p.currency)
-        .bind(p.income_account_id.map(|x| x.0))
-        .bind(p.expense_account_id.map(|x| x.0))
-        .bind(&p.iban)
-        .bind(&p.bic)
-        .bind(flag(p.active))
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(name_taken)?;
-        let id = get_i64(&r, "id")?;
+        let id = insert_row(&mut tx, company, p).await?;
         audit.entity_id = Some(id.to_string());
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(PartyId(id))
+    }
+
+    async fn names_taken(&self, company: CompanyId, names: &[String]) -> Result<HashSet<String>> {
+        let mut taken = HashSet::new();
+        for chunk in names.chunks(500) {
+            let lower: Vec<String> = chunk.iter().map(|n| n.to_lowercase()).collect();
+            let s = Query::select()
+                .expr_as(Func::lower(col("p", "name")), a("n"))
+                .from_as(a("billing_parties"), a("p"))
+                .and_where(col("p", "company_id").eq(company.0))
+                .and_where(Func::lower(col("p", "name")).is_in(lower))
+                .to_owned();
+            for r in self.fetch_all(&s).await? {
+                taken.insert(get_str(&r, "n")?);
+            }
+        }
+        Ok(taken)
+    }
+
+    async fn import_parties(
+        &self,
+        company: CompanyId,
+        parties: &[NewParty],
+        audit: AuditDraft,
+    ) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        for p in parties {
+            insert_row(&mut tx, company, p).await?;
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(parties.len())
     }
 
     async fn update_party(

@@ -7,6 +7,7 @@ pub(crate) mod billing;
 pub mod contract;
 pub(crate) mod departments;
 pub(crate) mod hr;
+pub(crate) mod import;
 pub(crate) mod ledger;
 mod me;
 mod roles;

@@ -1,7 +1,6 @@
 //! `/api/v1/users`: list, create, read, update, disable/enable, roles, password, import.
 use axum::extract::{Path, Query, Request, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::ids::UserId;
 use steward_core::list::Paging;
@@ -301,88 +300,29 @@ pub async fn set_password<S: Backend>(
     Ok(axum::http::StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ImportParams {
-    /// Check every row and write nothing.
-    #[serde(default)]
-    dry_run: bool,
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = UserImportProblemOut)]
-pub struct ImportProblemOut {
-    line: usize,
-    column: String,
-    message: String,
-}
-
-#[derive(Serialize, ToSchema)]
-#[schema(as = UserImportReportOut)]
-pub struct ImportReportOut {
-    dry_run: bool,
-    rows: usize,
-    created: usize,
-    problems: Vec<ImportProblemOut>,
-}
-
 /// Imports users from a CSV (`text/csv`) or XLSX body: all rows or none. With problems
 /// the answer is 422 and lists each by line and column. Columns are matched by header name
 /// (ignoring case, spaces, `_` and `-`); `map.<field>=<header>` in the query string maps one
 /// explicitly, e.g. `?map.username=Login`.
-#[utoipa::path(post, path = "/api/v1/users/import", tag = "users", params(ImportParams),
+#[utoipa::path(post, path = "/api/v1/users/import", tag = "users", params(super::import::ImportParams),
     request_body(content = String, content_type = "text/csv", description = "CSV or XLSX with columns username, email, display_name, roles"),
-    responses((status = 200, body = ImportReportOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = ImportReportOut)))]
+    responses((status = 200, body = super::import::ImportReportOut), (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem), (status = 413, body = crate::error::Problem), (status = 422, body = super::import::ImportReportOut)))]
 pub async fn import<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
-    Query(p): Query<ImportParams>,
+    Query(p): Query<super::import::ImportParams>,
     Query(pairs): Query<Vec<(String, String)>>,
     req: Request,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
     // Who may import is settled before 50 MB are read.
     users::may_import(&a.actor).map_err(err)?;
-    let mapping = crate::forms::column_mapping(&pairs);
-    let name = match req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(ct) if ct.contains("spreadsheetml") => "upload.xlsx",
-        _ => "upload.csv",
-    };
-    let bytes = axum::body::to_bytes(req.into_body(), crate::IMPORT_BODY_LIMIT)
-        .await
-        .map_err(|_| {
-            err(Error::TooLarge {
-                limit: crate::IMPORT_BODY_LIMIT as u64,
-            })
-        })?;
-    let table = crate::forms::parse_table(name, bytes).await.map_err(err)?;
-    let r = users::import_users(&state.store, &a.actor, &table, name, &mapping, p.dry_run)
-        .await
-        .map_err(err)?;
-    let out = ImportReportOut {
-        dry_run: r.dry_run,
-        rows: r.rows,
-        created: r.created,
-        problems: r
-            .problems
-            .into_iter()
-            .map(|p| ImportProblemOut {
-                line: p.line,
-                column: p.column,
-                message: p.message,
-            })
-            .collect(),
-    };
-    let status = if out.problems.is_empty() {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    Ok((status, axum::Json(out)).into_response())
+    let (store, actor) = (&state.store, &a.actor);
+    super::import::run(req, &pairs, |name, table, mapping| async move {
+        users::import_users(store, actor, &table, name, &mapping, p.dry_run).await
+    })
+    .await
+    .map_err(err)
 }
 
 fn user_status_filter() -> utoipa::openapi::schema::Object {

@@ -8,6 +8,7 @@ pub mod departments;
 pub(crate) mod files;
 mod home;
 pub mod hr;
+pub mod import;
 pub mod ledger;
 mod profile;
 mod roles;

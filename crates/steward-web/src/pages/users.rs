@@ -12,7 +12,7 @@ use steward_core::error::FieldError;
 use steward_core::ids::UserId;
 use steward_core::list::SortKey;
 use steward_core::roles::{list_roles, Role};
-use steward_core::users::{self, ImportReport, NewUser, User, UserPatch};
+use steward_core::users::{self, NewUser, User, UserPatch};
 use steward_core::Error;
 
 use super::{chrome, fail, field_error, redirect_with, render, Chrome};
@@ -391,28 +391,24 @@ async fn reset_password<S: Backend>(
     }
 }
 
-#[derive(Template)]
-#[template(path = "users/import.html")]
-struct ImportPage {
-    chrome: Chrome,
-    report: Option<ImportReport>,
-    error: Option<String>,
-    file_name: String,
-    columns: &'static [&'static str],
+fn importer() -> super::import::Importer {
+    super::import::Importer {
+        title: "Import users",
+        noun: "users",
+        action: "/users/import",
+        back: "/users",
+        template: None,
+        columns: users::IMPORT_COLUMNS,
+        note: "Roles are role keys separated by “;”.",
+    }
 }
 
 async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
     if !pa.actor.can(Permission::new(Domain::Users, Action::Import)) {
         return fail(&state, &pa, Error::Forbidden).await;
     }
-    let page = ImportPage {
-        chrome: chrome(&state, &pa, "Import users", "/users").await,
-        report: None,
-        error: None,
-        file_name: String::new(),
-        columns: users::IMPORT_COLUMNS,
-    };
-    render(&page, StatusCode::OK)
+    let c = chrome(&state, &pa, "Import users", "/users").await;
+    super::import::form(c, importer())
 }
 
 async fn import<S: Backend>(
@@ -424,39 +420,17 @@ async fn import<S: Backend>(
     if let Err(e) = users::may_import(&pa.actor) {
         return fail(&state, &pa, e).await;
     }
-    let result = async {
-        let (name, bytes, fields) = crate::forms::read_import_upload(mp).await?;
-        let dry_run = fields.iter().any(|(k, v)| k == "mode" && v == "dry_run");
-        let table = crate::forms::parse_table(&name, bytes).await?;
-        let mapping = crate::forms::column_mapping(&fields);
-        let report =
-            users::import_users(&state.store, &pa.actor, &table, &name, &mapping, dry_run).await?;
-        Ok::<_, Error>((name, report))
-    }
-    .await;
-    let (report, error, file_name, status) = match result {
-        Ok((name, r)) => {
-            let status = if r.problems.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            (Some(r), None, name, status)
-        }
-        Err(e @ Error::Invalid { .. }) => (
-            None,
-            Some(e.to_string()),
-            String::new(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        ),
-        Err(e) => return fail(&state, &pa, e).await,
-    };
-    let page = ImportPage {
-        chrome: chrome(&state, &pa, "Import users", "/users").await,
-        report,
-        error,
-        file_name,
-        columns: users::IMPORT_COLUMNS,
-    };
-    render(&page, status)
+    let c = chrome(&state, &pa, "Import users", "/users").await;
+    super::import::upload(
+        &state,
+        &pa,
+        c,
+        importer(),
+        mp,
+        |name, table, mapping, dry_run| {
+            let (store, actor) = (&state.store, &pa.actor);
+            async move { users::import_users(store, actor, &table, &name, &mapping, dry_run).await }
+        },
+    )
+    .await
 }

@@ -5,6 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
+use steward_core::billing::invoice_batch;
 use steward_core::billing::invoices::{
     self, decimal_text, Invoice, InvoiceInput, InvoiceKind, InvoiceQuery, InvoiceRow, InvoiceSort,
     InvoiceStatus, LineInput,
@@ -24,6 +25,7 @@ use crate::state::{AppState, Backend};
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list, create))
+        .routes(routes!(batch))
         .routes(routes!(get, update, delete))
         .routes(routes!(post))
         .routes(routes!(credit))
@@ -390,6 +392,99 @@ pub async fn create<S: Backend>(
         .await
         .map_err(err)?;
     Ok(created(InvoiceOut::from(inv)))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceBatchItemIn {
+    /// The document's own idempotency key (1 to 200 printable ASCII characters): an item
+    /// whose key made a document before is not posted again.
+    #[serde(default)]
+    #[schema(pattern = "^[ -~]{0,200}$")]
+    key: Option<String>,
+    /// An invoice or bill as `POST /api/v1/billing/invoices` takes it (`version` is
+    /// ignored).
+    document: InvoiceIn,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvoiceBatchIn {
+    #[schema(min_items = 1, max_items = 1000)]
+    items: Vec<InvoiceBatchItemIn>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceBatchResultOut {
+    id: i64,
+    number: String,
+    /// False when the item's key had made the document before (nothing new was written).
+    created: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvoiceBatchOut {
+    /// One per item, in order.
+    results: Vec<InvoiceBatchResultOut>,
+    /// How many were new.
+    created: usize,
+}
+
+/// Posts up to 1,000 invoices or bills in one transaction, all or nothing: each is
+/// numbered and gets its ledger entry as if drafted and posted one by one. Problems name
+/// the item, e.g. `items[3].document.lines[0].unit_price`. Credits are made one at a time from what
+/// they credit. Each item may carry its own idempotency key.
+#[utoipa::path(post, path = "/api/v1/billing/invoices/batch", tag = "billing", request_body = InvoiceBatchIn,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key get the first answer")),
+    responses((status = 201, body = InvoiceBatchOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn batch<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    // Who may post documents at all is settled before the body is read.
+    if !invoices::may_write(&a.actor, InvoiceKind::Invoice)
+        && !invoices::may_write(&a.actor, InvoiceKind::Bill)
+    {
+        return Err(err(Error::Forbidden));
+    }
+    let crate::api::ledger::LargeJson(b) =
+        <crate::api::ledger::LargeJson<InvoiceBatchIn> as axum::extract::FromRequest<_>>::from_request(req, &state)
+            .await?;
+    let mut items = Vec::with_capacity(b.items.len());
+    for (n, i) in b.items.into_iter().enumerate() {
+        let (input, kind, _) = i.document.input();
+        let kind = match kind.as_deref() {
+            None | Some("invoice") => InvoiceKind::Invoice,
+            Some("bill") => InvoiceKind::Bill,
+            _ => {
+                return Err(err(Error::invalid(
+                    format!("items[{n}].document.kind"),
+                    "`invoice` or `bill`",
+                )))
+            }
+        };
+        items.push(invoice_batch::BatchItem {
+            key: i.key,
+            kind,
+            input,
+        });
+    }
+    let results = invoice_batch::post_batch(&state.store, &a.actor, &items)
+        .await
+        .map_err(err)?;
+    Ok(created(InvoiceBatchOut {
+        created: results.iter().filter(|r| r.created).count(),
+        results: results
+            .into_iter()
+            .map(|r| InvoiceBatchResultOut {
+                id: r.id.0,
+                number: r.number,
+                created: r.created,
+            })
+            .collect(),
+    }))
 }
 
 /// One document with its lines.

@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::billing::parties::{self, Party, PartyInput, PartyQuery, PartyRole, PartySort};
+use steward_core::billing::party_import;
 use steward_core::billing::tax::{self, TaxCode, TaxCodeInput};
 use steward_core::billing::{self, BillingSettings, SettingsInput};
 use steward_core::ids::{PartyId, TaxCodeId};
@@ -20,6 +21,7 @@ use crate::state::{AppState, Backend};
 
 pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     r.routes(routes!(list, create))
+        .routes(routes!(import))
         .routes(routes!(get, update))
         .routes(routes!(tax_codes, create_tax_code))
         .routes(routes!(update_tax_code))
@@ -233,6 +235,34 @@ pub async fn list<S: Backend>(
             .map(PartyOut::from)
             .collect::<Vec<_>>(),
     }))
+}
+
+/// Imports customers and vendors from a CSV (`text/csv`) or XLSX body, all rows or none.
+/// Columns as the list's export: `name` (required), `legal_name`, `customer`, `vendor`
+/// (yes or no; at least one yes), `tax_id`, `email`, `address`, `payment_terms_days`,
+/// `currency`, `income_account`, `expense_account` (name or code), `iban`, `bic`, `active`.
+/// A customer row needs `receivables.import` and `.create`, a vendor row the same of
+/// `payables`. With problems the answer is 422 and lists each by line and column; nothing
+/// is written. `map.<field>=<header>` maps a column by hand.
+#[utoipa::path(post, path = "/api/v1/billing/parties/import", tag = "billing", params(crate::api::import::ImportParams),
+    request_body(content = inline(crate::api::contract::TableUpload), content_type = "text/csv", description = "CSV or XLSX"),
+    responses((status = 200, body = crate::api::import::ImportReportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = crate::api::import::ImportReportOut)))]
+pub async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Query(p): Query<crate::api::import::ImportParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    // Who may import is settled before 50 MB are read.
+    party_import::may_import(&a.actor).map_err(err)?;
+    let (store, actor) = (&state.store, &a.actor);
+    crate::api::import::run(req, &pairs, |name, table, mapping| async move {
+        party_import::import(store, actor, &table, name, &mapping, p.dry_run).await
+    })
+    .await
+    .map_err(err)
 }
 
 /// A new customer or vendor (a customer needs `receivables.create`, a vendor

@@ -1,12 +1,14 @@
 //! Customers and vendors: the list at `/billing/parties` (search, role filter, sort,
 //! CSV/XLSX export; a new one below it) and one at `/billing/parties/{id}` (change it).
 use askama::Template;
+use axum::extract::Multipart;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use steward_core::billing::parties::{self, Party, PartyInput, PartyQuery, PartyRole, PartySort};
+use steward_core::billing::party_import;
 use steward_core::error::FieldError;
 use steward_core::ids::PartyId;
 use steward_core::list::SortKey;
@@ -19,6 +21,15 @@ use crate::state::{AppState, Backend};
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route("/billing/parties", get(list::<S>).post(create::<S>))
+        .route(
+            "/billing/parties/import",
+            get(import_form::<S>)
+                .post(import::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::IMPORT_BODY_LIMIT,
+                )),
+        )
+        .route("/billing/parties/import/template.csv", get(template::<S>))
         .route("/billing/parties/{id}", get(show::<S>).post(update::<S>))
 }
 
@@ -105,6 +116,7 @@ struct ListPage {
     rows: Vec<Party>,
     role: String,
     can_create: bool,
+    can_import: bool,
     form: PartyForm,
 }
 
@@ -165,6 +177,7 @@ async fn list_view<S: Backend>(
             list,
             rows: page.items,
             can_create: parties::may_create(&pa.actor),
+            can_import: party_import::may_import(&pa.actor).is_ok(),
             form: form.unwrap_or_else(|| PartyForm::new_one(role)),
             role: role_text,
         },
@@ -268,4 +281,71 @@ async fn update<S: Backend>(
         }
         Err(e) => fail(&state, &pa, e).await,
     }
+}
+
+fn importer() -> crate::pages::import::Importer {
+    crate::pages::import::Importer {
+        title: "Import customers and vendors",
+        noun: "customers and vendors",
+        action: "/billing/parties/import",
+        back: "/billing/parties",
+        template: Some("/billing/parties/import/template.csv"),
+        columns: party_import::IMPORT_COLUMNS,
+        note: "Only name is required; customer, vendor and active take yes or no (each row is \
+               a customer, a vendor or both; active unless it says no); accounts by name or \
+               code; the columns are those of the list's export.",
+    }
+}
+
+async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    if let Err(e) = party_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let c = chrome(
+        &state,
+        &pa,
+        "Import customers and vendors",
+        "/billing/invoices",
+    )
+    .await;
+    crate::pages::import::form(c, importer())
+}
+
+/// The header row and an example row, for those who may import.
+async fn template<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    if let Err(e) = party_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    export(
+        steward_io::TableFormat::Csv,
+        "parties-import-template",
+        party_import::IMPORT_COLUMNS,
+        vec![party_import::IMPORT_EXAMPLE
+            .iter()
+            .map(|s| s.to_string())
+            .collect()],
+    )
+}
+
+async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: Multipart,
+) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if let Err(e) = party_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let c = chrome(
+        &state,
+        &pa,
+        "Import customers and vendors",
+        "/billing/invoices",
+    )
+    .await;
+    crate::pages::import::upload(&state, &pa, c, importer(), mp, |name, table, mapping, dry_run| {
+        let (store, actor) = (&state.store, &pa.actor);
+        async move { party_import::import(store, actor, &table, &name, &mapping, dry_run).await }
+    })
+    .await
 }
