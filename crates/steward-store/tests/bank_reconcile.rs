@@ -308,8 +308,9 @@ store_test!(two_racing_requests_one_wins, |db| async move {
         party_id: Some(customer.0),
         ..Default::default()
     };
+    let to_invoice = doc(inv);
     let (a, b) = tokio::join!(
-        matching::accept(store, actor, line, &doc(inv), Some("race-a")),
+        matching::accept(store, actor, line, &to_invoice, Some("race-a")),
         matching::accept(store, actor, line, &on_account, Some("race-b")),
     );
     let wins = [a.is_ok(), b.is_ok()].iter().filter(|x| **x).count();

@@ -111,7 +111,7 @@ fn sees(actor: &Actor, c: &Candidate) -> bool {
 async fn index_for<S: ReconcileBackend>(
     store: &S,
     actor: &Actor,
-    account: super::BankAccountId,
+    account: crate::ids::BankAccountId,
 ) -> Result<(super::BankAccount, Index)> {
     let account = super::accounts::get(store, actor, account).await?;
     let candidates = store
