@@ -35,11 +35,14 @@ struct ReconcilePage {
 }
 
 impl ReconcilePage {
-    fn money(&self, minor: i64) -> String {
-        self.chrome.num(self.statement.money(minor))
+    fn money(&self, minor: &i64) -> String {
+        self.chrome.num(self.statement.money(*minor))
     }
-    fn opt_money(&self, minor: Option<i64>) -> String {
-        minor.map(|m| self.money(m)).unwrap_or_else(|| "not given".into())
+    fn opt_money(&self, minor: &Option<i64>) -> String {
+        minor
+            .as_ref()
+            .map(|m| self.money(m))
+            .unwrap_or_else(|| "not given".into())
     }
     fn reconciled_lines(&self) -> Vec<&Reconciliation> {
         let mut v: Vec<&Reconciliation> = self.view.reconciled.values().collect();
