@@ -28,7 +28,15 @@ async fn an_accountant_reconciles_a_line_with_an_invoice() {
     let app = spawn_app(Db::Sqlite).await;
     add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
-    made(admin.post(app.url("/api/v1/ledger/setup")).send().await.expect("setup"), 200).await;
+    made(
+        admin
+            .post(app.url("/api/v1/ledger/setup"))
+            .send()
+            .await
+            .expect("setup"),
+        200,
+    )
+    .await;
     made(
         admin
             .put(app.url("/api/v1/billing/settings"))
@@ -65,7 +73,11 @@ async fn an_accountant_reconciles_a_line_with_an_invoice() {
         .as_i64()
         .expect("id");
     let number = made(
-        admin.post(app.url(&format!("/api/v1/billing/invoices/{inv}/post"))).send().await.expect("post"),
+        admin
+            .post(app.url(&format!("/api/v1/billing/invoices/{inv}/post")))
+            .send()
+            .await
+            .expect("post"),
         200,
     )
     .await["number"]
@@ -107,7 +119,9 @@ async fn an_accountant_reconciles_a_line_with_an_invoice() {
         .expect("statement");
 
     b.sign_in(&app.url("/login"), "anna", PASSWORD).await;
-    b.goto(&app.url(&format!("/bank/statements/{st}"))).await.expect("statement");
+    b.goto(&app.url(&format!("/bank/statements/{st}")))
+        .await
+        .expect("statement");
     let link = find(&b, "#reconcile-link").await;
     b.click(&link).await.expect("reconcile");
     let line = b.wait_for_text(".reconcile-line", &number, WAIT).await;
@@ -117,7 +131,11 @@ async fn an_accountant_reconciles_a_line_with_an_invoice() {
     b.execute("arguments[0].focus();", vec![accept.to_json()])
         .await
         .ok();
-    if b.focused().await.map(|f| f.contains("Accept")).unwrap_or(false) {
+    if b.focused()
+        .await
+        .map(|f| f.contains("Accept"))
+        .unwrap_or(false)
+    {
         b.press_keys("\u{E007}").await.expect("enter");
     } else {
         b.click(&accept).await.expect("accept");
@@ -126,10 +144,14 @@ async fn an_accountant_reconciles_a_line_with_an_invoice() {
     assert!(matched.contains("Payment recorded"), "{matched}");
 
     // The invoice is paid; the aged report no longer lists it.
-    b.goto(&app.url(&format!("/billing/invoices/{inv}"))).await.expect("invoice");
+    b.goto(&app.url(&format!("/billing/invoices/{inv}")))
+        .await
+        .expect("invoice");
     let page = b.text_of("main", WAIT).await;
     assert!(page.contains("RCV-2026-0001"), "{page}");
-    b.goto(&app.url("/billing/aged?as_of=2026-06-30")).await.expect("aged");
+    b.goto(&app.url("/billing/aged?as_of=2026-06-30"))
+        .await
+        .expect("aged");
     let aged = b.text_of("main", WAIT).await;
     assert!(!aged.contains("City Clinic"), "{aged}");
     b.quit().await.expect("quit");

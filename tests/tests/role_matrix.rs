@@ -678,8 +678,12 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::BankAccount => Some(ledger().bank_account),
         Id::BankStatement => Some(ledger().bank_statement),
         Id::FreshMapping => Some(bank::fresh_mapping(app, &f.admin).await),
-        Id::FreshBankLine => Some(bank::fresh_line(app, &f.admin, ledger().bank_account, false).await),
-        Id::MatchedBankLine => Some(bank::fresh_line(app, &f.admin, ledger().bank_account, true).await),
+        Id::FreshBankLine => {
+            Some(bank::fresh_line(app, &f.admin, ledger().bank_account, false).await)
+        }
+        Id::MatchedBankLine => {
+            Some(bank::fresh_line(app, &f.admin, ledger().bank_account, true).await)
+        }
     };
     let mut path = r
         .path

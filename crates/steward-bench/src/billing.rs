@@ -148,8 +148,8 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
 /// the matching of every line (the reconcile view), and auto-match (which records a payment
 /// per line through billing's payments service).
 async fn reconcile(store: &Store, n: usize) -> anyhow::Result<()> {
-    use steward_core::bank::{accounts, import, matching};
     use steward_core::bank::reconcile::ReconcileStore;
+    use steward_core::bank::{accounts, import, matching};
     let e = |e: steward_core::Error| anyhow!("{e}");
     let company = create_company(store, "bench", "Bench Bank Ltd", "EUR")
         .await
@@ -239,7 +239,9 @@ async fn reconcile(store: &Store, n: usize) -> anyhow::Result<()> {
     let imported = t.elapsed().as_secs_f64();
     let st = r.statement.ok_or_else(|| anyhow!("nothing imported"))?;
     let t = Instant::now();
-    let v = matching::statement_view(store, &actor, st).await.map_err(e)?;
+    let v = matching::statement_view(store, &actor, st)
+        .await
+        .map_err(e)?;
     let proposed = t.elapsed().as_secs_f64();
     let sure = v
         .unmatched

@@ -72,7 +72,12 @@ async fn setup(store: &Store, actor: &Actor) -> (BankAccountId, PartyId) {
 }
 
 /// A posted invoice of `amount` (no tax) dated in May 2026: its id and number.
-async fn invoice(store: &Store, actor: &Actor, party: PartyId, amount: &str) -> (InvoiceId, String) {
+async fn invoice(
+    store: &Store,
+    actor: &Actor,
+    party: PartyId,
+    amount: &str,
+) -> (InvoiceId, String) {
     let d = invoices::create_draft(
         store,
         actor,
@@ -92,7 +97,9 @@ async fn invoice(store: &Store, actor: &Actor, party: PartyId, amount: &str) -> 
     )
     .await
     .expect("draft");
-    let p = invoices::post(store, actor, d.id, None).await.expect("post");
+    let p = invoices::post(store, actor, d.id, None)
+        .await
+        .expect("post");
     (p.id, p.number.unwrap_or_default())
 }
 
@@ -115,7 +122,12 @@ fn camt(id: &str, opening: &str, closing: &str, entries: &[(&str, &str, &str, u3
     s.into_bytes()
 }
 
-async fn import(store: &Store, actor: &Actor, acc: BankAccountId, file: Vec<u8>) -> (StatementId, Vec<BankLineId>) {
+async fn import(
+    store: &Store,
+    actor: &Actor,
+    acc: BankAccountId,
+    file: Vec<u8>,
+) -> (StatementId, Vec<BankLineId>) {
     let r = import_statement(store, actor, acc, file, None, None, false)
         .await
         .expect("import");
@@ -145,150 +157,192 @@ async fn open_of(store: &Store, actor: &Actor, id: InvoiceId) -> i64 {
         .open()
 }
 
-store_test!(a_reconciled_line_cannot_be_reconciled_twice, |db| async move {
-    let store = &db.store;
-    let w = world(store).await;
-    let actor = &w.actor_a;
-    let (acc, customer) = setup(store, actor).await;
-    let (inv, number) = invoice(store, actor, customer, "250").await;
-    let (_, other) = invoice(store, actor, customer, "90").await;
-    let (st, lines) = import(
-        store,
-        actor,
-        acc,
-        camt(
-            "S1",
-            "0.00",
-            "247.50",
-            &[(&format!("Payment {number} thanks"), "250.00", "CRDT", 5), ("Bank fee May", "2.50", "DBIT", 28)],
-        ),
-    )
-    .await;
-    assert_eq!(lines.len(), 2);
+store_test!(
+    a_reconciled_line_cannot_be_reconciled_twice,
+    |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let actor = &w.actor_a;
+        let (acc, customer) = setup(store, actor).await;
+        let (inv, number) = invoice(store, actor, customer, "250").await;
+        let (_, other) = invoice(store, actor, customer, "90").await;
+        let (st, lines) = import(
+            store,
+            actor,
+            acc,
+            camt(
+                "S1",
+                "0.00",
+                "247.50",
+                &[
+                    (&format!("Payment {number} thanks"), "250.00", "CRDT", 5),
+                    ("Bank fee May", "2.50", "DBIT", 28),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(lines.len(), 2);
 
-    // Proposals: the invoice by reference and amount first; the other invoice (another
-    // amount and reference, no IBAN or name on the line) is not proposed.
-    let (_, p, _) = matching::proposals(store, actor, lines[0]).await.expect("proposals");
-    assert_eq!(p[0].candidate.kind, CandidateKind::Document);
-    assert_eq!(p[0].candidate.id, inv.0);
-    assert!(p[0].reasons.reference && p[0].reasons.amount, "{p:?}");
-    assert!(p.iter().all(|x| x.candidate.number != other));
+        // Proposals: the invoice by reference and amount first; the other invoice (another
+        // amount and reference, no IBAN or name on the line) is not proposed.
+        let (_, p, _) = matching::proposals(store, actor, lines[0])
+            .await
+            .expect("proposals");
+        assert_eq!(p[0].candidate.kind, CandidateKind::Document);
+        assert_eq!(p[0].candidate.id, inv.0);
+        assert!(p[0].reasons.reference && p[0].reasons.amount, "{p:?}");
+        assert!(p.iter().all(|x| x.candidate.number != other));
 
-    // Accepting records a payment dated the booking day through the bank's account.
-    let r = matching::accept(store, actor, lines[0], &doc(inv), Some("rec-1"))
-        .await
-        .expect("accept");
-    assert_eq!(r.kind, MatchKind::NewPayment);
-    assert_eq!(r.documents, vec![(inv, number.clone())]);
-    assert_eq!(open_of(store, actor, inv).await, 0, "the invoice is paid");
-    let pay = payments::get(store, actor, r.payment_id.expect("payment"))
-        .await
-        .expect("payment");
-    assert_eq!(pay.amount, 25_000);
-    assert_eq!(pay.date.to_string(), "2026-05-05");
-    let bank = accounts::get(store, actor, acc).await.expect("bank account");
-    assert_eq!(pay.account_id, bank.ledger_account_id, "the bank's ledger account is the cash side");
-    // A retry with the key answers with the first reconciliation, posting nothing.
-    let again = matching::accept(store, actor, lines[0], &doc(inv), Some("rec-1"))
-        .await
-        .expect("retry");
-    assert_eq!(again.id, r.id);
-    // Without the key: refused, and nothing more is recorded.
-    let e = matching::accept(store, actor, lines[0], &doc(inv), None)
-        .await
-        .expect_err("twice");
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    let e = matching::post_entry(
-        store,
-        actor,
-        lines[0],
-        &EntryFromLine {
-            account: "6300".into(),
-            description: String::new(),
-        },
-        None,
-    )
-    .await
-    .expect_err("twice");
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
-    let list = payments::list(store, actor, &Default::default()).await.expect("payments");
-    assert_eq!(list.total, 1, "one payment");
-
-    // The database holds the rule too: a second open reconciliation of the line.
-    let e = store
-        .link(
-            actor.company_id,
-            &steward_core::bank::reconcile::NewReconciliation {
-                line_id: lines[0],
-                kind: MatchKind::Payment,
-                payment_id: None,
-                entry_id: None,
-                client_key: None,
-                created_by: None,
+        // Accepting records a payment dated the booking day through the bank's account.
+        let r = matching::accept(store, actor, lines[0], &doc(inv), Some("rec-1"))
+            .await
+            .expect("accept");
+        assert_eq!(r.kind, MatchKind::NewPayment);
+        assert_eq!(r.documents, vec![(inv, number.clone())]);
+        assert_eq!(open_of(store, actor, inv).await, 0, "the invoice is paid");
+        let pay = payments::get(store, actor, r.payment_id.expect("payment"))
+            .await
+            .expect("payment");
+        assert_eq!(pay.amount, 25_000);
+        assert_eq!(pay.date.to_string(), "2026-05-05");
+        let bank = accounts::get(store, actor, acc)
+            .await
+            .expect("bank account");
+        assert_eq!(
+            pay.account_id, bank.ledger_account_id,
+            "the bank's ledger account is the cash side"
+        );
+        // A retry with the key answers with the first reconciliation, posting nothing.
+        let again = matching::accept(store, actor, lines[0], &doc(inv), Some("rec-1"))
+            .await
+            .expect("retry");
+        assert_eq!(again.id, r.id);
+        // Without the key: refused, and nothing more is recorded.
+        let e = matching::accept(store, actor, lines[0], &doc(inv), None)
+            .await
+            .expect_err("twice");
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        let e = matching::post_entry(
+            store,
+            actor,
+            lines[0],
+            &EntryFromLine {
+                account: "6300".into(),
+                description: String::new(),
             },
-            steward_core::audit::AuditDraft::by(actor, "bank.reconciliation", None, "match", serde_json::json!({})),
+            None,
         )
         .await
-        .expect_err("the store refuses");
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        .expect_err("twice");
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        let list = payments::list(store, actor, &Default::default())
+            .await
+            .expect("payments");
+        assert_eq!(list.total, 1, "one payment");
 
-    // The fee: an entry against 6300.
-    let r2 = matching::post_entry(
-        store,
-        actor,
-        lines[1],
-        &EntryFromLine {
-            account: "6300".into(),
-            description: String::new(),
-        },
-        Some("fee-1"),
-    )
-    .await
-    .expect("entry");
-    assert_eq!(r2.kind, MatchKind::NewEntry);
-    let v = matching::statement_view(store, actor, st).await.expect("view");
-    assert!(v.unmatched.is_empty());
-    assert_eq!(v.reconciled.len(), 2);
-    assert_eq!(v.balance.statement, Some(24_750));
-    assert_eq!(v.balance.ledger, 24_750);
-    assert_eq!(v.balance.difference, Some(0));
+        // The database holds the rule too: a second open reconciliation of the line.
+        let e = store
+            .link(
+                actor.company_id,
+                &steward_core::bank::reconcile::NewReconciliation {
+                    line_id: lines[0],
+                    kind: MatchKind::Payment,
+                    payment_id: None,
+                    entry_id: None,
+                    client_key: None,
+                    created_by: None,
+                },
+                steward_core::audit::AuditDraft::by(
+                    actor,
+                    "bank.reconciliation",
+                    None,
+                    "match",
+                    serde_json::json!({}),
+                ),
+            )
+            .await
+            .expect_err("the store refuses");
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
 
-    // Undo the fee: its entry is reversed, the line is unmatched again.
-    let e = matching::undo(store, actor, lines[1], " ").await.expect_err("reason");
-    assert_eq!(e.field_errors()[0].field, "reason");
-    matching::undo(store, actor, lines[1], "wrong account").await.expect("undo");
-    let v = matching::statement_view(store, actor, st).await.expect("view");
-    assert_eq!(v.unmatched.len(), 1);
-    assert_eq!(v.balance.ledger, 25_000, "the fee's entry is reversed");
-    let e = matching::undo(store, actor, lines[1], "again").await.expect_err("not matched");
-    assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        // The fee: an entry against 6300.
+        let r2 = matching::post_entry(
+            store,
+            actor,
+            lines[1],
+            &EntryFromLine {
+                account: "6300".into(),
+                description: String::new(),
+            },
+            Some("fee-1"),
+        )
+        .await
+        .expect("entry");
+        assert_eq!(r2.kind, MatchKind::NewEntry);
+        let v = matching::statement_view(store, actor, st)
+            .await
+            .expect("view");
+        assert!(v.unmatched.is_empty());
+        assert_eq!(v.reconciled.len(), 2);
+        assert_eq!(v.balance.statement, Some(24_750));
+        assert_eq!(v.balance.ledger, 24_750);
+        assert_eq!(v.balance.difference, Some(0));
 
-    // Undo the payment: the payment stays, is proposed again, and is linked.
-    matching::undo(store, actor, lines[0], "matched too early").await.expect("undo");
-    assert_eq!(open_of(store, actor, inv).await, 0, "the payment stays");
-    let (l, p, _) = matching::proposals(store, actor, lines[0]).await.expect("proposals");
-    assert_eq!(l.status, LineStatus::Unmatched);
-    assert_eq!(p[0].candidate.kind, CandidateKind::Payment, "{p:?}");
-    let r3 = matching::accept(
-        store,
-        actor,
-        lines[0],
-        &AcceptInput {
-            payment_id: Some(p[0].candidate.id),
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .expect("link");
-    assert_eq!(r3.kind, MatchKind::Payment);
-    let list = payments::list(store, actor, &Default::default()).await.expect("payments");
-    assert_eq!(list.total, 1, "linked, not paid twice");
+        // Undo the fee: its entry is reversed, the line is unmatched again.
+        let e = matching::undo(store, actor, lines[1], " ")
+            .await
+            .expect_err("reason");
+        assert_eq!(e.field_errors()[0].field, "reason");
+        matching::undo(store, actor, lines[1], "wrong account")
+            .await
+            .expect("undo");
+        let v = matching::statement_view(store, actor, st)
+            .await
+            .expect("view");
+        assert_eq!(v.unmatched.len(), 1);
+        assert_eq!(v.balance.ledger, 25_000, "the fee's entry is reversed");
+        let e = matching::undo(store, actor, lines[1], "again")
+            .await
+            .expect_err("not matched");
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
 
-    // Another company's line is not found.
-    let e = matching::proposals(store, &w.actor_b, lines[0]).await.expect_err("other company");
-    assert!(matches!(e, Error::NotFound { .. } | Error::Forbidden), "{e:?}");
-});
+        // Undo the payment: the payment stays, is proposed again, and is linked.
+        matching::undo(store, actor, lines[0], "matched too early")
+            .await
+            .expect("undo");
+        assert_eq!(open_of(store, actor, inv).await, 0, "the payment stays");
+        let (l, p, _) = matching::proposals(store, actor, lines[0])
+            .await
+            .expect("proposals");
+        assert_eq!(l.status, LineStatus::Unmatched);
+        assert_eq!(p[0].candidate.kind, CandidateKind::Payment, "{p:?}");
+        let r3 = matching::accept(
+            store,
+            actor,
+            lines[0],
+            &AcceptInput {
+                payment_id: Some(p[0].candidate.id),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("link");
+        assert_eq!(r3.kind, MatchKind::Payment);
+        let list = payments::list(store, actor, &Default::default())
+            .await
+            .expect("payments");
+        assert_eq!(list.total, 1, "linked, not paid twice");
+
+        // Another company's line is not found.
+        let e = matching::proposals(store, &w.actor_b, lines[0])
+            .await
+            .expect_err("other company");
+        assert!(
+            matches!(e, Error::NotFound { .. } | Error::Forbidden),
+            "{e:?}"
+        );
+    }
+);
 
 store_test!(two_racing_requests_one_wins, |db| async move {
     let store = &db.store;
@@ -320,7 +374,9 @@ store_test!(two_racing_requests_one_wins, |db| async move {
             assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
         }
     }
-    let list = payments::list(store, actor, &Default::default()).await.expect("payments");
+    let list = payments::list(store, actor, &Default::default())
+        .await
+        .expect("payments");
     assert_eq!(list.total, 1, "the loser's payment was rolled back");
 });
 
@@ -341,9 +397,9 @@ store_test!(auto_match_takes_the_sure_lines_only, |db| async move {
             "0.00",
             "230.00",
             &[
-                (&na, "100.00", "CRDT", 7),      // sure: A
+                (&na, "100.00", "CRDT", 7),            // sure: A
                 ("no reference", "100.00", "CRDT", 8), // A or B: left
-                (&nc, "30.00", "CRDT", 9),       // C's reference, another amount: left
+                (&nc, "30.00", "CRDT", 9),             // C's reference, another amount: left
             ],
         ),
     )
@@ -358,8 +414,16 @@ store_test!(auto_match_takes_the_sure_lines_only, |db| async move {
     assert_eq!((r.matched, r.left), (0, 2));
 
     // The short payment of C, split with a write-off of the rest.
-    let v = matching::statement_view(store, actor, st).await.expect("view");
-    let short = v.unmatched.iter().find(|(l, _)| l.amount_minor == 3_000).expect("line").0.id;
+    let v = matching::statement_view(store, actor, st)
+        .await
+        .expect("view");
+    let short = v
+        .unmatched
+        .iter()
+        .find(|(l, _)| l.amount_minor == 3_000)
+        .expect("line")
+        .0
+        .id;
     let r = matching::accept(
         store,
         actor,

@@ -68,7 +68,12 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> (i64, i64
 
 /// The line of a one-line statement the admin imports for this request into `account`;
 /// reconciled by the admin (an entry against income) when `matched`.
-pub(super) async fn fresh_line(app: &TestApp, admin: &reqwest::Client, account: i64, matched: bool) -> i64 {
+pub(super) async fn fresh_line(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    account: i64,
+    matched: bool,
+) -> i64 {
     let r = admin
         .post(app.url(&format!("/api/v1/bank/accounts/{account}/statements")))
         .multipart(upload())

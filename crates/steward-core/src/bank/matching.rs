@@ -237,7 +237,10 @@ pub async fn accept<S: ReconcileBackend>(
         if p.account_id != account.ledger_account_id {
             return Err(Error::invalid(
                 "payment_id",
-                format!("{} was not paid through {}", p.number, account.ledger_account),
+                format!(
+                    "{} was not paid through {}",
+                    p.number, account.ledger_account
+                ),
             ));
         }
         if signed != l.amount_minor || p.currency != l.currency {
@@ -445,7 +448,13 @@ pub async fn post_entry<S: ReconcileBackend>(
     let entry_in = EntryInput {
         date: l.booking_date.to_string(),
         journal: None,
-        reference: l.reference.clone().unwrap_or_default().chars().take(100).collect(),
+        reference: l
+            .reference
+            .clone()
+            .unwrap_or_default()
+            .chars()
+            .take(100)
+            .collect(),
         description,
         comment: String::new(),
         lines: vec![
@@ -463,22 +472,25 @@ pub async fn post_entry<S: ReconcileBackend>(
             },
         ],
     };
-    let (entry, entry_audit) = crate::ledger::entries::prepare_posted(store, actor, &entry_in, None)
-        .await
-        .map_err(|e| match e {
-            Error::Invalid { field, message } if field.starts_with("lines[1]") => {
-                Error::invalid("account", message)
-            }
-            Error::InvalidMany(list) if list.iter().any(|f| f.field.starts_with("lines[1]")) => {
-                let m = list
-                    .iter()
-                    .find(|f| f.field.starts_with("lines[1]"))
-                    .map(|f| f.message.clone())
-                    .unwrap_or_default();
-                Error::invalid("account", m)
-            }
-            other => other,
-        })?;
+    let (entry, entry_audit) =
+        crate::ledger::entries::prepare_posted(store, actor, &entry_in, None)
+            .await
+            .map_err(|e| match e {
+                Error::Invalid { field, message } if field.starts_with("lines[1]") => {
+                    Error::invalid("account", message)
+                }
+                Error::InvalidMany(list)
+                    if list.iter().any(|f| f.field.starts_with("lines[1]")) =>
+                {
+                    let m = list
+                        .iter()
+                        .find(|f| f.field.starts_with("lines[1]"))
+                        .map(|f| f.message.clone())
+                        .unwrap_or_default();
+                    Error::invalid("account", m)
+                }
+                other => other,
+            })?;
     let r = NewReconciliation {
         line_id: l.id,
         kind: MatchKind::NewEntry,

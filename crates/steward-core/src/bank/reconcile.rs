@@ -548,7 +548,13 @@ mod tests {
     #[test]
     fn iban_and_name_find_the_party_and_rank_it() {
         let ix = Index::new(vec![
-            doc(1, "INV-1", 5_000, "Acme GmbH", "DE89 3704 0044 0532 0130 00"),
+            doc(
+                1,
+                "INV-1",
+                5_000,
+                "Acme GmbH",
+                "DE89 3704 0044 0532 0130 00",
+            ),
             doc(2, "INV-2", 5_000, "Beta Ltd", ""),
             doc(3, "INV-3", 7_000, "Beta Ltd", ""),
         ]);

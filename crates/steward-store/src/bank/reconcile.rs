@@ -13,7 +13,9 @@ use steward_core::bank::reconcile::{
 };
 use steward_core::bank::statements::BankLine;
 use steward_core::bank::BankAccount;
-use steward_core::ids::{AccountId, BankLineId, CompanyId, EntryId, InvoiceId, PartyId, StatementId, UserId};
+use steward_core::ids::{
+    AccountId, BankLineId, CompanyId, EntryId, InvoiceId, PartyId, StatementId, UserId,
+};
 use steward_core::ledger::{day_key, EntryStatus, NewEntry};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
@@ -124,7 +126,11 @@ impl Store {
 }
 
 impl ReconcileStore for Store {
-    async fn candidates(&self, company: CompanyId, account: &BankAccount) -> Result<Vec<Candidate>> {
+    async fn candidates(
+        &self,
+        company: CompanyId,
+        account: &BankAccount,
+    ) -> Result<Vec<Candidate>> {
         let mut out = Vec::new();
         // Open invoices and bills in the account's currency, by what they still owe.
         let rows = sqlx::query(
@@ -143,7 +149,11 @@ impl ReconcileStore for Store {
         .map_err(db)?;
         for r in rows {
             let open = get_i64(&r, "open")?;
-            let sign = if get_str(&r, "kind")? == "bill" { -1 } else { 1 };
+            let sign = if get_str(&r, "kind")? == "bill" {
+                -1
+            } else {
+                1
+            };
             out.push(Candidate {
                 kind: CandidateKind::Document,
                 id: get_i64(&r, "id")?,
@@ -172,7 +182,11 @@ impl ReconcileStore for Store {
         .await
         .map_err(db)?;
         for r in rows {
-            let sign = if get_str(&r, "kind")? == "made" { -1 } else { 1 };
+            let sign = if get_str(&r, "kind")? == "made" {
+                -1
+            } else {
+                1
+            };
             out.push(Candidate {
                 kind: CandidateKind::Payment,
                 id: get_i64(&r, "id")?,
@@ -237,7 +251,11 @@ impl ReconcileStore for Store {
         .transpose()
     }
 
-    async fn unmatched_lines(&self, company: CompanyId, statement: StatementId) -> Result<Vec<BankLine>> {
+    async fn unmatched_lines(
+        &self,
+        company: CompanyId,
+        statement: StatementId,
+    ) -> Result<Vec<BankLine>> {
         let cols: Vec<String> = LINE_COLUMNS.iter().map(|c| format!("l.{c}")).collect();
         sqlx::query(&format!(
             "SELECT {} FROM bank_statement_lines l JOIN bank_statements s ON s.id = l.statement_id \
@@ -269,7 +287,10 @@ impl ReconcileStore for Store {
         .fetch_all(&self.read)
         .await
         .map_err(db)?;
-        let list = rows.iter().map(reconciliation_of_row).collect::<Result<Vec<_>>>()?;
+        let list = rows
+            .iter()
+            .map(reconciliation_of_row)
+            .collect::<Result<Vec<_>>>()?;
         Ok(self
             .with_documents(list)
             .await?
@@ -278,7 +299,11 @@ impl ReconcileStore for Store {
             .collect())
     }
 
-    async fn reconciliation_of(&self, company: CompanyId, line: BankLineId) -> Result<Option<Reconciliation>> {
+    async fn reconciliation_of(
+        &self,
+        company: CompanyId,
+        line: BankLineId,
+    ) -> Result<Option<Reconciliation>> {
         let row = sqlx::query(&format!(
             "SELECT {RECONCILIATION_ROW} WHERE r.company_id = $1 AND r.line_id = $2 AND r.undone_at IS NULL"
         ))
@@ -293,17 +318,24 @@ impl ReconcileStore for Store {
     }
 
     async fn reconciled_by_key(&self, company: CompanyId, key: &str) -> Result<Option<BankLineId>> {
-        sqlx::query("SELECT line_id FROM bank_reconciliations WHERE company_id = $1 AND client_key = $2")
-            .bind(company.0)
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?
-            .map(|r| get_i64(&r, "line_id").map(BankLineId))
-            .transpose()
+        sqlx::query(
+            "SELECT line_id FROM bank_reconciliations WHERE company_id = $1 AND client_key = $2",
+        )
+        .bind(company.0)
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(db)?
+        .map(|r| get_i64(&r, "line_id").map(BankLineId))
+        .transpose()
     }
 
-    async fn link(&self, company: CompanyId, r: &NewReconciliation, audit: AuditDraft) -> Result<i64> {
+    async fn link(
+        &self,
+        company: CompanyId,
+        r: &NewReconciliation,
+        audit: AuditDraft,
+    ) -> Result<i64> {
         let mut tx = self.begin().await?;
         let id = link_in(&mut tx, company, r).await?;
         append_audit(&mut tx, audit).await?;
@@ -321,7 +353,13 @@ impl ReconcileStore for Store {
         let mut tx = self.begin().await?;
         lock_company(&mut tx, self.backend, company, false).await?;
         let (entries, _, _) = self
-            .insert_entries_in(&mut tx, company, std::slice::from_ref(entry), EntryStatus::Posted, r.created_by)
+            .insert_entries_in(
+                &mut tx,
+                company,
+                std::slice::from_ref(entry),
+                EntryStatus::Posted,
+                r.created_by,
+            )
             .await?;
         let entry_id = entries
             .first()
@@ -350,7 +388,11 @@ impl ReconcileStore for Store {
     ) -> Result<()> {
         let mut tx = self.begin().await?;
         lock_company(&mut tx, self.backend, company, false).await?;
-        let lock = if self.backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+        let lock = if self.backend == Backend::Postgres {
+            " FOR UPDATE"
+        } else {
+            ""
+        };
         let row = sqlx::query(&format!(
             "SELECT id FROM bank_reconciliations WHERE company_id = $1 AND line_id = $2 AND undone_at IS NULL{lock}"
         ))
@@ -366,7 +408,13 @@ impl ReconcileStore for Store {
         let mut reversal_id = None;
         if let Some(e) = reversal {
             let (entries, _, _) = self
-                .insert_entries_in(&mut tx, company, std::slice::from_ref(e), EntryStatus::Posted, by)
+                .insert_entries_in(
+                    &mut tx,
+                    company,
+                    std::slice::from_ref(e),
+                    EntryStatus::Posted,
+                    by,
+                )
                 .await?;
             reversal_id = entries.first().map(|(e, _)| *e);
         }
@@ -399,7 +447,12 @@ impl ReconcileStore for Store {
         Ok(())
     }
 
-    async fn ledger_balance(&self, company: CompanyId, account: AccountId, on: Option<NaiveDate>) -> Result<i64> {
+    async fn ledger_balance(
+        &self,
+        company: CompanyId,
+        account: AccountId,
+        on: Option<NaiveDate>,
+    ) -> Result<i64> {
         let row = sqlx::query(
             "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM ledger_postings \
              WHERE company_id = $1 AND account_id = $2 AND date <= $3",

@@ -69,7 +69,8 @@ pub struct BankProposalOut {
 }
 
 fn proposals_out(p: Vec<Proposal>, currency: &str) -> Vec<BankProposalOut> {
-    let sure = steward_core::bank::reconcile::unambiguous(&p).map(|s| (s.candidate.kind, s.candidate.id));
+    let sure =
+        steward_core::bank::reconcile::unambiguous(&p).map(|s| (s.candidate.kind, s.candidate.id));
     p.into_iter()
         .map(|p| BankProposalOut {
             sure: sure == Some((p.candidate.kind, p.candidate.id)),
@@ -354,9 +355,15 @@ pub async fn accept<S: Backend>(
         payment_id: b.payment_id,
         entry_id: b.entry_id,
     };
-    let r = matching::accept(&state.store, &a.actor, BankLineId(id), &input, key.as_deref())
-        .await
-        .map_err(err)?;
+    let r = matching::accept(
+        &state.store,
+        &a.actor,
+        BankLineId(id),
+        &input,
+        key.as_deref(),
+    )
+    .await
+    .map_err(err)?;
     Ok(created(BankReconciliationOut::from(r)))
 }
 
@@ -392,9 +399,15 @@ pub async fn entry<S: Backend>(
         account: b.account,
         description: b.description.unwrap_or_default(),
     };
-    let r = matching::post_entry(&state.store, &a.actor, BankLineId(id), &input, key.as_deref())
-        .await
-        .map_err(err)?;
+    let r = matching::post_entry(
+        &state.store,
+        &a.actor,
+        BankLineId(id),
+        &input,
+        key.as_deref(),
+    )
+    .await
+    .map_err(err)?;
     Ok(created(BankReconciliationOut::from(r)))
 }
 

@@ -41,7 +41,10 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         )
         .route("/bank/statements/{id}", get(statement::<S>))
         .route("/bank/statements/{id}/reconcile", get(reconcile::page::<S>))
-        .route("/bank/statements/{id}/auto-match", post(reconcile::auto_match::<S>))
+        .route(
+            "/bank/statements/{id}/auto-match",
+            post(reconcile::auto_match::<S>),
+        )
         .route("/bank/lines/{id}/match", post(reconcile::accept::<S>))
         .route("/bank/lines/{id}/entry", post(reconcile::entry::<S>))
         .route("/bank/lines/{id}/undo", post(reconcile::undo::<S>))

@@ -10,7 +10,9 @@ use axum::response::Response;
 use axum::Form;
 use steward_core::auth::Action;
 use steward_core::bank::matching::{self, AcceptInput, EntryFromLine, Share, StatementView};
-use steward_core::bank::reconcile::{unambiguous, Candidate, CandidateKind, Proposal, Reconciliation};
+use steward_core::bank::reconcile::{
+    unambiguous, Candidate, CandidateKind, Proposal, Reconciliation,
+};
 use steward_core::bank::statements::{BankLine, BankStatement};
 use steward_core::ids::{BankLineId, StatementId};
 use steward_core::Error;
@@ -131,7 +133,15 @@ pub(super) async fn page<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let focus = field(&pairs, "line").parse::<i64>().ok();
-    view_page(&state, &pa, StatementId(id), focus, field(&pairs, "q"), None).await
+    view_page(
+        &state,
+        &pa,
+        StatementId(id),
+        focus,
+        field(&pairs, "q"),
+        None,
+    )
+    .await
 }
 
 fn back(statement: i64, line: i64) -> String {
@@ -159,7 +169,15 @@ async fn after<S: Backend>(
                     .join("; "),
                 other => other.to_string(),
             };
-            view_page(state, pa, StatementId(statement), Some(line.0), String::new(), Some((line.0, message))).await
+            view_page(
+                state,
+                pa,
+                StatementId(statement),
+                Some(line.0),
+                String::new(),
+                Some((line.0, message)),
+            )
+            .await
         }
         Err(e) => fail(state, pa, e).await,
     }
@@ -170,18 +188,28 @@ fn describe(r: &Reconciliation) -> String {
         (Some(n), false) => format!(
             "{} {n} for {}.",
             r.kind.label(),
-            r.documents.iter().map(|d| d.1.as_str()).collect::<Vec<_>>().join(", ")
+            r.documents
+                .iter()
+                .map(|d| d.1.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         (Some(n), true) => format!("{} {n}.", r.kind.label()),
         _ => format!(
             "{}{}.",
             r.kind.label(),
-            r.entry_id.map(|e| format!(" (entry {e})")).unwrap_or_default()
+            r.entry_id
+                .map(|e| format!(" (entry {e})"))
+                .unwrap_or_default()
         ),
     }
 }
 
-async fn statement_of<S: Backend>(state: &AppState<S>, pa: &PageActor, line: BankLineId) -> Result<i64, Response> {
+async fn statement_of<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    line: BankLineId,
+) -> Result<i64, Response> {
     match matching::proposals(&state.store, &pa.actor, line).await {
         Ok((l, _, _)) => Ok(l.statement_id.0),
         Err(e) => Err(fail(state, pa, e).await),
@@ -220,15 +248,26 @@ pub(super) async fn accept<S: Backend>(
             _ => {}
         }
     } else {
-        let ids: Vec<&String> = pairs.iter().filter(|(k, _)| k == "document_id").map(|(_, v)| v).collect();
-        let amounts: Vec<&String> = pairs.iter().filter(|(k, _)| k == "amount").map(|(_, v)| v).collect();
+        let ids: Vec<&String> = pairs
+            .iter()
+            .filter(|(k, _)| k == "document_id")
+            .map(|(_, v)| v)
+            .collect();
+        let amounts: Vec<&String> = pairs
+            .iter()
+            .filter(|(k, _)| k == "amount")
+            .map(|(_, v)| v)
+            .collect();
         for (i, d) in ids.iter().enumerate() {
             if d.trim().is_empty() {
                 continue;
             }
             input.documents.push(Share {
                 document_id: parse(d),
-                amount: amounts.get(i).map(|a| a.trim().to_string()).unwrap_or_default(),
+                amount: amounts
+                    .get(i)
+                    .map(|a| a.trim().to_string())
+                    .unwrap_or_default(),
             });
         }
         input.party_id = parse(&field(&pairs, "party_id"));
@@ -289,7 +328,11 @@ pub(super) async fn auto_match<S: Backend>(
                 "Auto-match reconciled {} line(s); {} left to match{}.",
                 r.matched,
                 r.left,
-                if r.failed > 0 { format!(" ({} could not be accepted)", r.failed) } else { String::new() }
+                if r.failed > 0 {
+                    format!(" ({} could not be accepted)", r.failed)
+                } else {
+                    String::new()
+                }
             ),
         ),
         Err(e) => fail(&state, &pa, e).await,
