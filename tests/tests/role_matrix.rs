@@ -160,6 +160,10 @@ enum Id {
     BankStatement,
     /// A saved CSV mapping, made for this request by the admin.
     FreshMapping,
+    /// The line of a statement imported for this request by the admin.
+    FreshBankLine,
+    /// Such a line, reconciled by the admin (an entry against income).
+    MatchedBankLine,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -247,6 +251,10 @@ enum Body {
     /// A multipart upload of a one-line CAMT.053 statement.
     StatementUpload,
     NewMapping,
+    /// `version` carries the kept customer's id: a payment on account.
+    BankMatch,
+    BankEntry,
+    BankUndo,
 }
 
 struct Row {
@@ -473,6 +481,9 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::BankAccountUpdate => Some(json!({"name": "Matrix bank", "ledger_account": "1000",
             "iban": "DE89 3704 0044 0532 0130 00"})),
         Body::NewMapping => Some(bank::mapping_body()),
+        Body::BankMatch => Some(json!({"party_id": version})),
+        Body::BankEntry => Some(json!({"account": "4000"})),
+        Body::BankUndo => Some(json!({"reason": "matrix"})),
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
@@ -676,6 +687,12 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::BankAccount => Some(ledger().bank_account),
         Id::BankStatement => Some(ledger().bank_statement),
         Id::FreshMapping => Some(bank::fresh_mapping(app, &f.admin).await),
+        Id::FreshBankLine => {
+            Some(bank::fresh_line(app, &f.admin, ledger().bank_account, false).await)
+        }
+        Id::MatchedBankLine => {
+            Some(bank::fresh_line(app, &f.admin, ledger().bank_account, true).await)
+        }
     };
     let mut path = r
         .path
@@ -701,9 +718,11 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         // work: tasks
         Body::TaskReassign => f.target,
         // billing
-        Body::NewInvoice | Body::InvoiceUpdate | Body::InvoiceBatch | Body::NewPayment => {
-            ledger().customer
-        }
+        Body::NewInvoice
+        | Body::InvoiceUpdate
+        | Body::InvoiceBatch
+        | Body::NewPayment
+        | Body::BankMatch => ledger().customer,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

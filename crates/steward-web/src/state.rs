@@ -43,6 +43,7 @@ pub trait Backend:
     + steward_core::hr::fields::FieldStore
     + steward_core::billing::BillingBackend
     + steward_core::bank::BankBackend
+    + steward_core::bank::reconcile::ReconcileStore
 {
 }
 
@@ -75,6 +76,7 @@ impl<T> Backend for T where
         + steward_core::hr::fields::FieldStore
         + steward_core::billing::BillingBackend
         + steward_core::bank::BankBackend
+        + steward_core::bank::reconcile::ReconcileStore
 {
 }
 

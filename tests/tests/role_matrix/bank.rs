@@ -14,6 +14,12 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/bank/mappings",                  Id::None,          Body::None,              LEDGER_READS),
     row("POST",   "/api/v1/bank/mappings",                  Id::None,          Body::NewMapping,        LEDGER_WRITES),
     row("DELETE", "/api/v1/bank/mappings/{id}",             Id::FreshMapping,  Body::None,              LEDGER_WRITES),
+    row("GET",    "/api/v1/bank/statements/{id}/reconcile", Id::BankStatement, Body::None,              LEDGER_READS),
+    row("POST",   "/api/v1/bank/statements/{id}/auto-match", Id::BankStatement, Body::None,             LEDGER_WRITES),
+    row("GET",    "/api/v1/bank/lines/{id}/proposals",      Id::FreshBankLine, Body::None,              LEDGER_READS),
+    row("POST",   "/api/v1/bank/lines/{id}/match",          Id::FreshBankLine, Body::BankMatch,         LEDGER_WRITES),
+    row("POST",   "/api/v1/bank/lines/{id}/entry",          Id::FreshBankLine, Body::BankEntry,         LEDGER_WRITES),
+    row("POST",   "/api/v1/bank/lines/{id}/undo",           Id::MatchedBankLine, Body::BankUndo,        LEDGER_WRITES),
 ];
 
 /// A CAMT.053 statement of one line with reference `r` (a new one is never a duplicate).
@@ -58,6 +64,45 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> (i64, i64
         .as_i64()
         .expect("id");
     (account, statement)
+}
+
+/// The line of a one-line statement the admin imports for this request into `account`;
+/// reconciled by the admin (an entry against income) when `matched`.
+pub(super) async fn fresh_line(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    account: i64,
+    matched: bool,
+) -> i64 {
+    let r = admin
+        .post(app.url(&format!("/api/v1/bank/accounts/{account}/statements")))
+        .multipart(upload())
+        .send()
+        .await
+        .expect("statement");
+    assert_eq!(r.status(), 200, "the admin imports a statement");
+    let statement = r.json::<Value>().await.expect("json")["statement_id"]
+        .as_i64()
+        .expect("id");
+    let v: Value = admin
+        .get(app.url(&format!("/api/v1/bank/statements/{statement}")))
+        .send()
+        .await
+        .expect("statement")
+        .json()
+        .await
+        .expect("json");
+    let line = v["lines"][0]["id"].as_i64().expect("line id");
+    if matched {
+        let r = admin
+            .post(app.url(&format!("/api/v1/bank/lines/{line}/entry")))
+            .json(&json!({"account": "4000"}))
+            .send()
+            .await
+            .expect("entry");
+        assert_eq!(r.status(), 201, "the admin reconciles the line");
+    }
+    line
 }
 
 /// A saved CSV mapping made for this request by the admin.

@@ -1,14 +1,17 @@
 //! Bank accounts and their imported statements. A bank account sits on one asset account of
 //! the chart (leaf) and has one currency; statements (OFX, CAMT.053, CSV with a saved
 //! mapping: `steward_io::bank`) are imported into it line by line, each line with a stable
-//! identity so that importing the same statement again adds nothing. Reconciliation (matching
-//! lines to entries) will use the lines' `status`; it is not here yet.
+//! identity so that importing the same statement again adds nothing. Reconciliation matches
+//! lines to open documents, payments and ledger lines ([`reconcile`] rules, [`matching`]
+//! service).
 //!
 //! Who may do what: the books' grants (`accounting.*`), company-wide: reading needs
 //! `accounting.read`, accounts and mappings `accounting.create`/`update` (deleting a
 //! mapping too: it is set-up, not a record), an import `accounting.import`. The one gate is [`gate`].
 pub mod accounts;
 pub mod import;
+pub mod matching;
+pub mod reconcile;
 pub mod statements;
 
 use crate::auth::{authorize_company, Action, Actor, Domain, Permission};

@@ -159,6 +159,9 @@ pub struct NewPayment {
     pub writeoff: i64,
     pub allocations: Vec<(InvoiceId, i64)>,
     pub client_key: Option<String>,
+    /// The bank statement line the payment reconciles (recorded from the reconcile view):
+    /// linked in the payment's transaction, which fails if the line is matched already.
+    pub bank_line: Option<crate::ids::BankLineId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -472,6 +475,7 @@ async fn check<S: BillingBackend>(
         writeoff,
         allocations,
         client_key: None,
+        bank_line: None,
     })
 }
 
@@ -528,6 +532,19 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     input: &PaymentInput,
     key: Option<&str>,
 ) -> Result<Payment> {
+    record_for_line(store, actor, kind, input, key, None).await
+}
+
+/// As [`record`], reconciling a bank statement line in the same transaction (the bank's
+/// reconcile view; the caller has checked the line and the bank's grant).
+pub async fn record_for_line<S: BillingBackend + PaymentStore>(
+    store: &S,
+    actor: &Actor,
+    kind: PaymentKind,
+    input: &PaymentInput,
+    key: Option<&str>,
+    bank_line: Option<crate::ids::BankLineId>,
+) -> Result<Payment> {
     super::gate(actor, kind.domain(), Action::Create)?;
     let key = crate::idempotency::optional_key(key)?;
     // A retry answers with what the first request made, whatever has changed since (the
@@ -539,6 +556,7 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     }
     let mut p = check(store, actor, kind, input).await?;
     p.client_key = key;
+    p.bank_line = bank_line;
     let party = parties::get(store, actor, p.party_id).await?;
     let entry = entry_of(store, actor, &p, &party.name).await?;
     let precision = crate::money::precision_of(&p.currency);
@@ -552,6 +570,7 @@ pub async fn record<S: BillingBackend + PaymentStore>(
             "amount": format_minor(p.amount, precision), "currency": p.currency,
             "writeoff": format_minor(p.writeoff, precision),
             "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
+            "bank_line": p.bank_line,
         }),
     );
     let (id, _) = store

@@ -85,6 +85,27 @@ async fn prepare(
     prepare_entry(input, &ctx, key, None)
 }
 
+/// An entry checked as [`create_entry`] checks it, to be posted at once by another
+/// domain's transaction (the bank's reconcile view): `accounting.create`, balanced, open
+/// periods, postable accounts, and refused when it would need approval (post it from the
+/// ledger, then match it), with its audit draft.
+pub async fn prepare_posted(
+    store: &impl LedgerStore,
+    actor: &Actor,
+    input: &EntryInput,
+    key: Option<String>,
+) -> Result<(NewEntry, AuditDraft)> {
+    gate(actor, Action::Create)?;
+    let entry = prepare(store, actor, input, key).await?;
+    if needs_approval(store, actor, &entry).await? {
+        return Err(Error::conflict(
+            "the entry is above the approval threshold: post it from the ledger, then match it",
+        ));
+    }
+    let audit = entry_audit(actor, "post", &entry);
+    Ok((entry, audit))
+}
+
 /// Does this entry need another user's approval before it posts? Foreign lines count at
 /// the latest rate on or before the entry date; without a rate they count as above.
 async fn needs_approval(store: &impl LedgerStore, actor: &Actor, entry: &NewEntry) -> Result<bool> {

@@ -3,6 +3,7 @@
 //! mappings.
 mod accounts;
 mod mappings;
+pub(crate) mod reconcile;
 mod statements;
 
 use chrono::NaiveDate;

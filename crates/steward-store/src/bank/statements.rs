@@ -62,7 +62,7 @@ const STATEMENT_EXTRAS: [(&str, &str); 3] = [
     ),
 ];
 
-const LINE_COLUMNS: &[&str] = &[
+pub(super) const LINE_COLUMNS: &[&str] = &[
     "id",
     "statement_id",
     "account_id",
@@ -110,7 +110,7 @@ fn statement_of(r: &AnyRow) -> Result<BankStatement> {
     })
 }
 
-fn line_of(r: &AnyRow) -> Result<BankLine> {
+pub(super) fn line_of(r: &AnyRow) -> Result<BankLine> {
     Ok(BankLine {
         id: BankLineId(get_i64(r, "id")?),
         statement_id: StatementId(get_i64(r, "statement_id")?),

@@ -269,6 +269,21 @@ impl Store {
             .await
             .map_err(db)?;
         }
+        if let Some(line) = p.bank_line {
+            crate::bank::reconcile::link_in(
+                &mut tx,
+                company,
+                &steward_core::bank::reconcile::NewReconciliation {
+                    line_id: line,
+                    kind: steward_core::bank::reconcile::MatchKind::NewPayment,
+                    payment_id: Some(id),
+                    entry_id: Some(EntryId(entry_id)),
+                    client_key: p.client_key.clone(),
+                    created_by,
+                },
+            )
+            .await?;
+        }
         audit.entity_id = Some(id.to_string());
         if let serde_json::Value::Object(m) = &mut audit.changes {
             m.insert("number".into(), serde_json::Value::String(number));
@@ -315,6 +330,9 @@ impl PaymentStore for Store {
                 let k = p.client_key.as_deref().unwrap_or_default();
                 match self.payment_by_key(company, k).await? {
                     Some(id) => Ok((id, false)),
+                    None if p.bank_line.is_some() => Err(Error::conflict(
+                        "the line was reconciled meanwhile, or the payment could not be saved; reload",
+                    )),
                     None => Err(Error::conflict("the payment could not be saved; try again")),
                 }
             }

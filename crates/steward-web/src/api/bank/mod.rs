@@ -1,7 +1,9 @@
 //! The bank's API under `/api/v1/bank/…`: bank accounts, statement uploads (OFX, CAMT.053,
-//! CSV with a saved mapping), the statements and their lines, saved CSV mappings. Every
+//! CSV with a saved mapping), the statements and their lines, saved CSV mappings,
+//! reconciliation (a statement's view and auto-match; a line's proposals, match, entry, undo). Every
 //! handler calls `steward_core::bank`, which authorizes (the books' grants).
 mod accounts;
+mod reconcile;
 mod statements;
 
 use serde::Serialize;
@@ -20,6 +22,12 @@ pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppSta
         .routes(routes!(statements::get))
         .routes(routes!(statements::mappings, statements::create_mapping))
         .routes(routes!(statements::delete_mapping))
+        .routes(routes!(reconcile::view))
+        .routes(routes!(reconcile::auto_match))
+        .routes(routes!(reconcile::proposals))
+        .routes(routes!(reconcile::accept))
+        .routes(routes!(reconcile::entry))
+        .routes(routes!(reconcile::undo))
 }
 
 /// A balance on a day.

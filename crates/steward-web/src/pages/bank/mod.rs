@@ -1,7 +1,10 @@
 //! The bank's pages: `/bank` (the accounts with their last closing balance, a new one
 //! below), `/bank/accounts/{id}` (its statements and the upload form with the report) and
-//! `/bank/statements/{id}` (the lines, paged, exported as CSV or XLSX). Everything goes
+//! `/bank/statements/{id}` (the lines, paged, exported as CSV or XLSX) and its reconcile view
+//! (`reconcile.rs`). Everything goes
 //! through `steward_core::bank`, which authorizes.
+mod reconcile;
+
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -37,6 +40,14 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
             )),
         )
         .route("/bank/statements/{id}", get(statement::<S>))
+        .route("/bank/statements/{id}/reconcile", get(reconcile::page::<S>))
+        .route(
+            "/bank/statements/{id}/auto-match",
+            post(reconcile::auto_match::<S>),
+        )
+        .route("/bank/lines/{id}/match", post(reconcile::accept::<S>))
+        .route("/bank/lines/{id}/entry", post(reconcile::entry::<S>))
+        .route("/bank/lines/{id}/undo", post(reconcile::undo::<S>))
 }
 
 const ACCOUNT_COLUMNS: &[Column] = &[
