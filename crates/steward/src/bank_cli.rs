@@ -104,3 +104,42 @@ pub async fn bank(cfg: &Loaded, cmd: BankCommand) -> anyhow::Result<ExitCode> {
         }
     }
 }
+
+/// `steward billing payment-run export ID FILE`: marks an approved run sent (its payments
+/// are recorded once) and writes its SEPA credit transfer file, through the same services
+/// as the pages and the API, acting as the CLI actor.
+pub async fn billing(cfg: &Loaded, cmd: crate::cli::BillingCommand) -> anyhow::Result<ExitCode> {
+    use steward_core::billing::runs;
+    let crate::cli::BillingCommand::PaymentRun(crate::cli::PaymentRunCommand::Export {
+        id,
+        file,
+        company,
+    }) = cmd;
+    let store = open_migrated(cfg).await?;
+    let actor = cli_actor(&store, company).await?;
+    let result = async {
+        let run = runs::send(&store, &actor, id).await?;
+        let xml = runs::pain_001(&store, &actor, id).await?;
+        Ok::<_, steward_core::Error>((run, xml))
+    }
+    .await;
+    store.close().await;
+    match result {
+        Ok((run, xml)) => {
+            std::fs::write(&file, xml).with_context(|| format!("writing {}", file.display()))?;
+            println!(
+                "payment run {} ({} to {} vendors) written to {}; the run is {}",
+                run.id,
+                steward_core::money::format_in(run.total, &run.currency),
+                run.by_vendor().len(),
+                file.display(),
+                run.status.label()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}", explain(e));
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}

@@ -72,6 +72,31 @@ pub enum Command {
     /// Bank: import bank statements (OFX, CAMT.053, CSV with a saved mapping).
     #[command(subcommand)]
     Bank(BankCommand),
+    /// Billing: payment runs (the SEPA credit transfer file).
+    #[command(subcommand)]
+    Billing(BillingCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BillingCommand {
+    /// A payment run.
+    #[command(subcommand)]
+    PaymentRun(PaymentRunCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PaymentRunCommand {
+    /// Write an approved run's pain.001.001.03 file and mark the run sent, which records
+    /// its payments (once: exporting it again writes the same file and pays nothing more).
+    Export {
+        /// The run's id
+        id: i64,
+        /// Where to write the XML
+        file: std::path::PathBuf,
+        /// Company id [default: the first company]
+        #[arg(long)]
+        company: Option<i64>,
+    },
 }
 
 /// A bank statement file format.

@@ -205,6 +205,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Report(a) => crate::ledger_cli::report(&cfg, a).await,
         Command::Hr(c) => crate::hr_cli::hr(&cfg, c).await,
         Command::Bank(c) => crate::bank_cli::bank(&cfg, c).await,
+        Command::Billing(c) => crate::bank_cli::billing(&cfg, c).await,
         Command::Backup { file } => {
             let store = open_migrated(&cfg).await?;
             let mut out = std::fs::File::create(&file)

@@ -1210,16 +1210,14 @@ async fn approval_amount<S: BillingBackend>(
         Some(inv.total)
     } else {
         let rates = store.rates(actor.company_id).await?;
-        crate::ledger::entries::rate_on(&rates, &inv.currency, home, inv.issue_date).and_then(
-            |r| {
-                crate::ledger::convert(
-                    inv.total,
-                    precision_of(&inv.currency),
-                    r,
-                    precision_of(home),
-                )
-            },
-        )
+        crate::ledger::entries::rate_on(&rates, &inv.currency, home, inv.issue_date).and_then(|r| {
+            crate::ledger::convert(
+                inv.total,
+                precision_of(&inv.currency),
+                r,
+                precision_of(home),
+            )
+        })
     };
     Ok(match total {
         Some(t) if t <= threshold => None,

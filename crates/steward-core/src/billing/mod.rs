@@ -111,34 +111,39 @@ pub fn register<S: BillingBackend + Clone + 'static>(r: &mut Registry, store: S)
     let s = store.clone();
     r.approval_kind(
         &BILL_APPROVAL,
-        Some(crate::registry::boxed(move |d: crate::registry::Decision| {
-            let store = s.clone();
-            async move {
-                if d.subject.kind != INVOICE {
-                    return Ok(());
+        Some(crate::registry::boxed(
+            move |d: crate::registry::Decision| {
+                let store = s.clone();
+                async move {
+                    if d.subject.kind != INVOICE {
+                        return Ok(());
+                    }
+                    invoices::settle_pending(
+                        &store,
+                        &d.actor,
+                        crate::ids::InvoiceId(d.subject.id),
+                        d.approved,
+                        &d.comment,
+                    )
+                    .await
                 }
-                invoices::settle_pending(
-                    &store,
-                    &d.actor,
-                    crate::ids::InvoiceId(d.subject.id),
-                    d.approved,
-                    &d.comment,
-                )
-                .await
-            }
-        })),
+            },
+        )),
     );
     r.approval_kind(
         &RUN_APPROVAL,
-        Some(crate::registry::boxed(move |d: crate::registry::Decision| {
-            let store = store.clone();
-            async move {
-                if d.subject.kind != PAYMENT_RUN {
-                    return Ok(());
+        Some(crate::registry::boxed(
+            move |d: crate::registry::Decision| {
+                let store = store.clone();
+                async move {
+                    if d.subject.kind != PAYMENT_RUN {
+                        return Ok(());
+                    }
+                    runs::settle_pending(&store, &d.actor, d.subject.id, d.approved, &d.comment)
+                        .await
                 }
-                runs::settle_pending(&store, &d.actor, d.subject.id, d.approved, &d.comment).await
-            }
-        })),
+            },
+        )),
     );
 }
 

@@ -264,8 +264,11 @@ pub trait RunStore: Send + Sync {
         created_by: Option<UserId>,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<i64>> + Send;
-    fn run(&self, company: CompanyId, id: i64)
-        -> impl Future<Output = Result<Option<PaymentRun>>> + Send;
+    fn run(
+        &self,
+        company: CompanyId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<PaymentRun>>> + Send;
     fn list_runs(
         &self,
         company: CompanyId,
@@ -412,9 +415,13 @@ pub async fn proposal<S: BillingBackend>(
     let due_by = v.date("due_by", due_by);
     v.finish()?;
     let (Some(_), Some(due_by)) = (account, due_by) else {
-        return Err(Error::internal("validated proposal without account or date"));
+        return Err(Error::internal(
+            "validated proposal without account or date",
+        ));
     };
-    Ok(propose(store.bills_due(actor.company_id, due_by, None).await?))
+    Ok(propose(
+        store.bills_due(actor.company_id, due_by, None).await?,
+    ))
 }
 
 async fn bank_account<S: BillingBackend>(

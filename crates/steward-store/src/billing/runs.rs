@@ -136,16 +136,14 @@ impl RunStore for Store {
     }
 
     async fn run_by_key(&self, company: CompanyId, key: &str) -> Result<Option<i64>> {
-        sqlx::query(
-            "SELECT id FROM billing_payment_runs WHERE company_id = $1 AND client_key = $2",
-        )
-        .bind(company.0)
-        .bind(key)
-        .fetch_optional(&self.read)
-        .await
-        .map_err(db)?
-        .map(|r| get_i64(&r, "id"))
-        .transpose()
+        sqlx::query("SELECT id FROM billing_payment_runs WHERE company_id = $1 AND client_key = $2")
+            .bind(company.0)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?
+            .map(|r| get_i64(&r, "id"))
+            .transpose()
     }
 
     async fn insert_run(

@@ -13,7 +13,7 @@ use steward_core::ids::InvoiceId;
 use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 
 use super::money;
 use crate::api::contract::parse_date_param;

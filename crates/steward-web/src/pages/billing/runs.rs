@@ -393,7 +393,9 @@ async fn save<S: Backend>(
             "The payment run was saved.",
         ),
         Err(e) if is_invalid(&e) => show_view(&state, &pa, id, e.field_errors(), None).await,
-        Err(Error::Conflict { message }) => show_view(&state, &pa, id, Vec::new(), Some(message)).await,
+        Err(Error::Conflict { message }) => {
+            show_view(&state, &pa, id, Vec::new(), Some(message)).await
+        }
         Err(e) => fail(&state, &pa, e).await,
     }
 }
@@ -411,7 +413,9 @@ async fn submit<S: Backend>(
             "The payment run waits in the approvals inbox: another user approves it.",
         ),
         Err(e) if is_invalid(&e) => show_view(&state, &pa, id, e.field_errors(), None).await,
-        Err(Error::Conflict { message }) => show_view(&state, &pa, id, Vec::new(), Some(message)).await,
+        Err(Error::Conflict { message }) => {
+            show_view(&state, &pa, id, Vec::new(), Some(message)).await
+        }
         Err(e) => fail(&state, &pa, e).await,
     }
 }
@@ -427,7 +431,9 @@ async fn send<S: Backend>(
             "The payment run is marked sent and its payments are recorded.",
         ),
         Err(e) if is_invalid(&e) => show_view(&state, &pa, id, e.field_errors(), None).await,
-        Err(Error::Conflict { message }) => show_view(&state, &pa, id, Vec::new(), Some(message)).await,
+        Err(Error::Conflict { message }) => {
+            show_view(&state, &pa, id, Vec::new(), Some(message)).await
+        }
         Err(e) => fail(&state, &pa, e).await,
     }
 }
@@ -439,7 +445,9 @@ async fn remove<S: Backend>(
 ) -> Response {
     match runs::delete(&state.store, &pa.actor, id).await {
         Ok(()) => redirect_with("/billing/payment-runs", "The draft run was discarded."),
-        Err(Error::Conflict { message }) => show_view(&state, &pa, id, Vec::new(), Some(message)).await,
+        Err(Error::Conflict { message }) => {
+            show_view(&state, &pa, id, Vec::new(), Some(message)).await
+        }
         Err(e) => fail(&state, &pa, e).await,
     }
 }
@@ -451,7 +459,9 @@ async fn download<S: Backend>(
 ) -> Response {
     match crate::views::billing::run_file(&state.store, &pa.actor, id).await {
         Ok(d) => crate::forms::download_response(d),
-        Err(Error::Conflict { message }) => show_view(&state, &pa, id, Vec::new(), Some(message)).await,
+        Err(Error::Conflict { message }) => {
+            show_view(&state, &pa, id, Vec::new(), Some(message)).await
+        }
         Err(e) => fail(&state, &pa, e).await,
     }
 }
