@@ -52,6 +52,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
             receivable_account: "1200".into(),
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
+            bill_approval_threshold: String::new(),
         },
         None,
     )
