@@ -236,6 +236,17 @@ STATE_RULES = [
     (r"amount|writeoff", r"an amount in \S+ with at most \d+ decimals|the amount is too large"),
     (r"account", r"no account `.*` in the chart of accounts|account `.*` is inactive"
      r"|account `.*` has sub-accounts: choose one of them"),
+    # core::billing::runs: the bank account that pays and the bills due, as they stand
+    (r"bank_account_id", r"choose the bank account that pays|no such bank account|.* is closed"
+     r"|.* is in \S+; a SEPA credit transfer pays euro only|.* has no IBAN: add it on the bank account"),
+    (r"lines", r"nothing to pay: no bill in euro to a vendor with an IBAN is due by the date"
+     r"|some bills owe less now: save the run again before submitting it|the run is too large"),
+    (r"lines\[\d+\]\.document_id", r"not a posted bill due by the date that this run may pay .*"
+     r"|the bill is named twice"),
+    (r"lines\[\d+\]\.amount", r".* owes .* EUR"),
+    (r"bill_approval_threshold", r"an amount in \S+ with at most \d+ decimals, or empty for none"),
+    (r"approver", r"nobody approves a (bill they sent for approval|payment run they submitted): another user must"),
+    (r"comment", r"say why it is refused"),
     # core::input::Iban and Bic: the registry of countries and the check digits
     (r"iban", r"unknown country code \S+|an? \S+ IBAN has \d+ characters, this one has \d+"
      r"|IBAN check digits do not match"),

@@ -245,6 +245,8 @@ enum Body {
     Credit,
     /// `version` carries the kept customer's id.
     NewPayment,
+    /// A payment run from a bank account that does not exist (the answer shows who may).
+    NewRun,
     // bank
     NewBankAccount,
     BankAccountUpdate,
@@ -508,6 +510,7 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         }
         Body::Credit => Some(json!({})),
         Body::NewPayment => Some(billing::payment_body(version)),
+        Body::NewRun => Some(json!({"bank_account_id": 999_999, "due_by": "2026-03-31"})),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),

@@ -64,6 +64,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
             receivable_account: "1200".into(),
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
+            bill_approval_threshold: String::new(),
         },
         None,
     )
@@ -267,6 +268,10 @@ async fn batch_bench(
         ms.len(),
         pct(0.5),
         pct(0.99)
+    );
+    Ok(())
+}
+
 /// Import and auto-match: `n` open invoices of 100 customers, a CAMT.053 statement of `n`
 /// lines each paying one of them (its number in the text, its amount), timed as the import,
 /// the matching of every line (the reconcile view), and auto-match (which records a payment
@@ -289,6 +294,7 @@ async fn reconcile(store: &Store, n: usize) -> anyhow::Result<()> {
             receivable_account: "1200".into(),
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
+            bill_approval_threshold: String::new(),
         },
         None,
     )

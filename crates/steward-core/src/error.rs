@@ -114,6 +114,10 @@ impl Validator {
             message: message.into(),
         });
     }
+    /// Whether nothing was refused so far.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
     pub fn finish(self) -> Result<()> {
         match self.errors.len() {
             0 => Ok(()),

@@ -145,9 +145,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0022_bank_reconcile.sql"),
         postgres: include_str!("../migrations/postgres/0022_bank_reconcile.sql"),
     },
+    Migration {
+        version: 23,
+        name: "payables",
+        sqlite: include_str!("../migrations/sqlite/0023_payables.sql"),
+        postgres: include_str!("../migrations/postgres/0023_payables.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 22;
+pub const LATEST_VERSION: i64 = 23;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -34,6 +34,7 @@ async fn setup(store: &Store, actor: &Actor) -> (BankAccountId, PartyId) {
             receivable_account: "1200".into(),
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
+            bill_approval_threshold: String::new(),
         },
         None,
     )

@@ -29,6 +29,7 @@ async fn setup(store: &Store, actor: &Actor) -> (PartyId, PartyId) {
             receivable_account: "1200".into(),
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
+            bill_approval_threshold: String::new(),
         },
         None,
     )

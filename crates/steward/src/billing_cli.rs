@@ -7,7 +7,9 @@ use steward_core::billing::parties::{self, PartyQuery};
 use steward_core::billing::party_import;
 use steward_core::list::Paging;
 
-use crate::cli::{BillingCommand, TableFileFormat};
+use anyhow::Context;
+
+use crate::cli::{BillingCommand, PaymentRunCommand, TableFileFormat};
 use crate::commands::{cli_actor, open_migrated};
 use crate::config::Loaded;
 use crate::hr_cli::{read_table_file, write_table};
@@ -25,6 +27,9 @@ pub async fn billing(cfg: &Loaded, cmd: BillingCommand) -> anyhow::Result<ExitCo
             output,
             company,
         } => export(cfg, format, output.as_deref(), company).await,
+        BillingCommand::PaymentRun(PaymentRunCommand::Export { id, file, company }) => {
+            payment_run_export(cfg, id, &file, company).await
+        }
     }
 }
 
@@ -91,4 +96,43 @@ async fn export(
     write_table(format, output, "parties", parties::EXPORT_HEADERS, rows)?;
     eprintln!("exported {} customers and vendors", page.items.len());
     Ok(ExitCode::SUCCESS)
+}
+
+/// `steward billing payment-run export ID FILE`: marks an approved run sent (its payments
+/// are recorded once) and writes its SEPA credit transfer file, through the same services
+/// as the pages and the API, acting as the CLI actor.
+async fn payment_run_export(
+    cfg: &Loaded,
+    id: i64,
+    file: &Path,
+    company: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    use steward_core::billing::runs;
+    let store = open_migrated(cfg).await?;
+    let actor = cli_actor(&store, company).await?;
+    let result = async {
+        let run = runs::send(&store, &actor, id).await?;
+        let xml = runs::pain_001(&store, &actor, id).await?;
+        Ok::<_, steward_core::Error>((run, xml))
+    }
+    .await;
+    store.close().await;
+    match result {
+        Ok((run, xml)) => {
+            std::fs::write(file, xml).with_context(|| format!("writing {}", file.display()))?;
+            println!(
+                "payment run {} ({} to {} vendors) written to {}; the run is {}",
+                run.id,
+                steward_core::money::format_in(run.total, &run.currency),
+                run.by_vendor().len(),
+                file.display(),
+                run.status.label()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {}", explain(e));
+            Ok(ExitCode::FAILURE)
+        }
+    }
 }

@@ -72,7 +72,7 @@ pub enum Command {
     /// Bank: import bank statements (OFX, CAMT.053, CSV with a saved mapping).
     #[command(subcommand)]
     Bank(BankCommand),
-    /// Billing: import and export customers and vendors as CSV/XLSX.
+    /// Billing: customers and vendors from and to CSV/XLSX; payment runs (the SEPA file).
     #[command(subcommand)]
     Billing(BillingCommand),
 }
@@ -100,6 +100,24 @@ pub enum BillingCommand {
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
         /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// A payment run.
+    #[command(subcommand)]
+    PaymentRun(PaymentRunCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PaymentRunCommand {
+    /// Write an approved run's pain.001.001.03 file and mark the run sent, which records
+    /// its payments (once: exporting it again writes the same file and pays nothing more).
+    Export {
+        /// The run's id
+        id: i64,
+        /// Where to write the XML
+        file: std::path::PathBuf,
+        /// Company id [default: the first company]
         #[arg(long)]
         company: Option<i64>,
     },

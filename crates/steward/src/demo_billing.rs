@@ -62,6 +62,7 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
             receivable_account: "1200".into(),
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
+            bill_approval_threshold: String::new(),
         },
         None,
     )

@@ -27,6 +27,34 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/billing/payments",               Id::None,          Body::NewPayment,      LEDGER_WRITES),
     row("GET",    "/api/v1/billing/payments/{id}",          Id::Payment,       Body::None,            LEDGER_READS),
     row("GET",    "/api/v1/billing/aged",                   Id::None,          Body::None,            LEDGER_READS),
+    // The vendor's file on a document: who reads it sees its files; who writes it adds
+    // them (no file sent: 422).
+    row("GET",    "/api/v1/billing/invoices/{id}/attachments", Id::PostedInvoice, Body::None,         LEDGER_READS),
+    row("POST",   "/api/v1/billing/invoices/{id}/attachments", Id::PostedInvoice, Body::None,         WRITES_422),
+    // Payment runs (payables): no run exists, so readers and writers hear 404 (or 422 for
+    // a run from a bank account that does not exist); everyone else 403.
+    row("GET",    "/api/v1/billing/payment-runs",           Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/payment-runs",           Id::None,          Body::NewRun,          WRITES_422),
+    row("GET",    "/api/v1/billing/payment-runs/proposal",  Id::None,          Body::None,            WRITES_422),
+    row("GET",    "/api/v1/billing/payment-runs/{id}",      Id::TargetUser,    Body::None,            READS_404),
+    row("PUT",    "/api/v1/billing/payment-runs/{id}",      Id::TargetUser,    Body::NewRun,          WRITES_404),
+    row("DELETE", "/api/v1/billing/payment-runs/{id}",      Id::TargetUser,    Body::None,            WRITES_404),
+    row("POST",   "/api/v1/billing/payment-runs/{id}/submit", Id::TargetUser,  Body::None,            WRITES_404),
+    row("POST",   "/api/v1/billing/payment-runs/{id}/send", Id::TargetUser,    Body::None,            WRITES_404),
+    row("GET",    "/api/v1/billing/payment-runs/{id}/pain001", Id::TargetUser, Body::None,            READS_404),
+];
+
+/// Writers get past authorization to validation (422); the rest are refused.
+const WRITES_422: Expect = [
+    "401", "422", "422", "403", "403", "403", "403", "403", "403", "403",
+];
+/// Readers get past authorization to a record that is not there.
+const READS_404: Expect = [
+    "401", "404", "404", "403", "403", "403", "403", "403", "404", "404",
+];
+/// Writers get past authorization to a record that is not there.
+const WRITES_404: Expect = [
+    "401", "404", "404", "403", "403", "403", "403", "403", "403", "403",
 ];
 
 /// Billing on the fixture's books: settings, a kept tax code and a kept customer.

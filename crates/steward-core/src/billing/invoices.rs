@@ -121,14 +121,29 @@ impl InvoiceKind {
 #[serde(rename_all = "snake_case")]
 pub enum InvoiceStatus {
     Draft,
+    /// A bill above the approval threshold, waiting in the approvals inbox; it does not
+    /// change until it is decided (approval posts it, refusal returns it to draft).
+    Pending,
     Posted,
 }
 
 impl InvoiceStatus {
-    pub const ALL: &'static [InvoiceStatus] = &[InvoiceStatus::Draft, InvoiceStatus::Posted];
+    pub const ALL: &'static [InvoiceStatus] = &[
+        InvoiceStatus::Draft,
+        InvoiceStatus::Pending,
+        InvoiceStatus::Posted,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Pending => "pending",
+            InvoiceStatus::Posted => "posted",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            InvoiceStatus::Draft => "draft",
+            InvoiceStatus::Pending => "waiting for approval",
             InvoiceStatus::Posted => "posted",
         }
     }
@@ -227,6 +242,10 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     pub created_by: Option<UserId>,
     pub posted_at: Option<crate::time::Timestamp>,
+    /// Who sent it for approval (nobody approves their own).
+    pub submitted_by: Option<UserId>,
+    /// Why the approver refused it (empty when never refused).
+    pub approval_note: String,
     pub version: i64,
 }
 
@@ -359,6 +378,8 @@ pub struct InvoiceQuery {
 /// its ledger entry.
 #[derive(Debug, Clone, Copy)]
 pub struct Posting<'a> {
+    /// The status it is posted from: a draft, or a bill waiting for approval.
+    pub from: InvoiceStatus,
     pub version: i64,
     pub invoice: &'a NewInvoice,
     pub entry: &'a NewEntry,
@@ -428,6 +449,26 @@ pub trait InvoiceStore: Send + Sync {
         posted_by: Option<UserId>,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<Vec<super::invoice_batch::BatchResult>>> + Send;
+    /// In one transaction: replaces the draft's content with `inv` and marks it waiting
+    /// for approval, sent by `by`. `Conflict` when it is no longer the draft at `version`.
+    fn submit_invoice(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        inv: &NewInvoice,
+        version: i64,
+        by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// A document waiting for approval back to draft, with the approver's reason.
+    /// `Conflict` unless it is waiting.
+    fn return_invoice(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        note: &str,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
     /// How much of each line of `credited` the documents crediting it (drafts included)
     /// credit, by line id, leaving out document `except`.
     fn credited_quantities(
@@ -955,12 +996,15 @@ pub async fn create_credit<S: BillingBackend>(
 async fn draft_of<S: BillingBackend>(store: &S, actor: &Actor, id: InvoiceId) -> Result<Invoice> {
     let inv = get(store, actor, id).await?;
     super::gate(actor, inv.kind.domain(), Action::Create)?;
-    if inv.status != InvoiceStatus::Draft {
-        return Err(Error::conflict(
+    match inv.status {
+        InvoiceStatus::Draft => Ok(inv),
+        InvoiceStatus::Pending => Err(Error::conflict(
+            "the bill is waiting for approval and does not change until it is decided",
+        )),
+        InvoiceStatus::Posted => Err(Error::conflict(
             "a posted document does not change: credit it instead",
-        ));
+        )),
     }
-    Ok(inv)
 }
 
 /// The credited document of a draft credit, as the actor sees it.
@@ -1165,11 +1209,19 @@ pub async fn post<S: BillingBackend>(
 ) -> Result<Invoice> {
     let current = get(store, actor, id).await?;
     super::gate(actor, current.kind.domain(), Action::Create)?;
-    if current.status == InvoiceStatus::Posted {
-        return Err(Error::conflict(format!(
-            "{} is posted already",
-            current.title()
-        )));
+    match current.status {
+        InvoiceStatus::Posted => {
+            return Err(Error::conflict(format!(
+                "{} is posted already",
+                current.title()
+            )))
+        }
+        InvoiceStatus::Pending => {
+            return Err(Error::conflict(
+                "the bill is waiting for approval: it posts when it is approved",
+            ))
+        }
+        InvoiceStatus::Draft => {}
     }
     let credited = credited_of(store, actor, &current).await?;
     let mut inv = check(
@@ -1183,12 +1235,29 @@ pub async fn post<S: BillingBackend>(
     .await?;
     inv.client_key = None;
     let entry = entry_of(store, actor, &inv, &current.party_name).await?;
+    if let Some(amount) = approval_amount(store, actor, &inv).await? {
+        let audit = audit_of(actor, Some(id), "submit", &inv);
+        store
+            .submit_invoice(
+                actor.company_id,
+                id,
+                &inv,
+                version.unwrap_or(current.version),
+                actor.author(),
+                audit,
+            )
+            .await?;
+        let posted = get(store, actor, id).await?;
+        request_approval(store, actor, &posted, amount).await?;
+        return Ok(posted);
+    }
     let audit = audit_of(actor, Some(id), "post", &inv);
     store
         .post_invoice(
             actor.company_id,
             id,
             Posting {
+                from: InvoiceStatus::Draft,
                 version: version.unwrap_or(current.version),
                 invoice: &inv,
                 entry: &entry,
@@ -1205,6 +1274,172 @@ pub async fn post<S: BillingBackend>(
             e => e,
         })?;
     get(store, actor, id).await
+}
+
+/// `Some` when a bill needs approval before it posts: its total in the company currency
+/// is above the billing settings' threshold (`Some(None)` inside when the books have no
+/// rate to convert it: then it waits too, without an amount).
+async fn approval_amount<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    inv: &NewInvoice,
+) -> Result<Option<Option<i64>>> {
+    if inv.kind != InvoiceKind::Bill {
+        return Ok(None);
+    }
+    let settings = store.billing_settings(actor.company_id).await?;
+    let Some(threshold) = settings.bill_approval_threshold else {
+        return Ok(None);
+    };
+    let home = actor.company_currency.as_str();
+    let total = if inv.currency == home {
+        Some(inv.total)
+    } else {
+        let rates = store.rates(actor.company_id).await?;
+        crate::ledger::entries::rate_on(&rates, &inv.currency, home, inv.issue_date).and_then(|r| {
+            crate::ledger::convert(
+                inv.total,
+                precision_of(&inv.currency),
+                r,
+                precision_of(home),
+            )
+        })
+    };
+    Ok(match total {
+        Some(t) if t <= threshold => None,
+        t => Some(t),
+    })
+}
+
+/// Sends a bill waiting for approval to the approvals inbox, once (a retry finds the
+/// open request).
+async fn request_approval<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    inv: &Invoice,
+    amount: Option<i64>,
+) -> Result<()> {
+    let subject = crate::registry::RecordRef::new(super::INVOICE, inv.id.0);
+    if store
+        .open_request_for(actor.company_id, &subject)
+        .await?
+        .is_some()
+    {
+        return Ok(());
+    }
+    let currency = crate::money::Currency::parse(&actor.company_currency)?;
+    let what = if inv.reference.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", inv.reference.trim())
+    };
+    crate::work::approvals::submit(
+        store,
+        actor,
+        crate::work::approvals::NewApprovalRequest {
+            kind: super::BILL_APPROVAL,
+            subject,
+            title: format!(
+                "Bill from {}{what}: {} {}",
+                inv.party_name,
+                format_minor(inv.total, precision_of(&inv.currency)),
+                inv.currency
+            )
+            .chars()
+            .take(200)
+            .collect(),
+            amount: amount.map(|m| crate::money::Money::new(m, currency)),
+            department: None,
+        },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// The approvals engine's final decision on a bill waiting for approval: approved, it
+/// posts (checked again as of now, numbered, its ledger entry written, in one
+/// transaction, as [`post`]); refused, it goes back to draft with the reason. The engine
+/// has checked the approver's step; nobody settles a bill they sent all the same.
+pub async fn settle_pending<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    id: InvoiceId,
+    approved: bool,
+    comment: &str,
+) -> Result<()> {
+    let current = store
+        .invoice(actor.company_id, id)
+        .await?
+        .ok_or(Error::NotFound { entity: "invoice" })?;
+    if current.status != InvoiceStatus::Pending {
+        return Err(Error::conflict(format!(
+            "{} is {}, not waiting for approval",
+            current.title(),
+            current.status.label()
+        )));
+    }
+    if current.submitted_by.is_some() && current.submitted_by == actor.author() {
+        return Err(Error::invalid(
+            "approver",
+            "nobody approves a bill they sent for approval: another user must",
+        ));
+    }
+    if !approved {
+        let note = comment.trim();
+        if note.is_empty() {
+            return Err(Error::invalid("comment", "say why it is refused"));
+        }
+        let audit = AuditDraft::by(
+            actor,
+            super::INVOICE,
+            Some(id.to_string()),
+            "refuse",
+            json!({"comment": note}),
+        );
+        return store
+            .return_invoice(actor.company_id, id, note, audit)
+            .await;
+    }
+    let credited = match current.credited_id {
+        Some(c) => store.invoice(actor.company_id, c).await?,
+        None => None,
+    };
+    let mut inv = check(
+        store,
+        actor,
+        current.kind,
+        &InvoiceInput::of(&current),
+        credited.as_ref(),
+        Some(id),
+    )
+    .await?;
+    inv.client_key = None;
+    let entry = entry_of(store, actor, &inv, &current.party_name).await?;
+    let mut audit = audit_of(actor, Some(id), "approve", &inv);
+    if let serde_json::Value::Object(m) = &mut audit.changes {
+        m.insert("comment".into(), json!(comment.trim()));
+    }
+    store
+        .post_invoice(
+            actor.company_id,
+            id,
+            Posting {
+                from: InvoiceStatus::Pending,
+                version: current.version,
+                invoice: &inv,
+                entry: &entry,
+                posted_by: actor.author(),
+            },
+            audit,
+        )
+        .await
+        .map_err(|e| match e {
+            Error::Invalid { field, message } if field == "date" => Error::Invalid {
+                field: "issue_date".into(),
+                message,
+            },
+            e => e,
+        })
 }
 
 pub const EXPORT_HEADERS: &[&str] = &[

@@ -14,6 +14,7 @@ pub mod invoices;
 pub mod parties;
 pub mod party_import;
 pub mod payments;
+pub mod runs;
 pub mod tax;
 
 use serde::Serialize;
@@ -36,6 +37,25 @@ pub const PARTY: &str = "billing.party";
 pub const INVOICE: &str = "billing.invoice";
 /// A payment received or made (`billing.payment:3`).
 pub const PAYMENT: &str = "billing.payment";
+/// A payment run: vendors paid by one SEPA credit transfer file (`billing.payment_run:2`).
+pub const PAYMENT_RUN: &str = "billing.payment_run";
+
+/// A bill above the billing settings' approval threshold waits for this kind of request;
+/// the final decision posts it or sends it back to draft with the reason.
+pub const BILL_APPROVAL: crate::registry::ApprovalKind = crate::registry::ApprovalKind {
+    key: "billing.bill",
+    label: "Vendor bill",
+    direct: false,
+    lead_role: "accounting_lead",
+};
+
+/// A payment run waits for this kind of request before its file may be exported.
+pub const RUN_APPROVAL: crate::registry::ApprovalKind = crate::registry::ApprovalKind {
+    key: "billing.payment_run",
+    label: "Payment run",
+    direct: false,
+    lead_role: "accounting_lead",
+};
 
 /// Every store trait billing needs.
 pub trait BillingBackend:
@@ -47,6 +67,9 @@ pub trait BillingBackend:
     + payments::PaymentStore
     + aged::AgedStore
     + SettingsStore
+    + runs::RunStore
+    + crate::bank::accounts::BankAccountStore
+    + crate::work::approvals::ApprovalBackend
 {
 }
 impl<T> BillingBackend for T where
@@ -58,14 +81,72 @@ impl<T> BillingBackend for T where
         + payments::PaymentStore
         + aged::AgedStore
         + SettingsStore
+        + runs::RunStore
+        + crate::bank::accounts::BankAccountStore
+        + crate::work::approvals::ApprovalBackend
 {
 }
 
-/// Billing's record kinds (links from tasks and approvals, attachments).
-pub fn register(r: &mut Registry) {
+/// Billing's record kinds (links from tasks and approvals), the vendor's file on a
+/// document (attachments), and its approval kinds: a bill above the threshold and a
+/// payment run, each settled by its decision handler.
+pub fn register<S: BillingBackend + Clone + 'static>(r: &mut Registry, store: S) {
     r.record_kind(PARTY, "Customer or vendor");
     r.record_kind(INVOICE, "Invoice or bill");
     r.record_kind(PAYMENT, "Payment");
+    r.record_kind(PAYMENT_RUN, "Payment run");
+    let s = store.clone();
+    r.attachments(
+        INVOICE,
+        crate::registry::attachment_rule(move |actor: Actor, id: i64| {
+            let store = s.clone();
+            async move {
+                let inv = invoices::get(&store, &actor, crate::ids::InvoiceId(id)).await?;
+                let write = invoices::may_write(&actor, inv.kind);
+                Ok(crate::registry::AttachAccess {
+                    add: write,
+                    remove_any: write,
+                })
+            }
+        }),
+    );
+    let s = store.clone();
+    r.approval_kind(
+        &BILL_APPROVAL,
+        Some(crate::registry::boxed(
+            move |d: crate::registry::Decision| {
+                let store = s.clone();
+                async move {
+                    if d.subject.kind != INVOICE {
+                        return Ok(());
+                    }
+                    invoices::settle_pending(
+                        &store,
+                        &d.actor,
+                        crate::ids::InvoiceId(d.subject.id),
+                        d.approved,
+                        &d.comment,
+                    )
+                    .await
+                }
+            },
+        )),
+    );
+    r.approval_kind(
+        &RUN_APPROVAL,
+        Some(crate::registry::boxed(
+            move |d: crate::registry::Decision| {
+                let store = store.clone();
+                async move {
+                    if d.subject.kind != PAYMENT_RUN {
+                        return Ok(());
+                    }
+                    runs::settle_pending(&store, &d.actor, d.subject.id, d.approved, &d.comment)
+                        .await
+                }
+            },
+        )),
+    );
 }
 
 /// Whether the actor holds `action` on `domain` for the whole company: billing's records
@@ -89,6 +170,9 @@ pub struct BillingSettings {
     pub receivable_account_id: Option<AccountId>,
     pub payable_account_id: Option<AccountId>,
     pub tax_rounding: TaxRounding,
+    /// Bills whose total (in the company currency) is above this wait for approval
+    /// before they post; `None`: no approval.
+    pub bill_approval_threshold: Option<i64>,
     pub version: i64,
 }
 
@@ -99,6 +183,8 @@ pub struct SettingsInput {
     pub payable_account: String,
     /// `line` or `document`.
     pub tax_rounding: String,
+    /// An amount in the company currency; empty: none.
+    pub bill_approval_threshold: String,
 }
 
 pub trait SettingsStore: Send + Sync {
@@ -150,11 +236,33 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
             TaxRounding::Line
         }
     };
+    let threshold = {
+        let t = input.bill_approval_threshold.trim();
+        if t.is_empty() {
+            None
+        } else {
+            let precision = crate::money::precision_of(&actor.company_currency);
+            match crate::money::parse_decimal(t, precision) {
+                Some(n) if (0..=tax::MAX_AMOUNT).contains(&n) => Some(n),
+                _ => {
+                    v.push(
+                        "bill_approval_threshold",
+                        format!(
+                            "an amount in {} with at most {precision} decimals, or empty for none",
+                            actor.company_currency
+                        ),
+                    );
+                    None
+                }
+            }
+        }
+    };
     v.finish()?;
     let next = BillingSettings {
         receivable_account_id: receivable,
         payable_account_id: payable,
         tax_rounding: rounding,
+        bill_approval_threshold: threshold,
         version: current.version + 1,
     };
     let audit = AuditDraft::by(
@@ -166,6 +274,7 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
             "receivable_account_id": [current.receivable_account_id, next.receivable_account_id],
             "payable_account_id": [current.payable_account_id, next.payable_account_id],
             "tax_rounding": [current.tax_rounding.as_str(), next.tax_rounding.as_str()],
+            "bill_approval_threshold": [current.bill_approval_threshold, next.bill_approval_threshold],
         }),
     );
     store

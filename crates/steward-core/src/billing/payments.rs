@@ -481,7 +481,7 @@ async fn check<S: BillingBackend>(
 
 /// The entry of a payment: received: bank and write-off debited, receivable credited with
 /// their sum; made: payable debited with the sum, bank and write-off credited.
-async fn entry_of<S: BillingBackend>(
+pub(crate) async fn entry_of<S: BillingBackend>(
     store: &S,
     actor: &Actor,
     p: &NewPayment,

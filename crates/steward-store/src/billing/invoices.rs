@@ -188,10 +188,23 @@ async fn replace_draft(
     inv: &NewInvoice,
     version: i64,
 ) -> Result<()> {
+    replace_in(tx, company, id, inv, version, InvoiceStatus::Draft).await
+}
+
+/// Rewrites the header and lines of a document in `from` (a draft, or a bill waiting for
+/// approval that is being posted); `Conflict` unless it is in `from` at `version`.
+async fn replace_in(
+    tx: &mut Tx,
+    company: CompanyId,
+    id: InvoiceId,
+    inv: &NewInvoice,
+    version: i64,
+    from: InvoiceStatus,
+) -> Result<()> {
     let r = sqlx::query(
         "UPDATE billing_documents SET party_id = $1, issue_date = $2, due_date = $3, currency = $4, reference = $5, \
          notes = $6, subtotal = $7, tax = $8, total = $9, tax_rounding = $10, version = version + 1 \
-         WHERE id = $11 AND company_id = $12 AND status = 'draft' AND version = $13",
+         WHERE id = $11 AND company_id = $12 AND version = $13 AND status = $14",
     )
     .bind(inv.party_id.0)
     .bind(day_key(inv.issue_date))
@@ -206,6 +219,7 @@ async fn replace_draft(
     .bind(id.0)
     .bind(company.0)
     .bind(version)
+    .bind(from.as_str())
     .execute(&mut **tx)
     .await
     .map_err(db)?;
@@ -237,6 +251,9 @@ async fn why_not(tx: &mut Tx, company: CompanyId, id: InvoiceId) -> Error {
                 opt_str(&r, "number").ok().flatten().unwrap_or_default()
             ))
         }
+        Ok(Some(r)) if get_str(&r, "status").is_ok_and(|s| s == "pending") => Error::conflict(
+            "the bill is waiting for approval and does not change until it is decided",
+        ),
         Ok(Some(_)) => Error::conflict(
             "the document was changed by someone else since you read it; reload and try again",
         ),
@@ -335,7 +352,7 @@ impl InvoiceStore for Store {
         let Some(r) = sqlx::query(
             "SELECT d.id, d.kind, d.status, d.party_id, p.name AS party_name, d.number, d.issue_date, d.due_date, \
              d.currency, d.reference, d.notes, d.credited_id, c.number AS credited_number, d.subtotal, d.tax, d.total, \
-             d.tax_rounding, d.entry_id, d.created_by, d.posted_at, d.version \
+             d.tax_rounding, d.entry_id, d.created_by, d.posted_at, d.submitted_by, d.approval_note, d.version \
              FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
              LEFT JOIN billing_documents c ON c.id = d.credited_id \
              WHERE d.id = $1 AND d.company_id = $2",
@@ -385,6 +402,8 @@ impl InvoiceStore for Store {
             lines,
             created_by: opt_i64(&r, "created_by")?.map(UserId),
             posted_at: opt_i64(&r, "posted_at")?.map(Timestamp),
+            submitted_by: opt_i64(&r, "submitted_by")?.map(UserId),
+            approval_note: get_str(&r, "approval_note")?,
             version: get_i64(&r, "version")?,
         }))
     }
@@ -512,6 +531,7 @@ impl InvoiceStore for Store {
         mut audit: AuditDraft,
     ) -> Result<()> {
         let Posting {
+            from,
             version,
             invoice: inv,
             entry,
@@ -519,7 +539,7 @@ impl InvoiceStore for Store {
         } = posting;
         let mut tx = self.begin().await?;
         lock_company(&mut tx, self.backend, company, false).await?;
-        replace_draft(&mut tx, company, id, inv, version).await?;
+        replace_in(&mut tx, company, id, inv, version, from).await?;
         let year = i64::from(inv.issue_date.year());
         let seq = take_number(&mut tx, company, inv.kind.series(), year).await?;
         let number = format_number(inv.kind.series(), inv.issue_date.year(), seq);
@@ -542,7 +562,7 @@ impl InvoiceStore for Store {
         let r = sqlx::query(
             "UPDATE billing_documents SET status = 'posted', year = $1, seq = $2, number = $3, entry_id = $4, \
              posted_by = $5, posted_at = $6, version = version + 1 \
-             WHERE id = $7 AND company_id = $8 AND status = 'draft'",
+             WHERE id = $7 AND company_id = $8 AND status = $9",
         )
         .bind(year)
         .bind(seq)
@@ -552,6 +572,7 @@ impl InvoiceStore for Store {
         .bind(Timestamp::now().0)
         .bind(id.0)
         .bind(company.0)
+        .bind(from.as_str())
         .execute(&mut *tx)
         .await
         .map_err(db)?;
@@ -743,6 +764,56 @@ impl InvoiceStore for Store {
                 })
             })
             .collect()
+    }
+
+    async fn submit_invoice(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        inv: &NewInvoice,
+        version: i64,
+        by: Option<UserId>,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        replace_draft(&mut tx, company, id, inv, version).await?;
+        sqlx::query(
+            "UPDATE billing_documents SET status = 'pending', submitted_by = $1, approval_note = '', \
+             version = version + 1 WHERE id = $2 AND company_id = $3 AND status = 'draft'",
+        )
+        .bind(by.map(|u| u.0))
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn return_invoice(
+        &self,
+        company: CompanyId,
+        id: InvoiceId,
+        note: &str,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query(
+            "UPDATE billing_documents SET status = 'draft', approval_note = $1, version = version + 1 \
+             WHERE id = $2 AND company_id = $3 AND status = 'pending'",
+        )
+        .bind(note)
+        .bind(id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::conflict("the bill is not waiting for approval"));
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
     }
 
     async fn credited_quantities(

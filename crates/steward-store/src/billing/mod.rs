@@ -5,6 +5,7 @@ mod aged;
 mod invoices;
 mod parties;
 mod payments;
+mod runs;
 mod tax;
 
 use steward_core::audit::AuditDraft;
@@ -21,7 +22,7 @@ pub(crate) fn flag(v: bool) -> i64 {
 impl SettingsStore for Store {
     async fn billing_settings(&self, company: CompanyId) -> Result<BillingSettings> {
         let row = sqlx::query(
-            "SELECT receivable_account_id, payable_account_id, tax_rounding, version \
+            "SELECT receivable_account_id, payable_account_id, tax_rounding, bill_approval_threshold, version \
              FROM billing_settings WHERE company_id = $1",
         )
         .bind(company.0)
@@ -36,6 +37,7 @@ impl SettingsStore for Store {
             payable_account_id: opt_i64(&r, "payable_account_id")?.map(AccountId),
             tax_rounding: TaxRounding::parse(&get_str(&r, "tax_rounding")?)
                 .ok_or_else(|| Error::internal("unknown tax rounding"))?,
+            bill_approval_threshold: opt_i64(&r, "bill_approval_threshold")?,
             version: get_i64(&r, "version")?,
         })
     }
@@ -50,24 +52,26 @@ impl SettingsStore for Store {
         let mut tx = self.begin().await?;
         let r = if version == 0 {
             sqlx::query(
-                "INSERT INTO billing_settings (company_id, receivable_account_id, payable_account_id, tax_rounding, version) \
-                 VALUES ($1, $2, $3, $4, 1) ON CONFLICT (company_id) DO NOTHING",
+                "INSERT INTO billing_settings (company_id, receivable_account_id, payable_account_id, tax_rounding, \
+                 bill_approval_threshold, version) VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (company_id) DO NOTHING",
             )
             .bind(company.0)
             .bind(s.receivable_account_id.map(|a| a.0))
             .bind(s.payable_account_id.map(|a| a.0))
             .bind(s.tax_rounding.as_str())
+            .bind(s.bill_approval_threshold)
             .execute(&mut *tx)
             .await
             .map_err(db)?
         } else {
             sqlx::query(
                 "UPDATE billing_settings SET receivable_account_id = $1, payable_account_id = $2, \
-                 tax_rounding = $3, version = version + 1 WHERE company_id = $4 AND version = $5",
+                 tax_rounding = $3, bill_approval_threshold = $4, version = version + 1 WHERE company_id = $5 AND version = $6",
             )
             .bind(s.receivable_account_id.map(|a| a.0))
             .bind(s.payable_account_id.map(|a| a.0))
             .bind(s.tax_rounding.as_str())
+            .bind(s.bill_approval_threshold)
             .bind(company.0)
             .bind(version)
             .execute(&mut *tx)

@@ -192,12 +192,31 @@ impl Store {
         p: &NewPayment,
         entry: &NewEntry,
         created_by: Option<UserId>,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<i64> {
         let mut tx = self.begin().await?;
         lock_company(&mut tx, self.backend, company, false).await?;
+        let id = self
+            .insert_payment_in(&mut tx, company, p, entry, created_by, audit)
+            .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    /// Writes a payment inside the caller's transaction (which has locked the company
+    /// row): re-checks what the documents owe, numbers it, posts its entry, writes it with
+    /// its allocations and its audit event.
+    pub(crate) async fn insert_payment_in(
+        &self,
+        tx: &mut Tx,
+        company: CompanyId,
+        p: &NewPayment,
+        entry: &NewEntry,
+        created_by: Option<UserId>,
+        mut audit: AuditDraft,
+    ) -> Result<i64> {
         let ids: Vec<InvoiceId> = p.allocations.iter().map(|a| a.0).collect();
-        let open = openness_in(&mut tx, self.backend, company, &ids).await?;
+        let open = openness_in(tx, self.backend, company, &ids).await?;
         for (i, (doc, amount)) in p.allocations.iter().enumerate() {
             let owes = open.get(doc).map(Openness::open).unwrap_or(0);
             if *amount > owes {
@@ -208,14 +227,14 @@ impl Store {
             }
         }
         let year = i64::from(p.date.year());
-        let seq = take_number(&mut tx, company, p.kind.series(), year).await?;
+        let seq = take_number(tx, company, p.kind.series(), year).await?;
         let number = format_number(p.kind.series(), p.date.year(), seq);
         let mut entry = entry.clone();
         entry.reference = number.clone();
         entry.description = format!("{number} {}", entry.description);
         let (entries, _, _) = self
             .insert_entries_in(
-                &mut tx,
+                tx,
                 company,
                 std::slice::from_ref(&entry),
                 EntryStatus::Posted,
@@ -250,7 +269,7 @@ impl Store {
         .bind(p.client_key.as_deref())
         .bind(created_by.map(|u| u.0))
         .bind(now)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
         let id = get_i64(&r, "id")?;
@@ -265,13 +284,13 @@ impl Store {
             .bind(*amount)
             .bind(day_key(p.date))
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await
             .map_err(db)?;
         }
         if let Some(line) = p.bank_line {
             crate::bank::reconcile::link_in(
-                &mut tx,
+                tx,
                 company,
                 &steward_core::bank::reconcile::NewReconciliation {
                     line_id: line,
@@ -289,8 +308,7 @@ impl Store {
             m.insert("number".into(), serde_json::Value::String(number));
             m.insert("entry_id".into(), serde_json::Value::from(entry_id));
         }
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
+        append_audit(tx, audit).await?;
         Ok(id)
     }
 }

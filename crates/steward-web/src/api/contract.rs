@@ -1181,7 +1181,12 @@ const POSITIVE_AMOUNT: &str =
 
 /// A documents list's `status` filter.
 pub fn invoice_status_filter() -> utoipa::openapi::schema::Object {
-    filter(&["draft", "posted"])
+    filter(&["draft", "pending", "posted"])
+}
+
+/// A payment run list's `status` filter.
+pub fn run_status_filter() -> utoipa::openapi::schema::Object {
+    filter(&["draft", "pending", "approved", "sent"])
 }
 
 // ---------------------------------------------------------------- bank

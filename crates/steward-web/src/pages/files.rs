@@ -90,7 +90,9 @@ impl Attachments {
     }
 }
 
-async fn upload<S: Backend>(
+/// Reads an uploaded file from a record's page and attaches it (any domain's record page
+/// routes its own `…/attachments` here).
+pub(crate) async fn upload<S: Backend>(
     state: AppState<S>,
     pa: PageActor,
     record: RecordRef,

@@ -121,6 +121,17 @@ pub async fn invoice_pdf<S: Backend>(store: &S, actor: &Actor, id: InvoiceId) ->
     })
 }
 
+/// A payment run's SEPA credit transfer file (pages and API), written on a blocking
+/// thread.
+pub async fn run_file<S: Backend>(store: &S, actor: &Actor, id: i64) -> Result<Download> {
+    let xml = steward_core::billing::runs::pain_001(store, actor, id).await?;
+    Ok(Download {
+        name: format!("payment-run-{id}.pain.001.xml"),
+        content_type: "application/xml".into(),
+        bytes: xml.into_bytes(),
+    })
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct AgedRowOut {
     pub(crate) party_id: i64,

@@ -14,7 +14,7 @@ use steward_core::ids::InvoiceId;
 use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 
 use super::money;
 use crate::api::contract::parse_date_param;
@@ -30,6 +30,11 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(post))
         .routes(routes!(credit))
         .routes(routes!(pdf))
+        .routes(
+            routes!(attachments, attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::forms::UPLOAD_BODY_LIMIT,
+            )),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -56,7 +61,7 @@ pub struct InvoiceOut {
     id: i64,
     /// `invoice`, `credit_note`, `bill` or `vendor_credit`.
     kind: String,
-    /// `draft` or `posted`.
+    /// `draft`, `pending` (a bill waiting in the approvals inbox) or `posted`.
     status: String,
     party_id: i64,
     party_name: String,
@@ -79,6 +84,8 @@ pub struct InvoiceOut {
     #[serde(skip_serializing_if = "Option::is_none")]
     open: Option<String>,
     lines: Vec<InvoiceLineOut>,
+    /// Why the approver refused the bill (empty when never refused).
+    approval_note: String,
     version: i64,
 }
 
@@ -122,6 +129,7 @@ impl From<Invoice> for InvoiceOut {
                     tax: money(l.tax, &c),
                 })
                 .collect(),
+            approval_note: i.approval_note,
             version: i.version,
             currency: c,
         }
@@ -283,7 +291,7 @@ pub struct InvoiceListParams {
     /// credits); empty for all the caller may see.
     #[param(schema_with = crate::api::contract::invoice_kind_filter)]
     kind: Option<String>,
-    /// `draft` or `posted`.
+    /// `draft`, `pending` or `posted`.
     #[param(schema_with = crate::api::contract::invoice_status_filter)]
     status: Option<String>,
     /// Documents of one customer or vendor.
@@ -326,7 +334,7 @@ pub async fn list<S: Backend>(
         "" => None,
         s => Some(
             InvoiceStatus::parse(s)
-                .ok_or_else(|| err(Error::invalid("status", "`draft` or `posted`")))?,
+                .ok_or_else(|| err(Error::invalid("status", "`draft`, `pending` or `posted`")))?,
         ),
     };
     let party_id = super::party_filter(p.party_id.as_deref()).map_err(err)?;
@@ -544,7 +552,8 @@ pub async fn delete<S: Backend>(
 
 /// Posts a draft: checks it again, gives it the next number of its series and year and
 /// writes its ledger entry, in one transaction. Posting twice is 409; a closed period is
-/// 422 on `issue_date`.
+/// 422 on `issue_date`. A bill above the billing settings' approval threshold is not
+/// posted but sent to the approvals inbox (`status: pending`); its approval posts it.
 #[utoipa::path(post, path = "/api/v1/billing/invoices/{id}/post", tag = "billing", params(("id" = i64, Path)),
     responses((status = 200, body = InvoiceOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn post<S: Backend>(
@@ -604,4 +613,42 @@ pub async fn pdf<S: Backend>(
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(crate::forms::download_response(d))
+}
+
+/// The files on the document (the vendor's bill as PDF or image, say).
+#[utoipa::path(get, path = "/api/v1/billing/invoices/{id}/attachments", tag = "billing",
+    params(("id" = i64, Path, description = "Document id")),
+    responses((status = 200, body = crate::api::work::attachments::AttachmentList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn attachments<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    crate::api::work::attachments::list_of(
+        &state,
+        &a,
+        steward_core::work::RecordRef::new(steward_core::billing::INVOICE, id),
+    )
+    .await
+}
+
+/// Attaches a file to the document (who may write documents of its kind): checked by its
+/// content (PDF, images, text, Office), at most 20 MB.
+#[utoipa::path(post, path = "/api/v1/billing/invoices/{id}/attachments", tag = "billing",
+    params(("id" = i64, Path, description = "Document id")),
+    request_body(content = crate::api::work::attachments::UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = crate::api::work::attachments::AttachmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    crate::api::work::attachments::attach(
+        &state,
+        &a,
+        steward_core::work::RecordRef::new(steward_core::billing::INVOICE, id),
+        mp,
+    )
+    .await
 }

@@ -441,12 +441,16 @@ pub struct BillingSettingsOut {
     payable_account_id: Option<i64>,
     /// `line` or `document`.
     tax_rounding: String,
+    /// Bills whose total in the company currency is above this wait for approval before
+    /// they post; `null`: none.
+    bill_approval_threshold: Option<String>,
     version: i64,
 }
 
-impl From<BillingSettings> for BillingSettingsOut {
-    fn from(s: BillingSettings) -> Self {
+impl BillingSettingsOut {
+    fn of(s: BillingSettings, currency: &str) -> Self {
         BillingSettingsOut {
+            bill_approval_threshold: s.bill_approval_threshold.map(|t| super::money(t, currency)),
             receivable_account_id: s.receivable_account_id.map(|a| a.0),
             payable_account_id: s.payable_account_id.map(|a| a.0),
             tax_rounding: s.tax_rounding.as_str().to_string(),
@@ -470,6 +474,11 @@ pub struct BillingSettingsIn {
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::tax_rounding)]
     tax_rounding: Option<String>,
+    /// An amount in the company currency: bills above it wait for approval before they
+    /// post. Absent or empty: none.
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_positive_amount)]
+    bill_approval_threshold: Option<String>,
     /// The version read: a stale one is 409.
     #[serde(default)]
     version: Option<i64>,
@@ -485,10 +494,11 @@ pub async fn settings<S: Backend>(
     let s = billing::settings(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(BillingSettingsOut::from(s)))
+    Ok(ok(BillingSettingsOut::of(s, &a.actor.company_currency)))
 }
 
-/// Sets the receivables and payables accounts and the tax rounding.
+/// Sets the receivables and payables accounts, the tax rounding and the bills' approval
+/// threshold.
 #[utoipa::path(put, path = "/api/v1/billing/settings", tag = "billing", request_body = BillingSettingsIn,
     responses((status = 200, body = BillingSettingsOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_settings<S: Backend>(
@@ -500,9 +510,10 @@ pub async fn set_settings<S: Backend>(
         receivable_account: b.receivable_account.unwrap_or_default(),
         payable_account: b.payable_account.unwrap_or_default(),
         tax_rounding: b.tax_rounding.unwrap_or_else(|| "line".into()),
+        bill_approval_threshold: b.bill_approval_threshold.unwrap_or_default(),
     };
     let s = billing::set_settings(&state.store, &a.actor, &input, b.version)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(BillingSettingsOut::from(s)))
+    Ok(ok(BillingSettingsOut::of(s, &a.actor.company_currency)))
 }

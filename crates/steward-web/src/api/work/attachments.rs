@@ -78,7 +78,7 @@ pub struct UploadForm {
     file: Vec<u8>,
 }
 
-async fn list_of<S: Backend>(
+pub(crate) async fn list_of<S: Backend>(
     state: &AppState<S>,
     a: &ApiActor,
     record: RecordRef,
@@ -91,7 +91,7 @@ async fn list_of<S: Backend>(
     }))
 }
 
-async fn attach<S: Backend>(
+pub(crate) async fn attach<S: Backend>(
     state: &AppState<S>,
     a: &ApiActor,
     record: RecordRef,

@@ -1,7 +1,7 @@
 //! Work's API under `/api/v1/…`: tasks, approvals, cases, notifications, dashboard. Each
 //! module registers its routes (with their OpenAPI descriptions) in its own `routes`.
 mod approvals;
-mod attachments;
+pub(crate) mod attachments;
 mod cases;
 mod dashboard;
 mod notify;

@@ -40,6 +40,12 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .route("/billing/invoices/{id}/delete", post(remove::<S>))
         .route("/billing/invoices/{id}/print", get(print::<S>))
         .route("/billing/invoices/{id}/pdf", get(pdf::<S>))
+        .route(
+            "/billing/invoices/{id}/attachments",
+            post(attach::<S>).layer(axum::extract::DefaultBodyLimit::max(
+                crate::forms::UPLOAD_BODY_LIMIT,
+            )),
+        )
 }
 
 const COLUMNS: &[Column] = &[
@@ -443,6 +449,8 @@ struct ShowPage {
     can_write: bool,
     /// Why posting was refused.
     problem: Option<String>,
+    /// The vendor's file (or any file) on the document.
+    attachments: crate::pages::files::Attachments,
 }
 
 impl ShowPage {
@@ -464,6 +472,9 @@ impl ShowPage {
     }
     fn is_draft(&self) -> bool {
         self.inv.status == InvoiceStatus::Draft
+    }
+    fn is_pending(&self) -> bool {
+        self.inv.status == InvoiceStatus::Pending
     }
     fn creditable(&self) -> bool {
         self.inv.status == InvoiceStatus::Posted && self.inv.kind.credit_kind().is_some()
@@ -502,8 +513,15 @@ async fn show_view<S: Backend>(
     } else {
         StatusCode::OK
     };
+    let attachments = crate::pages::files::Attachments::load(
+        state,
+        &pa.actor,
+        &steward_core::work::RecordRef::new(steward_core::billing::INVOICE, inv.id.0),
+    )
+    .await;
     render(
         &ShowPage {
+            attachments,
             chrome: chrome(state, pa, &inv.title(), "/billing/invoices").await,
             can_write: invoices::may_write(&pa.actor, inv.kind),
             inv,
@@ -541,6 +559,10 @@ async fn post_it<S: Backend>(
 ) -> Response {
     let version = field(&pairs, "version").parse().ok();
     match invoices::post(&state.store, &pa.actor, InvoiceId(id), version).await {
+        Ok(inv) if inv.status == InvoiceStatus::Pending => redirect_with(
+            &format!("/billing/invoices/{}", inv.id),
+            "The bill is above the approval threshold: it waits in the approvals inbox and posts when it is approved.",
+        ),
         Ok(inv) => redirect_with(
             &format!("/billing/invoices/{}", inv.id),
             &format!("{} was posted.", inv.title()),
@@ -549,6 +571,21 @@ async fn post_it<S: Backend>(
         Err(Error::Conflict { message }) => show_view(&state, &pa, id, Some(message)).await,
         Err(e) => fail(&state, &pa, e).await,
     }
+}
+
+async fn attach<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Response {
+    crate::pages::files::upload(
+        state,
+        pa,
+        steward_core::work::RecordRef::new(steward_core::billing::INVOICE, id),
+        mp,
+    )
+    .await
 }
 
 async fn credit<S: Backend>(

@@ -29,6 +29,8 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
 struct SettingsPage {
     chrome: Chrome,
     settings: BillingSettings,
+    /// The company currency (the approval threshold's).
+    currency: String,
     codes: Vec<TaxCode>,
     accounts: Vec<PostableAccount>,
     can_edit: bool,
@@ -50,6 +52,12 @@ impl SettingsPage {
     fn name_of(&self, id: &Option<AccountId>) -> String {
         id.and_then(|id| self.accounts.iter().find(|a| a.id == id))
             .map(|a| a.name.clone())
+            .unwrap_or_default()
+    }
+    fn threshold(&self) -> String {
+        self.settings
+            .bill_approval_threshold
+            .map(|t| steward_core::money::format_in(t, &self.currency))
             .unwrap_or_default()
     }
     fn new_value(&self) -> &TaxCodeInput {
@@ -81,6 +89,7 @@ async fn view<S: Backend>(
         &SettingsPage {
             chrome: chrome(state, pa, "Billing settings", "/billing/invoices").await,
             settings,
+            currency: pa.actor.company_currency.clone(),
             codes,
             accounts,
             can_edit: tax::authorize_write(&pa.actor).is_ok(),
@@ -112,6 +121,7 @@ async fn save<S: Backend>(
         receivable_account: field(&pairs, "receivable_account"),
         payable_account: field(&pairs, "payable_account"),
         tax_rounding: field(&pairs, "tax_rounding"),
+        bill_approval_threshold: field(&pairs, "bill_approval_threshold"),
     };
     let version = field(&pairs, "version").parse().ok();
     match billing::set_settings(&state.store, &pa.actor, &input, version).await {
