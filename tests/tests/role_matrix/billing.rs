@@ -25,6 +25,9 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/billing/payments",               Id::None,          Body::NewPayment,      LEDGER_WRITES),
     row("GET",    "/api/v1/billing/payments/{id}",          Id::Payment,       Body::None,            LEDGER_READS),
     row("GET",    "/api/v1/billing/aged",                   Id::None,          Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/reports/tax",            Id::None,          Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/parties/{id}/statement", Id::Party,         Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/parties/{id}/statement/pdf", Id::Party,     Body::None,            LEDGER_READS),
 ];
 
 /// Billing on the fixture's books: settings, a kept tax code and a kept customer.

@@ -12,7 +12,9 @@ pub mod aged;
 pub mod invoices;
 pub mod parties;
 pub mod payments;
+pub mod reports;
 pub mod tax;
+pub mod tiles;
 
 use serde::Serialize;
 use serde_json::json;
@@ -44,6 +46,7 @@ pub trait BillingBackend:
     + invoices::InvoiceStore
     + payments::PaymentStore
     + aged::AgedStore
+    + reports::BillingReportStore
     + SettingsStore
 {
 }
@@ -55,15 +58,24 @@ impl<T> BillingBackend for T where
         + invoices::InvoiceStore
         + payments::PaymentStore
         + aged::AgedStore
+        + reports::BillingReportStore
         + SettingsStore
 {
 }
 
 /// Billing's record kinds (links from tasks and approvals, attachments).
-pub fn register(r: &mut Registry) {
+pub fn register<S: BillingBackend + Clone + 'static>(r: &mut Registry, store: S) {
     r.record_kind(PARTY, "Customer or vendor");
     r.record_kind(INVOICE, "Invoice or bill");
     r.record_kind(PAYMENT, "Payment");
+    r.tile(
+        "billing.overdue",
+        crate::work::dashboard::handler(store.clone(), tiles::OverdueReceivables),
+    );
+    r.tile(
+        "billing.bills_due",
+        crate::work::dashboard::handler(store, tiles::BillsDue),
+    );
 }
 
 /// Whether the actor holds `action` on `domain` for the whole company: billing's records

@@ -5,6 +5,7 @@
 mod invoices;
 mod parties;
 mod payments;
+mod reports;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -13,6 +14,7 @@ use crate::state::{AppState, Backend};
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let r = parties::routes(r);
     let r = payments::routes(r);
+    let r = reports::routes(r);
     invoices::routes(r)
 }
 

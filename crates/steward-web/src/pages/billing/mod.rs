@@ -4,6 +4,7 @@
 mod invoices;
 mod parties;
 mod payments;
+mod reports;
 mod settings;
 
 use axum::routing::get;
@@ -19,6 +20,7 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(invoices::router::<S>())
         .merge(parties::router::<S>())
         .merge(payments::router::<S>())
+        .merge(reports::router::<S>())
         .merge(settings::router::<S>())
 }
 
