@@ -404,9 +404,7 @@ pub fn build_statement(
                 lines: Vec::new(),
                 closing: 0,
                 aging: vec![0; n],
-            })
-            .currency
-            .clone()
+            });
     };
     for (cur, v) in &opening {
         part(&mut parts, cur);
