@@ -40,7 +40,7 @@ both_databases!(reports_tie_out_through_the_api, |db| async move {
     let clinic = body_with(
         admin
             .post(app.url("/api/v1/billing/parties"))
-            .json(&json!({"name": "Acme Clinic", "is_customer": true, "income_account": "4000", "payment_terms_days": "14"}))
+            .json(&json!({"name": "Acme Clinic", "is_customer": true, "income_account": "4000", "payment_terms_days": 14}))
             .send()
             .await
             .expect("customer"),

@@ -34,7 +34,7 @@ async fn tax_report_statement_cash_flow_and_tiles() {
         (
             "POST",
             "/api/v1/billing/parties",
-            json!({"name": "Acme Clinic", "is_customer": true, "income_account": "4000", "payment_terms_days": "0"}),
+            json!({"name": "Acme Clinic", "is_customer": true, "income_account": "4000", "payment_terms_days": 0}),
         ),
     ] {
         let req = admin.request(method.parse().expect("method"), app.url(path));

@@ -274,7 +274,7 @@ both_databases!(report_snapshots, |db: Db| async move {
     insta::assert_snapshot!("cash_flow_months", render(&r));
 });
 
-/// Investing and financing: equipment bought with a loan's money, depreciation added back.
+// Investing and financing: equipment bought with a loan's money, depreciation added back.
 both_databases!(cash_flow_sections, |db: Db| async move {
     let (store, _guard) = fresh_store(db).await;
     let a = books(&store).await;
