@@ -17,8 +17,14 @@ fn render_tax(t: &Value) -> String {
     for r in t["rows"].as_array().into_iter().flatten() {
         out.push_str(&format!(
             "{} {} rate {} [{}] sales {} / {} purchases {} / {}\n",
-            r["code"], r["name"], r["rate"], r["currency"], r["sales_base"], r["sales_tax"],
-            r["purchases_base"], r["purchases_tax"]
+            r["code"],
+            r["name"],
+            r["rate"],
+            r["currency"],
+            r["sales_base"],
+            r["sales_tax"],
+            r["purchases_base"],
+            r["purchases_tax"]
         ));
     }
     for x in t["ties"].as_array().into_iter().flatten() {
@@ -33,7 +39,10 @@ fn render_tax(t: &Value) -> String {
 
 /// A statement's numbers (no ids).
 fn render_statement(s: &Value) -> String {
-    let mut out = format!("{} {} {} – {}\n", s["party_name"], s["side"], s["from"], s["to"]);
+    let mut out = format!(
+        "{} {} {} – {}\n",
+        s["party_name"], s["side"], s["from"], s["to"]
+    );
     for p in s["parts"].as_array().into_iter().flatten() {
         out.push_str(&format!("[{}] opening {}\n", p["currency"], p["opening"]));
         for l in p["lines"].as_array().into_iter().flatten() {

@@ -73,7 +73,10 @@ async fn tax_report_statement_cash_flow_and_tiles() {
     b.goto(&app.url("/billing/reports/tax")).await.expect("tax");
     b.wait_for("#tax-table", WAIT).await.expect("the table");
     let table = b.text_of("#tax-table", WAIT).await;
-    assert!(table.contains("VAT19") && table.contains("19.00"), "{table}");
+    assert!(
+        table.contains("VAT19") && table.contains("19.00"),
+        "{table}"
+    );
     let status = b.text_of("#tie-status", WAIT).await;
     assert!(status.contains("Every tax account ties"), "{status}");
 

@@ -9,8 +9,7 @@ use std::fmt::Write as _;
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
 use steward_core::ledger::reports::{
-    report, trial_balance_csv, Compare, Dimension, Report, ReportKind, ReportOptions,
-    DIFFERENCE,
+    report, trial_balance_csv, Compare, Dimension, Report, ReportKind, ReportOptions, DIFFERENCE,
 };
 use steward_core::ledger::service::{self, CommodityInput, Intent, ReverseInput};
 use steward_core::ledger::{EntryInput, LineInput};
@@ -352,7 +351,11 @@ both_databases!(cash_flow_sections, |db: Db| async move {
     assert_eq!(total(2), -300000);
     assert_eq!(total(3), 600000);
     assert_eq!(total(4), 300000, "the cash accounts' change");
-    let net = r.totals.iter().find(|t| t.label == "Net change in cash").unwrap();
+    let net = r
+        .totals
+        .iter()
+        .find(|t| t.label == "Net change in cash")
+        .unwrap();
     assert_eq!(net.amounts[0], 300000);
     let diff = r.totals.iter().find(|t| t.label == DIFFERENCE).unwrap();
     assert_eq!(diff.amounts[0], 0);

@@ -163,9 +163,14 @@ store_test!(the_tax_report_ties_to_the_ledger, |db| async move {
     posted(store, actor, InvoiceKind::Invoice, customer, "2026-03-10").await;
     posted(store, actor, InvoiceKind::Bill, vendor, "2026-03-12").await;
 
-    let r = reports::tax_report(store, actor, Some(day("2026-03-01")), Some(day("2026-03-31")))
-        .await
-        .expect("march");
+    let r = reports::tax_report(
+        store,
+        actor,
+        Some(day("2026-03-01")),
+        Some(day("2026-03-31")),
+    )
+    .await
+    .expect("march");
     assert_eq!(r.rows.len(), 2, "{r:?}");
     let vat = &r.rows[0];
     assert_eq!(vat.code, "VAT19");
@@ -180,9 +185,14 @@ store_test!(the_tax_report_ties_to_the_ledger, |db| async move {
     assert_eq!((r.ties[0].documents, r.ties[0].ledger), (0, 0));
     assert!(r.ties_out());
 
-    let q1 = reports::tax_report(store, actor, Some(day("2026-01-01")), Some(day("2026-03-31")))
-        .await
-        .expect("q1");
+    let q1 = reports::tax_report(
+        store,
+        actor,
+        Some(day("2026-01-01")),
+        Some(day("2026-03-31")),
+    )
+    .await
+    .expect("q1");
     assert_eq!(q1.rows[0].sales_tax, 3800);
     assert_eq!(q1.ties[0].documents, -1900);
     assert_eq!(q1.ties[0].ledger, -1900);
@@ -214,21 +224,36 @@ store_test!(the_tax_report_ties_to_the_ledger, |db| async move {
     )
     .await
     .expect("entry");
-    let q1 = reports::tax_report(store, actor, Some(day("2026-01-01")), Some(day("2026-03-31")))
-        .await
-        .expect("q1 again");
+    let q1 = reports::tax_report(
+        store,
+        actor,
+        Some(day("2026-01-01")),
+        Some(day("2026-03-31")),
+    )
+    .await
+    .expect("q1 again");
     assert_eq!(q1.ties[0].ledger, -900);
     assert_eq!(q1.ties[0].difference, 1000);
     assert!(!q1.ties_out());
 
     // A period ending before it starts is refused by field; another company sees nothing.
-    let e = reports::tax_report(store, actor, Some(day("2026-04-01")), Some(day("2026-03-01")))
-        .await
-        .expect_err("backwards");
+    let e = reports::tax_report(
+        store,
+        actor,
+        Some(day("2026-04-01")),
+        Some(day("2026-03-01")),
+    )
+    .await
+    .expect_err("backwards");
     assert_eq!(e.field_errors()[0].field, "from");
-    let other = reports::tax_report(store, &w.actor_b, Some(day("2026-01-01")), Some(day("2026-03-31")))
-        .await
-        .expect("other company");
+    let other = reports::tax_report(
+        store,
+        &w.actor_b,
+        Some(day("2026-01-01")),
+        Some(day("2026-03-31")),
+    )
+    .await
+    .expect("other company");
     assert!(other.rows.is_empty());
 });
 
@@ -268,16 +293,32 @@ store_test!(a_statement_runs_to_the_aged_balance, |db| async move {
         ]
     );
     assert_eq!(p.closing, 23798);
-    let aged = aged::aged(store, actor, Side::Receivables, day("2026-04-30"), &Buckets::default())
-        .await
-        .expect("aged");
-    assert_eq!(aged[0].total, p.closing, "the closing balance is the aged total");
+    let aged = aged::aged(
+        store,
+        actor,
+        Side::Receivables,
+        day("2026-04-30"),
+        &Buckets::default(),
+    )
+    .await
+    .expect("aged");
+    assert_eq!(
+        aged[0].total, p.closing,
+        "the closing balance is the aged total"
+    );
     assert_eq!(p.aging, aged[0].buckets);
 
     // Before the payment: both invoices whole.
-    let s = reports::statement(store, actor, customer, None, Some(day("2026-01-01")), Some(day("2026-03-31")))
-        .await
-        .expect("q1");
+    let s = reports::statement(
+        store,
+        actor,
+        customer,
+        None,
+        Some(day("2026-01-01")),
+        Some(day("2026-03-31")),
+    )
+    .await
+    .expect("q1");
     assert_eq!((s.parts[0].opening, s.parts[0].closing), (0, 33798));
 
     // The vendor has no customer side; another company's party is not found.

@@ -68,6 +68,9 @@ pub struct DueSum {
     pub amount: i64,
 }
 
+/// What a statement reads: the sums before its first day per currency, and its items.
+pub type StatementRows = (Vec<(String, i64)>, Vec<StatementItem>);
+
 pub trait BillingReportStore: Send + Sync {
     /// The side's posted documents that owe (invoices or bills) issued up to `as_of`, due
     /// before the last of `edges` (ascending days) and still open as of `as_of`
@@ -98,7 +101,7 @@ pub trait BillingReportStore: Send + Sync {
         side: Side,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> impl Future<Output = Result<(Vec<(String, i64)>, Vec<StatementItem>)>> + Send;
+    ) -> impl Future<Output = Result<StatementRows>> + Send;
 }
 
 /// One tax code's line (or the lines without a code) in one currency.
@@ -240,7 +243,10 @@ pub async fn tax_report<S: BillingReportStore + LedgerStore + super::tax::TaxSto
     }
     // Every account a tax code posts to is checked, also when no document did.
     for c in &codes {
-        for a in [c.collected_account_id, c.paid_account_id].into_iter().flatten() {
+        for a in [c.collected_account_id, c.paid_account_id]
+            .into_iter()
+            .flatten()
+        {
             for s in sums.iter().map(|s| s.currency.clone()) {
                 posted.entry((a, s)).or_default();
             }
@@ -248,9 +254,9 @@ pub async fn tax_report<S: BillingReportStore + LedgerStore + super::tax::TaxSto
     }
     let mut ledger: BTreeMap<(AccountId, String), i64> = BTreeMap::new();
     for b in &balances {
-        let is_tax = codes
-            .iter()
-            .any(|c| c.collected_account_id == Some(b.account_id) || c.paid_account_id == Some(b.account_id));
+        let is_tax = codes.iter().any(|c| {
+            c.collected_account_id == Some(b.account_id) || c.paid_account_id == Some(b.account_id)
+        });
         if !is_tax {
             continue;
         }
@@ -377,7 +383,9 @@ pub async fn statement<S: BillingReportStore + PartyStore + AgedStore>(
         .statement_items(actor.company_id, p.id, side, from, to)
         .await?;
     let aged = store.aged(actor.company_id, side, to, &buckets).await?;
-    Ok(build_statement(&p, side, from, to, &buckets, opening, items, &aged))
+    Ok(build_statement(
+        &p, side, from, to, &buckets, opening, items, &aged,
+    ))
 }
 
 /// The statement from the stored sums and items (pure: the running balances).

@@ -22,7 +22,10 @@ fn amounts(sums: &[DueSum], keep: impl Fn(usize) -> bool) -> String {
 }
 
 fn count(sums: &[DueSum], keep: impl Fn(usize) -> bool) -> i64 {
-    sums.iter().filter(|s| keep(s.bucket)).map(|s| s.count).sum()
+    sums.iter()
+        .filter(|s| keep(s.bucket))
+        .map(|s| s.count)
+        .sum()
 }
 
 /// Posted invoices past their due date that still owe, by how long overdue.
@@ -48,7 +51,12 @@ pub async fn overdue_tile<S: BillingReportStore>(
         return Ok(Vec::new());
     }
     let sums = store
-        .open_by_due(actor.company_id, Side::Receivables, today, &overdue_edges(today))
+        .open_by_due(
+            actor.company_id,
+            Side::Receivables,
+            today,
+            &overdue_edges(today),
+        )
         .await?;
     let overdue = |b: usize| b < 4;
     let labels = ["Over 90 days", "61-90 days", "31-60 days", "1-30 days"];
@@ -91,11 +99,7 @@ impl<S: BillingReportStore + Sync> TileSource<S> for OverdueReceivables {
         "Overdue receivables"
     }
     fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
-        Box::pin(overdue_tile(
-            store,
-            actor,
-            crate::ledger::service::today(),
-        ))
+        Box::pin(overdue_tile(store, actor, crate::ledger::service::today()))
     }
 }
 

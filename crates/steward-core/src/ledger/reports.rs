@@ -597,7 +597,13 @@ fn name_has(a: &Account, words: &[&str]) -> bool {
 
 pub fn cash_flow_class(a: &Account) -> CashFlowClass {
     const NON_CASH: &[&str] = &["depreciation", "amortization", "amortisation", "impairment"];
-    const LONG: &[&str] = &["non-current", "noncurrent", "long-term", "long term", "longterm"];
+    const LONG: &[&str] = &[
+        "non-current",
+        "noncurrent",
+        "long-term",
+        "long term",
+        "longterm",
+    ];
     match a.kind {
         AccountType::Income | AccountType::Expense => CashFlowClass::NetIncome,
         AccountType::Equity if a.name.as_str() == super::books::RETAINED_EARNINGS => {
@@ -616,8 +622,16 @@ pub fn cash_flow_class(a: &Account) -> CashFlowClass {
                 || name_has(
                     a,
                     &[
-                        "fixed", "equipment", "property", "building", "land", "vehicle",
-                        "furniture", "machinery", "intangible", "investment",
+                        "fixed",
+                        "equipment",
+                        "property",
+                        "building",
+                        "land",
+                        "vehicle",
+                        "furniture",
+                        "machinery",
+                        "intangible",
+                        "investment",
                     ],
                 ) =>
         {

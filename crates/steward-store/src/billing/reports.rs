@@ -4,7 +4,9 @@
 use chrono::NaiveDate;
 use steward_core::billing::aged::Side;
 use steward_core::billing::invoices::InvoiceKind;
-use steward_core::billing::reports::{BillingReportStore, DueSum, StatementItem, TaxSum};
+use steward_core::billing::reports::{
+    BillingReportStore, DueSum, StatementItem, StatementRows, TaxSum,
+};
 use steward_core::ids::{CompanyId, PartyId, TaxCodeId};
 use steward_core::ledger::{day_from_key, day_key};
 use steward_core::{Error, Result};
@@ -104,7 +106,7 @@ impl BillingReportStore for Store {
         side: Side,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<(Vec<(String, i64)>, Vec<StatementItem>)> {
+    ) -> Result<StatementRows> {
         let (owing, credit) = side.kinds();
         let (f, t) = (day_key(from), day_key(to));
         let opening = sqlx::query(

@@ -24,7 +24,10 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route("/billing/reports/tax", get(tax_page::<S>))
         .route("/billing/parties/{id}/statement", get(statement_page::<S>))
-        .route("/billing/parties/{id}/statement/pdf", get(statement_pdf_page::<S>))
+        .route(
+            "/billing/parties/{id}/statement/pdf",
+            get(statement_pdf_page::<S>),
+        )
 }
 
 /// A day typed in the form: the default when empty, an error naming the field when bad.
