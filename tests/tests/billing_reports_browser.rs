@@ -78,7 +78,11 @@ async fn tax_report_statement_cash_flow_and_tiles() {
         "{table}"
     );
     let status = b.text_of("#tie-status", WAIT).await;
-    assert!(status.contains("Every tax account ties"), "{status}");
+    let ties = b.text_of("#tie-table", WAIT).await;
+    assert!(
+        status.contains("Every tax account ties"),
+        "{status} {ties} {table}"
+    );
 
     // The statement from the customer's page.
     b.goto(&app.url(&format!("/billing/parties/{clinic}")))

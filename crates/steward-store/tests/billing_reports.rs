@@ -185,6 +185,17 @@ store_test!(the_tax_report_ties_to_the_ledger, |db| async move {
     assert_eq!((r.ties[0].documents, r.ties[0].ledger), (0, 0));
     assert!(r.ties_out());
 
+    // From a month's first day to a day within it (the ledger's partial month).
+    let part = reports::tax_report(
+        store,
+        actor,
+        Some(day("2026-03-01")),
+        Some(day("2026-03-11")),
+    )
+    .await
+    .expect("month to date");
+    assert_eq!(part.ties[0].documents, -1900);
+    assert_eq!(part.ties[0].ledger, -1900, "the ledger's month to date");
     let q1 = reports::tax_report(
         store,
         actor,
