@@ -102,7 +102,7 @@ async fn tax_report_statement_cash_flow_and_tiles() {
     // The cash-flow statement from the ledger's navigation.
     b.goto(&app.url("/ledger")).await.expect("ledger");
     let link = b
-        .find(".subnav a[href='/ledger/reports/cash-flow']")
+        .find(".ledger-subnav a[href='/ledger/reports/cash-flow']")
         .await
         .expect("the cash-flow link");
     b.click(&link).await.expect("click");
