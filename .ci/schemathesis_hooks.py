@@ -276,6 +276,9 @@ STATE_RULES = [
     (r"allocations", r"the allocations \(.*\) are more than the payment holds \(.*\)"),
     (r"writeoff_account", r"choose the account the difference is written off to"),
     (r"buckets", r"1 to 8 numbers of days, each larger than the one before \(e\.g\. 30,60,90\)"),
+    # core::billing::reports: a statement of a side the party does not have (a customer's
+    # vendor statement); the period's order is the ledger's `from` rule above
+    (r"side", r"this party is not a customer|this party is not a vendor"),
     (r"lines", r"the amounts are too large|a document of zero posts nothing|tax code .* has no account"),
     # core::bank: a statement is read whole (steward_io::bank names the line and the column,
     # field or element at fault) and checked against the bank account it is imported into

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use steward_core::auth::Actor;
 use steward_core::company::create_company;
 use steward_core::ledger::reports::{
-    report, trial_balance_csv, Compare, Dimension, Report, ReportKind, ReportOptions,
+    report, trial_balance_csv, Compare, Dimension, Report, ReportKind, ReportOptions, DIFFERENCE,
 };
 use steward_core::ledger::service::{self, CommodityInput, Intent, ReverseInput};
 use steward_core::ledger::{EntryInput, LineInput};
@@ -258,6 +258,109 @@ both_databases!(report_snapshots, |db: Db| async move {
                 .unwrap()
         )
     );
+    // The cash-flow statement by month: net income, working capital (receivables), the
+    // cash accounts' change, and a difference of zero in each commodity.
+    let cf = ReportOptions {
+        from: Some(d("2026-01-01")),
+        to: Some(d("2026-03-31")),
+        compare: Compare::Months,
+        ..Default::default()
+    };
+    let r = report(&store, &a, ReportKind::CashFlow, &cf).await.unwrap();
+    for t in r.totals.iter().filter(|t| t.label == DIFFERENCE) {
+        assert!(t.amounts.iter().all(|v| *v == 0), "{}", render(&r));
+    }
+    insta::assert_snapshot!("cash_flow_months", render(&r));
+});
+
+// Investing and financing: equipment bought with a loan's money, depreciation added back.
+both_databases!(cash_flow_sections, |db: Db| async move {
+    let (store, _guard) = fresh_store(db).await;
+    let a = books(&store).await;
+    service::create_account(
+        &store,
+        &a,
+        &service::AccountInput {
+            name: "Assets:Fixed:Accumulated Depreciation".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    service::create_account(
+        &store,
+        &a,
+        &service::AccountInput {
+            name: "Expenses:Depreciation".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    for e in [
+        entry(
+            "2026-01-02",
+            "Loan",
+            vec![line("1000", "5000.00"), line("2500", "-5000.00")],
+        ),
+        entry(
+            "2026-01-10",
+            "Equipment",
+            vec![line("1500", "3000.00"), line("1000", "-3000.00")],
+        ),
+        entry(
+            "2026-01-20",
+            "Sale on credit",
+            vec![line("1200", "800.00"), line("4000", "-800.00")],
+        ),
+        entry(
+            "2026-01-31",
+            "Depreciation",
+            vec![
+                line("Expenses:Depreciation", "50.00"),
+                line("Assets:Fixed:Accumulated Depreciation", "-50.00"),
+            ],
+        ),
+        entry(
+            "2026-01-31",
+            "Owner's capital",
+            vec![line("1000", "1000.00"), line("3000", "-1000.00")],
+        ),
+    ] {
+        service::create_entry(&store, &a, &e, None, Intent::Post)
+            .await
+            .unwrap();
+    }
+    let r = report(
+        &store,
+        &a,
+        ReportKind::CashFlow,
+        &ReportOptions {
+            from: Some(d("2026-01-01")),
+            to: Some(d("2026-01-31")),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let total = |section: usize| r.sections[section].totals[0].amounts[0];
+    // Net income 750 + depreciation 50; receivables grew 800; equipment 3000 bought;
+    // loan 5000 and capital 1000 in. Cash: +5000 - 3000 + 1000 = 3000.
+    assert_eq!(total(0), 80000, "{}", render(&r));
+    assert_eq!(total(1), -80000);
+    assert_eq!(total(2), -300000);
+    assert_eq!(total(3), 600000);
+    assert_eq!(total(4), 300000, "the cash accounts' change");
+    let net = r
+        .totals
+        .iter()
+        .find(|t| t.label == "Net change in cash")
+        .unwrap();
+    assert_eq!(net.amounts[0], 300000);
+    let diff = r.totals.iter().find(|t| t.label == DIFFERENCE).unwrap();
+    assert_eq!(diff.amounts[0], 0);
+    assert!(r.warnings.is_empty());
+    insta::assert_snapshot!("cash_flow_sections", render(&r));
 });
 
 /// One generated entry: amounts in cents over a few accounts, two commodities.
@@ -337,6 +440,64 @@ proptest! {
             }
             expected.retain(|_, v| *v != 0);
             prop_assert_eq!(got, expected);
+            Ok(())
+        })?;
+    }
+}
+
+/// Accounts of every cash-flow class: cash (1000, Savings), working capital (1200, 2000),
+/// investing (1500), financing (2500, 3000), net income (4000, 6100).
+const CF_ACCOUNTS: &[&str] = &[
+    "1000",
+    "Assets:Bank:Savings",
+    "1200",
+    "2000",
+    "1500",
+    "2500",
+    "4000",
+    "6100",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 8, ..ProptestConfig::default() })]
+    /// When every account is classified, the sections add up to the change in the cash
+    /// accounts, in every column and commodity.
+    #[test]
+    fn cash_flow_sections_sum_to_the_change_in_cash(entries in proptest::collection::vec(gen_entry(), 1..20)) {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        rt.block_on(async move {
+            let (store, _guard) = fresh_store(Db::Sqlite).await;
+            let a = books(&store).await;
+            let mut cash: std::collections::BTreeMap<String, i64> = Default::default();
+            for g in &entries {
+                let commodity = if g.usd { "USD" } else { "EUR" };
+                let mut lines: Vec<LineInput> = g.lines.iter().map(|(acc, amt)| {
+                    let mut l = line(CF_ACCOUNTS[*acc % CF_ACCOUNTS.len()], &steward_core::money::format_minor(*amt, 2));
+                    l.commodity = Some(commodity.into());
+                    l
+                }).collect();
+                let total: i64 = g.lines.iter().map(|(_, a)| a).sum();
+                let mut last = line("3000", &steward_core::money::format_minor(-total, 2));
+                last.commodity = Some(commodity.into());
+                lines.push(last);
+                let e = service::create_entry(&store, &a, &entry(&format!("2026-02-{:02}", g.day), "generated", lines), None, Intent::Post).await.unwrap();
+                for l in &e.lines {
+                    if l.account == "Assets:Bank:Checking" || l.account == "Assets:Bank:Savings" {
+                        *cash.entry(l.commodity.clone()).or_default() += l.amount;
+                    }
+                }
+            }
+            let opts = ReportOptions { from: Some(d("2026-02-01")), to: Some(d("2026-02-28")), compare: Compare::Months, ..Default::default() };
+            let r = report(&store, &a, ReportKind::CashFlow, &opts).await.unwrap();
+            for t in &r.totals {
+                if t.label == DIFFERENCE {
+                    prop_assert!(t.amounts.iter().all(|v| *v == 0), "{} differs", t.commodity);
+                }
+                if t.label == "Net change in cash" {
+                    prop_assert_eq!(t.amounts[0], cash.get(&t.commodity).copied().unwrap_or(0));
+                }
+            }
+            prop_assert!(r.warnings.is_empty(), "{:?}", r.warnings);
             Ok(())
         })?;
     }

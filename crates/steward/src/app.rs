@@ -22,7 +22,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     steward_core::ledger::register(&mut r, store.clone());
     steward_core::hr::register(&mut r, store.clone());
     steward_core::billing::register(&mut r, store.clone());
-    steward_core::bank::register(&mut r);
+    steward_core::bank::register(&mut r, store.clone());
     r
 }
 

@@ -264,6 +264,8 @@ pub enum ReportName {
     TrialBalance,
     BalanceSheet,
     IncomeStatement,
+    /// Indirect method, tied to the change in the cash accounts
+    CashFlow,
     /// One account's postings with running balances (needs --account)
     GeneralLedger,
 }

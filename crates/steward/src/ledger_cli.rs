@@ -313,6 +313,7 @@ pub async fn report(cfg: &Loaded, a: ReportArgs) -> anyhow::Result<ExitCode> {
             let kind = match name {
                 ReportName::BalanceSheet => ReportKind::BalanceSheet,
                 ReportName::IncomeStatement => ReportKind::IncomeStatement,
+                ReportName::CashFlow => ReportKind::CashFlow,
                 _ => ReportKind::TrialBalance,
             };
             match report::report(&store, &actor, kind, &opts).await {

@@ -268,6 +268,18 @@ fn import_then_trial_balance_csv() {
         "csv",
     ]));
     assert!(is.contains("Income:Sales"), "{is}");
+    let cf = stdout(&env.ok(&[
+        "report",
+        "cash-flow",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-12-31",
+    ]));
+    assert!(
+        cf.contains("Cash-flow statement") && cf.contains("Net change in cash"),
+        "{cf}"
+    );
     let o = env.run(&["report", "trial-balance", "--format", "xlsx"]);
     assert!(!o.status.success(), "xlsx needs -o");
     let xlsx = env.path("tb.xlsx");

@@ -42,6 +42,9 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/billing/payment-runs/{id}/submit", Id::TargetUser,  Body::None,            WRITES_404),
     row("POST",   "/api/v1/billing/payment-runs/{id}/send", Id::TargetUser,    Body::None,            WRITES_404),
     row("GET",    "/api/v1/billing/payment-runs/{id}/pain001", Id::TargetUser, Body::None,            READS_404),
+    row("GET",    "/api/v1/billing/reports/tax",            Id::None,          Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/parties/{id}/statement", Id::Party,         Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/parties/{id}/statement/pdf", Id::Party,     Body::None,            LEDGER_READS),
 ];
 
 /// Writers get past authorization to validation (422); the rest are refused.

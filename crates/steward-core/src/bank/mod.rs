@@ -13,6 +13,7 @@ pub mod import;
 pub mod matching;
 pub mod reconcile;
 pub mod statements;
+pub mod tiles;
 
 use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
 use crate::ledger::LedgerStore;
@@ -34,8 +35,12 @@ pub trait BankBackend: LedgerStore + BankAccountStore + StatementStore + Mapping
 impl<T> BankBackend for T where T: LedgerStore + BankAccountStore + StatementStore + MappingStore {}
 
 /// The bank's record kinds (links from tasks and approvals).
-pub fn register(r: &mut Registry) {
+pub fn register<S: BankBackend + Clone + 'static>(r: &mut Registry, store: S) {
     r.record_kind(STATEMENT, "Bank statement");
+    r.tile(
+        "bank.cash",
+        crate::work::dashboard::handler(store, tiles::CashByAccount),
+    );
 }
 
 /// Whether the actor holds `accounting.<action>` for the whole company.

@@ -14,8 +14,10 @@ pub mod invoices;
 pub mod parties;
 pub mod party_import;
 pub mod payments;
+pub mod reports;
 pub mod runs;
 pub mod tax;
+pub mod tiles;
 
 use serde::Serialize;
 use serde_json::json;
@@ -66,6 +68,7 @@ pub trait BillingBackend:
     + invoices::InvoiceStore
     + payments::PaymentStore
     + aged::AgedStore
+    + reports::BillingReportStore
     + SettingsStore
     + runs::RunStore
     + crate::bank::accounts::BankAccountStore
@@ -80,6 +83,7 @@ impl<T> BillingBackend for T where
         + invoices::InvoiceStore
         + payments::PaymentStore
         + aged::AgedStore
+        + reports::BillingReportStore
         + SettingsStore
         + runs::RunStore
         + crate::bank::accounts::BankAccountStore
@@ -88,13 +92,21 @@ impl<T> BillingBackend for T where
 }
 
 /// Billing's record kinds (links from tasks and approvals), the vendor's file on a
-/// document (attachments), and its approval kinds: a bill above the threshold and a
-/// payment run, each settled by its decision handler.
+/// document (attachments), its approval kinds (a bill above the threshold and a payment
+/// run, each settled by its decision handler) and its dashboard tiles.
 pub fn register<S: BillingBackend + Clone + 'static>(r: &mut Registry, store: S) {
     r.record_kind(PARTY, "Customer or vendor");
     r.record_kind(INVOICE, "Invoice or bill");
     r.record_kind(PAYMENT, "Payment");
     r.record_kind(PAYMENT_RUN, "Payment run");
+    r.tile(
+        "billing.overdue",
+        crate::work::dashboard::handler(store.clone(), tiles::OverdueReceivables),
+    );
+    r.tile(
+        "billing.bills_due",
+        crate::work::dashboard::handler(store.clone(), tiles::BillsDue),
+    );
     let s = store.clone();
     r.attachments(
         INVOICE,

@@ -1,6 +1,6 @@
-//! Reports: trial balance, balance sheet, income statement (with comparative columns, by
-//! department or project, per commodity or converted), and an account's ledger. They read
-//! the stored monthly balances, never every posting.
+//! Reports: trial balance, balance sheet, income statement, cash-flow statement (with
+//! comparative columns, by department or project, per commodity or converted), and an
+//! account's ledger. They read the stored monthly balances, never every posting.
 use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -21,6 +21,9 @@ pub enum ReportKind {
     TrialBalance,
     BalanceSheet,
     IncomeStatement,
+    /// Indirect method: net income, non-cash items, working capital, investing and
+    /// financing, tied to the change in the cash accounts (see [`CashFlowClass`]).
+    CashFlow,
 }
 
 impl ReportKind {
@@ -29,6 +32,7 @@ impl ReportKind {
             "trial-balance" | "trial_balance" => Some(ReportKind::TrialBalance),
             "balance-sheet" | "balance_sheet" => Some(ReportKind::BalanceSheet),
             "income-statement" | "income_statement" => Some(ReportKind::IncomeStatement),
+            "cash-flow" | "cash_flow" => Some(ReportKind::CashFlow),
             _ => None,
         }
     }
@@ -37,6 +41,7 @@ impl ReportKind {
             ReportKind::TrialBalance => "trial-balance",
             ReportKind::BalanceSheet => "balance-sheet",
             ReportKind::IncomeStatement => "income-statement",
+            ReportKind::CashFlow => "cash-flow",
         }
     }
     pub fn title(self) -> &'static str {
@@ -44,12 +49,28 @@ impl ReportKind {
             ReportKind::TrialBalance => "Trial balance",
             ReportKind::BalanceSheet => "Balance sheet",
             ReportKind::IncomeStatement => "Income statement",
+            ReportKind::CashFlow => "Cash-flow statement",
         }
     }
     /// Point-in-time reports sum everything up to a date; flow reports a range.
     pub fn is_point_in_time(self) -> bool {
-        !matches!(self, ReportKind::IncomeStatement)
+        !matches!(self, ReportKind::IncomeStatement | ReportKind::CashFlow)
     }
+    /// The API's and JSON's word (`trial_balance`, ...).
+    pub fn key(self) -> &'static str {
+        match self {
+            ReportKind::TrialBalance => "trial_balance",
+            ReportKind::BalanceSheet => "balance_sheet",
+            ReportKind::IncomeStatement => "income_statement",
+            ReportKind::CashFlow => "cash_flow",
+        }
+    }
+    pub const ALL: [ReportKind; 4] = [
+        ReportKind::TrialBalance,
+        ReportKind::BalanceSheet,
+        ReportKind::IncomeStatement,
+        ReportKind::CashFlow,
+    ];
 }
 
 /// Comparative columns.
@@ -523,6 +544,19 @@ pub async fn report(
             }
             (sections, net)
         }
+        ReportKind::CashFlow => {
+            let (sections, totals) = cash_flow(&ctx, &data, n);
+            for t in totals.iter().filter(|t| t.label == DIFFERENCE) {
+                if t.amounts.iter().any(|v| *v != 0) {
+                    warnings.push(format!(
+                        "the sections do not add up to the change in the cash accounts in {} \
+                         (entries between commodities, or amounts left unconverted): see the difference row",
+                        t.commodity
+                    ));
+                }
+            }
+            (sections, totals)
+        }
     };
     Ok(Report {
         kind,
@@ -533,6 +567,185 @@ pub async fn report(
         totals,
         warnings,
     })
+}
+
+/// Where an account's movement goes in the cash-flow statement. Accounts carry only their
+/// type (asset, liability, ...), so the rest is read from the words of the name, any case:
+/// cash is an asset named with `cash`, `bank`, `checking`, `savings` or `petty`; non-cash
+/// items are accumulated `depreciation`, `amortization` or `impairment`; investing is a
+/// non-current asset (`fixed`, `equipment`, `property`, `building`, `land`, `vehicle`,
+/// `furniture`, `machinery`, `intangible`, `investment`, `non-current`, `long-term`);
+/// financing is equity and long-term debt (`loan`, `mortgage`, `bond`, `debt`,
+/// `non-current`, `long-term`); every other asset and liability is working capital. Income,
+/// expenses and retained earnings (where the year-end close moves the year's result) make
+/// net income.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CashFlowClass {
+    Cash,
+    NetIncome,
+    NonCash,
+    WorkingCapital,
+    Investing,
+    Financing,
+}
+
+fn name_has(a: &Account, words: &[&str]) -> bool {
+    let n = a.name.as_str().to_lowercase();
+    words.iter().any(|w| n.contains(w))
+}
+
+pub fn cash_flow_class(a: &Account) -> CashFlowClass {
+    const NON_CASH: &[&str] = &["depreciation", "amortization", "amortisation", "impairment"];
+    const LONG: &[&str] = &[
+        "non-current",
+        "noncurrent",
+        "long-term",
+        "long term",
+        "longterm",
+    ];
+    match a.kind {
+        AccountType::Income | AccountType::Expense => CashFlowClass::NetIncome,
+        AccountType::Equity if a.name.as_str() == super::books::RETAINED_EARNINGS => {
+            CashFlowClass::NetIncome
+        }
+        AccountType::Equity => CashFlowClass::Financing,
+        _ if name_has(a, NON_CASH) => CashFlowClass::NonCash,
+        AccountType::Asset
+            if name_has(a, &["cash", "bank", "checking", "savings", "petty"])
+                && !name_has(a, &["receivable", "clearing"]) =>
+        {
+            CashFlowClass::Cash
+        }
+        AccountType::Asset
+            if name_has(a, LONG)
+                || name_has(
+                    a,
+                    &[
+                        "fixed",
+                        "equipment",
+                        "property",
+                        "building",
+                        "land",
+                        "vehicle",
+                        "furniture",
+                        "machinery",
+                        "intangible",
+                        "investment",
+                    ],
+                ) =>
+        {
+            CashFlowClass::Investing
+        }
+        AccountType::Liability
+            if name_has(a, LONG) || name_has(a, &["loan", "mortgage", "bond", "debt"]) =>
+        {
+            CashFlowClass::Financing
+        }
+        _ => CashFlowClass::WorkingCapital,
+    }
+}
+
+/// The label of the cash-flow statement's check row.
+pub const DIFFERENCE: &str = "Difference (cash accounts − sections)";
+
+/// The cash-flow statement from each column's movements (raw signs, debit positive):
+/// every non-cash account contributes the opposite of its movement (an asset that grew used
+/// cash, a liability or equity that grew brought it), net income is the opposite of the
+/// income, expense and retained-earnings movements. Per commodity the books balance, so the
+/// sections add up to the cash accounts' change; the difference row shows where they do not.
+fn cash_flow(
+    ctx: &Ctx,
+    data: &[BTreeMap<(AccountId, String), i64>],
+    n: usize,
+) -> (Vec<Section>, Vec<ReportRow>) {
+    let class_of = |a: &Account| cash_flow_class(a);
+    let rows_of = |class: CashFlowClass, sign: i64| {
+        let mut rows = flat_rows(ctx, data, |a| class_of(a) == class, false);
+        for r in &mut rows {
+            for v in &mut r.amounts {
+                *v *= sign;
+            }
+        }
+        rows
+    };
+    // Net income per commodity: the opposite of the income and expense movements.
+    let mut income: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    for (i, d) in data.iter().enumerate() {
+        for ((id, sym), v) in d {
+            if ctx
+                .accounts
+                .get(id)
+                .is_some_and(|a| class_of(a) == CashFlowClass::NetIncome)
+            {
+                income.entry(sym.clone()).or_insert_with(|| vec![0; n])[i] -= v;
+            }
+        }
+    }
+    let mut operating: Vec<ReportRow> = income
+        .into_iter()
+        .map(|(sym, amounts)| ReportRow {
+            account_id: None,
+            account: String::new(),
+            label: "Net income".into(),
+            depth: 0,
+            precision: precision_of(ctx, &sym),
+            commodity: sym,
+            amounts,
+            is_total: false,
+        })
+        .collect();
+    operating.extend(rows_of(CashFlowClass::NonCash, -1));
+    let mut sections = Vec::new();
+    let mut net: Vec<ReportRow> = Vec::new();
+    for (title, rows, total) in [
+        (
+            "Operating activities: net income and non-cash items",
+            operating,
+            "Net income adjusted for non-cash items",
+        ),
+        (
+            "Operating activities: changes in working capital",
+            rows_of(CashFlowClass::WorkingCapital, -1),
+            "Change in working capital",
+        ),
+        (
+            "Investing activities",
+            rows_of(CashFlowClass::Investing, -1),
+            "Net cash from investing activities",
+        ),
+        (
+            "Financing activities",
+            rows_of(CashFlowClass::Financing, -1),
+            "Net cash from financing activities",
+        ),
+    ] {
+        let totals = sum_rows(&rows, n, total);
+        for t in &totals {
+            add_into(&mut net, t, 1, n, "Net change in cash");
+        }
+        sections.push(Section {
+            title: title.into(),
+            rows,
+            totals,
+        });
+    }
+    let cash = rows_of(CashFlowClass::Cash, 1);
+    let cash_totals = sum_rows(&cash, n, "Change in cash accounts");
+    let mut diff: Vec<ReportRow> = Vec::new();
+    for t in &cash_totals {
+        add_into(&mut diff, t, 1, n, DIFFERENCE);
+    }
+    for t in &net {
+        add_into(&mut diff, t, -1, n, DIFFERENCE);
+    }
+    sections.push(Section {
+        title: "Cash accounts".into(),
+        rows: cash,
+        totals: cash_totals,
+    });
+    net.extend(diff);
+    (sections, net)
 }
 
 fn collect(

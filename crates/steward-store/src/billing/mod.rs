@@ -5,6 +5,7 @@ mod aged;
 mod invoices;
 mod parties;
 mod payments;
+mod reports;
 mod runs;
 mod tax;
 

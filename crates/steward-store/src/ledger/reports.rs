@@ -35,8 +35,9 @@ fn split_range(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Split {
         Some(t) => {
             let m = month_key(t);
             let start = month_start(m).unwrap_or(t);
-            // Not when the range started in this same month (its days are taken already).
-            if from.is_none_or(|f| month_key(f) != m) {
+            // Not when the range started later in this same month (its days are taken
+            // already); a range from the month's first day has taken nothing yet.
+            if from.is_none_or(|f| month_key(f) != m || f.day() == 1) {
                 out.days.push((day_key(start), day_key(t)));
             }
             prev_month(m)
@@ -347,6 +348,14 @@ mod tests {
         assert_eq!(
             split_range(d("2026-02-02"), d("2026-02-01")),
             Split::default()
+        );
+        // From a month's first day to a day within it: those days, no whole month.
+        assert_eq!(
+            split_range(d("2026-12-01"), d("2026-12-06")),
+            Split {
+                months: None,
+                days: vec![(20261201, 20261206)]
+            }
         );
     }
 }

@@ -2,6 +2,7 @@
 //! URL, its export columns and rows, its tables. Neither side imports the other.
 pub mod audit;
 pub mod billing;
+pub mod billing_reports;
 pub mod hr_health;
 pub mod hr_reports;
 pub mod jobs;

@@ -5,6 +5,7 @@
 mod invoices;
 mod parties;
 mod payments;
+mod reports;
 mod runs;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -15,6 +16,7 @@ pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppSta
     let r = parties::routes(r);
     let r = payments::routes(r);
     let r = runs::routes(r);
+    let r = reports::routes(r);
     invoices::routes(r)
 }
 

@@ -1,5 +1,5 @@
-//! `/api/v1/ledger/reports/{kind}`: trial balance, balance sheet and income statement as
-//! JSON, CSV or XLSX.
+//! `/api/v1/ledger/reports/{kind}`: trial balance, balance sheet, income statement and
+//! cash-flow statement as JSON, CSV or XLSX.
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -95,14 +95,15 @@ pub struct SectionOut {
 
 #[derive(Serialize, ToSchema)]
 pub struct ReportOut {
-    /// `trial_balance`, `balance_sheet` or `income_statement`.
+    /// `trial_balance`, `balance_sheet`, `income_statement` or `cash_flow`.
     kind: String,
     title: String,
     subtitle: String,
     columns: Vec<ColumnOut>,
     sections: Vec<SectionOut>,
     /// Per commodity: the trial balance's (zero when the books balance), assets −
-    /// liabilities − equity, or net income.
+    /// liabilities − equity, net income, or (cash flow) the net change in cash and the
+    /// difference from the change in the cash accounts (zero when it ties).
     totals: Vec<ReportRowOut>,
     warnings: Vec<String>,
 }
@@ -110,12 +111,7 @@ pub struct ReportOut {
 impl From<&Report> for ReportOut {
     fn from(r: &Report) -> Self {
         ReportOut {
-            kind: match r.kind {
-                ReportKind::TrialBalance => "trial_balance",
-                ReportKind::BalanceSheet => "balance_sheet",
-                ReportKind::IncomeStatement => "income_statement",
-            }
-            .to_string(),
+            kind: r.kind.key().to_string(),
             title: r.title.clone(),
             subtitle: r.subtitle.clone(),
             columns: r
@@ -178,10 +174,10 @@ fn trial_balance_rows(r: &Report) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// A trial balance, balance sheet or income statement. `kind` is `trial-balance`,
-/// `balance-sheet` or `income-statement`.
+/// A trial balance, balance sheet, income statement or cash-flow statement. `kind` is
+/// `trial-balance`, `balance-sheet`, `income-statement` or `cash-flow`.
 #[utoipa::path(get, path = "/api/v1/ledger/reports/{kind}", tag = "ledger",
-    params(("kind" = String, Path, description = "trial-balance, balance-sheet or income-statement"), ReportParams),
+    params(("kind" = String, Path, description = "trial-balance, balance-sheet, income-statement or cash-flow"), ReportParams),
     responses((status = 200, body = ReportOut, description = "JSON, or CSV/XLSX with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn report<S: Backend>(
     State(state): State<AppState<S>>,

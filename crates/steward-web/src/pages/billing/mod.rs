@@ -4,6 +4,7 @@
 mod invoices;
 mod parties;
 mod payments;
+mod reports;
 mod runs;
 mod settings;
 
@@ -21,6 +22,7 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(parties::router::<S>())
         .merge(payments::router::<S>())
         .merge(runs::router::<S>())
+        .merge(reports::router::<S>())
         .merge(settings::router::<S>())
 }
 

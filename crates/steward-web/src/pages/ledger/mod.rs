@@ -46,6 +46,7 @@ pub(crate) fn subnav(current: &str) -> Vec<NavItem> {
         ("/ledger/reports/trial-balance", "Trial balance"),
         ("/ledger/reports/balance-sheet", "Balance sheet"),
         ("/ledger/reports/income-statement", "Income statement"),
+        ("/ledger/reports/cash-flow", "Cash flow"),
         ("/ledger/periods", "Periods"),
         ("/ledger/journals", "Journals"),
         ("/ledger/commodities", "Commodities"),

@@ -1,4 +1,4 @@
-//! Reports: trial balance, balance sheet and income statement with their options form,
+//! Reports: trial balance, balance sheet, income statement and cash-flow statement with their options form,
 //! drill-down links (report line -> account ledger -> entry), and the same report as CSV,
 //! XLSX or JSON.
 use askama::Template;
@@ -35,11 +35,7 @@ async fn index<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> R
     Redirect::to("/ledger/reports/trial-balance").into_response()
 }
 
-const KINDS: [ReportKind; 3] = [
-    ReportKind::TrialBalance,
-    ReportKind::BalanceSheet,
-    ReportKind::IncomeStatement,
-];
+const KINDS: [ReportKind; 4] = ReportKind::ALL;
 
 struct RowView {
     label: String,
@@ -64,7 +60,7 @@ struct ReportPage {
     chrome: Chrome,
     subnav: Vec<NavItem>,
     kind: ReportKind,
-    kinds: [ReportKind; 3],
+    kinds: [ReportKind; 4],
     /// The options as typed, for the form.
     as_of: String,
     from: String,
