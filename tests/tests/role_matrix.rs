@@ -153,6 +153,8 @@ enum Id {
     PostedInvoice,
     /// A payment from the kept customer, made for this request by the admin.
     Payment,
+    /// A recurring invoice of the kept customer (nothing due), made for this request.
+    FreshRecurring,
     // bank
     /// The kept bank account of the books' fixture.
     BankAccount,
@@ -239,6 +241,11 @@ enum Body {
     Credit,
     /// `version` carries the kept customer's id.
     NewPayment,
+    Send,
+    MailSettings,
+    DunningFlag,
+    /// `version` carries a posted invoice's id (made for the request).
+    NewRecurring,
     // bank
     NewBankAccount,
     BankAccountUpdate,
@@ -488,6 +495,10 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::InvoiceUpdate => Some(billing::invoice_body(version, false)),
         Body::Credit => Some(json!({})),
         Body::NewPayment => Some(billing::payment_body(version)),
+        Body::Send => Some(json!({"to": ["matrix@customer.example"]})),
+        Body::MailSettings => Some(billing::mail_settings_body()),
+        Body::DunningFlag => Some(json!({"excluded": false})),
+        Body::NewRecurring => Some(billing::recurring_body(version)),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
@@ -663,6 +674,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::FreshInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, false).await),
         Id::PostedInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, true).await),
         Id::Payment => Some(billing::payment(app, &f.admin, ledger().customer).await),
+        Id::FreshRecurring => Some(billing::recurring(app, &f.admin, ledger().customer).await),
         // bank
         Id::BankAccount => Some(ledger().bank_account),
         Id::BankStatement => Some(ledger().bank_statement),
@@ -693,6 +705,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::TaskReassign => f.target,
         // billing
         Body::NewInvoice | Body::InvoiceUpdate | Body::NewPayment => ledger().customer,
+        Body::NewRecurring => billing::invoice(app, &f.admin, ledger().customer, true).await,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

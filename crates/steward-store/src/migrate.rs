@@ -139,9 +139,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0021_bank.sql"),
         postgres: include_str!("../migrations/postgres/0021_bank.sql"),
     },
+    Migration {
+        version: 22,
+        name: "billing_mail",
+        sqlite: include_str!("../migrations/sqlite/0022_billing_mail.sql"),
+        postgres: include_str!("../migrations/postgres/0022_billing_mail.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 21;
+pub const LATEST_VERSION: i64 = 22;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -21,7 +21,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     steward_core::work::register(&mut r, store.clone(), mailer);
     steward_core::ledger::register(&mut r, store.clone());
     steward_core::hr::register(&mut r, store.clone());
-    steward_core::billing::register(&mut r);
+    steward_core::billing::register(&mut r, store.clone());
     steward_core::bank::register(&mut r);
     r
 }

@@ -9,9 +9,13 @@
 //! Tax codes and the billing settings belong to whoever sets up the books (`accounting`).
 //! The one gate is [`gate`]; every service calls it before it reads or writes.
 pub mod aged;
+pub mod dunning;
 pub mod invoices;
+pub mod mail;
 pub mod parties;
 pub mod payments;
+pub mod pdf;
+pub mod recurring;
 pub mod tax;
 
 use serde::Serialize;
@@ -45,6 +49,8 @@ pub trait BillingBackend:
     + payments::PaymentStore
     + aged::AgedStore
     + SettingsStore
+    + mail::MailStore
+    + recurring::RecurringStore
 {
 }
 impl<T> BillingBackend for T where
@@ -56,14 +62,32 @@ impl<T> BillingBackend for T where
         + payments::PaymentStore
         + aged::AgedStore
         + SettingsStore
+        + mail::MailStore
+        + recurring::RecurringStore
 {
 }
 
-/// Billing's record kinds (links from tasks and approvals, attachments).
-pub fn register(r: &mut Registry) {
+/// Billing's record kinds (links from tasks and approvals, attachments), its daily jobs
+/// (payment reminders, recurring invoices) and the hook that seeds their chains.
+pub fn register<S>(r: &mut Registry, store: S)
+where
+    S: BillingBackend + crate::jobs::JobStore + Clone + 'static,
+{
     r.record_kind(PARTY, "Customer or vendor");
     r.record_kind(INVOICE, "Invoice or bill");
     r.record_kind(PAYMENT, "Payment");
+    dunning::register_jobs(r.jobs_mut(), store.clone());
+    recurring::register_jobs(r.jobs_mut(), store.clone());
+    r.on_start(
+        "billing.schedule",
+        crate::registry::start(move || {
+            let s = store.clone();
+            async move {
+                dunning::schedule(&s).await?;
+                recurring::schedule(&s).await
+            }
+        }),
+    );
 }
 
 /// Whether the actor holds `action` on `domain` for the whole company: billing's records

@@ -2,9 +2,11 @@
 //! documents with their lines. Posting a document writes its ledger entry through the
 //! ledger's own writer (`Store::insert_entries_in`) in the transaction that numbers it.
 mod aged;
+mod mail;
 mod invoices;
 mod parties;
 mod payments;
+mod recurring;
 mod tax;
 
 use steward_core::audit::AuditDraft;

@@ -3,8 +3,10 @@
 //! `steward_core::billing`, which authorizes (receivables for sales documents and
 //! customers, payables for bills and vendors); what the caller may not see is 404.
 mod invoices;
+mod mail;
 mod parties;
 mod payments;
+mod recurring;
 
 use utoipa_axum::router::OpenApiRouter;
 
@@ -13,6 +15,8 @@ use crate::state::{AppState, Backend};
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     let r = parties::routes(r);
     let r = payments::routes(r);
+    let r = mail::routes(r);
+    let r = recurring::routes(r);
     invoices::routes(r)
 }
 

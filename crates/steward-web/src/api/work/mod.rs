@@ -5,7 +5,7 @@ mod attachments;
 mod cases;
 mod dashboard;
 mod notify;
-mod tasks;
+pub(crate) mod tasks;
 
 use utoipa_axum::router::OpenApiRouter;
 

@@ -2,8 +2,10 @@
 //! (`/billing/parties`) and the settings with the tax codes (`/billing/settings`).
 //! Everything goes through `steward_core::billing`, which authorizes.
 mod invoices;
+mod mail;
 mod parties;
 mod payments;
+mod recurring;
 mod settings;
 
 use axum::routing::get;
@@ -20,6 +22,8 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(parties::router::<S>())
         .merge(payments::router::<S>())
         .merge(settings::router::<S>())
+        .merge(mail::router::<S>())
+        .merge(recurring::router::<S>())
 }
 
 /// An amount as pages show it, in the currency's places.
