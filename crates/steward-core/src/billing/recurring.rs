@@ -131,13 +131,13 @@ impl Recurring {
     }
 }
 
-/// An invoice a template made.
+/// An invoice a template made (`None`: its draft was discarded since).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RecurringRun {
     pub occurrence: NaiveDate,
-    pub document_id: InvoiceId,
+    pub document_id: Option<InvoiceId>,
     pub number: Option<String>,
-    pub status: InvoiceStatus,
+    pub status: Option<InvoiceStatus>,
     pub total: i64,
     pub currency: String,
 }

@@ -3,7 +3,8 @@
 -- a (document, level) pair is written once ever), customers excluded from reminders, and
 -- recurring invoices with the occurrences they made. Kept in lockstep with
 -- migrations/postgres/0022_billing_mail.sql. Dates are INTEGER yyyymmdd, instants µs since
--- the epoch. `job_id` names the mail job, which the jobs table may purge once done: no key.
+-- the epoch. `job_id` names the mail job, which the jobs table may purge once done: no key. An occurrence whose draft was discarded
+-- keeps its row (document_id NULL), so it is not made again.
 CREATE TABLE billing_mail_settings (
     company_id INTEGER PRIMARY KEY REFERENCES companies(id),
     invoice_subject TEXT NOT NULL,
@@ -67,7 +68,7 @@ CREATE INDEX billing_recurring_status ON billing_recurring(status);
 CREATE TABLE billing_recurring_runs (
     recurring_id INTEGER NOT NULL REFERENCES billing_recurring(id),
     occurrence INTEGER NOT NULL,
-    document_id INTEGER NOT NULL REFERENCES billing_documents(id),
+    document_id INTEGER REFERENCES billing_documents(id) ON DELETE SET NULL,
     created_at INTEGER NOT NULL,
     PRIMARY KEY (recurring_id, occurrence)
 );

@@ -301,8 +301,8 @@ impl MailStore for Store {
         let rows = sqlx::query(
             "SELECT d.id, d.number, d.party_id, p.name AS party_name, p.email AS party_email, d.currency, \
              d.total, d.due_date, \
-             d.total - COALESCE((SELECT SUM(a.amount) FROM billing_allocations a \
-                 WHERE a.company_id = d.company_id AND a.document_id = d.id), 0) AS open, \
+             d.total - CAST(COALESCE((SELECT SUM(a.amount) FROM billing_allocations a \
+                 WHERE a.company_id = d.company_id AND a.document_id = d.id), 0) AS BIGINT) AS open, \
              COALESCE((SELECT MAX(x.level) FROM billing_send_documents x WHERE x.document_id = d.id), 0) AS last_level \
              FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
              WHERE d.company_id = $1 AND d.kind = 'invoice' AND d.status = 'posted' AND d.due_date < $2 \

@@ -153,9 +153,10 @@ impl RecurringStore for Store {
 
     async fn recurring_runs(&self, company: CompanyId, id: i64) -> Result<Vec<RecurringRun>> {
         let rows = sqlx::query(
-            "SELECT x.occurrence, x.document_id, d.number, d.status, d.total, d.currency \
+            "SELECT x.occurrence, x.document_id, d.number, d.status, COALESCE(d.total, 0) AS total, \
+             COALESCE(d.currency, '') AS currency \
              FROM billing_recurring_runs x JOIN billing_recurring r ON r.id = x.recurring_id \
-             JOIN billing_documents d ON d.id = x.document_id \
+             LEFT JOIN billing_documents d ON d.id = x.document_id \
              WHERE r.company_id = $1 AND x.recurring_id = $2 ORDER BY x.occurrence DESC",
         )
         .bind(company.0)
@@ -167,10 +168,9 @@ impl RecurringStore for Store {
             .map(|r| {
                 Ok(RecurringRun {
                     occurrence: day(r, "occurrence")?,
-                    document_id: InvoiceId(get_i64(r, "document_id")?),
+                    document_id: opt_i64(r, "document_id")?.map(InvoiceId),
                     number: opt_str(r, "number")?,
-                    status: InvoiceStatus::parse(&get_str(r, "status")?)
-                        .ok_or_else(|| Error::internal("unknown status"))?,
+                    status: opt_str(r, "status")?.and_then(|s| InvoiceStatus::parse(&s)),
                     total: get_i64(r, "total")?,
                     currency: get_str(r, "currency")?,
                 })

@@ -27,9 +27,10 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
 #[derive(Serialize, ToSchema)]
 pub struct RecurringRunOut {
     occurrence: String,
-    document_id: i64,
+    /// `null` when the draft was discarded.
+    document_id: Option<i64>,
     number: Option<String>,
-    /// `draft` or `posted`.
+    /// `draft`, `posted` or `discarded`.
     status: String,
     total: String,
     currency: String,
@@ -39,9 +40,13 @@ impl From<RecurringRun> for RecurringRunOut {
     fn from(r: RecurringRun) -> Self {
         RecurringRunOut {
             occurrence: r.occurrence.to_string(),
-            document_id: r.document_id.0,
+            document_id: r.document_id.map(|d| d.0),
             number: r.number,
-            status: r.status.as_str().to_string(),
+            status: r
+                .status
+                .map(|s| s.as_str())
+                .unwrap_or("discarded")
+                .to_string(),
             total: money(r.total, &r.currency),
             currency: r.currency,
         }
