@@ -1203,9 +1203,13 @@ pub mod smtp_sink {
                 };
                 let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
                 let Some(name) = unfolded.split(';').find_map(|p| {
-                    p.trim()
-                        .strip_prefix("filename=")
-                        .map(|n| n.split("\r\n").next().unwrap_or("").trim_matches('"').to_string())
+                    p.trim().strip_prefix("filename=").map(|n| {
+                        n.split("\r\n")
+                            .next()
+                            .unwrap_or("")
+                            .trim_matches('"')
+                            .to_string()
+                    })
                 }) else {
                     continue;
                 };
@@ -1214,8 +1218,7 @@ pub mod smtp_sink {
                     .contains("content-transfer-encoding: base64");
                 let bytes = if base64 {
                     use base64::Engine as _;
-                    let compact: String =
-                        content.chars().filter(|c| !c.is_whitespace()).collect();
+                    let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
                     base64::engine::general_purpose::STANDARD
                         .decode(compact)
                         .unwrap_or_default()
@@ -1235,9 +1238,17 @@ pub mod smtp_sink {
             let ct = self.header("content-type").unwrap_or_default();
             let boundary = ct
                 .split(';')
-                .find_map(|p| p.trim().strip_prefix("boundary=").map(|b| b.trim_matches('"').to_string()))
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("boundary=")
+                        .map(|b| b.trim_matches('"').to_string())
+                })
                 .unwrap_or_default();
-            let body = self.data.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+            let body = self
+                .data
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b)
+                .unwrap_or("");
             for part in body.split(&format!("--{boundary}")) {
                 if let Some((head, content)) = part.split_once("\r\n\r\n") {
                     let h = head.to_ascii_lowercase();

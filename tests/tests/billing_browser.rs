@@ -162,7 +162,13 @@ async fn an_invoice_from_the_form_to_paid_and_gone_from_the_aged_report() {
         .property(&find(&b, "#send-subject").await, "value")
         .await
         .expect("value");
-    assert!(subject.as_str().unwrap_or("").contains(&format!("INV-{year}-0001")), "{subject}");
+    assert!(
+        subject
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("INV-{year}-0001")),
+        "{subject}"
+    );
     type_into(&b, "#send-to", "ap@clinic.example, nope").await;
     click(&b, "#send-btn").await;
     let problem = b.text_of("#problem", WAIT).await;
@@ -322,11 +328,16 @@ async fn recurring_invoices_and_reminders_from_their_pages() {
     assert!(flash(&b, "ok").await.contains("paused"));
     click(&b, ".subnav a[href='/billing/recurring']").await;
     let row = b.text_of("#recurring-table tbody tr", WAIT).await;
-    assert!(row.contains("Globex retainer") && row.contains("paused"), "{row}");
+    assert!(
+        row.contains("Globex retainer") && row.contains("paused"),
+        "{row}"
+    );
 
     // Reminders: switched on, the preview names the overdue invoice, "send now" mails it.
     click(&b, ".subnav a[href='/billing/dunning']").await;
-    b.wait_for("#dunning-off", WAIT).await.expect("off at first");
+    b.wait_for("#dunning-off", WAIT)
+        .await
+        .expect("off at first");
     click(&b, "#dunning_enabled").await;
     click(&b, "#save-mail-settings").await;
     assert!(flash(&b, "ok").await.contains("saved"));
@@ -336,7 +347,11 @@ async fn recurring_invoices_and_reminders_from_their_pages() {
     assert!(flash(&b, "ok").await.contains("1 reminder(s) sent"));
     let mails = sink.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1);
-    assert!(mails[0].subject().contains("reminder"), "{}", mails[0].subject());
+    assert!(
+        mails[0].subject().contains("reminder"),
+        "{}",
+        mails[0].subject()
+    );
     assert!(mails[0].attachments()[0].1.starts_with(b"%PDF"));
     b.wait_for("#sent tbody tr[id^='send-']", WAIT)
         .await
@@ -346,6 +361,9 @@ async fn recurring_invoices_and_reminders_from_their_pages() {
     click(&b, "#sent a[href^='/billing/parties/']").await;
     click(&b, "#dunning-toggle").await;
     assert!(flash(&b, "ok").await.contains("excluded"));
-    assert!(b.text_of("#dunning-state", WAIT).await.starts_with("Excluded"));
+    assert!(b
+        .text_of("#dunning-state", WAIT)
+        .await
+        .starts_with("Excluded"));
     b.quit().await.expect("quit");
 }

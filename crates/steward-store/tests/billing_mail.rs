@@ -60,7 +60,13 @@ async fn setup(store: &Store, actor: &Actor) -> (PartyId, PartyId) {
     (a.id, b.id)
 }
 
-async fn posted(store: &Store, actor: &Actor, party: PartyId, date: &str, price: &str) -> InvoiceId {
+async fn posted(
+    store: &Store,
+    actor: &Actor,
+    party: PartyId,
+    date: &str,
+    price: &str,
+) -> InvoiceId {
     let i = invoices::create_draft(
         store,
         actor,
@@ -91,85 +97,96 @@ async fn mail_of_job(store: &Store, id: steward_core::jobs::JobId) -> Mail {
     serde_json::from_value(job.payload).expect("a mail")
 }
 
-store_test!(a_sent_document_is_logged_with_its_pdf_once_per_key, |db| async move {
-    let store = &db.store;
-    let w = world(store).await;
-    let actor = &w.actor_a;
-    let (globex, _) = setup(store, actor).await;
-    let inv = posted(store, actor, globex, "2026-03-01", "500").await;
-    let draft = mail::draft(store, actor, inv).await.expect("draft");
-    assert_eq!(draft.to, vec!["ap@globex.example".to_string()]);
-    assert!(draft.subject.contains("INV-2026-0001"), "{}", draft.subject);
-    assert!(draft.message.contains("500.00 EUR"), "{}", draft.message);
-    let input = SendInput {
-        to: vec!["ap@globex.example".into(), "ceo@globex.example".into()],
-        ..SendInput::default()
-    };
-    let s = mail::send_document(store, actor, inv, &input, Some("send-1"))
-        .await
-        .expect("sent");
-    assert_eq!(s.kind, SendKind::Document);
-    assert_eq!(s.recipients.len(), 2);
-    assert_eq!(s.status, "queued");
-    let again = mail::send_document(store, actor, inv, &input, Some("send-1"))
-        .await
-        .expect("again");
-    assert_eq!(again.id, s.id, "a retried key answers with the first send");
-    let log = mail::sends_of_document(store, actor, inv).await.expect("log");
-    assert_eq!(log.len(), 1);
-    let m = mail_of_job(store, s.job_id.expect("job")).await;
-    assert_eq!(m.to, "ap@globex.example");
-    assert_eq!(m.also_to, vec!["ceo@globex.example".to_string()]);
-    assert_eq!(m.message_id.as_deref(), Some(s.message_id.as_str()));
-    assert_eq!(m.attachments.len(), 1);
-    assert_eq!(m.attachments[0].filename, "INV-2026-0001.pdf");
-    assert!(m.attachments[0].bytes.starts_with(b"%PDF"));
-    // A bad address is refused by position and nothing is written.
-    let bad = mail::send_document(
-        store,
-        actor,
-        inv,
-        &SendInput {
-            to: vec!["ok@x.example".into(), "not an address".into()],
+store_test!(
+    a_sent_document_is_logged_with_its_pdf_once_per_key,
+    |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let actor = &w.actor_a;
+        let (globex, _) = setup(store, actor).await;
+        let inv = posted(store, actor, globex, "2026-03-01", "500").await;
+        let draft = mail::draft(store, actor, inv).await.expect("draft");
+        assert_eq!(draft.to, vec!["ap@globex.example".to_string()]);
+        assert!(draft.subject.contains("INV-2026-0001"), "{}", draft.subject);
+        assert!(draft.message.contains("500.00 EUR"), "{}", draft.message);
+        let input = SendInput {
+            to: vec!["ap@globex.example".into(), "ceo@globex.example".into()],
             ..SendInput::default()
-        },
-        None,
-    )
-    .await;
-    assert!(
-        matches!(&bad, Err(e) if e.field_errors().iter().any(|f| f.field == "to[1]")),
-        "{bad:?}"
-    );
-    assert_eq!(mail::sends_of_document(store, actor, inv).await.expect("log").len(), 1);
-    // A draft is not sent; another company's document is not found.
-    let draft = invoices::create_draft(
-        store,
-        actor,
-        InvoiceKind::Invoice,
-        &InvoiceInput {
-            party_id: Some(globex.0),
-            issue_date: "2026-03-02".into(),
-            lines: vec![LineInput {
-                description: "x".into(),
-                quantity: "1".into(),
-                unit_price: "1".into(),
+        };
+        let s = mail::send_document(store, actor, inv, &input, Some("send-1"))
+            .await
+            .expect("sent");
+        assert_eq!(s.kind, SendKind::Document);
+        assert_eq!(s.recipients.len(), 2);
+        assert_eq!(s.status, "queued");
+        let again = mail::send_document(store, actor, inv, &input, Some("send-1"))
+            .await
+            .expect("again");
+        assert_eq!(again.id, s.id, "a retried key answers with the first send");
+        let log = mail::sends_of_document(store, actor, inv)
+            .await
+            .expect("log");
+        assert_eq!(log.len(), 1);
+        let m = mail_of_job(store, s.job_id.expect("job")).await;
+        assert_eq!(m.to, "ap@globex.example");
+        assert_eq!(m.also_to, vec!["ceo@globex.example".to_string()]);
+        assert_eq!(m.message_id.as_deref(), Some(s.message_id.as_str()));
+        assert_eq!(m.attachments.len(), 1);
+        assert_eq!(m.attachments[0].filename, "INV-2026-0001.pdf");
+        assert!(m.attachments[0].bytes.starts_with(b"%PDF"));
+        // A bad address is refused by position and nothing is written.
+        let bad = mail::send_document(
+            store,
+            actor,
+            inv,
+            &SendInput {
+                to: vec!["ok@x.example".into(), "not an address".into()],
+                ..SendInput::default()
+            },
+            None,
+        )
+        .await;
+        assert!(
+            matches!(&bad, Err(e) if e.field_errors().iter().any(|f| f.field == "to[1]")),
+            "{bad:?}"
+        );
+        assert_eq!(
+            mail::sends_of_document(store, actor, inv)
+                .await
+                .expect("log")
+                .len(),
+            1
+        );
+        // A draft is not sent; another company's document is not found.
+        let draft = invoices::create_draft(
+            store,
+            actor,
+            InvoiceKind::Invoice,
+            &InvoiceInput {
+                party_id: Some(globex.0),
+                issue_date: "2026-03-02".into(),
+                lines: vec![LineInput {
+                    description: "x".into(),
+                    quantity: "1".into(),
+                    unit_price: "1".into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
-            }],
-            ..Default::default()
-        },
-        None,
-    )
-    .await
-    .expect("draft");
-    assert!(matches!(
-        mail::send_document(store, actor, draft.id, &input, None).await,
-        Err(Error::Invalid { .. })
-    ));
-    assert!(matches!(
-        mail::send_document(store, &w.actor_b, inv, &input, None).await,
-        Err(Error::NotFound { .. })
-    ));
-});
+            },
+            None,
+        )
+        .await
+        .expect("draft");
+        assert!(matches!(
+            mail::send_document(store, actor, draft.id, &input, None).await,
+            Err(Error::Invalid { .. })
+        ));
+        assert!(matches!(
+            mail::send_document(store, &w.actor_b, inv, &input, None).await,
+            Err(Error::NotFound { .. })
+        ));
+    }
+);
 
 store_test!(reminder_levels_go_once_per_invoice, |db| async move {
     let store = &db.store;
@@ -181,7 +198,9 @@ store_test!(reminder_levels_go_once_per_invoice, |db| async move {
     let b = posted(store, actor, globex, "2026-01-06", "50").await;
     let c = posted(store, actor, initech, "2026-01-01", "70").await;
     // Switched off: nothing goes, though the preview shows what would.
-    let r = dunning::run(store, actor, d("2026-02-01")).await.expect("run");
+    let r = dunning::run(store, actor, d("2026-02-01"))
+        .await
+        .expect("run");
     assert_eq!(r, dunning::RunReport::default());
     let mut s = mail::settings(store, actor).await.expect("settings");
     let input = mail::MailSettingsInput {
@@ -206,14 +225,18 @@ store_test!(reminder_levels_go_once_per_invoice, |db| async move {
         .await
         .expect("preview")
         .is_empty());
-    let p = dunning::preview(store, actor, d("2026-01-28")).await.expect("preview");
+    let p = dunning::preview(store, actor, d("2026-01-28"))
+        .await
+        .expect("preview");
     assert_eq!(p.len(), 2, "{p:?}");
     let g = p.iter().find(|r| r.party_id == globex).expect("globex");
     assert_eq!(g.level, 1);
     assert_eq!(g.lines.len(), 2, "one reminder lists both invoices");
     let i = p.iter().find(|r| r.party_id == initech).expect("initech");
     assert!(i.skipped.is_some(), "no address: skipped");
-    let r = dunning::run(store, actor, d("2026-01-28")).await.expect("run");
+    let r = dunning::run(store, actor, d("2026-01-28"))
+        .await
+        .expect("run");
     assert_eq!((r.sent, r.skipped), (1, 1));
     // The same day again, or the next: level 1 does not go twice.
     for day in ["2026-01-28", "2026-01-29"] {
@@ -244,19 +267,45 @@ store_test!(reminder_levels_go_once_per_invoice, |db| async move {
                 client_key: None,
             },
             &job,
-            steward_core::audit::AuditDraft::by(actor, "billing.invoice", None, "remind", serde_json::json!({})),
+            steward_core::audit::AuditDraft::by(
+                actor,
+                "billing.invoice",
+                None,
+                "remind",
+                serde_json::json!({}),
+            ),
         )
         .await
         .expect("insert");
     assert_eq!(dup, None);
     // Level 2 at 21 days for a (due 01-15) only; level 3 at 45.
-    let p = dunning::preview(store, actor, d("2026-02-06")).await.expect("preview");
+    let p = dunning::preview(store, actor, d("2026-02-06"))
+        .await
+        .expect("preview");
     let g = p.iter().find(|r| r.party_id == globex).expect("globex");
     assert_eq!((g.level, g.lines.len(), g.lines[0].id), (2, 1, a));
-    assert_eq!(dunning::run(store, actor, d("2026-02-06")).await.expect("run").sent, 1);
+    assert_eq!(
+        dunning::run(store, actor, d("2026-02-06"))
+            .await
+            .expect("run")
+            .sent,
+        1
+    );
     // By 03-10 both are past 45 days: one reminder at level 3 (b skips level 2).
-    assert_eq!(dunning::run(store, actor, d("2026-03-10")).await.expect("run").sent, 1);
-    assert_eq!(dunning::run(store, actor, d("2026-03-11")).await.expect("run").sent, 0);
+    assert_eq!(
+        dunning::run(store, actor, d("2026-03-10"))
+            .await
+            .expect("run")
+            .sent,
+        1
+    );
+    assert_eq!(
+        dunning::run(store, actor, d("2026-03-11"))
+            .await
+            .expect("run")
+            .sent,
+        0
+    );
     let sent = mail::list(
         store,
         actor,
@@ -276,94 +325,147 @@ store_test!(reminder_levels_go_once_per_invoice, |db| async move {
     levels.sort();
     assert_eq!(levels, vec![(a, 1), (a, 2), (a, 3), (b, 1), (b, 3)]);
     // An excluded customer is skipped, as is one without an address.
-    mail::set_excluded(store, actor, initech, true).await.expect("excluded");
-    let p = dunning::preview(store, actor, d("2026-03-12")).await.expect("preview");
+    mail::set_excluded(store, actor, initech, true)
+        .await
+        .expect("excluded");
+    let p = dunning::preview(store, actor, d("2026-03-12"))
+        .await
+        .expect("preview");
     assert_eq!(p.len(), 1, "{p:?}");
     assert_eq!(p[0].lines[0].id, c);
     assert_eq!(p[0].skipped.as_deref(), Some("excluded from reminders"));
-    assert_eq!(dunning::run(store, actor, d("2026-03-12")).await.expect("run").sent, 0);
+    assert_eq!(
+        dunning::run(store, actor, d("2026-03-12"))
+            .await
+            .expect("run")
+            .sent,
+        0
+    );
 });
 
-store_test!(a_recurring_invoice_makes_one_invoice_per_occurrence, |db| async move {
-    let store = &db.store;
-    let w = world(store).await;
-    let actor = &w.actor_a;
-    let (globex, _) = setup(store, actor).await;
-    let src = posted(store, actor, globex, "2026-01-01", "1000").await;
-    let input = RecurringInput {
-        source_id: Some(src.0),
-        name: "Retainer".into(),
-        rrule: "FREQ=MONTHLY;BYMONTHDAY=1".into(),
-        start: "2026-02-01".into(),
-        ..Default::default()
-    };
-    let bad = recurring::create(
-        store,
-        actor,
-        &RecurringInput {
-            rrule: "FREQ=SOMETIMES".into(),
-            auto_send: true,
-            ..input.clone()
-        },
-    )
-    .await;
-    let fields: Vec<String> = bad
-        .expect_err("bad")
-        .field_errors()
-        .into_iter()
-        .map(|f| f.field)
-        .collect();
-    assert_eq!(fields, vec!["rrule".to_string(), "auto_send".to_string()]);
-    let t = recurring::create(store, actor, &input).await.expect("template");
-    assert_eq!(recurring::make_due(store, actor, t.id, d("2026-01-31")).await.expect("run"), 0);
-    assert_eq!(recurring::make_due(store, actor, t.id, d("2026-04-15")).await.expect("run"), 3);
-    assert_eq!(recurring::make_due(store, actor, t.id, d("2026-04-15")).await.expect("run"), 0);
-    let runs = recurring::runs(store, actor, t.id).await.expect("runs");
-    assert_eq!(runs.len(), 3);
-    assert!(runs
-        .iter()
-        .all(|r| r.status == Some(InvoiceStatus::Draft) && r.total == 100_000));
-    // A discarded draft is not made again: its occurrence is recorded.
-    invoices::delete_draft(store, actor, runs[0].document_id.expect("made"))
+store_test!(
+    a_recurring_invoice_makes_one_invoice_per_occurrence,
+    |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let actor = &w.actor_a;
+        let (globex, _) = setup(store, actor).await;
+        let src = posted(store, actor, globex, "2026-01-01", "1000").await;
+        let input = RecurringInput {
+            source_id: Some(src.0),
+            name: "Retainer".into(),
+            rrule: "FREQ=MONTHLY;BYMONTHDAY=1".into(),
+            start: "2026-02-01".into(),
+            ..Default::default()
+        };
+        let bad = recurring::create(
+            store,
+            actor,
+            &RecurringInput {
+                rrule: "FREQ=SOMETIMES".into(),
+                auto_send: true,
+                ..input.clone()
+            },
+        )
+        .await;
+        let fields: Vec<String> = bad
+            .expect_err("bad")
+            .field_errors()
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, vec!["rrule".to_string(), "auto_send".to_string()]);
+        let t = recurring::create(store, actor, &input)
+            .await
+            .expect("template");
+        assert_eq!(
+            recurring::make_due(store, actor, t.id, d("2026-01-31"))
+                .await
+                .expect("run"),
+            0
+        );
+        assert_eq!(
+            recurring::make_due(store, actor, t.id, d("2026-04-15"))
+                .await
+                .expect("run"),
+            3
+        );
+        assert_eq!(
+            recurring::make_due(store, actor, t.id, d("2026-04-15"))
+                .await
+                .expect("run"),
+            0
+        );
+        let runs = recurring::runs(store, actor, t.id).await.expect("runs");
+        assert_eq!(runs.len(), 3);
+        assert!(runs
+            .iter()
+            .all(|r| r.status == Some(InvoiceStatus::Draft) && r.total == 100_000));
+        // A discarded draft is not made again: its occurrence is recorded.
+        invoices::delete_draft(store, actor, runs[0].document_id.expect("made"))
+            .await
+            .expect("discard");
+        assert_eq!(
+            recurring::make_due(store, actor, t.id, d("2026-04-15"))
+                .await
+                .expect("run"),
+            0
+        );
+        // Paused: nothing; stopped: for good.
+        recurring::set_status(store, actor, t.id, RecurringStatus::Paused)
+            .await
+            .expect("pause");
+        assert_eq!(
+            recurring::make_due(store, actor, t.id, d("2026-06-15"))
+                .await
+                .expect("run"),
+            0
+        );
+        recurring::set_status(store, actor, t.id, RecurringStatus::Stopped)
+            .await
+            .expect("stop");
+        assert!(matches!(
+            recurring::set_status(store, actor, t.id, RecurringStatus::Active).await,
+            Err(Error::Conflict { .. })
+        ));
+        // Posted and e-mailed automatically, at most twice; the job's run covers every company.
+        let auto = recurring::create(
+            store,
+            actor,
+            &RecurringInput {
+                name: "Hosting".into(),
+                count: "2".into(),
+                auto_post: true,
+                auto_send: true,
+                ..input.clone()
+            },
+        )
         .await
-        .expect("discard");
-    assert_eq!(recurring::make_due(store, actor, t.id, d("2026-04-15")).await.expect("run"), 0);
-    // Paused: nothing; stopped: for good.
-    recurring::set_status(store, actor, t.id, RecurringStatus::Paused).await.expect("pause");
-    assert_eq!(recurring::make_due(store, actor, t.id, d("2026-06-15")).await.expect("run"), 0);
-    recurring::set_status(store, actor, t.id, RecurringStatus::Stopped).await.expect("stop");
-    assert!(matches!(
-        recurring::set_status(store, actor, t.id, RecurringStatus::Active).await,
-        Err(Error::Conflict { .. })
-    ));
-    // Posted and e-mailed automatically, at most twice; the job's run covers every company.
-    let auto = recurring::create(
-        store,
-        actor,
-        &RecurringInput {
-            name: "Hosting".into(),
-            count: "2".into(),
-            auto_post: true,
-            auto_send: true,
-            ..input.clone()
-        },
-    )
-    .await
-    .expect("template");
-    let made = recurring::run_all(store, d("2026-05-20")).await.expect("run all");
-    assert_eq!(made, 2);
-    let runs = recurring::runs(store, actor, auto.id).await.expect("runs");
-    assert_eq!(runs.len(), 2);
-    for r in &runs {
-        assert_eq!(r.status, Some(InvoiceStatus::Posted));
-        let doc = r.document_id.expect("made");
-        let log = mail::sends_of_document(store, actor, doc).await.expect("log");
-        assert_eq!(log.len(), 1, "sent once");
+        .expect("template");
+        let made = recurring::run_all(store, d("2026-05-20"))
+            .await
+            .expect("run all");
+        assert_eq!(made, 2);
+        let runs = recurring::runs(store, actor, auto.id).await.expect("runs");
+        assert_eq!(runs.len(), 2);
+        for r in &runs {
+            assert_eq!(r.status, Some(InvoiceStatus::Posted));
+            let doc = r.document_id.expect("made");
+            let log = mail::sends_of_document(store, actor, doc)
+                .await
+                .expect("log");
+            assert_eq!(log.len(), 1, "sent once");
+        }
+        assert_eq!(
+            recurring::run_all(store, d("2026-05-21"))
+                .await
+                .expect("again"),
+            0
+        );
+        // Another company sees none of it.
+        assert!(matches!(
+            recurring::get(store, &w.actor_b, auto.id).await,
+            Err(Error::NotFound { .. })
+        ));
     }
-    assert_eq!(recurring::run_all(store, d("2026-05-21")).await.expect("again"), 0);
-    // Another company sees none of it.
-    assert!(matches!(
-        recurring::get(store, &w.actor_b, auto.id).await,
-        Err(Error::NotFound { .. })
-    ));
-});
+);

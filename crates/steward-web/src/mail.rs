@@ -184,8 +184,8 @@ mod tests {
             message_id: Some("abc123".into()),
             ..Mail::default()
         };
-        let raw = String::from_utf8(mailer().message(&mail).expect("message").formatted())
-            .expect("text");
+        let raw =
+            String::from_utf8(mailer().message(&mail).expect("message").formatted()).expect("text");
         assert!(raw.contains("Message-ID: <abc123@acme.example>"), "{raw}");
         assert!(raw.contains("multipart/mixed"), "{raw}");
         assert!(raw.contains("filename=\"INV-2026-0001.pdf\""), "{raw}");

@@ -201,7 +201,11 @@ pub struct RunReport {
 
 /// Sends the reminders due on `today` in the actor's company ("send now", and the job for
 /// each company). Reminders are off unless the settings switch them on.
-pub async fn run<S: BillingBackend>(store: &S, actor: &Actor, today: NaiveDate) -> Result<RunReport> {
+pub async fn run<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<RunReport> {
     super::gate(actor, Domain::Receivables, Action::Create)?;
     let settings = store.mail_settings(actor.company_id).await?;
     let mut report = RunReport::default();

@@ -72,7 +72,8 @@ pub struct DunningLevel {
 }
 
 /// A company's mail templates and reminder levels. Placeholders in braces: `{number}`,
-/// `{total}`, `{currency}`, `{due_date}`, `{customer}`, `{company}`, `{kind}`; reminders
+/// `{total}`, `{currency}`, `{due_date}`, `{customer}`, `{company}`, `{kind}` (`{Kind}`
+/// capitalised); reminders
 /// also `{invoices}` (one line per overdue invoice) and `{open}` (what is owed in all).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MailSettings {
@@ -87,7 +88,7 @@ pub struct MailSettings {
 impl Default for MailSettings {
     fn default() -> Self {
         MailSettings {
-            invoice_subject: "{kind} {number} from {company}".into(),
+            invoice_subject: "{Kind} {number} from {company}".into(),
             invoice_body: "Dear {customer},\n\nplease find attached {kind} {number} of {total} {currency}, due on {due_date}.\n\nKind regards,\n{company}".into(),
             dunning_enabled: false,
             levels: default_levels(),
@@ -215,8 +216,10 @@ pub struct OverdueDocument {
 
 pub trait MailStore: Send + Sync {
     /// The defaults (version 0) when never set.
-    fn mail_settings(&self, company: CompanyId)
-        -> impl Future<Output = Result<MailSettings>> + Send;
+    fn mail_settings(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<MailSettings>> + Send;
     /// `Conflict` when `version` is not the stored one.
     fn set_mail_settings(
         &self,
@@ -287,6 +290,7 @@ pub fn values_of(company: &str, inv: &Invoice, customer: &str) -> Vec<(&'static 
         ("customer", customer.to_string()),
         ("company", company.to_string()),
         ("kind", inv.kind.label().to_lowercase()),
+        ("Kind", inv.kind.label().to_string()),
     ]
 }
 
@@ -311,13 +315,7 @@ pub async fn settings<S: MailStore>(store: &S, actor: &Actor) -> Result<MailSett
     store.mail_settings(actor.company_id).await
 }
 
-fn template_text(
-    v: &mut Validator,
-    field: &str,
-    text: &str,
-    max: usize,
-    one_line: bool,
-) -> String {
+fn template_text(v: &mut Validator, field: &str, text: &str, max: usize, one_line: bool) -> String {
     let t = text.trim();
     if t.is_empty() {
         v.push(field, "must not be empty");
@@ -363,10 +361,7 @@ pub async fn set_settings<S: MailStore>(
         };
         if l.enabled && days > 0 {
             if days <= last_days {
-                v.push(
-                    &f("days"),
-                    "must be more days than the level before it",
-                );
+                v.push(&f("days"), "must be more days than the level before it");
             }
             last_days = days;
         }
@@ -433,7 +428,11 @@ fn sendable(inv: &Invoice) -> Result<()> {
 }
 
 /// The prefilled send form of document `id`.
-pub async fn draft<S: BillingBackend>(store: &S, actor: &Actor, id: InvoiceId) -> Result<SendDraft> {
+pub async fn draft<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    id: InvoiceId,
+) -> Result<SendDraft> {
     let inv = invoices::get(store, actor, id).await?;
     super::gate(actor, Domain::Receivables, Action::Create)?;
     sendable(&inv)?;
@@ -599,9 +598,7 @@ pub(crate) async fn write_send<S: MailStore>(
             "to": send.recipients, "subject": send.subject, "message_id": send.message_id,
         }),
     );
-    store
-        .insert_send(actor.company_id, send, &job, audit)
-        .await
+    store.insert_send(actor.company_id, send, &job, audit).await
 }
 
 /// One send, as the actor may see it.
@@ -639,7 +636,11 @@ pub async fn sends_of_document<S: BillingBackend>(
 }
 
 /// The company's send log.
-pub async fn list<S: MailStore>(store: &S, actor: &Actor, q: &SendQuery) -> Result<Page<SendRecord>> {
+pub async fn list<S: MailStore>(
+    store: &S,
+    actor: &Actor,
+    q: &SendQuery,
+) -> Result<Page<SendRecord>> {
     super::gate(actor, Domain::Receivables, Action::Read)?;
     store.sends(actor.company_id, q).await
 }
@@ -654,7 +655,10 @@ pub async fn set_excluded<S: BillingBackend>(
     super::gate(actor, Domain::Receivables, Action::Update)?;
     let p = super::parties::get(store, actor, party).await?;
     if !p.is_customer {
-        return Err(Error::invalid("party_id", "only customers are sent reminders"));
+        return Err(Error::invalid(
+            "party_id",
+            "only customers are sent reminders",
+        ));
     }
     let audit = AuditDraft::by(
         actor,
@@ -669,7 +673,11 @@ pub async fn set_excluded<S: BillingBackend>(
 }
 
 /// Whether a customer is excluded from reminders.
-pub async fn is_excluded<S: BillingBackend>(store: &S, actor: &Actor, party: PartyId) -> Result<bool> {
+pub async fn is_excluded<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    party: PartyId,
+) -> Result<bool> {
     super::parties::get(store, actor, party).await?;
     Ok(store
         .dunning_excluded(actor.company_id)
@@ -685,7 +693,11 @@ mod tests {
     fn placeholders_are_filled_and_unknown_ones_kept() {
         let out = fill(
             "{kind} {number} of {total} {other}",
-            &[("kind", "invoice".into()), ("number", "INV-1".into()), ("total", "10.00".into())],
+            &[
+                ("kind", "invoice".into()),
+                ("number", "INV-1".into()),
+                ("total", "10.00".into()),
+            ],
         );
         assert_eq!(out, "invoice INV-1 of 10.00 {other}");
     }
@@ -701,10 +713,7 @@ mod tests {
     #[test]
     fn recipients_are_checked_by_position_and_deduplicated() {
         let mut v = Validator::new();
-        let out = check_recipients(
-            &mut v,
-            &["a@x.org".into(), "A@x.org".into(), "nope".into()],
-        );
+        let out = check_recipients(&mut v, &["a@x.org".into(), "A@x.org".into(), "nope".into()]);
         assert_eq!(out, vec!["a@x.org".to_string()]);
         let e = v.finish().expect_err("bad address");
         assert!(e.field_errors().iter().any(|f| f.field == "to[2]"));

@@ -115,4 +115,3 @@ fn document(
         creation_date: Some(inv.issue_date),
     }
 }
-

@@ -231,7 +231,11 @@ pub async fn get<S: RecurringStore>(store: &S, actor: &Actor, id: i64) -> Result
         })
 }
 
-pub async fn runs<S: RecurringStore>(store: &S, actor: &Actor, id: i64) -> Result<Vec<RecurringRun>> {
+pub async fn runs<S: RecurringStore>(
+    store: &S,
+    actor: &Actor,
+    id: i64,
+) -> Result<Vec<RecurringRun>> {
     get(store, actor, id).await?;
     store.recurring_runs(actor.company_id, id).await
 }
@@ -306,7 +310,10 @@ pub async fn create<S: BillingBackend>(
         },
     };
     if input.auto_send && !input.auto_post {
-        v.push("auto_send", "only a posted invoice is sent: post automatically too");
+        v.push(
+            "auto_send",
+            "only a posted invoice is sent: post automatically too",
+        );
     }
     v.finish()?;
     let (Some(source), Some(rule), Some(start)) = (source, rule, start) else {
@@ -337,7 +344,9 @@ pub async fn create<S: BillingBackend>(
         json!({"name": new.name, "source_id": source.id, "rrule": new.rrule, "start": start.to_string(),
                "end": end.map(|e| e.to_string()), "count": count, "auto_post": new.auto_post, "auto_send": new.auto_send}),
     );
-    let id = store.insert_recurring(actor.company_id, &new, audit).await?;
+    let id = store
+        .insert_recurring(actor.company_id, &new, audit)
+        .await?;
     get(store, actor, id).await
 }
 
@@ -439,7 +448,8 @@ async fn occurrence<S: BillingBackend>(
     input.issue_date = day.to_string();
     input.due_date = String::new();
     let key = format!("recurring:{}:{day}", t.id);
-    let draft = invoices::create_draft(store, actor, InvoiceKind::Invoice, &input, Some(&key)).await?;
+    let draft =
+        invoices::create_draft(store, actor, InvoiceKind::Invoice, &input, Some(&key)).await?;
     if !store
         .record_run(actor.company_id, t.id, day, draft.id)
         .await?
@@ -455,7 +465,10 @@ async fn occurrence<S: BillingBackend>(
         if d.to.is_empty() {
             return Err(Error::invalid(
                 "auto_send",
-                format!("{} was posted but not sent: the customer has no e-mail address", posted.title()),
+                format!(
+                    "{} was posted but not sent: the customer has no e-mail address",
+                    posted.title()
+                ),
             ));
         }
         mail::send_document(
@@ -479,12 +492,13 @@ pub fn recurring_job(day: NaiveDate) -> Result<NewJob> {
         .and_hms_opt(0, 30, 0)
         .map(|t| Timestamp(t.and_utc().timestamp_micros()))
         .unwrap_or_else(Timestamp::now);
-    Ok(
-        NewJob::new(JobKind::new(RECURRING_JOB)?, json!({"day": day.to_string()}))
-            .at(at)
-            .attempts(3)
-            .dedupe(format!("{RECURRING_JOB}:{day}")),
+    Ok(NewJob::new(
+        JobKind::new(RECURRING_JOB)?,
+        json!({"day": day.to_string()}),
     )
+    .at(at)
+    .attempts(3)
+    .dedupe(format!("{RECURRING_JOB}:{day}")))
 }
 
 /// Makes the due invoices of every active template of every company.
@@ -646,7 +660,10 @@ mod tests {
             count: Some(2),
             ..template()
         };
-        assert_eq!(t2.due_until(d("2026-03-15")), vec![d("2026-01-01"), d("2026-02-01")]);
+        assert_eq!(
+            t2.due_until(d("2026-03-15")),
+            vec![d("2026-01-01"), d("2026-02-01")]
+        );
         assert_eq!(t2.next_after(d("2026-03-15")), None);
         let t3 = Recurring {
             end: Some(d("2026-02-10")),

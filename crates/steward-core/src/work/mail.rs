@@ -125,8 +125,7 @@ impl Mail {
             let type_ok = a.content_type.split_once('/').is_some_and(|(t, s)| {
                 !t.is_empty()
                     && !s.is_empty()
-                    && a
-                        .content_type
+                    && a.content_type
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"/.+-".contains(&b))
             });
@@ -145,8 +144,16 @@ impl Mail {
             ));
         }
         if let Some(id) = &self.message_id {
-            if id.is_empty() || id.len() > 100 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
-                return Err(Error::invalid("message_id", "1-100 letters, digits, dots, dashes or underscores"));
+            if id.is_empty()
+                || id.len() > 100
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            {
+                return Err(Error::invalid(
+                    "message_id",
+                    "1-100 letters, digits, dots, dashes or underscores",
+                ));
             }
         }
         if let Some(r) = &self.reply_to {

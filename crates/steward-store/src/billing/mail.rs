@@ -108,12 +108,13 @@ impl MailStore for Store {
     }
 
     async fn send_by_key(&self, company: CompanyId, key: &str) -> Result<Option<i64>> {
-        let row = sqlx::query("SELECT id FROM billing_sends WHERE company_id = $1 AND client_key = $2")
-            .bind(company.0)
-            .bind(key)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(db)?;
+        let row =
+            sqlx::query("SELECT id FROM billing_sends WHERE company_id = $1 AND client_key = $2")
+                .bind(company.0)
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await
+                .map_err(db)?;
         row.map(|r| get_i64(&r, "id")).transpose()
     }
 
@@ -234,11 +235,7 @@ impl MailStore for Store {
             .collect::<Result<_>>()?;
         let mut docs: Vec<(i64, SentDocument)> = Vec::new();
         if !ids.is_empty() {
-            let list = ids
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             let sql = format!(
                 "SELECT x.send_id, x.document_id, x.level, d.number FROM billing_send_documents x \
                  JOIN billing_documents d ON d.id = x.document_id WHERE x.send_id IN ({list}) \
@@ -337,11 +334,12 @@ impl MailStore for Store {
     }
 
     async fn dunning_excluded(&self, company: CompanyId) -> Result<Vec<PartyId>> {
-        let rows = sqlx::query("SELECT party_id FROM billing_dunning_exclusions WHERE company_id = $1")
-            .bind(company.0)
-            .fetch_all(&self.read)
-            .await
-            .map_err(db)?;
+        let rows =
+            sqlx::query("SELECT party_id FROM billing_dunning_exclusions WHERE company_id = $1")
+                .bind(company.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db)?;
         rows.iter()
             .map(|r| get_i64(r, "party_id").map(PartyId))
             .collect()
@@ -367,12 +365,14 @@ impl MailStore for Store {
             .await
             .map_err(db)?;
         } else {
-            sqlx::query("DELETE FROM billing_dunning_exclusions WHERE company_id = $1 AND party_id = $2")
-                .bind(company.0)
-                .bind(party.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            sqlx::query(
+                "DELETE FROM billing_dunning_exclusions WHERE company_id = $1 AND party_id = $2",
+            )
+            .bind(company.0)
+            .bind(party.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;

@@ -2,8 +2,8 @@
 //! documents with their lines. Posting a document writes its ledger entry through the
 //! ledger's own writer (`Store::insert_entries_in`) in the transaction that numbers it.
 mod aged;
-mod mail;
 mod invoices;
+mod mail;
 mod parties;
 mod payments;
 mod recurring;

@@ -141,13 +141,15 @@ impl RecurringStore for Store {
     }
 
     async fn set_recurring_error(&self, company: CompanyId, id: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE billing_recurring SET last_error = $1 WHERE company_id = $2 AND id = $3")
-            .bind(error)
-            .bind(company.0)
-            .bind(id)
-            .execute(&self.write)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE billing_recurring SET last_error = $1 WHERE company_id = $2 AND id = $3",
+        )
+        .bind(error)
+        .bind(company.0)
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map_err(db)?;
         Ok(())
     }
 

@@ -139,9 +139,15 @@ pub async fn send<S: Backend>(
         subject: b.subject.unwrap_or_default(),
         message: b.message.unwrap_or_default(),
     };
-    let s = mail::send_document(&state.store, &a.actor, InvoiceId(id), &input, key.as_deref())
-        .await
-        .map_err(err)?;
+    let s = mail::send_document(
+        &state.store,
+        &a.actor,
+        InvoiceId(id),
+        &input,
+        key.as_deref(),
+    )
+    .await
+    .map_err(err)?;
     Ok(created(SendOut::from(s)))
 }
 
@@ -174,7 +180,7 @@ pub struct DunningLevelIo {
 
 #[derive(Serialize, ToSchema)]
 pub struct MailSettingsOut {
-    /// Placeholders: `{kind}`, `{number}`, `{total}`, `{currency}`, `{due_date}`,
+    /// Placeholders: `{kind}` (`{Kind}` capitalised), `{number}`, `{total}`, `{currency}`, `{due_date}`,
     /// `{customer}`, `{company}`; reminders also `{invoices}` and `{open}`.
     invoice_subject: String,
     invoice_body: String,
@@ -343,7 +349,10 @@ pub async fn preview<S: Backend>(
     let list = dunning::preview(&state.store, &a.actor, day)
         .await
         .map_err(err)?;
-    Ok(ok(list.into_iter().map(ReminderOut::from).collect::<Vec<_>>()))
+    Ok(ok(list
+        .into_iter()
+        .map(ReminderOut::from)
+        .collect::<Vec<_>>()))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -416,7 +425,11 @@ pub async fn sent<S: Backend>(
         total: page.total,
         limit: page.limit,
         offset: page.offset,
-        items: page.items.into_iter().map(SendOut::from).collect::<Vec<_>>(),
+        items: page
+            .items
+            .into_iter()
+            .map(SendOut::from)
+            .collect::<Vec<_>>(),
     }))
 }
 

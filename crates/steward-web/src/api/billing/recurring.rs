@@ -5,7 +5,9 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
-use steward_core::billing::recurring::{self, Recurring, RecurringInput, RecurringRun, RecurringStatus};
+use steward_core::billing::recurring::{
+    self, Recurring, RecurringInput, RecurringRun, RecurringStatus,
+};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 
@@ -147,7 +149,10 @@ pub async fn list<S: Backend>(
     let list = recurring::list(&state.store, &a.actor)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(list.into_iter().map(RecurringOut::from).collect::<Vec<_>>()))
+    Ok(ok(list
+        .into_iter()
+        .map(RecurringOut::from)
+        .collect::<Vec<_>>()))
 }
 
 /// A recurring invoice made from an invoice (`receivables.create`).
@@ -176,7 +181,9 @@ pub async fn create<S: Backend>(
 
 async fn one<S: Backend>(state: &AppState<S>, a: &ApiActor, id: i64) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let r = recurring::get(&state.store, &a.actor, id).await.map_err(err)?;
+    let r = recurring::get(&state.store, &a.actor, id)
+        .await
+        .map_err(err)?;
     let runs = recurring::runs(&state.store, &a.actor, id)
         .await
         .map_err(err)?;

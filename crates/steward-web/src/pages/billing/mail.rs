@@ -124,7 +124,8 @@ impl DunningPage {
         field_error(&self.errors, f)
     }
     fn amount(&self, minor: &i64, currency: &str) -> String {
-        self.chrome.num(format!("{} {currency}", money(*minor, currency)))
+        self.chrome
+            .num(format!("{} {currency}", money(*minor, currency)))
     }
     fn docs(&self, s: &SendRecord) -> String {
         s.documents
@@ -176,7 +177,14 @@ async fn view<S: Backend>(
         Ok(p) => p,
         Err(e) => return fail(state, pa, e).await,
     };
-    let list = ListView::new("/billing/dunning", &params, COLUMNS, "", SortDir::Desc, &page);
+    let list = ListView::new(
+        "/billing/dunning",
+        &params,
+        COLUMNS,
+        "",
+        SortDir::Desc,
+        &page,
+    );
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -41,8 +41,17 @@ const COLUMNS: &[Column] = &[
 ];
 
 const EXPORT_HEADERS: &[&str] = &[
-    "name", "customer", "rrule", "start", "end", "count", "auto_post", "auto_send", "status",
-    "made", "next",
+    "name",
+    "customer",
+    "rrule",
+    "start",
+    "end",
+    "count",
+    "auto_post",
+    "auto_send",
+    "status",
+    "made",
+    "next",
 ];
 
 fn today() -> chrono::NaiveDate {
@@ -119,7 +128,10 @@ async fn list<S: Backend>(
     };
     rows.sort_by(|a, b| {
         let o = match sort {
-            "party" => a.party_name.to_lowercase().cmp(&b.party_name.to_lowercase()),
+            "party" => a
+                .party_name
+                .to_lowercase()
+                .cmp(&b.party_name.to_lowercase()),
             "made" => a.made.cmp(&b.made),
             _ => a.name.to_lowercase().cmp(&b.name.to_lowercase()),
         };
@@ -296,8 +308,11 @@ struct ShowPage {
 
 impl ShowPage {
     fn amount(&self, run: &RecurringRun) -> String {
-        self.chrome
-            .num(format!("{} {}", money(run.total, &run.currency), run.currency))
+        self.chrome.num(format!(
+            "{} {}",
+            money(run.total, &run.currency),
+            run.currency
+        ))
     }
     fn active(&self) -> bool {
         self.r.status == RecurringStatus::Active
@@ -358,10 +373,7 @@ async fn act<S: Backend>(
         _ => return fail(&state, &pa, Error::NotFound { entity: "page" }).await,
     };
     match recurring::set_status(&state.store, &pa.actor, id, status).await {
-        Ok(r) => redirect_with(
-            &back,
-            &format!("{} is {} now.", r.name, r.status.as_str()),
-        ),
+        Ok(r) => redirect_with(&back, &format!("{} is {} now.", r.name, r.status.as_str())),
         Err(Error::Conflict { message }) => redirect_with(&back, &message),
         Err(e) => fail(&state, &pa, e).await,
     }
