@@ -150,6 +150,31 @@ impl SmtpMailer {
     }
 }
 
+impl Mailer for SmtpMailer {
+    fn send<'a>(&'a self, mail: &'a Mail) -> MailFuture<'a> {
+        Box::pin(async move {
+            let msg = self.message(mail)?;
+            match self.transport.send(msg).await {
+                Ok(_) => Ok(()),
+                // 5xx: the server refuses for good (unknown recipient, relay denied).
+                Err(e) if e.is_permanent() => Err(MailError::permanent(format!(
+                    "the SMTP server refused the mail: {e}"
+                ))),
+                Err(e) => Err(MailError::retry(format!(
+                    "could not deliver through {}: {e}",
+                    self.describe
+                ))),
+            }
+        })
+    }
+    fn describe(&self) -> String {
+        self.describe.clone()
+    }
+    fn base_url(&self) -> String {
+        self.base_url.clone()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,30 +223,5 @@ mod tests {
         let raw = String::from_utf8(mailer().message(&plain).expect("message").formatted())
             .expect("text");
         assert!(!raw.contains("multipart"), "{raw}");
-    }
-}
-
-impl Mailer for SmtpMailer {
-    fn send<'a>(&'a self, mail: &'a Mail) -> MailFuture<'a> {
-        Box::pin(async move {
-            let msg = self.message(mail)?;
-            match self.transport.send(msg).await {
-                Ok(_) => Ok(()),
-                // 5xx: the server refuses for good (unknown recipient, relay denied).
-                Err(e) if e.is_permanent() => Err(MailError::permanent(format!(
-                    "the SMTP server refused the mail: {e}"
-                ))),
-                Err(e) => Err(MailError::retry(format!(
-                    "could not deliver through {}: {e}",
-                    self.describe
-                ))),
-            }
-        })
-    }
-    fn describe(&self) -> String {
-        self.describe.clone()
-    }
-    fn base_url(&self) -> String {
-        self.base_url.clone()
     }
 }
