@@ -280,6 +280,14 @@ STATE_RULES = [
     # vendor statement); the period's order is the ledger's `from` rule above
     (r"side", r"this party is not a customer|this party is not a vendor"),
     (r"lines", r"the amounts are too large|a document of zero posts nothing|tax code .* has no account"),
+    # core::billing::mail, dunning, recurring: documents and parties as they stand; levels in order
+    (r"id", r"only invoices and credit notes are sent to customers"
+     r"|post the document before sending it \(a draft is not a valid document\)"),
+    (r"party_id", r"only customers are sent reminders"),
+    (r"levels\[\d+\]\.days", r"must be more days than the level before it"),
+    (r"source_id", r"no such invoice|only an invoice is repeated"),
+    (r"end", r"the end is before the start"),
+    (r"auto_send", r"only a posted invoice is sent: post automatically too"),
     # core::bank: a statement is read whole (steward_io::bank names the line and the column,
     # field or element at fault) and checked against the bank account it is imported into
     (r"file", r"line \d+(, column [^\n]*?)?: .+|(opening|closing) balance: `[^`]*` (has more than \d+ decimal places|is too large) for \S+"

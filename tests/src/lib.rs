@@ -1179,6 +1179,92 @@ pub mod smtp_sink {
         }
     }
 
+    impl SmtpMessage {
+        /// The files of a `multipart/mixed` message: each part with a `filename`, its body
+        /// decoded from base64 (or taken as it is).
+        pub fn attachments(&self) -> Vec<(String, Vec<u8>)> {
+            let ct = self.header("content-type").unwrap_or_default();
+            let Some(boundary) = ct.split(';').find_map(|p| {
+                p.trim()
+                    .strip_prefix("boundary=")
+                    .map(|b| b.trim_matches('"').to_string())
+            }) else {
+                return Vec::new();
+            };
+            let body = self
+                .data
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b)
+                .unwrap_or("");
+            let mut out = Vec::new();
+            for part in body.split(&format!("--{boundary}")) {
+                let Some((head, content)) = part.split_once("\r\n\r\n") else {
+                    continue;
+                };
+                let unfolded = head.replace("\r\n ", " ").replace("\r\n\t", " ");
+                let Some(name) = unfolded.split(';').find_map(|p| {
+                    p.trim().strip_prefix("filename=").map(|n| {
+                        n.split("\r\n")
+                            .next()
+                            .unwrap_or("")
+                            .trim_matches('"')
+                            .to_string()
+                    })
+                }) else {
+                    continue;
+                };
+                let base64 = unfolded
+                    .to_ascii_lowercase()
+                    .contains("content-transfer-encoding: base64");
+                let bytes = if base64 {
+                    use base64::Engine as _;
+                    let compact: String = content.chars().filter(|c| !c.is_whitespace()).collect();
+                    base64::engine::general_purpose::STANDARD
+                        .decode(compact)
+                        .unwrap_or_default()
+                } else {
+                    content.trim_end().as_bytes().to_vec()
+                };
+                out.push((name, bytes));
+            }
+            out
+        }
+
+        /// The first text part of a multipart message (the whole body otherwise), decoded.
+        pub fn text(&self) -> String {
+            if self.attachments().is_empty() {
+                return self.body();
+            }
+            let ct = self.header("content-type").unwrap_or_default();
+            let boundary = ct
+                .split(';')
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("boundary=")
+                        .map(|b| b.trim_matches('"').to_string())
+                })
+                .unwrap_or_default();
+            let body = self
+                .data
+                .split_once("\r\n\r\n")
+                .map(|(_, b)| b)
+                .unwrap_or("");
+            for part in body.split(&format!("--{boundary}")) {
+                if let Some((head, content)) = part.split_once("\r\n\r\n") {
+                    let h = head.to_ascii_lowercase();
+                    if h.contains("text/plain") && !h.contains("filename=") {
+                        let inner = SmtpMessage {
+                            data: format!("{head}\r\n\r\n{content}"),
+                            ..SmtpMessage::default()
+                        };
+                        return inner.body();
+                    }
+                }
+            }
+            String::new()
+        }
+    }
+
     fn decode_qp(s: &str) -> String {
         let mut out = Vec::with_capacity(s.len());
         let b = s.as_bytes();

@@ -2,7 +2,8 @@
 //! the form (a wrong IBAN is marked beside the field and keeps what was typed), writes an
 //! invoice with two lines (a bad price is marked on its line), posts it and sees its number
 //! and total, downloads its PDF, records a payment from the invoice's page (too much is
-//! marked on the line), sees the invoice settled and gone from the aged receivables; the
+//! marked on the line), sends it by e-mail (the mail arrives in the SMTP sink with the PDF
+//! attached; the send is logged on the page), sees the invoice settled and gone from the aged receivables; the
 //! settings page adds a tax code. The document page fits a 360 px screen. Without
 //! chromium-driver the test says `SKIPPED (browser)` and passes, unless
 //! `STEWARD_BROWSER_TESTS=1`.
@@ -47,7 +48,7 @@ async fn an_invoice_from_the_form_to_paid_and_gone_from_the_aged_report() {
     else {
         return;
     };
-    let app = spawn_app(Db::Sqlite).await;
+    let (app, sink) = spawn_app_with_mail(Db::Sqlite).await;
     add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
     // The books, the settings and a tax code through the API: the pages under test come after.
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
@@ -150,6 +151,39 @@ async fn an_invoice_from_the_form_to_paid_and_gone_from_the_aged_report() {
         .expect("fetch the PDF");
     assert_eq!(head, json!([200, "application/pdf", "%PDF-"]));
 
+    // Sent by e-mail from its page: the customer's address and the template are filled in;
+    // the mail arrives with the PDF and the send is logged on the page.
+    let to = b
+        .property(&find(&b, "#send-to").await, "value")
+        .await
+        .expect("value");
+    assert_eq!(to, json!("ap@clinic.example"));
+    let subject = b
+        .property(&find(&b, "#send-subject").await, "value")
+        .await
+        .expect("value");
+    assert!(
+        subject
+            .as_str()
+            .unwrap_or("")
+            .contains(&format!("INV-{year}-0001")),
+        "{subject}"
+    );
+    type_into(&b, "#send-to", "ap@clinic.example, nope").await;
+    click(&b, "#send-btn").await;
+    let problem = b.text_of("#problem", WAIT).await;
+    assert!(problem.contains("to[1]"), "{problem}");
+    type_into(&b, "#send-to", "ap@clinic.example, cfo@clinic.example").await;
+    click(&b, "#send-btn").await;
+    assert!(flash(&b, "ok").await.contains("cfo@clinic.example"));
+    b.wait_for("#sends", WAIT).await.expect("the send log");
+    let mails = sink.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1, "the mail arrived");
+    let files = mails[0].attachments();
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].0, format!("INV-{year}-0001.pdf"));
+    assert!(files[0].1.starts_with(b"%PDF"));
+
     // Fits a phone.
     b.set_window_size(360, 800).await.expect("resize");
     b.wait_until("return window.innerWidth === 360;", WAIT)
@@ -208,5 +242,128 @@ async fn an_invoice_from_the_form_to_paid_and_gone_from_the_aged_report() {
         .expect("list");
     let rows = b.text_of("#invoices-table tbody", WAIT).await;
     assert!(rows.contains(&format!("INV-{year}-0001")), "{rows}");
+    b.quit().await.expect("quit");
+}
+
+/// Recurring invoices and reminders as the accountant uses them: "Make recurring" from an
+/// invoice, the template's page (make due invoices now, pause), the list; the reminders
+/// page (switch reminders on, the preview, send now: the mail arrives) and a customer
+/// excluded from reminders on their page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recurring_invoices_and_reminders_from_their_pages() {
+    let Some(b) = browser_or_skip("recurring_invoices_and_reminders_from_their_pages").await else {
+        return;
+    };
+    let (app, sink) = spawn_app_with_mail(Db::Sqlite).await;
+    add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
+    let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+    let day = |n: i64| (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string();
+    let mut invoice = 0;
+    for (method, path, body) in [
+        ("POST", "/api/v1/ledger/setup".to_string(), json!(null)),
+        (
+            "PUT",
+            "/api/v1/billing/settings".to_string(),
+            json!({"receivable_account": "1200", "payable_account": "2000"}),
+        ),
+        (
+            "POST",
+            "/api/v1/billing/parties".to_string(),
+            json!({"name": "Globex", "is_customer": true, "payment_terms_days": 14,
+                "income_account": "4000", "email": "ap@globex.example"}),
+        ),
+    ] {
+        let req = admin.request(method.parse().expect("method"), app.url(&path));
+        let req = if body.is_null() { req } else { req.json(&body) };
+        let r = req.send().await.expect("set up");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        if path.ends_with("parties") {
+            let party = r.json::<serde_json::Value>().await.expect("json")["id"].clone();
+            let r = admin
+                .post(app.url("/api/v1/billing/invoices"))
+                .json(&json!({"party_id": party, "issue_date": day(40),
+                    "lines": [{"description": "Retainer", "unit_price": "900.00"}]}))
+                .send()
+                .await
+                .expect("draft");
+            invoice = r.json::<serde_json::Value>().await.expect("json")["id"]
+                .as_i64()
+                .expect("id");
+            let r = admin
+                .post(app.url(&format!("/api/v1/billing/invoices/{invoice}/post")))
+                .send()
+                .await
+                .expect("post");
+            assert_eq!(r.status(), 200);
+        }
+    }
+    b.sign_in(&app.url("/login"), "anna", PASSWORD).await;
+
+    // A recurring invoice from the invoice's page.
+    b.goto(&app.url(&format!("/billing/invoices/{invoice}")))
+        .await
+        .expect("invoice");
+    click(&b, "#recurring-link").await;
+    b.wait_for("#recurring-form", WAIT).await.expect("the form");
+    type_into(&b, "#name", "Globex retainer").await;
+    type_into(&b, "#rrule", "FREQ=SOMETIMES").await;
+    click(&b, "#save-recurring").await;
+    let err = b.text_of("#rrule-err", WAIT).await;
+    assert!(!err.is_empty());
+    type_into(&b, "#rrule", "FREQ=MONTHLY").await;
+    b.execute(
+        "document.getElementById('start').value = arguments[0];",
+        vec![json!(day(35))],
+    )
+    .await
+    .expect("start");
+    click(&b, "#save-recurring").await;
+    assert!(flash(&b, "ok").await.contains("saved"));
+    click(&b, "#run-btn").await;
+    assert!(flash(&b, "ok").await.contains("invoice(s) made"));
+    b.wait_for("#runs a[href^='/billing/invoices/']", WAIT)
+        .await
+        .expect("the invoices made");
+    click(&b, "#pause-btn").await;
+    assert!(flash(&b, "ok").await.contains("paused"));
+    click(&b, ".subnav a[href='/billing/recurring']").await;
+    let row = b.text_of("#recurring-table tbody tr", WAIT).await;
+    assert!(
+        row.contains("Globex retainer") && row.contains("paused"),
+        "{row}"
+    );
+
+    // Reminders: switched on, the preview names the overdue invoice, "send now" mails it.
+    click(&b, ".subnav a[href='/billing/dunning']").await;
+    b.wait_for("#dunning-off", WAIT)
+        .await
+        .expect("off at first");
+    click(&b, "#dunning_enabled").await;
+    click(&b, "#save-mail-settings").await;
+    assert!(flash(&b, "ok").await.contains("saved"));
+    let preview = b.text_of("#preview", WAIT).await;
+    assert!(preview.contains("Globex"), "{preview}");
+    click(&b, "#send-now").await;
+    assert!(flash(&b, "ok").await.contains("1 reminder(s) sent"));
+    let mails = sink.wait_for(1, WAIT).await;
+    assert_eq!(mails.len(), 1);
+    assert!(
+        mails[0].subject().contains("reminder"),
+        "{}",
+        mails[0].subject()
+    );
+    assert!(mails[0].attachments()[0].1.starts_with(b"%PDF"));
+    b.wait_for("#sent tbody tr[id^='send-']", WAIT)
+        .await
+        .expect("the log");
+
+    // A customer excluded from reminders on their page.
+    click(&b, "#sent a[href^='/billing/parties/']").await;
+    click(&b, "#dunning-toggle").await;
+    assert!(flash(&b, "ok").await.contains("excluded"));
+    assert!(b
+        .text_of("#dunning-state", WAIT)
+        .await
+        .starts_with("Excluded"));
     b.quit().await.expect("quit");
 }

@@ -153,6 +153,8 @@ enum Id {
     PostedInvoice,
     /// A payment from the kept customer, made for this request by the admin.
     Payment,
+    /// A recurring invoice of the kept customer (nothing due), made for this request.
+    FreshRecurring,
     // bank
     /// The kept bank account of the books' fixture.
     BankAccount,
@@ -247,6 +249,11 @@ enum Body {
     NewPayment,
     /// A payment run from a bank account that does not exist (the answer shows who may).
     NewRun,
+    Send,
+    MailSettings,
+    DunningFlag,
+    /// `version` carries a posted invoice's id (made for the request).
+    NewRecurring,
     // bank
     NewBankAccount,
     BankAccountUpdate,
@@ -511,6 +518,10 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::Credit => Some(json!({})),
         Body::NewPayment => Some(billing::payment_body(version)),
         Body::NewRun => Some(json!({"bank_account_id": 999_999, "due_by": "2026-03-31"})),
+        Body::Send => Some(json!({"to": ["matrix@customer.example"]})),
+        Body::MailSettings => Some(billing::mail_settings_body()),
+        Body::DunningFlag => Some(json!({"excluded": false})),
+        Body::NewRecurring => Some(billing::recurring_body(version)),
         // work: cases
         Body::NewCase => Some(json!({"customer_name": format!("Customer {n}"),
             "customer_email": format!("c{n}@customer.example"), "subject": format!("Matrix {n}"),
@@ -686,6 +697,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::FreshInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, false).await),
         Id::PostedInvoice => Some(billing::invoice(app, &f.admin, ledger().customer, true).await),
         Id::Payment => Some(billing::payment(app, &f.admin, ledger().customer).await),
+        Id::FreshRecurring => Some(billing::recurring(app, &f.admin, ledger().customer).await),
         // bank
         Id::BankAccount => Some(ledger().bank_account),
         Id::BankStatement => Some(ledger().bank_statement),
@@ -726,6 +738,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         | Body::InvoiceBatch
         | Body::NewPayment
         | Body::BankMatch => ledger().customer,
+        Body::NewRecurring => billing::invoice(app, &f.admin, ledger().customer, true).await,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

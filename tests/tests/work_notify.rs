@@ -108,6 +108,7 @@ both_databases!(mail_without_smtp_is_shown_as_failed, |db| async move {
             subject: "Hello".into(),
             body: "Text".into(),
             reply_to: None,
+            ..Default::default()
         },
     )
     .await

@@ -151,9 +151,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0023_payables.sql"),
         postgres: include_str!("../migrations/postgres/0023_payables.sql"),
     },
+    Migration {
+        version: 24,
+        name: "billing_mail",
+        sqlite: include_str!("../migrations/sqlite/0024_billing_mail.sql"),
+        postgres: include_str!("../migrations/postgres/0024_billing_mail.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 23;
+pub const LATEST_VERSION: i64 = 24;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

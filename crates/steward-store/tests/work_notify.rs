@@ -371,6 +371,7 @@ store_test!(mail_without_smtp_fails_for_good, |db| async move {
             subject: "Hello".into(),
             body: "Text".into(),
             reply_to: None,
+            ..Default::default()
         },
     )
     .await
@@ -383,6 +384,7 @@ store_test!(mail_without_smtp_fails_for_good, |db| async move {
             subject: "Hello".into(),
             body: String::new(),
             reply_to: None,
+            ..Default::default()
         },
     )
     .await;

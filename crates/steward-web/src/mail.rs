@@ -2,7 +2,7 @@
 //! `mail.send` and notification jobs through. The binary builds it from its configuration
 //! (`smtp_*` keys); the end-to-end tests point it at their SMTP sink.
 use lettre::message::header::ContentType;
-use lettre::message::Mailbox;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -124,12 +124,29 @@ impl SmtpMailer {
             .from(self.from.clone())
             .to(to)
             .subject(mail.subject.clone());
+        for a in &mail.also_to {
+            m = m.to(a.parse().map_err(|e| bad("also_to", &e))?);
+        }
         if let Some(r) = &mail.reply_to {
             m = m.reply_to(r.parse().map_err(|e| bad("reply_to", &e))?);
         }
-        m.header(ContentType::TEXT_PLAIN)
-            .body(mail.body.clone())
-            .map_err(|e| bad("message", &e))
+        if let Some(id) = &mail.message_id {
+            m = m.message_id(Some(format!("<{id}@{}>", self.from.email.domain())));
+        }
+        if mail.attachments.is_empty() {
+            return m
+                .header(ContentType::TEXT_PLAIN)
+                .body(mail.body.clone())
+                .map_err(|e| bad("message", &e));
+        }
+        // multipart/mixed: the text first, then each file (base64, as lettre encodes
+        // bytes that are not text).
+        let mut parts = MultiPart::mixed().singlepart(SinglePart::plain(mail.body.clone()));
+        for a in &mail.attachments {
+            let ct = ContentType::parse(&a.content_type).map_err(|e| bad("content_type", &e))?;
+            parts = parts.singlepart(Attachment::new(a.filename.clone()).body(a.bytes.clone(), ct));
+        }
+        m.multipart(parts).map_err(|e| bad("message", &e))
     }
 }
 
@@ -155,5 +172,56 @@ impl Mailer for SmtpMailer {
     }
     fn base_url(&self) -> String {
         self.base_url.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steward_core::work::mail::Attachment as File;
+
+    fn mailer() -> SmtpMailer {
+        SmtpMailer::new(&SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: 2525,
+            tls: TlsMode::None,
+            username: None,
+            password: None,
+            from: "Acme <billing@acme.example>".into(),
+            base_url: "http://x".into(),
+            timeout: Duration::from_secs(1),
+        })
+        .expect("mailer")
+    }
+
+    #[test]
+    fn attachments_make_a_multipart_mail_with_the_message_id_asked_for() {
+        let mail = Mail {
+            to: "ann@example.com".into(),
+            also_to: vec!["bob@example.com".into()],
+            subject: "Invoice INV-2026-0001".into(),
+            body: "Please find it attached.".into(),
+            attachments: vec![File {
+                filename: "INV-2026-0001.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.7\n%\xe2\xe3\n".to_vec(),
+            }],
+            message_id: Some("abc123".into()),
+            ..Mail::default()
+        };
+        let raw =
+            String::from_utf8(mailer().message(&mail).expect("message").formatted()).expect("text");
+        assert!(raw.contains("Message-ID: <abc123@acme.example>"), "{raw}");
+        assert!(raw.contains("multipart/mixed"), "{raw}");
+        assert!(raw.contains("filename=\"INV-2026-0001.pdf\""), "{raw}");
+        assert!(raw.contains("bob@example.com"), "{raw}");
+        let plain = Mail {
+            attachments: vec![],
+            message_id: None,
+            ..mail
+        };
+        let raw = String::from_utf8(mailer().message(&plain).expect("message").formatted())
+            .expect("text");
+        assert!(!raw.contains("multipart"), "{raw}");
     }
 }

@@ -287,5 +287,71 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
         None,
     )
     .await?;
+    mail_and_recurring(store, boss, today, first, harbor_invoice).await
+}
+
+/// Billing by e-mail in the demo: the two first invoices sent, reminders switched on and
+/// the daily run's reminder to City Clinic sent (its invoice is past due), and a monthly
+/// retainer for Harbor Logistics that made its first draft. Without SMTP configured the
+/// mails stay in the jobs list as not sent, which the send log says.
+async fn mail_and_recurring(
+    store: &Store,
+    boss: &Actor,
+    today: NaiveDate,
+    first: steward_core::ids::InvoiceId,
+    harbor_invoice: steward_core::ids::InvoiceId,
+) -> steward_core::Result<()> {
+    use steward_core::billing::{dunning, mail, recurring};
+    for id in [first, harbor_invoice] {
+        let d = mail::draft(store, boss, id).await?;
+        mail::send_document(
+            store,
+            boss,
+            id,
+            &mail::SendInput {
+                to: d.to,
+                ..Default::default()
+            },
+            None,
+        )
+        .await?;
+    }
+    let s = mail::settings(store, boss).await?;
+    mail::set_settings(
+        store,
+        boss,
+        &mail::MailSettingsInput {
+            invoice_subject: s.invoice_subject,
+            invoice_body: s.invoice_body,
+            dunning_enabled: true,
+            levels: s
+                .levels
+                .into_iter()
+                .map(|l| mail::LevelInput {
+                    enabled: l.enabled,
+                    days: l.days.to_string(),
+                    subject: l.subject,
+                    body: l.body,
+                })
+                .collect(),
+        },
+        None,
+    )
+    .await?;
+    dunning::run(store, boss, today).await?;
+    let start = today.checked_sub_days(Days::new(20)).unwrap_or(today);
+    let retainer = recurring::create(
+        store,
+        boss,
+        &recurring::RecurringInput {
+            source_id: Some(harbor_invoice.0),
+            name: "Harbor Logistics monthly retainer".into(),
+            rrule: "FREQ=MONTHLY".into(),
+            start: start.to_string(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    recurring::make_due(store, boss, retainer.id, today).await?;
     Ok(())
 }

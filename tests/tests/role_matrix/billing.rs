@@ -45,6 +45,23 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/billing/reports/tax",            Id::None,          Body::None,            LEDGER_READS),
     row("GET",    "/api/v1/billing/parties/{id}/statement", Id::Party,         Body::None,            LEDGER_READS),
     row("GET",    "/api/v1/billing/parties/{id}/statement/pdf", Id::Party,     Body::None,            LEDGER_READS),
+    // billing by e-mail: sends, templates and reminders, recurring invoices
+    row("POST",   "/api/v1/billing/invoices/{id}/send",     Id::PostedInvoice, Body::Send,            LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/invoices/{id}/sends",    Id::PostedInvoice, Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/mail-settings",          Id::None,          Body::None,            LEDGER_READS),
+    row("PUT",    "/api/v1/billing/mail-settings",          Id::None,          Body::MailSettings,    LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/dunning/preview",        Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/dunning/run",            Id::None,          Body::None,            LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/dunning/sent",           Id::None,          Body::None,            LEDGER_READS),
+    row("GET",    "/api/v1/billing/parties/{id}/dunning",   Id::Party,         Body::None,            LEDGER_READS),
+    row("PUT",    "/api/v1/billing/parties/{id}/dunning",   Id::Party,         Body::DunningFlag,     LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/recurring",              Id::None,          Body::None,            LEDGER_READS),
+    row("POST",   "/api/v1/billing/recurring",              Id::None,          Body::NewRecurring,    LEDGER_WRITES),
+    row("GET",    "/api/v1/billing/recurring/{id}",         Id::FreshRecurring, Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/billing/recurring/{id}/run",     Id::FreshRecurring, Body::None,           LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/recurring/{id}/pause",   Id::FreshRecurring, Body::None,           LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/recurring/{id}/resume",  Id::FreshRecurring, Body::None,           LEDGER_WRITES),
+    row("POST",   "/api/v1/billing/recurring/{id}/stop",    Id::FreshRecurring, Body::None,           LEDGER_WRITES),
 ];
 
 /// Writers get past authorization to validation (422); the rest are refused.
@@ -59,6 +76,33 @@ const READS_404: Expect = [
 const WRITES_404: Expect = [
     "401", "404", "404", "403", "403", "403", "403", "403", "403", "403",
 ];
+
+/// Three reminder levels, as the mail settings take them.
+pub(super) fn mail_settings_body() -> Value {
+    let level = |days: i64| json!({"enabled": true, "days": days, "subject": "Reminder", "body": "{invoices}"});
+    json!({"invoice_subject": "{kind} {number}", "invoice_body": "Attached.", "dunning_enabled": false,
+        "levels": [level(7), level(21), level(45)]})
+}
+
+/// A recurring invoice repeating a posted invoice from 2030 on (nothing due yet), made for
+/// the request by the admin.
+pub(super) async fn recurring(app: &TestApp, admin: &reqwest::Client, customer: i64) -> i64 {
+    let source = invoice(app, admin, customer, true).await;
+    let r = admin
+        .post(app.url("/api/v1/billing/recurring"))
+        .json(&recurring_body(source))
+        .send()
+        .await
+        .expect("recurring");
+    assert_eq!(r.status(), 201);
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+pub(super) fn recurring_body(source: i64) -> Value {
+    json!({"source_id": source, "name": format!("Matrix {}", unique()), "rrule": "FREQ=MONTHLY", "start": "2030-01-01"})
+}
 
 /// Billing on the fixture's books: settings, a kept tax code and a kept customer.
 pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> (i64, i64) {

@@ -9,11 +9,15 @@
 //! Tax codes and the billing settings belong to whoever sets up the books (`accounting`).
 //! The one gate is [`gate`]; every service calls it before it reads or writes.
 pub mod aged;
+pub mod dunning;
 pub mod invoice_batch;
 pub mod invoices;
+pub mod mail;
 pub mod parties;
 pub mod party_import;
 pub mod payments;
+pub mod pdf;
+pub mod recurring;
 pub mod reports;
 pub mod runs;
 pub mod tax;
@@ -73,6 +77,8 @@ pub trait BillingBackend:
     + runs::RunStore
     + crate::bank::accounts::BankAccountStore
     + crate::work::approvals::ApprovalBackend
+    + mail::MailStore
+    + recurring::RecurringStore
 {
 }
 impl<T> BillingBackend for T where
@@ -88,17 +94,36 @@ impl<T> BillingBackend for T where
         + runs::RunStore
         + crate::bank::accounts::BankAccountStore
         + crate::work::approvals::ApprovalBackend
+        + mail::MailStore
+        + recurring::RecurringStore
 {
 }
 
 /// Billing's record kinds (links from tasks and approvals), the vendor's file on a
 /// document (attachments), its approval kinds (a bill above the threshold and a payment
-/// run, each settled by its decision handler) and its dashboard tiles.
-pub fn register<S: BillingBackend + Clone + 'static>(r: &mut Registry, store: S) {
+/// run, each settled by its decision handler), its dashboard tiles, its daily jobs
+/// (payment reminders, recurring invoices) and the hook that seeds their chains.
+pub fn register<S>(r: &mut Registry, store: S)
+where
+    S: BillingBackend + crate::jobs::JobStore + Clone + 'static,
+{
     r.record_kind(PARTY, "Customer or vendor");
     r.record_kind(INVOICE, "Invoice or bill");
     r.record_kind(PAYMENT, "Payment");
     r.record_kind(PAYMENT_RUN, "Payment run");
+    dunning::register_jobs(r.jobs_mut(), store.clone());
+    recurring::register_jobs(r.jobs_mut(), store.clone());
+    let s = store.clone();
+    r.on_start(
+        "billing.schedule",
+        crate::registry::start(move || {
+            let s = s.clone();
+            async move {
+                dunning::schedule(&s).await?;
+                recurring::schedule(&s).await
+            }
+        }),
+    );
     r.tile(
         "billing.overdue",
         crate::work::dashboard::handler(store.clone(), tiles::OverdueReceivables),

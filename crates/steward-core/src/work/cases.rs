@@ -895,6 +895,7 @@ pub async fn act<S: CaseStore + JobStore + NotifyStore>(
                     subject,
                     body: body.clone(),
                     reply_to: None,
+                    ..Default::default()
                 },
             )
             .await?;

@@ -21,8 +21,9 @@ pub const MAIL_SEND: &str = "mail.send";
 /// Attempts before a mail job is dead (backing off: about an hour in all).
 pub const MAIL_ATTEMPTS: u32 = 8;
 
-/// One e-mail to one recipient, in plain text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// One e-mail in plain text, to one recipient (and any further ones in `also_to`), with
+/// files attached if any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mail {
     /// The company it is sent for (its admins see the job); `None` for instance-wide mail.
     pub company: Option<CompanyId>,
@@ -30,6 +31,53 @@ pub struct Mail {
     pub subject: String,
     pub body: String,
     pub reply_to: Option<String>,
+    /// Further recipients, also in `To`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_to: Vec<String>,
+    /// Files sent with the mail (a document's PDF).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The left part of the `Message-ID` (the mailer adds `@` and the sender's domain), so
+    /// whoever sent it can log which message it was; the mailer makes one up when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+}
+
+/// A file attached to a [`Mail`]; kept base64-encoded in the job's payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file's name as the recipient sees it (`INV-2026-0001.pdf`).
+    pub filename: String,
+    /// `application/pdf`.
+    pub content_type: String,
+    #[serde(with = "b64")]
+    pub bytes: Vec<u8>,
+}
+
+/// Every recipient may have at most this many addresses in all (`to` and `also_to`).
+pub const MAX_RECIPIENTS: usize = 20;
+/// The attachments of one mail together: at most 10 MB (SMTP servers refuse larger).
+pub const MAX_ATTACHMENTS_BYTES: usize = 10 * 1024 * 1024;
+
+mod b64 {
+    use base64::Engine as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A new message id: 32 random hex digits (the left part of a `Message-ID`).
+pub fn new_message_id() -> String {
+    let b: [u8; 16] = rand::random();
+    hex::encode(b)
 }
 
 /// A plausible address: one `@`, something on both sides, a dot in the domain, no spaces,
@@ -45,6 +93,68 @@ impl Mail {
     pub fn validate(&self) -> Result<()> {
         if !valid_address(&self.to) {
             return Err(Error::invalid("to", "must be an e-mail address"));
+        }
+        for (i, a) in self.also_to.iter().enumerate() {
+            if !valid_address(a) {
+                return Err(Error::invalid(
+                    format!("also_to[{i}]"),
+                    "must be an e-mail address",
+                ));
+            }
+        }
+        if self.also_to.len() + 1 > MAX_RECIPIENTS {
+            return Err(Error::invalid(
+                "to",
+                format!("at most {MAX_RECIPIENTS} recipients"),
+            ));
+        }
+        let mut size = 0usize;
+        for (i, a) in self.attachments.iter().enumerate() {
+            let name_ok = !a.filename.trim().is_empty()
+                && a.filename.chars().count() <= 200
+                && !a
+                    .filename
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '"' | '/' | '\\'));
+            if !name_ok {
+                return Err(Error::invalid(
+                    format!("attachments[{i}].filename"),
+                    "a file name of 1-200 characters without quotes, slashes or line breaks",
+                ));
+            }
+            let type_ok = a.content_type.split_once('/').is_some_and(|(t, s)| {
+                !t.is_empty()
+                    && !s.is_empty()
+                    && a.content_type
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"/.+-".contains(&b))
+            });
+            if !type_ok {
+                return Err(Error::invalid(
+                    format!("attachments[{i}].content_type"),
+                    "a media type such as application/pdf",
+                ));
+            }
+            size += a.bytes.len();
+        }
+        if size > MAX_ATTACHMENTS_BYTES {
+            return Err(Error::invalid(
+                "attachments",
+                "at most 10 MB of attachments in one mail",
+            ));
+        }
+        if let Some(id) = &self.message_id {
+            if id.is_empty()
+                || id.len() > 100
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+            {
+                return Err(Error::invalid(
+                    "message_id",
+                    "1-100 letters, digits, dots, dashes or underscores",
+                ));
+            }
         }
         if let Some(r) = &self.reply_to {
             if !valid_address(r) {
@@ -170,7 +280,7 @@ async fn deliver(mailer: &dyn Mailer, job: &Job) -> JobResult {
     let mail = mail_of(job)?;
     match mailer.send(&mail).await {
         Ok(()) => {
-            tracing::info!(job = %job.id, to = %mail.to, "mail sent");
+            tracing::info!(job = %job.id, to = %mail.to, attachments = mail.attachments.len(), "mail sent");
             Ok(())
         }
         Err(e) if e.permanent => Err(JobError::permanent(e.message)),
@@ -204,7 +314,7 @@ mod tests {
             to: "ann@example.com".into(),
             subject: "Hello".into(),
             body: "Body".into(),
-            reply_to: None,
+            ..Mail::default()
         }
     }
 
@@ -240,6 +350,34 @@ mod tests {
             mail().job().ok().map(|j| j.kind.as_str().to_string()),
             Some(MAIL_SEND.to_string())
         );
+    }
+
+    #[test]
+    fn attachments_travel_in_the_payload_and_are_checked() {
+        let m = Mail {
+            also_to: vec!["bob@example.com".into()],
+            attachments: vec![Attachment {
+                filename: "INV-2026-0001.pdf".into(),
+                content_type: "application/pdf".into(),
+                bytes: b"%PDF-1.7 \x00\xff".to_vec(),
+            }],
+            message_id: Some(new_message_id()),
+            ..mail()
+        };
+        let job = m.job().expect("job");
+        let back: Mail = serde_json::from_value(job.payload).expect("mail");
+        assert_eq!(back, m);
+        let bad = Mail {
+            also_to: vec!["not an address".into()],
+            ..m.clone()
+        };
+        assert!(bad.validate().is_err());
+        let mut bad = m.clone();
+        bad.attachments[0].filename = "a\r\nb.pdf".into();
+        assert!(bad.validate().is_err());
+        let mut bad = m;
+        bad.attachments[0].bytes = vec![0; MAX_ATTACHMENTS_BYTES + 1];
+        assert!(bad.validate().is_err());
     }
 
     #[test]

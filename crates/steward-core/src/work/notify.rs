@@ -599,6 +599,7 @@ async fn mail_one<S: NotifyStore>(store: &S, mailer: &dyn Mailer, job: &Job) -> 
         subject,
         body,
         reply_to: None,
+        ..Default::default()
     };
     mail.validate()
         .map_err(|e| JobError::permanent(format!("cannot mail: {e}")))?;
@@ -654,6 +655,7 @@ pub async fn run_digest<S: NotifyStore + JobStore>(
             subject,
             body,
             reply_to: None,
+            ..Default::default()
         };
         let Ok(job) = mail.job() else {
             tracing::warn!(user = %user, "digest not mailed: the user's address is not valid");

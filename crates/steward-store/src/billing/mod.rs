@@ -3,8 +3,10 @@
 //! ledger's own writer (`Store::insert_entries_in`) in the transaction that numbers it.
 mod aged;
 mod invoices;
+mod mail;
 mod parties;
 mod payments;
+mod recurring;
 mod reports;
 mod runs;
 mod tax;

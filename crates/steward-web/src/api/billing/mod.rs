@@ -3,8 +3,10 @@
 //! `steward_core::billing`, which authorizes (receivables for sales documents and
 //! customers, payables for bills and vendors); what the caller may not see is 404.
 mod invoices;
+mod mail;
 mod parties;
 mod payments;
+mod recurring;
 mod reports;
 mod runs;
 
@@ -17,6 +19,8 @@ pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppSta
     let r = payments::routes(r);
     let r = runs::routes(r);
     let r = reports::routes(r);
+    let r = mail::routes(r);
+    let r = recurring::routes(r);
     invoices::routes(r)
 }
 

@@ -5,7 +5,7 @@ pub(crate) mod attachments;
 mod cases;
 mod dashboard;
 mod notify;
-mod tasks;
+pub(crate) mod tasks;
 
 use utoipa_axum::router::OpenApiRouter;
 

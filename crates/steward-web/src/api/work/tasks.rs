@@ -522,7 +522,7 @@ pub struct TaskIn {
 /// A recurrence rule (RFC 5545 RRULE) in the form the document promises: FREQ, then
 /// optional INTERVAL, BYDAY and COUNT. The server reads more (BYMONTHDAY, BYMONTH,
 /// BYSETPOS, UNTIL, any order), which a client may send too.
-fn rrule() -> utoipa::openapi::schema::Object {
+pub(crate) fn rrule() -> utoipa::openapi::schema::Object {
     const DAY: &str = "(MO|TU|WE|TH|FR|SA|SU)";
     let pattern = format!(
         "^(RRULE:)?(FREQ=(DAILY|WEEKLY|MONTHLY)(;INTERVAL=([1-9][0-9]{{0,2}}|1000))?(;BYDAY={DAY}(,{DAY})*)?|FREQ=YEARLY(;INTERVAL=([1-9][0-9]{{0,2}}|1000))?)(;COUNT=[1-9][0-9]{{0,3}})?$"

@@ -447,10 +447,14 @@ struct ShowPage {
     open: Option<i64>,
     can_pay: bool,
     can_write: bool,
-    /// Why posting was refused.
+    /// Why posting (or sending) was refused.
     problem: Option<String>,
     /// The vendor's file (or any file) on the document.
     attachments: crate::pages::files::Attachments,
+    /// The send form, prefilled (a posted sales document the actor may send).
+    send: Option<steward_core::billing::mail::SendDraft>,
+    /// Every send of the document, newest first.
+    sends: Vec<steward_core::billing::mail::SendRecord>,
 }
 
 impl ShowPage {
@@ -479,9 +483,18 @@ impl ShowPage {
     fn creditable(&self) -> bool {
         self.inv.status == InvoiceStatus::Posted && self.inv.kind.credit_kind().is_some()
     }
+    fn recurrable(&self) -> bool {
+        self.inv.kind == InvoiceKind::Invoice && self.can_write
+    }
+    fn send_to(&self) -> String {
+        self.send
+            .as_ref()
+            .map(|s| s.to.join(", "))
+            .unwrap_or_default()
+    }
 }
 
-async fn show_view<S: Backend>(
+pub(super) async fn show_view<S: Backend>(
     state: &AppState<S>,
     pa: &PageActor,
     id: i64,
@@ -519,6 +532,25 @@ async fn show_view<S: Backend>(
         &steward_core::work::RecordRef::new(steward_core::billing::INVOICE, inv.id.0),
     )
     .await;
+    let (send, sends) = if inv.kind.is_sales() && inv.status == InvoiceStatus::Posted {
+        let send = if steward_core::billing::mail::may_send(&pa.actor) {
+            steward_core::billing::mail::draft(&state.store, &pa.actor, inv.id)
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let sends =
+            match steward_core::billing::mail::sends_of_document(&state.store, &pa.actor, inv.id)
+                .await
+            {
+                Ok(s) => s,
+                Err(e) => return fail(state, pa, e).await,
+            };
+        (send, sends)
+    } else {
+        (None, Vec::new())
+    };
     render(
         &ShowPage {
             attachments,
@@ -530,6 +562,8 @@ async fn show_view<S: Backend>(
             open,
             can_pay,
             problem,
+            send,
+            sends,
         },
         status,
     )

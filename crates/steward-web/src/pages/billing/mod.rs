@@ -2,8 +2,10 @@
 //! (`/billing/parties`) and the settings with the tax codes (`/billing/settings`).
 //! Everything goes through `steward_core::billing`, which authorizes.
 mod invoices;
+mod mail;
 mod parties;
 mod payments;
+mod recurring;
 mod reports;
 mod runs;
 mod settings;
@@ -24,6 +26,8 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(runs::router::<S>())
         .merge(reports::router::<S>())
         .merge(settings::router::<S>())
+        .merge(mail::router::<S>())
+        .merge(recurring::router::<S>())
 }
 
 /// An amount as pages show it, in the currency's places.

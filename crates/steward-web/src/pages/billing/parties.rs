@@ -224,6 +224,7 @@ struct ShowPage {
     chrome: Chrome,
     party: Party,
     form: PartyForm,
+    dunning_excluded: bool,
 }
 
 async fn show_view<S: Backend>(
@@ -241,11 +242,20 @@ async fn show_view<S: Backend>(
     } else {
         StatusCode::OK
     };
+    let dunning_excluded = if party.is_customer {
+        match steward_core::billing::mail::is_excluded(&state.store, &pa.actor, party.id).await {
+            Ok(x) => x,
+            Err(e) => return fail(state, pa, e).await,
+        }
+    } else {
+        false
+    };
     render(
         &ShowPage {
             chrome: chrome(state, pa, &party.name, "/billing/invoices").await,
             form: form.unwrap_or_else(|| PartyForm::of(&party)),
             party,
+            dunning_excluded,
         },
         status,
     )
