@@ -297,7 +297,7 @@ both_databases!(reports_come_as_json_csv_and_xlsx, |db| async move {
         assert_eq!(fields(&p), vec![field], "{q}: {p}");
     }
     let r = c
-        .get(format!("{reports}/cash-flow"))
+        .get(format!("{reports}/cash-burn"))
         .send()
         .await
         .expect("unknown");
