@@ -2,8 +2,9 @@
 //! one bad document is 422 naming the item and field, and writes nothing; a good batch is
 //! numbered gap-free per series and posts each document's ledger entry with the same
 //! figures as drafting and posting it one by one; the same batch again (the items' keys)
-//! posts nothing; credits are refused in a batch; someone without payables may not post
-//! a bill in one.
+//! posts nothing; credits are refused in a batch; a bill above the approval threshold is
+//! refused in one (it must wait for an approver); someone without payables may not post a
+//! bill in one.
 use serde_json::{json, Value};
 use steward_e2e::*;
 
@@ -218,6 +219,33 @@ both_databases!(invoices_post_in_batches, |db| async move {
     )
     .await;
     assert!(r.to_string().contains("items[0].document.kind"), "{r}");
+
+    // Above the bill approval threshold a bill waits for an approver: not in a batch.
+    body_with(
+        anna.put(app.url("/api/v1/billing/settings"))
+            .json(&json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line",
+                "bill_approval_threshold": "100.00"}))
+            .send()
+            .await
+            .expect("settings"),
+        200,
+    )
+    .await;
+    let r = batch(
+        &app,
+        &anna,
+        json!([{"document": doc(customer, "PO 8")},
+               {"document": {"kind": "bill", "party_id": vendor, "issue_date": "2026-03-12",
+                "lines": [{"description": "Desk", "unit_price": "200"}]}}]),
+        422,
+    )
+    .await;
+    assert!(r.to_string().contains("items[1].document"), "{r}");
+    assert!(r.to_string().contains("approval threshold"), "{r}");
+    assert_eq!(
+        get(&app, &anna, "/api/v1/billing/invoices").await["total"],
+        5
+    );
 
     // A salesperson (receivables only) may not post a bill in a batch.
     body_with(

@@ -339,7 +339,7 @@ both_databases!(books_through_the_pages, |db| async move {
     .await;
     assert_eq!(s, 422);
     assert!(html.contains("id=\"compare-err\""));
-    let (s, _) = get(&admin, &app, "/ledger/reports/cash-flow").await;
+    let (s, _) = get(&admin, &app, "/ledger/reports/cash-burn").await;
     assert_eq!(s, 404);
 
     // Drill-down: the account's ledger with running balances links to the entry.

@@ -174,7 +174,8 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
     crate::demo_books::seed(store, company, ids[0], ids[1]).await?;
     let boss = crate::demo_books::actor(company, "EUR", ids[0], "admin", "admin");
     crate::demo_billing::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
-    crate::demo_bank::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
+    let bank = crate::demo_bank::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
+    crate::demo_billing::payables(store, &boss, bank, chrono::Utc::now().date_naive()).await?;
     let mut people = crate::demo_work::DemoUsers::new(store, company, "EUR");
     for (record, id) in records.iter().zip(&ids) {
         let role = record

@@ -53,7 +53,8 @@ pub fn mapping() -> CsvMapping {
     }
 }
 
-pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core::Result<()> {
+/// Seeds the bank account and its statements; the account's id.
+pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core::Result<i64> {
     let account = accounts::create(
         store,
         boss,
@@ -85,7 +86,7 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
         )
         .await?;
     }
-    Ok(())
+    Ok(account.id.0)
 }
 
 #[cfg(test)]

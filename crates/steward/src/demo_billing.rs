@@ -355,3 +355,65 @@ async fn mail_and_recurring(
     recurring::make_due(store, boss, retainer.id, today).await?;
     Ok(())
 }
+
+/// Payables that wait for someone in the demo, seeded after the bank account exists: a
+/// bill threshold of 2,000.00 with one bill above it in the approvals inbox, and a payment
+/// run of the bills due within two weeks sent for approval from the main bank account.
+pub async fn payables(
+    store: &Store,
+    boss: &Actor,
+    bank_account: i64,
+    today: NaiveDate,
+) -> steward_core::Result<()> {
+    use steward_core::billing::parties::PartyStore;
+    use steward_core::billing::runs::{self, RunInput};
+    let settings = billing::settings(store, boss).await?;
+    billing::set_settings(
+        store,
+        boss,
+        &SettingsInput {
+            receivable_account: "1200".into(),
+            payable_account: "2000".into(),
+            tax_rounding: "line".into(),
+            bill_approval_threshold: "2000.00".into(),
+        },
+        Some(settings.version),
+    )
+    .await?;
+    let Some(lab) = store
+        .party_by_name(boss.company_id, "Lab Instruments")
+        .await?
+    else {
+        return Ok(());
+    };
+    let seeder = Seeder { store, boss };
+    let day = today.checked_sub_days(Days::new(1)).unwrap_or(today);
+    document(
+        &seeder,
+        InvoiceKind::Bill,
+        lab.id,
+        day,
+        "LI-2390",
+        vec![line("Spectrometer lamp kit", "1", "2400.00", "VAT19")],
+        true,
+    )
+    .await?;
+    let due_by = today.checked_add_days(Days::new(14)).unwrap_or(today);
+    let run = runs::create(
+        store,
+        boss,
+        &RunInput {
+            bank_account_id: Some(bank_account),
+            due_by: due_by.to_string(),
+            execution_date: today.to_string(),
+            note: "Weekly vendor payments".into(),
+            lines: None,
+        },
+        None,
+    )
+    .await?;
+    if !run.lines.is_empty() {
+        runs::submit(store, boss, run.id, None).await?;
+    }
+    Ok(())
+}

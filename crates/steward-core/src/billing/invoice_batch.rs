@@ -2,7 +2,8 @@
 //! document is checked first with what checking reads read once for the whole batch
 //! (parties, tax codes, settings, accounts, the posting targets), errors name the item
 //! (`items[3].document.lines[0].unit_price`; its key is `items[3].key`), and then the store numbers, posts and writes all of
-//! them in one transaction: all or nothing. Each item may carry an idempotency key; a
+//! them in one transaction: all or nothing. A bill above the approval threshold is refused
+//! here (post it on its own so it waits for an approver). Each item may carry an idempotency key; a
 //! retried batch answers the documents the keys made without posting them again.
 use serde_json::json;
 use std::collections::HashMap;
@@ -113,6 +114,23 @@ pub async fn post_batch<S: BillingBackend>(
         }
         if errors.len() >= 50 {
             break;
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::InvalidMany(errors));
+    }
+    // A bill above the approval threshold waits for an approver: not in a batch.
+    for (n, inv) in checked.iter().enumerate() {
+        if super::invoices::approval_amount(store, actor, inv)
+            .await?
+            .is_some()
+        {
+            errors.push(FieldError {
+                field: format!("items[{n}].document"),
+                message:
+                    "is above the bill approval threshold: post it on its own so it can be approved"
+                        .into(),
+            });
         }
     }
     if !errors.is_empty() {

@@ -1279,7 +1279,7 @@ pub async fn post<S: BillingBackend>(
 /// `Some` when a bill needs approval before it posts: its total in the company currency
 /// is above the billing settings' threshold (`Some(None)` inside when the books have no
 /// rate to convert it: then it waits too, without an amount).
-async fn approval_amount<S: BillingBackend>(
+pub(crate) async fn approval_amount<S: BillingBackend>(
     store: &S,
     actor: &Actor,
     inv: &NewInvoice,
