@@ -24,6 +24,35 @@ pub async fn body_with(r: reqwest::Response, status: u16) -> serde_json::Value {
     v
 }
 
+/// The books set up by `admin` (`POST /api/v1/ledger/setup`, the standard chart) and
+/// billing's settings written by `c` (`settings`: the body, e.g. the receivables and
+/// payables accounts): what every billing and bank test starts from.
+pub async fn billing_books(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    c: &reqwest::Client,
+    settings: serde_json::Value,
+) {
+    body_with(
+        admin
+            .post(app.url("/api/v1/ledger/setup"))
+            .send()
+            .await
+            .expect("setup"),
+        200,
+    )
+    .await;
+    body_with(
+        c.put(app.url("/api/v1/billing/settings"))
+            .json(&settings)
+            .send()
+            .await
+            .expect("settings"),
+        200,
+    )
+    .await;
+}
+
 /// The fields a problem+json answer names in its `errors`.
 pub fn fields(p: &serde_json::Value) -> Vec<String> {
     p["errors"]

@@ -35,22 +35,11 @@ both_databases!(a_statement_line_pays_an_invoice, |db| async move {
     let emil = app.api(&app.token("emil", PASSWORD, false).await);
     let post =
         |c: &reqwest::Client, path: &str, body: Value| c.post(app.url(path)).json(&body).send();
-    body_with(
-        admin
-            .post(app.url("/api/v1/ledger/setup"))
-            .send()
-            .await
-            .expect("setup"),
-        200,
-    )
-    .await;
-    body_with(
-        anna.put(app.url("/api/v1/billing/settings"))
-            .json(&json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}))
-            .send()
-            .await
-            .expect("settings"),
-        200,
+    billing_books(
+        &app,
+        &admin,
+        &anna,
+        json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
     )
     .await;
     let clinic = body_with(

@@ -16,26 +16,8 @@ both_databases!(
         add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
         let anna = app.api(&app.token("anna", PASSWORD, false).await);
-        body_with(
-            admin
-                .post(app.url("/api/v1/ledger/setup"))
-                .send()
-                .await
-                .expect("setup"),
-            200,
-        )
-        .await;
-
         // Settings and a tax code.
-        body_with(
-        anna.put(app.url("/api/v1/billing/settings"))
-            .json(&json!({"receivable_account": "1200", "payable_account": "Liabilities:Payables", "tax_rounding": "line"}))
-            .send()
-            .await
-            .expect("settings"),
-        200,
-    )
-    .await;
+        billing_books(&app, &admin, &anna, json!({"receivable_account": "1200", "payable_account": "Liabilities:Payables", "tax_rounding": "line"})).await;
         let bad = body_with(
         anna.post(app.url("/api/v1/billing/tax-codes"))
             .json(&json!({"code": "VAT19", "name": "VAT 19 %", "rate": "19", "collected_account": "9999"}))

@@ -54,22 +54,11 @@ both_databases!(invoices_post_in_batches, |db| async move {
     add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
     let anna = app.api(&app.token("anna", PASSWORD, false).await);
-    body_with(
-        admin
-            .post(app.url("/api/v1/ledger/setup"))
-            .send()
-            .await
-            .expect("setup"),
-        200,
-    )
-    .await;
-    body_with(
-        anna.put(app.url("/api/v1/billing/settings"))
-            .json(&json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}))
-            .send()
-            .await
-            .expect("settings"),
-        200,
+    billing_books(
+        &app,
+        &admin,
+        &anna,
+        json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
     )
     .await;
     body_with(

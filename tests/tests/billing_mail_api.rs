@@ -9,21 +9,11 @@ use std::time::Duration;
 use steward_e2e::*;
 
 async fn setup(app: &TestApp, api: &reqwest::Client) -> i64 {
-    body_with(
-        api.post(app.url("/api/v1/ledger/setup"))
-            .send()
-            .await
-            .expect("setup"),
-        200,
-    )
-    .await;
-    body_with(
-        api.put(app.url("/api/v1/billing/settings"))
-            .json(&json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}))
-            .send()
-            .await
-            .expect("settings"),
-        200,
+    billing_books(
+        &app,
+        &api,
+        &api,
+        json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
     )
     .await;
     let c = body_with(

@@ -59,18 +59,12 @@ fn render_statement(s: &Value) -> String {
 both_databases!(reports_tie_out_through_the_api, |db| async move {
     let app = spawn_app(db).await;
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
-    ok(admin
-        .post(app.url("/api/v1/ledger/setup"))
-        .send()
-        .await
-        .expect("setup"))
-    .await;
-    ok(admin
-        .put(app.url("/api/v1/billing/settings"))
-        .json(&json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}))
-        .send()
-        .await
-        .expect("settings"))
+    billing_books(
+        &app,
+        &admin,
+        &admin,
+        json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
+    )
     .await;
     body_with(
         admin

@@ -45,22 +45,7 @@ both_databases!(
         add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
         let anna = app.api(&app.token("anna", PASSWORD, false).await);
-        body_with(
-            admin
-                .post(app.url("/api/v1/ledger/setup"))
-                .send()
-                .await
-                .expect("setup"),
-            200,
-        )
-        .await;
-        body_with(
-            admin.put(app.url("/api/v1/billing/settings"))
-                .json(&json!({"receivable_account": "1200", "payable_account": "2000", "bill_approval_threshold": "500.00"}))
-                .send().await.expect("settings"),
-            200,
-        )
-        .await;
+        billing_books(&app, &admin, &admin, json!({"receivable_account": "1200", "payable_account": "2000", "bill_approval_threshold": "500.00"})).await;
         let bank = body_with(
             admin
                 .post(app.url("/api/v1/bank/accounts"))
