@@ -10,9 +10,9 @@ use steward_e2e::*;
 
 async fn setup(app: &TestApp, api: &reqwest::Client) -> i64 {
     billing_books(
-        &app,
-        &api,
-        &api,
+        app,
+        api,
+        api,
         json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
     )
     .await;
