@@ -53,7 +53,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     let company = create_company(store, "bench", "Bench Ltd", "EUR")
         .await
         .map_err(e)?;
-    let actor = steward_core::auth::Actor::system(company, "Bench Ltd");
+    let actor = steward_core::auth::Actor::system(company, "Bench Ltd").with_currency("EUR");
     steward_core::ledger::service::set_up_books(store, &actor, true)
         .await
         .map_err(e)?;
@@ -226,6 +226,7 @@ async fn batch_bench(
                 serde_json::json!({"key": format!("bench-invoice-{i}"), "document": {
                     "party_id": party_ids[i % party_ids.len()],
                     "issue_date": day.to_string(),
+                    "currency": "EUR",
                     "reference": format!("PO-{i}"),
                     "lines": [
                         {"description": "Consulting", "quantity": "3", "unit_price": format!("{}.00", 50 + rng.below(100)), "tax_code": "VAT19"},
@@ -283,7 +284,7 @@ async fn reconcile(store: &Store, n: usize) -> anyhow::Result<()> {
     let company = create_company(store, "bench", "Bench Bank Ltd", "EUR")
         .await
         .map_err(e)?;
-    let actor = steward_core::auth::Actor::system(company, "Bench Bank Ltd");
+    let actor = steward_core::auth::Actor::system(company, "Bench Bank Ltd").with_currency("EUR");
     steward_core::ledger::service::set_up_books(store, &actor, true)
         .await
         .map_err(e)?;

@@ -717,7 +717,7 @@ impl InvoiceStore for Store {
             .await
             .map_err(|e| match db(e) {
                 Error::Conflict { .. } => Error::conflict(
-                    "another request posted documents with these keys at the same time; send the batch again",
+                    "another request posted the same documents or numbers at the same time; send the batch again",
                 ),
                 e => e,
             })?;

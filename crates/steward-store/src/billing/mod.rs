@@ -173,6 +173,17 @@ impl Store {
             .await
             .map_err(db)?;
         }
+        // The series continue after what was seeded, as posting would have left them.
+        sqlx::query(&format!(
+            "INSERT INTO billing_sequences (company_id, series, year, last_value) \
+             SELECT company_id, series, year, MAX(seq) FROM billing_documents WHERE company_id = {} \
+             AND seq IS NOT NULL GROUP BY company_id, series, year \
+             ON CONFLICT (company_id, series, year) DO UPDATE SET last_value = excluded.last_value",
+            company.0
+        ))
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         tx.commit().await.map_err(db)
     }
 }
