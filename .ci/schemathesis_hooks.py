@@ -116,7 +116,7 @@ STATE_RULES = [
     (r"name", r"a template with this name exists already"),
     # files: a file is typed by its content, and an import reads its rows, which no schema
     # of a file can see (steward-io reports the line at fault)
-    (r"file", r"this kind of file is not accepted .*|the file is empty|.*expected \d+ columns, found \d+.*|missing required columns .*"
+    (r"file", r"this kind of file is not accepted .*|the file is empty|.*expected \d+ columns, found \d+.*|missing required columns? .*"
      r"|needs a `name` column .*|.*not valid UTF-8.*|[^:\n]*:\d+: .*|not a valid XLSX file: .*"),
     # work::tasks, work::approvals: people and departments of the company
     (r"owner_id|assignee_id|watchers", r"user -?\d+ is not an active member of the company"),
@@ -294,6 +294,11 @@ STATE_RULES = [
      r"|the statement is in \S+, the bank account `.*` in \S+|the statement is for \S+, not for the bank account `.*` \(.*\)"),
     (r"account", r"the bank account `.*` is inactive"),
     (r"mapping", r"no saved mapping `.*`"),
+    # core::bank::matching: the documents a line settles and the account an entry posts to,
+    # as they stand (the currency's decimal places; what a missing document owes is nothing)
+    (r"documents\[\d+\]\.document_id", r"not a posted (invoice|bill) of this (customer|vendor)"),
+    (r"documents\[\d+\]\.amount", r"an amount in \S+ with at most \d+ decimals|a positive amount"),
+    (r"account", r"unknown account `.*`"),
     # core::bank: names of the company, the chart of accounts and the account's statements
     (r"name", r"another bank account has this name|a mapping with this name exists"),
     (r"ledger_account", r"no account `.*` in the chart of accounts|account `.*` is inactive"

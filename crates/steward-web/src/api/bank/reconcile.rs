@@ -247,7 +247,7 @@ pub struct BankProposalParams {
 /// A line's proposals, best first (unmatched), or what it matched (matched); with `q`, the
 /// candidates found by that text (`accounting.read`).
 #[utoipa::path(get, path = "/api/v1/bank/lines/{id}/proposals", tag = "bank", params(("id" = i64, Path), BankProposalParams),
-    responses((status = 200, body = BankLineProposalsOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = BankLineProposalsOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn proposals<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -255,6 +255,15 @@ pub async fn proposals<S: Backend>(
     Query(p): Query<BankProposalParams>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
+    // The search text as declared: one line of at most 100 characters, no control characters.
+    if let Some(q) = p.q.as_deref() {
+        if q.chars().count() > 100 || q.chars().any(char::is_control) {
+            return Err(err(steward_core::Error::invalid(
+                "q",
+                "one line of at most 100 characters",
+            )));
+        }
+    }
     let (line, found, r) = matching::proposals(&state.store, &a.actor, BankLineId(id))
         .await
         .map_err(err)?;

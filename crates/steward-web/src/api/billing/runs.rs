@@ -311,7 +311,7 @@ pub struct ProposalParams {
     /// The bank account that would pay.
     #[param(schema_with = crate::api::contract::id_param)]
     bank_account_id: Option<String>,
-    /// Bills due on or before this day (`YYYY-MM-DD`).
+    /// Bills due on or before this day (`YYYY-MM-DD`); today when absent.
     #[param(schema_with = crate::api::contract::date_param)]
     due_by: Option<String>,
 }
@@ -335,14 +335,13 @@ pub async fn proposal<S: Backend>(
                 .ok_or_else(|| err(Error::invalid("bank_account_id", "a bank account's id")))?,
         ),
     };
-    let out = runs::proposal(
-        &state.store,
-        &a.actor,
-        account,
-        p.due_by.as_deref().unwrap_or(""),
-    )
-    .await
-    .map_err(err)?;
+    let due_by = match p.due_by.as_deref().map(str::trim) {
+        None | Some("") => steward_core::ledger::service::today().to_string(),
+        Some(d) => d.to_string(),
+    };
+    let out = runs::proposal(&state.store, &a.actor, account, &due_by)
+        .await
+        .map_err(err)?;
     Ok(ok(ProposalOut::from(out)))
 }
 
