@@ -299,6 +299,8 @@ STATE_RULES = [
     (r"documents\[\d+\]\.document_id", r"not a posted (invoice|bill) of this (customer|vendor)"),
     (r"documents\[\d+\]\.amount", r"an amount in \S+ with at most \d+ decimals|a positive amount"),
     (r"account", r"unknown account `.*`"),
+    (r"documents", r"name the documents \(or a party\), or a payment, or an entry: one of them"),  # across fields
+    (r"lines", r"a document needs at least one line"),  # a credit of nothing
     # core::bank: names of the company, the chart of accounts and the account's statements
     (r"name", r"another bank account has this name|a mapping with this name exists"),
     (r"ledger_account", r"no account `.*` in the chart of accounts|account `.*` is inactive"

@@ -257,7 +257,7 @@ pub async fn proposals<S: Backend>(
     let err = |e| ApiError::new(e, &a.request_id);
     // The search text as declared: one line of at most 100 characters, no control characters.
     if let Some(q) = p.q.as_deref() {
-        if q.chars().count() > 100 || q.chars().any(char::is_control) {
+        if q.chars().count() > 100 || q.chars().any(|c| c.is_control() && !c.is_whitespace()) {
             return Err(err(steward_core::Error::invalid(
                 "q",
                 "one line of at most 100 characters",
