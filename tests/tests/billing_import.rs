@@ -3,7 +3,7 @@
 //! dry run writes nothing; the import writes every row; the same file again is refused by
 //! name; the export's columns import again; a salesperson (receivables only) may import
 //! customers but not a vendor row, and without an import grant is refused before the
-//! file is read.
+//! file is read; without an export grant the lists read but do not download.
 use serde_json::json;
 use steward_e2e::*;
 
@@ -215,6 +215,23 @@ both_databases!(parties_import_all_or_nothing, |db| async move {
     add_user(&app.store, app.company, "vic", PASSWORD, &["viewer"]).await;
     let vic = app.api(&app.token("vic", PASSWORD, false).await);
     body_with(import(&app, &vic, GOOD, "").await, 403).await;
+    // Nor may they download the lists they read: an export needs `export`.
+    for path in [
+        "/api/v1/billing/invoices?format=csv",
+        "/api/v1/billing/payments?format=xlsx",
+        "/api/v1/billing/aged?format=csv",
+    ] {
+        let r = vic.get(app.url(path)).send().await.expect("export");
+        assert_eq!(r.status(), 403, "{path}");
+    }
+    body_with(
+        vic.get(app.url("/api/v1/billing/invoices"))
+            .send()
+            .await
+            .expect("list"),
+        200,
+    )
+    .await;
 
     // The page: the form, a dry run through it, and the template.
     let html = page

@@ -38,6 +38,10 @@ impl Paging {
             offset: 0,
         }
     }
+    /// Whether this asks for more than a page can hold: everything, as an export does.
+    pub fn is_export(&self) -> bool {
+        self.limit > MAX_LIMIT
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]

@@ -16,30 +16,14 @@ use steward_core::bank::statements::LineStatus;
 use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, LineInput};
 use steward_core::billing::parties::{self, PartyInput};
 use steward_core::billing::payments;
-use steward_core::billing::{self, SettingsInput};
 use steward_core::ids::{BankAccountId, BankLineId, InvoiceId, PartyId, StatementId};
-use steward_core::{ledger, Error};
+use steward_core::Error;
 use steward_store::Store;
 
 use common::world;
 
 async fn setup(store: &Store, actor: &Actor) -> (BankAccountId, PartyId) {
-    ledger::books::set_up_books(store, actor, true)
-        .await
-        .expect("books");
-    billing::set_settings(
-        store,
-        actor,
-        &SettingsInput {
-            receivable_account: "1200".into(),
-            payable_account: "2000".into(),
-            tax_rounding: "line".into(),
-            bill_approval_threshold: String::new(),
-        },
-        None,
-    )
-    .await
-    .expect("settings");
+    common::billing_books(store, actor, "").await;
     let customer = parties::create(
         store,
         actor,

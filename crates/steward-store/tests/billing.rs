@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use steward_core::auth::Actor;
 use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, InvoiceStatus, LineInput};
 use steward_core::billing::parties::{self, PartyInput};
-use steward_core::billing::{self, tax, SettingsInput};
+use steward_core::billing::tax;
 use steward_core::ids::{InvoiceId, PartyId};
 use steward_core::ledger::{self, EntryStatus};
 use steward_core::Error;
@@ -19,22 +19,7 @@ use common::world;
 
 /// Books with the starter chart, 19 % VAT, a customer and a vendor.
 async fn setup(store: &Store, actor: &Actor) -> (PartyId, PartyId) {
-    ledger::books::set_up_books(store, actor, true)
-        .await
-        .expect("books");
-    billing::set_settings(
-        store,
-        actor,
-        &SettingsInput {
-            receivable_account: "1200".into(),
-            payable_account: "2000".into(),
-            tax_rounding: "line".into(),
-            bill_approval_threshold: String::new(),
-        },
-        None,
-    )
-    .await
-    .expect("settings");
+    common::billing_books(store, actor, "").await;
     tax::create(
         store,
         actor,

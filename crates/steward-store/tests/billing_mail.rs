@@ -7,14 +7,13 @@ mod common;
 
 use chrono::NaiveDate;
 use steward_core::auth::Actor;
+use steward_core::billing::dunning;
 use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, InvoiceStatus, LineInput};
 use steward_core::billing::mail::{self, MailStore, NewSend, SendInput, SendKind};
 use steward_core::billing::parties::{self, PartyInput};
 use steward_core::billing::recurring::{self, RecurringInput, RecurringStatus};
-use steward_core::billing::{self, dunning, SettingsInput};
 use steward_core::ids::{InvoiceId, PartyId};
 use steward_core::jobs::JobStore;
-use steward_core::ledger;
 use steward_core::work::mail::Mail;
 use steward_core::Error;
 use steward_store::Store;
@@ -27,22 +26,7 @@ fn d(s: &str) -> NaiveDate {
 
 /// Books, receivables at 1200, two customers (one without an address).
 async fn setup(store: &Store, actor: &Actor) -> (PartyId, PartyId) {
-    ledger::books::set_up_books(store, actor, true)
-        .await
-        .expect("books");
-    billing::set_settings(
-        store,
-        actor,
-        &SettingsInput {
-            receivable_account: "1200".into(),
-            payable_account: "2000".into(),
-            tax_rounding: "line".into(),
-            bill_approval_threshold: String::new(),
-        },
-        None,
-    )
-    .await
-    .expect("settings");
+    common::billing_books(store, actor, "").await;
     let customer = |name: &str, email: &str| PartyInput {
         name: name.into(),
         is_customer: true,

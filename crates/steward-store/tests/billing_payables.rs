@@ -8,10 +8,10 @@ mod common;
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;
 use steward_core::bank::accounts::{self as bank_accounts, BankAccountInput};
+use steward_core::billing;
 use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, InvoiceStatus, LineInput};
 use steward_core::billing::parties::{self, PartyInput};
 use steward_core::billing::runs::{self, RunInput, RunLineInput, RunStatus};
-use steward_core::billing::{self, SettingsInput};
 use steward_core::ids::{CompanyId, InvoiceId, PartyId, UserId};
 use steward_core::ledger;
 use steward_core::Error;
@@ -27,22 +27,7 @@ async fn actor(store: &Store, user: UserId, company: CompanyId) -> Actor {
 }
 
 async fn setup(store: &Store, actor: &Actor, threshold: &str) -> i64 {
-    ledger::books::set_up_books(store, actor, true)
-        .await
-        .expect("books");
-    billing::set_settings(
-        store,
-        actor,
-        &SettingsInput {
-            receivable_account: "1200".into(),
-            payable_account: "2000".into(),
-            tax_rounding: "line".into(),
-            bill_approval_threshold: threshold.into(),
-        },
-        None,
-    )
-    .await
-    .expect("settings");
+    common::billing_books(store, actor, threshold).await;
     bank_accounts::create(
         store,
         actor,

@@ -11,7 +11,7 @@ use steward_core::billing::aged::{self, Buckets, Side};
 use steward_core::billing::invoices::{self, InvoiceInput, InvoiceKind, LineInput};
 use steward_core::billing::parties::{self, PartyInput};
 use steward_core::billing::payments::{self, AllocationInput, PaymentInput, PaymentKind};
-use steward_core::billing::{self, reports, tax, tiles, SettingsInput};
+use steward_core::billing::{reports, tax, tiles};
 use steward_core::ids::{InvoiceId, PartyId};
 use steward_core::ledger::{self, EntryInput, LineInput as EntryLine};
 use steward_store::Store;
@@ -24,22 +24,7 @@ fn day(s: &str) -> NaiveDate {
 
 /// Books with the starter chart, 19 % VAT on 2100, a customer (14 days) and a vendor (30).
 async fn setup(store: &Store, actor: &Actor) -> (PartyId, PartyId) {
-    ledger::books::set_up_books(store, actor, true)
-        .await
-        .expect("books");
-    billing::set_settings(
-        store,
-        actor,
-        &SettingsInput {
-            receivable_account: "1200".into(),
-            payable_account: "2000".into(),
-            tax_rounding: "line".into(),
-            bill_approval_threshold: String::new(),
-        },
-        None,
-    )
-    .await
-    .expect("settings");
+    common::billing_books(store, actor, "").await;
     tax::create(
         store,
         actor,

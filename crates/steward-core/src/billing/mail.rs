@@ -642,6 +642,7 @@ pub async fn list<S: MailStore>(
     q: &SendQuery,
 ) -> Result<Page<SendRecord>> {
     super::gate(actor, Domain::Receivables, Action::Read)?;
+    super::authorize_listing(actor, q.paging, &[Domain::Receivables])?;
     store.sends(actor.company_id, q).await
 }
 

@@ -192,6 +192,24 @@ pub fn allowed(actor: &Actor, domain: Domain, action: Action) -> bool {
     authorize_company(actor, Permission::new(domain, action)).is_ok()
 }
 
+/// An export (a table, a download) of what `domain` holds needs its `export` grant.
+pub fn authorize_export(actor: &Actor, domain: Domain) -> Result<()> {
+    gate(actor, domain, Action::Export)
+}
+
+/// A list that asks for everything (`Paging::is_export`: a CSV or XLSX download) needs
+/// `export` on one of the domains it shows; a page of it needs only what reading does.
+pub(crate) fn authorize_listing(
+    actor: &Actor,
+    paging: crate::list::Paging,
+    domains: &[Domain],
+) -> Result<()> {
+    if paging.is_export() && !domains.iter().any(|d| allowed(actor, *d, Action::Export)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(())
+}
+
 /// The one gate: `Forbidden` unless [`allowed`].
 pub fn gate(actor: &Actor, domain: Domain, action: Action) -> Result<()> {
     if allowed(actor, domain, action) {

@@ -597,6 +597,8 @@ pub async fn list<S: PaymentStore>(
 ) -> Result<Page<PaymentRow>> {
     let mut q = q.clone();
     q.kinds = super::listed_kinds(&q.kinds, readable_kinds(actor))?;
+    let domains: Vec<Domain> = q.kinds.iter().map(|k| k.domain()).collect();
+    super::authorize_listing(actor, q.paging, &domains)?;
     if q.kinds.is_empty() {
         return Ok(super::empty_page(q.paging));
     }

@@ -615,6 +615,7 @@ pub async fn get<S: RunStore>(store: &S, actor: &Actor, id: i64) -> Result<Payme
 
 pub async fn list<S: RunStore>(store: &S, actor: &Actor, q: &RunQuery) -> Result<Page<RunRow>> {
     authorize_read(actor)?;
+    super::authorize_listing(actor, q.paging, &[Domain::Payables])?;
     store.list_runs(actor.company_id, q).await
 }
 

@@ -519,3 +519,25 @@ pub fn registry(store: &Store) -> steward_core::registry::Registry {
     steward_core::hr::register(&mut r, store.clone());
     r
 }
+
+/// The books with the starter chart and billing's settings (receivables 1200, payables
+/// 2000, tax per line, bills above `threshold` approved; empty: none): what every billing
+/// and bank test starts from.
+pub async fn billing_books(store: &Store, actor: &Actor, threshold: &str) {
+    steward_core::ledger::books::set_up_books(store, actor, true)
+        .await
+        .expect("books");
+    steward_core::billing::set_settings(
+        store,
+        actor,
+        &steward_core::billing::SettingsInput {
+            receivable_account: "1200".into(),
+            payable_account: "2000".into(),
+            tax_rounding: "line".into(),
+            bill_approval_threshold: threshold.into(),
+        },
+        None,
+    )
+    .await
+    .expect("settings");
+}

@@ -338,6 +338,9 @@ pub async fn aged_report<S: Backend>(
         .unwrap_or_else(steward_core::ledger::service::today);
     let buckets = Buckets::parse("buckets", p.buckets.as_deref().unwrap_or("")).map_err(err)?;
     let export = crate::list::api_export_format(p.format.as_deref()).map_err(err)?;
+    if export.is_some() {
+        steward_core::billing::authorize_export(&a.actor, side.domain()).map_err(err)?;
+    }
     let rows = aged::aged(&state.store, &a.actor, side, as_of, &buckets)
         .await
         .map_err(err)?;

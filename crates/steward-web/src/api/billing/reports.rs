@@ -51,6 +51,10 @@ pub async fn tax_report<S: Backend>(
     let from = parse_date_param("from", p.from.as_deref()).map_err(err)?;
     let to = parse_date_param("to", p.to.as_deref()).map_err(err)?;
     let export = crate::list::api_export_format(p.format.as_deref()).map_err(err)?;
+    if export.is_some() {
+        steward_core::billing::authorize_export(&a.actor, steward_core::auth::Domain::Accounting)
+            .map_err(err)?;
+    }
     let r = reports::tax_report(&state.store, &a.actor, from, to)
         .await
         .map_err(err)?;

@@ -425,6 +425,11 @@ async fn aged_page<S: Backend>(
         .unwrap_or(Side::Receivables);
     let as_of_text = params.get("as_of").unwrap_or("").trim().to_string();
     let buckets_text = params.get("buckets").unwrap_or("").to_string();
+    if params.export_format().is_some() {
+        if let Err(e) = steward_core::billing::authorize_export(&pa.actor, side.domain()) {
+            return fail(&state, &pa, e).await;
+        }
+    }
     let mut error = None;
     let as_of = if as_of_text.is_empty() {
         steward_core::ledger::service::today()

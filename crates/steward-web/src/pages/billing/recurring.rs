@@ -101,6 +101,14 @@ async fn list<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let params = ListParams::new(pairs);
+    if params.export_format().is_some() {
+        if let Err(e) = steward_core::billing::authorize_export(
+            &pa.actor,
+            steward_core::auth::Domain::Receivables,
+        ) {
+            return fail(&state, &pa, e).await;
+        }
+    }
     let all = match recurring::list(&state.store, &pa.actor).await {
         Ok(l) => l,
         Err(e) => return fail(&state, &pa, e).await,

@@ -80,6 +80,14 @@ async fn tax_page<S: Backend>(
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
     let params = ListParams::new(pairs);
+    if params.export_format().is_some() {
+        if let Err(e) = steward_core::billing::authorize_export(
+            &pa.actor,
+            steward_core::auth::Domain::Accounting,
+        ) {
+            return fail(&state, &pa, e).await;
+        }
+    }
     let today = steward_core::ledger::service::today();
     let mut error = None;
     let from = day_of(&params, "from", month_start(today), &mut error);

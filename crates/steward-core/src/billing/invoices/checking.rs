@@ -1,0 +1,448 @@
+//! Checking a document as typed against what the company has on record (party, tax codes,
+//! settings, accounts, what is left to credit) into its figures, and the ledger entry a
+//! checked document posts. `Context` holds what checking reads, read once per document or
+//! once per batch (`invoice_batch`).
+use super::*;
+
+fn parse_scaled(v: &mut Validator, field: &str, text: &str, places: u8, default: i64) -> i64 {
+    let t = text.trim();
+    if t.is_empty() {
+        return default;
+    }
+    match parse_decimal(t, places) {
+        Some(n) => n,
+        None => {
+            v.push(
+                field,
+                format!("a number with at most {places} decimals, e.g. 1 or 2.5"),
+            );
+            default
+        }
+    }
+}
+
+/// What checking documents reads: once for one document, once for a whole batch.
+pub(crate) struct Context {
+    /// The parties the inputs name that the actor sees, by id.
+    parties: HashMap<i64, Party>,
+    pub(crate) codes: Vec<TaxCode>,
+    settings: crate::billing::BillingSettings,
+    /// The company's departments, read only when a line names one.
+    departments: Vec<DepartmentId>,
+    accounts: crate::ledger::accounts::TypedAccounts,
+}
+
+impl Context {
+    pub(crate) async fn load<S: BillingBackend>(
+        store: &S,
+        actor: &Actor,
+        inputs: &[&InvoiceInput],
+    ) -> Result<Context> {
+        let company = actor.company_id;
+        let mut ids: Vec<i64> = inputs.iter().filter_map(|i| i.party_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut parties = HashMap::with_capacity(ids.len());
+        for id in ids {
+            if let Some(p) = store.party(company, PartyId(id)).await? {
+                if parties::sees(actor, &p) {
+                    parties.insert(id, p);
+                }
+            }
+        }
+        let lines = || inputs.iter().flat_map(|i| i.lines.iter());
+        let departments = if lines().any(|l| l.department_id.is_some()) {
+            store
+                .departments(company)
+                .await?
+                .iter()
+                .map(|d| d.id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        // Every line's account in one read.
+        let keys: Vec<&str> = lines().map(|l| l.account.as_str()).collect();
+        Ok(Context {
+            parties,
+            codes: store.tax_codes(company).await?,
+            settings: store.billing_settings(company).await?,
+            departments,
+            accounts: crate::ledger::accounts::TypedAccounts::load(store, company, &keys).await?,
+        })
+    }
+
+    /// The party of a checked document.
+    pub(crate) fn party(&self, id: PartyId) -> Option<&Party> {
+        self.parties.get(&id.0)
+    }
+}
+
+/// Checks an input against the party, tax codes, accounts and settings; computes the
+/// figures. Every field error at once, named `lines[2].quantity` and so on.
+pub(super) async fn check<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    kind: InvoiceKind,
+    input: &InvoiceInput,
+    credited: Option<&Invoice>,
+    except: Option<InvoiceId>,
+) -> Result<NewInvoice> {
+    let ctx = Context::load(store, actor, &[input]).await?;
+    let already = match credited {
+        Some(c) => {
+            store
+                .credited_quantities(actor.company_id, c.id, except)
+                .await?
+        }
+        None => HashMap::new(),
+    };
+    check_in(&ctx, actor, kind, input, credited, &already)
+}
+
+/// [`check`] with what it reads already read (`already`: how much of each line of
+/// `credited` other credits credit).
+pub(crate) fn check_in(
+    ctx: &Context,
+    actor: &Actor,
+    kind: InvoiceKind,
+    input: &InvoiceInput,
+    credited: Option<&Invoice>,
+    already: &HashMap<i64, i64>,
+) -> Result<NewInvoice> {
+    let mut v = Validator::new();
+    let party = match input.party_id {
+        None => {
+            v.push("party_id", "choose a customer or vendor");
+            None
+        }
+        Some(id) => match ctx.parties.get(&id) {
+            Some(p) => {
+                if kind.is_sales() && !p.is_customer {
+                    v.push("party_id", format!("{} is not a customer", p.name));
+                } else if !kind.is_sales() && !p.is_vendor {
+                    v.push("party_id", format!("{} is not a vendor", p.name));
+                }
+                Some(p)
+            }
+            _ => {
+                v.push("party_id", "no such customer or vendor");
+                None
+            }
+        },
+    };
+    if input.issue_date.trim().is_empty() {
+        v.push("issue_date", "a date is required (YYYY-MM-DD)");
+    }
+    let issue_date = v.date("issue_date", &input.issue_date);
+    let due_date = if input.due_date.trim().is_empty() {
+        match (issue_date, &party) {
+            (Some(d), Some(p)) => Some(d + chrono::Days::new(p.payment_terms_days.max(0) as u64)),
+            (Some(d), None) => Some(d),
+            _ => None,
+        }
+    } else {
+        v.date("due_date", &input.due_date)
+    };
+    if let (Some(i), Some(d)) = (issue_date, due_date) {
+        if d < i {
+            v.push("due_date", "the due date is before the document's date");
+        }
+    }
+    let currency = if input.currency.trim().is_empty() {
+        party
+            .as_ref()
+            .map(|p| p.currency.clone())
+            .unwrap_or_else(|| actor.company_currency.clone())
+    } else {
+        match crate::money::Currency::parse(&input.currency) {
+            Ok(c) => c.code().to_string(),
+            Err(_) => {
+                v.push("currency", "a currency code such as EUR");
+                String::new()
+            }
+        }
+    };
+    let reference = v.line("reference", &input.reference, REFERENCE_MAX, false);
+    let notes = v.text("notes", &input.notes, NOTES_MAX, false);
+    if input.lines.is_empty() {
+        v.push("lines", "a document needs at least one line");
+    }
+    if input.lines.len() > MAX_LINES {
+        v.push("lines", format!("at most {MAX_LINES} lines"));
+    }
+    let codes = &ctx.codes;
+    let settings = &ctx.settings;
+    let credited_lines: HashMap<i64, &InvoiceLine> = credited
+        .map(|c| c.lines.iter().map(|l| (l.id, l)).collect())
+        .unwrap_or_default();
+    let default_account = party.as_ref().and_then(|p| {
+        if kind.is_sales() {
+            p.income_account_id
+        } else {
+            p.expense_account_id
+        }
+    });
+    let departments = &ctx.departments;
+    let accounts = &ctx.accounts;
+    let mut figures = Vec::with_capacity(input.lines.len());
+    let mut lines = Vec::with_capacity(input.lines.len());
+    let mut credited_now: HashMap<i64, i64> = HashMap::new();
+    for (i, l) in input.lines.iter().enumerate() {
+        let f = |name: &str| format!("lines[{i}].{name}");
+        let description = v.line(&f("description"), &l.description, DESCRIPTION_MAX, true);
+        let quantity = parse_scaled(&mut v, &f("quantity"), &l.quantity, 4, tax::QUANTITY_SCALE);
+        let unit_price = match crate::money::Currency::parse(&currency) {
+            Ok(c) if !l.unit_price.trim().is_empty() => {
+                match parse_decimal(&l.unit_price, c.precision()) {
+                    Some(p) => p,
+                    None => {
+                        v.push(
+                            &f("unit_price"),
+                            format!(
+                                "an amount in {} with at most {} decimals",
+                                c.code(),
+                                c.precision()
+                            ),
+                        );
+                        0
+                    }
+                }
+            }
+            _ => {
+                v.push(&f("unit_price"), "a price is needed");
+                0
+            }
+        };
+        let discount = parse_scaled(&mut v, &f("discount"), &l.discount, 2, 0);
+        if !(0..=tax::DISCOUNT_SCALE).contains(&discount) {
+            v.push(&f("discount"), "a percentage from 0 to 100");
+        }
+        let code = l.tax_code.trim();
+        let tax = if code.is_empty() {
+            None
+        } else {
+            match codes
+                .iter()
+                .find(|c| c.code.eq_ignore_ascii_case(code) && c.active)
+            {
+                Some(c) => {
+                    let account = if kind.is_sales() {
+                        c.collected_account_id
+                    } else {
+                        c.paid_account_id
+                    };
+                    if c.rate > 0 && account.is_none() {
+                        v.push(
+                            &f("tax_code"),
+                            format!(
+                                "tax code {} has no account for tax on {}",
+                                c.code,
+                                if kind.is_sales() {
+                                    "sales"
+                                } else {
+                                    "purchases"
+                                }
+                            ),
+                        );
+                    }
+                    Some(c)
+                }
+                None => {
+                    v.push(&f("tax_code"), format!("no active tax code `{code}`"));
+                    None
+                }
+            }
+        };
+        let account = if l.account.trim().is_empty() {
+            if default_account.is_none() {
+                v.push(
+                    &f("account"),
+                    if kind.is_sales() {
+                        "choose an income account (the customer has no default)"
+                    } else {
+                        "choose an expense account (the vendor has no default)"
+                    },
+                );
+            }
+            default_account
+        } else {
+            accounts
+                .postable(&mut v, &f("account"), &l.account)
+                .map(|a| a.id)
+        };
+        let department_id = l.department_id.map(DepartmentId);
+        if department_id.is_some_and(|d| !departments.contains(&d)) {
+            v.push(&f("department_id"), "no such department");
+        }
+        let project = v.line(&f("project"), &l.project, PROJECT_MAX, false);
+        // A credit's line credits a line of the credited document, at most what is left.
+        match (credited, l.credited_line_id) {
+            (Some(_), Some(line_id)) => match credited_lines.get(&line_id) {
+                None => v.push(
+                    &f("credited_line_id"),
+                    "not a line of the credited document",
+                ),
+                Some(orig) => {
+                    let used = already.get(&line_id).copied().unwrap_or(0)
+                        + credited_now.get(&line_id).copied().unwrap_or(0);
+                    let left = orig.quantity - used;
+                    if quantity <= 0 || quantity > left {
+                        v.push(
+                            &f("quantity"),
+                            format!(
+                                "at most {} of this line is left to credit",
+                                decimal_text(left.max(0), 4)
+                            ),
+                        );
+                    }
+                    *credited_now.entry(line_id).or_default() += quantity;
+                }
+            },
+            (None, Some(_)) => v.push(
+                &f("credited_line_id"),
+                "only a credit note or vendor credit credits a line",
+            ),
+            _ => {}
+        }
+        figures.push(LineFigures {
+            quantity,
+            unit_price,
+            discount,
+            tax: tax.map(|c| (c.id, c.rate, c.inclusive)),
+        });
+        lines.push(NewLine {
+            description,
+            quantity,
+            unit_price,
+            discount,
+            tax_code_id: tax.map(|c| c.id),
+            account_id: account.unwrap_or_default(),
+            department_id,
+            project,
+            credited_line_id: l.credited_line_id,
+            net: 0,
+            tax: 0,
+        });
+    }
+    v.finish()?;
+    let totals = tax::compute(&figures, settings.tax_rounding)?;
+    for (line, LineAmounts { net, tax }) in lines.iter_mut().zip(&totals.lines) {
+        line.net = *net;
+        line.tax = *tax;
+    }
+    let (party, issue_date, due_date) = match (party, issue_date, due_date) {
+        (Some(p), Some(i), Some(d)) => (p, i, d),
+        _ => return Err(Error::internal("validated input without party or dates")),
+    };
+    Ok(NewInvoice {
+        kind,
+        party_id: party.id,
+        issue_date,
+        due_date,
+        currency,
+        reference,
+        notes,
+        credited_id: credited.map(|c| c.id),
+        tax_rounding: settings.tax_rounding,
+        subtotal: totals.subtotal,
+        tax: totals.tax,
+        total: totals.total,
+        lines,
+        client_key: None,
+    })
+}
+
+/// The ledger entry of a checked document (its reference, the number, is set by the store).
+pub(super) async fn entry_of<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    inv: &NewInvoice,
+    party_name: &str,
+) -> Result<NewEntry> {
+    let want = journal_kind(inv.kind);
+    let post =
+        crate::billing::posting(store, actor, inv.kind.is_sales(), &inv.currency, want).await?;
+    let codes = store.tax_codes(actor.company_id).await?;
+    entry_in(&post, &codes, inv, party_name)
+}
+
+/// The journal a document of `kind` posts to.
+pub(crate) fn journal_kind(kind: InvoiceKind) -> JournalKind {
+    if kind.is_sales() {
+        JournalKind::Sales
+    } else {
+        JournalKind::Purchases
+    }
+}
+
+/// [`entry_of`] with the posting target and the tax codes already read.
+pub(crate) fn entry_in(
+    post: &crate::billing::PostingTarget,
+    codes: &[TaxCode],
+    inv: &NewInvoice,
+    party_name: &str,
+) -> Result<NewEntry> {
+    // Sales credit income and tax and debit the receivable; purchases the other way; a
+    // credit reverses its kind.
+    let sign: i64 = match (inv.kind.is_sales(), inv.kind.is_credit()) {
+        (true, false) | (false, true) => -1,
+        (true, true) | (false, false) => 1,
+    };
+    let line =
+        |account_id: AccountId,
+         amount: i64,
+         department_id: Option<DepartmentId>,
+         project: &str,
+         memo: &str| post.line(account_id, amount, department_id, project, memo);
+    let mut lines = Vec::new();
+    for l in &inv.lines {
+        if l.net != 0 {
+            lines.push(line(
+                l.account_id,
+                sign * l.net,
+                l.department_id,
+                &l.project,
+                &l.description,
+            ));
+        }
+    }
+    let mut taxes: Vec<(TaxCodeId, i64)> = Vec::new();
+    for l in inv.lines.iter().filter(|l| l.tax != 0) {
+        if let Some(id) = l.tax_code_id {
+            match taxes.iter_mut().find(|t| t.0 == id) {
+                Some(t) => t.1 += l.tax,
+                None => taxes.push((id, l.tax)),
+            }
+        }
+    }
+    for (id, amount) in taxes.into_iter().filter(|t| t.1 != 0) {
+        let code = codes
+            .iter()
+            .find(|c| c.id == id)
+            .ok_or_else(|| Error::internal("tax code vanished"))?;
+        let account = if inv.kind.is_sales() {
+            code.collected_account_id
+        } else {
+            code.paid_account_id
+        }
+        .ok_or_else(|| Error::invalid("lines", format!("tax code {} has no account", code.code)))?;
+        lines.push(line(account, sign * amount, None, "", &code.name));
+    }
+    if inv.total != 0 {
+        lines.push(line(post.control, -sign * inv.total, None, "", party_name));
+    }
+    if lines.is_empty() {
+        return Err(Error::invalid("lines", "a document of zero posts nothing"));
+    }
+    Ok(NewEntry {
+        journal_id: post.journal,
+        date: inv.issue_date,
+        reference: String::new(),
+        description: format!("{} {}", inv.kind.label(), party_name),
+        comment: String::new(),
+        lines,
+        client_key: None,
+        reverses: None,
+    })
+}
