@@ -170,6 +170,12 @@ pub trait PartyStore: Send + Sync {
         company: CompanyId,
         id: PartyId,
     ) -> impl Future<Output = Result<Option<Party>>> + Send;
+    /// The parties of `ids` the company has (one read; an id of another company is left out).
+    fn parties_by_ids(
+        &self,
+        company: CompanyId,
+        ids: &[PartyId],
+    ) -> impl Future<Output = Result<Vec<Party>>> + Send;
     /// A party by its exact name (any case).
     fn party_by_name(
         &self,

@@ -207,6 +207,28 @@ impl PartyStore for Store {
             .transpose()
     }
 
+    async fn parties_by_ids(&self, company: CompanyId, ids: &[PartyId]) -> Result<Vec<Party>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            // Ids are integers: written into the statement, not bound one by one.
+            let list: Vec<String> = chunk.iter().map(|i| i.0.to_string()).collect();
+            let sql = format!(
+                "{} WHERE p.company_id = $1 AND p.id IN ({})",
+                select_all(),
+                list.join(", ")
+            );
+            for r in sqlx::query(&sql)
+                .bind(company.0)
+                .fetch_all(&self.read)
+                .await
+                .map_err(db)?
+            {
+                out.push(party_of(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn party_by_name(&self, company: CompanyId, name: &str) -> Result<Option<Party>> {
         let sql = format!(
             "{} WHERE p.company_id = $1 AND lower(p.name) = $2 ORDER BY p.id LIMIT 1",

@@ -42,14 +42,14 @@ impl Context {
         let mut ids: Vec<i64> = inputs.iter().filter_map(|i| i.party_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut parties = HashMap::with_capacity(ids.len());
-        for id in ids {
-            if let Some(p) = store.party(company, PartyId(id)).await? {
-                if parties::sees(actor, &p) {
-                    parties.insert(id, p);
-                }
-            }
-        }
+        let ids: Vec<PartyId> = ids.into_iter().map(PartyId).collect();
+        let parties: HashMap<i64, Party> = store
+            .parties_by_ids(company, &ids)
+            .await?
+            .into_iter()
+            .filter(|p| parties::sees(actor, p))
+            .map(|p| (p.id.0, p))
+            .collect();
         let lines = || inputs.iter().flat_map(|i| i.lines.iter());
         let departments = if lines().any(|l| l.department_id.is_some()) {
             store
