@@ -296,9 +296,18 @@ STATE_RULES = [
     (r"mapping", r"no saved mapping `.*`"),
     # core::bank::matching: the documents a line settles and the account an entry posts to,
     # as they stand (the currency's decimal places; what a missing document owes is nothing)
-    (r"documents\[\d+\]\.document_id", r"not a posted (invoice|bill) of this (customer|vendor)"),
-    (r"documents\[\d+\]\.amount", r"an amount in \S+ with at most \d+ decimals|a positive amount"),
-    (r"account", r"unknown account `.*`"),
+    # (a payment's allocations are its documents: core::billing::payments names them)
+    (r"documents\[\d+\]\.document_id", r"not a posted (invoice|bill) of this (customer|vendor)"
+     r"|the document is named twice|.* is in \S+; the payment is in \S+"
+     r"|another party's document: a payment settles one party's documents"),
+    (r"documents\[\d+\]\.amount", r"an amount in \S+ with at most \d+ decimals|a positive amount"
+     r"|.* owes .*|the document owes less now: .*"),
+    (r"documents", r"the allocations \(.*\) are more than the payment holds \(.*\)"),
+    (r"payment_id", r".+ was not paid through .+|.+ is .+; the line is .+"),
+    (r"entry_id", r"no such entry|the entry does not move .+"),
+    # the other side of a line's entry, as core::ledger::entry finds it in the chart
+    (r"account", r"unknown account `.*`|.+ is inactive|.+ has sub-accounts: post to one of them"
+     r"|.+ no longer takes postings|.+ takes only .+"),
     (r"documents", r"name the documents \(or a party\), or a payment, or an entry: one of them"),  # across fields
     (r"lines", r"a document needs at least one line"),  # a credit of nothing
     # core::bank: names of the company, the chart of accounts and the account's statements

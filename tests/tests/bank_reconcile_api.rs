@@ -161,6 +161,26 @@ both_databases!(a_statement_line_pays_an_invoice, |db| async move {
         422,
     )
     .await;
+    // A document that is not there is named, not a party the caller never had to give
+    // (the party is the documents').
+    let missing = body_with(
+        post(
+            &anna,
+            &format!("/api/v1/bank/lines/{line}/match"),
+            json!({"documents": [{"document_id": inv + 1000}]}),
+        )
+        .await
+        .expect("match"),
+        422,
+    )
+    .await;
+    let fields: Vec<&str> = missing["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["documents[0].document_id"], "{missing}");
 
     // Match with a key; the retry answers the same; a second match is 409.
     let m = |key: Option<&str>| {

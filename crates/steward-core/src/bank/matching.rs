@@ -371,10 +371,42 @@ pub async fn accept<S: ReconcileBackend>(
         writeoff_account: input.writeoff_account.clone(),
         allocations,
     };
+    let inferred = input.party_id.is_none() && !input.documents.is_empty();
     payments::record_for_line(store, actor, kind, &pin, key.as_deref(), Some(l.id))
         .await
-        .map_err(|e| rename_fields(e, "allocations", "documents"))?;
+        .map_err(|e| {
+            let e = rename_fields(e, "allocations", "documents");
+            if inferred {
+                without_unnamed_party(e)
+            } else {
+                e
+            }
+        })?;
     reconciliation(store, actor, l.id).await
+}
+
+/// Without `party_id`, the party is the documents'; when no document is found there is none,
+/// and the error names the documents at fault, not a party the caller was not asked for.
+fn without_unnamed_party(e: Error) -> Error {
+    match e {
+        Error::InvalidMany(list)
+            if list.iter().any(|x| {
+                x.field.starts_with("documents[") && x.field.ends_with("].document_id")
+            }) =>
+        {
+            let mut rest: Vec<_> = list.into_iter().filter(|x| x.field != "party_id").collect();
+            if rest.len() == 1 {
+                let x = rest.remove(0);
+                Error::Invalid {
+                    field: x.field,
+                    message: x.message,
+                }
+            } else {
+                Error::InvalidMany(rest)
+            }
+        }
+        other => other,
+    }
 }
 
 /// The payments service names `allocations[i]`; the reconcile form calls them documents.
