@@ -222,7 +222,8 @@ STATE_RULES = [
     (r"lines\[\d+\]\.quantity", r"at most .* of this line is left to credit"),
     # the currency's decimal places, the books' currencies and settings, closed periods
     (r"lines\[\d+\]\.unit_price", r"an amount in \S+ with at most \d+ decimals"),
-    (r"currency", r"the books have no currency \S+: add it under Books, settings"),
+    (r"currency", r"the books have no currency \S+: add it under Books, settings"
+     r"|give the document's currency \(a code such as EUR\)"),
     (r"receivable_account", r"set the receivables account in the billing settings before posting invoices"),
     (r"payable_account", r"set the payables account in the billing settings before posting bills"),
     (r"issue_date", r"the period \d{4}-\d{2} is closed"),

@@ -82,22 +82,22 @@ async fn an_accountant_imports_a_statement_through_the_page() {
     click(&b, "input[name=dry_run]").await;
     click(&b, "#statement-upload button[type=submit]").await;
     let report = b.wait_for_text("#import-report", "added 3", WAIT).await;
-    assert!(report.contains("closing balance 6112.70 EUR"), "{report}");
+    assert!(report.contains("closing balance 5398.70 EUR"), "{report}");
     click(&b, "#import-report a").await;
     let lines = b
-        .wait_for_text("#bank-lines-table", "Northwind Traders", WAIT)
+        .wait_for_text("#bank-lines-table", "City Clinic GmbH", WAIT)
         .await;
     assert!(lines.contains("Cash withdrawal"), "{lines}");
     // EUR is grouped with a (no-break) space.
     let plain = |s: &str| s.replace(|c: char| c.is_whitespace(), "");
-    assert!(plain(&lines).contains("2380.00"), "{lines}");
+    assert!(plain(&lines).contains("1666.00"), "{lines}");
 
     // The bank page: the closing balance and its day.
     b.goto(&app.url("/bank")).await.expect("bank");
     let row = b
         .wait_for_text("#bank-accounts-table", "Main account", WAIT)
         .await;
-    assert!(plain(&row).contains("6112.70EUR"), "{row}");
+    assert!(plain(&row).contains("5398.70EUR"), "{row}");
     assert!(row.contains("2026-05-10"), "{row}");
     b.quit().await.expect("quit");
 }

@@ -127,6 +127,26 @@ both_databases!(
         assert_eq!(ids[0], ids[1]);
         let id = ids[0];
 
+        // A currency that is no code is named once, not again as every line's price.
+        let bad = body_with(
+            anna.post(app.url("/api/v1/billing/invoices"))
+                .json(
+                    &json!({"kind": "invoice", "party_id": clinic_id, "issue_date": "2026-03-10",
+                    "currency": "1EU", "lines": [{"description": "Consulting", "unit_price": "10"},
+                    {"description": "Travel", "unit_price": ""}]}),
+                )
+                .send()
+                .await
+                .expect("invoice"),
+            422,
+        )
+        .await;
+        assert_eq!(
+            steward_e2e::fields(&bad),
+            ["currency", "lines[1].unit_price"],
+            "{bad}"
+        );
+
         // Posted: numbered, with its entry.
         let posted = body_with(
             anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
@@ -386,5 +406,49 @@ both_databases!(
         403,
     )
     .await;
+
+        // The billing pages link only what the reader may open: the salesperson's section
+        // has reminders but no payment runs (payables) and no tax report (accounting); the
+        // page they are on is marked.
+        let pages = app.signed_in("sam", PASSWORD).await;
+        let html = pages
+            .get(app.url("/billing/dunning"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        let nav = html
+            .split(r#"<nav class="subnav" aria-label="Billing">"#)
+            .nth(1)
+            .and_then(|rest| rest.split("</nav>").next())
+            .expect("the billing section's navigation");
+        assert!(nav.contains(r#"href="/billing/invoices""#), "{nav}");
+        assert!(
+            nav.contains(r#"<a href="/billing/dunning" aria-current="page">Reminders</a>"#),
+            "{nav}"
+        );
+        assert!(!nav.contains("/billing/payment-runs"), "{nav}");
+        assert!(!nav.contains("/billing/reports/tax"), "{nav}");
+        let html = pages
+            .get(app.url("/billing/payment-runs"))
+            .send()
+            .await
+            .expect("page");
+        assert_eq!(html.status(), 403, "the link hidden is the page refused");
+        // The admin sees every link.
+        let html = app
+            .signed_in(ADMIN, ADMIN_PASSWORD)
+            .await
+            .get(app.url("/billing/invoices"))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(html.contains(r#"href="/billing/payment-runs""#));
+        assert!(html.contains(r#"<a href="/billing/invoices" aria-current="page">"#));
     }
 );

@@ -6,7 +6,7 @@
 //! here.
 use steward_core::auth::{Action, Domain, Permission};
 
-use crate::state::{nav, nav_either, needs, no_document, Backend, NavEntry, WebDomain};
+use crate::state::{nav, nav_either, needs, no_document, Backend, NavEntry, SubNav, WebDomain};
 
 // The platform: home, users, roles, the audit trail, the profile, sign-in, files.
 pub fn platform<S: Backend>() -> WebDomain<S> {
@@ -28,6 +28,7 @@ pub fn platform<S: Backend>() -> WebDomain<S> {
         api: crate::api::platform_routes::<S>,
         document: crate::api::platform_document,
         nav: NAV,
+        subnav: &[],
         links: &[(steward_core::users::RECORD, "/users/{id}")],
     }
 }
@@ -57,6 +58,7 @@ pub fn work<S: Backend>() -> WebDomain<S> {
         api: crate::api::work::routes::<S>,
         document: crate::api::work::document,
         nav: NAV,
+        subnav: &[],
         links: &[
             (steward_core::work::tasks::RECORD, "/tasks/{id}"),
             (steward_core::work::cases::RECORD, "/cases/{id}"),
@@ -76,6 +78,7 @@ pub fn departments<S: Backend>() -> WebDomain<S> {
         api: crate::api::departments::routes::<S>,
         document: no_document,
         nav: &[],
+        subnav: &[],
         links: &[],
     }
 }
@@ -88,12 +91,45 @@ pub fn ledger<S: Backend>() -> WebDomain<S> {
         "Books",
         needs(Domain::Accounting, Action::Read),
     )];
+    const READ: Option<Permission> = needs(Domain::Accounting, Action::Read);
+    // The Books section: every page reads the ledger; the journal import needs `import`.
+    const SECTION: &[NavEntry] = &[
+        nav(0, "/ledger", "Overview", READ),
+        nav(1, "/ledger/accounts", "Accounts", READ),
+        nav(2, "/ledger/entries", "Entries", READ),
+        nav(3, "/ledger/reports/trial-balance", "Trial balance", READ),
+        nav(4, "/ledger/reports/balance-sheet", "Balance sheet", READ),
+        nav(
+            5,
+            "/ledger/reports/income-statement",
+            "Income statement",
+            READ,
+        ),
+        nav(6, "/ledger/reports/cash-flow", "Cash flow", READ),
+        nav(7, "/ledger/periods", "Periods", READ),
+        nav(8, "/ledger/journals", "Journals", READ),
+        nav(9, "/ledger/commodities", "Commodities", READ),
+        nav(10, "/ledger/rates", "Rates", READ),
+        nav(11, "/ledger/settings", "Settings", READ),
+        nav(
+            12,
+            "/ledger/import",
+            "Import",
+            needs(Domain::Accounting, Action::Import),
+        ),
+    ];
+    const SUBNAV: &[SubNav] = &[SubNav {
+        prefix: "/ledger",
+        label: "Books",
+        entries: SECTION,
+    }];
     WebDomain {
         name: "ledger",
         pages: crate::pages::ledger::router::<S>,
         api: crate::api::ledger::routes::<S>,
         document: no_document,
         nav: NAV,
+        subnav: SUBNAV,
         links: &[
             (steward_core::ledger::ENTRY, "/ledger/entries/{id}"),
             (steward_core::ledger::ACCOUNT, "/ledger/accounts/{id}"),
@@ -118,6 +154,7 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
         api: crate::api::hr::routes::<S>,
         document: no_document,
         nav: NAV,
+        subnav: &[],
         links: &[
             (steward_core::hr::EMPLOYEE, "/hr/employees/{id}"),
             (
@@ -144,6 +181,7 @@ pub fn bank<S: Backend>() -> WebDomain<S> {
         api: crate::api::bank::routes::<S>,
         document: no_document,
         nav: NAV,
+        subnav: &[],
         links: &[(steward_core::bank::STATEMENT, "/bank/statements/{id}")],
     }
 }
@@ -157,12 +195,55 @@ pub fn billing<S: Backend>() -> WebDomain<S> {
         Permission::new(Domain::Receivables, Action::Read),
         Permission::new(Domain::Payables, Action::Read),
     )];
+    const RECEIVABLES: Permission = Permission::new(Domain::Receivables, Action::Read);
+    const PAYABLES: Permission = Permission::new(Domain::Payables, Action::Read);
+    // Each page as its service gates it: a link is shown only to who may open it.
+    const SECTION: &[NavEntry] = &[
+        nav_either(
+            0,
+            "/billing/invoices",
+            "Invoices and bills",
+            RECEIVABLES,
+            PAYABLES,
+        ),
+        nav_either(1, "/billing/payments", "Payments", RECEIVABLES, PAYABLES),
+        nav(2, "/billing/recurring", "Recurring", Some(RECEIVABLES)),
+        nav(3, "/billing/dunning", "Reminders", Some(RECEIVABLES)),
+        nav(4, "/billing/payment-runs", "Payment runs", Some(PAYABLES)),
+        nav_either(5, "/billing/aged", "Aged balances", RECEIVABLES, PAYABLES),
+        nav(
+            6,
+            "/billing/reports/tax",
+            "Tax report",
+            needs(Domain::Accounting, Action::Read),
+        ),
+        nav_either(
+            7,
+            "/billing/parties",
+            "Customers and vendors",
+            RECEIVABLES,
+            PAYABLES,
+        ),
+        nav_either(
+            8,
+            "/billing/settings",
+            "Settings and tax codes",
+            RECEIVABLES,
+            PAYABLES,
+        ),
+    ];
+    const SUBNAV: &[SubNav] = &[SubNav {
+        prefix: "/billing",
+        label: "Billing",
+        entries: SECTION,
+    }];
     WebDomain {
         name: "billing",
         pages: crate::pages::billing::router::<S>,
         api: crate::api::billing::routes::<S>,
         document: no_document,
         nav: NAV,
+        subnav: SUBNAV,
         links: &[
             (steward_core::billing::INVOICE, "/billing/invoices/{id}"),
             (steward_core::billing::PARTY, "/billing/parties/{id}"),

@@ -41,6 +41,9 @@ pub struct Chrome {
     pub company: String,
     pub companies: Vec<Company>,
     pub nav: Vec<NavItem>,
+    /// The section's own navigation (billing's pages, say) and its label; empty outside one.
+    pub subnav: Vec<NavItem>,
+    pub subnav_label: &'static str,
     pub demo: bool,
     pub flash: Option<String>,
     /// My unread notifications, for the bell in the header (one indexed count).

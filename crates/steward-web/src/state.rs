@@ -191,6 +191,22 @@ pub struct NavEntry {
     pub or: Option<Permission>,
 }
 
+impl NavEntry {
+    /// Whether `actor` may use the page (deny by default: an entry without a permission is
+    /// one everybody signed in uses).
+    pub fn shown_to(&self, actor: &Actor) -> bool {
+        self.needs.is_none_or(|p| actor.can(p)) || self.or.is_some_and(|p| actor.can(p))
+    }
+}
+
+/// A section's navigation: on every page under `prefix`, the `entries` its reader may use
+/// (the layout draws them under the page's heading, labelled `label` for screen readers).
+pub struct SubNav {
+    pub prefix: &'static str,
+    pub label: &'static str,
+    pub entries: &'static [NavEntry],
+}
+
 pub const fn nav(
     order: u16,
     href: &'static str,
@@ -240,6 +256,9 @@ pub struct WebDomain<S> {
     /// completed document (`api::contract::complete`); [`no_document`] when there is none.
     pub document: fn(&mut serde_json::Value, &Registry),
     pub nav: &'static [NavEntry],
+    /// Its sections' own navigation (the links along a section's pages), each entry shown
+    /// only to who may use it, as the main navigation is.
+    pub subnav: &'static [SubNav],
     /// The page of each record kind it owns: `("ledger.entry", "/ledger/entries/{id}")`.
     pub links: &'static [(&'static str, &'static str)],
 }
@@ -252,6 +271,7 @@ impl<S> Clone for WebDomain<S> {
             api: self.api,
             document: self.document,
             nav: self.nav,
+            subnav: self.subnav,
             links: self.links,
         }
     }
@@ -264,6 +284,7 @@ pub fn no_document(_: &mut serde_json::Value, _: &Registry) {}
 pub struct WebRegistry<S> {
     domains: Vec<WebDomain<S>>,
     nav: Vec<NavEntry>,
+    subnav: Vec<&'static SubNav>,
     links: BTreeMap<&'static str, &'static str>,
 }
 
@@ -275,9 +296,13 @@ impl<S> WebRegistry<S> {
             .iter()
             .flat_map(|d| d.links.iter().copied())
             .collect();
+        let mut subnav: Vec<&'static SubNav> = domains.iter().flat_map(|d| d.subnav).collect();
+        // The longest prefix first, so a section inside another one wins.
+        subnav.sort_by_key(|s| std::cmp::Reverse(s.prefix.len()));
         WebRegistry {
             domains: domains.to_vec(),
             nav,
+            subnav,
             links,
         }
     }
@@ -288,9 +313,21 @@ impl<S> WebRegistry<S> {
 
     /// The navigation `actor` sees: only what they may use.
     pub fn nav_for<'a>(&'a self, actor: &'a Actor) -> impl Iterator<Item = &'a NavEntry> + 'a {
-        self.nav.iter().filter(move |n| {
-            n.needs.is_none_or(|p| actor.can(p)) || n.or.is_some_and(|p| actor.can(p))
-        })
+        self.nav.iter().filter(move |n| n.shown_to(actor))
+    }
+
+    /// The section navigation of the page at `path` that `actor` sees: its label and the
+    /// entries they may use (none outside a section).
+    pub fn subnav_for<'a>(
+        &'a self,
+        actor: &'a Actor,
+        path: &str,
+    ) -> Option<(&'static str, impl Iterator<Item = &'static NavEntry> + 'a)> {
+        let section = self.subnav.iter().find(|s| under(path, s.prefix))?;
+        Some((
+            section.label,
+            section.entries.iter().filter(move |n| n.shown_to(actor)),
+        ))
     }
 
     /// The page that shows `record` (`None` for a kind no domain shows).
@@ -299,4 +336,11 @@ impl<S> WebRegistry<S> {
             .get(record.kind.as_str())
             .map(|pattern| pattern.replace("{id}", &record.id.to_string()))
     }
+}
+
+/// Whether `path` is `prefix` or a page below it (`/billing` holds `/billing/aged`, not
+/// `/billingx`).
+pub fn under(path: &str, prefix: &str) -> bool {
+    path.strip_prefix(prefix)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }

@@ -1,8 +1,9 @@
-//! `steward bank import`: a bank statement from the command line, through the same service
+//! `steward bank import`: a bank statement from the command line (then, with `--auto-match`,
+//! its lines with one sure match reconciled), through the same service
 //! (and the same authorization) as the pages and the API, acting as the CLI actor.
 use anyhow::Context;
 use std::process::ExitCode;
-use steward_core::bank::{accounts, import, Format};
+use steward_core::bank::{accounts, import, matching, Format};
 
 use crate::cli::{BankCommand, StatementFormat};
 use crate::commands::{cli_actor, open_migrated};
@@ -58,6 +59,7 @@ pub async fn bank(cfg: &Loaded, cmd: BankCommand) -> anyhow::Result<ExitCode> {
             format,
             mapping,
             dry_run,
+            auto_match,
             company,
         } => {
             let bytes =
@@ -66,7 +68,7 @@ pub async fn bank(cfg: &Loaded, cmd: BankCommand) -> anyhow::Result<ExitCode> {
             let actor = cli_actor(&store, company).await?;
             let result = async {
                 let acc = accounts::find(&store, &actor, &account).await?;
-                import::import_statement(
+                let r = import::import_statement(
                     &store,
                     &actor,
                     acc.id,
@@ -75,13 +77,17 @@ pub async fn bank(cfg: &Loaded, cmd: BankCommand) -> anyhow::Result<ExitCode> {
                     mapping.as_deref(),
                     dry_run,
                 )
-                .await
-                .map(|r| (acc, r))
+                .await?;
+                let matched = match (auto_match, r.statement) {
+                    (true, Some(id)) => Some(matching::auto_match(&store, &actor, id).await?),
+                    _ => None,
+                };
+                Ok::<_, steward_core::Error>((acc, r, matched))
             }
             .await;
             store.close().await;
             match result {
-                Ok((acc, r)) => {
+                Ok((acc, r, matched)) => {
                     let verb = if r.dry_run { "dry run of" } else { "imported" };
                     println!("{verb} {} into {}", file.display(), acc.name);
                     for line in r.summary() {
@@ -91,6 +97,12 @@ pub async fn bank(cfg: &Loaded, cmd: BankCommand) -> anyhow::Result<ExitCode> {
                         println!("  statement {id}");
                     }
                     println!("  sha256 {}", r.sha256);
+                    if let Some(m) = matched {
+                        println!(
+                            "  auto-matched {} line(s); {} left to reconcile; {} could not be accepted",
+                            m.matched, m.left, m.failed
+                        );
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

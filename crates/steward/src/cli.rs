@@ -169,6 +169,10 @@ pub enum BankCommand {
         /// Check everything, write nothing
         #[arg(long)]
         dry_run: bool,
+        /// Then reconcile every line with one sure match (its reference and amount), as the
+        /// reconcile page's "Auto-match" does
+        #[arg(long, conflicts_with = "dry_run")]
+        auto_match: bool,
         /// Company id [default: the first]
         #[arg(long)]
         company: Option<i64>,

@@ -173,8 +173,15 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
     .await?;
     crate::demo_books::seed(store, company, ids[0], ids[1]).await?;
     let boss = crate::demo_books::actor(company, "EUR", ids[0], "admin", "admin");
-    crate::demo_billing::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
-    let bank = crate::demo_bank::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
+    let first_invoice =
+        crate::demo_billing::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
+    let bank = crate::demo_bank::seed(
+        store,
+        &boss,
+        chrono::Utc::now().date_naive(),
+        &first_invoice,
+    )
+    .await?;
     crate::demo_billing::payables(store, &boss, bank, chrono::Utc::now().date_naive()).await?;
     let mut people = crate::demo_work::DemoUsers::new(store, company, "EUR");
     for (record, id) in records.iter().zip(&ids) {
@@ -205,4 +212,122 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
         )
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steward_core::bank::matching;
+    use steward_core::bank::reconcile::{unambiguous, CandidateKind};
+    use steward_core::bank::statements::{self, StatementQuery, StatementSort};
+    use steward_core::list::SortDir;
+
+    /// The demo's statements pay what its billing seeded: the reconcile view proposes City
+    /// Clinic's invoice (CAMT.053) and Paper & Co's bill (OFX) sure, Harbor's payment
+    /// recorded before first, and auto-match reconciles those three lines.
+    #[tokio::test]
+    async fn demo_statements_reconcile_against_demo_documents() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+        let store = Store::connect(&url, steward_store::ConnectOptions::default())
+            .await
+            .expect("connect");
+        store.migrate().await.expect("migrate");
+        assert!(prepare(&store, true, &dir.path().join("files"))
+            .await
+            .expect("seed"));
+        let company = store
+            .companies_of_all()
+            .await
+            .expect("companies")
+            .into_iter()
+            .find(|c| c.name == "Northwind Health")
+            .expect("demo company");
+        let admin = store
+            .find_user(company.id, "admin")
+            .await
+            .expect("find")
+            .expect("admin");
+        let boss = crate::demo_books::actor(company.id, "EUR", admin.id, "admin", "admin");
+        let list = statements::list(
+            &store,
+            &boss,
+            &StatementQuery {
+                sort: StatementSort::EndDate,
+                dir: SortDir::Asc,
+                ..StatementQuery::default()
+            },
+        )
+        .await
+        .expect("statements");
+        let ids: Vec<_> = list
+            .items
+            .iter()
+            .map(|s| (s.id, s.format.as_str()))
+            .collect();
+        assert_eq!(
+            ids.iter().map(|(_, f)| *f).collect::<Vec<_>>(),
+            ["csv", "camt053", "ofx"]
+        );
+        let (camt, ofx) = (ids[1].0, ids[2].0);
+
+        let view = matching::statement_view(&store, &boss, camt)
+            .await
+            .expect("camt view");
+        let clinic = view
+            .unmatched
+            .iter()
+            .find(|(l, _)| l.amount_minor == 166_600)
+            .expect("City Clinic's line");
+        let sure = unambiguous(&clinic.1).expect("a sure proposal");
+        assert_eq!(sure.candidate.kind, CandidateKind::Document);
+        assert_eq!(sure.candidate.party_name, "City Clinic");
+        assert!(
+            clinic.0.description.contains(&sure.candidate.number),
+            "the line names the invoice: {:?} / {}",
+            clinic.0.description,
+            sure.candidate.number
+        );
+
+        let view = matching::statement_view(&store, &boss, ofx)
+            .await
+            .expect("ofx view");
+        let paper = view
+            .unmatched
+            .iter()
+            .find(|(l, _)| l.amount_minor == -58_905)
+            .expect("Paper & Co's line");
+        let sure = unambiguous(&paper.1).expect("a sure proposal");
+        assert_eq!(sure.candidate.reference, "P-10023");
+        let harbor = view
+            .unmatched
+            .iter()
+            .find(|(l, _)| l.amount_minor == 142_800)
+            .expect("Harbor's line");
+        let first = harbor.1.first().expect("a proposal");
+        assert_eq!(
+            (first.candidate.kind, first.candidate.party_name.as_str()),
+            (CandidateKind::Payment, "Harbor Logistics")
+        );
+
+        let mut matched = 0;
+        for st in [camt, ofx] {
+            let r = matching::auto_match(&store, &boss, st)
+                .await
+                .expect("auto-match");
+            assert_eq!(r.failed, 0, "{r:?}");
+            matched += r.matched;
+        }
+        // City Clinic's invoice, Paper & Co's bill, and Harbor's payment (its reference,
+        // "Bank transfer", is the bank's memo, and the amount is the same).
+        assert_eq!(matched, 3);
+        let left: Vec<String> = matching::statement_view(&store, &boss, ofx)
+            .await
+            .expect("ofx view")
+            .unmatched
+            .into_iter()
+            .map(|(l, _)| l.counterparty_name.unwrap_or_default())
+            .collect();
+        assert_eq!(left, ["Contoso Ltd", "Post Office"]);
+    }
 }

@@ -1,6 +1,10 @@
 //! The demo company's bank: the "Main account" on Assets:Bank:Checking (1000) and one small
 //! statement in each format (CSV with a saved mapping, CAMT.053, OFX), one after the other
-//! in the last weeks, so the bank pages show statements that follow each other.
+//! in the last weeks, so the bank pages show statements that follow each other. Some lines
+//! pay what billing seeded (the CAMT.053 statement City Clinic's first invoice, by its number;
+//! the OFX statement Paper & Co's bill by the vendor's reference and Harbor's payment
+//! recorded before), so the reconcile page proposes them sure; the rest (rent, fees) wait
+//! for an entry.
 use chrono::{Days, NaiveDate};
 use steward_core::auth::Actor;
 use steward_core::bank::accounts::{self, BankAccountInput};
@@ -53,8 +57,14 @@ pub fn mapping() -> CsvMapping {
     }
 }
 
-/// Seeds the bank account and its statements; the account's id.
-pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core::Result<i64> {
+/// Seeds the bank account and its statements; the account's id. `first_invoice` is the
+/// number the CAMT.053 statement's payment names (`{INV1}` in the sample).
+pub async fn seed(
+    store: &Store,
+    boss: &Actor,
+    today: NaiveDate,
+    first_invoice: &str,
+) -> steward_core::Result<i64> {
     let account = accounts::create(
         store,
         boss,
@@ -71,7 +81,11 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
     save_mapping(store, boss, MAPPING, mapping()).await?;
     let files = [
         (dated(CSV, today, 40, 3), Format::Csv, Some(MAPPING)),
-        (dated(CAMT, today, 28, 4), Format::Camt053, None),
+        (
+            dated(CAMT, today, 28, 4).replace("{INV1}", first_invoice),
+            Format::Camt053,
+            None,
+        ),
         (dated(OFX, today, 14, 4), Format::Ofx, None),
     ];
     for (text, format, mapping) in files {
@@ -113,11 +127,23 @@ mod tests {
             csv.closing.map(|b| b.amount),
             camt.opening.map(|b| b.amount)
         );
-        assert_eq!(ofx.lines.len(), 3);
+        assert_eq!(ofx.lines.len(), 4);
+        assert_eq!(
+            ofx.balances_add_up(),
+            None,
+            "OFX gives the closing balance only"
+        );
         assert_eq!(
             ofx.closing.map(|b| b.amount.to_string()),
-            Some("7005.25".into())
+            Some("7194.55".into())
         );
+        // The OFX closing balance follows from the CAMT.053 closing and the OFX lines.
+        let camt_closing = camt.closing.map(|b| b.amount).expect("camt closing");
+        let sum = ofx
+            .lines
+            .iter()
+            .try_fold(camt_closing, |acc, l| acc.checked_add(l.amount));
+        assert_eq!(ofx.closing.map(|b| b.amount), sum);
         assert!(camt.lines.iter().all(|l| l.booking_date < today));
     }
 }

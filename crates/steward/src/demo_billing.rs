@@ -54,7 +54,9 @@ async fn document(
 }
 
 /// Seeds billing for the demo company as its admin, `today` being the demo's day.
-pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core::Result<()> {
+/// Seeds billing; the number of the first invoice (City Clinic's, part credited and still
+/// open), which the demo's CAMT.053 statement pays.
+pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core::Result<String> {
     billing::set_settings(
         store,
         boss,
@@ -287,7 +289,8 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
         None,
     )
     .await?;
-    mail_and_recurring(store, boss, today, first, harbor_invoice).await
+    mail_and_recurring(store, boss, today, first, harbor_invoice).await?;
+    Ok(original.number.unwrap_or_default())
 }
 
 /// Billing by e-mail in the demo: the two first invoices sent, reminders switched on and

@@ -115,7 +115,7 @@ fn a_statement_is_imported_once_and_a_bad_one_names_its_line() {
     assert!(out.contains("would add 3"), "{out}");
     let out = env.ok(&["bank", "import", "--account", "Main account", &file]);
     assert!(out.contains("added 3"), "{out}");
-    assert!(out.contains("closing balance 6112.70 EUR"), "{out}");
+    assert!(out.contains("closing balance 5398.70 EUR"), "{out}");
     let out = env.ok(&[
         "bank",
         "import",
@@ -143,6 +143,55 @@ fn a_statement_is_imported_once_and_a_bad_one_names_its_line() {
     assert!(err.contains("nothing was imported"), "{err}");
     let o = env.run(&["bank", "import", "--account", "No such account", &file]);
     assert!(!o.status.success(), "{}", show(&o));
+}
+
+#[test]
+fn auto_match_reconciles_the_lines_with_one_sure_match() {
+    let env = Env::new();
+    // The cash withdrawal was booked before, with the bank's reference as its code.
+    let journal = format!(
+        "{JOURNAL}\n2026-05-10 (CASH-77) Cash withdrawal\n    Assets:Cash    200.00 EUR\n    Assets:Bank:Checking\n"
+    );
+    env.ok(&["ledger", "import", &env.write("opening.journal", &journal)]);
+    env.ok(&[
+        "bank",
+        "add-account",
+        "--name",
+        "Main account",
+        "--ledger-account",
+        "Assets:Bank:Checking",
+    ]);
+    let file = env.write(
+        "may.xml",
+        &statement().replace("Cash withdrawal", "Cash withdrawal CASH-77"),
+    );
+    let o = env.run(&[
+        "bank",
+        "import",
+        "--account",
+        "Main account",
+        &file,
+        "--dry-run",
+        "--auto-match",
+    ]);
+    assert!(
+        !o.status.success(),
+        "a dry run matches nothing: {}",
+        show(&o)
+    );
+    let out = env.ok(&[
+        "bank",
+        "import",
+        "--account",
+        "Main account",
+        &file,
+        "--auto-match",
+    ]);
+    assert!(out.contains("added 3"), "{out}");
+    assert!(
+        out.contains("auto-matched 1 line(s); 2 left to reconcile; 0 could not be accepted"),
+        "{out}"
+    );
 }
 
 #[test]

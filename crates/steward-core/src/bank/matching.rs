@@ -372,40 +372,59 @@ pub async fn accept<S: ReconcileBackend>(
         allocations,
     };
     let inferred = input.party_id.is_none() && !input.documents.is_empty();
+    let derived: Vec<usize> = input
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.amount.trim().is_empty())
+        .map(|(i, _)| i)
+        .collect();
     payments::record_for_line(store, actor, kind, &pin, key.as_deref(), Some(l.id))
         .await
         .map_err(|e| {
-            let e = rename_fields(e, "allocations", "documents");
-            if inferred {
-                without_unnamed_party(e)
-            } else {
-                e
-            }
+            without_consequences(
+                rename_fields(e, "allocations", "documents"),
+                inferred,
+                &derived,
+            )
         })?;
     reconciliation(store, actor, l.id).await
 }
 
-/// Without `party_id`, the party is the documents'; when no document is found there is none,
-/// and the error names the documents at fault, not a party the caller was not asked for.
-fn without_unnamed_party(e: Error) -> Error {
-    match e {
-        Error::InvalidMany(list)
-            if list.iter().any(|x| {
-                x.field.starts_with("documents[") && x.field.ends_with("].document_id")
-            }) =>
-        {
-            let mut rest: Vec<_> = list.into_iter().filter(|x| x.field != "party_id").collect();
-            if rest.len() == 1 {
-                let x = rest.remove(0);
-                Error::Invalid {
-                    field: x.field,
-                    message: x.message,
-                }
-            } else {
-                Error::InvalidMany(rest)
-            }
+/// The errors a caller can act on, when a named document is not there: without `party_id`
+/// the party is the documents' (none when none is found), and a share left empty is what
+/// the document owes (nothing, when there is none); the document is named at fault, not a
+/// party or an amount the caller never gave.
+fn without_consequences(e: Error, inferred_party: bool, derived: &[usize]) -> Error {
+    let Error::InvalidMany(list) = e else {
+        return e;
+    };
+    let missing: HashSet<String> = list
+        .iter()
+        .filter(|x| x.field.starts_with("documents[") && x.field.ends_with("].document_id"))
+        .map(|x| x.field.trim_end_matches(".document_id").to_string())
+        .collect();
+    if missing.is_empty() {
+        return Error::InvalidMany(list);
+    }
+    let mut rest: Vec<_> = list
+        .into_iter()
+        .filter(|x| !(inferred_party && x.field == "party_id"))
+        .filter(|x| {
+            !derived.iter().any(|i| {
+                let doc = format!("documents[{i}]");
+                x.field == format!("{doc}.amount") && missing.contains(&doc)
+            })
+        })
+        .collect();
+    if rest.len() == 1 {
+        let x = rest.remove(0);
+        Error::Invalid {
+            field: x.field,
+            message: x.message,
         }
-        other => other,
+    } else {
+        Error::InvalidMany(rest)
     }
 }
 

@@ -62,6 +62,33 @@ pub fn nav_for<S>(web: &crate::state::WebRegistry<S>, actor: &Actor, path: &str)
         .collect()
 }
 
+/// The section navigation of `path` for `actor`: the entry whose page holds `path` most
+/// closely is the current one.
+pub fn subnav_for<S>(
+    web: &crate::state::WebRegistry<S>,
+    actor: &Actor,
+    path: &str,
+) -> (&'static str, Vec<NavItem>) {
+    let Some((label, entries)) = web.subnav_for(actor, path) else {
+        return ("", Vec::new());
+    };
+    let mut items: Vec<NavItem> = entries
+        .map(|n| NavItem {
+            href: n.href,
+            label: n.label,
+            current: false,
+        })
+        .collect();
+    if let Some(best) = items
+        .iter_mut()
+        .filter(|i| crate::state::under(path, i.href))
+        .max_by_key(|i| i.href.len())
+    {
+        best.current = true;
+    }
+    (label, items)
+}
+
 pub async fn chrome<S: Backend>(
     state: &AppState<S>,
     pa: &PageActor,
@@ -94,6 +121,7 @@ pub async fn chrome<S: Backend>(
         .find(|c| c.id == pa.actor.company_id)
         .map(|c| steward_core::money::NumberStyle::for_currency(&c.currency))
         .unwrap_or_default();
+    let (subnav_label, subnav) = subnav_for(&state.web, &pa.actor, path);
     Chrome {
         title: title.to_string(),
         username: pa.actor.username.clone(),
@@ -102,6 +130,8 @@ pub async fn chrome<S: Backend>(
         company: pa.actor.company_name.clone(),
         companies,
         nav: nav_for(&state.web, &pa.actor, path),
+        subnav,
+        subnav_label,
         demo: state.config.demo,
         flash: pa.flash.clone(),
         unread,

@@ -163,6 +163,14 @@ pub(crate) fn check_in(
             }
         }
     };
+    let doc_currency = crate::money::Currency::parse(&currency).ok();
+    if doc_currency.is_none() && input.currency.trim().is_empty() {
+        // A party (or company) kept without a currency: the document needs one.
+        v.push(
+            "currency",
+            "give the document's currency (a code such as EUR)",
+        );
+    }
     let reference = v.line("reference", &input.reference, REFERENCE_MAX, false);
     let notes = v.text("notes", &input.notes, NOTES_MAX, false);
     if input.lines.is_empty() {
@@ -192,27 +200,27 @@ pub(crate) fn check_in(
         let f = |name: &str| format!("lines[{i}].{name}");
         let description = v.line(&f("description"), &l.description, DESCRIPTION_MAX, true);
         let quantity = parse_scaled(&mut v, &f("quantity"), &l.quantity, 4, tax::QUANTITY_SCALE);
-        let unit_price = match crate::money::Currency::parse(&currency) {
-            Ok(c) if !l.unit_price.trim().is_empty() => {
-                match parse_decimal(&l.unit_price, c.precision()) {
-                    Some(p) => p,
-                    None => {
-                        v.push(
-                            &f("unit_price"),
-                            format!(
-                                "an amount in {} with at most {} decimals",
-                                c.code(),
-                                c.precision()
-                            ),
-                        );
-                        0
-                    }
-                }
-            }
-            _ => {
+        let unit_price = match (&doc_currency, l.unit_price.trim()) {
+            (_, "") => {
                 v.push(&f("unit_price"), "a price is needed");
                 0
             }
+            (Some(c), text) => match parse_decimal(text, c.precision()) {
+                Some(p) => p,
+                None => {
+                    v.push(
+                        &f("unit_price"),
+                        format!(
+                            "an amount in {} with at most {} decimals",
+                            c.code(),
+                            c.precision()
+                        ),
+                    );
+                    0
+                }
+            },
+            // Without a currency a price cannot be read; the currency is named at fault.
+            (None, _) => 0,
         };
         let discount = parse_scaled(&mut v, &f("discount"), &l.discount, 2, 0);
         if !(0..=tax::DISCOUNT_SCALE).contains(&discount) {

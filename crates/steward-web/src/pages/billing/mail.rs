@@ -192,7 +192,7 @@ async fn view<S: Backend>(
     };
     render(
         &DunningPage {
-            chrome: chrome(state, pa, "Reminders", "/billing/invoices").await,
+            chrome: chrome(state, pa, "Reminders", "/billing/dunning").await,
             settings,
             errors,
             can_configure: steward_core::billing::allowed(

@@ -173,7 +173,7 @@ async fn list_view<S: Backend>(
     };
     render(
         &ListPage {
-            chrome: chrome(state, pa, "Customers and vendors", "/billing/invoices").await,
+            chrome: chrome(state, pa, "Customers and vendors", "/billing/parties").await,
             list,
             rows: page.items,
             can_create: parties::may_create(&pa.actor),
@@ -252,7 +252,7 @@ async fn show_view<S: Backend>(
     };
     render(
         &ShowPage {
-            chrome: chrome(state, pa, &party.name, "/billing/invoices").await,
+            chrome: chrome(state, pa, &party.name, "/billing/parties").await,
             form: form.unwrap_or_else(|| PartyForm::of(&party)),
             party,
             dunning_excluded,
@@ -315,7 +315,7 @@ async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor
         &state,
         &pa,
         "Import customers and vendors",
-        "/billing/invoices",
+        "/billing/parties",
     )
     .await;
     crate::pages::import::form(c, importer())
@@ -350,7 +350,7 @@ async fn import<S: Backend>(
         &state,
         &pa,
         "Import customers and vendors",
-        "/billing/invoices",
+        "/billing/parties",
     )
     .await;
     crate::pages::import::upload(&state, &pa, c, importer(), mp, |name, table, mapping, dry_run| {

@@ -110,7 +110,7 @@ async fn list<S: Backend>(
     );
     render(
         &ListPage {
-            chrome: chrome(&state, &pa, "Payments", "/billing/invoices").await,
+            chrome: chrome(&state, &pa, "Payments", "/billing/payments").await,
             list,
             rows: page.items,
             can_receive: payments::may_write(&pa.actor, PaymentKind::Received),
@@ -232,7 +232,7 @@ async fn form_view<S: Backend>(state: &AppState<S>, pa: &PageActor, f: FormState
     };
     render(
         &FormPage {
-            chrome: chrome(state, pa, f.kind.label(), "/billing/invoices").await,
+            chrome: chrome(state, pa, f.kind.label(), "/billing/payments").await,
             kind: f.kind,
             parties,
             party_id: f.party_id,
@@ -385,7 +385,7 @@ async fn show<S: Backend>(
                     &state,
                     &pa,
                     &format!("{} {}", p.kind.label(), p.number),
-                    "/billing/invoices",
+                    "/billing/payments",
                 )
                 .await,
                 p,
@@ -464,7 +464,7 @@ async fn aged_page<S: Backend>(
     };
     render(
         &AgedPage {
-            chrome: chrome(&state, &pa, "Aged balances", "/billing/invoices").await,
+            chrome: chrome(&state, &pa, "Aged balances", "/billing/aged").await,
             side,
             as_of: as_of.to_string(),
             buckets: buckets.text(),

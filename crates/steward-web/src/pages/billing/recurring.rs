@@ -173,7 +173,7 @@ async fn list<S: Backend>(
     let list = ListView::new("/billing/recurring", &params, COLUMNS, sort, dir, &page);
     render(
         &ListPage {
-            chrome: chrome(&state, &pa, "Recurring invoices", "/billing/invoices").await,
+            chrome: chrome(&state, &pa, "Recurring invoices", "/billing/recurring").await,
             list,
             rows: page.items,
             status,
@@ -224,7 +224,7 @@ async fn form_view<S: Backend>(
     };
     render(
         &FormPage {
-            chrome: chrome(state, pa, "New recurring invoice", "/billing/invoices").await,
+            chrome: chrome(state, pa, "New recurring invoice", "/billing/recurring").await,
             source,
             name: input.name,
             rrule: input.rrule,
@@ -348,7 +348,7 @@ async fn show<S: Backend>(
     };
     render(
         &ShowPage {
-            chrome: chrome(&state, &pa, &r.name, "/billing/invoices").await,
+            chrome: chrome(&state, &pa, &r.name, "/billing/recurring").await,
             next: next_text(&r),
             can_write: invoices::may_write(&pa.actor, invoices::InvoiceKind::Invoice),
             r,

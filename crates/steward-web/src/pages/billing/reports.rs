@@ -116,7 +116,7 @@ async fn tax_page<S: Backend>(
     };
     render(
         &TaxPage {
-            chrome: chrome(&state, &pa, "Tax report", "/billing/invoices").await,
+            chrome: chrome(&state, &pa, "Tax report", "/billing/reports/tax").await,
             from: from.to_string(),
             to: to.to_string(),
             report: out,
@@ -232,7 +232,7 @@ async fn statement_page<S: Backend>(
     };
     render(
         &StatementPage {
-            chrome: chrome(&state, &pa, &title, "/billing/invoices").await,
+            chrome: chrome(&state, &pa, &title, "/billing/parties").await,
             side: s.side.as_str().to_string(),
             from: q.from.to_string(),
             to: q.to.to_string(),

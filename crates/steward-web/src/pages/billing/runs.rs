@@ -98,7 +98,7 @@ async fn list<S: Backend>(
     );
     render(
         &ListPage {
-            chrome: chrome(&state, &pa, "Payment runs", "/billing/invoices").await,
+            chrome: chrome(&state, &pa, "Payment runs", "/billing/payment-runs").await,
             list,
             rows: page.items,
             can_write: runs::may_write(&pa.actor),
@@ -195,7 +195,7 @@ async fn new_form<S: Backend>(
     };
     render(
         &FormPage {
-            chrome: chrome(&state, &pa, "New payment run", "/billing/invoices").await,
+            chrome: chrome(&state, &pa, "New payment run", "/billing/payment-runs").await,
             accounts,
             bank_account_id,
             due_by,
@@ -273,7 +273,7 @@ async fn form_again<S: Backend>(
     }
     render(
         &FormPage {
-            chrome: chrome(state, pa, "New payment run", "/billing/invoices").await,
+            chrome: chrome(state, pa, "New payment run", "/billing/payment-runs").await,
             accounts,
             bank_account_id: input.bank_account_id,
             due_by: input.due_by,
@@ -357,7 +357,7 @@ async fn show_view<S: Backend>(
     };
     render(
         &ShowPage {
-            chrome: chrome(state, pa, &run.title(), "/billing/invoices").await,
+            chrome: chrome(state, pa, &run.title(), "/billing/payment-runs").await,
             run,
             can_write: runs::may_write(&pa.actor),
             errors,

@@ -87,7 +87,7 @@ async fn view<S: Backend>(
     };
     render(
         &SettingsPage {
-            chrome: chrome(state, pa, "Billing settings", "/billing/invoices").await,
+            chrome: chrome(state, pa, "Billing settings", "/billing/settings").await,
             settings,
             currency: pa.actor.company_currency.clone(),
             codes,

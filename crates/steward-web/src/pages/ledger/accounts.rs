@@ -19,10 +19,10 @@ use steward_core::ledger::{
 use steward_core::list::{Page, SortDir, SortKey};
 use steward_core::Error;
 
-use super::{amount, can, field, find_error, form_errors, href_with, is_invalid, subnav};
+use super::{amount, can, field, find_error, form_errors, href_with, is_invalid};
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -105,7 +105,6 @@ impl From<&Account> for AccountRow {
 #[template(path = "ledger/accounts/list.html")]
 struct ListPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     list: ListView,
     rows: Vec<AccountRow>,
     tree: bool,
@@ -186,8 +185,7 @@ async fn index<S: Backend>(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = ListPage {
-        chrome: chrome(&state, &pa, "Chart of accounts", "/ledger").await,
-        subnav: subnav("/ledger/accounts"),
+        chrome: chrome(&state, &pa, "Chart of accounts", "/ledger/accounts").await,
         list,
         rows: page.items.iter().map(AccountRow::from).collect(),
         tree,
@@ -212,7 +210,6 @@ struct AccountForm {
 #[template(path = "ledger/accounts/new.html")]
 struct NewPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     form: AccountForm,
     kinds: &'static [AccountType],
     commodities: Vec<Commodity>,
@@ -237,8 +234,7 @@ async fn new_page<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let page = NewPage {
-        chrome: chrome(state, pa, "New account", "/ledger").await,
-        subnav: subnav("/ledger/accounts"),
+        chrome: chrome(state, pa, "New account", "/ledger/accounts").await,
         form,
         kinds: &AccountType::ALL,
         commodities,
@@ -315,7 +311,6 @@ struct LedgerLine {
 #[template(path = "ledger/accounts/show.html")]
 struct ShowPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     account: Account,
     parent: Option<(AccountId, String)>,
     commodities: Vec<Commodity>,
@@ -465,8 +460,7 @@ async fn show_page<S: Backend>(
         version: account.version,
     });
     let page = ShowPage {
-        chrome: chrome(state, pa, account.name.as_str(), "/ledger").await,
-        subnav: subnav("/ledger/accounts"),
+        chrome: chrome(state, pa, account.name.as_str(), "/ledger/accounts").await,
         parent,
         commodities,
         code: edit.code,
@@ -570,7 +564,6 @@ struct Problem {
 #[template(path = "ledger/accounts/import.html")]
 struct ImportPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     columns: &'static [&'static str],
     error: Option<String>,
     file_name: String,
@@ -585,8 +578,7 @@ async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor
         return fail(&state, &pa, Error::Forbidden).await;
     }
     let page = ImportPage {
-        chrome: chrome(&state, &pa, "Import accounts", "/ledger").await,
-        subnav: subnav("/ledger/accounts"),
+        chrome: chrome(&state, &pa, "Import accounts", "/ledger/accounts").await,
         columns: IMPORT_COLUMNS,
         error: None,
         file_name: String::new(),
@@ -677,8 +669,7 @@ async fn import<S: Backend>(
         return fail(&state, &pa, Error::Forbidden).await;
     }
     let mut page = ImportPage {
-        chrome: chrome(&state, &pa, "Import accounts", "/ledger").await,
-        subnav: subnav("/ledger/accounts"),
+        chrome: chrome(&state, &pa, "Import accounts", "/ledger/accounts").await,
         columns: IMPORT_COLUMNS,
         error: None,
         file_name: String::new(),

@@ -12,9 +12,9 @@ use steward_core::ledger::service::{self, CommodityInput, JournalInput, RateInpu
 use steward_core::ledger::{Commodity, Journal, JournalKind, Rate};
 use steward_core::Error;
 
-use super::{amount, can, field, find_error, form_errors, is_invalid, subnav};
+use super::{amount, can, field, find_error, form_errors, is_invalid};
 use crate::auth::PageActor;
-use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -53,7 +53,6 @@ fn typed_value(typed: &Typed, key: &str) -> String {
 #[template(path = "ledger/journals.html")]
 struct JournalsPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     journals: Vec<Journal>,
     kinds: [JournalKind; 6],
     can_create: bool,
@@ -82,8 +81,7 @@ async fn journals_page<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let page = JournalsPage {
-        chrome: chrome(state, pa, "Journals", "/ledger").await,
-        subnav: subnav("/ledger/journals"),
+        chrome: chrome(state, pa, "Journals", "/ledger/journals").await,
         journals,
         kinds: JournalKind::ALL,
         can_create: can(&pa.actor, Action::Update),
@@ -125,7 +123,6 @@ async fn create_journal<S: Backend>(
 #[template(path = "ledger/commodities.html")]
 struct CommoditiesPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     commodities: Vec<Commodity>,
     can_create: bool,
     typed: Typed,
@@ -153,8 +150,7 @@ async fn commodities_page<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let page = CommoditiesPage {
-        chrome: chrome(state, pa, "Commodities", "/ledger").await,
-        subnav: subnav("/ledger/commodities"),
+        chrome: chrome(state, pa, "Commodities", "/ledger/commodities").await,
         commodities,
         can_create: can(&pa.actor, Action::Update),
         typed,
@@ -218,7 +214,6 @@ struct RateProblem {
 #[template(path = "ledger/rates.html")]
 struct RatesPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     rates: Vec<Rate>,
     commodities: Vec<Commodity>,
     can_update: bool,
@@ -262,8 +257,7 @@ async fn rates_page<S: Backend>(
     rates.truncate(500);
     let commodities = service::commodities(store, actor).await.unwrap_or_default();
     let page = RatesPage {
-        chrome: chrome(state, pa, "Exchange rates", "/ledger").await,
-        subnav: subnav("/ledger/rates"),
+        chrome: chrome(state, pa, "Exchange rates", "/ledger/rates").await,
         rates,
         commodities,
         can_update: can(actor, Action::Update),
@@ -424,7 +418,6 @@ async fn import_rates<S: Backend>(
 #[template(path = "ledger/settings.html")]
 struct SettingsPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     start_month: u32,
     threshold: String,
     version: i64,
@@ -466,8 +459,7 @@ async fn settings<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -
         .map(|c| c.precision)
         .unwrap_or(2);
     let page = SettingsPage {
-        chrome: chrome(&state, &pa, "Ledger settings", "/ledger").await,
-        subnav: subnav("/ledger/settings"),
+        chrome: chrome(&state, &pa, "Ledger settings", "/ledger/settings").await,
         start_month: s.fiscal_year_start_month,
         threshold: s
             .approval_threshold
@@ -502,8 +494,7 @@ async fn save_settings<S: Backend>(
         Err(e) => match form_errors(&e, "version") {
             Some(errors) => {
                 let page = SettingsPage {
-                    chrome: chrome(&state, &pa, "Ledger settings", "/ledger").await,
-                    subnav: subnav("/ledger/settings"),
+                    chrome: chrome(&state, &pa, "Ledger settings", "/ledger/settings").await,
                     start_month,
                     threshold,
                     version,

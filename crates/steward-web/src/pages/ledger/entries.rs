@@ -21,10 +21,10 @@ use steward_core::ledger::{
 use steward_core::list::{Page, Paging, SortKey};
 use steward_core::Error;
 
-use super::{amount, can, field, find_error, href_with, is_invalid, non_empty, subnav};
+use super::{amount, can, field, find_error, href_with, is_invalid, non_empty};
 use crate::auth::PageActor;
 use crate::list::{col, export, Column, ListParams, ListView};
-use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -90,7 +90,6 @@ fn export_row(e: &EntrySummary) -> Vec<String> {
 #[template(path = "ledger/entries/list.html")]
 struct ListPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     list: ListView,
     entries: Vec<EntrySummary>,
     journals: Vec<Journal>,
@@ -168,8 +167,7 @@ async fn index<S: Backend>(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = ListPage {
-        chrome: chrome(&state, &pa, "Entries", "/ledger").await,
-        subnav: subnav("/ledger/entries"),
+        chrome: chrome(&state, &pa, "Entries", "/ledger/entries").await,
         list,
         entries: page.items,
         journals,
@@ -491,7 +489,6 @@ async fn form_context<S: Backend>(
 #[template(path = "ledger/entries/form.html")]
 struct FormPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     heading: String,
     action: String,
     cancel: String,
@@ -563,8 +560,7 @@ async fn form_page<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let page = FormPage {
-        chrome: chrome(state, pa, &heading, "/ledger").await,
-        subnav: subnav("/ledger/entries"),
+        chrome: chrome(state, pa, &heading, "/ledger/entries").await,
         heading,
         action,
         cancel,
@@ -754,7 +750,6 @@ struct LineView {
 #[template(path = "ledger/entries/show.html")]
 struct ShowPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     e: Entry,
     journal: String,
     lines: Vec<LineView>,
@@ -902,10 +897,9 @@ async fn show_page<S: Backend>(
             &e.number
                 .clone()
                 .unwrap_or_else(|| format!("Entry #{}", e.id)),
-            "/ledger",
+            "/ledger/entries",
         )
         .await,
-        subnav: subnav("/ledger/entries"),
         journal,
         lines,
         totals,

@@ -14,9 +14,9 @@ use steward_core::ledger::Journal;
 use steward_core::Error;
 use steward_io::journal::Format;
 
-use super::{can, is_invalid, non_empty, subnav};
+use super::{can, is_invalid, non_empty};
 use crate::auth::PageActor;
-use crate::pages::{chrome, fail, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -36,7 +36,6 @@ const FORMATS: [Format; 3] = [Format::Hledger, Format::Ledger, Format::Beancount
 #[template(path = "ledger/import.html")]
 struct ImportPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     formats: [Format; 3],
     journals: Vec<Journal>,
     format: String,
@@ -68,8 +67,7 @@ async fn page<S: Backend>(
 
 async fn blank<S: Backend>(state: &AppState<S>, pa: &PageActor) -> ImportPage {
     ImportPage {
-        chrome: chrome(state, pa, "Import a journal", "/ledger").await,
-        subnav: subnav("/ledger/import"),
+        chrome: chrome(state, pa, "Import a journal", "/ledger/import").await,
         formats: FORMATS,
         journals: Vec::new(),
         format: Format::Hledger.name().into(),

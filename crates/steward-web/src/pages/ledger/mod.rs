@@ -14,7 +14,6 @@ use axum::Router;
 use steward_core::auth::{Action, Actor, Domain, Permission};
 use steward_core::error::FieldError;
 
-use super::NavItem;
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -35,37 +34,6 @@ pub(crate) fn perm(action: Action) -> Permission {
 /// Whether to offer an action; the service decides for real.
 pub(crate) fn can(actor: &Actor, action: Action) -> bool {
     actor.can(perm(action))
-}
-
-/// The ledger's own navigation, shown on every ledger page.
-pub(crate) fn subnav(current: &str) -> Vec<NavItem> {
-    const ITEMS: &[(&str, &str)] = &[
-        ("/ledger", "Overview"),
-        ("/ledger/accounts", "Accounts"),
-        ("/ledger/entries", "Entries"),
-        ("/ledger/reports/trial-balance", "Trial balance"),
-        ("/ledger/reports/balance-sheet", "Balance sheet"),
-        ("/ledger/reports/income-statement", "Income statement"),
-        ("/ledger/reports/cash-flow", "Cash flow"),
-        ("/ledger/periods", "Periods"),
-        ("/ledger/journals", "Journals"),
-        ("/ledger/commodities", "Commodities"),
-        ("/ledger/rates", "Rates"),
-        ("/ledger/settings", "Settings"),
-        ("/ledger/import", "Import"),
-    ];
-    ITEMS
-        .iter()
-        .map(|(href, label)| NavItem {
-            href,
-            label,
-            current: if *href == "/ledger" {
-                current == "/ledger"
-            } else {
-                current.starts_with(href)
-            },
-        })
-        .collect()
 }
 
 pub(crate) use super::{field, form_errors, is_invalid, non_empty};

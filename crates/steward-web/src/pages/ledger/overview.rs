@@ -10,9 +10,9 @@ use steward_core::ledger::service;
 use steward_core::ledger::{EntryQuery, EntrySort, EntryStatus, EntrySummary};
 use steward_core::list::{Paging, SortDir};
 
-use super::{can, subnav};
+use super::can;
 use crate::auth::PageActor;
-use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -25,7 +25,6 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
 #[template(path = "ledger/overview.html")]
 struct OverviewPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     has_books: bool,
     can_set_up: bool,
     can_create: bool,
@@ -65,7 +64,6 @@ async fn overview<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -
         .unwrap_or_default();
     let page = OverviewPage {
         chrome: chrome(&state, &pa, "Books", "/ledger").await,
-        subnav: subnav("/ledger"),
         has_books: !journals.is_empty(),
         can_set_up: can(actor, Action::Update),
         can_create: can(actor, Action::Create),

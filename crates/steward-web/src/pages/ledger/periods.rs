@@ -12,9 +12,9 @@ use steward_core::ledger::service;
 use steward_core::ledger::{month_end, month_start, Period, PeriodStatus};
 use steward_core::Error;
 
-use super::{can, field, find_error, form_errors, subnav};
+use super::{can, field, find_error, form_errors};
 use crate::auth::PageActor;
-use crate::pages::{chrome, fail, redirect_with, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -64,7 +64,6 @@ fn month_row(p: &Period) -> MonthRow {
 #[template(path = "ledger/periods.html")]
 struct PeriodsPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     year: i32,
     months: Vec<MonthRow>,
     can_close: bool,
@@ -117,8 +116,7 @@ async fn page<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let p = PeriodsPage {
-        chrome: chrome(state, pa, &format!("Periods {year}"), "/ledger").await,
-        subnav: subnav("/ledger/periods"),
+        chrome: chrome(state, pa, &format!("Periods {year}"), "/ledger/periods").await,
         year,
         months: periods.iter().map(month_row).collect(),
         can_close: can(&pa.actor, Action::Approve),
@@ -235,7 +233,6 @@ async fn reopen<S: Backend>(
 #[template(path = "ledger/close_year.html")]
 struct CloseYearPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     year: i32,
     from: String,
     to: String,
@@ -259,8 +256,13 @@ async fn confirm_close_year<S: Backend>(
         Err(e) => return fail(&state, &pa, e).await,
     };
     let page = CloseYearPage {
-        chrome: chrome(&state, &pa, &format!("Close the year {year}"), "/ledger").await,
-        subnav: subnav("/ledger/periods"),
+        chrome: chrome(
+            &state,
+            &pa,
+            &format!("Close the year {year}"),
+            "/ledger/periods",
+        )
+        .await,
         year,
         from,
         to,

@@ -16,9 +16,9 @@ use steward_core::ledger::{service, Commodity};
 use steward_core::Error;
 use steward_io::TableFormat;
 
-use super::{field, find_error, href_with, is_invalid, subnav};
+use super::{field, find_error, href_with, is_invalid};
 use crate::auth::PageActor;
-use crate::pages::{chrome, fail, render, Chrome, NavItem};
+use crate::pages::{chrome, fail, render, Chrome};
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
@@ -58,7 +58,6 @@ struct SectionView {
 #[template(path = "ledger/report.html")]
 struct ReportPage {
     chrome: Chrome,
-    subnav: Vec<NavItem>,
     kind: ReportKind,
     kinds: [ReportKind; 4],
     /// The options as typed, for the form.
@@ -293,8 +292,7 @@ async fn show<S: Backend>(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ReportPage {
-        chrome: chrome(&state, &pa, kind.title(), "/ledger").await,
-        subnav: subnav(&path),
+        chrome: chrome(&state, &pa, kind.title(), &path).await,
         kind,
         kinds: KINDS,
         as_of: field(&pairs, "as_of"),
