@@ -72,7 +72,8 @@ pub enum Command {
     /// Bank: import bank statements (OFX, CAMT.053, CSV with a saved mapping).
     #[command(subcommand)]
     Bank(BankCommand),
-    /// Billing: customers and vendors from and to CSV/XLSX; payment runs (the SEPA file).
+    /// Billing: customers and vendors from and to CSV/XLSX; payment runs (the SEPA file);
+    /// sending invoices, reminders and recurring invoices now.
     #[command(subcommand)]
     Billing(BillingCommand),
 }
@@ -106,6 +107,45 @@ pub enum BillingCommand {
     /// A payment run.
     #[command(subcommand)]
     PaymentRun(PaymentRunCommand),
+    /// E-mail a posted invoice or credit note with its PDF, as the invoice page's "Send"
+    /// does (queued for the mail worker of `steward serve`; logged on the document).
+    Send {
+        /// The document's id
+        id: i64,
+        /// A recipient [default: the customer's e-mail addresses]; repeat for several
+        #[arg(long)]
+        to: Vec<String>,
+        /// [default: the billing mail settings' subject]
+        #[arg(long)]
+        subject: Option<String>,
+        /// [default: the billing mail settings' text]
+        #[arg(long)]
+        message: Option<String>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Send the payment reminders due (the daily job's run, now); with --dry-run, list them.
+    Reminders {
+        /// List what would be sent, send nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// The day to run for [default: today]
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Make the recurring invoices due (the daily job's run, now), each template once.
+    Recurring {
+        /// Make what is due by this day [default: today]
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
