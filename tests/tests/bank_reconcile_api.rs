@@ -174,13 +174,13 @@ both_databases!(a_statement_line_pays_an_invoice, |db| async move {
         422,
     )
     .await;
-    let fields: Vec<&str> = missing["errors"]
+    let named: Vec<&str> = missing["errors"]
         .as_array()
         .expect("errors")
         .iter()
         .filter_map(|e| e["field"].as_str())
         .collect();
-    assert_eq!(fields, ["documents[0].document_id"], "{missing}");
+    assert_eq!(named, ["documents[0].document_id"], "{missing}");
 
     // Match with a key; the retry answers the same; a second match is 409.
     let m = |key: Option<&str>| {
