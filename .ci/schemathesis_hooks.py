@@ -210,7 +210,7 @@ STATE_RULES = [
     (r"name", r"another customer or vendor has this name"),
     (r"code", r"another tax code has this code"),
     (r"income_account|expense_account|collected_account|paid_account|receivable_account|payable_account|writeoff_account"
-     r"|lines\[\d+\]\.account",
+     r"|fx_gain_loss_account|lines\[\d+\]\.account",
      r"no account `.*` in the chart of accounts|account `.*` is inactive"
      r"|account `.*` has sub-accounts: choose one of them"),
     (r"party_id", r"no such customer or vendor|.* is not a (customer|vendor)"),
@@ -227,6 +227,12 @@ STATE_RULES = [
     (r"receivable_account", r"set the receivables account in the billing settings before posting invoices"),
     (r"payable_account", r"set the payables account in the billing settings before posting bills"),
     (r"issue_date", r"the period \d{4}-\d{2} is closed"),
+    # core::billing::fx: a document or payment in another currency than the books' takes the
+    # ledger's rate of its date; a difference it realises needs the settings' account
+    (r"issue_date|date", r"the ledger has no rate of \S+ in \S+ on or before \d{4}-\d{2}-\d{2}: enter one under Ledger, rates"),
+    (r"fx_gain_loss_account", r"this realises an exchange (gain|loss) of \S+ \S+: set the exchange difference account in the billing settings"
+     r"|.+ takes only \S+: exchange differences are in \S+"),
+    (r"amount|lines", r"the amounts? (is|are) too large to convert"),
     (r"credited_id", r"a credit note cannot itself be credited|only a posted document is credited .*"
      r"|every line of this document is credited already"),
     # core::billing::payments: the documents a payment settles, as they stand

@@ -65,6 +65,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
             bill_approval_threshold: String::new(),
+            fx_gain_loss_account: String::new(),
         },
         None,
     )
@@ -296,6 +297,7 @@ async fn reconcile(store: &Store, n: usize) -> anyhow::Result<()> {
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
             bill_approval_threshold: String::new(),
+            fx_gain_loss_account: String::new(),
         },
         None,
     )

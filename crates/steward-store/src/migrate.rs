@@ -157,9 +157,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0024_billing_mail.sql"),
         postgres: include_str!("../migrations/postgres/0024_billing_mail.sql"),
     },
+    Migration {
+        version: 25,
+        name: "billing_fx",
+        sqlite: include_str!("../migrations/sqlite/0025_billing_fx.sql"),
+        postgres: include_str!("../migrations/postgres/0025_billing_fx.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 24;
+pub const LATEST_VERSION: i64 = 25;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

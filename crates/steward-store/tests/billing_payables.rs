@@ -202,6 +202,20 @@ store_test!(a_payment_run_pays_what_is_due_once, |db| async move {
     )
     .await
     .ok();
+    // A bill in dollars posts at the ledger's rate of its issue date.
+    ledger::books::set_rates(
+        store,
+        clerk,
+        &[ledger::books::RateInput {
+            date: "2026-02-27".into(),
+            commodity: "USD".into(),
+            quote: "EUR".into(),
+            rate: "0.92".into(),
+        }],
+        "test",
+    )
+    .await
+    .expect("rate");
     posted(store, clerk, gamma, "2026-03-01", "30").await;
 
     let p = runs::proposal(store, clerk, Some(account), "2026-03-31")

@@ -65,6 +65,7 @@ pub async fn seed(store: &Store, boss: &Actor, today: NaiveDate) -> steward_core
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
             bill_approval_threshold: String::new(),
+            fx_gain_loss_account: String::new(),
         },
         None,
     )
@@ -379,6 +380,7 @@ pub async fn payables(
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
             bill_approval_threshold: "2000.00".into(),
+            fx_gain_loss_account: String::new(),
         },
         Some(settings.version),
     )

@@ -9,7 +9,7 @@ use serde_json::json;
 use std::collections::HashMap;
 
 use super::invoices::{
-    check_in, entry_in, journal_kind, Context, InvoiceInput, InvoiceKind, NewInvoice,
+    check_in, document_fx, entry_in, journal_kind, Context, InvoiceInput, InvoiceKind, NewInvoice,
 };
 use super::{BillingBackend, PostingTarget};
 use crate::audit::AuditDraft;
@@ -146,21 +146,44 @@ pub async fn post_batch<S: BillingBackend>(
             slot.insert(t);
         }
     }
+    // The ledger's rates, once, when a document is in a currency other than the books'.
+    let rates = if targets.values().any(|t| t.book.is_some()) {
+        store.rates(actor.company_id).await?
+    } else {
+        Vec::new()
+    };
     let mut postings = Vec::with_capacity(checked.len());
-    for (n, inv) in checked.into_iter().enumerate() {
+    for (n, mut inv) in checked.into_iter().enumerate() {
         let target = targets
             .get(&(inv.kind.is_sales(), inv.currency.clone()))
             .ok_or_else(|| Error::internal("posting target"))?;
+        if target.book.is_some() {
+            match document_fx(target, &rates, &inv) {
+                Ok(fx) => inv.fx = Some(fx),
+                Err(e) => {
+                    errors.extend(prefixed(n, "document", e));
+                    continue;
+                }
+            }
+        }
         let party = ctx
             .party(inv.party_id)
             .map(|p| p.name.as_str())
             .unwrap_or_default();
-        let entry = entry_in(target, &ctx.codes, &inv, party)
-            .map_err(|e| Error::InvalidMany(prefixed(n, "document", e)))?;
+        let entry = match entry_in(target, &ctx.codes, &inv, party) {
+            Ok(e) => e,
+            Err(e) => {
+                errors.extend(prefixed(n, "document", e));
+                return Err(Error::InvalidMany(errors));
+            }
+        };
         postings.push(BatchPosting {
             invoice: inv,
             entry,
         });
+    }
+    if !errors.is_empty() {
+        return Err(Error::InvalidMany(errors));
     }
     let mut totals: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
     for p in &postings {

@@ -10,6 +10,7 @@
 //! The one gate is [`gate`]; every service calls it before it reads or writes.
 pub mod aged;
 pub mod dunning;
+pub mod fx;
 pub mod invoice_batch;
 pub mod invoices;
 pub mod mail;
@@ -228,6 +229,9 @@ pub struct BillingSettings {
     /// Bills whose total (in the company currency) is above this wait for approval
     /// before they post; `None`: no approval.
     pub bill_approval_threshold: Option<i64>,
+    /// Where the exchange gains and losses realised by settling documents in a foreign
+    /// currency go (needed once one realises a difference).
+    pub fx_gain_loss_account_id: Option<AccountId>,
     pub version: i64,
 }
 
@@ -240,6 +244,8 @@ pub struct SettingsInput {
     pub tax_rounding: String,
     /// An amount in the company currency; empty: none.
     pub bill_approval_threshold: String,
+    /// The exchange difference account (name or code); empty: none.
+    pub fx_gain_loss_account: String,
 }
 
 pub trait SettingsStore: Send + Sync {
@@ -275,7 +281,11 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
     let accounts = crate::ledger::accounts::TypedAccounts::load(
         store,
         actor.company_id,
-        &[&input.receivable_account, &input.payable_account],
+        &[
+            &input.receivable_account,
+            &input.payable_account,
+            &input.fx_gain_loss_account,
+        ],
     )
     .await?;
     let receivable = accounts
@@ -284,6 +294,22 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
     let payable = accounts
         .postable(&mut v, "payable_account", &input.payable_account)
         .map(|a| a.id);
+    let fx_account = accounts.postable(&mut v, "fx_gain_loss_account", &input.fx_gain_loss_account);
+    if let Some(a) = fx_account {
+        let only = a.commodity.as_deref();
+        if only.is_some_and(|c| c != actor.company_currency) {
+            v.push(
+                "fx_gain_loss_account",
+                format!(
+                    "{} takes only {}: exchange differences are in {}",
+                    a.name,
+                    only.unwrap_or_default(),
+                    actor.company_currency
+                ),
+            );
+        }
+    }
+    let fx_account = fx_account.map(|a| a.id);
     let rounding = match TaxRounding::parse(input.tax_rounding.trim()) {
         Some(r) => r,
         None => {
@@ -318,6 +344,7 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
         payable_account_id: payable,
         tax_rounding: rounding,
         bill_approval_threshold: threshold,
+        fx_gain_loss_account_id: fx_account,
         version: current.version + 1,
     };
     let audit = AuditDraft::by(
@@ -330,6 +357,7 @@ pub async fn set_settings<S: SettingsStore + LedgerStore>(
             "payable_account_id": [current.payable_account_id, next.payable_account_id],
             "tax_rounding": [current.tax_rounding.as_str(), next.tax_rounding.as_str()],
             "bill_approval_threshold": [current.bill_approval_threshold, next.bill_approval_threshold],
+            "fx_gain_loss_account_id": [current.fx_gain_loss_account_id, next.fx_gain_loss_account_id],
         }),
     );
     store
@@ -400,12 +428,21 @@ pub(crate) fn empty_page<T>(paging: crate::list::Paging) -> crate::list::Page<T>
 }
 
 /// What an entry of billing posts with: the receivables (`sales`) or payables control
-/// account from the settings, the currency's commodity, and the journal of `kind` (the
-/// general journal, or the first, when the books have none of that kind).
+/// account from the settings, the currency's commodity, the journal of `kind` (the
+/// general journal, or the first, when the books have none of that kind), and, for a
+/// currency other than the books', what its book values are kept in.
 pub(crate) struct PostingTarget {
     pub control: AccountId,
     pub commodity: crate::ledger::Commodity,
     pub journal: crate::ids::JournalId,
+    /// `Some` when the currency is not the books' (see [`fx`]).
+    pub book: Option<BookTarget>,
+}
+
+/// The books' currency and the exchange difference account of the billing settings.
+pub(crate) struct BookTarget {
+    pub commodity: crate::ledger::Commodity,
+    pub fx_account: Option<AccountId>,
 }
 
 pub(crate) async fn posting<S: SettingsStore + LedgerStore>(
@@ -431,17 +468,35 @@ pub(crate) async fn posting<S: SettingsStore + LedgerStore>(
             )
         })?
     };
-    let commodity = store
-        .commodities(actor.company_id)
-        .await?
-        .into_iter()
-        .find(|c| c.symbol == currency)
-        .ok_or_else(|| {
-            Error::invalid(
-                "currency",
-                format!("the books have no currency {currency}: add it under Books, settings"),
-            )
-        })?;
+    let commodities = store.commodities(actor.company_id).await?;
+    let find = |symbol: &str| {
+        commodities
+            .iter()
+            .find(|c| c.symbol == symbol)
+            .cloned()
+            .ok_or_else(|| {
+                Error::invalid(
+                    "currency",
+                    format!("the books have no currency {symbol}: add it under Books, settings"),
+                )
+            })
+    };
+    let commodity = find(currency)?;
+    if actor.company_currency.is_empty() {
+        // A job's actor is told the company's currency; one that is not cannot tell a
+        // document in the books' currency from one in another.
+        return Err(Error::internal(
+            "billing posts with an actor that does not know the company's currency",
+        ));
+    }
+    let book = if currency == actor.company_currency {
+        None
+    } else {
+        Some(BookTarget {
+            commodity: find(&actor.company_currency)?,
+            fx_account: settings.fx_gain_loss_account_id,
+        })
+    };
     let journals = store.journals(actor.company_id).await?;
     let journal = journals
         .iter()
@@ -458,6 +513,7 @@ pub(crate) async fn posting<S: SettingsStore + LedgerStore>(
         control,
         commodity,
         journal,
+        book,
     })
 }
 
@@ -482,5 +538,100 @@ impl PostingTarget {
             project: project.to_string(),
             memo: memo.to_string(),
         }
+    }
+
+    /// The ledger's rate of the posting's currency in the books' on `date`; an error on
+    /// `field` (the date the rate is taken for) when the ledger has none.
+    pub(crate) fn rate_on(
+        &self,
+        rates: &[crate::ledger::Rate],
+        date: chrono::NaiveDate,
+        field: &str,
+    ) -> Result<fx::FxRate> {
+        let home = self
+            .book
+            .as_ref()
+            .map(|b| b.commodity.symbol.as_str())
+            .unwrap_or_default();
+        fx::FxRate::on(rates, &self.commodity.symbol, home, date).ok_or_else(|| {
+            Error::invalid(
+                field,
+                format!(
+                    "the ledger has no rate of {} in {home} on or before {date}: enter one under Ledger, rates",
+                    self.commodity.symbol
+                ),
+            )
+        })
+    }
+
+    /// `amount` of the posting's currency in the books' currency at `rate`.
+    pub(crate) fn value(&self, rate: fx::FxRate, amount: i64) -> Result<i64> {
+        let to = self
+            .book
+            .as_ref()
+            .map(|b| b.commodity.precision)
+            .unwrap_or(0);
+        rate.value(amount, self.commodity.precision, to)
+            .ok_or_else(|| Error::invalid("amount", "the amount is too large to convert"))
+    }
+
+    /// Gives `line` its value in the books' currency as its cost.
+    pub(crate) fn at_cost(&self, mut line: crate::ledger::Line, value: i64) -> crate::ledger::Line {
+        if let Some(b) = &self.book {
+            line.cost = Some(crate::ledger::Cost {
+                commodity_id: b.commodity.id,
+                commodity: b.commodity.symbol.clone(),
+                amount: value,
+            });
+        }
+        line
+    }
+
+    /// Closes a foreign entry: posts the realised exchange gain (`difference` > 0, a
+    /// credit) or loss (a debit) to the exchange difference account, then checks the
+    /// entry balances at cost in every commodity. A difference without the account set is
+    /// an error on `fx_gain_loss_account`.
+    pub(crate) fn close_fx(
+        &self,
+        lines: &mut Vec<crate::ledger::Line>,
+        difference: i64,
+    ) -> Result<()> {
+        let Some(b) = &self.book else {
+            return Ok(());
+        };
+        if difference != 0 {
+            let account = b.fx_account.ok_or_else(|| {
+                Error::invalid(
+                    "fx_gain_loss_account",
+                    format!(
+                        "this realises an exchange {} of {} {}: set the exchange difference account in the billing settings",
+                        if difference > 0 { "gain" } else { "loss" },
+                        crate::money::format_minor(difference.abs(), b.commodity.precision),
+                        b.commodity.symbol
+                    ),
+                )
+            })?;
+            lines.push(crate::ledger::Line {
+                account_id: account,
+                account: String::new(),
+                commodity_id: b.commodity.id,
+                commodity: b.commodity.symbol.clone(),
+                amount: -difference,
+                cost: None,
+                department_id: None,
+                project: String::new(),
+                memo: if difference > 0 {
+                    "exchange gain".into()
+                } else {
+                    "exchange loss".into()
+                },
+            });
+        }
+        if crate::ledger::weights(lines).values().any(|w| *w != 0) {
+            return Err(Error::internal(
+                "a foreign-currency entry does not balance at cost",
+            ));
+        }
+        Ok(())
     }
 }

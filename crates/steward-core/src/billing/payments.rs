@@ -9,8 +9,13 @@
 //! (which locks the documents): an allocation is positive, goes to a posted document of
 //! the same party, currency and side, and is at most what the document still owes; the
 //! allocations together are at most what the payment holds (its amount plus the amount
-//! written off). Payments are in the documents' currency; foreign-currency payments with
-//! an exchange difference are not supported yet.
+//! written off). Payments are in the documents' currency.
+//!
+//! A payment in a currency other than the books' is worth its amount at the ledger's rate
+//! of its date; each allocation relieves the receivable or payable of its share of the
+//! document's book value (see [`super::fx`]), and the difference is the realised exchange
+//! gain or loss, posted to the billing settings' exchange difference account in the same
+//! entry. What stays unallocated is kept at the payment's rate.
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
@@ -83,6 +88,10 @@ pub struct Allocation {
     pub document_id: InvoiceId,
     pub document_number: Option<String>,
     pub amount: i64,
+    /// A foreign payment: the document's book value it settled, in the books' currency.
+    pub book_amount: Option<i64>,
+    /// The exchange gain (positive) or loss (negative) it realised, in the books' currency.
+    pub exchange_difference: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -106,6 +115,12 @@ pub struct Payment {
     /// What is left as credit on the party: amount + write-off - allocations.
     pub unallocated: i64,
     pub entry_id: Option<crate::ids::EntryId>,
+    /// In a currency other than the books': the ledger's rate of its date and its amount's
+    /// value in the books' currency at that rate.
+    pub fx_rate: Option<String>,
+    pub book_amount: Option<i64>,
+    /// The exchange gain (positive) or loss (negative) it realised, in the books' currency.
+    pub exchange_difference: i64,
 }
 
 /// A payment as listed.
@@ -162,6 +177,24 @@ pub struct NewPayment {
     /// The bank statement line the payment reconciles (recorded from the reconcile view):
     /// linked in the payment's transaction, which fails if the line is matched already.
     pub bank_line: Option<crate::ids::BankLineId>,
+    /// Set by [`entry_of`] for a payment in a currency other than the books'.
+    pub fx: Option<PaymentFx>,
+}
+
+/// A payment in a foreign currency in the books' currency (see [`super::fx`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentFx {
+    /// The ledger's rate of the payment's date, as a decimal.
+    pub rate: String,
+    /// What went through the bank, and what was written off, at that rate.
+    pub book_amount: i64,
+    pub book_writeoff: i64,
+    /// Per allocation (in order): the book value settled and the exchange difference.
+    pub allocations: Vec<super::fx::AllocationValue>,
+    /// What the receivable or payable is relieved of in the books' currency.
+    pub control: i64,
+    /// The realised exchange gain (positive) or loss (negative).
+    pub difference: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -198,6 +231,8 @@ pub struct Openness {
     pub number: Option<String>,
     pub total: i64,
     pub allocated: i64,
+    /// A foreign document's total in the books' currency (see [`super::fx`]).
+    pub book_total: Option<i64>,
 }
 
 impl Openness {
@@ -265,6 +300,11 @@ pub struct DocumentAllocation {
     pub payment_id: Option<i64>,
     pub credit_id: Option<InvoiceId>,
     pub amount: i64,
+    /// In a foreign currency: the payment's or credit's rate, the document's book value
+    /// it settled and the exchange gain (positive) or loss (negative) it realised.
+    pub rate: Option<String>,
+    pub book_amount: Option<i64>,
+    pub exchange_difference: i64,
 }
 
 pub fn readable_kinds(actor: &Actor) -> Vec<PaymentKind> {
@@ -476,15 +516,20 @@ async fn check<S: BillingBackend>(
         allocations,
         client_key: None,
         bank_line: None,
+        fx: None,
     })
 }
 
 /// The entry of a payment: received: bank and write-off debited, receivable credited with
-/// their sum; made: payable debited with the sum, bank and write-off credited.
+/// their sum; made: payable debited with the sum, bank and write-off credited. A payment
+/// in a currency other than the books' first gets its value (`p.fx`): the lines carry
+/// their values in the books' currency as costs (the bank and the write-off at the rate of
+/// the payment's date, the control account at the book values settled) and the
+/// difference goes to the exchange difference account.
 pub(crate) async fn entry_of<S: BillingBackend>(
     store: &S,
     actor: &Actor,
-    p: &NewPayment,
+    p: &mut NewPayment,
     party_name: &str,
 ) -> Result<NewEntry> {
     let post = super::posting(
@@ -495,6 +540,10 @@ pub(crate) async fn entry_of<S: BillingBackend>(
         JournalKind::Bank,
     )
     .await?;
+    p.fx = None;
+    if post.book.is_some() {
+        p.fx = Some(payment_fx(store, actor, &post, p).await?);
+    }
     let line = |account_id: AccountId, amount: i64, memo: &str| {
         post.line(account_id, amount, None, "", memo)
     };
@@ -502,15 +551,26 @@ pub(crate) async fn entry_of<S: BillingBackend>(
         PaymentKind::Received => 1,
         PaymentKind::Made => -1,
     };
-    let mut lines = vec![line(p.account_id, sign * p.amount, party_name)];
+    let fx = p.fx.as_ref();
+    let at = |l: crate::ledger::Line, value: Option<i64>| match value {
+        Some(v) => post.at_cost(l, v),
+        None => l,
+    };
+    let mut lines = vec![at(
+        line(p.account_id, sign * p.amount, party_name),
+        fx.map(|f| sign * f.book_amount),
+    )];
     if let (Some(w), true) = (p.writeoff_account_id, p.writeoff > 0) {
-        lines.push(line(w, sign * p.writeoff, "written off"));
+        lines.push(at(
+            line(w, sign * p.writeoff, "written off"),
+            fx.map(|f| sign * f.book_writeoff),
+        ));
     }
-    lines.push(line(
-        post.control,
-        -sign * (p.amount + p.writeoff),
-        party_name,
+    lines.push(at(
+        line(post.control, -sign * (p.amount + p.writeoff), party_name),
+        fx.map(|f| -sign * f.control),
     ));
+    post.close_fx(&mut lines, fx.map(|f| f.difference).unwrap_or(0))?;
     Ok(NewEntry {
         journal_id: post.journal,
         date: p.date,
@@ -523,6 +583,75 @@ pub(crate) async fn entry_of<S: BillingBackend>(
     })
 }
 
+/// A foreign payment's value: the ledger's rate of its date (an error on `date` when there
+/// is none) and what it settles of each document's book value, from what the documents
+/// owe now (the store checks it again in the payment's transaction).
+async fn payment_fx<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    post: &super::PostingTarget,
+    p: &NewPayment,
+) -> Result<PaymentFx> {
+    let rates = store.rates(actor.company_id).await?;
+    let rate = post.rate_on(&rates, p.date, "date")?;
+    let ids: Vec<InvoiceId> = p.allocations.iter().map(|a| a.0).collect();
+    let open = store.openness(actor.company_id, &ids).await?;
+    let mut docs = Vec::with_capacity(p.allocations.len());
+    for (i, (id, amount)) in p.allocations.iter().enumerate() {
+        let o = open.get(id).ok_or_else(|| {
+            Error::invalid(
+                format!("allocations[{i}].document_id"),
+                "not a posted document",
+            )
+        })?;
+        docs.push((
+            *amount,
+            super::fx::OpenDocument {
+                total: o.total,
+                allocated: o.allocated,
+                book_total: o.book_total,
+            },
+        ));
+    }
+    let whole = p.amount + p.writeoff;
+    let too_large = || Error::invalid("amount", "the amount is too large to convert");
+    let book_whole = post.value(rate, whole)?;
+    let book_amount = post.value(rate, p.amount)?;
+    let s = super::fx::settle(
+        p.kind == PaymentKind::Received,
+        whole,
+        book_whole,
+        &docs,
+        |a| post.value(rate, a).ok(),
+    )
+    .ok_or_else(too_large)?;
+    Ok(PaymentFx {
+        rate: rate.text(),
+        book_amount,
+        book_writeoff: book_whole - book_amount,
+        allocations: s.allocations,
+        control: s.control,
+        difference: s.difference,
+    })
+}
+
+/// The ledger's rate a payment in `currency` dated `date` would post at, as a decimal
+/// (the payment form shows it); `None` in the books' currency or when the ledger has none.
+pub async fn rate_for<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    kind: PaymentKind,
+    currency: &str,
+    date: NaiveDate,
+) -> Result<Option<String>> {
+    super::gate(actor, kind.domain(), Action::Read)?;
+    if currency == actor.company_currency {
+        return Ok(None);
+    }
+    let rates = store.rates(actor.company_id).await?;
+    Ok(super::fx::FxRate::on(&rates, currency, &actor.company_currency, date).map(|r| r.text()))
+}
+
 /// Records and posts a payment with its allocations. With an idempotency `key`, a retry
 /// returns the first payment and posts nothing.
 pub async fn record<S: BillingBackend + PaymentStore>(
@@ -533,6 +662,21 @@ pub async fn record<S: BillingBackend + PaymentStore>(
     key: Option<&str>,
 ) -> Result<Payment> {
     record_for_line(store, actor, kind, input, key, None).await
+}
+
+/// Checks a payment and works out its ledger entry (in a foreign currency, its value
+/// first) without writing anything: what [`record`] posts.
+pub async fn prepare<S: BillingBackend>(
+    store: &S,
+    actor: &Actor,
+    kind: PaymentKind,
+    input: &PaymentInput,
+) -> Result<(NewPayment, NewEntry)> {
+    super::gate(actor, kind.domain(), Action::Create)?;
+    let mut p = check(store, actor, kind, input).await?;
+    let party = parties::get(store, actor, p.party_id).await?;
+    let entry = entry_of(store, actor, &mut p, &party.name).await?;
+    Ok((p, entry))
 }
 
 /// As [`record`], reconciling a bank statement line in the same transaction (the bank's
@@ -554,29 +698,38 @@ pub async fn record_for_line<S: BillingBackend + PaymentStore>(
             return get(store, actor, id).await;
         }
     }
-    let mut p = check(store, actor, kind, input).await?;
+    let (mut p, entry) = prepare(store, actor, kind, input).await?;
     p.client_key = key;
     p.bank_line = bank_line;
-    let party = parties::get(store, actor, p.party_id).await?;
-    let entry = entry_of(store, actor, &p, &party.name).await?;
     let precision = crate::money::precision_of(&p.currency);
-    let audit = AuditDraft::by(
-        actor,
-        super::PAYMENT,
-        None,
-        "post",
-        json!({
-            "kind": kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
-            "amount": format_minor(p.amount, precision), "currency": p.currency,
-            "writeoff": format_minor(p.writeoff, precision),
-            "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
-            "bank_line": p.bank_line,
-        }),
-    );
+    let mut changes = json!({
+        "kind": kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
+        "amount": format_minor(p.amount, precision), "currency": p.currency,
+        "writeoff": format_minor(p.writeoff, precision),
+        "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
+        "bank_line": p.bank_line,
+    });
+    add_fx_audit(&mut changes, p.fx.as_ref(), &actor.company_currency);
+    let audit = AuditDraft::by(actor, super::PAYMENT, None, "post", changes);
     let (id, _) = store
         .insert_payment(actor.company_id, &p, &entry, actor.author(), audit)
         .await?;
     get(store, actor, id).await
+}
+
+/// What the audit event of a foreign payment adds: its rate, value and exchange difference.
+pub(crate) fn add_fx_audit(changes: &mut serde_json::Value, fx: Option<&PaymentFx>, home: &str) {
+    if let (Some(fx), serde_json::Value::Object(m)) = (fx, changes) {
+        let p = crate::money::precision_of(home);
+        m.insert(
+            "fx".into(),
+            json!({
+                "rate": fx.rate, "currency": home,
+                "book_amount": format_minor(fx.book_amount, p),
+                "exchange_difference": format_minor(fx.difference, p),
+            }),
+        );
+    }
 }
 
 pub async fn get<S: PaymentStore>(store: &S, actor: &Actor, id: i64) -> Result<Payment> {
@@ -638,6 +791,7 @@ pub async fn settlement<S: BillingBackend + PaymentStore>(
             number: inv.number.clone(),
             total: inv.total,
             allocated: 0,
+            book_total: inv.book_total,
         });
     Ok((allocations, open))
 }

@@ -202,10 +202,10 @@ pub trait RecurringStore: Send + Sync {
         occurrence: NaiveDate,
         document: InvoiceId,
     ) -> impl Future<Output = Result<bool>> + Send;
-    /// Every active template of every company, with the company's name.
+    /// Every active template of every company, with the company's name and currency.
     fn active_recurring(
         &self,
-    ) -> impl Future<Output = Result<Vec<(String, CompanyId, Recurring)>>> + Send;
+    ) -> impl Future<Output = Result<Vec<(String, CompanyId, String, Recurring)>>> + Send;
 }
 
 fn gate_read(actor: &Actor) -> Result<()> {
@@ -504,8 +504,10 @@ pub fn recurring_job(day: NaiveDate) -> Result<NewJob> {
 /// Makes the due invoices of every active template of every company.
 pub async fn run_all<S: BillingBackend>(store: &S, today: NaiveDate) -> Result<usize> {
     let mut n = 0;
-    for (name, company, t) in store.active_recurring().await? {
-        let actor = super::dunning::job_actor(company, &name, RECURRING_JOB);
+    for (name, company, currency, t) in store.active_recurring().await? {
+        // The books' currency: an invoice in another posts at the ledger's rate.
+        let actor =
+            super::dunning::job_actor(company, &name, RECURRING_JOB).with_currency(&currency);
         match make_due(store, &actor, t.id, today).await {
             Ok(k) => n += k,
             Err(e) => tracing::warn!(template = t.id, error = %e, "recurring invoice failed"),

@@ -860,7 +860,7 @@ pub async fn send<S: BillingBackend>(store: &S, actor: &Actor, id: i64) -> Resul
             .map(|l| l.party_name.clone())
             .unwrap_or_default();
         let amount: i64 = lines.iter().map(|l| l.amount).sum();
-        let p = NewPayment {
+        let mut p = NewPayment {
             kind: PaymentKind::Made,
             party_id: party,
             date: run.execution_date,
@@ -873,20 +873,17 @@ pub async fn send<S: BillingBackend>(store: &S, actor: &Actor, id: i64) -> Resul
             allocations: lines.iter().map(|l| (l.document_id, l.amount)).collect(),
             client_key: None,
             bank_line: None,
+            fx: None,
         };
-        let entry = super::payments::entry_of(store, actor, &p, &name).await?;
-        let audit = AuditDraft::by(
-            actor,
-            super::PAYMENT,
-            None,
-            "post",
-            json!({
-                "kind": p.kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
-                "amount": format_minor(p.amount, precision), "currency": p.currency,
-                "payment_run_id": id,
-                "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
-            }),
-        );
+        let entry = super::payments::entry_of(store, actor, &mut p, &name).await?;
+        let mut changes = json!({
+            "kind": p.kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
+            "amount": format_minor(p.amount, precision), "currency": p.currency,
+            "payment_run_id": id,
+            "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
+        });
+        super::payments::add_fx_audit(&mut changes, p.fx.as_ref(), &actor.company_currency);
+        let audit = AuditDraft::by(actor, super::PAYMENT, None, "post", changes);
         payments.push(RunPayment {
             payment: p,
             entry,

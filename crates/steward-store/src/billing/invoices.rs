@@ -352,7 +352,8 @@ impl InvoiceStore for Store {
         let Some(r) = sqlx::query(
             "SELECT d.id, d.kind, d.status, d.party_id, p.name AS party_name, d.number, d.issue_date, d.due_date, \
              d.currency, d.reference, d.notes, d.credited_id, c.number AS credited_number, d.subtotal, d.tax, d.total, \
-             d.tax_rounding, d.entry_id, d.created_by, d.posted_at, d.submitted_by, d.approval_note, d.version \
+             d.tax_rounding, d.entry_id, d.created_by, d.posted_at, d.submitted_by, d.approval_note, \
+             d.fx_rate, d.book_total, d.exchange_difference, d.version \
              FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
              LEFT JOIN billing_documents c ON c.id = d.credited_id \
              WHERE d.id = $1 AND d.company_id = $2",
@@ -404,6 +405,9 @@ impl InvoiceStore for Store {
             posted_at: opt_i64(&r, "posted_at")?.map(Timestamp),
             submitted_by: opt_i64(&r, "submitted_by")?.map(UserId),
             approval_note: get_str(&r, "approval_note")?,
+            fx_rate: opt_str(&r, "fx_rate")?,
+            book_total: opt_i64(&r, "book_total")?,
+            exchange_difference: get_i64(&r, "exchange_difference")?,
             version: get_i64(&r, "version")?,
         }))
     }
@@ -561,8 +565,8 @@ impl InvoiceStore for Store {
             .ok_or_else(|| Error::internal("no entry id"))?;
         let r = sqlx::query(
             "UPDATE billing_documents SET status = 'posted', year = $1, seq = $2, number = $3, entry_id = $4, \
-             posted_by = $5, posted_at = $6, version = version + 1 \
-             WHERE id = $7 AND company_id = $8 AND status = $9",
+             posted_by = $5, posted_at = $6, fx_rate = $7, book_total = $8, exchange_difference = $9, \
+             version = version + 1 WHERE id = $10 AND company_id = $11 AND status = $12",
         )
         .bind(year)
         .bind(seq)
@@ -570,6 +574,15 @@ impl InvoiceStore for Store {
         .bind(entry_id)
         .bind(posted_by.map(|u| u.0))
         .bind(Timestamp::now().0)
+        .bind(inv.fx.as_ref().map(|f| f.rate.as_str()))
+        .bind(inv.fx.as_ref().map(|f| f.book_total))
+        .bind(
+            inv.fx
+                .as_ref()
+                .and_then(|f| f.applied)
+                .map(|a| a.difference)
+                .unwrap_or(0),
+        )
         .bind(id.0)
         .bind(company.0)
         .bind(from.as_str())
@@ -589,6 +602,7 @@ impl InvoiceStore for Store {
                 credited,
                 inv.total,
                 inv.issue_date,
+                inv.fx.as_ref(),
             )
             .await?;
         }
@@ -687,8 +701,8 @@ impl InvoiceStore for Store {
             let r = sqlx::query(
                 "INSERT INTO billing_documents (company_id, kind, status, party_id, series, year, seq, number, issue_date, \
                  due_date, currency, reference, notes, subtotal, tax, total, tax_rounding, client_key, entry_id, \
-                 created_by, created_at, posted_by, posted_at) \
-                 VALUES ($1, $2, 'posted', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) \
+                 created_by, created_at, posted_by, posted_at, fx_rate, book_total) \
+                 VALUES ($1, $2, 'posted', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
                  RETURNING id",
             )
             .bind(company.0)
@@ -713,6 +727,8 @@ impl InvoiceStore for Store {
             .bind(now)
             .bind(posted_by.map(|u| u.0))
             .bind(now)
+            .bind(inv.fx.as_ref().map(|f| f.rate.as_str()))
+            .bind(inv.fx.as_ref().map(|f| f.book_total))
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match db(e) {

@@ -25,7 +25,8 @@ pub(crate) fn flag(v: bool) -> i64 {
 impl SettingsStore for Store {
     async fn billing_settings(&self, company: CompanyId) -> Result<BillingSettings> {
         let row = sqlx::query(
-            "SELECT receivable_account_id, payable_account_id, tax_rounding, bill_approval_threshold, version \
+            "SELECT receivable_account_id, payable_account_id, tax_rounding, bill_approval_threshold, \
+             fx_gain_loss_account_id, version \
              FROM billing_settings WHERE company_id = $1",
         )
         .bind(company.0)
@@ -41,6 +42,7 @@ impl SettingsStore for Store {
             tax_rounding: TaxRounding::parse(&get_str(&r, "tax_rounding")?)
                 .ok_or_else(|| Error::internal("unknown tax rounding"))?,
             bill_approval_threshold: opt_i64(&r, "bill_approval_threshold")?,
+            fx_gain_loss_account_id: opt_i64(&r, "fx_gain_loss_account_id")?.map(AccountId),
             version: get_i64(&r, "version")?,
         })
     }
@@ -56,25 +58,29 @@ impl SettingsStore for Store {
         let r = if version == 0 {
             sqlx::query(
                 "INSERT INTO billing_settings (company_id, receivable_account_id, payable_account_id, tax_rounding, \
-                 bill_approval_threshold, version) VALUES ($1, $2, $3, $4, $5, 1) ON CONFLICT (company_id) DO NOTHING",
+                 bill_approval_threshold, fx_gain_loss_account_id, version) VALUES ($1, $2, $3, $4, $5, $6, 1) \
+                 ON CONFLICT (company_id) DO NOTHING",
             )
             .bind(company.0)
             .bind(s.receivable_account_id.map(|a| a.0))
             .bind(s.payable_account_id.map(|a| a.0))
             .bind(s.tax_rounding.as_str())
             .bind(s.bill_approval_threshold)
+            .bind(s.fx_gain_loss_account_id.map(|a| a.0))
             .execute(&mut *tx)
             .await
             .map_err(db)?
         } else {
             sqlx::query(
                 "UPDATE billing_settings SET receivable_account_id = $1, payable_account_id = $2, \
-                 tax_rounding = $3, bill_approval_threshold = $4, version = version + 1 WHERE company_id = $5 AND version = $6",
+                 tax_rounding = $3, bill_approval_threshold = $4, fx_gain_loss_account_id = $5, version = version + 1 \
+                 WHERE company_id = $6 AND version = $7",
             )
             .bind(s.receivable_account_id.map(|a| a.0))
             .bind(s.payable_account_id.map(|a| a.0))
             .bind(s.tax_rounding.as_str())
             .bind(s.bill_approval_threshold)
+            .bind(s.fx_gain_loss_account_id.map(|a| a.0))
             .bind(company.0)
             .bind(version)
             .execute(&mut *tx)

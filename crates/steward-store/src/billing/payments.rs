@@ -7,7 +7,8 @@ use sea_query::{Alias, Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use steward_core::audit::AuditDraft;
-use steward_core::billing::invoices::{format_number, InvoiceKind, InvoiceRow};
+use steward_core::billing::fx::settled_share;
+use steward_core::billing::invoices::{format_number, DocumentFx, InvoiceKind, InvoiceRow};
 use steward_core::billing::payments::{
     Allocation, DocumentAllocation, NewPayment, Openness, Payment, PaymentKind, PaymentQuery,
     PaymentRow, PaymentSort, PaymentStore,
@@ -55,7 +56,7 @@ async fn openness_on(
     let mut out = HashMap::new();
     for chunk in ids.chunks(500) {
         let rows = sqlx::query(&format!(
-            "SELECT id, party_id, kind, currency, number, total FROM billing_documents \
+            "SELECT id, party_id, kind, currency, number, total, book_total FROM billing_documents \
              WHERE company_id = $1 AND status = 'posted' AND id IN {}{lock}",
             in_list(chunk)
         ))
@@ -74,6 +75,7 @@ async fn openness_on(
                     number: opt_str(&r, "number")?,
                     total: get_i64(&r, "total")?,
                     allocated: 0,
+                    book_total: opt_i64(&r, "book_total")?,
                 },
             );
         }
@@ -113,7 +115,10 @@ async fn openness_in(
     openness_on(&mut *tx, company, &sorted, lock).await
 }
 
-/// Applies a posted credit to the document it credits, up to what that still owes.
+/// Applies a posted credit to the document it credits, up to what that still owes. A
+/// foreign credit (`fx`) was posted for the application core expected: a conflict when the
+/// document owes another amount now, or its book value settled would differ.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn apply_credit(
     tx: &mut Tx,
     backend: Backend,
@@ -122,16 +127,33 @@ pub(crate) async fn apply_credit(
     credited: InvoiceId,
     amount: i64,
     date: NaiveDate,
+    fx: Option<&DocumentFx>,
 ) -> Result<()> {
     let open = openness_in(tx, backend, company, &[credited]).await?;
-    let owes = open.get(&credited).map(Openness::open).unwrap_or(0);
-    let applied = std::cmp::min(amount, owes);
+    let doc = open.get(&credited);
+    let owes = doc.map(Openness::open).unwrap_or(0);
+    let applied = std::cmp::max(std::cmp::min(amount, owes), 0);
+    if let Some(fx) = fx {
+        let expected = fx.applied.map(|a| a.amount).unwrap_or(0);
+        let book_differs = match (fx.applied, doc) {
+            (Some(a), Some(d)) => d
+                .book_total
+                .is_some_and(|b| settled_share(b, d.total, d.allocated, applied) != a.book),
+            _ => false,
+        };
+        if expected != applied || book_differs {
+            return Err(Error::conflict(
+                "the credited document was settled meanwhile; post the credit again",
+            ));
+        }
+    }
     if applied <= 0 {
         return Ok(());
     }
+    let value = fx.and_then(|f| f.applied);
     sqlx::query(
-        "INSERT INTO billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at) \
-         VALUES ($1, NULL, $2, $3, $4, $5, $6)",
+        "INSERT INTO billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at, \
+         book_amount, exchange_difference) VALUES ($1, NULL, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(company.0)
     .bind(credit.0)
@@ -139,6 +161,8 @@ pub(crate) async fn apply_credit(
     .bind(applied)
     .bind(day_key(date))
     .bind(Timestamp::now().0)
+    .bind(value.map(|a| a.book))
+    .bind(value.map(|a| a.difference).unwrap_or(0))
     .execute(&mut **tx)
     .await
     .map_err(db)?;
@@ -218,8 +242,17 @@ impl Store {
         let ids: Vec<InvoiceId> = p.allocations.iter().map(|a| a.0).collect();
         let open = openness_in(tx, self.backend, company, &ids).await?;
         for (i, (doc, amount)) in p.allocations.iter().enumerate() {
-            let owes = open.get(doc).map(Openness::open).unwrap_or(0);
-            if *amount > owes {
+            let o = open.get(doc);
+            let owes = o.map(Openness::open).unwrap_or(0);
+            // A foreign payment's value was worked out from what the document owed then.
+            let book_differs = match (&p.fx, o) {
+                (Some(fx), Some(o)) => o.book_total.is_some_and(|b| {
+                    fx.allocations.get(i).map(|a| a.book)
+                        != Some(settled_share(b, o.total, o.allocated, *amount))
+                }),
+                _ => false,
+            };
+            if *amount > owes || book_differs {
                 return Err(Error::invalid(
                     format!("allocations[{i}].amount"),
                     "the document owes less now: another payment settled it meanwhile; reload and try again",
@@ -248,8 +281,9 @@ impl Store {
         let now = Timestamp::now().0;
         let r = sqlx::query(
             "INSERT INTO billing_payments (company_id, kind, series, year, seq, number, party_id, date, currency, amount, \
-             account_id, reference, writeoff_account_id, writeoff, entry_id, client_key, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+             account_id, reference, writeoff_account_id, writeoff, entry_id, client_key, created_by, created_at, \
+             fx_rate, book_amount, exchange_difference) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
         )
         .bind(company.0)
         .bind(p.kind.as_str())
@@ -269,14 +303,18 @@ impl Store {
         .bind(p.client_key.as_deref())
         .bind(created_by.map(|u| u.0))
         .bind(now)
+        .bind(p.fx.as_ref().map(|f| f.rate.as_str()))
+        .bind(p.fx.as_ref().map(|f| f.book_amount))
+        .bind(p.fx.as_ref().map(|f| f.difference).unwrap_or(0))
         .fetch_one(&mut **tx)
         .await
         .map_err(db)?;
         let id = get_i64(&r, "id")?;
-        for (doc, amount) in &p.allocations {
+        for (i, (doc, amount)) in p.allocations.iter().enumerate() {
+            let value = p.fx.as_ref().and_then(|f| f.allocations.get(i));
             sqlx::query(
-                "INSERT INTO billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at) \
-                 VALUES ($1, $2, NULL, $3, $4, $5, $6)",
+                "INSERT INTO billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at, \
+                 book_amount, exchange_difference) VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8)",
             )
             .bind(company.0)
             .bind(id)
@@ -284,6 +322,8 @@ impl Store {
             .bind(*amount)
             .bind(day_key(p.date))
             .bind(now)
+            .bind(value.map(|a| a.book))
+            .bind(value.map(|a| a.difference).unwrap_or(0))
             .execute(&mut **tx)
             .await
             .map_err(db)?;
@@ -360,7 +400,8 @@ impl PaymentStore for Store {
 
     async fn payment(&self, company: CompanyId, id: i64) -> Result<Option<Payment>> {
         let Some(r) = sqlx::query(&format!(
-            "SELECT {PAYMENT_ROW}, p.account_id, acc.name AS account, p.writeoff_account_id, p.entry_id \
+            "SELECT {PAYMENT_ROW}, p.account_id, acc.name AS account, p.writeoff_account_id, p.entry_id, \
+             p.fx_rate, p.book_amount, p.exchange_difference \
              FROM billing_payments p JOIN billing_parties b ON b.id = p.party_id \
              LEFT JOIN ledger_accounts acc ON acc.id = p.account_id \
              WHERE p.company_id = $1 AND p.id = $2"
@@ -375,7 +416,7 @@ impl PaymentStore for Store {
         };
         let row = payment_row_of(&r)?;
         let allocations = sqlx::query(
-            "SELECT x.document_id, d.number, x.amount FROM billing_allocations x \
+            "SELECT x.document_id, d.number, x.amount, x.book_amount, x.exchange_difference FROM billing_allocations x \
              JOIN billing_documents d ON d.id = x.document_id WHERE x.payment_id = $1 ORDER BY x.id",
         )
         .bind(id)
@@ -388,6 +429,8 @@ impl PaymentStore for Store {
                 document_id: InvoiceId(get_i64(a, "document_id")?),
                 document_number: opt_str(a, "number")?,
                 amount: get_i64(a, "amount")?,
+                book_amount: opt_i64(a, "book_amount")?,
+                exchange_difference: get_i64(a, "exchange_difference")?,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -408,6 +451,9 @@ impl PaymentStore for Store {
             allocations,
             unallocated: row.unallocated,
             entry_id: opt_i64(&r, "entry_id")?.map(EntryId),
+            fx_rate: opt_str(&r, "fx_rate")?,
+            book_amount: opt_i64(&r, "book_amount")?,
+            exchange_difference: get_i64(&r, "exchange_difference")?,
         }))
     }
 
@@ -457,7 +503,7 @@ impl PaymentStore for Store {
     ) -> Result<Vec<(InvoiceRow, Openness)>> {
         let cols: Vec<String> = ROW_COLUMNS.iter().map(|c| format!("d.{c}")).collect();
         let rows = sqlx::query(&format!(
-            "SELECT {}, p.name AS party_name, \
+            "SELECT {}, d.book_total, p.name AS party_name, \
              (SELECT CAST(COALESCE(SUM(x.amount), 0) AS BIGINT) FROM billing_allocations x \
               WHERE x.company_id = d.company_id AND x.document_id = d.id) AS allocated \
              FROM billing_documents d JOIN billing_parties p ON p.id = d.party_id \
@@ -481,6 +527,7 @@ impl PaymentStore for Store {
                 number: row.number.clone(),
                 total: row.total,
                 allocated: get_i64(r, "allocated")?,
+                book_total: opt_i64(r, "book_total")?,
             };
             if o.open() > 0 {
                 out.push((row, o));
@@ -495,7 +542,8 @@ impl PaymentStore for Store {
         document: InvoiceId,
     ) -> Result<Vec<DocumentAllocation>> {
         sqlx::query(
-            "SELECT x.date, x.payment_id, x.credit_id, x.amount, p.number AS payment_number, c.number AS credit_number \
+            "SELECT x.date, x.payment_id, x.credit_id, x.amount, p.number AS payment_number, c.number AS credit_number, \
+             COALESCE(p.fx_rate, c.fx_rate) AS rate, x.book_amount, x.exchange_difference \
              FROM billing_allocations x \
              LEFT JOIN billing_payments p ON p.id = x.payment_id \
              LEFT JOIN billing_documents c ON c.id = x.credit_id \
@@ -516,6 +564,9 @@ impl PaymentStore for Store {
                 payment_id: opt_i64(r, "payment_id")?,
                 credit_id: opt_i64(r, "credit_id")?.map(InvoiceId),
                 amount: get_i64(r, "amount")?,
+                rate: opt_str(r, "rate")?,
+                book_amount: opt_i64(r, "book_amount")?,
+                exchange_difference: get_i64(r, "exchange_difference")?,
             })
         })
         .collect()

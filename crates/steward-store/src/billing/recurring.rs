@@ -203,9 +203,9 @@ impl RecurringStore for Store {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn active_recurring(&self) -> Result<Vec<(String, CompanyId, Recurring)>> {
+    async fn active_recurring(&self) -> Result<Vec<(String, CompanyId, String, Recurring)>> {
         let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS}, c.name AS company_name FROM billing_recurring r \
+            "SELECT {COLUMNS}, c.name AS company_name, c.currency AS company_currency FROM billing_recurring r \
              JOIN billing_parties p ON p.id = r.party_id JOIN companies c ON c.id = r.company_id \
              WHERE r.status = 'active' ORDER BY r.company_id, r.id"
         ))
@@ -217,6 +217,7 @@ impl RecurringStore for Store {
                 Ok((
                     get_str(r, "company_name")?,
                     CompanyId(get_i64(r, "company_id")?),
+                    get_str(r, "company_currency")?,
                     recurring_of(r)?,
                 ))
             })

@@ -535,6 +535,7 @@ pub async fn billing_books(store: &Store, actor: &Actor, threshold: &str) {
             payable_account: "2000".into(),
             tax_rounding: "line".into(),
             bill_approval_threshold: threshold.into(),
+            fx_gain_loss_account: String::new(),
         },
         None,
     )

@@ -358,21 +358,92 @@ pub(crate) fn check_in(
         total: totals.total,
         lines,
         client_key: None,
+        fx: None,
     })
 }
 
-/// The ledger entry of a checked document (its reference, the number, is set by the store).
+/// The ledger entry of a checked document (its reference, the number, is set by the
+/// store). A document in a currency other than the books' first records the ledger's rate
+/// of its issue date and its book value (`inv.fx`); a credit of one, what it applies to
+/// the document it credits and the exchange difference that realises.
 pub(super) async fn entry_of<S: BillingBackend>(
     store: &S,
     actor: &Actor,
-    inv: &NewInvoice,
+    inv: &mut NewInvoice,
     party_name: &str,
 ) -> Result<NewEntry> {
     let want = journal_kind(inv.kind);
     let post =
         crate::billing::posting(store, actor, inv.kind.is_sales(), &inv.currency, want).await?;
     let codes = store.tax_codes(actor.company_id).await?;
+    inv.fx = None;
+    if post.book.is_some() {
+        let rates = store.rates(actor.company_id).await?;
+        let mut fx = document_fx(&post, &rates, inv)?;
+        if let (Some(credited), true) = (inv.credited_id, inv.kind.is_credit()) {
+            let open = store
+                .openness(actor.company_id, &[credited])
+                .await?
+                .remove(&credited);
+            if let Some(o) = open {
+                fx.applied = credit_applied(&post, &fx, inv, &o)?;
+            }
+        }
+        inv.fx = Some(fx);
+    }
     entry_in(&post, &codes, inv, party_name)
+}
+
+/// The rate and book value a foreign document posts with: the ledger's rate of its issue
+/// date (an error on `issue_date` when there is none).
+pub(crate) fn document_fx(
+    post: &crate::billing::PostingTarget,
+    rates: &[crate::ledger::Rate],
+    inv: &NewInvoice,
+) -> Result<DocumentFx> {
+    let rate = post.rate_on(rates, inv.issue_date, "issue_date")?;
+    Ok(DocumentFx {
+        rate: rate.text(),
+        book_total: post.value(rate, inv.total)?,
+        applied: None,
+    })
+}
+
+/// What a foreign credit applies to the document it credits (as far as that still owes)
+/// and the book value and exchange difference of that, `None` when it owes nothing. The
+/// store applies it in the posting's transaction and refuses when it would apply another
+/// amount (the document was settled meanwhile).
+fn credit_applied(
+    post: &crate::billing::PostingTarget,
+    fx: &DocumentFx,
+    inv: &NewInvoice,
+    credited: &crate::billing::payments::Openness,
+) -> Result<Option<CreditApplied>> {
+    let applied = inv.total.min(credited.open());
+    if applied <= 0 {
+        return Ok(None);
+    }
+    let rate = crate::billing::fx::FxRate::parse(&fx.rate)
+        .ok_or_else(|| Error::internal("a document's rate does not read back"))?;
+    let doc = crate::billing::fx::OpenDocument {
+        total: credited.total,
+        allocated: credited.allocated,
+        book_total: credited.book_total,
+    };
+    let s = crate::billing::fx::settle(
+        inv.kind.is_sales(),
+        inv.total,
+        fx.book_total,
+        &[(applied, doc)],
+        |a| post.value(rate, a).ok(),
+    )
+    .ok_or_else(|| Error::invalid("lines", "the amounts are too large to convert"))?;
+    let a = s.allocations.first().copied().unwrap_or_default();
+    Ok(Some(CreditApplied {
+        amount: applied,
+        book: a.book,
+        difference: s.difference,
+    }))
 }
 
 /// The journal a document of `kind` posts to.
@@ -384,7 +455,8 @@ pub(crate) fn journal_kind(kind: InvoiceKind) -> JournalKind {
     }
 }
 
-/// [`entry_of`] with the posting target and the tax codes already read.
+/// [`entry_of`] with the posting target and the tax codes already read (and, for a
+/// foreign document, `inv.fx` set: its lines carry their book values as their costs).
 pub(crate) fn entry_in(
     post: &crate::billing::PostingTarget,
     codes: &[TaxCode],
@@ -437,12 +509,49 @@ pub(crate) fn entry_in(
         .ok_or_else(|| Error::invalid("lines", format!("tax code {} has no account", code.code)))?;
         lines.push(line(account, sign * amount, None, "", &code.name));
     }
+    // A foreign document: each line at its value in the books' currency, adding up to
+    // the book total; the control account relieved of the book value a credit settles.
+    let fx = match (&post.book, &inv.fx) {
+        (Some(_), Some(fx)) => Some(fx),
+        (Some(_), None) => return Err(Error::internal("a foreign document without its rate")),
+        _ => None,
+    };
+    let mut difference = 0;
+    let mut control_value = None;
+    if let Some(fx) = fx {
+        let rate = crate::billing::fx::FxRate::parse(&fx.rate)
+            .ok_or_else(|| Error::internal("a document's rate does not read back"))?;
+        let amounts: Vec<i64> = lines.iter().map(|l| l.amount).collect();
+        let values = crate::billing::fx::spread(sign * fx.book_total, &amounts, |a| {
+            post.value(rate, a).ok()
+        })
+        .ok_or_else(|| Error::invalid("lines", "the amounts are too large to convert"))?;
+        lines = lines
+            .into_iter()
+            .zip(values)
+            .map(|(l, v)| post.at_cost(l, v))
+            .collect();
+        difference = fx.applied.map(|a| a.difference).unwrap_or(0);
+        // What the control account is relieved of: the book total, less the gain (more
+        // the loss on payables) a credit realises on what it settles.
+        let control = if inv.kind.is_sales() {
+            fx.book_total - difference
+        } else {
+            fx.book_total + difference
+        };
+        control_value = Some(-sign * control);
+    }
     if inv.total != 0 {
-        lines.push(line(post.control, -sign * inv.total, None, "", party_name));
+        let l = line(post.control, -sign * inv.total, None, "", party_name);
+        lines.push(match control_value {
+            Some(v) => post.at_cost(l, v),
+            None => l,
+        });
     }
     if lines.is_empty() {
         return Err(Error::invalid("lines", "a document of zero posts nothing"));
     }
+    post.close_fx(&mut lines, difference)?;
     Ok(NewEntry {
         journal_id: post.journal,
         date: inv.issue_date,

@@ -32,7 +32,7 @@ use crate::{Error, Result};
 
 mod checking;
 use checking::{check, entry_of};
-pub(crate) use checking::{check_in, entry_in, journal_kind, Context};
+pub(crate) use checking::{check_in, document_fx, entry_in, journal_kind, Context};
 
 pub const DESCRIPTION_MAX: usize = 500;
 pub const REFERENCE_MAX: usize = 100;
@@ -250,6 +250,14 @@ pub struct Invoice {
     pub submitted_by: Option<UserId>,
     /// Why the approver refused it (empty when never refused).
     pub approval_note: String,
+    /// In a currency other than the books' and posted: the ledger's rate of its issue date
+    /// (units of the books' currency for one of the document's) and its total's value in
+    /// the books' currency at that rate (see [`super::fx`]).
+    pub fx_rate: Option<String>,
+    pub book_total: Option<i64>,
+    /// A foreign credit applied to the document it credits: the exchange gain (positive)
+    /// or loss (negative) the application realised, in the books' currency.
+    pub exchange_difference: i64,
     pub version: i64,
 }
 
@@ -343,6 +351,29 @@ pub struct NewInvoice {
     pub total: i64,
     pub lines: Vec<NewLine>,
     pub client_key: Option<String>,
+    /// Set when it is posted in a currency other than the books'.
+    pub fx: Option<DocumentFx>,
+}
+
+/// What a document in a foreign currency records when it posts (see [`super::fx`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentFx {
+    /// The ledger's rate of its issue date, as a decimal.
+    pub rate: String,
+    /// Its total in the books' currency at that rate.
+    pub book_total: i64,
+    /// A credit applied to the document it credits, as the posting expects to apply it.
+    pub applied: Option<CreditApplied>,
+}
+
+/// How much of a credit goes to the document it credits, and in the books' currency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CreditApplied {
+    pub amount: i64,
+    /// The book value settled on the credited document.
+    pub book: i64,
+    /// The exchange gain (positive) or loss (negative) realised.
+    pub difference: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -531,16 +562,29 @@ pub async fn get<S: InvoiceStore>(store: &S, actor: &Actor, id: InvoiceId) -> Re
 }
 
 fn audit_of(actor: &Actor, id: Option<InvoiceId>, action: &str, inv: &NewInvoice) -> AuditDraft {
+    let mut changes = json!({
+        "kind": inv.kind.as_str(), "party_id": inv.party_id, "issue_date": inv.issue_date.to_string(),
+        "currency": inv.currency, "total": format_minor(inv.total, precision_of(&inv.currency)),
+        "lines": inv.lines.len(), "credited_id": inv.credited_id,
+    });
+    if let (Some(fx), serde_json::Value::Object(m)) = (&inv.fx, &mut changes) {
+        let home = &actor.company_currency;
+        let p = precision_of(home);
+        m.insert(
+            "fx".into(),
+            json!({
+                "rate": fx.rate, "currency": home, "book_total": format_minor(fx.book_total, p),
+                "applied": fx.applied.map(|a| format_minor(a.amount, precision_of(&inv.currency))),
+                "exchange_difference": format_minor(fx.applied.map(|a| a.difference).unwrap_or(0), p),
+            }),
+        );
+    }
     AuditDraft::by(
         actor,
         super::INVOICE,
         id.map(|i| i.to_string()),
         action,
-        json!({
-            "kind": inv.kind.as_str(), "party_id": inv.party_id, "issue_date": inv.issue_date.to_string(),
-            "currency": inv.currency, "total": format_minor(inv.total, precision_of(&inv.currency)),
-            "lines": inv.lines.len(), "credited_id": inv.credited_id,
-        }),
+        changes,
     )
 }
 
@@ -798,7 +842,7 @@ pub async fn post<S: BillingBackend>(
     )
     .await?;
     inv.client_key = None;
-    let entry = entry_of(store, actor, &inv, &current.party_name).await?;
+    let entry = entry_of(store, actor, &mut inv, &current.party_name).await?;
     if let Some(amount) = approval_amount(store, actor, &inv).await? {
         let audit = audit_of(actor, Some(id), "submit", &inv);
         store
@@ -978,7 +1022,7 @@ pub async fn settle_pending<S: BillingBackend>(
     )
     .await?;
     inv.client_key = None;
-    let entry = entry_of(store, actor, &inv, &current.party_name).await?;
+    let entry = entry_of(store, actor, &mut inv, &current.party_name).await?;
     let mut audit = audit_of(actor, Some(id), "approve", &inv);
     if let serde_json::Value::Object(m) = &mut audit.changes {
         m.insert("comment".into(), json!(comment.trim()));

@@ -86,13 +86,32 @@ pub struct InvoiceOut {
     lines: Vec<InvoiceLineOut>,
     /// Why the approver refused the bill (empty when never refused).
     approval_note: String,
+    /// The books' currency when the document is in another; `null` otherwise.
+    book_currency: Option<String>,
+    /// A posted document in a currency other than the books': the ledger's rate of its
+    /// issue date it took, units of `book_currency` for one of `currency` (`0.92`).
+    fx_rate: Option<String>,
+    /// Its total in `book_currency` at `fx_rate`: its book value.
+    book_total: Option<String>,
+    /// A credit in a foreign currency applied to the document it credits: the exchange
+    /// gain (positive) or loss (negative) that realised, in `book_currency`.
+    exchange_difference: Option<String>,
     version: i64,
 }
 
-impl From<Invoice> for InvoiceOut {
-    fn from(i: Invoice) -> Self {
+impl InvoiceOut {
+    /// `home`: the books' currency.
+    fn of(i: Invoice, home: &str) -> Self {
         let c = i.currency.clone();
+        let foreign = c != home;
         InvoiceOut {
+            book_currency: foreign.then(|| home.to_string()),
+            book_total: i.book_total.filter(|_| foreign).map(|b| money(b, home)),
+            exchange_difference: i
+                .fx_rate
+                .as_ref()
+                .map(|_| money(i.exchange_difference, home)),
+            fx_rate: i.fx_rate,
             id: i.id.0,
             kind: i.kind.as_str().to_string(),
             status: i.status.as_str().to_string(),
@@ -399,7 +418,7 @@ pub async fn create<S: Backend>(
     let inv = invoices::create_draft(&state.store, &a.actor, kind, &input, key.as_deref())
         .await
         .map_err(err)?;
-    Ok(created(InvoiceOut::from(inv)))
+    Ok(created(InvoiceOut::of(inv, &a.actor.company_currency)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -515,7 +534,7 @@ pub async fn get<S: Backend>(
     } else {
         None
     };
-    let mut out = InvoiceOut::from(inv);
+    let mut out = InvoiceOut::of(inv, &a.actor.company_currency);
     out.open = open;
     Ok(ok(out))
 }
@@ -533,7 +552,7 @@ pub async fn update<S: Backend>(
     let inv = invoices::update_draft(&state.store, &a.actor, InvoiceId(id), &input, version)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(InvoiceOut::from(inv)))
+    Ok(ok(InvoiceOut::of(inv, &a.actor.company_currency)))
 }
 
 /// Discards a draft (a posted document is 409).
@@ -554,6 +573,12 @@ pub async fn delete<S: Backend>(
 /// writes its ledger entry, in one transaction. Posting twice is 409; a closed period is
 /// 422 on `issue_date`. A bill above the billing settings' approval threshold is not
 /// posted but sent to the approvals inbox (`status: pending`); its approval posts it.
+/// A document in a currency other than the books' takes the ledger's rate of its issue
+/// date (`fx_rate`, its total's value `book_total`; no rate on or before it is 422 on
+/// `issue_date`) and its entry's lines carry their values in the books' currency as
+/// costs; a credit of one applied to what it credits posts the exchange difference to
+/// the billing settings' exchange difference account (422 on `fx_gain_loss_account` when
+/// it is not set).
 #[utoipa::path(post, path = "/api/v1/billing/invoices/{id}/post", tag = "billing", params(("id" = i64, Path)),
     responses((status = 200, body = InvoiceOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn post<S: Backend>(
@@ -564,7 +589,7 @@ pub async fn post<S: Backend>(
     let inv = invoices::post(&state.store, &a.actor, InvoiceId(id), None)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(InvoiceOut::from(inv)))
+    Ok(ok(InvoiceOut::of(inv, &a.actor.company_currency)))
 }
 
 /// What to credit: `{}` (no `lines`) for everything not credited yet.
@@ -598,7 +623,7 @@ pub async fn credit<S: Backend>(
     let inv = invoices::create_credit(&state.store, &a.actor, InvoiceId(id), lines, key.as_deref())
         .await
         .map_err(err)?;
-    Ok(created(InvoiceOut::from(inv)))
+    Ok(created(InvoiceOut::of(inv, &a.actor.company_currency)))
 }
 
 /// The document as a PDF a customer would accept (A4, the lines, tax per code, totals).

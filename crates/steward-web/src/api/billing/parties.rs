@@ -444,6 +444,9 @@ pub struct BillingSettingsOut {
     /// Bills whose total in the company currency is above this wait for approval before
     /// they post; `null`: none.
     bill_approval_threshold: Option<String>,
+    /// Where the exchange gains and losses realised by settling documents in a foreign
+    /// currency are posted; `null`: none set.
+    fx_gain_loss_account_id: Option<i64>,
     version: i64,
 }
 
@@ -453,6 +456,7 @@ impl BillingSettingsOut {
             bill_approval_threshold: s.bill_approval_threshold.map(|t| super::money(t, currency)),
             receivable_account_id: s.receivable_account_id.map(|a| a.0),
             payable_account_id: s.payable_account_id.map(|a| a.0),
+            fx_gain_loss_account_id: s.fx_gain_loss_account_id.map(|a| a.0),
             tax_rounding: s.tax_rounding.as_str().to_string(),
             version: s.version,
         }
@@ -479,6 +483,12 @@ pub struct BillingSettingsIn {
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_positive_amount)]
     bill_approval_threshold: Option<String>,
+    /// The exchange difference account (name or code): realised exchange gains and
+    /// losses of documents in a foreign currency go there. Absent or empty: none (a
+    /// payment that realises a difference is then refused).
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_line::<400>)]
+    fx_gain_loss_account: Option<String>,
     /// The version read: a stale one is 409.
     #[serde(default)]
     version: Option<i64>,
@@ -497,8 +507,8 @@ pub async fn settings<S: Backend>(
     Ok(ok(BillingSettingsOut::of(s, &a.actor.company_currency)))
 }
 
-/// Sets the receivables and payables accounts, the tax rounding and the bills' approval
-/// threshold.
+/// Sets the receivables and payables accounts, the tax rounding, the bills' approval
+/// threshold and the exchange difference account.
 #[utoipa::path(put, path = "/api/v1/billing/settings", tag = "billing", request_body = BillingSettingsIn,
     responses((status = 200, body = BillingSettingsOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn set_settings<S: Backend>(
@@ -511,6 +521,7 @@ pub async fn set_settings<S: Backend>(
         payable_account: b.payable_account.unwrap_or_default(),
         tax_rounding: b.tax_rounding.unwrap_or_else(|| "line".into()),
         bill_approval_threshold: b.bill_approval_threshold.unwrap_or_default(),
+        fx_gain_loss_account: b.fx_gain_loss_account.unwrap_or_default(),
     };
     let s = billing::set_settings(&state.store, &a.actor, &input, b.version)
         .await

@@ -32,6 +32,11 @@ pub struct AllocationOut {
     document_id: i64,
     document_number: Option<String>,
     amount: String,
+    /// A payment in a currency other than the books': the document's book value it
+    /// settled, in `book_currency` (its share of the document's `book_total`).
+    book_amount: Option<String>,
+    /// The exchange gain (positive) or loss (negative) it realised, in `book_currency`.
+    exchange_difference: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -55,12 +60,30 @@ pub struct PaymentOut {
     /// Left as credit on the party.
     unallocated: String,
     entry_id: Option<i64>,
+    /// The books' currency when the payment is in another; `null` otherwise.
+    book_currency: Option<String>,
+    /// The ledger's rate of the payment's date it posted at: units of `book_currency` for
+    /// one of `currency`.
+    fx_rate: Option<String>,
+    /// `amount` in `book_currency` at `fx_rate`.
+    book_amount: Option<String>,
+    /// The realised exchange gain (positive) or loss (negative) in `book_currency`: what
+    /// the allocations are worth at `fx_rate` less the book value they settled (the
+    /// documents' at their issue dates' rates), posted to the billing settings' exchange
+    /// difference account.
+    exchange_difference: Option<String>,
 }
 
-impl From<Payment> for PaymentOut {
-    fn from(p: Payment) -> Self {
+impl PaymentOut {
+    /// `home`: the books' currency.
+    fn of(p: Payment, home: &str) -> Self {
         let c = p.currency.clone();
+        let foreign = p.fx_rate.is_some();
         PaymentOut {
+            book_currency: (c != home).then(|| home.to_string()),
+            fx_rate: p.fx_rate.clone(),
+            book_amount: p.book_amount.filter(|_| foreign).map(|b| money(b, home)),
+            exchange_difference: foreign.then(|| money(p.exchange_difference, home)),
             id: p.id,
             kind: p.kind.as_str().to_string(),
             number: p.number,
@@ -80,6 +103,8 @@ impl From<Payment> for PaymentOut {
                     document_id: a.document_id.0,
                     document_number: a.document_number,
                     amount: money(a.amount, &c),
+                    book_amount: a.book_amount.filter(|_| foreign).map(|b| money(b, home)),
+                    exchange_difference: foreign.then(|| money(a.exchange_difference, home)),
                 })
                 .collect(),
             unallocated: money(p.unallocated, &c),
@@ -247,7 +272,12 @@ pub async fn list<S: Backend>(
 /// Records and posts a payment with its allocations (`receivables.create` for payments
 /// received, `payables.create` for payments made). An allocation above what its document
 /// owes, or allocations above what the payment holds, are 422 naming them. With an
-/// `Idempotency-Key` a retry returns the first payment and posts nothing.
+/// `Idempotency-Key` a retry returns the first payment and posts nothing. A payment in a
+/// currency other than the books' posts at the ledger's rate of its date (none on or
+/// before it is 422 on `date`); the difference between what it is worth and the book value
+/// of what it settles is the realised exchange gain or loss, posted to the billing
+/// settings' exchange difference account (422 on `fx_gain_loss_account` when it is not
+/// set and there is a difference).
 #[utoipa::path(post, path = "/api/v1/billing/payments", tag = "billing", request_body = PaymentIn,
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key returns the first payment; it never posts twice")),
     responses((status = 201, body = PaymentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
@@ -285,7 +315,7 @@ pub async fn create<S: Backend>(
     let p = payments::record(&state.store, &a.actor, kind, &input, key.as_deref())
         .await
         .map_err(err)?;
-    Ok(created(PaymentOut::from(p)))
+    Ok(created(PaymentOut::of(p, &a.actor.company_currency)))
 }
 
 /// One payment with its allocations.
@@ -299,7 +329,7 @@ pub async fn get<S: Backend>(
     let p = payments::get(&state.store, &a.actor, id)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(PaymentOut::from(p)))
+    Ok(ok(PaymentOut::of(p, &a.actor.company_currency)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -455,11 +455,26 @@ struct ShowPage {
     send: Option<steward_core::billing::mail::SendDraft>,
     /// Every send of the document, newest first.
     sends: Vec<steward_core::billing::mail::SendRecord>,
+    /// The books' currency (book values and exchange differences are in it).
+    home: String,
 }
 
 impl ShowPage {
     fn amount(&self, minor: &i64) -> String {
         self.chrome.num(money(*minor, &self.inv.currency))
+    }
+    /// An amount in the books' currency, with its code.
+    fn book(&self, minor: &i64) -> String {
+        self.chrome
+            .num(format!("{} {}", money(*minor, &self.home), self.home))
+    }
+    /// An exchange difference in words: a gain or a loss, in the books' currency.
+    fn difference(&self, minor: &i64) -> String {
+        crate::pages::billing::exchange_difference(&self.chrome, *minor, &self.home)
+    }
+    /// Settled in a foreign currency: the allocations show their book values.
+    fn foreign(&self) -> bool {
+        self.inv.fx_rate.is_some() || self.allocations.iter().any(|a| a.rate.is_some())
     }
     fn qty(&self, v: &i64) -> String {
         decimal_text(*v, 4)
@@ -564,6 +579,7 @@ pub(super) async fn show_view<S: Backend>(
             problem,
             send,
             sends,
+            home: pa.actor.company_currency.clone(),
         },
         status,
     )

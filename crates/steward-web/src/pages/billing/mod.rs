@@ -32,3 +32,14 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
 
 /// An amount as pages show it, in the currency's places.
 pub(crate) use steward_core::money::format_in as money;
+
+/// An exchange difference in words, in the books' currency `home`: `gain 30.00 EUR`,
+/// `loss 20.00 EUR`, `none`.
+pub(crate) fn exchange_difference(chrome: &crate::pages::Chrome, minor: i64, home: &str) -> String {
+    let amount = chrome.num(format!("{} {home}", money(minor.abs(), home)));
+    match minor.signum() {
+        1 => format!("gain {amount}"),
+        -1 => format!("loss {amount}"),
+        _ => "none".to_string(),
+    }
+}

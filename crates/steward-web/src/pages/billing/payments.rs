@@ -133,11 +133,44 @@ struct FormPage {
     input: PaymentInput,
     accounts: Vec<PostableAccount>,
     errors: Vec<FieldError>,
+    /// The books' currency, and the party's when it is another: the rate the form's date
+    /// would post at (`None` when the ledger has none).
+    home: String,
+    foreign: Option<(String, Option<String>)>,
 }
 
 impl FormPage {
     fn error(&self, f: &str) -> Option<String> {
         field_error(&self.errors, f)
+    }
+    /// Errors about no field of the form (a setting missing: the receivables or the
+    /// exchange difference account).
+    fn other_errors(&self) -> Vec<&FieldError> {
+        self.errors
+            .iter()
+            .filter(|e| {
+                !matches!(
+                    e.field.as_str(),
+                    "party_id"
+                        | "date"
+                        | "amount"
+                        | "account"
+                        | "writeoff"
+                        | "writeoff_account"
+                        | "allocations"
+                ) && !e.field.starts_with("allocations[")
+            })
+            .collect()
+    }
+    /// What an open document still owes in the books' currency (its share of its book
+    /// value), for a foreign one.
+    fn book_open(&self, o: &Openness) -> Option<String> {
+        let b = o.book_total?;
+        let settled = steward_core::billing::fx::settled_share(b, o.total, 0, o.allocated);
+        Some(
+            self.chrome
+                .num(format!("{} {}", money(b - settled, &self.home), self.home)),
+        )
     }
     fn alloc_error(&self, i: &usize) -> Option<String> {
         field_error(&self.errors, &format!("allocations[{i}].amount"))
@@ -225,6 +258,24 @@ async fn form_view<S: Backend>(state: &AppState<S>, pa: &PageActor, f: FormState
     let accounts = postable_accounts(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
+    let home = pa.actor.company_currency.clone();
+    let currency = parties
+        .iter()
+        .find(|p| Some(p.id.0) == f.party_id)
+        .map(|p| p.currency.clone());
+    let foreign = match currency.filter(|c| *c != home) {
+        Some(c) => {
+            let rate = match steward_core::time::parse_date("date", &input.date) {
+                Ok(d) => payments::rate_for(&state.store, &pa.actor, f.kind, &c, d)
+                    .await
+                    .ok()
+                    .flatten(),
+                Err(_) => None,
+            };
+            Some((c, rate))
+        }
+        None => None,
+    };
     let status = if f.errors.is_empty() {
         StatusCode::OK
     } else {
@@ -241,6 +292,8 @@ async fn form_view<S: Backend>(state: &AppState<S>, pa: &PageActor, f: FormState
             input,
             accounts,
             errors: f.errors,
+            home,
+            foreign,
         },
         status,
     )
@@ -365,11 +418,20 @@ async fn create<S: Backend>(
 struct ShowPage {
     chrome: Chrome,
     p: Payment,
+    /// The books' currency.
+    home: String,
 }
 
 impl ShowPage {
     fn amount(&self, minor: &i64) -> String {
         self.chrome.num(money(*minor, &self.p.currency))
+    }
+    fn book(&self, minor: &i64) -> String {
+        self.chrome
+            .num(format!("{} {}", money(*minor, &self.home), self.home))
+    }
+    fn difference(&self, minor: &i64) -> String {
+        super::exchange_difference(&self.chrome, *minor, &self.home)
     }
 }
 
@@ -389,6 +451,7 @@ async fn show<S: Backend>(
                 )
                 .await,
                 p,
+                home: pa.actor.company_currency.clone(),
             },
             StatusCode::OK,
         ),

@@ -122,6 +122,7 @@ async fn save<S: Backend>(
         payable_account: field(&pairs, "payable_account"),
         tax_rounding: field(&pairs, "tax_rounding"),
         bill_approval_threshold: field(&pairs, "bill_approval_threshold"),
+        fx_gain_loss_account: field(&pairs, "fx_gain_loss_account"),
     };
     let version = field(&pairs, "version").parse().ok();
     match billing::set_settings(&state.store, &pa.actor, &input, version).await {
