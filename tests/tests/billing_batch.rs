@@ -187,6 +187,47 @@ both_databases!(invoices_post_in_batches, |db| async move {
     )
     .await;
     assert_eq!(lines(&single_entry), lines(&batch_entry));
+    // The batch writes its documents, lines and entries many to a statement: each document
+    // has its own lines, reference and entry, as posting one by one gives them.
+    let doc_lines = |d: &Value| -> Vec<(String, String, String, String)> {
+        d["lines"]
+            .as_array()
+            .expect("lines")
+            .iter()
+            .map(|l| {
+                (
+                    l["description"].as_str().unwrap_or_default().to_string(),
+                    l["quantity"].to_string(),
+                    l["net"].to_string(),
+                    l["tax"].to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(doc_lines(&inv), doc_lines(&single), "{inv} {single}");
+    for (i, (reference, descriptions)) in [
+        ("PO 1", vec!["Consulting", "Travel"]),
+        ("PO 2", vec!["Consulting", "Travel"]),
+        ("V-77", vec!["Paper"]),
+        ("PO 3", vec!["Consulting", "Travel"]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let id = r["results"][i]["id"].as_i64().expect("id");
+        let d = get(&app, &anna, &format!("/api/v1/billing/invoices/{id}")).await;
+        assert_eq!(d["reference"], reference, "{d}");
+        assert_eq!(d["number"], r["results"][i]["number"], "{d}");
+        let got: Vec<String> = doc_lines(&d).into_iter().map(|l| l.0).collect();
+        assert_eq!(got, descriptions, "{d}");
+        let e = get(
+            &app,
+            &anna,
+            &format!("/api/v1/ledger/entries/{}", d["entry_id"]),
+        )
+        .await;
+        assert_eq!(e["reference"], d["number"], "{e}");
+    }
 
     // The same batch again: the keyed items are not posted twice.
     let again = batch(&app, &anna, json!([items[0], items[1], items[2]]), 201).await;
@@ -276,4 +317,13 @@ both_databases!(invoices_post_in_batches, |db| async move {
         403,
     )
     .await;
+    // Every batch that was answered 201 was audited (the retry too), and the chain verifies.
+    let events = get(&app, &admin, "/api/v1/audit?action=post_batch").await;
+    assert_eq!(
+        events["items"].as_array().map(Vec::len),
+        Some(3),
+        "{events}"
+    );
+    let v = get(&app, &admin, "/api/v1/audit/verify").await;
+    assert_eq!(v["ok"], true, "{v}");
 });

@@ -53,6 +53,95 @@ pub(crate) fn bind_values<'q>(
     q
 }
 
+/// Bound values per multi-row statement: under SQLite's limit (32,766 since 3.32) and
+/// PostgreSQL's (65,535), with room to spare.
+const MAX_BOUND: usize = 30_000;
+
+/// Rows of `cols` bound values each that one multi-row statement takes (at most 1,000).
+pub(crate) fn rows_per_statement(cols: usize) -> usize {
+    (MAX_BOUND / cols.max(1)).clamp(1, 1000)
+}
+
+/// `INSERT INTO {into} VALUES (…), (…)`: `rows` rows, each `row` with `?` for every bound
+/// value (literals we own may stand between them). On SQLite the placeholders stay anonymous
+/// `?` (sqlx resolves numbered ones by name, a linear walk per value: quadratic in a large
+/// statement) and the statement is `INSERT OR FAIL` (no statement journal; a failure fails
+/// the whole transaction anyway); on PostgreSQL they are numbered `$1, $2, …` in order.
+pub(crate) fn insert_values(backend: Backend, into: &str, row: &str, rows: usize) -> String {
+    let per_row = row.matches('?').count();
+    let mut sql = String::with_capacity(into.len() + rows * (row.len() + 4 * per_row + 2) + 32);
+    sql.push_str(match backend {
+        Backend::Sqlite => "INSERT OR FAIL INTO ",
+        Backend::Postgres => "INSERT INTO ",
+    });
+    sql.push_str(into);
+    sql.push_str(" VALUES ");
+    let mut n = 0usize;
+    for i in 0..rows {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        match backend {
+            Backend::Sqlite => sql.push_str(row),
+            Backend::Postgres => {
+                for c in row.chars() {
+                    if c == '?' {
+                        n += 1;
+                        sql.push('$');
+                        sql.push_str(&n.to_string());
+                    } else {
+                        sql.push(c);
+                    }
+                }
+            }
+        }
+    }
+    sql
+}
+
+/// `n` fresh ids of `table` (whose `id` the database numbers), for rows written in
+/// multi-row statements whose other rows must name them. SQLite: the one writer, inside its
+/// transaction, continues after the highest id ever given (`sqlite_sequence`, or the
+/// table's highest); PostgreSQL: `n` values of the column's sequence (never given twice,
+/// whatever other transactions do).
+pub(crate) async fn reserve_ids(
+    tx: &mut crate::ledger::Tx,
+    backend: Backend,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let count = i64::try_from(n).map_err(steward_core::Error::internal)?;
+    match backend {
+        Backend::Sqlite => {
+            let r = sqlx::query(&format!(
+                "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0),                  COALESCE((SELECT MAX(id) FROM {table}), 0)) AS m"
+            ))
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(db)?;
+            let first = crate::get_i64(&r, "m")? + 1;
+            Ok((first..first + count).collect())
+        }
+        Backend::Postgres => {
+            let mut ids = sqlx::query(&format!(
+                "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)"
+            ))
+            .bind(count)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| crate::get_i64(r, "id"))
+            .collect::<Result<Vec<_>>>()?;
+            ids.sort_unstable();
+            Ok(ids)
+        }
+    }
+}
+
 impl Store {
     pub(crate) async fn fetch_all(&self, stmt: &impl QueryStatementWriter) -> Result<Vec<AnyRow>> {
         let (sql, values) = build(self.backend, stmt);

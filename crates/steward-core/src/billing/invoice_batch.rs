@@ -119,12 +119,21 @@ pub async fn post_batch<S: BillingBackend>(
     if !errors.is_empty() {
         return Err(Error::InvalidMany(errors));
     }
-    // A bill above the approval threshold waits for an approver: not in a batch.
+    // A bill above the approval threshold waits for an approver: not in a batch. The
+    // threshold is the settings' the checks read; the rates are read once, if a bill in
+    // another currency needs them.
+    let threshold = ctx.settings().bill_approval_threshold;
+    let rates = if threshold.is_some()
+        && checked
+            .iter()
+            .any(|i| i.kind == InvoiceKind::Bill && i.currency != actor.company_currency)
+    {
+        store.rates(actor.company_id).await?
+    } else {
+        Vec::new()
+    };
     for (n, inv) in checked.iter().enumerate() {
-        if super::invoices::approval_amount(store, actor, inv)
-            .await?
-            .is_some()
-        {
+        if super::invoices::approval_with(actor, inv, threshold, &rates).is_some() {
             errors.push(FieldError {
                 field: format!("items[{n}].document"),
                 message:

@@ -11,7 +11,7 @@ use steward_core::audit::AuditDraft;
 use steward_core::billing::invoice_batch::{BatchPosting, BatchResult};
 use steward_core::billing::invoices::{
     format_number, Invoice, InvoiceKind, InvoiceLine, InvoiceQuery, InvoiceRow, InvoiceSort,
-    InvoiceStatus, InvoiceStore, NewInvoice, Posting,
+    InvoiceStatus, InvoiceStore, NewInvoice, NewLine, Posting,
 };
 use steward_core::billing::TaxRounding;
 use steward_core::ids::{
@@ -23,7 +23,7 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use crate::ledger::{lock_company, Tx};
-use crate::sql::{col, contains_any, count_all};
+use crate::sql::{col, contains_any, count_all, insert_values, reserve_ids, rows_per_statement};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 fn a(s: &str) -> Alias {
@@ -180,6 +180,48 @@ async fn insert_lines(tx: &mut Tx, id: i64, inv: &NewInvoice) -> Result<()> {
     Ok(())
 }
 
+/// A document of a batch with its year, number in the series and number as text.
+type Numbered<'a> = (&'a NewInvoice, i64, i64, String);
+
+/// The columns a batch writes of a posted document (`id` first; `status`, the creator and
+/// poster and their times are literals of the row).
+const DOCUMENTS_INTO: &str = "billing_documents (id, company_id, kind, status, party_id, series, year, seq, number, issue_date, \
+     due_date, currency, reference, notes, subtotal, tax, total, tax_rounding, client_key, entry_id, \
+     created_by, created_at, posted_by, posted_at, fx_rate, book_total)";
+
+/// Many documents' lines (document id, index, line) in multi-row statements.
+async fn insert_line_rows(
+    tx: &mut Tx,
+    backend: crate::Backend,
+    lines: &[(i64, usize, &NewLine)],
+) -> Result<()> {
+    const INTO: &str = "billing_lines (document_id, position, description, quantity, unit_price, discount, tax_code_id, \
+         account_id, department_id, project, credited_line_id, net, tax)";
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    for chunk in lines.chunks(rows_per_statement(13)) {
+        let sql = insert_values(backend, INTO, ROW, chunk.len());
+        let mut q = sqlx::query(&sql);
+        for (id, i, l) in chunk {
+            q = q
+                .bind(*id)
+                .bind(*i as i64 + 1)
+                .bind(l.description.as_str())
+                .bind(l.quantity)
+                .bind(l.unit_price)
+                .bind(l.discount)
+                .bind(l.tax_code_id.map(|t| t.0))
+                .bind(l.account_id.0)
+                .bind(l.department_id.map(|d| d.0))
+                .bind(l.project.as_str())
+                .bind(l.credited_line_id)
+                .bind(l.net)
+                .bind(l.tax);
+        }
+        q.execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
 /// Rewrites a draft's header and lines; `Conflict` unless it is the draft at `version`.
 async fn replace_draft(
     tx: &mut Tx,
@@ -273,7 +315,7 @@ pub(crate) async fn take_number(
 
 /// Takes the next `n` numbers of a series and year; the last of them (the first is
 /// `last - n + 1`). The row lock held to the end of the transaction keeps them gap-free.
-async fn take_numbers(
+pub(crate) async fn take_numbers(
     tx: &mut Tx,
     company: CompanyId,
     series: &str,
@@ -694,55 +736,68 @@ impl InvoiceStore for Store {
         let (ids, _, _) = self
             .insert_entries_in(&mut tx, company, &entries, EntryStatus::Posted, posted_by)
             .await?;
+        // The documents with ids taken at once, then every line, in multi-row statements.
+        let doc_ids =
+            reserve_ids(&mut tx, self.backend, "billing_documents", numbered.len()).await?;
         let now = Timestamp::now().0;
-        let mut made: HashMap<String, (i64, String)> = HashMap::new();
-        let mut out_fresh = Vec::with_capacity(numbered.len());
-        for ((inv, year, seq, number), (entry_id, _)) in numbered.into_iter().zip(ids) {
-            let r = sqlx::query(
-                "INSERT INTO billing_documents (company_id, kind, status, party_id, series, year, seq, number, issue_date, \
-                 due_date, currency, reference, notes, subtotal, tax, total, tax_rounding, client_key, entry_id, \
-                 created_by, created_at, posted_by, posted_at, fx_rate, book_total) \
-                 VALUES ($1, $2, 'posted', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
-                 RETURNING id",
-            )
-            .bind(company.0)
-            .bind(inv.kind.as_str())
-            .bind(inv.party_id.0)
-            .bind(inv.kind.series())
-            .bind(year)
-            .bind(seq)
-            .bind(&number)
-            .bind(day_key(inv.issue_date))
-            .bind(day_key(inv.due_date))
-            .bind(&inv.currency)
-            .bind(&inv.reference)
-            .bind(&inv.notes)
-            .bind(inv.subtotal)
-            .bind(inv.tax)
-            .bind(inv.total)
-            .bind(inv.tax_rounding.as_str())
-            .bind(inv.client_key.as_deref())
-            .bind(entry_id.0)
-            .bind(posted_by.map(|u| u.0))
-            .bind(now)
-            .bind(posted_by.map(|u| u.0))
-            .bind(now)
-            .bind(inv.fx.as_ref().map(|f| f.rate.as_str()))
-            .bind(inv.fx.as_ref().map(|f| f.book_total))
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| match db(e) {
+        let by = posted_by.map_or_else(|| "NULL".to_string(), |u| u.0.to_string());
+        let row = format!(
+            "(?, {}, ?, 'posted', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {by}, {now}, {by}, {now}, ?, ?)",
+            company.0
+        );
+        let docs: Vec<(i64, &Numbered, i64)> = doc_ids
+            .iter()
+            .zip(&numbered)
+            .zip(&ids)
+            .map(|((id, n), (entry_id, _))| (*id, n, entry_id.0))
+            .collect();
+        for chunk in docs.chunks(rows_per_statement(21)) {
+            let sql = insert_values(self.backend, DOCUMENTS_INTO, &row, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for (id, (inv, year, seq, number), entry_id) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(inv.kind.as_str())
+                    .bind(inv.party_id.0)
+                    .bind(inv.kind.series())
+                    .bind(*year)
+                    .bind(*seq)
+                    .bind(number.as_str())
+                    .bind(day_key(inv.issue_date))
+                    .bind(day_key(inv.due_date))
+                    .bind(inv.currency.as_str())
+                    .bind(inv.reference.as_str())
+                    .bind(inv.notes.as_str())
+                    .bind(inv.subtotal)
+                    .bind(inv.tax)
+                    .bind(inv.total)
+                    .bind(inv.tax_rounding.as_str())
+                    .bind(inv.client_key.as_deref())
+                    .bind(*entry_id)
+                    .bind(inv.fx.as_ref().map(|f| f.rate.as_str()))
+                    .bind(inv.fx.as_ref().map(|f| f.book_total));
+            }
+            q.execute(&mut *tx).await.map_err(|e| match db(e) {
                 Error::Conflict { .. } => Error::conflict(
                     "another request posted the same documents or numbers at the same time; send the batch again",
                 ),
                 e => e,
             })?;
-            let id = get_i64(&r, "id")?;
-            insert_lines(&mut tx, id, inv).await?;
+        }
+        let lines: Vec<(i64, usize, &steward_core::billing::invoices::NewLine)> = docs
+            .iter()
+            .flat_map(|(id, (inv, ..), _)| {
+                inv.lines.iter().enumerate().map(move |(i, l)| (*id, i, l))
+            })
+            .collect();
+        insert_line_rows(&mut tx, self.backend, &lines).await?;
+        let mut made: HashMap<String, (i64, String)> = HashMap::new();
+        let mut out_fresh = Vec::with_capacity(docs.len());
+        for (id, (inv, _, _, number), _) in &docs {
             if let Some(k) = &inv.client_key {
-                made.insert(k.clone(), (id, number.clone()));
+                made.insert(k.clone(), (*id, number.clone()));
             }
-            out_fresh.push((id, number));
+            out_fresh.push((*id, number.clone()));
         }
         if let serde_json::Value::Object(m) = &mut audit.changes {
             if let (Some(first), Some(last)) = (out_fresh.first(), out_fresh.last()) {

@@ -1,6 +1,7 @@
 //! Entries: drafts, pending, posting (numbers, postings, balances), reversals.
 use super::bulk::{insert_postings, postings_of, PostingRow};
 use super::*;
+use crate::sql::{insert_values, reserve_ids, rows_per_statement};
 
 impl EntryStore for Store {
     async fn list_entries(&self, company: CompanyId, q: &EntryQuery) -> Result<Page<EntrySummary>> {
@@ -469,6 +470,19 @@ impl Store {
         let mut deltas = HashMap::new();
         let mut by_key: HashMap<String, i64> = HashMap::new();
         let mut numbers = numbers.into_iter();
+        // More than one new entry: ids taken at once and the rows written in multi-row
+        // statements after the loop; one: written here, its id returned.
+        let bulk = fresh.len() > 1;
+        let mut reserved = reserve_ids(
+            tx,
+            self.backend,
+            "ledger_entries",
+            if bulk { fresh.len() } else { 0 },
+        )
+        .await?
+        .into_iter();
+        let mut rows: Vec<(i64, Option<i64>, &NewEntry)> =
+            Vec::with_capacity(if bulk { fresh.len() } else { 0 });
         for (e, is_new) in entries.iter().zip(&new) {
             if !is_new {
                 let id = e
@@ -481,6 +495,22 @@ impl Store {
                 continue;
             }
             let seq = if posted { numbers.next() } else { None };
+            if bulk {
+                let id = reserved
+                    .next()
+                    .ok_or_else(|| Error::internal("reserved entry ids"))?;
+                rows.push((id, seq, e));
+                if let Some(k) = &e.client_key {
+                    by_key.insert(k.clone(), id);
+                }
+                if posted {
+                    posted_ids.push((id, e));
+                    add_lines(&mut deltas, &e.lines, e.date);
+                }
+                new_ids.push(id.to_string());
+                out.push((EntryId(id), true));
+                continue;
+            }
             let r = sqlx::query(
                 "INSERT INTO ledger_entries (company_id, journal_id, fiscal_year, seq, date, status, reference, description, comment, lines_json, client_key, reverses_id, created_by, created_at, posted_at, version) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 1) RETURNING id",
@@ -514,6 +544,10 @@ impl Store {
             new_ids.push(id.to_string());
             out.push((EntryId(id), true));
         }
+        if bulk {
+            self.insert_entry_rows(tx, company, &rows, status, start, created_by, now)
+                .await?;
+        }
         let rows: Vec<PostingRow> = posted_ids
             .iter()
             .flat_map(|(id, e)| postings_of(*id, e))
@@ -521,5 +555,58 @@ impl Store {
         insert_postings(tx, self.backend, company, &rows).await?;
         upsert_balances(tx, self.backend, company, deltas).await?;
         Ok((out, new, new_ids))
+    }
+
+    /// New entries with the ids given, in multi-row statements (the columns the one-row
+    /// insert above writes, in the same way).
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_entry_rows(
+        &self,
+        tx: &mut Tx,
+        company: CompanyId,
+        rows: &[(i64, Option<i64>, &NewEntry)],
+        status: EntryStatus,
+        start: u32,
+        created_by: Option<UserId>,
+        now: i64,
+    ) -> Result<()> {
+        const INTO: &str = "ledger_entries (id, company_id, journal_id, fiscal_year, seq, date, status, reference, description, comment, lines_json, client_key, reverses_id, created_by, created_at, posted_at, version)";
+        let posted = status == EntryStatus::Posted;
+        let by = created_by.map_or_else(|| "NULL".to_string(), |u| u.0.to_string());
+        let posted_at = if posted {
+            now.to_string()
+        } else {
+            "NULL".to_string()
+        };
+        // Integers we own are literals; the status is one of ours.
+        let row = format!(
+            "(?, {}, ?, ?, ?, ?, '{}', ?, ?, ?, ?, ?, ?, {by}, {now}, {posted_at}, 1)",
+            company.0,
+            status.as_str()
+        );
+        for chunk in rows.chunks(rows_per_statement(11)) {
+            let sql = insert_values(self.backend, INTO, &row, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for (id, seq, e) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(e.journal_id.0)
+                    .bind(i64::from(fiscal_year(e.date, start)))
+                    .bind(*seq)
+                    .bind(day_key(e.date))
+                    .bind(e.reference.as_str())
+                    .bind(e.description.as_str())
+                    .bind(e.comment.as_str())
+                    .bind(if posted {
+                        None
+                    } else {
+                        Some(lines_json(&e.lines)?)
+                    })
+                    .bind(e.client_key.as_deref())
+                    .bind(e.reverses.map(|r| r.0));
+            }
+            q.execute(&mut **tx).await.map_err(db)?;
+        }
+        Ok(())
     }
 }

@@ -33,6 +33,11 @@ pub(crate) struct Context {
 }
 
 impl Context {
+    /// The billing settings read with the rest.
+    pub(crate) fn settings(&self) -> &crate::billing::BillingSettings {
+        &self.settings
+    }
+
     pub(crate) async fn load<S: BillingBackend>(
         store: &S,
         actor: &Actor,

@@ -896,15 +896,37 @@ pub(crate) async fn approval_amount<S: BillingBackend>(
         return Ok(None);
     }
     let settings = store.billing_settings(actor.company_id).await?;
-    let Some(threshold) = settings.bill_approval_threshold else {
-        return Ok(None);
-    };
+    let rates =
+        if settings.bill_approval_threshold.is_some() && inv.currency != actor.company_currency {
+            store.rates(actor.company_id).await?
+        } else {
+            Vec::new()
+        };
+    Ok(approval_with(
+        actor,
+        inv,
+        settings.bill_approval_threshold,
+        &rates,
+    ))
+}
+
+/// [`approval_amount`] with the threshold and the books' rates given (a batch reads them
+/// once).
+pub(crate) fn approval_with(
+    actor: &Actor,
+    inv: &NewInvoice,
+    threshold: Option<i64>,
+    rates: &[crate::ledger::Rate],
+) -> Option<Option<i64>> {
+    if inv.kind != InvoiceKind::Bill {
+        return None;
+    }
+    let threshold = threshold?;
     let home = actor.company_currency.as_str();
     let total = if inv.currency == home {
         Some(inv.total)
     } else {
-        let rates = store.rates(actor.company_id).await?;
-        crate::ledger::entries::rate_on(&rates, &inv.currency, home, inv.issue_date).and_then(|r| {
+        crate::ledger::entries::rate_on(rates, &inv.currency, home, inv.issue_date).and_then(|r| {
             crate::ledger::convert(
                 inv.total,
                 precision_of(&inv.currency),
@@ -913,10 +935,10 @@ pub(crate) async fn approval_amount<S: BillingBackend>(
             )
         })
     };
-    Ok(match total {
+    match total {
         Some(t) if t <= threshold => None,
         t => Some(t),
-    })
+    }
 }
 
 /// Sends a bill waiting for approval to the approvals inbox, once (a retry finds the
