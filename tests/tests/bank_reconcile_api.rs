@@ -295,3 +295,211 @@ both_databases!(a_statement_line_pays_an_invoice, |db| async move {
     assert_eq!(auto["matched"], 0, "{auto}");
     assert_eq!(auto["left"], 1, "{auto}");
 });
+
+/// A CAMT.053 statement of `(text, amount, YYYY-MM-DD)` credits, without balances.
+fn camt_on(id: &str, lines: &[(&str, &str, &str)]) -> String {
+    let mut s = format!(
+        "<?xml version=\"1.0\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n\
+         <BkToCstmrStmt><Stmt><Id>{id}</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>\n"
+    );
+    for (i, (text, amt, day)) in lines.iter().enumerate() {
+        s.push_str(&format!(
+            "<Ntry><Amt Ccy=\"EUR\">{amt}</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+             <BookgDt><Dt>{day}</Dt></BookgDt><AcctSvcrRef>{id}-{i}</AcctSvcrRef><AddtlNtryInf>{text}</AddtlNtryInf></Ntry>\n"
+        ));
+    }
+    s.push_str("</Stmt></BkToCstmrStmt></Document>\n");
+    s
+}
+
+// Auto-match writes its sure matches together: a line whose payment would fall in a closed
+// month is counted as failed and the others are reconciled all the same; a retry with the
+// same Idempotency-Key answers the same and writes nothing; every payment is audited and the
+// audit chain verifies.
+both_databases!(
+    auto_match_counts_a_failed_line_and_writes_the_rest,
+    |db| async move {
+        let app = spawn_app(db).await;
+        add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let anna = app.api(&app.token("anna", PASSWORD, false).await);
+        let post =
+            |c: &reqwest::Client, path: &str, body: Value| c.post(app.url(path)).json(&body).send();
+        billing_books(
+        &app,
+        &admin,
+        &anna,
+        json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"}),
+    )
+    .await;
+        let clinic = body_with(
+            post(
+                &anna,
+                "/api/v1/billing/parties",
+                json!({"name": "City Clinic", "is_customer": true, "income_account": "4000"}),
+            )
+            .await
+            .expect("party"),
+            201,
+        )
+        .await["id"]
+            .as_i64()
+            .expect("id");
+        let mut invoices = Vec::new();
+        for amount in ["100.00", "55.50", "70.00"] {
+            let id = body_with(
+                post(
+                    &anna,
+                    "/api/v1/billing/invoices",
+                    json!({"party_id": clinic, "issue_date": "2026-04-02",
+                "lines": [{"description": "Check-up", "unit_price": amount}]}),
+                )
+                .await
+                .expect("invoice"),
+                201,
+            )
+            .await["id"]
+                .as_i64()
+                .expect("id");
+            let posted = body_with(
+                anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
+                    .send()
+                    .await
+                    .expect("post"),
+                200,
+            )
+            .await;
+            invoices.push((id, posted["number"].as_str().expect("number").to_string()));
+        }
+        // April closes: a payment dated in it cannot post.
+        body_with(
+            admin
+                .post(app.url("/api/v1/ledger/periods/2026-04/close"))
+                .send()
+                .await
+                .expect("close"),
+            200,
+        )
+        .await;
+        let acc = body_with(
+            post(
+                &anna,
+                "/api/v1/bank/accounts",
+                json!({"name": "Main account", "ledger_account": "1000"}),
+            )
+            .await
+            .expect("account"),
+            201,
+        )
+        .await["id"]
+            .as_i64()
+            .expect("id");
+        let file = camt_on(
+            "AUTO-1",
+            &[
+                (
+                    &format!("Payment {}", invoices[0].1),
+                    "100.00",
+                    "2026-05-04",
+                ),
+                (&format!("{} thanks", invoices[1].1), "55.50", "2026-05-05"),
+                (&invoices[2].1, "70.00", "2026-04-30"),
+                ("no reference", "12.00", "2026-05-06"),
+            ],
+        );
+        let up = body_with(
+            anna.post(app.url(&format!("/api/v1/bank/accounts/{acc}/statements")))
+                .multipart(reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(file.into_bytes()).file_name("may.xml"),
+                ))
+                .send()
+                .await
+                .expect("upload"),
+            200,
+        )
+        .await;
+        let st = up["statement_id"].as_i64().expect("statement");
+        let auto = |key: &'static str| {
+            anna.post(app.url(&format!("/api/v1/bank/statements/{st}/auto-match")))
+                .header("Idempotency-Key", key)
+                .send()
+        };
+        let first = body_with(auto("auto-1").await.expect("auto"), 200).await;
+        assert_eq!(first["matched"], 2, "{first}");
+        assert_eq!(first["failed"], 1, "{first}");
+        assert_eq!(first["left"], 2, "{first}");
+        let again = body_with(auto("auto-1").await.expect("retry"), 200).await;
+        assert_eq!(again, first, "the retry answers the same");
+
+        let open = |id: i64| {
+            let anna = &anna;
+            let app = &app;
+            async move {
+                body_with(
+                    anna.get(app.url(&format!("/api/v1/billing/invoices/{id}")))
+                        .send()
+                        .await
+                        .expect("get"),
+                    200,
+                )
+                .await["open"]
+                    .clone()
+            }
+        };
+        assert_eq!(open(invoices[0].0).await, "0.00");
+        assert_eq!(open(invoices[1].0).await, "0.00");
+        assert_eq!(open(invoices[2].0).await, "70.00", "April is closed");
+        let paid = body_with(
+            anna.get(app.url("/api/v1/billing/payments"))
+                .send()
+                .await
+                .expect("payments"),
+            200,
+        )
+        .await;
+        assert_eq!(paid["total"], 2, "one payment per matched line: {paid}");
+        let view = body_with(
+            anna.get(app.url(&format!("/api/v1/bank/statements/{st}/reconcile")))
+                .send()
+                .await
+                .expect("view"),
+            200,
+        )
+        .await;
+        assert_eq!(
+            view["reconciled"].as_array().map(Vec::len),
+            Some(2),
+            "{view}"
+        );
+        assert_eq!(view["balance"]["unmatched"], 2, "{view}");
+        assert_eq!(view["balance"]["ledger"], "155.50", "{view}");
+
+        // Each payment is audited with the line it reconciles, and the chain verifies.
+        let events = body_with(
+            admin
+                .get(app.url("/api/v1/audit?entity=billing.payment&action=post"))
+                .send()
+                .await
+                .expect("audit"),
+            200,
+        )
+        .await;
+        let events = events["items"].as_array().expect("items").clone();
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(
+            events.iter().all(|e| e["changes"]["bank_line"].is_i64()),
+            "{events:?}"
+        );
+        let v = body_with(
+            admin
+                .get(app.url("/api/v1/audit/verify"))
+                .send()
+                .await
+                .expect("verify"),
+            200,
+        )
+        .await;
+        assert_eq!(v["ok"], true, "{v}");
+    }
+);

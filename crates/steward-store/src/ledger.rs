@@ -99,7 +99,7 @@ fn number_with(r: &AnyRow, journal_code: &str) -> Result<Option<String>> {
     })
 }
 
-fn closed_message(month: i64) -> Error {
+pub(crate) fn closed_message(month: i64) -> Error {
     Error::invalid(
         "date",
         format!("the period {:04}-{:02} is closed", month / 100, month % 100),
@@ -273,7 +273,7 @@ async fn fiscal_start_in(tx: &mut Tx, company: CompanyId) -> Result<u32> {
 }
 
 /// The company's closed months.
-async fn closed_months(tx: &mut Tx, company: CompanyId) -> Result<HashSet<i64>> {
+pub(crate) async fn closed_months(tx: &mut Tx, company: CompanyId) -> Result<HashSet<i64>> {
     sqlx::query("SELECT month FROM ledger_periods WHERE company_id = $1 AND status = 'closed'")
         .bind(company.0)
         .fetch_all(&mut **tx)

@@ -308,6 +308,70 @@ pub(crate) async fn append_audit(
     Ok(event)
 }
 
+/// Appends events to the hash chain inside the caller's transaction, as [`append_audit`]
+/// would one after another, in a few statements: the head moves by their number at once
+/// (the same row lock), each event is sealed on the one before it, the rows go in
+/// multi-row INSERTs, and the head takes the last hash. A request under an
+/// `Idempotency-Key` is marked committed once, naming the first event's entity.
+pub(crate) async fn append_audits(
+    tx: &mut Transaction<'static, Any>,
+    backend: Backend,
+    drafts: Vec<AuditDraft>,
+) -> Result<()> {
+    if drafts.len() <= 1 {
+        for d in drafts {
+            append_audit(tx, d).await?;
+        }
+        return Ok(());
+    }
+    let n = i64::try_from(drafts.len()).map_err(Error::internal)?;
+    let row = sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+        .bind(n)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+    let last: i64 = row.try_get(0).map_err(db)?;
+    let mut prev: String = row.try_get(1).map_err(db)?;
+    let key = audit_key();
+    let mut events = Vec::with_capacity(drafts.len());
+    for (seq, draft) in (last - n + 1..).zip(drafts) {
+        let event = AuditEvent::seal_with(draft, seq, Timestamp::now(), &prev, key.as_ref());
+        prev.clone_from(&event.hash);
+        events.push(event);
+    }
+    const INTO: &str = "audit_events (seq, at, company_id, actor_id, actor, ip, entity, entity_id, action, changes, prev_hash, hash)";
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    for chunk in events.chunks(sql::rows_per_statement(12)) {
+        let text = sql::insert_values(backend, INTO, ROW, chunk.len());
+        let mut q = sqlx::query(&text);
+        for e in chunk {
+            q = q
+                .bind(e.seq)
+                .bind(e.at.0)
+                .bind(e.company_id.map(|c| c.0))
+                .bind(e.actor_id.map(|u| u.0))
+                .bind(e.actor.as_str())
+                .bind(e.ip.as_deref())
+                .bind(e.entity.as_str())
+                .bind(e.entity_id.as_deref())
+                .bind(e.action.as_str())
+                .bind(e.changes.to_string())
+                .bind(e.prev_hash.as_str())
+                .bind(e.hash.as_str());
+        }
+        q.execute(&mut **tx).await.map_err(db)?;
+    }
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&prev)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    if let (Some(holder), Some(first)) = (steward_core::idempotency::current(), events.first()) {
+        idempotency::mark_committed(tx, &holder, &first.entity, first.entity_id.as_deref()).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Starts keying the audit chain: a new key for the events after the current head, set
     /// for this process, handed to `keep` (which writes the key file) before the first keyed

@@ -9,8 +9,8 @@ use serde_json::json;
 use std::collections::{HashMap, HashSet};
 
 use super::reconcile::{
-    unambiguous, BalanceCheck, Candidate, CandidateKind, Index, MatchKind, NewReconciliation,
-    Proposal, ReconcileStore, Reconciliation,
+    unambiguous, BalanceCheck, Candidate, CandidateKind, Index, MatchKind, MatchWrite,
+    NewReconciliation, Proposal, ReconcileStore, Reconciliation,
 };
 use super::statements::{BankLine, BankStatement, LineStatus};
 use super::BankBackend;
@@ -305,6 +305,44 @@ pub async fn accept<S: ReconcileBackend>(
         return reconciliation(store, actor, l.id).await;
     }
     // Documents, or a party alone: a payment.
+    let ids: Vec<InvoiceId> = input
+        .documents
+        .iter()
+        .filter_map(|d| d.document_id.map(InvoiceId))
+        .collect();
+    let open = store.openness(actor.company_id, &ids).await?;
+    let (kind, pin) = payment_for_line(&l, &account, input, &open)?;
+    let inferred = input.party_id.is_none() && !input.documents.is_empty();
+    let derived: Vec<usize> = input
+        .documents
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.amount.trim().is_empty())
+        .map(|(i, _)| i)
+        .collect();
+    payments::record_for_line(store, actor, kind, &pin, key.as_deref(), Some(l.id))
+        .await
+        .map_err(|e| {
+            without_consequences(
+                rename_fields(e, "allocations", "documents"),
+                inferred,
+                &derived,
+            )
+        })?;
+    reconciliation(store, actor, l.id).await
+}
+
+/// The payment a line's match to documents (or a party alone) records, as billing's
+/// payments service takes it: the line's amount, dated its booking day, the bank's ledger
+/// account as the cash side, allocated to the documents in the order given (an empty share
+/// takes what the document owes, by `open`, up to what is left), the party the documents'
+/// when none is named. Accept and auto-match share it.
+fn payment_for_line(
+    l: &BankLine,
+    account: &super::BankAccount,
+    input: &AcceptInput,
+    open: &HashMap<InvoiceId, payments::Openness>,
+) -> Result<(PaymentKind, PaymentInput)> {
     let kind = if l.amount_minor > 0 {
         PaymentKind::Received
     } else {
@@ -312,12 +350,6 @@ pub async fn accept<S: ReconcileBackend>(
     };
     let precision = crate::money::precision_of(&l.currency);
     let amount = l.amount_minor.abs();
-    let ids: Vec<InvoiceId> = input
-        .documents
-        .iter()
-        .filter_map(|d| d.document_id.map(InvoiceId))
-        .collect();
-    let open = store.openness(actor.company_id, &ids).await?;
     let writeoff = if input.writeoff.trim().is_empty() {
         0
     } else {
@@ -360,35 +392,20 @@ pub async fn accept<S: ReconcileBackend>(
         .chars()
         .take(payments::REFERENCE_MAX)
         .collect();
-    let pin = PaymentInput {
-        party_id: party,
-        date: l.booking_date.to_string(),
-        amount: format_minor(amount, precision),
-        account: account.ledger_account.clone(),
-        reference,
-        currency: l.currency.clone(),
-        writeoff: input.writeoff.clone(),
-        writeoff_account: input.writeoff_account.clone(),
-        allocations,
-    };
-    let inferred = input.party_id.is_none() && !input.documents.is_empty();
-    let derived: Vec<usize> = input
-        .documents
-        .iter()
-        .enumerate()
-        .filter(|(_, d)| d.amount.trim().is_empty())
-        .map(|(i, _)| i)
-        .collect();
-    payments::record_for_line(store, actor, kind, &pin, key.as_deref(), Some(l.id))
-        .await
-        .map_err(|e| {
-            without_consequences(
-                rename_fields(e, "allocations", "documents"),
-                inferred,
-                &derived,
-            )
-        })?;
-    reconciliation(store, actor, l.id).await
+    Ok((
+        kind,
+        PaymentInput {
+            party_id: party,
+            date: l.booking_date.to_string(),
+            amount: format_minor(amount, precision),
+            account: account.ledger_account.clone(),
+            reference,
+            currency: l.currency.clone(),
+            writeoff: input.writeoff.clone(),
+            writeoff_account: input.writeoff_account.clone(),
+            allocations,
+        },
+    ))
 }
 
 /// The errors a caller can act on, when a named document is not there: without `party_id`
@@ -630,8 +647,13 @@ pub async fn reconciliation<S: ReconcileStore>(
 
 /// Accepts every unmatched line of the statement whose proposals hold exactly one
 /// candidate with both reference and amount (a document: for what it owes; a payment or
-/// ledger line: linked). A candidate is taken by one line only. A line whose accept fails
-/// (another request took it meanwhile) is counted and left.
+/// ledger line: linked). A candidate is taken by one line only. Each sure match is checked
+/// by the rules `accept` applies (billing's payment check: the party, the account, what the
+/// document owes, its currency), with what they read read once for the statement, and all
+/// that pass are written in one transaction, where the store checks again what may have
+/// changed meanwhile (the line, what the documents owe, closed periods, a payment or entry
+/// taken by another line). A line whose match fails is counted and left; the others are
+/// reconciled all the same.
 pub async fn auto_match<S: ReconcileBackend>(
     store: &S,
     actor: &Actor,
@@ -640,36 +662,96 @@ pub async fn auto_match<S: ReconcileBackend>(
     super::gate(actor, Action::Create)?;
     let st = super::statements::get(store, actor, statement).await?;
     let lines = store.unmatched_lines(actor.company_id, statement).await?;
-    let (_, ix) = index_for(store, actor, st.account_id).await?;
+    let (account, ix) = index_for(store, actor, st.account_id).await?;
     let mut taken: HashSet<(CandidateKind, i64)> = HashSet::new();
-    let mut sure: Vec<(BankLineId, Candidate)> = Vec::new();
+    let mut sure: Vec<(&BankLine, Candidate)> = Vec::new();
     let mut report = AutoMatchReport::default();
     for l in &lines {
         let p = ix.propose_excluding(l, &taken);
         if let Some(best) = unambiguous(&p) {
             taken.insert((best.candidate.kind, best.candidate.id));
-            sure.push((l.id, best.candidate.clone()));
+            sure.push((l, best.candidate.clone()));
         }
     }
-    for (line, c) in sure {
-        let input = match c.kind {
-            CandidateKind::Document => AcceptInput {
-                documents: vec![Share {
-                    document_id: Some(c.id),
-                    amount: String::new(),
-                }],
-                ..AcceptInput::default()
-            },
-            CandidateKind::Payment => AcceptInput {
-                payment_id: Some(c.id),
-                ..AcceptInput::default()
-            },
-            CandidateKind::LedgerLine => AcceptInput {
-                entry_id: Some(c.id),
-                ..AcceptInput::default()
-            },
+    // What the payments' checks read, once: the documents (as the candidates were just
+    // read: posted, open, in the account's currency; the store reads them again, locked),
+    // their parties, the bank's ledger account, and the posting target of each side.
+    let open: HashMap<InvoiceId, payments::Openness> = sure
+        .iter()
+        .filter(|(_, c)| c.kind == CandidateKind::Document)
+        .filter_map(|(_, c)| Some((InvoiceId(c.id), openness_of(c, &account.currency)?)))
+        .collect();
+    let mut party_ids: Vec<crate::ids::PartyId> = open.values().map(|o| o.party_id).collect();
+    party_ids.sort();
+    party_ids.dedup();
+    let parties: HashMap<crate::ids::PartyId, crate::billing::parties::Party> =
+        if party_ids.is_empty() {
+            HashMap::new()
+        } else {
+            store
+                .parties_by_ids(actor.company_id, &party_ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.id, p))
+                .collect()
         };
-        match accept(store, actor, line, &input, None).await {
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
+        store,
+        actor.company_id,
+        &[&account.ledger_account],
+    )
+    .await?;
+    let mut targets: HashMap<(bool, String), Option<crate::billing::PostingTarget>> =
+        HashMap::new();
+    // A document in another currency than the books' is settled at its book value, which
+    // the per-line path works out from the rates and what the document owes (rare: one
+    // transaction per line).
+    let foreign = account.currency != actor.company_currency;
+    let (one_by_one, sure): (Vec<_>, Vec<_>) = sure
+        .into_iter()
+        .partition(|(_, c)| foreign && c.kind == CandidateKind::Document);
+    let mut writes = Vec::with_capacity(sure.len());
+    for (l, c) in sure {
+        match matched_write(
+            store,
+            actor,
+            &account,
+            l,
+            &c,
+            &open,
+            &parties,
+            &accounts,
+            &mut targets,
+        )
+        .await
+        {
+            Ok(w) => writes.push(w),
+            Err(Error::Forbidden) => return Err(Error::Forbidden),
+            Err(Error::Internal(e)) => return Err(Error::Internal(e)),
+            Err(_) => report.failed += 1,
+        }
+    }
+    if !writes.is_empty() {
+        for r in store
+            .write_matches(actor.company_id, writes, actor.author())
+            .await?
+        {
+            match r {
+                Ok(()) => report.matched += 1,
+                Err(Error::Internal(e)) => return Err(Error::Internal(e)),
+                Err(_) => report.failed += 1,
+            }
+        }
+    }
+    for (l, c) in one_by_one {
+        let input = AcceptInput {
+            documents: vec![Share {
+                document_id: Some(c.id),
+                amount: String::new(),
+            }],
+            ..AcceptInput::default()
+        };
+        match accept(store, actor, l.id, &input, None).await {
             Ok(_) => report.matched += 1,
             Err(Error::Forbidden) => return Err(Error::Forbidden),
             Err(Error::Internal(e)) => return Err(Error::Internal(e)),
@@ -678,6 +760,123 @@ pub async fn auto_match<S: ReconcileBackend>(
     }
     report.left = u64::try_from(lines.len()).unwrap_or(0) - report.matched;
     Ok(report)
+}
+
+/// A document candidate as billing's payment check sees it: whose, which side, what it
+/// still owes (the candidates' read sums its allocations), in the account's currency.
+fn openness_of(c: &Candidate, currency: &str) -> Option<payments::Openness> {
+    Some(payments::Openness {
+        party_id: c.party_id?,
+        kind: if c.amount > 0 {
+            crate::billing::invoices::InvoiceKind::Invoice
+        } else {
+            crate::billing::invoices::InvoiceKind::Bill
+        },
+        currency: currency.to_string(),
+        number: Some(c.number.clone()),
+        total: c.amount.abs(),
+        allocated: 0,
+        book_total: None,
+    })
+}
+
+/// One sure match as the store writes it, checked as `accept` checks it.
+#[allow(clippy::too_many_arguments)]
+async fn matched_write<S: ReconcileBackend>(
+    store: &S,
+    actor: &Actor,
+    account: &super::BankAccount,
+    l: &BankLine,
+    c: &Candidate,
+    open: &HashMap<InvoiceId, payments::Openness>,
+    parties: &HashMap<crate::ids::PartyId, crate::billing::parties::Party>,
+    accounts: &crate::ledger::accounts::TypedAccounts,
+    targets: &mut HashMap<(bool, String), Option<crate::billing::PostingTarget>>,
+) -> Result<MatchWrite> {
+    let link = |kind: MatchKind, payment_id: Option<i64>, entry_id: Option<EntryId>, what| {
+        // The candidate was read on the bank's ledger account and in its currency; the
+        // sure match is for the line's amount (the store checks all three again).
+        if c.amount != l.amount_minor || l.currency != account.currency {
+            return Err(Error::conflict("the candidate no longer matches the line"));
+        }
+        Ok(MatchWrite::Link {
+            reconciliation: NewReconciliation {
+                line_id: l.id,
+                kind,
+                payment_id,
+                entry_id,
+                client_key: None,
+                created_by: actor.author(),
+            },
+            account: account.ledger_account_id,
+            amount: l.amount_minor,
+            currency: l.currency.clone(),
+            audit: audit_of(actor, l, "match", what),
+        })
+    };
+    match c.kind {
+        CandidateKind::Payment => link(
+            MatchKind::Payment,
+            Some(c.id),
+            None,
+            json!({"payment_id": c.id}),
+        ),
+        CandidateKind::LedgerLine => link(
+            MatchKind::LedgerLine,
+            None,
+            Some(EntryId(c.id)),
+            json!({"entry_id": EntryId(c.id)}),
+        ),
+        CandidateKind::Document => {
+            let input = AcceptInput {
+                documents: vec![Share {
+                    document_id: Some(c.id),
+                    amount: String::new(),
+                }],
+                ..AcceptInput::default()
+            };
+            let (kind, pin) = payment_for_line(l, account, &input, open)?;
+            crate::billing::gate(actor, kind.domain(), Action::Create)?;
+            let party = pin
+                .party_id
+                .and_then(|id| parties.get(&crate::ids::PartyId(id)));
+            let mut p = payments::check_with(actor, kind, &pin, party, accounts, open)?;
+            p.bank_line = Some(l.id);
+            let name = party.map(|x| x.name.clone()).unwrap_or_default();
+            let side = (kind == PaymentKind::Received, p.currency.clone());
+            if !targets.contains_key(&side) {
+                // Read once per side and currency; one that cannot be posted to (no
+                // receivables account, no such currency in the books) fails its lines.
+                let t = match crate::billing::posting(
+                    store,
+                    actor,
+                    side.0,
+                    &side.1,
+                    crate::ledger::JournalKind::Bank,
+                )
+                .await
+                {
+                    Ok(t) => Some(t),
+                    Err(e @ (Error::Forbidden | Error::Internal(_))) => return Err(e),
+                    Err(_) => None,
+                };
+                targets.insert(side.clone(), t);
+            }
+            let Some(Some(target)) = targets.get(&side) else {
+                return Err(Error::invalid(
+                    "documents",
+                    "the payment cannot be posted: see the billing settings and the books' currencies",
+                ));
+            };
+            let entry = payments::entry_with(target, &p, &name)?;
+            let audit = payments::post_audit(actor, &p);
+            Ok(MatchWrite::Payment {
+                payment: p,
+                entry,
+                audit,
+            })
+        }
+    }
 }
 
 /// The documents, payments and ledger lines a person may search for a line (the search box

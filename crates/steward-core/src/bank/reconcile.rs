@@ -394,6 +394,38 @@ pub struct NewReconciliation {
     pub created_by: Option<UserId>,
 }
 
+/// One sure match of auto-match, checked by the service, for the store to write with the
+/// others in one transaction ([`ReconcileStore::write_matches`]).
+#[derive(Debug, Clone)]
+pub enum MatchWrite {
+    /// A payment recorded for the line (`payment.bank_line`), settling documents: as
+    /// billing's `insert_payment` writes it, with its entry and audit event.
+    Payment {
+        payment: crate::billing::payments::NewPayment,
+        entry: crate::ledger::NewEntry,
+        audit: AuditDraft,
+    },
+    /// The line linked to a payment (`payment_id`; the store adds its entry) or a ledger
+    /// entry (`entry_id`) posted before, which must still move `amount` (signed as the
+    /// bank sees it) in `currency` on the bank's ledger account `account`.
+    Link {
+        reconciliation: NewReconciliation,
+        account: crate::ids::AccountId,
+        amount: i64,
+        currency: String,
+        audit: AuditDraft,
+    },
+}
+
+impl MatchWrite {
+    pub fn line(&self) -> Option<BankLineId> {
+        match self {
+            MatchWrite::Payment { payment, .. } => payment.bank_line,
+            MatchWrite::Link { reconciliation, .. } => Some(reconciliation.line_id),
+        }
+    }
+}
+
 /// A statement's balance against the books: the statement's closing balance and the bank
 /// ledger account's balance at the statement's last day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -452,6 +484,20 @@ pub trait ReconcileStore: Send + Sync {
         r: &NewReconciliation,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<i64>> + Send;
+    /// Writes auto-match's sure matches in one transaction (the company locked as every
+    /// posting does): each is checked again against what the transaction reads (the line
+    /// still unmatched, the documents owing at least what is allocated, the payment's
+    /// month open, the payment or entry linked to no other line; each line, document share
+    /// and candidate taken once), and those that pass are written together: payments
+    /// numbered gap-free per series and year in one go, their entries, allocations,
+    /// reconciliations and the audit events. One result per item, in order: `Ok` when
+    /// written, the reason otherwise (the others are written all the same).
+    fn write_matches(
+        &self,
+        company: CompanyId,
+        items: Vec<MatchWrite>,
+        created_by: Option<UserId>,
+    ) -> impl Future<Output = Result<Vec<Result<()>>>> + Send;
     /// Posts `entry` and links the line to it in one transaction.
     fn post_and_link(
         &self,

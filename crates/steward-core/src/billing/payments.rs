@@ -326,14 +326,44 @@ async fn check<S: BillingBackend>(
     kind: PaymentKind,
     input: &PaymentInput,
 ) -> Result<NewPayment> {
+    let party = match input.party_id {
+        None => None,
+        Some(id) => store.party(actor.company_id, PartyId(id)).await?,
+    };
+    let accounts = crate::ledger::accounts::TypedAccounts::load(
+        store,
+        actor.company_id,
+        &[&input.account, &input.writeoff_account],
+    )
+    .await?;
+    let ids: Vec<InvoiceId> = input
+        .allocations
+        .iter()
+        .filter_map(|a| a.document_id.map(InvoiceId))
+        .collect();
+    let open = store.openness(actor.company_id, &ids).await?;
+    check_with(actor, kind, input, party.as_ref(), &accounts, &open)
+}
+
+/// [`check`] with what it reads given: the party `input.party_id` names (`None` when there
+/// is none), the accounts it names, and the documents it allocates to (auto-match reads
+/// them once for a whole statement).
+pub(crate) fn check_with(
+    actor: &Actor,
+    kind: PaymentKind,
+    input: &PaymentInput,
+    party: Option<&parties::Party>,
+    accounts: &crate::ledger::accounts::TypedAccounts,
+    open: &HashMap<InvoiceId, Openness>,
+) -> Result<NewPayment> {
     let mut v = Validator::new();
     let party = match input.party_id {
         None => {
             v.push("party_id", "choose a customer or vendor");
             None
         }
-        Some(id) => match store.party(actor.company_id, PartyId(id)).await? {
-            Some(p) if parties::sees(actor, &p) => {
+        Some(id) => match party.filter(|p| p.id == PartyId(id)) {
+            Some(p) if parties::sees(actor, p) => {
                 if kind == PaymentKind::Received && !p.is_customer {
                     v.push("party_id", format!("{} is not a customer", p.name));
                 } else if kind == PaymentKind::Made && !p.is_vendor {
@@ -392,12 +422,6 @@ async fn check<S: BillingBackend>(
     };
     let amount = amount_of(&mut v, "amount", &input.amount, true);
     let writeoff = amount_of(&mut v, "writeoff", &input.writeoff, false);
-    let accounts = crate::ledger::accounts::TypedAccounts::load(
-        store,
-        actor.company_id,
-        &[&input.account, &input.writeoff_account],
-    )
-    .await?;
     let account = accounts
         .postable(&mut v, "account", &input.account)
         .map(|a| a.id);
@@ -421,12 +445,6 @@ async fn check<S: BillingBackend>(
         );
     }
     // The documents: posted, this party's, this side, this currency, owing enough.
-    let ids: Vec<InvoiceId> = input
-        .allocations
-        .iter()
-        .filter_map(|a| a.document_id.map(InvoiceId))
-        .collect();
-    let open = store.openness(actor.company_id, &ids).await?;
     let mut allocations = Vec::with_capacity(input.allocations.len());
     let mut seen = std::collections::HashSet::new();
     let mut total: i128 = 0;
@@ -544,6 +562,16 @@ pub(crate) async fn entry_of<S: BillingBackend>(
     if post.book.is_some() {
         p.fx = Some(payment_fx(store, actor, &post, p).await?);
     }
+    entry_with(&post, p, party_name)
+}
+
+/// [`entry_of`] with the posting target (control account, commodity, journal) given and,
+/// in a foreign currency, the payment's value (`p.fx`) worked out.
+pub(crate) fn entry_with(
+    post: &super::PostingTarget,
+    p: &NewPayment,
+    party_name: &str,
+) -> Result<NewEntry> {
     let line = |account_id: AccountId, amount: i64, memo: &str| {
         post.line(account_id, amount, None, "", memo)
     };
@@ -581,6 +609,21 @@ pub(crate) async fn entry_of<S: BillingBackend>(
         client_key: None,
         reverses: None,
     })
+}
+
+/// The audit event of a payment posted (the store adds its id, number and entry); a
+/// foreign payment's adds its rate, value and exchange difference.
+pub(crate) fn post_audit(actor: &Actor, p: &NewPayment) -> AuditDraft {
+    let precision = crate::money::precision_of(&p.currency);
+    let mut changes = json!({
+        "kind": p.kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
+        "amount": format_minor(p.amount, precision), "currency": p.currency,
+        "writeoff": format_minor(p.writeoff, precision),
+        "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
+        "bank_line": p.bank_line,
+    });
+    add_fx_audit(&mut changes, p.fx.as_ref(), &actor.company_currency);
+    AuditDraft::by(actor, super::PAYMENT, None, "post", changes)
 }
 
 /// A foreign payment's value: the ledger's rate of its date (an error on `date` when there
@@ -701,16 +744,7 @@ pub async fn record_for_line<S: BillingBackend + PaymentStore>(
     let (mut p, entry) = prepare(store, actor, kind, input).await?;
     p.client_key = key;
     p.bank_line = bank_line;
-    let precision = crate::money::precision_of(&p.currency);
-    let mut changes = json!({
-        "kind": kind.as_str(), "party_id": p.party_id, "date": p.date.to_string(),
-        "amount": format_minor(p.amount, precision), "currency": p.currency,
-        "writeoff": format_minor(p.writeoff, precision),
-        "allocations": p.allocations.iter().map(|(d, a)| json!([d, format_minor(*a, precision)])).collect::<Vec<_>>(),
-        "bank_line": p.bank_line,
-    });
-    add_fx_audit(&mut changes, p.fx.as_ref(), &actor.company_currency);
-    let audit = AuditDraft::by(actor, super::PAYMENT, None, "post", changes);
+    let audit = post_audit(actor, &p);
     let (id, _) = store
         .insert_payment(actor.company_id, &p, &entry, actor.author(), audit)
         .await?;

@@ -3,27 +3,33 @@
 //! of two racing requests the second changes no row and is refused), and the partial
 //! unique indexes on the open reconciliations (per line, per payment, per entry) hold the
 //! same rule in the database. A payment recorded for a line is linked inside the payment's
-//! own transaction ([`link_in`], called by billing's `insert_payment`).
+//! own transaction ([`link_in`], called by billing's `insert_payment`). Auto-match writes
+//! all its payments and links in one transaction (`write_matches`), flipping the lines
+//! where `link_in` would, so the two take their locks in the same order.
 use chrono::NaiveDate;
 use sqlx::any::AnyRow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use steward_core::audit::AuditDraft;
 use steward_core::bank::reconcile::{
-    Candidate, CandidateKind, MatchKind, NewReconciliation, ReconcileStore, Reconciliation,
+    Candidate, CandidateKind, MatchKind, MatchWrite, NewReconciliation, ReconcileStore,
+    Reconciliation,
 };
 use steward_core::bank::statements::BankLine;
 use steward_core::bank::BankAccount;
+use steward_core::billing::payments::{NewPayment, Openness};
 use steward_core::ids::{
     AccountId, BankLineId, CompanyId, EntryId, InvoiceId, PartyId, StatementId, UserId,
 };
-use steward_core::ledger::{day_key, EntryStatus, NewEntry};
+use steward_core::ledger::{day_key, month_key, EntryStatus, NewEntry};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::date_of;
 use super::statements::{line_of, LINE_COLUMNS};
-use crate::ledger::{lock_company, Tx};
-use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
+use crate::billing::payments::openness_in;
+use crate::ledger::{closed_message, closed_months, lock_company, Tx};
+use crate::sql::{insert_values, rows_per_statement};
+use crate::{append_audit, append_audits, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
 
 fn taken() -> Error {
     Error::conflict("the line is reconciled already (or is not this company's); reload")
@@ -123,6 +129,356 @@ impl Store {
         }
         Ok(list)
     }
+}
+
+/// What a payment to link is, as the transaction reads it.
+struct PaymentFacts {
+    entry_id: Option<i64>,
+    account_id: i64,
+    signed: i64,
+    currency: String,
+}
+
+/// Ids as a literal list `(1, 2, 3)` (integers we own).
+fn id_list(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("({})", list.join(", "))
+}
+
+fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+impl Store {
+    /// One attempt of [`ReconcileStore::write_matches`].
+    async fn write_matches_once(
+        &self,
+        company: CompanyId,
+        items: &[MatchWrite],
+        created_by: Option<UserId>,
+    ) -> Result<Vec<Result<()>>> {
+        let mut tx = self.begin().await?;
+        lock_company(&mut tx, self.backend, company, false).await?;
+        // The documents the payments settle, locked in id order (as one payment locks them).
+        let docs: Vec<InvoiceId> = items
+            .iter()
+            .filter_map(|i| match i {
+                MatchWrite::Payment { payment, .. } => Some(payment),
+                MatchWrite::Link { .. } => None,
+            })
+            .flat_map(|p| p.allocations.iter().map(|a| a.0))
+            .collect();
+        let open = openness_in(&mut tx, self.backend, company, &docs).await?;
+        // The lines still unmatched. Not locked here: they are flipped to matched after the
+        // payments are written, where one payment's transaction flips its line (the same
+        // lock order, so the two never wait on each other in a circle), and only if they
+        // still are unmatched then.
+        let lines = sorted(
+            items
+                .iter()
+                .filter_map(MatchWrite::line)
+                .map(|l| l.0)
+                .collect(),
+        );
+        let mut unmatched: HashSet<i64> = HashSet::new();
+        for chunk in lines.chunks(500) {
+            let rows = sqlx::query(&format!(
+                "SELECT id FROM bank_statement_lines WHERE id IN {} AND status = 'unmatched' \
+                 AND account_id IN (SELECT id FROM bank_accounts WHERE company_id = $1)",
+                id_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+            for r in rows {
+                unmatched.insert(get_i64(&r, "id")?);
+            }
+        }
+        // The payments and entries to link: what they are, and whether a line has them.
+        let mut pay_ids = Vec::new();
+        let mut entry_ids = Vec::new();
+        for i in items {
+            if let MatchWrite::Link {
+                reconciliation: r, ..
+            } = i
+            {
+                match (r.kind, r.payment_id, r.entry_id) {
+                    (MatchKind::Payment, Some(p), _) => pay_ids.push(p),
+                    (_, None, Some(e)) => entry_ids.push(e.0),
+                    _ => {}
+                }
+            }
+        }
+        let (pay_ids, entry_ids) = (sorted(pay_ids), sorted(entry_ids));
+        let mut payments: HashMap<i64, PaymentFacts> = HashMap::new();
+        let mut linked_payments: HashSet<i64> = HashSet::new();
+        for chunk in pay_ids.chunks(500) {
+            for r in sqlx::query(&format!(
+                "SELECT id, kind, entry_id, account_id, amount, currency FROM billing_payments \
+                 WHERE company_id = $1 AND id IN {}",
+                id_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            {
+                let amount = get_i64(&r, "amount")?;
+                payments.insert(
+                    get_i64(&r, "id")?,
+                    PaymentFacts {
+                        entry_id: opt_i64(&r, "entry_id")?,
+                        account_id: get_i64(&r, "account_id")?,
+                        signed: if get_str(&r, "kind")? == "made" {
+                            -amount
+                        } else {
+                            amount
+                        },
+                        currency: get_str(&r, "currency")?,
+                    },
+                );
+            }
+            for r in sqlx::query(&format!(
+                "SELECT payment_id FROM bank_reconciliations WHERE company_id = $1 \
+                 AND undone_at IS NULL AND payment_id IN {}",
+                id_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            {
+                linked_payments.insert(get_i64(&r, "payment_id")?);
+            }
+        }
+        // Each entry's movement per account (only posted entries have postings).
+        let mut moves: HashMap<(i64, i64), i64> = HashMap::new();
+        let mut linked_entries: HashSet<i64> = HashSet::new();
+        for chunk in entry_ids.chunks(500) {
+            for r in sqlx::query(&format!(
+                "SELECT entry_id, account_id, CAST(SUM(amount) AS BIGINT) AS s FROM ledger_postings \
+                 WHERE company_id = $1 AND entry_id IN {} GROUP BY entry_id, account_id",
+                id_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            {
+                moves.insert(
+                    (get_i64(&r, "entry_id")?, get_i64(&r, "account_id")?),
+                    get_i64(&r, "s")?,
+                );
+            }
+            for r in sqlx::query(&format!(
+                "SELECT entry_id FROM bank_reconciliations WHERE company_id = $1 \
+                 AND undone_at IS NULL AND entry_id IN {}",
+                id_list(chunk)
+            ))
+            .bind(company.0)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            {
+                linked_entries.insert(get_i64(&r, "entry_id")?);
+            }
+        }
+        let closed = closed_months(&mut tx, company).await?;
+
+        // Each item against what was read and what the items before it took.
+        let mut allocated: HashMap<InvoiceId, i64> = HashMap::new();
+        let mut out: Vec<Result<()>> = Vec::with_capacity(items.len());
+        let mut to_pay: Vec<(&NewPayment, &NewEntry)> = Vec::new();
+        for item in items {
+            let Some(line) = item.line() else {
+                out.push(Err(Error::internal(
+                    "a payment of auto-match without its line",
+                )));
+                continue;
+            };
+            if !unmatched.contains(&line.0) {
+                out.push(Err(taken()));
+                continue;
+            }
+            let checked = match item {
+                MatchWrite::Payment {
+                    payment: p, entry, ..
+                } => check_payment(p, &open, &allocated, &closed).map(|()| {
+                    for (doc, amount) in &p.allocations {
+                        *allocated.entry(*doc).or_default() += amount;
+                    }
+                    to_pay.push((p, entry));
+                }),
+                MatchWrite::Link {
+                    reconciliation: r,
+                    account,
+                    amount,
+                    currency,
+                    ..
+                } => match (r.kind, r.payment_id, r.entry_id) {
+                    (MatchKind::Payment, Some(pid), _) => match payments.get(&pid) {
+                        Some(f)
+                            if f.account_id == account.0
+                                && f.signed == *amount
+                                && &f.currency == currency =>
+                        {
+                            if linked_payments.insert(pid) {
+                                Ok(())
+                            } else {
+                                Err(Error::conflict(
+                                    "the payment is reconciled to another statement line already",
+                                ))
+                            }
+                        }
+                        _ => Err(Error::invalid(
+                            "payment_id",
+                            "the payment does not match the line",
+                        )),
+                    },
+                    (_, None, Some(eid)) => {
+                        if moves.get(&(eid.0, account.0)) != Some(amount) {
+                            Err(Error::invalid(
+                                "entry_id",
+                                "the entry does not move the line's amount on the bank's account",
+                            ))
+                        } else if linked_entries.insert(eid.0) {
+                            Ok(())
+                        } else {
+                            Err(Error::conflict(
+                                "the entry is reconciled to another statement line already",
+                            ))
+                        }
+                    }
+                    _ => Err(Error::internal(
+                        "a link names neither a payment nor an entry",
+                    )),
+                },
+            };
+            if checked.is_ok() {
+                unmatched.remove(&line.0);
+            }
+            out.push(checked);
+        }
+
+        // The payments, then every reconciliation, the lines and the audit events.
+        let written = self
+            .insert_payments_in(&mut tx, company, &to_pay, created_by)
+            .await?;
+        let mut written = written.into_iter();
+        let now = Timestamp::now().0;
+        let mut recs: Vec<NewReconciliation> = Vec::new();
+        let mut audits = Vec::new();
+        for (item, ok) in items.iter().zip(&out) {
+            if ok.is_err() {
+                continue;
+            }
+            match item {
+                MatchWrite::Payment {
+                    payment: p, audit, ..
+                } => {
+                    let w = written
+                        .next()
+                        .ok_or_else(|| Error::internal("auto-match: payment written"))?;
+                    recs.push(NewReconciliation {
+                        line_id: p.bank_line.unwrap_or(BankLineId(0)),
+                        kind: MatchKind::NewPayment,
+                        payment_id: Some(w.id),
+                        entry_id: Some(EntryId(w.entry_id)),
+                        client_key: p.client_key.clone(),
+                        created_by,
+                    });
+                    let mut audit = audit.clone();
+                    audit.entity_id = Some(w.id.to_string());
+                    if let serde_json::Value::Object(m) = &mut audit.changes {
+                        m.insert("number".into(), serde_json::Value::String(w.number));
+                        m.insert("entry_id".into(), serde_json::Value::from(w.entry_id));
+                    }
+                    audits.push(audit);
+                }
+                MatchWrite::Link {
+                    reconciliation: r,
+                    audit,
+                    ..
+                } => {
+                    let mut r = r.clone();
+                    if let (MatchKind::Payment, Some(pid)) = (r.kind, r.payment_id) {
+                        r.entry_id = payments.get(&pid).and_then(|f| f.entry_id).map(EntryId);
+                    }
+                    recs.push(r);
+                    audits.push(audit.clone());
+                }
+            }
+        }
+        // The lines flipped first (as `link_in` does), then their reconciliations.
+        let matched = sorted(recs.iter().map(|r| r.line_id.0).collect());
+        let mut flipped = 0;
+        for chunk in matched.chunks(500) {
+            flipped += sqlx::query(&format!(
+                "UPDATE bank_statement_lines SET status = 'matched' WHERE id IN {} AND status = 'unmatched'",
+                id_list(chunk)
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        }
+        if flipped != matched.len() as u64 {
+            // Another request matched one meanwhile: start again (see `write_matches`).
+            return Err(taken());
+        }
+        const INTO: &str = "bank_reconciliations (company_id, line_id, kind, payment_id, entry_id, client_key, created_by, created_at)";
+        let row = format!("({}, ?, ?, ?, ?, ?, ?, {now})", company.0);
+        for chunk in recs.chunks(rows_per_statement(6)) {
+            let sql = insert_values(self.backend, INTO, &row, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.line_id.0)
+                    .bind(r.kind.as_str())
+                    .bind(r.payment_id)
+                    .bind(r.entry_id.map(|e| e.0))
+                    .bind(r.client_key.as_deref())
+                    .bind(r.created_by.map(|u| u.0));
+            }
+            q.execute(&mut *tx).await.map_err(|e| match db(e) {
+                Error::Conflict { .. } => Error::conflict(
+                    "a line, payment or entry was reconciled by another request meanwhile",
+                ),
+                other => other,
+            })?;
+        }
+        append_audits(&mut tx, self.backend, audits).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+}
+
+/// A payment of auto-match against what its transaction read: its month open, and each
+/// allocation at most what the document still owes after the items before it.
+fn check_payment(
+    p: &NewPayment,
+    open: &HashMap<InvoiceId, Openness>,
+    allocated: &HashMap<InvoiceId, i64>,
+    closed: &HashSet<i64>,
+) -> Result<()> {
+    let month = month_key(p.date);
+    if closed.contains(&month) {
+        return Err(closed_message(month));
+    }
+    for (i, (doc, amount)) in p.allocations.iter().enumerate() {
+        let owes = open.get(doc).map(Openness::open).unwrap_or(0)
+            - allocated.get(doc).copied().unwrap_or(0);
+        if *amount > owes {
+            return Err(Error::invalid(
+                format!("allocations[{i}].amount"),
+                "the document owes less now: another payment settled it meanwhile; reload and try again",
+            ));
+        }
+    }
+    Ok(())
 }
 
 impl ReconcileStore for Store {
@@ -341,6 +697,28 @@ impl ReconcileStore for Store {
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(id)
+    }
+
+    async fn write_matches(
+        &self,
+        company: CompanyId,
+        items: Vec<MatchWrite>,
+        created_by: Option<UserId>,
+    ) -> Result<Vec<Result<()>>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A request racing ours can still take a line, payment or entry between our reads
+        // and our writes (a unique index refuses it; on PostgreSQL that ends the
+        // transaction): start again, and the reads see what it took.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.write_matches_once(company, &items, created_by).await {
+                Err(Error::Conflict { .. }) if attempt < 3 => continue,
+                other => return other,
+            }
+        }
     }
 
     async fn post_and_link(

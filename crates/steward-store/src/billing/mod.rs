@@ -5,7 +5,7 @@ mod aged;
 mod invoices;
 mod mail;
 mod parties;
-mod payments;
+pub(crate) mod payments;
 mod recurring;
 mod reports;
 mod runs;

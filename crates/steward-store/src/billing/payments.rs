@@ -19,9 +19,9 @@ use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
-use super::invoices::{row_of, take_number, ROW_COLUMNS};
+use super::invoices::{row_of, take_number, take_numbers, ROW_COLUMNS};
 use crate::ledger::{lock_company, Tx};
-use crate::sql::{col, contains_any, count_all};
+use crate::sql::{col, contains_any, count_all, insert_values, reserve_ids, rows_per_statement};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Backend, Store};
 
 fn a(s: &str) -> Alias {
@@ -40,7 +40,7 @@ fn kind_of(r: &AnyRow) -> Result<PaymentKind> {
 const ALLOCATED: &str = "SELECT document_id, CAST(SUM(amount) AS BIGINT) AS allocated \
      FROM billing_allocations WHERE company_id = $1 AND document_id IN ";
 
-fn in_list(ids: &[InvoiceId]) -> String {
+pub(crate) fn in_list(ids: &[InvoiceId]) -> String {
     let list: Vec<String> = ids.iter().map(|i| i.0.to_string()).collect();
     format!("({})", list.join(", "))
 }
@@ -98,7 +98,7 @@ async fn openness_on(
 
 /// What the documents owe, read inside the payment's transaction, locking their rows in
 /// id order (so two payments never wait on each other in a circle).
-async fn openness_in(
+pub(crate) async fn openness_in(
     tx: &mut Tx,
     backend: Backend,
     company: CompanyId,
@@ -350,6 +350,133 @@ impl Store {
         }
         append_audit(tx, audit).await?;
         Ok(id)
+    }
+}
+
+/// A payment with its year, number in the series and number as text.
+type NumberedPayment<'a> = (&'a NewPayment, i64, i64, String);
+
+/// A payment [`Store::insert_payments_in`] wrote: its id, number and entry.
+pub(crate) struct WrittenPayment {
+    pub(crate) id: i64,
+    pub(crate) number: String,
+    pub(crate) entry_id: i64,
+}
+
+impl Store {
+    /// Writes checked payments (auto-match's, each for its statement line) inside the
+    /// caller's transaction, which has locked the company and checked what the documents
+    /// owe: numbers taken per series and year in one statement each (gap-free: the series
+    /// rows stay locked to the end of the transaction), the entries through the ledger's
+    /// writer, then the payments and their allocations in multi-row statements. The
+    /// caller writes the reconciliations and the audit events.
+    pub(crate) async fn insert_payments_in(
+        &self,
+        tx: &mut Tx,
+        company: CompanyId,
+        payments: &[(&NewPayment, &NewEntry)],
+        created_by: Option<UserId>,
+    ) -> Result<Vec<WrittenPayment>> {
+        if payments.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut counts: std::collections::BTreeMap<(&str, i64), i64> =
+            std::collections::BTreeMap::new();
+        for (p, _) in payments {
+            *counts
+                .entry((p.kind.series(), i64::from(p.date.year())))
+                .or_default() += 1;
+        }
+        let mut next: HashMap<(&str, i64), i64> = HashMap::new();
+        for (&(series, year), &n) in &counts {
+            let last = take_numbers(tx, company, series, year, n).await?;
+            next.insert((series, year), last - n + 1);
+        }
+        let mut numbered = Vec::with_capacity(payments.len());
+        let mut entries = Vec::with_capacity(payments.len());
+        for (p, entry) in payments {
+            let year = i64::from(p.date.year());
+            let slot = next
+                .get_mut(&(p.kind.series(), year))
+                .ok_or_else(|| Error::internal("no payment number"))?;
+            let seq = *slot;
+            *slot += 1;
+            let number = format_number(p.kind.series(), p.date.year(), seq);
+            let mut entry = (*entry).clone();
+            entry.reference = number.clone();
+            entry.description = format!("{number} {}", entry.description);
+            entries.push(entry);
+            numbered.push((*p, year, seq, number));
+        }
+        let (entry_ids, _, _) = self
+            .insert_entries_in(tx, company, &entries, EntryStatus::Posted, created_by)
+            .await?;
+        let ids = reserve_ids(tx, self.backend, "billing_payments", numbered.len()).await?;
+        let now = Timestamp::now().0;
+        let by = created_by.map_or_else(|| "NULL".to_string(), |u| u.0.to_string());
+        const INTO: &str = "billing_payments (id, company_id, kind, series, year, seq, number, party_id, date, currency, amount, \
+             account_id, reference, writeoff_account_id, writeoff, entry_id, client_key, created_by, created_at)";
+        let row = format!(
+            "(?, {}, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {by}, {now})",
+            company.0
+        );
+        let rows: Vec<(i64, &NumberedPayment, i64)> = ids
+            .iter()
+            .zip(&numbered)
+            .zip(&entry_ids)
+            .map(|((id, n), (entry, _))| (*id, n, entry.0))
+            .collect();
+        for chunk in rows.chunks(rows_per_statement(16)) {
+            let sql = insert_values(self.backend, INTO, &row, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for (id, (p, year, seq, number), entry_id) in chunk {
+                q = q
+                    .bind(*id)
+                    .bind(p.kind.as_str())
+                    .bind(p.kind.series())
+                    .bind(*year)
+                    .bind(*seq)
+                    .bind(number.as_str())
+                    .bind(p.party_id.0)
+                    .bind(day_key(p.date))
+                    .bind(p.currency.as_str())
+                    .bind(p.amount)
+                    .bind(p.account_id.0)
+                    .bind(p.reference.as_str())
+                    .bind(p.writeoff_account_id.map(|a| a.0))
+                    .bind(p.writeoff)
+                    .bind(*entry_id)
+                    .bind(p.client_key.as_deref());
+            }
+            q.execute(&mut **tx).await.map_err(db)?;
+        }
+        let allocations: Vec<(i64, InvoiceId, i64, i64)> = rows
+            .iter()
+            .flat_map(|(id, (p, ..), _)| {
+                p.allocations
+                    .iter()
+                    .map(move |(doc, amount)| (*id, *doc, *amount, day_key(p.date)))
+            })
+            .collect();
+        const ALLOCATIONS_INTO: &str =
+            "billing_allocations (company_id, payment_id, credit_id, document_id, amount, date, created_at)";
+        let row = format!("({}, ?, NULL, ?, ?, ?, {now})", company.0);
+        for chunk in allocations.chunks(rows_per_statement(4)) {
+            let sql = insert_values(self.backend, ALLOCATIONS_INTO, &row, chunk.len());
+            let mut q = sqlx::query(&sql);
+            for (payment, doc, amount, date) in chunk {
+                q = q.bind(*payment).bind(doc.0).bind(*amount).bind(*date);
+            }
+            q.execute(&mut **tx).await.map_err(db)?;
+        }
+        Ok(rows
+            .into_iter()
+            .map(|(id, (_, _, _, number), entry_id)| WrittenPayment {
+                id,
+                number: number.clone(),
+                entry_id,
+            })
+            .collect())
     }
 }
 
