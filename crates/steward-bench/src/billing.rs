@@ -276,8 +276,8 @@ async fn batch_bench(
 
 /// Import and auto-match: `n` open invoices of 100 customers, a CAMT.053 statement of `n`
 /// lines each paying one of them (its number in the text, its amount), timed as the import,
-/// the matching of every line (the reconcile view), and auto-match (which records a payment
-/// per line through billing's payments service).
+/// the matching of every line (the reconcile view), and auto-match (a payment per line, all
+/// written in one transaction).
 async fn reconcile(store: &Store, n: usize) -> anyhow::Result<()> {
     use steward_core::bank::reconcile::ReconcileStore;
     use steward_core::bank::{accounts, import, matching};
