@@ -44,6 +44,47 @@ async fn entry(app: &TestApp, c: &reqwest::Client, id: &Value) -> Value {
     .await
 }
 
+/// Dollars in the ledger at 0.92 EUR from March and 0.95 from April, and a customer who is
+/// invoiced in dollars; its id.
+async fn dollar_customer(app: &TestApp, admin: &reqwest::Client, anna: &reqwest::Client) -> i64 {
+    // Dollars, at 0.92 from March and 0.95 from April.
+    body_with(
+        admin
+            .post(app.url("/api/v1/ledger/commodities"))
+            .json(&json!({"symbol": "USD", "precision": 2, "name": "US dollar"}))
+            .send()
+            .await
+            .expect("commodity"),
+        201,
+    )
+    .await;
+    body_with(
+        admin
+            .post(app.url("/api/v1/ledger/rates"))
+            .json(&json!({"rates": [
+            {"date": "2026-03-01", "commodity": "USD", "quote": "EUR", "rate": "0.92"},
+            {"date": "2026-04-01", "commodity": "USD", "quote": "EUR", "rate": "0.95"}]}))
+            .send()
+            .await
+            .expect("rates"),
+        200,
+    )
+    .await;
+    let customer = body_with(
+        anna.post(app.url("/api/v1/billing/parties"))
+            .json(
+                &json!({"name": "Boston Clinic", "is_customer": true, "currency": "USD",
+            "income_account": "4000"}),
+            )
+            .send()
+            .await
+            .expect("party"),
+        201,
+    )
+    .await;
+    customer["id"].as_i64().expect("id")
+}
+
 both_databases!(
     a_usd_invoice_paid_at_another_rate_posts_the_exchange_gain,
     |db| async move {
@@ -53,42 +94,7 @@ both_databases!(
         let anna = app.api(&app.token("anna", PASSWORD, false).await);
         let settings = json!({"receivable_account": "1200", "payable_account": "2000", "tax_rounding": "line"});
         billing_books(&app, &admin, &anna, settings.clone()).await;
-        // Dollars, at 0.92 from March and 0.95 from April.
-        body_with(
-            admin
-                .post(app.url("/api/v1/ledger/commodities"))
-                .json(&json!({"symbol": "USD", "precision": 2, "name": "US dollar"}))
-                .send()
-                .await
-                .expect("commodity"),
-            201,
-        )
-        .await;
-        body_with(
-            admin
-                .post(app.url("/api/v1/ledger/rates"))
-                .json(&json!({"rates": [
-                    {"date": "2026-03-01", "commodity": "USD", "quote": "EUR", "rate": "0.92"},
-                    {"date": "2026-04-01", "commodity": "USD", "quote": "EUR", "rate": "0.95"}]}))
-                .send()
-                .await
-                .expect("rates"),
-            200,
-        )
-        .await;
-        let customer = body_with(
-            anna.post(app.url("/api/v1/billing/parties"))
-                .json(
-                    &json!({"name": "Boston Clinic", "is_customer": true, "currency": "USD",
-                    "income_account": "4000"}),
-                )
-                .send()
-                .await
-                .expect("party"),
-            201,
-        )
-        .await;
-        let customer_id = customer["id"].as_i64().expect("id");
+        let customer_id = dollar_customer(&app, &admin, &anna).await;
 
         // 1,000.00 USD on 2026-03-10: at 0.92, worth 920.00 EUR.
         let draft = body_with(
@@ -246,5 +252,119 @@ both_databases!(
             .expect("html");
         assert!(page.contains("1 USD = 0.92 EUR"), "{page}");
         assert!(page.contains("920.00 EUR"), "{page}");
+    }
+);
+
+// Auto-match on a dollar bank account settles a dollar invoice at its book value, as a
+// match by hand would: the payment at the rate of the line's day, the exchange gain posted.
+both_databases!(
+    auto_match_settles_a_usd_invoice_with_its_exchange_difference,
+    |db| async move {
+        let app = spawn_app(db).await;
+        add_user(&app.store, app.company, "anna", PASSWORD, &["accountant"]).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let anna = app.api(&app.token("anna", PASSWORD, false).await);
+        billing_books(
+            &app,
+            &admin,
+            &anna,
+            json!({"receivable_account": "1200", "payable_account": "2000",
+                "tax_rounding": "line", "fx_gain_loss_account": "Income:Other"}),
+        )
+        .await;
+        let customer_id = dollar_customer(&app, &admin, &anna).await;
+        let draft = body_with(
+            anna.post(app.url("/api/v1/billing/invoices"))
+                .json(
+                    &json!({"kind": "invoice", "party_id": customer_id, "issue_date": "2026-03-10",
+                    "lines": [{"description": "Consulting", "unit_price": "1000"}]}),
+                )
+                .send()
+                .await
+                .expect("invoice"),
+            201,
+        )
+        .await;
+        let id = draft["id"].as_i64().expect("id");
+        let inv = body_with(
+            anna.post(app.url(&format!("/api/v1/billing/invoices/{id}/post")))
+                .send()
+                .await
+                .expect("post"),
+            200,
+        )
+        .await;
+        let number = inv["number"].as_str().expect("number");
+        let acc = body_with(
+            anna.post(app.url("/api/v1/bank/accounts"))
+                .json(
+                    &json!({"name": "Dollar account", "ledger_account": "1000", "currency": "USD"}),
+                )
+                .send()
+                .await
+                .expect("account"),
+            201,
+        )
+        .await["id"]
+            .as_i64()
+            .expect("id");
+        let camt = format!(
+            "<?xml version=\"1.0\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.02\">\n\
+             <BkToCstmrStmt><Stmt><Id>USD-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>USD</Ccy></Acct>\n\
+             <Ntry><Amt Ccy=\"USD\">1000.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>\
+             <BookgDt><Dt>2026-04-05</Dt></BookgDt><AcctSvcrRef>USD-1-0</AcctSvcrRef>\
+             <AddtlNtryInf>Payment {number}</AddtlNtryInf></Ntry>\n\
+             </Stmt></BkToCstmrStmt></Document>\n"
+        );
+        let up = body_with(
+            anna.post(app.url(&format!("/api/v1/bank/accounts/{acc}/statements")))
+                .multipart(reqwest::multipart::Form::new().part(
+                    "file",
+                    reqwest::multipart::Part::bytes(camt.into_bytes()).file_name("april.xml"),
+                ))
+                .send()
+                .await
+                .expect("upload"),
+            200,
+        )
+        .await;
+        let st = up["statement_id"].as_i64().expect("statement");
+        let auto = body_with(
+            anna.post(app.url(&format!("/api/v1/bank/statements/{st}/auto-match")))
+                .send()
+                .await
+                .expect("auto"),
+            200,
+        )
+        .await;
+        assert_eq!(
+            (&auto["matched"], &auto["failed"]),
+            (&json!(1), &json!(0)),
+            "{auto}"
+        );
+        let paid = body_with(
+            anna.get(app.url("/api/v1/billing/payments"))
+                .send()
+                .await
+                .expect("payments"),
+            200,
+        )
+        .await;
+        let p = &paid["items"][0];
+        assert_eq!(p["currency"], "USD", "{paid}");
+        let p = body_with(
+            anna.get(app.url(&format!("/api/v1/billing/payments/{}", p["id"])))
+                .send()
+                .await
+                .expect("payment"),
+            200,
+        )
+        .await;
+        assert_eq!(p["fx_rate"], "0.95", "{p}");
+        assert_eq!(p["book_amount"], "950.00");
+        assert_eq!(p["exchange_difference"], "30.00");
+        let e = entry(&app, &anna, &p["entry_id"]).await;
+        assert_eq!(line(&e, "Income:Other")["amount"], "-30.00", "{e}");
+        assert_eq!(line(&e, "Assets:Receivables")["cost"]["amount"], "-920.00");
     }
 );

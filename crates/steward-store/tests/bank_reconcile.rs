@@ -689,6 +689,7 @@ async fn payment_write(
         allocations: vec![(doc, amount)],
         client_key: None,
         bank_line: Some(line),
+        fx: None,
     };
     let entry = NewEntry {
         journal_id: journal.id,
@@ -704,7 +705,7 @@ async fn payment_write(
         reverses: None,
     };
     MatchWrite::Payment {
-        payment,
+        payment: Box::new(payment),
         entry,
         audit: steward_core::audit::AuditDraft::by(
             actor,

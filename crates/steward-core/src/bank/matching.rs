@@ -710,6 +710,14 @@ pub async fn auto_match<S: ReconcileBackend>(
     let (one_by_one, sure): (Vec<_>, Vec<_>) = sure
         .into_iter()
         .partition(|(_, c)| foreign && c.kind == CandidateKind::Document);
+    for (l, _) in &one_by_one {
+        let kind = if l.amount_minor > 0 {
+            PaymentKind::Received
+        } else {
+            PaymentKind::Made
+        };
+        crate::billing::gate(actor, kind.domain(), Action::Create)?;
+    }
     let mut writes = Vec::with_capacity(sure.len());
     for (l, c) in sure {
         match matched_write(
@@ -871,7 +879,7 @@ async fn matched_write<S: ReconcileBackend>(
             let entry = payments::entry_with(target, &p, &name)?;
             let audit = payments::post_audit(actor, &p);
             Ok(MatchWrite::Payment {
-                payment: p,
+                payment: Box::new(p),
                 entry,
                 audit,
             })

@@ -401,7 +401,7 @@ pub enum MatchWrite {
     /// A payment recorded for the line (`payment.bank_line`), settling documents: as
     /// billing's `insert_payment` writes it, with its entry and audit event.
     Payment {
-        payment: crate::billing::payments::NewPayment,
+        payment: Box<crate::billing::payments::NewPayment>,
         entry: crate::ledger::NewEntry,
         audit: AuditDraft,
     },

@@ -380,6 +380,12 @@ impl Store {
         if payments.is_empty() {
             return Ok(Vec::new());
         }
+        if payments.iter().any(|(p, _)| p.fx.is_some()) {
+            // Their book values are checked under the documents' locks one by one.
+            return Err(Error::internal(
+                "a payment in a foreign currency is written by insert_payment",
+            ));
+        }
         let mut counts: std::collections::BTreeMap<(&str, i64), i64> =
             std::collections::BTreeMap::new();
         for (p, _) in payments {
