@@ -257,3 +257,40 @@ both_databases!(timeoff_requests_balances_and_approval, |db| async move {
     .await;
     assert_eq!(bal["balances"][0]["balance"], "30");
 });
+
+// The time-off section's navigation comes from the HR domain's registration: each page
+// marks itself as the current one.
+both_databases!(
+    timeoff_pages_mark_their_place_in_the_section,
+    |db| async move {
+        let app = spawn_app(db).await;
+        let web = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+        for (path, label) in [
+            ("/hr/timeoff/requests", "Requests"),
+            ("/hr/timeoff/calendar", "Team calendar"),
+            ("/hr/timeoff/policies", "Policies and calendars"),
+        ] {
+            let html = web
+                .get(app.url(path))
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html");
+            let nav = html
+                .split(r#"aria-label="Time off">"#)
+                .nth(1)
+                .and_then(|rest| rest.split("</nav>").next())
+                .unwrap_or_else(|| panic!("no time-off navigation on {path}: {html}"));
+            assert!(
+                nav.contains(&format!(
+                    r#"<a href="{path}" aria-current="page">{label}</a>"#
+                )),
+                "{path}: {nav}"
+            );
+            assert_eq!(nav.matches("aria-current").count(), 1, "{path}: {nav}");
+            assert!(nav.contains(r#"href="/hr/timeoff""#), "{nav}");
+        }
+    }
+);

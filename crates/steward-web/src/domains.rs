@@ -148,13 +148,46 @@ pub fn hr<S: Backend>() -> WebDomain<S> {
             needs(Domain::Hr, Action::Read),
         ),
     ];
+    // Time off's pages: whoever uses time off reads them all (HR staff alone change
+    // policies and calendars, on the policies page).
+    const TIMEOFF: &[NavEntry] = &[
+        nav(
+            1,
+            "/hr/timeoff",
+            "My time off",
+            needs(Domain::Hr, Action::Read),
+        ),
+        nav(
+            2,
+            "/hr/timeoff/requests",
+            "Requests",
+            needs(Domain::Hr, Action::Read),
+        ),
+        nav(
+            3,
+            "/hr/timeoff/calendar",
+            "Team calendar",
+            needs(Domain::Hr, Action::Read),
+        ),
+        nav(
+            4,
+            "/hr/timeoff/policies",
+            "Policies and calendars",
+            needs(Domain::Hr, Action::Read),
+        ),
+    ];
+    const SUBNAV: &[SubNav] = &[SubNav {
+        prefix: "/hr/timeoff",
+        label: "Time off",
+        entries: TIMEOFF,
+    }];
     WebDomain {
         name: "hr",
         pages: crate::pages::hr::router::<S>,
         api: crate::api::hr::routes::<S>,
         document: no_document,
         nav: NAV,
-        subnav: &[],
+        subnav: SUBNAV,
         links: &[
             (steward_core::hr::EMPLOYEE, "/hr/employees/{id}"),
             (

@@ -874,13 +874,7 @@ pub async fn post<S: BillingBackend>(
             audit,
         )
         .await
-        .map_err(|e| match e {
-            Error::Invalid { field, message } if field == "date" => Error::Invalid {
-                field: "issue_date".into(),
-                message,
-            },
-            e => e,
-        })?;
+        .map_err(entry_date_is_issue_date)?;
     get(store, actor, id).await
 }
 
@@ -1063,13 +1057,19 @@ pub async fn settle_pending<S: BillingBackend>(
             audit,
         )
         .await
-        .map_err(|e| match e {
-            Error::Invalid { field, message } if field == "date" => Error::Invalid {
-                field: "issue_date".into(),
-                message,
-            },
-            e => e,
-        })
+        .map_err(entry_date_is_issue_date)
+}
+
+/// The ledger names an entry's date `date` (a closed period, say); a document's entry is
+/// dated by its `issue_date`.
+fn entry_date_is_issue_date(e: Error) -> Error {
+    match e {
+        Error::Invalid { field, message } if field == "date" => Error::Invalid {
+            field: "issue_date".into(),
+            message,
+        },
+        e => e,
+    }
 }
 
 pub const EXPORT_HEADERS: &[&str] = &[

@@ -244,7 +244,13 @@ async fn show<S: Backend>(
         .await
         .unwrap_or(false);
     let p = ShowPage {
-        chrome: chrome(&state, &pa, &format!("Time off #{id}"), "/hr/timeoff").await,
+        chrome: chrome(
+            &state,
+            &pa,
+            &format!("Time off #{id}"),
+            "/hr/timeoff/requests",
+        )
+        .await,
         r,
         can_cancel,
     };
@@ -394,7 +400,7 @@ async fn index<S: Backend>(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let p = ListPage {
-        chrome: chrome(&state, &pa, "Time-off requests", "/hr/timeoff").await,
+        chrome: chrome(&state, &pa, "Time-off requests", "/hr/timeoff/requests").await,
         list,
         rows: page.items,
         policies: timeoff::policies(store, actor).await.unwrap_or_default(),
@@ -445,7 +451,7 @@ async fn team<S: Backend>(
         .checked_add_months(chrono::Months::new(1))
         .unwrap_or(month);
     let p = TeamPage {
-        chrome: chrome(&state, &pa, "Team calendar", "/hr/timeoff").await,
+        chrome: chrome(&state, &pa, "Team calendar", "/hr/timeoff/calendar").await,
         title: month.format("%B %Y").to_string(),
         month: month.format("%Y-%m").to_string(),
         prev: prev.format("%Y-%m").to_string(),
@@ -503,7 +509,7 @@ async fn policies_page<S: Backend>(
         .await
         .unwrap_or_default();
     let p = PoliciesPage {
-        chrome: chrome(state, pa, "Time-off policies", "/hr/timeoff").await,
+        chrome: chrome(state, pa, "Time-off policies", "/hr/timeoff/policies").await,
         policies,
         calendars,
         locations,
