@@ -374,3 +374,47 @@ store_test!(dashboard_tiles_count_what_is_open, |db| async move {
         .expect("other");
     assert_eq!(t[0].number, 0);
 });
+
+// The benchmarks' seed writes posted invoices and their payments straight into the tables:
+// what the aged report then shows is what was seeded, and the series go on after it.
+store_test!(seeded_invoices_age_as_seeded, |db| async move {
+    let store = &db.store;
+    let w = world(store).await;
+    let actor = &w.actor_a;
+    let (customer, _) = setup(store, actor).await;
+    let seed =
+        |seq: i64, issued: &str, total: i64, paid: i64| steward_store::billing::SeedInvoice {
+            party: customer.0,
+            issue_date: day(issued),
+            due_date: day(issued) + chrono::Days::new(14),
+            total,
+            paid,
+            seq,
+        };
+    store
+        .seed_posted_invoices(
+            actor.company_id,
+            "EUR",
+            &[
+                seed(1, "2026-01-05", 10_000, 4_000),
+                seed(2, "2026-03-01", 5_000, 5_000),
+                seed(3, "2026-03-20", 2_500, 0),
+            ],
+        )
+        .await
+        .expect("seed");
+    let rows = aged::aged(
+        store,
+        actor,
+        Side::Receivables,
+        day("2026-04-01"),
+        &Buckets::default(),
+    )
+    .await
+    .expect("aged");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].total, 6_000 + 2_500, "{rows:?}");
+    let next = posted(store, actor, InvoiceKind::Invoice, customer, "2026-04-02").await;
+    let inv = invoices::get(store, actor, next).await.expect("invoice");
+    assert_eq!(inv.number.as_deref(), Some("INV-2026-0004"), "{inv:?}");
+});

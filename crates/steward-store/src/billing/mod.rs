@@ -125,6 +125,11 @@ impl Store {
         }
         let now = steward_core::time::Timestamp::now().0;
         let mut tx = self.begin().await?;
+        // Each document's id by its number (year, seq), as the insert returns them: the
+        // allocations name their documents by id (a sub-select per row would be planned on
+        // a table whose statistics do not know it has grown).
+        let mut ids: std::collections::HashMap<(i64, i64), i64> =
+            std::collections::HashMap::with_capacity(docs.len());
         for chunk in docs.chunks(500) {
             let values: Vec<String> = chunk
                 .iter()
@@ -143,31 +148,36 @@ impl Store {
                     )
                 })
                 .collect();
-            sqlx::query(&format!(
-                "INSERT INTO billing_documents (company_id, kind, status, party_id, series, year, seq, number, issue_date, due_date, currency, subtotal, tax, total, tax_rounding, created_at) VALUES {}",
+            let rows = sqlx::query(&format!(
+                "INSERT INTO billing_documents (company_id, kind, status, party_id, series, year, seq, number, issue_date, due_date, currency, subtotal, tax, total, tax_rounding, created_at) VALUES {} \
+                 RETURNING id, year, seq",
                 values.join(", ")
             ))
-            .execute(&mut *tx)
+            .fetch_all(&mut *tx)
             .await
             .map_err(db)?;
+            for r in rows {
+                ids.insert(
+                    (get_i64(&r, "year")?, get_i64(&r, "seq")?),
+                    get_i64(&r, "id")?,
+                );
+            }
         }
-        // The allocations of the paid ones, by number.
+        // The allocations of the paid ones.
         for chunk in docs.chunks(500) {
-            let paid: Vec<String> = chunk
-                .iter()
-                .filter(|d| d.paid > 0)
-                .map(|d| {
-                    format!(
-                        "({}, (SELECT id FROM billing_documents WHERE company_id = {} AND series = 'INV' AND year = {} AND seq = {}), {}, {}, {now})",
-                        company.0,
-                        company.0,
-                        chrono::Datelike::year(&d.issue_date),
-                        d.seq,
-                        d.paid,
-                        day_key(d.issue_date + chrono::Days::new(7))
-                    )
-                })
-                .collect();
+            let mut paid: Vec<String> = Vec::with_capacity(chunk.len());
+            for d in chunk.iter().filter(|d| d.paid > 0) {
+                let year = i64::from(chrono::Datelike::year(&d.issue_date));
+                let id = ids
+                    .get(&(year, d.seq))
+                    .ok_or_else(|| Error::internal("seeded invoice without its id"))?;
+                paid.push(format!(
+                    "({}, {id}, {}, {}, {now})",
+                    company.0,
+                    d.paid,
+                    day_key(d.issue_date + chrono::Days::new(7))
+                ));
+            }
             if paid.is_empty() {
                 continue;
             }
