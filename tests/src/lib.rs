@@ -53,6 +53,31 @@ pub async fn billing_books(
     .await;
 }
 
+/// Uploads a statement file to bank account `account` as `c` (`POST
+/// /api/v1/bank/accounts/{account}/statements`, 200); the statement's id.
+pub async fn upload_statement(
+    app: &TestApp,
+    c: &reqwest::Client,
+    account: i64,
+    name: &str,
+    file: String,
+) -> i64 {
+    body_with(
+        c.post(app.url(&format!("/api/v1/bank/accounts/{account}/statements")))
+            .multipart(reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(file.into_bytes()).file_name(name.to_string()),
+            ))
+            .send()
+            .await
+            .expect("upload"),
+        200,
+    )
+    .await["statement_id"]
+        .as_i64()
+        .expect("statement")
+}
+
 /// The fields a problem+json answer names in its `errors`.
 pub fn fields(p: &serde_json::Value) -> Vec<String> {
     p["errors"]

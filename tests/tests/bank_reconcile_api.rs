@@ -97,19 +97,7 @@ both_databases!(a_statement_line_pays_an_invoice, |db| async move {
         (&format!("City Clinic {number}"), "100.00", "CRDT"),
         ("Account fee", "2.50", "DBIT"),
     ]);
-    let up = body_with(
-        anna.post(app.url(&format!("/api/v1/bank/accounts/{acc}/statements")))
-            .multipart(reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(file.into_bytes()).file_name("may.xml"),
-            ))
-            .send()
-            .await
-            .expect("upload"),
-        200,
-    )
-    .await;
-    let st = up["statement_id"].as_i64().expect("statement");
+    let st = upload_statement(&app, &anna, acc, "may.xml", file).await;
 
     // The view: two lines to match, the invoice proposed first and sure.
     let view = body_with(
@@ -407,19 +395,7 @@ both_databases!(
                 ("no reference", "12.00", "2026-05-06"),
             ],
         );
-        let up = body_with(
-            anna.post(app.url(&format!("/api/v1/bank/accounts/{acc}/statements")))
-                .multipart(reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(file.into_bytes()).file_name("may.xml"),
-                ))
-                .send()
-                .await
-                .expect("upload"),
-            200,
-        )
-        .await;
-        let st = up["statement_id"].as_i64().expect("statement");
+        let st = upload_statement(&app, &anna, acc, "may.xml", file).await;
         let auto = |key: &'static str| {
             anna.post(app.url(&format!("/api/v1/bank/statements/{st}/auto-match")))
                 .header("Idempotency-Key", key)

@@ -102,21 +102,7 @@ async fn an_accountant_reconciles_a_line_with_an_invoice() {
          <Ntry><Amt Ccy=\"EUR\">120.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2026-05-12</Dt></BookgDt>\
          <AcctSvcrRef>B-1-1</AcctSvcrRef><AddtlNtryInf>City Clinic {number}</AddtlNtryInf></Ntry>\n</Stmt></BkToCstmrStmt></Document>\n"
     );
-    let st = made(
-        admin
-            .post(app.url(&format!("/api/v1/bank/accounts/{acc}/statements")))
-            .multipart(reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(camt.into_bytes()).file_name("may.xml"),
-            ))
-            .send()
-            .await
-            .expect("upload"),
-        200,
-    )
-    .await["statement_id"]
-        .as_i64()
-        .expect("statement");
+    let st = upload_statement(&app, &admin, acc, "may.xml", camt).await;
 
     b.sign_in(&app.url("/login"), "anna", PASSWORD).await;
     b.goto(&app.url(&format!("/bank/statements/{st}")))

@@ -316,19 +316,7 @@ both_databases!(
              <AddtlNtryInf>Payment {number}</AddtlNtryInf></Ntry>\n\
              </Stmt></BkToCstmrStmt></Document>\n"
         );
-        let up = body_with(
-            anna.post(app.url(&format!("/api/v1/bank/accounts/{acc}/statements")))
-                .multipart(reqwest::multipart::Form::new().part(
-                    "file",
-                    reqwest::multipart::Part::bytes(camt.into_bytes()).file_name("april.xml"),
-                ))
-                .send()
-                .await
-                .expect("upload"),
-            200,
-        )
-        .await;
-        let st = up["statement_id"].as_i64().expect("statement");
+        let st = upload_statement(&app, &anna, acc, "april.xml", camt).await;
         let auto = body_with(
             anna.post(app.url(&format!("/api/v1/bank/statements/{st}/auto-match")))
                 .send()
