@@ -149,8 +149,9 @@ pub trait LifecycleStore: Send + Sync {
         returned: Option<(Timestamp, Option<UserId>)>,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// What other domains have lent the employee and want back when they leave. The hook
-    /// for the IT domain (assets checked out to the person); nothing lends anything yet.
+    /// What other domains have lent the employee and want back when they leave (IT: the
+    /// assets checked out to the person), each with its source. The store asks every
+    /// lender registered with it; HR names none of them.
     fn assigned_items(
         &self,
         company: CompanyId,

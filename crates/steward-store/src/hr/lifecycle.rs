@@ -204,10 +204,14 @@ impl LifecycleStore for Store {
 
     async fn assigned_items(
         &self,
-        _company: CompanyId,
-        _employee: EmployeeId,
+        company: CompanyId,
+        employee: EmployeeId,
     ) -> Result<Vec<(String, String)>> {
-        // The IT domain adds the assets checked out to the person here.
-        Ok(Vec::new())
+        // Whatever the lending domains registered (`crate::LENDERS`).
+        let mut items = Vec::new();
+        for lender in crate::LENDERS {
+            items.extend(lender(self, company, employee).await?);
+        }
+        Ok(items)
     }
 }
