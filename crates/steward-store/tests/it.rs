@@ -420,6 +420,20 @@ store_test!(check_out_and_in_with_history, |db| async move {
         .await
         .expect("none")
         .is_empty());
+    // Every write is in the audit trail, with the asset's id.
+    let raw = db.raw().await;
+    let actions: Vec<String> = sqlx::query(
+        "SELECT action FROM audit_events WHERE entity = 'it.asset' AND entity_id = $1 ORDER BY seq",
+    )
+    .bind(laptop.id.0.to_string())
+    .fetch_all(&raw)
+    .await
+    .expect("audit")
+    .iter()
+    .map(|r| sqlx::Row::try_get::<String, _>(r, "action").expect("action"))
+    .collect();
+    raw.close().await;
+    assert_eq!(actions, ["create", "check_out", "check_in"]);
     // Ann no longer sees it.
     assert!(matches!(
         assets::get(store, &ann_actor, laptop.id).await,
