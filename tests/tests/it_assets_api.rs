@@ -342,6 +342,24 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
     )
     .await;
     assert_eq!(back["status"], "deployable");
+    // The check-in closed the offboarding's item; the badge is still out.
+    let v = body_with(
+        admin
+            .get(app.url(&format!("/api/v1/hr/employees/{ann_emp}/lifecycle")))
+            .send()
+            .await
+            .expect("lifecycle"),
+        200,
+    )
+    .await;
+    let open: Vec<&str> = v["returns"]
+        .as_array()
+        .expect("returns")
+        .iter()
+        .filter(|r| r["returned"] == false)
+        .filter_map(|r| r["source"].as_str())
+        .collect();
+    assert_eq!(open, ["hr"], "{v}");
     assert_eq!(back["holder_id"], Value::Null);
     assert_eq!(total(&app, &ann_api).await, 0);
     let changed = body_with(
@@ -490,6 +508,10 @@ both_databases!(asset_pages_render_and_post, |db| async move {
     assert_eq!(s, 200);
     assert!(html.contains("A-000001"));
     assert!(html.contains("id=\"check-out\""));
+    assert!(
+        html.contains(&format!("<option value=\"{emp}\">Emma Page")),
+        "the check-out form offers the directory"
+    );
     // Check-out: an unknown employee is marked; then Emma takes it.
     let r = admin
         .post(app.url(&format!("{to}/check-out")))

@@ -9,7 +9,7 @@ mod common;
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;
 use steward_core::hr::employees::{self, EmployeeInput};
-use steward_core::hr::lifecycle::LifecycleStore;
+use steward_core::hr::lifecycle::{self, LifecycleStore};
 use steward_core::ids::{AssetModelId, EmployeeId};
 use steward_core::it::assets::{
     self, AssetInput, AssetQuery, AssetSort, AssetStatus, CategoryInput, CheckoutInput, ModelInput,
@@ -392,13 +392,41 @@ store_test!(check_out_and_in_with_history, |db| async move {
         .await
         .expect("assigned items");
     assert_eq!(items.len(), 1, "{items:?}");
-    assert!(items[0].0.starts_with(&out.tag), "{items:?}");
-    assert_eq!(items[0].1, "it");
+    assert!(items[0].item.starts_with(&out.tag), "{items:?}");
+    assert_eq!(items[0].source, "it");
+    assert_eq!(
+        items[0].record.as_ref().map(|r| r.to_string()),
+        Some(format!("it.asset:{}", laptop.id.0))
+    );
     assert!(store
         .assigned_items(w.a, bob)
         .await
         .expect("bob")
         .is_empty());
+    lifecycle::start_offboarding(
+        store,
+        a,
+        ann,
+        &lifecycle::OffboardingInput {
+            leaving_date: "2999-01-29".into(),
+            reason: "resignation".into(),
+            note: String::new(),
+            returns: Some(vec!["Badge".into()]),
+        },
+    )
+    .await
+    .expect("offboarding");
+    let open = |items: Vec<lifecycle::ReturnItem>| {
+        items
+            .into_iter()
+            .filter(|r| r.returned_at.is_none())
+            .map(|r| r.source)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        open(store.return_items(w.a, ann).await.expect("returns")),
+        ["hr", "it"]
+    );
 
     let back = assets::check_in(store, a, laptop.id, "as lent", Some(out.version))
         .await
@@ -415,6 +443,11 @@ store_test!(check_out_and_in_with_history, |db| async move {
         Some("2999-01-01")
     );
     assert_eq!(history[2].employee_id, Some(ann));
+    // The check-in closed what offboarding asked back of it; the badge is still out.
+    assert_eq!(
+        open(store.return_items(w.a, ann).await.expect("returns")),
+        ["hr"]
+    );
     assert!(store
         .assigned_items(w.a, ann)
         .await

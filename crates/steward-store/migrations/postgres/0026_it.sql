@@ -67,3 +67,7 @@ CREATE TABLE it_tag_counters (
     company_id BIGINT PRIMARY KEY REFERENCES companies(id),
     last BIGINT NOT NULL DEFAULT 0
 );
+-- What an offboarding asks back may name the record lent (`it.asset:12`): checking that in
+-- closes the item.
+ALTER TABLE hr_returns ADD COLUMN record TEXT;
+CREATE INDEX hr_returns_record ON hr_returns(company_id, record);

@@ -7,6 +7,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use steward_core::audit::AuditDraft;
 use steward_core::error::Validator;
+use steward_core::hr::lifecycle::LentItem;
 use steward_core::hr::{day_from_key, day_key};
 use steward_core::ids::{
     AssetCategoryId, AssetId, AssetModelId, CompanyId, DepartmentId, EmployeeId, UserId,
@@ -15,7 +16,9 @@ use steward_core::it::assets::{
     numbered_tag, Asset, AssetEvent, AssetQuery, AssetSort, AssetStatus, AssetStore, Category,
     Checkout, Depreciation, Model, NewAsset, NewModel, Reach,
 };
+use steward_core::it::ASSET;
 use steward_core::list::{Page, SortDir};
+use steward_core::registry::RecordRef;
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
@@ -775,6 +778,23 @@ impl AssetStore for Store {
         if r.rows_affected() == 0 {
             return Err(stale());
         }
+        // What an offboarding asked back of this asset is back.
+        let closed = sqlx::query(
+            "UPDATE hr_returns SET returned_at = $1, returned_by = $2 \
+             WHERE company_id = $3 AND record = $4 AND returned_at IS NULL",
+        )
+        .bind(Timestamp::now().0)
+        .bind(audit.actor_id.map(|u| u.0))
+        .bind(company.0)
+        .bind(RecordRef::new(ASSET, id.0).to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        let mut audit = audit;
+        if let Some(c) = audit.changes.as_object_mut() {
+            c.insert("returns_closed".into(), serde_json::json!(closed));
+        }
         insert_event(
             &mut tx,
             company,
@@ -827,15 +847,16 @@ impl AssetStore for Store {
 }
 
 /// The assets checked out to an employee, as offboarding lists what must come back
-/// (`tag — name or model`, source `it`). Registered in the store's `LENDERS`.
+/// (`tag — name or model`, source `it`, the asset as its record: checking it in closes the
+/// item). Registered in the store's `LENDERS`.
 pub(crate) fn lent_to(
     store: &Store,
     company: CompanyId,
     employee: EmployeeId,
-) -> crate::BoxFuture<'_, Result<Vec<(String, String)>>> {
+) -> crate::BoxFuture<'_, Result<Vec<LentItem>>> {
     Box::pin(async move {
         let rows = sqlx::query(
-            "SELECT a.tag, a.name, m.name AS model FROM it_assets a JOIN it_models m ON m.id = a.model_id \
+            "SELECT a.id, a.tag, a.name, m.name AS model FROM it_assets a JOIN it_models m ON m.id = a.model_id \
              WHERE a.company_id = $1 AND a.holder_id = $2 ORDER BY a.tag",
         )
         .bind(company.0)
@@ -851,7 +872,11 @@ pub(crate) fn lent_to(
                 } else {
                     name
                 };
-                Ok((format!("{} — {what}", get_str(r, "tag")?), "it".to_string()))
+                Ok(LentItem {
+                    item: format!("{} — {what}", get_str(r, "tag")?),
+                    source: "it".to_string(),
+                    record: Some(RecordRef::new(ASSET, get_i64(r, "id")?)),
+                })
             })
             .collect()
     })

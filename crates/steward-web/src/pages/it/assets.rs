@@ -233,6 +233,17 @@ struct ShowPage {
     can_write: bool,
     form: AssetForm,
     checkout: CheckoutForm,
+    /// Whom the check-out form offers: the directory's current staff (its first 500).
+    people: Vec<steward_core::hr::employees::EmployeeRow>,
+}
+
+impl ShowPage {
+    /// An employee id the check-out form was sent that the directory does not list (kept,
+    /// so the error beside it shows what was sent).
+    fn typed_unlisted(&self) -> bool {
+        let typed = self.checkout.input.employee_id.trim();
+        !typed.is_empty() && !self.people.iter().any(|p| p.id.to_string() == typed)
+    }
 }
 
 async fn show_view<S: Backend>(
@@ -260,6 +271,20 @@ async fn show_view<S: Backend>(
     } else {
         StatusCode::OK
     };
+    let can_write = assets::may_write(&pa.actor);
+    // HR's directory, as its own forms offer managers (what the actor may see of it).
+    let people = if can_write && asset.status == AssetStatus::Deployable {
+        let q = steward_core::hr::employees::EmployeeQuery {
+            paging: steward_core::list::Paging::new(Some(500), None),
+            ..Default::default()
+        };
+        steward_core::hr::employees::list_employees(&state.store, &pa.actor, &q)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let title = if asset.name.is_empty() {
         asset.tag.clone()
     } else {
@@ -270,7 +295,8 @@ async fn show_view<S: Backend>(
             chrome: chrome(state, pa, &title, "/it/assets").await,
             form: form.unwrap_or_else(|| AssetForm::of(&asset)),
             checkout: checkout.unwrap_or_default(),
-            can_write: assets::may_write(&pa.actor),
+            can_write,
+            people,
             statuses: statuses(),
             models,
             history,
