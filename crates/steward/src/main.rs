@@ -13,6 +13,7 @@ mod demo_bank;
 mod demo_billing;
 mod demo_books;
 mod demo_hr;
+mod demo_it;
 mod demo_work;
 mod hr_cli;
 mod ledger_cli;
