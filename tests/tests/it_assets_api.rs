@@ -294,6 +294,14 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
     let csv = r.text().await.expect("text");
     assert!(csv.starts_with("tag,serial,name,model"), "{csv}");
     assert!(csv.contains("A-000001,PF-1"), "{csv}");
+    let r = ivy
+        .get(app.url("/api/v1/it/assets?format=xlsx&status=deployed"))
+        .send()
+        .await
+        .expect("xlsx");
+    assert_eq!(r.status(), 200);
+    let xlsx = r.bytes().await.expect("bytes");
+    assert!(xlsx.starts_with(b"PK"), "an XLSX file is a zip");
 
     // Offboarding lists the laptop as IT's.
     body_with(
@@ -535,6 +543,19 @@ both_databases!(asset_pages_render_and_post, |db| async move {
     assert_eq!(r.status(), 303);
     let (_, html) = get(&admin, &to).await;
     assert!(html.contains("id=\"asset-holder\">Emma Page"), "{html}");
+    // A second check-out (a stale form) is refused on its status, shown on the page.
+    let r = admin
+        .post(app.url(&format!("{to}/check-out")))
+        .form(&[("employee_id", emp_s.as_str())])
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .expect("text")
+        .contains("id=\"checkout-status-err\""));
     assert!(html.contains("id=\"check-in\""));
     // Emma sees her phone, read-only.
     let emma = app.signed_in("emp", PASSWORD).await;
