@@ -139,6 +139,23 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
     let spare_id = spare["id"].as_i64().expect("id");
     assert_eq!(total(&app, &ivy).await, 2);
 
+    // The manager's dashboard: the assets by status, one out for repair.
+    let tiles = body_with(
+        admin
+            .get(app.url("/api/v1/dashboard"))
+            .send()
+            .await
+            .expect("dashboard"),
+        200,
+    )
+    .await;
+    let tile = tiles
+        .as_array()
+        .and_then(|t| t.iter().find(|t| t["key"] == "it.assets"))
+        .cloned()
+        .unwrap_or_else(|| panic!("an IT tile: {tiles}"));
+    assert_eq!(tile["number"], 1, "{tile}");
+
     // Bad input: each field named, nothing written.
     for (body, field) in [
         (json!({"model_id": model, "tag": "A-000001"}), "tag"),

@@ -385,6 +385,11 @@ pub trait AssetStore: Send + Sync {
         version: i64,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// How many assets of the company are in each status (statuses with none left out).
+    fn asset_status_counts(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<Vec<(AssetStatus, i64)>>> + Send;
     /// The asset's history, oldest first.
     fn asset_events(
         &self,

@@ -8,6 +8,7 @@
 //! (assets, models, categories, check-out and check-in) need the grant company-wide; the
 //! one gate is [`gate`].
 pub mod assets;
+pub mod tiles;
 
 use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
 use crate::registry::Registry;
@@ -24,14 +25,18 @@ pub const CATEGORY: &str = "it.category";
 pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
 impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
 
-/// IT's record kinds (links from tasks and approvals).
-pub fn register<S>(r: &mut Registry, _store: S)
+/// IT's record kinds (links from tasks and approvals) and its dashboard tile.
+pub fn register<S>(r: &mut Registry, store: S)
 where
     S: ItBackend + Clone + 'static,
 {
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");
+    r.tile(
+        "it.assets",
+        crate::work::dashboard::handler(store, tiles::AssetsByStatus),
+    );
 }
 
 /// Whether the actor holds `it.<action>` for the whole company (IT's staff).

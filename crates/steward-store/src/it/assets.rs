@@ -812,6 +812,24 @@ impl AssetStore for Store {
         tx.commit().await.map_err(db)
     }
 
+    async fn asset_status_counts(&self, company: CompanyId) -> Result<Vec<(AssetStatus, i64)>> {
+        sqlx::query(
+            "SELECT status, COUNT(*) AS n FROM it_assets WHERE company_id = $1 GROUP BY status",
+        )
+        .bind(company.0)
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            Ok((
+                AssetStatus::parse(&get_str(r, "status")?).ok_or_else(|| bad("status"))?,
+                get_i64(r, "n")?,
+            ))
+        })
+        .collect()
+    }
+
     async fn asset_events(&self, company: CompanyId, id: AssetId) -> Result<Vec<AssetEvent>> {
         let rows = sqlx::query(
             "SELECT v.id, v.asset_id, v.kind, v.employee_id, v.expected_return, v.note, v.at, v.actor, \
