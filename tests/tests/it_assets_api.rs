@@ -387,6 +387,32 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
     assert_eq!(open, ["hr"], "{v}");
     assert_eq!(back["holder_id"], Value::Null);
     assert_eq!(total(&app, &ann_api).await, 0);
+    // Ann's history: what she was lent and gave back (hers to read, not Bob's).
+    let hers = body_with(
+        ann_api
+            .get(app.url(&format!("/api/v1/it/employees/{ann_emp}/history")))
+            .send()
+            .await
+            .expect("history"),
+        200,
+    )
+    .await;
+    let kinds: Vec<(&str, &str)> = hers
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| Some((e["asset_tag"].as_str()?, e["kind"].as_str()?)))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("A-000001", "checked_out"), ("A-000001", "checked_in")]
+    );
+    let r = bob_api
+        .get(app.url(&format!("/api/v1/it/employees/{ann_emp}/history")))
+        .send()
+        .await
+        .expect("not bob's");
+    assert_eq!(r.status(), 403);
     let changed = body_with(
         ivy.put(app.url(&format!("/api/v1/it/assets/{id}")))
             .json(

@@ -443,6 +443,15 @@ store_test!(check_out_and_in_with_history, |db| async move {
         Some("2999-01-01")
     );
     assert_eq!(history[2].employee_id, Some(ann));
+    let hers = assets::history_of(store, &ann_actor, ann)
+        .await
+        .expect("her history");
+    assert_eq!(hers.len(), 2);
+    assert!(hers.iter().all(|e| e.asset_tag == out.tag));
+    assert!(matches!(
+        assets::history_of(store, &bob_actor, ann).await,
+        Err(Error::Forbidden)
+    ));
     // The check-in closed what offboarding asked back of it; the badge is still out.
     assert_eq!(
         open(store.return_items(w.a, ann).await.expect("returns")),

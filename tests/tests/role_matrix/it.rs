@@ -40,6 +40,7 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/it/assets/{id}/check-out",     Id::FreshItAsset,  Body::ItCheckout,     IT_WRITES),
     row("POST",   "/api/v1/it/assets/{id}/check-in",      Id::LentItAsset,   Body::ItCheckin,      IT_WRITES),
     row("GET",    "/api/v1/it/employees/{id}/assets",     Id::FreshEmployee, Body::None,           IT_STAFF_READS),
+    row("GET",    "/api/v1/it/employees/{id}/history",    Id::FreshEmployee, Body::None,           IT_STAFF_READS),
 ];
 
 /// What the IT rows act on: a category, a model, an asset nobody holds and an employee to

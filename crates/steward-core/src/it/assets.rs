@@ -235,6 +235,7 @@ pub struct Checkout {
 pub struct AssetEvent {
     pub id: i64,
     pub asset_id: AssetId,
+    pub asset_tag: String,
     /// `created`, `updated`, `checked_out` or `checked_in`.
     pub kind: String,
     pub employee_id: Option<EmployeeId>,
@@ -385,6 +386,12 @@ pub trait AssetStore: Send + Sync {
         version: i64,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// The check-outs and check-ins of an employee, oldest first.
+    fn employee_asset_events(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+    ) -> impl Future<Output = Result<Vec<AssetEvent>>> + Send;
     /// How many assets of the company are in each status (statuses with none left out).
     fn asset_status_counts(
         &self,
@@ -944,6 +951,26 @@ pub async fn held_by<S: AssetStore + HrBaseStore>(
         ..AssetQuery::default()
     };
     Ok(store.list_assets(actor.company_id, reach, &q).await?.items)
+}
+
+/// What an employee was lent and gave back, oldest first: IT's staff ask about anyone, a
+/// person about themself.
+pub async fn history_of<S: AssetStore + HrBaseStore>(
+    store: &S,
+    actor: &Actor,
+    employee: EmployeeId,
+) -> Result<Vec<AssetEvent>> {
+    let reach = reach(actor)?;
+    let person = store
+        .employee_ref(actor.company_id, employee)
+        .await?
+        .ok_or(Error::NotFound { entity: "employee" })?;
+    if reach != Reach::All && person.user_id != Some(actor.user_id) {
+        return Err(Error::Forbidden);
+    }
+    store
+        .employee_asset_events(actor.company_id, employee)
+        .await
 }
 
 pub const EXPORT_HEADERS: &[&str] = &[

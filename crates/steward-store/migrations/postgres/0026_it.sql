@@ -63,6 +63,7 @@ CREATE TABLE it_asset_events (
     actor TEXT NOT NULL
 );
 CREATE INDEX it_asset_events_asset ON it_asset_events(company_id, asset_id, id);
+CREATE INDEX it_asset_events_employee ON it_asset_events(company_id, employee_id, id);
 CREATE TABLE it_tag_counters (
     company_id BIGINT PRIMARY KEY REFERENCES companies(id),
     last BIGINT NOT NULL DEFAULT 0

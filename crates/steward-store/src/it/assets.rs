@@ -831,37 +831,57 @@ impl AssetStore for Store {
     }
 
     async fn asset_events(&self, company: CompanyId, id: AssetId) -> Result<Vec<AssetEvent>> {
-        let rows = sqlx::query(
-            "SELECT v.id, v.asset_id, v.kind, v.employee_id, v.expected_return, v.note, v.at, v.actor, \
-             e.preferred_name, e.legal_name \
-             FROM it_asset_events v LEFT JOIN hr_employees e ON e.id = v.employee_id \
-             WHERE v.company_id = $1 AND v.asset_id = $2 ORDER BY v.id",
-        )
-        .bind(company.0)
-        .bind(id.0)
-        .fetch_all(&self.read)
-        .await
-        .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let employee = match (opt_str(r, "preferred_name")?, opt_str(r, "legal_name")?) {
-                    (Some(p), _) if !p.trim().is_empty() => Some(p),
-                    (_, l) => l,
-                };
-                Ok(AssetEvent {
-                    id: get_i64(r, "id")?,
-                    asset_id: AssetId(get_i64(r, "asset_id")?),
-                    kind: get_str(r, "kind")?,
-                    employee_id: opt_i64(r, "employee_id")?.map(EmployeeId),
-                    employee,
-                    expected_return: opt_day(r, "expected_return")?,
-                    note: get_str(r, "note")?,
-                    at: Timestamp(get_i64(r, "at")?),
-                    actor: get_str(r, "actor")?,
-                })
-            })
-            .collect()
+        let sql =
+            format!("{EVENT_SELECT} WHERE v.company_id = $1 AND v.asset_id = $2 ORDER BY v.id");
+        let rows = sqlx::query(&sql)
+            .bind(company.0)
+            .bind(id.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(event_of).collect()
     }
+
+    async fn employee_asset_events(
+        &self,
+        company: CompanyId,
+        employee: EmployeeId,
+    ) -> Result<Vec<AssetEvent>> {
+        let sql =
+            format!("{EVENT_SELECT} WHERE v.company_id = $1 AND v.employee_id = $2 ORDER BY v.id");
+        let rows = sqlx::query(&sql)
+            .bind(company.0)
+            .bind(employee.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(event_of).collect()
+    }
+}
+
+const EVENT_SELECT: &str =
+    "SELECT v.id, v.asset_id, a.tag, v.kind, v.employee_id, v.expected_return, \
+     v.note, v.at, v.actor, e.preferred_name, e.legal_name \
+     FROM it_asset_events v JOIN it_assets a ON a.id = v.asset_id \
+     LEFT JOIN hr_employees e ON e.id = v.employee_id";
+
+fn event_of(r: &AnyRow) -> Result<AssetEvent> {
+    let employee = match (opt_str(r, "preferred_name")?, opt_str(r, "legal_name")?) {
+        (Some(p), _) if !p.trim().is_empty() => Some(p),
+        (_, l) => l,
+    };
+    Ok(AssetEvent {
+        id: get_i64(r, "id")?,
+        asset_id: AssetId(get_i64(r, "asset_id")?),
+        asset_tag: get_str(r, "tag")?,
+        kind: get_str(r, "kind")?,
+        employee_id: opt_i64(r, "employee_id")?.map(EmployeeId),
+        employee,
+        expected_return: opt_day(r, "expected_return")?,
+        note: get_str(r, "note")?,
+        at: Timestamp(get_i64(r, "at")?),
+        actor: get_str(r, "actor")?,
+    })
 }
 
 /// The assets checked out to an employee, as offboarding lists what must come back

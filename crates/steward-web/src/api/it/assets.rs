@@ -30,6 +30,7 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(check_in))
         .routes(routes!(history))
         .routes(routes!(held_by))
+        .routes(routes!(history_of))
 }
 
 filter_of!(status_filter, AssetStatus);
@@ -305,6 +306,8 @@ pub struct CheckinIn {
 #[derive(Serialize, ToSchema)]
 pub struct AssetEventOut {
     id: i64,
+    asset_id: i64,
+    asset_tag: String,
     /// `created`, `updated`, `checked_out` or `checked_in`.
     kind: String,
     employee_id: Option<i64>,
@@ -321,6 +324,8 @@ impl From<AssetEvent> for AssetEventOut {
     fn from(e: AssetEvent) -> Self {
         AssetEventOut {
             id: e.id,
+            asset_id: e.asset_id.0,
+            asset_tag: e.asset_tag,
             kind: e.kind,
             employee_id: e.employee_id.map(|x| x.0),
             employee: e.employee,
@@ -660,4 +665,22 @@ pub async fn held_by<S: Backend>(
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(list.into_iter().map(AssetOut::from).collect::<Vec<_>>()))
+}
+
+/// What an employee was lent and gave back, oldest first: IT's staff ask about anyone, a
+/// person about themself.
+#[utoipa::path(get, path = "/api/v1/it/employees/{id}/history", tag = "it", params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<AssetEventOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn history_of<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let events = assets::history_of(&state.store, &a.actor, EmployeeId(id))
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(events
+        .into_iter()
+        .map(AssetEventOut::from)
+        .collect::<Vec<_>>()))
 }
