@@ -14,7 +14,9 @@ use steward_core::ids::{AssetModelId, EmployeeId};
 use steward_core::it::assets::{
     self, AssetInput, AssetQuery, AssetSort, AssetStatus, CategoryInput, CheckoutInput, ModelInput,
 };
+use steward_core::it::overdue;
 use steward_core::list::SortDir;
+use steward_core::work::notify::{NotificationQuery, NotifyStore};
 use steward_core::Error;
 use steward_store::Store;
 
@@ -426,6 +428,31 @@ store_test!(check_out_and_in_with_history, |db| async move {
     assert_eq!(
         open(store.return_items(w.a, ann).await.expect("returns")),
         ["hr", "it"]
+    );
+
+    // The overdue job tells Ann once her return date has passed, not before.
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("day");
+    assert_eq!(
+        overdue::run(store, day("2999-01-01")).await.expect("run"),
+        0
+    );
+    assert_eq!(
+        overdue::run(store, day("2999-01-02")).await.expect("run"),
+        1
+    );
+    let told = store
+        .list_notifications(w.a, ann_actor.user_id, &NotificationQuery::default())
+        .await
+        .expect("notifications");
+    assert_eq!(told.items.len(), 1);
+    assert!(
+        told.items[0].title.contains(&out.tag),
+        "{:?}",
+        told.items[0]
+    );
+    assert_eq!(
+        told.items[0].link.as_deref(),
+        Some(format!("/it/assets/{}", laptop.id.0).as_str())
     );
 
     let back = assets::check_in(store, a, laptop.id, "as lent", Some(out.version))

@@ -291,6 +291,18 @@ pub enum Reach {
     Own(UserId),
 }
 
+/// An asset past its expected return date (the overdue job's, across companies).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverdueLoan {
+    pub company: CompanyId,
+    pub asset: AssetId,
+    pub tag: String,
+    /// The asset's name, else its model's.
+    pub what: String,
+    pub holder_user: Option<UserId>,
+    pub expected_return: NaiveDate,
+}
+
 pub trait AssetStore: Send + Sync {
     fn asset_categories(
         &self,
@@ -392,6 +404,11 @@ pub trait AssetStore: Send + Sync {
         company: CompanyId,
         employee: EmployeeId,
     ) -> impl Future<Output = Result<Vec<AssetEvent>>> + Send;
+    /// Deployed assets of every company expected back before `today`.
+    fn overdue_loans(
+        &self,
+        today: NaiveDate,
+    ) -> impl Future<Output = Result<Vec<OverdueLoan>>> + Send;
     /// How many assets of the company are in each status (statuses with none left out).
     fn asset_status_counts(
         &self,

@@ -8,6 +8,7 @@
 //! (assets, models, categories, check-out and check-in) need the grant company-wide; the
 //! one gate is [`gate`].
 pub mod assets;
+pub mod overdue;
 pub mod tiles;
 
 use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
@@ -25,11 +26,21 @@ pub const CATEGORY: &str = "it.category";
 pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
 impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
 
-/// IT's record kinds (links from tasks and approvals) and its dashboard tile.
+/// IT's record kinds (links from tasks and approvals), its dashboard tile and the daily
+/// job that tells holders of overdue assets (with the hook that seeds its chain).
 pub fn register<S>(r: &mut Registry, store: S)
 where
-    S: ItBackend + Clone + 'static,
+    S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
 {
+    overdue::register_jobs(r.jobs_mut(), store.clone());
+    let s = store.clone();
+    r.on_start(
+        "it.schedule",
+        crate::registry::start(move || {
+            let s = s.clone();
+            async move { overdue::schedule(&s).await }
+        }),
+    );
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");

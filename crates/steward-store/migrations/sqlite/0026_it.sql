@@ -50,6 +50,7 @@ CREATE UNIQUE INDEX it_assets_serial ON it_assets(company_id, serial);
 CREATE INDEX it_assets_status ON it_assets(company_id, status, tag);
 CREATE INDEX it_assets_model ON it_assets(company_id, model_id, tag);
 CREATE INDEX it_assets_holder ON it_assets(company_id, holder_id);
+CREATE INDEX it_assets_due ON it_assets(status, expected_return);
 CREATE TABLE it_asset_events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     company_id INTEGER NOT NULL REFERENCES companies(id),

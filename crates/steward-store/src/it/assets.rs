@@ -14,7 +14,7 @@ use steward_core::ids::{
 };
 use steward_core::it::assets::{
     numbered_tag, Asset, AssetEvent, AssetQuery, AssetSort, AssetStatus, AssetStore, Category,
-    Checkout, Depreciation, Model, NewAsset, NewModel, Reach,
+    Checkout, Depreciation, Model, NewAsset, NewModel, OverdueLoan, Reach,
 };
 use steward_core::it::ASSET;
 use steward_core::list::{Page, SortDir};
@@ -810,6 +810,38 @@ impl AssetStore for Store {
         .await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
+    }
+
+    async fn overdue_loans(&self, today: chrono::NaiveDate) -> Result<Vec<OverdueLoan>> {
+        sqlx::query(
+            "SELECT a.company_id, a.id, a.tag, a.name, m.name AS model, e.user_id, a.expected_return \
+             FROM it_assets a JOIN it_models m ON m.id = a.model_id \
+             LEFT JOIN hr_employees e ON e.id = a.holder_id \
+             WHERE a.status = $1 AND a.expected_return < $2 ORDER BY a.company_id, a.id",
+        )
+        .bind(AssetStatus::Deployed.as_str())
+        .bind(day_key(today))
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?
+        .iter()
+        .map(|r| {
+            let name = get_str(r, "name")?;
+            Ok(OverdueLoan {
+                company: CompanyId(get_i64(r, "company_id")?),
+                asset: AssetId(get_i64(r, "id")?),
+                tag: get_str(r, "tag")?,
+                what: if name.trim().is_empty() {
+                    get_str(r, "model")?
+                } else {
+                    name
+                },
+                holder_user: opt_i64(r, "user_id")?.map(UserId),
+                expected_return: opt_day(r, "expected_return")?
+                    .ok_or_else(|| bad("expected_return"))?,
+            })
+        })
+        .collect()
     }
 
     async fn asset_status_counts(&self, company: CompanyId) -> Result<Vec<(AssetStatus, i64)>> {
