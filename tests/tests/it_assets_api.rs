@@ -619,3 +619,96 @@ both_databases!(asset_pages_render_and_post, |db| async move {
     let (s, _) = get(&emma, &to).await;
     assert_eq!(s, 404);
 });
+
+both_databases!(assets_import_all_or_nothing, |db| async move {
+    let app = spawn_app(db).await;
+    add_user(&app.store, app.company, "ivy", PASSWORD, &["it_lead"]).await;
+    add_user(&app.store, app.company, "ann", PASSWORD, &["employee"]).await;
+    let ivy = app.api(&app.token("ivy", PASSWORD, false).await);
+    let ann = app.api(&app.token("ann", PASSWORD, false).await);
+    let model = catalog(&app, &ivy).await;
+    body_with(
+        ivy.post(app.url("/api/v1/it/assets"))
+            .json(&json!({"model_id": model, "tag": "KEPT-1", "serial": "SN-KEPT"}))
+            .send()
+            .await
+            .expect("kept"),
+        201,
+    )
+    .await;
+    let import = |c: &reqwest::Client, csv: &str, query: &str| {
+        c.post(app.url(&format!("/api/v1/it/assets/import?{query}")))
+            .header("content-type", "text/csv")
+            .body(csv.to_string())
+            .send()
+    };
+    const BAD: &str = "model,tag,serial,status,purchase_cost\n\
+ThinkPad T14,,SN-1,deployable,1299.00\n\
+Nokia 3310,,SN-2,,\n\
+thinkpad t14,kept-1,SN-KEPT,deployed,-5\n\
+ThinkPad T14,,SN-1,,\n";
+    let r = body_with(import(&ivy, BAD, "").await.expect("bad"), 422).await;
+    let problems: Vec<(i64, String)> = r["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_i64().expect("line"),
+                p["column"].as_str().expect("column").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        problems,
+        [
+            (3, "model".to_string()),
+            (4, "purchase_cost".to_string()),
+            (4, "status".to_string()),
+            (5, "serial".to_string()),
+        ],
+        "{r}"
+    );
+    assert_eq!(total(&app, &ivy).await, 1, "nothing written");
+    // The tag and serial on record, found in one read.
+    let r = body_with(
+        import(&ivy, "model,tag,serial\nThinkPad T14,KEPT-1,SN-KEPT\n", "")
+            .await
+            .expect("taken"),
+        422,
+    )
+    .await;
+    let cols: Vec<&str> = r["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["column"].as_str())
+        .collect();
+    assert_eq!(cols, ["serial", "tag"], "{r}");
+    const GOOD: &str = "model,tag,serial,name,purchase_date,purchase_cost,warranty_end\n\
+ThinkPad T14,,SN-1,Desk 1,2026-01-15,1299.00,2029-01-15\n\
+thinkpad t14,LAB-7,,Lab laptop,,,\n";
+    let r = body_with(import(&ivy, GOOD, "dry_run=true").await.expect("dry"), 200).await;
+    assert_eq!(r["dry_run"], true);
+    assert_eq!(r["rows"], 2);
+    assert_eq!(total(&app, &ivy).await, 1);
+    let r = body_with(import(&ivy, GOOD, "").await.expect("import"), 200).await;
+    assert_eq!(r["created"], 2, "{r}");
+    let page = body_with(
+        ivy.get(app.url("/api/v1/it/assets?sort=tag"))
+            .send()
+            .await
+            .expect("list"),
+        200,
+    )
+    .await;
+    let tags: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["tag"].as_str())
+        .collect();
+    assert_eq!(tags, ["A-000001", "KEPT-1", "LAB-7"]);
+    let r = import(&ann, GOOD, "").await.expect("employee");
+    assert_eq!(r.status(), 403);
+});

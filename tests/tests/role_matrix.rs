@@ -289,6 +289,8 @@ enum Body {
     /// `version` carries the kept employee's id.
     ItCheckout,
     ItCheckin,
+    /// A CSV of one asset of the kept model.
+    ItAssetsCsv,
 }
 
 struct Row {
@@ -509,7 +511,8 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         | Body::ImportCsv
         | Body::PartiesCsv
         | Body::JournalImport
-        | Body::StatementUpload => None,
+        | Body::StatementUpload
+        | Body::ItAssetsCsv => None,
         // bank
         Body::NewBankAccount => {
             Some(json!({"name": format!("Matrix bank {n}"), "ledger_account": "1010"}))
@@ -820,6 +823,12 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
                 reqwest::multipart::Part::bytes(journal.into_bytes()).file_name("matrix.journal"),
             );
         req = req.multipart(form);
+    }
+    if let Body::ItAssetsCsv = r.body {
+        let n = unique();
+        req = req
+            .header("content-type", "text/csv")
+            .body(format!("model,serial\nMatrix kept model,MX-{n}\n"));
     }
     if let Body::StatementUpload = r.body {
         req = req.multipart(bank::upload());

@@ -34,6 +34,7 @@ pub(super) const ROWS: &[Row] = &[
     row("PUT",    "/api/v1/it/models/{id}",               Id::ItModel,       Body::ItModelUpdate,  IT_WRITES),
     row("GET",    "/api/v1/it/assets",                    Id::None,          Body::None,           IT_READS),
     row("POST",   "/api/v1/it/assets",                    Id::None,          Body::NewItAsset,     IT_WRITES),
+    row("POST",   "/api/v1/it/assets/import",             Id::None,          Body::ItAssetsCsv,    IT_WRITES),
     row("GET",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::None,           IT_ASSET_READS),
     row("PUT",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::NewItAsset,     IT_WRITES),
     row("GET",    "/api/v1/it/assets/{id}/history",       Id::ItAsset,       Body::None,           IT_ASSET_READS),

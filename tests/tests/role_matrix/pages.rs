@@ -23,6 +23,7 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("GET",  "/it/assets?format=csv",    ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
     ("GET",  "/it/models",               ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
     ("POST", "/it/assets",               ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    ("GET",  "/it/assets/import",        ["303", "200", "403", "403", "200", "403", "403", "403", "403", ""]),
     ("POST", "/it/categories",           ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashSet;
 use std::future::Future;
 
 use super::{gate, ASSET, CATEGORY, MODEL};
@@ -369,6 +370,21 @@ pub trait AssetStore: Send + Sync {
         a: &NewAsset,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<AssetId>> + Send;
+    /// Inserts every asset of an import in one transaction (each with its `created` event)
+    /// and the import's one audit event; a tag or serial taken meanwhile refuses them all.
+    fn import_assets(
+        &self,
+        company: CompanyId,
+        assets: &[NewAsset],
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<usize>> + Send;
+    /// Which of `tags` and of `serials` assets of the company have.
+    fn tags_and_serials_taken(
+        &self,
+        company: CompanyId,
+        tags: &[String],
+        serials: &[String],
+    ) -> impl Future<Output = Result<(HashSet<String>, HashSet<String>)>> + Send;
     /// `Conflict` on a stale version; a taken tag or serial as on insert.
     fn update_asset(
         &self,
@@ -719,16 +735,36 @@ async fn check_asset<S: AssetStore>(
     current: Option<&Asset>,
 ) -> Result<NewAsset> {
     let mut v = Validator::new();
-    let tag = tag(&mut v, &input.tag).or_else(|| current.map(|c| c.tag.clone()));
+    let known = match input.model_id.trim().parse::<i64>() {
+        Ok(i) if i > 0 => store
+            .asset_model(actor.company_id, AssetModelId(i))
+            .await?
+            .is_some(),
+        _ => false,
+    };
+    let a = asset_fields(&mut v, actor, input, current, known);
+    v.finish()?;
+    Ok(a)
+}
+
+/// An asset as typed, checked field by field into `v` (`model_known`: whether the model id
+/// names one of the company's models, which the caller read).
+pub(crate) fn asset_fields(
+    v: &mut Validator,
+    actor: &Actor,
+    input: &AssetInput,
+    current: Option<&Asset>,
+    model_known: bool,
+) -> NewAsset {
+    let tag = tag(v, &input.tag).or_else(|| current.map(|c| c.tag.clone()));
     let serial = v.line("serial", &input.serial, SERIAL_MAX, false);
     let name = v.line("name", &input.name, NAME_MAX, false);
-    let model_id = match id_in(&mut v, "model_id", &input.model_id, "a model") {
+    let model_id = match id_in(v, "model_id", &input.model_id, "a model") {
         Some(i) => {
-            let id = AssetModelId(i);
-            if store.asset_model(actor.company_id, id).await?.is_none() {
+            if !model_known {
                 v.push("model_id", "no such model");
             }
-            id
+            AssetModelId(i)
         }
         None => AssetModelId(0),
     };
@@ -748,8 +784,8 @@ async fn check_asset<S: AssetStore>(
     }
     let location = v.line("location", &input.location, LOCATION_MAX, false);
     let supplier = v.line("supplier", &input.supplier, SUPPLIER_MAX, false);
-    let purchase_date = optional_date(&mut v, "purchase_date", &input.purchase_date);
-    let warranty_end = optional_date(&mut v, "warranty_end", &input.warranty_end);
+    let purchase_date = optional_date(v, "purchase_date", &input.purchase_date);
+    let warranty_end = optional_date(v, "warranty_end", &input.warranty_end);
     let currency = if input.currency.trim().is_empty() {
         current
             .map(|c| c.currency.clone())
@@ -778,8 +814,7 @@ async fn check_asset<S: AssetStore>(
         }
     };
     let notes = v.text("notes", &input.notes, NOTES_MAX, false);
-    v.finish()?;
-    Ok(NewAsset {
+    NewAsset {
         tag,
         serial: (!serial.is_empty()).then_some(serial),
         name,
@@ -792,7 +827,7 @@ async fn check_asset<S: AssetStore>(
         currency,
         warranty_end,
         notes,
-    })
+    }
 }
 
 fn asset_json(a: &NewAsset) -> serde_json::Value {

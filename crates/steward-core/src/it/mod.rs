@@ -7,6 +7,7 @@
 //! records only: an employee sees the assets checked out to them, nothing else. Writes
 //! (assets, models, categories, check-out and check-in) need the grant company-wide; the
 //! one gate is [`gate`].
+pub mod asset_import;
 pub mod assets;
 pub mod overdue;
 pub mod tiles;

@@ -5,6 +5,7 @@
 use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
+use std::collections::HashSet;
 use steward_core::audit::AuditDraft;
 use steward_core::error::Validator;
 use steward_core::hr::lifecycle::LentItem;
@@ -346,6 +347,58 @@ async fn state_in(
     ))
 }
 
+/// Inserts one asset in `tx` with its `created` event (a taken tag or serial refused on its
+/// field; no tag: the next number); its id and tag.
+async fn insert_one(
+    tx: &mut Tx,
+    company: CompanyId,
+    n: &NewAsset,
+    audit: &AuditDraft,
+) -> Result<(i64, String)> {
+    check_unique(tx, company, n.tag.as_deref(), n.serial.as_deref(), None).await?;
+    let tag = match &n.tag {
+        Some(t) => t.clone(),
+        None => next_tag(tx, company).await?,
+    };
+    let r = sqlx::query(
+        "INSERT INTO it_assets (company_id, tag, serial, name, model_id, status, location, supplier, \
+         purchase_date, purchase_cost, currency, warranty_end, notes, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(company.0)
+    .bind(&tag)
+    .bind(n.serial.as_deref())
+    .bind(&n.name)
+    .bind(n.model_id.0)
+    .bind(n.status.as_str())
+    .bind(&n.location)
+    .bind(&n.supplier)
+    .bind(n.purchase_date.map(day_key))
+    .bind(n.purchase_cost)
+    .bind(&n.currency)
+    .bind(n.warranty_end.map(day_key))
+    .bind(&n.notes)
+    .bind(Timestamp::now().0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(asset_taken)?;
+    let id = get_i64(&r, "id")?;
+    insert_event(
+        tx,
+        company,
+        EventRow {
+            asset: id,
+            kind: "created",
+            employee: None,
+            expected_return: None,
+            note: "",
+        },
+        audit,
+    )
+    .await?;
+    Ok((id, tag))
+}
+
 fn stale() -> Error {
     Error::conflict("the asset was changed by someone else since you read it; reload and try again")
 }
@@ -580,61 +633,52 @@ impl AssetStore for Store {
         mut audit: AuditDraft,
     ) -> Result<AssetId> {
         let mut tx = self.begin().await?;
-        check_unique(
-            &mut tx,
-            company,
-            n.tag.as_deref(),
-            n.serial.as_deref(),
-            None,
-        )
-        .await?;
-        let tag = match &n.tag {
-            Some(t) => t.clone(),
-            None => next_tag(&mut tx, company).await?,
-        };
-        let r = sqlx::query(
-            "INSERT INTO it_assets (company_id, tag, serial, name, model_id, status, location, supplier, \
-             purchase_date, purchase_cost, currency, warranty_end, notes, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-        )
-        .bind(company.0)
-        .bind(&tag)
-        .bind(n.serial.as_deref())
-        .bind(&n.name)
-        .bind(n.model_id.0)
-        .bind(n.status.as_str())
-        .bind(&n.location)
-        .bind(&n.supplier)
-        .bind(n.purchase_date.map(day_key))
-        .bind(n.purchase_cost)
-        .bind(&n.currency)
-        .bind(n.warranty_end.map(day_key))
-        .bind(&n.notes)
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(asset_taken)?;
-        let id = get_i64(&r, "id")?;
+        let (id, tag) = insert_one(&mut tx, company, n, &audit).await?;
         audit.entity_id = Some(id.to_string());
         if let Some(c) = audit.changes.as_object_mut() {
             c.insert("tag".into(), serde_json::Value::String(tag));
         }
-        insert_event(
-            &mut tx,
-            company,
-            EventRow {
-                asset: id,
-                kind: "created",
-                employee: None,
-                expected_return: None,
-                note: "",
-            },
-            &audit,
-        )
-        .await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         Ok(AssetId(id))
+    }
+
+    async fn import_assets(
+        &self,
+        company: CompanyId,
+        assets: &[NewAsset],
+        audit: AuditDraft,
+    ) -> Result<usize> {
+        let mut tx = self.begin().await?;
+        for n in assets {
+            insert_one(&mut tx, company, n, &audit).await?;
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(assets.len())
+    }
+
+    async fn tags_and_serials_taken(
+        &self,
+        company: CompanyId,
+        tags: &[String],
+        serials: &[String],
+    ) -> Result<(HashSet<String>, HashSet<String>)> {
+        let mut out = (HashSet::new(), HashSet::new());
+        for (column, values, set) in [("tag", tags, &mut out.0), ("serial", serials, &mut out.1)] {
+            for chunk in values.chunks(500) {
+                let s = Query::select()
+                    .expr_as(col("a", column), a("v"))
+                    .from_as(a("it_assets"), a("a"))
+                    .and_where(col("a", "company_id").eq(company.0))
+                    .and_where(col("a", column).is_in(chunk.iter().cloned()))
+                    .to_owned();
+                for r in self.fetch_all(&s).await? {
+                    set.insert(get_str(&r, "v")?);
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn update_asset(

@@ -4,6 +4,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use steward_core::ids::{AssetCategoryId, AssetId, AssetModelId, EmployeeId};
+use steward_core::it::asset_import;
 use steward_core::it::assets::{
     self, Asset, AssetEvent, AssetInput, AssetQuery, AssetSort, AssetStatus, Category,
     CategoryInput, CheckoutInput, Depreciation, Model, ModelInput,
@@ -25,6 +26,7 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(models, create_model))
         .routes(routes!(get_model, update_model))
         .routes(routes!(list, create))
+        .routes(routes!(import))
         .routes(routes!(get, update))
         .routes(routes!(check_out))
         .routes(routes!(check_in))
@@ -683,4 +685,31 @@ pub async fn history_of<S: Backend>(
         .into_iter()
         .map(AssetEventOut::from)
         .collect::<Vec<_>>()))
+}
+
+/// Imports assets from a CSV (`text/csv`) or XLSX body, all rows or none. Columns as the
+/// list's export: `model` (a model's name, required), `tag` (empty: numbered), `serial`,
+/// `name`, `status` (not `deployed`), `location`, `supplier`, `purchase_date`,
+/// `purchase_cost`, `currency`, `warranty_end`, `notes`. A taken or repeated tag or serial,
+/// like any bad cell, is a problem by line and column (422); nothing is written.
+/// `map.<field>=<header>` maps a column by hand.
+#[utoipa::path(post, path = "/api/v1/it/assets/import", tag = "it", params(crate::api::import::ImportParams),
+    request_body(content = inline(crate::api::contract::TableUpload), content_type = "text/csv", description = "CSV or XLSX"),
+    responses((status = 200, body = crate::api::import::ImportReportOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = crate::api::import::ImportReportOut)))]
+pub async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Query(p): Query<crate::api::import::ImportParams>,
+    Query(pairs): Query<Vec<(String, String)>>,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    let err = |e| ApiError::new(e, &a.request_id);
+    // Who may import is settled before the body is read.
+    asset_import::may_import(&a.actor).map_err(err)?;
+    let (store, actor) = (&state.store, &a.actor);
+    crate::api::import::run(req, &pairs, |name, table, mapping| async move {
+        asset_import::import(store, actor, &table, name, &mapping, p.dry_run).await
+    })
+    .await
+    .map_err(err)
 }

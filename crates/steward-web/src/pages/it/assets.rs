@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use steward_core::error::FieldError;
 use steward_core::ids::{AssetCategoryId, AssetId, AssetModelId};
+use steward_core::it::asset_import;
 use steward_core::it::assets::{
     self, Asset, AssetEvent, AssetInput, AssetQuery, AssetSort, AssetStatus, Category,
     CategoryInput, CheckoutInput, Depreciation, Model, ModelInput,
@@ -24,6 +25,15 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
     Router::new()
         .route("/it", get(list::<S>))
         .route("/it/assets", get(list::<S>).post(create::<S>))
+        .route(
+            "/it/assets/import",
+            get(import_form::<S>)
+                .post(import::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::IMPORT_BODY_LIMIT,
+                )),
+        )
+        .route("/it/assets/import/template.csv", get(template::<S>))
         .route("/it/assets/{id}", get(show::<S>).post(update::<S>))
         .route("/it/assets/{id}/check-out", post(check_out::<S>))
         .route("/it/assets/{id}/check-in", post(check_in::<S>))
@@ -109,6 +119,7 @@ struct ListPage {
     models: Vec<Model>,
     categories: Vec<Category>,
     can_create: bool,
+    can_import: bool,
     form: AssetForm,
 }
 
@@ -173,6 +184,7 @@ async fn list_view<S: Backend>(
             models,
             categories,
             can_create: assets::may_write(&pa.actor),
+            can_import: asset_import::may_import(&pa.actor).is_ok(),
             form: form.unwrap_or_default(),
         },
         status,
@@ -518,4 +530,59 @@ async fn create_category<S: Backend>(
         }
         Err(e) => fail(&state, &pa, e).await,
     }
+}
+
+fn importer() -> crate::pages::import::Importer {
+    crate::pages::import::Importer {
+        title: "Import assets",
+        noun: "assets",
+        action: "/it/assets/import",
+        back: "/it/assets",
+        template: Some("/it/assets/import/template.csv"),
+        columns: asset_import::IMPORT_COLUMNS,
+        note: "Only model is required (a model's name); an empty tag is numbered; status is \
+               deployable unless it says in_repair, retired or lost; the columns are those of \
+               the list's export.",
+    }
+}
+
+async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    if let Err(e) = asset_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let c = chrome(&state, &pa, "Import assets", "/it/assets").await;
+    crate::pages::import::form(c, importer())
+}
+
+/// The header row and an example row, for those who may import.
+async fn template<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    if let Err(e) = asset_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    export(
+        steward_io::TableFormat::Csv,
+        "assets-import-template",
+        asset_import::IMPORT_COLUMNS,
+        vec![asset_import::IMPORT_EXAMPLE
+            .iter()
+            .map(|s| s.to_string())
+            .collect()],
+    )
+}
+
+async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: axum::extract::Multipart,
+) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if let Err(e) = asset_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let c = chrome(&state, &pa, "Import assets", "/it/assets").await;
+    crate::pages::import::upload(&state, &pa, c, importer(), mp, |name, table, mapping, dry_run| {
+        let (store, actor) = (&state.store, &pa.actor);
+        async move { asset_import::import(store, actor, &table, &name, &mapping, dry_run).await }
+    })
+    .await
 }
