@@ -349,6 +349,34 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
         "{v}"
     );
 
+    // A photo of the laptop: IT adds it, Ann (who holds it) sees it.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4\n%%EOF\n".to_vec())
+            .file_name("receipt.pdf")
+            .mime_str("application/pdf")
+            .expect("mime"),
+    );
+    body_with(
+        ivy.post(app.url(&format!("/api/v1/it/assets/{id}/attachments")))
+            .multipart(form)
+            .send()
+            .await
+            .expect("attach"),
+        201,
+    )
+    .await;
+    let files = body_with(
+        ann_api
+            .get(app.url(&format!("/api/v1/it/assets/{id}/attachments")))
+            .send()
+            .await
+            .expect("files"),
+        200,
+    )
+    .await;
+    assert!(files.to_string().contains("receipt.pdf"), "{files}");
+
     // Check-in; a stale version is 409.
     let r = ivy
         .post(app.url(&format!("/api/v1/it/assets/{id}/check-in")))

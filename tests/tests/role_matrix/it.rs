@@ -23,6 +23,14 @@ const IT_STAFF_READS: Expect = [
     "401", "2xx", "403", "403", "2xx", "403", "403", "403", "2xx", "2xx",
 ];
 
+/// Adding a file to an asset nobody holds: IT's staff get past authorization to the
+/// missing file (422); the auditor and a read-only token see the asset but may not add;
+/// anyone else does not see it.
+#[rustfmt::skip]
+const IT_ATTACH: Expect = [
+    "401", "422", "404", "404", "422", "404", "404", "404", "403", "403",
+];
+
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/it/categories",                Id::None,          Body::None,           IT_READS),
@@ -38,6 +46,9 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::None,           IT_ASSET_READS),
     row("PUT",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::NewItAsset,     IT_WRITES),
     row("GET",    "/api/v1/it/assets/{id}/history",       Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    // Photos and files: who sees the asset sees them; IT's staff add (no file sent: 422).
+    row("GET",    "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    row("POST",   "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ATTACH),
     row("POST",   "/api/v1/it/assets/{id}/check-out",     Id::FreshItAsset,  Body::ItCheckout,     IT_WRITES),
     row("POST",   "/api/v1/it/assets/{id}/check-in",      Id::LentItAsset,   Body::ItCheckin,      IT_WRITES),
     row("GET",    "/api/v1/it/employees/{id}/assets",     Id::FreshEmployee, Body::None,           IT_STAFF_READS),

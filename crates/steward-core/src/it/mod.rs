@@ -27,7 +27,8 @@ pub const CATEGORY: &str = "it.category";
 pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
 impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
 
-/// IT's record kinds (links from tasks and approvals), its dashboard tile and the daily
+/// IT's record kinds (links from tasks and approvals), photos and files on assets, its
+/// dashboard tile and the daily
 /// job that tells holders of overdue assets (with the hook that seeds its chain).
 pub fn register<S>(r: &mut Registry, store: S)
 where
@@ -45,6 +46,22 @@ where
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");
+    // Photos and files on an asset: whoever sees it sees them; IT's staff add and remove.
+    let s = store.clone();
+    r.attachments(
+        ASSET,
+        crate::registry::attachment_rule(move |actor: Actor, id: i64| {
+            let store = s.clone();
+            async move {
+                assets::get(&store, &actor, crate::ids::AssetId(id)).await?;
+                let write = assets::may_write(&actor);
+                Ok(crate::registry::AttachAccess {
+                    add: write,
+                    remove_any: write,
+                })
+            }
+        }),
+    );
     r.tile(
         "it.assets",
         crate::work::dashboard::handler(store, tiles::AssetsByStatus),

@@ -12,7 +12,7 @@ use steward_core::it::assets::{
 use steward_core::list::Paging;
 use steward_core::Error;
 use utoipa::{IntoParams, ToSchema};
-use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 
 use crate::api::contract::{choice_of, filter_of, opt_choice_of, sort_and_dir};
 use crate::api::{created, ok, ApiJson, ListOf};
@@ -33,6 +33,11 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(history))
         .routes(routes!(held_by))
         .routes(routes!(history_of))
+        .routes(
+            routes!(attachments, attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::forms::UPLOAD_BODY_LIMIT,
+            )),
+        )
 }
 
 filter_of!(status_filter, AssetStatus);
@@ -712,4 +717,42 @@ pub async fn import<S: Backend>(
     })
     .await
     .map_err(err)
+}
+
+/// The photos and files on an asset (whoever sees the asset).
+#[utoipa::path(get, path = "/api/v1/it/assets/{id}/attachments", tag = "it",
+    params(("id" = i64, Path, description = "Asset id")),
+    responses((status = 200, body = crate::api::work::attachments::AttachmentList), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn attachments<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    crate::api::work::attachments::list_of(
+        &state,
+        &a,
+        steward_core::work::RecordRef::new(steward_core::it::ASSET, id),
+    )
+    .await
+}
+
+/// Attaches a photo or file to an asset (IT's staff): checked by its content (PDF, images,
+/// text, Office), at most 20 MB.
+#[utoipa::path(post, path = "/api/v1/it/assets/{id}/attachments", tag = "it",
+    params(("id" = i64, Path, description = "Asset id")),
+    request_body(content = crate::api::work::attachments::UploadForm, content_type = "multipart/form-data"),
+    responses((status = 201, body = crate::api::work::attachments::AttachmentOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
+pub async fn attach<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+    mp: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    crate::api::work::attachments::attach(
+        &state,
+        &a,
+        steward_core::work::RecordRef::new(steward_core::it::ASSET, id),
+        mp,
+    )
+    .await
 }

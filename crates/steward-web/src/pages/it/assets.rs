@@ -37,6 +37,12 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .route("/it/assets/{id}", get(show::<S>).post(update::<S>))
         .route("/it/assets/{id}/check-out", post(check_out::<S>))
         .route("/it/assets/{id}/check-in", post(check_in::<S>))
+        .route(
+            "/it/assets/{id}/attachments",
+            post(attach::<S>).layer(axum::extract::DefaultBodyLimit::max(
+                crate::forms::UPLOAD_BODY_LIMIT,
+            )),
+        )
         .route("/it/models", get(catalog::<S>).post(create_model::<S>))
         .route("/it/categories", post(create_category::<S>))
 }
@@ -247,6 +253,7 @@ struct ShowPage {
     checkout: CheckoutForm,
     /// Whom the check-out form offers: the directory's current staff (its first 500).
     people: Vec<steward_core::hr::employees::EmployeeRow>,
+    attachments: crate::pages::files::Attachments,
 }
 
 impl ShowPage {
@@ -297,6 +304,12 @@ async fn show_view<S: Backend>(
     } else {
         Vec::new()
     };
+    let attachments = crate::pages::files::Attachments::load(
+        state,
+        &pa.actor,
+        &steward_core::work::RecordRef::new(steward_core::it::ASSET, asset.id.0),
+    )
+    .await;
     let title = if asset.name.is_empty() {
         asset.tag.clone()
     } else {
@@ -309,6 +322,7 @@ async fn show_view<S: Backend>(
             checkout: checkout.unwrap_or_default(),
             can_write,
             people,
+            attachments,
             statuses: statuses(),
             models,
             history,
@@ -584,5 +598,20 @@ async fn import<S: Backend>(
         let (store, actor) = (&state.store, &pa.actor);
         async move { asset_import::import(store, actor, &table, &name, &mapping, dry_run).await }
     })
+    .await
+}
+
+async fn attach<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Response {
+    crate::pages::files::upload(
+        state,
+        pa,
+        steward_core::work::RecordRef::new(steward_core::it::ASSET, id),
+        mp,
+    )
     .await
 }
