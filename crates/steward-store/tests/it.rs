@@ -255,6 +255,36 @@ store_test!(tags_are_generated_and_unique, |db| async move {
     .await
     .expect("page");
     assert_eq!((by_model.total, by_model.items.len()), (3, 1));
+    // Sorted by warranty, those without one last, on both databases.
+    assets::create(
+        store,
+        a,
+        &AssetInput {
+            warranty_end: String::new(),
+            ..asset(model, "", "")
+        },
+    )
+    .await
+    .expect("no warranty");
+    for dir in [SortDir::Asc, SortDir::Desc] {
+        let page = assets::list(
+            store,
+            a,
+            &AssetQuery {
+                sort: AssetSort::WarrantyEnd,
+                dir,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("sorted");
+        assert_eq!(
+            page.items.last().and_then(|x| x.warranty_end),
+            None,
+            "{dir:?}"
+        );
+        assert!(page.items[0].warranty_end.is_some());
+    }
 });
 
 store_test!(check_out_and_in_with_history, |db| async move {

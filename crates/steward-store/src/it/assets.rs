@@ -599,8 +599,14 @@ impl AssetStore for Store {
             AssetSort::Tag => s.order_by((a("a"), a("tag")), dir.clone()),
             AssetSort::Name => s.order_by_expr(Func::lower(col("a", "name")).into(), dir.clone()),
             AssetSort::Status => s.order_by((a("a"), a("status")), dir.clone()),
-            AssetSort::PurchaseDate => s.order_by((a("a"), a("purchase_date")), dir.clone()),
-            AssetSort::WarrantyEnd => s.order_by((a("a"), a("warranty_end")), dir.clone()),
+            // Assets without the date last either way, on both databases (their NULL
+            // orders differ).
+            AssetSort::PurchaseDate => s
+                .order_by_expr(Expr::cust("a.purchase_date IS NULL"), Order::Asc)
+                .order_by((a("a"), a("purchase_date")), dir.clone()),
+            AssetSort::WarrantyEnd => s
+                .order_by_expr(Expr::cust("a.warranty_end IS NULL"), Order::Asc)
+                .order_by((a("a"), a("warranty_end")), dir.clone()),
             AssetSort::Created => s.order_by((a("a"), a("id")), dir.clone()),
         };
         s.order_by((a("a"), a("id")), dir);
