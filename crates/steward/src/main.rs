@@ -16,6 +16,7 @@ mod demo_hr;
 mod demo_it;
 mod demo_work;
 mod hr_cli;
+mod it_cli;
 mod ledger_cli;
 mod worker;
 
