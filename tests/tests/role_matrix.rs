@@ -22,6 +22,8 @@ mod billing;
 mod hr;
 #[path = "role_matrix/isolation.rs"]
 mod isolation;
+#[path = "role_matrix/it.rs"]
+mod it;
 #[path = "role_matrix/ledger.rs"]
 mod ledger;
 #[path = "role_matrix/pages.rs"]
@@ -166,6 +168,17 @@ enum Id {
     FreshBankLine,
     /// Such a line, reconciled by the admin (an entry against income).
     MatchedBankLine,
+    // it
+    /// The kept asset category.
+    ItCategory,
+    /// The kept asset model.
+    ItModel,
+    /// The kept asset (deployable, nobody's).
+    ItAsset,
+    /// A deployable asset made for this request by the admin.
+    FreshItAsset,
+    /// An asset made for this request and checked out to the kept employee.
+    LentItAsset,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -264,6 +277,20 @@ enum Body {
     BankMatch,
     BankEntry,
     BankUndo,
+    // it
+    NewItCategory,
+    ItCategoryUpdate,
+    /// `version` carries the kept category's id.
+    NewItModel,
+    /// `version` carries the kept category's id.
+    ItModelUpdate,
+    /// `version` carries the kept model's id.
+    NewItAsset,
+    /// `version` carries the kept employee's id.
+    ItCheckout,
+    ItCheckin,
+    /// A CSV of one asset of the kept model.
+    ItAssetsCsv,
 }
 
 struct Row {
@@ -294,6 +321,7 @@ fn table() -> Vec<&'static Row> {
         hr::ROWS,
         billing::ROWS,
         bank::ROWS,
+        it::ROWS,
     ]
     .into_iter()
     .flatten()
@@ -349,6 +377,7 @@ struct Fixture {
     target: i64,
     custom_role: i64,
     ledger: Option<LedgerFixture>,
+    it: Option<it::ItFixture>,
 }
 
 /// The books the ledger rows act on: set up, with an approval threshold of 1000.00 so
@@ -482,7 +511,8 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         | Body::ImportCsv
         | Body::PartiesCsv
         | Body::JournalImport
-        | Body::StatementUpload => None,
+        | Body::StatementUpload
+        | Body::ItAssetsCsv => None,
         // bank
         Body::NewBankAccount => {
             Some(json!({"name": format!("Matrix bank {n}"), "ledger_account": "1010"}))
@@ -493,6 +523,18 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::BankMatch => Some(json!({"party_id": version})),
         Body::BankEntry => Some(json!({"account": "4000"})),
         Body::BankUndo => Some(json!({"reason": "matrix"})),
+        // it
+        Body::NewItCategory => Some(json!({"name": format!("Matrix category {n}")})),
+        Body::ItCategoryUpdate => Some(json!({"name": "Matrix kept category"})),
+        Body::NewItModel => Some(
+            json!({"name": format!("Matrix model {n}"), "category_id": version, "depreciation": "none"}),
+        ),
+        Body::ItModelUpdate => Some(
+            json!({"name": "Matrix kept model", "category_id": version, "depreciation": "none"}),
+        ),
+        Body::NewItAsset => Some(json!({"model_id": version})),
+        Body::ItCheckout => Some(json!({"employee_id": version, "note": "matrix"})),
+        Body::ItCheckin => Some(json!({"note": "matrix"})),
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
@@ -651,6 +693,7 @@ async fn user_version(f: &Fixture, app: &TestApp, id: i64) -> i64 {
 /// Sends one request of the matrix and returns its status.
 async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
     let ledger = || f.ledger.as_ref().expect("the ledger fixture");
+    let itf = || f.it.as_ref().expect("the IT fixture");
     let mut entry_version = 0;
     let id = match r.id {
         Id::None => None,
@@ -708,6 +751,12 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::MatchedBankLine => {
             Some(bank::fresh_line(app, &f.admin, ledger().bank_account, true).await)
         }
+        // it
+        Id::ItCategory => Some(itf().category),
+        Id::ItModel => Some(itf().model),
+        Id::ItAsset => Some(itf().asset),
+        Id::FreshItAsset => Some(it::fresh_asset(app, &f.admin, itf().model).await),
+        Id::LentItAsset => Some(it::lent_asset(app, &f.admin, itf().model, itf().employee).await),
     };
     let mut path = r
         .path
@@ -739,6 +788,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         | Body::NewPayment
         | Body::BankMatch => ledger().customer,
         Body::NewRecurring => billing::invoice(app, &f.admin, ledger().customer, true).await,
+        // it
+        Body::NewItModel | Body::ItModelUpdate => itf().category,
+        Body::NewItAsset => itf().model,
+        Body::ItCheckout => itf().employee,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -770,6 +823,12 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
                 reqwest::multipart::Part::bytes(journal.into_bytes()).file_name("matrix.journal"),
             );
         req = req.multipart(form);
+    }
+    if let Body::ItAssetsCsv = r.body {
+        let n = unique();
+        req = req
+            .header("content-type", "text/csv")
+            .body(format!("model,serial\nMatrix kept model,MX-{n}\n"));
     }
     if let Body::StatementUpload = r.body {
         req = req.multipart(bank::upload());
@@ -813,11 +872,13 @@ both_databases!(
         let admin = app.api(&admin_token);
         let custom_role = new_role(&admin, &app).await;
         let ledger = ledger_fixture(&app, &admin).await;
+        let it = it::fixture(&app, &admin).await;
         let f = Fixture {
             admin: admin.clone(),
             target: target.0,
             custom_role,
             ledger: Some(ledger),
+            it: Some(it),
         };
 
         // Bearer tokens: anonymous, every role, and a read-only admin token.

@@ -41,4 +41,7 @@ id_type!(
     StatementId,
     BankLineId,
     MappingId,
+    AssetId,
+    AssetModelId,
+    AssetCategoryId,
 );

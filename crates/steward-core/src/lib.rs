@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod import;
 pub mod input;
+pub mod it;
 pub mod jobs;
 pub mod ledger;
 pub mod list;

@@ -15,6 +15,7 @@ mod departments;
 pub mod files;
 pub mod hr;
 pub mod idempotency;
+mod it;
 mod jobs;
 mod ledger;
 mod migrate;
@@ -418,6 +419,24 @@ impl Store {
         Ok(get_i64(&r, "n")? > 0)
     }
 }
+
+/// A boxed future that may be sent between threads.
+pub(crate) type BoxFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// Something a domain lends to employees and wants back when they leave: the items it has
+/// lent one person, each with its source (`it`) and record (`it.asset:12`; the domain
+/// closes the item when that comes back). HR's offboarding asks every one
+/// (`LifecycleStore::assigned_items`) without naming the domains.
+pub(crate) type Lender =
+    for<'a> fn(
+        &'a Store,
+        steward_core::ids::CompanyId,
+        steward_core::ids::EmployeeId,
+    ) -> BoxFuture<'a, Result<Vec<steward_core::hr::lifecycle::LentItem>>>;
+
+/// The lenders: a domain that lends adds its one function here.
+pub(crate) const LENDERS: &[Lender] = &[it::assets::lent_to];
 
 /// Reads an optional i64 column.
 pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {

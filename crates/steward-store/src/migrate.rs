@@ -163,9 +163,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0025_billing_fx.sql"),
         postgres: include_str!("../migrations/postgres/0025_billing_fx.sql"),
     },
+    Migration {
+        version: 26,
+        name: "it",
+        sqlite: include_str!("../migrations/sqlite/0026_it.sql"),
+        postgres: include_str!("../migrations/postgres/0026_it.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 25;
+pub const LATEST_VERSION: i64 = 26;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

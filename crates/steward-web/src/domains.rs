@@ -283,3 +283,28 @@ pub fn billing<S: Backend>() -> WebDomain<S> {
         ],
     }
 }
+
+/// IT: assets (categories and models; check-out to employees and check-in). Whoever
+/// reads IT has the link: IT's staff see every asset, anyone else the assets they hold.
+pub fn it<S: Backend>() -> WebDomain<S> {
+    const READ: Option<Permission> = needs(Domain::It, Action::Read);
+    const NAV: &[NavEntry] = &[nav(50, "/it/assets", "IT assets", READ)];
+    const SECTION: &[NavEntry] = &[
+        nav(0, "/it/assets", "Assets", READ),
+        nav(1, "/it/models", "Models and categories", READ),
+    ];
+    const SUBNAV: &[SubNav] = &[SubNav {
+        prefix: "/it",
+        label: "IT",
+        entries: SECTION,
+    }];
+    WebDomain {
+        name: "it",
+        pages: crate::pages::it::router::<S>,
+        api: crate::api::it::routes::<S>,
+        document: no_document,
+        nav: NAV,
+        subnav: SUBNAV,
+        links: &[(steward_core::it::ASSET, "/it/assets/{id}")],
+    }
+}

@@ -44,6 +44,7 @@ pub trait Backend:
     + steward_core::billing::BillingBackend
     + steward_core::bank::BankBackend
     + steward_core::bank::reconcile::ReconcileStore
+    + steward_core::it::ItBackend
 {
 }
 
@@ -77,6 +78,7 @@ impl<T> Backend for T where
         + steward_core::billing::BillingBackend
         + steward_core::bank::BankBackend
         + steward_core::bank::reconcile::ReconcileStore
+        + steward_core::it::ItBackend
 {
 }
 

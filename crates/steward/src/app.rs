@@ -23,6 +23,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     steward_core::hr::register(&mut r, store.clone());
     steward_core::billing::register(&mut r, store.clone());
     steward_core::bank::register(&mut r, store.clone());
+    steward_core::it::register(&mut r, store.clone());
     r
 }
 
@@ -36,6 +37,7 @@ pub fn web_domains() -> Vec<WebDomain<Store>> {
         steward_web::domains::hr(),
         steward_web::domains::billing(),
         steward_web::domains::bank(),
+        steward_web::domains::it(),
     ]
 }
 

@@ -76,6 +76,37 @@ pub enum Command {
     /// sending invoices, reminders and recurring invoices now.
     #[command(subcommand)]
     Billing(BillingCommand),
+    /// IT: assets from and to CSV/XLSX.
+    #[command(subcommand)]
+    It(ItCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ItCommand {
+    /// Import assets from a CSV or XLSX file (all rows or none; the columns are those of the
+    /// export, the model by name). Problems read `FILE:LINE: column: message`; any problem
+    /// exits non-zero.
+    ImportAssets {
+        /// The CSV or XLSX file (XLSX is recognised by its content)
+        file: PathBuf,
+        /// Check every row, write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
+    /// Write every asset as CSV or XLSX (the list's export).
+    ExportAssets {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: TableFileFormat,
+        /// The file to write [default: standard output]
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

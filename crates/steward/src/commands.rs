@@ -206,6 +206,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Hr(c) => crate::hr_cli::hr(&cfg, c).await,
         Command::Bank(c) => crate::bank_cli::bank(&cfg, c).await,
         Command::Billing(c) => crate::billing_cli::billing(&cfg, c).await,
+        Command::It(c) => crate::it_cli::it(&cfg, c).await,
         Command::Backup { file } => {
             let store = open_migrated(&cfg).await?;
             let mut out = std::fs::File::create(&file)

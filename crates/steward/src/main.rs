@@ -13,8 +13,10 @@ mod demo_bank;
 mod demo_billing;
 mod demo_books;
 mod demo_hr;
+mod demo_it;
 mod demo_work;
 mod hr_cli;
+mod it_cli;
 mod ledger_cli;
 mod worker;
 

@@ -921,3 +921,35 @@ fn an_auditor_can_be_time_boxed() {
         show(&bad)
     );
 }
+
+#[test]
+fn assets_from_and_to_the_command_line() {
+    let env = Env::new();
+    seed_demo(&env);
+    // The demo's estate, as the list exports it.
+    let o = env.ok(&["it", "export-assets"]);
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(csv.starts_with("tag,serial,name,model"), "{csv}");
+    assert_eq!(csv.lines().count(), 241, "a header and 240 assets");
+    // An import: a bad row is named by line and column, nothing written; then it goes in.
+    let file = env.dir.path().join("assets.csv");
+    std::fs::write(
+        &file,
+        "model,serial,status\nPixel 8,CLI-1,\nNo such phone,CLI-2,\nPixel 8,CLI-3,deployed\n",
+    )
+    .expect("write");
+    let o = env.run(&["it", "import-assets", file.to_str().expect("path")]);
+    assert!(!o.status.success(), "{}", show(&o));
+    let err = stderr(&o);
+    assert!(err.contains("assets.csv:3: model:"), "{err}");
+    assert!(err.contains("assets.csv:4: status:"), "{err}");
+    std::fs::write(&file, "model,serial\nPixel 8,CLI-1\nPixel 8,CLI-2\n").expect("write");
+    let path = file.to_str().expect("path");
+    let out = String::from_utf8_lossy(&env.ok(&["it", "import-assets", "--dry-run", path]).stdout)
+        .to_string();
+    assert!(out.contains("dry run: all 2 rows"), "{out}");
+    let out = String::from_utf8_lossy(&env.ok(&["it", "import-assets", path]).stdout).to_string();
+    assert!(out.contains("imported 2 assets"), "{out}");
+    let o = env.ok(&["it", "export-assets"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 243);
+}

@@ -18,6 +18,13 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("GET",  "/roles/{role}",            ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
     ("GET",  "/audit",                   ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
     ("GET",  "/audit?format=csv",        ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    // IT: everyone reads the assets they may see and the catalog; the export is IT's staff's.
+    ("GET",  "/it/assets",               ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/it/assets?format=csv",    ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("GET",  "/it/models",               ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("POST", "/it/assets",               ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    ("GET",  "/it/assets/import",        ["303", "200", "403", "403", "200", "403", "403", "403", "403", ""]),
+    ("POST", "/it/categories",           ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.
     ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
@@ -135,6 +142,7 @@ both_databases!(each_role_sees_only_its_pages, |db| async move {
         target: target.0,
         custom_role: role,
         ledger: None,
+        it: None,
     };
     let mut clients = vec![("anonymous".to_string(), app.browser())];
     for r in ROLES {

@@ -102,6 +102,27 @@ pub struct LifecycleView {
     pub can_manage: bool,
 }
 
+/// Something to hand back: what it is, who asks for it (`hr`, or the domain that lent it)
+/// and, for what a domain lent, the record lent (`it.asset:12`): when that comes back the
+/// domain closes the item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LentItem {
+    pub item: String,
+    pub source: String,
+    pub record: Option<RecordRef>,
+}
+
+impl LentItem {
+    /// An item HR asks for (the offboarding form's).
+    pub fn hr(item: String) -> LentItem {
+        LentItem {
+            item,
+            source: "hr".into(),
+            record: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewLifecycle {
     pub employee_id: EmployeeId,
@@ -111,8 +132,8 @@ pub struct NewLifecycle {
     pub note: String,
     pub tasks: Vec<i64>,
     pub created_by: Option<UserId>,
-    /// (item, source) to hand back.
-    pub returns: Vec<(String, String)>,
+    /// What to hand back.
+    pub returns: Vec<LentItem>,
     /// Offboarding: the leaving date and the end of access (the next day's start, UTC).
     pub leaving: Option<(NaiveDate, Timestamp)>,
 }
@@ -149,13 +170,14 @@ pub trait LifecycleStore: Send + Sync {
         returned: Option<(Timestamp, Option<UserId>)>,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// What other domains have lent the employee and want back when they leave. The hook
-    /// for the IT domain (assets checked out to the person); nothing lends anything yet.
+    /// What other domains have lent the employee and want back when they leave (IT: the
+    /// assets checked out to the person), each with its source. The store asks every
+    /// lender registered with it; HR names none of them.
     fn assigned_items(
         &self,
         company: CompanyId,
         employee: EmployeeId,
-    ) -> impl Future<Output = Result<Vec<(String, String)>>> + Send;
+    ) -> impl Future<Output = Result<Vec<LentItem>>> + Send;
 }
 
 /// What the on- and offboarding services need from the store.
@@ -412,11 +434,13 @@ pub async fn start_offboarding(
             "offboarding was already started for this person",
         ));
     }
-    let mut returns: Vec<(String, String)> =
-        items.into_iter().map(|i| (i, "hr".to_string())).collect();
-    for (item, source) in store.assigned_items(actor.company_id, id).await? {
-        if !returns.iter().any(|(i, _)| i.eq_ignore_ascii_case(&item)) {
-            returns.push((item, source));
+    let mut returns: Vec<LentItem> = items.into_iter().map(LentItem::hr).collect();
+    for lent in store.assigned_items(actor.company_id, id).await? {
+        if !returns
+            .iter()
+            .any(|r| r.item.eq_ignore_ascii_case(&lent.item))
+        {
+            returns.push(lent);
         }
     }
     let access_ends = end_of_day(leaving)?;
@@ -441,7 +465,7 @@ pub async fn start_offboarding(
             "leaving_date": leaving.to_string(),
             "reason": reason,
             "access_ends": access_ends.rfc3339(),
-            "returns": new.returns.iter().map(|(i, _)| i).collect::<Vec<_>>(),
+            "returns": new.returns.iter().map(|r| &r.item).collect::<Vec<_>>(),
             "tasks": new.tasks,
             "had_user": employee.user_id.is_some(),
         }),

@@ -3,7 +3,7 @@ use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::hr::day_key;
 use steward_core::hr::lifecycle::{
-    Lifecycle, LifecycleKind, LifecycleStore, NewLifecycle, ReturnItem,
+    LentItem, Lifecycle, LifecycleKind, LifecycleStore, NewLifecycle, ReturnItem,
 };
 use steward_core::ids::{CompanyId, EmployeeId, UserId};
 use steward_core::time::Timestamp;
@@ -70,16 +70,17 @@ impl LifecycleStore for Store {
         .await
         .map_err(db)?;
         let id = get_i64(&row, "id")?;
-        for (item, source) in &new.returns {
+        for r in &new.returns {
             sqlx::query(
-                "INSERT INTO hr_returns (company_id, employee_id, lifecycle_id, item, source) \
-                 VALUES ($1, $2, $3, $4, $5)",
+                "INSERT INTO hr_returns (company_id, employee_id, lifecycle_id, item, source, record) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(company.0)
             .bind(new.employee_id.0)
             .bind(id)
-            .bind(item)
-            .bind(source)
+            .bind(&r.item)
+            .bind(&r.source)
+            .bind(r.record.as_ref().map(|x| x.to_string()))
             .execute(&mut *tx)
             .await
             .map_err(db)?;
@@ -204,10 +205,14 @@ impl LifecycleStore for Store {
 
     async fn assigned_items(
         &self,
-        _company: CompanyId,
-        _employee: EmployeeId,
-    ) -> Result<Vec<(String, String)>> {
-        // The IT domain adds the assets checked out to the person here.
-        Ok(Vec::new())
+        company: CompanyId,
+        employee: EmployeeId,
+    ) -> Result<Vec<LentItem>> {
+        // Whatever the lending domains registered (`crate::LENDERS`).
+        let mut items = Vec::new();
+        for lender in crate::LENDERS {
+            items.extend(lender(self, company, employee).await?);
+        }
+        Ok(items)
     }
 }

@@ -8,6 +8,7 @@ pub mod contract;
 pub(crate) mod departments;
 pub(crate) mod hr;
 pub(crate) mod import;
+pub(crate) mod it;
 pub(crate) mod ledger;
 mod me;
 mod roles;

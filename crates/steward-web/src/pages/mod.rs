@@ -9,6 +9,7 @@ pub(crate) mod files;
 mod home;
 pub mod hr;
 pub mod import;
+pub mod it;
 pub mod ledger;
 mod profile;
 mod roles;

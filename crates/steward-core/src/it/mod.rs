@@ -1,0 +1,83 @@
+//! IT: the company's equipment. This first part keeps assets (categories, models, the
+//! assets themselves with their tag, serial, status, purchase and warranty) and lends them
+//! to employees (check-out and check-in, each an event of the asset's history).
+//!
+//! Who may do what: IT's staff hold `it.*` for the whole company (the IT lead, IT
+//! technicians, the admin; the auditor reads). Everyone else holds `it.read` on their own
+//! records only: an employee sees the assets checked out to them, nothing else. Writes
+//! (assets, models, categories, check-out and check-in) need the grant company-wide; the
+//! one gate is [`gate`].
+pub mod asset_import;
+pub mod assets;
+pub mod overdue;
+pub mod tiles;
+
+use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
+use crate::registry::Registry;
+use crate::{Error, Result};
+
+/// An asset (`it.asset:12`).
+pub const ASSET: &str = "it.asset";
+/// An asset model (`it.model:3`).
+pub const MODEL: &str = "it.model";
+/// An asset category (`it.category:1`).
+pub const CATEGORY: &str = "it.category";
+
+/// Every store trait IT needs.
+pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
+impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
+
+/// IT's record kinds (links from tasks and approvals), photos and files on assets, its
+/// dashboard tile and the daily
+/// job that tells holders of overdue assets (with the hook that seeds its chain).
+pub fn register<S>(r: &mut Registry, store: S)
+where
+    S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
+{
+    overdue::register_jobs(r.jobs_mut(), store.clone());
+    let s = store.clone();
+    r.on_start(
+        "it.schedule",
+        crate::registry::start(move || {
+            let s = s.clone();
+            async move { overdue::schedule(&s).await }
+        }),
+    );
+    r.record_kind(ASSET, "IT asset");
+    r.record_kind(MODEL, "Asset model");
+    r.record_kind(CATEGORY, "Asset category");
+    // Photos and files on an asset: whoever sees it sees them; IT's staff add and remove.
+    let s = store.clone();
+    r.attachments(
+        ASSET,
+        crate::registry::attachment_rule(move |actor: Actor, id: i64| {
+            let store = s.clone();
+            async move {
+                assets::get(&store, &actor, crate::ids::AssetId(id)).await?;
+                let write = assets::may_write(&actor);
+                Ok(crate::registry::AttachAccess {
+                    add: write,
+                    remove_any: write,
+                })
+            }
+        }),
+    );
+    r.tile(
+        "it.assets",
+        crate::work::dashboard::handler(store, tiles::AssetsByStatus),
+    );
+}
+
+/// Whether the actor holds `it.<action>` for the whole company (IT's staff).
+pub fn allowed(actor: &Actor, action: Action) -> bool {
+    authorize_company(actor, Permission::new(Domain::It, action)).is_ok()
+}
+
+/// The one gate: `Forbidden` unless [`allowed`].
+pub fn gate(actor: &Actor, action: Action) -> Result<()> {
+    if allowed(actor, action) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}

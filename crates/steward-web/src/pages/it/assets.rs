@@ -1,0 +1,617 @@
+//! Assets: the list at `/it/assets` (search, status/category/model filters, sort, CSV/XLSX
+//! export; a new one below it for IT's staff), one at `/it/assets/{id}` (change it, check
+//! it out or in, its history) and the catalog at `/it/models` (models and categories).
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use steward_core::error::FieldError;
+use steward_core::ids::{AssetCategoryId, AssetId, AssetModelId};
+use steward_core::it::asset_import;
+use steward_core::it::assets::{
+    self, Asset, AssetEvent, AssetInput, AssetQuery, AssetSort, AssetStatus, Category,
+    CategoryInput, CheckoutInput, Depreciation, Model, ModelInput,
+};
+use steward_core::list::SortKey;
+
+use crate::auth::PageActor;
+use crate::list::{col, export, Column, ListParams, ListView};
+use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
+use crate::state::{AppState, Backend};
+
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    Router::new()
+        .route("/it", get(list::<S>))
+        .route("/it/assets", get(list::<S>).post(create::<S>))
+        .route(
+            "/it/assets/import",
+            get(import_form::<S>)
+                .post(import::<S>)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::IMPORT_BODY_LIMIT,
+                )),
+        )
+        .route("/it/assets/import/template.csv", get(template::<S>))
+        .route("/it/assets/{id}", get(show::<S>).post(update::<S>))
+        .route("/it/assets/{id}/check-out", post(check_out::<S>))
+        .route("/it/assets/{id}/check-in", post(check_in::<S>))
+        .route(
+            "/it/assets/{id}/attachments",
+            post(attach::<S>).layer(axum::extract::DefaultBodyLimit::max(
+                crate::forms::UPLOAD_BODY_LIMIT,
+            )),
+        )
+        .route("/it/models", get(catalog::<S>).post(create_model::<S>))
+        .route("/it/categories", post(create_category::<S>))
+}
+
+const COLUMNS: &[Column] = &[
+    col("tag", "Tag", true),
+    col("name", "Name", true),
+    col("model", "Model", false),
+    col("status", "Status", true),
+    col("holder", "Held by", false),
+    col("location", "Location", false),
+    col("warranty_end", "Warranty ends", true),
+];
+
+/// The asset form's values (kept after an error) and its errors.
+#[derive(Default)]
+pub(crate) struct AssetForm {
+    pub input: AssetInput,
+    pub errors: Vec<FieldError>,
+}
+
+impl AssetForm {
+    fn of(a: &Asset) -> AssetForm {
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+        AssetForm {
+            input: AssetInput {
+                tag: a.tag.clone(),
+                serial: a.serial.clone(),
+                name: a.name.clone(),
+                model_id: a.model_id.0.to_string(),
+                status: a.status.as_str().to_string(),
+                location: a.location.clone(),
+                supplier: a.supplier.clone(),
+                purchase_date: day(a.purchase_date),
+                purchase_cost: a
+                    .purchase_cost
+                    .map(|c| steward_core::money::format_in(c, &a.currency))
+                    .unwrap_or_default(),
+                currency: a.currency.clone(),
+                warranty_end: day(a.warranty_end),
+                notes: a.notes.clone(),
+            },
+            errors: Vec::new(),
+        }
+    }
+    pub fn error(&self, f: &str) -> Option<String> {
+        field_error(&self.errors, f)
+    }
+}
+
+fn input_of(pairs: &[(String, String)]) -> AssetInput {
+    AssetInput {
+        tag: field(pairs, "tag"),
+        serial: field(pairs, "serial"),
+        name: field(pairs, "name"),
+        model_id: field(pairs, "model_id"),
+        status: field(pairs, "status"),
+        location: field(pairs, "location"),
+        supplier: field(pairs, "supplier"),
+        purchase_date: field(pairs, "purchase_date"),
+        purchase_cost: field(pairs, "purchase_cost"),
+        currency: field(pairs, "currency"),
+        warranty_end: field(pairs, "warranty_end"),
+        notes: field(pairs, "notes"),
+    }
+}
+
+/// The statuses a form offers (`deployed` comes only from a check-out).
+fn statuses() -> Vec<AssetStatus> {
+    AssetStatus::ALL.to_vec()
+}
+
+#[derive(Template)]
+#[template(path = "it/asset_list.html")]
+struct ListPage {
+    chrome: Chrome,
+    list: ListView,
+    rows: Vec<Asset>,
+    statuses: Vec<AssetStatus>,
+    models: Vec<Model>,
+    categories: Vec<Category>,
+    can_create: bool,
+    can_import: bool,
+    form: AssetForm,
+}
+
+async fn list_view<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    pairs: Vec<(String, String)>,
+    form: Option<AssetForm>,
+) -> Response {
+    let params = ListParams::new(pairs);
+    let (sort, dir) = params.sort::<AssetSort>();
+    let id = |k: &str| {
+        params
+            .get(k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|i| *i > 0)
+    };
+    let q = AssetQuery {
+        search: params.search(),
+        status: params.get("status").and_then(AssetStatus::parse),
+        category: id("category_id").map(AssetCategoryId),
+        model: id("model_id").map(AssetModelId),
+        holder: None,
+        sort,
+        dir,
+        paging: params.paging(),
+    };
+    if let Some(format) = params.export_format() {
+        return match assets::list(&state.store, &pa.actor, &q).await {
+            Ok(page) => export(
+                format,
+                "assets",
+                assets::EXPORT_HEADERS,
+                page.items.iter().map(assets::export_row).collect(),
+            ),
+            Err(e) => fail(state, pa, e).await,
+        };
+    }
+    let page = match assets::list(&state.store, &pa.actor, &q).await {
+        Ok(p) => p,
+        Err(e) => return fail(state, pa, e).await,
+    };
+    let (models, categories) = match tokio::join!(
+        assets::models(&state.store, &pa.actor),
+        assets::categories(&state.store, &pa.actor)
+    ) {
+        (Ok(m), Ok(c)) => (m, c),
+        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+    };
+    let list = ListView::new("/it/assets", &params, COLUMNS, q.sort.name(), q.dir, &page);
+    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render(
+        &ListPage {
+            chrome: chrome(state, pa, "IT assets", "/it/assets").await,
+            list,
+            rows: page.items,
+            statuses: statuses(),
+            models,
+            categories,
+            can_create: assets::may_write(&pa.actor),
+            can_import: asset_import::may_import(&pa.actor).is_ok(),
+            form: form.unwrap_or_default(),
+        },
+        status,
+    )
+}
+
+async fn list<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    list_view(&state, &pa, pairs, None).await
+}
+
+async fn create<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = input_of(&pairs);
+    match assets::create(&state.store, &pa.actor, &input).await {
+        Ok(a) => redirect_with(
+            &format!("/it/assets/{}", a.id),
+            &format!("{} was added.", a.tag),
+        ),
+        Err(e) if is_invalid(&e) => {
+            let form = AssetForm {
+                input,
+                errors: e.field_errors(),
+            };
+            list_view(&state, &pa, Vec::new(), Some(form)).await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+/// The check-out form's values and errors.
+#[derive(Default)]
+pub(crate) struct CheckoutForm {
+    pub input: CheckoutInput,
+    pub errors: Vec<FieldError>,
+}
+
+impl CheckoutForm {
+    pub fn error(&self, f: &str) -> Option<String> {
+        field_error(&self.errors, f)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "it/asset_show.html")]
+struct ShowPage {
+    chrome: Chrome,
+    asset: Asset,
+    history: Vec<AssetEvent>,
+    statuses: Vec<AssetStatus>,
+    models: Vec<Model>,
+    can_write: bool,
+    form: AssetForm,
+    checkout: CheckoutForm,
+    /// Whom the check-out form offers: the directory's current staff (its first 500).
+    people: Vec<steward_core::hr::employees::EmployeeRow>,
+    attachments: crate::pages::files::Attachments,
+}
+
+impl ShowPage {
+    /// An employee id the check-out form was sent that the directory does not list (kept,
+    /// so the error beside it shows what was sent).
+    fn typed_unlisted(&self) -> bool {
+        let typed = self.checkout.input.employee_id.trim();
+        !typed.is_empty() && !self.people.iter().any(|p| p.id.to_string() == typed)
+    }
+}
+
+async fn show_view<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    id: i64,
+    form: Option<AssetForm>,
+    checkout: Option<CheckoutForm>,
+) -> Response {
+    let asset = match assets::get(&state.store, &pa.actor, AssetId(id)).await {
+        Ok(a) => a,
+        Err(e) => return fail(state, pa, e).await,
+    };
+    let (history, models) = match tokio::join!(
+        assets::history(&state.store, &pa.actor, asset.id),
+        assets::models(&state.store, &pa.actor)
+    ) {
+        (Ok(h), Ok(m)) => (h, m),
+        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+    };
+    let invalid = form.as_ref().is_some_and(|f| !f.errors.is_empty())
+        || checkout.as_ref().is_some_and(|f| !f.errors.is_empty());
+    let status = if invalid {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let can_write = assets::may_write(&pa.actor);
+    // HR's directory, as its own forms offer managers (what the actor may see of it).
+    let people = if can_write && asset.status == AssetStatus::Deployable {
+        let q = steward_core::hr::employees::EmployeeQuery {
+            paging: steward_core::list::Paging::new(Some(500), None),
+            ..Default::default()
+        };
+        steward_core::hr::employees::list_employees(&state.store, &pa.actor, &q)
+            .await
+            .map(|p| p.items)
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    let attachments = crate::pages::files::Attachments::load(
+        state,
+        &pa.actor,
+        &steward_core::work::RecordRef::new(steward_core::it::ASSET, asset.id.0),
+    )
+    .await;
+    let title = if asset.name.is_empty() {
+        asset.tag.clone()
+    } else {
+        format!("{} {}", asset.tag, asset.name)
+    };
+    render(
+        &ShowPage {
+            chrome: chrome(state, pa, &title, "/it/assets").await,
+            form: form.unwrap_or_else(|| AssetForm::of(&asset)),
+            checkout: checkout.unwrap_or_default(),
+            can_write,
+            people,
+            attachments,
+            statuses: statuses(),
+            models,
+            history,
+            asset,
+        },
+        status,
+    )
+}
+
+async fn show<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    show_view(&state, &pa, id, None, None).await
+}
+
+async fn update<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = input_of(&pairs);
+    let version = field(&pairs, "version").parse().ok();
+    match assets::update(&state.store, &pa.actor, AssetId(id), &input, version).await {
+        Ok(a) => redirect_with(
+            &format!("/it/assets/{}", a.id),
+            &format!("{} was saved.", a.tag),
+        ),
+        Err(e) if is_invalid(&e) => {
+            let form = AssetForm {
+                input,
+                errors: e.field_errors(),
+            };
+            show_view(&state, &pa, id, Some(form), None).await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn check_out<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = CheckoutInput {
+        employee_id: field(&pairs, "employee_id"),
+        expected_return: field(&pairs, "expected_return"),
+        note: field(&pairs, "note"),
+    };
+    let version = field(&pairs, "version").parse().ok();
+    match assets::check_out(&state.store, &pa.actor, AssetId(id), &input, version).await {
+        Ok(a) => redirect_with(
+            &format!("/it/assets/{}", a.id),
+            &format!(
+                "{} was checked out to {}.",
+                a.tag,
+                a.holder.unwrap_or_default()
+            ),
+        ),
+        Err(e) if is_invalid(&e) => {
+            let form = CheckoutForm {
+                input,
+                errors: e.field_errors(),
+            };
+            show_view(&state, &pa, id, None, Some(form)).await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn check_in<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let version = field(&pairs, "version").parse().ok();
+    match assets::check_in(
+        &state.store,
+        &pa.actor,
+        AssetId(id),
+        &field(&pairs, "note"),
+        version,
+    )
+    .await
+    {
+        Ok(a) => redirect_with(
+            &format!("/it/assets/{}", a.id),
+            &format!("{} was checked in.", a.tag),
+        ),
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "it/models.html")]
+struct CatalogPage {
+    chrome: Chrome,
+    models: Vec<Model>,
+    categories: Vec<Category>,
+    depreciations: Vec<Depreciation>,
+    can_write: bool,
+    model: ModelInput,
+    category: CategoryInput,
+    errors: Vec<FieldError>,
+    /// Which form the errors are of: `model` or `category`.
+    errors_of: &'static str,
+}
+
+impl CatalogPage {
+    pub fn error(&self, form: &str, f: &str) -> Option<String> {
+        (self.errors_of == form)
+            .then(|| field_error(&self.errors, f))
+            .flatten()
+    }
+}
+
+async fn catalog_view<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    model: ModelInput,
+    category: CategoryInput,
+    errors: Vec<FieldError>,
+    errors_of: &'static str,
+) -> Response {
+    let (models, categories) = match tokio::join!(
+        assets::models(&state.store, &pa.actor),
+        assets::categories(&state.store, &pa.actor)
+    ) {
+        (Ok(m), Ok(c)) => (m, c),
+        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render(
+        &CatalogPage {
+            chrome: chrome(state, pa, "Models and categories", "/it/models").await,
+            models,
+            categories,
+            depreciations: Depreciation::ALL.to_vec(),
+            can_write: assets::may_write(&pa.actor),
+            model,
+            category,
+            errors,
+            errors_of,
+        },
+        status,
+    )
+}
+
+async fn catalog<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    catalog_view(
+        &state,
+        &pa,
+        ModelInput::default(),
+        CategoryInput::default(),
+        Vec::new(),
+        "",
+    )
+    .await
+}
+
+async fn create_model<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = ModelInput {
+        name: field(&pairs, "name"),
+        maker: field(&pairs, "maker"),
+        model_number: field(&pairs, "model_number"),
+        category_id: field(&pairs, "category_id"),
+        depreciation: field(&pairs, "depreciation"),
+        life_months: field(&pairs, "life_months"),
+    };
+    match assets::create_model(&state.store, &pa.actor, &input).await {
+        Ok(m) => redirect_with("/it/models", &format!("{} was added.", m.name)),
+        Err(e) if is_invalid(&e) => {
+            catalog_view(
+                &state,
+                &pa,
+                input,
+                CategoryInput::default(),
+                e.field_errors(),
+                "model",
+            )
+            .await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+async fn create_category<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let input = CategoryInput {
+        name: field(&pairs, "name"),
+    };
+    match assets::create_category(&state.store, &pa.actor, &input).await {
+        Ok(c) => redirect_with("/it/models", &format!("{} was added.", c.name)),
+        Err(e) if is_invalid(&e) => {
+            catalog_view(
+                &state,
+                &pa,
+                ModelInput::default(),
+                input,
+                e.field_errors(),
+                "category",
+            )
+            .await
+        }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+fn importer() -> crate::pages::import::Importer {
+    crate::pages::import::Importer {
+        title: "Import assets",
+        noun: "assets",
+        action: "/it/assets/import",
+        back: "/it/assets",
+        template: Some("/it/assets/import/template.csv"),
+        columns: asset_import::IMPORT_COLUMNS,
+        note: "Only model is required (a model's name); an empty tag is numbered; status is \
+               deployable unless it says in_repair, retired or lost; the columns are those of \
+               the list's export.",
+    }
+}
+
+async fn import_form<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    if let Err(e) = asset_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let c = chrome(&state, &pa, "Import assets", "/it/assets").await;
+    crate::pages::import::form(c, importer())
+}
+
+/// The header row and an example row, for those who may import.
+async fn template<S: Backend>(State(state): State<AppState<S>>, pa: PageActor) -> Response {
+    if let Err(e) = asset_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    export(
+        steward_io::TableFormat::Csv,
+        "assets-import-template",
+        asset_import::IMPORT_COLUMNS,
+        vec![asset_import::IMPORT_EXAMPLE
+            .iter()
+            .map(|s| s.to_string())
+            .collect()],
+    )
+}
+
+async fn import<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    mp: axum::extract::Multipart,
+) -> Response {
+    // Refused before the upload is read: the service would refuse it anyway.
+    if let Err(e) = asset_import::may_import(&pa.actor) {
+        return fail(&state, &pa, e).await;
+    }
+    let c = chrome(&state, &pa, "Import assets", "/it/assets").await;
+    crate::pages::import::upload(&state, &pa, c, importer(), mp, |name, table, mapping, dry_run| {
+        let (store, actor) = (&state.store, &pa.actor);
+        async move { asset_import::import(store, actor, &table, &name, &mapping, dry_run).await }
+    })
+    .await
+}
+
+async fn attach<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+    mp: axum::extract::Multipart,
+) -> Response {
+    crate::pages::files::upload(
+        state,
+        pa,
+        steward_core::work::RecordRef::new(steward_core::it::ASSET, id),
+        mp,
+    )
+    .await
+}

@@ -1,0 +1,90 @@
+//! `steward it import-assets|export-assets`: IT assets from and to CSV/XLSX, through the
+//! same services (and authorization) as the pages and the API, acting as the company's
+//! admin.
+use std::path::Path;
+use std::process::ExitCode;
+use steward_core::it::{asset_import, assets};
+use steward_core::list::Paging;
+
+use crate::cli::{ItCommand, TableFileFormat};
+use crate::commands::{cli_actor, open_migrated};
+use crate::config::Loaded;
+use crate::hr_cli::{read_table_file, write_table};
+use crate::ledger_cli::explain;
+
+pub async fn it(cfg: &Loaded, cmd: ItCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        ItCommand::ImportAssets {
+            file,
+            dry_run,
+            company,
+        } => import(cfg, &file, dry_run, company).await,
+        ItCommand::ExportAssets {
+            format,
+            output,
+            company,
+        } => export(cfg, format, output.as_deref(), company).await,
+    }
+}
+
+async fn import(
+    cfg: &Loaded,
+    file: &Path,
+    dry_run: bool,
+    company: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    let shown = file.display().to_string();
+    let Some(table) = read_table_file(file)? else {
+        return Ok(ExitCode::FAILURE);
+    };
+    let store = open_migrated(cfg).await?;
+    let actor = cli_actor(&store, company).await?;
+    let result = asset_import::import(&store, &actor, &table, &shown, &[], dry_run).await;
+    store.close().await;
+    let report = result.map_err(explain)?;
+    if !report.problems.is_empty() {
+        for p in &report.problems {
+            eprintln!("{shown}:{}: {}: {}", p.line, p.column, p.message);
+        }
+        eprintln!(
+            "{} problem{} in {shown} ({} rows): nothing was imported",
+            report.problems.len(),
+            if report.problems.len() == 1 { "" } else { "s" },
+            report.rows
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if report.dry_run {
+        println!(
+            "dry run: all {} rows of {shown} are valid; nothing was written",
+            report.rows
+        );
+    } else {
+        println!("imported {} assets from {shown}", report.created);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(
+    cfg: &Loaded,
+    format: TableFileFormat,
+    output: Option<&Path>,
+    company: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    if format == TableFileFormat::Xlsx && output.is_none() {
+        anyhow::bail!("--format xlsx needs --output FILE");
+    }
+    let store = open_migrated(cfg).await?;
+    let actor = cli_actor(&store, company).await?;
+    let q = assets::AssetQuery {
+        paging: Paging::export(),
+        ..Default::default()
+    };
+    let page = assets::list(&store, &actor, &q).await;
+    store.close().await;
+    let page = page.map_err(explain)?;
+    let rows = page.items.iter().map(assets::export_row).collect();
+    write_table(format, output, "assets", assets::EXPORT_HEADERS, rows)?;
+    eprintln!("exported {} assets", page.items.len());
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,132 @@
+//! IT: asset categories, models, assets, check-out and check-in. A new route of this domain
+//! gets its row here. IT's staff (the IT lead, the admin) write; the auditor and read-only
+//! tokens read everything; everyone else reads the catalog and the assets they hold (the
+//! kept asset is nobody's: 404 to them).
+use super::*;
+
+/// What everyone reads (the catalog; a list of the assets each may see).
+#[rustfmt::skip]
+const IT_READS: Expect = EVERYONE_READS;
+/// IT's writes: the admin and the IT lead, not through a read-only token.
+#[rustfmt::skip]
+const IT_WRITES: Expect = [
+    "401", "2xx", "403", "403", "2xx", "403", "403", "403", "403", "403",
+];
+/// An asset nobody holds: IT's staff and the auditor read it; anyone else does not see it.
+#[rustfmt::skip]
+const IT_ASSET_READS: Expect = [
+    "401", "2xx", "404", "404", "2xx", "404", "404", "404", "2xx", "2xx",
+];
+/// Someone else's assets: IT's staff and the auditor.
+#[rustfmt::skip]
+const IT_STAFF_READS: Expect = [
+    "401", "2xx", "403", "403", "2xx", "403", "403", "403", "2xx", "2xx",
+];
+
+/// Adding a file to an asset nobody holds: IT's staff get past authorization to the
+/// missing file (422); the auditor and a read-only token see the asset but may not add;
+/// anyone else does not see it.
+#[rustfmt::skip]
+const IT_ATTACH: Expect = [
+    "401", "422", "404", "404", "422", "404", "404", "404", "403", "403",
+];
+
+#[rustfmt::skip]
+pub(super) const ROWS: &[Row] = &[
+    row("GET",    "/api/v1/it/categories",                Id::None,          Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/categories",                Id::None,          Body::NewItCategory,  IT_WRITES),
+    row("PUT",    "/api/v1/it/categories/{id}",           Id::ItCategory,    Body::ItCategoryUpdate, IT_WRITES),
+    row("GET",    "/api/v1/it/models",                    Id::None,          Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/models",                    Id::None,          Body::NewItModel,     IT_WRITES),
+    row("GET",    "/api/v1/it/models/{id}",               Id::ItModel,       Body::None,           IT_READS),
+    row("PUT",    "/api/v1/it/models/{id}",               Id::ItModel,       Body::ItModelUpdate,  IT_WRITES),
+    row("GET",    "/api/v1/it/assets",                    Id::None,          Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/assets",                    Id::None,          Body::NewItAsset,     IT_WRITES),
+    row("POST",   "/api/v1/it/assets/import",             Id::None,          Body::ItAssetsCsv,    IT_WRITES),
+    row("GET",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    row("PUT",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::NewItAsset,     IT_WRITES),
+    row("GET",    "/api/v1/it/assets/{id}/history",       Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    // Photos and files: who sees the asset sees them; IT's staff add (no file sent: 422).
+    row("GET",    "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    row("POST",   "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ATTACH),
+    row("POST",   "/api/v1/it/assets/{id}/check-out",     Id::FreshItAsset,  Body::ItCheckout,     IT_WRITES),
+    row("POST",   "/api/v1/it/assets/{id}/check-in",      Id::LentItAsset,   Body::ItCheckin,      IT_WRITES),
+    row("GET",    "/api/v1/it/employees/{id}/assets",     Id::FreshEmployee, Body::None,           IT_STAFF_READS),
+    row("GET",    "/api/v1/it/employees/{id}/history",    Id::FreshEmployee, Body::None,           IT_STAFF_READS),
+];
+
+/// What the IT rows act on: a category, a model, an asset nobody holds and an employee to
+/// lend to, kept.
+pub(super) struct ItFixture {
+    pub category: i64,
+    pub model: i64,
+    pub asset: i64,
+    pub employee: i64,
+}
+
+async fn created(r: reqwest::Response) -> i64 {
+    assert_eq!(r.status(), 201, "the IT fixture is made");
+    r.json::<Value>().await.expect("json")["id"]
+        .as_i64()
+        .expect("id")
+}
+
+pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> ItFixture {
+    let category = created(
+        admin
+            .post(app.url("/api/v1/it/categories"))
+            .json(&json!({"name": "Matrix kept category"}))
+            .send()
+            .await
+            .expect("category"),
+    )
+    .await;
+    let model = created(
+        admin
+            .post(app.url("/api/v1/it/models"))
+            .json(&json!({"name": "Matrix kept model", "category_id": category, "depreciation": "none"}))
+            .send()
+            .await
+            .expect("model"),
+    )
+    .await;
+    let asset = fresh_asset(app, admin, model).await;
+    let employee = fresh_employee(app).await;
+    ItFixture {
+        category,
+        model,
+        asset,
+        employee,
+    }
+}
+
+/// A deployable asset of `model`, made for the request.
+pub(super) async fn fresh_asset(app: &TestApp, admin: &reqwest::Client, model: i64) -> i64 {
+    created(
+        admin
+            .post(app.url("/api/v1/it/assets"))
+            .json(&json!({"model_id": model}))
+            .send()
+            .await
+            .expect("asset"),
+    )
+    .await
+}
+
+/// A fresh asset checked out to `employee`.
+pub(super) async fn lent_asset(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    model: i64,
+    employee: i64,
+) -> i64 {
+    let id = fresh_asset(app, admin, model).await;
+    let r = admin
+        .post(app.url(&format!("/api/v1/it/assets/{id}/check-out")))
+        .json(&json!({"employee_id": employee}))
+        .send()
+        .await
+        .expect("check out");
+    assert_eq!(r.status(), 200, "the admin checks the asset out");
+    id
+}
