@@ -10,6 +10,7 @@ mod demo;
 mod hr;
 mod hr_org;
 mod http;
+mod it;
 mod ledger;
 mod work_cases;
 mod work_inbox;
@@ -82,6 +83,9 @@ enum BenchCommand {
     /// Seed 1,000 customers and 100,000 posted invoices (a third partly paid): time the aged
     /// receivables as of today (goal ≤ 200 ms).
     Billing(crate::billing::Args),
+    /// Import 100,000 assets and run wrk against the filtered, sorted and searched asset
+    /// list, page and API (goal p99 ≤ 30 ms at 20 connections).
+    It(crate::it::Args),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -181,6 +185,7 @@ fn main() -> ExitCode {
             BenchCommand::Hr(args) => hr::run(args, url).await,
             BenchCommand::HrOrg(args) => hr_org::run(args, url).await,
             BenchCommand::Billing(args) => billing::run(args, url).await,
+            BenchCommand::It(args) => it::run(args, url).await,
         }
     });
     match result {

@@ -1,0 +1,319 @@
+//! `steward-bench it`: the asset list of issue 16 under load. Seeds a company with an admin
+//! (IT staff), 4 categories and 20 models, imports `--assets` assets through the import
+//! service (the function `POST /api/v1/it/assets/import` calls, in files of 10,000 rows, all
+//! or nothing each), then serves the app in-process and runs `wrk` against the list page
+//! (session) and the JSON list (bearer token), filtered by status and category and sorted
+//! by purchase date, and against a search. Goal: p99 ≤ 30 ms at 20 connections. Uses a
+//! temporary SQLite database, or a fresh schema in the PostgreSQL of --database-url.
+use crate::common::{run_wrk, Rng};
+use anyhow::anyhow;
+use serde_json::json;
+use std::fmt::Write as _;
+use std::time::Instant;
+use steward_core::audit::AuditDraft;
+use steward_core::auth::session::{cli_actor, sign_in, SessionConfig, SignIn};
+use steward_core::auth::{hash_password, Password};
+use steward_core::company::create_company;
+use steward_core::it::{asset_import, assets};
+use steward_core::users::{NewUserRecord, UserStore};
+use steward_store::Store;
+
+const PASSWORD: &str = "bench password 2026";
+const CATEGORIES: &[&str] = &["Laptops", "Monitors", "Phones", "Network"];
+const MODELS_PER_CATEGORY: usize = 5;
+const FILE_ROWS: usize = 10_000;
+const STATUSES: &[&str] = &["deployable", "deployable", "in_repair", "retired", "lost"];
+const LOCATIONS: &[&str] = &["Berlin office", "Hamburg plant", "Munich clinic", "Remote"];
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Args {
+    /// Assets to import
+    #[arg(long, default_value_t = 100_000)]
+    pub assets: usize,
+    #[arg(long, default_value_t = 20)]
+    pub connections: u32,
+    /// Seconds per measured URL
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u32,
+}
+
+pub async fn run(args: Args, database_url: Option<String>) -> anyhow::Result<()> {
+    crate::common::scratch_store("it", database_url, |store| async move {
+        bench(&store, &args).await
+    })
+    .await
+}
+
+fn model_name(category: usize, i: usize) -> String {
+    format!("{} model {}", CATEGORIES[category], i + 1)
+}
+
+/// A number below `n`.
+fn below(rng: &mut Rng, n: usize) -> usize {
+    usize::try_from(rng.below(n as u64)).unwrap_or(0)
+}
+
+/// Rows `from..to` of the import file (the import's columns; tags and serials unique).
+fn generate_csv(from: usize, to: usize, rng: &mut Rng) -> String {
+    let mut out = String::with_capacity((to - from) * 120 + 200);
+    out.push_str(&asset_import::IMPORT_COLUMNS.join(","));
+    out.push('\n');
+    for n in from..to {
+        let category = n % CATEGORIES.len();
+        let model = model_name(category, below(rng, MODELS_PER_CATEGORY));
+        let status = STATUSES[below(rng, STATUSES.len())];
+        let location = LOCATIONS[below(rng, LOCATIONS.len())];
+        let year = 2019 + below(rng, 8);
+        let month = 1 + below(rng, 12);
+        let day = 1 + below(rng, 28);
+        let cost = 100 + below(rng, 3_000);
+        let _ = writeln!(
+            out,
+            "B-{n:07},SN{n:09},Asset {n},{model},{status},{location},Harbor IT,\
+             {year}-{month:02}-{day:02},{cost}.00,EUR,{}-{month:02}-{day:02},",
+            year + 3
+        );
+    }
+    out
+}
+
+async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
+    let e = |e: steward_core::Error| anyhow!("{e}");
+    store.migrate().await.map_err(e)?;
+    let company = create_company(store, "bench", "Bench Ltd", "EUR")
+        .await
+        .map_err(e)?;
+    let roles = store
+        .role_ids(company, &["admin".to_string()])
+        .await
+        .map_err(e)?;
+    let hash = hash_password(&Password::unchecked(PASSWORD)).map_err(e)?;
+    let admin = NewUserRecord {
+        email: "it@bench.example".into(),
+        display_name: "IT Admin".into(),
+        username: "it".into(),
+        password_hash: Some(hash),
+        role_ids: roles.iter().map(|(_, id)| *id).collect(),
+        role_keys: vec!["admin".into()],
+    };
+    let audit = AuditDraft::system(
+        "bench",
+        None,
+        "user",
+        None,
+        "create",
+        json!({"username": "it"}),
+    )
+    .in_company(company);
+    let ids = store
+        .insert_users(company, &[admin], vec![audit])
+        .await
+        .map_err(e)?;
+    let admin = *ids.first().ok_or_else(|| anyhow!("no admin created"))?;
+    let actor = cli_actor(store, admin, company).await.map_err(e)?;
+    let mut first_category = None;
+    for (c, name) in CATEGORIES.iter().enumerate() {
+        let cat = assets::create_category(
+            store,
+            &actor,
+            &assets::CategoryInput {
+                name: (*name).to_string(),
+            },
+        )
+        .await
+        .map_err(e)?;
+        first_category.get_or_insert(cat.id);
+        for i in 0..MODELS_PER_CATEGORY {
+            assets::create_model(
+                store,
+                &actor,
+                &assets::ModelInput {
+                    name: model_name(c, i),
+                    maker: "Bench Inc".into(),
+                    model_number: format!("BX-{c}{i}"),
+                    category_id: cat.id.0.to_string(),
+                    depreciation: "straight_line".into(),
+                    life_months: "36".into(),
+                },
+            )
+            .await
+            .map_err(e)?;
+        }
+    }
+    let category = first_category.ok_or_else(|| anyhow!("no category"))?;
+
+    let mut rng = Rng(16);
+    let t = Instant::now();
+    let mut from = 0;
+    while from < args.assets {
+        let to = (from + FILE_ROWS).min(args.assets);
+        let csv = generate_csv(from, to, &mut rng);
+        let table = steward_io::read_table(
+            csv.as_bytes(),
+            steward_io::TableFormat::Csv,
+            &steward_io::ReadLimits::default(),
+        )
+        .map_err(|e| anyhow!("cannot read the generated CSV: {e}"))?;
+        let report = asset_import::import(store, &actor, &table, "bench.csv", &[], false)
+            .await
+            .map_err(e)?;
+        if let Some(p) = report.problems.first() {
+            anyhow::bail!(
+                "the import refused the file ({} problems), first: line {} `{}`: {}",
+                report.problems.len(),
+                p.line,
+                p.column,
+                p.message
+            );
+        }
+        from = to;
+    }
+    let import_s = t.elapsed().as_secs_f64();
+    println!(
+        "# steward-bench it ({})\n\nImported {} assets in files of {FILE_ROWS} rows in {import_s:.2} s ({:.0} rows/s).\n",
+        store.backend().name(),
+        args.assets,
+        args.assets as f64 / import_s.max(1e-9)
+    );
+
+    let cfg = SessionConfig {
+        free_failures_per_address: u32::MAX,
+        ..SessionConfig::default()
+    };
+    let session = sign_in(
+        store,
+        &cfg,
+        SignIn {
+            login: "it",
+            password: PASSWORD,
+            ip: Some("127.0.0.1".into()),
+            user_agent: None,
+        },
+    )
+    .await
+    .map_err(e)?;
+    let (_, token) = steward_core::tokens::create_token(store, &actor, "bench", false)
+        .await
+        .map_err(e)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = steward::app::web_state(
+        store.clone(),
+        None,
+        crate::common::registry(store),
+        steward_web::WebConfig {
+            session: cfg,
+            ..Default::default()
+        },
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(steward::app::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let filter = format!(
+        "status=deployable&category_id={}&sort=purchase_date&dir=desc",
+        category.0
+    );
+    let cookie = format!("Cookie: steward_session={}", session.secret);
+    let bearer = format!("Authorization: Bearer {token}");
+    let targets = [
+        (
+            format!("/it/assets?{filter}"),
+            cookie.clone(),
+            "page, session",
+        ),
+        (
+            format!("/api/v1/it/assets?{filter}"),
+            bearer.clone(),
+            "API, bearer token",
+        ),
+        (
+            "/it/assets?q=SN0004&sort=tag".to_string(),
+            cookie,
+            "page, search",
+        ),
+        (
+            "/api/v1/it/assets?q=SN0004&sort=tag".to_string(),
+            bearer,
+            "API, search",
+        ),
+    ];
+    // A first request of each, checked: a URL that errs would measure the error page.
+    let client = reqwest::Client::new();
+    for (path, header, _) in &targets {
+        let (name, value) = header
+            .split_once(": ")
+            .ok_or_else(|| anyhow!("bad header"))?;
+        let r = client
+            .get(format!("http://{addr}{path}"))
+            .header(name, value)
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "{path} answered {}", r.status());
+    }
+    let mut results = Vec::new();
+    for (path, header, what) in &targets {
+        let w = run_wrk(
+            &format!("http://{addr}{path}"),
+            header,
+            args.connections,
+            args.seconds,
+        )
+        .await?;
+        results.push((path, what, w));
+    }
+    let _ = tx.send(());
+    let _ = server.await;
+    println!(
+        "\nAsset list of {} assets (IT admin), filtered by status and category and sorted by purchase date, and searched:\n",
+        args.assets
+    );
+    println!("| URL | as | requests/s | p50 ms | p99 ms | requests | errors | p99 ≤ 30 ms |");
+    println!("|---|---|---:|---:|---:|---:|---|---|");
+    for (path, what, w) in &results {
+        println!(
+            "| `{path}` | {what} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+            w.rps,
+            w.p50_ms,
+            w.p99_ms,
+            w.requests,
+            if w.errors.is_empty() {
+                "none"
+            } else {
+                &w.errors
+            },
+            if w.p99_ms <= 30.0 { "met" } else { "NOT met" }
+        );
+    }
+    println!(
+        "\nwrk -t2 -c{} -d{}s per URL.",
+        args.connections, args.seconds
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_has_the_import_columns_and_unique_tags() {
+        let mut rng = Rng(1);
+        let csv = generate_csv(5, 105, &mut rng);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), 101);
+        assert_eq!(lines[0], asset_import::IMPORT_COLUMNS.join(","));
+        let tags: std::collections::HashSet<&str> = lines[1..]
+            .iter()
+            .map(|l| l.split(',').next().unwrap_or_default())
+            .collect();
+        assert_eq!(tags.len(), 100);
+        for l in &lines[1..] {
+            assert_eq!(
+                l.split(',').count(),
+                asset_import::IMPORT_COLUMNS.len(),
+                "{l}"
+            );
+        }
+    }
+}
