@@ -277,6 +277,179 @@ where
     result
 }
 
+/// A new company `Bench Ltd` (EUR) with one admin, `username` with [`PASSWORD`]; the
+/// admin as an actor of the services.
+pub(crate) async fn admin_company(
+    store: &Store,
+    username: &str,
+) -> anyhow::Result<steward_core::auth::Actor> {
+    use steward_core::users::UserStore;
+    let e = |e: steward_core::Error| anyhow!("{e}");
+    let company = steward_core::company::create_company(store, "bench", "Bench Ltd", "EUR")
+        .await
+        .map_err(e)?;
+    let roles = store
+        .role_ids(company, &["admin".to_string()])
+        .await
+        .map_err(e)?;
+    let hash =
+        steward_core::auth::hash_password(&steward_core::auth::Password::unchecked(PASSWORD))
+            .map_err(e)?;
+    let admin = steward_core::users::NewUserRecord {
+        email: format!("{username}@bench.example"),
+        display_name: format!("{username} (admin)"),
+        username: username.into(),
+        password_hash: Some(hash),
+        role_ids: roles.iter().map(|(_, id)| *id).collect(),
+        role_keys: vec!["admin".into()],
+    };
+    let audit = steward_core::audit::AuditDraft::system(
+        "bench",
+        None,
+        "user",
+        None,
+        "create",
+        serde_json::json!({ "username": username }),
+    )
+    .in_company(company);
+    let ids = store
+        .insert_users(company, &[admin], vec![audit])
+        .await
+        .map_err(e)?;
+    let admin = *ids.first().ok_or_else(|| anyhow!("no admin created"))?;
+    steward_core::auth::session::cli_actor(store, admin, company)
+        .await
+        .map_err(e)
+}
+
+/// The password of [`admin_company`]'s admin.
+pub(crate) const PASSWORD: &str = "bench password 2026";
+
+/// How a measured URL is asked for: with the admin's session (a page) or API token.
+pub(crate) enum As {
+    Session,
+    Token,
+}
+
+/// Serves `store` in-process, signs `actor` (the admin `username` of [`admin_company`]) in
+/// and makes it an API token, checks that every target answers 2xx (a URL that errs would
+/// measure the error page), then runs wrk against each: `(path, as, label)` →
+/// `(path, label, figures)`.
+pub(crate) async fn serve_and_measure<'a>(
+    store: &Store,
+    actor: &steward_core::auth::Actor,
+    username: &str,
+    targets: &'a [(String, As, &'a str)],
+    connections: u32,
+    seconds: u32,
+) -> anyhow::Result<Vec<(&'a str, &'a str, Wrk)>> {
+    use steward_core::auth::session::{sign_in, SessionConfig, SignIn};
+    let e = |e: steward_core::Error| anyhow!("{e}");
+    let cfg = SessionConfig {
+        free_failures_per_address: u32::MAX,
+        ..SessionConfig::default()
+    };
+    let session = sign_in(
+        store,
+        &cfg,
+        SignIn {
+            login: username,
+            password: PASSWORD,
+            ip: Some("127.0.0.1".into()),
+            user_agent: None,
+        },
+    )
+    .await
+    .map_err(e)?;
+    let (_, token) = steward_core::tokens::create_token(store, actor, "bench", false)
+        .await
+        .map_err(e)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = steward::app::web_state(
+        store.clone(),
+        None,
+        registry(store),
+        steward_web::WebConfig {
+            session: cfg,
+            ..Default::default()
+        },
+    );
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(steward::app::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let header = |how: &As| match how {
+        As::Session => ("Cookie", format!("steward_session={}", session.secret)),
+        As::Token => ("Authorization", format!("Bearer {token}")),
+    };
+    let client = reqwest::Client::new();
+    let mut results = Vec::with_capacity(targets.len());
+    let mut outcome = Ok(());
+    for (path, how, _) in targets {
+        let (name, value) = header(how);
+        match client
+            .get(format!("http://{addr}{path}"))
+            .header(name, &value)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => outcome = Err(anyhow!("{path} answered {}", r.status())),
+            Err(err) => outcome = Err(err.into()),
+        }
+    }
+    if outcome.is_ok() {
+        for (path, how, label) in targets {
+            let (name, value) = header(how);
+            match run_wrk(
+                &format!("http://{addr}{path}"),
+                &format!("{name}: {value}"),
+                connections,
+                seconds,
+            )
+            .await
+            {
+                Ok(w) => results.push((path.as_str(), *label, w)),
+                Err(err) => {
+                    outcome = Err(err);
+                    break;
+                }
+            }
+        }
+    }
+    let _ = tx.send(());
+    let _ = server.await;
+    outcome.map(|()| results)
+}
+
+/// The table of [`serve_and_measure`]'s figures against a p99 goal in milliseconds.
+pub(crate) fn print_wrk_table(results: &[(&str, &str, Wrk)], goal_ms: f64) {
+    println!(
+        "| URL | as | requests/s | p50 ms | p99 ms | requests | errors | p99 ≤ {goal_ms} ms |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---|---|");
+    for (path, what, w) in results {
+        println!(
+            "| `{path}` | {what} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
+            w.rps,
+            w.p50_ms,
+            w.p99_ms,
+            w.requests,
+            if w.errors.is_empty() {
+                "none"
+            } else {
+                &w.errors
+            },
+            if w.p99_ms <= goal_ms {
+                "met"
+            } else {
+                "NOT met"
+            }
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

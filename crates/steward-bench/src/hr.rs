@@ -7,23 +7,16 @@
 //! against the filtered, sorted list page (session) and the JSON list (bearer token).
 //! Goals: import ≤ 10 s, list p99 ≤ 30 ms. Uses a temporary SQLite database, or a fresh
 //! schema in the PostgreSQL of --database-url.
-use crate::common::{run_wrk, Rng};
+use crate::common::{As, Rng};
 use anyhow::anyhow;
 use chrono::{Duration as Days, NaiveDate};
-use serde_json::json;
 use std::fmt::Write as _;
 use std::time::Instant;
-use steward_core::audit::AuditDraft;
-use steward_core::auth::session::{cli_actor, sign_in, SessionConfig, SignIn};
-use steward_core::auth::{hash_password, Password};
-use steward_core::company::create_company;
 use steward_core::departments;
 use steward_core::hr::employees;
 use steward_core::ids::DepartmentId;
-use steward_core::users::{NewUserRecord, UserStore};
 use steward_store::Store;
 
-const PASSWORD: &str = "bench password 2026";
 const DEPARTMENTS: usize = 20;
 /// People in the first department (the one the list is filtered by).
 const BIG_DEPARTMENT: usize = 2_000;
@@ -178,37 +171,7 @@ fn generate_csv(n: usize) -> String {
 async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     let e = |e: steward_core::Error| anyhow!("{e}");
     store.migrate().await.map_err(e)?;
-    let company = create_company(store, "bench", "Bench Ltd", "EUR")
-        .await
-        .map_err(e)?;
-    let roles = store
-        .role_ids(company, &["admin".to_string()])
-        .await
-        .map_err(e)?;
-    let hash = hash_password(&Password::unchecked(PASSWORD)).map_err(e)?;
-    let admin = NewUserRecord {
-        email: "hr@bench.example".into(),
-        display_name: "HR Admin".into(),
-        username: "hr".into(),
-        password_hash: Some(hash),
-        role_ids: roles.iter().map(|(_, id)| *id).collect(),
-        role_keys: vec!["admin".into()],
-    };
-    let audit = AuditDraft::system(
-        "bench",
-        None,
-        "user",
-        None,
-        "create",
-        json!({"username": "hr"}),
-    )
-    .in_company(company);
-    let ids = store
-        .insert_users(company, &[admin], vec![audit])
-        .await
-        .map_err(e)?;
-    let admin = *ids.first().ok_or_else(|| anyhow!("no admin created"))?;
-    let actor = cli_actor(store, admin, company).await.map_err(e)?;
+    let actor = crate::common::admin_company(store, "hr").await?;
     let mut big: Option<DepartmentId> = None;
     for i in 0..DEPARTMENTS {
         let d = departments::create(store, &actor, &department_name(i))
@@ -217,7 +180,10 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
         big.get_or_insert(d.id);
     }
     let big = big.ok_or_else(|| anyhow!("no department"))?;
-    store.seed_location(company, LOCATION).await.map_err(e)?;
+    store
+        .seed_location(actor.company_id, LOCATION)
+        .await
+        .map_err(e)?;
 
     let t = Instant::now();
     let csv = generate_csv(args.employees);
@@ -270,99 +236,32 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
         if total_s <= 10.0 { "met" } else { "NOT met" }
     );
 
-    let cfg = SessionConfig {
-        free_failures_per_address: u32::MAX,
-        ..SessionConfig::default()
-    };
-    let session = sign_in(
-        store,
-        &cfg,
-        SignIn {
-            login: "hr",
-            password: PASSWORD,
-            ip: Some("127.0.0.1".into()),
-            user_agent: None,
-        },
-    )
-    .await
-    .map_err(e)?;
-    let (_, token) = steward_core::tokens::create_token(store, &actor, "bench", false)
-        .await
-        .map_err(e)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let state = steward::app::web_state(
-        store.clone(),
-        None,
-        crate::common::registry(store),
-        steward_web::WebConfig {
-            session: cfg,
-            ..Default::default()
-        },
-    );
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward::app::serve(listener, state, async {
-        let _ = rx.await;
-    }));
     let filter = format!("department={}&status=active&sort=name&dir=asc", big.0);
     let targets = [
         (
             format!("/hr/employees?{filter}"),
-            format!("Cookie: steward_session={}", session.secret),
+            As::Session,
             "page, session",
         ),
         (
             format!("/api/v1/hr/employees?{filter}"),
-            format!("Authorization: Bearer {token}"),
+            As::Token,
             "API, bearer token",
         ),
     ];
-    // A first request of each, checked: a URL that errs would measure the error page.
-    let client = reqwest::Client::new();
-    for (path, header, _) in &targets {
-        let (name, value) = header
-            .split_once(": ")
-            .ok_or_else(|| anyhow!("bad header"))?;
-        let r = client
-            .get(format!("http://{addr}{path}"))
-            .header(name, value)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status().is_success(), "{path} answered {}", r.status());
-    }
-    let mut results = Vec::new();
-    for (path, header, what) in &targets {
-        let w = run_wrk(
-            &format!("http://{addr}{path}"),
-            header,
-            args.connections,
-            args.seconds,
-        )
-        .await?;
-        results.push((path, what, w));
-    }
-    let _ = tx.send(());
-    let _ = server.await;
+    let results = crate::common::serve_and_measure(
+        store,
+        &actor,
+        "hr",
+        &targets,
+        args.connections,
+        args.seconds,
+    )
+    .await?;
     println!(
         "\nList filtered to the {BIG_DEPARTMENT}-person department, active, sorted by name (HR admin):\n"
     );
-    println!("| URL | as | requests/s | p50 ms | p99 ms | requests | errors | p99 ≤ 30 ms |");
-    println!("|---|---|---:|---:|---:|---:|---|---|");
-    for (path, what, w) in &results {
-        println!(
-            "| `{path}` | {what} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
-            w.rps,
-            w.p50_ms,
-            w.p99_ms,
-            w.requests,
-            if w.errors.is_empty() {
-                "none"
-            } else {
-                &w.errors
-            },
-            if w.p99_ms <= 30.0 { "met" } else { "NOT met" }
-        );
-    }
+    crate::common::print_wrk_table(&results, 30.0);
     println!(
         "\nwrk -t2 -c{} -d{}s per URL.",
         args.connections, args.seconds

@@ -5,20 +5,13 @@
 //! (session) and the JSON list (bearer token), filtered by status and category and sorted
 //! by purchase date, and against a search. Goal: p99 ≤ 30 ms at 20 connections. Uses a
 //! temporary SQLite database, or a fresh schema in the PostgreSQL of --database-url.
-use crate::common::{run_wrk, Rng};
+use crate::common::{As, Rng};
 use anyhow::anyhow;
-use serde_json::json;
 use std::fmt::Write as _;
 use std::time::Instant;
-use steward_core::audit::AuditDraft;
-use steward_core::auth::session::{cli_actor, sign_in, SessionConfig, SignIn};
-use steward_core::auth::{hash_password, Password};
-use steward_core::company::create_company;
 use steward_core::it::{asset_import, assets};
-use steward_core::users::{NewUserRecord, UserStore};
 use steward_store::Store;
 
-const PASSWORD: &str = "bench password 2026";
 const CATEGORIES: &[&str] = &["Laptops", "Monitors", "Phones", "Network"];
 const MODELS_PER_CATEGORY: usize = 5;
 const FILE_ROWS: usize = 10_000;
@@ -80,37 +73,7 @@ fn generate_csv(from: usize, to: usize, rng: &mut Rng) -> String {
 async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
     let e = |e: steward_core::Error| anyhow!("{e}");
     store.migrate().await.map_err(e)?;
-    let company = create_company(store, "bench", "Bench Ltd", "EUR")
-        .await
-        .map_err(e)?;
-    let roles = store
-        .role_ids(company, &["admin".to_string()])
-        .await
-        .map_err(e)?;
-    let hash = hash_password(&Password::unchecked(PASSWORD)).map_err(e)?;
-    let admin = NewUserRecord {
-        email: "it@bench.example".into(),
-        display_name: "IT Admin".into(),
-        username: "it".into(),
-        password_hash: Some(hash),
-        role_ids: roles.iter().map(|(_, id)| *id).collect(),
-        role_keys: vec!["admin".into()],
-    };
-    let audit = AuditDraft::system(
-        "bench",
-        None,
-        "user",
-        None,
-        "create",
-        json!({"username": "it"}),
-    )
-    .in_company(company);
-    let ids = store
-        .insert_users(company, &[admin], vec![audit])
-        .await
-        .map_err(e)?;
-    let admin = *ids.first().ok_or_else(|| anyhow!("no admin created"))?;
-    let actor = cli_actor(store, admin, company).await.map_err(e)?;
+    let actor = crate::common::admin_company(store, "it").await?;
     let mut first_category = None;
     for (c, name) in CATEGORIES.iter().enumerate() {
         let cat = assets::create_category(
@@ -176,115 +139,42 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
         args.assets as f64 / import_s.max(1e-9)
     );
 
-    let cfg = SessionConfig {
-        free_failures_per_address: u32::MAX,
-        ..SessionConfig::default()
-    };
-    let session = sign_in(
-        store,
-        &cfg,
-        SignIn {
-            login: "it",
-            password: PASSWORD,
-            ip: Some("127.0.0.1".into()),
-            user_agent: None,
-        },
-    )
-    .await
-    .map_err(e)?;
-    let (_, token) = steward_core::tokens::create_token(store, &actor, "bench", false)
-        .await
-        .map_err(e)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let state = steward::app::web_state(
-        store.clone(),
-        None,
-        crate::common::registry(store),
-        steward_web::WebConfig {
-            session: cfg,
-            ..Default::default()
-        },
-    );
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward::app::serve(listener, state, async {
-        let _ = rx.await;
-    }));
     let filter = format!(
         "status=deployable&category_id={}&sort=purchase_date&dir=desc",
         category.0
     );
-    let cookie = format!("Cookie: steward_session={}", session.secret);
-    let bearer = format!("Authorization: Bearer {token}");
     let targets = [
-        (
-            format!("/it/assets?{filter}"),
-            cookie.clone(),
-            "page, session",
-        ),
+        (format!("/it/assets?{filter}"), As::Session, "page, session"),
         (
             format!("/api/v1/it/assets?{filter}"),
-            bearer.clone(),
+            As::Token,
             "API, bearer token",
         ),
         (
             "/it/assets?q=SN0004&sort=tag".to_string(),
-            cookie,
+            As::Session,
             "page, search",
         ),
         (
             "/api/v1/it/assets?q=SN0004&sort=tag".to_string(),
-            bearer,
+            As::Token,
             "API, search",
         ),
     ];
-    // A first request of each, checked: a URL that errs would measure the error page.
-    let client = reqwest::Client::new();
-    for (path, header, _) in &targets {
-        let (name, value) = header
-            .split_once(": ")
-            .ok_or_else(|| anyhow!("bad header"))?;
-        let r = client
-            .get(format!("http://{addr}{path}"))
-            .header(name, value)
-            .send()
-            .await?;
-        anyhow::ensure!(r.status().is_success(), "{path} answered {}", r.status());
-    }
-    let mut results = Vec::new();
-    for (path, header, what) in &targets {
-        let w = run_wrk(
-            &format!("http://{addr}{path}"),
-            header,
-            args.connections,
-            args.seconds,
-        )
-        .await?;
-        results.push((path, what, w));
-    }
-    let _ = tx.send(());
-    let _ = server.await;
+    let results = crate::common::serve_and_measure(
+        store,
+        &actor,
+        "it",
+        &targets,
+        args.connections,
+        args.seconds,
+    )
+    .await?;
     println!(
         "\nAsset list of {} assets (IT admin), filtered by status and category and sorted by purchase date, and searched:\n",
         args.assets
     );
-    println!("| URL | as | requests/s | p50 ms | p99 ms | requests | errors | p99 ≤ 30 ms |");
-    println!("|---|---|---:|---:|---:|---:|---|---|");
-    for (path, what, w) in &results {
-        println!(
-            "| `{path}` | {what} | {:.0} | {:.2} | {:.2} | {} | {} | {} |",
-            w.rps,
-            w.p50_ms,
-            w.p99_ms,
-            w.requests,
-            if w.errors.is_empty() {
-                "none"
-            } else {
-                &w.errors
-            },
-            if w.p99_ms <= 30.0 { "met" } else { "NOT met" }
-        );
-    }
+    crate::common::print_wrk_table(&results, 30.0);
     println!(
         "\nwrk -t2 -c{} -d{}s per URL.",
         args.connections, args.seconds

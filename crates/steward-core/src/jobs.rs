@@ -287,6 +287,37 @@ pub fn truncate_error(message: &str) -> &str {
     &message[..end]
 }
 
+/// A daily job's run for `day`: due at `at` (UTC) that day, its day in the payload, at most
+/// three attempts, and deduplicated per day, so queueing the same day twice (a restart, two
+/// instances) runs it once. Each run queues the next day's; [`schedule_daily`] starts the chain.
+pub fn daily_job(kind: &str, at: chrono::NaiveTime, day: chrono::NaiveDate) -> Result<NewJob> {
+    let due = Timestamp(day.and_time(at).and_utc().timestamp_micros());
+    Ok(NewJob::new(
+        JobKind::new(kind)?,
+        serde_json::json!({"day": day.to_string()}),
+    )
+    .at(due)
+    .attempts(3)
+    .dedupe(format!("{kind}:{day}")))
+}
+
+/// Makes sure a daily job's next run is queued: today's while `at` (UTC) is still ahead,
+/// else tomorrow's.
+pub async fn schedule_daily(
+    store: &impl JobStore,
+    kind: &str,
+    at: chrono::NaiveTime,
+) -> Result<()> {
+    let now = chrono::Utc::now();
+    let day = if now.time() < at {
+        now.date_naive()
+    } else {
+        now.date_naive() + chrono::Duration::days(1)
+    };
+    store.enqueue(&[daily_job(kind, at, day)?]).await?;
+    Ok(())
+}
+
 pub trait JobStore: Send + Sync {
     /// Inserts the jobs in one transaction. Returns, per job in order, its id, or `None`
     /// when a job with its `dedupe_key` exists already (also one earlier in the same call).

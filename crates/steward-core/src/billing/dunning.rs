@@ -9,7 +9,6 @@
 //! can be excluded; one without an e-mail address is listed in the preview and skipped.
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::json;
 
 use super::mail::{self, addresses, fill, DunningLevel, MailSettings, NewSend, SendKind};
 use super::BillingBackend;
@@ -18,7 +17,6 @@ use crate::ids::{InvoiceId, PartyId};
 use crate::input::Email;
 use crate::jobs::{Handlers, Job, JobError, JobKind, JobStore, NewJob};
 use crate::money::format_in as money;
-use crate::time::Timestamp;
 use crate::work::mail::{new_message_id, subject_line, Attachment};
 use crate::Result;
 
@@ -258,16 +256,12 @@ pub fn job_actor(company: crate::ids::CompanyId, name: &str, job: &str) -> Actor
 
 /// The run for `day` (once: the dedupe key is the day).
 pub fn dunning_job(day: NaiveDate) -> Result<NewJob> {
-    let at = day
-        .and_hms_opt(DUNNING_HOUR_UTC, 0, 0)
-        .map(|t| Timestamp(t.and_utc().timestamp_micros()))
-        .unwrap_or_else(Timestamp::now);
-    Ok(
-        NewJob::new(JobKind::new(DUNNING_JOB)?, json!({"day": day.to_string()}))
-            .at(at)
-            .attempts(3)
-            .dedupe(format!("{DUNNING_JOB}:{day}")),
-    )
+    crate::jobs::daily_job(DUNNING_JOB, dunning_time(), day)
+}
+
+/// When the daily reminders run (UTC).
+fn dunning_time() -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(DUNNING_HOUR_UTC, 0, 0).unwrap_or_default()
 }
 
 /// Sends the reminders of every company that switched them on.
@@ -315,16 +309,7 @@ where
 
 /// Makes sure today's (or, past the hour, tomorrow's) run is queued; each run queues the next.
 pub async fn schedule(store: &impl JobStore) -> Result<()> {
-    let now = chrono::Utc::now();
-    let day = if now.time()
-        < chrono::NaiveTime::from_hms_opt(DUNNING_HOUR_UTC, 0, 0).unwrap_or_default()
-    {
-        now.date_naive()
-    } else {
-        now.date_naive() + chrono::Duration::days(1)
-    };
-    store.enqueue(&[dunning_job(day)?]).await?;
-    Ok(())
+    crate::jobs::schedule_daily(store, DUNNING_JOB, dunning_time()).await
 }
 
 #[cfg(test)]

@@ -488,17 +488,12 @@ async fn occurrence<S: BillingBackend>(
 
 /// The run for `day` (once: the dedupe key is the day).
 pub fn recurring_job(day: NaiveDate) -> Result<NewJob> {
-    let at = day
-        .and_hms_opt(0, 30, 0)
-        .map(|t| Timestamp(t.and_utc().timestamp_micros()))
-        .unwrap_or_else(Timestamp::now);
-    Ok(NewJob::new(
-        JobKind::new(RECURRING_JOB)?,
-        json!({"day": day.to_string()}),
-    )
-    .at(at)
-    .attempts(3)
-    .dedupe(format!("{RECURRING_JOB}:{day}")))
+    crate::jobs::daily_job(RECURRING_JOB, recurring_time(), day)
+}
+
+/// When the daily run makes the due invoices (UTC).
+fn recurring_time() -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(0, 30, 0).unwrap_or_default()
 }
 
 /// Makes the due invoices of every active template of every company.
@@ -543,14 +538,7 @@ where
 
 /// Makes sure a run is queued (today's if not past, else tomorrow's).
 pub async fn schedule(store: &impl JobStore) -> Result<()> {
-    let now = chrono::Utc::now();
-    let day = if now.time() < chrono::NaiveTime::from_hms_opt(0, 30, 0).unwrap_or_default() {
-        now.date_naive()
-    } else {
-        now.date_naive() + chrono::Duration::days(1)
-    };
-    store.enqueue(&[recurring_job(day)?]).await?;
-    Ok(())
+    crate::jobs::schedule_daily(store, RECURRING_JOB, recurring_time()).await
 }
 
 /// The content of a template as stored (JSON of the invoice as typed).

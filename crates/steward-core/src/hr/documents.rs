@@ -873,16 +873,12 @@ where
 
 /// The reminder job for `day` (once per day: the dedupe key is the day).
 pub fn reminder_job(day: NaiveDate) -> Result<NewJob> {
-    let at = day
-        .and_hms_opt(REMINDER_HOUR_UTC, 0, 0)
-        .map(|t| Timestamp(t.and_utc().timestamp_micros()))
-        .unwrap_or_else(Timestamp::now);
-    Ok(
-        NewJob::new(JobKind::new(REMINDER_JOB)?, json!({"day": day.to_string()}))
-            .at(at)
-            .attempts(3)
-            .dedupe(format!("{REMINDER_JOB}:{day}")),
-    )
+    crate::jobs::daily_job(REMINDER_JOB, reminder_time(), day)
+}
+
+/// When the daily expiry reminders run (UTC).
+fn reminder_time() -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(REMINDER_HOUR_UTC, 0, 0).unwrap_or_default()
 }
 
 pub fn register_jobs<S>(registry: &mut Handlers, store: S)
@@ -909,16 +905,7 @@ where
 /// Makes sure today's (or, past the hour, tomorrow's) reminder run is queued; each run
 /// queues the next.
 pub async fn schedule(store: &impl JobStore) -> Result<()> {
-    let now = chrono::Utc::now();
-    let day = if now.time()
-        < chrono::NaiveTime::from_hms_opt(REMINDER_HOUR_UTC, 0, 0).unwrap_or_default()
-    {
-        now.date_naive()
-    } else {
-        now.date_naive() + Duration::days(1)
-    };
-    store.enqueue(&[reminder_job(day)?]).await?;
-    Ok(())
+    crate::jobs::schedule_daily(store, REMINDER_JOB, reminder_time()).await
 }
 
 #[cfg(test)]

@@ -3,11 +3,9 @@
 //! and as they prefer (Work's notifications), with a link to the asset. The chain re-seeds
 //! itself, and every worker seeds it at start (`it::register`).
 use chrono::NaiveDate;
-use serde_json::json;
 
 use super::assets::{AssetStore, OverdueLoan};
 use crate::jobs::{Handlers, Job, JobError, JobKind, JobStore, NewJob};
-use crate::time::Timestamp;
 use crate::work::notify::{self, NewNotification, NotifyStore};
 use crate::Result;
 
@@ -16,16 +14,12 @@ const HOUR_UTC: u32 = 6;
 
 /// The run for `day` (once: the dedupe key is the day).
 pub fn overdue_job(day: NaiveDate) -> Result<NewJob> {
-    let at = day
-        .and_hms_opt(HOUR_UTC, 0, 0)
-        .map(|t| Timestamp(t.and_utc().timestamp_micros()))
-        .unwrap_or_else(Timestamp::now);
-    Ok(
-        NewJob::new(JobKind::new(OVERDUE_JOB)?, json!({"day": day.to_string()}))
-            .at(at)
-            .attempts(3)
-            .dedupe(format!("{OVERDUE_JOB}:{day}")),
-    )
+    crate::jobs::daily_job(OVERDUE_JOB, overdue_time(), day)
+}
+
+/// When the daily run tells the holders (UTC).
+fn overdue_time() -> chrono::NaiveTime {
+    chrono::NaiveTime::from_hms_opt(HOUR_UTC, 0, 0).unwrap_or_default()
 }
 
 /// What a holder is told about one overdue asset.
@@ -87,13 +81,5 @@ where
 
 /// Makes sure a run is queued (today's if not past, else tomorrow's).
 pub async fn schedule(store: &impl JobStore) -> Result<()> {
-    let now = chrono::Utc::now();
-    let hour = chrono::NaiveTime::from_hms_opt(HOUR_UTC, 0, 0).unwrap_or_default();
-    let day = if now.time() < hour {
-        now.date_naive()
-    } else {
-        now.date_naive() + chrono::Duration::days(1)
-    };
-    store.enqueue(&[overdue_job(day)?]).await?;
-    Ok(())
+    crate::jobs::schedule_daily(store, OVERDUE_JOB, overdue_time()).await
 }
