@@ -228,6 +228,37 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
         .collect();
     assert_eq!(kinds, ["created", "checked_out"]);
     assert_eq!(history[1]["note"], "scratch on the lid");
+    // Its value: 1,299.00 straight over the model's 36 months from January 2026, each month
+    // 36.08 or 36.09, ending at nothing; the holder may see it, another employee may not.
+    let value = body_with(
+        ivy.get(app.url(&format!("/api/v1/it/assets/{id}/depreciation")))
+            .send()
+            .await
+            .expect("depreciation"),
+        200,
+    )
+    .await;
+    assert_eq!(value["method"], "straight_line");
+    assert_eq!(value["cost"], "1299.00");
+    let periods = value["periods"].as_array().expect("periods");
+    assert_eq!(periods.len(), 36);
+    assert_eq!(periods[0]["month"], "2026-01-01");
+    assert!(periods
+        .iter()
+        .all(|p| p["amount"] == "36.08" || p["amount"] == "36.09"));
+    assert_eq!(periods[35]["book_value"], "0.00");
+    let no_cost = body_with(
+        ivy.get(app.url(&format!("/api/v1/it/assets/{spare_id}/depreciation")))
+            .send()
+            .await
+            .expect("depreciation"),
+        200,
+    )
+    .await;
+    assert!(
+        no_cost["cost"].is_null() && no_cost["periods"] == json!([]),
+        "{no_cost}"
+    );
 
     // Ann sees what she holds, nothing else; Bob nothing; neither writes.
     assert_eq!(total(&app, &ann_api).await, 1);
@@ -238,6 +269,25 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
         .await
         .expect("spare");
     assert_eq!(r.status(), 404);
+    for (who, status) in [(&ann_api, 200), (&bob_api, 404)] {
+        let r = who
+            .get(app.url(&format!("/api/v1/it/assets/{id}/depreciation")))
+            .send()
+            .await
+            .expect("value");
+        assert_eq!(r.status(), status);
+    }
+    // Ann confirms she received the laptop; IT cannot confirm for her, nor can she twice.
+    let ack = |c: &reqwest::Client| {
+        c.post(app.url(&format!("/api/v1/it/assets/{id}/acknowledge")))
+            .send()
+    };
+    assert_eq!(ack(&ivy).await.expect("ack").status(), 403);
+    assert_eq!(ack(&bob_api).await.expect("ack").status(), 404);
+    let got = body_with(ack(&ann_api).await.expect("ack"), 200).await;
+    assert!(got["acknowledged_at"].is_string(), "{got}");
+    let twice = body_with(ack(&ann_api).await.expect("ack"), 422).await;
+    assert_eq!(fields(&twice), ["acknowledged_at"], "{twice}");
     let mine = body_with(
         ann_api
             .get(app.url(&format!("/api/v1/it/employees/{ann_emp}/assets")))
@@ -414,6 +464,7 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
         .collect();
     assert_eq!(open, ["hr"], "{v}");
     assert_eq!(back["holder_id"], Value::Null);
+    assert_eq!(back["acknowledged_at"], Value::Null);
     assert_eq!(total(&app, &ann_api).await, 0);
     // Ann's history: what she was lent and gave back (hers to read, not Bob's).
     let hers = body_with(
@@ -433,7 +484,11 @@ both_databases!(assets_are_lent_and_taken_back, |db| async move {
         .collect();
     assert_eq!(
         kinds,
-        [("A-000001", "checked_out"), ("A-000001", "checked_in")]
+        [
+            ("A-000001", "checked_out"),
+            ("A-000001", "acknowledged"),
+            ("A-000001", "checked_in")
+        ]
     );
     let r = bob_api
         .get(app.url(&format!("/api/v1/it/employees/{ann_emp}/history")))
@@ -570,6 +625,7 @@ both_databases!(asset_pages_render_and_post, |db| async move {
             ("model_id", model.as_str()),
             ("serial", "PX-77"),
             ("purchase_cost", "699"),
+            ("purchase_date", "2026-01-10"),
             ("status", "deployable"),
         ])
         .send()
@@ -587,6 +643,10 @@ both_databases!(asset_pages_render_and_post, |db| async move {
     assert_eq!(s, 200);
     assert!(html.contains("A-000001"));
     assert!(html.contains("id=\"check-out\""));
+    // Its value by the model's declining balance over 24 months, month by month.
+    assert!(html.contains("Declining balance over 24 months"), "{html}");
+    assert!(html.contains("id=\"book-value\""));
+    assert_eq!(html.matches("<td class=\"num\">").count(), 48);
     assert!(
         html.contains(&format!("<option value=\"{emp}\">Emma Page")),
         "the check-out form offers the directory"
@@ -637,6 +697,25 @@ both_databases!(asset_pages_render_and_post, |db| async move {
     let (s, html) = get(&emma, &to).await;
     assert_eq!(s, 200);
     assert!(!html.contains("id=\"check-in\""));
+    // Labels: one asset's, and a sheet of the list's page as filtered; each QR code holds
+    // the asset's address (here the request's host; the configured public URL when set).
+    let (s, html) = get(&admin, &format!("{to}/label")).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("class=\"label-tag\">A-000001<"), "{html}");
+    assert!(html.contains("<svg ") && html.contains("aria-label=\"QR code of A-000001\""));
+    let (s, html) = get(&admin, "/it/assets/labels?status=deployed").await;
+    assert_eq!(s, 200);
+    assert_eq!(html.matches("class=\"label\"").count(), 1, "{html}");
+    let (_, html) = get(&admin, "/it/assets/labels?status=retired").await;
+    assert_eq!(html.matches("class=\"label\"").count(), 0);
+    let (_, html) = get(&admin, "/it/assets?status=deployed").await;
+    assert!(
+        html.contains("href=\"/it/assets/labels?status=deployed\""),
+        "{html}"
+    );
+    // The holder may print their own asset's label.
+    let (s, _) = get(&emma, &format!("{to}/label")).await;
+    assert_eq!(s, 200);
     let r = admin
         .post(app.url(&format!("{to}/check-in")))
         .form(&[("note", "fine")])
@@ -646,6 +725,8 @@ both_databases!(asset_pages_render_and_post, |db| async move {
     assert_eq!(r.status(), 303);
     let (s, _) = get(&emma, &to).await;
     assert_eq!(s, 404);
+    let (s, _) = get(&emma, &format!("{to}/label")).await;
+    assert_eq!(s, 404, "nor a label of another's asset");
 });
 
 both_databases!(assets_import_all_or_nothing, |db| async move {

@@ -52,6 +52,11 @@ impl Timestamp {
 }
 
 /// A `YYYY-MM-DD` date typed into `field`. Years 1900-2999 only: anything else is a typo.
+/// Today, the date of the books and of every rule about days (UTC, one clock for all).
+pub fn today() -> NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
 pub fn parse_date(field: &str, s: &str) -> Result<NaiveDate> {
     let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
         .map_err(|_| Error::invalid(field, format!("`{s}` is not a date (YYYY-MM-DD)")))?;

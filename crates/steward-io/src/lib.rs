@@ -1,7 +1,8 @@
 #![forbid(unsafe_code)]
 //! Tabular import and export for Steward, plus the plain-text journal reader and writers
 //! ([`journal`]), the bank statement readers ([`bank`]: CSV, OFX, CAMT.053), SEPA credit
-//! transfer files ([`sepa`]) and business documents as PDF ([`pdf`]).
+//! transfer files ([`sepa`]), business documents as PDF ([`pdf`]) and QR codes as SVG
+//! ([`qr`]).
 //!
 //! This crate turns uploaded spreadsheet files (CSV or XLSX) into a simple
 //! [`Table`] of strings, and turns rows of strings back into downloadable CSV
@@ -49,6 +50,7 @@
 pub mod bank;
 pub mod journal;
 pub mod pdf;
+pub mod qr;
 pub mod sepa;
 pub mod table;
 

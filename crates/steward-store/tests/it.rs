@@ -287,6 +287,90 @@ store_test!(tags_are_generated_and_unique, |db| async move {
     }
 });
 
+store_test!(
+    the_list_follows_a_model_to_another_category_and_searches_alike,
+    |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let a = &w.actor_a;
+        let model = laptop_model(store, a).await;
+        let phones = assets::create_category(
+            store,
+            a,
+            &CategoryInput {
+                name: "Phones".into(),
+            },
+        )
+        .await
+        .expect("category");
+        let given = assets::create(
+            store,
+            a,
+            &AssetInput {
+                name: "Ärztezimmer Drucker".into(),
+                ..asset(model, "", "SN-Ü1")
+            },
+        )
+        .await
+        .expect("asset");
+        let m = assets::model(store, a, model).await.expect("model");
+        let in_category = |c| AssetQuery {
+            category: Some(c),
+            ..Default::default()
+        };
+        let total =
+            |q: AssetQuery| async move { assets::list(store, a, &q).await.expect("list").total };
+        assert_eq!(total(in_category(m.category_id)).await, 1);
+        assert_eq!(total(in_category(phones.id)).await, 0);
+        // Letters beyond ASCII match in either case on both databases; so does the model's name.
+        for q in ["ärztezimmer", "ÄRZTE", "sn-ü1", "thinkpad"] {
+            let found = AssetQuery {
+                search: Some(q.into()),
+                ..Default::default()
+            };
+            assert_eq!(total(found).await, 1, "{q}");
+        }
+        assets::update_model(
+            store,
+            a,
+            model,
+            &ModelInput {
+                name: m.name.clone(),
+                maker: m.maker.clone(),
+                model_number: m.model_number.clone(),
+                category_id: phones.id.0.to_string(),
+                depreciation: "straight_line".into(),
+                life_months: "36".into(),
+            },
+            Some(m.version),
+        )
+        .await
+        .expect("move the model");
+        assert_eq!(total(in_category(m.category_id)).await, 0);
+        assert_eq!(total(in_category(phones.id)).await, 1);
+        // A renamed asset is found by its new name only.
+        assets::update(
+            store,
+            a,
+            given.id,
+            &AssetInput {
+                name: "Empfang".into(),
+                ..asset(model, "", "SN-Ü1")
+            },
+            Some(given.version),
+        )
+        .await
+        .expect("rename");
+        let search = |q: &str| AssetQuery {
+            search: Some(q.into()),
+            ..Default::default()
+        };
+        assert_eq!(total(search("ärzte")).await, 0);
+        assert_eq!(total(search("empfang")).await, 1);
+        assert_eq!(total(in_category(phones.id)).await, 1);
+    }
+);
+
 store_test!(check_out_and_in_with_history, |db| async move {
     let store = &db.store;
     let w = world(store).await;

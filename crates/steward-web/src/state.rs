@@ -103,6 +103,9 @@ pub struct WebConfig {
     /// The proxies whose `X-Forwarded-*` headers count (see `auth::client_ip`); empty: the
     /// defaults (loopback and private ranges).
     pub trusted_proxies: Vec<crate::auth::IpNet>,
+    /// Where people reach Steward (`https://steward.example.com`): what printed labels' QR
+    /// codes open. None: the address the request came to.
+    pub public_url: Option<String>,
 }
 
 pub struct AppState<S> {

@@ -277,6 +277,15 @@
       fallback();
     }
   });
+
+  // A "Print" button (labels): the browser's print dialog; hidden without JavaScript.
+  var prints = doc.querySelectorAll("button[data-print]");
+  for (var i = 0; i < prints.length; i++) prints[i].hidden = false;
+  doc.addEventListener("click", function (ev) {
+    if (!closest(ev.target, "button[data-print]")) return;
+    ev.preventDefault();
+    window.print();
+  });
 })();
 
 /* ===================== Ledger (Books) ===================== */

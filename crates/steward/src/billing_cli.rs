@@ -49,9 +49,7 @@ pub async fn billing(cfg: &Loaded, cmd: BillingCommand) -> anyhow::Result<ExitCo
     }
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+use steward_core::time::today;
 
 async fn send(
     cfg: &Loaded,

@@ -371,6 +371,7 @@ async fn serve(cfg: Loaded, demo: bool, with_worker: bool) -> anyhow::Result<Exi
         demo: is_demo,
         trust_proxy: cfg.config.trust_proxy,
         trusted_proxies: cfg.config.trusted_proxies()?,
+        public_url: cfg.config.public_url.clone(),
     };
     let listener = tokio::net::TcpListener::bind(&cfg.config.addr)
         .await

@@ -31,6 +31,13 @@ const IT_ATTACH: Expect = [
     "401", "422", "404", "404", "422", "404", "404", "404", "403", "403",
 ];
 
+/// Confirming receipt of an asset lent to someone else: only its holder may (none of the
+/// matrix's users): IT's staff and the auditor see it but may not; anyone else does not see it.
+#[rustfmt::skip]
+const IT_HOLDER_ONLY: Expect = [
+    "401", "403", "404", "404", "403", "404", "404", "404", "403", "403",
+];
+
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/it/categories",                Id::None,          Body::None,           IT_READS),
@@ -46,11 +53,13 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::None,           IT_ASSET_READS),
     row("PUT",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::NewItAsset,     IT_WRITES),
     row("GET",    "/api/v1/it/assets/{id}/history",       Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    row("GET",    "/api/v1/it/assets/{id}/depreciation",  Id::ItAsset,       Body::None,           IT_ASSET_READS),
     // Photos and files: who sees the asset sees them; IT's staff add (no file sent: 422).
     row("GET",    "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ASSET_READS),
     row("POST",   "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ATTACH),
     row("POST",   "/api/v1/it/assets/{id}/check-out",     Id::FreshItAsset,  Body::ItCheckout,     IT_WRITES),
     row("POST",   "/api/v1/it/assets/{id}/check-in",      Id::LentItAsset,   Body::ItCheckin,      IT_WRITES),
+    row("POST",   "/api/v1/it/assets/{id}/acknowledge",   Id::LentItAsset,   Body::None,           IT_HOLDER_ONLY),
     row("GET",    "/api/v1/it/employees/{id}/assets",     Id::FreshEmployee, Body::None,           IT_STAFF_READS),
     row("GET",    "/api/v1/it/employees/{id}/history",    Id::FreshEmployee, Body::None,           IT_STAFF_READS),
 ];

@@ -363,9 +363,7 @@ pub trait DocumentStore: Send + Sync {
 
 // ---------------------------------------------------------------- access
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use crate::time::today;
 
 async fn employee(store: &impl HrBaseStore, actor: &Actor, id: EmployeeId) -> Result<EmployeeRef> {
     if !actor.can_read(Domain::Hr) {

@@ -508,9 +508,7 @@ pub trait EmployeeStore: FieldStore + HrBaseStore + Send + Sync {
 
 // ---------------------------------------------------------------- helpers
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use crate::time::today;
 
 /// The lowercase text the list searches.
 pub fn search_text(e: &Employee) -> String {

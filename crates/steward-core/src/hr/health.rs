@@ -313,9 +313,7 @@ pub fn authorize_view(actor: &Actor) -> Result<()> {
     }
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use crate::time::today;
 
 /// Re-evaluates one employee's record (the employee service calls it after each change).
 /// Cheap: each employee rule runs for that employee and the few others the change can

@@ -157,6 +157,8 @@ pub struct Asset {
     pub holder_user_id: Option<UserId>,
     pub holder_department_id: Option<DepartmentId>,
     pub expected_return: Option<NaiveDate>,
+    /// When the holder confirmed they received it (this check-out); None until then.
+    pub acknowledged_at: Option<Timestamp>,
     pub version: i64,
 }
 
@@ -237,7 +239,7 @@ pub struct AssetEvent {
     pub id: i64,
     pub asset_id: AssetId,
     pub asset_tag: String,
-    /// `created`, `updated`, `checked_out` or `checked_in`.
+    /// `created`, `updated`, `checked_out`, `acknowledged` (by the holder) or `checked_in`.
     pub kind: String,
     pub employee_id: Option<EmployeeId>,
     pub employee: Option<String>,
@@ -412,6 +414,16 @@ pub trait AssetStore: Send + Sync {
         id: AssetId,
         note: &str,
         version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// The holder's confirmation that they received a `deployed` asset, once per check-out
+    /// (`acknowledged_at` refused when given already, `status` when no longer lent to
+    /// `holder`), with its event.
+    fn acknowledge_asset(
+        &self,
+        company: CompanyId,
+        id: AssetId,
+        holder: EmployeeId,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
     /// The check-outs and check-ins of an employee, oldest first.
@@ -979,6 +991,40 @@ pub async fn check_in<S: AssetStore>(
             version.unwrap_or(current.version),
             audit,
         )
+        .await?;
+    get(store, actor, id).await
+}
+
+/// The holder confirms they received the asset they hold (once a check-out; the version is
+/// kept, so IT's forms read before it stay valid). Only the
+/// holder may, through a grant to change their own records: IT's staff cannot confirm for
+/// them (`Forbidden`); whoever does not see the asset gets `NotFound`.
+pub async fn acknowledge<S: AssetStore>(store: &S, actor: &Actor, id: AssetId) -> Result<Asset> {
+    let current = get(store, actor, id).await?;
+    let holder = match (current.holder_id, current.holder_user_id) {
+        (Some(h), Some(u)) if u == actor.user_id => h,
+        _ => return Err(Error::Forbidden),
+    };
+    let target = Target {
+        company: actor.company_id,
+        owner: current.holder_user_id,
+        department: current.holder_department_id,
+    };
+    authorize(actor, Permission::new(Domain::It, Action::Update), &target)?;
+    let mut v = Validator::new();
+    if current.acknowledged_at.is_some() {
+        v.push("acknowledged_at", "you confirmed this already");
+    }
+    v.finish()?;
+    let audit = AuditDraft::by(
+        actor,
+        ASSET,
+        Some(id.to_string()),
+        "acknowledge",
+        json!({"tag": current.tag, "employee_id": holder.0}),
+    );
+    store
+        .acknowledge_asset(actor.company_id, id, holder, audit)
         .await?;
     get(store, actor, id).await
 }

@@ -9,6 +9,7 @@
 //! one gate is [`gate`].
 pub mod asset_import;
 pub mod assets;
+pub mod depreciation;
 pub mod overdue;
 pub mod tiles;
 

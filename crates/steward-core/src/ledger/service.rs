@@ -32,10 +32,7 @@ pub fn month_bounds(month: i64) -> Option<(NaiveDate, NaiveDate)> {
     Some((month_start(month)?, month_end(month)?))
 }
 
-/// Today in the company's books (UTC).
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use crate::time::today;
 
 /// The fiscal year that `d` is in, for the actor's company.
 pub async fn fiscal_year_of(store: &impl LedgerStore, actor: &Actor, d: NaiveDate) -> Result<i32> {

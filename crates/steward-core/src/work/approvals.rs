@@ -496,9 +496,7 @@ fn company_currency(actor: &Actor) -> Result<Currency> {
         .map_err(|_| Error::internal("the company has no currency"))
 }
 
-fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+use crate::time::today;
 
 fn date_key(d: NaiveDate) -> i64 {
     i64::from(d.year()) * 10_000 + i64::from(d.month()) * 100 + i64::from(d.day())

@@ -1,8 +1,16 @@
 //! IT's assets (see `steward_core::it::assets`): categories, models, assets and their
-//! events. Lists walk `(company_id, status|model_id, tag)`; a search matches the tag,
-//! serial, name or model. Every write adds its event and its audit event in one
-//! transaction.
-use sea_query::{Alias, Cond, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+//! events. Every write adds its event and its audit event in one transaction.
+//!
+//! The list is read without joins until the page is known: an asset row carries its
+//! model's category (`category_id`, set by every insert and update and by a model's move to
+//! another category) and its `search_text` (tag, serial and name lower-cased by Rust, so both
+//! databases match alike); the count reads an index alone, a sorted page walks an index per
+//! sort column (`NULLS LAST` both ways, never an `IS NULL` term that defeats the index) and
+//! stops after its rows; only the page's rows are joined to model, category and holder.
+use sea_query::{
+    Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Order, Query,
+    SelectStatement,
+};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::HashSet;
@@ -23,7 +31,7 @@ use steward_core::registry::RecordRef;
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
-use crate::sql::{col, contains_any, count_all};
+use crate::sql::{col, count_all, like_pattern};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 fn a(s: &str) -> Alias {
@@ -76,6 +84,7 @@ const ASSET_COLUMNS: &[&str] = &[
     "notes",
     "holder_id",
     "expected_return",
+    "acknowledged_at",
     "version",
 ];
 
@@ -131,6 +140,7 @@ fn asset_of(r: &AnyRow) -> Result<Asset> {
         holder_user_id: opt_i64(r, "holder_user_id")?.map(UserId),
         holder_department_id: opt_i64(r, "holder_department_id")?.map(DepartmentId),
         expected_return: opt_day(r, "expected_return")?,
+        acknowledged_at: opt_i64(r, "acknowledged_at")?.map(Timestamp),
         version: get_i64(r, "version")?,
     })
 }
@@ -162,33 +172,27 @@ const MODEL_SELECT: &str = "SELECT m.id, m.name, m.maker, m.model_number, m.cate
      c.name AS category, m.depreciation, m.life_months, m.version \
      FROM it_models m JOIN it_categories c ON c.id = m.category_id";
 
+/// The list's conditions on `it_assets a` alone (plus the holder, `e`, when the reader sees
+/// only some people's assets): the count reads no other table, the page joins the rest.
 fn filtered(company: CompanyId, reach: Reach, q: &AssetQuery, s: &mut SelectStatement) {
     s.from_as(a("it_assets"), a("a"))
-        .join_as(
+        .and_where(col("a", "company_id").eq(company.0));
+    let holder = |s: &mut SelectStatement| {
+        s.join_as(
             JoinType::InnerJoin,
-            a("it_models"),
-            a("m"),
-            col("m", "id").equals((a("a"), a("model_id"))),
-        )
-        .join_as(
-            JoinType::InnerJoin,
-            a("it_categories"),
-            a("c"),
-            col("c", "id").equals((a("m"), a("category_id"))),
-        )
-        .join_as(
-            JoinType::LeftJoin,
             a("hr_employees"),
             a("e"),
             col("e", "id").equals((a("a"), a("holder_id"))),
-        )
-        .and_where(col("a", "company_id").eq(company.0));
+        );
+    };
     match reach {
         Reach::All => {}
         Reach::Own(u) => {
+            holder(s);
             s.and_where(col("e", "user_id").eq(u.0));
         }
         Reach::Department(d, u) => {
+            holder(s);
             s.cond_where(
                 Cond::any()
                     .add(col("e", "department_id").eq(d.0))
@@ -203,16 +207,26 @@ fn filtered(company: CompanyId, reach: Reach, q: &AssetQuery, s: &mut SelectStat
         s.and_where(col("a", "model_id").eq(m.0));
     }
     if let Some(c) = q.category {
-        s.and_where(col("m", "category_id").eq(c.0));
+        s.and_where(col("a", "category_id").eq(c.0));
     }
     if let Some(h) = q.holder {
         s.and_where(col("a", "holder_id").eq(h.0));
     }
-    if let Some(c) = contains_any(
-        q.search.as_deref(),
-        &[("a", "tag"), ("a", "serial"), ("a", "name"), ("m", "name")],
-    ) {
-        s.cond_where(c);
+    if let Some(t) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let p = like_pattern(t);
+        let like = |e: Expr| e.like(LikeExpr::new(p.clone()).escape('\\'));
+        // The model's name: the company's few models, matched first.
+        let models = Query::select()
+            .column(a("id"))
+            .from(a("it_models"))
+            .and_where(Expr::col(a("company_id")).eq(company.0))
+            .and_where(like(Expr::expr(Func::lower(Expr::col(a("name"))))))
+            .to_owned();
+        s.cond_where(
+            Cond::any()
+                .add(like(col("a", "search_text")))
+                .add(col("a", "model_id").in_subquery(models)),
+        );
     }
 }
 
@@ -362,8 +376,9 @@ async fn insert_one(
     };
     let r = sqlx::query(
         "INSERT INTO it_assets (company_id, tag, serial, name, model_id, status, location, supplier, \
-         purchase_date, purchase_cost, currency, warranty_end, notes, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+         purchase_date, purchase_cost, currency, warranty_end, notes, created_at, search_text, category_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
+         (SELECT m.category_id FROM it_models m WHERE m.company_id = $1 AND m.id = $5)) RETURNING id",
     )
     .bind(company.0)
     .bind(&tag)
@@ -379,6 +394,7 @@ async fn insert_one(
     .bind(n.warranty_end.map(day_key))
     .bind(&n.notes)
     .bind(Timestamp::now().0)
+    .bind(search_text(&tag, n.serial.as_deref(), &n.name))
     .fetch_one(&mut **tx)
     .await
     .map_err(asset_taken)?;
@@ -397,6 +413,12 @@ async fn insert_one(
     )
     .await?;
     Ok((id, tag))
+}
+
+/// What a search looks in: the tag, serial and name, lower-cased (by Rust, so SQLite, whose
+/// `lower` knows only ASCII, and PostgreSQL match alike).
+fn search_text(tag: &str, serial: Option<&str>, name: &str) -> String {
+    format!("{tag} {} {name}", serial.unwrap_or("")).to_lowercase()
 }
 
 fn stale() -> Error {
@@ -570,6 +592,17 @@ impl AssetStore for Store {
                 "the model was changed by someone else since you read it; reload and try again",
             ));
         }
+        // The model's assets list under its category (a no-op unless it moved).
+        sqlx::query(
+            "UPDATE it_assets SET category_id = $1 \
+             WHERE company_id = $2 AND model_id = $3 AND category_id <> $1",
+        )
+        .bind(m.category_id.0)
+        .bind(company.0)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -585,6 +618,26 @@ impl AssetStore for Store {
         count.expr_as(count_all(), a("n"));
         let mut s = Query::select();
         filtered(company, reach, q, &mut s);
+        if matches!(reach, Reach::All) {
+            s.join_as(
+                JoinType::LeftJoin,
+                a("hr_employees"),
+                a("e"),
+                col("e", "id").equals((a("a"), a("holder_id"))),
+            );
+        }
+        s.join_as(
+            JoinType::InnerJoin,
+            a("it_models"),
+            a("m"),
+            col("m", "id").equals((a("a"), a("model_id"))),
+        )
+        .join_as(
+            JoinType::InnerJoin,
+            a("it_categories"),
+            a("c"),
+            col("c", "id").equals((a("m"), a("category_id"))),
+        );
         for c in ASSET_COLUMNS {
             s.column((a("a"), a(c)));
         }
@@ -599,14 +652,16 @@ impl AssetStore for Store {
             AssetSort::Tag => s.order_by((a("a"), a("tag")), dir.clone()),
             AssetSort::Name => s.order_by_expr(Func::lower(col("a", "name")).into(), dir.clone()),
             AssetSort::Status => s.order_by((a("a"), a("status")), dir.clone()),
-            // Assets without the date last either way, on both databases (their NULL
-            // orders differ).
-            AssetSort::PurchaseDate => s
-                .order_by_expr(Expr::cust("a.purchase_date IS NULL"), Order::Asc)
-                .order_by((a("a"), a("purchase_date")), dir.clone()),
-            AssetSort::WarrantyEnd => s
-                .order_by_expr(Expr::cust("a.warranty_end IS NULL"), Order::Asc)
-                .order_by((a("a"), a("warranty_end")), dir.clone()),
+            // Assets without the date last either way, on both databases (their default
+            // NULL orders differ); both walk an index for it.
+            AssetSort::PurchaseDate => s.order_by_with_nulls(
+                (a("a"), a("purchase_date")),
+                dir.clone(),
+                NullOrdering::Last,
+            ),
+            AssetSort::WarrantyEnd => {
+                s.order_by_with_nulls((a("a"), a("warranty_end")), dir.clone(), NullOrdering::Last)
+            }
             AssetSort::Created => s.order_by((a("a"), a("id")), dir.clone()),
         };
         s.order_by((a("a"), a("id")), dir);
@@ -704,6 +759,8 @@ impl AssetStore for Store {
         let r = sqlx::query(
             "UPDATE it_assets SET tag = $1, serial = $2, name = $3, model_id = $4, status = $5, location = $6, \
              supplier = $7, purchase_date = $8, purchase_cost = $9, currency = $10, warranty_end = $11, notes = $12, \
+             search_text = $16, \
+             category_id = (SELECT m.category_id FROM it_models m WHERE m.company_id = $13 AND m.id = $4), \
              version = version + 1 WHERE company_id = $13 AND id = $14 AND version = $15",
         )
         .bind(&tag)
@@ -721,6 +778,7 @@ impl AssetStore for Store {
         .bind(company.0)
         .bind(id.0)
         .bind(version)
+        .bind(search_text(&tag, n.serial.as_deref(), &n.name))
         .execute(&mut *tx)
         .await
         .map_err(asset_taken)?;
@@ -764,7 +822,8 @@ impl AssetStore for Store {
             return Err(stale());
         }
         let r = sqlx::query(
-            "UPDATE it_assets SET status = $1, holder_id = $2, expected_return = $3, version = version + 1 \
+            "UPDATE it_assets SET status = $1, holder_id = $2, expected_return = $3, acknowledged_at = NULL, \
+             version = version + 1 \
              WHERE company_id = $4 AND id = $5 AND version = $6 AND status = $7",
         )
         .bind(AssetStatus::Deployed.as_str())
@@ -814,7 +873,8 @@ impl AssetStore for Store {
             return Err(stale());
         }
         let r = sqlx::query(
-            "UPDATE it_assets SET status = $1, holder_id = NULL, expected_return = NULL, version = version + 1 \
+            "UPDATE it_assets SET status = $1, holder_id = NULL, expected_return = NULL, acknowledged_at = NULL, \
+             version = version + 1 \
              WHERE company_id = $2 AND id = $3 AND version = $4 AND status = $5",
         )
         .bind(AssetStatus::Deployable.as_str())
@@ -854,6 +914,57 @@ impl AssetStore for Store {
                 employee: holder.map(EmployeeId),
                 expected_return: None,
                 note,
+            },
+            &audit,
+        )
+        .await?;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn acknowledge_asset(
+        &self,
+        company: CompanyId,
+        id: AssetId,
+        holder: EmployeeId,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let (status, _, held_by) = state_in(&mut tx, company, id).await?;
+        if status != AssetStatus::Deployed.as_str() || held_by != Some(holder.0) {
+            return Err(Error::invalid(
+                "status",
+                "the asset is no longer lent to you",
+            ));
+        }
+        let r = sqlx::query(
+            "UPDATE it_assets SET acknowledged_at = $1 \
+             WHERE company_id = $2 AND id = $3 AND holder_id = $4 AND status = $5 \
+             AND acknowledged_at IS NULL",
+        )
+        .bind(Timestamp::now().0)
+        .bind(company.0)
+        .bind(id.0)
+        .bind(holder.0)
+        .bind(AssetStatus::Deployed.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        if r.rows_affected() == 0 {
+            return Err(Error::invalid(
+                "acknowledged_at",
+                "you confirmed this already",
+            ));
+        }
+        insert_event(
+            &mut tx,
+            company,
+            EventRow {
+                asset: id.0,
+                kind: "acknowledged",
+                employee: Some(holder),
+                expected_return: None,
+                note: "",
             },
             &audit,
         )

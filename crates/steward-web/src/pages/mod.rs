@@ -141,6 +141,37 @@ pub async fn chrome<S: Backend>(
 }
 
 /// Error pages for a signed-in person keep the layout.
+/// The address people reach Steward at, without a trailing `/`: the configured public URL,
+/// or else the scheme and `Host` this request came with (a host that is not a plain name,
+/// address and port is replaced by `localhost`, so nothing odd reaches a printed label).
+pub fn public_base<S: Backend>(state: &AppState<S>, headers: &axum::http::HeaderMap) -> String {
+    if let Some(u) = state
+        .config
+        .public_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+    {
+        return u.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        })
+        .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
 pub async fn fail<S: Backend>(state: &AppState<S>, pa: &PageActor, e: Error) -> Response {
     let c = chrome(state, pa, "Error", "").await;
     error_page(&e, &pa.request_id.0, Some(c))

@@ -633,9 +633,7 @@ impl<T: TimeoffStore + HrBaseStore> TimeoffBackend for T {}
 
 // ---------------------------------------------------------------- helpers
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use crate::time::today;
 
 /// The one date parser (`YYYY-MM-DD`, years 1900-2999).
 pub use crate::time::parse_date;

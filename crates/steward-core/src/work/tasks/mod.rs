@@ -649,9 +649,7 @@ fn perm(action: Action) -> Permission {
     Permission::new(Domain::Work, action)
 }
 
-pub fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+pub use crate::time::today;
 
 /// The scope a list is narrowed to, or `Forbidden`.
 pub fn list_scope(actor: &Actor, action: Action) -> Result<TaskScope> {

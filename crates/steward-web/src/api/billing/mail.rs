@@ -330,9 +330,7 @@ pub struct PreviewParams {
     as_of: Option<String>,
 }
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+use steward_core::time::today;
 
 /// What a reminder run today (or `as_of`) would send, one reminder per customer.
 #[utoipa::path(get, path = "/api/v1/billing/dunning/preview", tag = "billing", params(PreviewParams),

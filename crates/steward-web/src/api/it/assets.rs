@@ -30,7 +30,9 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(get, update))
         .routes(routes!(check_out))
         .routes(routes!(check_in))
+        .routes(routes!(acknowledge))
         .routes(routes!(history))
+        .routes(routes!(depreciation))
         .routes(routes!(held_by))
         .routes(routes!(history_of))
         .routes(
@@ -172,6 +174,8 @@ pub struct AssetOut {
     holder_id: Option<i64>,
     holder: Option<String>,
     expected_return: Option<String>,
+    /// When the holder confirmed they received it (RFC 3339); null until then.
+    acknowledged_at: Option<String>,
     version: i64,
 }
 
@@ -200,6 +204,7 @@ impl From<Asset> for AssetOut {
             holder_id: a.holder_id.map(|e| e.0),
             holder: a.holder,
             expected_return: day(a.expected_return),
+            acknowledged_at: a.acknowledged_at.map(|t| t.rfc3339()),
             version: a.version,
         }
     }
@@ -643,6 +648,21 @@ pub async fn check_in<S: Backend>(
     Ok(ok(AssetOut::from(x)))
 }
 
+/// The holder confirms they received the asset checked out to them (once a check-out):
+/// only the holder may (IT's staff get 403); twice is 422 on `acknowledged_at`.
+#[utoipa::path(post, path = "/api/v1/it/assets/{id}/acknowledge", tag = "it", params(("id" = i64, Path)),
+    responses((status = 200, body = AssetOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn acknowledge<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let x = assets::acknowledge(&state.store, &a.actor, AssetId(id))
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(ok(AssetOut::from(x)))
+}
+
 /// The asset's history, oldest first: created, changed, checked out and in.
 #[utoipa::path(get, path = "/api/v1/it/assets/{id}/history", tag = "it", params(("id" = i64, Path)),
     responses((status = 200, body = Vec<AssetEventOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
@@ -658,6 +678,70 @@ pub async fn history<S: Backend>(
         .into_iter()
         .map(AssetEventOut::from)
         .collect::<Vec<_>>()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PeriodOut {
+    /// The month's first day.
+    month: String,
+    /// What the month takes (decimal in the asset's currency).
+    amount: String,
+    accumulated: String,
+    /// The value at the month's end.
+    book_value: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DepreciationOut {
+    /// The model's method: `straight_line`, `declining_balance` or `none`.
+    method: String,
+    life_months: i64,
+    currency: String,
+    /// None when the cost or the purchase date is not known (and then no schedule).
+    cost: Option<String>,
+    residual: String,
+    /// At the end of this month.
+    book_value: Option<String>,
+    /// Month by month from the month of purchase.
+    periods: Vec<PeriodOut>,
+}
+
+/// The asset's depreciation schedule by its model's method and life, month by month from
+/// the month it was bought, and what it is worth at the end of this month.
+#[utoipa::path(get, path = "/api/v1/it/assets/{id}/depreciation", tag = "it", params(("id" = i64, Path)),
+    responses((status = 200, body = DepreciationOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn depreciation<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let d = steward_core::it::depreciation::of_asset(
+        &state.store,
+        &a.actor,
+        AssetId(id),
+        steward_core::time::today(),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    let money = |m: i64| steward_core::money::format_in(m, &d.currency);
+    Ok(ok(DepreciationOut {
+        method: d.method.as_str().to_string(),
+        life_months: d.life_months,
+        cost: d.cost.map(&money),
+        residual: money(d.residual),
+        book_value: d.book_value.map(&money),
+        periods: d
+            .periods
+            .iter()
+            .map(|p| PeriodOut {
+                month: p.month.to_string(),
+                amount: money(p.amount),
+                accumulated: money(p.accumulated),
+                book_value: money(p.book_value),
+            })
+            .collect(),
+        currency: d.currency.clone(),
+    }))
 }
 
 /// The assets an employee holds: IT's staff ask about anyone, a person about themself.

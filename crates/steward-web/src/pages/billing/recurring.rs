@@ -54,9 +54,7 @@ const EXPORT_HEADERS: &[&str] = &[
     "next",
 ];
 
-fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
-}
+use steward_core::time::today;
 
 fn next_text(r: &Recurring) -> String {
     r.next_after(today())

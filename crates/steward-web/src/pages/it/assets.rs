@@ -34,9 +34,12 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
                 )),
         )
         .route("/it/assets/import/template.csv", get(template::<S>))
+        .route("/it/assets/labels", get(labels::<S>))
         .route("/it/assets/{id}", get(show::<S>).post(update::<S>))
+        .route("/it/assets/{id}/label", get(label::<S>))
         .route("/it/assets/{id}/check-out", post(check_out::<S>))
         .route("/it/assets/{id}/check-in", post(check_in::<S>))
+        .route("/it/assets/{id}/acknowledge", post(acknowledge::<S>))
         .route(
             "/it/assets/{id}/attachments",
             post(attach::<S>).layer(axum::extract::DefaultBodyLimit::max(
@@ -127,6 +130,29 @@ struct ListPage {
     can_create: bool,
     can_import: bool,
     form: AssetForm,
+    /// The sheet of labels of the page shown (same search, filters, sort and page).
+    labels_href: String,
+}
+
+/// The list's query from its address: search, filters, sort and page.
+fn query_of(params: &ListParams) -> AssetQuery {
+    let (sort, dir) = params.sort::<AssetSort>();
+    let id = |k: &str| {
+        params
+            .get(k)
+            .and_then(|v| v.parse::<i64>().ok())
+            .filter(|i| *i > 0)
+    };
+    AssetQuery {
+        search: params.search(),
+        status: params.get("status").and_then(AssetStatus::parse),
+        category: id("category_id").map(AssetCategoryId),
+        model: id("model_id").map(AssetModelId),
+        holder: None,
+        sort,
+        dir,
+        paging: params.paging(),
+    }
 }
 
 async fn list_view<S: Backend>(
@@ -136,23 +162,7 @@ async fn list_view<S: Backend>(
     form: Option<AssetForm>,
 ) -> Response {
     let params = ListParams::new(pairs);
-    let (sort, dir) = params.sort::<AssetSort>();
-    let id = |k: &str| {
-        params
-            .get(k)
-            .and_then(|v| v.parse::<i64>().ok())
-            .filter(|i| *i > 0)
-    };
-    let q = AssetQuery {
-        search: params.search(),
-        status: params.get("status").and_then(AssetStatus::parse),
-        category: id("category_id").map(AssetCategoryId),
-        model: id("model_id").map(AssetModelId),
-        holder: None,
-        sort,
-        dir,
-        paging: params.paging(),
-    };
+    let q = query_of(&params);
     if let Some(format) = params.export_format() {
         return match assets::list(&state.store, &pa.actor, &q).await {
             Ok(page) => export(
@@ -176,6 +186,7 @@ async fn list_view<S: Backend>(
         (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
     };
     let list = ListView::new("/it/assets", &params, COLUMNS, q.sort.name(), q.dir, &page);
+    let labels_href = params.href("/it/assets/labels", &[]);
     let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -192,6 +203,7 @@ async fn list_view<S: Backend>(
             can_create: assets::may_write(&pa.actor),
             can_import: asset_import::may_import(&pa.actor).is_ok(),
             form: form.unwrap_or_default(),
+            labels_href,
         },
         status,
     )
@@ -254,9 +266,62 @@ struct ShowPage {
     /// Whom the check-out form offers: the directory's current staff (its first 500).
     people: Vec<steward_core::hr::employees::EmployeeRow>,
     attachments: crate::pages::files::Attachments,
+    /// What it is worth, month by month (None: the model does not depreciate, or the cost or
+    /// purchase date is not known).
+    value: Option<ValueView>,
+    /// Who reads the page (the holder may confirm receiving the asset).
+    reader: steward_core::ids::UserId,
+}
+
+/// The asset's depreciation as the page shows it: amounts written in its currency.
+pub(crate) struct ValueView {
+    pub method: &'static str,
+    pub life_months: i64,
+    pub book_value: String,
+    /// Month (`2026-01`), amount, book value at its end; `now` marks this month.
+    pub months: Vec<(String, String, String, bool)>,
+}
+
+impl ValueView {
+    fn of(
+        d: steward_core::it::depreciation::AssetDepreciation,
+        today: chrono::NaiveDate,
+    ) -> Option<Self> {
+        let book = d.book_value?;
+        if d.periods.is_empty() {
+            return None;
+        }
+        let money = |m: i64| {
+            format!(
+                "{} {}",
+                steward_core::money::format_in(m, &d.currency),
+                d.currency
+            )
+        };
+        let this_month = today.format("%Y-%m").to_string();
+        Some(ValueView {
+            method: d.method.label(),
+            life_months: d.life_months,
+            book_value: money(book),
+            months: d
+                .periods
+                .iter()
+                .map(|p| {
+                    let m = p.month.format("%Y-%m").to_string();
+                    let now = m == this_month;
+                    (m, money(p.amount), money(p.book_value), now)
+                })
+                .collect(),
+        })
+    }
 }
 
 impl ShowPage {
+    /// Whether the reader holds the asset and has not confirmed receiving it yet.
+    fn may_acknowledge(&self) -> bool {
+        self.asset.holder_user_id == Some(self.reader) && self.asset.acknowledged_at.is_none()
+    }
+
     /// An employee id the check-out form was sent that the directory does not list (kept,
     /// so the error beside it shows what was sent).
     fn typed_unlisted(&self) -> bool {
@@ -276,12 +341,14 @@ async fn show_view<S: Backend>(
         Ok(a) => a,
         Err(e) => return fail(state, pa, e).await,
     };
-    let (history, models) = match tokio::join!(
+    let today = steward_core::time::today();
+    let (history, models, value) = match tokio::join!(
         assets::history(&state.store, &pa.actor, asset.id),
-        assets::models(&state.store, &pa.actor)
+        assets::models(&state.store, &pa.actor),
+        steward_core::it::depreciation::of_asset(&state.store, &pa.actor, asset.id, today)
     ) {
-        (Ok(h), Ok(m)) => (h, m),
-        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+        (Ok(h), Ok(m), Ok(v)) => (h, m, ValueView::of(v, today)),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(state, pa, e).await,
     };
     let invalid = form.as_ref().is_some_and(|f| !f.errors.is_empty())
         || checkout.as_ref().is_some_and(|f| !f.errors.is_empty());
@@ -323,6 +390,8 @@ async fn show_view<S: Backend>(
             can_write,
             people,
             attachments,
+            value,
+            reader: pa.actor.user_id,
             statuses: statuses(),
             models,
             history,
@@ -415,6 +484,21 @@ async fn check_in<S: Backend>(
         Ok(a) => redirect_with(
             &format!("/it/assets/{}", a.id),
             &format!("{} was checked in.", a.tag),
+        ),
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+/// The holder's "I received it".
+async fn acknowledge<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    match assets::acknowledge(&state.store, &pa.actor, AssetId(id)).await {
+        Ok(a) => redirect_with(
+            &format!("/it/assets/{}", a.id),
+            &format!("Thank you: you confirmed you received {}.", a.tag),
         ),
         Err(e) => fail(&state, &pa, e).await,
     }
@@ -614,4 +698,100 @@ async fn attach<S: Backend>(
         mp,
     )
     .await
+}
+
+/// One printed label: what a person reads and the QR code that opens the asset's page.
+pub(crate) struct Label {
+    pub tag: String,
+    pub name: String,
+    pub model: String,
+    pub serial: String,
+    /// The QR code as inline SVG (built by `steward_io::qr`, escaped there).
+    pub svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "it/labels.html")]
+struct LabelsPage {
+    chrome: Chrome,
+    labels: Vec<Label>,
+    /// The list the sheet was printed from (its address), to go back to.
+    back: String,
+}
+
+/// The labels of `rows`, their QR codes holding `base` + the asset's page, made on a
+/// blocking thread (the encoding is CPU work).
+async fn labels_of(base: String, rows: Vec<Asset>) -> steward_core::Result<Vec<Label>> {
+    steward_core::blocking::try_run(move || {
+        rows.into_iter()
+            .map(|a| {
+                let url = format!("{base}/it/assets/{}", a.id);
+                let svg = steward_io::qr::svg(&url, &format!("QR code of {}", a.tag))
+                    .map_err(|e| steward_core::Error::internal(e.to_string()))?;
+                Ok(Label {
+                    tag: a.tag,
+                    name: a.name,
+                    model: a.model,
+                    serial: a.serial,
+                    svg,
+                })
+            })
+            .collect()
+    })
+    .await
+}
+
+/// A sheet of labels for the assets the list shows with the same search, filters, sort and
+/// page (at most a page of the list: its limit).
+async fn labels<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    headers: axum::http::HeaderMap,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let params = ListParams::new(pairs);
+    let q = query_of(&params);
+    let page = match assets::list(&state.store, &pa.actor, &q).await {
+        Ok(p) => p,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    let labels = match labels_of(crate::pages::public_base(&state, &headers), page.items).await {
+        Ok(l) => l,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    render(
+        &LabelsPage {
+            chrome: chrome(&state, &pa, "Asset labels", "/it/assets").await,
+            labels,
+            back: params.href("/it/assets", &[]),
+        },
+        StatusCode::OK,
+    )
+}
+
+/// One asset's label, to print and stick on it.
+async fn label<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    let asset = match assets::get(&state.store, &pa.actor, AssetId(id)).await {
+        Ok(a) => a,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    let back = format!("/it/assets/{}", asset.id);
+    let title = format!("Label of {}", asset.tag);
+    let labels = match labels_of(crate::pages::public_base(&state, &headers), vec![asset]).await {
+        Ok(l) => l,
+        Err(e) => return fail(&state, &pa, e).await,
+    };
+    render(
+        &LabelsPage {
+            chrome: chrome(&state, &pa, &title, "/it/assets").await,
+            labels,
+            back,
+        },
+        StatusCode::OK,
+    )
 }
