@@ -169,9 +169,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_it.sql"),
         postgres: include_str!("../migrations/postgres/0026_it.sql"),
     },
+    Migration {
+        version: 27,
+        name: "it_licences",
+        sqlite: include_str!("../migrations/sqlite/0027_it_licences.sql"),
+        postgres: include_str!("../migrations/postgres/0027_it_licences.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 26;
+pub const LATEST_VERSION: i64 = 27;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;
