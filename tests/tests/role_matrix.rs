@@ -24,6 +24,8 @@ mod hr;
 mod isolation;
 #[path = "role_matrix/it.rs"]
 mod it;
+#[path = "role_matrix/it_licences.rs"]
+mod it_licences;
 #[path = "role_matrix/ledger.rs"]
 mod ledger;
 #[path = "role_matrix/pages.rs"]
@@ -179,6 +181,12 @@ enum Id {
     FreshItAsset,
     /// An asset made for this request and checked out to the kept employee.
     LentItAsset,
+    /// The kept licence (many seats, none in use by a matrix user).
+    ItLicence,
+    /// A seat of the kept licence, assigned for this request to a fresh employee.
+    FreshLicenceSeat,
+    /// The kept consumable (well stocked).
+    ItConsumable,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -291,6 +299,16 @@ enum Body {
     ItCheckin,
     /// A CSV of one asset of the kept model.
     ItAssetsCsv,
+    // it: licences and consumables (bodies in role_matrix/it_licences.rs)
+    NewItLicence,
+    ItLicenceUpdate,
+    /// `version` carries a fresh employee's id.
+    ItSeat,
+    NewItConsumable,
+    ItConsumableUpdate,
+    ItReceive,
+    /// `version` carries the kept employee's id.
+    ItIssue,
 }
 
 struct Row {
@@ -322,6 +340,7 @@ fn table() -> Vec<&'static Row> {
         billing::ROWS,
         bank::ROWS,
         it::ROWS,
+        it_licences::ROWS,
     ]
     .into_iter()
     .flatten()
@@ -378,6 +397,7 @@ struct Fixture {
     custom_role: i64,
     ledger: Option<LedgerFixture>,
     it: Option<it::ItFixture>,
+    licences: Option<it_licences::LicenceFixture>,
 }
 
 /// The books the ledger rows act on: set up, with an approval threshold of 1000.00 so
@@ -523,6 +543,14 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::BankMatch => Some(json!({"party_id": version})),
         Body::BankEntry => Some(json!({"account": "4000"})),
         Body::BankUndo => Some(json!({"reason": "matrix"})),
+        // it: licences and consumables
+        Body::NewItLicence
+        | Body::ItLicenceUpdate
+        | Body::ItSeat
+        | Body::NewItConsumable
+        | Body::ItConsumableUpdate
+        | Body::ItReceive
+        | Body::ItIssue => it_licences::body(body, version),
         // it
         Body::NewItCategory => Some(json!({"name": format!("Matrix category {n}")})),
         Body::ItCategoryUpdate => Some(json!({"name": "Matrix kept category"})),
@@ -694,6 +722,7 @@ async fn user_version(f: &Fixture, app: &TestApp, id: i64) -> i64 {
 async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
     let ledger = || f.ledger.as_ref().expect("the ledger fixture");
     let itf = || f.it.as_ref().expect("the IT fixture");
+    let lf = || f.licences.as_ref().expect("the licences fixture");
     let mut entry_version = 0;
     let id = match r.id {
         Id::None => None,
@@ -757,6 +786,9 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::ItAsset => Some(itf().asset),
         Id::FreshItAsset => Some(it::fresh_asset(app, &f.admin, itf().model).await),
         Id::LentItAsset => Some(it::lent_asset(app, &f.admin, itf().model, itf().employee).await),
+        Id::ItLicence => Some(lf().licence),
+        Id::FreshLicenceSeat => Some(it_licences::fresh_seat(app, &f.admin, lf().licence).await),
+        Id::ItConsumable => Some(lf().consumable),
     };
     let mut path = r
         .path
@@ -792,6 +824,8 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::NewItModel | Body::ItModelUpdate => itf().category,
         Body::NewItAsset => itf().model,
         Body::ItCheckout => itf().employee,
+        Body::ItSeat => fresh_employee(app).await,
+        Body::ItIssue => itf().employee,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -873,12 +907,14 @@ both_databases!(
         let custom_role = new_role(&admin, &app).await;
         let ledger = ledger_fixture(&app, &admin).await;
         let it = it::fixture(&app, &admin).await;
+        let licences = it_licences::fixture(&app, &admin).await;
         let f = Fixture {
             admin: admin.clone(),
             target: target.0,
             custom_role,
             ledger: Some(ledger),
             it: Some(it),
+            licences: Some(licences),
         };
 
         // Bearer tokens: anonymous, every role, and a read-only admin token.
@@ -938,6 +974,28 @@ both_databases!(
                         r.method, r.path, caller.label
                     ));
                 }
+            }
+        }
+        // The IT technician (not a column): licence writes refused, the rest allowed.
+        add_user(&app.store, app.company, "it_technician", PASSWORD, &["it_technician"]).await;
+        let tech = app.api(&app.token("it_technician", PASSWORD, false).await);
+        let tech = Caller {
+            label: "it_technician (token)".into(),
+            client: tech.clone(),
+            token_maker: tech,
+            column: 0,
+        };
+        for (method, path, want) in it_licences::TECHNICIAN {
+            let r = table()
+                .into_iter()
+                .find(|r| r.method == *method && r.path == *path)
+                .expect("a technician row names a route of the table");
+            let got = class(call(&app, &f, &tech, r).await);
+            if got != *want {
+                wrong.push(format!(
+                    "{method} {path} as {}: expected {want}, got {got}",
+                    tech.label
+                ));
             }
         }
         assert!(
