@@ -82,9 +82,11 @@ both_databases!(licences_seats_and_offboarding, |db| async move {
     let lic = body_with(
         ivy.post(app.url("/api/v1/it/licences"))
             .header("Idempotency-Key", "licence-1")
-            .json(&json!({"product": "Office 365", "vendor": "Microsoft", "seats": 2,
+            .json(
+                &json!({"product": "Office 365", "vendor": "Microsoft", "seats": 2,
                 "cost": "1200.00", "purchase_date": "2026-01-01", "expires_on": "2999-12-31",
-                "key": "ABCD-SECRET"}))
+                "key": "ABCD-SECRET"}),
+            )
             .send()
             .await
             .expect("licence"),

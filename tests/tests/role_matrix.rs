@@ -977,7 +977,14 @@ both_databases!(
             }
         }
         // The IT technician (not a column): licence writes refused, the rest allowed.
-        add_user(&app.store, app.company, "it_technician", PASSWORD, &["it_technician"]).await;
+        add_user(
+            &app.store,
+            app.company,
+            "it_technician",
+            PASSWORD,
+            &["it_technician"],
+        )
+        .await;
         let tech = app.api(&app.token("it_technician", PASSWORD, false).await);
         let tech = Caller {
             label: "it_technician (token)".into(),

@@ -70,184 +70,188 @@ fn seat_for(e: EmployeeId) -> SeatInput {
     }
 }
 
-store_test!(only_leads_change_licences_and_seats_never_overrun, |db| async move {
-    let store = &db.store;
-    let w = world(store).await;
-    let a = &w.actor_a;
-    let (_, lead) = hire(store, a, "lead", "it_lead").await;
-    let (_, tech) = hire(store, a, "tech", "it_technician").await;
-    let (ann, ann_actor) = hire(store, a, "ann", "employee").await;
-    let (bob, bob_actor) = hire(store, a, "bob", "employee").await;
-    let (cy, _) = hire(store, a, "cy", "employee").await;
+store_test!(
+    only_leads_change_licences_and_seats_never_overrun,
+    |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let a = &w.actor_a;
+        let (_, lead) = hire(store, a, "lead", "it_lead").await;
+        let (_, tech) = hire(store, a, "tech", "it_technician").await;
+        let (ann, ann_actor) = hire(store, a, "ann", "employee").await;
+        let (bob, bob_actor) = hire(store, a, "bob", "employee").await;
+        let (cy, _) = hire(store, a, "cy", "employee").await;
 
-    // Bad input names every field; nothing is written.
-    let bad = licences::create(
-        store,
-        &lead,
-        &LicenceInput {
-            product: " ".into(),
-            seats: "-1".into(),
-            cost: "12.345".into(),
-            purchase_date: "2026-02-01".into(),
-            expires_on: "2026-01-01".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("bad");
-    assert_eq!(
-        fields(&bad),
-        ["product", "seats", "cost", "expires_on"],
-        "{bad:?}"
-    );
-    assert_eq!(db.count("it_licences").await, 0);
+        // Bad input names every field; nothing is written.
+        let bad = licences::create(
+            store,
+            &lead,
+            &LicenceInput {
+                product: " ".into(),
+                seats: "-1".into(),
+                cost: "12.345".into(),
+                purchase_date: "2026-02-01".into(),
+                expires_on: "2026-01-01".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect_err("bad");
+        assert_eq!(
+            fields(&bad),
+            ["product", "seats", "cost", "expires_on"],
+            "{bad:?}"
+        );
+        assert_eq!(db.count("it_licences").await, 0);
 
-    // A technician may not add one; the lead may.
-    assert!(matches!(
-        licences::create(store, &tech, &licence("Office", 2)).await,
-        Err(Error::Forbidden)
-    ));
-    let office = licences::create(store, &lead, &licence("Office", 2))
-        .await
-        .expect("create");
-    assert_eq!(office.key.as_deref(), Some("SECRET-KEY-1"));
-    assert!(matches!(
-        licences::assign(store, &tech, office.id, &seat_for(ann)).await,
-        Err(Error::Forbidden)
-    ));
-
-    // Two seats: Ann and Bob; Cy is refused on `seats`, nothing written.
-    let ann_seat = licences::assign(store, &lead, office.id, &seat_for(ann))
-        .await
-        .expect("ann");
-    let again = licences::assign(store, &lead, office.id, &seat_for(ann))
-        .await
-        .expect_err("twice");
-    assert_eq!(fields(&again), ["employee_id"]);
-    licences::assign(store, &lead, office.id, &seat_for(bob))
-        .await
-        .expect("bob");
-    let full = licences::assign(store, &lead, office.id, &seat_for(cy))
-        .await
-        .expect_err("full");
-    assert_eq!(fields(&full), ["seats"], "{full:?}");
-    assert_eq!(db.count("it_licence_seats").await, 2);
-    let both = licences::assign(
-        store,
-        &lead,
-        office.id,
-        &SeatInput {
-            employee_id: cy.0.to_string(),
-            asset_id: "1".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .expect_err("both");
-    assert_eq!(fields(&both), ["employee_id", "seats"]);
-
-    // Owning fewer seats than in use is refused on `seats`; as many is fine.
-    let mut fewer = licence("Office", 1);
-    fewer.key = None;
-    let e = licences::update(store, &lead, office.id, &fewer, None)
-        .await
-        .expect_err("fewer");
-    assert_eq!(fields(&e), ["seats"]);
-    let more = licences::update(store, &lead, office.id, &licence("Office", 3), None)
-        .await
-        .expect("more");
-    assert_eq!((more.seats, more.seats_used), (3, 2));
-    assert_eq!(more.usage(licences::today()), Usage::Under);
-
-    // The employee sees the licence (without its key) and only their seat; Cy's is 404.
-    let seen = licences::get(store, &ann_actor, office.id)
-        .await
-        .expect("ann sees");
-    assert_eq!(seen.key, None);
-    let seats = licences::seats(store, &ann_actor, office.id)
-        .await
-        .expect("seats");
-    assert_eq!(seats.len(), 1);
-    assert_eq!(seats[0].employee_id, Some(ann));
-    assert_eq!(
-        licences::list(store, &ann_actor, &LicenceQuery::default())
+        // A technician may not add one; the lead may.
+        assert!(matches!(
+            licences::create(store, &tech, &licence("Office", 2)).await,
+            Err(Error::Forbidden)
+        ));
+        let office = licences::create(store, &lead, &licence("Office", 2))
             .await
-            .expect("list")
-            .total,
-        1
-    );
-    let other = licences::create(store, &lead, &licence("Other", 1))
-        .await
-        .expect("other");
-    assert!(matches!(
-        licences::get(store, &ann_actor, other.id).await,
-        Err(Error::NotFound { .. })
-    ));
-    assert!(matches!(
-        licences::compliance(store, &ann_actor).await,
-        Err(Error::Forbidden)
-    ));
-    // Another company does not see it at all.
-    assert!(matches!(
-        licences::get(store, &w.actor_b, office.id).await,
-        Err(Error::NotFound { .. })
-    ));
-    assert!(matches!(
-        licences::unassign(store, &w.actor_b, ann_seat.id).await,
-        Err(Error::NotFound { .. })
-    ));
+            .expect("create");
+        assert_eq!(office.key.as_deref(), Some("SECRET-KEY-1"));
+        assert!(matches!(
+            licences::assign(store, &tech, office.id, &seat_for(ann)).await,
+            Err(Error::Forbidden)
+        ));
 
-    // Offboarding lists Ann's seat; unassigning it closes the item.
-    let items = store.assigned_items(w.a, ann).await.expect("items");
-    assert!(
-        items.iter().any(|i| i.record.as_ref().map(|r| r.to_string())
-            == Some(format!("it.licence_seat:{}", ann_seat.id.0))),
-        "{items:?}"
-    );
-    lifecycle::start_offboarding(
-        store,
-        a,
-        ann,
-        &lifecycle::OffboardingInput {
-            leaving_date: "2999-01-29".into(),
-            reason: "resignation".into(),
-            note: String::new(),
-            returns: Some(vec![]),
-        },
-    )
-    .await
-    .expect("offboarding");
-    let open = |items: Vec<lifecycle::ReturnItem>| {
-        items
-            .into_iter()
-            .filter(|r| r.returned_at.is_none())
-            .count()
-    };
-    assert_eq!(
-        open(store.return_items(w.a, ann).await.expect("returns")),
-        1
-    );
-    let after = licences::unassign(store, &lead, ann_seat.id)
+        // Two seats: Ann and Bob; Cy is refused on `seats`, nothing written.
+        let ann_seat = licences::assign(store, &lead, office.id, &seat_for(ann))
+            .await
+            .expect("ann");
+        let again = licences::assign(store, &lead, office.id, &seat_for(ann))
+            .await
+            .expect_err("twice");
+        assert_eq!(fields(&again), ["employee_id"]);
+        licences::assign(store, &lead, office.id, &seat_for(bob))
+            .await
+            .expect("bob");
+        let full = licences::assign(store, &lead, office.id, &seat_for(cy))
+            .await
+            .expect_err("full");
+        assert_eq!(fields(&full), ["seats"], "{full:?}");
+        assert_eq!(db.count("it_licence_seats").await, 2);
+        let both = licences::assign(
+            store,
+            &lead,
+            office.id,
+            &SeatInput {
+                employee_id: cy.0.to_string(),
+                asset_id: "1".into(),
+                ..Default::default()
+            },
+        )
         .await
-        .expect("unassign");
-    assert_eq!(after.seats_used, 1);
-    assert_eq!(
-        open(store.return_items(w.a, ann).await.expect("returns")),
-        0
-    );
-    assert!(matches!(
-        licences::unassign(store, &lead, ann_seat.id).await,
-        Err(Error::NotFound { .. })
-    ));
-    assert!(matches!(
-        licences::get(store, &ann_actor, office.id).await,
-        Err(Error::NotFound { .. })
-    ));
-    assert!(licences::get(store, &bob_actor, office.id).await.is_ok());
+        .expect_err("both");
+        assert_eq!(fields(&both), ["employee_id", "seats"]);
 
-    // Every write is in the audit trail.
-    let raw = db.raw().await;
-    let actions: Vec<String> = sqlx::query(
+        // Owning fewer seats than in use is refused on `seats`; as many is fine.
+        let mut fewer = licence("Office", 1);
+        fewer.key = None;
+        let e = licences::update(store, &lead, office.id, &fewer, None)
+            .await
+            .expect_err("fewer");
+        assert_eq!(fields(&e), ["seats"]);
+        let more = licences::update(store, &lead, office.id, &licence("Office", 3), None)
+            .await
+            .expect("more");
+        assert_eq!((more.seats, more.seats_used), (3, 2));
+        assert_eq!(more.usage(licences::today()), Usage::Under);
+
+        // The employee sees the licence (without its key) and only their seat; Cy's is 404.
+        let seen = licences::get(store, &ann_actor, office.id)
+            .await
+            .expect("ann sees");
+        assert_eq!(seen.key, None);
+        let seats = licences::seats(store, &ann_actor, office.id)
+            .await
+            .expect("seats");
+        assert_eq!(seats.len(), 1);
+        assert_eq!(seats[0].employee_id, Some(ann));
+        assert_eq!(
+            licences::list(store, &ann_actor, &LicenceQuery::default())
+                .await
+                .expect("list")
+                .total,
+            1
+        );
+        let other = licences::create(store, &lead, &licence("Other", 1))
+            .await
+            .expect("other");
+        assert!(matches!(
+            licences::get(store, &ann_actor, other.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            licences::compliance(store, &ann_actor).await,
+            Err(Error::Forbidden)
+        ));
+        // Another company does not see it at all.
+        assert!(matches!(
+            licences::get(store, &w.actor_b, office.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            licences::unassign(store, &w.actor_b, ann_seat.id).await,
+            Err(Error::NotFound { .. })
+        ));
+
+        // Offboarding lists Ann's seat; unassigning it closes the item.
+        let items = store.assigned_items(w.a, ann).await.expect("items");
+        assert!(
+            items
+                .iter()
+                .any(|i| i.record.as_ref().map(|r| r.to_string())
+                    == Some(format!("it.licence_seat:{}", ann_seat.id.0))),
+            "{items:?}"
+        );
+        lifecycle::start_offboarding(
+            store,
+            a,
+            ann,
+            &lifecycle::OffboardingInput {
+                leaving_date: "2999-01-29".into(),
+                reason: "resignation".into(),
+                note: String::new(),
+                returns: Some(vec![]),
+            },
+        )
+        .await
+        .expect("offboarding");
+        let open = |items: Vec<lifecycle::ReturnItem>| {
+            items
+                .into_iter()
+                .filter(|r| r.returned_at.is_none())
+                .count()
+        };
+        assert_eq!(
+            open(store.return_items(w.a, ann).await.expect("returns")),
+            1
+        );
+        let after = licences::unassign(store, &lead, ann_seat.id)
+            .await
+            .expect("unassign");
+        assert_eq!(after.seats_used, 1);
+        assert_eq!(
+            open(store.return_items(w.a, ann).await.expect("returns")),
+            0
+        );
+        assert!(matches!(
+            licences::unassign(store, &lead, ann_seat.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(matches!(
+            licences::get(store, &ann_actor, office.id).await,
+            Err(Error::NotFound { .. })
+        ));
+        assert!(licences::get(store, &bob_actor, office.id).await.is_ok());
+
+        // Every write is in the audit trail.
+        let raw = db.raw().await;
+        let actions: Vec<String> = sqlx::query(
         "SELECT action FROM audit_events WHERE entity = 'it.licence' AND entity_id = $1 ORDER BY seq",
     )
     .bind(office.id.0.to_string())
@@ -257,12 +261,19 @@ store_test!(only_leads_change_licences_and_seats_never_overrun, |db| async move 
     .iter()
     .map(|r| sqlx::Row::try_get::<String, _>(r, "action").expect("action"))
     .collect();
-    raw.close().await;
-    assert_eq!(
-        actions,
-        ["create", "assign_seat", "assign_seat", "update", "unassign_seat"]
-    );
-});
+        raw.close().await;
+        assert_eq!(
+            actions,
+            [
+                "create",
+                "assign_seat",
+                "assign_seat",
+                "update",
+                "unassign_seat"
+            ]
+        );
+    }
+);
 
 store_test!(racing_assignments_cannot_overrun, |db| async move {
     let store = &db.store;
@@ -279,9 +290,9 @@ store_test!(racing_assignments_cannot_overrun, |db| async move {
         .into_iter()
         .map(|e| {
             let (store, actor) = (store.clone(), a.clone());
-            tokio::spawn(async move {
-                licences::assign(&store, &actor, lic.id, &seat_for(e)).await
-            })
+            tokio::spawn(
+                async move { licences::assign(&store, &actor, lic.id, &seat_for(e)).await },
+            )
         })
         .collect();
     let mut ok = 0;
@@ -311,10 +322,7 @@ store_test!(expiry_reminders_tell_the_leads_once, |db| async move {
     let mut later = licence("Later", 1);
     later.expires_on = (today + chrono::Duration::days(90)).to_string();
     licences::create(store, &lead, &later).await.expect("later");
-    assert_eq!(
-        licence_reminders::run(store, today).await.expect("run"),
-        1
-    );
+    assert_eq!(licence_reminders::run(store, today).await.expect("run"), 1);
     assert_eq!(
         licence_reminders::run(store, today).await.expect("again"),
         0
@@ -381,7 +389,13 @@ store_test!(consumable_stock_never_goes_below_zero, |db| async move {
     .expect_err("bad");
     assert_eq!(
         fields(&bad),
-        ["name", "category_id", "quantity", "min_quantity", "unit_cost"],
+        [
+            "name",
+            "category_id",
+            "quantity",
+            "min_quantity",
+            "unit_cost"
+        ],
         "{bad:?}"
     );
     assert_eq!(db.count("it_consumables").await, 0);

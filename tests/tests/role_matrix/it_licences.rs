@@ -124,7 +124,9 @@ pub(super) fn body(b: Body, version: i64) -> Option<Value> {
         Body::NewItConsumable => {
             Some(json!({"name": format!("Matrix consumable {n}"), "quantity": 3}))
         }
-        Body::ItConsumableUpdate => Some(json!({"name": "Matrix kept consumable", "min_quantity": 2})),
+        Body::ItConsumableUpdate => {
+            Some(json!({"name": "Matrix kept consumable", "min_quantity": 2}))
+        }
         Body::ItReceive => Some(json!({"quantity": 5})),
         Body::ItIssue => Some(json!({"quantity": 1, "employee_id": version})),
         _ => None,

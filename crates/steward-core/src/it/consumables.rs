@@ -193,8 +193,7 @@ pub trait ConsumableStore: Send + Sync {
         company: CompanyId,
         id: ConsumableId,
     ) -> impl Future<Output = Result<Vec<Movement>>> + Send;
-    fn count_below_minimum(&self, company: CompanyId)
-        -> impl Future<Output = Result<i64>> + Send;
+    fn count_below_minimum(&self, company: CompanyId) -> impl Future<Output = Result<i64>> + Send;
 }
 
 /// Whether the actor may keep consumables (IT's staff).
@@ -394,10 +393,7 @@ pub async fn issue<S: ConsumableStore + HrBaseStore>(
     if v.is_empty() && n > current.quantity {
         v.push(
             "quantity",
-            format!(
-                "only {} {} in stock",
-                current.quantity, current.unit
-            ),
+            format!("only {} {} in stock", current.quantity, current.unit),
         );
     }
     let employee = match input.employee_id.trim().parse::<i64>() {

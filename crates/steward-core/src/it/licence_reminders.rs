@@ -39,7 +39,10 @@ pub fn notification(l: &ExpiringLicence, user: crate::ids::UserId) -> NewNotific
 
 /// Tells the leads of every licence expiring from `today` to 30 days on and not yet told;
 /// how many licences.
-pub async fn run<S: LicenceStore + NotifyStore + JobStore>(store: &S, today: NaiveDate) -> Result<usize> {
+pub async fn run<S: LicenceStore + NotifyStore + JobStore>(
+    store: &S,
+    today: NaiveDate,
+) -> Result<usize> {
     let items = store
         .licences_to_remind(today, today + chrono::Duration::days(EXPIRING_DAYS))
         .await?;

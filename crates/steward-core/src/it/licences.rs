@@ -434,12 +434,7 @@ fn optional_date(v: &mut Validator, field: &str, text: &str) -> Option<NaiveDate
 }
 
 /// A cost in `currency` typed into `field` (`None` when empty), never negative.
-pub(crate) fn cost_in(
-    v: &mut Validator,
-    field: &str,
-    text: &str,
-    currency: &str,
-) -> Option<i64> {
+pub(crate) fn cost_in(v: &mut Validator, field: &str, text: &str, currency: &str) -> Option<i64> {
     match Currency::parse(currency) {
         Ok(c) if !text.trim().is_empty() => v
             .check(field, crate::input::money(field, text, &c))
@@ -470,7 +465,11 @@ pub(crate) fn count_in(v: &mut Validator, field: &str, text: &str, min: i64, max
     }
 }
 
-fn check_licence(actor: &Actor, input: &LicenceInput, current: Option<&Licence>) -> Result<NewLicence> {
+fn check_licence(
+    actor: &Actor,
+    input: &LicenceInput,
+    current: Option<&Licence>,
+) -> Result<NewLicence> {
     let mut v = Validator::new();
     let product = v.line("product", &input.product, PRODUCT_MAX, true);
     let vendor = v.line("vendor", &input.vendor, VENDOR_MAX, false);

@@ -34,10 +34,7 @@ pub const CONSUMABLE: &str = "it.consumable";
 
 /// Every store trait IT needs.
 pub trait ItBackend:
-    crate::hr::HrBaseStore
-    + assets::AssetStore
-    + licences::LicenceStore
-    + consumables::ConsumableStore
+    crate::hr::HrBaseStore + assets::AssetStore + licences::LicenceStore + consumables::ConsumableStore
 {
 }
 impl<T> ItBackend for T where

@@ -134,7 +134,9 @@ fn seat_of(r: &AnyRow) -> Result<Seat> {
 }
 
 fn stale() -> Error {
-    Error::conflict("the licence was changed by someone else since you read it; reload and try again")
+    Error::conflict(
+        "the licence was changed by someone else since you read it; reload and try again",
+    )
 }
 
 impl LicenceStore for Store {
@@ -348,13 +350,14 @@ impl LicenceStore for Store {
         .await
         .map_err(db)?;
         if r.rows_affected() == 0 {
-            let now = sqlx::query("SELECT seats FROM it_licences WHERE company_id = $1 AND id = $2")
-                .bind(company.0)
-                .bind(id.0)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?
-                .ok_or(Error::NotFound { entity: "licence" })?;
+            let now =
+                sqlx::query("SELECT seats FROM it_licences WHERE company_id = $1 AND id = $2")
+                    .bind(company.0)
+                    .bind(id.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?
+                    .ok_or(Error::NotFound { entity: "licence" })?;
             return Err(Error::invalid(
                 "seats",
                 format!(
@@ -510,13 +513,15 @@ impl LicenceStore for Store {
     async fn mark_licences_reminded(&self, items: &[ExpiringLicence]) -> Result<()> {
         let mut tx = self.begin().await?;
         for l in items {
-            sqlx::query("UPDATE it_licences SET reminded_for = $1 WHERE company_id = $2 AND id = $3")
-                .bind(day_key(l.expires_on))
-                .bind(l.company.0)
-                .bind(l.id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            sqlx::query(
+                "UPDATE it_licences SET reminded_for = $1 WHERE company_id = $2 AND id = $3",
+            )
+            .bind(day_key(l.expires_on))
+            .bind(l.company.0)
+            .bind(l.id.0)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         tx.commit().await.map_err(db)
     }

@@ -60,7 +60,9 @@ impl From<Licence> for LicenceOut {
             id: l.id.0,
             seats_free: l.free(),
             usage: l.usage(licences::today()).as_str().to_string(),
-            cost: l.cost.map(|c| steward_core::money::format_in(c, &l.currency)),
+            cost: l
+                .cost
+                .map(|c| steward_core::money::format_in(c, &l.currency)),
             product: l.product,
             vendor: l.vendor,
             seats: l.seats,
@@ -260,7 +262,10 @@ pub async fn list<S: Backend>(
     let usage = match p.usage.as_deref().unwrap_or("") {
         "" => None,
         s => Some(Usage::parse(s).ok_or_else(|| {
-            err(Error::invalid("usage", format!("one of {}", Usage::words())))
+            err(Error::invalid(
+                "usage",
+                format!("one of {}", Usage::words()),
+            ))
         })?),
     };
     let today = licences::today();

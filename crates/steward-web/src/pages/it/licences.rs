@@ -156,7 +156,14 @@ async fn list_view<S: Backend>(
         Ok(p) => p,
         Err(e) => return fail(state, pa, e).await,
     };
-    let list = ListView::new("/it/licences", &params, COLUMNS, q.sort.name(), q.dir, &page);
+    let list = ListView::new(
+        "/it/licences",
+        &params,
+        COLUMNS,
+        q.sort.name(),
+        q.dir,
+        &page,
+    );
     let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
