@@ -181,12 +181,8 @@ enum Id {
     FreshItAsset,
     /// An asset made for this request and checked out to the kept employee.
     LentItAsset,
-    /// The kept licence (many seats, none in use by a matrix user).
-    ItLicence,
-    /// A seat of the kept licence, assigned for this request to a fresh employee.
-    FreshLicenceSeat,
-    /// The kept consumable (well stocked).
-    ItConsumable,
+    /// IT licences and consumables (role_matrix/it_licences.rs).
+    Lic(it_licences::LicId),
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -299,16 +295,8 @@ enum Body {
     ItCheckin,
     /// A CSV of one asset of the kept model.
     ItAssetsCsv,
-    // it: licences and consumables (bodies in role_matrix/it_licences.rs)
-    NewItLicence,
-    ItLicenceUpdate,
-    /// `version` carries a fresh employee's id.
-    ItSeat,
-    NewItConsumable,
-    ItConsumableUpdate,
-    ItReceive,
-    /// `version` carries the kept employee's id.
-    ItIssue,
+    /// IT licences and consumables (role_matrix/it_licences.rs).
+    Lic(it_licences::LicBody),
 }
 
 struct Row {
@@ -544,13 +532,7 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::BankEntry => Some(json!({"account": "4000"})),
         Body::BankUndo => Some(json!({"reason": "matrix"})),
         // it: licences and consumables
-        Body::NewItLicence
-        | Body::ItLicenceUpdate
-        | Body::ItSeat
-        | Body::NewItConsumable
-        | Body::ItConsumableUpdate
-        | Body::ItReceive
-        | Body::ItIssue => it_licences::body(body, version),
+        Body::Lic(b) => Some(it_licences::body(b, version)),
         // it
         Body::NewItCategory => Some(json!({"name": format!("Matrix category {n}")})),
         Body::ItCategoryUpdate => Some(json!({"name": "Matrix kept category"})),
@@ -722,7 +704,6 @@ async fn user_version(f: &Fixture, app: &TestApp, id: i64) -> i64 {
 async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
     let ledger = || f.ledger.as_ref().expect("the ledger fixture");
     let itf = || f.it.as_ref().expect("the IT fixture");
-    let lf = || f.licences.as_ref().expect("the licences fixture");
     let mut entry_version = 0;
     let id = match r.id {
         Id::None => None,
@@ -786,9 +767,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::ItAsset => Some(itf().asset),
         Id::FreshItAsset => Some(it::fresh_asset(app, &f.admin, itf().model).await),
         Id::LentItAsset => Some(it::lent_asset(app, &f.admin, itf().model, itf().employee).await),
-        Id::ItLicence => Some(lf().licence),
-        Id::FreshLicenceSeat => Some(it_licences::fresh_seat(app, &f.admin, lf().licence).await),
-        Id::ItConsumable => Some(lf().consumable),
+        Id::Lic(i) => Some(it_licences::id(app, f, i).await),
     };
     let mut path = r
         .path
@@ -824,8 +803,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::NewItModel | Body::ItModelUpdate => itf().category,
         Body::NewItAsset => itf().model,
         Body::ItCheckout => itf().employee,
-        Body::ItSeat => fresh_employee(app).await,
-        Body::ItIssue => itf().employee,
+        Body::Lic(b) => it_licences::version(app, f, b).await,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -977,34 +955,7 @@ both_databases!(
             }
         }
         // The IT technician (not a column): licence writes refused, the rest allowed.
-        add_user(
-            &app.store,
-            app.company,
-            "it_technician",
-            PASSWORD,
-            &["it_technician"],
-        )
-        .await;
-        let tech = app.api(&app.token("it_technician", PASSWORD, false).await);
-        let tech = Caller {
-            label: "it_technician (token)".into(),
-            client: tech.clone(),
-            token_maker: tech,
-            column: 0,
-        };
-        for (method, path, want) in it_licences::TECHNICIAN {
-            let r = table()
-                .into_iter()
-                .find(|r| r.method == *method && r.path == *path)
-                .expect("a technician row names a route of the table");
-            let got = class(call(&app, &f, &tech, r).await);
-            if got != *want {
-                wrong.push(format!(
-                    "{method} {path} as {}: expected {want}, got {got}",
-                    tech.label
-                ));
-            }
-        }
+        wrong.extend(it_licences::technician_pass(&app, &f).await);
         assert!(
             wrong.is_empty(),
             "{} of {checked} requests got an unexpected status:\n{}",

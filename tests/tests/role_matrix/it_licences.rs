@@ -23,20 +23,20 @@ const LEAD_WRITES: Expect = [
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[
     row("GET",  "/api/v1/it/licences",                        Id::None,             Body::None,             EVERYONE_READS),
-    row("POST", "/api/v1/it/licences",                        Id::None,             Body::NewItLicence,     LEAD_WRITES),
+    row("POST", "/api/v1/it/licences",                        Id::None,             Body::Lic(LicBody::NewItLicence), LEAD_WRITES),
     row("GET",  "/api/v1/it/licences/compliance",             Id::None,             Body::None,             STAFF_READS),
-    row("GET",  "/api/v1/it/licences/{id}",                   Id::ItLicence,        Body::None,             LICENCE_READS),
-    row("PUT",  "/api/v1/it/licences/{id}",                   Id::ItLicence,        Body::ItLicenceUpdate,  LEAD_WRITES),
-    row("GET",  "/api/v1/it/licences/{id}/seats",             Id::ItLicence,        Body::None,             LICENCE_READS),
-    row("POST", "/api/v1/it/licences/{id}/seats",             Id::ItLicence,        Body::ItSeat,           LEAD_WRITES),
-    row("POST", "/api/v1/it/licences/seats/{id}/unassign",    Id::FreshLicenceSeat, Body::None,             LEAD_WRITES),
+    row("GET",  "/api/v1/it/licences/{id}",                   Id::Lic(LicId::Licence), Body::None,             LICENCE_READS),
+    row("PUT",  "/api/v1/it/licences/{id}",                   Id::Lic(LicId::Licence), Body::Lic(LicBody::ItLicenceUpdate), LEAD_WRITES),
+    row("GET",  "/api/v1/it/licences/{id}/seats",             Id::Lic(LicId::Licence), Body::None,             LICENCE_READS),
+    row("POST", "/api/v1/it/licences/{id}/seats",             Id::Lic(LicId::Licence), Body::Lic(LicBody::ItSeat), LEAD_WRITES),
+    row("POST", "/api/v1/it/licences/seats/{id}/unassign",    Id::Lic(LicId::FreshSeat), Body::None,             LEAD_WRITES),
     row("GET",  "/api/v1/it/consumables",                     Id::None,             Body::None,             STAFF_READS),
-    row("POST", "/api/v1/it/consumables",                     Id::None,             Body::NewItConsumable,  LEAD_WRITES),
-    row("GET",  "/api/v1/it/consumables/{id}",                Id::ItConsumable,     Body::None,             STAFF_READS),
-    row("PUT",  "/api/v1/it/consumables/{id}",                Id::ItConsumable,     Body::ItConsumableUpdate, LEAD_WRITES),
-    row("POST", "/api/v1/it/consumables/{id}/receive",        Id::ItConsumable,     Body::ItReceive,        LEAD_WRITES),
-    row("POST", "/api/v1/it/consumables/{id}/issue",          Id::ItConsumable,     Body::ItIssue,          LEAD_WRITES),
-    row("GET",  "/api/v1/it/consumables/{id}/movements",      Id::ItConsumable,     Body::None,             STAFF_READS),
+    row("POST", "/api/v1/it/consumables",                     Id::None,             Body::Lic(LicBody::NewItConsumable), LEAD_WRITES),
+    row("GET",  "/api/v1/it/consumables/{id}",                Id::Lic(LicId::Consumable), Body::None,             STAFF_READS),
+    row("PUT",  "/api/v1/it/consumables/{id}",                Id::Lic(LicId::Consumable), Body::Lic(LicBody::ItConsumableUpdate), LEAD_WRITES),
+    row("POST", "/api/v1/it/consumables/{id}/receive",        Id::Lic(LicId::Consumable), Body::Lic(LicBody::ItReceive), LEAD_WRITES),
+    row("POST", "/api/v1/it/consumables/{id}/issue",          Id::Lic(LicId::Consumable), Body::Lic(LicBody::ItIssue), LEAD_WRITES),
+    row("GET",  "/api/v1/it/consumables/{id}/movements",      Id::Lic(LicId::Consumable), Body::None,             STAFF_READS),
 ];
 
 /// What an IT technician (not a column of the matrix) gets: every licence write refused,
@@ -77,7 +77,7 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> LicenceFi
     let licence = created(
         admin
             .post(app.url("/api/v1/it/licences"))
-            .json(&json_body(Body::ItLicenceUpdate, 0))
+            .json(&body(LicBody::ItLicenceUpdate, 0))
             .send()
             .await
             .expect("licence"),
@@ -112,23 +112,100 @@ pub(super) async fn fresh_seat(app: &TestApp, admin: &reqwest::Client, licence: 
     .await
 }
 
-/// The bodies of these rows (`version` carries an employee's id for a seat or an issue).
-pub(super) fn body(b: Body, version: i64) -> Option<Value> {
+/// What `{id}` stands for in these rows.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum LicId {
+    /// The kept licence (many seats, none in use by a matrix user).
+    Licence,
+    /// A seat of the kept licence, assigned for this request to a fresh employee.
+    FreshSeat,
+    /// The kept consumable (well stocked).
+    Consumable,
+}
+
+/// The bodies of these rows.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum LicBody {
+    NewItLicence,
+    ItLicenceUpdate,
+    /// `version` carries a fresh employee's id.
+    ItSeat,
+    NewItConsumable,
+    ItConsumableUpdate,
+    ItReceive,
+    /// `version` carries the kept employee's id.
+    ItIssue,
+}
+
+fn fixture_of(f: &Fixture) -> &LicenceFixture {
+    f.licences.as_ref().expect("the licences fixture")
+}
+
+pub(super) async fn id(app: &TestApp, f: &Fixture, i: LicId) -> i64 {
+    match i {
+        LicId::Licence => fixture_of(f).licence,
+        LicId::FreshSeat => fresh_seat(app, &f.admin, fixture_of(f).licence).await,
+        LicId::Consumable => fixture_of(f).consumable,
+    }
+}
+
+/// What a body's `version` carries.
+pub(super) async fn version(app: &TestApp, f: &Fixture, b: LicBody) -> i64 {
+    match b {
+        LicBody::ItSeat => fresh_employee(app).await,
+        LicBody::ItIssue => f.it.as_ref().expect("the IT fixture").employee,
+        _ => 0,
+    }
+}
+
+/// The body of a row.
+pub(super) fn body(b: LicBody, version: i64) -> Value {
     let n = unique();
     match b {
-        Body::NewItLicence => Some(json!({"product": format!("Matrix licence {n}"), "seats": 5})),
-        Body::ItLicenceUpdate => Some(
-            json!({"product": "Matrix kept licence", "seats": 100_000, "expires_on": "2999-12-31"}),
-        ),
-        Body::ItSeat => Some(json!({"employee_id": version, "note": "matrix"})),
-        Body::NewItConsumable => {
-            Some(json!({"name": format!("Matrix consumable {n}"), "quantity": 3}))
+        LicBody::NewItLicence => json!({"product": format!("Matrix licence {n}"), "seats": 5}),
+        LicBody::ItLicenceUpdate => {
+            json!({"product": "Matrix kept licence", "seats": 100_000, "expires_on": "2999-12-31"})
         }
-        Body::ItConsumableUpdate => {
-            Some(json!({"name": "Matrix kept consumable", "min_quantity": 2}))
+        LicBody::ItSeat => json!({"employee_id": version, "note": "matrix"}),
+        LicBody::NewItConsumable => {
+            json!({"name": format!("Matrix consumable {n}"), "quantity": 3})
         }
-        Body::ItReceive => Some(json!({"quantity": 5})),
-        Body::ItIssue => Some(json!({"quantity": 1, "employee_id": version})),
-        _ => None,
+        LicBody::ItConsumableUpdate => json!({"name": "Matrix kept consumable", "min_quantity": 2}),
+        LicBody::ItReceive => json!({"quantity": 5}),
+        LicBody::ItIssue => json!({"quantity": 1, "employee_id": version}),
     }
+}
+
+/// Sends every [`TECHNICIAN`] request as an IT technician; what got an unexpected status.
+pub(super) async fn technician_pass(app: &TestApp, f: &Fixture) -> Vec<String> {
+    add_user(
+        &app.store,
+        app.company,
+        "it_technician",
+        PASSWORD,
+        &["it_technician"],
+    )
+    .await;
+    let tech = app.api(&app.token("it_technician", PASSWORD, false).await);
+    let tech = Caller {
+        label: "it_technician (token)".into(),
+        client: tech.clone(),
+        token_maker: tech,
+        column: 0,
+    };
+    let mut wrong = Vec::new();
+    for (method, path, want) in TECHNICIAN {
+        let r = table()
+            .into_iter()
+            .find(|r| r.method == *method && r.path == *path)
+            .expect("a technician row names a route of the table");
+        let got = class(call(app, f, &tech, r).await);
+        if got != *want {
+            wrong.push(format!(
+                "{method} {path} as {}: expected {want}, got {got}",
+                tech.label
+            ));
+        }
+    }
+    wrong
 }
