@@ -346,6 +346,19 @@ STATE_RULES = [
     (r"life_months", r"a model that depreciates needs its life in months"),  # across fields
     # the places an amount may have are its currency's
     (r"purchase_cost", r"`[+]?[0-9]*\.?[0-9]*` is not an amount in \S+"),
+    # core::it::licences: seats owned against seats in use, the licence's dates, one seat per
+    # holder, an employee or an asset (not both: across fields)
+    (r"seats", r"all \d+ seats are in use: buy more or unassign one first"
+     r"|\d+ seats are in use: unassign some before owning fewer"),
+    (r"expires_on", r"the licence has expired: renew it first|on or after the purchase date"),
+    (r"employee_id", r"an employee or an asset, not both|choose an employee or an asset"
+     r"|this person has a seat of this licence already"),
+    (r"asset_id", r"no such asset|this asset has a seat of this licence already"),
+    (r"cost", r"`[+]?[0-9]*\.?[0-9]*` is not an amount in \S+"),
+    # core::it::consumables: stock never below 0; names unique
+    (r"quantity", r"only \d+ .* in stock|more than a stock room holds"),
+    (r"name", r"another consumable has this name"),
+    (r"unit_cost", r"`[+]?[0-9]*\.?[0-9]*` is not an amount in \S+"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

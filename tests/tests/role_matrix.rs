@@ -24,6 +24,8 @@ mod hr;
 mod isolation;
 #[path = "role_matrix/it.rs"]
 mod it;
+#[path = "role_matrix/it_licences.rs"]
+mod it_licences;
 #[path = "role_matrix/ledger.rs"]
 mod ledger;
 #[path = "role_matrix/pages.rs"]
@@ -179,6 +181,8 @@ enum Id {
     FreshItAsset,
     /// An asset made for this request and checked out to the kept employee.
     LentItAsset,
+    /// IT licences and consumables (role_matrix/it_licences.rs).
+    Lic(it_licences::LicId),
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -291,6 +295,8 @@ enum Body {
     ItCheckin,
     /// A CSV of one asset of the kept model.
     ItAssetsCsv,
+    /// IT licences and consumables (role_matrix/it_licences.rs).
+    Lic(it_licences::LicBody),
 }
 
 struct Row {
@@ -322,6 +328,7 @@ fn table() -> Vec<&'static Row> {
         billing::ROWS,
         bank::ROWS,
         it::ROWS,
+        it_licences::ROWS,
     ]
     .into_iter()
     .flatten()
@@ -378,6 +385,7 @@ struct Fixture {
     custom_role: i64,
     ledger: Option<LedgerFixture>,
     it: Option<it::ItFixture>,
+    licences: Option<it_licences::LicenceFixture>,
 }
 
 /// The books the ledger rows act on: set up, with an approval threshold of 1000.00 so
@@ -523,6 +531,8 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::BankMatch => Some(json!({"party_id": version})),
         Body::BankEntry => Some(json!({"account": "4000"})),
         Body::BankUndo => Some(json!({"reason": "matrix"})),
+        // it: licences and consumables
+        Body::Lic(b) => Some(it_licences::body(b, version)),
         // it
         Body::NewItCategory => Some(json!({"name": format!("Matrix category {n}")})),
         Body::ItCategoryUpdate => Some(json!({"name": "Matrix kept category"})),
@@ -757,6 +767,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::ItAsset => Some(itf().asset),
         Id::FreshItAsset => Some(it::fresh_asset(app, &f.admin, itf().model).await),
         Id::LentItAsset => Some(it::lent_asset(app, &f.admin, itf().model, itf().employee).await),
+        Id::Lic(i) => Some(it_licences::id(app, f, i).await),
     };
     let mut path = r
         .path
@@ -792,6 +803,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::NewItModel | Body::ItModelUpdate => itf().category,
         Body::NewItAsset => itf().model,
         Body::ItCheckout => itf().employee,
+        Body::Lic(b) => it_licences::version(app, f, b).await,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
@@ -873,12 +885,14 @@ both_databases!(
         let custom_role = new_role(&admin, &app).await;
         let ledger = ledger_fixture(&app, &admin).await;
         let it = it::fixture(&app, &admin).await;
+        let licences = it_licences::fixture(&app, &admin).await;
         let f = Fixture {
             admin: admin.clone(),
             target: target.0,
             custom_role,
             ledger: Some(ledger),
             it: Some(it),
+            licences: Some(licences),
         };
 
         // Bearer tokens: anonymous, every role, and a read-only admin token.
@@ -940,6 +954,8 @@ both_databases!(
                 }
             }
         }
+        // The IT technician (not a column): licence writes refused, the rest allowed.
+        wrong.extend(it_licences::technician_pass(&app, &f).await);
         assert!(
             wrong.is_empty(),
             "{} of {checked} requests got an unexpected status:\n{}",

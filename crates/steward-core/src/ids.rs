@@ -44,4 +44,7 @@ id_type!(
     AssetId,
     AssetModelId,
     AssetCategoryId,
+    LicenceId,
+    LicenceSeatId,
+    ConsumableId,
 );

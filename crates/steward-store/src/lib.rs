@@ -436,7 +436,7 @@ pub(crate) type Lender =
     ) -> BoxFuture<'a, Result<Vec<steward_core::hr::lifecycle::LentItem>>>;
 
 /// The lenders: a domain that lends adds its one function here.
-pub(crate) const LENDERS: &[Lender] = &[it::assets::lent_to];
+pub(crate) const LENDERS: &[Lender] = &[it::assets::lent_to, it::licences::lent_to];
 
 /// Reads an optional i64 column.
 pub(crate) fn opt_i64(row: &AnyRow, col: &str) -> Result<Option<i64>> {

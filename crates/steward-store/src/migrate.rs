@@ -171,13 +171,19 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 27,
+        name: "it_licences",
+        sqlite: include_str!("../migrations/sqlite/0027_it_licences.sql"),
+        postgres: include_str!("../migrations/postgres/0027_it_licences.sql"),
+    },
+    Migration {
+        version: 30,
         name: "it_list",
-        sqlite: include_str!("../migrations/sqlite/0027_it_list.sql"),
-        postgres: include_str!("../migrations/postgres/0027_it_list.sql"),
+        sqlite: include_str!("../migrations/sqlite/0030_it_list.sql"),
+        postgres: include_str!("../migrations/postgres/0030_it_list.sql"),
     },
 ];
 
-pub const LATEST_VERSION: i64 = 27;
+pub const LATEST_VERSION: i64 = 30;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

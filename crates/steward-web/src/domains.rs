@@ -288,10 +288,16 @@ pub fn billing<S: Backend>() -> WebDomain<S> {
 /// reads IT has the link: IT's staff see every asset, anyone else the assets they hold.
 pub fn it<S: Backend>() -> WebDomain<S> {
     const READ: Option<Permission> = needs(Domain::It, Action::Read);
+    // Consumables are IT's staff's and the auditor's (a company-wide read). An entry tests
+    // a grant at any scope, and self-service holds `it.read` on its own records; `it.export`
+    // is held by exactly those who read consumables (no self-service grant has it).
+    const STAFF: Option<Permission> = needs(Domain::It, Action::Export);
     const NAV: &[NavEntry] = &[nav(50, "/it/assets", "IT assets", READ)];
     const SECTION: &[NavEntry] = &[
         nav(0, "/it/assets", "Assets", READ),
         nav(1, "/it/models", "Models and categories", READ),
+        nav(2, "/it/licences", "Licences", READ),
+        nav(3, "/it/consumables", "Consumables", STAFF),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",
@@ -305,6 +311,10 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         document: no_document,
         nav: NAV,
         subnav: SUBNAV,
-        links: &[(steward_core::it::ASSET, "/it/assets/{id}")],
+        links: &[
+            (steward_core::it::ASSET, "/it/assets/{id}"),
+            (steward_core::it::LICENCE, "/it/licences/{id}"),
+            (steward_core::it::CONSUMABLE, "/it/consumables/{id}"),
+        ],
     }
 }

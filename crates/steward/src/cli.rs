@@ -107,6 +107,18 @@ pub enum ItCommand {
         #[arg(long)]
         company: Option<i64>,
     },
+    /// Write every licence as CSV or XLSX (the list's export: seats owned and in use, usage,
+    /// cost, dates; never the keys).
+    ExportLicences {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: TableFileFormat,
+        /// The file to write [default: standard output]
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

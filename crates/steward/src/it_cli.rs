@@ -1,9 +1,9 @@
-//! `steward it import-assets|export-assets`: IT assets from and to CSV/XLSX, through the
-//! same services (and authorization) as the pages and the API, acting as the company's
-//! admin.
+//! `steward it import-assets|export-assets|export-licences`: IT assets from and to
+//! CSV/XLSX, and the licences to CSV/XLSX, through the same services (and authorization) as
+//! the pages and the API, acting as the company's admin.
 use std::path::Path;
 use std::process::ExitCode;
-use steward_core::it::{asset_import, assets};
+use steward_core::it::{asset_import, assets, licences};
 use steward_core::list::Paging;
 
 use crate::cli::{ItCommand, TableFileFormat};
@@ -24,7 +24,42 @@ pub async fn it(cfg: &Loaded, cmd: ItCommand) -> anyhow::Result<ExitCode> {
             output,
             company,
         } => export(cfg, format, output.as_deref(), company).await,
+        ItCommand::ExportLicences {
+            format,
+            output,
+            company,
+        } => export_licences(cfg, format, output.as_deref(), company).await,
     }
+}
+
+async fn export_licences(
+    cfg: &Loaded,
+    format: TableFileFormat,
+    output: Option<&Path>,
+    company: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    if format == TableFileFormat::Xlsx && output.is_none() {
+        anyhow::bail!("--format xlsx needs --output FILE");
+    }
+    let store = open_migrated(cfg).await?;
+    let actor = cli_actor(&store, company).await?;
+    let today = licences::today();
+    let q = licences::LicenceQuery {
+        paging: Paging::export(),
+        today: Some(today),
+        ..Default::default()
+    };
+    let page = licences::list(&store, &actor, &q).await;
+    store.close().await;
+    let page = page.map_err(explain)?;
+    let rows = page
+        .items
+        .iter()
+        .map(|l| licences::export_row(l, today))
+        .collect();
+    write_table(format, output, "licences", licences::EXPORT_HEADERS, rows)?;
+    eprintln!("exported {} licences", page.items.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn import(

@@ -953,3 +953,24 @@ fn assets_from_and_to_the_command_line() {
     let o = env.ok(&["it", "export-assets"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 243);
 }
+
+#[test]
+fn licences_to_the_command_line() {
+    let env = Env::new();
+    seed_demo(&env);
+    let o = env.ok(&["it", "export-licences"]);
+    let csv = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(
+        csv.starts_with("product,vendor,seats,seats_used,usage"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 16, "a header and 15 licences");
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("JetBrains All Products Pack,JetBrains,3,2,over,")),
+        "the expired licence still in use is over-used: {csv}"
+    );
+    assert!(!csv.contains("-DEMO"), "keys are never exported");
+    let bad = env.run(&["it", "export-licences", "--format", "xlsx"]);
+    assert!(!bad.status.success());
+}

@@ -25,6 +25,16 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("POST", "/it/assets",               ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     ("GET",  "/it/assets/import",        ["303", "200", "403", "403", "200", "403", "403", "403", "403", ""]),
     ("POST", "/it/categories",           ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    // IT licences: everyone lists those with a seat of theirs; compliance and export are
+    // IT's staff's (and the auditor's); only IT's leads add one. Consumables: staff's.
+    ("GET",  "/it/licences",             ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/it/licences?expiring=1&usage=over", ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/it/licences?format=csv",  ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("GET",  "/it/licences/compliance",  ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("POST", "/it/licences",             ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    ("GET",  "/it/consumables",          ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("GET",  "/it/consumables?below_minimum=1&format=xlsx", ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("POST", "/it/consumables",          ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.
     ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
@@ -143,6 +153,7 @@ both_databases!(each_role_sees_only_its_pages, |db| async move {
         custom_role: role,
         ledger: None,
         it: None,
+        licences: None,
     };
     let mut clients = vec![("anonymous".to_string(), app.browser())];
     for r in ROLES {

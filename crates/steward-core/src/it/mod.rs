@@ -10,6 +10,9 @@
 pub mod asset_import;
 pub mod assets;
 pub mod depreciation;
+pub mod consumables;
+pub mod licence_reminders;
+pub mod licences;
 pub mod overdue;
 pub mod tiles;
 
@@ -23,10 +26,25 @@ pub const ASSET: &str = "it.asset";
 pub const MODEL: &str = "it.model";
 /// An asset category (`it.category:1`).
 pub const CATEGORY: &str = "it.category";
+/// A software licence (`it.licence:4`).
+pub const LICENCE: &str = "it.licence";
+/// A seat of a licence in use (`it.licence_seat:9`): what offboarding asks back.
+pub const LICENCE_SEAT: &str = "it.licence_seat";
+/// A consumable kept in stock (`it.consumable:2`).
+pub const CONSUMABLE: &str = "it.consumable";
 
 /// Every store trait IT needs.
-pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
-impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
+pub trait ItBackend:
+    crate::hr::HrBaseStore + assets::AssetStore + licences::LicenceStore + consumables::ConsumableStore
+{
+}
+impl<T> ItBackend for T where
+    T: crate::hr::HrBaseStore
+        + assets::AssetStore
+        + licences::LicenceStore
+        + consumables::ConsumableStore
+{
+}
 
 /// IT's record kinds (links from tasks and approvals), photos and files on assets, its
 /// dashboard tile and the daily
@@ -36,17 +54,24 @@ where
     S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
 {
     overdue::register_jobs(r.jobs_mut(), store.clone());
+    licence_reminders::register_jobs(r.jobs_mut(), store.clone());
     let s = store.clone();
     r.on_start(
         "it.schedule",
         crate::registry::start(move || {
             let s = s.clone();
-            async move { overdue::schedule(&s).await }
+            async move {
+                overdue::schedule(&s).await?;
+                licence_reminders::schedule(&s).await
+            }
         }),
     );
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");
+    r.record_kind(LICENCE, "Software licence");
+    r.record_kind(LICENCE_SEAT, "Licence seat");
+    r.record_kind(CONSUMABLE, "Consumable");
     // Photos and files on an asset: whoever sees it sees them; IT's staff add and remove.
     let s = store.clone();
     r.attachments(
@@ -65,7 +90,15 @@ where
     );
     r.tile(
         "it.assets",
-        crate::work::dashboard::handler(store, tiles::AssetsByStatus),
+        crate::work::dashboard::handler(store.clone(), tiles::AssetsByStatus),
+    );
+    r.tile(
+        "it.licences",
+        crate::work::dashboard::handler(store.clone(), tiles::LicencesExpiring),
+    );
+    r.tile(
+        "it.consumables",
+        crate::work::dashboard::handler(store, tiles::ConsumablesLow),
     );
 }
 

@@ -1,5 +1,6 @@
-//! IT's dashboard tile: the assets by status, the number those out for repair (IT's staff
-//! only: `it.read` company-wide). Registered by `it::register`.
+//! IT's dashboard tiles (IT's staff only: `it.read` company-wide): the assets by status with
+//! the number out for repair, the licences expiring in 30 days, and the consumables below
+//! their minimum. Registered by `it::register`.
 use super::assets::{AssetStatus, AssetStore};
 use crate::auth::{Action, Actor};
 use crate::work::dashboard::{Bar, Tile, TileFuture, TileSource};
@@ -37,5 +38,67 @@ impl<S: AssetStore> TileSource<S> for AssetsByStatus {
     }
     fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
         Box::pin(assets_tile(store, actor))
+    }
+}
+
+/// Licences expiring in the next 30 days (IT's staff); linked to the list so filtered.
+pub struct LicencesExpiring;
+
+pub async fn licences_tile<S: super::licences::LicenceStore>(
+    store: &S,
+    actor: &Actor,
+) -> crate::Result<Vec<Tile>> {
+    if !super::allowed(actor, Action::Read) {
+        return Ok(Vec::new());
+    }
+    let today = super::licences::today();
+    let until = today + chrono::Duration::days(super::licences::EXPIRING_DAYS);
+    let n = store
+        .count_expiring_licences(actor.company_id, today, until)
+        .await?;
+    Ok(vec![Tile::new(
+        "it.licences",
+        "Licences",
+        n,
+        "expiring in 30 days",
+        "/it/licences?expiring=1",
+    )])
+}
+
+impl<S: super::licences::LicenceStore> TileSource<S> for LicencesExpiring {
+    fn name(&self) -> &'static str {
+        "it.licences"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(licences_tile(store, actor))
+    }
+}
+
+/// Consumables below their minimum stock: what to reorder (IT's staff).
+pub struct ConsumablesLow;
+
+pub async fn consumables_tile<S: super::consumables::ConsumableStore>(
+    store: &S,
+    actor: &Actor,
+) -> crate::Result<Vec<Tile>> {
+    if !super::allowed(actor, Action::Read) {
+        return Ok(Vec::new());
+    }
+    let n = store.count_below_minimum(actor.company_id).await?;
+    Ok(vec![Tile::new(
+        "it.consumables",
+        "Consumables",
+        n,
+        "below minimum: reorder",
+        "/it/consumables?below_minimum=1",
+    )])
+}
+
+impl<S: super::consumables::ConsumableStore> TileSource<S> for ConsumablesLow {
+    fn name(&self) -> &'static str {
+        "it.consumables"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(consumables_tile(store, actor))
     }
 }

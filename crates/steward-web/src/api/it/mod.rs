@@ -1,12 +1,15 @@
 //! IT's API under `/api/v1/it/…`: asset categories and models, assets (check-out, check-in,
-//! history) and the assets an employee holds. Every handler calls `steward_core::it`,
-//! which authorizes (IT's staff: `it.*` company-wide; anyone else reads what they hold).
+//! history), the assets an employee holds, licences (seats, compliance) and consumables
+//! (stock movements). Every handler calls `steward_core::it`, which authorizes (IT's staff:
+//! `it.*` company-wide, licence writes IT's leads; anyone else reads what they hold).
 mod assets;
+mod consumables;
+mod licences;
 
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::{AppState, Backend};
 
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
-    assets::routes(r)
+    consumables::routes(licences::routes(assets::routes(r)))
 }

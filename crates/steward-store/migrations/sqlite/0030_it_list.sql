@@ -3,7 +3,7 @@
 -- lower-cased text a search looks in (tag, serial, name; written by the store). The count
 -- of a filtered list reads an index alone; each sort column has an index the page walks in
 -- order (NULLS LAST both ways: SQLite reads the NULLs after the rest of the same index).
--- Kept in lockstep with migrations/postgres/0027_it_list.sql.
+-- Kept in lockstep with migrations/postgres/0030_it_list.sql.
 ALTER TABLE it_assets ADD COLUMN category_id INTEGER REFERENCES it_categories(id);
 ALTER TABLE it_assets ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 UPDATE it_assets SET

@@ -4,7 +4,7 @@
 -- of a filtered list reads an index alone; each sort column has an index the page walks in
 -- order. PostgreSQL reads an index backwards for the other direction, which turns NULLS LAST
 -- into NULLS FIRST, so a date has one index per direction (both put assets without it last).
--- Kept in lockstep with migrations/sqlite/0027_it_list.sql.
+-- Kept in lockstep with migrations/sqlite/0030_it_list.sql.
 ALTER TABLE it_assets ADD COLUMN category_id BIGINT REFERENCES it_categories(id);
 ALTER TABLE it_assets ADD COLUMN search_text TEXT NOT NULL DEFAULT '';
 UPDATE it_assets SET
