@@ -169,9 +169,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_it.sql"),
         postgres: include_str!("../migrations/postgres/0026_it.sql"),
     },
+    Migration {
+        version: 29,
+        name: "it_networks",
+        sqlite: include_str!("../migrations/sqlite/0029_it_networks.sql"),
+        postgres: include_str!("../migrations/postgres/0029_it_networks.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 26;
+pub const LATEST_VERSION: i64 = 29;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -9,6 +9,10 @@
 //! one gate is [`gate`].
 pub mod asset_import;
 pub mod assets;
+pub mod changes;
+pub mod cidr;
+pub mod maintenance;
+pub mod networks;
 pub mod overdue;
 pub mod tiles;
 
@@ -24,8 +28,22 @@ pub const MODEL: &str = "it.model";
 pub const CATEGORY: &str = "it.category";
 
 /// Every store trait IT needs.
-pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
-impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
+pub trait ItBackend:
+    crate::hr::HrBaseStore
+    + assets::AssetStore
+    + networks::NetworkStore
+    + changes::ChangeStore
+    + maintenance::MaintenanceStore
+{
+}
+impl<T> ItBackend for T where
+    T: crate::hr::HrBaseStore
+        + assets::AssetStore
+        + networks::NetworkStore
+        + changes::ChangeStore
+        + maintenance::MaintenanceStore
+{
+}
 
 /// IT's record kinds (links from tasks and approvals), photos and files on assets, its
 /// dashboard tile and the daily
@@ -35,14 +53,39 @@ where
     S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
 {
     overdue::register_jobs(r.jobs_mut(), store.clone());
+    maintenance::register_jobs(r.jobs_mut(), store.clone());
     let s = store.clone();
     r.on_start(
         "it.schedule",
         crate::registry::start(move || {
             let s = s.clone();
-            async move { overdue::schedule(&s).await }
+            async move {
+                overdue::schedule(&s).await?;
+                maintenance::schedule_job(&s).await
+            }
         }),
     );
+    // A planned change waits in the approvals inbox; the decision settles it.
+    let s = store.clone();
+    r.approval_kind(
+        &changes::CHANGE_APPROVAL,
+        Some(crate::registry::boxed(
+            move |d: crate::registry::Decision| {
+                let s = s.clone();
+                async move {
+                    if d.subject.kind != changes::CHANGE {
+                        return Ok(());
+                    }
+                    changes::on_decision(&s, &d.actor, d.subject.id, d.approved, &d.comment)
+                        .await
+                }
+            },
+        )),
+    );
+    r.record_kind(networks::SITE, "Site");
+    r.record_kind(networks::NETWORK, "Network");
+    r.record_kind(changes::CHANGE, "Planned IT change");
+    r.record_kind(maintenance::SCHEDULE, "Maintenance schedule");
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");
