@@ -288,10 +288,16 @@ pub fn billing<S: Backend>() -> WebDomain<S> {
 /// reads IT has the link: IT's staff see every asset, anyone else the assets they hold.
 pub fn it<S: Backend>() -> WebDomain<S> {
     const READ: Option<Permission> = needs(Domain::It, Action::Read);
+    // Networks, changes and maintenance are IT's staff's (and the auditor's): whoever
+    // reads IT company-wide, which `export` marks (an employee reads only what they hold).
+    const STAFF: Option<Permission> = needs(Domain::It, Action::Export);
     const NAV: &[NavEntry] = &[nav(50, "/it/assets", "IT assets", READ)];
     const SECTION: &[NavEntry] = &[
         nav(0, "/it/assets", "Assets", READ),
         nav(1, "/it/models", "Models and categories", READ),
+        nav(2, "/it/networks", "Networks", STAFF),
+        nav(3, "/it/changes", "Planned changes", STAFF),
+        nav(4, "/it/maintenance", "Maintenance", STAFF),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",
@@ -305,6 +311,12 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         document: no_document,
         nav: NAV,
         subnav: SUBNAV,
-        links: &[(steward_core::it::ASSET, "/it/assets/{id}")],
+        links: &[
+            (steward_core::it::ASSET, "/it/assets/{id}"),
+            (steward_core::it::networks::NETWORK, "/it/networks/{id}"),
+            (steward_core::it::networks::SITE, "/it/networks?site_id={id}"),
+            (steward_core::it::changes::CHANGE, "/it/changes/{id}"),
+            (steward_core::it::maintenance::SCHEDULE, "/it/maintenance/{id}"),
+        ],
     }
 }

@@ -1,7 +1,10 @@
 //! IT's pages: assets (`/it/assets`, one at `/it/assets/{id}` with its check-out,
-//! check-in and history) and the catalog of models and categories (`/it/models`).
-//! Everything goes through `steward_core::it`, which authorizes.
+//! check-in and history), the catalog of models and categories (`/it/models`), networks
+//! and sites (`/it/networks`), planned changes (`/it/changes`) and maintenance schedules
+//! (`/it/maintenance`). Everything goes through `steward_core::it`, which authorizes.
 mod assets;
+mod changes;
+mod networks;
 
 use axum::Router;
 
@@ -9,4 +12,6 @@ use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     assets::router::<S>()
+        .merge(networks::router::<S>())
+        .merge(changes::router::<S>())
 }
