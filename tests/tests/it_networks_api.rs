@@ -47,8 +47,10 @@ both_databases!(networks_addresses_and_changes, |db| async move {
     let site_id = site["id"].as_i64().expect("id");
     let lan = body_with(
         ivy.post(app.url("/api/v1/it/networks"))
-            .json(&json!({"site_id": site_id, "name": "Office LAN", "cidr": "192.168.1.0/24",
-                "vlan": 10, "gateway": "192.168.1.1", "dns": "192.168.1.2"}))
+            .json(
+                &json!({"site_id": site_id, "name": "Office LAN", "cidr": "192.168.1.0/24",
+                "vlan": 10, "gateway": "192.168.1.1", "dns": "192.168.1.2"}),
+            )
             .send()
             .await
             .expect("lan"),
@@ -215,8 +217,10 @@ both_databases!(networks_addresses_and_changes, |db| async move {
     // A planned change: bad window refused, a draft, submitted by the technician.
     let bad = body_with(
         tom.post(app.url("/api/v1/it/changes"))
-            .json(&json!({"title": "Swap switch", "window_start": "2030-01-10T22:00",
-                "window_end": "2030-01-10T20:00", "risk": "high"}))
+            .json(
+                &json!({"title": "Swap switch", "window_start": "2030-01-10T22:00",
+                "window_end": "2030-01-10T20:00", "risk": "high"}),
+            )
             .send()
             .await
             .expect("bad change"),
@@ -226,9 +230,11 @@ both_databases!(networks_addresses_and_changes, |db| async move {
     assert_eq!(fields(&bad), ["window_end"], "{bad}");
     let change = body_with(
         tom.post(app.url("/api/v1/it/changes"))
-            .json(&json!({"title": "Swap switch", "window_start": "2030-01-10T22:00",
+            .json(
+                &json!({"title": "Swap switch", "window_start": "2030-01-10T22:00",
                 "window_end": "2030-01-11T02:00", "risk": "high",
-                "checklist": ["Back up the config", "Swap"], "asset_ids": [server_id]}))
+                "checklist": ["Back up the config", "Swap"], "asset_ids": [server_id]}),
+            )
             .send()
             .await
             .expect("change"),
@@ -292,8 +298,10 @@ both_databases!(networks_addresses_and_changes, |db| async move {
     // Maintenance: a log moves the next due date.
     let schedule = body_with(
         ivy.post(app.url("/api/v1/it/maintenance"))
-            .json(&json!({"title": "UPS self test", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
-                "starts_on": "2026-01-01", "asset_ids": [server_id]}))
+            .json(
+                &json!({"title": "UPS self test", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
+                "starts_on": "2026-01-01", "asset_ids": [server_id]}),
+            )
             .send()
             .await
             .expect("schedule"),
@@ -365,6 +373,26 @@ both_databases!(networks_addresses_and_changes, |db| async move {
         let html = r.text().await.expect("html");
         assert!(html.contains("Networks"), "{path}: the IT subnav");
     }
+    let asset_page = web
+        .get(app.url(&format!("/it/assets/{server_id}")))
+        .send()
+        .await
+        .expect("asset page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        asset_page.contains("192.168.1.10"),
+        "the asset lists its address"
+    );
+    // A form with bad input answers 422 naming the field, nothing given.
+    let r = web
+        .post(app.url(&format!("/it/networks/{lan_id}/addresses")))
+        .form(&[("hostname", "pc"), ("address", "10.9.9.9")])
+        .send()
+        .await
+        .expect("form");
+    assert_eq!(r.status(), 422);
     let v: Value = body(
         ivy.get(app.url("/api/v1/it/changes?status=approved"))
             .send()

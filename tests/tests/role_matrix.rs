@@ -557,8 +557,10 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::ItCheckin => Some(json!({"note": "matrix"})),
         Body::NewItSite => Some(json!({"name": format!("Matrix site {n}")})),
         Body::ItSiteUpdate => Some(json!({"name": "Matrix kept site"})),
-        Body::NewItNetwork => Some(json!({"site_id": version, "name": format!("Matrix net {n}"),
-            "cidr": format!("10.{}.{}.0/24", (n / 256) % 256, n % 256)})),
+        Body::NewItNetwork => Some(
+            json!({"site_id": version, "name": format!("Matrix net {n}"),
+            "cidr": format!("10.{}.{}.0/24", (n / 256) % 256, n % 256)}),
+        ),
         Body::ItNetworkUpdate => Some(json!({"site_id": version, "name": "Matrix kept network",
             "cidr": it::KEPT_CIDR})),
         Body::NewItAddress => Some(json!({"hostname": format!("matrix-{n}")})),

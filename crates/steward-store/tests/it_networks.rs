@@ -110,29 +110,36 @@ store_test!(networks_are_checked_and_may_not_overlap, |db| async move {
     assert!(matches!(e, Error::NotFound { .. }));
 });
 
-store_test!(overlapping_networks_at_once_only_one_wins, |db| async move {
-    let store = &db.store;
-    let w = world(store).await;
-    let a = &w.actor_a;
-    let hq = site(store, a, "HQ").await;
-    let mut tasks = Vec::new();
-    for i in 0..6 {
-        let store = store.clone();
-        let a = a.clone();
-        tasks.push(tokio::spawn(async move {
-            let cidr = if i % 2 == 0 { "10.9.0.0/16" } else { "10.9.4.0/24" };
-            networks::create(&store, &a, &net(hq, &format!("n{i}"), cidr, "")).await
-        }));
-    }
-    let mut ok = 0;
-    for t in tasks {
-        match t.await.expect("join") {
-            Ok(_) => ok += 1,
-            Err(e) => assert_eq!(fields(&e), ["cidr"], "{e:?}"),
+store_test!(
+    overlapping_networks_at_once_only_one_wins,
+    |db| async move {
+        let store = &db.store;
+        let w = world(store).await;
+        let a = &w.actor_a;
+        let hq = site(store, a, "HQ").await;
+        let mut tasks = Vec::new();
+        for i in 0..6 {
+            let store = store.clone();
+            let a = a.clone();
+            tasks.push(tokio::spawn(async move {
+                let cidr = if i % 2 == 0 {
+                    "10.9.0.0/16"
+                } else {
+                    "10.9.4.0/24"
+                };
+                networks::create(&store, &a, &net(hq, &format!("n{i}"), cidr, "")).await
+            }));
         }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.expect("join") {
+                Ok(_) => ok += 1,
+                Err(e) => assert_eq!(fields(&e), ["cidr"], "{e:?}"),
+            }
+        }
+        assert_eq!(ok, 1);
     }
-    assert_eq!(ok, 1);
-});
+);
 
 store_test!(an_address_is_given_once_even_at_once, |db| async move {
     let store = &db.store;
@@ -149,7 +156,13 @@ store_test!(an_address_is_given_once_even_at_once, |db| async move {
     assert_eq!(first.address, "192.168.10.2");
     // Given, outside, kept back: refused on address, nothing written.
     let before = audit_count(store, a).await;
-    for bad in ["192.168.10.2", "192.168.11.5", "192.168.10.15", "192.168.10.1", "nope"] {
+    for bad in [
+        "192.168.10.2",
+        "192.168.11.5",
+        "192.168.10.15",
+        "192.168.10.1",
+        "nope",
+    ] {
         let e = networks::allocate(store, a, lan.id, &host("x", bad))
             .await
             .expect_err(bad);
@@ -207,7 +220,9 @@ store_test!(an_address_is_given_once_even_at_once, |db| async move {
     assert_eq!(n.used, 13);
     assert_eq!(n.free(), 0);
     // Released, it may be given again.
-    networks::release(store, a, lan.id, first.id).await.expect("release");
+    networks::release(store, a, lan.id, first.id)
+        .await
+        .expect("release");
     let again = networks::allocate(store, a, lan.id, &host("pc1b", ""))
         .await
         .expect("again");
@@ -245,7 +260,9 @@ store_test!(a_change_goes_through_the_inbox, |db| async move {
         window_end: "2030-01-10T21:00".into(),
         ..input.clone()
     };
-    let e = changes::create(store, &tech, &bad).await.expect_err("window");
+    let e = changes::create(store, &tech, &bad)
+        .await
+        .expect_err("window");
     assert_eq!(fields(&e), ["window_end"]);
     let c = changes::create(store, &tech, &input).await.expect("create");
     assert_eq!(c.status, ChangeStatus::Draft);
@@ -274,11 +291,15 @@ store_test!(a_change_goes_through_the_inbox, |db| async move {
         .expect_err("unticked");
     assert_eq!(fields(&e), ["status"]);
     for i in c.checklist.clone() {
-        changes::tick(store, &tech, c.id, i.id, true).await.expect("tick");
+        changes::tick(store, &tech, c.id, i.id, true)
+            .await
+            .expect("tick");
     }
     let c = changes::get(store, &tech, c.id).await.expect("get");
     assert!(c.checklist.iter().all(|i| i.done && i.done_by.is_some()));
-    let c = changes::move_to(store, &tech, c.id, "done").await.expect("done");
+    let c = changes::move_to(store, &tech, c.id, "done")
+        .await
+        .expect("done");
     assert_eq!(c.status, ChangeStatus::Done);
     // Another company's change is not found.
     assert!(changes::get(store, &w.actor_b, c.id).await.is_err());
@@ -310,7 +331,10 @@ store_test!(maintenance_logs_move_the_next_date, |db| async move {
         .await
         .expect("log");
     assert_eq!(s.next_due.map(|d| d.to_string()), Some("2026-04-01".into()));
-    assert_eq!(s.last_done.map(|d| d.to_string()), Some("2026-03-03".into()));
+    assert_eq!(
+        s.last_done.map(|d| d.to_string()),
+        Some("2026-03-03".into())
+    );
     let log = maintenance::log(store, a, s.id).await.expect("log");
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].notes, "Fine");

@@ -314,9 +314,15 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         links: &[
             (steward_core::it::ASSET, "/it/assets/{id}"),
             (steward_core::it::networks::NETWORK, "/it/networks/{id}"),
-            (steward_core::it::networks::SITE, "/it/networks?site_id={id}"),
+            (
+                steward_core::it::networks::SITE,
+                "/it/networks?site_id={id}",
+            ),
             (steward_core::it::changes::CHANGE, "/it/changes/{id}"),
-            (steward_core::it::maintenance::SCHEDULE, "/it/maintenance/{id}"),
+            (
+                steward_core::it::maintenance::SCHEDULE,
+                "/it/maintenance/{id}",
+            ),
         ],
     }
 }

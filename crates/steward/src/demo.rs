@@ -252,7 +252,10 @@ mod tests {
             .expect("find")
             .expect("admin");
         let boss = crate::demo_books::actor(company.id, "EUR", admin.id, "admin", "admin");
-        assert_eq!(networks::sites(&store, &boss).await.expect("sites").len(), 2);
+        assert_eq!(
+            networks::sites(&store, &boss).await.expect("sites").len(),
+            2
+        );
         let nets = networks::list(&store, &boss, &networks::NetworkQuery::default())
             .await
             .expect("networks");

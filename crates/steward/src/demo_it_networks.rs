@@ -169,7 +169,11 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
             "Update the core switch firmware",
             1,
             "medium",
-            &["Back up the running config", "Upload the firmware", "Reboot and check the uplinks"],
+            &[
+                "Back up the running config",
+                "Upload the firmware",
+                "Reboot and check the uplinks",
+            ],
         ),
     )
     .await?;
@@ -190,7 +194,11 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
             "Replace the Wi-Fi access points",
             7,
             "low",
-            &["Label the old access points", "Mount and adopt the new ones", "Survey the signal"],
+            &[
+                "Label the old access points",
+                "Mount and adopt the new ones",
+                "Survey the signal",
+            ],
         ),
     )
     .await?;
@@ -206,7 +214,12 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
             "Migrate the file shares to the new NAS",
             14,
             "high",
-            &["Full backup", "Copy the shares", "Switch the DNS alias", "Check access rights"],
+            &[
+                "Full backup",
+                "Copy the shares",
+                "Switch the DNS alias",
+                "Check access rights",
+            ],
         ),
     )
     .await?;
@@ -239,7 +252,9 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
         &lead,
         &ScheduleInput {
             title: "Patch the servers".into(),
-            instructions: "Apply the operating system updates on the servers, one hypervisor at a time.".into(),
+            instructions:
+                "Apply the operating system updates on the servers, one hypervisor at a time."
+                    .into(),
             rule: "FREQ=MONTHLY;BYDAY=2TU".into(),
             starts_on: (today - Days::new(60)).to_string(),
             asset_ids: touched.clone(),

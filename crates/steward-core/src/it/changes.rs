@@ -65,7 +65,6 @@ macro_rules! words {
     };
 }
 
-
 words!(
     Risk {
         Low = "low" / "Low",
@@ -204,8 +203,11 @@ pub trait ChangeStore: Send + Sync {
         company: CompanyId,
         q: &ChangeQuery,
     ) -> impl Future<Output = Result<Page<Change>>> + Send;
-    fn change(&self, company: CompanyId, id: i64)
-        -> impl Future<Output = Result<Option<Change>>> + Send;
+    fn change(
+        &self,
+        company: CompanyId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Change>>> + Send;
     fn insert_change(
         &self,
         company: CompanyId,
@@ -294,7 +296,10 @@ pub fn check_change(input: &ChangeInput, known_assets: &[i64]) -> Result<NewChan
     let mut v = Validator::new();
     let title = v.line("title", &input.title, TITLE_MAX, true);
     let description = v.text("description", &input.description, TEXT_MAX, false);
-    let start = v.check("window_start", parse_instant("window_start", &input.window_start));
+    let start = v.check(
+        "window_start",
+        parse_instant("window_start", &input.window_start),
+    );
     let end = v.check("window_end", parse_instant("window_end", &input.window_end));
     if let (Some(s), Some(e)) = (start, end) {
         if e <= s {
@@ -595,15 +600,11 @@ pub async fn move_to<S: ChangeStore>(
     gate(actor, Action::Update)?;
     let c = get(store, actor, id).await?;
     let target = match ChangeStatus::parse(to.trim()) {
-        Some(
-            t @ (ChangeStatus::InProgress | ChangeStatus::Done | ChangeStatus::Cancelled),
-        ) => t,
-        _ => {
-            return Err(Error::invalid(
-                "status",
-                "in_progress, done or cancelled (submitting is its own step; approving is the inbox's)",
-            ))
-        }
+        Some(t @ (ChangeStatus::InProgress | ChangeStatus::Done | ChangeStatus::Cancelled)) => t,
+        _ => return Err(Error::invalid(
+            "status",
+            "in_progress, done or cancelled (submitting is its own step; approving is the inbox's)",
+        )),
     };
     if !c.status.may_move_to(target) {
         return Err(refuse_move(c.status, target));
@@ -643,10 +644,7 @@ pub async fn tick<S: ChangeStore>(
             entity: "checklist item",
         });
     };
-    if !matches!(
-        c.status,
-        ChangeStatus::Approved | ChangeStatus::InProgress
-    ) {
+    if !matches!(c.status, ChangeStatus::Approved | ChangeStatus::InProgress) {
         return Err(Error::invalid(
             "status",
             format!(

@@ -225,7 +225,10 @@ pub fn check_schedule(
                 None => r.next_on_or_after(s, s),
             };
             if n.is_none() && last_done.is_none() {
-                v.push("rule", "the rule gives no date in the ten years from the start");
+                v.push(
+                    "rule",
+                    "the rule gives no date in the ten years from the start",
+                );
             }
             n
         }
@@ -369,7 +372,15 @@ pub async fn record_done<S: MaintenanceStore>(
             "next_due": next_due.map(|d| d.to_string())}),
     );
     store
-        .log_maintenance(actor.company_id, id, day, &notes, next_due, s.version, audit)
+        .log_maintenance(
+            actor.company_id,
+            id,
+            day,
+            &notes,
+            next_due,
+            s.version,
+            audit,
+        )
         .await?;
     get(store, actor, id).await
 }
@@ -419,9 +430,8 @@ pub async fn run<S: MaintenanceStore + NotifyStore + JobStore>(
     let mut items = Vec::new();
     let mut leads: std::collections::HashMap<CompanyId, Vec<UserId>> = Default::default();
     for d in &due {
-        if !leads.contains_key(&d.company) {
-            let holders = store.role_holders(d.company, "it_lead").await?;
-            leads.insert(d.company, holders);
+        if let std::collections::hash_map::Entry::Vacant(e) = leads.entry(d.company) {
+            e.insert(store.role_holders(d.company, "it_lead").await?);
         }
         for u in leads.get(&d.company).into_iter().flatten() {
             items.push(NewNotification {

@@ -76,8 +76,7 @@ where
                     if d.subject.kind != changes::CHANGE {
                         return Ok(());
                     }
-                    changes::on_decision(&s, &d.actor, d.subject.id, d.approved, &d.comment)
-                        .await
+                    changes::on_decision(&s, &d.actor, d.subject.id, d.approved, &d.comment).await
                 }
             },
         )),

@@ -204,8 +204,11 @@ pub struct NetworkQuery {
 
 pub trait NetworkStore: Send + Sync {
     fn sites(&self, company: CompanyId) -> impl Future<Output = Result<Vec<Site>>> + Send;
-    fn site(&self, company: CompanyId, id: i64)
-        -> impl Future<Output = Result<Option<Site>>> + Send;
+    fn site(
+        &self,
+        company: CompanyId,
+        id: i64,
+    ) -> impl Future<Output = Result<Option<Site>>> + Send;
     /// A name another site has is refused (`name`).
     fn insert_site(
         &self,

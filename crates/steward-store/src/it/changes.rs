@@ -173,10 +173,7 @@ fn change_filter(company: CompanyId, q: &ChangeQuery, s: &mut SelectStatement) {
     if let Some(r) = q.risk {
         s.and_where(col("c", "risk").eq(r.as_str()));
     }
-    if let Some(c) = contains_any(
-        q.search.as_deref(),
-        &[("c", "title"), ("c", "description")],
-    ) {
+    if let Some(c) = contains_any(q.search.as_deref(), &[("c", "title"), ("c", "description")]) {
         s.cond_where(c);
     }
 }
@@ -235,7 +232,9 @@ impl ChangeStore for Store {
         let dir = dir_of(q.dir);
         match q.sort {
             ChangeSort::WindowStart => s.order_by((a("c"), a("window_start")), dir.clone()),
-            ChangeSort::Title => s.order_by_expr(Func::lower(col("c", "title")).into(), dir.clone()),
+            ChangeSort::Title => {
+                s.order_by_expr(Func::lower(col("c", "title")).into(), dir.clone())
+            }
             ChangeSort::Risk => s.order_by_expr(
                 Expr::cust("CASE c.risk WHEN 'low' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END"),
                 dir.clone(),
@@ -298,7 +297,15 @@ impl ChangeStore for Store {
         .map_err(db)?;
         let id = get_i64(&r, "id")?;
         set_items(&mut tx, company, id, &c.checklist, 0).await?;
-        set_assets(&mut tx, company, "it_change_assets", "change_id", id, &c.assets).await?;
+        set_assets(
+            &mut tx,
+            company,
+            "it_change_assets",
+            "change_id",
+            id,
+            &c.assets,
+        )
+        .await?;
         audit.entity_id = Some(id.to_string());
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
@@ -348,7 +355,15 @@ impl ChangeStore for Store {
         .await
         .map_err(db)?;
         set_items(&mut tx, company, id, &c.checklist, get_i64(&kept, "p")?).await?;
-        set_assets(&mut tx, company, "it_change_assets", "change_id", id, &c.assets).await?;
+        set_assets(
+            &mut tx,
+            company,
+            "it_change_assets",
+            "change_id",
+            id,
+            &c.assets,
+        )
+        .await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -419,12 +434,14 @@ impl ChangeStore for Store {
                 entity: "checklist item",
             });
         }
-        sqlx::query("UPDATE it_changes SET version = version + 1 WHERE company_id = $1 AND id = $2")
-            .bind(company.0)
-            .bind(change)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+        sqlx::query(
+            "UPDATE it_changes SET version = version + 1 WHERE company_id = $1 AND id = $2",
+        )
+        .bind(company.0)
+        .bind(change)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -527,8 +544,7 @@ impl MaintenanceStore for Store {
         let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
         let mut items = rows.iter().map(schedule_of).collect::<Result<Vec<_>>>()?;
         let ids: Vec<i64> = items.iter().map(|s| s.id).collect();
-        let mut assets =
-            linked_assets(self, "it_maintenance_assets", "schedule_id", &ids).await?;
+        let mut assets = linked_assets(self, "it_maintenance_assets", "schedule_id", &ids).await?;
         for s in &mut items {
             s.assets = assets.remove(&s.id).unwrap_or_default();
         }

@@ -8,8 +8,8 @@ use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::ids::{AssetId, CompanyId};
 use steward_core::it::networks::{
-    overlap_refusal, Allocation, NewAllocation, NewNetwork, Network, NetworkQuery, NetworkSort,
-    NetworkStore, Site, SiteInput,
+    overlap_refusal, Allocation, Network, NetworkQuery, NetworkSort, NetworkStore, NewAllocation,
+    NewNetwork, Site, SiteInput,
 };
 use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
@@ -138,14 +138,13 @@ async fn check_overlap(
     n: &NewNetwork,
     except: Option<i64>,
 ) -> Result<()> {
-    let locked = sqlx::query(
-        "UPDATE it_sites SET version = version WHERE company_id = $1 AND id = $2",
-    )
-    .bind(company.0)
-    .bind(n.site_id)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
+    let locked =
+        sqlx::query("UPDATE it_sites SET version = version WHERE company_id = $1 AND id = $2")
+            .bind(company.0)
+            .bind(n.site_id)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
     if locked.rows_affected() == 0 {
         return Err(Error::invalid("site_id", "no such site"));
     }
@@ -364,8 +363,9 @@ impl NetworkStore for Store {
     }
 
     async fn allocations(&self, company: CompanyId, network: i64) -> Result<Vec<Allocation>> {
-        let sql =
-            format!("{ALLOCATION_SELECT} WHERE x.company_id = $1 AND x.network_id = $2 ORDER BY x.id");
+        let sql = format!(
+            "{ALLOCATION_SELECT} WHERE x.company_id = $1 AND x.network_id = $2 ORDER BY x.id"
+        );
         sqlx::query(&sql)
             .bind(company.0)
             .bind(network)
@@ -465,12 +465,13 @@ impl NetworkStore for Store {
     }
 
     async fn asset_exists(&self, company: CompanyId, asset: AssetId) -> Result<bool> {
-        let r = sqlx::query("SELECT COUNT(*) AS n FROM it_assets WHERE company_id = $1 AND id = $2")
-            .bind(company.0)
-            .bind(asset.0)
-            .fetch_one(&self.read)
-            .await
-            .map_err(db)?;
+        let r =
+            sqlx::query("SELECT COUNT(*) AS n FROM it_assets WHERE company_id = $1 AND id = $2")
+                .bind(company.0)
+                .bind(asset.0)
+                .fetch_one(&self.read)
+                .await
+                .map_err(db)?;
         Ok(get_i64(&r, "n")? > 0)
     }
 }

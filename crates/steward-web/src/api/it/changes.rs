@@ -227,9 +227,10 @@ pub async fn list<S: Backend>(
     };
     let risk = match p.risk.as_deref().unwrap_or("") {
         "" => None,
-        s => Some(Risk::parse(s).ok_or_else(|| {
-            err(Error::invalid("risk", format!("one of {}", Risk::words())))
-        })?),
+        s => Some(
+            Risk::parse(s)
+                .ok_or_else(|| err(Error::invalid("risk", format!("one of {}", Risk::words()))))?,
+        ),
     };
     let q = ChangeQuery {
         search: p.q.clone(),
@@ -502,8 +503,8 @@ pub async fn schedules<S: Backend>(
     let (sort, dir) =
         sort_and_dir::<ScheduleSort>(p.sort.as_deref(), p.dir.as_deref()).map_err(err)?;
     let export = crate::list::api_export_format(p.format.as_deref()).map_err(err)?;
-    let due_by = crate::api::contract::parse_date_param("due_by", p.due_by.as_deref())
-        .map_err(err)?;
+    let due_by =
+        crate::api::contract::parse_date_param("due_by", p.due_by.as_deref()).map_err(err)?;
     let q = ScheduleQuery {
         search: p.q.clone(),
         due_by,

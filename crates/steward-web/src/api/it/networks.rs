@@ -416,7 +416,9 @@ pub async fn get<S: Backend>(
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let err = |e| ApiError::new(e, &a.request_id);
-    let n = networks::get(&state.store, &a.actor, id).await.map_err(err)?;
+    let n = networks::get(&state.store, &a.actor, id)
+        .await
+        .map_err(err)?;
     let list = networks::allocations(&state.store, &a.actor, id)
         .await
         .map_err(err)?;
@@ -453,7 +455,10 @@ pub async fn addresses<S: Backend>(
     let list = networks::allocations(&state.store, &a.actor, id)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(list.into_iter().map(AddressOut::from).collect::<Vec<_>>()))
+    Ok(ok(list
+        .into_iter()
+        .map(AddressOut::from)
+        .collect::<Vec<_>>()))
 }
 
 /// Gives an address: the one asked for, or the lowest free one.

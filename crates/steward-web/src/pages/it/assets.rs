@@ -254,6 +254,11 @@ struct ShowPage {
     /// Whom the check-out form offers: the directory's current staff (its first 500).
     people: Vec<steward_core::hr::employees::EmployeeRow>,
     attachments: crate::pages::files::Attachments,
+    /// The addresses given to devices that are this asset (IT's staff see them).
+    addresses: Vec<(
+        steward_core::it::networks::Network,
+        steward_core::it::networks::Allocation,
+    )>,
 }
 
 impl ShowPage {
@@ -310,6 +315,13 @@ async fn show_view<S: Backend>(
         &steward_core::work::RecordRef::new(steward_core::it::ASSET, asset.id.0),
     )
     .await;
+    let addresses = if can_write {
+        steward_core::it::networks::of_asset(&state.store, &pa.actor, asset.id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let title = if asset.name.is_empty() {
         asset.tag.clone()
     } else {
@@ -323,6 +335,7 @@ async fn show_view<S: Backend>(
             can_write,
             people,
             attachments,
+            addresses,
             statuses: statuses(),
             models,
             history,

@@ -144,7 +144,14 @@ async fn list_view<S: Backend>(
         Ok(s) => s,
         Err(e) => return fail(state, pa, e).await,
     };
-    let list = ListView::new("/it/networks", &params, COLUMNS, q.sort.name(), q.dir, &page);
+    let list = ListView::new(
+        "/it/networks",
+        &params,
+        COLUMNS,
+        q.sort.name(),
+        q.dir,
+        &page,
+    );
     let form = form.unwrap_or_default();
     let status = if form.invalid() {
         StatusCode::UNPROCESSABLE_ENTITY
