@@ -347,4 +347,28 @@ store_test!(maintenance_logs_move_the_next_date, |db| async move {
     .expect("due");
     assert!(due.iter().any(|d| d.id == s.id));
     assert!(maintenance::get(store, &w.actor_b, s.id).await.is_err());
+    // The daily job tells the company's IT leads, with a link to the schedule.
+    let lead = common::insert_user(store, a.company_id, "lead", &["it_lead"], None).await;
+    let told = maintenance::run(
+        store,
+        chrono::NaiveDate::from_ymd_opt(2026, 4, 2).expect("day"),
+    )
+    .await
+    .expect("run");
+    assert!(told >= 1);
+    use steward_core::work::notify::{NotificationQuery, NotifyStore};
+    let got = store
+        .list_notifications(a.company_id, lead, &NotificationQuery::default())
+        .await
+        .expect("notifications");
+    assert_eq!(got.items.len(), 1);
+    assert!(
+        got.items[0].title.contains("Test UPS"),
+        "{:?}",
+        got.items[0]
+    );
+    assert_eq!(
+        got.items[0].link.as_deref(),
+        Some(format!("/it/maintenance/{}", s.id).as_str())
+    );
 });
