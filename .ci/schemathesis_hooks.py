@@ -359,6 +359,34 @@ STATE_RULES = [
     (r"quantity", r"only \d+ .* in stock|more than a stock room holds"),
     (r"name", r"another consumable has this name"),
     (r"unit_cost", r"`[+]?[0-9]*\.?[0-9]*` is not an amount in \S+"),
+    # core::it::cidr, core::it::networks: what an address or a network is (std::net's
+    # grammar, no schema pattern), the site's other networks and the addresses given out
+    # as they stand
+    (r"name", r"another site has this name"),
+    (r"site_id", r"no such site|choose a site"),
+    (r"cidr", r"`.*` is not (a network: .*|an IP address)|the prefix length is a number from 0 to \d+"
+     r"|host bits are set: the network is \S+|\S+ overlaps \S+ \(.*\) at the same site"
+     r"|\S+ is given to .* and would be outside \S+: release it first"),
+    (r"gateway", r"`.*` is not an IP address|\S+ is outside the network \S+"
+     r"|\S+ is the (network|broadcast) address of \S+|\S+ is given to a device"),
+    (r"dns", r"`.*` is not an IP address \(list DNS servers separated by commas\)"),
+    (r"address", r"`.*` is not an IP address|\S+ is outside the network \S+"
+     r"|\S+ is the (network|broadcast) address of \S+|\S+ is the gateway"
+     r"|\S+ is already given out|no address of \S+ is free"),
+    (r"hostname", r"letters, digits, '-', '_' and '\.'"),
+    (r"asset_id", r"no such asset"),
+    # core::it::changes, core::it::maintenance: the window's order, the change as it
+    # stands, the RRULE grammar (work::tasks::recur), a log not from the future
+    (r"window_start|window_end", r"`.*` is not a date and time \(YYYY-MM-DDTHH:MM, UTC\)"
+     r"|.* is out of range \(years 1900-2999\)|the window ends after it starts"),
+    (r"checklist", r"item \d+: one line of up to \d+ characters"),
+    (r"asset_ids", r"no such asset: \d+"),
+    (r"status", r"a change that is .* cannot (be edited|become .*)"
+     r"|tick every checklist item before the change is done"
+     r"|items are ticked while the change is approved or in progress, not .*"),
+    (r"rule", r".+"),  # the RRULE grammar's own messages
+    (r"starts_on", r".* is out of range \(years 1900-2999\)"),
+    (r"done_on", r"not in the future|.* is out of range \(years 1900-2999\)"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -183,6 +183,14 @@ enum Id {
     LentItAsset,
     /// IT licences and consumables (role_matrix/it_licences.rs).
     Lic(it_licences::LicId),
+    /// The kept site.
+    ItSite,
+    /// The kept network (a /16: room for every allocation).
+    ItNetwork,
+    /// A draft planned change made for this request (with one checklist item).
+    FreshItChange,
+    /// The kept maintenance schedule.
+    ItSchedule,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -297,6 +305,18 @@ enum Body {
     ItAssetsCsv,
     /// IT licences and consumables (role_matrix/it_licences.rs).
     Lic(it_licences::LicBody),
+    NewItSite,
+    ItSiteUpdate,
+    /// `version` carries the kept site's id.
+    NewItNetwork,
+    /// `version` carries the kept site's id.
+    ItNetworkUpdate,
+    NewItAddress,
+    ItChange,
+    ItChangeCancel,
+    ItTick,
+    ItSchedule,
+    ItLog,
 }
 
 struct Row {
@@ -545,6 +565,20 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::NewItAsset => Some(json!({"model_id": version})),
         Body::ItCheckout => Some(json!({"employee_id": version, "note": "matrix"})),
         Body::ItCheckin => Some(json!({"note": "matrix"})),
+        Body::NewItSite => Some(json!({"name": format!("Matrix site {n}")})),
+        Body::ItSiteUpdate => Some(json!({"name": "Matrix kept site"})),
+        Body::NewItNetwork => Some(
+            json!({"site_id": version, "name": format!("Matrix net {n}"),
+            "cidr": format!("10.{}.{}.0/24", (n / 256) % 256, n % 256)}),
+        ),
+        Body::ItNetworkUpdate => Some(json!({"site_id": version, "name": "Matrix kept network",
+            "cidr": it::KEPT_CIDR})),
+        Body::NewItAddress => Some(json!({"hostname": format!("matrix-{n}")})),
+        Body::ItChange => Some(it::change_body(n)),
+        Body::ItChangeCancel => Some(json!({"status": "cancelled"})),
+        Body::ItTick => Some(json!({"done": true})),
+        Body::ItSchedule => Some(it::schedule_body()),
+        Body::ItLog => Some(json!({"notes": "matrix"})),
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
@@ -768,6 +802,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::FreshItAsset => Some(it::fresh_asset(app, &f.admin, itf().model).await),
         Id::LentItAsset => Some(it::lent_asset(app, &f.admin, itf().model, itf().employee).await),
         Id::Lic(i) => Some(it_licences::id(app, f, i).await),
+        Id::ItSite => Some(itf().site),
+        Id::ItNetwork => Some(itf().network),
+        Id::FreshItChange => Some(it::fresh_change(app, &f.admin).await),
+        Id::ItSchedule => Some(itf().schedule),
     };
     let mut path = r
         .path
@@ -776,6 +814,15 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         .replace("{kind}", MATRIX_REPORT);
     if let Some(id) = id {
         path = path.replace("{id}", &id.to_string());
+        // it: an address given in the network, a change's checklist item
+        if path.contains("{address_id}") {
+            let a = it::fresh_address(app, &f.admin, id).await;
+            path = path.replace("{address_id}", &a.to_string());
+        }
+        if path.contains("{item_id}") {
+            let i = it::first_item(app, &f.admin, id).await;
+            path = path.replace("{item_id}", &i.to_string());
+        }
         // work: tasks
         if path.contains("{item}") {
             path = path.replace("{item}", &task_item(app, &f.admin, id).await.to_string());
@@ -804,6 +851,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::NewItAsset => itf().model,
         Body::ItCheckout => itf().employee,
         Body::Lic(b) => it_licences::version(app, f, b).await,
+        Body::NewItNetwork | Body::ItNetworkUpdate => itf().site,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

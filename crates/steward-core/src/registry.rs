@@ -35,6 +35,10 @@ pub struct ApprovalKind {
     pub label: &'static str,
     pub direct: bool,
     pub lead_role: &'static str,
+    /// The default chain asks the lead role first, whatever the amount, instead of the
+    /// requester's manager (requests that need a specialist's eye, such as a planned
+    /// change to the network).
+    pub lead_decides: bool,
 }
 
 /// A final decision handed back to the domain of the request's subject.
@@ -329,6 +333,7 @@ mod tests {
         label: "Thing",
         direct: false,
         lead_role: "admin",
+        lead_decides: false,
     };
 
     #[tokio::test]

@@ -176,6 +176,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0027_it_licences.sql"),
     },
     Migration {
+        version: 29,
+        name: "it_networks",
+        sqlite: include_str!("../migrations/sqlite/0029_it_networks.sql"),
+        postgres: include_str!("../migrations/postgres/0029_it_networks.sql"),
+    },
+    Migration {
         version: 30,
         name: "it_list",
         sqlite: include_str!("../migrations/sqlite/0030_it_list.sql"),

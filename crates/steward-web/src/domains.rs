@@ -291,6 +291,8 @@ pub fn it<S: Backend>() -> WebDomain<S> {
     // Consumables are IT's staff's and the auditor's (a company-wide read). An entry tests
     // a grant at any scope, and self-service holds `it.read` on its own records; `it.export`
     // is held by exactly those who read consumables (no self-service grant has it).
+    // Networks, changes and maintenance are IT's staff's (and the auditor's): whoever
+    // reads IT company-wide, which `export` marks (an employee reads only what they hold).
     const STAFF: Option<Permission> = needs(Domain::It, Action::Export);
     const NAV: &[NavEntry] = &[nav(50, "/it/assets", "IT assets", READ)];
     const SECTION: &[NavEntry] = &[
@@ -298,6 +300,9 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         nav(1, "/it/models", "Models and categories", READ),
         nav(2, "/it/licences", "Licences", READ),
         nav(3, "/it/consumables", "Consumables", STAFF),
+        nav(4, "/it/networks", "Networks", STAFF),
+        nav(5, "/it/changes", "Planned changes", STAFF),
+        nav(6, "/it/maintenance", "Maintenance", STAFF),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",
@@ -315,6 +320,16 @@ pub fn it<S: Backend>() -> WebDomain<S> {
             (steward_core::it::ASSET, "/it/assets/{id}"),
             (steward_core::it::LICENCE, "/it/licences/{id}"),
             (steward_core::it::CONSUMABLE, "/it/consumables/{id}"),
+            (steward_core::it::networks::NETWORK, "/it/networks/{id}"),
+            (
+                steward_core::it::networks::SITE,
+                "/it/networks?site_id={id}",
+            ),
+            (steward_core::it::changes::CHANGE, "/it/changes/{id}"),
+            (
+                steward_core::it::maintenance::SCHEDULE,
+                "/it/maintenance/{id}",
+            ),
         ],
     }
 }

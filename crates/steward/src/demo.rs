@@ -196,6 +196,7 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
     crate::demo_hr::seed(store, &people, files).await?;
     crate::demo_it::seed(store, &people, chrono::Utc::now().date_naive()).await?;
     crate::demo_it_licences::seed(store, &people, chrono::Utc::now().date_naive()).await?;
+    crate::demo_it_networks::seed(store, &people, chrono::Utc::now().date_naive()).await?;
     let labs_admin = crate::demo_books::actor(labs, "USD", ids[0], "admin", "admin");
     steward_core::ledger::service::set_up_books(store, &labs_admin, true).await?;
     store
@@ -223,6 +224,56 @@ mod tests {
     use steward_core::bank::reconcile::{unambiguous, CandidateKind};
     use steward_core::bank::statements::{self, StatementQuery, StatementSort};
     use steward_core::list::SortDir;
+
+    /// The demo's networks: two sites, an office LAN and a server VLAN with about forty
+    /// addresses, three planned changes (one waiting in the approvals inbox), two
+    /// maintenance schedules with their logs.
+    #[tokio::test]
+    async fn demo_has_networks_and_changes() {
+        use steward_core::it::{changes, maintenance, networks};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("demo.db").display());
+        let store = Store::connect(&url, steward_store::ConnectOptions::default())
+            .await
+            .expect("connect");
+        store.migrate().await.expect("migrate");
+        assert!(prepare(&store, true, &dir.path().join("files"))
+            .await
+            .expect("seed"));
+        let company = store
+            .companies_of_all()
+            .await
+            .expect("companies")
+            .into_iter()
+            .find(|c| c.name == "Northwind Health")
+            .expect("demo company");
+        let admin = store
+            .find_user(company.id, "admin")
+            .await
+            .expect("find")
+            .expect("admin");
+        let boss = crate::demo_books::actor(company.id, "EUR", admin.id, "admin", "admin");
+        assert_eq!(
+            networks::sites(&store, &boss).await.expect("sites").len(),
+            2
+        );
+        let nets = networks::list(&store, &boss, &networks::NetworkQuery::default())
+            .await
+            .expect("networks");
+        assert_eq!(nets.items.len(), 2);
+        assert_eq!(nets.items.iter().map(|n| n.used).sum::<i64>(), 40);
+        let all = changes::list(&store, &boss, &changes::ChangeQuery::default())
+            .await
+            .expect("changes");
+        let mut states: Vec<&str> = all.items.iter().map(|c| c.status.as_str()).collect();
+        states.sort_unstable();
+        assert_eq!(states, ["approved", "done", "submitted"]);
+        let schedules = maintenance::list(&store, &boss, &maintenance::ScheduleQuery::default())
+            .await
+            .expect("schedules");
+        assert_eq!(schedules.items.len(), 2);
+        assert!(schedules.items.iter().all(|s| s.last_done.is_some()));
+    }
 
     /// The demo's statements pay what its billing seeded: the reconcile view proposes City
     /// Clinic's invoice (CAMT.053) and Paper & Co's bill (OFX) sure, Harbor's payment

@@ -15,6 +15,7 @@ mod demo_books;
 mod demo_hr;
 mod demo_it;
 mod demo_it_licences;
+mod demo_it_networks;
 mod demo_work;
 mod hr_cli;
 mod it_cli;

@@ -37,6 +37,12 @@ const IT_ATTACH: Expect = [
 const IT_HOLDER_ONLY: Expect = [
     "401", "403", "404", "404", "403", "404", "404", "404", "403", "403",
 ];
+/// IT's writes the input refuses for the caller who may write (a draft's checklist is
+/// ticked only once the change is approved: 422).
+#[rustfmt::skip]
+const IT_WRITES_REFUSED: Expect = [
+    "401", "422", "403", "403", "422", "403", "403", "403", "403", "403",
+];
 
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[
@@ -62,7 +68,90 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/it/assets/{id}/acknowledge",   Id::LentItAsset,   Body::None,           IT_HOLDER_ONLY),
     row("GET",    "/api/v1/it/employees/{id}/assets",     Id::FreshEmployee, Body::None,           IT_STAFF_READS),
     row("GET",    "/api/v1/it/employees/{id}/history",    Id::FreshEmployee, Body::None,           IT_STAFF_READS),
+    // Networks, planned changes and maintenance: IT's staff only (the auditor reads).
+    row("GET",    "/api/v1/it/sites",                     Id::None,          Body::None,           IT_STAFF_READS),
+    row("POST",   "/api/v1/it/sites",                     Id::None,          Body::NewItSite,      IT_WRITES),
+    row("GET",    "/api/v1/it/sites/{id}",                Id::ItSite,        Body::None,           IT_STAFF_READS),
+    row("PUT",    "/api/v1/it/sites/{id}",                Id::ItSite,        Body::ItSiteUpdate,   IT_WRITES),
+    row("GET",    "/api/v1/it/networks",                  Id::None,          Body::None,           IT_STAFF_READS),
+    row("POST",   "/api/v1/it/networks",                  Id::None,          Body::NewItNetwork,   IT_WRITES),
+    row("GET",    "/api/v1/it/networks/{id}",             Id::ItNetwork,     Body::None,           IT_STAFF_READS),
+    row("PUT",    "/api/v1/it/networks/{id}",             Id::ItNetwork,     Body::ItNetworkUpdate, IT_WRITES),
+    row("GET",    "/api/v1/it/networks/{id}/addresses",   Id::ItNetwork,     Body::None,           IT_STAFF_READS),
+    // Technicians give addresses too (it_technician holds it.create; not a column here,
+    // tests/tests/it_networks_api.rs covers it).
+    row("POST",   "/api/v1/it/networks/{id}/addresses",   Id::ItNetwork,     Body::NewItAddress,   IT_WRITES),
+    row("DELETE", "/api/v1/it/networks/{id}/addresses/{address_id}", Id::ItNetwork, Body::None,    IT_WRITES),
+    row("GET",    "/api/v1/it/assets/{id}/addresses",     Id::ItAsset,       Body::None,           IT_STAFF_READS),
+    row("GET",    "/api/v1/it/changes",                   Id::None,          Body::None,           IT_STAFF_READS),
+    row("POST",   "/api/v1/it/changes",                   Id::None,          Body::ItChange,       IT_WRITES),
+    row("GET",    "/api/v1/it/changes/{id}",              Id::FreshItChange, Body::None,           IT_STAFF_READS),
+    row("PUT",    "/api/v1/it/changes/{id}",              Id::FreshItChange, Body::ItChange,       IT_WRITES),
+    // Submitting asks the approvals inbox; who decides is the inbox's (its own rows).
+    row("POST",   "/api/v1/it/changes/{id}/submit",       Id::FreshItChange, Body::None,           IT_WRITES),
+    row("POST",   "/api/v1/it/changes/{id}/status",       Id::FreshItChange, Body::ItChangeCancel, IT_WRITES),
+    row("POST",   "/api/v1/it/changes/{id}/checklist/{item_id}", Id::FreshItChange, Body::ItTick,  IT_WRITES_REFUSED),
+    row("GET",    "/api/v1/it/maintenance",               Id::None,          Body::None,           IT_STAFF_READS),
+    row("POST",   "/api/v1/it/maintenance",               Id::None,          Body::ItSchedule,     IT_WRITES),
+    row("GET",    "/api/v1/it/maintenance/{id}",          Id::ItSchedule,    Body::None,           IT_STAFF_READS),
+    row("PUT",    "/api/v1/it/maintenance/{id}",          Id::ItSchedule,    Body::ItSchedule,     IT_WRITES),
+    row("GET",    "/api/v1/it/maintenance/{id}/log",      Id::ItSchedule,    Body::None,           IT_STAFF_READS),
+    row("POST",   "/api/v1/it/maintenance/{id}/log",      Id::ItSchedule,    Body::ItLog,          IT_WRITES),
 ];
+
+/// The kept network's block.
+pub(super) const KEPT_CIDR: &str = "172.16.0.0/16";
+
+/// A planned change's body.
+pub(super) fn change_body(n: u64) -> Value {
+    json!({"title": format!("Matrix change {n}"), "window_start": "2030-01-10T22:00",
+        "window_end": "2030-01-11T02:00", "risk": "low", "checklist": ["Back up"]})
+}
+
+/// A maintenance schedule's body.
+pub(super) fn schedule_body() -> Value {
+    json!({"title": "Matrix schedule", "rule": "FREQ=MONTHLY;BYMONTHDAY=1",
+        "starts_on": "2026-01-01"})
+}
+
+/// A draft change made for the request.
+pub(super) async fn fresh_change(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    created(
+        admin
+            .post(app.url("/api/v1/it/changes"))
+            .json(&change_body(unique()))
+            .send()
+            .await
+            .expect("change"),
+    )
+    .await
+}
+
+/// An address given in `network` for the request.
+pub(super) async fn fresh_address(app: &TestApp, admin: &reqwest::Client, network: i64) -> i64 {
+    created(
+        admin
+            .post(app.url(&format!("/api/v1/it/networks/{network}/addresses")))
+            .json(&json!({"hostname": format!("fresh-{}", unique())}))
+            .send()
+            .await
+            .expect("address"),
+    )
+    .await
+}
+
+/// The first checklist item of `change`.
+pub(super) async fn first_item(app: &TestApp, admin: &reqwest::Client, change: i64) -> i64 {
+    let v: Value = admin
+        .get(app.url(&format!("/api/v1/it/changes/{change}")))
+        .send()
+        .await
+        .expect("change")
+        .json()
+        .await
+        .expect("json");
+    v["checklist"][0]["id"].as_i64().expect("an item")
+}
 
 /// What the IT rows act on: a category, a model, an asset nobody holds and an employee to
 /// lend to, kept.
@@ -71,6 +160,9 @@ pub(super) struct ItFixture {
     pub model: i64,
     pub asset: i64,
     pub employee: i64,
+    pub site: i64,
+    pub network: i64,
+    pub schedule: i64,
 }
 
 async fn created(r: reqwest::Response) -> i64 {
@@ -101,11 +193,41 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> ItFixture
     .await;
     let asset = fresh_asset(app, admin, model).await;
     let employee = fresh_employee(app).await;
+    let site = created(
+        admin
+            .post(app.url("/api/v1/it/sites"))
+            .json(&json!({"name": "Matrix kept site"}))
+            .send()
+            .await
+            .expect("site"),
+    )
+    .await;
+    let network = created(
+        admin
+            .post(app.url("/api/v1/it/networks"))
+            .json(&json!({"site_id": site, "name": "Matrix kept network", "cidr": KEPT_CIDR}))
+            .send()
+            .await
+            .expect("network"),
+    )
+    .await;
+    let schedule = created(
+        admin
+            .post(app.url("/api/v1/it/maintenance"))
+            .json(&schedule_body())
+            .send()
+            .await
+            .expect("schedule"),
+    )
+    .await;
     ItFixture {
         category,
         model,
         asset,
         employee,
+        site,
+        network,
+        schedule,
     }
 }
 

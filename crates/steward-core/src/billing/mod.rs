@@ -54,6 +54,7 @@ pub const BILL_APPROVAL: crate::registry::ApprovalKind = crate::registry::Approv
     label: "Vendor bill",
     direct: false,
     lead_role: "accounting_lead",
+    lead_decides: false,
 };
 
 /// A payment run waits for this kind of request before its file may be exported.
@@ -62,6 +63,7 @@ pub const RUN_APPROVAL: crate::registry::ApprovalKind = crate::registry::Approva
     label: "Payment run",
     direct: false,
     lead_role: "accounting_lead",
+    lead_decides: false,
 };
 
 /// Every store trait billing needs.

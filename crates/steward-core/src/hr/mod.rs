@@ -64,6 +64,7 @@ pub const TIMEOFF_APPROVAL: ApprovalKind = ApprovalKind {
     label: "Time off",
     direct: false,
     lead_role: "hr_lead",
+    lead_decides: false,
 };
 /// An employee's change to sensitive fields waits for HR; the decision applies it or not.
 pub const CHANGE_APPROVAL: ApprovalKind = ApprovalKind {
@@ -71,6 +72,7 @@ pub const CHANGE_APPROVAL: ApprovalKind = ApprovalKind {
     label: "Change to an employee record",
     direct: false,
     lead_role: "hr_lead",
+    lead_decides: false,
 };
 
 /// Plugs HR in: its approval kinds and what their decisions do, its record kinds, the

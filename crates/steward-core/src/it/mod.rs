@@ -13,6 +13,10 @@ pub mod depreciation;
 pub mod consumables;
 pub mod licence_reminders;
 pub mod licences;
+pub mod changes;
+pub mod cidr;
+pub mod maintenance;
+pub mod networks;
 pub mod overdue;
 pub mod tiles;
 
@@ -35,7 +39,13 @@ pub const CONSUMABLE: &str = "it.consumable";
 
 /// Every store trait IT needs.
 pub trait ItBackend:
-    crate::hr::HrBaseStore + assets::AssetStore + licences::LicenceStore + consumables::ConsumableStore
+    crate::hr::HrBaseStore
+    + assets::AssetStore
+    + licences::LicenceStore
+    + consumables::ConsumableStore
+    + networks::NetworkStore
+    + changes::ChangeStore
+    + maintenance::MaintenanceStore
 {
 }
 impl<T> ItBackend for T where
@@ -43,6 +53,9 @@ impl<T> ItBackend for T where
         + assets::AssetStore
         + licences::LicenceStore
         + consumables::ConsumableStore
+        + networks::NetworkStore
+        + changes::ChangeStore
+        + maintenance::MaintenanceStore
 {
 }
 
@@ -55,6 +68,7 @@ where
 {
     overdue::register_jobs(r.jobs_mut(), store.clone());
     licence_reminders::register_jobs(r.jobs_mut(), store.clone());
+    maintenance::register_jobs(r.jobs_mut(), store.clone());
     let s = store.clone();
     r.on_start(
         "it.schedule",
@@ -62,10 +76,31 @@ where
             let s = s.clone();
             async move {
                 overdue::schedule(&s).await?;
-                licence_reminders::schedule(&s).await
+                licence_reminders::schedule(&s).await?;
+                maintenance::schedule_job(&s).await
             }
         }),
     );
+    // A planned change waits in the approvals inbox; the decision settles it.
+    let s = store.clone();
+    r.approval_kind(
+        &changes::CHANGE_APPROVAL,
+        Some(crate::registry::boxed(
+            move |d: crate::registry::Decision| {
+                let s = s.clone();
+                async move {
+                    if d.subject.kind != changes::CHANGE {
+                        return Ok(());
+                    }
+                    changes::on_decision(&s, &d.actor, d.subject.id, d.approved, &d.comment).await
+                }
+            },
+        )),
+    );
+    r.record_kind(networks::SITE, "Site");
+    r.record_kind(networks::NETWORK, "Network");
+    r.record_kind(changes::CHANGE, "Planned IT change");
+    r.record_kind(maintenance::SCHEDULE, "Maintenance schedule");
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");

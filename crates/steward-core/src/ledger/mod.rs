@@ -40,6 +40,7 @@ pub const ENTRY_APPROVAL: ApprovalKind = ApprovalKind {
     label: "Ledger entry",
     direct: false,
     lead_role: "accounting_lead",
+    lead_decides: false,
 };
 
 /// Plugs the ledger in: its approval kind (decided entries post or go back to draft) and

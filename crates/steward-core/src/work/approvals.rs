@@ -69,6 +69,7 @@ pub const GENERAL: ApprovalKind = ApprovalKind {
     label: "Other request",
     direct: true,
     lead_role: "admin",
+    lead_decides: false,
 };
 /// A purchase asked for directly (until procurement's requisitions replace it).
 pub const PURCHASE: ApprovalKind = ApprovalKind {
@@ -76,6 +77,7 @@ pub const PURCHASE: ApprovalKind = ApprovalKind {
     label: "Purchase request",
     direct: true,
     lead_role: "procurement_lead",
+    lead_decides: false,
 };
 /// An expense asked for directly (until expense claims replace it).
 pub const EXPENSE: ApprovalKind = ApprovalKind {
@@ -83,6 +85,7 @@ pub const EXPENSE: ApprovalKind = ApprovalKind {
     label: "Expense",
     direct: true,
     lead_role: "accounting_lead",
+    lead_decides: false,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -1290,6 +1293,7 @@ mod tests {
             label: "Ledger entry",
             direct: false,
             lead_role: "accounting_lead",
+            lead_decides: false,
         };
         let p = default_policy(&entries, &eur);
         assert_eq!(

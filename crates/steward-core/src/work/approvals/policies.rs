@@ -112,15 +112,20 @@ pub struct LevelInput {
 }
 
 /// The built-in chain: up to 1,000 the manager; above that also the domain lead; above
-/// 10,000 also the admin.
+/// 10,000 also the admin. A kind whose lead decides starts with the lead instead of the
+/// manager.
 pub fn default_policy(kind: &ApprovalKind, currency: &Currency) -> Policy {
     let unit = 10i64.pow(u32::from(currency.precision()));
     let lead = kind.lead_role;
     let mut levels = vec![PolicyLevel {
         above: 0,
-        rule: ApproverRule::Manager,
+        rule: if kind.lead_decides && lead != "admin" {
+            ApproverRule::Role(lead.to_string())
+        } else {
+            ApproverRule::Manager
+        },
     }];
-    if lead != "admin" {
+    if lead != "admin" && !kind.lead_decides {
         levels.push(PolicyLevel {
             above: 1_000 * unit,
             rule: ApproverRule::Role(lead.to_string()),

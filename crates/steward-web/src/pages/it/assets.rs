@@ -314,6 +314,11 @@ impl ValueView {
                 .collect(),
         })
     }
+    /// The addresses given to devices that are this asset (IT's staff see them).
+    addresses: Vec<(
+        steward_core::it::networks::Network,
+        steward_core::it::networks::Allocation,
+    )>,
 }
 
 impl ShowPage {
@@ -377,6 +382,13 @@ async fn show_view<S: Backend>(
         &steward_core::work::RecordRef::new(steward_core::it::ASSET, asset.id.0),
     )
     .await;
+    let addresses = if can_write {
+        steward_core::it::networks::of_asset(&state.store, &pa.actor, asset.id)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let title = if asset.name.is_empty() {
         asset.tag.clone()
     } else {
@@ -392,6 +404,7 @@ async fn show_view<S: Backend>(
             attachments,
             value,
             reader: pa.actor.user_id,
+            addresses,
             statuses: statuses(),
             models,
             history,

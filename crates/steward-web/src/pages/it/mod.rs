@@ -1,11 +1,14 @@
 //! IT's pages: assets (`/it/assets`, one at `/it/assets/{id}` with its check-out,
 //! check-in and history), the catalog of models and categories (`/it/models`), licences
-//! (`/it/licences`, the compliance view, one with its seats) and consumables
-//! (`/it/consumables`, one with its receipts, issues and movements). Everything goes
-//! through `steward_core::it`, which authorizes.
+//! (`/it/licences`, the compliance view, one with its seats), consumables
+//! (`/it/consumables`, one with its receipts, issues and movements), networks and sites
+//! (`/it/networks`), planned changes (`/it/changes`) and maintenance schedules
+//! (`/it/maintenance`). Everything goes through `steward_core::it`, which authorizes.
 mod assets;
+mod changes;
 mod consumables;
 mod licences;
+mod networks;
 
 use axum::Router;
 
@@ -15,4 +18,6 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
     assets::router::<S>()
         .merge(licences::router::<S>())
         .merge(consumables::router::<S>())
+        .merge(networks::router::<S>())
+        .merge(changes::router::<S>())
 }
