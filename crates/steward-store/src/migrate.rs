@@ -169,9 +169,23 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0026_it.sql"),
         postgres: include_str!("../migrations/postgres/0026_it.sql"),
     },
+    // 27 is another branch's (IT, in parallel); this placeholder keeps the numbers
+    // consecutive until the merge replaces it.
+    Migration {
+        version: 27,
+        name: "reserved",
+        sqlite: "SELECT 1;",
+        postgres: "SELECT 1;",
+    },
+    Migration {
+        version: 28,
+        name: "it_helpdesk",
+        sqlite: include_str!("../migrations/sqlite/0028_it_helpdesk.sql"),
+        postgres: include_str!("../migrations/postgres/0028_it_helpdesk.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 26;
+pub const LATEST_VERSION: i64 = 28;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -292,6 +292,9 @@ pub fn it<S: Backend>() -> WebDomain<S> {
     const SECTION: &[NavEntry] = &[
         nav(0, "/it/assets", "Assets", READ),
         nav(1, "/it/models", "Models and categories", READ),
+        nav(2, "/it/tickets", "Tickets", READ),
+        nav(3, "/it/kb", "Knowledge base", READ),
+        nav(4, "/it/helpdesk/report", "Helpdesk report", needs(Domain::It, Action::Export)),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",
@@ -305,6 +308,10 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         document: no_document,
         nav: NAV,
         subnav: SUBNAV,
-        links: &[(steward_core::it::ASSET, "/it/assets/{id}")],
+        links: &[
+            (steward_core::it::ASSET, "/it/assets/{id}"),
+            (steward_core::it::helpdesk::TICKET, "/it/tickets/{id}"),
+            (steward_core::it::helpdesk_kb::ARTICLE, "/it/kb/{id}"),
+        ],
     }
 }

@@ -7,8 +7,15 @@
 //! records only: an employee sees the assets checked out to them, nothing else. Writes
 //! (assets, models, categories, check-out and check-in) need the grant company-wide; the
 //! one gate is [`gate`].
+//!
+//! The helpdesk (helpdesk*.rs) takes tickets from every employee; see helpdesk.rs.
 pub mod asset_import;
 pub mod assets;
+pub mod helpdesk;
+pub mod helpdesk_kb;
+pub mod helpdesk_report;
+pub mod helpdesk_sla;
+pub mod helpdesk_tickets;
 pub mod overdue;
 pub mod tiles;
 
@@ -24,8 +31,22 @@ pub const MODEL: &str = "it.model";
 pub const CATEGORY: &str = "it.category";
 
 /// Every store trait IT needs.
-pub trait ItBackend: crate::hr::HrBaseStore + assets::AssetStore {}
-impl<T> ItBackend for T where T: crate::hr::HrBaseStore + assets::AssetStore {}
+pub trait ItBackend:
+    crate::hr::HrBaseStore
+    + assets::AssetStore
+    + helpdesk::HelpdeskStore
+    + helpdesk_kb::KbStore
+    + crate::work::cases::CaseStore
+{
+}
+impl<T> ItBackend for T where
+    T: crate::hr::HrBaseStore
+        + assets::AssetStore
+        + helpdesk::HelpdeskStore
+        + helpdesk_kb::KbStore
+        + crate::work::cases::CaseStore
+{
+}
 
 /// IT's record kinds (links from tasks and approvals), photos and files on assets, its
 /// dashboard tile and the daily
@@ -35,14 +56,20 @@ where
     S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
 {
     overdue::register_jobs(r.jobs_mut(), store.clone());
+    helpdesk_sla::register_jobs(r.jobs_mut(), store.clone());
     let s = store.clone();
     r.on_start(
         "it.schedule",
         crate::registry::start(move || {
             let s = s.clone();
-            async move { overdue::schedule(&s).await }
+            async move {
+                overdue::schedule(&s).await?;
+                helpdesk_sla::ensure_scheduled(&s).await
+            }
         }),
     );
+    r.record_kind(helpdesk::TICKET, "IT ticket");
+    r.record_kind(helpdesk_kb::ARTICLE, "Knowledge-base article");
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");
@@ -64,7 +91,11 @@ where
     );
     r.tile(
         "it.assets",
-        crate::work::dashboard::handler(store, tiles::AssetsByStatus),
+        crate::work::dashboard::handler(store.clone(), tiles::AssetsByStatus),
+    );
+    r.tile(
+        "it.tickets",
+        crate::work::dashboard::handler(store, tiles::TicketsBySla),
     );
 }
 
