@@ -179,6 +179,14 @@ enum Id {
     FreshItAsset,
     /// An asset made for this request and checked out to the kept employee.
     LentItAsset,
+    /// The kept ticket category.
+    ItTicketCategory,
+    /// The kept ticket group.
+    ItTicketGroup,
+    /// The kept, published knowledge-base article.
+    ItArticle,
+    /// A ticket the admin raised for this request (new, nobody's).
+    FreshItTicket,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -291,6 +299,25 @@ enum Body {
     ItCheckin,
     /// A CSV of one asset of the kept model.
     ItAssetsCsv,
+    // it: helpdesk
+    NewItTicket,
+    ItTicketText,
+    ItTicketAssign,
+    ItTicketStatus,
+    ItTicketPriority,
+    ItTicketReopen,
+    ItTicketRating,
+    /// `version` carries the kept asset's id.
+    ItTicketAsset,
+    /// `version` carries the kept article's id.
+    ItTicketArticle,
+    NewItTicketCategory,
+    ItTicketCategoryUpdate,
+    NewItTicketGroup,
+    ItTicketGroupUpdate,
+    ItHelpdeskSla,
+    NewItArticle,
+    ItArticleUpdate,
 }
 
 struct Row {
@@ -535,6 +562,26 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::NewItAsset => Some(json!({"model_id": version})),
         Body::ItCheckout => Some(json!({"employee_id": version, "note": "matrix"})),
         Body::ItCheckin => Some(json!({"note": "matrix"})),
+        Body::NewItTicket => Some(json!({"subject": format!("Matrix ticket {n}")})),
+        Body::ItTicketText => Some(json!({"body": "matrix"})),
+        Body::ItTicketAssign => Some(json!({"assignee_id": null})),
+        Body::ItTicketStatus => Some(json!({"status": "in_progress"})),
+        Body::ItTicketPriority => Some(json!({"urgency": "low", "impact": "low"})),
+        Body::ItTicketReopen => Some(json!({"reason": "matrix"})),
+        Body::ItTicketRating => Some(json!({"rating": 5})),
+        Body::ItTicketAsset => Some(json!({"asset_id": version})),
+        Body::ItTicketArticle => Some(json!({"article_id": version})),
+        Body::NewItTicketCategory => Some(json!({"name": format!("Matrix ticket category {n}")})),
+        Body::ItTicketCategoryUpdate => Some(json!({"name": "Matrix kept ticket category"})),
+        Body::NewItTicketGroup => Some(json!({"name": format!("Matrix group {n}")})),
+        Body::ItTicketGroupUpdate => Some(json!({"name": "Matrix kept group"})),
+        Body::ItHelpdeskSla => Some(json!({"warn_percent": 80, "targets": [
+            {"priority": "p1", "first_response_minutes": 30, "resolution_minutes": 240},
+            {"priority": "p2", "first_response_minutes": 60, "resolution_minutes": 480},
+            {"priority": "p3", "first_response_minutes": 240, "resolution_minutes": 1440},
+            {"priority": "p4", "first_response_minutes": 480, "resolution_minutes": 2400}]})),
+        Body::NewItArticle => Some(json!({"title": format!("Matrix article {n}"), "body": "x", "published": true})),
+        Body::ItArticleUpdate => Some(json!({"title": "Matrix kept article", "body": "x", "published": true})),
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
@@ -757,6 +804,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::ItAsset => Some(itf().asset),
         Id::FreshItAsset => Some(it::fresh_asset(app, &f.admin, itf().model).await),
         Id::LentItAsset => Some(it::lent_asset(app, &f.admin, itf().model, itf().employee).await),
+        Id::ItTicketCategory => Some(itf().ticket_category),
+        Id::ItTicketGroup => Some(itf().ticket_group),
+        Id::ItArticle => Some(itf().article),
+        Id::FreshItTicket => Some(it::fresh_ticket(app, &f.admin).await),
     };
     let mut path = r
         .path
@@ -792,6 +843,8 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::NewItModel | Body::ItModelUpdate => itf().category,
         Body::NewItAsset => itf().model,
         Body::ItCheckout => itf().employee,
+        Body::ItTicketAsset => itf().asset,
+        Body::ItTicketArticle => itf().article,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");
