@@ -21,7 +21,14 @@ async fn get(c: &reqwest::Client, url: String, status: u16) -> Value {
 both_databases!(employees_see_own_tickets_never_notes, |db| async move {
     let app = spawn_app(db).await;
     add_user(&app.store, app.company, "ivy", PASSWORD, &["it_lead"]).await;
-    add_user(&app.store, app.company, "tess", PASSWORD, &["it_technician"]).await;
+    add_user(
+        &app.store,
+        app.company,
+        "tess",
+        PASSWORD,
+        &["it_technician"],
+    )
+    .await;
     add_user(&app.store, app.company, "ann", PASSWORD, &["employee"]).await;
     add_user(&app.store, app.company, "bob", PASSWORD, &["employee"]).await;
     let ivy = app.api(&app.token("ivy", PASSWORD, false).await);
@@ -37,7 +44,13 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
     )
     .await;
     // Employees read categories but do not make them.
-    post(&ann, app.url("/api/v1/it/ticket-categories"), json!({"name": "X"}), 403).await;
+    post(
+        &ann,
+        app.url("/api/v1/it/ticket-categories"),
+        json!({"name": "X"}),
+        403,
+    )
+    .await;
     let cats = get(&ann, app.url("/api/v1/it/ticket-categories"), 200).await;
     assert_eq!(cats.as_array().map(Vec::len), Some(1));
 
@@ -89,7 +102,13 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
         200,
     )
     .await;
-    post(&ann, app.url(&format!("/api/v1/it/tickets/{id}/notes")), json!({"body": "x"}), 403).await;
+    post(
+        &ann,
+        app.url(&format!("/api/v1/it/tickets/{id}/notes")),
+        json!({"body": "x"}),
+        403,
+    )
+    .await;
     let replied = post(
         &tess,
         app.url(&format!("/api/v1/it/tickets/{id}/replies")),
@@ -106,11 +125,21 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
     )
     .await;
     assert_eq!(fields(&empty), ["body"]);
-    let seen = get(&ann, app.url(&format!("/api/v1/it/tickets/{id}/messages")), 200).await;
+    let seen = get(
+        &ann,
+        app.url(&format!("/api/v1/it/tickets/{id}/messages")),
+        200,
+    )
+    .await;
     let text = seen.to_string();
     assert!(text.contains("Can you send a photo?"));
     assert!(!text.contains("SECRET-NOTE"), "{text}");
-    let all = get(&tess, app.url(&format!("/api/v1/it/tickets/{id}/messages")), 200).await;
+    let all = get(
+        &tess,
+        app.url(&format!("/api/v1/it/tickets/{id}/messages")),
+        200,
+    )
+    .await;
     assert!(all.to_string().contains("SECRET-NOTE"));
     // Nor on the page.
     let page = app.signed_in("ann", PASSWORD).await;
@@ -202,7 +231,10 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
     let techs = get(&tess, app.url("/api/v1/it/technicians"), 200).await;
     let tess_id = techs
         .as_array()
-        .and_then(|a| a.iter().find(|x| x["name"].as_str().is_some_and(|n| n.contains("tess"))))
+        .and_then(|a| {
+            a.iter()
+                .find(|x| x["name"].as_str().is_some_and(|n| n.contains("tess")))
+        })
         .map(|x| x["id"].clone())
         .expect("tess listed");
     post(
@@ -242,7 +274,12 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
     )
     .await;
     assert_eq!(rated["rating"], 5);
-    let report = get(&tess, app.url("/api/v1/it/helpdesk/report?period=month"), 200).await;
+    let report = get(
+        &tess,
+        app.url("/api/v1/it/helpdesk/report?period=month"),
+        200,
+    )
+    .await;
     assert_eq!(report["total"]["tickets"], 2);
     get(&ann, app.url("/api/v1/it/helpdesk/report"), 403).await;
     let csv = tess
@@ -263,7 +300,13 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
         201,
     )
     .await;
-    post(&ann, app.url("/api/v1/it/kb"), json!({"title": "x", "body": "y"}), 403).await;
+    post(
+        &ann,
+        app.url("/api/v1/it/kb"),
+        json!({"title": "x", "body": "y"}),
+        403,
+    )
+    .await;
     let found = get(&ann, app.url("/api/v1/it/kb?q=cables"), 200).await;
     assert_eq!(found.as_array().map(Vec::len), Some(1));
     post(
@@ -273,7 +316,12 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
         200,
     )
     .await;
-    let links = get(&ann, app.url(&format!("/api/v1/it/tickets/{id}/links")), 200).await;
+    let links = get(
+        &ann,
+        app.url(&format!("/api/v1/it/tickets/{id}/links")),
+        200,
+    )
+    .await;
     assert_eq!(links["articles"][0]["title"], "Monitor cables");
 
     // The pages render.
@@ -299,11 +347,19 @@ both_databases!(employees_see_own_tickets_never_notes, |db| async move {
     assert_eq!(r.status(), 422);
     let r = page
         .post(app.url("/it/tickets"))
-        .form(&[("subject", "Keyboard"), ("urgency", "low"), ("impact", "low")])
+        .form(&[
+            ("subject", "Keyboard"),
+            ("urgency", "low"),
+            ("impact", "low"),
+        ])
         .send()
         .await
         .expect("form");
-    assert!(r.status().is_success() || r.status().is_redirection(), "{}", r.status());
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "{}",
+        r.status()
+    );
 });
 
 both_databases!(employees_link_only_their_assets, |db| async move {
@@ -312,7 +368,13 @@ both_databases!(employees_link_only_their_assets, |db| async move {
     add_user(&app.store, app.company, "ann", PASSWORD, &["employee"]).await;
     let ivy = app.api(&app.token("ivy", PASSWORD, false).await);
     let ann = app.api(&app.token("ann", PASSWORD, false).await);
-    let cat = post(&ivy, app.url("/api/v1/it/categories"), json!({"name": "Laptops"}), 201).await;
+    let cat = post(
+        &ivy,
+        app.url("/api/v1/it/categories"),
+        json!({"name": "Laptops"}),
+        201,
+    )
+    .await;
     let model = post(
         &ivy,
         app.url("/api/v1/it/models"),
@@ -320,7 +382,13 @@ both_databases!(employees_link_only_their_assets, |db| async move {
         201,
     )
     .await;
-    let asset = post(&ivy, app.url("/api/v1/it/assets"), json!({"model_id": model["id"]}), 201).await;
+    let asset = post(
+        &ivy,
+        app.url("/api/v1/it/assets"),
+        json!({"model_id": model["id"]}),
+        201,
+    )
+    .await;
     let bad = post(
         &ann,
         app.url("/api/v1/it/tickets"),
@@ -337,6 +405,11 @@ both_databases!(employees_link_only_their_assets, |db| async move {
         201,
     )
     .await;
-    let links = get(&ivy, app.url(&format!("/api/v1/it/tickets/{}/links", t["id"])), 200).await;
+    let links = get(
+        &ivy,
+        app.url(&format!("/api/v1/it/tickets/{}/links", t["id"])),
+        200,
+    )
+    .await;
     assert_eq!(links["assets"][0]["id"], asset["id"]);
 });

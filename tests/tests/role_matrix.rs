@@ -580,8 +580,12 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
             {"priority": "p2", "first_response_minutes": 60, "resolution_minutes": 480},
             {"priority": "p3", "first_response_minutes": 240, "resolution_minutes": 1440},
             {"priority": "p4", "first_response_minutes": 480, "resolution_minutes": 2400}]})),
-        Body::NewItArticle => Some(json!({"title": format!("Matrix article {n}"), "body": "x", "published": true})),
-        Body::ItArticleUpdate => Some(json!({"title": "Matrix kept article", "body": "x", "published": true})),
+        Body::NewItArticle => {
+            Some(json!({"title": format!("Matrix article {n}"), "body": "x", "published": true}))
+        }
+        Body::ItArticleUpdate => {
+            Some(json!({"title": "Matrix kept article", "body": "x", "published": true}))
+        }
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),

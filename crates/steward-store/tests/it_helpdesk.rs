@@ -91,23 +91,53 @@ store_test!(employees_raise_and_see_only_their_own, |db| async move {
         Err(Error::NotFound { .. })
     ));
     // The technician answers in public and notes internally; Ann never sees the note.
-    tickets::act(store, &tech, t.id, &TicketAction::Note { body: "Probably the SSD.".into() }, None)
-        .await
-        .expect("note");
-    let t2 = tickets::act(store, &tech, t.id, &TicketAction::Reply { body: "On my way.".into() }, None)
-        .await
-        .expect("reply");
-    assert!(t2.first_response_at.is_some(), "first public reply by staff");
+    tickets::act(
+        store,
+        &tech,
+        t.id,
+        &TicketAction::Note {
+            body: "Probably the SSD.".into(),
+        },
+        None,
+    )
+    .await
+    .expect("note");
+    let t2 = tickets::act(
+        store,
+        &tech,
+        t.id,
+        &TicketAction::Reply {
+            body: "On my way.".into(),
+        },
+        None,
+    )
+    .await
+    .expect("reply");
+    assert!(
+        t2.first_response_at.is_some(),
+        "first public reply by staff"
+    );
     assert_eq!(t2.status, TicketStatus::InProgress);
     assert!(t2.first_response_due.is_none());
-    let seen = tickets::messages(store, &ann, t.id).await.expect("messages");
-    assert!(seen.iter().all(|m| !m.internal && m.kind != MessageKind::Note));
+    let seen = tickets::messages(store, &ann, t.id)
+        .await
+        .expect("messages");
+    assert!(seen
+        .iter()
+        .all(|m| !m.internal && m.kind != MessageKind::Note));
     assert!(seen.iter().any(|m| m.body == "On my way."));
     let all = tickets::messages(store, &tech, t.id).await.expect("all");
     assert!(all.iter().any(|m| m.body == "Probably the SSD."));
     // Ann cannot write notes or move the ticket.
     assert!(matches!(
-        tickets::act(store, &ann, t.id, &TicketAction::Note { body: "x".into() }, None).await,
+        tickets::act(
+            store,
+            &ann,
+            t.id,
+            &TicketAction::Note { body: "x".into() },
+            None
+        )
+        .await,
         Err(Error::Forbidden)
     ));
     // Another company's admin does not find it.
@@ -256,7 +286,9 @@ store_test!(waiting_pauses_and_breach_is_marked_once, |db| async move {
     let o = tickets::get(store, &tech, open.id).await.expect("open");
     assert_eq!(o.sla_state, SlaState::Breached);
     assert!(o.resolution_breached_at.is_some() && o.response_breached_at.is_some());
-    let p = tickets::get(store, &tech, waiting.id).await.expect("paused");
+    let p = tickets::get(store, &tech, waiting.id)
+        .await
+        .expect("paused");
     assert_eq!(p.sla_state, SlaState::Paused);
     assert!(p.resolution_breached_at.is_none());
     // The assignee was told.
@@ -287,14 +319,25 @@ store_test!(resolve_rate_reopen_and_report, |db| async move {
         .await
         .expect("raise");
     assert_eq!(t.priority, Priority::P4);
-    let e = tickets::act(store, &ann, t.id, &TicketAction::Rate { rating: 5, comment: String::new() }, None)
-        .await
-        .expect_err("open");
+    let e = tickets::act(
+        store,
+        &ann,
+        t.id,
+        &TicketAction::Rate {
+            rating: 5,
+            comment: String::new(),
+        },
+        None,
+    )
+    .await
+    .expect_err("open");
     assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
     let close = TicketAction::SetStatus {
         status: TicketStatus::Closed,
     };
-    assert!(tickets::act(store, &tech, t.id, &close, None).await.is_err());
+    assert!(tickets::act(store, &tech, t.id, &close, None)
+        .await
+        .is_err());
     tickets::act(
         store,
         &tech,
@@ -306,9 +349,18 @@ store_test!(resolve_rate_reopen_and_report, |db| async move {
     )
     .await
     .expect("resolve");
-    let e = tickets::act(store, &ann, t.id, &TicketAction::Rate { rating: 7, comment: String::new() }, None)
-        .await
-        .expect_err("7");
+    let e = tickets::act(
+        store,
+        &ann,
+        t.id,
+        &TicketAction::Rate {
+            rating: 7,
+            comment: String::new(),
+        },
+        None,
+    )
+    .await
+    .expect_err("7");
     assert_eq!(fields(&e), ["rating"]);
     let rated = tickets::act(
         store,
@@ -396,20 +448,42 @@ store_test!(knowledge_base_published_to_everyone, |db| async move {
         kb::get(store, &ann, draft.id).await,
         Err(Error::NotFound { .. })
     ));
-    assert_eq!(kb::list(store, &tech, Some("vpn")).await.expect("search").len(), 1);
+    assert_eq!(
+        kb::list(store, &tech, Some("vpn"))
+            .await
+            .expect("search")
+            .len(),
+        1
+    );
     let t = tickets::create(store, &ann, &input("Printer", "", ""))
         .await
         .expect("raise");
-    tickets::act(store, &tech, t.id, &TicketAction::LinkArticle { article: public.id }, None)
-        .await
-        .expect("link");
-    tickets::act(store, &tech, t.id, &TicketAction::LinkArticle { article: draft.id }, None)
-        .await
-        .expect("link draft");
+    tickets::act(
+        store,
+        &tech,
+        t.id,
+        &TicketAction::LinkArticle { article: public.id },
+        None,
+    )
+    .await
+    .expect("link");
+    tickets::act(
+        store,
+        &tech,
+        t.id,
+        &TicketAction::LinkArticle { article: draft.id },
+        None,
+    )
+    .await
+    .expect("link draft");
     let linked = tickets::linked_articles(store, &ann, t.id)
         .await
         .expect("linked");
-    assert_eq!(linked.len(), 1, "the requester sees published articles only");
+    assert_eq!(
+        linked.len(),
+        1,
+        "the requester sees published articles only"
+    );
     assert!(kb::list(store, &w.actor_b, None)
         .await
         .expect("b")

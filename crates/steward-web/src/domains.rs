@@ -294,7 +294,12 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         nav(1, "/it/models", "Models and categories", READ),
         nav(2, "/it/tickets", "Tickets", READ),
         nav(3, "/it/kb", "Knowledge base", READ),
-        nav(4, "/it/helpdesk/report", "Helpdesk report", needs(Domain::It, Action::Export)),
+        nav(
+            4,
+            "/it/helpdesk/report",
+            "Helpdesk report",
+            needs(Domain::It, Action::Export),
+        ),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",

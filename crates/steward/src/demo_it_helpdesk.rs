@@ -6,8 +6,7 @@
 use steward_core::auth::Actor;
 use steward_core::ids::UserId;
 use steward_core::it::helpdesk::{
-    self, priority, HelpdeskStore, Level, Ticket, TicketCategoryId, TicketId,
-    TicketStatus,
+    self, priority, HelpdeskStore, Level, Ticket, TicketCategoryId, TicketId, TicketStatus,
 };
 use steward_core::it::helpdesk_kb::{self as kb, ArticleInput};
 use steward_core::it::helpdesk_sla;
@@ -97,13 +96,8 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
         return Ok(());
     }
     let desk = helpdesk::create_group(store, &lead, "Service desk", &techs).await?;
-    let field = helpdesk::create_group(
-        store,
-        &lead,
-        "Field support",
-        &techs[..techs.len().min(2)],
-    )
-    .await?;
+    let field =
+        helpdesk::create_group(store, &lead, "Field support", &techs[..techs.len().min(2)]).await?;
     let mut article_ids = Vec::new();
     for (title, body) in ARTICLES {
         let k = kb::create(
@@ -186,8 +180,7 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
             requester: requesters[(i * 3) % requesters.len()],
             requester_name: String::new(),
             subject: subject.into(),
-            description: "Reported through the demo. Happens every morning since last week."
-                .into(),
+            description: "Reported through the demo. Happens every morning since last week.".into(),
             category_id: cats.iter().find(|(n, _)| n == cat).map(|(_, id)| *id),
             category: None,
             urgency,
@@ -289,8 +282,14 @@ pub async fn seed(store: &Store, users: &DemoUsers) -> steward_core::Result<()> 
             )
             .await?;
             if let Some(k) = article_ids.get(n % article_ids.len()) {
-                tickets::act(store, &lead, t.id, &TicketAction::LinkArticle { article: *k }, None)
-                    .await?;
+                tickets::act(
+                    store,
+                    &lead,
+                    t.id,
+                    &TicketAction::LinkArticle { article: *k },
+                    None,
+                )
+                .await?;
             }
         }
         if t.status == TicketStatus::WaitingOnRequester {
@@ -342,9 +341,11 @@ mod tests {
             .await
             .expect("connect");
         store.migrate().await.expect("migrate");
-        assert!(crate::demo::prepare(&store, true, &dir.path().join("files"))
-            .await
-            .expect("seed"));
+        assert!(
+            crate::demo::prepare(&store, true, &dir.path().join("files"))
+                .await
+                .expect("seed")
+        );
         let open = store.open_sla_tickets().await.expect("open");
         let has = |s: SlaState| open.iter().any(|t| t.sla_state == s);
         assert!(has(SlaState::Breached), "one breached");

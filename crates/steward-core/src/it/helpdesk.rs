@@ -293,7 +293,12 @@ pub struct HelpdeskSla {
 impl Default for HelpdeskSla {
     fn default() -> Self {
         HelpdeskSla {
-            targets: [(30, 4 * 60), (60, 8 * 60), (4 * 60, 24 * 60), (8 * 60, 40 * 60)],
+            targets: [
+                (30, 4 * 60),
+                (60, 8 * 60),
+                (4 * 60, 24 * 60),
+                (8 * 60, 40 * 60),
+            ],
             warn_percent: 80,
             version: 0,
         }
@@ -449,8 +454,10 @@ pub trait HelpdeskStore: Send + Sync {
         version: i64,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
-    fn ticket_groups(&self, company: CompanyId)
-        -> impl Future<Output = Result<Vec<TicketGroup>>> + Send;
+    fn ticket_groups(
+        &self,
+        company: CompanyId,
+    ) -> impl Future<Output = Result<Vec<TicketGroup>>> + Send;
     fn insert_ticket_group(
         &self,
         company: CompanyId,

@@ -61,7 +61,11 @@ pub trait KbStore: Send + Sync {
 }
 
 /// The articles the actor may read: IT's staff all, anyone else the published ones.
-pub async fn list<S: KbStore>(store: &S, actor: &Actor, search: Option<&str>) -> Result<Vec<Article>> {
+pub async fn list<S: KbStore>(
+    store: &S,
+    actor: &Actor,
+    search: Option<&str>,
+) -> Result<Vec<Article>> {
     may_read_own(actor)?;
     let search = search.map(str::trim).filter(|s| !s.is_empty());
     store
@@ -80,8 +84,14 @@ pub async fn get<S: KbStore>(store: &S, actor: &Actor, id: ArticleId) -> Result<
 
 fn validated(input: &ArticleInput) -> Result<(String, String)> {
     let mut v = Validator::new();
-    let title = v.check("title", crate::input::line("title", &input.title, 200, true));
-    let body = v.check("body", crate::input::text("body", &input.body, 100_000, true));
+    let title = v.check(
+        "title",
+        crate::input::line("title", &input.title, 200, true),
+    );
+    let body = v.check(
+        "body",
+        crate::input::text("body", &input.body, 100_000, true),
+    );
     v.finish()?;
     Ok((title.unwrap_or_default(), body.unwrap_or_default()))
 }

@@ -39,7 +39,8 @@ impl Period {
         match self {
             Period::Day => d.to_string(),
             Period::Week => {
-                let monday = d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
+                let monday =
+                    d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()));
                 monday.to_string()
             }
             Period::Month => format!("{:04}-{:02}", d.year(), d.month()),
@@ -121,9 +122,18 @@ pub async fn report<S: HelpdeskStore>(
     if (to - from).num_days() > 3660 {
         return Err(Error::invalid("to", "at most ten years"));
     }
-    let start = Timestamp(from.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros());
+    let start = Timestamp(
+        from.and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp_micros(),
+    );
     let end_day = to + chrono::Duration::days(1);
-    let end = Timestamp(end_day.and_time(chrono::NaiveTime::MIN).and_utc().timestamp_micros());
+    let end = Timestamp(
+        end_day
+            .and_time(chrono::NaiveTime::MIN)
+            .and_utc()
+            .timestamp_micros(),
+    );
     let tickets = store.report_tickets(actor.company_id, start, end).await?;
     let mut total = Row {
         label: "All tickets".into(),
@@ -152,7 +162,9 @@ pub async fn report<S: HelpdeskStore>(
         );
         keyed(
             &mut by_tech,
-            t.assignee_name.clone().unwrap_or_else(|| "(unassigned)".into()),
+            t.assignee_name
+                .clone()
+                .unwrap_or_else(|| "(unassigned)".into()),
         );
     }
     Ok(Report {

@@ -33,7 +33,12 @@ pub async fn ensure_scheduled(store: &impl JobStore) -> Result<()> {
 }
 
 /// What the job finds for one open ticket at `now`.
-pub fn evaluate(t: &Ticket, s: &HelpdeskSla, cal: &Calendar, now: Timestamp) -> Option<TicketSlaUpdate> {
+pub fn evaluate(
+    t: &Ticket,
+    s: &HelpdeskSla,
+    cal: &Calendar,
+    now: Timestamp,
+) -> Option<TicketSlaUpdate> {
     let clock = t.clock();
     let target = s.target(t.priority);
     let (fr, res) = sla::due_times(&clock, target, cal);
@@ -58,7 +63,10 @@ pub fn evaluate(t: &Ticket, s: &HelpdeskSla, cal: &Calendar, now: Timestamp) -> 
 }
 
 /// Evaluates every open ticket of every company at `now`.
-pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(store: &S, now: Timestamp) -> Result<RunReport> {
+pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(
+    store: &S,
+    now: Timestamp,
+) -> Result<RunReport> {
     let tickets = store.open_sla_tickets().await?;
     let mut per_company: HashMap<CompanyId, (HelpdeskSla, Calendar)> = HashMap::new();
     let mut updates = Vec::new();
@@ -67,10 +75,10 @@ pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(store: &
         ..Default::default()
     };
     for t in &tickets {
-        if !per_company.contains_key(&t.company) {
+        if let std::collections::hash_map::Entry::Vacant(e) = per_company.entry(t.company) {
             let s = store.helpdesk_sla(t.company).await?;
             let cal = calendar(store, t.company).await?;
-            per_company.insert(t.company, (s, cal));
+            e.insert((s, cal));
         }
         if let Some((s, cal)) = per_company.get(&t.company) {
             if let Some(u) = evaluate(t, s, cal, now) {
@@ -89,9 +97,9 @@ pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(store: &
     for (u, events) in updates.iter().zip(applied) {
         let Some(t) = by_id.get(&u.id) else { continue };
         for ev in events {
-            if !leads.contains_key(&t.company) {
+            if let std::collections::hash_map::Entry::Vacant(e) = leads.entry(t.company) {
                 let l = store.it_grant_holders(t.company, Action::Approve).await?;
-                leads.insert(t.company, l.into_iter().map(|(u, _)| u).collect());
+                e.insert(l.into_iter().map(|(u, _)| u).collect());
             }
             let bosses = leads.get(&t.company).cloned().unwrap_or_default();
             let (to, kind) = if ev.is_breach() {
@@ -105,7 +113,10 @@ pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(store: &
                 (to, "it.ticket_sla_breach")
             } else {
                 report.warnings += 1;
-                (t.assignee.map(|a| vec![a]).unwrap_or(bosses), "it.ticket_sla_warning")
+                (
+                    t.assignee.map(|a| vec![a]).unwrap_or(bosses),
+                    "it.ticket_sla_warning",
+                )
             };
             items.extend(to.into_iter().map(|user| NewNotification {
                 company: t.company,

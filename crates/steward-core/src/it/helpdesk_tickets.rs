@@ -72,7 +72,10 @@ pub async fn create<S: HelpdeskStore + CaseStore + AssetStore + crate::jobs::Job
         return Err(Error::Forbidden);
     }
     let mut v = Validator::new();
-    let subject = v.check("subject", crate::input::line("subject", &input.subject, 200, true));
+    let subject = v.check(
+        "subject",
+        crate::input::line("subject", &input.subject, 200, true),
+    );
     let description = v.check(
         "description",
         crate::input::text("description", &input.description, 20_000, false),
@@ -247,25 +250,43 @@ pub async fn open_by_sla<S: HelpdeskStore>(
 pub enum TicketAction {
     /// A public reply (the requester sees it). Staff's first is the first response; the
     /// requester's answer to a ticket waiting on them puts it back in progress.
-    Reply { body: String },
+    Reply {
+        body: String,
+    },
     /// An internal note (IT's staff only).
-    Note { body: String },
+    Note {
+        body: String,
+    },
     /// To a technician and/or a group (technicians).
     Assign {
         assignee: Option<UserId>,
         group: Option<TicketGroupId>,
     },
     /// Technicians: in progress, waiting on requester, resolved; closed once resolved.
-    SetStatus { status: TicketStatus },
+    SetStatus {
+        status: TicketStatus,
+    },
     /// Technicians: a new urgency and impact (and so priority).
-    Reprioritize { urgency: Level, impact: Level },
+    Reprioritize {
+        urgency: Level,
+        impact: Level,
+    },
     /// The requester or a technician, of a resolved or closed ticket.
-    Reopen { reason: String },
+    Reopen {
+        reason: String,
+    },
     /// The requester, of a resolved or closed ticket: 1-5 and a comment.
-    Rate { rating: i64, comment: String },
-    LinkAsset { asset: AssetId },
+    Rate {
+        rating: i64,
+        comment: String,
+    },
+    LinkAsset {
+        asset: AssetId,
+    },
     /// Technicians: a knowledge-base article.
-    LinkArticle { article: ArticleId },
+    LinkArticle {
+        article: ArticleId,
+    },
 }
 
 impl TicketAction {
@@ -318,7 +339,12 @@ fn set_status(t: &mut Ticket, status: TicketStatus, cal: &sla::Calendar, now: Ti
 /// Applies `action` to the ticket if its version is still `version` (the one read when
 /// absent); the ticket as it now is.
 pub async fn act<
-    S: HelpdeskStore + super::helpdesk_kb::KbStore + CaseStore + AssetStore + NotifyStore + crate::jobs::JobStore,
+    S: HelpdeskStore
+        + super::helpdesk_kb::KbStore
+        + CaseStore
+        + AssetStore
+        + NotifyStore
+        + crate::jobs::JobStore,
 >(
     store: &S,
     actor: &Actor,
@@ -407,7 +433,10 @@ pub async fn act<
             if let Some(g) = group {
                 let groups = store.ticket_groups(actor.company_id).await?;
                 let Some(found) = groups.iter().find(|x| x.id == *g) else {
-                    return Err(Error::invalid("group_id", "not a ticket group of the company"));
+                    return Err(Error::invalid(
+                        "group_id",
+                        "not a ticket group of the company",
+                    ));
                 };
                 t.group = Some(found.name.clone());
             } else {
@@ -466,7 +495,10 @@ pub async fn act<
                 }
             }
             if t.status == *status {
-                return Err(Error::invalid("status", "the ticket has this status already"));
+                return Err(Error::invalid(
+                    "status",
+                    "the ticket has this status already",
+                ));
             }
             set_status(&mut t, *status, &cal, now);
             msgs.push(entry(
@@ -549,7 +581,10 @@ pub async fn act<
                 .iter()
                 .any(|a| a.id == *article)
             {
-                return Err(Error::invalid("article_id", "the article is linked already"));
+                return Err(Error::invalid(
+                    "article_id",
+                    "the article is linked already",
+                ));
             }
             link_articles.push(*article);
         }

@@ -938,9 +938,12 @@ pub async fn act<S: CaseStore + JobStore + NotifyStore>(
             c.resolution = r.clone();
             c.resolution_category = category.clone();
             c.resolved_at = Some(now);
-            c.resolution_micros = Some(
-                sla::used(c.created_at, c.paused_micros, now, &settings.calendar),
-            );
+            c.resolution_micros = Some(sla::used(
+                c.created_at,
+                c.paused_micros,
+                now,
+                &settings.calendar,
+            ));
             if c.resolution_breached_at.is_none()
                 && c.resolution_micros.unwrap_or(0)
                     >= sla::minutes(settings.target(c.priority).resolution_minutes)

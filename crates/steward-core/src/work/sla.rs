@@ -461,7 +461,10 @@ impl SlaState {
         }
     }
     pub fn parse(s: &str) -> Option<SlaState> {
-        SlaState::ALL.iter().copied().find(|x| x.as_str() == s.trim())
+        SlaState::ALL
+            .iter()
+            .copied()
+            .find(|x| x.as_str() == s.trim())
     }
 }
 

@@ -217,7 +217,12 @@ async fn insert_message(
     Ok(())
 }
 
-async fn link_asset(tx: &mut Tx, company: CompanyId, ticket: TicketId, asset: AssetId) -> Result<()> {
+async fn link_asset(
+    tx: &mut Tx,
+    company: CompanyId,
+    ticket: TicketId,
+    asset: AssetId,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO it_ticket_assets (company_id, ticket_id, asset_id) VALUES ($1, $2, $3) \
          ON CONFLICT (ticket_id, asset_id) DO NOTHING",
@@ -231,7 +236,12 @@ async fn link_asset(tx: &mut Tx, company: CompanyId, ticket: TicketId, asset: As
     Ok(())
 }
 
-async fn set_members(tx: &mut Tx, company: CompanyId, group: i64, members: &[UserId]) -> Result<()> {
+async fn set_members(
+    tx: &mut Tx,
+    company: CompanyId,
+    group: i64,
+    members: &[UserId],
+) -> Result<()> {
     sqlx::query("DELETE FROM it_ticket_group_members WHERE group_id = $1")
         .bind(group)
         .execute(&mut **tx)
@@ -942,7 +952,12 @@ impl KbStore for Store {
         Ok(ArticleId(id))
     }
 
-    async fn update_article(&self, company: CompanyId, k: &Article, audit: AuditDraft) -> Result<()> {
+    async fn update_article(
+        &self,
+        company: CompanyId,
+        k: &Article,
+        audit: AuditDraft,
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let r = sqlx::query(
             "UPDATE it_kb_articles SET title = $1, body = $2, published = $3, updated_at = $4, version = version + 1 \

@@ -257,8 +257,9 @@ pub(super) fn refresh_sla(c: &mut Case, s: &SlaSettings, now: Timestamp) {
     } else {
         c.first_response_due = None;
         c.resolution_due = None;
-        c.sla_state =
-            sla::closed_state(c.response_breached_at.is_some() || c.resolution_breached_at.is_some());
+        c.sla_state = sla::closed_state(
+            c.response_breached_at.is_some() || c.resolution_breached_at.is_some(),
+        );
     }
 }
 

@@ -486,7 +486,10 @@ pub async fn articles<S: Backend>(
     let list = kb::list(&state.store, &a.actor, p.q.as_deref())
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(list.into_iter().map(ArticleOut::from).collect::<Vec<_>>()))
+    Ok(ok(list
+        .into_iter()
+        .map(ArticleOut::from)
+        .collect::<Vec<_>>()))
 }
 
 /// A new article (IT's staff).

@@ -481,7 +481,10 @@ pub async fn messages<S: Backend>(
     let list = tickets::messages(&state.store, &a.actor, TicketId(id))
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(list.into_iter().map(MessageOut::from).collect::<Vec<_>>()))
+    Ok(ok(list
+        .into_iter()
+        .map(MessageOut::from)
+        .collect::<Vec<_>>()))
 }
 
 async fn act<S: Backend>(
@@ -507,7 +510,14 @@ pub async fn reply<S: Backend>(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<BodyIn>,
 ) -> Result<Response, ApiError> {
-    act(&state, &a, id, TicketAction::Reply { body: b.body }, b.version).await
+    act(
+        &state,
+        &a,
+        id,
+        TicketAction::Reply { body: b.body },
+        b.version,
+    )
+    .await
 }
 
 /// An internal note (IT's technicians; never shown to the requester).
@@ -519,7 +529,14 @@ pub async fn note<S: Backend>(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<BodyIn>,
 ) -> Result<Response, ApiError> {
-    act(&state, &a, id, TicketAction::Note { body: b.body }, b.version).await
+    act(
+        &state,
+        &a,
+        id,
+        TicketAction::Note { body: b.body },
+        b.version,
+    )
+    .await
 }
 
 /// Assigns the ticket to a technician and/or a group (technicians).
@@ -554,7 +571,14 @@ pub async fn status<S: Backend>(
             format!("one of {}", TicketStatus::words()),
         ))
     })?;
-    act(&state, &a, id, TicketAction::SetStatus { status }, b.version).await
+    act(
+        &state,
+        &a,
+        id,
+        TicketAction::SetStatus { status },
+        b.version,
+    )
+    .await
 }
 
 /// New urgency and impact, and so priority (technicians).
@@ -591,7 +615,14 @@ pub async fn reopen<S: Backend>(
     Path(id): Path<i64>,
     ApiJson(b): ApiJson<ReopenIn>,
 ) -> Result<Response, ApiError> {
-    act(&state, &a, id, TicketAction::Reopen { reason: b.reason }, b.version).await
+    act(
+        &state,
+        &a,
+        id,
+        TicketAction::Reopen { reason: b.reason },
+        b.version,
+    )
+    .await
 }
 
 /// The requester's satisfaction rating of a resolved or closed ticket.

@@ -14,8 +14,8 @@ use steward_core::ids::{AssetId, UserId};
 use steward_core::it::assets::{self, Asset, AssetQuery};
 use steward_core::it::helpdesk::{
     self, ArticleId, Level, LinkedAsset, Message, Priority, Ticket, TicketCategory,
-    TicketCategoryId, TicketGroup, TicketGroupId, TicketId, TicketQuery, TicketSort,
-    TicketStatus, View,
+    TicketCategoryId, TicketGroup, TicketGroupId, TicketId, TicketQuery, TicketSort, TicketStatus,
+    View,
 };
 use steward_core::it::helpdesk_kb::{self as kb, Article, ArticleInput};
 use steward_core::it::helpdesk_report::{self as report, Period, Report};
@@ -385,12 +385,16 @@ async fn act<S: Backend>(
             assignee: opt_id("assignee_id").map(UserId),
             group: opt_id("group_id").map(TicketGroupId),
         }),
-        "status" => TicketStatus::parse(&f("status")).map(|status| TicketAction::SetStatus { status }),
+        "status" => {
+            TicketStatus::parse(&f("status")).map(|status| TicketAction::SetStatus { status })
+        }
         "priority" => match (level("urgency"), level("impact")) {
             (Some(urgency), Some(impact)) => Some(TicketAction::Reprioritize { urgency, impact }),
             _ => None,
         },
-        "reopen" => Some(TicketAction::Reopen { reason: f("reason") }),
+        "reopen" => Some(TicketAction::Reopen {
+            reason: f("reason"),
+        }),
         "rate" => Some(TicketAction::Rate {
             rating: f("rating").trim().parse().unwrap_or(0),
             comment: f("comment"),
@@ -472,7 +476,14 @@ async fn kb_list<S: Backend>(
     pa: PageActor,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Response {
-    kb_list_view(&state, &pa, field(&pairs, "q"), ArticleInput::default(), Vec::new()).await
+    kb_list_view(
+        &state,
+        &pa,
+        field(&pairs, "q"),
+        ArticleInput::default(),
+        Vec::new(),
+    )
+    .await
 }
 
 fn article_input(pairs: &[(String, String)]) -> ArticleInput {
