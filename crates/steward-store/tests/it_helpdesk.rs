@@ -489,3 +489,109 @@ store_test!(knowledge_base_published_to_everyone, |db| async move {
         .expect("b")
         .is_empty());
 });
+
+/// Not a benchmark (tests never time things): loads 200,000 tickets and prints how long a
+/// technician's queue and the unassigned queue take, with the query plan's index. Run with
+/// `cargo test -p steward-store --test it_helpdesk -- --ignored --nocapture`.
+mod queue_at_scale {
+    use super::*;
+    use steward_core::audit::AuditDraft;
+    use steward_core::it::helpdesk::{Ticket, TicketId};
+    use steward_core::list::Paging;
+
+    async fn run(db: common::TestDb) {
+        let store = &db.store;
+        let w = world(store).await;
+        let ann = person(store, &w.actor_a, "ann", "employee").await;
+        let mut techs = Vec::new();
+        for i in 0..50 {
+            techs.push(person(store, &w.actor_a, &format!("tech{i}"), "it_technician").await);
+        }
+        let t0 = tickets::create(store, &ann, &input("Seed", "", ""))
+            .await
+            .expect("seed");
+        let statuses = [
+            TicketStatus::New,
+            TicketStatus::InProgress,
+            TicketStatus::Resolved,
+            TicketStatus::Closed,
+            TicketStatus::Closed,
+        ];
+        let start = std::time::Instant::now();
+        for chunk in 0..40 {
+            let rows: Vec<Ticket> = (0..5000)
+                .map(|k| {
+                    let i = chunk * 5000 + k;
+                    let mut t = t0.clone();
+                    t.id = TicketId(0);
+                    t.status = statuses[i % statuses.len()];
+                    t.assignee = (i % 7 != 0).then(|| techs[(i / 5) % techs.len()].user_id);
+                    t.created_at = Timestamp(t0.created_at.0 - i as i64 * 60_000_000);
+                    t.first_response_due = Some(Timestamp(t.created_at.0 + 3_600_000_000));
+                    t.resolution_due = Some(Timestamp(t.created_at.0 + 36_000_000_000));
+                    t
+                })
+                .collect();
+            store
+                .insert_tickets_bulk(
+                    &rows,
+                    AuditDraft::system(
+                        "test",
+                        None,
+                        "it.ticket",
+                        None,
+                        "bulk",
+                        serde_json::json!({}),
+                    )
+                    .in_company(w.a),
+                )
+                .await
+                .expect("bulk");
+        }
+        println!("loaded 200,000 tickets in {:?}", start.elapsed());
+        for (name, actor, view) in [
+            ("queue", &techs[3], View::Queue),
+            ("unassigned", &techs[3], View::Unassigned),
+        ] {
+            let q = TicketQuery {
+                view,
+                paging: Paging::new(Some(50), None),
+                ..Default::default()
+            };
+            tickets::list(store, actor, &q).await.expect("warm");
+            let n = 20;
+            let s = std::time::Instant::now();
+            let mut total = 0;
+            for _ in 0..n {
+                total = tickets::list(store, actor, &q).await.expect("list").total;
+            }
+            println!(
+                "{name}: {total} open, first page of 50 in {:?} (mean of {n})",
+                s.elapsed() / n
+            );
+        }
+        let s = std::time::Instant::now();
+        let r = helpdesk_sla::run(store, Timestamp::now())
+            .await
+            .expect("sla");
+        println!(
+            "SLA job over {} open tickets: {:?}",
+            r.evaluated,
+            s.elapsed()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    #[ignore]
+    async fn sqlite() {
+        run(common::TestDb::sqlite().await).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    #[ignore]
+    async fn postgres() {
+        if let Some(db) = common::TestDb::postgres("it_helpdesk::queue_at_scale::postgres").await {
+            run(db).await;
+        }
+    }
+}
