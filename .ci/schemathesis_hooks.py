@@ -387,6 +387,22 @@ STATE_RULES = [
     (r"rule", r".+"),  # the RRULE grammar's own messages
     (r"starts_on", r".* is out of range \(years 1900-2999\)"),
     (r"done_on", r"not in the future|.* is out of range \(years 1900-2999\)"),
+    # core::it::helpdesk: the company's categories, groups, technicians, articles and assets
+    # (an employee links only assets checked out to them), a ticket's status as it stands,
+    # targets across fields (resolution not shorter than first response; one per priority)
+    (r"name", r"another group has this name"),
+    (r"category_id", r"not a ticket category of the company"),
+    (r"group_id", r"not a ticket group of the company"),
+    (r"assignee_id", r"not an IT technician of the company"),
+    (r"members", r"user -?\d+ is not an IT technician of the company"),
+    (r"assets", r"asset -?\d+ is not one you may link|asset -?\d+ is not checked out to you"
+     r"|at most 20 assets per ticket"),
+    (r"asset_id", r"the asset is linked already"),
+    (r"article_id", r"not an article of the company|the article is linked already"),
+    (r"status", r"a ticket cannot go back to new|the ticket has this status already"),
+    (r"p[1-4]\.resolution", r"must not be shorter than the first response"),
+    (r"p[1-4]\.first_response", r"a target is needed for every priority"),
+    (r"to", r"must not be before from|at most ten years"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

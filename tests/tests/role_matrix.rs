@@ -191,6 +191,14 @@ enum Id {
     FreshItChange,
     /// The kept maintenance schedule.
     ItSchedule,
+    /// The kept ticket category.
+    ItTicketCategory,
+    /// The kept ticket group.
+    ItTicketGroup,
+    /// The kept, published knowledge-base article.
+    ItArticle,
+    /// A ticket the admin raised for this request (new, nobody's).
+    FreshItTicket,
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -317,6 +325,25 @@ enum Body {
     ItTick,
     ItSchedule,
     ItLog,
+    // it: helpdesk
+    NewItTicket,
+    ItTicketText,
+    ItTicketAssign,
+    ItTicketStatus,
+    ItTicketPriority,
+    ItTicketReopen,
+    ItTicketRating,
+    /// `version` carries the kept asset's id.
+    ItTicketAsset,
+    /// `version` carries the kept article's id.
+    ItTicketArticle,
+    NewItTicketCategory,
+    ItTicketCategoryUpdate,
+    NewItTicketGroup,
+    ItTicketGroupUpdate,
+    ItHelpdeskSla,
+    NewItArticle,
+    ItArticleUpdate,
 }
 
 struct Row {
@@ -579,6 +606,30 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::ItTick => Some(json!({"done": true})),
         Body::ItSchedule => Some(it::schedule_body()),
         Body::ItLog => Some(json!({"notes": "matrix"})),
+        Body::NewItTicket => Some(json!({"subject": format!("Matrix ticket {n}")})),
+        Body::ItTicketText => Some(json!({"body": "matrix"})),
+        Body::ItTicketAssign => Some(json!({"assignee_id": null})),
+        Body::ItTicketStatus => Some(json!({"status": "in_progress"})),
+        Body::ItTicketPriority => Some(json!({"urgency": "low", "impact": "low"})),
+        Body::ItTicketReopen => Some(json!({"reason": "matrix"})),
+        Body::ItTicketRating => Some(json!({"rating": 5})),
+        Body::ItTicketAsset => Some(json!({"asset_id": version})),
+        Body::ItTicketArticle => Some(json!({"article_id": version})),
+        Body::NewItTicketCategory => Some(json!({"name": format!("Matrix ticket category {n}")})),
+        Body::ItTicketCategoryUpdate => Some(json!({"name": "Matrix kept ticket category"})),
+        Body::NewItTicketGroup => Some(json!({"name": format!("Matrix group {n}")})),
+        Body::ItTicketGroupUpdate => Some(json!({"name": "Matrix kept group"})),
+        Body::ItHelpdeskSla => Some(json!({"warn_percent": 80, "targets": [
+            {"priority": "p1", "first_response_minutes": 30, "resolution_minutes": 240},
+            {"priority": "p2", "first_response_minutes": 60, "resolution_minutes": 480},
+            {"priority": "p3", "first_response_minutes": 240, "resolution_minutes": 1440},
+            {"priority": "p4", "first_response_minutes": 480, "resolution_minutes": 2400}]})),
+        Body::NewItArticle => {
+            Some(json!({"title": format!("Matrix article {n}"), "body": "x", "published": true}))
+        }
+        Body::ItArticleUpdate => {
+            Some(json!({"title": "Matrix kept article", "body": "x", "published": true}))
+        }
         Body::NotifyPrefs => Some(json!([{"group": "system", "delivery": "app"}])),
         // hr: lifecycle
         Body::Onboarding => Some(json!({"note": format!("Matrix {n}")})),
@@ -806,6 +857,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::ItNetwork => Some(itf().network),
         Id::FreshItChange => Some(it::fresh_change(app, &f.admin).await),
         Id::ItSchedule => Some(itf().schedule),
+        Id::ItTicketCategory => Some(itf().ticket_category),
+        Id::ItTicketGroup => Some(itf().ticket_group),
+        Id::ItArticle => Some(itf().article),
+        Id::FreshItTicket => Some(it::fresh_ticket(app, &f.admin).await),
     };
     let mut path = r
         .path
@@ -852,6 +907,8 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::ItCheckout => itf().employee,
         Body::Lic(b) => it_licences::version(app, f, b).await,
         Body::NewItNetwork | Body::ItNetworkUpdate => itf().site,
+        Body::ItTicketAsset => itf().asset,
+        Body::ItTicketArticle => itf().article,
         _ => 0,
     };
     let method = reqwest::Method::from_bytes(r.method.as_bytes()).expect("method");

@@ -318,6 +318,20 @@ pub async fn schedule_daily(
     Ok(())
 }
 
+/// Enqueues a once-a-minute job's next run at the start of the next minute (once, whoever
+/// asks: the dedupe key is `<kind>:<minute>`), so any number of workers keep exactly one
+/// chain. The handler calls this again after each run.
+pub async fn schedule_next_minute(store: &impl JobStore, kind: &str) -> Result<()> {
+    let next = Timestamp::now().0.div_euclid(60_000_000) + 1;
+    store
+        .enqueue(&[NewJob::new(JobKind::new(kind)?, serde_json::json!({}))
+            .at(Timestamp(next * 60_000_000))
+            .dedupe(format!("{kind}:{next}"))
+            .attempts(3)])
+        .await?;
+    Ok(())
+}
+
 pub trait JobStore: Send + Sync {
     /// Inserts the jobs in one transaction. Returns, per job in order, its id, or `None`
     /// when a job with its `dedupe_key` exists already (also one earlier in the same call).

@@ -176,6 +176,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0027_it_licences.sql"),
     },
     Migration {
+        version: 28,
+        name: "it_helpdesk",
+        sqlite: include_str!("../migrations/sqlite/0028_it_helpdesk.sql"),
+        postgres: include_str!("../migrations/postgres/0028_it_helpdesk.sql"),
+    },
+    Migration {
         version: 29,
         name: "it_networks",
         sqlite: include_str!("../migrations/sqlite/0029_it_networks.sql"),

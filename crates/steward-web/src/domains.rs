@@ -298,11 +298,14 @@ pub fn it<S: Backend>() -> WebDomain<S> {
     const SECTION: &[NavEntry] = &[
         nav(0, "/it/assets", "Assets", READ),
         nav(1, "/it/models", "Models and categories", READ),
-        nav(2, "/it/licences", "Licences", READ),
-        nav(3, "/it/consumables", "Consumables", STAFF),
-        nav(4, "/it/networks", "Networks", STAFF),
-        nav(5, "/it/changes", "Planned changes", STAFF),
-        nav(6, "/it/maintenance", "Maintenance", STAFF),
+        nav(2, "/it/tickets", "Tickets", READ),
+        nav(3, "/it/kb", "Knowledge base", READ),
+        nav(4, "/it/licences", "Licences", READ),
+        nav(5, "/it/consumables", "Consumables", STAFF),
+        nav(6, "/it/networks", "Networks", STAFF),
+        nav(7, "/it/changes", "Planned changes", STAFF),
+        nav(8, "/it/maintenance", "Maintenance", STAFF),
+        nav(9, "/it/helpdesk/report", "Helpdesk report", STAFF),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",
@@ -330,6 +333,8 @@ pub fn it<S: Backend>() -> WebDomain<S> {
                 steward_core::it::maintenance::SCHEDULE,
                 "/it/maintenance/{id}",
             ),
+            (steward_core::it::helpdesk::TICKET, "/it/tickets/{id}"),
+            (steward_core::it::helpdesk_kb::ARTICLE, "/it/kb/{id}"),
         ],
     }
 }

@@ -1,4 +1,4 @@
-//! IT: asset categories, models, assets, check-out and check-in. A new route of this domain
+//! IT: asset categories, models, assets, check-out and check-in; the helpdesk. A new route of this domain
 //! gets its row here. IT's staff (the IT lead, the admin) write; the auditor and read-only
 //! tokens read everything; everyone else reads the catalog and the assets they hold (the
 //! kept asset is nobody's: 404 to them).
@@ -43,9 +43,61 @@ const IT_HOLDER_ONLY: Expect = [
 const IT_WRITES_REFUSED: Expect = [
     "401", "422", "403", "403", "422", "403", "403", "403", "403", "403",
 ];
+/// A ticket the admin raised: IT's staff and the auditor see it, anyone else does not.
+#[rustfmt::skip]
+const IT_TICKET_READS: Expect = IT_ASSET_READS;
+/// Working the admin's ticket: technicians (the admin, the IT lead); the auditor and a
+/// read-only token see it but may not act; anyone else does not see it.
+#[rustfmt::skip]
+const IT_TICKET_WORK: Expect = [
+    "401", "2xx", "404", "404", "2xx", "404", "404", "404", "403", "403",
+];
+/// Reopening a ticket that is open: technicians get past authorization to the conflict.
+#[rustfmt::skip]
+const IT_TICKET_REOPEN: Expect = [
+    "401", "409", "404", "404", "409", "404", "404", "404", "403", "403",
+];
+/// Rating: the requester only (the admin), and not while the ticket is open.
+#[rustfmt::skip]
+const IT_TICKET_RATE: Expect = [
+    "401", "409", "404", "404", "403", "404", "404", "404", "403", "403",
+];
+/// Raising a ticket: every employee for themselves; not the auditor, not read-only.
+#[rustfmt::skip]
+const IT_TICKET_RAISE: Expect = [
+    "401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403",
+];
 
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[
+    row("GET",    "/api/v1/it/tickets",                   Id::None,          Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/tickets",                   Id::None,          Body::NewItTicket,    IT_TICKET_RAISE),
+    row("GET",    "/api/v1/it/tickets/{id}",              Id::FreshItTicket, Body::None,           IT_TICKET_READS),
+    row("GET",    "/api/v1/it/tickets/{id}/links",        Id::FreshItTicket, Body::None,           IT_TICKET_READS),
+    row("GET",    "/api/v1/it/tickets/{id}/messages",     Id::FreshItTicket, Body::None,           IT_TICKET_READS),
+    row("POST",   "/api/v1/it/tickets/{id}/replies",      Id::FreshItTicket, Body::ItTicketText,   IT_TICKET_WORK),
+    row("POST",   "/api/v1/it/tickets/{id}/notes",        Id::FreshItTicket, Body::ItTicketText,   IT_TICKET_WORK),
+    row("POST",   "/api/v1/it/tickets/{id}/assign",       Id::FreshItTicket, Body::ItTicketAssign, IT_TICKET_WORK),
+    row("POST",   "/api/v1/it/tickets/{id}/status",       Id::FreshItTicket, Body::ItTicketStatus, IT_TICKET_WORK),
+    row("POST",   "/api/v1/it/tickets/{id}/priority",     Id::FreshItTicket, Body::ItTicketPriority, IT_TICKET_WORK),
+    row("POST",   "/api/v1/it/tickets/{id}/reopen",       Id::FreshItTicket, Body::ItTicketReopen, IT_TICKET_REOPEN),
+    row("POST",   "/api/v1/it/tickets/{id}/rating",       Id::FreshItTicket, Body::ItTicketRating, IT_TICKET_RATE),
+    row("POST",   "/api/v1/it/tickets/{id}/assets",       Id::FreshItTicket, Body::ItTicketAsset,  IT_TICKET_WORK),
+    row("POST",   "/api/v1/it/tickets/{id}/articles",     Id::FreshItTicket, Body::ItTicketArticle, IT_TICKET_WORK),
+    row("GET",    "/api/v1/it/ticket-categories",         Id::None,          Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/ticket-categories",         Id::None,          Body::NewItTicketCategory, IT_WRITES),
+    row("PUT",    "/api/v1/it/ticket-categories/{id}",    Id::ItTicketCategory, Body::ItTicketCategoryUpdate, IT_WRITES),
+    row("GET",    "/api/v1/it/ticket-groups",             Id::None,          Body::None,           IT_STAFF_READS),
+    row("POST",   "/api/v1/it/ticket-groups",             Id::None,          Body::NewItTicketGroup, IT_WRITES),
+    row("PUT",    "/api/v1/it/ticket-groups/{id}",        Id::ItTicketGroup, Body::ItTicketGroupUpdate, IT_WRITES),
+    row("GET",    "/api/v1/it/technicians",               Id::None,          Body::None,           IT_STAFF_READS),
+    row("GET",    "/api/v1/it/helpdesk/sla",              Id::None,          Body::None,           IT_STAFF_READS),
+    row("PUT",    "/api/v1/it/helpdesk/sla",              Id::None,          Body::ItHelpdeskSla,  IT_WRITES),
+    row("GET",    "/api/v1/it/helpdesk/report",           Id::None,          Body::None,           IT_STAFF_READS),
+    row("GET",    "/api/v1/it/kb",                        Id::None,          Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/kb",                        Id::None,          Body::NewItArticle,   IT_WRITES),
+    row("GET",    "/api/v1/it/kb/{id}",                   Id::ItArticle,     Body::None,           IT_READS),
+    row("PUT",    "/api/v1/it/kb/{id}",                   Id::ItArticle,     Body::ItArticleUpdate, IT_WRITES),
     row("GET",    "/api/v1/it/categories",                Id::None,          Body::None,           IT_READS),
     row("POST",   "/api/v1/it/categories",                Id::None,          Body::NewItCategory,  IT_WRITES),
     row("PUT",    "/api/v1/it/categories/{id}",           Id::ItCategory,    Body::ItCategoryUpdate, IT_WRITES),
@@ -163,6 +215,9 @@ pub(super) struct ItFixture {
     pub site: i64,
     pub network: i64,
     pub schedule: i64,
+    pub ticket_category: i64,
+    pub ticket_group: i64,
+    pub article: i64,
 }
 
 async fn created(r: reqwest::Response) -> i64 {
@@ -220,6 +275,33 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> ItFixture
             .expect("schedule"),
     )
     .await;
+    let ticket_category = created(
+        admin
+            .post(app.url("/api/v1/it/ticket-categories"))
+            .json(&json!({"name": "Matrix kept ticket category"}))
+            .send()
+            .await
+            .expect("ticket category"),
+    )
+    .await;
+    let ticket_group = created(
+        admin
+            .post(app.url("/api/v1/it/ticket-groups"))
+            .json(&json!({"name": "Matrix kept group"}))
+            .send()
+            .await
+            .expect("ticket group"),
+    )
+    .await;
+    let article = created(
+        admin
+            .post(app.url("/api/v1/it/kb"))
+            .json(&json!({"title": "Matrix kept article", "body": "x", "published": true}))
+            .send()
+            .await
+            .expect("article"),
+    )
+    .await;
     ItFixture {
         category,
         model,
@@ -228,7 +310,23 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> ItFixture
         site,
         network,
         schedule,
+        ticket_category,
+        ticket_group,
+        article,
     }
+}
+
+/// A ticket the admin raises for the request.
+pub(super) async fn fresh_ticket(app: &TestApp, admin: &reqwest::Client) -> i64 {
+    created(
+        admin
+            .post(app.url("/api/v1/it/tickets"))
+            .json(&json!({"subject": "Matrix ticket"}))
+            .send()
+            .await
+            .expect("ticket"),
+    )
+    .await
 }
 
 /// A deployable asset of `model`, made for the request.

@@ -35,6 +35,13 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("GET",  "/it/consumables",          ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
     ("GET",  "/it/consumables?below_minimum=1&format=xlsx", ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
     ("POST", "/it/consumables",          ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    // The helpdesk: everyone raises and reads their own tickets and the published articles;
+    // the export and the report are IT's staff's (and the auditor's).
+    ("GET",  "/it/tickets",              ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/it/tickets?format=csv",   ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("POST", "/it/tickets",              ["303", "422", "422", "422", "422", "422", "422", "422", "403", ""]),
+    ("GET",  "/it/kb",                   ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/it/helpdesk/report",      ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.
     ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),

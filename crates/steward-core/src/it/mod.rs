@@ -7,14 +7,21 @@
 //! records only: an employee sees the assets checked out to them, nothing else. Writes
 //! (assets, models, categories, check-out and check-in) need the grant company-wide; the
 //! one gate is [`gate`].
+//!
+//! The helpdesk (helpdesk*.rs) takes tickets from every employee; see helpdesk.rs.
 pub mod asset_import;
 pub mod assets;
-pub mod depreciation;
-pub mod consumables;
-pub mod licence_reminders;
-pub mod licences;
 pub mod changes;
 pub mod cidr;
+pub mod consumables;
+pub mod depreciation;
+pub mod helpdesk;
+pub mod helpdesk_kb;
+pub mod helpdesk_report;
+pub mod helpdesk_sla;
+pub mod helpdesk_tickets;
+pub mod licence_reminders;
+pub mod licences;
 pub mod maintenance;
 pub mod networks;
 pub mod overdue;
@@ -46,6 +53,9 @@ pub trait ItBackend:
     + networks::NetworkStore
     + changes::ChangeStore
     + maintenance::MaintenanceStore
+    + helpdesk::HelpdeskStore
+    + helpdesk_kb::KbStore
+    + crate::work::cases::CaseStore
 {
 }
 impl<T> ItBackend for T where
@@ -56,6 +66,9 @@ impl<T> ItBackend for T where
         + networks::NetworkStore
         + changes::ChangeStore
         + maintenance::MaintenanceStore
+        + helpdesk::HelpdeskStore
+        + helpdesk_kb::KbStore
+        + crate::work::cases::CaseStore
 {
 }
 
@@ -69,6 +82,7 @@ where
     overdue::register_jobs(r.jobs_mut(), store.clone());
     licence_reminders::register_jobs(r.jobs_mut(), store.clone());
     maintenance::register_jobs(r.jobs_mut(), store.clone());
+    helpdesk_sla::register_jobs(r.jobs_mut(), store.clone());
     let s = store.clone();
     r.on_start(
         "it.schedule",
@@ -77,7 +91,8 @@ where
             async move {
                 overdue::schedule(&s).await?;
                 licence_reminders::schedule(&s).await?;
-                maintenance::schedule_job(&s).await
+                maintenance::schedule_job(&s).await?;
+                helpdesk_sla::ensure_scheduled(&s).await
             }
         }),
     );
@@ -101,6 +116,8 @@ where
     r.record_kind(networks::NETWORK, "Network");
     r.record_kind(changes::CHANGE, "Planned IT change");
     r.record_kind(maintenance::SCHEDULE, "Maintenance schedule");
+    r.record_kind(helpdesk::TICKET, "IT ticket");
+    r.record_kind(helpdesk_kb::ARTICLE, "Knowledge-base article");
     r.record_kind(ASSET, "IT asset");
     r.record_kind(MODEL, "Asset model");
     r.record_kind(CATEGORY, "Asset category");
@@ -133,7 +150,11 @@ where
     );
     r.tile(
         "it.consumables",
-        crate::work::dashboard::handler(store, tiles::ConsumablesLow),
+        crate::work::dashboard::handler(store.clone(), tiles::ConsumablesLow),
+    );
+    r.tile(
+        "it.tickets",
+        crate::work::dashboard::handler(store, tiles::TicketsBySla),
     );
 }
 

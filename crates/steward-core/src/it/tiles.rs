@@ -102,3 +102,52 @@ impl<S: super::consumables::ConsumableStore> TileSource<S> for ConsumablesLow {
         Box::pin(consumables_tile(store, actor))
     }
 }
+
+/// Open tickets by SLA state: IT's staff see the company's, anyone else their own; the
+/// big number is those breached.
+pub struct TicketsBySla;
+
+pub async fn tickets_tile<S: super::helpdesk::HelpdeskStore>(
+    store: &S,
+    actor: &Actor,
+) -> crate::Result<Vec<Tile>> {
+    use crate::work::sla::SlaState;
+    let staff = super::helpdesk::is_staff(actor);
+    if !staff && !super::helpdesk::may_raise(actor) {
+        return Ok(Vec::new());
+    }
+    let counts = super::helpdesk_tickets::open_by_sla(store, actor).await?;
+    let count = |s: SlaState| counts.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
+    let states = [
+        SlaState::Breached,
+        SlaState::Warning,
+        SlaState::OnTrack,
+        SlaState::Paused,
+    ];
+    let view = if staff { "all" } else { "mine" };
+    let bars = states
+        .iter()
+        .map(|s| Bar {
+            label: s.label().to_string(),
+            value: i64::try_from(count(*s)).unwrap_or(i64::MAX),
+            link: Some(format!("/it/tickets?view={view}&sla={}", s.as_str())),
+        })
+        .collect();
+    Ok(vec![Tile::new(
+        "it.tickets",
+        "Open IT tickets",
+        i64::try_from(count(SlaState::Breached)).unwrap_or(i64::MAX),
+        "breached",
+        &format!("/it/tickets?view={view}&sla=breached"),
+    )
+    .with_bars(bars)])
+}
+
+impl<S: super::helpdesk::HelpdeskStore> TileSource<S> for TicketsBySla {
+    fn name(&self) -> &'static str {
+        "it.tickets"
+    }
+    fn tiles<'a>(&'a self, store: &'a S, actor: &'a Actor) -> TileFuture<'a> {
+        Box::pin(tickets_tile(store, actor))
+    }
+}

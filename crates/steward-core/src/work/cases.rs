@@ -32,12 +32,12 @@ use std::future::Future;
 use super::notify::NotifyStore;
 // Named as `super::notify` by cases/service_level.rs.
 use super::notify;
-use super::sla::{self, add_business_time, business_time_between, Calendar, Hours};
+use super::sla::{self, Calendar, Hours};
 use crate::audit::AuditDraft;
 use crate::auth::{authorize, Action, Actor, Domain, Permission, Scope, Target};
 use crate::error::Validator;
 use crate::ids::{CompanyId, UserId};
-use crate::jobs::{Handlers, JobKind, JobStore, NewJob};
+use crate::jobs::{Handlers, JobKind, JobStore};
 use crate::list::{Page, Paging, SortDir, SortKey};
 use crate::registry::{AttachAccess, AttachmentHandler};
 use crate::time::Timestamp;
@@ -116,16 +116,7 @@ impl CaseStatus {
     }
 }
 
-word_enum!(
-    /// Where a case stands against its service levels.
-    SlaState {
-        OnTrack = "on_track" / "On track",
-        Warning = "warning" / "Warning",
-        Breached = "breached" / "Breached",
-        Paused = "paused" / "Paused",
-        Met = "met" / "Met",
-    }
-);
+pub use super::sla::{SlaEvent, SlaState};
 
 word_enum!(
     /// What a log entry records. Notes, calls and SLA events are internal (the back office
@@ -947,9 +938,12 @@ pub async fn act<S: CaseStore + JobStore + NotifyStore>(
             c.resolution = r.clone();
             c.resolution_category = category.clone();
             c.resolved_at = Some(now);
-            c.resolution_micros = Some(
-                business_time_between(c.created_at, now, &settings.calendar) - c.paused_micros,
-            );
+            c.resolution_micros = Some(sla::used(
+                c.created_at,
+                c.paused_micros,
+                now,
+                &settings.calendar,
+            ));
             if c.resolution_breached_at.is_none()
                 && c.resolution_micros.unwrap_or(0)
                     >= sla::minutes(settings.target(c.priority).resolution_minutes)
@@ -998,7 +992,7 @@ pub async fn act<S: CaseStore + JobStore + NotifyStore>(
     }
     if responded && c.first_response_at.is_none() && can_work(actor) {
         c.first_response_at = Some(now);
-        let used = business_time_between(c.created_at, now, &settings.calendar) - c.paused_micros;
+        let used = sla::used(c.created_at, c.paused_micros, now, &settings.calendar);
         c.first_response_micros = Some(used.max(0));
         if c.response_breached_at.is_none()
             && used >= sla::minutes(settings.target(c.priority).first_response_minutes)
@@ -1039,9 +1033,7 @@ pub async fn act<S: CaseStore + JobStore + NotifyStore>(
 
 fn set_status(c: &mut Case, status: CaseStatus, s: &SlaSettings, now: Timestamp) {
     // Leaving "waiting on the customer" resumes the timers: the pause is kept.
-    if let Some(since) = c.paused_since.take() {
-        c.paused_micros += business_time_between(since, now, &s.calendar);
-    }
+    sla::resume(&mut c.paused_since, &mut c.paused_micros, now, &s.calendar);
     if status == CaseStatus::WaitingOnCustomer {
         c.paused_since = Some(now);
     }

@@ -418,6 +418,195 @@ fn no_holidays(cal: &Calendar, from: i64, to: i64) -> bool {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Service-level timers of any queue (escalated cases, IT tickets): due times, warnings and
+// breaches, with the time spent waiting on the other side left out.
+// ---------------------------------------------------------------------------------------
+
+/// Where a ticket or case stands against its service levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaState {
+    OnTrack,
+    Warning,
+    Breached,
+    Paused,
+    Met,
+}
+
+impl SlaState {
+    pub const ALL: &'static [SlaState] = &[
+        SlaState::OnTrack,
+        SlaState::Warning,
+        SlaState::Breached,
+        SlaState::Paused,
+        SlaState::Met,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlaState::OnTrack => "on_track",
+            SlaState::Warning => "warning",
+            SlaState::Breached => "breached",
+            SlaState::Paused => "paused",
+            SlaState::Met => "met",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            SlaState::OnTrack => "On track",
+            SlaState::Warning => "Warning",
+            SlaState::Breached => "Breached",
+            SlaState::Paused => "Paused",
+            SlaState::Met => "Met",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SlaState> {
+        SlaState::ALL
+            .iter()
+            .copied()
+            .find(|x| x.as_str() == s.trim())
+    }
+}
+
+impl std::fmt::Display for SlaState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A warning or a breach, each recorded once per ticket or case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaEvent {
+    ResponseWarning,
+    ResponseBreach,
+    ResolutionWarning,
+    ResolutionBreach,
+}
+
+impl SlaEvent {
+    pub fn is_breach(self) -> bool {
+        matches!(self, SlaEvent::ResponseBreach | SlaEvent::ResolutionBreach)
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            SlaEvent::ResponseWarning => "first response is due soon",
+            SlaEvent::ResponseBreach => "first response target breached",
+            SlaEvent::ResolutionWarning => "resolution is due soon",
+            SlaEvent::ResolutionBreach => "resolution target breached",
+        }
+    }
+}
+
+/// First-response and resolution targets, in business minutes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    pub first_response_minutes: i64,
+    pub resolution_minutes: i64,
+}
+
+/// The timers of one open ticket or case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    pub created_at: Timestamp,
+    pub first_response_at: Option<Timestamp>,
+    /// Since when it waits on the other side (timers stand still), if it does.
+    pub paused_since: Option<Timestamp>,
+    /// Business time spent waiting before `paused_since`.
+    pub paused_micros: i64,
+    pub response_warned: bool,
+    pub response_breached: bool,
+    pub resolution_warned: bool,
+    pub resolution_breached: bool,
+}
+
+/// Due times from the start and the time paused: (first response unless given, resolution).
+pub fn due_times(c: &Clock, t: Targets, cal: &Calendar) -> (Option<Timestamp>, Timestamp) {
+    let fr = c.first_response_at.is_none().then(|| {
+        add_business_time(
+            c.created_at,
+            minutes(t.first_response_minutes) + c.paused_micros,
+            cal,
+        )
+    });
+    let res = add_business_time(
+        c.created_at,
+        minutes(t.resolution_minutes) + c.paused_micros,
+        cal,
+    );
+    (fr, res)
+}
+
+/// The state at `now` and the events not yet recorded: a warning at `warn_percent` of a
+/// target, a breach at the target (a breach makes its warning moot).
+pub fn evaluate(
+    c: &Clock,
+    t: Targets,
+    warn_percent: i64,
+    cal: &Calendar,
+    now: Timestamp,
+) -> (SlaState, Vec<SlaEvent>) {
+    let mut events = Vec::new();
+    if c.paused_since.is_some() {
+        return (SlaState::Paused, events);
+    }
+    let used = used(c.created_at, c.paused_micros, now, cal);
+    let frac = |target_min: i64| -> (bool, bool) {
+        let target = minutes(target_min);
+        (used * 100 >= target * warn_percent, used >= target)
+    };
+    let (res_warn, res_breach) = frac(t.resolution_minutes);
+    let (fr_warn, fr_breach) = if c.first_response_at.is_none() {
+        frac(t.first_response_minutes)
+    } else {
+        (false, false)
+    };
+    if fr_breach && !c.response_breached {
+        events.push(SlaEvent::ResponseBreach);
+    } else if fr_warn && !fr_breach && !c.response_warned && !c.response_breached {
+        events.push(SlaEvent::ResponseWarning);
+    }
+    if res_breach && !c.resolution_breached {
+        events.push(SlaEvent::ResolutionBreach);
+    } else if res_warn && !res_breach && !c.resolution_warned && !c.resolution_breached {
+        events.push(SlaEvent::ResolutionWarning);
+    }
+    let state = if res_breach || fr_breach || c.response_breached || c.resolution_breached {
+        SlaState::Breached
+    } else if res_warn || fr_warn {
+        SlaState::Warning
+    } else {
+        SlaState::OnTrack
+    };
+    (state, events)
+}
+
+/// Business time used from `created_at` to `now`, the pauses left out.
+pub fn used(created_at: Timestamp, paused_micros: i64, now: Timestamp, cal: &Calendar) -> i64 {
+    business_time_between(created_at, now, cal) - paused_micros
+}
+
+/// Ends a pause (if any): the business time it lasted joins `paused_micros`.
+pub fn resume(
+    paused_since: &mut Option<Timestamp>,
+    paused_micros: &mut i64,
+    now: Timestamp,
+    cal: &Calendar,
+) {
+    if let Some(since) = paused_since.take() {
+        *paused_micros += business_time_between(since, now, cal);
+    }
+}
+
+/// The state of a ticket or case no longer open.
+pub fn closed_state(breached: bool) -> SlaState {
+    if breached {
+        SlaState::Breached
+    } else {
+        SlaState::Met
+    }
+}
+
 /// Formats business micros as `3 h 20 min` for pages.
 pub fn format_duration(micros: i64) -> String {
     let neg = micros < 0;

@@ -720,18 +720,30 @@ impl CaseStore for Store {
 impl Store {
     /// Active members of `company` holding `escalations.<action>` at company scope.
     async fn holders(&self, company: CompanyId, action: &str) -> Result<Vec<(UserId, String)>> {
+        self.grant_holders(company, "escalations", action).await
+    }
+
+    /// Active members of the company holding `<domain>.<action>` company-wide: (id, name),
+    /// by name.
+    pub(crate) async fn grant_holders(
+        &self,
+        company: CompanyId,
+        domain: &str,
+        action: &str,
+    ) -> Result<Vec<(UserId, String)>> {
         let rows = sqlx::query(
             "SELECT DISTINCT u.id, u.display_name FROM users u \
              JOIN memberships m ON m.user_id = u.id AND m.company_id = $1 \
              JOIN user_roles ur ON ur.user_id = u.id AND ur.company_id = $2 \
              JOIN role_grants g ON g.role_id = ur.role_id \
              WHERE u.disabled = 0 AND (m.valid_until IS NULL OR m.valid_until > $3) \
-             AND g.domain = 'escalations' AND g.action = $4 AND g.scope = 'company' \
+             AND g.domain = $4 AND g.action = $5 AND g.scope = 'company' \
              ORDER BY u.display_name, u.id",
         )
         .bind(company.0)
         .bind(company.0)
         .bind(Timestamp::now().0)
+        .bind(domain)
         .bind(action)
         .fetch_all(&self.read)
         .await

@@ -27,7 +27,7 @@ impl ComplianceRow {
     }
 }
 
-pub(super) fn rate(met: u64, breached: u64) -> Option<u64> {
+pub fn rate(met: u64, breached: u64) -> Option<u64> {
     let n = met + breached;
     (n > 0).then(|| (met * 100 + n / 2) / n)
 }

@@ -124,29 +124,6 @@ pub struct SlaCase {
     pub resolution_breached: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SlaEvent {
-    ResponseWarning,
-    ResponseBreach,
-    ResolutionWarning,
-    ResolutionBreach,
-}
-
-impl SlaEvent {
-    pub fn is_breach(self) -> bool {
-        matches!(self, SlaEvent::ResponseBreach | SlaEvent::ResolutionBreach)
-    }
-    pub fn describe(self) -> &'static str {
-        match self {
-            SlaEvent::ResponseWarning => "first response is due soon",
-            SlaEvent::ResponseBreach => "first response target breached",
-            SlaEvent::ResolutionWarning => "resolution is due soon",
-            SlaEvent::ResolutionBreach => "resolution target breached",
-        }
-    }
-}
-
 /// A change the SLA job writes for one case.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlaUpdate {
@@ -171,6 +148,30 @@ pub struct SlaRunReport {
 // SLA arithmetic (pure)
 // ---------------------------------------------------------------------------------------
 
+impl SlaTarget {
+    fn targets(self) -> sla::Targets {
+        sla::Targets {
+            first_response_minutes: self.first_response_minutes,
+            resolution_minutes: self.resolution_minutes,
+        }
+    }
+}
+
+impl SlaCase {
+    fn clock(&self) -> sla::Clock {
+        sla::Clock {
+            created_at: self.created_at,
+            first_response_at: self.first_response_at,
+            paused_since: self.paused_since,
+            paused_micros: self.paused_micros,
+            response_warned: self.response_warned,
+            response_breached: self.response_breached,
+            resolution_warned: self.resolution_warned,
+            resolution_breached: self.resolution_breached,
+        }
+    }
+}
+
 /// Due times of a case from its start, pauses and the settings: (first response, resolution).
 pub fn due_times(
     created_at: Timestamp,
@@ -179,67 +180,25 @@ pub fn due_times(
     priority: Priority,
     s: &SlaSettings,
 ) -> (Option<Timestamp>, Timestamp) {
-    let t = s.target(priority);
-    let cal = &s.calendar;
-    let fr = first_response_at.is_none().then(|| {
-        add_business_time(
-            created_at,
-            sla::minutes(t.first_response_minutes) + paused_micros,
-            cal,
-        )
-    });
-    let res = add_business_time(
+    let clock = sla::Clock {
         created_at,
-        sla::minutes(t.resolution_minutes) + paused_micros,
-        cal,
-    );
-    (fr, res)
+        first_response_at,
+        paused_since: None,
+        paused_micros,
+        response_warned: false,
+        response_breached: false,
+        resolution_warned: false,
+        resolution_breached: false,
+    };
+    sla::due_times(&clock, s.target(priority).targets(), &s.calendar)
 }
 
 /// What the job finds for one open case at `now`.
 pub fn evaluate_case(c: &SlaCase, s: &SlaSettings, now: Timestamp) -> Option<SlaUpdate> {
-    let (fr_due, res_due) = due_times(
-        c.created_at,
-        c.paused_micros,
-        c.first_response_at,
-        c.priority,
-        s,
-    );
-    let mut events = Vec::new();
-    let state = if c.paused_since.is_some() {
-        SlaState::Paused
-    } else {
-        let t = s.target(c.priority);
-        let cal = &s.calendar;
-        let used = business_time_between(c.created_at, now, cal) - c.paused_micros;
-        let frac = |target_min: i64| -> (bool, bool) {
-            let target = sla::minutes(target_min);
-            (used * 100 >= target * s.warn_percent, used >= target)
-        };
-        let (res_warn, res_breach) = frac(t.resolution_minutes);
-        let (fr_warn, fr_breach) = if c.first_response_at.is_none() {
-            frac(t.first_response_minutes)
-        } else {
-            (false, false)
-        };
-        if fr_breach && !c.response_breached {
-            events.push(SlaEvent::ResponseBreach);
-        } else if fr_warn && !fr_breach && !c.response_warned && !c.response_breached {
-            events.push(SlaEvent::ResponseWarning);
-        }
-        if res_breach && !c.resolution_breached {
-            events.push(SlaEvent::ResolutionBreach);
-        } else if res_warn && !res_breach && !c.resolution_warned && !c.resolution_breached {
-            events.push(SlaEvent::ResolutionWarning);
-        }
-        if res_breach || fr_breach || c.response_breached || c.resolution_breached {
-            SlaState::Breached
-        } else if res_warn || fr_warn {
-            SlaState::Warning
-        } else {
-            SlaState::OnTrack
-        }
-    };
+    let clock = c.clock();
+    let t = s.target(c.priority).targets();
+    let (fr_due, res_due) = sla::due_times(&clock, t, &s.calendar);
+    let (state, events) = sla::evaluate(&clock, t, s.warn_percent, &s.calendar, now);
     let changed = state != c.sla_state
         || fr_due != c.first_response_due
         || Some(res_due) != c.resolution_due
@@ -298,11 +257,9 @@ pub(super) fn refresh_sla(c: &mut Case, s: &SlaSettings, now: Timestamp) {
     } else {
         c.first_response_due = None;
         c.resolution_due = None;
-        c.sla_state = if c.response_breached_at.is_some() || c.resolution_breached_at.is_some() {
-            SlaState::Breached
-        } else {
-            SlaState::Met
-        };
+        c.sla_state = sla::closed_state(
+            c.response_breached_at.is_some() || c.resolution_breached_at.is_some(),
+        );
     }
 }
 
@@ -419,21 +376,9 @@ pub fn parse_holidays(text: &str) -> Result<Vec<Holiday>> {
 
 pub const SLA_JOB: &str = "work.sla";
 
-pub(super) fn minute_of(t: Timestamp) -> i64 {
-    t.0.div_euclid(60_000_000)
-}
-
 /// Enqueues the next SLA run at the start of the next minute (once, whoever asks).
 pub async fn ensure_sla_scheduled(store: &impl JobStore) -> Result<()> {
-    let next = minute_of(Timestamp::now()) + 1;
-    let kind = JobKind::new(SLA_JOB)?;
-    store
-        .enqueue(&[NewJob::new(kind, json!({}))
-            .at(Timestamp(next * 60_000_000))
-            .dedupe(format!("{SLA_JOB}:{next}"))
-            .attempts(3)])
-        .await?;
-    Ok(())
+    crate::jobs::schedule_next_minute(store, SLA_JOB).await
 }
 
 /// Evaluates every open case of every company at `now`: refreshes due times and SLA states,

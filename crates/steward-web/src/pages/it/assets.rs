@@ -271,6 +271,11 @@ struct ShowPage {
     value: Option<ValueView>,
     /// Who reads the page (the holder may confirm receiving the asset).
     reader: steward_core::ids::UserId,
+    /// The addresses given to devices that are this asset (IT's staff see them).
+    addresses: Vec<(
+        steward_core::it::networks::Network,
+        steward_core::it::networks::Allocation,
+    )>,
 }
 
 /// The asset's depreciation as the page shows it: amounts written in its currency.
@@ -314,11 +319,6 @@ impl ValueView {
                 .collect(),
         })
     }
-    /// The addresses given to devices that are this asset (IT's staff see them).
-    addresses: Vec<(
-        steward_core::it::networks::Network,
-        steward_core::it::networks::Allocation,
-    )>,
 }
 
 impl ShowPage {

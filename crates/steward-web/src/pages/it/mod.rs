@@ -3,12 +3,15 @@
 //! (`/it/licences`, the compliance view, one with its seats), consumables
 //! (`/it/consumables`, one with its receipts, issues and movements), networks and sites
 //! (`/it/networks`), planned changes (`/it/changes`) and maintenance schedules
-//! (`/it/maintenance`). Everything goes through `steward_core::it`, which authorizes.
+//! (`/it/maintenance`); the helpdesk: tickets (`/it/tickets`), the knowledge base (`/it/kb`)
+//! and the report (`/it/helpdesk/report`). Everything goes through `steward_core::it`, which
+//! authorizes.
 mod assets;
 mod changes;
 mod consumables;
 mod licences;
 mod networks;
+mod tickets;
 
 use axum::Router;
 
@@ -20,4 +23,5 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(consumables::router::<S>())
         .merge(networks::router::<S>())
         .merge(changes::router::<S>())
+        .merge(tickets::router::<S>())
 }
