@@ -74,18 +74,13 @@ impl Store {
     /// mapped, the sampled pages of a fresh multi-million-row import counted some 250 MB
     /// towards the process's resident memory (measured).
     async fn analyze_ledger(&self) -> Result<()> {
-        let sql = match self.backend {
-            Backend::Sqlite => {
-                "PRAGMA mmap_size = 0; PRAGMA analysis_limit = 1000; \
-                 ANALYZE ledger_accounts; ANALYZE ledger_balances; ANALYZE ledger_entries; ANALYZE ledger_postings; \
-                 PRAGMA mmap_size = 268435456;"
-            }
-            Backend::Postgres => {
-                "ANALYZE ledger_accounts, ledger_balances, ledger_entries, ledger_postings"
-            }
-        };
-        sqlx::raw_sql(sql).execute(&self.write).await.map_err(db)?;
-        Ok(())
+        self.analyze(&[
+            "ledger_accounts",
+            "ledger_balances",
+            "ledger_entries",
+            "ledger_postings",
+        ])
+        .await
     }
 
     /// The import inside its transaction (see [`ImportStore::import_entries`]).
