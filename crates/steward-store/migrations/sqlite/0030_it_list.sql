@@ -11,7 +11,11 @@ UPDATE it_assets SET
     search_text = lower(tag || ' ' || coalesce(serial, '') || ' ' || name);
 CREATE INDEX it_assets_category ON it_assets(company_id, category_id, status, purchase_date);
 CREATE INDEX it_assets_purchase ON it_assets(company_id, purchase_date);
+-- PostgreSQL's per-direction indexes, kept in lockstep (SQLite reads the one above backwards
+-- for DESC, where its NULLs come last anyway; these two cost a little on writes only).
+CREATE INDEX it_assets_purchase_desc ON it_assets(company_id, purchase_date DESC);
 CREATE INDEX it_assets_warranty ON it_assets(company_id, warranty_end);
+CREATE INDEX it_assets_warranty_desc ON it_assets(company_id, warranty_end DESC);
 CREATE INDEX it_assets_name ON it_assets(company_id, lower(name));
 -- The holder's confirmation that they received the asset of the current check-out (µs).
 ALTER TABLE it_assets ADD COLUMN acknowledged_at INTEGER;

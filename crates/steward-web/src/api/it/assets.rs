@@ -681,7 +681,7 @@ pub async fn history<S: Backend>(
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct PeriodOut {
+pub struct DepreciationPeriodOut {
     /// The month's first day.
     month: String,
     /// What the month takes (decimal in the asset's currency).
@@ -703,7 +703,7 @@ pub struct DepreciationOut {
     /// At the end of this month.
     book_value: Option<String>,
     /// Month by month from the month of purchase.
-    periods: Vec<PeriodOut>,
+    periods: Vec<DepreciationPeriodOut>,
 }
 
 /// The asset's depreciation schedule by its model's method and life, month by month from
@@ -733,7 +733,7 @@ pub async fn depreciation<S: Backend>(
         periods: d
             .periods
             .iter()
-            .map(|p| PeriodOut {
+            .map(|p| DepreciationPeriodOut {
                 month: p.month.to_string(),
                 amount: money(p.amount),
                 accumulated: money(p.accumulated),

@@ -72,7 +72,7 @@ pub struct AssetRefOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ChangeOut {
+pub struct ItChangeOut {
     id: i64,
     title: String,
     description: String,
@@ -92,9 +92,9 @@ pub struct ChangeOut {
     version: i64,
 }
 
-impl From<Change> for ChangeOut {
+impl From<Change> for ItChangeOut {
     fn from(c: Change) -> Self {
-        ChangeOut {
+        ItChangeOut {
             id: c.id,
             title: c.title,
             description: c.description,
@@ -206,7 +206,7 @@ pub struct ChangeListParams {
 
 /// Planned changes (IT's staff). The download (`format`) needs `it.export`.
 #[utoipa::path(get, path = "/api/v1/it/changes", tag = "it", params(ChangeListParams),
-    responses((status = 200, body = ListOf<ChangeOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ListOf<ItChangeOut>, description = "JSON, or a CSV/XLSX download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn list<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -262,14 +262,14 @@ pub async fn list<S: Backend>(
         items: page
             .items
             .into_iter()
-            .map(ChangeOut::from)
+            .map(ItChangeOut::from)
             .collect::<Vec<_>>(),
     }))
 }
 
 /// A new planned change, a draft.
 #[utoipa::path(post, path = "/api/v1/it/changes", tag = "it", request_body = ChangeIn,
-    responses((status = 201, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = ItChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn create<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -279,12 +279,12 @@ pub async fn create<S: Backend>(
     let c = changes::create(&state.store, &a.actor, &input)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(created(ChangeOut::from(c)))
+    Ok(created(ItChangeOut::from(c)))
 }
 
 /// One planned change with its checklist and assets.
 #[utoipa::path(get, path = "/api/v1/it/changes/{id}", tag = "it", params(("id" = i64, Path)),
-    responses((status = 200, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ItChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn get<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -293,13 +293,13 @@ pub async fn get<S: Backend>(
     let c = changes::get(&state.store, &a.actor, id)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ChangeOut::from(c)))
+    Ok(ok(ItChangeOut::from(c)))
 }
 
 /// Edits a draft or rejected change (a rejected one becomes a draft); any other is 422 on
 /// `status`.
 #[utoipa::path(put, path = "/api/v1/it/changes/{id}", tag = "it", params(("id" = i64, Path)), request_body = ChangeIn,
-    responses((status = 200, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn update<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -310,12 +310,12 @@ pub async fn update<S: Backend>(
     let c = changes::update(&state.store, &a.actor, id, &input, version)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ChangeOut::from(c)))
+    Ok(ok(ItChangeOut::from(c)))
 }
 
 /// Sends a draft (or rejected) change to the approvals inbox; the IT leads decide there.
 #[utoipa::path(post, path = "/api/v1/it/changes/{id}/submit", tag = "it", params(("id" = i64, Path)),
-    responses((status = 200, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn submit<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -324,12 +324,12 @@ pub async fn submit<S: Backend>(
     let c = changes::submit(&state.store, &a.actor, id)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ChangeOut::from(c)))
+    Ok(ok(ItChangeOut::from(c)))
 }
 
 /// Moves a change: `in_progress`, `done` or `cancelled` (approving is the inbox's).
 #[utoipa::path(post, path = "/api/v1/it/changes/{id}/status", tag = "it", params(("id" = i64, Path)), request_body = MoveIn,
-    responses((status = 200, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn move_status<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -339,13 +339,13 @@ pub async fn move_status<S: Backend>(
     let c = changes::move_to(&state.store, &a.actor, id, &b.status)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ChangeOut::from(c)))
+    Ok(ok(ItChangeOut::from(c)))
 }
 
 /// Ticks (or unticks) a checklist item, recording who and when (approved or in progress).
 #[utoipa::path(post, path = "/api/v1/it/changes/{id}/checklist/{item_id}", tag = "it",
     params(("id" = i64, Path), ("item_id" = i64, Path)), request_body = TickIn,
-    responses((status = 200, body = ChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = ItChangeOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn tick<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -355,7 +355,7 @@ pub async fn tick<S: Backend>(
     let c = changes::tick(&state.store, &a.actor, id, item, b.done)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(ChangeOut::from(c)))
+    Ok(ok(ItChangeOut::from(c)))
 }
 
 // ---- maintenance ----
@@ -438,7 +438,7 @@ impl ScheduleIn {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct LogOut {
+pub struct MaintenanceLogOut {
     id: i64,
     done_on: String,
     notes: String,
@@ -447,9 +447,9 @@ pub struct LogOut {
     at: String,
 }
 
-impl From<LogEntry> for LogOut {
+impl From<LogEntry> for MaintenanceLogOut {
     fn from(l: LogEntry) -> Self {
-        LogOut {
+        MaintenanceLogOut {
             id: l.id,
             done_on: l.done_on.to_string(),
             notes: l.notes,
@@ -586,7 +586,7 @@ pub async fn update_schedule<S: Backend>(
 
 /// What was done under a schedule, newest first.
 #[utoipa::path(get, path = "/api/v1/it/maintenance/{id}/log", tag = "it", params(("id" = i64, Path)),
-    responses((status = 200, body = Vec<LogOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<MaintenanceLogOut>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn schedule_log<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -595,7 +595,10 @@ pub async fn schedule_log<S: Backend>(
     let list = maintenance::log(&state.store, &a.actor, id)
         .await
         .map_err(|e| ApiError::new(e, &a.request_id))?;
-    Ok(ok(list.into_iter().map(LogOut::from).collect::<Vec<_>>()))
+    Ok(ok(list
+        .into_iter()
+        .map(MaintenanceLogOut::from)
+        .collect::<Vec<_>>()))
 }
 
 /// Logs the maintenance as done; the next due date moves to the rule's next date.

@@ -60,7 +60,7 @@ pub struct NameIn {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct MemberOut {
+pub struct TicketGroupMemberOut {
     id: i64,
     name: String,
 }
@@ -69,7 +69,7 @@ pub struct MemberOut {
 pub struct TicketGroupOut {
     id: i64,
     name: String,
-    members: Vec<MemberOut>,
+    members: Vec<TicketGroupMemberOut>,
     version: i64,
 }
 
@@ -81,7 +81,7 @@ impl From<TicketGroup> for TicketGroupOut {
             members: g
                 .members
                 .into_iter()
-                .map(|(u, name)| MemberOut { id: u.0, name })
+                .map(|(u, name)| TicketGroupMemberOut { id: u.0, name })
                 .collect(),
             version: g.version,
         }
@@ -218,7 +218,7 @@ fn periods() -> utoipa::openapi::schema::Object {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ReportRowOut {
+pub struct HelpdeskReportRowOut {
     label: String,
     tickets: u64,
     resolved: u64,
@@ -233,9 +233,9 @@ pub struct ReportRowOut {
     rating_tenths: Option<u64>,
 }
 
-impl From<&Row> for ReportRowOut {
+impl From<&Row> for HelpdeskReportRowOut {
     fn from(r: &Row) -> Self {
-        ReportRowOut {
+        HelpdeskReportRowOut {
             label: r.label.clone(),
             tickets: r.tickets,
             resolved: r.resolved,
@@ -251,14 +251,14 @@ impl From<&Row> for ReportRowOut {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ReportOut {
+pub struct HelpdeskReportOut {
     from: String,
     to: String,
     period: String,
-    total: ReportRowOut,
-    by_period: Vec<ReportRowOut>,
-    by_category: Vec<ReportRowOut>,
-    by_technician: Vec<ReportRowOut>,
+    total: HelpdeskReportRowOut,
+    by_period: Vec<HelpdeskReportRowOut>,
+    by_category: Vec<HelpdeskReportRowOut>,
+    by_technician: Vec<HelpdeskReportRowOut>,
 }
 
 /// The company's ticket categories (anyone who raises tickets).
@@ -368,7 +368,7 @@ pub async fn update_group<S: Backend>(
 
 /// People tickets can be assigned to (IT's staff).
 #[utoipa::path(get, path = "/api/v1/it/technicians", tag = "it",
-    responses((status = 200, body = Vec<MemberOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<TicketGroupMemberOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn technicians<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -378,7 +378,7 @@ pub async fn technicians<S: Backend>(
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(list
         .into_iter()
-        .map(|(u, name)| MemberOut { id: u.0, name })
+        .map(|(u, name)| TicketGroupMemberOut { id: u.0, name })
         .collect::<Vec<_>>()))
 }
 
@@ -436,7 +436,7 @@ pub async fn save_sla<S: Backend>(
 /// Volume by period and SLA compliance in total, by category and by technician (IT's
 /// staff); `format=csv` downloads the rows.
 #[utoipa::path(get, path = "/api/v1/it/helpdesk/report", tag = "it", params(ReportParams),
-    responses((status = 200, body = ReportOut, description = "JSON, or a CSV download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 200, body = HelpdeskReportOut, description = "JSON, or a CSV download with `format`"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn get_report<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -464,14 +464,22 @@ pub async fn get_report<S: Backend>(
             report::csv_rows(&r),
         ));
     }
-    Ok(ok(ReportOut {
+    Ok(ok(HelpdeskReportOut {
         from: r.from.to_string(),
         to: r.to.to_string(),
         period: r.period.as_str().into(),
-        total: ReportRowOut::from(&r.total),
-        by_period: r.by_period.iter().map(ReportRowOut::from).collect(),
-        by_category: r.by_category.iter().map(ReportRowOut::from).collect(),
-        by_technician: r.by_technician.iter().map(ReportRowOut::from).collect(),
+        total: HelpdeskReportRowOut::from(&r.total),
+        by_period: r.by_period.iter().map(HelpdeskReportRowOut::from).collect(),
+        by_category: r
+            .by_category
+            .iter()
+            .map(HelpdeskReportRowOut::from)
+            .collect(),
+        by_technician: r
+            .by_technician
+            .iter()
+            .map(HelpdeskReportRowOut::from)
+            .collect(),
     }))
 }
 

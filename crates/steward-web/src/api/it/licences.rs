@@ -188,7 +188,7 @@ pub struct SeatIn {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ComplianceOut {
+pub struct LicenceComplianceOut {
     id: i64,
     product: String,
     vendor: String,
@@ -204,9 +204,9 @@ pub struct ComplianceOut {
     expired: bool,
 }
 
-impl From<ComplianceRow> for ComplianceOut {
+impl From<ComplianceRow> for LicenceComplianceOut {
     fn from(c: ComplianceRow) -> Self {
-        ComplianceOut {
+        LicenceComplianceOut {
             id: c.id.0,
             product: c.product,
             vendor: c.vendor,
@@ -326,7 +326,7 @@ pub async fn create<S: Backend>(
 
 /// Seats owned against seats used for every licence (IT's staff): over-used first.
 #[utoipa::path(get, path = "/api/v1/it/licences/compliance", tag = "it",
-    responses((status = 200, body = Vec<ComplianceOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<LicenceComplianceOut>), (status = 401, body = Problem), (status = 403, body = Problem)))]
 pub async fn compliance<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
@@ -336,7 +336,7 @@ pub async fn compliance<S: Backend>(
         .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(rows
         .into_iter()
-        .map(ComplianceOut::from)
+        .map(LicenceComplianceOut::from)
         .collect::<Vec<_>>()))
 }
 

@@ -258,7 +258,7 @@ pub struct PriorityIn {
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ReopenIn {
+pub struct TicketReopenIn {
     #[schema(schema_with = crate::api::contract::text::<20000, true>)]
     reason: String,
     #[serde(default)]
@@ -607,13 +607,13 @@ pub async fn reprioritize<S: Backend>(
 }
 
 /// Reopens a resolved or closed ticket (the requester or a technician).
-#[utoipa::path(post, path = "/api/v1/it/tickets/{id}/reopen", tag = "it", params(("id" = i64, Path)), request_body = ReopenIn,
+#[utoipa::path(post, path = "/api/v1/it/tickets/{id}/reopen", tag = "it", params(("id" = i64, Path)), request_body = TicketReopenIn,
     responses((status = 200, body = TicketOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn reopen<S: Backend>(
     State(state): State<AppState<S>>,
     a: ApiActor,
     Path(id): Path<i64>,
-    ApiJson(b): ApiJson<ReopenIn>,
+    ApiJson(b): ApiJson<TicketReopenIn>,
 ) -> Result<Response, ApiError> {
     act(
         &state,
