@@ -380,7 +380,7 @@ STATE_RULES = [
     (r"window_start|window_end", r"`.*` is not a date and time \(YYYY-MM-DDTHH:MM, UTC\)"
      r"|.* is out of range \(years 1900-2999\)|the window ends after it starts"),
     (r"checklist", r"item \d+: one line of up to \d+ characters"),
-    (r"asset_ids", r"no such asset: \d+"),
+    (r"asset_ids", r"no such asset: -?\d+"),
     (r"status", r"a change that is .* cannot (be edited|become .*)"
      r"|tick every checklist item before the change is done"
      r"|items are ticked while the change is approved or in progress, not .*"),
