@@ -8,16 +8,15 @@
 //! sort column (`NULLS LAST` both ways, never an `IS NULL` term that defeats the index) and
 //! stops after its rows; only the page's rows are joined to model, category and holder.
 use sea_query::{
-    Alias, Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Order, Query,
-    SelectStatement,
+    Cond, Expr, ExprTrait, Func, JoinType, LikeExpr, NullOrdering, Order, Query, SelectStatement,
 };
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 use std::collections::HashSet;
 use steward_core::audit::AuditDraft;
 use steward_core::error::Validator;
+use steward_core::hr::day_key;
 use steward_core::hr::lifecycle::LentItem;
-use steward_core::hr::{day_from_key, day_key};
 use steward_core::ids::{
     AssetCategoryId, AssetId, AssetModelId, CompanyId, DepartmentId, EmployeeId, UserId,
 };
@@ -31,30 +30,9 @@ use steward_core::registry::RecordRef;
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
+use super::{a, bad, name_taken, opt_day, stale};
 use crate::sql::{col, count_all, like_pattern};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
-
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
-
-fn bad(what: &str) -> Error {
-    Error::Internal(format!("it: a stored {what} does not parse"))
-}
-
-fn opt_day(r: &AnyRow, c: &str) -> Result<Option<chrono::NaiveDate>> {
-    opt_i64(r, c)?
-        .map(|k| day_from_key(k).ok_or_else(|| bad(c)))
-        .transpose()
-}
-
-/// A unique violation of a name (categories, models) is the field's error.
-fn name_taken(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
-    move |e| match db(e) {
-        Error::Conflict { .. } => Error::invalid("name", format!("another {what} has this name")),
-        e => e,
-    }
-}
 
 /// A unique violation of an asset: the tag or the serial, as the index says.
 fn asset_taken(e: sqlx::Error) -> Error {
@@ -421,10 +399,6 @@ fn search_text(tag: &str, serial: Option<&str>, name: &str) -> String {
     format!("{tag} {} {name}", serial.unwrap_or("")).to_lowercase()
 }
 
-fn stale() -> Error {
-    Error::conflict("the asset was changed by someone else since you read it; reload and try again")
-}
-
 impl AssetStore for Store {
     async fn asset_categories(&self, company: CompanyId) -> Result<Vec<Category>> {
         sqlx::query(
@@ -462,16 +436,7 @@ impl AssetStore for Store {
         mut audit: AuditDraft,
     ) -> Result<AssetCategoryId> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "INSERT INTO it_categories (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(company.0)
-        .bind(name)
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(name_taken("category"))?;
-        let id = get_i64(&r, "id")?;
+        let id = super::insert_named(&mut tx, "it_categories", "category", company, name).await?;
         audit.entity_id = Some(id.to_string());
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
@@ -487,22 +452,16 @@ impl AssetStore for Store {
         audit: AuditDraft,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "UPDATE it_categories SET name = $1, version = version + 1 \
-             WHERE company_id = $2 AND id = $3 AND version = $4",
+        super::rename(
+            &mut tx,
+            "it_categories",
+            "category",
+            company,
+            id.0,
+            name,
+            version,
         )
-        .bind(name)
-        .bind(company.0)
-        .bind(id.0)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(name_taken("category"))?;
-        if r.rows_affected() == 0 {
-            return Err(Error::conflict(
-                "the category was changed by someone else since you read it; reload and try again",
-            ));
-        }
+        .await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -787,7 +746,7 @@ impl AssetStore for Store {
         .await
         .map_err(asset_taken)?;
         if r.rows_affected() == 0 {
-            return Err(stale());
+            return Err(stale("asset"));
         }
         insert_event(
             &mut tx,
@@ -823,7 +782,7 @@ impl AssetStore for Store {
             ));
         }
         if current != version {
-            return Err(stale());
+            return Err(stale("asset"));
         }
         let r = sqlx::query(
             "UPDATE it_assets SET status = $1, holder_id = $2, expected_return = $3, acknowledged_at = NULL, \
@@ -841,7 +800,7 @@ impl AssetStore for Store {
         .await
         .map_err(db)?;
         if r.rows_affected() == 0 {
-            return Err(stale());
+            return Err(stale("asset"));
         }
         insert_event(
             &mut tx,
@@ -874,7 +833,7 @@ impl AssetStore for Store {
             return Err(Error::invalid("status", "the asset is not checked out"));
         }
         if current != version {
-            return Err(stale());
+            return Err(stale("asset"));
         }
         let r = sqlx::query(
             "UPDATE it_assets SET status = $1, holder_id = NULL, expected_return = NULL, acknowledged_at = NULL, \
@@ -890,7 +849,7 @@ impl AssetStore for Store {
         .await
         .map_err(db)?;
         if r.rows_affected() == 0 {
-            return Err(stale());
+            return Err(stale("asset"));
         }
         // What an offboarding asked back of this asset is back.
         let closed = sqlx::query(

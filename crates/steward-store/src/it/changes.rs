@@ -2,7 +2,7 @@
 //! log); see `steward_core::it::{changes, maintenance}`. A list reads its page, then the
 //! page's checklists and assets in one statement each.
 use chrono::NaiveDate;
-use sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 use steward_core::audit::AuditDraft;
@@ -19,18 +19,11 @@ use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
+use super::{a, bad};
 use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
-
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-fn bad(what: &str) -> Error {
-    Error::Internal(format!("it: a stored {what} does not parse"))
-}
 
 fn day(r: &AnyRow, c: &str) -> Result<Option<NaiveDate>> {
     opt_i64(r, c)?

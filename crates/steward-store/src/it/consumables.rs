@@ -2,7 +2,7 @@
 //! moves by one conditional UPDATE (`quantity + change >= 0`) in the movement's
 //! transaction, so two issues at once cannot take the stock below 0 on either database
 //! (a CHECK on the table is the last guard).
-use sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::ids::{AssetCategoryId, CompanyId, ConsumableId, EmployeeId};
@@ -13,12 +13,9 @@ use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
+use super::{a, name_taken};
 use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
-
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -66,14 +63,6 @@ fn filtered(company: CompanyId, q: &ConsumableQuery, s: &mut SelectStatement) {
     }
     if let Some(c) = contains_any(q.search.as_deref(), &[("c", "name"), ("c", "location")]) {
         s.cond_where(c);
-    }
-}
-
-/// A unique violation of the name is the field's error.
-fn name_taken(e: sqlx::Error) -> Error {
-    match db(e) {
-        Error::Conflict { .. } => Error::invalid("name", "another consumable has this name"),
-        e => e,
     }
 }
 
@@ -185,7 +174,7 @@ impl ConsumableStore for Store {
         .bind(Timestamp::now().0)
         .fetch_one(&mut *tx)
         .await
-        .map_err(name_taken)?;
+        .map_err(name_taken("consumable"))?;
         let id = get_i64(&r, "id")?;
         insert_movement(
             &mut tx,
@@ -227,7 +216,7 @@ impl ConsumableStore for Store {
         .bind(version)
         .execute(&mut *tx)
         .await
-        .map_err(name_taken)?;
+        .map_err(name_taken("consumable"))?;
         if r.rows_affected() == 0 {
             return Err(Error::conflict(
                 "the consumable was changed by someone else since you read it; reload and try again",

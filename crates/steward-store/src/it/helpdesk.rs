@@ -5,7 +5,7 @@
 //! walks the index `it_tickets_queue` in order and stops at the page's end; the unassigned
 //! queue walks it with `assignee_id IS NULL`. The SLA job reads the open tickets through the
 //! partial index `it_tickets_open`.
-use sea_query::{Alias, Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::auth::Action;
@@ -19,18 +19,11 @@ use steward_core::it::helpdesk_kb::{Article, KbStore};
 use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::work::sla::{SlaEvent, SlaState};
-use steward_core::{Error, Result};
+use steward_core::Result;
 
+use super::{a, bad, stale};
 use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
-
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
-
-fn bad(what: &str) -> Error {
-    Error::Internal(format!("it helpdesk: a stored {what} does not parse"))
-}
 
 fn ts(r: &AnyRow, c: &str) -> Result<Option<Timestamp>> {
     Ok(opt_i64(r, c)?.map(Timestamp))
@@ -38,19 +31,6 @@ fn ts(r: &AnyRow, c: &str) -> Result<Option<Timestamp>> {
 
 fn t(v: Option<Timestamp>) -> Option<i64> {
     v.map(|x| x.0)
-}
-
-fn name_taken(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
-    move |e| match db(e) {
-        Error::Conflict { .. } => Error::invalid("name", format!("another {what} has this name")),
-        e => e,
-    }
-}
-
-fn stale(what: &str) -> Error {
-    Error::conflict(format!(
-        "the {what} was changed by someone else since you read it; reload and try again"
-    ))
 }
 
 const TICKET_COLUMNS: &[&str] = &[
@@ -349,16 +329,8 @@ impl HelpdeskStore for Store {
         mut audit: AuditDraft,
     ) -> Result<TicketCategoryId> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "INSERT INTO it_ticket_categories (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(company.0)
-        .bind(name)
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(name_taken("category"))?;
-        let id = get_i64(&r, "id")?;
+        let id =
+            super::insert_named(&mut tx, "it_ticket_categories", "category", company, name).await?;
         audit.entity_id = Some(id.to_string());
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
@@ -374,20 +346,16 @@ impl HelpdeskStore for Store {
         audit: AuditDraft,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "UPDATE it_ticket_categories SET name = $1, version = version + 1 \
-             WHERE company_id = $2 AND id = $3 AND version = $4",
+        super::rename(
+            &mut tx,
+            "it_ticket_categories",
+            "category",
+            company,
+            id.0,
+            name,
+            version,
         )
-        .bind(name)
-        .bind(company.0)
-        .bind(id.0)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(name_taken("category"))?;
-        if r.rows_affected() == 0 {
-            return Err(stale("category"));
-        }
+        .await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)
     }
@@ -436,16 +404,7 @@ impl HelpdeskStore for Store {
         mut audit: AuditDraft,
     ) -> Result<TicketGroupId> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "INSERT INTO it_ticket_groups (company_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
-        )
-        .bind(company.0)
-        .bind(name)
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(name_taken("group"))?;
-        let id = get_i64(&r, "id")?;
+        let id = super::insert_named(&mut tx, "it_ticket_groups", "group", company, name).await?;
         set_members(&mut tx, company, id, members).await?;
         audit.entity_id = Some(id.to_string());
         append_audit(&mut tx, audit).await?;
@@ -463,20 +422,16 @@ impl HelpdeskStore for Store {
         audit: AuditDraft,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "UPDATE it_ticket_groups SET name = $1, version = version + 1 \
-             WHERE company_id = $2 AND id = $3 AND version = $4",
+        super::rename(
+            &mut tx,
+            "it_ticket_groups",
+            "group",
+            company,
+            id.0,
+            name,
+            version,
         )
-        .bind(name)
-        .bind(company.0)
-        .bind(id.0)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(name_taken("group"))?;
-        if r.rows_affected() == 0 {
-            return Err(stale("group"));
-        }
+        .await?;
         set_members(&mut tx, company, id.0, members).await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)

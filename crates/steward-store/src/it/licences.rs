@@ -4,11 +4,11 @@
 //! at once cannot overrun on either database; lowering `seats` is guarded the same way
 //! (`seats_used <= new seats`). Unassigning frees the seat and closes what an offboarding
 //! asked back of it, in one transaction.
-use sea_query::{Alias, Expr, ExprTrait, Func, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
+use steward_core::hr::day_key;
 use steward_core::hr::lifecycle::LentItem;
-use steward_core::hr::{day_from_key, day_key};
 use steward_core::ids::{AssetId, CompanyId, EmployeeId, LicenceId, LicenceSeatId, UserId};
 use steward_core::it::licences::{
     seat_record, ExpiringLicence, Licence, LicenceQuery, LicenceReach, LicenceSort, LicenceStore,
@@ -18,22 +18,9 @@ use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
+use super::{a, bad, opt_day, stale};
 use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
-
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
-
-fn bad(what: &str) -> Error {
-    Error::Internal(format!("it: a stored licence's {what} does not parse"))
-}
-
-fn opt_day(r: &AnyRow, c: &str) -> Result<Option<chrono::NaiveDate>> {
-    opt_i64(r, c)?
-        .map(|k| day_from_key(k).ok_or_else(|| bad(c)))
-        .transpose()
-}
 
 const COLUMNS: &[&str] = &[
     "id",
@@ -131,12 +118,6 @@ fn seat_of(r: &AnyRow) -> Result<Seat> {
         assigned_at: Timestamp(get_i64(r, "assigned_at")?),
         assigned_by: get_str(r, "assigned_by")?,
     })
-}
-
-fn stale() -> Error {
-    Error::conflict(
-        "the licence was changed by someone else since you read it; reload and try again",
-    )
 }
 
 impl LicenceStore for Store {
@@ -275,7 +256,7 @@ impl LicenceStore for Store {
             .map_err(db)?
             .ok_or(Error::NotFound { entity: "licence" })?;
             if get_i64(&now, "version")? != version {
-                return Err(stale());
+                return Err(stale("licence"));
             }
             return Err(Error::invalid(
                 "seats",

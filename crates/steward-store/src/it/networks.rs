@@ -3,7 +3,7 @@
 //! canonical text: two people asking at once cannot both get it. A network is checked
 //! against its site's others after taking a write lock on the site's row, so two
 //! overlapping networks cannot both go in.
-use sea_query::{Alias, Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
+use sea_query::{Expr, ExprTrait, Func, JoinType, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::ids::{AssetId, CompanyId};
@@ -15,12 +15,9 @@ use steward_core::list::{Page, SortDir};
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
+use super::a;
 use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
-
-fn a(s: &str) -> Alias {
-    Alias::new(s)
-}
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
