@@ -20,6 +20,7 @@ mod jobs;
 mod ledger;
 mod migrate;
 mod roles;
+mod sla;
 mod sql;
 mod tokens;
 mod users;

@@ -161,15 +161,6 @@ fn article_of(r: &AnyRow) -> Result<Article> {
     })
 }
 
-fn event_column(e: SlaEvent) -> &'static str {
-    match e {
-        SlaEvent::ResponseWarning => "response_warned_at",
-        SlaEvent::ResponseBreach => "response_breached_at",
-        SlaEvent::ResolutionWarning => "resolution_warned_at",
-        SlaEvent::ResolutionBreach => "resolution_breached_at",
-    }
-}
-
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 async fn insert_message(
@@ -783,17 +774,17 @@ impl HelpdeskStore for Store {
                 .map_err(db)?;
                 let mut applied = Vec::new();
                 for ev in &u.events {
-                    let c = event_column(*ev);
-                    // Once per ticket: only the run that finds the column empty records it.
-                    let r = sqlx::query(&format!(
-                        "UPDATE it_tickets SET {c} = $1 WHERE id = $2 AND is_open = 1 AND {c} IS NULL"
-                    ))
-                    .bind(now.0)
-                    .bind(u.id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                    if r.rows_affected() == 1 {
+                    if crate::sla::mark_event(
+                        &mut tx,
+                        "it_tickets",
+                        steward_core::it::helpdesk::TICKET,
+                        u.company,
+                        u.id.0,
+                        *ev,
+                        now,
+                    )
+                    .await?
+                    {
                         applied.push(*ev);
                         let m = NewMessage {
                             kind: MessageKind::Sla,
@@ -802,20 +793,6 @@ impl HelpdeskStore for Store {
                             author: "SLA".into(),
                         };
                         insert_message(&mut tx, u.company, u.id, &m, now).await?;
-                        let audit = AuditDraft::system(
-                            "sla",
-                            None,
-                            steward_core::it::helpdesk::TICKET,
-                            Some(u.id.to_string()),
-                            if ev.is_breach() {
-                                "sla_breach"
-                            } else {
-                                "sla_warning"
-                            },
-                            serde_json::json!({"event": ev}),
-                        )
-                        .in_company(u.company);
-                        append_audit(&mut tx, audit).await?;
                     }
                 }
                 out.push(applied);

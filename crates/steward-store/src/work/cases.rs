@@ -165,15 +165,6 @@ async fn insert_log(
     Ok(())
 }
 
-fn event_column(e: SlaEvent) -> &'static str {
-    match e {
-        SlaEvent::ResponseWarning => "response_warned_at",
-        SlaEvent::ResponseBreach => "response_breached_at",
-        SlaEvent::ResolutionWarning => "resolution_warned_at",
-        SlaEvent::ResolutionBreach => "resolution_breached_at",
-    }
-}
-
 /// Updates written per transaction by the SLA job.
 const SLA_CHUNK: usize = 500;
 
@@ -648,16 +639,9 @@ impl CaseStore for Store {
                 .map_err(db)?;
                 let mut applied = Vec::new();
                 for ev in &u.events {
-                    let c = event_column(*ev);
-                    let r = sqlx::query(&format!(
-                        "UPDATE cases SET {c} = $1 WHERE id = $2 AND is_open = 1 AND {c} IS NULL"
-                    ))
-                    .bind(now.0)
-                    .bind(u.id.0)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db)?;
-                    if r.rows_affected() == 1 {
+                    if crate::sla::mark_event(&mut tx, "cases", "case", u.company, u.id.0, *ev, now)
+                        .await?
+                    {
                         applied.push(*ev);
                         let entry = NewLogEntry {
                             kind: LogKind::Sla,
@@ -666,20 +650,6 @@ impl CaseStore for Store {
                             mail_to: None,
                         };
                         insert_log(&mut tx, u.company, u.id, &entry, now).await?;
-                        let audit = AuditDraft::system(
-                            "sla",
-                            None,
-                            "case",
-                            Some(u.id.to_string()),
-                            if ev.is_breach() {
-                                "sla_breach"
-                            } else {
-                                "sla_warning"
-                            },
-                            serde_json::json!({"event": ev}),
-                        )
-                        .in_company(u.company);
-                        append_audit(&mut tx, audit).await?;
                     }
                 }
                 out.push(applied);
