@@ -12,7 +12,6 @@
 //! `steward_core::departments` (HR's headcounts through `hr::org::department_tree`).
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -191,11 +190,7 @@ async fn departments_view<S: Backend>(
             }
         }
     );
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &DepartmentsPage {
             chrome: chrome(state, pa, "Departments", PAGE).await,

@@ -83,11 +83,7 @@ where
     .await;
     let (report, error, file_name, status) = match result {
         Ok((name, r)) => {
-            let status = if r.problems.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = crate::pages::form_status(!r.problems.is_empty());
             (Some(r), None, name, status)
         }
         Err(Error::TooLarge { limit }) => (

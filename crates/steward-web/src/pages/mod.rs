@@ -141,6 +141,15 @@ pub async fn chrome<S: Backend>(
 }
 
 /// Error pages for a signed-in person keep the layout.
+/// A form page's status: 422 when what was sent is shown back with errors, else 200.
+pub fn form_status(invalid: bool) -> axum::http::StatusCode {
+    if invalid {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    }
+}
+
 /// The address people reach Steward at, without a trailing `/`: the configured public URL,
 /// or else the scheme and `Host` this request came with (a host that is not a plain name,
 /// address and port is replaced by `localhost`, so nothing odd reaches a printed label).

@@ -140,11 +140,7 @@ async fn home_view<S: Backend>(
         q.dir,
         &page,
     );
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
         &HomePage {
             chrome: chrome(state, pa, "Bank", "/bank").await,

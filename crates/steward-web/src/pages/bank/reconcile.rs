@@ -5,7 +5,6 @@
 //! the forms' posts. Everything goes through `steward_core::bank::matching`.
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Form;
 use steward_core::auth::Action;
@@ -106,11 +105,7 @@ async fn view_page<S: Backend>(
         }
     }
     let title = format!("Reconcile statement {}", view.statement.id);
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(error.is_some());
     render(
         &ReconcilePage {
             chrome: chrome(state, pa, &title, "/bank").await,

@@ -297,11 +297,7 @@ async fn form_view<S: Backend>(state: &AppState<S>, pa: &PageActor, f: FormState
         quantity: "1".into(),
         ..Default::default()
     }));
-    let status = if f.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!f.errors.is_empty());
     let title = match f.id {
         Some(_) => format!("Change draft {}", f.kind.label().to_lowercase()),
         None => format!("New {}", f.kind.label().to_lowercase()),
@@ -536,11 +532,7 @@ pub(super) async fn show_view<S: Backend>(
     let can_pay = pay_kind
         .is_some_and(|k| steward_core::billing::payments::may_write(&pa.actor, k))
         && open.is_some_and(|o| o > 0);
-    let status = if problem.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(problem.is_some());
     let attachments = crate::pages::files::Attachments::load(
         state,
         &pa.actor,

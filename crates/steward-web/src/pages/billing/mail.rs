@@ -4,7 +4,6 @@
 //! and a customer's exclusion from reminders (`POST /billing/parties/{id}/dunning`).
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -185,11 +184,7 @@ async fn view<S: Backend>(
         SortDir::Desc,
         &page,
     );
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &DunningPage {
             chrome: chrome(state, pa, "Reminders", "/billing/dunning").await,

@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::extract::Multipart;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
@@ -166,11 +165,7 @@ async fn list_view<S: Backend>(
         q.dir,
         &page,
     );
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
         &ListPage {
             chrome: chrome(state, pa, "Customers and vendors", "/billing/parties").await,
@@ -237,11 +232,7 @@ async fn show_view<S: Backend>(
         Ok(p) => p,
         Err(e) => return fail(state, pa, e).await,
     };
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     let dunning_excluded = if party.is_customer {
         match steward_core::billing::mail::is_excluded(&state.store, &pa.actor, party.id).await {
             Ok(x) => x,

@@ -276,11 +276,7 @@ async fn form_view<S: Backend>(state: &AppState<S>, pa: &PageActor, f: FormState
         }
         None => None,
     };
-    let status = if f.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!f.errors.is_empty());
     render(
         &FormPage {
             chrome: chrome(state, pa, f.kind.label(), "/billing/payments").await,
@@ -520,11 +516,7 @@ async fn aged_page<S: Backend>(
     if let Some(format) = params.export_format() {
         return aged_export(format, &out);
     }
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(error.is_some());
     render(
         &AgedPage {
             chrome: chrome(&state, &pa, "Aged balances", "/billing/aged").await,

@@ -215,11 +215,7 @@ async fn form_view<S: Backend>(
     input: RecurringInput,
     errors: Vec<FieldError>,
 ) -> Response {
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &FormPage {
             chrome: chrome(state, pa, "New recurring invoice", "/billing/recurring").await,

@@ -3,7 +3,6 @@
 //! (and `/pdf`).
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -109,11 +108,7 @@ async fn tax_page<S: Backend>(
             return tax_export(format, &out);
         }
     }
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(error.is_some());
     render(
         &TaxPage {
             chrome: chrome(&state, &pa, "Tax report", "/billing/reports/tax").await,
@@ -221,11 +216,7 @@ async fn statement_page<S: Backend>(
         }
         Err(e) => return fail(&state, &pa, e).await,
     };
-    let status = if q.error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(q.error.is_some());
     let title = match s.side {
         Side::Receivables => format!("Statement of {}", s.party_name),
         Side::Payables => format!("Vendor statement of {}", s.party_name),

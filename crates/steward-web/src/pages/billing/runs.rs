@@ -188,11 +188,7 @@ async fn new_form<S: Backend>(
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &FormPage {
             chrome: chrome(&state, &pa, "New payment run", "/billing/payment-runs").await,
@@ -350,11 +346,7 @@ async fn show_view<S: Backend>(
         Ok(r) => r,
         Err(e) => return fail(state, pa, e).await,
     };
-    let status = if errors.is_empty() && problem.is_none() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty() && problem.is_none());
     render(
         &ShowPage {
             chrome: chrome(state, pa, &run.title(), "/billing/payment-runs").await,

@@ -2,7 +2,6 @@
 //! the tax codes (new ones and changes to each).
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -80,11 +79,7 @@ async fn view<S: Backend>(
     let accounts = postable_accounts(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &SettingsPage {
             chrome: chrome(state, pa, "Billing settings", "/billing/settings").await,

@@ -131,11 +131,7 @@ async fn upload<S: Backend>(
     .await;
     let status = match result {
         Ok(report) => {
-            let status = if report.errors.is_empty() {
-                StatusCode::OK
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = crate::pages::form_status(!report.errors.is_empty());
             if !report.dry_run && report.errors.is_empty() {
                 state.recheck_health(pa.actor.company_id, None);
             }

@@ -88,11 +88,7 @@ fn typed(pairs: &[(String, String)], errors: Vec<FieldError>) -> FormState {
 }
 
 fn status_for(form: &FormState) -> StatusCode {
-    if form.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
+    crate::pages::form_status(!form.errors.is_empty())
 }
 
 // ---------------------------------------------------------------- the list

@@ -264,11 +264,7 @@ async fn positions_view<S: Backend>(
         (Ok(i), Ok(t)) => (i, t),
         (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &PositionsPage {
             chrome: chrome(state, pa, "Positions", "/hr/positions").await,

@@ -187,11 +187,7 @@ async fn list_view<S: Backend>(
     };
     let list = ListView::new("/it/assets", &params, COLUMNS, q.sort.name(), q.dir, &page);
     let labels_href = params.href("/it/assets/labels", &[]);
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
         &ListPage {
             chrome: chrome(state, pa, "IT assets", "/it/assets").await,
@@ -357,11 +353,7 @@ async fn show_view<S: Backend>(
     };
     let invalid = form.as_ref().is_some_and(|f| !f.errors.is_empty())
         || checkout.as_ref().is_some_and(|f| !f.errors.is_empty());
-    let status = if invalid {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(invalid);
     let can_write = assets::may_write(&pa.actor);
     // HR's directory, as its own forms offer managers (what the actor may see of it).
     let people = if can_write && asset.status == AssetStatus::Deployable {
@@ -555,11 +547,7 @@ async fn catalog_view<S: Backend>(
         (Ok(m), Ok(c)) => (m, c),
         (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &CatalogPage {
             chrome: chrome(state, pa, "Models and categories", "/it/models").await,

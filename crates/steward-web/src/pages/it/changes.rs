@@ -4,7 +4,6 @@
 //! at `/it/maintenance/{id}` with its log and the form to log what was done).
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -142,11 +141,7 @@ async fn list_view<S: Backend>(
     };
     let list = ListView::new("/it/changes", &params, COLUMNS, q.sort.name(), q.dir, &page);
     let form = form.unwrap_or_default();
-    let status = if form.invalid() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.invalid());
     render(
         &ListPage {
             chrome: chrome(state, pa, "Planned changes", "/it/changes").await,
@@ -253,11 +248,7 @@ async fn show_view<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     let form = form.unwrap_or_default();
-    let status = if form.invalid() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.invalid());
     let title = change.title.clone();
     render(
         &ShowPage {
@@ -430,11 +421,7 @@ async fn schedules_view<S: Backend>(
         &page,
     );
     let form = form.unwrap_or_default();
-    let status = if form.invalid() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.invalid());
     render(
         &ScheduleListPage {
             chrome: chrome(state, pa, "Maintenance", "/it/maintenance").await,
@@ -525,11 +512,7 @@ async fn schedule_view<S: Backend>(
         (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
     };
     let form = form.unwrap_or_default();
-    let status = if form.invalid() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.invalid());
     let title = schedule.title.clone();
     render(
         &SchedulePage {

@@ -3,7 +3,6 @@
 //! `/it/consumables/{id}` (receive, issue to an employee, change it, its movements).
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -150,11 +149,7 @@ async fn list_view<S: Backend>(
         q.dir,
         &page,
     );
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
         &ListPage {
             chrome: chrome(state, pa, "Consumables", "/it/consumables").await,
@@ -248,11 +243,7 @@ async fn show_view<S: Backend>(
     };
     let invalid = form.as_ref().is_some_and(|f| !f.errors.is_empty())
         || moved.as_ref().is_some_and(|(_, f)| !f.errors.is_empty());
-    let status = if invalid {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(invalid);
     let can_write = consumables::may_write(&pa.actor);
     let people = if can_write {
         let q = steward_core::hr::employees::EmployeeQuery {

@@ -164,11 +164,7 @@ async fn list_view<S: Backend>(
         q.dir,
         &page,
     );
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
         &ListPage {
             chrome: chrome(state, pa, "Licences", "/it/licences").await,
@@ -292,11 +288,7 @@ async fn show_view<S: Backend>(
     };
     let invalid = form.as_ref().is_some_and(|f| !f.errors.is_empty())
         || seat.as_ref().is_some_and(|f| !f.errors.is_empty());
-    let status = if invalid {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(invalid);
     let can_write = licences::may_write(&pa.actor);
     let people = if can_write {
         let q = steward_core::hr::employees::EmployeeQuery {

@@ -3,7 +3,6 @@
 //! `/it/networks/{id}` (usage, the addresses given out, give one, take one back).
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -153,11 +152,7 @@ async fn list_view<S: Backend>(
         &page,
     );
     let form = form.unwrap_or_default();
-    let status = if form.invalid() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.invalid());
     render(
         &ListPage {
             chrome: chrome(state, pa, "Networks", "/it/networks").await,
@@ -270,11 +265,7 @@ async fn show_view<S: Backend>(
         (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
     };
     let form = form.unwrap_or_default();
-    let status = if form.invalid() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.invalid());
     let title = format!("{} ({})", network.name, network.cidr);
     render(
         &ShowPage {

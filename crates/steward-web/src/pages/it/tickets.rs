@@ -179,11 +179,7 @@ async fn list_view<S: Backend>(
             .unwrap_or_default()
     };
     let list = ListView::new("/it/tickets", &params, COLUMNS, q.sort.name(), q.dir, &page);
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
+    let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
         &ListPage {
             chrome: chrome(state, pa, "IT tickets", "/it/tickets").await,
@@ -327,11 +323,7 @@ async fn show_view<S: Backend>(
     } else {
         (Vec::new(), Vec::new(), Vec::new())
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &ShowPage {
             chrome: chrome(
@@ -452,11 +444,7 @@ async fn kb_list_view<S: Backend>(
         Ok(a) => a,
         Err(e) => return fail(state, pa, e).await,
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &KbListPage {
             chrome: chrome(state, pa, "Knowledge base", "/it/kb").await,
@@ -546,11 +534,7 @@ async fn kb_show_view<S: Backend>(
             Vec::new(),
         )
     });
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &KbShowPage {
             chrome: chrome(state, pa, &article.title, "/it/kb").await,

@@ -179,11 +179,7 @@ async fn index<S: Backend>(
         &page,
     );
     let tree = q.sort == AccountSort::Name && q.dir == SortDir::Asc && q.search.is_none();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     let p = ListPage {
         chrome: chrome(&state, &pa, "Chart of accounts", "/ledger/accounts").await,
         list,

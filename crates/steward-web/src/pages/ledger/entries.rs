@@ -161,11 +161,7 @@ async fn index<S: Backend>(
         q.dir,
         &page,
     );
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     let p = ListPage {
         chrome: chrome(&state, &pa, "Entries", "/ledger/entries").await,
         list,

@@ -3,7 +3,7 @@
 //! XLSX or JSON.
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -286,11 +286,7 @@ async fn show<S: Backend>(
         p.push(("format", f.to_string()));
         href_with(&path, &p)
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     let page = ReportPage {
         chrome: chrome(&state, &pa, kind.title(), &path).await,
         kind,

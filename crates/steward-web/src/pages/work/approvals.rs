@@ -444,11 +444,7 @@ async fn new_page<S: Backend>(
     let depts = departments::list(&state.store, &pa.actor)
         .await
         .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &NewPage {
             chrome: chrome(state, pa, "New request", "/approvals").await,
@@ -611,11 +607,7 @@ async fn policies_page<S: Backend>(
         steward_core::auth::Action::Update,
     ));
     let (failed_kind, errors) = failed.unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &PoliciesPage {
             chrome: chrome(state, pa, "Approval policies", "/approvals").await,
@@ -738,11 +730,7 @@ async fn delegations_page<S: Backend>(
         steward_core::departments::DepartmentStore::members(&state.store, pa.actor.company_id)
             .await
             .unwrap_or_default();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     render(
         &DelegationsPage {
             chrome: chrome(state, pa, "Out of office", "/approvals").await,

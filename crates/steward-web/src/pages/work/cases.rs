@@ -195,11 +195,7 @@ async fn index<S: Backend>(
         Vec::new()
     };
     let list = ListView::new("/cases", &params, COLUMNS, q.sort.name(), q.dir, &page);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     let p = ListPage {
         chrome: chrome(&state, &pa, "Cases", "/cases").await,
         subnav: subnav(&pa.actor, "/cases"),
@@ -848,11 +844,7 @@ async fn report_page<S: Backend>(
             cases::report_rows(r),
         );
     }
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     let p = ReportPage {
         chrome: chrome(&state, &pa, "SLA compliance", "/cases").await,
         subnav: subnav(&pa.actor, "/cases/report"),

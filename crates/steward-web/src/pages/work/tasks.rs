@@ -276,11 +276,7 @@ async fn index<S: Backend>(
     };
     let people = tasks::people(store, actor).await.unwrap_or_default();
     let list = ListView::new("/tasks", &params, COLUMNS, q.sort.name(), q.dir, &page);
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = crate::pages::form_status(!errors.is_empty());
     let p = ListPage {
         chrome: chrome(&state, &pa, "Tasks", "/tasks").await,
         subnav: subnav("/tasks"),
