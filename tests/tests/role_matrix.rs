@@ -309,6 +309,11 @@ enum Body {
     /// `version` carries the kept employee's id.
     ItCheckout,
     ItCheckin,
+    ItBook,
+    ItBookAll,
+    ItBookAccounts,
+    ItDispose,
+    ItDepreciationRun,
     /// A CSV of one asset of the kept model.
     ItAssetsCsv,
     /// IT licences and consumables (role_matrix/it_licences.rs).
@@ -592,6 +597,11 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::NewItAsset => Some(json!({"model_id": version})),
         Body::ItCheckout => Some(json!({"employee_id": version, "note": "matrix"})),
         Body::ItCheckin => Some(json!({"note": "matrix"})),
+        Body::ItBook => Some(json!({"credit_account": "No such account"})),
+        Body::ItBookAll => Some(json!({"credit_account": "No such account", "date": "2026-01-31"})),
+        Body::ItBookAccounts => Some(json!({})),
+        Body::ItDispose => Some(json!({"date": "2026-01-31"})),
+        Body::ItDepreciationRun => Some(json!({"through": "2026-01"})),
         Body::NewItSite => Some(json!({"name": format!("Matrix site {n}")})),
         Body::ItSiteUpdate => Some(json!({"name": "Matrix kept site"})),
         Body::NewItNetwork => Some(

@@ -193,9 +193,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_it_list.sql"),
         postgres: include_str!("../migrations/postgres/0030_it_list.sql"),
     },
+    Migration {
+        version: 32,
+        name: "it_books",
+        sqlite: include_str!("../migrations/sqlite/0032_it_books.sql"),
+        postgres: include_str!("../migrations/postgres/0032_it_books.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 30;
+pub const LATEST_VERSION: i64 = 32;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

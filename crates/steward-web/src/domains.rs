@@ -294,6 +294,8 @@ pub fn it<S: Backend>() -> WebDomain<S> {
     // Networks, changes and maintenance are IT's staff's (and the auditor's): whoever
     // reads IT company-wide, which `export` marks (an employee reads only what they hold).
     const STAFF: Option<Permission> = needs(Domain::It, Action::Export);
+    // Assets in the books (accounts, runs, disposals) are the ledger's readers'.
+    const BOOKS: Option<Permission> = needs(Domain::Accounting, Action::Read);
     const NAV: &[NavEntry] = &[nav(50, "/it/assets", "IT assets", READ)];
     const SECTION: &[NavEntry] = &[
         nav(0, "/it/assets", "Assets", READ),
@@ -306,6 +308,7 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         nav(7, "/it/changes", "Planned changes", STAFF),
         nav(8, "/it/maintenance", "Maintenance", STAFF),
         nav(9, "/it/helpdesk/report", "Helpdesk report", STAFF),
+        nav(10, "/it/books", "In the books", BOOKS),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",

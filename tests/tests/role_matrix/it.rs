@@ -68,8 +68,30 @@ const IT_TICKET_RAISE: Expect = [
     "401", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "2xx", "403", "403",
 ];
 
+/// Booking an asset or every asset: whoever posts to the books (the admin, the accountant)
+/// gets past authorization to the account the body names, which does not exist (422).
+#[rustfmt::skip]
+const IT_BOOK: Expect = [
+    "401", "422", "422", "403", "403", "403", "403", "403", "403", "403",
+];
+/// Disposing of an asset that is not in the books: who posts to the books and changes IT's
+/// assets (the admin) gets past authorization to the conflict (409).
+#[rustfmt::skip]
+const IT_DISPOSE: Expect = [
+    "401", "409", "403", "403", "403", "403", "403", "403", "403", "403",
+];
+
 #[rustfmt::skip]
 pub(super) const ROWS: &[Row] = &[
+    // Assets in the books: the ledger's readers read, its writers post.
+    row("GET",    "/api/v1/it/books/categories",          Id::None,          Body::None,           LEDGER_READS),
+    row("PUT",    "/api/v1/it/books/categories/{id}",     Id::ItCategory,    Body::ItBookAccounts, LEDGER_WRITES),
+    row("POST",   "/api/v1/it/books/book-all",            Id::None,          Body::ItBookAll,      IT_BOOK),
+    row("GET",    "/api/v1/it/assets/{id}/books",         Id::ItAsset,       Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/it/assets/{id}/book",          Id::FreshItAsset,  Body::ItBook,         IT_BOOK),
+    row("POST",   "/api/v1/it/assets/{id}/dispose",       Id::ItAsset,       Body::ItDispose,      IT_DISPOSE),
+    row("GET",    "/api/v1/it/depreciation-runs",         Id::None,          Body::None,           LEDGER_READS),
+    row("POST",   "/api/v1/it/depreciation-runs",         Id::None,          Body::ItDepreciationRun, LEDGER_WRITES),
     row("GET",    "/api/v1/it/tickets",                   Id::None,          Body::None,           IT_READS),
     row("POST",   "/api/v1/it/tickets",                   Id::None,          Body::NewItTicket,    IT_TICKET_RAISE),
     row("GET",    "/api/v1/it/tickets/{id}",              Id::FreshItTicket, Body::None,           IT_TICKET_READS),

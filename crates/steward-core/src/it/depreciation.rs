@@ -30,7 +30,8 @@ pub struct AssetDepreciation {
     pub currency: String,
     /// Minor units; None when the cost or the purchase date is not known (no schedule).
     pub cost: Option<i64>,
-    /// What it is worth at the end of its life (minor units; none is kept yet, so 0).
+    /// What it is worth at the end of its life (minor units; the booked residual value,
+    /// 0 before the asset is in the books).
     pub residual: i64,
     /// At the end of this month (None without a cost).
     pub book_value: Option<i64>,
@@ -38,7 +39,7 @@ pub struct AssetDepreciation {
 }
 
 /// The depreciation of asset `id`, for whoever may see the asset.
-pub async fn of_asset<S: AssetStore>(
+pub async fn of_asset<S: AssetStore + super::books::AssetBookStore>(
     store: &S,
     actor: &Actor,
     id: AssetId,
@@ -46,23 +47,36 @@ pub async fn of_asset<S: AssetStore>(
 ) -> Result<AssetDepreciation> {
     let asset = assets::get(store, actor, id).await?;
     let model = assets::model(store, actor, asset.model_id).await?;
-    let life = u32::try_from(model.life_months).unwrap_or(0);
-    let residual = 0;
-    let periods = match (asset.purchase_cost, asset.purchase_date) {
-        (Some(cost), Some(bought)) => schedule(cost, residual, model.depreciation, life, bought),
+    // Once in the books, the schedule is the one booked (cost, residual value, method).
+    let booked = store.asset_books(actor.company_id, id).await?;
+    let (method, life_months, cost, residual, bought) = match &booked {
+        Some(b) => (
+            b.method,
+            b.life_months,
+            Some(b.cost),
+            b.residual,
+            Some(b.start),
+        ),
+        None => (
+            model.depreciation,
+            model.life_months,
+            asset.purchase_cost,
+            0,
+            asset.purchase_date,
+        ),
+    };
+    let life = u32::try_from(life_months).unwrap_or(0);
+    let periods = match (cost, bought) {
+        (Some(cost), Some(bought)) => schedule(cost, residual, method, life, bought),
         _ => Vec::new(),
     };
-    let book_value = asset
-        .purchase_cost
-        .filter(|_| asset.purchase_date.is_some())
-        .map(|cost| book_value_on(&periods, cost, today));
+    let cost = cost.filter(|_| bought.is_some());
+    let book_value = cost.map(|cost| book_value_on(&periods, cost, today));
     Ok(AssetDepreciation {
-        method: model.depreciation,
-        life_months: model.life_months,
+        method,
+        life_months,
         currency: asset.currency,
-        cost: asset
-            .purchase_cost
-            .filter(|_| asset.purchase_date.is_some()),
+        cost,
         residual,
         book_value,
         periods,

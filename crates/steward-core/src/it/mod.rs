@@ -11,6 +11,7 @@
 //! The helpdesk (helpdesk*.rs) takes tickets from every employee; see helpdesk.rs.
 pub mod asset_import;
 pub mod assets;
+pub mod books;
 pub mod changes;
 pub mod cidr;
 pub mod consumables;
@@ -48,6 +49,8 @@ pub const CONSUMABLE: &str = "it.consumable";
 pub trait ItBackend:
     crate::hr::HrBaseStore
     + assets::AssetStore
+    + books::AssetBookStore
+    + crate::ledger::LedgerStore
     + licences::LicenceStore
     + consumables::ConsumableStore
     + networks::NetworkStore
@@ -61,6 +64,8 @@ pub trait ItBackend:
 impl<T> ItBackend for T where
     T: crate::hr::HrBaseStore
         + assets::AssetStore
+        + books::AssetBookStore
+        + crate::ledger::LedgerStore
         + licences::LicenceStore
         + consumables::ConsumableStore
         + networks::NetworkStore
@@ -80,6 +85,7 @@ where
     S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
 {
     overdue::register_jobs(r.jobs_mut(), store.clone());
+    books::register_jobs(r.jobs_mut(), store.clone());
     licence_reminders::register_jobs(r.jobs_mut(), store.clone());
     maintenance::register_jobs(r.jobs_mut(), store.clone());
     helpdesk_sla::register_jobs(r.jobs_mut(), store.clone());
@@ -90,6 +96,7 @@ where
             let s = s.clone();
             async move {
                 overdue::schedule(&s).await?;
+                books::schedule(&s).await?;
                 licence_reminders::schedule(&s).await?;
                 maintenance::schedule_job(&s).await?;
                 helpdesk_sla::ensure_scheduled(&s).await

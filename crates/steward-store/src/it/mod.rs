@@ -3,6 +3,7 @@
 //! addresses; planned changes and maintenance schedules; the helpdesk's tickets, groups and
 //! knowledge base.
 pub(crate) mod assets;
+pub(crate) mod books;
 pub(crate) mod changes;
 pub(crate) mod consumables;
 pub(crate) mod helpdesk;

@@ -6,6 +6,7 @@
 //! (IT's staff: `it.*` company-wide, licence writes IT's leads; anyone else reads what they
 //! hold).
 mod assets;
+mod books;
 mod changes;
 mod consumables;
 mod helpdesk;
@@ -19,6 +20,6 @@ use crate::state::{AppState, Backend};
 
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     tickets::routes(helpdesk::routes(changes::routes(networks::routes(
-        consumables::routes(licences::routes(assets::routes(r))),
+        consumables::routes(licences::routes(books::routes(assets::routes(r)))),
     ))))
 }

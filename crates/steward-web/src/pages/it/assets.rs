@@ -265,6 +265,8 @@ struct ShowPage {
     /// What it is worth, month by month (None: the model does not depreciate, or the cost or
     /// purchase date is not known).
     value: Option<ValueView>,
+    /// Whether the reader sees the asset's books (`accounting.read`): a link to them.
+    books: bool,
     /// Who reads the page (the holder may confirm receiving the asset).
     reader: steward_core::ids::UserId,
     /// The addresses given to devices that are this asset (IT's staff see them).
@@ -395,6 +397,7 @@ async fn show_view<S: Backend>(
             people,
             attachments,
             value,
+            books: steward_core::it::books::may_read(&pa.actor),
             reader: pa.actor.user_id,
             addresses,
             statuses: statuses(),

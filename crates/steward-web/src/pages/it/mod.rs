@@ -7,6 +7,7 @@
 //! and the report (`/it/helpdesk/report`). Everything goes through `steward_core::it`, which
 //! authorizes.
 mod assets;
+mod books;
 mod changes;
 mod consumables;
 mod licences;
@@ -19,6 +20,7 @@ use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     assets::router::<S>()
+        .merge(books::router::<S>())
         .merge(licences::router::<S>())
         .merge(consumables::router::<S>())
         .merge(networks::router::<S>())
