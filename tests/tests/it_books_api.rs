@@ -349,3 +349,153 @@ both_databases!(
         assert_eq!(b_books["book_value"], "0.00");
     }
 );
+
+/// The pages: the accountant names a category's accounts, books an asset from its books
+/// page (a bad account is marked beside its field, 422), runs depreciation and sees the
+/// run; the admin disposes of it; the IT lead does not see the books page.
+both_databases!(the_books_pages_work, |db| async move {
+    let app = spawn_app(db).await;
+    add_user(&app.store, app.company, "acc", PASSWORD, &["accountant"]).await;
+    add_user(&app.store, app.company, "ivy", PASSWORD, &["it_lead"]).await;
+    let admin_api = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+    post(&admin_api, &app, "/api/v1/ledger/setup", json!({}), 200).await;
+    post(
+        &admin_api,
+        &app,
+        "/api/v1/ledger/accounts",
+        json!({"name": "Assets:Fixed:Accumulated Depreciation", "code": "1510"}),
+        201,
+    )
+    .await;
+    let cat = post(
+        &admin_api,
+        &app,
+        "/api/v1/it/categories",
+        json!({"name": "Phones"}),
+        201,
+    )
+    .await;
+    let model = post(
+        &admin_api,
+        &app,
+        "/api/v1/it/models",
+        json!({"name": "Pixel", "category_id": cat["id"], "depreciation": "straight_line", "life_months": 24}),
+        201,
+    )
+    .await;
+    let asset = post(
+        &admin_api,
+        &app,
+        "/api/v1/it/assets",
+        json!({"name": "Phone", "model_id": model["id"], "purchase_date": "2025-02-03", "purchase_cost": "480.00"}),
+        201,
+    )
+    .await;
+    let id = asset["id"].as_i64().expect("id");
+    let acc = app.signed_in("acc", PASSWORD).await;
+    let ivy = app.signed_in("ivy", PASSWORD).await;
+    let admin = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+    let page = |c: &reqwest::Client, path: &str| {
+        let r = c.get(app.url(path)).send();
+        async move {
+            let r = r.await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let (s, html) = page(&acc, "/it/books").await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("No run yet.") && html.contains("Phones"),
+        "{html}"
+    );
+    let (s, _) = page(&ivy, "/it/books").await;
+    assert_eq!(s, 403);
+    let form = |c: &reqwest::Client, path: &str, fields: &[(&str, &str)]| {
+        let r = c.post(app.url(path)).form(fields).send();
+        async move {
+            let r = r.await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let accounts = format!("/it/books/categories/{}", cat["id"]);
+    let (s, html) = form(
+        &acc,
+        &accounts,
+        &[
+            ("asset_account", "1500"),
+            ("accumulated_account", "9999"),
+            ("expense_account", "6900"),
+            ("disposal_account", "4900"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("no account `9999`"), "{html}");
+    let (s, _) = form(
+        &acc,
+        &accounts,
+        &[
+            ("asset_account", "1500"),
+            ("accumulated_account", "1510"),
+            ("expense_account", "6900"),
+            ("disposal_account", "4900"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, html) = page(&acc, &format!("/it/assets/{id}/books")).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(
+        html.contains("Not in the books") && html.contains("2025-02-03"),
+        "{html}"
+    );
+    let (s, html) = form(
+        &acc,
+        &format!("/it/assets/{id}/book"),
+        &[("credit_account", "Nope"), ("date", "2025-02-03")],
+    )
+    .await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("book-credit-err"), "{html}");
+    let (s, _) = form(
+        &acc,
+        &format!("/it/assets/{id}/book"),
+        &[
+            ("credit_account", "2000"),
+            ("date", "2025-02-03"),
+            ("residual", "48.00"),
+        ],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (s, html) = form(&acc, "/it/books/runs", &[("through", "2025-13")]).await;
+    assert_eq!(s, 422, "{html}");
+    let (s, _) = form(&acc, "/it/books/runs", &[("through", "2025-04")]).await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&acc, "/it/books").await;
+    // (480.00 - 48.00) / 24 = 18.00 a month, February to April.
+    assert!(html.contains("2025-04") && html.contains("54.00"), "{html}");
+    let (_, html) = page(&acc, &format!("/it/assets/{id}/books")).await;
+    assert!(
+        html.contains("Residual value") && html.contains("48.00") && html.contains("426.00"),
+        "{html}"
+    );
+    // Only who also changes IT's assets disposes: the form is the admin's.
+    assert!(!html.contains("Dispose of it"), "{html}");
+    let (_, html) = page(&admin, &format!("/it/assets/{id}/books")).await;
+    assert!(html.contains("Dispose of it"), "{html}");
+    let (s, _) = form(
+        &admin,
+        &format!("/it/assets/{id}/dispose"),
+        &[("date", "2025-05-15"), ("status", "lost")],
+    )
+    .await;
+    assert_eq!(s, 303);
+    let (_, html) = page(&admin, &format!("/it/assets/{id}/books")).await;
+    assert!(html.contains("books-disposed"), "{html}");
+    let a = get(&admin_api, &app, &format!("/api/v1/it/assets/{id}")).await;
+    assert_eq!(a["status"], "lost");
+    // The asset's own page links to its books for the accountant's readers.
+    let (_, html) = page(&admin, &format!("/it/assets/{id}")).await;
+    assert!(html.contains("asset-books-link"), "{html}");
+});

@@ -107,6 +107,16 @@ pub enum ItCommand {
         #[arg(long)]
         company: Option<i64>,
     },
+    /// Post the depreciation of every asset in the books through a month (what each asset's
+    /// schedule accumulated less what was posted: a run repeated posts nothing).
+    Depreciate {
+        /// The last month to post, YYYY-MM [default: last month]
+        #[arg(long)]
+        through: Option<String>,
+        /// Company id [default: the first]
+        #[arg(long)]
+        company: Option<i64>,
+    },
     /// Write every licence as CSV or XLSX (the list's export: seats owned and in use, usage,
     /// cost, dates; never the keys).
     ExportLicences {

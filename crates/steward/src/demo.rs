@@ -195,6 +195,7 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
     crate::demo_work::seed(store, &people).await?;
     crate::demo_hr::seed(store, &people, files).await?;
     crate::demo_it::seed(store, &people, chrono::Utc::now().date_naive()).await?;
+    crate::demo_it_books::seed(store, &boss, chrono::Utc::now().date_naive()).await?;
     crate::demo_it_licences::seed(store, &people, chrono::Utc::now().date_naive()).await?;
     crate::demo_it_networks::seed(store, &people, chrono::Utc::now().date_naive()).await?;
     crate::demo_it_helpdesk::seed(store, &people).await?;

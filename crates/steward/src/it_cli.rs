@@ -1,5 +1,5 @@
-//! `steward it import-assets|export-assets|export-licences`: IT assets from and to
-//! CSV/XLSX, and the licences to CSV/XLSX, through the same services (and authorization) as
+//! `steward it import-assets|export-assets|export-licences|depreciate`: IT assets from and to
+//! CSV/XLSX, the licences to CSV/XLSX, and a depreciation run of the assets in the books, through the same services (and authorization) as
 //! the pages and the API, acting as the company's admin.
 use std::path::Path;
 use std::process::ExitCode;
@@ -29,7 +29,46 @@ pub async fn it(cfg: &Loaded, cmd: ItCommand) -> anyhow::Result<ExitCode> {
             output,
             company,
         } => export_licences(cfg, format, output.as_deref(), company).await,
+        ItCommand::Depreciate { through, company } => depreciate(cfg, through, company).await,
     }
+}
+
+async fn depreciate(
+    cfg: &Loaded,
+    through: Option<String>,
+    company: Option<i64>,
+) -> anyhow::Result<ExitCode> {
+    use steward_core::it::books;
+    let month = match through {
+        Some(t) => books::parse_month("through", &t).map_err(explain)?,
+        None => {
+            let today = steward_core::time::today();
+            chrono::Datelike::with_day(&today, 1)
+                .and_then(|d| d.pred_opt())
+                .unwrap_or(today)
+        }
+    };
+    let store = open_migrated(cfg).await?;
+    let actor = cli_actor(&store, company).await?;
+    let started = std::time::Instant::now();
+    let r = books::run(&store, &actor, month).await;
+    store.close().await;
+    match r.map_err(explain)? {
+        Some(run) => println!(
+            "posted depreciation through {}: {} assets, {} {} (entry #{}) in {:.2} s",
+            run.through.format("%Y-%m"),
+            run.assets,
+            steward_core::money::format_in(run.amount, &run.currency),
+            run.currency,
+            run.entry_id,
+            started.elapsed().as_secs_f64()
+        ),
+        None => println!(
+            "nothing was due through {}: every asset's depreciation is posted",
+            month.format("%Y-%m")
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn export_licences(

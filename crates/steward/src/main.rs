@@ -14,6 +14,7 @@ mod demo_billing;
 mod demo_books;
 mod demo_hr;
 mod demo_it;
+mod demo_it_books;
 mod demo_it_helpdesk;
 mod demo_it_licences;
 mod demo_it_networks;

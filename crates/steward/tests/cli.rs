@@ -600,6 +600,28 @@ fn invoices_reminders_and_recurring_invoices_from_the_command_line() {
         out.contains("(Harbor Logistics): 0 invoice(s) made"),
         "{out}"
     );
+    // IT's assets in the books: the demo posted depreciation through last month, so a run
+    // now posts nothing; a run through a later month posts, once; a bad month is named.
+    let out = String::from_utf8_lossy(&env.ok(&["it", "depreciate"]).stdout).to_string();
+    assert!(out.contains("nothing was due through"), "{out}");
+    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(95))
+        .format("%Y-%m")
+        .to_string();
+    let out = String::from_utf8_lossy(&env.ok(&["it", "depreciate", "--through", &later]).stdout)
+        .to_string();
+    assert!(
+        out.contains(&format!("posted depreciation through {later}: ")),
+        "{out}"
+    );
+    let out = String::from_utf8_lossy(&env.ok(&["it", "depreciate", "--through", &later]).stdout)
+        .to_string();
+    assert!(out.contains("nothing was due"), "{out}");
+    let o = env.run(&["it", "depreciate", "--through", "soon"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("through"),
+        "{}",
+        show(&o)
+    );
 }
 
 #[test]
