@@ -350,9 +350,9 @@ both_databases!(
     }
 );
 
-/// The pages: the accountant names a category's accounts, books an asset from its books
-/// page (a bad account is marked beside its field, 422), runs depreciation and sees the
-/// run; the admin disposes of it; the IT lead does not see the books page.
+// The pages: the accountant names a category's accounts, books an asset from its books
+// page (a bad account is marked beside its field, 422), runs depreciation and sees the
+// run; the admin disposes of it; the IT lead does not see the books page.
 both_databases!(the_books_pages_work, |db| async move {
     let app = spawn_app(db).await;
     add_user(&app.store, app.company, "acc", PASSWORD, &["accountant"]).await;
