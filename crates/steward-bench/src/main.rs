@@ -86,6 +86,9 @@ enum BenchCommand {
     /// Import 100,000 assets and run wrk against the filtered, sorted and searched asset
     /// list, page and API (goal p99 ≤ 30 ms at 20 connections).
     It(crate::it::Args),
+    /// Import 100,000 assets, put them in the books and time the monthly depreciation run
+    /// over all of them (goal ≤ 5 s).
+    ItBooks(crate::it::BooksArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -186,6 +189,7 @@ fn main() -> ExitCode {
             BenchCommand::HrOrg(args) => hr_org::run(args, url).await,
             BenchCommand::Billing(args) => billing::run(args, url).await,
             BenchCommand::It(args) => it::run(args, url).await,
+            BenchCommand::ItBooks(args) => it::run_books(args, url).await,
         }
     });
     match result {
