@@ -403,6 +403,27 @@ STATE_RULES = [
     (r"p[1-4]\.resolution", r"must not be shorter than the first response"),
     (r"p[1-4]\.first_response", r"a target is needed for every priority"),
     (r"to", r"must not be before from|at most ten years"),
+    # core::it::books: the chart's accounts, the asset's books and its catalogue as they
+    # stand (a category's accounts named or not, cost and purchase date given or not), the
+    # books' currency, a disposal not before the months posted, and no run ahead of today
+    (r"(asset|accumulated|expense|disposal|credit|proceeds)_account",
+     r"no account `.*` in the chart of accounts|account `.*` is inactive"
+     r"|account `.*` has sub-accounts: choose one of them"),
+    (r"accumulated_account", r"accumulated depreciation needs an account of its own, not the asset account"),
+    (r"proceeds_account", r"name the account the proceeds went to \(bank, receivables\)"),  # across fields
+    (r"residual", r"an amount in \S+|between 0 and the asset's cost"),
+    (r"proceeds", r"an amount in \S+ \(0 when nothing was received\)"),
+    (r"category", r"name the .* of category .* first \(IT, books\)"),
+    (r"category_id", r"every asset there is in the books already"),
+    (r"currency", r"only assets in the books' currency \(\S+\) go to the books; this one is in \S+"
+     r"|the books have no currency \S+: .*|the books keep \S+ with \d+ decimals, assets with \d+"),
+    (r"asset", r".+ is (Retired|Lost): it is not booked|.+ has no purchase cost or date: .*|.+ has no cost to book"),
+    (r"assets\[.*\]", r".+"),
+    (r"date", r".+ was bought on \S+: book it on or after that day|the asset went to the books on \S+"
+     r"|the asset is depreciated through \S+: dispose of it on or after \S+"
+     r"|give the booking date \(the asset has no purchase date\)"),
+    (r"through", r"a month up to this one \(\S+\): depreciation is not posted ahead"),
+    (r"journal", r"the books have no journal"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -601,12 +601,11 @@ fn invoices_reminders_and_recurring_invoices_from_the_command_line() {
         "{out}"
     );
     // IT's assets in the books: the demo posted depreciation through last month, so a run
-    // now posts nothing; a run through a later month posts, once; a bad month is named.
+    // now posts nothing; a run through this month posts, once; a bad month, or one ahead,
+    // is named.
     let out = String::from_utf8_lossy(&env.ok(&["it", "depreciate"]).stdout).to_string();
     assert!(out.contains("nothing was due through"), "{out}");
-    let later = (chrono::Utc::now().date_naive() + chrono::Days::new(95))
-        .format("%Y-%m")
-        .to_string();
+    let later = chrono::Utc::now().date_naive().format("%Y-%m").to_string();
     let out = String::from_utf8_lossy(&env.ok(&["it", "depreciate", "--through", &later]).stdout)
         .to_string();
     assert!(
@@ -616,12 +615,17 @@ fn invoices_reminders_and_recurring_invoices_from_the_command_line() {
     let out = String::from_utf8_lossy(&env.ok(&["it", "depreciate", "--through", &later]).stdout)
         .to_string();
     assert!(out.contains("nothing was due"), "{out}");
-    let o = env.run(&["it", "depreciate", "--through", "soon"]);
-    assert!(
-        !o.status.success() && stderr(&o).contains("through"),
-        "{}",
-        show(&o)
-    );
+    let ahead = (chrono::Utc::now().date_naive() + chrono::Days::new(40))
+        .format("%Y-%m")
+        .to_string();
+    for bad in ["soon", ahead.as_str()] {
+        let o = env.run(&["it", "depreciate", "--through", bad]);
+        assert!(
+            !o.status.success() && stderr(&o).contains("through"),
+            "{}",
+            show(&o)
+        );
+    }
 }
 
 #[test]

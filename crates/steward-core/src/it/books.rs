@@ -902,6 +902,16 @@ pub async fn run<S: AssetBookStore + LedgerStore>(
 ) -> Result<Option<DepreciationRun>> {
     books(actor, Action::Create)?;
     let through = first_of(through);
+    let now = first_of(crate::time::today());
+    if through > now {
+        return Err(Error::invalid(
+            "through",
+            format!(
+                "a month up to this one ({}): depreciation is not posted ahead",
+                now.format("%Y-%m")
+            ),
+        ));
+    }
     let version = store.books_version(actor.company_id).await?;
     let assets = store.depreciable_assets(actor.company_id).await?;
     let due = crate::blocking::run(move || {

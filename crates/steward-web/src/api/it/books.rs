@@ -204,12 +204,15 @@ pub async fn asset_books<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct BookIn {
     /// What the cost is owed to or paid from (payables, bank, opening equity): name or code.
+    #[schema(schema_with = crate::api::contract::nonblank::<200>)]
     credit_account: String,
     /// `YYYY-MM-DD`; absent: the purchase date.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
     date: Option<String>,
     /// The residual value (a decimal in the asset's currency); absent: none.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<4, false>)]
     residual: Option<String>,
 }
 
@@ -260,11 +263,14 @@ pub async fn book<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BookAllIn {
+    #[schema(schema_with = crate::api::contract::nonblank::<200>)]
     credit_account: String,
     /// `YYYY-MM-DD`: the entry's date (an opening balance's).
+    #[schema(schema_with = crate::api::contract::date)]
     date: String,
     /// Only this category's assets; absent: every category.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
     category_id: Option<i64>,
 }
 
@@ -306,16 +312,23 @@ pub async fn book_all<S: Backend>(
 #[serde(deny_unknown_fields)]
 pub struct DisposeIn {
     /// `YYYY-MM-DD`.
+    #[schema(schema_with = crate::api::contract::date)]
     date: String,
     /// What was received (a decimal); absent: nothing.
     #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_amount::<4, false>)]
     proceeds: Option<String>,
     /// Where the proceeds went (name or code); needed with proceeds.
     #[serde(default)]
     proceeds_account: Option<String>,
     /// `retired` (sold or scrapped; the default) or `lost`.
     #[serde(default)]
+    #[schema(schema_with = retired_or_lost)]
     status: Option<String>,
+}
+
+fn retired_or_lost() -> utoipa::openapi::schema::Object {
+    crate::api::contract::opt_one_of(&["retired", "lost"])
 }
 
 #[derive(Serialize, ToSchema)]
@@ -418,8 +431,8 @@ pub async fn runs<S: Backend>(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DepreciationRunIn {
-    /// The last month to post, `YYYY-MM`.
-    #[schema(pattern = r"^\d{4}-(0[1-9]|1[0-2])$")]
+    /// The last month to post, `YYYY-MM` (this month at the latest).
+    #[schema(schema_with = crate::api::contract::month)]
     through: String,
 }
 
