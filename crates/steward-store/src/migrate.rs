@@ -193,9 +193,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0030_it_list.sql"),
         postgres: include_str!("../migrations/postgres/0030_it_list.sql"),
     },
+    Migration {
+        version: 31,
+        name: "it_fields",
+        sqlite: include_str!("../migrations/sqlite/0031_it_fields.sql"),
+        postgres: include_str!("../migrations/postgres/0031_it_fields.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 30;
+pub const LATEST_VERSION: i64 = 31;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -205,6 +205,7 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
                 employee_id: p.id.0.to_string(),
                 expected_return,
                 note: "Handed over in good condition, with charger.".into(),
+                ..CheckoutInput::default()
             },
             None,
         )
