@@ -479,6 +479,43 @@ both_databases!(custom_fields_and_targets_on_the_pages, |db| async move {
     assert_eq!(r.status(), 303);
     let (_, html) = get(&admin, format!("/it/categories/{cat}")).await;
     assert!(html.contains("<code>ram_gb</code>"), "{html}");
+    let field_id = html
+        .split("<tr id=\"field-")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("the field's row")
+        .to_string();
+    // Its form: a bad position is marked in that form; then the label changes.
+    let field_url = format!("/it/categories/{cat}/fields/{field_id}");
+    let r = admin
+        .post(app.url(&field_url))
+        .form(&[
+            ("label", "RAM"),
+            ("position", "-3"),
+            ("required", "1"),
+            ("active", "1"),
+        ])
+        .send()
+        .await
+        .expect("bad position");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("text");
+    assert!(
+        html.contains(&format!("id=\"position-{field_id}-err\"")),
+        "{html}"
+    );
+    let r = admin
+        .post(app.url(&field_url))
+        .form(&[
+            ("label", "RAM (GB)"),
+            ("position", "1"),
+            ("required", "1"),
+            ("active", "1"),
+        ])
+        .send()
+        .await
+        .expect("field changed");
+    assert_eq!(r.status(), 303);
     // The employee may not add one.
     let emma = app.signed_in("emp", PASSWORD).await;
     let r = emma

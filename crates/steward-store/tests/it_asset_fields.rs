@@ -320,6 +320,37 @@ store_test!(
         ));
         new_asset(store, a, laptop, "NO-RAM").await;
 
+        // Moved to a phone model, it keeps only the values the phones' fields name (none).
+        let moved = new_asset(store, a, phone, "MOVE-1").await;
+        let moved = assets::update(
+            store,
+            a,
+            moved.id,
+            &AssetInput {
+                model_id: laptop.0.to_string(),
+                custom: custom(&[("os", "Windows 11")]),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("to a laptop (RAM no longer required)");
+        assert_eq!(moved.custom.get("os"), Some(&json!("Windows 11")));
+        let moved = assets::update(
+            store,
+            a,
+            moved.id,
+            &AssetInput {
+                model_id: phone.0.to_string(),
+                custom: custom(&[("os", "Windows 11")]),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .expect("back to a phone");
+        assert!(moved.custom.is_empty(), "{:?}", moved.custom);
+
         // The export has a column per key with the values.
         let keys = asset_fields::keys(&asset_fields::all_fields(store, a).await.expect("all"));
         assert_eq!(keys, ["ram_gb", "os"]);

@@ -809,12 +809,19 @@ async fn check_asset<S: AssetStore>(
         let defs = store
             .category_fields(actor.company_id, Some(m.category_id))
             .await?;
-        a.custom = super::asset_fields::check_values(
-            &mut v,
-            &defs,
-            input.custom.as_ref(),
-            current.map(|c| &c.custom),
-        );
+        // An asset moved to another category keeps only the values its new fields name
+        // (what the old category's form sent included).
+        let moved = current.is_some_and(|c| c.category_id != m.category_id);
+        let known = |values: &Map<String, Value>| -> Map<String, Value> {
+            values
+                .iter()
+                .filter(|(k, _)| !moved || defs.iter().any(|d| &d.key == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let given = input.custom.as_ref().map(known);
+        let kept = current.map(|c| known(&c.custom));
+        a.custom = super::asset_fields::check_values(&mut v, &defs, given.as_ref(), kept.as_ref());
     }
     v.finish()?;
     Ok(a)

@@ -814,7 +814,8 @@ fn importer() -> crate::pages::import::Importer {
         columns: asset_import::IMPORT_COLUMNS,
         note: "Only model is required (a model's name); an empty tag is numbered; status is \
                deployable unless it says in_repair, retired or lost; the columns are those of \
-               the list's export.",
+               the list's export, with one column per custom field named by its key (a \
+               category's page lists them), checked against the row's model's category.",
     }
 }
 
