@@ -439,6 +439,14 @@ both_databases!(custom_fields_and_targets_on_the_pages, |db| async move {
     .await["id"]
         .as_i64()
         .expect("id");
+    let r = post(
+        &api,
+        &app,
+        "/api/v1/hr/locations",
+        json!({"name": "Harbour office", "address": "2 Quay"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
     let admin = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
     let get = |c: &reqwest::Client, path: String| {
         let r = c.get(app.url(&path)).send();
@@ -567,6 +575,11 @@ both_databases!(custom_fields_and_targets_on_the_pages, |db| async move {
         html.contains("name=\"custom.ram_gb\" type=\"text\" inputmode=\"decimal\" value=\"32\"")
     );
     assert!(html.contains("id=\"target-location\""));
+    // HR's sites are offered as places.
+    assert!(
+        html.contains("<option value=\"Harbour office\">"),
+        "the check-out form offers HR's locations"
+    );
 
     // Check-out with a tag no asset has: marked; then with the dock: the dock lists it.
     let r = admin

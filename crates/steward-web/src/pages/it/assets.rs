@@ -344,6 +344,8 @@ struct ShowPage {
     custom_groups: CustomGroups,
     /// The assets checked out to this one.
     children: Vec<Asset>,
+    /// HR's locations (their names), offered to a check-out to a location.
+    places: Vec<String>,
 }
 
 /// The asset's depreciation as the page shows it: amounts written in its currency.
@@ -466,6 +468,15 @@ async fn show_view<S: Backend>(
     } else {
         Vec::new()
     };
+    // HR's sites, offered as the check-out's places (free text all the same).
+    let places = if can_write && asset.status == AssetStatus::Deployable {
+        steward_core::hr::locations::all(&state.store, &pa.actor)
+            .await
+            .map(|l| l.into_iter().map(|l| l.name).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let attachments = crate::pages::files::Attachments::load(
         state,
         &pa.actor,
@@ -509,6 +520,7 @@ async fn show_view<S: Backend>(
             checkout: checkout.unwrap_or_default(),
             custom_groups,
             children,
+            places,
             can_write,
             people,
             attachments,
