@@ -344,6 +344,20 @@ STATE_RULES = [
     (r"model_id", r"no such model"),
     (r"category_id", r"no such category"),
     (r"life_months", r"a model that depreciates needs its life in months"),  # across fields
+    # core::it::asset_fields: a category's custom fields (keys unique in the category, not an
+    # asset column's; kind fixed once made; a choice needs choices: across fields) and an
+    # asset's values, checked against its model's category (a free object by key; the
+    # shared core::custom_fields states them as for HR)
+    (r"key", r"this category has a field with this key|an asset's own column has this name: choose another"
+     r"|at most \d+ fields a category"),
+    # (kind fixed, choices and values: as core::hr::fields, whose rules above cover them)
+    # core::it::assets: a check-out names exactly one target (across fields); another asset
+    # is not this one, not retired or lost, not checked out to this one through any chain
+    (r"employee_id", r"choose an employee, a location or an asset to check it out to"),
+    (r"location|asset_id", r"check out to one of an employee, a location or an asset, not several"),
+    (r"asset_id", r"an asset cannot be checked out to itself|\S+ is (retired|lost): check out to an asset in use"
+     r"|\S+ is checked out to this asset|that asset is checked out to this one \(directly or through others\)"
+     r"|that asset is part of too long a chain of assets checked out to assets"),
     # the places an amount may have are its currency's
     (r"purchase_cost", r"`[+]?[0-9]*\.?[0-9]*` is not an amount in \S+"),
     # core::it::licences: seats owned against seats in use, the licence's dates, one seat per

@@ -300,6 +300,8 @@ enum Body {
     // it
     NewItCategory,
     ItCategoryUpdate,
+    NewItCategoryField,
+    ItCategoryFieldUpdate,
     /// `version` carries the kept category's id.
     NewItModel,
     /// `version` carries the kept category's id.
@@ -588,6 +590,10 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         // it
         Body::NewItCategory => Some(json!({"name": format!("Matrix category {n}")})),
         Body::ItCategoryUpdate => Some(json!({"name": "Matrix kept category"})),
+        Body::NewItCategoryField => Some(
+            json!({"key": format!("matrix_{n}"), "label": format!("Matrix field {n}"), "kind": "text"}),
+        ),
+        Body::ItCategoryFieldUpdate => Some(json!({"label": "Matrix field changed"})),
         Body::NewItModel => Some(
             json!({"name": format!("Matrix model {n}"), "category_id": version, "depreciation": "none"}),
         ),
@@ -883,6 +889,10 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         if path.contains("{address_id}") {
             let a = it::fresh_address(app, &f.admin, id).await;
             path = path.replace("{address_id}", &a.to_string());
+        }
+        if path.contains("{field_id}") {
+            let i = it::fresh_field(app, &f.admin, id).await;
+            path = path.replace("{field_id}", &i.to_string());
         }
         if path.contains("{item_id}") {
             let i = it::first_item(app, &f.admin, id).await;

@@ -9,6 +9,7 @@ pub mod bank;
 pub mod billing;
 pub mod blocking;
 pub mod company;
+pub mod custom_fields;
 pub mod departments;
 pub mod error;
 pub mod files;

@@ -194,6 +194,12 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/postgres/0030_it_list.sql"),
     },
     Migration {
+        version: 31,
+        name: "it_fields",
+        sqlite: include_str!("../migrations/sqlite/0031_it_fields.sql"),
+        postgres: include_str!("../migrations/postgres/0031_it_fields.sql"),
+    },
+    Migration {
         version: 32,
         name: "it_books",
         sqlite: include_str!("../migrations/sqlite/0032_it_books.sql"),

@@ -393,6 +393,7 @@ store_test!(check_out_and_in_with_history, |db| async move {
             employee_id: ann.0.to_string(),
             expected_return: "2999-01-01".into(),
             note: "scratch on the lid".into(),
+            ..Default::default()
         },
         Some(laptop.version),
     )

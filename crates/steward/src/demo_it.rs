@@ -1,9 +1,13 @@
 //! The demo company's IT estate, entered by the IT lead ("it") through IT's services: four
 //! categories, eight models, 240 assets (tags numbered by the store; serials, purchase
 //! dates and costs, warranties, a few in repair, retired or lost) and a laptop checked out
-//! to each of the first people, some with a return date.
+//! to each of the first people, some with a return date. Laptops have two custom fields
+//! (RAM and operating system) with values; a monitor is checked out with the first lent
+//! laptop and a docking station to a meeting room.
 use chrono::{Days, NaiveDate};
+use serde_json::{json, Map, Value};
 use steward_core::hr::employees::{EmployeeQuery, EmployeeSort, EmployeeStore};
+use steward_core::it::asset_fields::{self, CategoryFieldInput};
 use steward_core::it::assets::{self, AssetInput, CategoryInput, CheckoutInput, ModelInput};
 use steward_core::list::Paging;
 use steward_core::Error;
@@ -120,6 +124,43 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
         let c = assets::create_category(store, &it, &CategoryInput { name: name.into() }).await?;
         categories.push((name, c.id));
     }
+    // The laptops' own fields.
+    let laptops_category = categories[0].1;
+    for (key, label, kind, choices, help) in [
+        (
+            "ram_gb",
+            "RAM (GB)",
+            "number",
+            vec![],
+            "As installed, in gigabytes.",
+        ),
+        (
+            "os",
+            "Operating system",
+            "choice",
+            vec![
+                "Windows 11".to_string(),
+                "macOS 14".into(),
+                "Ubuntu 24.04".into(),
+            ],
+            "",
+        ),
+    ] {
+        asset_fields::create_field(
+            store,
+            &it,
+            laptops_category,
+            &CategoryFieldInput {
+                key: key.into(),
+                label: label.into(),
+                kind: kind.into(),
+                choices,
+                help: help.into(),
+                ..CategoryFieldInput::default()
+            },
+        )
+        .await?;
+    }
     let mut models = Vec::new();
     for (name, maker, number, category, depreciation, life, cost, prefix) in MODELS {
         let category_id = categories
@@ -144,9 +185,24 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
     }
     let locations = ["Berlin office", "Hamburg clinic", "Storage room", "Remote"];
     let mut laptops = Vec::new();
+    let (mut monitors, mut docks) = (Vec::new(), Vec::new());
     for i in 0..ASSETS {
         let (model, cost, prefix, category) = models[i % models.len()];
         let bought = today - Days::new(30 + (i as u64 * 7) % 1400);
+        let custom = (category == "Laptops").then(|| {
+            let os = if prefix == "C02" {
+                "macOS 14"
+            } else if i % 5 == 0 {
+                "Ubuntu 24.04"
+            } else {
+                "Windows 11"
+            };
+            let ram = ["16", "32", "8"][i % 3];
+            let mut m = Map::new();
+            m.insert("ram_gb".into(), Value::String(ram.into()));
+            m.insert("os".into(), json!(os));
+            m
+        });
         let status = match i % 40 {
             7 => "in_repair",
             19 => "retired",
@@ -170,12 +226,18 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
                 purchase_date: bought.to_string(),
                 purchase_cost: cost.into(),
                 warranty_end: (bought + Days::new(3 * 365)).to_string(),
+                custom,
                 ..AssetInput::default()
             },
         )
         .await?;
-        if category == "Laptops" && status == "deployable" {
-            laptops.push(a);
+        if status == "deployable" {
+            match category {
+                "Laptops" => laptops.push(a),
+                "Monitors" => monitors.push(a),
+                "Docking stations" => docks.push(a),
+                _ => {}
+            }
         }
     }
     // A laptop for each of the first people (the store's own list, without an actor).
@@ -205,6 +267,35 @@ pub async fn seed(store: &Store, users: &DemoUsers, today: NaiveDate) -> steward
                 employee_id: p.id.0.to_string(),
                 expected_return,
                 note: "Handed over in good condition, with charger.".into(),
+                ..CheckoutInput::default()
+            },
+            None,
+        )
+        .await?;
+    }
+    // A monitor goes with the first lent laptop; a docking station stays in a meeting room.
+    if let (Some(monitor), Some(laptop)) = (monitors.first(), laptops.first()) {
+        assets::check_out(
+            store,
+            &it,
+            monitor.id,
+            &CheckoutInput {
+                asset_id: laptop.id.0.to_string(),
+                note: "Second screen for the laptop's desk.".into(),
+                ..CheckoutInput::default()
+            },
+            None,
+        )
+        .await?;
+    }
+    if let Some(dock) = docks.first() {
+        assets::check_out(
+            store,
+            &it,
+            dock.id,
+            &CheckoutInput {
+                location: "Meeting room 2".into(),
+                ..CheckoutInput::default()
             },
             None,
         )

@@ -123,6 +123,10 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/it/categories",                Id::None,          Body::None,           IT_READS),
     row("POST",   "/api/v1/it/categories",                Id::None,          Body::NewItCategory,  IT_WRITES),
     row("PUT",    "/api/v1/it/categories/{id}",           Id::ItCategory,    Body::ItCategoryUpdate, IT_WRITES),
+    // Custom fields of a category: read with the catalog, defined by who changes categories.
+    row("GET",    "/api/v1/it/categories/{id}/fields",    Id::ItCategory,    Body::None,           IT_READS),
+    row("POST",   "/api/v1/it/categories/{id}/fields",    Id::ItCategory,    Body::NewItCategoryField, IT_WRITES),
+    row("PUT",    "/api/v1/it/categories/{id}/fields/{field_id}", Id::ItCategory, Body::ItCategoryFieldUpdate, IT_WRITES),
     row("GET",    "/api/v1/it/models",                    Id::None,          Body::None,           IT_READS),
     row("POST",   "/api/v1/it/models",                    Id::None,          Body::NewItModel,     IT_WRITES),
     row("GET",    "/api/v1/it/models/{id}",               Id::ItModel,       Body::None,           IT_READS),
@@ -133,6 +137,7 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::None,           IT_ASSET_READS),
     row("PUT",    "/api/v1/it/assets/{id}",               Id::ItAsset,       Body::NewItAsset,     IT_WRITES),
     row("GET",    "/api/v1/it/assets/{id}/history",       Id::ItAsset,       Body::None,           IT_ASSET_READS),
+    row("GET",    "/api/v1/it/assets/{id}/checked-out",   Id::ItAsset,       Body::None,           IT_ASSET_READS),
     row("GET",    "/api/v1/it/assets/{id}/depreciation",  Id::ItAsset,       Body::None,           IT_ASSET_READS),
     // Photos and files: who sees the asset sees them; IT's staff add (no file sent: 422).
     row("GET",    "/api/v1/it/assets/{id}/attachments",   Id::ItAsset,       Body::None,           IT_ASSET_READS),
@@ -225,6 +230,21 @@ pub(super) async fn first_item(app: &TestApp, admin: &reqwest::Client, change: i
         .await
         .expect("json");
     v["checklist"][0]["id"].as_i64().expect("an item")
+}
+
+/// A fresh (optional, text) custom field of category `category`.
+pub(super) async fn fresh_field(app: &TestApp, admin: &reqwest::Client, category: i64) -> i64 {
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    created(
+        admin
+            .post(app.url(&format!("/api/v1/it/categories/{category}/fields")))
+            .json(&json!({"key": format!("fresh_{n}"), "label": format!("Fresh {n}"), "kind": "text"}))
+            .send()
+            .await
+            .expect("field"),
+    )
+    .await
 }
 
 /// What the IT rows act on: a category, a model, an asset nobody holds and an employee to

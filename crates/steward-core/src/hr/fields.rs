@@ -12,12 +12,12 @@ use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission};
 use crate::error::Validator;
 use crate::ids::CompanyId;
-use crate::time::{parse_date, Timestamp};
+use crate::time::Timestamp;
 use crate::{Error, Result};
 
 pub const KINDS: &[&str] = &["text", "number", "date", "choice", "file"];
 pub const MAX_FIELDS: usize = 100;
-pub const MAX_VALUE: usize = 2000;
+pub const MAX_VALUE: usize = crate::custom_fields::MAX_VALUE;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CustomField {
@@ -80,52 +80,26 @@ pub trait FieldStore: Send + Sync {
     ) -> impl Future<Output = Result<()>> + Send;
 }
 
-fn valid_key(k: &str) -> bool {
-    (1..=40).contains(&k.len())
-        && k.starts_with(|c: char| c.is_ascii_lowercase())
-        && k.chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
 fn check(input: &FieldInput) -> Result<FieldInput> {
     let mut v = Validator::new();
-    let key = input.key.trim().to_string();
-    if !valid_key(&key) {
-        v.push(
-            "key",
-            "1-40 lowercase letters, digits or _, starting with a letter",
-        );
-    }
-    let label = input.label.trim().to_string();
-    if label.is_empty() || label.chars().count() > 100 {
-        v.push("label", "is required (at most 100 characters)");
-    }
-    let kind = input.kind.trim().to_string();
-    if !KINDS.contains(&kind.as_str()) {
-        v.push("kind", "text, number, date, choice or file");
-    }
-    let choices: Vec<String> = input
-        .choices
-        .iter()
-        .map(|c| c.trim().to_string())
-        .filter(|c| !c.is_empty())
-        .collect();
-    if kind == "choice" && choices.is_empty() {
-        v.push("choices", "a choice field needs at least one choice");
-    }
-    if choices.len() > 100 || choices.iter().any(|c| c.chars().count() > 100) {
-        v.push("choices", "at most 100 choices of at most 100 characters");
-    }
-    if input.help.chars().count() > 500 {
-        v.push("help", "at most 500 characters");
-    }
+    let d = crate::custom_fields::check_definition(
+        &mut v,
+        &crate::custom_fields::Definition {
+            key: input.key.clone(),
+            label: input.label.clone(),
+            kind: input.kind.clone(),
+            choices: input.choices.clone(),
+            help: input.help.clone(),
+        },
+        KINDS,
+    );
     v.finish()?;
     Ok(FieldInput {
-        key,
-        label,
-        kind,
-        choices,
-        help: input.help.trim().to_string(),
+        key: d.key,
+        label: d.label,
+        kind: d.kind,
+        choices: d.choices,
+        help: d.help,
         ..input.clone()
     })
 }
@@ -223,10 +197,24 @@ pub async fn update_field(
 
 /// A value as text (for forms and exports).
 pub fn value_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
+    crate::custom_fields::value_text(v)
+}
+
+impl crate::custom_fields::FieldDef for CustomField {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+    fn choices(&self) -> &[String] {
+        &self.choices
+    }
+    fn required(&self) -> bool {
+        self.required
+    }
+    fn active(&self) -> bool {
+        self.active
     }
 }
 
@@ -237,68 +225,7 @@ pub fn validate_values(
     values: &Map<String, Value>,
     v: &mut Validator,
 ) -> Map<String, Value> {
-    let mut out = Map::new();
-    for (k, val) in values {
-        let Some(def) = defs.iter().find(|d| d.key == *k) else {
-            v.push(&format!("custom.{k}"), "no such custom field");
-            continue;
-        };
-        let field = format!("custom.{k}");
-        let text = value_text(val).trim().to_string();
-        if text.is_empty() {
-            continue;
-        }
-        if text.chars().count() > MAX_VALUE {
-            v.push(&field, format!("at most {MAX_VALUE} characters"));
-            continue;
-        }
-        let cleaned = match def.kind.as_str() {
-            "number" => match text.parse::<f64>() {
-                Ok(n) if n.is_finite() => {
-                    // Kept as the text the person typed (no float rounding); checked numeric.
-                    Some(Value::String(text))
-                }
-                _ => {
-                    v.push(&field, "must be a number");
-                    None
-                }
-            },
-            "date" => v
-                .check(&field, parse_date(&field, &text))
-                .map(|d| Value::String(d.to_string())),
-            "choice" => {
-                if def.choices.contains(&text) {
-                    Some(Value::String(text))
-                } else {
-                    v.push(&field, format!("one of: {}", def.choices.join(", ")));
-                    None
-                }
-            }
-            _ => {
-                if text
-                    .chars()
-                    .any(|c| c.is_control() && c != '\n' && c != '\t')
-                {
-                    v.push(&field, "must not contain control characters");
-                    None
-                } else {
-                    Some(Value::String(text))
-                }
-            }
-        };
-        if let Some(c) = cleaned {
-            out.insert(k.clone(), c);
-        }
-    }
-    for d in defs.iter().filter(|d| d.active && d.required) {
-        let given = values
-            .get(&d.key)
-            .is_some_and(|x| !value_text(x).trim().is_empty());
-        if !given {
-            v.push(&format!("custom.{}", d.key), "is required");
-        }
-    }
-    out
+    crate::custom_fields::validate_values(defs, values, v)
 }
 
 /// The values the viewer may see: sensitive ones only with personal visibility, the rest

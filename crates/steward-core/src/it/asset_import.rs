@@ -5,11 +5,15 @@
 use serde_json::json;
 use std::collections::HashMap;
 
+use serde_json::{Map, Value};
+
+use super::asset_fields::{check_values, CategoryField};
 use super::assets::{asset_fields, AssetInput, AssetStore, NewAsset};
 use super::ASSET;
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor};
 use crate::error::Validator;
+use crate::ids::AssetCategoryId;
 use crate::import::{map_columns, ImportProblem, ImportReport};
 use crate::{Error, Result};
 
@@ -58,7 +62,8 @@ pub fn may_import(actor: &Actor) -> Result<()> {
 fn column_of(field: &str) -> &str {
     match field {
         "model_id" => "model",
-        other => other,
+        // A custom field's column is its key.
+        other => other.strip_prefix("custom.").unwrap_or(other),
     }
 }
 
@@ -73,12 +78,20 @@ pub async fn import<S: AssetStore>(
     dry_run: bool,
 ) -> Result<ImportReport> {
     may_import(actor)?;
-    let mapped = map_columns(table, IMPORT_COLUMNS, &["model"], mapping)?;
-    let models: HashMap<String, i64> = store
+    // Custom fields are columns named by their key (those of every category).
+    let fields = store.category_fields(actor.company_id, None).await?;
+    let keys = super::asset_fields::keys(&fields);
+    let columns: Vec<&str> = IMPORT_COLUMNS
+        .iter()
+        .copied()
+        .chain(keys.iter().map(String::as_str))
+        .collect();
+    let mapped = map_columns(table, &columns, &["model"], mapping)?;
+    let models: HashMap<String, (i64, AssetCategoryId)> = store
         .asset_models(actor.company_id)
         .await?
         .into_iter()
-        .map(|m| (m.name.to_lowercase(), m.id.0))
+        .map(|m| (m.name.to_lowercase(), (m.id.0, m.category_id)))
         .collect();
     let mut problems = Vec::new();
     let mut parsed: Vec<(usize, NewAsset)> = Vec::with_capacity(mapped.len());
@@ -87,7 +100,15 @@ pub async fn import<S: AssetStore>(
     for row in mapped.rows() {
         let line = row.line();
         let cell = |c: &str| row.get(c).unwrap_or_default().to_string();
-        let model = models.get(&cell("model").to_lowercase()).copied();
+        let found = models.get(&cell("model").to_lowercase()).copied();
+        let model = found.map(|(m, _)| m);
+        let custom: Map<String, Value> = keys
+            .iter()
+            .filter_map(|k| {
+                let t = row.raw(k).unwrap_or_default().trim().to_string();
+                (!t.is_empty()).then(|| (k.clone(), Value::String(t)))
+            })
+            .collect();
         let input = AssetInput {
             tag: cell("tag"),
             serial: cell("serial"),
@@ -101,9 +122,18 @@ pub async fn import<S: AssetStore>(
             currency: cell("currency"),
             warranty_end: cell("warranty_end"),
             notes: row.raw("notes").unwrap_or_default().trim().to_string(),
+            custom: None,
         };
         let mut v = Validator::new();
-        let a = asset_fields(&mut v, actor, &input, None, model.is_some());
+        let mut a = asset_fields(&mut v, actor, &input, None, model.is_some());
+        if let Some((_, category)) = found {
+            let defs: Vec<CategoryField> = fields
+                .iter()
+                .filter(|f| f.category_id == category)
+                .cloned()
+                .collect();
+            a.custom = check_values(&mut v, &defs, Some(&custom), None);
+        }
         let mut push = |column: &str, message: String| {
             problems.push(ImportProblem {
                 line,
@@ -115,6 +145,8 @@ pub async fn import<S: AssetStore>(
             for fe in e.field_errors() {
                 let message = if fe.field == "model_id" {
                     "no model has this name".to_string()
+                } else if fe.field.starts_with("custom.") && fe.message == "no such custom field" {
+                    "is not a field of the model's category".to_string()
                 } else {
                     fe.message
                 };

@@ -6,7 +6,7 @@
 //! asset's history, written with its audit event in one transaction.
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Map, Value};
 use std::collections::HashSet;
 use std::future::Future;
 
@@ -160,6 +160,13 @@ pub struct Asset {
     /// When the holder confirmed they received it (this check-out); None until then.
     pub acknowledged_at: Option<Timestamp>,
     pub version: i64,
+    /// Custom field values by key (its category's fields).
+    pub custom: Map<String, Value>,
+    /// Where it is checked out to, when to a location (not a person).
+    pub checkout_location: Option<String>,
+    /// The asset it is checked out to (a monitor to a docking station), and that one's tag.
+    pub parent_id: Option<AssetId>,
+    pub parent_tag: Option<String>,
 }
 
 impl Asset {
@@ -174,6 +181,20 @@ impl Asset {
                 )
             })
             .unwrap_or_default()
+    }
+
+    /// Whom or what a deployed asset is checked out to, as written: the person, `at <the
+    /// location>` or `with <tag>`; empty when not checked out.
+    pub fn target_text(&self) -> String {
+        if let Some(h) = &self.holder {
+            h.clone()
+        } else if let Some(l) = &self.checkout_location {
+            format!("at {l}")
+        } else if let Some(t) = &self.parent_tag {
+            format!("with {t}")
+        } else {
+            String::new()
+        }
     }
 }
 
@@ -196,6 +217,8 @@ pub struct AssetInput {
     pub currency: String,
     pub warranty_end: String,
     pub notes: String,
+    /// Custom field values by key; `None` keeps the asset's (none on create).
+    pub custom: Option<Map<String, Value>>,
 }
 
 /// A checked asset for the store.
@@ -214,24 +237,42 @@ pub struct NewAsset {
     pub currency: String,
     pub warranty_end: Option<NaiveDate>,
     pub notes: String,
+    /// Checked against the category's fields.
+    pub custom: Map<String, Value>,
 }
 
-/// A check-out as typed.
+/// A check-out as typed: to exactly one of an employee, a location or another asset.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CheckoutInput {
     pub employee_id: String,
     pub expected_return: String,
     /// The asset's condition as it leaves.
     pub note: String,
+    /// A place (free text, as an asset's location is kept).
+    pub location: String,
+    /// Another asset (its id), e.g. the docking station a monitor goes with.
+    pub asset_id: String,
+}
+
+/// Whom or what an asset is checked out to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CheckoutTarget {
+    Employee(EmployeeId),
+    Location(String),
+    Asset(AssetId),
 }
 
 /// A checked check-out for the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checkout {
-    pub employee_id: EmployeeId,
+    pub target: CheckoutTarget,
     pub expected_return: Option<NaiveDate>,
     pub note: String,
 }
+
+/// The longest chain of assets checked out to assets a check-out follows looking for a
+/// cycle.
+pub const CHAIN_MAX: usize = 64;
 
 /// One event of an asset's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -248,6 +289,11 @@ pub struct AssetEvent {
     pub at: Timestamp,
     /// Who did it (the audit name).
     pub actor: String,
+    /// A check-out or check-in of a location: where.
+    pub location: Option<String>,
+    /// A check-out or check-in with another asset: which, and its tag.
+    pub target_asset_id: Option<AssetId>,
+    pub target_asset_tag: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -306,7 +352,7 @@ pub struct OverdueLoan {
     pub expected_return: NaiveDate,
 }
 
-pub trait AssetStore: Send + Sync {
+pub trait AssetStore: super::asset_fields::CategoryFieldStore {
     fn asset_categories(
         &self,
         company: CompanyId,
@@ -448,6 +494,12 @@ pub trait AssetStore: Send + Sync {
         company: CompanyId,
         id: AssetId,
     ) -> impl Future<Output = Result<Vec<AssetEvent>>> + Send;
+    /// The assets checked out to the asset `parent`, by tag.
+    fn assets_checked_out_to(
+        &self,
+        company: CompanyId,
+        parent: AssetId,
+    ) -> impl Future<Output = Result<Vec<Asset>>> + Send;
 }
 
 // ---- who sees what ----
@@ -747,14 +799,30 @@ async fn check_asset<S: AssetStore>(
     current: Option<&Asset>,
 ) -> Result<NewAsset> {
     let mut v = Validator::new();
-    let known = match input.model_id.trim().parse::<i64>() {
-        Ok(i) if i > 0 => store
-            .asset_model(actor.company_id, AssetModelId(i))
-            .await?
-            .is_some(),
-        _ => false,
+    let model = match input.model_id.trim().parse::<i64>() {
+        Ok(i) if i > 0 => store.asset_model(actor.company_id, AssetModelId(i)).await?,
+        _ => None,
     };
-    let a = asset_fields(&mut v, actor, input, current, known);
+    let mut a = asset_fields(&mut v, actor, input, current, model.is_some());
+    // The custom values against the fields of the model's category.
+    if let Some(m) = &model {
+        let defs = store
+            .category_fields(actor.company_id, Some(m.category_id))
+            .await?;
+        // An asset moved to another category keeps only the values its new fields name
+        // (what the old category's form sent included).
+        let moved = current.is_some_and(|c| c.category_id != m.category_id);
+        let known = |values: &Map<String, Value>| -> Map<String, Value> {
+            values
+                .iter()
+                .filter(|(k, _)| !moved || defs.iter().any(|d| &d.key == *k))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        };
+        let given = input.custom.as_ref().map(known);
+        let kept = current.map(|c| known(&c.custom));
+        a.custom = super::asset_fields::check_values(&mut v, &defs, given.as_ref(), kept.as_ref());
+    }
     v.finish()?;
     Ok(a)
 }
@@ -839,6 +907,11 @@ pub(crate) fn asset_fields(
         currency,
         warranty_end,
         notes,
+        custom: input
+            .custom
+            .clone()
+            .or_else(|| current.map(|c| c.custom.clone()))
+            .unwrap_or_default(),
     }
 }
 
@@ -847,7 +920,7 @@ fn asset_json(a: &NewAsset) -> serde_json::Value {
         "status": a.status.as_str(), "location": a.location, "supplier": a.supplier,
         "purchase_date": a.purchase_date.map(|d| d.to_string()),
         "purchase_cost": a.purchase_cost, "currency": a.currency,
-        "warranty_end": a.warranty_end.map(|d| d.to_string())})
+        "warranty_end": a.warranty_end.map(|d| d.to_string()), "custom": a.custom})
 }
 
 /// A new asset (IT's staff). Without a tag the store numbers one (`A-000123`).
@@ -891,8 +964,109 @@ pub async fn update<S: AssetStore>(
     get(store, actor, id).await
 }
 
-/// Lends a `deployable` asset to an employee who has not left; anything else is refused
-/// on `status`, nothing written.
+/// The check-out's target as typed, checked into `v`: exactly one of `employee_id` (an
+/// employee who has not left), `location` (a place) or `asset_id` (another asset of the
+/// company, not this one, not retired or lost, not checked out to this one); none or
+/// several are refused on the field.
+async fn checkout_target<S: AssetStore + HrBaseStore>(
+    store: &S,
+    actor: &Actor,
+    v: &mut Validator,
+    id: AssetId,
+    input: &CheckoutInput,
+) -> Result<Option<CheckoutTarget>> {
+    let given: Vec<&str> = [
+        ("employee_id", &input.employee_id),
+        ("location", &input.location),
+        ("asset_id", &input.asset_id),
+    ]
+    .into_iter()
+    .filter(|(_, t)| !t.trim().is_empty())
+    .map(|(f, _)| f)
+    .collect();
+    match given.as_slice() {
+        [] => {
+            v.push(
+                "employee_id",
+                "choose an employee, a location or an asset to check it out to",
+            );
+            Ok(None)
+        }
+        ["employee_id"] => {
+            let Some(i) = id_in(v, "employee_id", &input.employee_id, "an employee") else {
+                return Ok(None);
+            };
+            Ok(
+                match store.employee_ref(actor.company_id, EmployeeId(i)).await? {
+                    Some(e) if e.status == "leaver" => {
+                        v.push("employee_id", "this person has left");
+                        None
+                    }
+                    Some(e) => Some(CheckoutTarget::Employee(e.id)),
+                    None => {
+                        v.push("employee_id", "no such employee");
+                        None
+                    }
+                },
+            )
+        }
+        ["location"] => {
+            let l = v.line("location", &input.location, LOCATION_MAX, true);
+            Ok((!l.is_empty()).then_some(CheckoutTarget::Location(l)))
+        }
+        ["asset_id"] => {
+            let Some(i) = id_in(v, "asset_id", &input.asset_id, "an asset") else {
+                return Ok(None);
+            };
+            let target = store.asset(actor.company_id, AssetId(i)).await?;
+            Ok(match target {
+                None => {
+                    v.push("asset_id", "no such asset");
+                    None
+                }
+                Some(t) if t.id == id => {
+                    v.push("asset_id", "an asset cannot be checked out to itself");
+                    None
+                }
+                Some(t) if matches!(t.status, AssetStatus::Retired | AssetStatus::Lost) => {
+                    v.push(
+                        "asset_id",
+                        format!(
+                            "{} is {}: check out to an asset in use",
+                            t.tag,
+                            t.status.label().to_lowercase()
+                        ),
+                    );
+                    None
+                }
+                // The store follows the whole chain in its transaction; this is the
+                // common case, named before anything is written.
+                Some(t) if t.parent_id == Some(id) => {
+                    v.push(
+                        "asset_id",
+                        format!("{} is checked out to this asset", t.tag),
+                    );
+                    None
+                }
+                Some(t) => Some(CheckoutTarget::Asset(t.id)),
+            })
+        }
+        [_, more @ ..] => {
+            for f in more {
+                v.push(
+                    f,
+                    "check out to one of an employee, a location or an asset, not several",
+                );
+            }
+            Ok(None)
+        }
+    }
+}
+
+/// Lends a `deployable` asset to an employee who has not left, to a location or with
+/// another asset (see [`checkout_target`]); anything else is refused on its field, nothing
+/// written. Only an employee's check-out asks for their acknowledgement and comes back
+/// at offboarding.
 pub async fn check_out<S: AssetStore + HrBaseStore>(
     store: &S,
     actor: &Actor,
@@ -912,20 +1086,7 @@ pub async fn check_out<S: AssetStore + HrBaseStore>(
             ),
         );
     }
-    let employee = match id_in(&mut v, "employee_id", &input.employee_id, "an employee") {
-        Some(i) => match store.employee_ref(actor.company_id, EmployeeId(i)).await? {
-            Some(e) if e.status == "leaver" => {
-                v.push("employee_id", "this person has left");
-                None
-            }
-            Some(e) => Some(e),
-            None => {
-                v.push("employee_id", "no such employee");
-                None
-            }
-        },
-        None => None,
-    };
+    let target = checkout_target(store, actor, &mut v, id, input).await?;
     let expected_return = optional_date(&mut v, "expected_return", &input.expected_return);
     if let Some(d) = expected_return {
         if d < Timestamp::now().to_datetime().date_naive() {
@@ -934,20 +1095,22 @@ pub async fn check_out<S: AssetStore + HrBaseStore>(
     }
     let note = v.text("note", &input.note, NOTE_MAX, false);
     v.finish()?;
-    let employee = employee.ok_or_else(|| Error::invalid("employee_id", "choose an employee"))?;
+    let target = target.ok_or_else(|| Error::invalid("employee_id", "choose an employee"))?;
+    let mut changes = json!({"tag": current.tag,
+        "expected_return": expected_return.map(|d| d.to_string()), "note": note});
+    if let Some(o) = changes.as_object_mut() {
+        match &target {
+            CheckoutTarget::Employee(e) => o.insert("employee_id".into(), json!(e.0)),
+            CheckoutTarget::Location(l) => o.insert("location".into(), json!(l)),
+            CheckoutTarget::Asset(a) => o.insert("asset_id".into(), json!(a.0)),
+        };
+    }
     let c = Checkout {
-        employee_id: employee.id,
+        target,
         expected_return,
         note,
     };
-    let audit = AuditDraft::by(
-        actor,
-        ASSET,
-        Some(id.to_string()),
-        "check_out",
-        json!({"tag": current.tag, "employee_id": employee.id.0,
-            "expected_return": expected_return.map(|d| d.to_string()), "note": c.note}),
-    );
+    let audit = AuditDraft::by(actor, ASSET, Some(id.to_string()), "check_out", changes);
     store
         .check_out_asset(
             actor.company_id,
@@ -958,6 +1121,21 @@ pub async fn check_out<S: AssetStore + HrBaseStore>(
         )
         .await?;
     get(store, actor, id).await
+}
+
+/// What is checked out to an asset (a docking station's monitors), by tag.
+pub async fn checked_out_to<S: AssetStore>(
+    store: &S,
+    actor: &Actor,
+    id: AssetId,
+) -> Result<Vec<Asset>> {
+    get(store, actor, id).await?;
+    Ok(store
+        .assets_checked_out_to(actor.company_id, id)
+        .await?
+        .into_iter()
+        .filter(|a| sees(actor, a))
+        .collect())
 }
 
 /// Takes back a checked-out asset; it is `deployable` again.
@@ -981,7 +1159,9 @@ pub async fn check_in<S: AssetStore>(
         ASSET,
         Some(id.to_string()),
         "check_in",
-        json!({"tag": current.tag, "employee_id": current.holder_id.map(|e| e.0), "note": note}),
+        json!({"tag": current.tag, "employee_id": current.holder_id.map(|e| e.0),
+            "location": current.checkout_location, "asset_id": current.parent_id.map(|a| a.0),
+            "note": note}),
     );
     store
         .check_in_asset(
@@ -1111,6 +1291,30 @@ pub fn export_row(a: &Asset) -> Vec<String> {
         day(a.expected_return),
         a.notes.clone(),
     ]
+}
+
+/// The export's headers: [`EXPORT_HEADERS`], whom or what it is checked out to, then one
+/// column per custom field key (`keys`, see `asset_fields::keys`).
+pub fn export_headers(keys: &[String]) -> Vec<String> {
+    EXPORT_HEADERS
+        .iter()
+        .map(|h| h.to_string())
+        .chain(std::iter::once("checked_out_to".to_string()))
+        .chain(keys.iter().cloned())
+        .collect()
+}
+
+/// One exported row, in [`export_headers`]' order.
+pub fn export_row_with(a: &Asset, keys: &[String]) -> Vec<String> {
+    let mut row = export_row(a);
+    row.push(a.target_text());
+    row.extend(keys.iter().map(|k| {
+        a.custom
+            .get(k)
+            .map(crate::custom_fields::value_text)
+            .unwrap_or_default()
+    }));
+    row
 }
 
 /// The tag the store gives the `n`th numbered asset.

@@ -9,6 +9,7 @@
 //! one gate is [`gate`].
 //!
 //! The helpdesk (helpdesk*.rs) takes tickets from every employee; see helpdesk.rs.
+pub mod asset_fields;
 pub mod asset_import;
 pub mod assets;
 pub mod books;

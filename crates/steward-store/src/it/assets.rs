@@ -22,7 +22,8 @@ use steward_core::ids::{
 };
 use steward_core::it::assets::{
     numbered_tag, Asset, AssetEvent, AssetQuery, AssetSort, AssetStatus, AssetStore, Category,
-    Checkout, Depreciation, Model, NewAsset, NewModel, OverdueLoan, Reach,
+    Checkout, CheckoutTarget, Depreciation, Model, NewAsset, NewModel, OverdueLoan, Reach,
+    CHAIN_MAX,
 };
 use steward_core::it::ASSET;
 use steward_core::list::{Page, SortDir};
@@ -64,10 +65,13 @@ const ASSET_COLUMNS: &[&str] = &[
     "expected_return",
     "acknowledged_at",
     "version",
+    "custom",
+    "checkout_location",
+    "parent_id",
 ];
 
 /// What an asset's row reads beside `a`'s columns.
-const JOINED: [(&str, &str); 7] = [
+const JOINED: [(&str, &str); 8] = [
     ("m.name", "model"),
     ("m.category_id", "category_id"),
     ("c.name", "category"),
@@ -75,6 +79,7 @@ const JOINED: [(&str, &str); 7] = [
     ("e.legal_name", "holder_legal"),
     ("e.user_id", "holder_user_id"),
     ("e.department_id", "holder_department_id"),
+    ("p.tag", "parent_tag"),
 ];
 
 fn select_one() -> String {
@@ -86,7 +91,8 @@ fn select_one() -> String {
     format!(
         "SELECT {} FROM it_assets a JOIN it_models m ON m.id = a.model_id \
          JOIN it_categories c ON c.id = m.category_id \
-         LEFT JOIN hr_employees e ON e.id = a.holder_id",
+         LEFT JOIN hr_employees e ON e.id = a.holder_id \
+         LEFT JOIN it_assets p ON p.id = a.parent_id",
         cols.join(", ")
     )
 }
@@ -120,6 +126,10 @@ fn asset_of(r: &AnyRow) -> Result<Asset> {
         expected_return: opt_day(r, "expected_return")?,
         acknowledged_at: opt_i64(r, "acknowledged_at")?.map(Timestamp),
         version: get_i64(r, "version")?,
+        custom: serde_json::from_str(&get_str(r, "custom")?).map_err(|_| bad("custom"))?,
+        checkout_location: opt_str(r, "checkout_location")?,
+        parent_id: opt_i64(r, "parent_id")?.map(AssetId),
+        parent_tag: opt_str(r, "parent_tag")?,
     })
 }
 
@@ -317,6 +327,106 @@ async fn insert_event(
     Ok(())
 }
 
+/// An event of a check-out or check-in naming its location or the asset it went with.
+async fn insert_target_event(
+    tx: &mut Tx,
+    company: CompanyId,
+    e: EventRow<'_>,
+    location: Option<&str>,
+    target: Option<AssetId>,
+    audit: &AuditDraft,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO it_asset_events (company_id, asset_id, kind, employee_id, expected_return, note, at, actor_id, actor, \
+         location, target_asset_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(company.0)
+    .bind(e.asset)
+    .bind(e.kind)
+    .bind(e.employee.map(|x| x.0))
+    .bind(e.expected_return.map(day_key))
+    .bind(e.note)
+    .bind(Timestamp::now().0)
+    .bind(audit.actor_id.map(|u| u.0))
+    .bind(&audit.actor)
+    .bind(location)
+    .bind(target.map(|t| t.0))
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
+/// The asset's custom values (checked by the service).
+async fn write_custom(
+    tx: &mut Tx,
+    company: CompanyId,
+    id: i64,
+    custom: &serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
+    let text = serde_json::to_string(custom).map_err(Error::internal)?;
+    sqlx::query("UPDATE it_assets SET custom = $1 WHERE company_id = $2 AND id = $3")
+        .bind(text)
+        .bind(company.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(())
+}
+
+/// Where a checked-out asset is, as the transaction sees it: its location, or the asset
+/// it went with.
+async fn target_in(
+    tx: &mut Tx,
+    company: CompanyId,
+    id: AssetId,
+) -> Result<(Option<String>, Option<i64>)> {
+    let r = sqlx::query(
+        "SELECT checkout_location, parent_id FROM it_assets WHERE company_id = $1 AND id = $2",
+    )
+    .bind(company.0)
+    .bind(id.0)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok((opt_str(&r, "checkout_location")?, opt_i64(&r, "parent_id")?))
+}
+
+/// Refuses checking `id` out to `target` when `target` is `id` or is checked out, through
+/// any chain of assets, to `id` (`asset_id`), and a target not the company's.
+async fn refuse_cycle(tx: &mut Tx, company: CompanyId, id: AssetId, target: AssetId) -> Result<()> {
+    let mut at = Some(target.0);
+    for _ in 0..=CHAIN_MAX {
+        let Some(c) = at else {
+            return Ok(());
+        };
+        if c == id.0 {
+            return Err(Error::invalid(
+                "asset_id",
+                "that asset is checked out to this one (directly or through others)",
+            ));
+        }
+        let r = sqlx::query("SELECT parent_id FROM it_assets WHERE company_id = $1 AND id = $2")
+            .bind(company.0)
+            .bind(c)
+            .fetch_optional(&mut **tx)
+            .await
+            .map_err(db)?;
+        at = match r {
+            Some(r) => opt_i64(&r, "parent_id")?,
+            None if c == target.0 => {
+                return Err(Error::invalid("asset_id", "no such asset"));
+            }
+            None => None,
+        };
+    }
+    Err(Error::invalid(
+        "asset_id",
+        "that asset is part of too long a chain of assets checked out to assets",
+    ))
+}
+
 /// The asset's status and version as the transaction sees them; `NotFound` when none.
 async fn state_in(
     tx: &mut Tx,
@@ -377,6 +487,9 @@ async fn insert_one(
     .await
     .map_err(asset_taken)?;
     let id = get_i64(&r, "id")?;
+    if !n.custom.is_empty() {
+        write_custom(tx, company, id, &n.custom).await?;
+    }
     insert_event(
         tx,
         company,
@@ -596,6 +709,12 @@ impl AssetStore for Store {
             a("it_categories"),
             a("c"),
             col("c", "id").equals((a("m"), a("category_id"))),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            a("it_assets"),
+            a("p"),
+            col("p", "id").equals((a("a"), a("parent_id"))),
         );
         for c in ASSET_COLUMNS {
             s.column((a("a"), a(c)));
@@ -748,6 +867,7 @@ impl AssetStore for Store {
         if r.rows_affected() == 0 {
             return Err(stale("asset"));
         }
+        write_custom(&mut tx, company, id.0, &n.custom).await?;
         insert_event(
             &mut tx,
             company,
@@ -784,34 +904,46 @@ impl AssetStore for Store {
         if current != version {
             return Err(stale("asset"));
         }
+        let (employee, location, parent) = match &c.target {
+            CheckoutTarget::Employee(e) => (Some(*e), None, None),
+            CheckoutTarget::Location(l) => (None, Some(l.as_str()), None),
+            CheckoutTarget::Asset(p) => {
+                refuse_cycle(&mut tx, company, id, *p).await?;
+                (None, None, Some(*p))
+            }
+        };
         let r = sqlx::query(
             "UPDATE it_assets SET status = $1, holder_id = $2, expected_return = $3, acknowledged_at = NULL, \
-             version = version + 1 \
+             checkout_location = $8, parent_id = $9, version = version + 1 \
              WHERE company_id = $4 AND id = $5 AND version = $6 AND status = $7",
         )
         .bind(AssetStatus::Deployed.as_str())
-        .bind(c.employee_id.0)
+        .bind(employee.map(|e| e.0))
         .bind(c.expected_return.map(day_key))
         .bind(company.0)
         .bind(id.0)
         .bind(version)
         .bind(AssetStatus::Deployable.as_str())
+        .bind(location)
+        .bind(parent.map(|p| p.0))
         .execute(&mut *tx)
         .await
         .map_err(db)?;
         if r.rows_affected() == 0 {
             return Err(stale("asset"));
         }
-        insert_event(
+        insert_target_event(
             &mut tx,
             company,
             EventRow {
                 asset: id.0,
                 kind: "checked_out",
-                employee: Some(c.employee_id),
+                employee,
                 expected_return: c.expected_return,
                 note: &c.note,
             },
+            location,
+            parent,
             &audit,
         )
         .await?;
@@ -832,12 +964,13 @@ impl AssetStore for Store {
         if status != AssetStatus::Deployed.as_str() {
             return Err(Error::invalid("status", "the asset is not checked out"));
         }
+        let (location, parent) = target_in(&mut tx, company, id).await?;
         if current != version {
             return Err(stale("asset"));
         }
         let r = sqlx::query(
             "UPDATE it_assets SET status = $1, holder_id = NULL, expected_return = NULL, acknowledged_at = NULL, \
-             version = version + 1 \
+             checkout_location = NULL, parent_id = NULL, version = version + 1 \
              WHERE company_id = $2 AND id = $3 AND version = $4 AND status = $5",
         )
         .bind(AssetStatus::Deployable.as_str())
@@ -868,7 +1001,7 @@ impl AssetStore for Store {
         if let Some(c) = audit.changes.as_object_mut() {
             c.insert("returns_closed".into(), serde_json::json!(closed));
         }
-        insert_event(
+        insert_target_event(
             &mut tx,
             company,
             EventRow {
@@ -878,6 +1011,8 @@ impl AssetStore for Store {
                 expected_return: None,
                 note,
             },
+            location.as_deref(),
+            parent.map(AssetId),
             &audit,
         )
         .await?;
@@ -1013,13 +1148,35 @@ impl AssetStore for Store {
             .map_err(db)?;
         rows.iter().map(event_of).collect()
     }
+
+    async fn assets_checked_out_to(
+        &self,
+        company: CompanyId,
+        parent: AssetId,
+    ) -> Result<Vec<Asset>> {
+        let sql = format!(
+            "{} WHERE a.company_id = $1 AND a.parent_id = $2 ORDER BY a.tag",
+            select_one()
+        );
+        sqlx::query(&sql)
+            .bind(company.0)
+            .bind(parent.0)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(asset_of)
+            .collect()
+    }
 }
 
 const EVENT_SELECT: &str =
     "SELECT v.id, v.asset_id, a.tag, v.kind, v.employee_id, v.expected_return, \
-     v.note, v.at, v.actor, e.preferred_name, e.legal_name \
+     v.note, v.at, v.actor, e.preferred_name, e.legal_name, \
+     v.location, v.target_asset_id, t.tag AS target_tag \
      FROM it_asset_events v JOIN it_assets a ON a.id = v.asset_id \
-     LEFT JOIN hr_employees e ON e.id = v.employee_id";
+     LEFT JOIN hr_employees e ON e.id = v.employee_id \
+     LEFT JOIN it_assets t ON t.id = v.target_asset_id";
 
 fn event_of(r: &AnyRow) -> Result<AssetEvent> {
     let employee = match (opt_str(r, "preferred_name")?, opt_str(r, "legal_name")?) {
@@ -1037,6 +1194,9 @@ fn event_of(r: &AnyRow) -> Result<AssetEvent> {
         note: get_str(r, "note")?,
         at: Timestamp(get_i64(r, "at")?),
         actor: get_str(r, "actor")?,
+        location: opt_str(r, "location")?,
+        target_asset_id: opt_i64(r, "target_asset_id")?.map(AssetId),
+        target_asset_tag: opt_str(r, "target_tag")?,
     })
 }
 

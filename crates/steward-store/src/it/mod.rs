@@ -2,6 +2,7 @@
 //! licences and their seats; consumables and their stock movements; sites, networks and
 //! addresses; planned changes and maintenance schedules; the helpdesk's tickets, groups and
 //! knowledge base.
+pub(crate) mod asset_fields;
 pub(crate) mod assets;
 pub(crate) mod books;
 pub(crate) mod changes;

@@ -177,6 +177,15 @@ pub struct AssetOut {
     /// When the holder confirmed they received it (RFC 3339); null until then.
     acknowledged_at: Option<String>,
     version: i64,
+    /// Custom field values by key (the fields of its category:
+    /// `GET /api/v1/it/categories/{id}/fields`).
+    #[schema(value_type = Object)]
+    custom: serde_json::Map<String, serde_json::Value>,
+    /// Where it is checked out to, when to a location.
+    checkout_location: Option<String>,
+    /// The asset it is checked out to (a monitor to a docking station), and its tag.
+    parent_id: Option<i64>,
+    parent_tag: Option<String>,
 }
 
 impl From<Asset> for AssetOut {
@@ -206,6 +215,10 @@ impl From<Asset> for AssetOut {
             expected_return: day(a.expected_return),
             acknowledged_at: a.acknowledged_at.map(|t| t.rfc3339()),
             version: a.version,
+            custom: a.custom,
+            checkout_location: a.checkout_location,
+            parent_id: a.parent_id.map(|p| p.0),
+            parent_tag: a.parent_tag,
         }
     }
 }
@@ -260,6 +273,12 @@ pub struct AssetIn {
     /// The version read (updates): a stale one is 409.
     #[serde(default)]
     version: Option<i64>,
+    /// Custom field values by key, checked against the fields of the model's category (a
+    /// bad one is 422 on `custom.<key>`, as is a required one missing). Absent: none on
+    /// create, unchanged on update; given, it replaces them all.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    custom: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 impl AssetIn {
@@ -278,6 +297,7 @@ impl AssetIn {
                 currency: self.currency.unwrap_or_default(),
                 warranty_end: self.warranty_end.unwrap_or_default(),
                 notes: self.notes.unwrap_or_default(),
+                custom: self.custom,
             },
             self.version,
         )
@@ -287,9 +307,20 @@ impl AssetIn {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckoutIn {
-    /// The employee (HR's id) who takes the asset.
-    #[schema(schema_with = crate::api::contract::id)]
-    employee_id: i64,
+    /// The employee (HR's id) who takes the asset. Exactly one of `employee_id`,
+    /// `location` and `asset_id` (none, or more than one, is 422 naming the field).
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
+    employee_id: Option<i64>,
+    /// A place the asset goes to (a meeting room, a rack).
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_line::<200>)]
+    location: Option<String>,
+    /// Another asset it goes with (a monitor with a docking station): not this one, not
+    /// retired or lost, not checked out to this one (422 on `asset_id`).
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_id)]
+    asset_id: Option<i64>,
     /// When it should come back (from today on); absent or empty: open-ended.
     #[serde(default)]
     #[schema(schema_with = crate::api::contract::opt_date)]
@@ -330,6 +361,11 @@ pub struct AssetEventOut {
     at: String,
     /// Who did it.
     actor: String,
+    /// A check-out or check-in of a location: where.
+    location: Option<String>,
+    /// A check-out or check-in with another asset: which, and its tag.
+    target_asset_id: Option<i64>,
+    target_asset_tag: Option<String>,
 }
 
 impl From<AssetEvent> for AssetEventOut {
@@ -345,6 +381,9 @@ impl From<AssetEvent> for AssetEventOut {
             note: e.note,
             at: e.at.rfc3339(),
             actor: e.actor,
+            location: e.location,
+            target_asset_id: e.target_asset_id.map(|a| a.0),
+            target_asset_tag: e.target_asset_tag,
         }
     }
 }
@@ -545,11 +584,21 @@ pub async fn list<S: Backend>(
         .await
         .map_err(err)?;
     if let Some(format) = export {
+        let keys = steward_core::it::asset_fields::keys(
+            &steward_core::it::asset_fields::all_fields(&state.store, &a.actor)
+                .await
+                .map_err(err)?,
+        );
+        let headers = assets::export_headers(&keys);
+        let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
         return Ok(crate::list::export(
             format,
             "assets",
-            assets::EXPORT_HEADERS,
-            page.items.iter().map(assets::export_row).collect(),
+            &headers,
+            page.items
+                .iter()
+                .map(|x| assets::export_row_with(x, &keys))
+                .collect(),
         ));
     }
     Ok(ok(ListOf {
@@ -610,8 +659,10 @@ pub async fn update<S: Backend>(
     Ok(ok(AssetOut::from(x)))
 }
 
-/// Lends a deployable asset to an employee: it becomes `deployed`. An asset that is not
-/// deployable is 422 on `status`, nothing written. Honours `Idempotency-Key`.
+/// Lends a deployable asset to an employee, to a location or with another asset: it
+/// becomes `deployed`. An asset that is not deployable is 422 on `status`, nothing written;
+/// none or several of `employee_id`, `location` and `asset_id` is 422 naming the field.
+/// Honours `Idempotency-Key`.
 #[utoipa::path(post, path = "/api/v1/it/assets/{id}/check-out", tag = "it", params(("id" = i64, Path)), request_body = CheckoutIn,
     responses((status = 200, body = AssetOut), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn check_out<S: Backend>(
@@ -621,9 +672,11 @@ pub async fn check_out<S: Backend>(
     ApiJson(b): ApiJson<CheckoutIn>,
 ) -> Result<Response, ApiError> {
     let input = CheckoutInput {
-        employee_id: b.employee_id.to_string(),
+        employee_id: b.employee_id.map(|i| i.to_string()).unwrap_or_default(),
         expected_return: b.expected_return.unwrap_or_default(),
         note: b.note.unwrap_or_default(),
+        location: b.location.unwrap_or_default(),
+        asset_id: b.asset_id.map(|i| i.to_string()).unwrap_or_default(),
     };
     let x = assets::check_out(&state.store, &a.actor, AssetId(id), &input, b.version)
         .await
@@ -779,7 +832,8 @@ pub async fn history_of<S: Backend>(
 /// Imports assets from a CSV (`text/csv`) or XLSX body, all rows or none. Columns as the
 /// list's export: `model` (a model's name, required), `tag` (empty: numbered), `serial`,
 /// `name`, `status` (not `deployed`), `location`, `supplier`, `purchase_date`,
-/// `purchase_cost`, `currency`, `warranty_end`, `notes`. A taken or repeated tag or serial,
+/// `purchase_cost`, `currency`, `warranty_end`, `notes`, and one column per custom field
+/// (named by its key, checked against the row's model's category). A taken or repeated tag or serial,
 /// like any bad cell, is a problem by line and column (422); nothing is written.
 /// `map.<field>=<header>` maps a column by hand.
 #[utoipa::path(post, path = "/api/v1/it/assets/import", tag = "it", params(crate::api::import::ImportParams),

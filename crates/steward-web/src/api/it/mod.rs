@@ -5,6 +5,7 @@
 //! report and the knowledge base). Every handler calls `steward_core::it`, which authorizes
 //! (IT's staff: `it.*` company-wide, licence writes IT's leads; anyone else reads what they
 //! hold).
+mod asset_fields;
 mod assets;
 mod books;
 mod changes;
@@ -20,6 +21,8 @@ use crate::state::{AppState, Backend};
 
 pub fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter<AppState<S>> {
     tickets::routes(helpdesk::routes(changes::routes(networks::routes(
-        consumables::routes(licences::routes(books::routes(assets::routes(r)))),
+        consumables::routes(licences::routes(books::routes(asset_fields::routes(
+            assets::routes(r),
+        )))),
     ))))
 }

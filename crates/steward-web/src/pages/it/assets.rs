@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use steward_core::error::FieldError;
 use steward_core::ids::{AssetCategoryId, AssetId, AssetModelId};
+use steward_core::it::asset_fields::{self, CategoryField};
 use steward_core::it::asset_import;
 use steward_core::it::assets::{
     self, Asset, AssetEvent, AssetInput, AssetQuery, AssetSort, AssetStatus, Category,
@@ -87,6 +88,7 @@ impl AssetForm {
                 currency: a.currency.clone(),
                 warranty_end: day(a.warranty_end),
                 notes: a.notes.clone(),
+                custom: Some(a.custom.clone()),
             },
             errors: Vec::new(),
         }
@@ -94,6 +96,49 @@ impl AssetForm {
     pub fn error(&self, f: &str) -> Option<String> {
         field_error(&self.errors, f)
     }
+    /// A custom field's value as the form shows it.
+    pub fn custom_value(&self, key: &str) -> String {
+        self.input
+            .custom
+            .as_ref()
+            .and_then(|m| m.get(key))
+            .map(steward_core::custom_fields::value_text)
+            .unwrap_or_default()
+    }
+}
+
+/// The custom values a form sent (`custom.<key>`; the first filled in of a key, as the new
+/// asset's form shows each category's fields).
+fn custom_of(pairs: &[(String, String)]) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for (k, v) in pairs {
+        if let Some(key) = k.strip_prefix("custom.") {
+            if !v.trim().is_empty() && !out.contains_key(key) {
+                out.insert(key.to_string(), serde_json::Value::String(v.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The custom fields a form shows, by group (its title and fields).
+pub(crate) type CustomGroups = Vec<(String, Vec<CategoryField>)>;
+
+/// Every category's fields, one group each (the new asset's form).
+fn groups_of(categories: &[Category], fields: Vec<CategoryField>) -> CustomGroups {
+    categories
+        .iter()
+        .map(|c| {
+            (
+                format!("{} details", c.name),
+                fields
+                    .iter()
+                    .filter(|f| f.category_id == c.id)
+                    .cloned()
+                    .collect(),
+            )
+        })
+        .collect()
 }
 
 fn input_of(pairs: &[(String, String)]) -> AssetInput {
@@ -110,6 +155,7 @@ fn input_of(pairs: &[(String, String)]) -> AssetInput {
         currency: field(pairs, "currency"),
         warranty_end: field(pairs, "warranty_end"),
         notes: field(pairs, "notes"),
+        custom: Some(custom_of(pairs)),
     }
 }
 
@@ -132,6 +178,8 @@ struct ListPage {
     form: AssetForm,
     /// The sheet of labels of the page shown (same search, filters, sort and page).
     labels_href: String,
+    /// The new asset's custom fields, by category.
+    custom_groups: CustomGroups,
 }
 
 /// The list's query from its address: search, filters, sort and page.
@@ -164,13 +212,26 @@ async fn list_view<S: Backend>(
     let params = ListParams::new(pairs);
     let q = query_of(&params);
     if let Some(format) = params.export_format() {
-        return match assets::list(&state.store, &pa.actor, &q).await {
-            Ok(page) => export(
-                format,
-                "assets",
-                assets::EXPORT_HEADERS,
-                page.items.iter().map(assets::export_row).collect(),
-            ),
+        let listed = match assets::list(&state.store, &pa.actor, &q).await {
+            Ok(page) => asset_fields::all_fields(&state.store, &pa.actor)
+                .await
+                .map(|f| (page, asset_fields::keys(&f))),
+            Err(e) => Err(e),
+        };
+        return match listed {
+            Ok((page, keys)) => {
+                let headers = assets::export_headers(&keys);
+                let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+                export(
+                    format,
+                    "assets",
+                    &headers,
+                    page.items
+                        .iter()
+                        .map(|a| assets::export_row_with(a, &keys))
+                        .collect(),
+                )
+            }
             Err(e) => fail(state, pa, e).await,
         };
     }
@@ -178,13 +239,15 @@ async fn list_view<S: Backend>(
         Ok(p) => p,
         Err(e) => return fail(state, pa, e).await,
     };
-    let (models, categories) = match tokio::join!(
+    let (models, categories, fields) = match tokio::join!(
         assets::models(&state.store, &pa.actor),
-        assets::categories(&state.store, &pa.actor)
+        assets::categories(&state.store, &pa.actor),
+        asset_fields::all_fields(&state.store, &pa.actor)
     ) {
-        (Ok(m), Ok(c)) => (m, c),
-        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+        (Ok(m), Ok(c), Ok(f)) => (m, c, f),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return fail(state, pa, e).await,
     };
+    let custom_groups = groups_of(&categories, fields);
     let list = ListView::new("/it/assets", &params, COLUMNS, q.sort.name(), q.dir, &page);
     let labels_href = params.href("/it/assets/labels", &[]);
     let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
@@ -200,6 +263,7 @@ async fn list_view<S: Backend>(
             can_import: asset_import::may_import(&pa.actor).is_ok(),
             form: form.unwrap_or_default(),
             labels_href,
+            custom_groups,
         },
         status,
     )
@@ -240,6 +304,10 @@ async fn create<S: Backend>(
 pub(crate) struct CheckoutForm {
     pub input: CheckoutInput,
     pub errors: Vec<FieldError>,
+    /// Whom or what it goes to: `employee` (the default), `location` or `asset`.
+    pub target: String,
+    /// The other asset's tag, as typed.
+    pub asset_tag: String,
 }
 
 impl CheckoutForm {
@@ -274,6 +342,12 @@ struct ShowPage {
         steward_core::it::networks::Network,
         steward_core::it::networks::Allocation,
     )>,
+    /// The custom fields of its category (or of the category of the model the form chose).
+    custom_groups: CustomGroups,
+    /// The assets checked out to this one.
+    children: Vec<Asset>,
+    /// HR's locations (their names), offered to a check-out to a location.
+    places: Vec<String>,
 }
 
 /// The asset's depreciation as the page shows it: amounts written in its currency.
@@ -327,6 +401,32 @@ impl ShowPage {
 
     /// An employee id the check-out form was sent that the directory does not list (kept,
     /// so the error beside it shows what was sent).
+    /// The asset's custom values as facts: the label of each field with a value, by
+    /// position, then values of no field of its category by key.
+    fn custom_facts(&self) -> Vec<(String, String)> {
+        let fields: Vec<&CategoryField> = self
+            .custom_groups
+            .iter()
+            .flat_map(|(_, fs)| fs.iter())
+            .filter(|f| f.category_id == self.asset.category_id)
+            .collect();
+        let mut out: Vec<(String, String)> = fields
+            .iter()
+            .filter_map(|f| {
+                self.asset
+                    .custom
+                    .get(&f.key)
+                    .map(|v| (f.label.clone(), steward_core::custom_fields::value_text(v)))
+            })
+            .collect();
+        for (k, v) in &self.asset.custom {
+            if !fields.iter().any(|f| &f.key == k) {
+                out.push((k.clone(), steward_core::custom_fields::value_text(v)));
+            }
+        }
+        out
+    }
+
     fn typed_unlisted(&self) -> bool {
         let typed = self.checkout.input.employee_id.trim();
         !typed.is_empty() && !self.people.iter().any(|p| p.id.to_string() == typed)
@@ -370,6 +470,15 @@ async fn show_view<S: Backend>(
     } else {
         Vec::new()
     };
+    // HR's sites, offered as the check-out's places (free text all the same).
+    let places = if can_write && asset.status == AssetStatus::Deployable {
+        steward_core::hr::locations::all(&state.store, &pa.actor)
+            .await
+            .map(|l| l.into_iter().map(|l| l.name).collect())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let attachments = crate::pages::files::Attachments::load(
         state,
         &pa.actor,
@@ -383,6 +492,24 @@ async fn show_view<S: Backend>(
     } else {
         Vec::new()
     };
+    // The fields of the category of the model the form chose (the asset's, unless changed).
+    let form = form.unwrap_or_else(|| AssetForm::of(&asset));
+    let category = form
+        .input
+        .model_id
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .and_then(|m| models.iter().find(|x| x.id.0 == m))
+        .map_or(asset.category_id, |m| m.category_id);
+    let (fields, children) = match tokio::join!(
+        asset_fields::fields(&state.store, &pa.actor, category),
+        assets::checked_out_to(&state.store, &pa.actor, asset.id)
+    ) {
+        (Ok(f), Ok(c)) => (f, c),
+        (Err(e), _) | (_, Err(e)) => return fail(state, pa, e).await,
+    };
+    let custom_groups = vec![("Details".to_string(), fields)];
     let title = if asset.name.is_empty() {
         asset.tag.clone()
     } else {
@@ -391,8 +518,11 @@ async fn show_view<S: Backend>(
     render(
         &ShowPage {
             chrome: chrome(state, pa, &title, "/it/assets").await,
-            form: form.unwrap_or_else(|| AssetForm::of(&asset)),
+            form,
             checkout: checkout.unwrap_or_default(),
+            custom_groups,
+            children,
+            places,
             can_write,
             people,
             attachments,
@@ -447,30 +577,85 @@ async fn check_out<S: Backend>(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let input = CheckoutInput {
-        employee_id: field(&pairs, "employee_id"),
+    let target = field(&pairs, "target");
+    let asset_tag = field(&pairs, "asset_tag").trim().to_ascii_uppercase();
+    // The target the form chose; without a choice, whatever was filled in (the service
+    // refuses none or several).
+    let chosen = |t: &str| target.is_empty() || target == t;
+    let mut input = CheckoutInput {
+        employee_id: if chosen("employee") {
+            field(&pairs, "employee_id")
+        } else {
+            String::new()
+        },
         expected_return: field(&pairs, "expected_return"),
         note: field(&pairs, "note"),
+        location: if chosen("location") {
+            field(&pairs, "location")
+        } else {
+            String::new()
+        },
+        asset_id: String::new(),
     };
+    let form_of = |input: CheckoutInput, errors| CheckoutForm {
+        input,
+        errors,
+        target: target.clone(),
+        asset_tag: asset_tag.clone(),
+    };
+    if chosen("asset") && !asset_tag.is_empty() {
+        match asset_by_tag(&state, &pa, &asset_tag).await {
+            Ok(Some(a)) => input.asset_id = a.to_string(),
+            Ok(None) => {
+                let errors = vec![FieldError {
+                    field: "asset_id".into(),
+                    message: "no asset has this tag".into(),
+                }];
+                return show_view(&state, &pa, id, None, Some(form_of(input, errors))).await;
+            }
+            Err(e) => return fail(&state, &pa, e).await,
+        }
+    }
     let version = field(&pairs, "version").parse().ok();
     match assets::check_out(&state.store, &pa.actor, AssetId(id), &input, version).await {
         Ok(a) => redirect_with(
             &format!("/it/assets/{}", a.id),
-            &format!(
-                "{} was checked out to {}.",
-                a.tag,
-                a.holder.unwrap_or_default()
-            ),
+            &format!("{} was checked out {}.", a.tag, checked_out_text(&a)),
         ),
         Err(e) if is_invalid(&e) => {
-            let form = CheckoutForm {
-                input,
-                errors: e.field_errors(),
-            };
+            let form = form_of(input, e.field_errors());
             show_view(&state, &pa, id, None, Some(form)).await
         }
         Err(e) => fail(&state, &pa, e).await,
     }
+}
+
+/// `to <person>`, `to <location>` or `with <tag>`.
+fn checked_out_text(a: &Asset) -> String {
+    if a.parent_id.is_some() {
+        a.target_text()
+    } else {
+        format!("to {}", a.target_text().trim_start_matches("at "))
+    }
+}
+
+/// The id of the company's asset with this tag (as the actor sees the list).
+async fn asset_by_tag<S: Backend>(
+    state: &AppState<S>,
+    pa: &PageActor,
+    tag: &str,
+) -> steward_core::Result<Option<AssetId>> {
+    let q = AssetQuery {
+        search: Some(tag.to_string()),
+        paging: steward_core::list::Paging::new(Some(100), None),
+        ..AssetQuery::default()
+    };
+    Ok(assets::list(&state.store, &pa.actor, &q)
+        .await?
+        .items
+        .into_iter()
+        .find(|a| a.tag == tag)
+        .map(|a| a.id))
 }
 
 async fn check_in<S: Backend>(
@@ -644,7 +829,8 @@ fn importer() -> crate::pages::import::Importer {
         columns: asset_import::IMPORT_COLUMNS,
         note: "Only model is required (a model's name); an empty tag is numbered; status is \
                deployable unless it says in_repair, retired or lost; the columns are those of \
-               the list's export.",
+               the list's export, with one column per custom field named by its key (a \
+               category's page lists them), checked against the row's model's category.",
     }
 }
 

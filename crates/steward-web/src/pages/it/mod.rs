@@ -6,6 +6,7 @@
 //! (`/it/maintenance`); the helpdesk: tickets (`/it/tickets`), the knowledge base (`/it/kb`)
 //! and the report (`/it/helpdesk/report`). Everything goes through `steward_core::it`, which
 //! authorizes.
+mod asset_fields;
 mod assets;
 mod books;
 mod changes;
@@ -21,6 +22,7 @@ use crate::state::{AppState, Backend};
 pub fn router<S: Backend>() -> Router<AppState<S>> {
     assets::router::<S>()
         .merge(books::router::<S>())
+        .merge(asset_fields::router::<S>())
         .merge(licences::router::<S>())
         .merge(consumables::router::<S>())
         .merge(networks::router::<S>())
