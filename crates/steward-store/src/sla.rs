@@ -8,7 +8,7 @@ use steward_core::time::Timestamp;
 use steward_core::work::sla::SlaEvent;
 use steward_core::Result;
 
-use crate::{append_audit, db};
+use crate::{append_audit, append_audits, db, get_i64, Backend};
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
@@ -46,7 +46,13 @@ pub(crate) async fn mark_event(
     if r.rows_affected() != 1 {
         return Ok(false);
     }
-    let audit = AuditDraft::system(
+    append_audit(tx, event_audit(kind, company, id, ev)).await?;
+    Ok(true)
+}
+
+/// The audit event of `ev` recorded on record `id`.
+fn event_audit(kind: &'static str, company: CompanyId, id: i64, ev: SlaEvent) -> AuditDraft {
+    AuditDraft::system(
         "sla",
         None,
         kind,
@@ -58,7 +64,58 @@ pub(crate) async fn mark_event(
         },
         serde_json::json!({"event": ev}),
     )
-    .in_company(company);
-    append_audit(tx, audit).await?;
-    Ok(true)
+    .in_company(company)
+}
+
+/// [`mark_event`] for many records at once: one conditional UPDATE per kind of event and
+/// thousand records (`RETURNING` the ids it recorded), the audit events in one append. For
+/// each item, whether this run recorded it.
+pub(crate) async fn mark_events(
+    tx: &mut Tx,
+    backend: Backend,
+    table: &'static str,
+    kind: &'static str,
+    items: &[(CompanyId, i64, SlaEvent)],
+    now: Timestamp,
+) -> Result<Vec<bool>> {
+    use std::fmt::Write as _;
+    let mut done = std::collections::HashSet::new();
+    for ev in [
+        SlaEvent::ResponseWarning,
+        SlaEvent::ResponseBreach,
+        SlaEvent::ResolutionWarning,
+        SlaEvent::ResolutionBreach,
+    ] {
+        let ids: Vec<i64> = items.iter().filter(|i| i.2 == ev).map(|i| i.1).collect();
+        let c = event_column(ev);
+        for chunk in ids.chunks(1000) {
+            // The ids and the instant are our own integers: written into the statement.
+            let mut list = String::with_capacity(chunk.len() * 8);
+            for (n, id) in chunk.iter().enumerate() {
+                if n > 0 {
+                    list.push(',');
+                }
+                let _ = write!(list, "{id}");
+            }
+            let rows = sqlx::query(&format!(
+                "UPDATE {table} SET {c} = {} WHERE is_open = 1 AND {c} IS NULL AND id IN ({list}) RETURNING id",
+                now.0
+            ))
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db)?;
+            for r in rows {
+                done.insert((get_i64(&r, "id")?, ev));
+            }
+        }
+    }
+    let marked: Vec<bool> = items.iter().map(|i| done.contains(&(i.1, i.2))).collect();
+    let drafts = items
+        .iter()
+        .zip(&marked)
+        .filter(|(_, m)| **m)
+        .map(|(i, _)| event_audit(kind, i.0, i.1, i.2))
+        .collect();
+    append_audits(tx, backend, drafts).await?;
+    Ok(marked)
 }

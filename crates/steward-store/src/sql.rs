@@ -99,6 +99,18 @@ pub(crate) fn insert_values(backend: Backend, into: &str, row: &str, rows: usize
     sql
 }
 
+/// `VALUES (…), (…)`: `rows` rows, each `row` with `?` for every bound value, numbered as
+/// [`insert_values`] numbers them: a table of values to join in an `UPDATE … FROM (…) AS v`
+/// (whose columns both databases name `column1`, `column2`, …). Cast each `?`
+/// (`CAST(? AS BIGINT)`) so PostgreSQL types the columns.
+pub(crate) fn values_table(backend: Backend, row: &str, rows: usize) -> String {
+    let sql = insert_values(backend, "x", row, rows);
+    match sql.find(" VALUES ") {
+        Some(i) => sql[i + 1..].to_string(),
+        None => sql,
+    }
+}
+
 /// `n` fresh ids of `table` (whose `id` the database numbers), for rows written in
 /// multi-row statements whose other rows must name them. SQLite: the one writer, inside its
 /// transaction, continues after the highest id ever given (`sqlite_sequence`, or the

@@ -575,10 +575,23 @@ mod queue_at_scale {
             .await
             .expect("sla");
         println!(
-            "SLA job over {} open tickets: {:?}",
+            "SLA job over {} open tickets: {:?} ({} updated, {} warnings, {} breaches)",
             r.evaluated,
-            s.elapsed()
+            s.elapsed(),
+            r.updated,
+            r.warnings,
+            r.breaches
         );
+        let s = std::time::Instant::now();
+        let again = helpdesk_sla::run(store, Timestamp::now())
+            .await
+            .expect("sla");
+        println!(
+            "SLA job again (steady state): {:?} ({} updated)",
+            s.elapsed(),
+            again.updated
+        );
+        assert_eq!(again.breaches, 0, "each breach is recorded once");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -20,8 +20,8 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::{bad, opt_day, Tx};
-use crate::sql::{insert_values, rows_per_statement};
-use crate::{append_audit, db, get_i64, get_str, opt_i64, Backend, Store};
+use crate::sql::{insert_values, rows_per_statement, values_table};
+use crate::{append_audit, db, get_i64, get_str, opt_i64, Store};
 
 fn day(r: &AnyRow, c: &str) -> Result<chrono::NaiveDate> {
     day_from_key(get_i64(r, c)?).ok_or_else(|| bad(c))
@@ -112,16 +112,6 @@ async fn post_entry(
             "this was posted to the books meanwhile; reload and try again",
         )),
     }
-}
-
-/// `VALUES (…), (…)` of `rows` rows of `cols` integers, cast so PostgreSQL types them.
-fn int_values(backend: Backend, rows: usize, cols: usize) -> String {
-    let cell = "CAST(? AS BIGINT)";
-    let row = format!("({})", vec![cell; cols].join(", "));
-    // insert_values numbers the placeholders for PostgreSQL; its prefix is not ours.
-    let sql = insert_values(backend, "x", &row, rows);
-    let at = sql.find(" VALUES ").map(|i| i + 1).unwrap_or(0);
-    sql[at..].to_string()
 }
 
 impl AssetBookStore for Store {
@@ -367,11 +357,12 @@ impl AssetBookStore for Store {
             })?;
         }
         for chunk in run.lines.chunks(rows_per_statement(2)) {
-            let sql = format!(
+            let sql =
+                format!(
                 "UPDATE it_asset_books SET depreciated = it_asset_books.depreciated + v.column2, \
                  depreciated_through = {month} FROM ({}) AS v \
                  WHERE it_asset_books.asset_id = v.column1 AND it_asset_books.company_id = {}",
-                int_values(self.backend, chunk.len(), 2),
+                values_table(self.backend, "(CAST(? AS BIGINT), CAST(? AS BIGINT))", chunk.len()),
                 company.0
             );
             let mut q = sqlx::query(&sql);

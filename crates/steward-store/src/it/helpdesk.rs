@@ -22,7 +22,7 @@ use steward_core::work::sla::{SlaEvent, SlaState};
 use steward_core::Result;
 
 use super::{a, bad, stale};
-use crate::sql::{col, contains_any, count_all};
+use crate::sql::{col, contains_any, count_all, insert_values, rows_per_statement, values_table};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 fn ts(r: &AnyRow, c: &str) -> Result<Option<Timestamp>> {
@@ -232,7 +232,7 @@ async fn set_members(
     Ok(())
 }
 
-const SLA_CHUNK: usize = 500;
+const SLA_CHUNK: usize = 5_000;
 
 impl HelpdeskStore for Store {
     async fn helpdesk_sla(&self, company: CompanyId) -> Result<HelpdeskSla> {
@@ -758,44 +758,74 @@ impl HelpdeskStore for Store {
         let mut out = Vec::with_capacity(updates.len());
         for chunk in updates.chunks(SLA_CHUNK) {
             let mut tx = self.begin().await?;
-            for u in chunk {
-                sqlx::query(
-                    "UPDATE it_tickets SET sla_state = $1, first_response_due = $2, resolution_due = $3, sla_due = $4 \
-                     WHERE id = $5 AND company_id = $6 AND is_open = 1",
-                )
-                .bind(u.sla_state.as_str())
-                .bind(t(u.first_response_due))
-                .bind(t(u.resolution_due))
-                .bind(t(u.sla_due))
-                .bind(u.id.0)
-                .bind(u.company.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-                let mut applied = Vec::new();
-                for ev in &u.events {
-                    if crate::sla::mark_event(
-                        &mut tx,
-                        "it_tickets",
-                        steward_core::it::helpdesk::TICKET,
-                        u.company,
-                        u.id.0,
-                        *ev,
-                        now,
-                    )
-                    .await?
-                    {
-                        applied.push(*ev);
-                        let m = NewMessage {
-                            kind: MessageKind::Sla,
-                            body: format!("Service level: {}.", ev.describe()),
-                            author_id: None,
-                            author: "SLA".into(),
-                        };
-                        insert_message(&mut tx, u.company, u.id, &m, now).await?;
-                    }
+            // The due times and states of the chunk in one statement per thousand tickets.
+            const ROW: &str = "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), \
+                 CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))";
+            for part in chunk.chunks(rows_per_statement(6)) {
+                let sql = format!(
+                    "UPDATE it_tickets SET sla_state = v.column3, first_response_due = v.column4, \
+                     resolution_due = v.column5, sla_due = v.column6 FROM ({}) AS v \
+                     WHERE it_tickets.id = v.column1 AND it_tickets.company_id = v.column2 \
+                     AND it_tickets.is_open = 1",
+                    values_table(self.backend, ROW, part.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for u in part {
+                    q = q
+                        .bind(u.id.0)
+                        .bind(u.company.0)
+                        .bind(u.sla_state.as_str())
+                        .bind(t(u.first_response_due))
+                        .bind(t(u.resolution_due))
+                        .bind(t(u.sla_due));
                 }
-                out.push(applied);
+                q.execute(&mut *tx).await.map_err(db)?;
+            }
+            // Each warning and breach once, with its audit event and the ticket's message.
+            let items: Vec<(CompanyId, i64, SlaEvent)> = chunk
+                .iter()
+                .flat_map(|u| u.events.iter().map(move |ev| (u.company, u.id.0, *ev)))
+                .collect();
+            let marked = crate::sla::mark_events(
+                &mut tx,
+                self.backend,
+                "it_tickets",
+                steward_core::it::helpdesk::TICKET,
+                &items,
+                now,
+            )
+            .await?;
+            let applied: Vec<&(CompanyId, i64, SlaEvent)> = items
+                .iter()
+                .zip(&marked)
+                .filter(|(_, m)| **m)
+                .map(|(i, _)| i)
+                .collect();
+            const INTO: &str = "it_ticket_messages (company_id, ticket_id, kind, internal, body, author_id, author, at)";
+            for part in applied.chunks(rows_per_statement(8)) {
+                let sql = insert_values(self.backend, INTO, "(?, ?, ?, ?, ?, ?, ?, ?)", part.len());
+                let mut q = sqlx::query(&sql);
+                for (company, id, ev) in part {
+                    q = q
+                        .bind(company.0)
+                        .bind(*id)
+                        .bind(MessageKind::Sla.as_str())
+                        // SLA notes are internal (`NewMessage::internal`).
+                        .bind(1i64)
+                        .bind(format!("Service level: {}.", ev.describe()))
+                        .bind(None::<i64>)
+                        .bind("SLA")
+                        .bind(now.0);
+                }
+                q.execute(&mut *tx).await.map_err(db)?;
+            }
+            let mut by_ticket: std::collections::HashMap<i64, Vec<SlaEvent>> =
+                std::collections::HashMap::new();
+            for (_, id, ev) in &applied {
+                by_ticket.entry(*id).or_default().push(*ev);
+            }
+            for u in chunk {
+                out.push(by_ticket.remove(&u.id.0).unwrap_or_default());
             }
             tx.commit().await.map_err(db)?;
         }
