@@ -623,6 +623,26 @@ fn booking_of(
     })
 }
 
+/// The account a booking credits (required; it must take postings), or the reason on
+/// `credit_account`.
+async fn credit_account<S: LedgerStore>(
+    store: &S,
+    actor: &Actor,
+    v: &mut Validator,
+    text: &str,
+) -> Result<Option<AccountId>> {
+    if text.trim().is_empty() {
+        v.push(
+            "credit_account",
+            "name the account the cost is owed to or paid from",
+        );
+        return Ok(None);
+    }
+    let typed =
+        crate::ledger::accounts::TypedAccounts::load(store, actor.company_id, &[text]).await?;
+    Ok(typed.postable(v, "credit_account", text).map(|a| a.id))
+}
+
 /// Books one asset: its cost against `credit_account`, on the purchase date unless a date
 /// is given. Its entry.
 pub async fn book<S: AssetBookStore + AssetStore + LedgerStore>(
@@ -661,21 +681,7 @@ pub async fn book<S: AssetBookStore + AssetStore + LedgerStore>(
             }
         }
     };
-    let typed = crate::ledger::accounts::TypedAccounts::load(
-        store,
-        actor.company_id,
-        &[&input.credit_account],
-    )
-    .await?;
-    if input.credit_account.trim().is_empty() {
-        v.push(
-            "credit_account",
-            "name the account the cost is owed to or paid from",
-        );
-    }
-    let credit = typed
-        .postable(&mut v, "credit_account", &input.credit_account)
-        .map(|a| a.id);
+    let credit = credit_account(store, actor, &mut v, &input.credit_account).await?;
     v.finish()?;
     let (Some(date), Some(credit)) = (date, credit) else {
         return Err(Error::invalid(
@@ -726,21 +732,7 @@ pub async fn book_all<S: AssetBookStore + AssetStore + LedgerStore>(
             }
         },
     };
-    let typed = crate::ledger::accounts::TypedAccounts::load(
-        store,
-        actor.company_id,
-        &[&input.credit_account],
-    )
-    .await?;
-    if input.credit_account.trim().is_empty() {
-        v.push(
-            "credit_account",
-            "name the account the cost is owed to or paid from",
-        );
-    }
-    let credit = typed
-        .postable(&mut v, "credit_account", &input.credit_account)
-        .map(|a| a.id);
+    let credit = credit_account(store, actor, &mut v, &input.credit_account).await?;
     v.finish()?;
     let (Some(date), Some(credit)) = (date, credit) else {
         return Err(Error::invalid("date", "give the date"));

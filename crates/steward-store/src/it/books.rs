@@ -20,7 +20,7 @@ use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
 use super::{bad, opt_day, Tx};
-use crate::sql::{insert_values, rows_per_statement, values_table};
+use crate::sql::{insert_values, rows_per_statement};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, Store};
 
 fn day(r: &AnyRow, c: &str) -> Result<chrono::NaiveDate> {
@@ -356,21 +356,19 @@ impl AssetBookStore for Store {
                 e => e,
             })?;
         }
-        for chunk in run.lines.chunks(rows_per_statement(2)) {
-            let sql =
-                format!(
-                "UPDATE it_asset_books SET depreciated = it_asset_books.depreciated + v.column2, \
-                 depreciated_through = {month} FROM ({}) AS v \
-                 WHERE it_asset_books.asset_id = v.column1 AND it_asset_books.company_id = {}",
-                values_table(self.backend, "(CAST(? AS BIGINT), CAST(? AS BIGINT))", chunk.len()),
-                company.0
-            );
-            let mut q = sqlx::query(&sql);
-            for (asset, amount) in chunk {
-                q = q.bind(asset.0).bind(*amount);
-            }
-            q.execute(&mut *tx).await.map_err(db)?;
-        }
+        // Every asset's amount from the rows just written, in one statement (a join on the
+        // run's entry, indexed), not one per asset.
+        sqlx::query(
+            "UPDATE it_asset_books SET depreciated = it_asset_books.depreciated + l.amount, \
+             depreciated_through = l.month FROM it_depreciation_lines AS l \
+             WHERE l.entry_id = $1 AND l.asset_id = it_asset_books.asset_id \
+             AND it_asset_books.company_id = $2",
+        )
+        .bind(entry_id.0)
+        .bind(company.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
         let at = Timestamp::now().0;
         let assets = i64::try_from(run.lines.len()).map_err(Error::internal)?;
         let r = sqlx::query(

@@ -73,8 +73,38 @@ impl<T: Minor> Minor for &T {
     }
 }
 
-fn error_of(errors: &[FieldError], f: &str) -> Option<String> {
-    crate::pages::field_error(errors, f)
+/// Which form of a page came back with errors (empty: none), the errors and what it was
+/// sent: the forms show what was typed and each error beside its field.
+#[derive(Default)]
+struct Sent {
+    form: String,
+    errors: Vec<FieldError>,
+    pairs: Vec<(String, String)>,
+}
+
+impl Sent {
+    fn of(form: &str, errors: Vec<FieldError>, pairs: Vec<(String, String)>) -> Sent {
+        Sent {
+            form: form.to_string(),
+            errors,
+            pairs,
+        }
+    }
+
+    fn error(&self, form: impl AsRef<str>, f: &str) -> Option<String> {
+        (self.form == form.as_ref())
+            .then(|| crate::pages::field_error(&self.errors, f))
+            .flatten()
+    }
+
+    /// What the form shows in `f`: what was sent, after an error; else `default`.
+    fn value(&self, form: impl AsRef<str>, f: &str, default: impl std::fmt::Display) -> String {
+        if self.form == form.as_ref() {
+            field(&self.pairs, f)
+        } else {
+            default.to_string()
+        }
+    }
 }
 
 // ---------------------------------------------------------------- /it/books
@@ -90,29 +120,19 @@ struct OverviewPage {
     newer: Option<u64>,
     may_configure: bool,
     may_post: bool,
-    /// Which form the errors are of: `category:<id>`, `book-all` or `run`.
-    errors_of: String,
-    errors: Vec<FieldError>,
-    /// What the form with errors was sent.
-    sent: Vec<(String, String)>,
+    /// The form with errors: `category:<id>`, `book-all` or `run`.
+    sent: Sent,
     /// The month a run offers: the last one ended.
     last_month: String,
 }
 
 impl OverviewPage {
     fn error(&self, form: impl AsRef<str>, f: &str) -> Option<String> {
-        (self.errors_of == form.as_ref())
-            .then(|| error_of(&self.errors, f))
-            .flatten()
+        self.sent.error(form, f)
     }
 
-    /// What the form shows in `f`: what was sent, after an error; else `default`.
     fn value(&self, form: impl AsRef<str>, f: &str, default: impl std::fmt::Display) -> String {
-        if self.errors_of == form.as_ref() {
-            field(&self.sent, f)
-        } else {
-            default.to_string()
-        }
+        self.sent.value(form, f, default)
     }
 
     fn account(&self, id: &Option<AccountId>) -> String {
@@ -184,9 +204,7 @@ async fn overview_view<S: Backend>(
             runs: runs.items,
             may_configure: books::may_configure(&pa.actor),
             may_post: books::may_post(&pa.actor),
-            errors_of: errors_of.to_string(),
-            errors,
-            sent,
+            sent: Sent::of(errors_of, errors, sent),
             last_month,
         },
         status,
@@ -311,26 +329,18 @@ struct AssetPage {
     accounts: Vec<AccountChoice>,
     may_post: bool,
     may_dispose: bool,
-    /// `book` or `dispose`.
-    errors_of: String,
-    errors: Vec<FieldError>,
-    sent: Vec<(String, String)>,
+    /// The form with errors: `book` or `dispose`.
+    sent: Sent,
     today: String,
 }
 
 impl AssetPage {
     fn error(&self, form: impl AsRef<str>, f: &str) -> Option<String> {
-        (self.errors_of == form.as_ref())
-            .then(|| error_of(&self.errors, f))
-            .flatten()
+        self.sent.error(form, f)
     }
 
     fn value(&self, form: impl AsRef<str>, f: &str, default: impl std::fmt::Display) -> String {
-        if self.errors_of == form.as_ref() {
-            field(&self.sent, f)
-        } else {
-            default.to_string()
-        }
+        self.sent.value(form, f, default)
     }
 
     fn money(&self, m: impl Minor) -> String {
@@ -382,9 +392,7 @@ async fn asset_view<S: Backend>(
             accounts,
             may_post: books::may_post(&pa.actor),
             may_dispose: books::may_dispose(&pa.actor),
-            errors_of: errors_of.to_string(),
-            errors,
-            sent,
+            sent: Sent::of(errors_of, errors, sent),
             today: steward_core::time::today().to_string(),
         },
         status,
