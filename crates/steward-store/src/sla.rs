@@ -89,7 +89,8 @@ pub(crate) async fn mark_events(
         let ids: Vec<i64> = items.iter().filter(|i| i.2 == ev).map(|i| i.1).collect();
         let c = event_column(ev);
         for chunk in ids.chunks(1000) {
-            // The ids and the instant are our own integers: written into the statement.
+            // The ids and the instant are our own integers: written into the statement. Found
+            // by id (`+is_open` keeps SQLite off the index of open records).
             let mut list = String::with_capacity(chunk.len() * 8);
             for (n, id) in chunk.iter().enumerate() {
                 if n > 0 {
@@ -98,7 +99,7 @@ pub(crate) async fn mark_events(
                 let _ = write!(list, "{id}");
             }
             let rows = sqlx::query(&format!(
-                "UPDATE {table} SET {c} = {} WHERE is_open = 1 AND {c} IS NULL AND id IN ({list}) RETURNING id",
+                "UPDATE {table} SET {c} = {} WHERE id IN ({list}) AND +is_open = 1 AND {c} IS NULL RETURNING id",
                 now.0
             ))
             .fetch_all(&mut **tx)
