@@ -162,7 +162,7 @@ STATE_RULES = [
     # core::hr::employees (apply, update_employee): a change is checked against the stored record
     (r"end_date|probation_end|effective_date", r"must be on or after the start date"),
     # core::hr::fields (validate_values): custom values follow the company's field definitions
-    (r"custom\..*", r"no such custom field|is required|must be a number|one of: .*"
+    (r"(?s)custom\..*", r"no such custom field|is required|must be a number|one of: .*"
      r"|`.*` is not a date \(YYYY-MM-DD\)|.* is out of range \(years 1900-2999\)"
      r"|must not contain control characters|at most 2000 characters"),
     # core::hr::fields: the key is unique and the kind fixed once created

@@ -11,6 +11,7 @@ mod hr;
 mod hr_org;
 mod http;
 mod it;
+mod it_helpdesk;
 mod ledger;
 mod work_cases;
 mod work_inbox;
@@ -89,6 +90,9 @@ enum BenchCommand {
     /// Import 100,000 assets, put them in the books and time the monthly depreciation run
     /// over all of them (goal ≤ 5 s).
     ItBooks(crate::it::BooksArgs),
+    /// Load 200,000 helpdesk tickets (50,000 open): time the SLA job's first and steady
+    /// runs (goal ≤ 2 s) and run wrk against a technician's queue (goal p99 ≤ 30 ms).
+    ItHelpdesk(crate::it_helpdesk::Args),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -190,6 +194,7 @@ fn main() -> ExitCode {
             BenchCommand::Billing(args) => billing::run(args, url).await,
             BenchCommand::It(args) => it::run(args, url).await,
             BenchCommand::ItBooks(args) => it::run_books(args, url).await,
+            BenchCommand::ItHelpdesk(args) => it_helpdesk::run(args, url).await,
         }
     });
     match result {

@@ -542,11 +542,21 @@ pub fn booking_lines(items: &[NewAssetBooks], credit: AccountId) -> (Postings, P
 
 fn booking_of(
     b: &Bookable,
+    books_currency: &str,
     accounts: Option<&CategoryAccounts>,
     date: NaiveDate,
     residual: i64,
 ) -> std::result::Result<NewAssetBooks, (String, String)> {
     let bad = |field: &str, m: String| Err((field.to_string(), m));
+    if b.currency != books_currency {
+        return bad(
+            "currency",
+            format!(
+                "only assets in the books' currency ({books_currency}) go to the books; this one is in {}",
+                b.currency
+            ),
+        );
+    }
     if matches!(b.status, AssetStatus::Retired | AssetStatus::Lost) {
         return bad(
             "asset",
@@ -692,6 +702,7 @@ pub async fn book<S: AssetBookStore + AssetStore + LedgerStore>(
     let accounts = store.category_accounts(actor.company_id).await?;
     let item = booking_of(
         &b,
+        &actor.company_currency,
         accounts.iter().find(|c| c.category_id == b.category_id),
         date,
         residual,
@@ -759,18 +770,9 @@ pub async fn book_all<S: AssetBookStore + AssetStore + LedgerStore>(
     let mut items = Vec::with_capacity(found.len());
     let mut errors = Vec::new();
     for b in &found {
-        if b.currency != actor.company_currency {
-            errors.push(crate::error::FieldError {
-                field: format!("assets[{}]", b.tag),
-                message: format!(
-                    "is in {}, not the books' {}",
-                    b.currency, actor.company_currency
-                ),
-            });
-            continue;
-        }
         match booking_of(
             b,
+            &actor.company_currency,
             accounts.iter().find(|c| c.category_id == b.category_id),
             date,
             0,
@@ -1213,8 +1215,9 @@ pub async fn run_all<S: AssetBookStore + LedgerStore>(
     };
     let mut n = 0;
     for (company, name, currency) in store.companies_with_booked_assets().await? {
-        let actor =
-            crate::billing::dunning::job_actor(company, &name, RUN_JOB).with_currency(&currency);
+        let mut actor = Actor::system(company, &name).with_currency(&currency);
+        actor.username = format!("job:{RUN_JOB}");
+        actor.display_name = "Scheduled job".into();
         match run(store, &actor, through).await {
             Ok(Some(_)) => n += 1,
             Ok(None) => {}
@@ -1398,12 +1401,12 @@ mod tests {
             expense_account_id: Some(AccountId(12)),
             disposal_account_id: None,
         };
-        let on_purchase =
-            booking_of(&b, Some(&accounts), d(2026, 1, 15), 0).unwrap_or_else(|e| panic!("{e:?}"));
+        let on_purchase = booking_of(&b, "EUR", Some(&accounts), d(2026, 1, 15), 0)
+            .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(on_purchase.depreciated, 0);
         assert_eq!(on_purchase.depreciated_through, None);
-        let late =
-            booking_of(&b, Some(&accounts), d(2026, 4, 2), 0).unwrap_or_else(|e| panic!("{e:?}"));
+        let late = booking_of(&b, "EUR", Some(&accounts), d(2026, 4, 2), 0)
+            .unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(late.depreciated, 30_000);
         assert_eq!(late.depreciated_through, Some(d(2026, 3, 1)));
         let (debits, credits) = booking_lines(&[late], AccountId(40));
@@ -1414,16 +1417,21 @@ mod tests {
         );
         // Before the purchase date, and without the accounts: refused by field.
         assert_eq!(
-            booking_of(&b, Some(&accounts), d(2026, 1, 1), 0).map_err(|e| e.0),
+            booking_of(&b, "EUR", Some(&accounts), d(2026, 1, 1), 0).map_err(|e| e.0),
             Err("date".to_string())
         );
         let none = CategoryAccounts {
             expense_account_id: None,
-            ..accounts
+            ..accounts.clone()
         };
         assert_eq!(
-            booking_of(&b, Some(&none), d(2026, 1, 15), 0).map_err(|e| e.0),
+            booking_of(&b, "EUR", Some(&none), d(2026, 1, 15), 0).map_err(|e| e.0),
             Err("category".to_string())
+        );
+        // An asset in another currency than the books' is refused by name.
+        assert_eq!(
+            booking_of(&b, "CHF", Some(&accounts), d(2026, 1, 15), 0).map_err(|e| e.0),
+            Err("currency".to_string())
         );
     }
 
