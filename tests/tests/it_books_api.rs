@@ -333,13 +333,13 @@ both_databases!(
         assert_eq!(runs["items"][0]["through"], "2025-06");
         let today = steward_core::time::today();
         assert_eq!(
-            steward_core::it::books::run_all(&app.store, today)
+            steward_core::it::depreciation_job::run_all(&app.store, today)
                 .await
                 .expect("job"),
             1
         );
         assert_eq!(
-            steward_core::it::books::run_all(&app.store, today)
+            steward_core::it::depreciation_job::run_all(&app.store, today)
                 .await
                 .expect("job"),
             0

@@ -40,15 +40,14 @@ use crate::audit::AuditDraft;
 use crate::auth::{authorize_company, Action, Actor, Domain, Permission};
 use crate::error::Validator;
 use crate::ids::{AccountId, AssetCategoryId, AssetId, CompanyId, DepartmentId, EntryId, UserId};
-use crate::jobs::{Handlers, Job, JobError, JobKind, JobStore, NewJob};
 use crate::ledger::{JournalKind, LedgerStore, Line, NewEntry};
 use crate::list::{Page, Paging};
 use crate::time::Timestamp;
 use crate::{Error, Result};
 
-/// The daily job that posts depreciation through the month before today.
+/// The daily job that posts depreciation through the month before today
+/// (`it::depreciation_job`).
 pub const RUN_JOB: &str = "it.depreciation";
-const RUN_HOUR_UTC: u32 = 2;
 
 // ---------------------------------------------------------------- types
 
@@ -1190,71 +1189,6 @@ pub async fn of_asset<S: AssetBookStore + AssetStore>(
         books: store.asset_books(actor.company_id, id).await?,
         posted: store.posted_depreciation(actor.company_id, id).await?,
     })
-}
-
-// ---------------------------------------------------------------- the daily job
-
-fn run_time() -> chrono::NaiveTime {
-    chrono::NaiveTime::from_hms_opt(RUN_HOUR_UTC, 0, 0).unwrap_or_default()
-}
-
-/// The run for `day` (once: the dedupe key is the day).
-pub fn run_job(day: NaiveDate) -> Result<NewJob> {
-    crate::jobs::daily_job(RUN_JOB, run_time(), day)
-}
-
-/// Posts every company's depreciation through the month before `today`; how many runs
-/// posted. A company whose run fails (a closed month, an account gone) is logged and the
-/// others go on.
-pub async fn run_all<S: AssetBookStore + LedgerStore>(
-    store: &S,
-    today: NaiveDate,
-) -> Result<usize> {
-    let Some(through) = first_of(today).pred_opt() else {
-        return Ok(0);
-    };
-    let mut n = 0;
-    for (company, name, currency) in store.companies_with_booked_assets().await? {
-        let mut actor = Actor::system(company, &name).with_currency(&currency);
-        actor.username = format!("job:{RUN_JOB}");
-        actor.display_name = "Scheduled job".into();
-        match run(store, &actor, through).await {
-            Ok(Some(_)) => n += 1,
-            Ok(None) => {}
-            Err(e) => tracing::warn!(company = company.0, error = %e, "depreciation run failed"),
-        }
-    }
-    Ok(n)
-}
-
-pub fn register_jobs<S>(registry: &mut Handlers, store: S)
-where
-    S: AssetBookStore + LedgerStore + JobStore + Clone + 'static,
-{
-    let Ok(kind) = JobKind::new(RUN_JOB) else {
-        return;
-    };
-    registry.register(&kind, move |_job: Job| {
-        let store = store.clone();
-        async move {
-            let day = chrono::Utc::now().date_naive();
-            let n = run_all(&store, day)
-                .await
-                .map_err(|e| JobError::retry(e.to_string()))?;
-            tracing::info!(runs = n, "IT depreciation");
-            store
-                .enqueue(&[run_job(day + chrono::Duration::days(1))
-                    .map_err(|e| JobError::permanent(e.to_string()))?])
-                .await
-                .map_err(|e| JobError::retry(e.to_string()))?;
-            Ok(())
-        }
-    });
-}
-
-/// Makes sure a run is queued (today's if not past, else tomorrow's).
-pub async fn schedule(store: &impl JobStore) -> Result<()> {
-    crate::jobs::schedule_daily(store, RUN_JOB, run_time()).await
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod changes;
 pub mod cidr;
 pub mod consumables;
 pub mod depreciation;
+pub mod depreciation_job;
 pub mod helpdesk;
 pub mod helpdesk_kb;
 pub mod helpdesk_report;
@@ -86,7 +87,7 @@ where
     S: ItBackend + crate::work::notify::NotifyStore + crate::jobs::JobStore + Clone + 'static,
 {
     overdue::register_jobs(r.jobs_mut(), store.clone());
-    books::register_jobs(r.jobs_mut(), store.clone());
+    depreciation_job::register_jobs(r.jobs_mut(), store.clone());
     licence_reminders::register_jobs(r.jobs_mut(), store.clone());
     maintenance::register_jobs(r.jobs_mut(), store.clone());
     helpdesk_sla::register_jobs(r.jobs_mut(), store.clone());
@@ -97,7 +98,7 @@ where
             let s = s.clone();
             async move {
                 overdue::schedule(&s).await?;
-                books::schedule(&s).await?;
+                depreciation_job::schedule(&s).await?;
                 licence_reminders::schedule(&s).await?;
                 maintenance::schedule_job(&s).await?;
                 helpdesk_sla::ensure_scheduled(&s).await
