@@ -818,6 +818,38 @@ thinkpad t14,LAB-7,,Lab laptop,,,\n";
         .filter_map(|a| a["tag"].as_str())
         .collect();
     assert_eq!(tags, ["A-000001", "KEPT-1", "LAB-7"]);
+    // Numbered tags skip a number the same file gives by hand (A-000002) as well as those
+    // on record.
+    let r = body_with(
+        import(
+            &ivy,
+            "model,tag\nThinkPad T14,\nThinkPad T14,A-000002\nThinkPad T14,\n",
+            "",
+        )
+        .await
+        .expect("numbered"),
+        200,
+    )
+    .await;
+    assert_eq!(r["created"], 3, "{r}");
+    let page = body_with(
+        ivy.get(app.url("/api/v1/it/assets?sort=tag"))
+            .send()
+            .await
+            .expect("list"),
+        200,
+    )
+    .await;
+    let tags: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["tag"].as_str())
+        .collect();
+    assert_eq!(
+        tags,
+        ["A-000001", "A-000002", "A-000003", "A-000004", "KEPT-1", "LAB-7"]
+    );
     let r = import(&ann, GOOD, "").await.expect("employee");
     assert_eq!(r.status(), 403);
 });

@@ -21,10 +21,14 @@ const ACTOR_COLUMNS: &str = "u.id AS actor_id, u.username, u.display_name, \
       WHERE ur.user_id = u.id AND ur.company_id = c.id) AS roles";
 
 /// What every page's frame shows, read with the session: the user's unread notifications in
-/// the session's company and the companies they may switch to, by name, each as
+/// the session's company, counted up to 100 (the bell shows "99+" beyond; the hundredth row
+/// found by the index stops the count, so a person with 100,000 unread costs what one with
+/// 100 does), and the companies they may switch to, by name, each as
 /// `id:currency:length:name` (the name's length in characters, so any name reads back).
-const FRAME_COLUMNS: &str = "(SELECT COUNT(*) FROM notifications n \
-       WHERE n.user_id = u.id AND n.company_id = c.id AND n.read_at IS NULL) AS frame_unread, \
+const FRAME_COLUMNS: &str = "COALESCE((SELECT 100 FROM notifications n \
+       WHERE n.user_id = u.id AND n.company_id = c.id AND n.read_at IS NULL LIMIT 1 OFFSET 99), \
+      (SELECT COUNT(*) FROM notifications n \
+       WHERE n.user_id = u.id AND n.company_id = c.id AND n.read_at IS NULL)) AS frame_unread, \
      (SELECT string_agg(CAST(c2.id AS TEXT) || ':' || c2.currency || ':' \
         || CAST(length(c2.name) AS TEXT) || ':' || c2.name, '' ORDER BY c2.name, c2.id) \
       FROM memberships m2 JOIN companies c2 ON c2.id = m2.company_id \

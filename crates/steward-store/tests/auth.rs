@@ -737,4 +737,19 @@ store_test!(the_page_frame_comes_with_the_session, |db| async move {
         .companies
         .iter()
         .any(|c| c.name == "A: 2:3 Ünïcode" && c.currency == "USD"));
+
+    // The count stops at 100 (the bell shows "99+"): exact below, 100 from there on.
+    let many = |n: usize| (0..n).map(|i| note(&format!("n{i}"))).collect::<Vec<_>>();
+    steward_core::work::notify::notify(s, many(98))
+        .await
+        .expect("notify");
+    assert_eq!(frame(ns.secret.clone()).await.unread, 99);
+    steward_core::work::notify::notify(s, many(1))
+        .await
+        .expect("notify");
+    assert_eq!(frame(ns.secret.clone()).await.unread, 100);
+    steward_core::work::notify::notify(s, many(150))
+        .await
+        .expect("notify");
+    assert_eq!(frame(ns.secret.clone()).await.unread, 100);
 });

@@ -238,6 +238,96 @@ store_test!(queues_sort_by_due_and_priority, |db| async move {
     assert_eq!(t.priority, Priority::P2);
 });
 
+store_test!(
+    many_breaches_in_one_run_are_one_summary_a_person,
+    |db| async move {
+        use steward_core::work::notify::NotifyStore;
+        let store = &db.store;
+        let w = world(store).await;
+        let ann = person(store, &w.actor_a, "ann", "employee").await;
+        let tech = person(store, &w.actor_a, "tess", "it_technician").await;
+        let n = helpdesk_sla::DIGEST_AFTER + 2;
+        let mut ids = Vec::new();
+        for i in 0..n {
+            let t = tickets::create(store, &ann, &input(&format!("Printer {i}"), "high", "high"))
+                .await
+                .expect("ticket");
+            tickets::act(
+                store,
+                &w.actor_a,
+                t.id,
+                &TicketAction::Assign {
+                    assignee: Some(tech.user_id),
+                    group: None,
+                },
+                None,
+            )
+            .await
+            .expect("assign");
+            ids.push(t.id);
+        }
+        // One more, nobody's: its breaches reach the leads on their own.
+        let lone = tickets::create(store, &ann, &input("Lone", "high", "high"))
+            .await
+            .expect("lone");
+        let before_tech = store.unread_count(w.a, tech.user_id).await.expect("unread");
+        let before_lead = store
+            .unread_count(w.a, w.actor_a.user_id)
+            .await
+            .expect("unread");
+        let later = Timestamp(Timestamp::now().0 + 90 * 24 * 3600 * 1_000_000);
+        let r = helpdesk_sla::run(store, later).await.expect("run");
+        assert_eq!(r.breaches, 2 * (n as u64 + 1), "two timers a ticket");
+        let after_tech = store.unread_count(w.a, tech.user_id).await.expect("unread");
+        let after_lead = store
+            .unread_count(w.a, w.actor_a.user_id)
+            .await
+            .expect("unread");
+        assert_eq!(
+            after_tech - before_tech,
+            1,
+            "the technician's {} breaches are one summary",
+            2 * n
+        );
+        assert_eq!(
+            after_lead - before_lead,
+            1,
+            "a lead's {} breaches are one summary",
+            2 * (n + 1)
+        );
+        let mine = steward_core::work::notify::list(
+            store,
+            &tech,
+            &steward_core::work::notify::NotificationQuery::default(),
+        )
+        .await
+        .expect("list");
+        let digest = mine
+            .items
+            .iter()
+            .find(|x| x.kind == "it.ticket_sla_breach")
+            .expect("the summary");
+        assert_eq!(
+            digest.title,
+            format!("{} IT tickets breached their service level", 2 * n)
+        );
+        assert_eq!(
+            digest.link.as_deref(),
+            Some("/it/tickets?view=queue&sla=breached")
+        );
+        assert!(
+            digest.body.contains(&format!("#{}", ids[0])),
+            "{}",
+            digest.body
+        );
+        assert!(
+            !digest.body.contains(&format!("#{}", lone.id)),
+            "{}",
+            digest.body
+        );
+    }
+);
+
 store_test!(waiting_pauses_and_breach_is_marked_once, |db| async move {
     let store = &db.store;
     let w = world(store).await;

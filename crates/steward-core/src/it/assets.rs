@@ -745,6 +745,20 @@ pub async fn list<S: AssetStore>(store: &S, actor: &Actor, q: &AssetQuery) -> Re
     store.list_assets(actor.company_id, reach, q).await
 }
 
+/// The assets checked out to the actor themself (up to `limit`), whatever else they may
+/// see: what a ticket form offers to link.
+pub async fn held<S: AssetStore>(store: &S, actor: &Actor, limit: u32) -> Result<Vec<Asset>> {
+    reach(actor)?;
+    let q = AssetQuery {
+        paging: Paging::new(Some(limit), None),
+        ..Default::default()
+    };
+    Ok(store
+        .list_assets(actor.company_id, Reach::Own(actor.user_id), &q)
+        .await?
+        .items)
+}
+
 /// One asset; one the actor may not see is not found (as another company's is).
 pub async fn get<S: AssetStore>(store: &S, actor: &Actor, id: AssetId) -> Result<Asset> {
     reach(actor)?;

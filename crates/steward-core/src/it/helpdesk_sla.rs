@@ -2,9 +2,10 @@
 //! pattern as escalated cases (`jobs::schedule_next_minute`): measures every open ticket
 //! on the company's business calendar, moves its due times and SLA state, records a
 //! warning (at the targets' warn percent) and a breach once per ticket (a conditional
-//! update in the store), and tells the assignee (warnings) or the assignee and IT's leads
-//! (breaches) through Work's notifications.
-use std::collections::HashMap;
+//! update in the store), and tells the assignee (warnings and breaches) and IT's leads
+//! (breaches, and warnings of unassigned tickets) through Work's notifications, one
+//! summary a person and kind when a run finds more than [`DIGEST_AFTER`].
+use std::collections::{BTreeMap, HashMap};
 
 use super::helpdesk::{calendar, HelpdeskSla, HelpdeskStore, Ticket, TicketId, TicketSlaUpdate};
 use crate::auth::Action;
@@ -17,6 +18,78 @@ use crate::work::sla::{self, Calendar};
 use crate::Result;
 
 pub const HELPDESK_SLA_JOB: &str = "it.helpdesk_sla";
+
+/// A person told of more warnings (or breaches) than this in one run gets one summary.
+pub const DIGEST_AFTER: usize = 5;
+
+/// One person's warnings or breaches of one run: the tickets and their titles.
+#[derive(Default)]
+struct Heard {
+    /// Told as one of IT's leads (the summary links to all tickets, not their queue).
+    lead: bool,
+    items: Vec<(TicketId, String)>,
+}
+
+impl Heard {
+    fn notifications(self, company: CompanyId, user: UserId, breach: bool) -> Vec<NewNotification> {
+        let (kind, body) = if breach {
+            (
+                "it.ticket_sla_breach",
+                "The service level of this IT ticket was breached.",
+            )
+        } else {
+            (
+                "it.ticket_sla_warning",
+                "This IT ticket will breach its service level soon.",
+            )
+        };
+        if self.items.len() <= DIGEST_AFTER {
+            return self
+                .items
+                .into_iter()
+                .map(|(id, title)| NewNotification {
+                    company,
+                    user,
+                    kind: kind.to_string(),
+                    title,
+                    body: body.to_string(),
+                    link: Some(format!("/it/tickets/{id}")),
+                })
+                .collect();
+        }
+        let n = self.items.len();
+        let view = if self.lead { "all" } else { "queue" };
+        let (title, state) = if breach {
+            (
+                format!("{n} IT tickets breached their service level"),
+                "breached",
+            )
+        } else {
+            (
+                format!("{n} IT tickets will breach their service level soon"),
+                "warning",
+            )
+        };
+        let first: Vec<String> = self
+            .items
+            .iter()
+            .take(DIGEST_AFTER)
+            .map(|(id, _)| format!("#{id}"))
+            .collect();
+        vec![NewNotification {
+            company,
+            user,
+            kind: kind.to_string(),
+            title,
+            body: format!(
+                "Among them {} and {} more.",
+                first.join(", "),
+                n - first.len()
+            ),
+            link: Some(format!("/it/tickets?view={view}&sla={state}")),
+        }]
+    }
+}
 
 /// What one run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,7 +166,11 @@ pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(
     let applied = store.apply_ticket_sla(&updates, now).await?;
     let by_id: HashMap<TicketId, &Ticket> = tickets.iter().map(|t| (t.id, t)).collect();
     let mut leads: HashMap<CompanyId, Vec<UserId>> = HashMap::new();
-    let mut items: Vec<NewNotification> = Vec::new();
+    // Who hears of what: the assignee of each warning and breach; IT's leads of every
+    // breach and of the warnings nobody is assigned to. Each person's events of a kind in
+    // one run, past DIGEST_AFTER, become one notification (a first run after an import
+    // must not bury a lead under thousands).
+    let mut heard: BTreeMap<(CompanyId, UserId, bool), Heard> = BTreeMap::new();
     for (u, events) in updates.iter().zip(applied) {
         let Some(t) = by_id.get(&u.id) else { continue };
         for ev in events {
@@ -102,36 +179,38 @@ pub async fn run<S: HelpdeskStore + CaseStore + NotifyStore + JobStore>(
                 e.insert(l.into_iter().map(|(u, _)| u).collect());
             }
             let bosses = leads.get(&t.company).cloned().unwrap_or_default();
-            let (to, kind) = if ev.is_breach() {
+            let breach = ev.is_breach();
+            if breach {
                 report.breaches += 1;
-                let mut to = bosses;
-                if let Some(a) = t.assignee {
-                    if !to.contains(&a) {
-                        to.push(a);
-                    }
-                }
-                (to, "it.ticket_sla_breach")
             } else {
                 report.warnings += 1;
-                (
-                    t.assignee.map(|a| vec![a]).unwrap_or(bosses),
-                    "it.ticket_sla_warning",
-                )
-            };
-            items.extend(to.into_iter().map(|user| NewNotification {
-                company: t.company,
-                user,
-                kind: kind.to_string(),
-                title: format!("Ticket #{} {}: {}", t.id, ev.describe(), t.subject),
-                body: if ev.is_breach() {
-                    "The service level of this IT ticket was breached.".into()
-                } else {
-                    "This IT ticket will breach its service level soon.".into()
-                },
-                link: Some(format!("/it/tickets/{}", t.id)),
-            }));
+            }
+            let mut to: Vec<(UserId, bool)> = Vec::new();
+            if let Some(a) = t.assignee {
+                to.push((a, bosses.contains(&a)));
+            }
+            if breach || t.assignee.is_none() {
+                to.extend(
+                    bosses
+                        .iter()
+                        .filter(|b| Some(**b) != t.assignee)
+                        .map(|b| (*b, true)),
+                );
+            }
+            for (user, lead) in to {
+                let h = heard.entry((t.company, user, breach)).or_default();
+                h.lead |= lead;
+                h.items.push((
+                    t.id,
+                    format!("Ticket #{} {}: {}", t.id, ev.describe(), t.subject),
+                ));
+            }
         }
     }
+    let items: Vec<NewNotification> = heard
+        .into_iter()
+        .flat_map(|((company, user, breach), h)| h.notifications(company, user, breach))
+        .collect();
     if !items.is_empty() {
         // The events are recorded; a notification that fails is logged, not retried.
         if let Err(e) = notify::notify(store, items).await {

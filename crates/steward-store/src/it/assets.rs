@@ -506,6 +506,160 @@ async fn insert_one(
     Ok((id, tag))
 }
 
+/// `n` numbered tags no asset of the company has and `given` (the file's own tags) does not
+/// name, from the company's counter in one move (a number taken by hand is skipped).
+async fn next_tags(
+    tx: &mut Tx,
+    backend: crate::Backend,
+    company: CompanyId,
+    n: usize,
+    given: &HashSet<&str>,
+) -> Result<Vec<String>> {
+    sqlx::query(
+        "INSERT INTO it_tag_counters (company_id, last) VALUES ($1, 0) ON CONFLICT (company_id) DO NOTHING",
+    )
+    .bind(company.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        let want = n - out.len();
+        let step = i64::try_from(want).map_err(Error::internal)?;
+        let r = sqlx::query(
+            "UPDATE it_tag_counters SET last = last + $2 WHERE company_id = $1 RETURNING last",
+        )
+        .bind(company.0)
+        .bind(step)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(db)?;
+        let last = get_i64(&r, "last")?;
+        let fresh: Vec<String> = (last - step + 1..=last).map(numbered_tag).collect();
+        let mut taken = HashSet::new();
+        for chunk in fresh.chunks(500) {
+            let s = Query::select()
+                .expr_as(col("a", "tag"), a("v"))
+                .from_as(a("it_assets"), a("a"))
+                .and_where(col("a", "company_id").eq(company.0))
+                .and_where(col("a", "tag").is_in(chunk.iter().cloned()))
+                .to_owned();
+            let (sql, values) = crate::sql::build(backend, &s);
+            for r in crate::sql::bind_values(sqlx::query(&sql), values)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(db)?
+            {
+                taken.insert(get_str(&r, "v")?);
+            }
+        }
+        out.extend(
+            fresh
+                .into_iter()
+                .filter(|t| !taken.contains(t) && !given.contains(t.as_str())),
+        );
+    }
+    Ok(out)
+}
+
+/// An import's assets and their "created" events in multi-row statements (the file was
+/// checked as a whole; the unique indexes still refuse a tag or serial taken meanwhile).
+async fn import_bulk(
+    tx: &mut Tx,
+    backend: crate::Backend,
+    company: CompanyId,
+    assets: &[NewAsset],
+    audit: &AuditDraft,
+) -> Result<()> {
+    use crate::sql::{insert_values, reserve_ids, rows_per_statement};
+    let given: HashSet<&str> = assets.iter().filter_map(|n| n.tag.as_deref()).collect();
+    let mut numbered = next_tags(
+        tx,
+        backend,
+        company,
+        assets.iter().filter(|n| n.tag.is_none()).count(),
+        &given,
+    )
+    .await?
+    .into_iter();
+    let mut tags = Vec::with_capacity(assets.len());
+    for n in assets {
+        tags.push(match &n.tag {
+            Some(t) => t.clone(),
+            None => numbered
+                .next()
+                .ok_or_else(|| Error::internal("asset tags ran out"))?,
+        });
+    }
+    let categories: std::collections::HashMap<i64, i64> =
+        sqlx::query("SELECT id, category_id FROM it_models WHERE company_id = $1")
+            .bind(company.0)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| Ok((get_i64(r, "id")?, get_i64(r, "category_id")?)))
+            .collect::<Result<_>>()?;
+    let ids = reserve_ids(tx, backend, "it_assets", assets.len()).await?;
+    let now = Timestamp::now().0;
+    const INTO: &str = "it_assets (id, company_id, tag, serial, name, model_id, status, location, supplier, \
+         purchase_date, purchase_cost, currency, warranty_end, notes, created_at, search_text, category_id, custom)";
+    const ROW: &str = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let rows: Vec<(i64, &String, &NewAsset)> = ids
+        .iter()
+        .zip(&tags)
+        .zip(assets)
+        .map(|((id, tag), n)| (*id, tag, n))
+        .collect();
+    for part in rows.chunks(rows_per_statement(18)) {
+        let sql = insert_values(backend, INTO, ROW, part.len());
+        let mut q = sqlx::query(&sql);
+        for (id, tag, n) in part {
+            let category = categories
+                .get(&n.model_id.0)
+                .copied()
+                .ok_or_else(|| Error::invalid("model", "no such model"))?;
+            q = q
+                .bind(*id)
+                .bind(company.0)
+                .bind(tag.as_str())
+                .bind(n.serial.as_deref())
+                .bind(&n.name)
+                .bind(n.model_id.0)
+                .bind(n.status.as_str())
+                .bind(&n.location)
+                .bind(&n.supplier)
+                .bind(n.purchase_date.map(day_key))
+                .bind(n.purchase_cost)
+                .bind(&n.currency)
+                .bind(n.warranty_end.map(day_key))
+                .bind(&n.notes)
+                .bind(now)
+                .bind(search_text(tag, n.serial.as_deref(), &n.name))
+                .bind(category)
+                .bind(serde_json::to_string(&n.custom).map_err(Error::internal)?);
+        }
+        q.execute(&mut **tx).await.map_err(asset_taken)?;
+    }
+    const EVENTS: &str = "it_asset_events (company_id, asset_id, kind, note, at, actor_id, actor)";
+    for part in ids.chunks(rows_per_statement(7)) {
+        let sql = insert_values(backend, EVENTS, "(?, ?, ?, ?, ?, ?, ?)", part.len());
+        let mut q = sqlx::query(&sql);
+        for id in part {
+            q = q
+                .bind(company.0)
+                .bind(*id)
+                .bind("created")
+                .bind("")
+                .bind(now)
+                .bind(audit.actor_id.map(|u| u.0))
+                .bind(&audit.actor);
+        }
+        q.execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
 /// What a search looks in: the tag, serial and name, lower-cased (by Rust, so SQLite, whose
 /// `lower` knows only ASCII, and PostgreSQL match alike).
 fn search_text(tag: &str, serial: Option<&str>, name: &str) -> String {
@@ -789,9 +943,7 @@ impl AssetStore for Store {
         audit: AuditDraft,
     ) -> Result<usize> {
         let mut tx = self.begin().await?;
-        for n in assets {
-            insert_one(&mut tx, company, n, &audit).await?;
-        }
+        import_bulk(&mut tx, self.backend, company, assets, &audit).await?;
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
         // The next import's checks read by tag and serial: plan them on today's numbers.

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use steward_core::error::FieldError;
 use steward_core::ids::{AssetId, UserId};
-use steward_core::it::assets::{self, Asset, AssetQuery};
+use steward_core::it::assets::{self, Asset};
 use steward_core::it::helpdesk::{
     self, ArticleId, Level, LinkedAsset, Message, Priority, Ticket, TicketCategory,
     TicketCategoryId, TicketGroup, TicketGroupId, TicketId, TicketQuery, TicketSort, TicketStatus,
@@ -163,21 +163,9 @@ async fn list_view<S: Backend>(
         Err(e) => return fail(state, pa, e).await,
     };
     // The assets an employee may link: those checked out to them.
-    let my_assets = {
-        let q = AssetQuery {
-            paging: steward_core::list::Paging::new(Some(100), None),
-            ..Default::default()
-        };
-        assets::list(&state.store, &pa.actor, &q)
-            .await
-            .map(|p| {
-                p.items
-                    .into_iter()
-                    .filter(|a| a.holder_user_id == Some(pa.actor.user_id))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let my_assets = assets::held(&state.store, &pa.actor, 100)
+        .await
+        .unwrap_or_default();
     let list = ListView::new("/it/tickets", &params, COLUMNS, q.sort.name(), q.dir, &page);
     let status = crate::pages::form_status(form.as_ref().is_some_and(|f| !f.errors.is_empty()));
     render(
