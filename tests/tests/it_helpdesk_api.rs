@@ -413,3 +413,157 @@ both_databases!(employees_link_only_their_assets, |db| async move {
     .await;
     assert_eq!(links["assets"][0]["id"], asset["id"]);
 });
+
+both_databases!(leads_keep_the_settings_on_their_page, |db| async move {
+    let app = spawn_app(db).await;
+    add_user(&app.store, app.company, "ivy", PASSWORD, &["it_lead"]).await;
+    let tess_id = add_user(
+        &app.store,
+        app.company,
+        "tess",
+        PASSWORD,
+        &["it_technician"],
+    )
+    .await
+    .0
+    .to_string();
+    add_user(&app.store, app.company, "ann", PASSWORD, &["employee"]).await;
+    let ivy_api = app.api(&app.token("ivy", PASSWORD, false).await);
+    let ivy = app.signed_in("ivy", PASSWORD).await;
+    let tess = app.signed_in("tess", PASSWORD).await;
+    let ann = app.signed_in("ann", PASSWORD).await;
+    let page = |c: &reqwest::Client, path: &str| {
+        let r = c.get(app.url(path)).send();
+        async move {
+            let r = r.await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let form = |c: &reqwest::Client, path: &str, fields: Vec<(String, String)>| {
+        let r = c.post(app.url(path)).form(&fields).send();
+        async move {
+            let r = r.await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let owned = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+        v.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    const SETTINGS: &str = "/it/helpdesk/settings";
+    let (s, html) = page(&ivy, SETTINGS).await;
+    assert_eq!(s, 200, "{html}");
+    assert!(html.contains("id=\"sla-form\"") && html.contains("id=\"add-group\""));
+    // A technician reads them without the forms; an employee does not see them.
+    let (s, html) = page(&tess, SETTINGS).await;
+    assert_eq!(s, 200);
+    assert!(!html.contains("id=\"sla-form\"") && !html.contains("id=\"add-category\""));
+    assert_eq!(page(&ann, SETTINGS).await.0, 403);
+    let (s, _) = form(
+        &tess,
+        "/it/helpdesk/settings/categories",
+        owned(&[("name", "X")]),
+    )
+    .await;
+    assert_eq!(s, 403);
+
+    // Service levels: each bad field is named beside itself, nothing saved.
+    let before = get(&ivy_api, app.url("/api/v1/it/helpdesk/sla"), 200).await;
+    let mut sla: Vec<(String, String)> = Vec::new();
+    for (p, fr, res) in [
+        ("p1", "15", "120"),
+        ("p2", "60", "30"),
+        ("p3", "x", "960"),
+        ("p4", "480", "2400"),
+    ] {
+        sla.push((format!("{p}.first_response"), fr.into()));
+        sla.push((format!("{p}.resolution"), res.into()));
+    }
+    sla.push(("warn_percent".into(), "80".into()));
+    let (s, html) = form(&ivy, "/it/helpdesk/settings/sla", sla.clone()).await;
+    assert_eq!(s, 422, "{html}");
+    assert!(html.contains("id=\"p3-fr-err\""), "{html}");
+    assert!(html.contains("value=\"x\""), "what was typed is shown back");
+    sla[4].1 = "45".into();
+    let (s, html) = form(&ivy, "/it/helpdesk/settings/sla", sla.clone()).await;
+    assert_eq!(s, 422, "{html}");
+    assert!(
+        html.contains("id=\"p2-res-err\"")
+            && html.contains("must not be shorter than the first response"),
+        "{html}"
+    );
+    assert_eq!(
+        get(&ivy_api, app.url("/api/v1/it/helpdesk/sla"), 200).await,
+        before,
+        "nothing saved"
+    );
+    sla[3].1 = "240".into();
+    let (s, html) = form(&ivy, "/it/helpdesk/settings/sla", sla).await;
+    assert_eq!(s, 303, "{html}");
+    let after = get(&ivy_api, app.url("/api/v1/it/helpdesk/sla"), 200).await;
+    assert_eq!(after["warn_percent"], 80, "{after}");
+    let p1 = after["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .find(|t| t["priority"] == "p1")
+        .cloned()
+        .expect("p1");
+    assert_eq!(p1["first_response_minutes"], 15, "{after}");
+    assert_eq!(p1["resolution_minutes"], 120, "{after}");
+
+    // A category: a blank name is named; then added and renamed.
+    let (s, html) = form(
+        &ivy,
+        "/it/helpdesk/settings/categories",
+        owned(&[("name", " ")]),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("id=\"category-name-err\""), "{html}");
+    let (s, _) = form(
+        &ivy,
+        "/it/helpdesk/settings/categories",
+        owned(&[("name", "Printers")]),
+    )
+    .await;
+    assert_eq!(s, 303);
+    let cats = get(&ivy_api, app.url("/api/v1/it/ticket-categories"), 200).await;
+    let id = cats[0]["id"].clone();
+    let (s, _) = form(
+        &ivy,
+        &format!("/it/helpdesk/settings/categories/{id}"),
+        owned(&[("name", "Printers and scanners"), ("version", "1")]),
+    )
+    .await;
+    assert_eq!(s, 303);
+    let cats = get(&ivy_api, app.url("/api/v1/it/ticket-categories"), 200).await;
+    assert_eq!(cats[0]["name"], "Printers and scanners");
+
+    // A group of technicians; someone who is not one is refused by name.
+    let (s, html) = form(
+        &ivy,
+        "/it/helpdesk/settings/groups",
+        owned(&[("name", "Field"), ("member_id", "999999")]),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(html.contains("is not an IT technician"), "{html}");
+    let (s, _) = form(
+        &ivy,
+        "/it/helpdesk/settings/groups",
+        owned(&[("name", "Field"), ("member_id", &tess_id)]),
+    )
+    .await;
+    assert_eq!(s, 303);
+    let groups = get(&ivy_api, app.url("/api/v1/it/ticket-groups"), 200).await;
+    assert_eq!(groups[0]["name"], "Field", "{groups}");
+    assert_eq!(
+        groups[0]["members"].as_array().map(Vec::len),
+        Some(1),
+        "{groups}"
+    );
+    let (_, html) = page(&ivy, SETTINGS).await;
+    assert!(html.contains("Printers and scanners") && html.contains("<strong>Field</strong>"));
+});

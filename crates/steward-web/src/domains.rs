@@ -309,6 +309,7 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         nav(8, "/it/maintenance", "Maintenance", STAFF),
         nav(9, "/it/helpdesk/report", "Helpdesk report", STAFF),
         nav(10, "/it/books", "In the books", BOOKS),
+        nav(11, "/it/helpdesk/settings", "Helpdesk settings", STAFF),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/it",

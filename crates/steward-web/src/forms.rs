@@ -309,6 +309,53 @@ pub fn download_response(d: Download) -> Response {
     r
 }
 
+/// Which form of a page came back with errors (empty: none), the errors and what it was
+/// sent: the forms show what was typed and each error beside its field.
+#[derive(Default)]
+pub(crate) struct Sent {
+    pub(crate) form: String,
+    pub(crate) errors: Vec<FieldError>,
+    pairs: Vec<(String, String)>,
+}
+
+impl Sent {
+    pub(crate) fn of(form: &str, errors: Vec<FieldError>, pairs: Vec<(String, String)>) -> Sent {
+        Sent {
+            form: form.to_string(),
+            errors,
+            pairs,
+        }
+    }
+
+    pub(crate) fn error(&self, form: impl AsRef<str>, f: &str) -> Option<String> {
+        (self.form == form.as_ref())
+            .then(|| crate::pages::field_error(&self.errors, f))
+            .flatten()
+    }
+
+    /// Every value sent under `key` (ticked boxes of one name).
+    pub(crate) fn all<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.pairs
+            .iter()
+            .filter(move |(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// What the form shows in `f`: what was sent, after an error; else `default`.
+    pub(crate) fn value(
+        &self,
+        form: impl AsRef<str>,
+        f: &str,
+        default: impl std::fmt::Display,
+    ) -> String {
+        if self.form == form.as_ref() {
+            field(&self.pairs, f)
+        } else {
+            default.to_string()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

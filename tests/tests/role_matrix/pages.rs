@@ -43,6 +43,11 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("POST", "/it/tickets",              ["303", "422", "422", "422", "422", "422", "422", "422", "403", ""]),
     ("GET",  "/it/kb",                   ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
     ("GET",  "/it/helpdesk/report",      ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    // The helpdesk's settings: IT's staff and the auditor read them; only IT's leads write.
+    ("GET",  "/it/helpdesk/settings",    ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    ("POST", "/it/helpdesk/settings/categories", ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    ("POST", "/it/helpdesk/settings/groups", ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    ("POST", "/it/helpdesk/settings/sla", ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.
     ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),

@@ -18,6 +18,7 @@ use steward_core::list::Paging;
 use steward_core::money::format_in;
 
 use crate::auth::PageActor;
+use crate::forms::Sent;
 use crate::pages::{chrome, fail, field, is_invalid, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
 
@@ -70,40 +71,6 @@ impl Minor for i64 {
 impl<T: Minor> Minor for &T {
     fn minor(&self) -> i64 {
         (**self).minor()
-    }
-}
-
-/// Which form of a page came back with errors (empty: none), the errors and what it was
-/// sent: the forms show what was typed and each error beside its field.
-#[derive(Default)]
-struct Sent {
-    form: String,
-    errors: Vec<FieldError>,
-    pairs: Vec<(String, String)>,
-}
-
-impl Sent {
-    fn of(form: &str, errors: Vec<FieldError>, pairs: Vec<(String, String)>) -> Sent {
-        Sent {
-            form: form.to_string(),
-            errors,
-            pairs,
-        }
-    }
-
-    fn error(&self, form: impl AsRef<str>, f: &str) -> Option<String> {
-        (self.form == form.as_ref())
-            .then(|| crate::pages::field_error(&self.errors, f))
-            .flatten()
-    }
-
-    /// What the form shows in `f`: what was sent, after an error; else `default`.
-    fn value(&self, form: impl AsRef<str>, f: &str, default: impl std::fmt::Display) -> String {
-        if self.form == form.as_ref() {
-            field(&self.pairs, f)
-        } else {
-            default.to_string()
-        }
     }
 }
 

@@ -4,13 +4,15 @@
 //! (`/it/consumables`, one with its receipts, issues and movements), networks and sites
 //! (`/it/networks`), planned changes (`/it/changes`) and maintenance schedules
 //! (`/it/maintenance`); the helpdesk: tickets (`/it/tickets`), the knowledge base (`/it/kb`)
-//! and the report (`/it/helpdesk/report`). Everything goes through `steward_core::it`, which
+//! the report (`/it/helpdesk/report`) and the settings (`/it/helpdesk/settings`: categories,
+//! groups, service levels). Everything goes through `steward_core::it`, which
 //! authorizes.
 mod asset_fields;
 mod assets;
 mod books;
 mod changes;
 mod consumables;
+mod helpdesk_settings;
 mod licences;
 mod networks;
 mod tickets;
@@ -28,4 +30,5 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(networks::router::<S>())
         .merge(changes::router::<S>())
         .merge(tickets::router::<S>())
+        .merge(helpdesk_settings::router::<S>())
 }
