@@ -1,6 +1,7 @@
 //! A ticket past its service level, in headless Chromium: an employee raises a ticket on
 //! the page, the SLA job runs long after, and the technician opening the ticket sees the
-//! breach warning; the employee's own page shows no internal note. Without chromium-driver
+//! breach warning; the employee's own page shows no internal note; an IT lead adds a ticket
+//! category on the helpdesk's settings page. Without chromium-driver
 //! the test says `SKIPPED (browser)` and passes, unless `STEWARD_BROWSER_TESTS=1`.
 use serde_json::json;
 use std::time::Duration;
@@ -34,6 +35,7 @@ async fn a_breached_ticket_warns_the_technician() {
     let app = spawn_app(Db::Sqlite).await;
     add_user(&app.store, app.company, "sam", PW, &["employee"]).await;
     add_user(&app.store, app.company, "tess", PW, &["it_technician"]).await;
+    add_user(&app.store, app.company, "ivy", PW, &["it_lead"]).await;
 
     // The employee raises a ticket through the page.
     sign_in(&b, &app, "sam").await;
@@ -91,4 +93,17 @@ async fn a_breached_ticket_warns_the_technician() {
     let conv = b.text_of("#conversation", WAIT).await;
     assert!(!conv.contains("INTERNAL-ONLY"), "{conv}");
     assert!(b.find_all("#sla-breach").await.expect("none").is_empty());
+
+    // An IT lead adds a ticket category on the helpdesk's settings page.
+    sign_in(&b, &app, "ivy").await;
+    b.goto(&app.url("/it/helpdesk/settings"))
+        .await
+        .expect("settings");
+    let name = b.wait_for("#category-name", WAIT).await.expect("form");
+    b.click(&name).await.expect("click");
+    b.send_keys(&name, "Printers").await.expect("type");
+    let add = b.find("#add-category").await.expect("button");
+    b.click(&add).await.expect("add");
+    let listed = b.text_of("#categories", WAIT).await;
+    assert!(listed.contains("Printers"), "{listed}");
 }
