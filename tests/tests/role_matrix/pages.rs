@@ -43,6 +43,14 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("POST", "/it/tickets",              ["303", "422", "422", "422", "422", "422", "422", "422", "403", ""]),
     ("GET",  "/it/kb",                   ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
     ("GET",  "/it/helpdesk/report",      ["303", "200", "403", "403", "200", "403", "403", "403", "200", ""]),
+    // Records: everyone lists the subjects they may see and reads the setup; the export
+    // needs `records.export` (the admin, the auditor); the setup's forms and the
+    // break-glass review are the privacy office's (the admin here).
+    ("GET",  "/records",                 ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/records?format=csv",      ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/records/setup",           ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/records/break-glass",     ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/records/setup/categories", ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.
     ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
