@@ -170,6 +170,7 @@ both_databases!(each_role_sees_only_its_pages, |db| async move {
         ledger: None,
         it: None,
         licences: None,
+        records: None,
     };
     let mut clients = vec![("anonymous".to_string(), app.browser())];
     for r in ROLES {

@@ -27,6 +27,12 @@ const FILE_READS: Expect = [
 const FILE_WRITES: Expect = [
     "401", "2xx", "404", "404", "404", "404", "404", "404", "403", "403",
 ];
+/// "Who has seen this file": the privacy office and the subject's owner (the admin, also
+/// through a read-only token); the auditor opens the file but is neither (403).
+#[rustfmt::skip]
+const OWNER_LOG: Expect = [
+    "401", "2xx", "404", "404", "404", "404", "404", "404", "403", "2xx",
+];
 /// A template the company has already: 422 for the privacy office, 403 for anyone else.
 #[rustfmt::skip]
 const TEMPLATE_TWICE: Expect = [
@@ -64,7 +70,7 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/records/subjects/{id}/assignments",    Id::Rec(RecId::Subject),   Body::None,                        FILE_READS),
     row("POST",   "/api/v1/records/subjects/{id}/assignments",    Id::Rec(RecId::FreshSubject), Body::Rec(RecBody::Assign),     ADMIN_WRITES),
     row("DELETE", "/api/v1/records/assignments/{id}",             Id::Rec(RecId::FreshAssignment), Body::None,                  ADMIN_WRITES),
-    row("GET",    "/api/v1/records/subjects/{id}/access-log",     Id::Rec(RecId::Subject),   Body::None,                        FILE_WRITES),
+    row("GET",    "/api/v1/records/subjects/{id}/access-log",     Id::Rec(RecId::Subject),   Body::None,                        OWNER_LOG),
     row("GET",    "/api/v1/records/users/{id}/access-log",        Id::TargetUser,            Body::None,                        OFFICE_READS),
     row("POST",   "/api/v1/records/subjects/{id}/break-glass",    Id::Rec(RecId::FreshSubject), Body::Rec(RecBody::BreakGlass), BREAK_GLASS),
     row("GET",    "/api/v1/records/break-glass",                  Id::None,                  Body::None,                        OFFICE_READS),
