@@ -117,13 +117,15 @@ impl SetupStore for Store {
         kind: Option<KindId>,
     ) -> Result<Vec<KindField>> {
         let rows = match kind {
-            Some(k) => sqlx::query(&format!(
+            Some(k) => {
+                sqlx::query(&format!(
                 "{FIELD_SELECT} WHERE company_id = $1 AND kind_id = $2 ORDER BY position, key, id"
             ))
-            .bind(company.0)
-            .bind(k.0)
-            .fetch_all(&self.read)
-            .await,
+                .bind(company.0)
+                .bind(k.0)
+                .fetch_all(&self.read)
+                .await
+            }
             None => {
                 sqlx::query(&format!(
                     "{FIELD_SELECT} WHERE company_id = $1 ORDER BY kind_id, position, key, id"
