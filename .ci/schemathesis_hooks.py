@@ -438,6 +438,25 @@ STATE_RULES = [
      r"|give the booking date \(the asset has no purchase date\)"),
     (r"through", r"a month up to this one \(\S+\): depreciation is not posted ahead"),
     (r"journal", r"the books have no journal"),
+    # core::records: kinds, fields and categories are unique in the company (a template
+    # whose kind the company has is refused); a subject's kind, owner and reference as the
+    # company has them (custom values: as core::hr::fields above); a record's category must
+    # exist, a sensitive one needs its grant; assignments name exactly one who, once; a
+    # note has no versions; a reason and a review note are more than spaces
+    (r"key", r"the company has a kind with this key|this kind has a field with this key"
+     r"|at most \d+ fields a kind"),
+    (r"template", r"the company has the kind \S+ already"),
+    (r"name", r"another category has this name"),
+    (r"kind_id", r"no such kind of subject"),
+    (r"reference", r"another subject has this reference"),
+    (r"owner_id|user_id", r"no such user in the company"),
+    (r"category_id", r"no such category|choose a category"
+     r"|a sensitive category: records in it need the records_sensitive grant"),
+    (r"role_key", r"no such role"),
+    (r"assignee", r"name exactly one of user_id, role_key or department_id"
+     r"|is assigned to this subject already"),
+    (r"file", r"a note has no versions: upload a document"),
+    (r"reason|note|body", r"is required"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -32,6 +32,8 @@ mod ledger;
 mod pages;
 #[path = "role_matrix/platform.rs"]
 mod platform;
+#[path = "role_matrix/records.rs"]
+mod records;
 #[path = "role_matrix/work.rs"]
 mod work;
 
@@ -199,6 +201,8 @@ enum Id {
     ItArticle,
     /// A ticket the admin raised for this request (new, nobody's).
     FreshItTicket,
+    /// Records (role_matrix/records.rs).
+    Rec(records::RecId),
 }
 
 /// What `{month}`, `{year}` and `{kind}` stand for: far from the months entries post into.
@@ -351,6 +355,8 @@ enum Body {
     ItHelpdeskSla,
     NewItArticle,
     ItArticleUpdate,
+    /// Records (role_matrix/records.rs).
+    Rec(records::RecBody),
 }
 
 struct Row {
@@ -383,6 +389,7 @@ fn table() -> Vec<&'static Row> {
         bank::ROWS,
         it::ROWS,
         it_licences::ROWS,
+        records::ROWS,
     ]
     .into_iter()
     .flatten()
@@ -440,6 +447,7 @@ struct Fixture {
     ledger: Option<LedgerFixture>,
     it: Option<it::ItFixture>,
     licences: Option<it_licences::LicenceFixture>,
+    records: Option<records::RecordsFixture>,
 }
 
 /// The books the ledger rows act on: set up, with an approval threshold of 1000.00 so
@@ -587,6 +595,8 @@ fn json_body(body: Body, version: i64) -> Option<Value> {
         Body::BankUndo => Some(json!({"reason": "matrix"})),
         // it: licences and consumables
         Body::Lic(b) => Some(it_licences::body(b, version)),
+        // records
+        Body::Rec(b) => records::body(b, version),
         // it
         Body::NewItCategory => Some(json!({"name": format!("Matrix category {n}")})),
         Body::ItCategoryUpdate => Some(json!({"name": "Matrix kept category"})),
@@ -877,6 +887,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Id::ItTicketGroup => Some(itf().ticket_group),
         Id::ItArticle => Some(itf().article),
         Id::FreshItTicket => Some(it::fresh_ticket(app, &f.admin).await),
+        Id::Rec(i) => Some(records::id(app, f, i).await),
     };
     let mut path = r
         .path
@@ -926,6 +937,7 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
         Body::NewItAsset => itf().model,
         Body::ItCheckout => itf().employee,
         Body::Lic(b) => it_licences::version(app, f, b).await,
+        Body::Rec(b) => records::version(f, b),
         Body::NewItNetwork | Body::ItNetworkUpdate => itf().site,
         Body::ItTicketAsset => itf().asset,
         Body::ItTicketArticle => itf().article,
@@ -970,6 +982,11 @@ async fn call(app: &TestApp, f: &Fixture, caller: &Caller, r: &Row) -> u16 {
     if let Body::StatementUpload = r.body {
         req = req.multipart(bank::upload());
     }
+    if let Body::Rec(b) = r.body {
+        if let Some(form) = records::multipart(b, version) {
+            req = req.multipart(form);
+        }
+    }
     let resp = req.send().await.expect("request");
     resp.status().as_u16()
 }
@@ -1011,6 +1028,7 @@ both_databases!(
         let ledger = ledger_fixture(&app, &admin).await;
         let it = it::fixture(&app, &admin).await;
         let licences = it_licences::fixture(&app, &admin).await;
+        let records = records::fixture(&app, &admin).await;
         let f = Fixture {
             admin: admin.clone(),
             target: target.0,
@@ -1018,6 +1036,7 @@ both_databases!(
             ledger: Some(ledger),
             it: Some(it),
             licences: Some(licences),
+            records: Some(records),
         };
 
         // Bearer tokens: anonymous, every role, and a read-only admin token.

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod ledger;
 pub mod list;
 pub mod money;
+pub mod records;
 pub mod registry;
 pub mod roles;
 pub mod system;

@@ -19,6 +19,7 @@ mod it;
 mod jobs;
 mod ledger;
 mod migrate;
+mod records;
 mod roles;
 mod sla;
 mod sql;

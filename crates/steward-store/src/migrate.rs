@@ -205,9 +205,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0032_it_books.sql"),
         postgres: include_str!("../migrations/postgres/0032_it_books.sql"),
     },
+    Migration {
+        version: 33,
+        name: "records",
+        sqlite: include_str!("../migrations/sqlite/0033_records.sql"),
+        postgres: include_str!("../migrations/postgres/0033_records.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 32;
+pub const LATEST_VERSION: i64 = 33;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

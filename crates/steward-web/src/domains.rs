@@ -342,3 +342,31 @@ pub fn it<S: Backend>() -> WebDomain<S> {
         ],
     }
 }
+
+/// Records: subjects (patients, clients, customers) and their files, the access log and
+/// break-glass. Everyone holds `records.read` on what they own or are assigned to; the
+/// privacy office (`records.approve`) keeps the setup and reviews break-glass.
+pub fn records<S: Backend>() -> WebDomain<S> {
+    const READ: Option<Permission> = needs(Domain::Records, Action::Read);
+    const OFFICE: Option<Permission> = needs(Domain::Records, Action::Approve);
+    const NAV: &[NavEntry] = &[nav(55, "/records", "Records", READ)];
+    const SECTION: &[NavEntry] = &[
+        nav(0, "/records", "Subjects", READ),
+        nav(1, "/records/setup", "Kinds and categories", READ),
+        nav(2, "/records/break-glass", "Break-glass review", OFFICE),
+    ];
+    const SUBNAV: &[SubNav] = &[SubNav {
+        prefix: "/records",
+        label: "Records",
+        entries: SECTION,
+    }];
+    WebDomain {
+        name: "records",
+        pages: crate::pages::records::router::<S>,
+        api: crate::api::records::routes::<S>,
+        document: no_document,
+        nav: NAV,
+        subnav: SUBNAV,
+        links: &[(steward_core::records::SUBJECT, "/records/subjects/{id}")],
+    }
+}

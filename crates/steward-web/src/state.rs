@@ -45,6 +45,7 @@ pub trait Backend:
     + steward_core::bank::BankBackend
     + steward_core::bank::reconcile::ReconcileStore
     + steward_core::it::ItBackend
+    + steward_core::records::RecordsBackend
 {
 }
 
@@ -79,6 +80,7 @@ impl<T> Backend for T where
         + steward_core::bank::BankBackend
         + steward_core::bank::reconcile::ReconcileStore
         + steward_core::it::ItBackend
+        + steward_core::records::RecordsBackend
 {
 }
 

@@ -24,6 +24,7 @@ pub fn registry(store: &Store, mailer: Arc<dyn Mailer>) -> Registry {
     steward_core::billing::register(&mut r, store.clone());
     steward_core::bank::register(&mut r, store.clone());
     steward_core::it::register(&mut r, store.clone());
+    steward_core::records::register(&mut r, store.clone());
     r
 }
 
@@ -38,6 +39,7 @@ pub fn web_domains() -> Vec<WebDomain<Store>> {
         steward_web::domains::billing(),
         steward_web::domains::bank(),
         steward_web::domains::it(),
+        steward_web::domains::records(),
     ]
 }
 

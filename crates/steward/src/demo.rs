@@ -199,6 +199,7 @@ async fn seed(store: &Store, files: &std::path::Path) -> steward_core::Result<()
     crate::demo_it_licences::seed(store, &people, chrono::Utc::now().date_naive()).await?;
     crate::demo_it_networks::seed(store, &people, chrono::Utc::now().date_naive()).await?;
     crate::demo_it_helpdesk::seed(store, &people).await?;
+    crate::demo_records::seed(store, &people, files).await?;
     let labs_admin = crate::demo_books::actor(labs, "USD", ids[0], "admin", "admin");
     steward_core::ledger::service::set_up_books(store, &labs_admin, true).await?;
     store

@@ -18,6 +18,7 @@ mod demo_it_books;
 mod demo_it_helpdesk;
 mod demo_it_licences;
 mod demo_it_networks;
+mod demo_records;
 mod demo_work;
 mod hr_cli;
 mod it_cli;

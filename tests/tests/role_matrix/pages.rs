@@ -48,6 +48,14 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("POST", "/it/helpdesk/settings/categories", ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     ("POST", "/it/helpdesk/settings/groups", ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
     ("POST", "/it/helpdesk/settings/sla", ["303", "422", "403", "403", "422", "403", "403", "403", "403", ""]),
+    // Records: everyone lists the subjects they may see and reads the setup; the export
+    // needs `records.export` (the admin, the auditor); the setup's forms and the
+    // break-glass review are the privacy office's (the admin here).
+    ("GET",  "/records",                 ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/records?format=csv",      ["303", "200", "403", "403", "403", "403", "403", "403", "200", ""]),
+    ("GET",  "/records/setup",           ["303", "200", "200", "200", "200", "200", "200", "200", "200", ""]),
+    ("GET",  "/records/break-glass",     ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("POST", "/records/setup/categories", ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but
     // gets none of the forms that write; everyone else sees none of them.
     ("GET",  "/ledger",                  ["303", "200", "200", "403", "403", "403", "403", "403", "200", ""]),
@@ -167,6 +175,7 @@ both_databases!(each_role_sees_only_its_pages, |db| async move {
         ledger: None,
         it: None,
         licences: None,
+        records: None,
     };
     let mut clients = vec![("anonymous".to_string(), app.browser())];
     for r in ROLES {

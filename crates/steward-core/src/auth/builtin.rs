@@ -45,6 +45,8 @@ fn self_service() -> Vec<Grant> {
         Domain::Procurement,
         Domain::Expenses,
         Domain::Work,
+        // Records: a subject they own or are assigned to (see `records`).
+        Domain::Records,
     ]
     .into_iter()
     .flat_map(|d| g(d, &own, Scope::Own).collect::<Vec<_>>())
@@ -176,6 +178,13 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
             domain_pair(Domain::Procurement, false),
         ),
         role(
+            "privacy_officer",
+            "Privacy officer",
+            "Reads the records access log, reviews break-glass openings, keeps record kinds, \
+             categories and who is assigned to which subject; opens no file they are not assigned to.",
+            g(Domain::Records, &[Action::Approve], Scope::Company).collect(),
+        ),
+        role(
             "employee",
             "Employee",
             "Self-service: own record, time off, equipment, requests.",
@@ -196,10 +205,15 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
             key: "auditor",
             name: "Auditor",
             description: "Read-only, time-boxed access to books, records and the audit trail; \
-                          of employees, job data only: no personal or pay data.",
+                          of employees, job data only: no personal or pay data; no sensitive records.",
             grants: Domain::ALL
                 .iter()
-                .filter(|d| !matches!(d, Domain::HrPersonal | Domain::HrPay))
+                .filter(|d| {
+                    !matches!(
+                        d,
+                        Domain::HrPersonal | Domain::HrPay | Domain::RecordsSensitive
+                    )
+                })
                 .flat_map(|&d| g(d, READ, Scope::Company).collect::<Vec<_>>())
                 .collect(),
         },

@@ -62,6 +62,9 @@ str_enum!(
         Work = "work",
         Escalations = "escalations",
         Records = "records",
+        // Records in a category flagged sensitive (mental health, fraud): a grant of its own
+        // on top of access to the subject. Only `read` and `update`.
+        RecordsSensitive = "records_sensitive",
         Expenses = "expenses",
     }
 );
@@ -92,7 +95,9 @@ impl Domain {
     /// changed, nothing else (they are parts of HR's records, not records of their own).
     pub fn actions(self) -> &'static [Action] {
         match self {
-            Domain::HrPersonal | Domain::HrPay => &[Action::Read, Action::Update],
+            Domain::HrPersonal | Domain::HrPay | Domain::RecordsSensitive => {
+                &[Action::Read, Action::Update]
+            }
             _ => Action::ALL,
         }
     }
@@ -400,8 +405,12 @@ mod tests {
         let a = test_actor("auditor");
         let t = Target::company(CompanyId(1));
         for d in Domain::ALL {
-            // Personal data and pay are not the auditor's (the role's description says so).
-            let reads = !matches!(d, Domain::HrPersonal | Domain::HrPay);
+            // Personal data, pay and sensitive records are not the auditor's (the role's
+            // description says so).
+            let reads = !matches!(
+                d,
+                Domain::HrPersonal | Domain::HrPay | Domain::RecordsSensitive
+            );
             assert_eq!(
                 authorize(&a, Permission::new(*d, Action::Read), &t).is_ok(),
                 reads,
@@ -527,7 +536,7 @@ mod tests {
     #[test]
     fn every_builtin_role_is_well_formed() {
         let roles = builtin_roles();
-        assert_eq!(roles.len(), 12);
+        assert_eq!(roles.len(), 13);
         for r in roles {
             assert!(!r.grants.is_empty(), "{}", r.key);
             let mut pairs: Vec<_> = r.grants.iter().map(|g| (g.domain, g.action)).collect();

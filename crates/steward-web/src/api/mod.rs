@@ -11,6 +11,7 @@ pub(crate) mod import;
 pub(crate) mod it;
 pub(crate) mod ledger;
 mod me;
+pub(crate) mod records;
 mod roles;
 mod tokens;
 mod users;

@@ -12,6 +12,7 @@ pub mod import;
 pub mod it;
 pub mod ledger;
 mod profile;
+pub mod records;
 mod roles;
 mod users;
 pub mod work;

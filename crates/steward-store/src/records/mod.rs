@@ -1,0 +1,35 @@
+//! Records' tables (see `steward_core::records`): kinds of subject and their fields,
+//! record categories, subjects and who is assigned to them, the records of their files
+//! (notes, documents and each document's versions), the access log and break-glass
+//! openings.
+pub(crate) mod file;
+pub(crate) mod setup;
+pub(crate) mod subjects;
+
+use steward_core::Error;
+
+use crate::db;
+
+pub(super) fn a(s: &str) -> sea_query::Alias {
+    sea_query::Alias::new(s)
+}
+
+/// A stored value of Records' that does not read back (an internal error).
+pub(super) fn bad(what: &str) -> Error {
+    Error::Internal(format!("records: a stored {what} does not parse"))
+}
+
+/// A unique violation is the field's error.
+pub(super) fn taken(field: &'static str, msg: &'static str) -> impl Fn(sqlx::Error) -> Error {
+    move |e| match db(e) {
+        Error::Conflict { .. } => Error::invalid(field, msg),
+        e => e,
+    }
+}
+
+/// A write at a version someone else changed meanwhile.
+pub(super) fn stale(what: &str) -> Error {
+    Error::conflict(format!(
+        "the {what} was changed by someone else since you read it; reload and try again"
+    ))
+}

@@ -1,0 +1,16 @@
+//! Records' pages: subjects (`/records`, one at `/records/subjects/{id}` with its file:
+//! notes, documents and their versions, who is assigned; break-glass when the caller has
+//! no access; "who has seen this file" at `…/access-log`), a user's accesses
+//! (`/records/users/{id}/access-log`), the setup of kinds, fields and categories with the
+//! templates (`/records/setup`) and the break-glass review queue (`/records/break-glass`).
+//! Everything goes through `steward_core::records`, which authorizes.
+mod setup;
+mod subjects;
+
+use axum::Router;
+
+use crate::state::{AppState, Backend};
+
+pub fn router<S: Backend>() -> Router<AppState<S>> {
+    subjects::router::<S>().merge(setup::router::<S>())
+}

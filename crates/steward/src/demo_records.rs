@@ -1,0 +1,139 @@
+//! The demo company's records, entered through Records' services: the clinic template
+//! (patients; encounters, lab results, mental health, administration), four patients of Sam
+//! Taylor's (the demo's clinician) with encounter notes and a referral letter in two
+//! versions, one patient assigned to every employee, and one break-glass opening by the
+//! front office waiting in the review queue.
+use steward_core::records::file::{self, ItemInput};
+use steward_core::records::setup;
+use steward_core::records::subjects::{self, AssignmentInput, SubjectInput};
+use steward_core::Error;
+use steward_store::files::LocalFiles;
+use steward_store::Store;
+
+use crate::demo_work::DemoUsers;
+
+const PATIENTS: &[(&str, &str, &str, &str)] = &[
+    ("P-1001", "Maria Hoffmann", "1958-04-12", "A+"),
+    ("P-1002", "Jan Kowalczyk", "1983-09-30", "0-"),
+    ("P-1003", "Leila Haddad", "1991-01-05", "B+"),
+    ("P-1004", "Tom Becker", "2012-06-21", "AB+"),
+];
+
+const ENCOUNTERS: &[&str] = &[
+    "Annual check-up. Blood pressure 128/82. No complaints.\nFollow-up in 12 months.",
+    "Persistent cough for two weeks, no fever. Chest clear. Advised rest and fluids.",
+    "Sprained left ankle playing football. RICE, review in one week.",
+];
+
+pub async fn seed(
+    store: &Store,
+    users: &DemoUsers,
+    files: &std::path::Path,
+) -> steward_core::Result<()> {
+    let admin = users
+        .actor("admin")
+        .ok_or_else(|| Error::internal("the demo has no admin"))?;
+    let clinician = users
+        .actor("employee")
+        .ok_or_else(|| Error::internal("the demo has no employee"))?;
+    let front = users
+        .actor("frontoffice")
+        .ok_or_else(|| Error::internal("the demo has no front office"))?;
+    let fs = LocalFiles::new(files.to_path_buf());
+    let kind = setup::apply_template(store, &admin, "clinic").await?;
+    let cats = setup::categories(store, &admin).await?;
+    let cat = |name: &str| {
+        cats.iter()
+            .find(|c| c.name == name)
+            .map(|c| c.id.0.to_string())
+            .ok_or_else(|| Error::internal("the clinic template has no such category"))
+    };
+    let (encounters, admin_cat) = (cat("Encounters")?, cat("Administration")?);
+    let mut first = None;
+    for (i, (reference, name, born, blood)) in PATIENTS.iter().enumerate() {
+        let mut custom = serde_json::Map::new();
+        custom.insert("date_of_birth".into(), (*born).into());
+        custom.insert("blood_type".into(), (*blood).into());
+        let p = subjects::create(
+            store,
+            &clinician,
+            &SubjectInput {
+                kind_id: kind.id.0.to_string(),
+                reference: (*reference).into(),
+                name: (*name).into(),
+                owner_id: String::new(),
+                custom: Some(custom),
+            },
+        )
+        .await?;
+        for body in ENCOUNTERS.iter().skip(i % 2).take(2) {
+            file::add_note(
+                store,
+                &clinician,
+                p.id,
+                &ItemInput {
+                    category_id: encounters.clone(),
+                    title: String::new(),
+                    body: (*body).into(),
+                },
+            )
+            .await?;
+        }
+        first.get_or_insert(p.id);
+    }
+    let Some(first) = first else {
+        return Ok(());
+    };
+    let d = file::add_document(
+        store,
+        &fs,
+        &clinician,
+        first,
+        &ItemInput {
+            category_id: admin_cat,
+            title: "Referral to cardiology".into(),
+            body: String::new(),
+        },
+        "referral.txt",
+        b"Referral to cardiology\n\nPlease see Mrs Hoffmann about an irregular heartbeat.\n",
+    )
+    .await?;
+    file::add_version(
+        store,
+        &fs,
+        &clinician,
+        d.id,
+        "referral.txt",
+        b"Referral to cardiology (corrected)\n\nPlease see Mrs Hoffmann about an irregular heartbeat noted on 3 March.\n",
+    )
+    .await?;
+    // The clinic's employees share the second patient; the front office breaks the glass
+    // on the first (a relative at the desk in an emergency).
+    let shared = subjects::list(store, &clinician, &Default::default())
+        .await?
+        .items
+        .into_iter()
+        .find(|s| s.reference == "P-1002")
+        .map(|s| s.id);
+    if let Some(s) = shared {
+        subjects::assign(
+            store,
+            &admin,
+            s,
+            &AssignmentInput {
+                role_key: "employee".into(),
+                ..AssignmentInput::default()
+            },
+        )
+        .await?;
+    }
+    file::break_glass(
+        store,
+        &front,
+        first,
+        "Her daughter called: collapsed at home, the ambulance asked for her medication list.",
+    )
+    .await?;
+    file::open_file(store, &front, first).await?;
+    Ok(())
+}
