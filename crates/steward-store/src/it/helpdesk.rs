@@ -1003,6 +1003,11 @@ impl Store {
         }
         append_audit(&mut tx, audit).await?;
         tx.commit().await.map_err(db)?;
+        // The queues' reads are planned on the statistics: refresh them after a big load
+        // (PostgreSQL otherwise takes a 1,000-ticket queue for one row and sorts it all).
+        if tickets.len() >= 1_000 {
+            let _ = self.analyze(&["it_tickets"]).await;
+        }
         Ok(n)
     }
 }
