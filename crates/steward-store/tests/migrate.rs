@@ -41,7 +41,8 @@ store_test_unmigrated!(
             LATEST_VERSION
         );
         // The built-in roles were synced, with one audit event saying so.
-        assert_eq!(db.count("roles").await, 12);
+        assert_eq!(db.count("roles").await, 13, "the built-in roles");
+        assert_eq!(steward_core::auth::builtin_roles().len(), 13);
         let events = db.count("audit_events").await;
         assert_eq!(events, 1, "[{}] one sync_builtin event", db.name);
 
@@ -61,7 +62,7 @@ store_test_unmigrated!(
             "[{}] no migration recorded twice",
             db.name
         );
-        assert_eq!(db.count("roles").await, 12, "no role duplicated");
+        assert_eq!(db.count("roles").await, 13, "no role duplicated");
         assert_eq!(
             db.count("audit_events").await,
             events,
@@ -159,7 +160,7 @@ store_test!(
             .list_roles(steward_core::ids::CompanyId(0))
             .await
             .expect("list roles");
-        assert_eq!(roles.len(), 12);
+        assert_eq!(roles.len(), 13);
     }
 );
 
