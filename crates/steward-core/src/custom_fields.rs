@@ -1,12 +1,17 @@
-//! Custom fields, whoever keeps them: HR's per company (`hr::fields`) and IT's per asset
-//! category (`it::asset_fields`). A definition has a key, a label, a kind (from a list the
+//! Custom fields, whoever keeps them: HR's per company (`hr::fields`), IT's per asset
+//! category (`it::asset_fields`) and Records' per kind of subject (`records::setup`). The
+//! last two are fields of an owner ([`OwnedField`]): one shape, one check
+//! ([`check_field`]), one rule for adding ([`check_addition`]) and changing
+//! ([`for_update`]) them, and one store (`steward-store`'s `owned_fields`). A definition has a key, a label, a kind (from a list the
 //! owner allows), choices for a `choice`, may be required, has help text, a position and may
 //! be retired (inactive). Values live on the record as a JSON object by key; this module
 //! checks definitions as typed and values against definitions, errors named `custom.<key>`.
-use serde_json::{Map, Value};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
 
 use crate::error::Validator;
 use crate::time::parse_date;
+use crate::{Error, Result};
 
 /// The longest value a custom field keeps (characters).
 pub const MAX_VALUE: usize = 2000;
@@ -177,6 +182,175 @@ pub fn validate_values<D: FieldDef>(
         }
     }
     out
+}
+
+/// The kinds a field of an owner may have.
+pub const OWNED_KINDS: &[&str] = &["text", "number", "date", "choice"];
+/// At most this many fields an owner.
+pub const MAX_OWNED_FIELDS: usize = 50;
+pub const POSITION_MAX: i64 = 9999;
+
+/// A field of an owner (an asset category, a kind of subject): `owner` is its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnedField<O> {
+    pub id: i64,
+    pub owner: O,
+    pub key: String,
+    pub label: String,
+    pub kind: String,
+    pub choices: Vec<String>,
+    pub required: bool,
+    pub help: String,
+    pub position: i64,
+    pub active: bool,
+    pub version: i64,
+}
+
+impl<O> FieldDef for OwnedField<O> {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn kind(&self) -> &str {
+        &self.kind
+    }
+    fn choices(&self) -> &[String] {
+        &self.choices
+    }
+    fn required(&self) -> bool {
+        self.required
+    }
+    fn active(&self) -> bool {
+        self.active
+    }
+}
+
+/// A field of an owner as typed (forms and the API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldInput {
+    /// Fixed once made (it names the values); ignored on update.
+    pub key: String,
+    pub label: String,
+    /// Fixed once made; on update empty or the same.
+    pub kind: String,
+    pub choices: Vec<String>,
+    pub required: bool,
+    pub help: String,
+    pub position: i64,
+    pub active: bool,
+}
+
+impl Default for FieldInput {
+    fn default() -> Self {
+        FieldInput {
+            key: String::new(),
+            label: String::new(),
+            kind: String::new(),
+            choices: Vec::new(),
+            required: false,
+            help: String::new(),
+            position: 0,
+            active: true,
+        }
+    }
+}
+
+/// A field of an owner checked for the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewField {
+    pub key: String,
+    pub label: String,
+    pub kind: String,
+    pub choices: Vec<String>,
+    pub required: bool,
+    pub help: String,
+    pub position: i64,
+    pub active: bool,
+}
+
+impl NewField {
+    /// What the audit trail keeps of it.
+    pub fn to_json(&self) -> Value {
+        json!({"key": self.key, "label": self.label, "kind": self.kind, "choices": self.choices,
+            "required": self.required, "help": self.help, "position": self.position,
+            "active": self.active})
+    }
+}
+
+/// Checks a field of an owner as typed; `key_clash` names the owner's own reason to refuse
+/// a valid key (an asset's column, say), on `key`.
+pub fn check_field(
+    input: &FieldInput,
+    key_clash: impl FnOnce(&str) -> Option<&'static str>,
+) -> Result<NewField> {
+    let mut v = Validator::new();
+    let d = check_definition(
+        &mut v,
+        &Definition {
+            key: input.key.clone(),
+            label: input.label.clone(),
+            kind: input.kind.clone(),
+            choices: input.choices.clone(),
+            help: input.help.clone(),
+        },
+        OWNED_KINDS,
+    );
+    if let Some(why) = (!d.key.is_empty()).then(|| key_clash(&d.key)).flatten() {
+        v.push("key", why);
+    }
+    if !(0..=POSITION_MAX).contains(&input.position) {
+        v.push("position", "a number from 0 to 9999");
+    }
+    v.finish()?;
+    Ok(NewField {
+        key: d.key,
+        label: d.label,
+        kind: d.kind,
+        choices: d.choices,
+        required: input.required,
+        help: d.help,
+        position: input.position,
+        active: input.active,
+    })
+}
+
+/// A new field among its owner's `existing` ones (`owner`: "category", "kind"): its key is
+/// not taken and the owner has room for it; refused on `key`.
+pub fn check_addition<O>(existing: &[OwnedField<O>], f: &NewField, owner: &str) -> Result<()> {
+    if existing.iter().any(|e| e.key == f.key) {
+        return Err(Error::invalid(
+            "key",
+            format!("this {owner} has a field with this key"),
+        ));
+    }
+    if existing.len() >= MAX_OWNED_FIELDS {
+        return Err(Error::invalid(
+            "key",
+            format!("at most {MAX_OWNED_FIELDS} fields a {owner}"),
+        ));
+    }
+    Ok(())
+}
+
+/// What an update of `before` may change: the key and the kind stay (stored values were
+/// checked under them); a kind typed otherwise is refused on `kind`.
+pub fn for_update<O>(before: &OwnedField<O>, input: &FieldInput) -> Result<FieldInput> {
+    if !input.kind.trim().is_empty() && input.kind.trim() != before.kind {
+        return Err(Error::invalid(
+            "kind",
+            format!("stays {} (the kind is fixed once created)", before.kind),
+        ));
+    }
+    Ok(FieldInput {
+        key: before.key.clone(),
+        kind: before.kind.clone(),
+        ..input.clone()
+    })
+}
+
+/// The audit trail's changes of an update: before and after.
+pub fn update_json<O>(before: &OwnedField<O>, after: &NewField) -> Value {
+    json!({"before": {"label": before.label, "choices": before.choices,
+        "required": before.required, "active": before.active}, "after": after.to_json()})
 }
 
 #[cfg(test)]

@@ -57,6 +57,14 @@ impl Error {
     pub fn internal(e: impl fmt::Display) -> Self {
         Error::Internal(e.to_string())
     }
+    /// A denial or absence told as `entity` not found (what a caller may not see it is not
+    /// told exists); any other error (a database failure) passes through unchanged.
+    pub fn hidden_as(self, entity: &'static str) -> Self {
+        match self {
+            Error::NotFound { .. } | Error::Forbidden => Error::NotFound { entity },
+            other => other,
+        }
+    }
     /// The field errors this error carries, for rendering beside form fields.
     pub fn field_errors(&self) -> Vec<FieldError> {
         match self {

@@ -245,6 +245,17 @@ pub fn check_upload(field: &str, name: &str, bytes: &[u8]) -> Result<NewFile> {
     })
 }
 
+/// [`check_upload`] on a blocking thread: sniffing and hashing up to [`MAX_FILE_BYTES`] holds
+/// a CPU, so it never runs on the async workers (the bytes are copied once; an empty or
+/// oversized upload is refused here without the copy).
+pub async fn check_upload_off(field: &str, name: &str, bytes: &[u8]) -> Result<NewFile> {
+    if bytes.is_empty() || bytes.len() > MAX_FILE_BYTES {
+        return check_upload(field, name, bytes);
+    }
+    let (field, name, bytes) = (field.to_string(), name.to_string(), bytes.to_vec());
+    crate::blocking::try_run(move || check_upload(&field, &name, &bytes)).await
+}
+
 /// Checks the upload and stores its bytes. The caller indexes it (and on failure calls
 /// [`FileStore::delete`] with the key).
 pub async fn store_upload(
@@ -253,7 +264,7 @@ pub async fn store_upload(
     name: &str,
     bytes: &[u8],
 ) -> Result<NewFile> {
-    let mut f = check_upload(field, name, bytes)?;
+    let mut f = check_upload_off(field, name, bytes).await?;
     f.storage_key = files.put(bytes).await?;
     Ok(f)
 }

@@ -19,6 +19,7 @@ mod it;
 mod jobs;
 mod ledger;
 mod migrate;
+mod owned_fields;
 mod records;
 mod roles;
 mod sla;
@@ -101,6 +102,21 @@ pub(crate) fn db(e: sqlx::Error) -> Error {
         }
     }
     Error::Internal(format!("database: {e}"))
+}
+
+/// A unique violation as the error of the field the user typed; anything else as [`db`].
+pub(crate) fn taken(field: &'static str, message: &'static str) -> impl Fn(sqlx::Error) -> Error {
+    move |e| match db(e) {
+        Error::Conflict { .. } => Error::invalid(field, message),
+        e => e,
+    }
+}
+
+/// A write at a version someone else changed meanwhile.
+pub(crate) fn stale(what: &str) -> Error {
+    Error::conflict(format!(
+        "the {what} was changed by someone else since you read it; reload and try again"
+    ))
 }
 
 impl Store {

@@ -96,7 +96,7 @@ store_test!(
         )
         .await
         .expect("ram");
-        assert_eq!(ram.category_id, laptops);
+        assert_eq!(ram.owner, laptops);
         asset_fields::create_field(
             store,
             a,

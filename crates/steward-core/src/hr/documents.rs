@@ -20,7 +20,7 @@ use super::{is_hr_staff, visibility, EmployeeRef, HrBaseStore};
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::error::Validator;
-use crate::files::{check_upload, forget_on_error, Download, FileMeta, FileStore, NewFile};
+use crate::files::{check_upload_off, forget_on_error, Download, FileMeta, FileStore, NewFile};
 use crate::ids::{CompanyId, DocumentId, EmployeeId, UserId};
 use crate::jobs::{Handlers, Job, JobKind, JobStore, NewJob};
 use crate::list::{Page, Paging, SortDir, SortKey};
@@ -471,7 +471,7 @@ where
     }
     // Field errors and the file's error together; the file is checked (sniffed, hashed) once.
     let fields = validate_document(emp.id, input);
-    let checked = check_upload("file", file_name, bytes);
+    let checked = check_upload_off("file", file_name, bytes).await;
     let (doc, mut file) = match (fields, checked) {
         (Ok(d), Ok(f)) => (d, f),
         (a, b) => {

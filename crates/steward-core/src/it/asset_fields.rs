@@ -8,7 +8,6 @@
 //!
 //! Who may: whoever reads the catalog reads the definitions; whoever may add or change
 //! categories (IT's staff with `it.create` / `it.update` company-wide) defines them.
-use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::future::Future;
 
@@ -16,94 +15,20 @@ use super::assets::{self, AssetStore};
 use super::gate;
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor};
-use crate::custom_fields::{check_definition, Definition, FieldDef};
+use crate::custom_fields::{check_addition, check_field, for_update, update_json, OwnedField};
 use crate::error::Validator;
 use crate::ids::{AssetCategoryId, CompanyId};
 use crate::{Error, Result};
 
-/// The kinds an asset field may have.
-pub const KINDS: &[&str] = &["text", "number", "date", "choice"];
-/// At most this many fields per category.
-pub const MAX_FIELDS: usize = 50;
-pub const POSITION_MAX: i64 = 9999;
+pub use crate::custom_fields::{
+    FieldInput as CategoryFieldInput, NewField as NewCategoryField, MAX_OWNED_FIELDS as MAX_FIELDS,
+    OWNED_KINDS as KINDS, POSITION_MAX,
+};
 /// A field of a category (`it.category_field:4`).
 pub const CATEGORY_FIELD: &str = "it.category_field";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CategoryField {
-    pub id: i64,
-    pub category_id: AssetCategoryId,
-    pub key: String,
-    pub label: String,
-    pub kind: String,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub help: String,
-    pub position: i64,
-    pub active: bool,
-    pub version: i64,
-}
-
-impl FieldDef for CategoryField {
-    fn key(&self) -> &str {
-        &self.key
-    }
-    fn kind(&self) -> &str {
-        &self.kind
-    }
-    fn choices(&self) -> &[String] {
-        &self.choices
-    }
-    fn required(&self) -> bool {
-        self.required
-    }
-    fn active(&self) -> bool {
-        self.active
-    }
-}
-
-/// A field as typed (forms and the API).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CategoryFieldInput {
-    /// Fixed once made (it names the values); ignored on update.
-    pub key: String,
-    pub label: String,
-    /// Fixed once made; on update empty or the same.
-    pub kind: String,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub help: String,
-    pub position: i64,
-    pub active: bool,
-}
-
-impl Default for CategoryFieldInput {
-    fn default() -> Self {
-        CategoryFieldInput {
-            key: String::new(),
-            label: String::new(),
-            kind: String::new(),
-            choices: Vec::new(),
-            required: false,
-            help: String::new(),
-            position: 0,
-            active: true,
-        }
-    }
-}
-
-/// A checked field for the store.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewCategoryField {
-    pub key: String,
-    pub label: String,
-    pub kind: String,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub help: String,
-    pub position: i64,
-    pub active: bool,
-}
+/// A field of an asset category: its `owner` is the category.
+pub type CategoryField = OwnedField<AssetCategoryId>;
 
 pub trait CategoryFieldStore: Send + Sync {
     /// The fields (inactive ones too) of one category, or of all the company's (`None`), by
@@ -162,34 +87,8 @@ fn clashes(key: &str) -> bool {
 }
 
 fn check(input: &CategoryFieldInput) -> Result<NewCategoryField> {
-    let mut v = Validator::new();
-    let d = check_definition(
-        &mut v,
-        &Definition {
-            key: input.key.clone(),
-            label: input.label.clone(),
-            kind: input.kind.clone(),
-            choices: input.choices.clone(),
-            help: input.help.clone(),
-        },
-        KINDS,
-    );
-    if !d.key.is_empty() && clashes(&d.key) {
-        v.push("key", "an asset's own column has this name: choose another");
-    }
-    if !(0..=POSITION_MAX).contains(&input.position) {
-        v.push("position", "a number from 0 to 9999");
-    }
-    v.finish()?;
-    Ok(NewCategoryField {
-        key: d.key,
-        label: d.label,
-        kind: d.kind,
-        choices: d.choices,
-        required: input.required,
-        help: d.help,
-        position: input.position,
-        active: input.active,
+    check_field(input, |key| {
+        clashes(key).then_some("an asset's own column has this name: choose another")
     })
 }
 
@@ -222,11 +121,6 @@ pub fn keys(fields: &[CategoryField]) -> Vec<String> {
     out
 }
 
-fn field_json(f: &NewCategoryField) -> Value {
-    json!({"key": f.key, "label": f.label, "kind": f.kind, "choices": f.choices,
-        "required": f.required, "help": f.help, "position": f.position, "active": f.active})
-}
-
 /// Defines a field on a category (whoever may add categories).
 pub async fn create_field<S: AssetStore>(
     store: &S,
@@ -240,19 +134,8 @@ pub async fn create_field<S: AssetStore>(
     let existing = store
         .category_fields(actor.company_id, Some(category))
         .await?;
-    if existing.iter().any(|e| e.key == f.key) {
-        return Err(Error::invalid(
-            "key",
-            "this category has a field with this key",
-        ));
-    }
-    if existing.len() >= MAX_FIELDS {
-        return Err(Error::invalid(
-            "key",
-            format!("at most {MAX_FIELDS} fields a category"),
-        ));
-    }
-    let mut changes = field_json(&f);
+    check_addition(&existing, &f, "category")?;
+    let mut changes = f.to_json();
     if let Some(o) = changes.as_object_mut() {
         o.insert("category_id".into(), json!(c.id.0));
         o.insert("category".into(), json!(c.name));
@@ -285,26 +168,16 @@ pub async fn update_field<S: AssetStore>(
 ) -> Result<CategoryField> {
     gate(actor, Action::Update)?;
     let before = field(store, actor, id).await?;
-    if before.category_id != category {
+    if before.owner != category {
         return Err(Error::NotFound { entity: "field" });
     }
-    if !input.kind.trim().is_empty() && input.kind.trim() != before.kind {
-        return Err(Error::invalid(
-            "kind",
-            format!("stays {} (the kind is fixed once created)", before.kind),
-        ));
-    }
-    let mut input = input.clone();
-    input.key = before.key.clone();
-    input.kind = before.kind.clone();
-    let f = check(&input)?;
+    let f = check(&for_update(&before, input)?)?;
     let audit = AuditDraft::by(
         actor,
         CATEGORY_FIELD,
         Some(id.to_string()),
         "update",
-        json!({"before": {"label": before.label, "choices": before.choices,
-            "required": before.required, "active": before.active}, "after": field_json(&f)}),
+        update_json(&before, &f),
     );
     store
         .update_category_field(

@@ -129,7 +129,7 @@ pub async fn import<S: AssetStore>(
         if let Some((_, category)) = found {
             let defs: Vec<CategoryField> = fields
                 .iter()
-                .filter(|f| f.category_id == category)
+                .filter(|f| f.owner == category)
                 .cloned()
                 .collect();
             a.custom = check_values(&mut v, &defs, Some(&custom), None);

@@ -18,7 +18,7 @@ use super::{
 use crate::audit::AuditDraft;
 use crate::auth::{Action, Actor};
 use crate::error::Validator;
-use crate::files::{check_upload, forget_on_error, Download, FileMeta, FileStore, NewFile};
+use crate::files::{check_upload_off, forget_on_error, Download, FileMeta, FileStore, NewFile};
 use crate::ids::{CompanyId, UserId};
 use crate::jobs::JobStore;
 use crate::list::{Page, Paging};
@@ -378,7 +378,7 @@ where
     let (s, a) = subjects::open(store, actor, id).await?;
     writable(&a)?;
     let fields = check_item(store, actor, input, false).await;
-    let checked = check_upload("file", file_name, bytes);
+    let checked = check_upload_off("file", file_name, bytes).await;
     let ((c, title, _), mut file) = match (fields, checked) {
         (Ok(f), Ok(u)) => (f, u),
         (x, y) => {
@@ -430,7 +430,7 @@ pub async fn item<S: SubjectStore + RecordStore>(
         .ok_or(Error::NotFound { entity: "record" })?;
     let (s, a) = subjects::open(store, actor, item.subject_id)
         .await
-        .map_err(|_| Error::NotFound { entity: "record" })?;
+        .map_err(|e| e.hidden_as("record"))?;
     if item.sensitive && !reads_sensitive(actor) {
         return Err(Error::NotFound { entity: "record" });
     }
@@ -472,7 +472,7 @@ where
     if it.sensitive && !writes_sensitive(actor) {
         return Err(Error::Forbidden);
     }
-    let mut file = check_upload("file", file_name, bytes)?;
+    let mut file = check_upload_off("file", file_name, bytes).await?;
     file.storage_key = files.put(bytes).await?;
     let audit = AuditDraft::by(
         actor,
@@ -503,7 +503,7 @@ where
         .ok_or(Error::NotFound { entity: "document" })?;
     let (it, s, a) = item(store, actor, v.item_id)
         .await
-        .map_err(|_| Error::NotFound { entity: "document" })?;
+        .map_err(|e| e.hidden_as("document"))?;
     let bytes = files.get(&v.file.storage_key).await?;
     let log = NewAccess {
         subject_id: Some(s.id),

@@ -11,16 +11,15 @@ use std::future::Future;
 use super::{gate_office, gate_reader, CategoryId, KindId, CATEGORY, KIND, KIND_FIELD};
 use crate::audit::AuditDraft;
 use crate::auth::Actor;
-use crate::custom_fields::{check_definition, Definition, FieldDef};
+use crate::custom_fields::{check_addition, for_update, update_json, OwnedField};
 use crate::error::Validator;
 use crate::ids::CompanyId;
 use crate::{Error, Result};
 
 pub const NAME_MAX: usize = 100;
-/// The kinds a subject's field may have.
-pub const FIELD_KINDS: &[&str] = &["text", "number", "date", "choice"];
-pub const MAX_FIELDS: usize = 50;
-pub const POSITION_MAX: i64 = 9999;
+pub use crate::custom_fields::{
+    FieldInput, NewField, MAX_OWNED_FIELDS as MAX_FIELDS, OWNED_KINDS as FIELD_KINDS, POSITION_MAX,
+};
 /// At most 100 years.
 pub const RETENTION_MAX: i64 = 1200;
 /// The events a retention period may count from: (key, label).
@@ -44,38 +43,8 @@ pub struct Kind {
     pub version: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct KindField {
-    pub id: i64,
-    pub kind_id: KindId,
-    pub key: String,
-    pub label: String,
-    pub kind: String,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub help: String,
-    pub position: i64,
-    pub active: bool,
-    pub version: i64,
-}
-
-impl FieldDef for KindField {
-    fn key(&self) -> &str {
-        &self.key
-    }
-    fn kind(&self) -> &str {
-        &self.kind
-    }
-    fn choices(&self) -> &[String] {
-        &self.choices
-    }
-    fn required(&self) -> bool {
-        self.required
-    }
-    fn active(&self) -> bool {
-        self.active
-    }
-}
+/// A field of a kind of subject: its `owner` is the kind.
+pub type KindField = OwnedField<KindId>;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Category {
@@ -115,34 +84,6 @@ pub struct KindInput {
     pub name: String,
 }
 
-/// A kind's field as typed (the same shape as IT's category fields).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldInput {
-    pub key: String,
-    pub label: String,
-    pub kind: String,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub help: String,
-    pub position: i64,
-    pub active: bool,
-}
-
-impl Default for FieldInput {
-    fn default() -> Self {
-        FieldInput {
-            key: String::new(),
-            label: String::new(),
-            kind: String::new(),
-            choices: Vec::new(),
-            required: false,
-            help: String::new(),
-            position: 0,
-            active: true,
-        }
-    }
-}
-
 /// A category as typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CategoryInput {
@@ -159,18 +100,6 @@ pub struct CategoryInput {
 pub struct NewKind {
     pub key: String,
     pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewField {
-    pub key: String,
-    pub label: String,
-    pub kind: String,
-    pub choices: Vec<String>,
-    pub required: bool,
-    pub help: String,
-    pub position: i64,
-    pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -257,32 +186,7 @@ fn check_kind(input: &KindInput) -> Result<NewKind> {
 }
 
 fn check_field(input: &FieldInput) -> Result<NewField> {
-    let mut v = Validator::new();
-    let d = check_definition(
-        &mut v,
-        &Definition {
-            key: input.key.clone(),
-            label: input.label.clone(),
-            kind: input.kind.clone(),
-            choices: input.choices.clone(),
-            help: input.help.clone(),
-        },
-        FIELD_KINDS,
-    );
-    if !(0..=POSITION_MAX).contains(&input.position) {
-        v.push("position", "a number from 0 to 9999");
-    }
-    v.finish()?;
-    Ok(NewField {
-        key: d.key,
-        label: d.label,
-        kind: d.kind,
-        choices: d.choices,
-        required: input.required,
-        help: d.help,
-        position: input.position,
-        active: input.active,
-    })
+    crate::custom_fields::check_field(input, |_| None)
 }
 
 /// Checks a category as typed (`name`, `retention_months`, `retention_from`).
@@ -320,11 +224,6 @@ pub fn check_category(input: &CategoryInput) -> Result<NewCategory> {
         retention_months,
         retention_from,
     })
-}
-
-fn field_json(f: &NewField) -> Value {
-    json!({"key": f.key, "label": f.label, "kind": f.kind, "choices": f.choices,
-        "required": f.required, "help": f.help, "position": f.position, "active": f.active})
 }
 
 fn category_json(c: &NewCategory) -> Value {
@@ -413,16 +312,8 @@ pub async fn create_field<S: SetupStore>(
     let k = kind(store, actor, id).await?;
     let f = check_field(input)?;
     let existing = store.kind_fields(actor.company_id, Some(id)).await?;
-    if existing.iter().any(|e| e.key == f.key) {
-        return Err(Error::invalid("key", "this kind has a field with this key"));
-    }
-    if existing.len() >= MAX_FIELDS {
-        return Err(Error::invalid(
-            "key",
-            format!("at most {MAX_FIELDS} fields a kind"),
-        ));
-    }
-    let mut changes = field_json(&f);
+    check_addition(&existing, &f, "kind")?;
+    let mut changes = f.to_json();
     if let Some(o) = changes.as_object_mut() {
         o.insert("kind_id".into(), json!(k.id.0));
     }
@@ -462,23 +353,13 @@ pub async fn update_field<S: SetupStore>(
         .into_iter()
         .find(|f| f.id == id)
         .ok_or(Error::NotFound { entity: "field" })?;
-    if !input.kind.trim().is_empty() && input.kind.trim() != before.kind {
-        return Err(Error::invalid(
-            "kind",
-            format!("stays {} (the kind is fixed once created)", before.kind),
-        ));
-    }
-    let mut input = input.clone();
-    input.key = before.key.clone();
-    input.kind = before.kind.clone();
-    let f = check_field(&input)?;
+    let f = check_field(&for_update(&before, input)?)?;
     let audit = AuditDraft::by(
         actor,
         KIND_FIELD,
         Some(id.to_string()),
         "update",
-        json!({"before": {"label": before.label, "required": before.required,
-            "active": before.active}, "after": field_json(&f)}),
+        update_json(&before, &f),
     );
     store
         .update_kind_field(
@@ -489,7 +370,7 @@ pub async fn update_field<S: SetupStore>(
             audit,
         )
         .await?;
-    field(store, actor, before.kind_id, id).await
+    field(store, actor, before.owner, id).await
 }
 
 pub async fn categories<S: SetupStore>(store: &S, actor: &Actor) -> Result<Vec<Category>> {

@@ -32,13 +32,7 @@ fn b(v: bool) -> i64 {
     i64::from(v)
 }
 
-/// Maps a unique-constraint violation to a field error; other errors as [`db`] does.
-fn taken(field: &'static str, message: &'static str) -> impl FnOnce(sqlx::Error) -> Error {
-    move |e| match db(e) {
-        Error::Conflict { .. } => Error::invalid(field, message),
-        e => e,
-    }
-}
+use crate::taken;
 
 /// Ends an insert: the new row's id into the audit entry, appended, committed.
 async fn inserted(mut tx: Tx, row: &AnyRow, mut audit: AuditDraft) -> Result<i64> {

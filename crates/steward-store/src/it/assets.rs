@@ -262,38 +262,6 @@ async fn check_unique(
 }
 
 /// The next numbered tag no asset of the company has (`A-000123`).
-async fn next_tag(tx: &mut Tx, company: CompanyId) -> Result<String> {
-    sqlx::query(
-        "INSERT INTO it_tag_counters (company_id, last) VALUES ($1, 0) ON CONFLICT (company_id) DO NOTHING",
-    )
-    .bind(company.0)
-    .execute(&mut **tx)
-    .await
-    .map_err(db)?;
-    // A tag typed by hand may have taken a number: skip it.
-    for _ in 0..10_000 {
-        let r = sqlx::query(
-            "UPDATE it_tag_counters SET last = last + 1 WHERE company_id = $1 RETURNING last",
-        )
-        .bind(company.0)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(db)?;
-        let tag = numbered_tag(get_i64(&r, "last")?);
-        let taken =
-            sqlx::query("SELECT COUNT(*) AS n FROM it_assets WHERE company_id = $1 AND tag = $2")
-                .bind(company.0)
-                .bind(&tag)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(db)?;
-        if get_i64(&taken, "n")? == 0 {
-            return Ok(tag);
-        }
-    }
-    Err(Error::internal("no free asset tag"))
-}
-
 struct EventRow<'a> {
     asset: i64,
     kind: &'a str,
@@ -453,6 +421,7 @@ async fn state_in(
 /// field; no tag: the next number); its id and tag.
 async fn insert_one(
     tx: &mut Tx,
+    backend: crate::Backend,
     company: CompanyId,
     n: &NewAsset,
     audit: &AuditDraft,
@@ -460,7 +429,10 @@ async fn insert_one(
     check_unique(tx, company, n.tag.as_deref(), n.serial.as_deref(), None).await?;
     let tag = match &n.tag {
         Some(t) => t.clone(),
-        None => next_tag(tx, company).await?,
+        None => next_tags(tx, backend, company, 1, &HashSet::new())
+            .await?
+            .pop()
+            .ok_or_else(|| Error::internal("no free asset tag"))?,
     };
     let r = sqlx::query(
         "INSERT INTO it_assets (company_id, tag, serial, name, model_id, status, location, supplier, \
@@ -926,7 +898,7 @@ impl AssetStore for Store {
         mut audit: AuditDraft,
     ) -> Result<AssetId> {
         let mut tx = self.begin().await?;
-        let (id, tag) = insert_one(&mut tx, company, n, &audit).await?;
+        let (id, tag) = insert_one(&mut tx, self.backend, company, n, &audit).await?;
         audit.entity_id = Some(id.to_string());
         if let Some(c) = audit.changes.as_object_mut() {
             c.insert("tag".into(), serde_json::Value::String(tag));

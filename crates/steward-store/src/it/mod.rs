@@ -44,12 +44,7 @@ pub(super) fn name_taken(what: &'static str) -> impl Fn(sqlx::Error) -> Error {
     }
 }
 
-/// A write at a version someone else changed meanwhile.
-pub(super) fn stale(what: &str) -> Error {
-    Error::conflict(format!(
-        "the {what} was changed by someone else since you read it; reload and try again"
-    ))
-}
+pub(super) use crate::stale;
 
 /// Adds a row of one of IT's named lists (`table` has `company_id, name, created_at`) in
 /// `tx`; a name the company uses already is refused on `name`. Its id.

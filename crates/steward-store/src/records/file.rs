@@ -1,6 +1,7 @@
 //! A subject's file: records (notes, documents and their versions, each version a row of
 //! `files`), the access log and break-glass openings (see `steward_core::records::file`).
 //! Each access-log row is written with its audit event in one transaction.
+use sea_query::{ExprTrait, JoinType, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::files::NewFile;
@@ -13,8 +14,9 @@ use steward_core::records::{BreakGlassId, CategoryId, ItemId, SubjectId, Version
 use steward_core::time::Timestamp;
 use steward_core::{Error, Result};
 
-use super::stale;
+use super::{a, stale};
 use crate::files::{file_of, insert_file, FILE_COLUMNS};
+use crate::sql::{col, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
@@ -300,37 +302,44 @@ impl RecordStore for Store {
     }
 
     async fn access_log(&self, company: CompanyId, q: &AccessQuery) -> Result<Page<AccessEntry>> {
-        let mut filter = String::from("l.company_id = $1");
-        let mut n = 1;
-        let mut binds: Vec<i64> = vec![company.0];
-        if let Some(s) = q.subject {
-            n += 1;
-            filter.push_str(&format!(" AND l.subject_id = ${n}"));
-            binds.push(s.0);
+        let filtered = |s: &mut SelectStatement| {
+            s.from_as(a("records_access_log"), a("l"))
+                .and_where(col("l", "company_id").eq(company.0));
+            if let Some(x) = q.subject {
+                s.and_where(col("l", "subject_id").eq(x.0));
+            }
+            if let Some(u) = q.user {
+                s.and_where(col("l", "user_id").eq(u.0));
+            }
+        };
+        let mut count = Query::select();
+        filtered(&mut count);
+        count.expr_as(count_all(), a("n"));
+        let mut s = Query::select();
+        filtered(&mut s);
+        for c in [
+            "id",
+            "subject_id",
+            "user_id",
+            "actor",
+            "at",
+            "action",
+            "what",
+            "reason",
+        ] {
+            s.column((a("l"), a(c)));
         }
-        if let Some(u) = q.user {
-            n += 1;
-            filter.push_str(&format!(" AND l.user_id = ${n}"));
-            binds.push(u.0);
-        }
-        let count_sql = format!("SELECT COUNT(*) AS n FROM records_access_log l WHERE {filter}");
-        let mut cq = sqlx::query(&count_sql);
-        for b in &binds {
-            cq = cq.bind(*b);
-        }
-        let total = get_i64(&cq.fetch_one(&self.read).await.map_err(db)?, "n")?;
-        let sql = format!(
-            "SELECT l.id, l.subject_id, s.reference, s.name AS subject_name, l.user_id, l.actor, \
-             l.at, l.action, l.what, l.reason FROM records_access_log l \
-             LEFT JOIN records_subjects s ON s.id = l.subject_id WHERE {filter} \
-             ORDER BY l.at DESC, l.id DESC LIMIT {} OFFSET {}",
-            q.paging.limit, q.paging.offset
-        );
-        let mut sq = sqlx::query(&sql);
-        for b in &binds {
-            sq = sq.bind(*b);
-        }
-        let rows = sq.fetch_all(&self.read).await.map_err(db)?;
+        s.column((a("s"), a("reference")))
+            .expr_as(col("s", "name"), a("subject_name"))
+            .join_as(
+                JoinType::LeftJoin,
+                a("records_subjects"),
+                a("s"),
+                col("s", "id").equals((a("l"), a("subject_id"))),
+            )
+            .order_by((a("l"), a("at")), Order::Desc)
+            .order_by((a("l"), a("id")), Order::Desc);
+        let (rows, total) = self.fetch_counted(&count, &s, q.paging).await?;
         let items = rows
             .iter()
             .map(|r| {
@@ -355,7 +364,7 @@ impl RecordStore for Store {
             .collect::<Result<Vec<_>>>()?;
         Ok(Page {
             items,
-            total: u64::try_from(total).unwrap_or(0),
+            total,
             limit: q.paging.limit,
             offset: q.paging.offset,
         })

@@ -8,8 +8,6 @@ pub(crate) mod subjects;
 
 use steward_core::Error;
 
-use crate::db;
-
 pub(super) fn a(s: &str) -> sea_query::Alias {
     sea_query::Alias::new(s)
 }
@@ -19,17 +17,6 @@ pub(super) fn bad(what: &str) -> Error {
     Error::Internal(format!("records: a stored {what} does not parse"))
 }
 
-/// A unique violation is the field's error.
-pub(super) fn taken(field: &'static str, msg: &'static str) -> impl Fn(sqlx::Error) -> Error {
-    move |e| match db(e) {
-        Error::Conflict { .. } => Error::invalid(field, msg),
-        e => e,
-    }
-}
+pub(super) use crate::taken;
 
-/// A write at a version someone else changed meanwhile.
-pub(super) fn stale(what: &str) -> Error {
-    Error::conflict(format!(
-        "the {what} was changed by someone else since you read it; reload and try again"
-    ))
-}
+pub(super) use crate::stale;

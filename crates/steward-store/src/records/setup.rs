@@ -8,32 +8,19 @@ use steward_core::records::setup::{
 };
 use steward_core::records::{CategoryId, KindId};
 use steward_core::time::Timestamp;
-use steward_core::{Error, Result};
+use steward_core::Result;
 
-use super::{bad, stale, taken};
+use super::{stale, taken};
+use crate::owned_fields::{self, FieldTable};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, Store};
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
-const FIELD_SELECT: &str =
-    "SELECT id, kind_id, key, label, kind, choices, required, help, position, active, version \
-     FROM records_kind_fields";
-
-fn field_of(r: &AnyRow) -> Result<KindField> {
-    Ok(KindField {
-        id: get_i64(r, "id")?,
-        kind_id: KindId(get_i64(r, "kind_id")?),
-        key: get_str(r, "key")?,
-        label: get_str(r, "label")?,
-        kind: get_str(r, "kind")?,
-        choices: serde_json::from_str(&get_str(r, "choices")?).map_err(|_| bad("field choices"))?,
-        required: get_i64(r, "required")? != 0,
-        help: get_str(r, "help")?,
-        position: get_i64(r, "position")?,
-        active: get_i64(r, "active")? != 0,
-        version: get_i64(r, "version")?,
-    })
-}
+const FIELDS: FieldTable = FieldTable {
+    table: "records_kind_fields",
+    owner: "kind_id",
+    key_taken: "this kind has a field with this key",
+};
 
 fn category_of(r: &AnyRow) -> Result<Category> {
     Ok(Category {
@@ -44,33 +31,6 @@ fn category_of(r: &AnyRow) -> Result<Category> {
         retention_from: get_str(r, "retention_from")?,
         version: get_i64(r, "version")?,
     })
-}
-
-fn choices(f: &NewField) -> Result<String> {
-    serde_json::to_string(&f.choices).map_err(Error::internal)
-}
-
-async fn insert_field(tx: &mut Tx, company: CompanyId, kind: KindId, f: &NewField) -> Result<i64> {
-    let r = sqlx::query(
-        "INSERT INTO records_kind_fields (company_id, kind_id, key, label, kind, choices, required, \
-         help, position, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-         RETURNING id",
-    )
-    .bind(company.0)
-    .bind(kind.0)
-    .bind(&f.key)
-    .bind(&f.label)
-    .bind(&f.kind)
-    .bind(choices(f)?)
-    .bind(i64::from(f.required))
-    .bind(&f.help)
-    .bind(f.position)
-    .bind(i64::from(f.active))
-    .bind(Timestamp::now().0)
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(taken("key", "this kind has a field with this key"))?;
-    get_i64(&r, "id")
 }
 
 async fn insert_category(tx: &mut Tx, company: CompanyId, c: &NewCategory) -> Result<i64> {
@@ -116,27 +76,7 @@ impl SetupStore for Store {
         company: CompanyId,
         kind: Option<KindId>,
     ) -> Result<Vec<KindField>> {
-        let rows = match kind {
-            Some(k) => {
-                sqlx::query(&format!(
-                "{FIELD_SELECT} WHERE company_id = $1 AND kind_id = $2 ORDER BY position, key, id"
-            ))
-                .bind(company.0)
-                .bind(k.0)
-                .fetch_all(&self.read)
-                .await
-            }
-            None => {
-                sqlx::query(&format!(
-                    "{FIELD_SELECT} WHERE company_id = $1 ORDER BY kind_id, position, key, id"
-                ))
-                .bind(company.0)
-                .fetch_all(&self.read)
-                .await
-            }
-        }
-        .map_err(db)?;
-        rows.iter().map(field_of).collect()
+        owned_fields::list(self, &FIELDS, company, kind.map(|k| k.0), KindId).await
     }
 
     async fn insert_kind(
@@ -161,7 +101,7 @@ impl SetupStore for Store {
         .map_err(taken("key", "the company has a kind with this key"))?;
         let id = KindId(get_i64(&r, "id")?);
         for f in fields {
-            insert_field(&mut tx, company, id, f).await?;
+            owned_fields::insert_in(&mut tx, &FIELDS, company, id.0, f).await?;
         }
         for c in categories {
             insert_category(&mut tx, company, c).await?;
@@ -205,14 +145,9 @@ impl SetupStore for Store {
         company: CompanyId,
         kind: KindId,
         f: &NewField,
-        mut audit: AuditDraft,
+        audit: AuditDraft,
     ) -> Result<i64> {
-        let mut tx = self.begin().await?;
-        let id = insert_field(&mut tx, company, kind, f).await?;
-        audit.entity_id = Some(id.to_string());
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(id)
+        owned_fields::insert(self, &FIELDS, company, kind.0, f, audit).await
     }
 
     async fn update_kind_field(
@@ -223,30 +158,7 @@ impl SetupStore for Store {
         version: i64,
         audit: AuditDraft,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let n = sqlx::query(
-            "UPDATE records_kind_fields SET label = $1, choices = $2, required = $3, help = $4, \
-             position = $5, active = $6, version = version + 1 \
-             WHERE company_id = $7 AND id = $8 AND version = $9",
-        )
-        .bind(&f.label)
-        .bind(choices(f)?)
-        .bind(i64::from(f.required))
-        .bind(&f.help)
-        .bind(f.position)
-        .bind(i64::from(f.active))
-        .bind(company.0)
-        .bind(id)
-        .bind(version)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?
-        .rows_affected();
-        if n != 1 {
-            return Err(stale("field"));
-        }
-        append_audit(&mut tx, audit).await?;
-        tx.commit().await.map_err(db)
+        owned_fields::update(self, &FIELDS, company, id, f, version, audit).await
     }
 
     async fn record_categories(&self, company: CompanyId) -> Result<Vec<Category>> {

@@ -44,7 +44,7 @@ impl From<CategoryField> for CategoryFieldOut {
     fn from(f: CategoryField) -> Self {
         CategoryFieldOut {
             id: f.id,
-            category_id: f.category_id.0,
+            category_id: f.owner.0,
             key: f.key,
             label: f.label,
             kind: f.kind,

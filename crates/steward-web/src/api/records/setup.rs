@@ -88,7 +88,7 @@ impl From<KindField> for RecordsFieldOut {
     fn from(f: KindField) -> Self {
         RecordsFieldOut {
             id: f.id,
-            kind_id: f.kind_id.0,
+            kind_id: f.owner.0,
             key: f.key,
             label: f.label,
             kind: f.kind,

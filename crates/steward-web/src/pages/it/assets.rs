@@ -131,11 +131,7 @@ fn groups_of(categories: &[Category], fields: Vec<CategoryField>) -> CustomGroup
         .map(|c| {
             (
                 format!("{} details", c.name),
-                fields
-                    .iter()
-                    .filter(|f| f.category_id == c.id)
-                    .cloned()
-                    .collect(),
+                fields.iter().filter(|f| f.owner == c.id).cloned().collect(),
             )
         })
         .collect()
@@ -408,7 +404,7 @@ impl ShowPage {
             .custom_groups
             .iter()
             .flat_map(|(_, fs)| fs.iter())
-            .filter(|f| f.category_id == self.asset.category_id)
+            .filter(|f| f.owner == self.asset.category_id)
             .collect();
         let mut out: Vec<(String, String)> = fields
             .iter()
