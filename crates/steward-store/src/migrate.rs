@@ -211,9 +211,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0033_records.sql"),
         postgres: include_str!("../migrations/postgres/0033_records.sql"),
     },
+    Migration {
+        version: 34,
+        name: "records_retention",
+        sqlite: include_str!("../migrations/sqlite/0034_records_retention.sql"),
+        postgres: include_str!("../migrations/postgres/0034_records_retention.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 33;
+pub const LATEST_VERSION: i64 = 34;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -58,6 +58,7 @@ async fn patient(store: &Store, a: &Actor, kind: KindId, reference: &str) -> Sub
             name: format!("Patient {reference}"),
             owner_id: String::new(),
             custom: custom(&[("date_of_birth", "1970-02-03")]),
+            ended_on: None,
         },
     )
     .await
@@ -144,6 +145,7 @@ store_test!(templates_kinds_and_subjects, |db| async move {
             name: "Ada".into(),
             owner_id: String::new(),
             custom: custom(&[("blood_type", "purple")]),
+            ended_on: None,
         },
     )
     .await
@@ -172,6 +174,7 @@ store_test!(templates_kinds_and_subjects, |db| async move {
             name: "Twin".into(),
             owner_id: String::new(),
             custom: custom(&[("date_of_birth", "1970-02-03")]),
+            ended_on: None,
         },
     )
     .await

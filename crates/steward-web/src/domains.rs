@@ -354,6 +354,7 @@ pub fn records<S: Backend>() -> WebDomain<S> {
         nav(0, "/records", "Subjects", READ),
         nav(1, "/records/setup", "Kinds and categories", READ),
         nav(2, "/records/break-glass", "Break-glass review", OFFICE),
+        nav(3, "/records/retention", "Retention", OFFICE),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/records",

@@ -1,8 +1,8 @@
 //! The demo company's records, entered through Records' services: the clinic template
 //! (patients; encounters, lab results, mental health, administration), four patients of Sam
 //! Taylor's (the demo's clinician) with encounter notes and a referral letter in two
-//! versions, one patient assigned to every employee, and one break-glass opening by the
-//! front office waiting in the review queue.
+//! versions, one patient assigned to every employee, one break-glass opening by the
+//! front office waiting in the review queue and one legal hold.
 use steward_core::records::file::{self, ItemInput};
 use steward_core::records::setup;
 use steward_core::records::subjects::{self, AssignmentInput, SubjectInput};
@@ -63,6 +63,7 @@ pub async fn seed(
                 name: (*name).into(),
                 owner_id: String::new(),
                 custom: Some(custom),
+                ended_on: None,
             },
         )
         .await?;
@@ -135,5 +136,16 @@ pub async fn seed(
     )
     .await?;
     file::open_file(store, &front, first).await?;
+    // A legal hold on the third patient's file (a claim against the clinic).
+    steward_core::records::retention::place_hold(
+        store,
+        &admin,
+        &steward_core::records::retention::HoldInput {
+            subject_reference: "P-1003".into(),
+            reason: "Malpractice claim 2026/041: keep everything until the case is closed.".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! Records. Everyone holds `records.read`/`create`/`update` on what they own or are
 //! assigned to (self-service), the auditor and the admin read every file, the privacy
 //! office (`records.approve` company-wide: the admin here) keeps the setup, assignments,
-//! the access log and the break-glass review. The kept subject is the admin's and nobody
+//! the access log, the break-glass review, legal holds and disposals. The kept subject is the admin's and nobody
 //! is assigned to it: to anyone else it is 404. A read-only admin token reads files but is
 //! not the privacy office (`approve` is not a read).
 use super::*;
@@ -75,6 +75,13 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/records/subjects/{id}/break-glass",    Id::Rec(RecId::FreshSubject), Body::Rec(RecBody::BreakGlass), BREAK_GLASS),
     row("GET",    "/api/v1/records/break-glass",                  Id::None,                  Body::None,                        OFFICE_READS),
     row("POST",   "/api/v1/records/break-glass/{id}/review",      Id::Rec(RecId::FreshBreakGlass), Body::Rec(RecBody::Review),  ADMIN_WRITES),
+    row("GET",    "/api/v1/records/holds",                        Id::None,                  Body::None,                        OFFICE_READS),
+    row("POST",   "/api/v1/records/holds",                        Id::None,                  Body::Rec(RecBody::Hold),          ADMIN_WRITES),
+    row("POST",   "/api/v1/records/holds/{id}/release",           Id::Rec(RecId::FreshHold), Body::Rec(RecBody::Release),       ADMIN_WRITES),
+    row("GET",    "/api/v1/records/disposals",                    Id::None,                  Body::None,                        OFFICE_READS),
+    row("POST",   "/api/v1/records/disposals/run",                Id::None,                  Body::None,                        ADMIN_WRITES),
+    row("POST",   "/api/v1/records/disposals/{id}/dispose",       Id::Rec(RecId::FreshDisposal), Body::None,                    ADMIN_WRITES),
+    row("POST",   "/api/v1/records/disposals/{id}/keep",          Id::Rec(RecId::FreshDisposal), Body::Rec(RecBody::Keep),      ADMIN_WRITES),
 ];
 
 /// What the rows act on: the clinic's kind, a category, the admin's subject with a
@@ -85,6 +92,8 @@ pub(super) struct RecordsFixture {
     pub subject: i64,
     pub document: i64,
     pub version: i64,
+    /// A category kept 12 months from the record's making (the disposal rows' notes).
+    pub retained: i64,
     /// A user without access to anything: breaks the glass for the review rows.
     pub outsider: reqwest::Client,
 }
@@ -119,6 +128,15 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> RecordsFi
             .expect("category"),
     )
     .await;
+    let retained = created(
+        admin
+            .post(app.url("/api/v1/records/categories"))
+            .json(&json!({"name": "Matrix retained category", "retention_months": 12}))
+            .send()
+            .await
+            .expect("category"),
+    )
+    .await;
     let subject = fresh_subject(app, admin, id_of(&kind)).await;
     let doc = created(
         admin
@@ -144,6 +162,7 @@ pub(super) async fn fixture(app: &TestApp, admin: &reqwest::Client) -> RecordsFi
         subject,
         document: id_of(&doc),
         version: doc["versions"][0]["id"].as_i64().expect("version"),
+        retained: id_of(&retained),
         outsider,
     }
 }
@@ -198,6 +217,11 @@ pub(super) enum RecId {
     FreshAssignment,
     /// A break-glass opening of a fresh subject by an outsider, made for this request.
     FreshBreakGlass,
+    /// A legal hold on a fresh subject, made for this request.
+    FreshHold,
+    /// A note of a fresh subject in a category kept 12 months, listed as due by running
+    /// the retention job 13 months on, for this request.
+    FreshDisposal,
 }
 
 /// The bodies of these rows.
@@ -222,6 +246,10 @@ pub(super) enum RecBody {
     Assign,
     BreakGlass,
     Review,
+    /// A hold on the kept category (`version` carries its id).
+    Hold,
+    Release,
+    Keep,
 }
 
 fn fixture_of(f: &Fixture) -> &RecordsFixture {
@@ -265,6 +293,48 @@ pub(super) async fn id(app: &TestApp, f: &Fixture, i: RecId) -> i64 {
                 .await,
             )
         }
+        RecId::FreshHold => {
+            let s = fresh_subject(app, &f.admin, x.kind).await;
+            id_of(
+                &created(
+                    f.admin
+                        .post(app.url("/api/v1/records/holds"))
+                        .json(&json!({"subject_id": s, "reason": "matrix"}))
+                        .send()
+                        .await
+                        .expect("hold"),
+                )
+                .await,
+            )
+        }
+        RecId::FreshDisposal => {
+            let s = fresh_subject(app, &f.admin, x.kind).await;
+            let title = format!("Matrix due {}", unique());
+            created(
+                f.admin
+                    .post(app.url(&format!("/api/v1/records/subjects/{s}/notes")))
+                    .json(&json!({"category_id": x.retained, "title": title, "body": "due"}))
+                    .send()
+                    .await
+                    .expect("note"),
+            )
+            .await;
+            let later = steward_core::time::today() + chrono::Months::new(13);
+            steward_core::records::retention::list_due(&app.store, Some(app.company), later, None)
+                .await
+                .expect("list due");
+            let page: Value = f
+                .admin
+                .get(app.url("/api/v1/records/disposals"))
+                .query(&[("status", "due"), ("search", title.as_str())])
+                .send()
+                .await
+                .expect("disposals")
+                .json()
+                .await
+                .expect("json");
+            page["items"][0]["id"].as_i64().expect("the note is due")
+        }
         RecId::FreshBreakGlass => {
             let s = fresh_subject(app, &f.admin, x.kind).await;
             id_of(
@@ -287,7 +357,7 @@ pub(super) fn version(f: &Fixture, b: RecBody) -> i64 {
     let x = fixture_of(f);
     match b {
         RecBody::NewSubject => x.kind,
-        RecBody::Note | RecBody::Document => x.category,
+        RecBody::Note | RecBody::Document | RecBody::Hold => x.category,
         _ => 0,
     }
 }
@@ -316,6 +386,9 @@ pub(super) fn body(b: RecBody, version: i64) -> Option<Value> {
         RecBody::Assign => json!({"role_key": "employee"}),
         RecBody::BreakGlass => json!({"reason": "matrix"}),
         RecBody::Review => json!({"note": "matrix"}),
+        RecBody::Hold => json!({"category_id": version, "reason": "matrix"}),
+        RecBody::Release => json!({"reason": "matrix"}),
+        RecBody::Keep => json!({"note": "matrix"}),
     })
 }
 

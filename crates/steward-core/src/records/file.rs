@@ -56,6 +56,9 @@ pub struct Item {
     pub body: String,
     pub created_by_name: String,
     pub created_at: Timestamp,
+    /// Disposed of at the end of its retention period: the content is gone, the title and
+    /// category stay (the tombstone is the disposal's).
+    pub disposed_at: Option<Timestamp>,
     /// A document's versions, newest first.
     pub versions: Vec<DocVersion>,
 }
@@ -471,6 +474,11 @@ where
     }
     if it.sensitive && !writes_sensitive(actor) {
         return Err(Error::Forbidden);
+    }
+    if it.disposed_at.is_some() {
+        return Err(Error::conflict(
+            "this record was disposed of at the end of its retention period",
+        ));
     }
     let mut file = check_upload_off("file", file_name, bytes).await?;
     file.storage_key = files.put(bytes).await?;

@@ -15,6 +15,7 @@
 //! file, download and export is logged ([`file`]) in the access log and the audit trail.
 //! A subject the caller may not open is not found, as another company's is.
 pub mod file;
+pub mod retention;
 pub mod setup;
 pub mod subjects;
 
@@ -63,18 +64,35 @@ pub const ACCESS: &str = "records.access";
 pub const BREAK_GLASS: &str = "records.break_glass";
 
 /// Every store trait Records needs.
-pub trait RecordsBackend: setup::SetupStore + subjects::SubjectStore + file::RecordStore {}
-impl<T> RecordsBackend for T where T: setup::SetupStore + subjects::SubjectStore + file::RecordStore {}
+pub trait RecordsBackend:
+    setup::SetupStore + subjects::SubjectStore + file::RecordStore + retention::RetentionStore
+{
+}
+impl<T> RecordsBackend for T where
+    T: setup::SetupStore + subjects::SubjectStore + file::RecordStore + retention::RetentionStore
+{
+}
 
-/// Records' record kinds (links from the audit trail and notifications).
-pub fn register<S>(r: &mut Registry, _store: S)
+/// Records' record kinds (links from the audit trail and notifications) and the daily
+/// retention job (with the hook that seeds its chain).
+pub fn register<S>(r: &mut Registry, store: S)
 where
-    S: RecordsBackend + Clone + 'static,
+    S: RecordsBackend + crate::jobs::JobStore + Clone + 'static,
 {
     r.record_kind(SUBJECT, "Records subject");
     r.record_kind(KIND, "Kind of subject");
     r.record_kind(CATEGORY, "Record category");
     r.record_kind(BREAK_GLASS, "Break-glass opening");
+    r.record_kind(retention::HOLD, "Legal hold");
+    r.record_kind(retention::DISPOSAL, "Disposal");
+    retention::register_jobs(r.jobs_mut(), store.clone());
+    r.on_start(
+        "records.schedule",
+        crate::registry::start(move || {
+            let s = store.clone();
+            async move { retention::schedule(&s).await }
+        }),
+    );
 }
 
 /// Whether the actor holds `records.read` at any scope (may use Records at all).

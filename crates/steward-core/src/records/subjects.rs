@@ -36,6 +36,8 @@ pub struct Subject {
     pub custom: Map<String, Value>,
     pub owner_id: Option<UserId>,
     pub owner_name: String,
+    /// When the relationship ended (retention counted from `relationship_end` starts then).
+    pub ended_on: Option<chrono::NaiveDate>,
     pub created_at: Timestamp,
     pub version: i64,
 }
@@ -50,6 +52,9 @@ pub struct SubjectInput {
     pub owner_id: String,
     /// `None`: the values it has (update) or none (create).
     pub custom: Option<Map<String, Value>>,
+    /// The day the relationship ended, `YYYY-MM-DD`; blank: it goes on. `None`: the day it
+    /// has (update) or none (create).
+    pub ended_on: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +64,7 @@ pub struct NewSubject {
     pub name: String,
     pub owner_id: Option<UserId>,
     pub custom: Map<String, Value>,
+    pub ended_on: Option<chrono::NaiveDate>,
 }
 
 /// Who is assigned: exactly one of a user, a role (by key) or a department.
@@ -426,6 +432,10 @@ async fn check<S: SubjectStore + SetupStore>(
         }
         None => Map::new(),
     };
+    let ended_on = match &input.ended_on {
+        None => current.and_then(|c| c.ended_on),
+        Some(t) => v.date("ended_on", t),
+    };
     v.finish()?;
     let kind_id = kind_id.ok_or_else(|| Error::invalid("kind_id", "choose a kind"))?;
     Ok(NewSubject {
@@ -434,13 +444,14 @@ async fn check<S: SubjectStore + SetupStore>(
         name,
         owner_id,
         custom,
+        ended_on,
     })
 }
 
 fn subject_json(s: &NewSubject) -> Value {
     // Custom values are the subject's data: the trail names the fields, not the values.
     json!({"kind_id": s.kind_id.0, "reference": s.reference, "name": s.name,
-        "owner_id": s.owner_id.map(|u| u.0),
+        "owner_id": s.owner_id.map(|u| u.0), "ended_on": s.ended_on.map(|d| d.to_string()),
         "custom": s.custom.keys().collect::<Vec<_>>()})
 }
 

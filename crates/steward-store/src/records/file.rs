@@ -22,7 +22,7 @@ use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
 
 const ITEM_SELECT: &str = "SELECT i.id, i.subject_id, i.category_id, c.name AS category, \
-    c.sensitive, i.kind, i.title, i.body, i.created_at, u.display_name AS by_name \
+    c.sensitive, i.kind, i.title, i.body, i.created_at, i.disposed_at, u.display_name AS by_name \
     FROM records_items i JOIN records_categories c ON c.id = i.category_id \
     LEFT JOIN users u ON u.id = i.created_by";
 
@@ -38,6 +38,7 @@ fn item_of(r: &AnyRow) -> Result<Item> {
         body: get_str(r, "body")?,
         created_by_name: opt_str(r, "by_name")?.unwrap_or_default(),
         created_at: Timestamp(get_i64(r, "created_at")?),
+        disposed_at: opt_i64(r, "disposed_at")?.map(Timestamp),
         versions: Vec::new(),
     })
 }

@@ -25,6 +25,7 @@ const COLUMNS: &[&str] = &[
     "name",
     "custom",
     "owner_id",
+    "ended_on",
     "created_at",
     "version",
 ];
@@ -42,6 +43,9 @@ fn subject_of(r: &AnyRow) -> Result<Subject> {
         custom: custom.as_object().cloned().unwrap_or_default(),
         owner_id: opt_i64(r, "owner_id")?.map(UserId),
         owner_name: opt_str(r, "owner_name")?.unwrap_or_default(),
+        ended_on: opt_i64(r, "ended_on")?
+            .map(|k| steward_core::hr::day_from_key(k).ok_or_else(|| bad("ended_on")))
+            .transpose()?,
         created_at: Timestamp(get_i64(r, "created_at")?),
         version: get_i64(r, "version")?,
     })
@@ -178,7 +182,8 @@ impl SubjectStore for Store {
         let now = Timestamp::now().0;
         let r = sqlx::query(
             "INSERT INTO records_subjects (company_id, kind_id, reference, name, custom, owner_id, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             created_at, updated_at, ended_on) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
         )
         .bind(company.0)
         .bind(s.kind_id.0)
@@ -188,6 +193,7 @@ impl SubjectStore for Store {
         .bind(s.owner_id.map(|u| u.0))
         .bind(now)
         .bind(now)
+        .bind(s.ended_on.map(steward_core::hr::day_key))
         .fetch_one(&mut *tx)
         .await
         .map_err(taken("reference", "another subject has this reference"))?;
@@ -209,7 +215,7 @@ impl SubjectStore for Store {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE records_subjects SET reference = $1, name = $2, custom = $3, owner_id = $4, \
-             updated_at = $5, version = version + 1 \
+             updated_at = $5, version = version + 1, ended_on = $9 \
              WHERE company_id = $6 AND id = $7 AND version = $8",
         )
         .bind(&s.reference)
@@ -220,6 +226,7 @@ impl SubjectStore for Store {
         .bind(company.0)
         .bind(id.0)
         .bind(version)
+        .bind(s.ended_on.map(steward_core::hr::day_key))
         .execute(&mut *tx)
         .await
         .map_err(taken("reference", "another subject has this reference"))?

@@ -51,6 +51,8 @@ pub struct RecordsSubjectOut {
     custom: Map<String, Value>,
     owner_id: Option<i64>,
     owner: String,
+    /// The day the relationship ended, if it did.
+    ended_on: Option<String>,
     /// RFC 3339.
     created_at: String,
     version: i64,
@@ -67,6 +69,7 @@ impl From<Subject> for RecordsSubjectOut {
             custom: s.custom,
             owner_id: s.owner_id.map(|u| u.0),
             owner: s.owner_name,
+            ended_on: s.ended_on.map(|d| d.to_string()),
             created_at: s.created_at.rfc3339(),
             version: s.version,
         }
@@ -93,6 +96,11 @@ pub struct RecordsNewSubjectIn {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     custom: Option<Map<String, Value>>,
+    /// The day the relationship ended (`YYYY-MM-DD`; retention counted from its end starts
+    /// then): empty clears it; absent or null: none (create), unchanged (update).
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
+    ended_on: Option<String>,
 }
 
 /// A subject as written (an update; a new one adds `kind_id`).
@@ -113,6 +121,11 @@ pub struct RecordsSubjectIn {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     custom: Option<Map<String, Value>>,
+    /// The day the relationship ended (`YYYY-MM-DD`; retention counted from its end starts
+    /// then): empty clears it; absent or null: none (create), unchanged (update).
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::opt_date)]
+    ended_on: Option<String>,
     /// The version read (updates): a stale one is 409.
     #[serde(default)]
     version: Option<i64>,
@@ -127,6 +140,7 @@ impl RecordsSubjectIn {
                 name: self.name,
                 owner_id: self.owner_id.map(|k| k.to_string()).unwrap_or_default(),
                 custom: self.custom,
+                ended_on: self.ended_on,
             },
             self.version,
         )
@@ -245,6 +259,7 @@ pub async fn create<S: Backend>(
         name: b.name,
         owner_id: b.owner_id.map(|k| k.to_string()).unwrap_or_default(),
         custom: b.custom,
+        ended_on: b.ended_on,
     };
     let s = subjects::create(&state.store, &a.actor, &input)
         .await
@@ -336,6 +351,9 @@ pub struct RecordsItemOut {
     created_by: String,
     /// RFC 3339.
     created_at: String,
+    /// When it was disposed of at the end of its retention period (its text and versions
+    /// are gone; `/api/v1/records/disposals` keeps the tombstone).
+    disposed_at: Option<String>,
     /// A document's versions, newest first.
     versions: Vec<RecordsVersionOut>,
 }
@@ -353,6 +371,7 @@ impl From<Item> for RecordsItemOut {
             body: i.body,
             created_by: i.created_by_name,
             created_at: i.created_at.rfc3339(),
+            disposed_at: i.disposed_at.map(|t| t.rfc3339()),
             versions: i
                 .versions
                 .into_iter()

@@ -2,8 +2,10 @@
 //! notes, documents and their versions, who is assigned; break-glass when the caller has
 //! no access; "who has seen this file" at `…/access-log`), a user's accesses
 //! (`/records/users/{id}/access-log`), the setup of kinds, fields and categories with the
-//! templates (`/records/setup`) and the break-glass review queue (`/records/break-glass`).
+//! templates (`/records/setup`), the break-glass review queue (`/records/break-glass`) and
+//! retention: legal holds and disposals (`/records/retention`).
 //! Everything goes through `steward_core::records`, which authorizes.
+mod retention;
 mod setup;
 mod subjects;
 
@@ -12,5 +14,7 @@ use axum::Router;
 use crate::state::{AppState, Backend};
 
 pub fn router<S: Backend>() -> Router<AppState<S>> {
-    subjects::router::<S>().merge(setup::router::<S>())
+    subjects::router::<S>()
+        .merge(setup::router::<S>())
+        .merge(retention::router::<S>())
 }

@@ -132,6 +132,7 @@ pub(crate) struct SubjectForm {
     pub name: String,
     pub owner_id: String,
     pub custom: Map<String, Value>,
+    pub ended_on: String,
     pub errors: Vec<FieldError>,
 }
 
@@ -143,6 +144,7 @@ impl SubjectForm {
             name: s.name.clone(),
             owner_id: s.owner_id.map(|u| u.0.to_string()).unwrap_or_default(),
             custom: s.custom.clone(),
+            ended_on: s.ended_on.map(|d| d.to_string()).unwrap_or_default(),
             errors: Vec::new(),
         }
     }
@@ -162,6 +164,7 @@ impl SubjectForm {
             name: self.name.clone(),
             owner_id: self.owner_id.clone(),
             custom: Some(self.custom.clone()),
+            ended_on: Some(self.ended_on.clone()),
         }
     }
 }
@@ -181,6 +184,7 @@ fn form_of(pairs: &[(String, String)]) -> SubjectForm {
         name: field(pairs, "name"),
         owner_id: field(pairs, "owner_id"),
         custom,
+        ended_on: field(pairs, "ended_on"),
         errors: Vec::new(),
     }
 }

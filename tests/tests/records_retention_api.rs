@@ -1,0 +1,327 @@
+//! Records' retention and legal hold through the API and the pages, on both databases: a
+//! subject's relationship end is set, shown and cleared; a hold without a reason is 422
+//! naming `reason` and writes nothing, an employee may not place one (403); what the job
+//! lists is disposed of (its versions' downloads are then 404, the file shows the
+//! tombstone) or kept; a held record is 409 until the hold is released; the retention
+//! page shows the holds and the disposals, names a bad hold's field and exports CSV.
+use serde_json::{json, Value};
+use steward_e2e::*;
+
+const PASSWORD: &str = "a long enough test passphrase";
+
+async fn post(c: &reqwest::Client, app: &TestApp, path: &str, body: Value) -> reqwest::Response {
+    c.post(app.url(path))
+        .json(&body)
+        .send()
+        .await
+        .expect("post")
+}
+
+async fn get(c: &reqwest::Client, app: &TestApp, path: &str) -> reqwest::Response {
+    c.get(app.url(path)).send().await.expect("get")
+}
+
+both_databases!(
+    holds_and_disposals_through_the_api_and_pages,
+    |db| async move {
+        let app = spawn_app(db).await;
+        add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
+        let kind = body_with(
+            post(
+                &admin,
+                &app,
+                "/api/v1/records/templates",
+                json!({"template": "clinic"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let cat = body_with(
+            post(
+                &admin,
+                &app,
+                "/api/v1/records/categories",
+                json!({"name": "Letters", "retention_months": 12}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let cat = cat["id"].as_i64().expect("category");
+        let mut subjects = Vec::new();
+        for r in ["P-1", "P-2"] {
+            let s = body_with(
+                post(
+                    &admin,
+                    &app,
+                    "/api/v1/records/subjects",
+                    json!({"kind_id": kind["id"], "reference": r, "name": format!("Patient {r}"),
+                       "custom": {"date_of_birth": "1980-01-01"}, "ended_on": "2026-01-31"}),
+                )
+                .await,
+                201,
+            )
+            .await;
+            assert_eq!(s["ended_on"], "2026-01-31");
+            subjects.push(s["id"].as_i64().expect("id"));
+        }
+        let (p1, p2) = (subjects[0], subjects[1]);
+        // The end is cleared with an empty value; absent leaves it.
+        let s = body_with(
+            admin
+                .put(app.url(&format!("/api/v1/records/subjects/{p2}")))
+                .json(&json!({"reference": "P-2", "name": "Patient P-2", "ended_on": ""}))
+                .send()
+                .await
+                .expect("put"),
+            200,
+        )
+        .await;
+        assert_eq!(s["ended_on"], Value::Null);
+        let e = body_with(
+            admin
+                .put(app.url(&format!("/api/v1/records/subjects/{p2}")))
+                .json(&json!({"reference": "P-2", "name": "Patient P-2", "ended_on": "31/01/2026"}))
+                .send()
+                .await
+                .expect("put"),
+            422,
+        )
+        .await;
+        assert_eq!(fields(&e), ["ended_on"]);
+        let upload = reqwest::multipart::Form::new()
+            .text("category_id", cat.to_string())
+            .text("title", "Referral")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"a referral letter".to_vec()).file_name("r.txt"),
+            );
+        let doc = body_with(
+            admin
+                .post(app.url(&format!("/api/v1/records/subjects/{p1}/documents")))
+                .multipart(upload)
+                .send()
+                .await
+                .expect("document"),
+            201,
+        )
+        .await;
+        let version = doc["versions"][0]["id"].as_i64().expect("version");
+        body_with(
+            post(
+                &admin,
+                &app,
+                &format!("/api/v1/records/subjects/{p2}/notes"),
+                json!({"category_id": cat, "title": "Letter", "body": "Dear colleague"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+
+        // Holds: a reason is required (nothing written), the privacy office's alone.
+        let e = body_with(
+            post(
+                &admin,
+                &app,
+                "/api/v1/records/holds",
+                json!({"subject_id": p2, "reason": ""}),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(fields(&e), ["reason"]);
+        let holds = body_with(get(&admin, &app, "/api/v1/records/holds").await, 200).await;
+        assert_eq!(holds.as_array().map(Vec::len), Some(0), "nothing written");
+        assert_eq!(
+            post(
+                &nurse,
+                &app,
+                "/api/v1/records/holds",
+                json!({"subject_id": p2, "reason": "x"})
+            )
+            .await
+            .status(),
+            403
+        );
+        assert_eq!(
+            get(&nurse, &app, "/api/v1/records/disposals")
+                .await
+                .status(),
+            403
+        );
+
+        // Nothing is due today; the job's run a year and a month on lists both records.
+        let run = body_with(
+            post(&admin, &app, "/api/v1/records/disposals/run", json!({})).await,
+            200,
+        )
+        .await;
+        assert_eq!(run["listed"], 0);
+        let later = steward_core::time::today() + chrono::Months::new(13);
+        let n =
+            steward_core::records::retention::list_due(&app.store, Some(app.company), later, None)
+                .await
+                .expect("the job");
+        assert_eq!(n, 2);
+        let due = body_with(
+            get(&admin, &app, "/api/v1/records/disposals?status=due").await,
+            200,
+        )
+        .await;
+        assert_eq!(due["total"], 2);
+        let id_of = |title: &str| {
+            due["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .find(|d| d["title"] == title)
+                .and_then(|d| d["id"].as_i64())
+                .expect("listed")
+        };
+        let (referral, letter) = (id_of("Referral"), id_of("Letter"));
+
+        // A hold placed after the listing: 409 until released.
+        let hold = body_with(
+            post(
+                &admin,
+                &app,
+                "/api/v1/records/holds",
+                json!({"subject_id": p2, "reason": "Complaint 17"}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(
+            post(
+                &admin,
+                &app,
+                &format!("/api/v1/records/disposals/{letter}/dispose"),
+                json!({})
+            )
+            .await
+            .status(),
+            409
+        );
+        body_with(
+            post(
+                &admin,
+                &app,
+                &format!("/api/v1/records/holds/{}/release", hold["id"]),
+                json!({"reason": "Complaint settled"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        let kept = body_with(
+            post(
+                &admin,
+                &app,
+                &format!("/api/v1/records/disposals/{letter}/keep"),
+                json!({"note": "Still treated"}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(kept["status"], "kept");
+
+        // The referral is disposed of: its download is gone, the file shows the tombstone.
+        let gone = body_with(
+            post(
+                &admin,
+                &app,
+                &format!("/api/v1/records/disposals/{referral}/dispose"),
+                json!({}),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert_eq!(
+            (gone["status"].as_str(), gone["versions"].as_i64()),
+            (Some("disposed"), Some(1))
+        );
+        assert_eq!(
+            get(
+                &admin,
+                &app,
+                &format!("/api/v1/records/versions/{version}/download")
+            )
+            .await
+            .status(),
+            404
+        );
+        let file = body_with(
+            get(&admin, &app, &format!("/api/v1/records/subjects/{p1}/file")).await,
+            200,
+        )
+        .await;
+        let item = file["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|i| i["title"] == "Referral")
+            .cloned()
+            .expect("tombstone");
+        assert!(
+            item["disposed_at"].is_string() && item["versions"] == json!([]),
+            "{item}"
+        );
+
+        // The page: holds, disposals, a bad hold named, the export.
+        let browser = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+        let html = get(&browser, &app, "/records/retention?status=all")
+            .await
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            html.contains("Referral") && html.contains("Still treated"),
+            "{html}"
+        );
+        let r = browser
+            .post(app.url("/records/holds"))
+            .form(&[("subject_reference", "P-404"), ("reason", "")])
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.expect("html");
+        assert!(
+            html.contains("id=\"h-reason-err\"") && html.contains("no subject has the reference"),
+            "{html}"
+        );
+        let r = browser
+            .post(app.url("/records/holds"))
+            .form(&[("subject_reference", "p-1"), ("reason", "Audit 2027")])
+            .send()
+            .await
+            .expect("post");
+        assert!(r.status().is_redirection() || r.status().is_success());
+        let html = get(&browser, &app, "/records/retention")
+            .await
+            .text()
+            .await
+            .expect("html");
+        assert!(
+            html.contains("Audit 2027") && html.contains("Subject P-1"),
+            "{html}"
+        );
+        let csv = get(&browser, &app, "/records/retention?status=all&format=csv")
+            .await
+            .text()
+            .await
+            .expect("csv");
+        assert!(
+            csv.starts_with("due_on,subject,title") && csv.contains("Referral"),
+            "{csv}"
+        );
+    }
+);
