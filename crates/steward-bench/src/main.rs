@@ -13,6 +13,7 @@ mod http;
 mod it;
 mod it_helpdesk;
 mod ledger;
+mod records;
 mod work_cases;
 mod work_inbox;
 
@@ -93,6 +94,9 @@ enum BenchCommand {
     /// Load 200,000 helpdesk tickets (50,000 open): time the SLA job's first and steady
     /// runs (goal ≤ 2 s) and run wrk against a technician's queue (goal p99 ≤ 30 ms).
     ItHelpdesk(crate::it_helpdesk::Args),
+    /// Load 1,000,000 records of 50,000 subjects and time the retention job's first and
+    /// steady runs (goal ≤ 10 s).
+    RecordsRetention(crate::records::Args),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -195,6 +199,7 @@ fn main() -> ExitCode {
             BenchCommand::It(args) => it::run(args, url).await,
             BenchCommand::ItBooks(args) => it::run_books(args, url).await,
             BenchCommand::ItHelpdesk(args) => it_helpdesk::run(args, url).await,
+            BenchCommand::RecordsRetention(args) => records::run(args, url).await,
         }
     });
     match result {

@@ -29,6 +29,7 @@ mod users;
 mod work;
 
 pub use migrate::{MigrateReport, LATEST_VERSION};
+pub use records::retention::BulkFiles;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{Any, AnyPool, Executor, Row, Transaction};

@@ -22,9 +22,7 @@ use steward_store::Store;
 
 use common::world;
 
-fn fields(e: &Error) -> Vec<String> {
-    e.field_errors().into_iter().map(|f| f.field).collect()
-}
+use common::fields;
 
 async fn laptop_model(store: &Store, actor: &Actor) -> AssetModelId {
     let cat = assets::create_category(

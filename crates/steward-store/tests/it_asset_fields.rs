@@ -22,11 +22,7 @@ use steward_store::Store;
 
 use common::world;
 
-fn fields(e: &Error) -> Vec<String> {
-    let mut f: Vec<String> = e.field_errors().into_iter().map(|f| f.field).collect();
-    f.sort();
-    f
-}
+use common::sorted_fields as fields;
 
 fn custom(pairs: &[(&str, &str)]) -> Option<Map<String, Value>> {
     Some(

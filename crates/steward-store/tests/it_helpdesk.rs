@@ -22,9 +22,7 @@ use steward_store::Store;
 
 use common::world;
 
-fn fields(e: &Error) -> Vec<String> {
-    e.field_errors().into_iter().map(|f| f.field).collect()
-}
+use common::fields;
 
 async fn person(store: &Store, admin: &Actor, name: &str, role: &str) -> Actor {
     let user = common::insert_user(store, admin.company_id, name, &[role], None).await;

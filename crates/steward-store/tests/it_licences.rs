@@ -22,9 +22,7 @@ use steward_store::Store;
 
 use common::world;
 
-fn fields(e: &Error) -> Vec<String> {
-    e.field_errors().into_iter().map(|f| f.field).collect()
-}
+use common::fields;
 
 /// An employee with a user of `role`, and that user's actor.
 async fn hire(store: &Store, admin: &Actor, n: &str, role: &str) -> (EmployeeId, Actor) {

@@ -18,9 +18,7 @@ use steward_store::Store;
 
 use common::world;
 
-fn fields(e: &Error) -> Vec<String> {
-    e.field_errors().into_iter().map(|f| f.field).collect()
-}
+use common::fields;
 
 async fn site(store: &Store, actor: &Actor, name: &str) -> i64 {
     networks::create_site(

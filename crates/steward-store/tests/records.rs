@@ -12,9 +12,8 @@
 mod common;
 
 use serde_json::{json, Map, Value};
-use steward_core::auth::session::cli_actor;
-use steward_core::auth::{Actor, Via};
-use steward_core::ids::{CompanyId, UserId};
+use steward_core::auth::Actor;
+use steward_core::ids::UserId;
 use steward_core::list::Paging;
 use steward_core::records::file::{self, ItemInput};
 use steward_core::records::setup::{self, CategoryInput};
@@ -27,17 +26,9 @@ use steward_store::Store;
 
 use common::{insert_user, world};
 
-fn fields(e: &Error) -> Vec<String> {
-    let mut f: Vec<String> = e.field_errors().into_iter().map(|f| f.field).collect();
-    f.sort();
-    f
-}
+use common::sorted_fields as fields;
 
-async fn actor(store: &Store, user: UserId, company: CompanyId) -> Actor {
-    let mut a = cli_actor(store, user, company).await.expect("actor");
-    a.via = Via::Session;
-    a
-}
+use common::session_actor as actor;
 
 fn custom(pairs: &[(&str, &str)]) -> Option<Map<String, Value>> {
     Some(

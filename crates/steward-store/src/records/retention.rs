@@ -595,3 +595,88 @@ impl RetentionStore for Store {
         r.map(|r| get_i64(&r, "id").map(SubjectId)).transpose()
     }
 }
+
+/// A synthetic file load for benchmarks: `subjects` subjects of `kind` (references `S-0`,
+/// `S-1`, …; every fifth one's relationship ended on 2024-06-30), each with `per_subject`
+/// notes spread over the categories in turn and over the three years before `newest`.
+#[derive(Debug, Clone)]
+pub struct BulkFiles {
+    pub kind: steward_core::records::KindId,
+    pub subjects: usize,
+    pub per_subject: usize,
+    pub categories: Vec<CategoryId>,
+    pub newest: Timestamp,
+}
+
+impl Store {
+    /// Loads [`BulkFiles`] in multi-row statements, one audit event for the lot (demo data
+    /// and benchmarks: no custom values, no access log).
+    pub async fn insert_records_bulk(
+        &self,
+        company: CompanyId,
+        b: &BulkFiles,
+        audit: AuditDraft,
+    ) -> Result<u64> {
+        use crate::sql::reserve_ids;
+        if b.categories.is_empty() {
+            return Err(Error::invalid("categories", "name at least one"));
+        }
+        let mut tx = self.begin().await?;
+        let ids = reserve_ids(&mut tx, self.backend, "records_subjects", b.subjects).await?;
+        let now = Timestamp::now().0;
+        let ended = day_key(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or_else(|| bad("day"))?);
+        const SUBJECTS: &str = "records_subjects (id, company_id, kind_id, reference, name, \
+            custom, created_at, updated_at, ended_on)";
+        let all: Vec<(usize, i64)> = ids.iter().copied().enumerate().collect();
+        for part in all.chunks(rows_per_statement(9)) {
+            let sql = insert_values(
+                self.backend,
+                SUBJECTS,
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                part.len(),
+            );
+            let mut q = sqlx::query(&sql);
+            for (i, id) in part {
+                q = q
+                    .bind(*id)
+                    .bind(company.0)
+                    .bind(b.kind.0)
+                    .bind(format!("S-{i}"))
+                    .bind(format!("Subject {i}"))
+                    .bind("{}")
+                    .bind(now)
+                    .bind(now)
+                    .bind((i % 5 == 0).then_some(ended));
+            }
+            q.execute(&mut *tx).await.map_err(db)?;
+        }
+        const ITEMS: &str =
+            "records_items (company_id, subject_id, category_id, kind, title, body, created_at)";
+        const DAY: i64 = 86_400_000_000;
+        let rows: Vec<(usize, usize)> = (0..b.subjects)
+            .flat_map(|i| (0..b.per_subject).map(move |j| (i, j)))
+            .collect();
+        let mut n = 0u64;
+        for part in rows.chunks(rows_per_statement(7)) {
+            let sql = insert_values(self.backend, ITEMS, "(?, ?, ?, ?, ?, ?, ?)", part.len());
+            let mut q = sqlx::query(&sql);
+            for (i, j) in part {
+                let k = i * b.per_subject + j;
+                let age = i64::try_from(k % (3 * 365)).unwrap_or(0);
+                q = q
+                    .bind(company.0)
+                    .bind(ids[*i])
+                    .bind(b.categories[k % b.categories.len()].0)
+                    .bind("note")
+                    .bind(format!("Note {j} of S-{i}"))
+                    .bind("Seen today.")
+                    .bind(b.newest.0 - age * DAY);
+            }
+            n += q.execute(&mut *tx).await.map_err(db)?.rows_affected();
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        let _ = self.analyze(&["records_subjects", "records_items"]).await;
+        Ok(n)
+    }
+}

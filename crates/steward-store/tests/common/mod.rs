@@ -542,3 +542,22 @@ pub async fn billing_books(store: &Store, actor: &Actor, threshold: &str) {
     .await
     .expect("settings");
 }
+
+/// The fields an error names, in the order it names them.
+pub fn fields(e: &steward_core::Error) -> Vec<String> {
+    e.field_errors().into_iter().map(|f| f.field).collect()
+}
+
+/// The fields an error names, sorted (for errors that gather several).
+pub fn sorted_fields(e: &steward_core::Error) -> Vec<String> {
+    let mut f = fields(e);
+    f.sort();
+    f
+}
+
+/// A user's actor as a signed-in session's.
+pub async fn session_actor(store: &Store, user: UserId, company: CompanyId) -> Actor {
+    let mut a = cli_actor(store, user, company).await.expect("actor");
+    a.via = steward_core::auth::Via::Session;
+    a
+}
