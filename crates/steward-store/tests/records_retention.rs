@@ -349,6 +349,59 @@ store_test!(retention_holds_and_disposal, |db| async move {
         2,
         "P-2's and the released category hold"
     );
+
+    // A sensitive record's title: shown to who may read it, hidden from a privacy officer
+    // without the grant, and not searched for them.
+    let secret = setup::create_category(
+        store,
+        a,
+        &CategoryInput {
+            name: "Psychiatry".into(),
+            sensitive: true,
+            retention_months: "12".into(),
+            retention_from: "record_created".into(),
+        },
+    )
+    .await
+    .expect("sensitive category")
+    .id;
+    note(store, a, p1, secret, "Depression screening").await;
+    assert_eq!(
+        retention::list_due(store, company, later, None)
+            .await
+            .expect("sensitive"),
+        1
+    );
+    let po_u = insert_user(store, w.a, "po", &["privacy_officer"], None).await;
+    let po = actor(store, po_u, w.a).await;
+    let seen = due(store, &po).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].title, retention::HIDDEN_TITLE);
+    let search = |who: &Actor, text: &str| {
+        let q = DisposalQuery {
+            search: Some(text.into()),
+            ..DisposalQuery::default()
+        };
+        let who = who.clone();
+        async move {
+            retention::disposals(store, &who, &q)
+                .await
+                .expect("search")
+                .total
+        }
+    };
+    assert_eq!(search(&po, "depression").await, 0);
+    assert_eq!(search(a, "depression").await, 1);
+    assert_eq!(
+        search(&po, "p-1").await,
+        3,
+        "by reference: the scan, the letter, this"
+    );
+    assert_eq!(
+        due(store, a).await[0].title,
+        "Depression screening",
+        "the admin reads sensitive records"
+    );
 });
 
 store_test!(a_held_record_is_never_disposed_of, |db| async move {

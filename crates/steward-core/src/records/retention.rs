@@ -105,6 +105,9 @@ pub struct Disposal {
     pub subject: String,
     pub category_id: CategoryId,
     pub category: String,
+    /// Whether the category is sensitive: its records' titles are shown only to holders of
+    /// `records_sensitive.read` (others read [`HIDDEN_TITLE`]).
+    pub sensitive: bool,
     pub title: String,
     /// `note` or `document`.
     pub kind: String,
@@ -129,7 +132,22 @@ pub struct DisposalQuery {
     pub status: Option<String>,
     /// Part of the title or the subject's reference.
     pub search: Option<String>,
+    /// Whether the search reads the titles of records in sensitive categories (set from
+    /// the actor's grant by [`disposals`]).
+    pub sensitive_titles: bool,
     pub paging: Paging,
+}
+
+/// What a disposal's title reads to someone without `records_sensitive.read`.
+pub const HIDDEN_TITLE: &str = "(a record in a sensitive category)";
+
+/// The disposal as the actor may read it: a sensitive record's title hidden without the
+/// grant.
+fn shown(actor: &Actor, mut d: Disposal) -> Disposal {
+    if d.sensitive && !super::reads_sensitive(actor) {
+        d.title = HIDDEN_TITLE.to_string();
+    }
+    d
 }
 
 /// A record the store read under a rule, with the day its period's event fell on.
@@ -470,7 +488,13 @@ pub async fn disposals<S: RetentionStore>(
             ));
         }
     }
-    store.disposals(actor.company_id, q).await
+    let q = DisposalQuery {
+        sensitive_titles: super::reads_sensitive(actor),
+        ..q.clone()
+    };
+    let mut page = store.disposals(actor.company_id, &q).await?;
+    page.items = page.items.into_iter().map(|d| shown(actor, d)).collect();
+    Ok(page)
 }
 
 async fn disposal_of<S: RetentionStore>(
@@ -481,6 +505,7 @@ async fn disposal_of<S: RetentionStore>(
     store
         .disposal(actor.company_id, id)
         .await?
+        .map(|d| shown(actor, d))
         .ok_or(Error::NotFound { entity: "disposal" })
 }
 

@@ -4,7 +4,7 @@
 //! category serialize on PostgreSQL by locking the subject's and the category's rows (on
 //! SQLite every write transaction is serialized already).
 use chrono::NaiveDate;
-use sea_query::{Expr, ExprTrait, Order, Query, SelectStatement};
+use sea_query::{Cond, Expr, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
 use steward_core::hr::{day_from_key, day_key};
@@ -82,6 +82,7 @@ fn disposal_columns(s: &mut SelectStatement) {
     s.column((a("s"), a("reference")))
         .expr_as(col("s", "name"), a("subject_name"))
         .expr_as(col("c", "name"), a("category"))
+        .expr_as(col("c", "sensitive"), a("sensitive"))
         .expr_as(col("u", "display_name"), a("decided_by_name"))
         .expr_as(Expr::cust(HELD), a("held"));
 }
@@ -118,6 +119,7 @@ fn disposal_of(r: &AnyRow) -> Result<Disposal> {
         subject: subject_label(r)?,
         category_id: CategoryId(get_i64(r, "category_id")?),
         category: get_str(r, "category")?,
+        sensitive: get_i64(r, "sensitive")? != 0,
         title: get_str(r, "title")?,
         kind: get_str(r, "kind")?,
         due_on: day_from_key(get_i64(r, "due_on")?).ok_or_else(|| bad("due date"))?,
@@ -398,10 +400,17 @@ impl RetentionStore for Store {
             if let Some(st) = &q.status {
                 s.and_where(col("d", "status").eq(st.as_str()));
             }
-            if let Some(c) =
-                contains_any(q.search.as_deref(), &[("d", "title"), ("s", "reference")])
-            {
-                s.cond_where(c);
+            // A sensitive record's title is searched only for who may read it.
+            if let (Some(refs), Some(titles)) = (
+                contains_any(q.search.as_deref(), &[("s", "reference")]),
+                contains_any(q.search.as_deref(), &[("d", "title")]),
+            ) {
+                let titles = if q.sensitive_titles {
+                    titles
+                } else {
+                    Cond::all().add(titles).add(col("c", "sensitive").eq(0))
+                };
+                s.cond_where(Cond::any().add(refs).add(titles));
             }
         };
         let mut count = Query::select();

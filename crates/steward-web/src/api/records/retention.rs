@@ -239,6 +239,7 @@ pub async fn disposals<S: Backend>(
     let q = DisposalQuery {
         status: p.status.filter(|s| !s.trim().is_empty()),
         search: p.search,
+        sensitive_titles: false,
         paging: Paging::new(p.limit, p.offset),
     };
     let page = retention::disposals(&state.store, &a.actor, &q)

@@ -106,6 +106,7 @@ fn query(params: &ListParams) -> DisposalQuery {
             Some(s) => Some(s.to_string()),
         },
         search: params.search(),
+        sensitive_titles: false,
         paging: params.paging(),
     }
 }
