@@ -494,7 +494,8 @@ pub async fn update<S: SubjectStore + SetupStore>(
         Some(id.to_string()),
         "update",
         json!({"before": {"reference": current.reference, "name": current.name,
-            "owner_id": current.owner_id.map(|u| u.0)}, "after": subject_json(&s)}),
+            "owner_id": current.owner_id.map(|u| u.0),
+            "ended_on": current.ended_on.map(|d| d.to_string())}, "after": subject_json(&s)}),
     );
     store
         .update_subject(
