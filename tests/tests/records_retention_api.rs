@@ -3,7 +3,8 @@
 //! naming `reason` and writes nothing, an employee may not place one (403); what the job
 //! lists is disposed of (its versions' downloads are then 404, the file shows the
 //! tombstone) or kept; a held record is 409 until the hold is released; the retention
-//! page shows the holds and the disposals, names a bad hold's field and exports CSV.
+//! page shows the holds and the disposals, names a bad hold's field and exports CSV; the
+//! dashboard counts the records due.
 use serde_json::{json, Value};
 use steward_e2e::*;
 
@@ -174,6 +175,19 @@ both_databases!(
         )
         .await;
         assert_eq!(due["total"], 2);
+        // The admin's dashboard counts them, linked to the retention page.
+        let tiles = body_with(get(&admin, &app, "/api/v1/dashboard").await, 200).await;
+        let tile = tiles
+            .as_array()
+            .expect("tiles")
+            .iter()
+            .find(|t| t["key"] == "records.disposals")
+            .cloned()
+            .expect("the disposals tile");
+        assert_eq!(
+            (tile["number"].as_i64(), tile["link"].as_str()),
+            (Some(2), Some("/records/retention"))
+        );
         let id_of = |title: &str| {
             due["items"]
                 .as_array()

@@ -18,6 +18,7 @@ pub mod file;
 pub mod retention;
 pub mod setup;
 pub mod subjects;
+pub mod tiles;
 
 use crate::auth::{Action, Actor, Domain, Permission, Scope};
 use crate::registry::Registry;
@@ -73,8 +74,8 @@ impl<T> RecordsBackend for T where
 {
 }
 
-/// Records' record kinds (links from the audit trail and notifications) and the daily
-/// retention job (with the hook that seeds its chain).
+/// Records' record kinds (links from the audit trail and notifications), the privacy
+/// office's dashboard tiles and the daily retention job (with the hook that seeds its chain).
 pub fn register<S>(r: &mut Registry, store: S)
 where
     S: RecordsBackend + crate::jobs::JobStore + Clone + 'static,
@@ -85,6 +86,10 @@ where
     r.record_kind(BREAK_GLASS, "Break-glass opening");
     r.record_kind(retention::HOLD, "Legal hold");
     r.record_kind(retention::DISPOSAL, "Disposal");
+    r.tile(
+        "records.privacy",
+        crate::work::dashboard::handler(store.clone(), tiles::PrivacyOffice),
+    );
     retention::register_jobs(r.jobs_mut(), store.clone());
     r.on_start(
         "records.schedule",
