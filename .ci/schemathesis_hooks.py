@@ -457,6 +457,9 @@ STATE_RULES = [
      r"|is assigned to this subject already"),
     (r"file", r"a note has no versions: upload a document"),
     (r"reason|note|body", r"is required"),
+    # core::records::retention: a hold names exactly one subject or category of the company
+    (r"subject_id", r"no such subject|name a subject or a category to hold"),
+    (r"category_id", r"a hold is on a subject or a category, not both"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

@@ -159,7 +159,7 @@ store_test!(retention_holds_and_disposal, |db| async move {
     let e = retention::place_hold(store, a, &hold("", None, "audit"))
         .await
         .expect_err("nothing named");
-    assert_eq!(fields(&e), ["subject_reference"]);
+    assert_eq!(fields(&e), ["subject_id"]);
     let e = retention::place_hold(store, a, &hold("P-2", Some(made), "audit"))
         .await
         .expect_err("both");

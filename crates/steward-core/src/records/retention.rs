@@ -353,7 +353,7 @@ where
         && input.subject_reference.trim().is_empty()
         && input.category_id.trim().is_empty();
     if none_named {
-        v.push("subject_reference", "name a subject or a category to hold");
+        v.push("subject_id", "name a subject or a category to hold");
     }
     if subject.is_some() && category.is_some() {
         v.push(

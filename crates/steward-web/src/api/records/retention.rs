@@ -217,7 +217,6 @@ pub struct DisposalParams {
     #[param(schema_with = status_param)]
     status: Option<String>,
     /// Part of the title or the subject's reference.
-    #[param(schema_with = crate::api::contract::opt_line::<200>)]
     search: Option<String>,
     limit: Option<u32>,
     offset: Option<u64>,

@@ -82,6 +82,11 @@ impl HoldForm {
     fn error(&self, f: &str) -> Option<String> {
         field_error(&self.errors, f)
     }
+    /// The subject's error: the reference typed, or none named (`subject_id`).
+    fn subject_error(&self) -> Option<String> {
+        self.error("subject_reference")
+            .or_else(|| self.error("subject_id"))
+    }
 }
 
 #[derive(Template)]
