@@ -43,6 +43,26 @@ pub(crate) fn is_invalid(e: &Error) -> bool {
     matches!(e, Error::Invalid { .. } | Error::InvalidMany(_))
 }
 
+/// Whether a row's form refusal is told in the flash ([`refusal`]): bad fields or a
+/// conflict of state; anything else is the error page.
+pub(crate) fn is_told(e: &Error) -> bool {
+    is_invalid(e) || matches!(e, Error::Conflict { .. })
+}
+
+/// A row's form refusal for the flash: `what` and the field errors, or the conflict.
+pub(crate) fn refusal(what: &str, e: &Error) -> String {
+    let why = match e {
+        Error::Conflict { message } => message.clone(),
+        e => e
+            .field_errors()
+            .into_iter()
+            .map(|f| f.to_string())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    format!("{what}: {why}")
+}
+
 /// Parses an uploaded table by its name or content (XLSX files are zip archives).
 /// Parsing runs on a blocking thread (`steward_core::blocking`): a 50 MB spreadsheet holds
 /// a CPU for seconds. Call it after the permission check.

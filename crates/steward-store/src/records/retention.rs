@@ -458,8 +458,8 @@ impl RetentionStore for Store {
     ) -> Result<Vec<String>> {
         let mut tx = self.begin().await?;
         let d = sqlx::query(
-            "SELECT item_id, subject_id, category_id, status FROM records_disposals \
-             WHERE company_id = $1 AND id = $2",
+            "SELECT d.item_id, d.subject_id, d.category_id, i.body FROM records_disposals d \
+             JOIN records_items i ON i.id = d.item_id WHERE d.company_id = $1 AND d.id = $2",
         )
         .bind(company.0)
         .bind(id.0)
@@ -497,13 +497,7 @@ impl RetentionStore for Store {
         .fetch_all(&mut *tx)
         .await
         .map_err(db)?;
-        let body = sqlx::query("SELECT body FROM records_items WHERE company_id = $1 AND id = $2")
-            .bind(company.0)
-            .bind(item)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-        let mut bytes = i64::try_from(get_str(&body, "body")?.len()).unwrap_or(i64::MAX);
+        let mut bytes = i64::try_from(get_str(&d, "body")?.len()).unwrap_or(i64::MAX);
         let mut keys = Vec::with_capacity(files.len());
         let mut ids = Vec::with_capacity(files.len());
         for f in &files {
@@ -535,10 +529,14 @@ impl RetentionStore for Store {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        for f in ids {
-            sqlx::query("DELETE FROM files WHERE company_id = $1 AND id = $2")
-                .bind(company.0)
-                .bind(f)
+        if !ids.is_empty() {
+            let del = Query::delete()
+                .from_table(a("files"))
+                .and_where(Expr::col(a("company_id")).eq(company.0))
+                .and_where(Expr::col(a("id")).is_in(ids))
+                .to_owned();
+            let (sql, values) = crate::sql::build(self.backend, &del);
+            crate::sql::bind_values(sqlx::query(&sql), values)
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;

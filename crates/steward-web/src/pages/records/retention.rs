@@ -15,6 +15,7 @@ use steward_core::records::retention::{
 use steward_core::records::setup::{self, Category};
 
 use crate::auth::PageActor;
+use crate::forms::{is_told, refusal};
 use crate::list::{col, export, Column, ListParams, ListView};
 use crate::pages::{chrome, fail, field, field_error, is_invalid, redirect_with, render, Chrome};
 use crate::state::{AppState, Backend};
@@ -201,24 +202,6 @@ async fn place<S: Backend>(
     }
 }
 
-/// A form's refusal told in the flash: the field errors, or the conflict's message.
-fn refusal(what: &str, e: &steward_core::Error) -> String {
-    let why = match e {
-        steward_core::Error::Conflict { message } => message.clone(),
-        e => e
-            .field_errors()
-            .into_iter()
-            .map(|f| f.to_string())
-            .collect::<Vec<_>>()
-            .join("; "),
-    };
-    format!("{what}: {why}")
-}
-
-fn told(e: &steward_core::Error) -> bool {
-    is_invalid(e) || matches!(e, steward_core::Error::Conflict { .. })
-}
-
 async fn release<S: Backend>(
     State(state): State<AppState<S>>,
     pa: PageActor,
@@ -228,7 +211,7 @@ async fn release<S: Backend>(
     let reason = field(&pairs, "reason");
     match retention::release_hold(&state.store, &pa.actor, HoldId(id), &reason, None).await {
         Ok(h) => redirect_with(PATH, &format!("Hold on {} released.", h.target())),
-        Err(e) if told(&e) => redirect_with(PATH, &refusal("Not released", &e)),
+        Err(e) if is_told(&e) => redirect_with(PATH, &refusal("Not released", &e)),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
@@ -247,7 +230,7 @@ async fn dispose<S: Backend>(
 ) -> Response {
     match retention::dispose(&state.store, &*state.files, &pa.actor, DisposalId(id)).await {
         Ok(d) => redirect_with(PATH, &format!("{} disposed of.", d.title)),
-        Err(e) if told(&e) => redirect_with(PATH, &refusal("Not disposed of", &e)),
+        Err(e) if is_told(&e) => redirect_with(PATH, &refusal("Not disposed of", &e)),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
@@ -261,7 +244,7 @@ async fn keep<S: Backend>(
     let note = field(&pairs, "note");
     match retention::keep(&state.store, &pa.actor, DisposalId(id), &note).await {
         Ok(d) => redirect_with(PATH, &format!("{} kept.", d.title)),
-        Err(e) if told(&e) => redirect_with(PATH, &refusal("Not kept", &e)),
+        Err(e) if is_told(&e) => redirect_with(PATH, &refusal("Not kept", &e)),
         Err(e) => fail(&state, &pa, e).await,
     }
 }

@@ -801,14 +801,7 @@ async fn review<S: Backend>(
         Ok(_) => redirect_with("/records/break-glass", "Marked reviewed."),
         Err(e) if is_invalid(&e) => redirect_with(
             "/records/break-glass",
-            &format!(
-                "Not reviewed: {}",
-                e.field_errors()
-                    .into_iter()
-                    .map(|f| f.to_string())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            &crate::forms::refusal("Not reviewed", &e),
         ),
         Err(e) => fail(&state, &pa, e).await,
     }
