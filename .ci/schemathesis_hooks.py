@@ -460,6 +460,14 @@ STATE_RULES = [
     # core::records::retention: a hold names exactly one subject or category of the company
     (r"subject_id", r"no such subject|name a subject or a category to hold"),
     (r"category_id", r"a hold is on a subject or a category, not both"),
+    # core::records::consent: a consent is recorded once given (not on a future day), ends
+    # after it was given, is withdrawn once made (not before it was given); its signed form
+    # is one of the subject's documents
+    (r"given_on", r"a consent is recorded once given: not a future day"),
+    (r"expires_on", r"the consent would end before it was given"),
+    (r"withdrawn_on", r"a withdrawal is recorded once made: not a future day|before the consent was given"),
+    (r"document_id", r"no such document in this subject's file"),
+    (r"purpose", r"is required"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

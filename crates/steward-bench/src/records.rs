@@ -52,6 +52,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
                 sensitive: false,
                 retention_months: "24".into(),
                 retention_from: from.into(),
+                ..CategoryInput::default()
             },
         )
         .await

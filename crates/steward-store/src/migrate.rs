@@ -217,9 +217,15 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0034_records_retention.sql"),
         postgres: include_str!("../migrations/postgres/0034_records_retention.sql"),
     },
+    Migration {
+        version: 35,
+        name: "records_consent",
+        sqlite: include_str!("../migrations/sqlite/0035_records_consent.sql"),
+        postgres: include_str!("../migrations/postgres/0035_records_consent.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 34;
+pub const LATEST_VERSION: i64 = 35;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

@@ -56,6 +56,7 @@ async fn rule(store: &Store, a: &Actor, name: &str, from: &str) -> CategoryId {
             sensitive: false,
             retention_months: "12".into(),
             retention_from: from.into(),
+            ..CategoryInput::default()
         },
     )
     .await
@@ -360,6 +361,7 @@ store_test!(retention_holds_and_disposal, |db| async move {
             sensitive: true,
             retention_months: "12".into(),
             retention_from: "record_created".into(),
+            ..CategoryInput::default()
         },
     )
     .await

@@ -355,6 +355,7 @@ pub fn records<S: Backend>() -> WebDomain<S> {
         nav(1, "/records/setup", "Kinds and categories", READ),
         nav(2, "/records/break-glass", "Break-glass review", OFFICE),
         nav(3, "/records/retention", "Retention", OFFICE),
+        nav(4, "/records/consents", "Consents", OFFICE),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/records",

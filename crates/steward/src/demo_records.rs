@@ -2,7 +2,9 @@
 //! (patients; encounters, lab results, mental health, administration), four patients of Sam
 //! Taylor's (the demo's clinician) with encounter notes and a referral letter in two
 //! versions, one patient assigned to every employee, one break-glass opening by the
-//! front office waiting in the review queue and one legal hold.
+//! front office waiting in the review queue, one legal hold, and research consents: one in
+//! force with its signed form, one expiring within the month, one withdrawn (the patient's
+//! research data flagged as lacking consent).
 use steward_core::records::file::{self, ItemInput};
 use steward_core::records::setup;
 use steward_core::records::subjects::{self, AssignmentInput, SubjectInput};
@@ -50,6 +52,7 @@ pub async fn seed(
     };
     let (encounters, admin_cat) = (cat("Encounters")?, cat("Administration")?);
     let mut first = None;
+    let mut ids = Vec::new();
     for (i, (reference, name, born, blood)) in PATIENTS.iter().enumerate() {
         let mut custom = serde_json::Map::new();
         custom.insert("date_of_birth".into(), (*born).into());
@@ -81,6 +84,7 @@ pub async fn seed(
             .await?;
         }
         first.get_or_insert(p.id);
+        ids.push(p.id);
     }
     let Some(first) = first else {
         return Ok(());
@@ -147,5 +151,85 @@ pub async fn seed(
         },
     )
     .await?;
+    consents(store, &fs, &clinician, &ids, &cat("Research")?).await
+}
+
+/// Research consents: the first patient's in force with the signed form, the second's
+/// ending within the month, the fourth's withdrawn (its research data flagged).
+async fn consents(
+    store: &Store,
+    fs: &LocalFiles,
+    clinician: &steward_core::auth::Actor,
+    ids: &[steward_core::records::SubjectId],
+    research: &str,
+) -> steward_core::Result<()> {
+    use steward_core::records::consent::{self, ConsentInput};
+    let today = steward_core::time::today();
+    let day = |days: i64| (today + chrono::Duration::days(days)).to_string();
+    let plans: [(usize, i64, Option<i64>, bool); 3] = [
+        (0, -400, None, false),
+        (1, -340, Some(20), false),
+        (3, -200, None, true),
+    ];
+    for (n, given, ends, withdrawn) in plans {
+        let Some(&subject) = ids.get(n) else {
+            continue;
+        };
+        file::add_note(
+            store,
+            clinician,
+            subject,
+            &ItemInput {
+                category_id: research.into(),
+                title: "Cohort study: baseline".into(),
+                body: "Enrolled in the 2026 hypertension cohort. Baseline measurements taken."
+                    .into(),
+            },
+        )
+        .await?;
+        let form = if n == 0 {
+            let d = file::add_document(
+                store,
+                fs,
+                clinician,
+                subject,
+                &ItemInput {
+                    category_id: research.into(),
+                    title: "Signed research consent".into(),
+                    body: String::new(),
+                },
+                "consent.txt",
+                b"I agree that my health data may be used for the 2026 hypertension cohort.\n",
+            )
+            .await?;
+            d.id.0.to_string()
+        } else {
+            String::new()
+        };
+        let c = consent::give(
+            store,
+            clinician,
+            subject,
+            &ConsentInput {
+                purpose: "Research".into(),
+                given_on: day(given),
+                expires_on: ends.map(day).unwrap_or_default(),
+                document_id: form,
+                note: "Hypertension cohort 2026".into(),
+            },
+        )
+        .await?;
+        if withdrawn {
+            consent::withdraw(
+                store,
+                clinician,
+                c.id,
+                &day(-10),
+                "Asked to leave the study by letter.",
+                None,
+            )
+            .await?;
+        }
+    }
     Ok(())
 }

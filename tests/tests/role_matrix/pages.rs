@@ -57,6 +57,8 @@ const PAGES: &[(&str, &str, Expect)] = &[
     ("GET",  "/records/break-glass",     ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("GET",  "/records/retention",       ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("GET",  "/records/retention?format=csv", ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/records/consents",        ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
+    ("GET",  "/records/consents?format=csv", ["303", "200", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("POST", "/records/holds",           ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
     ("POST", "/records/setup/categories", ["303", "422", "403", "403", "403", "403", "403", "403", "403", ""]),
     // The books: accounting roles and the admin work in them; the auditor reads them but

@@ -1,7 +1,7 @@
 //! Records. Everyone holds `records.read`/`create`/`update` on what they own or are
 //! assigned to (self-service), the auditor and the admin read every file, the privacy
 //! office (`records.approve` company-wide: the admin here) keeps the setup, assignments,
-//! the access log, the break-glass review, legal holds and disposals. The kept subject is the admin's and nobody
+//! the access log, the break-glass review, legal holds, disposals and the company's consents. The kept subject is the admin's and nobody
 //! is assigned to it: to anyone else it is 404. A read-only admin token reads files but is
 //! not the privacy office (`approve` is not a read).
 use super::*;
@@ -82,6 +82,11 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/records/disposals/run",                Id::None,                  Body::None,                        ADMIN_WRITES),
     row("POST",   "/api/v1/records/disposals/{id}/dispose",       Id::Rec(RecId::FreshDisposal), Body::None,                    ADMIN_WRITES),
     row("POST",   "/api/v1/records/disposals/{id}/keep",          Id::Rec(RecId::FreshDisposal), Body::Rec(RecBody::Keep),      ADMIN_WRITES),
+    row("GET",    "/api/v1/records/subjects/{id}/consents",       Id::Rec(RecId::Subject),   Body::None,                        FILE_READS),
+    row("POST",   "/api/v1/records/subjects/{id}/consents",       Id::Rec(RecId::Subject),   Body::Rec(RecBody::Consent),       FILE_WRITES),
+    row("POST",   "/api/v1/records/consents/{id}/withdraw",       Id::Rec(RecId::FreshConsent), Body::Rec(RecBody::Withdraw),   FILE_WRITES),
+    row("GET",    "/api/v1/records/consents",                     Id::None,                  Body::None,                        OFFICE_READS),
+    row("GET",    "/api/v1/records/unconsented",                  Id::None,                  Body::None,                        OFFICE_READS),
 ];
 
 /// What the rows act on: the clinic's kind, a category, the admin's subject with a
@@ -222,6 +227,8 @@ pub(super) enum RecId {
     /// A note of a fresh subject in a category kept 12 months, listed as due by running
     /// the retention job 13 months on, for this request.
     FreshDisposal,
+    /// A consent of the kept subject's, made for this request.
+    FreshConsent,
 }
 
 /// The bodies of these rows.
@@ -250,6 +257,8 @@ pub(super) enum RecBody {
     Hold,
     Release,
     Keep,
+    Consent,
+    Withdraw,
 }
 
 fn fixture_of(f: &Fixture) -> &RecordsFixture {
@@ -335,6 +344,17 @@ pub(super) async fn id(app: &TestApp, f: &Fixture, i: RecId) -> i64 {
                 .expect("json");
             page["items"][0]["id"].as_i64().expect("the note is due")
         }
+        RecId::FreshConsent => id_of(
+            &created(
+                f.admin
+                    .post(app.url(&format!("/api/v1/records/subjects/{}/consents", x.subject)))
+                    .json(&json!({"purpose": format!("Matrix {}", unique())}))
+                    .send()
+                    .await
+                    .expect("consent"),
+            )
+            .await,
+        ),
         RecId::FreshBreakGlass => {
             let s = fresh_subject(app, &f.admin, x.kind).await;
             id_of(
@@ -389,6 +409,8 @@ pub(super) fn body(b: RecBody, version: i64) -> Option<Value> {
         RecBody::Hold => json!({"category_id": version, "reason": "matrix"}),
         RecBody::Release => json!({"reason": "matrix"}),
         RecBody::Keep => json!({"note": "matrix"}),
+        RecBody::Consent => json!({"purpose": format!("Matrix {n}")}),
+        RecBody::Withdraw => json!({"reason": "matrix"}),
     })
 }
 

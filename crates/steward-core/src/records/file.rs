@@ -225,6 +225,10 @@ pub struct FileView {
     pub items: Vec<Item>,
     /// How many sensitive records were left out.
     pub hidden: usize,
+    /// The records whose category's purpose has no consent in force, with the purpose.
+    pub unconsented: std::collections::BTreeMap<ItemId, String>,
+    /// The subject's consents, newest given first.
+    pub consents: Vec<super::consent::Consent>,
 }
 
 fn access_audit(actor: &Actor, s: &Subject, a: &NewAccess) -> AuditDraft {
@@ -246,11 +250,10 @@ fn via_reason(via: Option<Via>) -> &'static str {
 }
 
 /// Opens a subject's file: its records the actor may see. The view is logged.
-pub async fn open_file<S: SubjectStore + RecordStore>(
-    store: &S,
-    actor: &Actor,
-    id: SubjectId,
-) -> Result<FileView> {
+pub async fn open_file<S>(store: &S, actor: &Actor, id: SubjectId) -> Result<FileView>
+where
+    S: SubjectStore + RecordStore + SetupStore + super::consent::ConsentStore,
+{
     let (subject, access) = subjects::open(store, actor, id).await?;
     let all = store.items(actor.company_id, id).await?;
     let n = all.len();
@@ -270,11 +273,16 @@ pub async fn open_file<S: SubjectStore + RecordStore>(
     store
         .log_access(actor.company_id, &a, access_audit(actor, &subject, &a))
         .await?;
+    let cats = store.record_categories(actor.company_id).await?;
+    let consents = store.subject_consents(actor.company_id, id).await?;
+    let unconsented = super::consent::flags(&items, &cats, &consents, crate::time::today());
     Ok(FileView {
         subject,
         access,
         items,
         hidden,
+        unconsented,
+        consents,
     })
 }
 

@@ -14,6 +14,7 @@
 //! (reference, name, kind, owner) but opens no file it has no access to. Every view of a
 //! file, download and export is logged ([`file`]) in the access log and the audit trail.
 //! A subject the caller may not open is not found, as another company's is.
+pub mod consent;
 pub mod file;
 pub mod retention;
 pub mod setup;
@@ -66,11 +67,19 @@ pub const BREAK_GLASS: &str = "records.break_glass";
 
 /// Every store trait Records needs.
 pub trait RecordsBackend:
-    setup::SetupStore + subjects::SubjectStore + file::RecordStore + retention::RetentionStore
+    setup::SetupStore
+    + subjects::SubjectStore
+    + file::RecordStore
+    + retention::RetentionStore
+    + consent::ConsentStore
 {
 }
 impl<T> RecordsBackend for T where
-    T: setup::SetupStore + subjects::SubjectStore + file::RecordStore + retention::RetentionStore
+    T: setup::SetupStore
+        + subjects::SubjectStore
+        + file::RecordStore
+        + retention::RetentionStore
+        + consent::ConsentStore
 {
 }
 
@@ -86,6 +95,7 @@ where
     r.record_kind(BREAK_GLASS, "Break-glass opening");
     r.record_kind(retention::HOLD, "Legal hold");
     r.record_kind(retention::DISPOSAL, "Disposal");
+    r.record_kind(consent::CONSENT, "Consent");
     r.tile(
         "records.privacy",
         crate::work::dashboard::handler(store.clone(), tiles::PrivacyOffice),

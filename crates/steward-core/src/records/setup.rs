@@ -56,6 +56,9 @@ pub struct Category {
     pub retention_months: Option<i64>,
     /// One of [`RETENTION_EVENTS`].
     pub retention_from: String,
+    /// The purpose its records serve, which needs the subject's consent
+    /// ([`super::consent`]); empty: none needed.
+    pub purpose: String,
     pub version: i64,
 }
 
@@ -93,6 +96,8 @@ pub struct CategoryInput {
     pub retention_months: String,
     /// Blank: `record_created`.
     pub retention_from: String,
+    /// Blank: its records need no consent.
+    pub purpose: String,
 }
 
 /// Checked for the store.
@@ -108,6 +113,7 @@ pub struct NewCategory {
     pub sensitive: bool,
     pub retention_months: Option<i64>,
     pub retention_from: String,
+    pub purpose: String,
 }
 
 pub trait SetupStore: Send + Sync {
@@ -217,18 +223,29 @@ pub fn check_category(input: &CategoryInput) -> Result<NewCategory> {
             String::new()
         }
     };
+    let purpose = v.line(
+        "purpose",
+        &input
+            .purpose
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" "),
+        super::consent::PURPOSE_MAX,
+        false,
+    );
     v.finish()?;
     Ok(NewCategory {
         name,
         sensitive: input.sensitive,
         retention_months,
         retention_from,
+        purpose,
     })
 }
 
 fn category_json(c: &NewCategory) -> Value {
     json!({"name": c.name, "sensitive": c.sensitive, "retention_months": c.retention_months,
-        "retention_from": c.retention_from})
+        "retention_from": c.retention_from, "purpose": c.purpose})
 }
 
 pub async fn kinds<S: SetupStore>(store: &S, actor: &Actor) -> Result<Vec<Kind>> {
@@ -456,6 +473,15 @@ fn c(name: &str, sensitive: bool, months: Option<i64>, from: &str) -> NewCategor
         sensitive,
         retention_months: months,
         retention_from: from.into(),
+        purpose: String::new(),
+    }
+}
+
+/// A category whose records serve a purpose that needs consent.
+fn consented(name: &str, months: i64, from: &str, purpose: &str) -> NewCategory {
+    NewCategory {
+        purpose: purpose.into(),
+        ..c(name, false, Some(months), from)
     }
 }
 
@@ -492,6 +518,7 @@ pub fn template(key: &str) -> Option<(NewKind, Vec<NewField>, Vec<NewCategory>)>
                 c("Lab results", false, Some(120), "last_activity"),
                 c("Mental health", true, Some(240), "last_activity"),
                 c("Administration", false, Some(36), "record_created"),
+                consented("Research", 120, "record_created", "Research"),
             ],
         )),
         "finance" => Some((
@@ -519,6 +546,7 @@ pub fn template(key: &str) -> Option<(NewKind, Vec<NewField>, Vec<NewCategory>)>
                 c("KYC reviews", false, Some(60), "relationship_end"),
                 c("Correspondence", false, Some(72), "record_created"),
                 c("Fraud", true, Some(120), "relationship_end"),
+                consented("Marketing", 24, "record_created", "Marketing"),
             ],
         )),
         "factory" => Some((
@@ -612,6 +640,7 @@ mod tests {
                         .map(|m| m.to_string())
                         .unwrap_or_default(),
                     retention_from: c.retention_from.clone(),
+                    purpose: c.purpose.clone(),
                 })
                 .expect("category");
                 assert_eq!(&again, c);

@@ -1,6 +1,7 @@
 //! Records' dashboard tiles (the privacy office only: `records.approve` company-wide): the
-//! records due for disposal and the break-glass openings waiting for review, each linked to
-//! its list. Registered by `records::register`.
+//! records due for disposal, the break-glass openings waiting for review and the consents
+//! that end within 30 days, each linked to its list. Registered by `records::register`.
+use super::consent::{self, ConsentStore};
 use super::file::RecordStore;
 use super::retention::{DisposalQuery, RetentionStore};
 use crate::auth::Actor;
@@ -10,7 +11,7 @@ use crate::work::dashboard::{Tile, TileFuture, TileSource};
 /// Disposals due and break-glass openings to review.
 pub struct PrivacyOffice;
 
-pub async fn privacy_tiles<S: RetentionStore + RecordStore>(
+pub async fn privacy_tiles<S: RetentionStore + RecordStore + ConsentStore>(
     store: &S,
     actor: &Actor,
 ) -> crate::Result<Vec<Tile>> {
@@ -34,6 +35,7 @@ pub async fn privacy_tiles<S: RetentionStore + RecordStore>(
         .break_glass_list(actor.company_id, true, one)
         .await?
         .total;
+    let expiring = consent::expiring_count(store, actor.company_id).await?;
     let n = |x: u64| i64::try_from(x).unwrap_or(i64::MAX);
     Ok(vec![
         Tile::new(
@@ -50,10 +52,17 @@ pub async fn privacy_tiles<S: RetentionStore + RecordStore>(
             "openings to review",
             "/records/break-glass",
         ),
+        Tile::new(
+            "records.consents",
+            "Consents expiring",
+            n(expiring),
+            "within 30 days",
+            "/records/consents?state=expiring",
+        ),
     ])
 }
 
-impl<S: RetentionStore + RecordStore> TileSource<S> for PrivacyOffice {
+impl<S: RetentionStore + RecordStore + ConsentStore> TileSource<S> for PrivacyOffice {
     fn name(&self) -> &'static str {
         "records.privacy"
     }

@@ -1,7 +1,8 @@
 //! Records' tables (see `steward_core::records`): kinds of subject and their fields,
 //! record categories, subjects and who is assigned to them, the records of their files
 //! (notes, documents and each document's versions), the access log, break-glass
-//! openings, legal holds and disposals (retention.rs).
+//! openings, legal holds and disposals (retention.rs), consents (consent.rs).
+pub(crate) mod consent;
 pub(crate) mod file;
 pub(crate) mod retention;
 pub(crate) mod setup;

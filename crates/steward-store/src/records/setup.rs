@@ -29,6 +29,7 @@ fn category_of(r: &AnyRow) -> Result<Category> {
         sensitive: get_i64(r, "sensitive")? != 0,
         retention_months: opt_i64(r, "retention_months")?,
         retention_from: get_str(r, "retention_from")?,
+        purpose: get_str(r, "purpose")?,
         version: get_i64(r, "version")?,
     })
 }
@@ -36,13 +37,14 @@ fn category_of(r: &AnyRow) -> Result<Category> {
 async fn insert_category(tx: &mut Tx, company: CompanyId, c: &NewCategory) -> Result<i64> {
     let r = sqlx::query(
         "INSERT INTO records_categories (company_id, name, sensitive, retention_months, \
-         retention_from, created_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+         retention_from, purpose, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(company.0)
     .bind(&c.name)
     .bind(i64::from(c.sensitive))
     .bind(c.retention_months)
     .bind(&c.retention_from)
+    .bind(&c.purpose)
     .bind(Timestamp::now().0)
     .fetch_one(&mut **tx)
     .await
@@ -163,7 +165,7 @@ impl SetupStore for Store {
 
     async fn record_categories(&self, company: CompanyId) -> Result<Vec<Category>> {
         let rows = sqlx::query(
-            "SELECT id, name, sensitive, retention_months, retention_from, version \
+            "SELECT id, name, sensitive, retention_months, retention_from, purpose, version \
              FROM records_categories WHERE company_id = $1 ORDER BY lower(name), id",
         )
         .bind(company.0)
@@ -198,13 +200,14 @@ impl SetupStore for Store {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
             "UPDATE records_categories SET name = $1, sensitive = $2, retention_months = $3, \
-             retention_from = $4, version = version + 1 \
-             WHERE company_id = $5 AND id = $6 AND version = $7",
+             retention_from = $4, purpose = $5, version = version + 1 \
+             WHERE company_id = $6 AND id = $7 AND version = $8",
         )
         .bind(&c.name)
         .bind(i64::from(c.sensitive))
         .bind(c.retention_months)
         .bind(&c.retention_from)
+        .bind(&c.purpose)
         .bind(company.0)
         .bind(id.0)
         .bind(version)

@@ -239,6 +239,8 @@ pub struct RecordsCategoryOut {
     retention_months: Option<i64>,
     /// `record_created`, `last_activity` or `relationship_end`.
     retention_from: String,
+    /// The purpose its records serve, which needs the subject's consent; empty: none.
+    purpose: String,
     version: i64,
 }
 
@@ -250,6 +252,7 @@ impl From<Category> for RecordsCategoryOut {
             sensitive: c.sensitive,
             retention_months: c.retention_months,
             retention_from: c.retention_from,
+            purpose: c.purpose,
             version: c.version,
         }
     }
@@ -276,6 +279,11 @@ pub struct RecordsCategoryIn {
     #[serde(default)]
     #[schema(schema_with = retention_from)]
     retention_from: String,
+    /// The purpose its records serve (research, marketing...): a subject's record in it
+    /// without a consent to it in force is flagged. Absent or empty: none needed.
+    #[serde(default)]
+    #[schema(schema_with = crate::api::contract::line::<100, false>)]
+    purpose: String,
     #[serde(default)]
     version: Option<i64>,
 }
@@ -291,6 +299,7 @@ impl RecordsCategoryIn {
                     .map(|m| m.to_string())
                     .unwrap_or_default(),
                 retention_from: self.retention_from,
+                purpose: self.purpose,
             },
             self.version,
         )

@@ -356,6 +356,9 @@ pub struct RecordsItemOut {
     disposed_at: Option<String>,
     /// A document's versions, newest first.
     versions: Vec<RecordsVersionOut>,
+    /// In a file: the purpose its category serves that has no consent in force for the
+    /// subject (null: none needed, or consented).
+    consent_missing: Option<String>,
 }
 
 impl From<Item> for RecordsItemOut {
@@ -377,6 +380,7 @@ impl From<Item> for RecordsItemOut {
                 .into_iter()
                 .map(RecordsVersionOut::from)
                 .collect(),
+            consent_missing: None,
         }
     }
 }
@@ -391,6 +395,8 @@ pub struct RecordsFileOut {
     items: Vec<RecordsItemOut>,
     /// Records in sensitive categories left out (the caller lacks `records_sensitive`).
     hidden: usize,
+    /// The subject's consents, newest given first.
+    consents: Vec<super::consent::RecordsConsentOut>,
 }
 
 impl From<FileView> for RecordsFileOut {
@@ -406,8 +412,23 @@ impl From<FileView> for RecordsFileOut {
             subject: RecordsSubjectOut::from(f.subject),
             access: access.into(),
             break_glass_until: until,
-            items: f.items.into_iter().map(RecordsItemOut::from).collect(),
+            items: f
+                .items
+                .into_iter()
+                .map(|i| {
+                    let missing = f.unconsented.get(&i.id).cloned();
+                    RecordsItemOut {
+                        consent_missing: missing,
+                        ..RecordsItemOut::from(i)
+                    }
+                })
+                .collect(),
             hidden: f.hidden,
+            consents: f
+                .consents
+                .into_iter()
+                .map(super::consent::RecordsConsentOut::from)
+                .collect(),
         }
     }
 }

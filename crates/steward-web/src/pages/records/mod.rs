@@ -3,8 +3,10 @@
 //! no access; "who has seen this file" at `…/access-log`), a user's accesses
 //! (`/records/users/{id}/access-log`), the setup of kinds, fields and categories with the
 //! templates (`/records/setup`), the break-glass review queue (`/records/break-glass`) and
-//! retention: legal holds and disposals (`/records/retention`).
+//! retention: legal holds and disposals (`/records/retention`), consents (a subject's at
+//! `/records/subjects/{id}/consents`, the company's at `/records/consents`).
 //! Everything goes through `steward_core::records`, which authorizes.
+mod consent;
 mod retention;
 mod setup;
 mod subjects;
@@ -17,4 +19,5 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
     subjects::router::<S>()
         .merge(setup::router::<S>())
         .merge(retention::router::<S>())
+        .merge(consent::router::<S>())
 }

@@ -175,6 +175,7 @@ async fn create_category<S: Backend>(
         sensitive: !field(&pairs, "sensitive").is_empty(),
         retention_months: field(&pairs, "retention_months"),
         retention_from: field(&pairs, "retention_from"),
+        purpose: field(&pairs, "purpose"),
     };
     let r = setup::create_category(&state.store, &pa.actor, &input)
         .await

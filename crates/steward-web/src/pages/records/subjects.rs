@@ -284,6 +284,10 @@ struct ShowPage {
     access: Access,
     items: Vec<Item>,
     hidden: usize,
+    /// The records lacking a consent to their category's purpose.
+    unconsented: std::collections::BTreeMap<ItemId, String>,
+    /// How many of the subject's consents are in force.
+    in_force: usize,
     fields: Vec<KindField>,
     categories: Vec<Category>,
     assignments: Vec<Assignment>,
@@ -296,6 +300,9 @@ struct ShowPage {
 }
 
 impl ShowPage {
+    fn missing(&self, id: &ItemId) -> Option<&str> {
+        self.unconsented.get(id).map(String::as_str)
+    }
     fn access_text(&self) -> String {
         match self.access.via {
             Some(Via::CompanyWide) => "You read every file of the company.".into(),
@@ -353,13 +360,17 @@ async fn show_view<S: Backend>(
         }
         Err(e) => return fail(state, pa, e).await,
     };
-    let (items, hidden) = if access.opens() {
+    let (items, hidden, unconsented, in_force) = if access.opens() {
         match file::open_file(&state.store, &pa.actor, sid).await {
-            Ok(f) => (f.items, f.hidden),
+            Ok(f) => {
+                let today = steward_core::time::today();
+                let n = f.consents.iter().filter(|c| c.in_force(today)).count();
+                (f.items, f.hidden, f.unconsented, n)
+            }
             Err(e) => return fail(state, pa, e).await,
         }
     } else {
-        (Vec::new(), 0)
+        (Vec::new(), 0, Default::default(), 0)
     };
     let (fields, categories, assignments) = match tokio::join!(
         setup::fields(&state.store, &pa.actor, subject.kind_id),
@@ -389,6 +400,8 @@ async fn show_view<S: Backend>(
             access,
             items,
             hidden,
+            unconsented,
+            in_force,
             fields,
             categories,
             assignments,
