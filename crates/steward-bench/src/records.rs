@@ -69,6 +69,7 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
                 per_subject: args.per_subject,
                 categories,
                 newest: Timestamp::now(),
+                bodies: Vec::new(),
             },
             AuditDraft::system(
                 "bench",

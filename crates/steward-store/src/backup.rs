@@ -1080,7 +1080,13 @@ struct Column {
 async fn db_tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<String>> {
     let sql = match backend {
         Backend::Sqlite => {
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+            // A virtual table (Records' FTS5 index) and its shadow tables are derived:
+            // rebuilt by their triggers as the rows they index are restored.
+            "SELECT name FROM sqlite_master m WHERE type = 'table' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' \
+             AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' \
+               AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND m.name LIKE v.name || '\\_%' ESCAPE '\\') \
+             ORDER BY name"
         }
         Backend::Postgres => {
             "SELECT table_name::text AS name FROM information_schema.tables \

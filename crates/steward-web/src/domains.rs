@@ -352,10 +352,11 @@ pub fn records<S: Backend>() -> WebDomain<S> {
     const NAV: &[NavEntry] = &[nav(55, "/records", "Records", READ)];
     const SECTION: &[NavEntry] = &[
         nav(0, "/records", "Subjects", READ),
-        nav(1, "/records/setup", "Kinds and categories", READ),
-        nav(2, "/records/break-glass", "Break-glass review", OFFICE),
-        nav(3, "/records/retention", "Retention", OFFICE),
-        nav(4, "/records/consents", "Consents", OFFICE),
+        nav(1, "/records/search", "Search", READ),
+        nav(2, "/records/setup", "Kinds and categories", READ),
+        nav(3, "/records/break-glass", "Break-glass review", OFFICE),
+        nav(4, "/records/retention", "Retention", OFFICE),
+        nav(5, "/records/consents", "Consents", OFFICE),
     ];
     const SUBNAV: &[SubNav] = &[SubNav {
         prefix: "/records",

@@ -38,6 +38,11 @@ const OWNER_LOG: Expect = [
 const TEMPLATE_TWICE: Expect = [
     "401", "422", "403", "403", "403", "403", "403", "403", "403", "403",
 ];
+/// A search without words: 422 on `q` for anyone who may use Records (everyone).
+#[rustfmt::skip]
+const SEARCH_WITHOUT_WORDS: Expect = [
+    "401", "422", "422", "422", "422", "422", "422", "422", "422", "422",
+];
 /// Break-glass on a fresh subject of the admin's: anyone without access opens it; who
 /// has access already (the admin, the auditor, a read-only admin token) gets 409.
 #[rustfmt::skip]
@@ -87,6 +92,7 @@ pub(super) const ROWS: &[Row] = &[
     row("POST",   "/api/v1/records/consents/{id}/withdraw",       Id::Rec(RecId::FreshConsent), Body::Rec(RecBody::Withdraw),   FILE_WRITES),
     row("GET",    "/api/v1/records/consents",                     Id::None,                  Body::None,                        OFFICE_READS),
     row("GET",    "/api/v1/records/unconsented",                  Id::None,                  Body::None,                        OFFICE_READS),
+    row("GET",    "/api/v1/records/search",                       Id::None,                  Body::None,                        SEARCH_WITHOUT_WORDS),
 ];
 
 /// What the rows act on: the clinic's kind, a category, the admin's subject with a

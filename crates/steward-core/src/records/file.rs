@@ -79,6 +79,8 @@ pub struct NewItem {
     pub kind: String,
     pub title: String,
     pub body: String,
+    /// What the search index holds for it ([`super::search::index_text`]).
+    pub text: String,
 }
 
 /// One access to a file (or an export).
@@ -157,6 +159,7 @@ pub trait RecordStore: Send + Sync {
         company: CompanyId,
         item: ItemId,
         file: &NewFile,
+        text: &str,
         by: Option<UserId>,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<VersionId>> + Send;
@@ -349,12 +352,17 @@ pub async fn add_note<S: SubjectStore + SetupStore + RecordStore>(
     let (s, a) = subjects::open(store, actor, id).await?;
     writable(&a)?;
     let (c, title, body) = check_item(store, actor, input, true).await?;
+    let text = {
+        let (t, b) = (title.clone(), body.clone());
+        crate::blocking::run(move || super::search::index_text(&t, &b)).await?
+    };
     let item = NewItem {
         subject_id: s.id,
         category_id: c.id,
         kind: "note".into(),
         title,
         body,
+        text,
     };
     // The note's text is the subject's data: the trail names the note, not its text.
     let audit = AuditDraft::by(
@@ -403,6 +411,7 @@ where
             return Err(Error::InvalidMany(errors));
         }
     };
+    let text = document_index(&title, &file.content_type, bytes).await?;
     file.storage_key = files.put(bytes).await?;
     let item = NewItem {
         subject_id: s.id,
@@ -410,6 +419,7 @@ where
         kind: "document".into(),
         title,
         body: String::new(),
+        text,
     };
     let audit = AuditDraft::by(
         actor,
@@ -425,6 +435,16 @@ where
         .await;
     let iid = forget_on_error(files, &file, inserted).await?;
     item_of(store, actor, iid).await
+}
+
+/// What the search index holds for a document: its title's words and those of its text
+/// (plain text), folded on a blocking thread.
+async fn document_index(title: &str, content_type: &str, bytes: &[u8]) -> Result<String> {
+    let (t, ct, b) = (title.to_string(), content_type.to_string(), bytes.to_vec());
+    crate::blocking::run(move || {
+        super::search::index_text(&t, &super::search::document_text(&ct, &b))
+    })
+    .await
 }
 
 /// A record the actor may open (its subject's file, and the sensitive grant when its
@@ -489,6 +509,7 @@ where
         ));
     }
     let mut file = check_upload_off("file", file_name, bytes).await?;
+    let text = document_index(&it.title, &file.content_type, bytes).await?;
     file.storage_key = files.put(bytes).await?;
     let audit = AuditDraft::by(
         actor,
@@ -500,7 +521,7 @@ where
             "sha256": file.sha256}),
     );
     let inserted = store
-        .insert_version(actor.company_id, id, &file, actor.author(), audit)
+        .insert_version(actor.company_id, id, &file, &text, actor.author(), audit)
         .await;
     forget_on_error(files, &file, inserted).await?;
     item_of(store, actor, id).await

@@ -17,6 +17,7 @@
 pub mod consent;
 pub mod file;
 pub mod retention;
+pub mod search;
 pub mod setup;
 pub mod subjects;
 pub mod tiles;
@@ -72,6 +73,7 @@ pub trait RecordsBackend:
     + file::RecordStore
     + retention::RetentionStore
     + consent::ConsentStore
+    + search::SearchStore
 {
 }
 impl<T> RecordsBackend for T where
@@ -80,6 +82,7 @@ impl<T> RecordsBackend for T where
         + file::RecordStore
         + retention::RetentionStore
         + consent::ConsentStore
+        + search::SearchStore
 {
 }
 

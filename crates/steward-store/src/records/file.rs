@@ -231,7 +231,8 @@ impl RecordStore for Store {
         }
         let r = sqlx::query(
             "INSERT INTO records_items (company_id, subject_id, category_id, kind, title, body, \
-             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+             search_text, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             RETURNING id",
         )
         .bind(company.0)
         .bind(item.subject_id.0)
@@ -239,6 +240,7 @@ impl RecordStore for Store {
         .bind(&item.kind)
         .bind(&item.title)
         .bind(&item.body)
+        .bind(&item.text)
         .bind(by.map(|u| u.0))
         .bind(Timestamp::now().0)
         .fetch_one(&mut *tx)
@@ -259,19 +261,24 @@ impl RecordStore for Store {
         company: CompanyId,
         item: ItemId,
         file: &NewFile,
+        text: &str,
         by: Option<UserId>,
         audit: AuditDraft,
     ) -> Result<VersionId> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query(
-            "SELECT COUNT(*) AS n FROM records_items WHERE company_id = $1 AND id = $2 AND kind = 'document'",
+        // The newest version's text is what the record is found by.
+        let n = sqlx::query(
+            "UPDATE records_items SET search_text = $1 \
+             WHERE company_id = $2 AND id = $3 AND kind = 'document'",
         )
+        .bind(text)
         .bind(company.0)
         .bind(item.0)
-        .fetch_one(&mut *tx)
+        .execute(&mut *tx)
         .await
-        .map_err(db)?;
-        if get_i64(&r, "n")? == 0 {
+        .map_err(db)?
+        .rows_affected();
+        if n == 0 {
             return Err(Error::NotFound { entity: "document" });
         }
         let id = insert_version_in(&mut tx, company, item, file, by).await?;

@@ -542,7 +542,7 @@ impl RetentionStore for Store {
                 .map_err(db)?;
         }
         sqlx::query(
-            "UPDATE records_items SET body = '', disposed_at = $1, disposed_by = $2 \
+            "UPDATE records_items SET body = '', search_text = '', disposed_at = $1, disposed_by = $2 \
              WHERE company_id = $3 AND id = $4",
         )
         .bind(now)
@@ -605,7 +605,8 @@ impl RetentionStore for Store {
 
 /// A synthetic file load for benchmarks: `subjects` subjects of `kind` (references `S-0`,
 /// `S-1`, …; every fifth one's relationship ended on 2024-06-30), each with `per_subject`
-/// notes spread over the categories in turn and over the three years before `newest`.
+/// notes spread over the categories in turn and over the three years before `newest`, their
+/// texts taken from `bodies` in turn ("Seen today." when none), indexed for search.
 #[derive(Debug, Clone)]
 pub struct BulkFiles {
     pub kind: steward_core::records::KindId,
@@ -613,6 +614,7 @@ pub struct BulkFiles {
     pub per_subject: usize,
     pub categories: Vec<CategoryId>,
     pub newest: Timestamp,
+    pub bodies: Vec<String>,
 }
 
 impl Store {
@@ -657,26 +659,33 @@ impl Store {
             }
             q.execute(&mut *tx).await.map_err(db)?;
         }
-        const ITEMS: &str =
-            "records_items (company_id, subject_id, category_id, kind, title, body, created_at)";
+        const ITEMS: &str = "records_items (company_id, subject_id, category_id, kind, title, \
+            body, search_text, created_at)";
         const DAY: i64 = 86_400_000_000;
         let rows: Vec<(usize, usize)> = (0..b.subjects)
             .flat_map(|i| (0..b.per_subject).map(move |j| (i, j)))
             .collect();
         let mut n = 0u64;
-        for part in rows.chunks(rows_per_statement(7)) {
-            let sql = insert_values(self.backend, ITEMS, "(?, ?, ?, ?, ?, ?, ?)", part.len());
+        for part in rows.chunks(rows_per_statement(8)) {
+            let sql = insert_values(self.backend, ITEMS, "(?, ?, ?, ?, ?, ?, ?, ?)", part.len());
             let mut q = sqlx::query(&sql);
             for (i, j) in part {
                 let k = i * b.per_subject + j;
                 let age = i64::try_from(k % (3 * 365)).unwrap_or(0);
+                let title = format!("Note {j} of S-{i}");
+                let body = match b.bodies.len() {
+                    0 => "Seen today.",
+                    n => b.bodies[k % n].as_str(),
+                };
+                let text = steward_core::records::search::index_text(&title, body);
                 q = q
                     .bind(company.0)
                     .bind(ids[*i])
                     .bind(b.categories[k % b.categories.len()].0)
                     .bind("note")
-                    .bind(format!("Note {j} of S-{i}"))
-                    .bind("Seen today.")
+                    .bind(title)
+                    .bind(body)
+                    .bind(text)
                     .bind(b.newest.0 - age * DAY);
             }
             n += q.execute(&mut *tx).await.map_err(db)?.rows_affected();

@@ -51,6 +51,40 @@ fn subject_of(r: &AnyRow) -> Result<Subject> {
     })
 }
 
+/// The subjects (`s`) whose files `who` opens: owned, assigned (the user, a role, the
+/// department) or broken into and still open; `None` when every subject is.
+pub(super) fn visible(company: CompanyId, who: &Visibility) -> Option<Cond> {
+    if who.all {
+        return None;
+    }
+    let mut mine = Cond::any().add(Expr::col(a("user_id")).eq(who.user.0));
+    if !who.roles.is_empty() {
+        mine = mine.add(Expr::col(a("role_key")).is_in(who.roles.clone()));
+    }
+    if let Some(d) = who.department {
+        mine = mine.add(Expr::col(a("department_id")).eq(d.0));
+    }
+    let assigned = Query::select()
+        .column(a("subject_id"))
+        .from(a("records_assignments"))
+        .and_where(Expr::col(a("company_id")).eq(company.0))
+        .cond_where(mine)
+        .to_owned();
+    let glass = Query::select()
+        .column(a("subject_id"))
+        .from(a("records_break_glass"))
+        .and_where(Expr::col(a("company_id")).eq(company.0))
+        .and_where(Expr::col(a("user_id")).eq(who.user.0))
+        .and_where(Expr::col(a("expires_at")).gt(who.now.0))
+        .to_owned();
+    Some(
+        Cond::any()
+            .add(col("s", "owner_id").eq(who.user.0))
+            .add(col("s", "id").in_subquery(assigned))
+            .add(col("s", "id").in_subquery(glass)),
+    )
+}
+
 fn filtered(company: CompanyId, who: &Visibility, q: &SubjectQuery, s: &mut SelectStatement) {
     s.from_as(a("records_subjects"), a("s"))
         .join_as(
@@ -66,33 +100,8 @@ fn filtered(company: CompanyId, who: &Visibility, q: &SubjectQuery, s: &mut Sele
             col("u", "id").equals((a("s"), a("owner_id"))),
         )
         .and_where(col("s", "company_id").eq(company.0));
-    if !who.all {
-        let mut mine = Cond::any().add(Expr::col(a("user_id")).eq(who.user.0));
-        if !who.roles.is_empty() {
-            mine = mine.add(Expr::col(a("role_key")).is_in(who.roles.clone()));
-        }
-        if let Some(d) = who.department {
-            mine = mine.add(Expr::col(a("department_id")).eq(d.0));
-        }
-        let assigned = Query::select()
-            .column(a("subject_id"))
-            .from(a("records_assignments"))
-            .and_where(Expr::col(a("company_id")).eq(company.0))
-            .cond_where(mine)
-            .to_owned();
-        let glass = Query::select()
-            .column(a("subject_id"))
-            .from(a("records_break_glass"))
-            .and_where(Expr::col(a("company_id")).eq(company.0))
-            .and_where(Expr::col(a("user_id")).eq(who.user.0))
-            .and_where(Expr::col(a("expires_at")).gt(who.now.0))
-            .to_owned();
-        s.cond_where(
-            Cond::any()
-                .add(col("s", "owner_id").eq(who.user.0))
-                .add(col("s", "id").in_subquery(assigned))
-                .add(col("s", "id").in_subquery(glass)),
-        );
+    if let Some(v) = visible(company, who) {
+        s.cond_where(v);
     }
     if let Some(k) = q.kind {
         s.and_where(col("s", "kind_id").eq(k.0));

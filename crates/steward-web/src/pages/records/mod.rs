@@ -4,10 +4,12 @@
 //! (`/records/users/{id}/access-log`), the setup of kinds, fields and categories with the
 //! templates (`/records/setup`), the break-glass review queue (`/records/break-glass`) and
 //! retention: legal holds and disposals (`/records/retention`), consents (a subject's at
-//! `/records/subjects/{id}/consents`, the company's at `/records/consents`).
+//! `/records/subjects/{id}/consents`, the company's at `/records/consents`) and full-text
+//! search (`/records/search`).
 //! Everything goes through `steward_core::records`, which authorizes.
 mod consent;
 mod retention;
+mod search;
 mod setup;
 mod subjects;
 
@@ -20,4 +22,5 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(setup::router::<S>())
         .merge(retention::router::<S>())
         .merge(consent::router::<S>())
+        .merge(search::router::<S>())
 }

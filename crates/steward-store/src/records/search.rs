@@ -1,0 +1,145 @@
+//! Records' full-text search (see `steward_core::records::search`): SQLite matches the FTS5
+//! index `records_search` (external content: `records_items.search_text`), PostgreSQL the
+//! GIN index on `to_tsvector('simple', search_text)`. The caller's access narrows the
+//! matches in the same statement (the subjects' rule of `subjects::visible`, sensitive
+//! categories), newest first, so nothing is cut before it is filtered.
+use sea_query::{Expr, ExprTrait, Order, Query};
+use sqlx::any::AnyRow;
+use steward_core::audit::AuditDraft;
+use steward_core::ids::{CompanyId, UserId};
+use steward_core::records::search::{Hit, SearchQuery, SearchStore};
+use steward_core::records::{CategoryId, ItemId, SubjectId};
+use steward_core::time::Timestamp;
+use steward_core::Result;
+
+use super::a;
+use super::subjects::visible;
+use crate::sql::{col, insert_values, rows_per_statement};
+use crate::{append_audit, db, get_i64, get_str, Backend, Store};
+
+fn hit_of(r: &AnyRow) -> Result<Hit> {
+    let kind = get_str(r, "kind")?;
+    Ok(Hit {
+        item_id: ItemId(get_i64(r, "id")?),
+        subject_id: SubjectId(get_i64(r, "subject_id")?),
+        subject: format!(
+            "{} {}",
+            get_str(r, "reference")?,
+            get_str(r, "subject_name")?
+        ),
+        category_id: CategoryId(get_i64(r, "category_id")?),
+        category: get_str(r, "category")?,
+        // The note's text: the service cuts the snippet from it.
+        snippet: if kind == "note" {
+            get_str(r, "body")?
+        } else {
+            String::new()
+        },
+        kind,
+        title: get_str(r, "title")?,
+        created_at: Timestamp(get_i64(r, "created_at")?),
+    })
+}
+
+impl SearchStore for Store {
+    async fn search_records(&self, company: CompanyId, q: &SearchQuery) -> Result<Vec<Hit>> {
+        use sea_query::JoinType::Join;
+        let mut s = Query::select();
+        match self.backend {
+            Backend::Sqlite => {
+                s.from_as(a("records_search"), a("f"))
+                    .join_as(
+                        Join,
+                        a("records_items"),
+                        a("i"),
+                        Expr::cust("i.id = f.rowid"),
+                    )
+                    .and_where(Expr::cust_with_values(
+                        "f.search_text MATCH ?",
+                        [q.terms.fts5()],
+                    ));
+            }
+            Backend::Postgres => {
+                s.from_as(a("records_items"), a("i")).and_where(Expr::cust_with_values(
+                    // sea-query numbers a PostgreSQL custom expression's `$1` in place.
+                    "to_tsvector('simple'::regconfig, i.search_text) @@ to_tsquery('simple'::regconfig, $1)",
+                    [q.terms.tsquery()],
+                ));
+            }
+        }
+        s.join_as(
+            Join,
+            a("records_subjects"),
+            a("s"),
+            col("s", "id").equals((a("i"), a("subject_id"))),
+        )
+        .join_as(
+            Join,
+            a("records_categories"),
+            a("c"),
+            col("c", "id").equals((a("i"), a("category_id"))),
+        )
+        .and_where(col("i", "company_id").eq(company.0))
+        .and_where(col("i", "disposed_at").is_null());
+        if !q.sensitive {
+            s.and_where(col("c", "sensitive").eq(0));
+        }
+        if let Some(v) = visible(company, &q.who) {
+            s.cond_where(v);
+        }
+        for c in [
+            "id",
+            "subject_id",
+            "category_id",
+            "kind",
+            "title",
+            "body",
+            "created_at",
+        ] {
+            s.column((a("i"), a(c)));
+        }
+        s.column((a("s"), a("reference")))
+            .expr_as(col("s", "name"), a("subject_name"))
+            .expr_as(col("c", "name"), a("category"))
+            .order_by((a("i"), a("id")), Order::Desc)
+            .limit(u64::from(q.limit));
+        let (sql, values) = crate::sql::build(self.backend, &s);
+        let rows = crate::sql::bind_values(sqlx::query(&sql), values)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        rows.iter().map(hit_of).collect()
+    }
+
+    async fn log_search(
+        &self,
+        company: CompanyId,
+        user: Option<UserId>,
+        subjects: &[SubjectId],
+        what: &str,
+        audit: AuditDraft,
+    ) -> Result<()> {
+        const INTO: &str =
+            "records_access_log (company_id, subject_id, user_id, actor, at, action, what, reason)";
+        let now = Timestamp::now().0;
+        let mut tx = self.begin().await?;
+        for part in subjects.chunks(rows_per_statement(8)) {
+            let sql = insert_values(self.backend, INTO, "(?, ?, ?, ?, ?, ?, ?, ?)", part.len());
+            let mut q = sqlx::query(&sql);
+            for s in part {
+                q = q
+                    .bind(company.0)
+                    .bind(s.0)
+                    .bind(user.map(|u| u.0))
+                    .bind(audit.actor.as_str())
+                    .bind(now)
+                    .bind("search")
+                    .bind(what)
+                    .bind("");
+            }
+            q.execute(&mut *tx).await.map_err(db)?;
+        }
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)
+    }
+}
