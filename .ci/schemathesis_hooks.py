@@ -468,6 +468,8 @@ STATE_RULES = [
     (r"withdrawn_on", r"a withdrawal is recorded once made: not a future day|before the consent was given"),
     (r"document_id", r"no such document in this subject's file"),
     (r"purpose", r"is required"),
+    # core::records::search: a query is words (letters or digits), at most 8 of them
+    (r"q", r"type a word to look for|at most \d+ (words|characters)"),
 ]
 
 ACCEPTED = re.compile(r"^(2..|3..|401|403|404|409|429|5..)$")

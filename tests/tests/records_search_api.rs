@@ -163,3 +163,149 @@ both_databases!(search_through_the_api_and_the_page, |db| async move {
         "{html}"
     );
 });
+
+both_databases!(
+    a_subjects_data_exported_for_a_right_of_access_request,
+    |db| async move {
+        use std::io::Read;
+        let app = spawn_app(db).await;
+        add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
+        let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+        let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
+        let kind = created(
+            admin
+                .post(app.url("/api/v1/records/templates"))
+                .json(&json!({"template": "clinic"}))
+                .send()
+                .await
+                .expect("template"),
+        )
+        .await;
+        let cats = body_with(get(&admin, &app, "/api/v1/records/categories").await, 200).await;
+        let secret = cats
+            .as_array()
+            .expect("categories")
+            .iter()
+            .find(|c| c["sensitive"] == true)
+            .and_then(|c| c["id"].as_i64())
+            .expect("a sensitive category");
+        let s = created(
+            admin
+                .post(app.url("/api/v1/records/subjects"))
+                .json(
+                    &json!({"kind_id": kind["id"], "reference": "P-7", "name": "Patient Seven",
+                "custom": {"date_of_birth": "1980-01-01"}}),
+                )
+                .send()
+                .await
+                .expect("subject"),
+        )
+        .await;
+        let sid = s["id"].as_i64().expect("id");
+        created(
+        admin
+            .post(app.url(&format!("/api/v1/records/subjects/{sid}/notes")))
+            .json(&json!({"category_id": secret, "title": "Session", "body": "Talked about sleep."}))
+            .send()
+            .await
+            .expect("note"),
+    )
+    .await;
+        let upload = reqwest::multipart::Form::new()
+            .text("category_id", secret.to_string())
+            .text("title", "Scan")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"scanned letter".to_vec()).file_name("scan.txt"),
+            );
+        created(
+            admin
+                .post(app.url(&format!("/api/v1/records/subjects/{sid}/documents")))
+                .multipart(upload)
+                .send()
+                .await
+                .expect("document"),
+        )
+        .await;
+        created(
+            admin
+                .post(app.url(&format!("/api/v1/records/subjects/{sid}/consents")))
+                .json(&json!({"purpose": "Research"}))
+                .send()
+                .await
+                .expect("consent"),
+        )
+        .await;
+        assert_eq!(
+            get(
+                &nurse,
+                &app,
+                &format!("/api/v1/records/subjects/{sid}/export")
+            )
+            .await
+            .status(),
+            403
+        );
+        let r = get(
+            &admin,
+            &app,
+            &format!("/api/v1/records/subjects/{sid}/export"),
+        )
+        .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/gzip")
+        );
+        let bytes = r.bytes().await.expect("archive");
+        let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+        let mut files = std::collections::BTreeMap::new();
+        for e in tar.entries().expect("entries") {
+            let mut e = e.expect("entry");
+            let path = e.path().expect("path").to_string_lossy().into_owned();
+            let mut body = Vec::new();
+            e.read_to_end(&mut body).expect("read");
+            files.insert(path, body);
+        }
+        let doc: Value = serde_json::from_slice(&files["P-7_export/subject.json"]).expect("json");
+        assert_eq!(doc["subject"]["reference"], "P-7");
+        let bodies: Vec<&str> = doc["records"]
+            .as_array()
+            .expect("records")
+            .iter()
+            .filter_map(|r| r["body"].as_str())
+            .collect();
+        assert!(
+            bodies.contains(&"Talked about sleep."),
+            "sensitive records included: {doc}"
+        );
+        assert_eq!(doc["consents"][0]["purpose"], "Research");
+        let scan = files
+            .iter()
+            .find(|(p, _)| p.starts_with("P-7_export/files/") && p.ends_with("/scan.txt"))
+            .map(|(_, b)| b.clone())
+            .expect("the scan's bytes");
+        assert_eq!(scan, b"scanned letter");
+        // The export is in the file's access log.
+        let log = body_with(
+            get(
+                &admin,
+                &app,
+                &format!("/api/v1/records/subjects/{sid}/access-log"),
+            )
+            .await,
+            200,
+        )
+        .await;
+        assert!(
+            log["items"]
+                .as_array()
+                .expect("log")
+                .iter()
+                .any(|e| e["action"] == "export"),
+            "{log}"
+        );
+    }
+);

@@ -273,7 +273,11 @@ where
         let _ = store.drop_schema(&schema).await;
     }
     store.close().await;
-    let _ = std::fs::remove_dir_all(&dir);
+    if std::env::var_os("STEWARD_BENCH_KEEP").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
     result
 }
 

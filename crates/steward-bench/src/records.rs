@@ -70,6 +70,8 @@ async fn bench(store: &Store, args: &Args) -> anyhow::Result<()> {
                 categories,
                 newest: Timestamp::now(),
                 bodies: Vec::new(),
+                documents: 0,
+                prefix: String::new(),
             },
             AuditDraft::system(
                 "bench",

@@ -47,6 +47,7 @@
 //! # Ok::<(), steward_io::WriteError>(())
 //! ```
 
+pub mod archive;
 pub mod bank;
 pub mod journal;
 pub mod pdf;

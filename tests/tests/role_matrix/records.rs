@@ -38,10 +38,10 @@ const OWNER_LOG: Expect = [
 const TEMPLATE_TWICE: Expect = [
     "401", "422", "403", "403", "403", "403", "403", "403", "403", "403",
 ];
-/// A search without words: 422 on `q` for anyone who may use Records (everyone).
+/// A search without its `q`: 400 for anyone who may use Records (everyone).
 #[rustfmt::skip]
 const SEARCH_WITHOUT_WORDS: Expect = [
-    "401", "422", "422", "422", "422", "422", "422", "422", "422", "422",
+    "401", "400", "400", "400", "400", "400", "400", "400", "400", "400",
 ];
 /// Break-glass on a fresh subject of the admin's: anyone without access opens it; who
 /// has access already (the admin, the auditor, a read-only admin token) gets 409.
@@ -93,6 +93,7 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/records/consents",                     Id::None,                  Body::None,                        OFFICE_READS),
     row("GET",    "/api/v1/records/unconsented",                  Id::None,                  Body::None,                        OFFICE_READS),
     row("GET",    "/api/v1/records/search",                       Id::None,                  Body::None,                        SEARCH_WITHOUT_WORDS),
+    row("GET",    "/api/v1/records/subjects/{id}/export",         Id::Rec(RecId::Subject),   Body::None,                        OFFICE_READS),
 ];
 
 /// What the rows act on: the clinic's kind, a category, the admin's subject with a

@@ -15,6 +15,7 @@
 //! file, download and export is logged ([`file`]) in the access log and the audit trail.
 //! A subject the caller may not open is not found, as another company's is.
 pub mod consent;
+pub mod export;
 pub mod file;
 pub mod retention;
 pub mod search;

@@ -3,7 +3,8 @@
 //! text itself ([`words`]: compatibility decomposition, accents dropped, lowercase, split at
 //! anything not a letter or a digit) and each database only indexes those words, so a query
 //! matches the same records on either. A query is every word of it (the last one also as
-//! the start of a word: "hyperten" finds "hypertension"), at most [`QUERY_WORDS`] words.
+//! the start of a word when it has [`PREFIX_MIN`] characters or more: "hyperten" finds
+//! "hypertension"), at most [`QUERY_WORDS`] words.
 //!
 //! A search never reveals a record the caller may not open: the store narrows the matches to
 //! the subjects the caller opens (company-wide readers, owners, assignments, an open
@@ -29,6 +30,9 @@ use crate::{Error, Result};
 pub const QUERY_WORDS: usize = 8;
 /// A query, at most (characters).
 pub const QUERY_MAX: usize = 200;
+/// The last word of a query is also a prefix from this many characters (a single letter
+/// is a word: "a prefix of everything" finds nothing useful and reads the whole index).
+pub const PREFIX_MIN: usize = 2;
 /// A word, at most (characters): longer runs are not words anyone types.
 pub const WORD_MAX: usize = 64;
 /// The text indexed per record, at most (bytes of folded words).
@@ -115,14 +119,18 @@ impl Terms {
         Ok(Terms(w))
     }
 
+    /// Whether word `i` is also a prefix (the last, long enough).
+    fn is_prefix(&self, i: usize) -> bool {
+        i + 1 == self.0.len() && self.0[i].chars().count() >= PREFIX_MIN
+    }
+
     /// The FTS5 query: each word quoted, all required, the last also a prefix.
     pub fn fts5(&self) -> String {
-        let n = self.0.len();
         self.0
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                if i + 1 == n {
+                if self.is_prefix(i) {
                     format!("\"{w}\"*")
                 } else {
                     format!("\"{w}\"")
@@ -135,12 +143,11 @@ impl Terms {
     /// The `to_tsquery('simple', …)` text: each word quoted, all required, the last also a
     /// prefix. Words hold letters and digits only.
     pub fn tsquery(&self) -> String {
-        let n = self.0.len();
         self.0
             .iter()
             .enumerate()
             .map(|(i, w)| {
-                if i + 1 == n {
+                if self.is_prefix(i) {
                     format!("'{w}':*")
                 } else {
                     format!("'{w}'")
@@ -303,6 +310,10 @@ mod tests {
         let t = Terms::parse("Blood  pressure hyperten").expect("terms");
         assert_eq!(t.fts5(), "\"blood\" AND \"pressure\" AND \"hyperten\"*");
         assert_eq!(t.tsquery(), "'blood' & 'pressure' & 'hyperten':*");
+        assert_eq!(
+            Terms::parse("vitamin d").expect("terms").fts5(),
+            "\"vitamin\" AND \"d\""
+        );
         for bad in ["", " ,; ", "a b c d e f g h i"] {
             let e = Terms::parse(bad).expect_err(bad);
             assert_eq!(e.field_errors()[0].field, "q");

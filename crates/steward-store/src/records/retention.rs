@@ -605,8 +605,10 @@ impl RetentionStore for Store {
 
 /// A synthetic file load for benchmarks: `subjects` subjects of `kind` (references `S-0`,
 /// `S-1`, …; every fifth one's relationship ended on 2024-06-30), each with `per_subject`
-/// notes spread over the categories in turn and over the three years before `newest`, their
-/// texts taken from `bodies` in turn ("Seen today." when none), indexed for search.
+/// records spread over the categories in turn and over the three years before `newest`, their
+/// texts taken from `bodies` in turn ("Seen today." when none), indexed for search. The last
+/// `documents` records of each subject are documents (their text indexed, no versions: a
+/// search load). References start with `prefix` (`S-` when empty).
 #[derive(Debug, Clone)]
 pub struct BulkFiles {
     pub kind: steward_core::records::KindId,
@@ -615,6 +617,8 @@ pub struct BulkFiles {
     pub categories: Vec<CategoryId>,
     pub newest: Timestamp,
     pub bodies: Vec<String>,
+    pub documents: usize,
+    pub prefix: String,
 }
 
 impl Store {
@@ -634,6 +638,11 @@ impl Store {
         let ids = reserve_ids(&mut tx, self.backend, "records_subjects", b.subjects).await?;
         let now = Timestamp::now().0;
         let ended = day_key(NaiveDate::from_ymd_opt(2024, 6, 30).ok_or_else(|| bad("day"))?);
+        let prefix = if b.prefix.is_empty() {
+            "S-"
+        } else {
+            b.prefix.as_str()
+        };
         const SUBJECTS: &str = "records_subjects (id, company_id, kind_id, reference, name, \
             custom, created_at, updated_at, ended_on)";
         let all: Vec<(usize, i64)> = ids.iter().copied().enumerate().collect();
@@ -650,8 +659,8 @@ impl Store {
                     .bind(*id)
                     .bind(company.0)
                     .bind(b.kind.0)
-                    .bind(format!("S-{i}"))
-                    .bind(format!("Subject {i}"))
+                    .bind(format!("{prefix}{i}"))
+                    .bind(format!("Subject {prefix}{i}"))
                     .bind("{}")
                     .bind(now)
                     .bind(now)
@@ -672,7 +681,12 @@ impl Store {
             for (i, j) in part {
                 let k = i * b.per_subject + j;
                 let age = i64::try_from(k % (3 * 365)).unwrap_or(0);
-                let title = format!("Note {j} of S-{i}");
+                let document = *j + b.documents >= b.per_subject;
+                let title = if document {
+                    format!("Document {j} of {prefix}{i}")
+                } else {
+                    format!("Note {j} of {prefix}{i}")
+                };
                 let body = match b.bodies.len() {
                     0 => "Seen today.",
                     n => b.bodies[k % n].as_str(),
@@ -682,9 +696,9 @@ impl Store {
                     .bind(company.0)
                     .bind(ids[*i])
                     .bind(b.categories[k % b.categories.len()].0)
-                    .bind("note")
+                    .bind(if document { "document" } else { "note" })
                     .bind(title)
-                    .bind(body)
+                    .bind(if document { "" } else { body })
                     .bind(text)
                     .bind(b.newest.0 - age * DAY);
             }

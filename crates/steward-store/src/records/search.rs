@@ -101,8 +101,13 @@ impl SearchStore for Store {
         s.column((a("s"), a("reference")))
             .expr_as(col("s", "name"), a("subject_name"))
             .expr_as(col("c", "name"), a("category"))
-            .order_by((a("i"), a("id")), Order::Desc)
             .limit(u64::from(q.limit));
+        match self.backend {
+            // FTS5 hands its matches over newest (highest rowid) first, so the statement
+            // stops at the limit instead of sorting every match.
+            Backend::Sqlite => s.order_by_expr(Expr::cust("f.rowid"), Order::Desc),
+            Backend::Postgres => s.order_by((a("i"), a("id")), Order::Desc),
+        };
         let (sql, values) = crate::sql::build(self.backend, &s);
         let rows = crate::sql::bind_values(sqlx::query(&sql), values)
             .fetch_all(&self.read)

@@ -1,7 +1,8 @@
 //! `/api/v1/records/…/access-log` ("who has seen this file", per subject and per user),
 //! break-glass (`/api/v1/records/subjects/{id}/break-glass`: open a file without access by
 //! giving a reason) and its review queue (`/api/v1/records/break-glass`, the privacy
-//! office).
+//! office), and a subject's right-of-access export (`/api/v1/records/subjects/{id}/export`,
+//! the privacy office).
 use axum::extract::{Path, Query, Request, State};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,35 @@ pub(crate) fn routes<S: Backend>(r: OpenApiRouter<AppState<S>>) -> OpenApiRouter
         .routes(routes!(break_glass))
         .routes(routes!(queue))
         .routes(routes!(review))
+        .routes(routes!(export_subject))
+}
+
+/// Everything about a subject for a right-of-access request, as one `.tar.gz`:
+/// `subject.json` (the subject, every record, consents, assignments, the file's access log)
+/// and every document version's bytes under `files/` (the privacy office, with
+/// `records.export`). Logged in the access log and the audit trail.
+#[utoipa::path(get, path = "/api/v1/records/subjects/{id}/export", tag = "records", params(("id" = i64, Path)),
+    responses((status = 200, description = "The archive", content_type = "application/gzip"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn export_subject<S: Backend>(
+    State(state): State<AppState<S>>,
+    a: ApiActor,
+    Path(id): Path<i64>,
+) -> Result<Response, ApiError> {
+    let x = steward_core::records::export::export_subject(
+        &state.store,
+        &*state.files,
+        &a.actor,
+        SubjectId(id),
+    )
+    .await
+    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    Ok(crate::forms::download_response(
+        steward_core::files::Download {
+            name: x.file_name,
+            content_type: "application/gzip".into(),
+            bytes: x.bytes,
+        },
+    ))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -35,7 +65,7 @@ pub struct RecordsAccessOut {
     actor: String,
     /// RFC 3339.
     at: String,
-    /// `view`, `download`, `export` or `break_glass`.
+    /// `view`, `download`, `export`, `search` or `break_glass`.
     action: String,
     what: String,
     /// The reason given for a break-glass (and `break-glass` on what was seen under one).

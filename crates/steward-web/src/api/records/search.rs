@@ -58,10 +58,9 @@ pub struct RecordsSearchOut {
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words to find, all of them (the last also as the start of a word), at most 8 words
-    /// and 200 characters; accents and case do not matter (none: 422 on `q`).
-    q: Option<String>,
-    /// At most 100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
+    /// and 200 characters; accents and case do not matter (no word in it: 422 on `q`).
+    q: String,
+    /// Results, default 50; more than 100 reads as 100.
     limit: Option<u32>,
 }
 
@@ -75,14 +74,9 @@ pub async fn search_records<S: Backend>(
     a: ApiActor,
     Query(p): Query<SearchParams>,
 ) -> Result<Response, ApiError> {
-    let hits = search::search(
-        &state.store,
-        &a.actor,
-        p.q.as_deref().unwrap_or(""),
-        p.limit,
-    )
-    .await
-    .map_err(|e| ApiError::new(e, &a.request_id))?;
+    let hits = search::search(&state.store, &a.actor, &p.q, p.limit)
+        .await
+        .map_err(|e| ApiError::new(e, &a.request_id))?;
     Ok(ok(RecordsSearchOut {
         items: hits.into_iter().map(RecordsHitOut::from).collect(),
     }))

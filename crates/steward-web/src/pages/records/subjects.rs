@@ -44,6 +44,7 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .route("/records/assignments/{id}/delete", post(unassign::<S>))
         .route("/records/subjects/{id}/break-glass", post(break_glass::<S>))
         .route("/records/subjects/{id}/access-log", get(subject_log::<S>))
+        .route("/records/subjects/{id}/export", get(export_subject::<S>))
         .route("/records/users/{id}/access-log", get(user_log::<S>))
         .route("/records/break-glass", get(queue::<S>))
         .route("/records/break-glass/{id}/review", post(review::<S>))
@@ -607,6 +608,24 @@ async fn add_version<S: Backend>(
             let (f, n, _, a) = no_forms();
             show_view(&state, &pa, subject.0, (f, n, document, a)).await
         }
+        Err(e) => fail(&state, &pa, e).await,
+    }
+}
+
+/// The subject's right-of-access archive (the privacy office).
+async fn export_subject<S: Backend>(
+    State(state): State<AppState<S>>,
+    pa: PageActor,
+    Path(id): Path<i64>,
+) -> Response {
+    match records::export::export_subject(&state.store, &*state.files, &pa.actor, SubjectId(id))
+        .await
+    {
+        Ok(x) => download_response(steward_core::files::Download {
+            name: x.file_name,
+            content_type: "application/gzip".into(),
+            bytes: x.bytes,
+        }),
         Err(e) => fail(&state, &pa, e).await,
     }
 }
