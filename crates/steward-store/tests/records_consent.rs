@@ -12,48 +12,18 @@ use steward_core::auth::Actor;
 use steward_core::records::consent::{self, ConsentInput, ConsentQuery};
 use steward_core::records::file::{self, ItemInput};
 use steward_core::records::setup;
-use steward_core::records::subjects::{self, SubjectInput};
-use steward_core::records::{CategoryId, KindId, SubjectId};
+use steward_core::records::{CategoryId, SubjectId};
 use steward_core::Error;
 use steward_store::files::LocalFiles;
 use steward_store::Store;
 
 use common::sorted_fields as fields;
-use common::{insert_user, session_actor as actor, world};
-
-async fn subject(store: &Store, a: &Actor, kind: KindId, reference: &str) -> SubjectId {
-    let mut custom = serde_json::Map::new();
-    custom.insert("date_of_birth".into(), "1970-02-03".into());
-    subjects::create(
-        store,
-        a,
-        &SubjectInput {
-            kind_id: kind.0.to_string(),
-            reference: reference.into(),
-            name: format!("Patient {reference}"),
-            owner_id: String::new(),
-            custom: Some(custom),
-            ended_on: None,
-        },
-    )
-    .await
-    .expect("subject")
-    .id
-}
+use common::{
+    insert_user, records_note, records_subject as subject, session_actor as actor, world,
+};
 
 async fn note(store: &Store, a: &Actor, s: SubjectId, c: CategoryId, title: &str) {
-    file::add_note(
-        store,
-        a,
-        s,
-        &ItemInput {
-            category_id: c.0.to_string(),
-            title: title.into(),
-            body: format!("The text of {title}"),
-        },
-    )
-    .await
-    .expect("note");
+    records_note(store, a, s, c, title, &format!("The text of {title}")).await;
 }
 
 fn day(days: i64) -> String {

@@ -16,36 +16,16 @@ use steward_core::records::file::{self, ItemInput};
 use steward_core::records::retention::{self, DisposalQuery, HoldInput};
 use steward_core::records::setup::{self, CategoryInput};
 use steward_core::records::subjects::{self, SubjectInput};
-use steward_core::records::{CategoryId, KindId, SubjectId};
+use steward_core::records::{CategoryId, SubjectId};
 use steward_core::Error;
 use steward_store::files::LocalFiles;
 use steward_store::Store;
 
-use common::{insert_user, world};
+use common::{insert_user, records_subject as subject, world};
 
 use common::sorted_fields as fields;
 
 use common::session_actor as actor;
-
-async fn subject(store: &Store, a: &Actor, kind: KindId, reference: &str) -> SubjectId {
-    let mut custom = serde_json::Map::new();
-    custom.insert("date_of_birth".into(), "1970-02-03".into());
-    subjects::create(
-        store,
-        a,
-        &SubjectInput {
-            kind_id: kind.0.to_string(),
-            reference: reference.into(),
-            name: format!("Patient {reference}"),
-            owner_id: String::new(),
-            custom: Some(custom),
-            ended_on: None,
-        },
-    )
-    .await
-    .expect("subject")
-    .id
-}
 
 async fn rule(store: &Store, a: &Actor, name: &str, from: &str) -> CategoryId {
     setup::create_category(
@@ -65,18 +45,7 @@ async fn rule(store: &Store, a: &Actor, name: &str, from: &str) -> CategoryId {
 }
 
 async fn note(store: &Store, a: &Actor, s: SubjectId, c: CategoryId, title: &str) {
-    file::add_note(
-        store,
-        a,
-        s,
-        &ItemInput {
-            category_id: c.0.to_string(),
-            title: title.into(),
-            body: format!("The text of {title}"),
-        },
-    )
-    .await
-    .expect("note");
+    common::records_note(store, a, s, c, title, &format!("The text of {title}")).await;
 }
 
 fn hold(reference: &str, category: Option<CategoryId>, reason: &str) -> HoldInput {

@@ -14,56 +14,15 @@ use steward_core::auth::Actor;
 use steward_core::records::file::{self, ItemInput, RecordStore};
 use steward_core::records::search;
 use steward_core::records::setup;
-use steward_core::records::subjects::{self, AssignmentInput, SubjectInput};
-use steward_core::records::{CategoryId, ItemId, KindId, SubjectId};
+use steward_core::records::subjects::{self, AssignmentInput};
+use steward_core::records::{CategoryId, ItemId};
 use steward_core::Error;
 use steward_store::files::LocalFiles;
 use steward_store::Store;
 
-use common::{insert_user, session_actor as actor, world};
-
-async fn subject(store: &Store, a: &Actor, kind: KindId, reference: &str) -> SubjectId {
-    let mut custom = serde_json::Map::new();
-    custom.insert("date_of_birth".into(), "1970-02-03".into());
-    subjects::create(
-        store,
-        a,
-        &SubjectInput {
-            kind_id: kind.0.to_string(),
-            reference: reference.into(),
-            name: format!("Patient {reference}"),
-            owner_id: String::new(),
-            custom: Some(custom),
-            ended_on: None,
-        },
-    )
-    .await
-    .expect("subject")
-    .id
-}
-
-async fn note(
-    store: &Store,
-    a: &Actor,
-    s: SubjectId,
-    c: CategoryId,
-    title: &str,
-    body: &str,
-) -> ItemId {
-    file::add_note(
-        store,
-        a,
-        s,
-        &ItemInput {
-            category_id: c.0.to_string(),
-            title: title.into(),
-            body: body.into(),
-        },
-    )
-    .await
-    .expect("note")
-    .id
-}
+use common::{
+    insert_user, records_note as note, records_subject as subject, session_actor as actor, world,
+};
 
 async fn found(store: &Store, a: &Actor, q: &str) -> Vec<ItemId> {
     search::search(store, a, q, Some(100))

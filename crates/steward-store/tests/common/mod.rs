@@ -561,3 +561,54 @@ pub async fn session_actor(store: &Store, user: UserId, company: CompanyId) -> A
     a.via = steward_core::auth::Via::Session;
     a
 }
+
+/// Records: a subject of `kind` (the clinic template's patient: a date of birth) with this
+/// reference, named "Patient <reference>".
+pub async fn records_subject(
+    store: &Store,
+    a: &Actor,
+    kind: steward_core::records::KindId,
+    reference: &str,
+) -> steward_core::records::SubjectId {
+    let mut custom = serde_json::Map::new();
+    custom.insert("date_of_birth".into(), "1970-02-03".into());
+    steward_core::records::subjects::create(
+        store,
+        a,
+        &steward_core::records::subjects::SubjectInput {
+            kind_id: kind.0.to_string(),
+            reference: reference.into(),
+            name: format!("Patient {reference}"),
+            owner_id: String::new(),
+            custom: Some(custom),
+            ended_on: None,
+        },
+    )
+    .await
+    .expect("subject")
+    .id
+}
+
+/// Records: a note in a subject's file.
+pub async fn records_note(
+    store: &Store,
+    a: &Actor,
+    s: steward_core::records::SubjectId,
+    c: steward_core::records::CategoryId,
+    title: &str,
+    body: &str,
+) -> steward_core::records::ItemId {
+    steward_core::records::file::add_note(
+        store,
+        a,
+        s,
+        &steward_core::records::file::ItemInput {
+            category_id: c.0.to_string(),
+            title: title.into(),
+            body: body.into(),
+        },
+    )
+    .await
+    .expect("note")
+    .id
+}
