@@ -118,7 +118,7 @@ pub fn in_force(state: &str) -> bool {
     matches!(state, "active" | "expiring")
 }
 
-pub fn state_label(key: &str) -> &str {
+pub fn state_label(key: &str) -> &'static str {
     STATES
         .iter()
         .find(|(k, _)| *k == key)

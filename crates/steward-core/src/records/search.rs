@@ -209,28 +209,21 @@ pub trait SearchStore: Send + Sync {
 /// The part of `text` around the first of `terms` found (whole text when short).
 pub fn snippet(text: &str, terms: &Terms) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let folded: Vec<(usize, String)> = flat
-        .char_indices()
-        .map(|(i, c)| (i, c.to_lowercase().collect::<String>()))
-        .collect();
-    let lower: String = folded.iter().map(|(_, s)| s.as_str()).collect();
-    let at = terms
+    // The lowercase text, and for each of its bytes the character of `flat` it came from
+    // (lowercasing may change a character's length).
+    let mut lower = String::with_capacity(flat.len());
+    let mut from = Vec::with_capacity(flat.len());
+    for (n, c) in flat.chars().enumerate() {
+        lower.extend(c.to_lowercase());
+        from.resize(lower.len(), n);
+    }
+    let pos = terms
         .0
         .iter()
         .filter_map(|w| lower.find(w.as_str()))
         .min()
+        .and_then(|at| from.get(at).copied())
         .unwrap_or(0);
-    // Map the byte offset in `lower` back to a character position in `flat`.
-    let mut pos = 0;
-    let mut seen = 0;
-    for (n, (_, s)) in folded.iter().enumerate() {
-        if seen >= at {
-            pos = n;
-            break;
-        }
-        seen += s.len();
-        pos = n + 1;
-    }
     let chars: Vec<char> = flat.chars().collect();
     let start = pos.saturating_sub(SNIPPET_SIDE);
     let end = (pos + SNIPPET_SIDE).min(chars.len());

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use sea_query::{Cond, ExprTrait, Order, Query, SelectStatement};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
-use steward_core::hr::{day_from_key, day_key};
+use steward_core::hr::day_key;
 use steward_core::ids::{CompanyId, UserId};
 use steward_core::list::{Page, Paging};
 use steward_core::records::consent::{
@@ -15,15 +15,10 @@ use steward_core::records::{CategoryId, ItemId, SubjectId};
 use steward_core::time::Timestamp;
 use steward_core::Result;
 
-use super::{a, bad, stale};
+use super::{a, stale};
+use crate::hr::{get_day, opt_day};
 use crate::sql::{col, contains_any, count_all};
 use crate::{append_audit, db, get_i64, get_str, opt_i64, opt_str, Store};
-
-fn day(r: &AnyRow, c: &str) -> Result<Option<NaiveDate>> {
-    opt_i64(r, c)?
-        .map(|k| day_from_key(k).ok_or_else(|| bad(c)))
-        .transpose()
-}
 
 fn consent_of(r: &AnyRow) -> Result<Consent> {
     Ok(Consent {
@@ -35,9 +30,9 @@ fn consent_of(r: &AnyRow) -> Result<Consent> {
             get_str(r, "subject_name")?
         ),
         purpose: get_str(r, "purpose")?,
-        given_on: day(r, "given_on")?.ok_or_else(|| bad("given_on"))?,
-        expires_on: day(r, "expires_on")?,
-        withdrawn_on: day(r, "withdrawn_on")?,
+        given_on: get_day(r, "given_on")?,
+        expires_on: opt_day(r, "expires_on")?,
+        withdrawn_on: opt_day(r, "withdrawn_on")?,
         withdrawn_reason: get_str(r, "withdrawn_reason")?,
         document_id: opt_i64(r, "document_id")?.map(ItemId),
         document_title: opt_str(r, "document_title")?.unwrap_or_default(),

@@ -67,16 +67,8 @@ impl SubjectPage {
         c.state(self.today)
     }
     fn state_label(&self, c: &Consent) -> &'static str {
-        label(self.state_key(c))
+        consent::state_label(self.state_key(c))
     }
-}
-
-fn label(state: &str) -> &'static str {
-    STATES
-        .iter()
-        .find(|(k, _)| *k == state)
-        .map(|(_, l)| *l)
-        .unwrap_or("Not yet in force")
 }
 
 async fn subject_view<S: Backend>(
@@ -225,7 +217,7 @@ impl OfficePage {
         c.state(self.today)
     }
     fn state_label(&self, c: &Consent) -> &'static str {
-        label(self.state_key(c))
+        consent::state_label(self.state_key(c))
     }
 }
 
