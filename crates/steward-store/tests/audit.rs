@@ -1,7 +1,6 @@
 //! The audit trail: one hash chain over every write, verified exactly, broken by any edit
 //! made behind the store's back, and kept whole under concurrent writers.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::json;
 use sqlx::any::AnyRow;

@@ -4,8 +4,7 @@
 //! removed with the head moved back (caught by a checkpoint), and the whole trail re-sealed
 //! without the key. Also: the database itself refuses UPDATE and DELETE of audit rows, and
 //! a company's verification tells it about its own events only.
-#[macro_use]
-mod common;
+use crate::common;
 
 use sqlx::{AnyPool, Row};
 use steward_core::audit::{

@@ -1,6 +1,5 @@
 //! Signing in, sessions, throttling, passwords and API tokens, on the real store.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::audit::{AuditQuery, AuditStore};
 use steward_core::auth::session::{

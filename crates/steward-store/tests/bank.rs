@@ -2,8 +2,7 @@
 //! re-import adds nothing, the continuity flag, all or nothing on a bad line, a currency
 //! that is not the account's, dry runs, saved CSV mappings, companies kept apart, and the
 //! time a 10,000-line statement takes (printed, not asserted).
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::time::Instant;
 use steward_core::auth::Actor;

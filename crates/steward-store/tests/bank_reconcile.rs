@@ -4,8 +4,7 @@
 //! entry posted for a bank fee, undo (the entry reversed; the payment stays and is
 //! proposed again, then linked without posting twice), auto-match, the balance check, and
 //! another company's line is not found.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::Actor;
 use steward_core::bank::accounts::{self, BankAccountInput};

@@ -2,8 +2,7 @@
 //! posting (gap-free numbers per series and year, the ledger entry in the same
 //! transaction, nothing written into a closed period), credit notes that credit at most
 //! what is left, idempotent drafts, the immutability triggers, and companies kept apart.
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use steward_core::auth::Actor;

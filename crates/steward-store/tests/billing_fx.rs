@@ -6,8 +6,7 @@
 //! book value, a write-off keeps working, a bill paid dearer is a loss, a credit note at
 //! another rate realises the difference on what it credits, the aged report stays in
 //! dollars, and the store refuses a payment worked out from what a document owed before.
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use steward_core::auth::Actor;

@@ -2,8 +2,7 @@
 //! with its mail job (the PDF attached) in one transaction and a retried key sends once;
 //! reminder levels go once per invoice ever, one reminder per customer, excluded customers
 //! skipped; a recurring invoice makes one invoice per occurrence, ever.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use steward_core::auth::Actor;

@@ -2,8 +2,7 @@
 //! threshold waits (and nobody approves their own), approval posts it, refusal returns it
 //! to draft; a payment run proposes what is due (leaving out vendors without IBAN or not
 //! in euro), is approved, and marking it sent records one payment per vendor once.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;

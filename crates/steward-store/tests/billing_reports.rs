@@ -2,8 +2,7 @@
 //! ledger (and the difference a manual entry on the tax account makes), a customer's
 //! statement (opening, running and closing balance equal to the aged total on the last
 //! day), and the dashboard tiles' grouped reads (overdue receivables, bills due this week).
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use steward_core::auth::Actor;

@@ -1,8 +1,7 @@
 //! Attachments on both databases: upload through the FileStore (bytes round trip, content
 //! sniffed), list, download, another company's or an outsider's view is not found, soft
 //! removal, and every upload and removal in the audit trail.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::files::{self, AttachmentStore, FileStore};

@@ -2,8 +2,7 @@
 //! content), the employee sees their own, a colleague and another company do not, every
 //! view and download is audited, certifications and the company list by expiry, and the
 //! expiry reminders go to the employee and their manager once.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate};
 use steward_core::auth::session::cli_actor;

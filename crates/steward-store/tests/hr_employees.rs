@@ -2,8 +2,7 @@
 //! of any day (a future change becomes current on its date), optimistic versions,
 //! reporting-line cycles refused, custom fields checked, field-level access, and company
 //! isolation.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate};
 use serde_json::json;

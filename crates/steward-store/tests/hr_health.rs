@@ -1,8 +1,7 @@
 //! The record-health engine on both databases: clean records have no problem, each rule
 //! finds its own case and nothing else, checking one employee updates only what concerns
 //! them, runs leave a trend, and companies never see each other's problems.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{Duration, NaiveDate};
 use steward_core::departments::{self, DepartmentEdit};

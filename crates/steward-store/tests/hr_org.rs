@@ -1,8 +1,7 @@
 //! The department tree, positions and the org chart on both databases: a department cannot
 //! move under its own descendant, one level of the chart with report counts, the chain of
 //! managers, search, and another company's people never show.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use steward_core::departments::{self, DepartmentEdit};

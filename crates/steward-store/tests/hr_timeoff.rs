@@ -2,8 +2,7 @@
 //! the sum of the ledger, requests approved by the manager through Work's approvals (the
 //! `use` row), overlap and balance checks with field errors, cancellation reversing the
 //! ledger, another company's request 404, and the iCalendar feed.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{Datelike, NaiveDate};
 use steward_core::auth::session::cli_actor;

@@ -1,6 +1,5 @@
 //! Idempotency keys and settings.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::json;
 use steward_core::audit::{AuditDraft, AuditStore};

@@ -3,8 +3,7 @@
 //! written), check-out only of a deployable asset and check-in, the history, what an
 //! employee sees (only what they hold), offboarding's list of what must come back, stale
 //! versions, and companies kept apart.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;

@@ -6,8 +6,7 @@
 //! never with itself, one checked out to it (through any chain) or one retired; the parent
 //! lists what goes with it; the history records the location or the asset; check-in works
 //! for every kind and only an employee's check-out comes back at offboarding.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::{json, Map, Value};
 use steward_core::auth::Actor;

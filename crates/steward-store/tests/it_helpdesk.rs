@@ -3,8 +3,7 @@
 //! them; priority from urgency x impact; technicians' queue and the unassigned queue
 //! sorted by SLA due; timers paused while waiting on the requester; the SLA job marks a
 //! breach once; rating and reopening; the knowledge base; the report; companies apart.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;
@@ -580,7 +579,7 @@ store_test!(knowledge_base_published_to_everyone, |db| async move {
 
 /// Not a benchmark (tests never time things): loads 200,000 tickets and prints how long a
 /// technician's queue and the unassigned queue take, with the query plan's index. Run with
-/// `cargo test -p steward-store --test it_helpdesk -- --ignored --nocapture`.
+/// `cargo test -p steward-store --test store it_helpdesk::queue_at_scale -- --ignored --nocapture`.
 mod queue_at_scale {
     use super::*;
     use steward_core::audit::AuditDraft;

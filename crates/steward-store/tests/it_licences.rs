@@ -5,8 +5,7 @@
 //! seat of theirs, offboarding lists a seat and unassigning it closes the item, the expiry
 //! job tells the leads once; consumables' stock never goes below 0 (also racing), the
 //! movements, the below-minimum filter, and companies kept apart.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;

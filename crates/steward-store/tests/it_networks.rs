@@ -2,8 +2,7 @@
 //! refused, the same address never given twice (also when many ask at once), next-free,
 //! release, an address's asset, planned changes through the approvals inbox, maintenance
 //! logs moving the next due date, and companies kept apart.
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 

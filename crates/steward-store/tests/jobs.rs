@@ -1,8 +1,7 @@
 //! The jobs queue: enqueue, claim, complete, retry, dead jobs, leases, deduplication, and
 //! workers (several at once, on one database or, on PostgreSQL, in several instances) that
 //! run every job exactly once.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::json;
 use sqlx::Row;

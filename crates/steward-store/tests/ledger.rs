@@ -1,8 +1,7 @@
 //! The ledger store on both databases: accounts, gap-free numbers, stored balances against
 //! the postings, closed periods, idempotent and concurrent posting, drafts, the database's
 //! immutability triggers, account ledgers, bulk import (all or nothing) and export paging.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::NaiveDate;
 use serde_json::json;

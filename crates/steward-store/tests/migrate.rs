@@ -1,6 +1,5 @@
 //! Migrations: idempotent, versioned, and refusing a schema newer than the binary.
-#[macro_use]
-mod common;
+use crate::common;
 
 use sqlx::Row;
 use steward_core::roles::RoleStore;

@@ -8,8 +8,7 @@
 //! version keeps the old); every view, download and export is in the access log and the
 //! audit trail; break-glass needs a reason (nothing written without one), opens the file
 //! for a while, tells the owner and the privacy officers and waits for review.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::{json, Map, Value};
 use steward_core::auth::Actor;

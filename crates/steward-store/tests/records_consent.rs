@@ -4,8 +4,7 @@
 //! withdrawal or end brings the flag back; the company's list filters by state and search;
 //! the privacy office's list of records without consent follows; who may read, record and
 //! withdraw is the file's access (the privacy office too), and another company sees nothing.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use steward_core::auth::Actor;

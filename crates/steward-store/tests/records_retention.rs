@@ -6,8 +6,7 @@
 //! keeps the tombstone; a kept record stays; bad holds are refused naming the field with
 //! nothing written; only the privacy office decides, and another company sees nothing.
 //! Over random holds a held record is never disposed of.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::Months;
 use steward_core::auth::Actor;

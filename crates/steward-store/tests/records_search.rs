@@ -5,8 +5,7 @@
 //! a role) and break-glass openings, a search returns exactly the matching records the
 //! caller may open: never one they may not (another company's, a sensitive one without the
 //! grant, a subject they have no access to), and none is missed.
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -1,6 +1,5 @@
 //! Roles as data: the built-in ones, custom ones, and what an actor gets from them.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::json;
 use steward_core::audit::{AuditDraft, AuditStore};

@@ -1,6 +1,5 @@
 //! Companies and users: isolation between companies, optimistic concurrency, atomic writes.
-#[macro_use]
-mod common;
+use crate::common;
 
 use serde_json::json;
 use steward_core::audit::{AuditDraft, AuditQuery, AuditStore};

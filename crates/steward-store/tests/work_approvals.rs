@@ -1,8 +1,7 @@
 //! Departments and the approval engine on both databases: heads and members, policies,
 //! a two-level chain decided step by step, inbox filters and isolation between companies,
 //! a second decision of one step refused, delegates, escalation and the audit trail.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;

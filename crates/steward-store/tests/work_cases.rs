@@ -1,7 +1,6 @@
 //! Cases: the front office opens, the back office works them, the SLA job warns and breaches
 //! once; on both databases.
-#[macro_use]
-mod common;
+use crate::common;
 
 use steward_core::auth::session::cli_actor;
 use steward_core::auth::Actor;

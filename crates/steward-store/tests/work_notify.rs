@@ -1,8 +1,7 @@
 //! Notifications on both databases: stored per (company, user), unread counts, marking read,
 //! preferences (off, e-mail at once, digest), the notification mail job and the daily digest
 //! delivered through a recording mailer by a real worker.
-#[macro_use]
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

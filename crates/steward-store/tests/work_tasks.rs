@@ -2,8 +2,7 @@
 //! scope filtering in the query (own, department, company, another company), checklist and
 //! comments, templates with owners by role, and recurrence that is idempotent however often
 //! the job runs.
-#[macro_use]
-mod common;
+use crate::common;
 
 use chrono::{Datelike, Duration, NaiveDate};
 use steward_core::auth::session::cli_actor;

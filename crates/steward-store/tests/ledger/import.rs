@@ -300,7 +300,7 @@ store_test!(
 
 // ---------------------------------------------------------------------------------------
 // The bulk import benchmark (run by hand, in release):
-//   cargo test --release -p steward-store --test ledger -- --ignored --nocapture import_benchmark
+//   cargo test --release -p steward-store --test store -- --ignored --nocapture import_benchmark
 // ---------------------------------------------------------------------------------------
 
 /// 1M entries of 3 postings over 60 accounts and three years, made on a thread of their own
