@@ -339,3 +339,188 @@ both_databases!(
         );
     }
 );
+
+// Anonymizing a subject through the API and the pages: the plan names what is erased and
+// what is kept (a category with a running retention period); no reason is 422 naming
+// `reason` and changes nothing; an employee may not (403); done, the subject reads
+// `ANON-<id>` and `Anonymized`, the erased note is a tombstone, the kept one keeps its
+// text, and a second time is 409; the page shows the plan and refuses a held subject.
+both_databases!(anonymize_through_the_api_and_pages, |db| async move {
+    let app = spawn_app(db).await;
+    add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
+    let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
+    let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
+    let kind = body_with(
+        post(
+            &admin,
+            &app,
+            "/api/v1/records/templates",
+            json!({"template": "clinic"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let mut cats = Vec::new();
+    for (name, months) in [("Cards", Value::Null), ("Letters", json!(120))] {
+        let c = body_with(
+            post(
+                &admin,
+                &app,
+                "/api/v1/records/categories",
+                json!({"name": name, "retention_months": months}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        cats.push(c["id"].as_i64().expect("category"));
+    }
+    let mut ids = Vec::new();
+    for r in ["P-1", "P-2"] {
+        let s = body_with(
+            post(
+                &admin,
+                &app,
+                "/api/v1/records/subjects",
+                json!({"kind_id": kind["id"], "reference": r, "name": format!("Patient {r}"),
+                       "custom": {"date_of_birth": "1980-01-01"}}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        ids.push(s["id"].as_i64().expect("id"));
+    }
+    let (p1, p2) = (ids[0], ids[1]);
+    for (cat, title) in [(cats[0], "Thank-you card"), (cats[1], "Referral")] {
+        body_with(
+            post(
+                &admin,
+                &app,
+                &format!("/api/v1/records/subjects/{p1}/notes"),
+                json!({"category_id": cat, "title": title, "body": format!("The text of {title}")}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    let path = format!("/api/v1/records/subjects/{p1}/anonymize");
+    let plan = body_with(get(&admin, &app, &path).await, 200).await;
+    assert_eq!(plan["dispose"][0]["title"], "Thank-you card", "{plan}");
+    assert_eq!(plan["keep"][0]["title"], "Referral", "{plan}");
+    assert!(
+        plan["keep"][0]["kept_because"]
+            .as_str()
+            .is_some_and(|w| w.contains("runs until")),
+        "{plan}"
+    );
+    assert_eq!(plan["reference"], format!("ANON-{p1}"));
+    assert_eq!(plan["done"], false);
+
+    let r = post(&admin, &app, &path, json!({"reason": ""})).await;
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.expect("problem");
+    assert_eq!(problem["errors"][0]["field"], "reason", "{problem}");
+    assert_eq!(
+        post(&nurse, &app, &path, json!({"reason": "mine"}))
+            .await
+            .status(),
+        403
+    );
+    let s = body_with(
+        get(&admin, &app, &format!("/api/v1/records/subjects/{p1}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(s["reference"], "P-1", "unchanged: {s}");
+
+    let done = body_with(
+        post(
+            &admin,
+            &app,
+            &path,
+            json!({"reason": "Erasure request 2026/9"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(done["done"], true);
+    let s = body_with(
+        get(&admin, &app, &format!("/api/v1/records/subjects/{p1}")).await,
+        200,
+    )
+    .await;
+    assert_eq!(s["reference"], format!("ANON-{p1}"));
+    assert_eq!(s["name"], "Anonymized");
+    assert_eq!(s["custom"], json!({}));
+    assert!(s["anonymized_at"].is_string(), "{s}");
+    let file = body_with(
+        get(&admin, &app, &format!("/api/v1/records/subjects/{p1}/file")).await,
+        200,
+    )
+    .await;
+    let items = file["items"].as_array().cloned().unwrap_or_default();
+    let card = items
+        .iter()
+        .find(|i| i["title"] == "Thank-you card")
+        .expect("card");
+    assert!(
+        card["disposed_at"].is_string() && card["body"] == "",
+        "{card}"
+    );
+    let referral = items
+        .iter()
+        .find(|i| i["title"] == "Referral")
+        .expect("referral");
+    assert_eq!(referral["body"], "The text of Referral");
+    assert_eq!(
+        post(&admin, &app, &path, json!({"reason": "again"}))
+            .await
+            .status(),
+        409
+    );
+
+    // The page: the plan, a held subject refused with the hold named.
+    body_with(
+        post(
+            &admin,
+            &app,
+            "/api/v1/records/holds",
+            json!({"subject_id": p2, "reason": "Litigation 2026/4"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let browser = app.signed_in(ADMIN, ADMIN_PASSWORD).await;
+    let page = format!("/records/subjects/{p2}/anonymize");
+    let html = get(&browser, &app, &page).await.text().await.expect("html");
+    assert!(
+        html.contains(&format!("ANON-{p2}")) && html.contains("id=\"anonymize-form\""),
+        "{html}"
+    );
+    let r = browser
+        .post(app.url(&page))
+        .form(&[("reason", "Erasure request")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("html");
+    assert!(
+        html.contains("id=\"anonymize-refused\"") && html.contains("Litigation 2026/4"),
+        "{html}"
+    );
+    let html = get(&browser, &app, &format!("/records/subjects/{p1}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("id=\"anonymize-link\"") && html.contains(&format!("ANON-{p1}")),
+        "{html}"
+    );
+});

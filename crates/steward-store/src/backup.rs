@@ -1102,6 +1102,8 @@ async fn db_tables(conn: &mut AnyConnection, backend: Backend) -> Result<Vec<Str
         .collect()
 }
 
+/// A table's stored columns; PostgreSQL's generated ones (Records' search vector) are derived
+/// from the others, so a backup neither holds nor restores them.
 async fn table_columns(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -1121,6 +1123,7 @@ async fn table_columns(
                   AND t.constraint_type = 'PRIMARY KEY' AND k.column_name = c.column_name), 0) AS pk \
              FROM information_schema.columns c \
              WHERE c.table_schema = current_schema() AND c.table_name = $1 \
+               AND c.is_generated = 'NEVER' \
              ORDER BY c.ordinal_position"
         }
     };

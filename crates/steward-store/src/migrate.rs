@@ -229,9 +229,21 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0036_records_search.sql"),
         postgres: include_str!("../migrations/postgres/0036_records_search.sql"),
     },
+    Migration {
+        version: 37,
+        name: "records_search_vector",
+        sqlite: include_str!("../migrations/sqlite/0037_records_search_vector.sql"),
+        postgres: include_str!("../migrations/postgres/0037_records_search_vector.sql"),
+    },
+    Migration {
+        version: 38,
+        name: "records_anonymize",
+        sqlite: include_str!("../migrations/sqlite/0038_records_anonymize.sql"),
+        postgres: include_str!("../migrations/postgres/0038_records_anonymize.sql"),
+    },
 ];
 
-pub const LATEST_VERSION: i64 = 36;
+pub const LATEST_VERSION: i64 = 38;
 
 /// The advisory lock key migrations hold on PostgreSQL ("STEWARD" in ASCII).
 const MIGRATION_LOCK: i64 = 0x0053_5445_5741_5244;

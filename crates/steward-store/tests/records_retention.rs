@@ -471,3 +471,153 @@ store_test!(a_held_record_is_never_disposed_of, |db| async move {
         "refused {refused}, disposed {disposed}"
     );
 });
+
+// Anonymizing a subject: a held subject is refused; records whose category is held or whose
+// retention runs on are kept, the rest erased with a tombstone; the identity goes; nobody
+// but the privacy office does it, and only once.
+store_test!(
+    anonymize_keeps_what_retention_or_a_hold_requires,
+    |db| async move {
+        use steward_core::records::anonymize::{self, ANONYMIZED_NAME};
+        let store = &db.store;
+        let dir = tempfile::tempdir().expect("dir");
+        let fs = LocalFiles::new(dir.path());
+        let w = world(store).await;
+        let a = &w.actor_a;
+        let k = setup::apply_template(store, a, "clinic")
+            .await
+            .expect("clinic");
+        let loose = setup::create_category(
+            store,
+            a,
+            &CategoryInput {
+                name: "Correspondence".into(),
+                ..CategoryInput::default()
+            },
+        )
+        .await
+        .expect("no retention")
+        .id;
+        let kept = rule(store, a, "Letters", "record_created").await;
+        let frozen = rule(store, a, "Claims", "record_created").await;
+        let p1 = subject(store, a, k.id, "P-1").await;
+        let p2 = subject(store, a, k.id, "P-2").await;
+        note(store, a, p1, loose, "Thank-you card").await;
+        note(store, a, p1, kept, "Referral").await;
+        note(store, a, p1, frozen, "Claim").await;
+        let doc = file::add_document(
+            store,
+            &fs,
+            a,
+            p1,
+            &ItemInput {
+                category_id: loose.0.to_string(),
+                title: "Photo".into(),
+                body: String::new(),
+            },
+            "photo.txt",
+            b"a photo of the patient",
+        )
+        .await
+        .expect("document");
+        let key = file::item(store, a, doc.id).await.expect("item").0.versions[0]
+            .file
+            .storage_key
+            .clone();
+        retention::place_hold(store, a, &hold("", Some(frozen), "Claim 2026/3"))
+            .await
+            .expect("category hold");
+        retention::place_hold(store, a, &hold("P-2", None, "Litigation"))
+            .await
+            .expect("subject hold");
+
+        let plan = anonymize::plan(store, a, p1).await.expect("plan");
+        let mut gone: Vec<&str> = plan.dispose.iter().map(|p| p.title.as_str()).collect();
+        gone.sort_unstable();
+        assert_eq!(gone, ["Photo", "Thank-you card"], "{plan:?}");
+        let mut kept_titles: Vec<(&str, bool)> = plan
+            .keep
+            .iter()
+            .map(|p| {
+                (
+                    p.title.as_str(),
+                    p.kept_because.contains("hold") || p.kept_because.contains("runs until"),
+                )
+            })
+            .collect();
+        kept_titles.sort_unstable();
+        assert_eq!(
+            kept_titles,
+            [("Claim", true), ("Referral", true)],
+            "{plan:?}"
+        );
+        assert_eq!(plan.reference, format!("ANON-{}", p1.0));
+
+        // Refused, nothing written: no reason; a held subject; someone else's company; a
+        // reader who is not the privacy office.
+        let nurse_u = insert_user(store, w.a, "nurse", &["employee"], None).await;
+        let nurse = actor(store, nurse_u, w.a).await;
+        let before = db.count("audit_events").await;
+        let e = anonymize::anonymize(store, &fs, a, p1, "  ")
+            .await
+            .expect_err("no reason");
+        assert_eq!(fields(&e), ["reason"]);
+        let e = anonymize::anonymize(store, &fs, a, p2, "Erasure request")
+            .await
+            .expect_err("held");
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+        let e = anonymize::anonymize(store, &fs, &w.actor_b, p1, "Erasure request")
+            .await
+            .expect_err("another company");
+        assert!(matches!(e, Error::NotFound { .. }), "{e:?}");
+        let e = anonymize::plan(store, &nurse, p1).await.expect_err("nurse");
+        assert!(matches!(e, Error::Forbidden), "{e:?}");
+        assert_eq!(db.count("audit_events").await, before, "nothing written");
+        assert_eq!(
+            subjects::get(store, a, p2).await.expect("p2").0.reference,
+            "P-2"
+        );
+
+        let done = anonymize::anonymize(store, &fs, a, p1, "Erasure request 2026/9")
+            .await
+            .expect("anonymized");
+        assert!(done.done);
+        let s = subjects::get(store, a, p1).await.expect("p1").0;
+        assert_eq!(s.reference, format!("ANON-{}", p1.0));
+        assert_eq!(s.name, ANONYMIZED_NAME);
+        assert!(s.custom.is_empty());
+        assert!(s.anonymized_at.is_some());
+        assert!(fs.get(&key).await.is_err(), "the photo's bytes are gone");
+        let items = file::RecordStore::items(store, w.a, p1)
+            .await
+            .expect("items");
+        for i in &items {
+            let erased = i.title == "Photo" || i.title == "Thank-you card";
+            assert_eq!(i.disposed_at.is_some(), erased, "{}", i.title);
+            if erased {
+                assert!(i.body.is_empty() && i.versions.is_empty(), "{}", i.title);
+            } else {
+                assert!(!i.body.is_empty(), "{} kept with its text", i.title);
+            }
+        }
+        let tombstones = retention::disposals(
+            store,
+            a,
+            &DisposalQuery {
+                status: Some("disposed".into()),
+                ..DisposalQuery::default()
+            },
+        )
+        .await
+        .expect("disposals")
+        .items;
+        assert_eq!(tombstones.len(), 2, "{tombstones:?}");
+        assert!(tombstones
+            .iter()
+            .all(|d| d.note == "the subject was anonymized"));
+        let e = anonymize::anonymize(store, &fs, a, p1, "again")
+            .await
+            .expect_err("twice");
+        assert!(matches!(e, Error::Conflict { .. }), "{e:?}");
+    }
+);

@@ -38,6 +38,11 @@ const OWNER_LOG: Expect = [
 const TEMPLATE_TWICE: Expect = [
     "401", "422", "403", "403", "403", "403", "403", "403", "403", "403",
 ];
+/// Anonymizing without a reason: 422 for the privacy office, 403 for anyone else.
+#[rustfmt::skip]
+const ANONYMIZE_WITHOUT_REASON: Expect = [
+    "401", "422", "403", "403", "403", "403", "403", "403", "403", "403",
+];
 /// A search without its `q`: 400 for anyone who may use Records (everyone).
 #[rustfmt::skip]
 const SEARCH_WITHOUT_WORDS: Expect = [
@@ -94,6 +99,8 @@ pub(super) const ROWS: &[Row] = &[
     row("GET",    "/api/v1/records/unconsented",                  Id::None,                  Body::None,                        OFFICE_READS),
     row("GET",    "/api/v1/records/search",                       Id::None,                  Body::None,                        SEARCH_WITHOUT_WORDS),
     row("GET",    "/api/v1/records/subjects/{id}/export",         Id::Rec(RecId::Subject),   Body::None,                        OFFICE_READS),
+    row("GET",    "/api/v1/records/subjects/{id}/anonymize",      Id::Rec(RecId::Subject),   Body::None,                        OFFICE_READS),
+    row("POST",   "/api/v1/records/subjects/{id}/anonymize",      Id::Rec(RecId::Subject),   Body::Rec(RecBody::AnonymizeNoReason), ANONYMIZE_WITHOUT_REASON),
 ];
 
 /// What the rows act on: the clinic's kind, a category, the admin's subject with a
@@ -266,6 +273,8 @@ pub(super) enum RecBody {
     Keep,
     Consent,
     Withdraw,
+    /// An anonymization without its reason (422: nothing is anonymized).
+    AnonymizeNoReason,
 }
 
 fn fixture_of(f: &Fixture) -> &RecordsFixture {
@@ -418,6 +427,7 @@ pub(super) fn body(b: RecBody, version: i64) -> Option<Value> {
         RecBody::Keep => json!({"note": "matrix"}),
         RecBody::Consent => json!({"purpose": format!("Matrix {n}")}),
         RecBody::Withdraw => json!({"reason": "matrix"}),
+        RecBody::AnonymizeNoReason => json!({"reason": " "}),
     })
 }
 

@@ -14,6 +14,7 @@
 //! (reference, name, kind, owner) but opens no file it has no access to. Every view of a
 //! file, download and export is logged ([`file`]) in the access log and the audit trail.
 //! A subject the caller may not open is not found, as another company's is.
+pub mod anonymize;
 pub mod consent;
 pub mod export;
 pub mod file;

@@ -257,6 +257,23 @@ pub trait RetentionStore: Send + Sync {
         note: &str,
         audit: AuditDraft,
     ) -> impl Future<Output = Result<()>> + Send;
+    /// Anonymizes a subject in one transaction ([`super::anonymize`]): refused (a conflict)
+    /// when the subject, or the category of a record in `dispose`, is on legal hold, or the
+    /// subject changed since `version`. Erases each record of `dispose` as a disposal does
+    /// (its tombstone a disposal decided now), gives the subject `reference`, the anonymized
+    /// name and no custom values, clears its consents' notes. The storage keys of the bytes
+    /// to delete.
+    #[allow(clippy::too_many_arguments)]
+    fn anonymize_subject(
+        &self,
+        company: CompanyId,
+        subject: SubjectId,
+        reference: &str,
+        dispose: &[ItemId],
+        by: Option<UserId>,
+        version: i64,
+        audit: AuditDraft,
+    ) -> impl Future<Output = Result<Vec<String>>> + Send;
     /// The subject with this reference (case-insensitive).
     fn subject_by_reference(
         &self,

@@ -39,6 +39,8 @@ pub struct Subject {
     /// When the relationship ended (retention counted from `relationship_end` starts then).
     pub ended_on: Option<chrono::NaiveDate>,
     pub created_at: Timestamp,
+    /// When it was anonymized ([`super::anonymize`]).
+    pub anonymized_at: Option<Timestamp>,
     pub version: i64,
 }
 

@@ -162,6 +162,85 @@ async fn lock_scope(
     Ok(())
 }
 
+/// What erasing a record's content removed.
+struct Erased {
+    versions: i64,
+    bytes: i64,
+    /// The storage keys of the bytes to delete once committed.
+    keys: Vec<String>,
+}
+
+/// Erases a record's content inside `tx` (a disposal, an anonymization): its versions and
+/// their files' index rows are deleted, a note's text and the search words cleared, the
+/// record marked disposed of. The tombstone is the caller's.
+async fn erase(
+    tx: &mut Tx,
+    backend: Backend,
+    company: CompanyId,
+    item: i64,
+    by: Option<UserId>,
+    now: i64,
+) -> Result<Erased> {
+    let body = sqlx::query("SELECT body FROM records_items WHERE company_id = $1 AND id = $2")
+        .bind(company.0)
+        .bind(item)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?
+        .ok_or(Error::NotFound { entity: "record" })?;
+    let files = sqlx::query(
+        "SELECT f.id, f.storage_key, f.size FROM records_document_versions v \
+         JOIN files f ON f.id = v.file_id WHERE v.company_id = $1 AND v.item_id = $2",
+    )
+    .bind(company.0)
+    .bind(item)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    let mut bytes = i64::try_from(get_str(&body, "body")?.len()).unwrap_or(i64::MAX);
+    let mut keys = Vec::with_capacity(files.len());
+    let mut ids = Vec::with_capacity(files.len());
+    for f in &files {
+        bytes = bytes.saturating_add(get_i64(f, "size")?);
+        keys.push(get_str(f, "storage_key")?);
+        ids.push(get_i64(f, "id")?);
+    }
+    sqlx::query("DELETE FROM records_document_versions WHERE company_id = $1 AND item_id = $2")
+        .bind(company.0)
+        .bind(item)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    if !ids.is_empty() {
+        let del = Query::delete()
+            .from_table(a("files"))
+            .and_where(Expr::col(a("company_id")).eq(company.0))
+            .and_where(Expr::col(a("id")).is_in(ids))
+            .to_owned();
+        let (sql, values) = crate::sql::build(backend, &del);
+        crate::sql::bind_values(sqlx::query(&sql), values)
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?;
+    }
+    sqlx::query(
+        "UPDATE records_items SET body = '', search_text = '', disposed_at = $1, disposed_by = $2 \
+         WHERE company_id = $3 AND id = $4",
+    )
+    .bind(now)
+    .bind(by.map(|u| u.0))
+    .bind(company.0)
+    .bind(item)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok(Erased {
+        versions: i64::try_from(files.len()).unwrap_or(i64::MAX),
+        bytes,
+        keys,
+    })
+}
+
 /// The UTC day of a stored instant.
 fn day_of(micros: i64) -> Result<NaiveDate> {
     chrono::DateTime::from_timestamp_micros(micros)
@@ -458,8 +537,8 @@ impl RetentionStore for Store {
     ) -> Result<Vec<String>> {
         let mut tx = self.begin().await?;
         let d = sqlx::query(
-            "SELECT d.item_id, d.subject_id, d.category_id, i.body FROM records_disposals d \
-             JOIN records_items i ON i.id = d.item_id WHERE d.company_id = $1 AND d.id = $2",
+            "SELECT d.item_id, d.subject_id, d.category_id FROM records_disposals d \
+             WHERE d.company_id = $1 AND d.id = $2",
         )
         .bind(company.0)
         .bind(id.0)
@@ -488,32 +567,13 @@ impl RetentionStore for Store {
                 "this record is under a legal hold: release the hold before disposing of it",
             ));
         }
-        let files = sqlx::query(
-            "SELECT f.id, f.storage_key, f.size FROM records_document_versions v \
-             JOIN files f ON f.id = v.file_id WHERE v.company_id = $1 AND v.item_id = $2",
-        )
-        .bind(company.0)
-        .bind(item)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(db)?;
-        let mut bytes = i64::try_from(get_str(&d, "body")?.len()).unwrap_or(i64::MAX);
-        let mut keys = Vec::with_capacity(files.len());
-        let mut ids = Vec::with_capacity(files.len());
-        for f in &files {
-            bytes = bytes.saturating_add(get_i64(f, "size")?);
-            keys.push(get_str(f, "storage_key")?);
-            ids.push(get_i64(f, "id")?);
-        }
         let now = Timestamp::now().0;
         let n = sqlx::query(
-            "UPDATE records_disposals SET status = 'disposed', decided_by = $1, decided_at = $2, \
-             versions = $3, bytes = $4 WHERE company_id = $5 AND id = $6 AND status = 'due'",
+            "UPDATE records_disposals SET status = 'disposed', decided_by = $1, decided_at = $2 \
+             WHERE company_id = $3 AND id = $4 AND status = 'due'",
         )
         .bind(by.map(|u| u.0))
         .bind(now)
-        .bind(i64::try_from(files.len()).unwrap_or(i64::MAX))
-        .bind(bytes)
         .bind(company.0)
         .bind(id.0)
         .execute(&mut *tx)
@@ -523,32 +583,127 @@ impl RetentionStore for Store {
         if n != 1 {
             return Err(Error::conflict("this disposal was decided already"));
         }
-        sqlx::query("DELETE FROM records_document_versions WHERE company_id = $1 AND item_id = $2")
-            .bind(company.0)
-            .bind(item)
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?;
-        if !ids.is_empty() {
-            let del = Query::delete()
-                .from_table(a("files"))
-                .and_where(Expr::col(a("company_id")).eq(company.0))
-                .and_where(Expr::col(a("id")).is_in(ids))
-                .to_owned();
-            let (sql, values) = crate::sql::build(self.backend, &del);
-            crate::sql::bind_values(sqlx::query(&sql), values)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
+        let gone = erase(&mut tx, self.backend, company, item, by, now).await?;
         sqlx::query(
-            "UPDATE records_items SET body = '', search_text = '', disposed_at = $1, disposed_by = $2 \
-             WHERE company_id = $3 AND id = $4",
+            "UPDATE records_disposals SET versions = $1, bytes = $2 WHERE company_id = $3 AND id = $4",
         )
+        .bind(gone.versions)
+        .bind(gone.bytes)
+        .bind(company.0)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let keys = gone.keys;
+        append_audit(&mut tx, audit).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(keys)
+    }
+
+    async fn anonymize_subject(
+        &self,
+        company: CompanyId,
+        subject: SubjectId,
+        reference: &str,
+        dispose: &[ItemId],
+        by: Option<UserId>,
+        version: i64,
+        audit: AuditDraft,
+    ) -> Result<Vec<String>> {
+        use steward_core::records::anonymize::ANONYMIZED_NAME;
+        let mut tx = self.begin().await?;
+        lock_scope(&mut tx, self.backend, Some(subject.0), None).await?;
+        let now = Timestamp::now().0;
+        let n = sqlx::query(
+            "UPDATE records_subjects SET reference = $1, name = $2, custom = '{}', \
+             anonymized_at = $3, anonymized_by = $4, updated_at = $3, version = version + 1 \
+             WHERE company_id = $5 AND id = $6 AND version = $7 AND anonymized_at IS NULL",
+        )
+        .bind(reference)
+        .bind(ANONYMIZED_NAME)
         .bind(now)
         .bind(by.map(|u| u.0))
         .bind(company.0)
-        .bind(item)
+        .bind(subject.0)
+        .bind(version)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?
+        .rows_affected();
+        if n != 1 {
+            return Err(Error::conflict(
+                "this subject changed meanwhile (or was anonymized): read its plan again",
+            ));
+        }
+        // A hold placed since the plan was read still stops it (the subject's below, a
+        // category's per record).
+        let mut keys = Vec::new();
+        let today = day_key(Timestamp(now).to_datetime().date_naive());
+        for item in dispose {
+            let row = sqlx::query(
+                "SELECT i.category_id, i.title, i.kind, \
+                   (SELECT COUNT(*) FROM records_holds h WHERE h.company_id = $1 \
+                     AND h.released_at IS NULL AND h.category_id = i.category_id) AS held \
+                 FROM records_items i WHERE i.company_id = $1 AND i.id = $2 AND i.subject_id = $3 \
+                 AND i.disposed_at IS NULL",
+            )
+            .bind(company.0)
+            .bind(item.0)
+            .bind(subject.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+            let Some(row) = row else { continue };
+            if get_i64(&row, "held")? > 0 {
+                return Err(Error::conflict(
+                    "a category of this file was put on legal hold meanwhile: read the plan again",
+                ));
+            }
+            let gone = erase(&mut tx, self.backend, company, item.0, by, now).await?;
+            sqlx::query(
+                "INSERT INTO records_disposals (company_id, item_id, subject_id, category_id, \
+                   title, kind, due_on, listed_at, status, decided_by, decided_at, note, versions, bytes) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'disposed', $9, $8, $10, $11, $12) \
+                 ON CONFLICT (item_id) DO UPDATE SET status = 'disposed', decided_by = $9, \
+                   decided_at = $8, note = $10, versions = $11, bytes = $12",
+            )
+            .bind(company.0)
+            .bind(item.0)
+            .bind(subject.0)
+            .bind(get_i64(&row, "category_id")?)
+            .bind(get_str(&row, "title")?)
+            .bind(get_str(&row, "kind")?)
+            .bind(today)
+            .bind(now)
+            .bind(by.map(|u| u.0))
+            .bind("the subject was anonymized")
+            .bind(gone.versions)
+            .bind(gone.bytes)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+            keys.extend(gone.keys);
+        }
+        let subject_held = sqlx::query(
+            "SELECT COUNT(*) AS n FROM records_holds WHERE company_id = $1 \
+             AND released_at IS NULL AND subject_id = $2",
+        )
+        .bind(company.0)
+        .bind(subject.0)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        if get_i64(&subject_held, "n")? > 0 {
+            return Err(Error::conflict(
+                "this subject was put on legal hold meanwhile: release it before anonymizing",
+            ));
+        }
+        sqlx::query(
+            "UPDATE records_consents SET note = '', withdrawn_reason = '' \
+             WHERE company_id = $1 AND subject_id = $2",
+        )
+        .bind(company.0)
+        .bind(subject.0)
         .execute(&mut *tx)
         .await
         .map_err(db)?;

@@ -1,6 +1,6 @@
 //! Records' full-text search (see `steward_core::records::search`): SQLite matches the FTS5
 //! index `records_search` (external content: `records_items.search_text`), PostgreSQL the
-//! GIN index on `to_tsvector('simple', search_text)`. The caller's access narrows the
+//! GIN index on the generated `search_vector` (`to_tsvector('simple', search_text)`). The caller's access narrows the
 //! matches in the same statement (the subjects' rule of `subjects::visible`, sensitive
 //! categories), newest first, so nothing is cut before it is filtered.
 use sea_query::{Expr, ExprTrait, Order, Query};
@@ -60,25 +60,16 @@ impl SearchStore for Store {
                     ));
             }
             Backend::Postgres => {
-                // The matches come from the GIN index first (OFFSET 0 keeps the planner
-                // from folding the subquery in and walking the table newest first while
-                // computing every record's tsvector).
-                let mut m = Query::select();
-                m.column(a("id"))
-                    .from(a("records_items"))
-                    .and_where(Expr::col(a("company_id")).eq(company.0))
+                // The stored `search_vector` (migration 0037) and its GIN index: the planner
+                // has the column's word statistics to choose between the index (rare words)
+                // and the newest records first (common words), and neither recomputes a
+                // record's tsvector.
+                s.from_as(a("records_items"), a("i"))
                     .and_where(Expr::cust_with_values(
                         // sea-query numbers a PostgreSQL custom expression's `$1` in place.
-                        "to_tsvector('simple'::regconfig, search_text) @@ to_tsquery('simple'::regconfig, $1)",
+                        "i.search_vector @@ to_tsquery('simple'::regconfig, $1)",
                         [q.terms.tsquery()],
-                    ))
-                    .offset(0);
-                s.from_subquery(m, a("m")).join_as(
-                    Join,
-                    a("records_items"),
-                    a("i"),
-                    col("i", "id").equals((a("m"), a("id"))),
-                );
+                    ));
             }
         }
         s.join_as(

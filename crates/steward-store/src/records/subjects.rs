@@ -27,6 +27,7 @@ const COLUMNS: &[&str] = &[
     "owner_id",
     "ended_on",
     "created_at",
+    "anonymized_at",
     "version",
 ];
 
@@ -47,6 +48,7 @@ fn subject_of(r: &AnyRow) -> Result<Subject> {
             .map(|k| steward_core::hr::day_from_key(k).ok_or_else(|| bad("ended_on")))
             .transpose()?,
         created_at: Timestamp(get_i64(r, "created_at")?),
+        anonymized_at: opt_i64(r, "anonymized_at")?.map(Timestamp),
         version: get_i64(r, "version")?,
     })
 }

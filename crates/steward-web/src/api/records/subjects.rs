@@ -55,6 +55,9 @@ pub struct RecordsSubjectOut {
     ended_on: Option<String>,
     /// RFC 3339.
     created_at: String,
+    /// RFC 3339: when it was anonymized (its reference is then `ANON-<id>`, its name
+    /// `Anonymized`).
+    anonymized_at: Option<String>,
     version: i64,
 }
 
@@ -71,6 +74,7 @@ impl From<Subject> for RecordsSubjectOut {
             owner: s.owner_name,
             ended_on: s.ended_on.map(|d| d.to_string()),
             created_at: s.created_at.rfc3339(),
+            anonymized_at: s.anonymized_at.map(|t| t.rfc3339()),
             version: s.version,
         }
     }

@@ -5,8 +5,9 @@
 //! templates (`/records/setup`), the break-glass review queue (`/records/break-glass`) and
 //! retention: legal holds and disposals (`/records/retention`), consents (a subject's at
 //! `/records/subjects/{id}/consents`, the company's at `/records/consents`) and full-text
-//! search (`/records/search`).
+//! search (`/records/search`), anonymizing a subject (`/records/subjects/{id}/anonymize`).
 //! Everything goes through `steward_core::records`, which authorizes.
+mod anonymize;
 mod consent;
 mod retention;
 mod search;
@@ -23,4 +24,5 @@ pub fn router<S: Backend>() -> Router<AppState<S>> {
         .merge(retention::router::<S>())
         .merge(consent::router::<S>())
         .merge(search::router::<S>())
+        .merge(anonymize::router::<S>())
 }
