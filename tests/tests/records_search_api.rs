@@ -170,8 +170,17 @@ both_databases!(
         use std::io::Read;
         let app = spawn_app(db).await;
         add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
+        add_user(
+            &app.store,
+            app.company,
+            "po",
+            PASSWORD,
+            &["privacy_officer"],
+        )
+        .await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
         let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
+        let po = app.api(&app.token("po", PASSWORD, false).await);
         let kind = created(
             admin
                 .post(app.url("/api/v1/records/templates"))
@@ -245,6 +254,13 @@ both_databases!(
             .await
             .status(),
             403
+        );
+        // The built-in privacy officer answers such requests (not assigned to the file).
+        assert_eq!(
+            get(&po, &app, &format!("/api/v1/records/subjects/{sid}/export"))
+                .await
+                .status(),
+            200
         );
         let r = get(
             &admin,

@@ -181,8 +181,9 @@ pub fn builtin_roles() -> Vec<BuiltinRole> {
             "privacy_officer",
             "Privacy officer",
             "Reads the records access log, reviews break-glass openings, keeps record kinds, \
-             categories and who is assigned to which subject; opens no file they are not assigned to.",
-            g(Domain::Records, &[Action::Approve], Scope::Company).collect(),
+             categories and who is assigned to which subject, answers right-of-access and \
+             erasure requests (export, anonymize); opens no file they are not assigned to.",
+            g(Domain::Records, &[Action::Approve, Action::Export], Scope::Company).collect(),
         ),
         role(
             "employee",
