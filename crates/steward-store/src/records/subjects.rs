@@ -59,6 +59,18 @@ pub(super) fn visible(company: CompanyId, who: &Visibility) -> Option<Cond> {
     if who.all {
         return None;
     }
+    let (assigned, glass) = granted(company, who);
+    Some(
+        Cond::any()
+            .add(col("s", "owner_id").eq(who.user.0))
+            .add(col("s", "id").in_subquery(assigned))
+            .add(col("s", "id").in_subquery(glass)),
+    )
+}
+
+/// The subjects assigned to `who` (the user, a role, the department) and those it broke
+/// into and are still open, as two `subject_id` selects.
+fn granted(company: CompanyId, who: &Visibility) -> (SelectStatement, SelectStatement) {
     let mut mine = Cond::any().add(Expr::col(a("user_id")).eq(who.user.0));
     if !who.roles.is_empty() {
         mine = mine.add(Expr::col(a("role_key")).is_in(who.roles.clone()));
@@ -79,11 +91,25 @@ pub(super) fn visible(company: CompanyId, who: &Visibility) -> Option<Cond> {
         .and_where(Expr::col(a("user_id")).eq(who.user.0))
         .and_where(Expr::col(a("expires_at")).gt(who.now.0))
         .to_owned();
+    (assigned, glass)
+}
+
+/// The same subjects as [`visible`], as one `subject_id` select of its three sources
+/// (owned, assigned, broken into: each by its own index); `None` when every subject is.
+pub(super) fn visible_ids(company: CompanyId, who: &Visibility) -> Option<SelectStatement> {
+    if who.all {
+        return None;
+    }
+    let (assigned, glass) = granted(company, who);
     Some(
-        Cond::any()
-            .add(col("s", "owner_id").eq(who.user.0))
-            .add(col("s", "id").in_subquery(assigned))
-            .add(col("s", "id").in_subquery(glass)),
+        Query::select()
+            .expr_as(Expr::col(a("id")), a("subject_id"))
+            .from(a("records_subjects"))
+            .and_where(Expr::col(a("company_id")).eq(company.0))
+            .and_where(Expr::col(a("owner_id")).eq(who.user.0))
+            .union(sea_query::UnionType::Distinct, assigned)
+            .union(sea_query::UnionType::Distinct, glass)
+            .to_owned(),
     )
 }
 
