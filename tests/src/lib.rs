@@ -24,6 +24,25 @@ pub async fn body_with(r: reqwest::Response, status: u16) -> serde_json::Value {
     v
 }
 
+/// POSTs `body` as JSON to `path` as `c`, asserts the answer's status and returns its body.
+pub async fn post_json(
+    app: &TestApp,
+    c: &reqwest::Client,
+    path: &str,
+    body: serde_json::Value,
+    status: u16,
+) -> serde_json::Value {
+    body_with(
+        c.post(app.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("post"),
+        status,
+    )
+    .await
+}
+
 /// The books set up by `admin` (`POST /api/v1/ledger/setup`, the standard chart) and
 /// billing's settings written by `c` (`settings`: the body, e.g. the receivables and
 /// payables accounts): what every billing and bank test starts from.

@@ -67,25 +67,19 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
         .status(),
         403
     );
-    let kind = body_with(
-        post(
-            &po,
-            &app,
-            "/api/v1/records/templates",
-            json!({"template": "clinic"}),
-        )
-        .await,
+    let kind = post_json(
+        &app,
+        &po,
+        "/api/v1/records/templates",
+        json!({"template": "clinic"}),
         201,
     )
     .await;
-    let again = body_with(
-        post(
-            &po,
-            &app,
-            "/api/v1/records/templates",
-            json!({"template": "clinic"}),
-        )
-        .await,
+    let again = post_json(
+        &app,
+        &po,
+        "/api/v1/records/templates",
+        json!({"template": "clinic"}),
         422,
     )
     .await;
@@ -97,63 +91,48 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
     );
 
     // The doctor makes a patient: checked against the kind's fields.
-    let bad = body_with(
-        post(
-            &doc,
-            &app,
-            "/api/v1/records/subjects",
-            json!({"kind_id": kind["id"], "reference": "P-1", "name": "Ada"}),
-        )
-        .await,
+    let bad = post_json(
+        &app,
+        &doc,
+        "/api/v1/records/subjects",
+        json!({"kind_id": kind["id"], "reference": "P-1", "name": "Ada"}),
         422,
     )
     .await;
     assert_eq!(fields(&bad), ["custom.date_of_birth"]);
-    let p = body_with(
-        post(
-            &doc,
-            &app,
-            "/api/v1/records/subjects",
-            json!({"kind_id": kind["id"], "reference": "P-1", "name": "Ada",
+    let p = post_json(
+        &app,
+        &doc,
+        "/api/v1/records/subjects",
+        json!({"kind_id": kind["id"], "reference": "P-1", "name": "Ada",
                    "custom": {"date_of_birth": "1970-02-03"}}),
-        )
-        .await,
         201,
     )
     .await;
     let pid = p["id"].as_i64().expect("id");
     let note = format!("/api/v1/records/subjects/{pid}/notes");
-    body_with(
-        post(
-            &doc,
-            &app,
-            &note,
-            json!({"category_id": enc, "body": "Cough."}),
-        )
-        .await,
+    post_json(
+        &app,
+        &doc,
+        &note,
+        json!({"category_id": enc, "body": "Cough."}),
         201,
     )
     .await;
-    let e = body_with(
-        post(
-            &doc,
-            &app,
-            &note,
-            json!({"category_id": 999_999, "body": "x"}),
-        )
-        .await,
+    let e = post_json(
+        &app,
+        &doc,
+        &note,
+        json!({"category_id": 999_999, "body": "x"}),
         422,
     )
     .await;
     assert_eq!(fields(&e), ["category_id"]);
-    let e = body_with(
-        post(
-            &doc,
-            &app,
-            &note,
-            json!({"category_id": mental, "body": "x"}),
-        )
-        .await,
+    let e = post_json(
+        &app,
+        &doc,
+        &note,
+        json!({"category_id": mental, "body": "x"}),
         422,
     )
     .await;
@@ -162,14 +141,11 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
         ["category_id"],
         "a sensitive category needs its grant"
     );
-    body_with(
-        post(
-            &admin,
-            &app,
-            &note,
-            json!({"category_id": mental, "body": "Confidential."}),
-        )
-        .await,
+    post_json(
+        &app,
+        &admin,
+        &note,
+        json!({"category_id": mental, "body": "Confidential."}),
         201,
     )
     .await;
@@ -245,11 +221,7 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
     .await;
     let glass = format!("/api/v1/records/subjects/{pid}/break-glass");
     for reason in ["", "  "] {
-        let e = body_with(
-            post(&nurse, &app, &glass, json!({"reason": reason})).await,
-            422,
-        )
-        .await;
+        let e = post_json(&app, &nurse, &glass, json!({"reason": reason}), 422).await;
         assert_eq!(fields(&e), ["reason"]);
     }
     assert_eq!(
@@ -273,14 +245,11 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
         404
     );
     // With a reason: open, logged, told, queued.
-    let b = body_with(
-        post(
-            &nurse,
-            &app,
-            &glass,
-            json!({"reason": "Unconscious in the ER"}),
-        )
-        .await,
+    let b = post_json(
+        &app,
+        &nurse,
+        &glass,
+        json!({"reason": "Unconscious in the ER"}),
         201,
     )
     .await;
@@ -364,13 +333,9 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
         403
     );
     let review = format!("/api/v1/records/break-glass/{}/review", b["id"]);
-    let e = body_with(post(&po, &app, &review, json!({"note": ""})).await, 422).await;
+    let e = post_json(&app, &po, &review, json!({"note": ""}), 422).await;
     assert_eq!(fields(&e), ["note"]);
-    body_with(
-        post(&po, &app, &review, json!({"note": "Justified."})).await,
-        200,
-    )
-    .await;
+    post_json(&app, &po, &review, json!({"note": "Justified."}), 200).await;
     assert_eq!(
         post(&po, &app, &review, json!({"note": "again"}))
             .await
@@ -380,14 +345,11 @@ both_databases!(access_by_need_and_break_glass, |db| async move {
     assert_eq!(count(&app, &po, "/api/v1/records/break-glass").await, 0);
 
     // Assignment by role opens the file to every holder; the export is logged.
-    body_with(
-        post(
-            &po,
-            &app,
-            &format!("/api/v1/records/subjects/{pid}/assignments"),
-            json!({"role_key": "employee"}),
-        )
-        .await,
+    post_json(
+        &app,
+        &po,
+        &format!("/api/v1/records/subjects/{pid}/assignments"),
+        json!({"role_key": "employee"}),
         201,
     )
     .await;
@@ -416,26 +378,20 @@ both_databases!(the_pages_show_files_and_break_glass, |db| async move {
     let app = spawn_app(db).await;
     add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
-    let kind = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/templates",
-            json!({"template": "clinic"}),
-        )
-        .await,
+    let kind = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/templates",
+        json!({"template": "clinic"}),
         201,
     )
     .await;
-    let p = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/subjects",
-            json!({"kind_id": kind["id"], "reference": "P-9", "name": "Grace",
+    let p = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/subjects",
+        json!({"kind_id": kind["id"], "reference": "P-9", "name": "Grace",
                    "custom": {"date_of_birth": "1980-01-01"}}),
-        )
-        .await,
         201,
     )
     .await;

@@ -31,63 +31,48 @@ both_databases!(consents_through_the_api_and_pages, |db| async move {
     add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
     let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
-    let kind = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/templates",
-            json!({"template": "finance"}),
-        )
-        .await,
+    let kind = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/templates",
+        json!({"template": "finance"}),
         201,
     )
     .await;
     // A category serving a purpose: a purpose longer than 100 characters is refused.
-    let e = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/categories",
-            json!({"name": "Newsletters", "purpose": "x".repeat(101)}),
-        )
-        .await,
+    let e = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/categories",
+        json!({"name": "Newsletters", "purpose": "x".repeat(101)}),
         422,
     )
     .await;
     assert_eq!(fields(&e), ["purpose"]);
-    let cat = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/categories",
-            json!({"name": "Newsletters", "purpose": "  Direct   marketing "}),
-        )
-        .await,
+    let cat = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/categories",
+        json!({"name": "Newsletters", "purpose": "  Direct   marketing "}),
         201,
     )
     .await;
     assert_eq!(cat["purpose"], "Direct marketing");
-    let s = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/subjects",
-            json!({"kind_id": kind["id"], "reference": "C-1", "name": "Client One",
+    let s = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/subjects",
+        json!({"kind_id": kind["id"], "reference": "C-1", "name": "Client One",
                 "custom": {"client_type": "individual"}}),
-        )
-        .await,
         201,
     )
     .await;
     let c1 = s["id"].as_i64().expect("id");
-    body_with(
-        post(
-            &admin,
-            &app,
-            &format!("/api/v1/records/subjects/{c1}/notes"),
-            json!({"category_id": cat["id"], "title": "Spring offer", "body": "Sent the offer"}),
-        )
-        .await,
+    post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/records/subjects/{c1}/notes"),
+        json!({"category_id": cat["id"], "title": "Spring offer", "body": "Sent the offer"}),
         201,
     )
     .await;
@@ -100,26 +85,20 @@ both_databases!(consents_through_the_api_and_pages, |db| async move {
     assert_eq!(flag(&file), "Direct marketing");
 
     // A bad consent: named, nothing written; an employee without access: 404 first.
-    let e = body_with(
-        post(
-            &admin,
-            &app,
-            &format!("/api/v1/records/subjects/{c1}/consents"),
-            json!({"purpose": "direct marketing", "given_on": day(1)}),
-        )
-        .await,
+    let e = post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/records/subjects/{c1}/consents"),
+        json!({"purpose": "direct marketing", "given_on": day(1)}),
         422,
     )
     .await;
     assert_eq!(fields(&e), ["given_on"]);
-    let e = body_with(
-        post(
-            &admin,
-            &app,
-            &format!("/api/v1/records/subjects/{c1}/consents"),
-            json!({"purpose": "", "expires_on": day(-5)}),
-        )
-        .await,
+    let e = post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/records/subjects/{c1}/consents"),
+        json!({"purpose": "", "expires_on": day(-5)}),
         422,
     )
     .await;
@@ -163,15 +142,12 @@ both_databases!(consents_through_the_api_and_pages, |db| async move {
     );
 
     // Consent given (ending in ten days): the flag goes; the dashboard counts it expiring.
-    let given = body_with(
-        post(
-            &admin,
-            &app,
-            &format!("/api/v1/records/subjects/{c1}/consents"),
-            json!({"purpose": "DIRECT MARKETING", "given_on": day(-3), "expires_on": day(10),
+    let given = post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/records/subjects/{c1}/consents"),
+        json!({"purpose": "DIRECT MARKETING", "given_on": day(-3), "expires_on": day(10),
                 "note": "Ticked the box on the form"}),
-        )
-        .await,
         201,
     )
     .await;
@@ -218,14 +194,11 @@ both_databases!(consents_through_the_api_and_pages, |db| async move {
         .status(),
         404
     );
-    let w = body_with(
-        post(
-            &admin,
-            &app,
-            &format!("/api/v1/records/consents/{id}/withdraw"),
-            json!({"reason": "Unsubscribed"}),
-        )
-        .await,
+    let w = post_json(
+        &app,
+        &admin,
+        &format!("/api/v1/records/consents/{id}/withdraw"),
+        json!({"reason": "Unsubscribed"}),
         200,
     )
     .await;

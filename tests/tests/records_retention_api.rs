@@ -29,40 +29,31 @@ both_databases!(
         add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
         let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
         let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
-        let kind = body_with(
-            post(
-                &admin,
-                &app,
-                "/api/v1/records/templates",
-                json!({"template": "clinic"}),
-            )
-            .await,
+        let kind = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/templates",
+            json!({"template": "clinic"}),
             201,
         )
         .await;
-        let cat = body_with(
-            post(
-                &admin,
-                &app,
-                "/api/v1/records/categories",
-                json!({"name": "Letters", "retention_months": 12}),
-            )
-            .await,
+        let cat = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/categories",
+            json!({"name": "Letters", "retention_months": 12}),
             201,
         )
         .await;
         let cat = cat["id"].as_i64().expect("category");
         let mut subjects = Vec::new();
         for r in ["P-1", "P-2"] {
-            let s = body_with(
-                post(
-                    &admin,
-                    &app,
-                    "/api/v1/records/subjects",
-                    json!({"kind_id": kind["id"], "reference": r, "name": format!("Patient {r}"),
+            let s = post_json(
+                &app,
+                &admin,
+                "/api/v1/records/subjects",
+                json!({"kind_id": kind["id"], "reference": r, "name": format!("Patient {r}"),
                        "custom": {"date_of_birth": "1980-01-01"}, "ended_on": "2026-01-31"}),
-                )
-                .await,
                 201,
             )
             .await;
@@ -111,27 +102,21 @@ both_databases!(
         )
         .await;
         let version = doc["versions"][0]["id"].as_i64().expect("version");
-        body_with(
-            post(
-                &admin,
-                &app,
-                &format!("/api/v1/records/subjects/{p2}/notes"),
-                json!({"category_id": cat, "title": "Letter", "body": "Dear colleague"}),
-            )
-            .await,
+        post_json(
+            &app,
+            &admin,
+            &format!("/api/v1/records/subjects/{p2}/notes"),
+            json!({"category_id": cat, "title": "Letter", "body": "Dear colleague"}),
             201,
         )
         .await;
 
         // Holds: a reason is required (nothing written), the privacy office's alone.
-        let e = body_with(
-            post(
-                &admin,
-                &app,
-                "/api/v1/records/holds",
-                json!({"subject_id": p2, "reason": ""}),
-            )
-            .await,
+        let e = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/holds",
+            json!({"subject_id": p2, "reason": ""}),
             422,
         )
         .await;
@@ -157,8 +142,11 @@ both_databases!(
         );
 
         // Nothing is due today; the job's run a year and a month on lists both records.
-        let run = body_with(
-            post(&admin, &app, "/api/v1/records/disposals/run", json!({})).await,
+        let run = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/disposals/run",
+            json!({}),
             200,
         )
         .await;
@@ -200,14 +188,11 @@ both_databases!(
         let (referral, letter) = (id_of("Referral"), id_of("Letter"));
 
         // A hold placed after the listing: 409 until released.
-        let hold = body_with(
-            post(
-                &admin,
-                &app,
-                "/api/v1/records/holds",
-                json!({"subject_id": p2, "reason": "Complaint 17"}),
-            )
-            .await,
+        let hold = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/holds",
+            json!({"subject_id": p2, "reason": "Complaint 17"}),
             201,
         )
         .await;
@@ -222,39 +207,30 @@ both_databases!(
             .status(),
             409
         );
-        body_with(
-            post(
-                &admin,
-                &app,
-                &format!("/api/v1/records/holds/{}/release", hold["id"]),
-                json!({"reason": "Complaint settled"}),
-            )
-            .await,
+        post_json(
+            &app,
+            &admin,
+            &format!("/api/v1/records/holds/{}/release", hold["id"]),
+            json!({"reason": "Complaint settled"}),
             200,
         )
         .await;
-        let kept = body_with(
-            post(
-                &admin,
-                &app,
-                &format!("/api/v1/records/disposals/{letter}/keep"),
-                json!({"note": "Still treated"}),
-            )
-            .await,
+        let kept = post_json(
+            &app,
+            &admin,
+            &format!("/api/v1/records/disposals/{letter}/keep"),
+            json!({"note": "Still treated"}),
             200,
         )
         .await;
         assert_eq!(kept["status"], "kept");
 
         // The referral is disposed of: its download is gone, the file shows the tombstone.
-        let gone = body_with(
-            post(
-                &admin,
-                &app,
-                &format!("/api/v1/records/disposals/{referral}/dispose"),
-                json!({}),
-            )
-            .await,
+        let gone = post_json(
+            &app,
+            &admin,
+            &format!("/api/v1/records/disposals/{referral}/dispose"),
+            json!({}),
             200,
         )
         .await;
@@ -350,27 +326,21 @@ both_databases!(anonymize_through_the_api_and_pages, |db| async move {
     add_user(&app.store, app.company, "nurse", PASSWORD, &["employee"]).await;
     let admin = app.api(&app.token(ADMIN, ADMIN_PASSWORD, false).await);
     let nurse = app.api(&app.token("nurse", PASSWORD, false).await);
-    let kind = body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/templates",
-            json!({"template": "clinic"}),
-        )
-        .await,
+    let kind = post_json(
+        &app,
+        &admin,
+        "/api/v1/records/templates",
+        json!({"template": "clinic"}),
         201,
     )
     .await;
     let mut cats = Vec::new();
     for (name, months) in [("Cards", Value::Null), ("Letters", json!(120))] {
-        let c = body_with(
-            post(
-                &admin,
-                &app,
-                "/api/v1/records/categories",
-                json!({"name": name, "retention_months": months}),
-            )
-            .await,
+        let c = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/categories",
+            json!({"name": name, "retention_months": months}),
             201,
         )
         .await;
@@ -378,15 +348,12 @@ both_databases!(anonymize_through_the_api_and_pages, |db| async move {
     }
     let mut ids = Vec::new();
     for r in ["P-1", "P-2"] {
-        let s = body_with(
-            post(
-                &admin,
-                &app,
-                "/api/v1/records/subjects",
-                json!({"kind_id": kind["id"], "reference": r, "name": format!("Patient {r}"),
+        let s = post_json(
+            &app,
+            &admin,
+            "/api/v1/records/subjects",
+            json!({"kind_id": kind["id"], "reference": r, "name": format!("Patient {r}"),
                        "custom": {"date_of_birth": "1980-01-01"}}),
-            )
-            .await,
             201,
         )
         .await;
@@ -394,14 +361,11 @@ both_databases!(anonymize_through_the_api_and_pages, |db| async move {
     }
     let (p1, p2) = (ids[0], ids[1]);
     for (cat, title) in [(cats[0], "Thank-you card"), (cats[1], "Referral")] {
-        body_with(
-            post(
-                &admin,
-                &app,
-                &format!("/api/v1/records/subjects/{p1}/notes"),
-                json!({"category_id": cat, "title": title, "body": format!("The text of {title}")}),
-            )
-            .await,
+        post_json(
+            &app,
+            &admin,
+            &format!("/api/v1/records/subjects/{p1}/notes"),
+            json!({"category_id": cat, "title": title, "body": format!("The text of {title}")}),
             201,
         )
         .await;
@@ -436,14 +400,11 @@ both_databases!(anonymize_through_the_api_and_pages, |db| async move {
     .await;
     assert_eq!(s["reference"], "P-1", "unchanged: {s}");
 
-    let done = body_with(
-        post(
-            &admin,
-            &app,
-            &path,
-            json!({"reason": "Erasure request 2026/9"}),
-        )
-        .await,
+    let done = post_json(
+        &app,
+        &admin,
+        &path,
+        json!({"reason": "Erasure request 2026/9"}),
         200,
     )
     .await;
@@ -484,14 +445,11 @@ both_databases!(anonymize_through_the_api_and_pages, |db| async move {
     );
 
     // The page: the plan, a held subject refused with the hold named.
-    body_with(
-        post(
-            &admin,
-            &app,
-            "/api/v1/records/holds",
-            json!({"subject_id": p2, "reason": "Litigation 2026/4"}),
-        )
-        .await,
+    post_json(
+        &app,
+        &admin,
+        "/api/v1/records/holds",
+        json!({"subject_id": p2, "reason": "Litigation 2026/4"}),
         201,
     )
     .await;
