@@ -1,5 +1,5 @@
 //! Every end-to-end test as one test binary (one link instead of one per file: the
-//! workspace's test build is a fraction of the disk and time it was). Each module is one
+//! workspace's test build takes a quarter of the disk it did). Each module is one
 //! file beside this one; the browser tests are the modules whose files open a browser
 //! (`browser_or_skip`), which `.ci/run` runs in a step of their own.
 mod a11y_browser;
