@@ -407,21 +407,16 @@ store_test!(access_by_need_and_sensitive_categories, |db| async move {
     .await
     .expect_err("not what it claims");
     assert_eq!(fields(&e), ["file"]);
-    let d = file::add_document(
+    let d = common::records_document(
         store,
         &fs,
         &doctor,
         p,
-        &ItemInput {
-            category_id: enc.0.to_string(),
-            title: "Referral".into(),
-            body: String::new(),
-        },
-        "referral.txt",
-        b"Referral, first version",
+        enc,
+        "Referral",
+        ("referral.txt", b"Referral, first version"),
     )
-    .await
-    .expect("document");
+    .await;
     let d2 = file::add_version(
         store,
         &fs,

@@ -9,7 +9,7 @@ use crate::common;
 use chrono::Duration;
 use steward_core::auth::Actor;
 use steward_core::records::consent::{self, ConsentInput, ConsentQuery};
-use steward_core::records::file::{self, ItemInput};
+use steward_core::records::file;
 use steward_core::records::setup;
 use steward_core::records::{CategoryId, SubjectId};
 use steward_core::Error;
@@ -124,21 +124,16 @@ store_test!(consents_flag_and_clear, |db| async move {
     );
 
     // Bad consents: each field named, nothing written.
-    let other_doc = file::add_document(
+    let other_doc = common::records_document(
         store,
         &fs,
         a,
         p2,
-        &ItemInput {
-            category_id: research.0.to_string(),
-            title: "P-2's form".into(),
-            body: String::new(),
-        },
-        "form.txt",
-        b"signed",
+        research,
+        "P-2's form",
+        ("form.txt", b"signed"),
     )
-    .await
-    .expect("document");
+    .await;
     for (bad, field) in [
         (input(" ", -1, None), "purpose"),
         (input("Research", 1, None), "given_on"),

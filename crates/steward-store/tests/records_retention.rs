@@ -11,7 +11,7 @@ use crate::common;
 use chrono::Months;
 use steward_core::auth::Actor;
 use steward_core::files::FileStore;
-use steward_core::records::file::{self, ItemInput};
+use steward_core::records::file;
 use steward_core::records::retention::{self, DisposalQuery, HoldInput};
 use steward_core::records::setup::{self, CategoryInput};
 use steward_core::records::subjects::{self, SubjectInput};
@@ -92,21 +92,16 @@ store_test!(retention_holds_and_disposal, |db| async move {
     note(store, a, p2, made, "Held letter").await;
     note(store, a, p3, ended, "Contract").await;
     note(store, a, p2, active, "Visit").await;
-    let doc = file::add_document(
+    let doc = common::records_document(
         store,
         &fs,
         a,
         p1,
-        &ItemInput {
-            category_id: made.0.to_string(),
-            title: "Scan".into(),
-            body: String::new(),
-        },
-        "scan.txt",
-        b"a scanned letter",
+        made,
+        "Scan",
+        ("scan.txt", b"a scanned letter"),
     )
-    .await
-    .expect("document");
+    .await;
     file::add_version(store, &fs, a, doc.id, "scan2.txt", b"the second scan")
         .await
         .expect("version");
@@ -505,21 +500,16 @@ store_test!(
         note(store, a, p1, loose, "Thank-you card").await;
         note(store, a, p1, kept, "Referral").await;
         note(store, a, p1, frozen, "Claim").await;
-        let doc = file::add_document(
+        let doc = common::records_document(
             store,
             &fs,
             a,
             p1,
-            &ItemInput {
-                category_id: loose.0.to_string(),
-                title: "Photo".into(),
-                body: String::new(),
-            },
-            "photo.txt",
-            b"a photo of the patient",
+            loose,
+            "Photo",
+            ("photo.txt", b"a photo of the patient"),
         )
-        .await
-        .expect("document");
+        .await;
         let key = file::item(store, a, doc.id).await.expect("item").0.versions[0]
             .file
             .storage_key

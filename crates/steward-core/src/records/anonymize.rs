@@ -21,12 +21,12 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::file::{Item, RecordStore};
-use super::retention::{due_on, Hold, RetentionStore, HIDDEN_TITLE};
+use super::retention::{due_on, gate_decide, Hold, RetentionStore, HIDDEN_TITLE};
 use super::setup::{Category, SetupStore};
 use super::subjects::{Subject, SubjectStore};
-use super::{gate_office, may, reads_sensitive, ItemId, SubjectId, SUBJECT};
+use super::{reads_sensitive, ItemId, SubjectId, SUBJECT};
 use crate::audit::AuditDraft;
-use crate::auth::{Action, Actor};
+use crate::auth::Actor;
 use crate::error::Validator;
 use crate::{Error, Result};
 
@@ -100,15 +100,6 @@ pub fn kept_because(
     (until > today).then(|| format!("its retention period runs until {until}"))
 }
 
-fn gate(actor: &Actor) -> Result<()> {
-    gate_office(actor)?;
-    if may(actor, Action::Approve) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 /// The plan for `subject` on `today`, with the subject and the records to dispose of.
 async fn make_plan<S>(
     store: &S,
@@ -119,7 +110,7 @@ async fn make_plan<S>(
 where
     S: SubjectStore + SetupStore + RecordStore + RetentionStore,
 {
-    gate(actor)?;
+    gate_decide(actor)?;
     let subject = store
         .subject(actor.company_id, id)
         .await?

@@ -304,7 +304,8 @@ fn hold_json(h: &NewHold) -> serde_json::Value {
         "reason": h.reason})
 }
 
-fn gate_decide(actor: &Actor) -> Result<()> {
+/// The privacy office deciding (`records.approve`): disposals, keeping, anonymizing.
+pub(super) fn gate_decide(actor: &Actor) -> Result<()> {
     gate_office(actor)?;
     if may(actor, Action::Approve) {
         Ok(())

@@ -613,6 +613,57 @@ impl RetentionStore for Store {
         use steward_core::records::anonymize::ANONYMIZED_NAME;
         let mut tx = self.begin().await?;
         lock_scope(&mut tx, self.backend, Some(subject.0), None).await?;
+        // The records to erase, still in the file, in one read.
+        let mut q = Query::select();
+        q.columns([a("id"), a("category_id"), a("title"), a("kind")])
+            .from(a("records_items"))
+            .and_where(Expr::col(a("company_id")).eq(company.0))
+            .and_where(Expr::col(a("subject_id")).eq(subject.0))
+            .and_where(Expr::col(a("disposed_at")).is_null())
+            .and_where(Expr::col(a("id")).is_in(dispose.iter().map(|i| i.0)))
+            .order_by(a("id"), Order::Asc);
+        let (sql, values) = crate::sql::build(self.backend, &q);
+        let items = crate::sql::bind_values(sqlx::query(&sql), values)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        let mut categories = items
+            .iter()
+            .map(|r| get_i64(r, "category_id"))
+            .collect::<Result<Vec<_>>>()?;
+        categories.sort_unstable();
+        categories.dedup();
+        // A hold takes the same locks (`insert_hold`): one placed since the plan was read
+        // is seen here, and one placed now waits for this transaction.
+        for c in &categories {
+            lock_scope(&mut tx, self.backend, None, Some(*c)).await?;
+        }
+        let mut h = Query::select();
+        h.column(a("subject_id"))
+            .from(a("records_holds"))
+            .and_where(Expr::col(a("company_id")).eq(company.0))
+            .and_where(Expr::col(a("released_at")).is_null())
+            .cond_where(
+                Cond::any()
+                    .add(Expr::col(a("subject_id")).eq(subject.0))
+                    .add(Expr::col(a("category_id")).is_in(categories)),
+            );
+        let (sql, values) = crate::sql::build(self.backend, &h);
+        let holds = crate::sql::bind_values(sqlx::query(&sql), values)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        if !holds.is_empty() {
+            let mut on_subject = false;
+            for r in &holds {
+                on_subject |= opt_i64(r, "subject_id")? == Some(subject.0);
+            }
+            return Err(Error::conflict(if on_subject {
+                "this subject was put on legal hold meanwhile: release it before anonymizing"
+            } else {
+                "a category of this file was put on legal hold meanwhile: read the plan again"
+            }));
+        }
         let now = Timestamp::now().0;
         let n = sqlx::query(
             "UPDATE records_subjects SET reference = $1, name = $2, custom = '{}', \
@@ -635,31 +686,11 @@ impl RetentionStore for Store {
                 "this subject changed meanwhile (or was anonymized): read its plan again",
             ));
         }
-        // A hold placed since the plan was read still stops it (the subject's below, a
-        // category's per record).
-        let mut keys = Vec::new();
         let today = day_key(Timestamp(now).to_datetime().date_naive());
-        for item in dispose {
-            let row = sqlx::query(
-                "SELECT i.category_id, i.title, i.kind, \
-                   (SELECT COUNT(*) FROM records_holds h WHERE h.company_id = $1 \
-                     AND h.released_at IS NULL AND h.category_id = i.category_id) AS held \
-                 FROM records_items i WHERE i.company_id = $1 AND i.id = $2 AND i.subject_id = $3 \
-                 AND i.disposed_at IS NULL",
-            )
-            .bind(company.0)
-            .bind(item.0)
-            .bind(subject.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-            let Some(row) = row else { continue };
-            if get_i64(&row, "held")? > 0 {
-                return Err(Error::conflict(
-                    "a category of this file was put on legal hold meanwhile: read the plan again",
-                ));
-            }
-            let gone = erase(&mut tx, self.backend, company, item.0, by, now).await?;
+        let mut keys = Vec::new();
+        for row in &items {
+            let item = get_i64(row, "id")?;
+            let gone = erase(&mut tx, self.backend, company, item, by, now).await?;
             sqlx::query(
                 "INSERT INTO records_disposals (company_id, item_id, subject_id, category_id, \
                    title, kind, due_on, listed_at, status, decided_by, decided_at, note, versions, bytes) \
@@ -668,11 +699,11 @@ impl RetentionStore for Store {
                    decided_at = $8, note = $10, versions = $11, bytes = $12",
             )
             .bind(company.0)
-            .bind(item.0)
+            .bind(item)
             .bind(subject.0)
-            .bind(get_i64(&row, "category_id")?)
-            .bind(get_str(&row, "title")?)
-            .bind(get_str(&row, "kind")?)
+            .bind(get_i64(row, "category_id")?)
+            .bind(get_str(row, "title")?)
+            .bind(get_str(row, "kind")?)
             .bind(today)
             .bind(now)
             .bind(by.map(|u| u.0))
@@ -683,20 +714,6 @@ impl RetentionStore for Store {
             .await
             .map_err(db)?;
             keys.extend(gone.keys);
-        }
-        let subject_held = sqlx::query(
-            "SELECT COUNT(*) AS n FROM records_holds WHERE company_id = $1 \
-             AND released_at IS NULL AND subject_id = $2",
-        )
-        .bind(company.0)
-        .bind(subject.0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-        if get_i64(&subject_held, "n")? > 0 {
-            return Err(Error::conflict(
-                "this subject was put on legal hold meanwhile: release it before anonymizing",
-            ));
         }
         sqlx::query(
             "UPDATE records_consents SET note = '', withdrawn_reason = '' \

@@ -1,8 +1,10 @@
 //! Records' full-text search (see `steward_core::records::search`): SQLite matches the FTS5
 //! index `records_search` (external content: `records_items.search_text`), PostgreSQL the
-//! GIN index on the generated `search_vector` (`to_tsvector('simple', search_text)`). The caller's access narrows the
-//! matches in the same statement (the subjects' rule of `subjects::visible`, sensitive
-//! categories), newest first, so nothing is cut before it is filtered.
+//! GIN index on the generated `search_vector` (`to_tsvector('simple', search_text)`). The
+//! caller's access narrows the matches before the limit (sensitive categories; the subjects'
+//! rule of `subjects::visible`, in the statement, or on PostgreSQL for a caller of at most
+//! [`NAMED_SUBJECTS_MAX`] subjects as the list of those subjects, read just before from the
+//! same rule), newest first, so nothing is cut before it is filtered.
 use sea_query::{Expr, ExprTrait, Order, Query};
 use sqlx::any::AnyRow;
 use steward_core::audit::AuditDraft;
@@ -138,19 +140,14 @@ impl SearchStore for Store {
                 ),
             );
         }
-        if let Some(v) = visible(company, &q.who) {
-            match self.visible_ids(company, &q.who).await? {
-                // PostgreSQL cannot estimate the access rule's OR of subqueries (it guessed
-                // three quarters of the subjects for a clinician's 500 of 50,000) and walked
-                // the records newest first; named, the subjects' records are one bitmap AND
-                // of the GIN index and the subject index.
-                Some(ids) => {
-                    s.and_where(col("i", "subject_id").is_in(ids));
-                }
-                None => {
-                    s.cond_where(v);
-                }
-            }
+        // PostgreSQL cannot estimate the access rule's OR of subqueries (it guessed three
+        // quarters of the subjects for a clinician's 500 of 50,000) and walked the records
+        // newest first; named, the subjects' records are one bitmap AND of the GIN index
+        // and the subject index.
+        if let Some(ids) = self.visible_ids(company, &q.who).await? {
+            s.and_where(col("i", "subject_id").is_in(ids));
+        } else if let Some(v) = visible(company, &q.who) {
+            s.cond_where(v);
         }
         for c in [
             "id",

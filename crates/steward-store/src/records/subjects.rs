@@ -44,9 +44,7 @@ fn subject_of(r: &AnyRow) -> Result<Subject> {
         custom: custom.as_object().cloned().unwrap_or_default(),
         owner_id: opt_i64(r, "owner_id")?.map(UserId),
         owner_name: opt_str(r, "owner_name")?.unwrap_or_default(),
-        ended_on: opt_i64(r, "ended_on")?
-            .map(|k| steward_core::hr::day_from_key(k).ok_or_else(|| bad("ended_on")))
-            .transpose()?,
+        ended_on: crate::hr::opt_day(r, "ended_on")?,
         created_at: Timestamp(get_i64(r, "created_at")?),
         anonymized_at: opt_i64(r, "anonymized_at")?.map(Timestamp),
         version: get_i64(r, "version")?,

@@ -590,6 +590,33 @@ pub async fn records_subject(
 }
 
 /// Records: a note in a subject's file.
+/// A text document `file` (name, bytes) of `s` in category `c`, added by `a`.
+pub async fn records_document(
+    store: &Store,
+    fs: &steward_store::files::LocalFiles,
+    a: &Actor,
+    s: steward_core::records::SubjectId,
+    c: steward_core::records::CategoryId,
+    title: &str,
+    file: (&str, &[u8]),
+) -> steward_core::records::file::Item {
+    steward_core::records::file::add_document(
+        store,
+        fs,
+        a,
+        s,
+        &steward_core::records::file::ItemInput {
+            category_id: c.0.to_string(),
+            title: title.into(),
+            body: String::new(),
+        },
+        file.0,
+        file.1,
+    )
+    .await
+    .expect("document")
+}
+
 pub async fn records_note(
     store: &Store,
     a: &Actor,
